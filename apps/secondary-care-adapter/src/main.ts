@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { partnerAdapter, runApp } from '@cstr/platform';
+import { SecondaryCareAdapterModule } from './secondary-care-adapter.module';
+
+runApp(partnerAdapter('secondary-care-adapter', SecondaryCareAdapterModule));

@@ -1,0 +1,18 @@
+/**
+ * Header names carried in AMQP message properties. None of them may carry personal data:
+ * properties and headers show up in management tools and logs (SPEC §4).
+ */
+export const AmqpHeaders = {
+  /** W3C trace context, carried from the first publish through every hop. */
+  traceparent: 'traceparent',
+  /** 1 on the first delivery; incremented each time the message is sent back for a retry. */
+  attempt: 'x-cstr-attempt',
+  /** The last failure's stable code (e.g. `handler-error`, `unparseable`). */
+  failureCode: 'x-cstr-failure-code',
+  /** The last failure's reason, a short text without personal data. */
+  failureReason: 'x-cstr-failure-reason',
+  /** The queue the message failed in, so a dead letter can be replayed to it. */
+  failedQueue: 'x-cstr-failed-queue',
+  /** When the message was dead-lettered (ISO 8601). */
+  deadLetteredAt: 'x-cstr-dead-lettered-at',
+} as const;

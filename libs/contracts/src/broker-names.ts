@@ -1,0 +1,64 @@
+/**
+ * Every exchange, queue and routing-key name of the broker topology (SPEC §4).
+ * No other file spells these names out: import them from here.
+ */
+
+/** The RabbitMQ virtual host every cstr-hub resource lives in. */
+export const BROKER_VHOST = 'cstr';
+
+/** Adapters publish partner events here with routing key `<partner-id>.<event-type>`. */
+export const INGRESS_EXCHANGE = 'cstr.ingress';
+/** The hub publishes one copy per recipient here with routing key `<recipient-id>.<event-type>`. */
+export const DELIVERY_EXCHANGE = 'cstr.delivery';
+/**
+ * Topic exchange for the failure paths of every consumed queue: retry delay queues,
+ * redelivery after the delay, and the dead-letter queue. Also each queue's
+ * `x-dead-letter-exchange`, so broker-side dead-lettering (delivery limit) lands in the DLQ too.
+ */
+export const RETRY_EXCHANGE = 'cstr.retry';
+
+/** The hub's single ingress queue (bound to every ingress routing key). */
+export const HUB_INGRESS_QUEUE = 'hub.ingress';
+
+/** A partner's inbox: what the hub delivered to it. */
+export function partnerInboxQueue(partnerId: string): string {
+  return `partner.${partnerId}.inbox`;
+}
+
+/** Routing key an adapter uses to publish a partner's event to {@link INGRESS_EXCHANGE}. */
+export function ingressRoutingKey(partnerId: string, eventType: string): string {
+  return `${partnerId}.${eventType}`;
+}
+
+/** Routing key the hub uses to deliver an event to a recipient through {@link DELIVERY_EXCHANGE}. */
+export function deliveryRoutingKey(recipientId: string, eventType: string): string {
+  return `${recipientId}.${eventType}`;
+}
+
+/** Binding pattern of a partner inbox on {@link DELIVERY_EXCHANGE}. */
+export function deliveryBindingPattern(partnerId: string): string {
+  return `${partnerId}.#`;
+}
+
+/** The delay queue a message waits in before its next attempt (one per configured delay). */
+export function retryQueue(queue: string, delayMs: number): string {
+  return `${queue}.retry.${delayMs}ms`;
+}
+
+/** Routing key on {@link RETRY_EXCHANGE} that brings a delayed message back to its queue. */
+export function redeliverRoutingKey(queue: string): string {
+  return `${queue}.redeliver`;
+}
+
+/** The dead-letter queue of a queue; also its routing key on {@link RETRY_EXCHANGE}. */
+export function deadLetterQueue(queue: string): string {
+  return `${queue}.dlq`;
+}
+
+/** Partner ids are lower-case words joined by hyphens (SPEC §2). */
+export const PARTNER_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Escapes a name for use inside a RabbitMQ permission regular expression. */
+export function escapeForPermissionRegex(name: string): string {
+  return name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+}

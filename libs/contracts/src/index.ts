@@ -1,0 +1,3 @@
+export * from './broker-names';
+export * from './event-types';
+export * from './amqp-properties';

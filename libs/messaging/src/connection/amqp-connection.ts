@@ -1,0 +1,153 @@
+import { EventEmitter, once } from 'node:events';
+import { Logger } from '@nestjs/common';
+import * as amqp from 'amqplib';
+import { backoffDelay, sleep } from '../backoff';
+import { BrokerUnavailableError, MessagingClosedError } from '../messaging.errors';
+
+/** Options of {@link AmqpConnection}. */
+export interface AmqpConnectionOptions {
+  /** `amqp://user:password@host:port/vhost`; never logged as given (it holds a password). */
+  url: string;
+  /** Name shown in the broker's management UI for this connection. */
+  connectionName: string;
+  /** First reconnect delay; doubles per failed attempt up to {@link reconnectMaxMs}. Default 250 ms. */
+  reconnectBaseMs?: number;
+  /** Longest reconnect delay. Default 10 s. */
+  reconnectMaxMs?: number;
+  /** AMQP heartbeat in seconds, so a dead broker is noticed. Default 10. */
+  heartbeatSeconds?: number;
+}
+
+type ConnectedListener = (connection: amqp.ChannelModel) => Promise<void> | void;
+
+/**
+ * One AMQP connection that keeps itself alive: it reconnects with exponential back-off after
+ * losing the broker and re-runs every registered {@link onConnected} set-up (consumers
+ * re-subscribe, publishers reopen their channels). Emits `connected` and `disconnected`.
+ */
+export class AmqpConnection extends EventEmitter {
+  private readonly logger = new Logger(AmqpConnection.name);
+  private connection: amqp.ChannelModel | undefined;
+  private readonly setups = new Set<ConnectedListener>();
+  private readonly closing = new AbortController();
+  private connectLoop: Promise<void> | undefined;
+
+  constructor(private readonly options: AmqpConnectionOptions) {
+    super();
+  }
+
+  /** The broker address without credentials, for logs. */
+  get safeUrl(): string {
+    return redactUrl(this.options.url);
+  }
+
+  /** True while a connection is open. */
+  isConnected(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /**
+   * Starts connecting in the background (retrying for ever until {@link close}).
+   * Resolves once connected the first time, or rejects after `firstConnectTimeoutMs`.
+   */
+  async start(firstConnectTimeoutMs = 30_000): Promise<void> {
+    this.connectLoop ??= this.keepConnected();
+    await this.waitUntilConnected(firstConnectTimeoutMs);
+  }
+
+  /** Registers a set-up run now (if connected) and after every reconnect. Returns a remover. */
+  onConnected(listener: ConnectedListener): () => void {
+    this.setups.add(listener);
+    if (this.connection) void this.runListener(listener, this.connection);
+    return () => this.setups.delete(listener);
+  }
+
+  /** The open connection, waiting for a reconnect up to `timeoutMs`. */
+  async waitUntilConnected(timeoutMs: number): Promise<amqp.ChannelModel> {
+    if (this.closing.signal.aborted) throw new MessagingClosedError('AMQP connection is closed');
+    if (this.connection) return this.connection;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      await once(this, 'connected', { signal: AbortSignal.any([timeout, this.closing.signal]) });
+    } catch {
+      if (this.closing.signal.aborted) throw new MessagingClosedError('AMQP connection is closed');
+      throw new BrokerUnavailableError(`No connection to ${this.safeUrl} within ${timeoutMs} ms`);
+    }
+    if (!this.connection) throw new BrokerUnavailableError(`Connection to ${this.safeUrl} was lost again`);
+    return this.connection;
+  }
+
+  /** Closes the connection and stops reconnecting. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) {
+      try {
+        await connection.close();
+      } catch {
+        // already gone: nothing more to release
+      }
+    }
+    await this.connectLoop;
+  }
+
+  private async keepConnected(): Promise<void> {
+    let failures = 0;
+    while (!this.closing.signal.aborted) {
+      try {
+        const connection = await amqp.connect(this.options.url, {
+          clientProperties: { connection_name: this.options.connectionName },
+          heartbeat: this.options.heartbeatSeconds ?? 10,
+        });
+        failures = 0;
+        const closed = new Promise<void>((resolve) => {
+          connection.on('close', () => resolve());
+          // 'error' is always followed by 'close'; listening stops it from crashing the process.
+          connection.on('error', (error: Error) => this.logger.warn(`AMQP connection error: ${error.message}`));
+        });
+        if (this.closing.signal.aborted) {
+          await connection.close().catch(() => undefined);
+          return;
+        }
+        this.connection = connection;
+        this.logger.log(`Connected to ${this.safeUrl} as ${this.options.connectionName}`);
+        for (const listener of this.setups) await this.runListener(listener, connection);
+        this.emit('connected');
+        await closed;
+        this.connection = undefined;
+        if (this.closing.signal.aborted) return;
+        this.logger.warn(`Lost the connection to ${this.safeUrl}; reconnecting`);
+        this.emit('disconnected');
+      } catch (error) {
+        failures += 1;
+        const delay = backoffDelay(failures, this.options.reconnectBaseMs ?? 250, this.options.reconnectMaxMs ?? 10_000);
+        if (failures === 1 || failures % 10 === 0) {
+          this.logger.warn(`Cannot reach ${this.safeUrl} (${(error as Error).message}); retry ${failures} in ${delay} ms`);
+        }
+        await sleep(delay, this.closing.signal);
+      }
+    }
+  }
+
+  private async runListener(listener: ConnectedListener, connection: amqp.ChannelModel): Promise<void> {
+    try {
+      await listener(connection);
+    } catch (error) {
+      // A failed set-up (e.g. a missing queue) is logged; the owner retries on its own channel events.
+      this.logger.error(`Set-up after connecting failed: ${(error as Error).message}`);
+      this.emit('setup-error', error);
+    }
+  }
+}
+
+/** `amqp://user:secret@host/vhost` → `amqp://user@host/vhost`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}

@@ -1,0 +1,46 @@
+import type * as amqp from 'amqplib';
+import { AmqpHeaders } from '@cstr/contracts';
+import { InboundMessage, UnparseableMessage, parseDelivery } from './inbound-message';
+
+const EVENT_ID = '5f0c6f4e-2d1b-4b8e-9a51-0f3f2b7f5a10';
+
+function delivery(content: string, properties: Partial<amqp.MessageProperties> = {}): amqp.ConsumeMessage {
+  return {
+    content: Buffer.from(content),
+    fields: { deliveryTag: 1, redelivered: false, exchange: 'cstr.ingress', routingKey: 'p.court.hearing.listed', consumerTag: 't' },
+    properties: { messageId: EVENT_ID, type: 'court.hearing.listed', contentType: 'application/fhir+json', headers: {}, ...properties } as amqp.MessageProperties,
+  };
+}
+
+describe('parseDelivery', () => {
+  it('parses a well-formed event with its attempt and trace', () => {
+    const parsed = parseDelivery(
+      delivery('{"resourceType":"Bundle"}', { headers: { [AmqpHeaders.attempt]: 3, [AmqpHeaders.traceparent]: '00-abc' }, correlationId: 'c-1' }),
+      'hub.ingress',
+    ) as InboundMessage;
+    expect(parsed).not.toBeInstanceOf(UnparseableMessage);
+    expect(parsed.eventId).toBe(EVENT_ID);
+    expect(parsed.type).toBe('court.hearing.listed');
+    expect(parsed.attempt).toBe(3);
+    expect(parsed.traceparent).toBe('00-abc');
+    expect(parsed.correlationId).toBe('c-1');
+    expect(parsed.body).toEqual({ resourceType: 'Bundle' });
+  });
+
+  it.each([
+    ['a body that is not JSON', delivery('{not json'), 'not valid JSON'],
+    ['a missing messageId', delivery('{}', { messageId: undefined }), 'messageId'],
+    ['a messageId that is not a UUID', delivery('{}', { messageId: 'NHS 943 476 5919' }), 'messageId'],
+    ['a missing type', delivery('{}', { type: undefined }), 'type'],
+    ['a non-JSON content type', delivery('{}', { contentType: 'text/csv' }), 'content type'],
+  ])('refuses %s as unparseable', (_, message, reason) => {
+    const parsed = parseDelivery(message, 'hub.ingress');
+    expect(parsed).toBeInstanceOf(UnparseableMessage);
+    expect((parsed as UnparseableMessage).reason).toContain(reason);
+  });
+
+  it('counts a missing or malformed attempt header as the first attempt', () => {
+    expect((parseDelivery(delivery('{}'), 'q') as InboundMessage).attempt).toBe(1);
+    expect((parseDelivery(delivery('{}', { headers: { [AmqpHeaders.attempt]: 'x' } }), 'q') as InboundMessage).attempt).toBe(1);
+  });
+});

@@ -1,0 +1,69 @@
+import type * as amqp from 'amqplib';
+import { AmqpHeaders } from '@cstr/contracts';
+
+/** A message taken off a queue and parsed: what a handler sees. */
+export interface InboundMessage {
+  /** The event id (AMQP `messageId`, a UUID). */
+  readonly eventId: string;
+  /** The event type (AMQP `type`). */
+  readonly type: string;
+  readonly correlationId: string | undefined;
+  readonly traceparent: string | undefined;
+  /** 1 on the first attempt; raised each time the message comes back from a retry delay. */
+  readonly attempt: number;
+  /** The parsed JSON body (a FHIR message Bundle for every cstr-hub event). */
+  readonly body: unknown;
+  /** The queue it was consumed from. */
+  readonly queue: string;
+  readonly routingKey: string;
+  /** The raw AMQP message, for the rare handler that needs a property. */
+  readonly raw: amqp.ConsumeMessage;
+}
+
+/** Why a message could not even be parsed: it goes to the DLQ at once. */
+export class UnparseableMessage {
+  readonly code = 'unparseable';
+  constructor(readonly reason: string) {}
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const JSON_CONTENT_TYPES = new Set(['application/fhir+json', 'application/json']);
+
+/** Parses an AMQP delivery into an {@link InboundMessage}, or says why it cannot. */
+export function parseDelivery(raw: amqp.ConsumeMessage, queue: string): InboundMessage | UnparseableMessage {
+  const { messageId, type, contentType, correlationId } = raw.properties as {
+    messageId?: unknown;
+    type?: unknown;
+    contentType?: unknown;
+    correlationId?: unknown;
+  };
+  if (typeof messageId !== 'string' || !UUID.test(messageId)) return new UnparseableMessage('messageId is missing or not a UUID');
+  if (typeof type !== 'string' || type.length === 0) return new UnparseableMessage('type (the event type) is missing');
+  if (contentType !== undefined && (typeof contentType !== 'string' || !JSON_CONTENT_TYPES.has(contentType.split(';')[0].trim()))) {
+    return new UnparseableMessage(`content type ${String(contentType)} is not JSON`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.content.toString('utf8'));
+  } catch (error) {
+    return new UnparseableMessage(`body is not valid JSON (${(error as Error).message.slice(0, 120)})`);
+  }
+  const headers = raw.properties.headers ?? {};
+  return {
+    eventId: messageId,
+    type,
+    correlationId: typeof correlationId === 'string' ? correlationId : undefined,
+    traceparent: typeof headers[AmqpHeaders.traceparent] === 'string' ? (headers[AmqpHeaders.traceparent] as string) : undefined,
+    attempt: attemptOf(raw),
+    body,
+    queue,
+    routingKey: raw.fields.routingKey,
+    raw,
+  };
+}
+
+/** The attempt number a delivery carries (1 when it never failed before). */
+export function attemptOf(raw: amqp.ConsumeMessage): number {
+  const value = Number(raw.properties.headers?.[AmqpHeaders.attempt] ?? 1);
+  return Number.isInteger(value) && value >= 1 ? value : 1;
+}

@@ -1,0 +1,225 @@
+import { Logger } from '@nestjs/common';
+import type * as amqp from 'amqplib';
+import { AmqpHeaders, RETRY_EXCHANGE, deadLetterQueue, retryQueue } from '@cstr/contracts';
+import { sleep } from '../backoff';
+import { AmqpConnection } from '../connection/amqp-connection';
+import { HandlerOutcome, Outcome } from '../handler-outcome';
+import { OutgoingMessage } from '../message';
+import { ConfirmedPublisher } from '../publisher/confirmed-publisher';
+import { InboundMessage, UnparseableMessage, attemptOf, parseDelivery } from './inbound-message';
+
+/**
+ * Processes a batch of parsed messages in order and returns one outcome per message,
+ * in the same order. A batch lets a transactional processor commit many messages at once.
+ */
+export type BatchProcessor = (batch: readonly InboundMessage[]) => Promise<HandlerOutcome[]>;
+
+/** Options of {@link QueueConsumer}. */
+export interface QueueConsumerOptions {
+  readonly queue: string;
+  /** Unacknowledged messages the broker may push ahead. Default 200. */
+  readonly prefetch?: number;
+  /** Most messages handed to the processor at once. Default 100. */
+  readonly maxBatch?: number;
+  /** Delay before each retry; after the last one the message is dead-lettered. */
+  readonly retryDelaysMs: readonly number[];
+}
+
+interface Delivery {
+  readonly raw: amqp.ConsumeMessage;
+  readonly channel: amqp.Channel;
+}
+
+/**
+ * Consumes one queue with manual acknowledgements and settles every message explicitly:
+ * acknowledged when done; sent to its next retry delay queue (or, after the last attempt, to
+ * `<queue>.dlq`) with the failure reason and attempt count; dead-lettered at once when it cannot
+ * be parsed or the handler says so. Failure copies are published with confirms *before* the
+ * original is acknowledged, so a crash at any point leaves the message in the queue.
+ * Messages are processed in arrival order, one batch at a time.
+ */
+export class QueueConsumer {
+  private readonly logger: Logger;
+  private readonly failurePublisher: ConfirmedPublisher;
+  private channel: amqp.Channel | undefined;
+  private consumerTag: string | undefined;
+  private readonly buffer: Delivery[] = [];
+  private draining: Promise<void> | undefined;
+  private stopping = false;
+  private removeListener: (() => void) | undefined;
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly options: QueueConsumerOptions,
+    private readonly processor: BatchProcessor,
+  ) {
+    this.logger = new Logger(`QueueConsumer:${options.queue}`);
+    this.failurePublisher = new ConfirmedPublisher(connection, { connectTimeoutMs: 2_000 });
+  }
+
+  /** Starts consuming now and again after every reconnect. */
+  start(): void {
+    this.removeListener = this.connection.onConnected((connection) => this.subscribe(connection));
+  }
+
+  /** True while subscribed to the queue. */
+  isConsuming(): boolean {
+    return this.consumerTag !== undefined;
+  }
+
+  /**
+   * Graceful stop: cancel the subscription (no new deliveries), finish every message already
+   * delivered, then close the channel. Resolves when nothing is in flight.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.removeListener?.();
+    const channel = this.channel;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+    this.consumerTag = undefined;
+    await this.draining;
+    this.channel = undefined;
+    await channel?.close().catch(() => undefined);
+    await this.failurePublisher.close();
+  }
+
+  private async subscribe(connection: amqp.ChannelModel): Promise<void> {
+    if (this.stopping) return;
+    const channel = await connection.createChannel();
+    channel.on('error', (error: Error) => this.logger.warn(`Channel error: ${error.message}`));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      this.consumerTag = undefined;
+      // A channel-level failure while the connection lives: subscribe again after a pause.
+      if (!this.stopping && this.connection.isConnected()) void this.resubscribeSoon();
+    });
+    await channel.prefetch(this.options.prefetch ?? 200);
+    this.channel = channel;
+    const { consumerTag } = await channel.consume(
+      this.options.queue,
+      (raw) => {
+        if (raw === null) {
+          // The broker cancelled us (queue deleted or failed over): subscribe again.
+          this.consumerTag = undefined;
+          if (!this.stopping) void this.resubscribeSoon();
+          return;
+        }
+        this.buffer.push({ raw, channel });
+        this.draining ??= this.drain().finally(() => (this.draining = undefined));
+      },
+      { noAck: false },
+    );
+    this.consumerTag = consumerTag;
+  }
+
+  private async resubscribeSoon(): Promise<void> {
+    await sleep(1_000);
+    if (this.stopping || this.consumerTag) return;
+    try {
+      const connection = await this.connection.waitUntilConnected(5_000);
+      if (this.channel) await this.channel.close().catch(() => undefined);
+      await this.subscribe(connection);
+    } catch (error) {
+      this.logger.error(`Could not subscribe again: ${(error as Error).message}`);
+      if (!this.stopping) void this.resubscribeSoon();
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.options.maxBatch ?? 100);
+      await this.processBatch(batch);
+    }
+  }
+
+  private async processBatch(batch: Delivery[]): Promise<void> {
+    const parsed: { delivery: Delivery; message: InboundMessage }[] = [];
+    for (const delivery of batch) {
+      const message = parseDelivery(delivery.raw, this.options.queue);
+      if (message instanceof UnparseableMessage) {
+        await this.settle(delivery, Outcome.deadLetter(message.code, message.reason));
+      } else {
+        parsed.push({ delivery, message });
+      }
+    }
+    if (parsed.length === 0) return;
+    let outcomes: HandlerOutcome[];
+    try {
+      outcomes = await this.processor(parsed.map((entry) => entry.message));
+    } catch (error) {
+      // The processor itself failed (e.g. the database is down): nothing was committed, try later.
+      const reason = `Processing failed: ${(error as Error).message}`.slice(0, 300);
+      outcomes = parsed.map(() => Outcome.retry(reason));
+    }
+    for (const [index, { delivery }] of parsed.entries()) {
+      await this.settle(delivery, outcomes[index] ?? Outcome.retry('No outcome returned'));
+    }
+  }
+
+  private async settle(delivery: Delivery, outcome: HandlerOutcome): Promise<void> {
+    try {
+      switch (outcome.kind) {
+        case 'done':
+          break;
+        case 'retry':
+          await this.failurePublisher.publish(this.failureCopy(delivery.raw, outcome.reason, 'handler-retry'));
+          break;
+        case 'dead-letter':
+          await this.failurePublisher.publish(this.deadLetterCopy(delivery.raw, outcome.code, outcome.reason));
+          break;
+      }
+      delivery.channel.ack(delivery.raw);
+    } catch (error) {
+      // Not acknowledged: the broker redelivers it after the channel closes; nothing is lost.
+      this.logger.warn(`Could not settle a message (${outcome.kind}): ${(error as Error).message}`);
+    }
+  }
+
+  /** The next retry copy, or the dead-letter copy once the attempts are used up. */
+  private failureCopy(raw: amqp.ConsumeMessage, reason: string, code: string): OutgoingMessage {
+    const attempt = attemptOf(raw);
+    const delays = this.options.retryDelaysMs;
+    if (attempt > delays.length) {
+      return this.deadLetterCopy(raw, 'attempts-exhausted', `Gave up after ${attempt} attempts; last failure: ${reason}`);
+    }
+    return copyOf(raw, RETRY_EXCHANGE, retryQueue(this.options.queue, delays[attempt - 1]), {
+      [AmqpHeaders.attempt]: attempt + 1,
+      [AmqpHeaders.failureCode]: code,
+      [AmqpHeaders.failureReason]: reason,
+      [AmqpHeaders.failedQueue]: this.options.queue,
+    });
+  }
+
+  private deadLetterCopy(raw: amqp.ConsumeMessage, code: string, reason: string): OutgoingMessage {
+    return copyOf(raw, RETRY_EXCHANGE, deadLetterQueue(this.options.queue), {
+      [AmqpHeaders.attempt]: attemptOf(raw),
+      [AmqpHeaders.failureCode]: code,
+      [AmqpHeaders.failureReason]: reason,
+      [AmqpHeaders.failedQueue]: this.options.queue,
+      [AmqpHeaders.deadLetteredAt]: new Date().toISOString(),
+    });
+  }
+}
+
+/** A copy of a consumed message, same id, type, correlation and trace, with failure headers. */
+function copyOf(raw: amqp.ConsumeMessage, exchange: string, routingKey: string, headers: Record<string, string | number>): OutgoingMessage {
+  const properties = raw.properties;
+  const original = properties.headers ?? {};
+  const carried: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(original)) {
+    if (typeof value === 'string' || typeof value === 'number') carried[name] = value;
+  }
+  return {
+    exchange,
+    routingKey,
+    eventId: typeof properties.messageId === 'string' ? properties.messageId : 'unidentified',
+    type: typeof properties.type === 'string' ? properties.type : 'unknown',
+    correlationId: typeof properties.correlationId === 'string' ? properties.correlationId : undefined,
+    traceparent: typeof original[AmqpHeaders.traceparent] === 'string' ? (original[AmqpHeaders.traceparent] as string) : undefined,
+    timestamp: typeof properties.timestamp === 'number' ? new Date(properties.timestamp * 1000) : undefined,
+    contentType: typeof properties.contentType === 'string' ? properties.contentType : undefined,
+    body: raw.content,
+    headers: { ...carried, ...headers },
+  };
+}

@@ -1,0 +1,83 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { AmqpConnection } from '../connection/amqp-connection';
+import { InboundMessage } from '../consumer/inbound-message';
+import { HandlerScope, idempotentProcessor, sequentialProcessor } from '../consumer/processors';
+import { QueueConsumer } from '../consumer/queue-consumer';
+import { HandlerOutcome, Outcome, toOutcome } from '../handler-outcome';
+import { Outbox } from '../outbox/outbox';
+import { AmqpContext } from './amqp-context';
+
+/** Options of {@link AmqpTransport}. */
+export interface AmqpTransportOptions {
+  readonly connection: AmqpConnection;
+  /** The queue this app consumes (its inbox, or `hub.ingress`). */
+  readonly queue: string;
+  /** Names this consumer in the idempotency records; stable across restarts. */
+  readonly consumerName: string;
+  readonly retryDelaysMs: readonly number[];
+  readonly prefetch?: number;
+  readonly maxBatch?: number;
+  /** With a database, consumption is idempotent and handlers may publish through the outbox. */
+  readonly persistence?: { readonly dataSource: DataSource; readonly outbox: Outbox };
+}
+
+/**
+ * A Nest transport on RabbitMQ with the guarantees the stock RMQ transport lacks: manual acks,
+ * prefetch, retry with back-off and dead-lettering, idempotent consumption and an outbox.
+ * Handlers keep `@EventPattern('<event type>')` and receive the parsed body and an
+ * {@link AmqpContext}; they return a {@link HandlerOutcome} (or nothing, meaning done) and a
+ * thrown error means retry. A message whose type has no handler is dead-lettered, never dropped.
+ */
+export class AmqpTransport extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger(AmqpTransport.name);
+  private consumer: QueueConsumer | undefined;
+
+  constructor(private readonly options: AmqpTransportOptions) {
+    super();
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => unknown): void {
+    const handle = (message: InboundMessage, scope: HandlerScope): Promise<HandlerOutcome> => this.dispatch(message, scope);
+    const { persistence } = this.options;
+    const processor = persistence
+      ? idempotentProcessor(persistence.dataSource, this.options.consumerName, persistence.outbox, handle)
+      : sequentialProcessor(handle);
+    this.consumer = new QueueConsumer(
+      this.options.connection,
+      { queue: this.options.queue, prefetch: this.options.prefetch, maxBatch: this.options.maxBatch, retryDelaysMs: this.options.retryDelaysMs },
+      processor,
+    );
+    this.consumer.start();
+    callback();
+  }
+
+  /** Graceful: stop consuming and finish what is in flight. */
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  /** True while subscribed (for health). */
+  isConsuming(): boolean {
+    return this.consumer?.isConsuming() ?? false;
+  }
+
+  on(): void {
+    // Connection events are observed on AmqpConnection, not through the transport.
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  private async dispatch(message: InboundMessage, scope: HandlerScope): Promise<HandlerOutcome> {
+    const handler = this.getHandlerByPattern(message.type);
+    if (!handler) return Outcome.deadLetter('no-handler', `No handler for event type ${message.type} on ${message.queue}`);
+    const result: unknown = await lastValueFrom(this.transformToObservable(await handler(message.body, new AmqpContext([message, scope]))), {
+      defaultValue: undefined,
+    });
+    return toOutcome(result);
+  }
+}

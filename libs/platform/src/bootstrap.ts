@@ -1,0 +1,98 @@
+import { INestApplication, LogLevel, Logger, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource, type MigrationInterface } from 'typeorm';
+import { AmqpConnection, AmqpTransport, Outbox } from '@cstr/messaging';
+import { partnerInboxQueue } from '@cstr/contracts';
+import { BaseAppConfig, PartnerAdapterConfig, retryDelays } from './config/base-app.config';
+import { ConfigError, loadConfig } from './config/load-config';
+import { OperationOutcomeFilter } from './http/operation-outcome.filter';
+import { PlatformModule } from './platform.module';
+import { AppIdentity } from './platform.tokens';
+import { TransportRegistry } from './transport-registry';
+
+/** How an app is put together: its name, config, root module, and the queue it consumes. */
+export interface AppDefinition<C extends BaseAppConfig> {
+  readonly name: string;
+  readonly configClass: new () => C;
+  readonly module: Type<unknown>;
+  /** Instance name (defaults to the app name), e.g. one adapter instance per partner. */
+  readonly instance?: (config: C) => string;
+  /** The queue to consume, if any. */
+  readonly queue?: (config: C) => string | undefined;
+  readonly migrations?: readonly (new () => MigrationInterface)[];
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/**
+ * Boots an app: validated config, platform (database, broker, outbox relay, health), the app's
+ * module, its AMQP transport, and the HTTP server on `HTTP_HOST:HTTP_PORT`.
+ */
+export async function createApp<C extends BaseAppConfig>(definition: AppDefinition<C>, env: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
+  const config = loadConfig(definition.configClass, env);
+  const identity: AppIdentity = {
+    name: definition.name,
+    instance: definition.instance?.(config) ?? definition.name,
+    queue: definition.queue?.(config),
+  };
+  const schema = config.DATABASE_SCHEMA ?? identity.instance.replace(/[^a-z0-9]+/g, '_');
+
+  @Module({ imports: [PlatformModule.forRoot({ config, identity, schema, migrations: definition.migrations }), definition.module] })
+  class RootModule {}
+
+  const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
+  const app = await NestFactory.create(RootModule, { logger, abortOnError: false });
+  app.useGlobalFilters(new OperationOutcomeFilter());
+  app.enableShutdownHooks();
+  if (identity.queue) {
+    const transport = new AmqpTransport({
+      connection: app.get(AmqpConnection),
+      queue: identity.queue,
+      consumerName: identity.instance,
+      retryDelaysMs: retryDelays(config),
+      prefetch: config.PREFETCH,
+      persistence: { dataSource: app.get(DataSource), outbox: app.get(Outbox) },
+    });
+    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+    app.get(TransportRegistry).register(transport);
+    await app.startAllMicroservices();
+  }
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  return app;
+}
+
+/**
+ * The definition of a partner adapter: one instance per partner, consuming that partner's
+ * inbox with that partner's broker user, in a schema of its own.
+ */
+export function partnerAdapter(name: string, module: Type<unknown>): AppDefinition<PartnerAdapterConfig> {
+  return {
+    name,
+    module,
+    configClass: PartnerAdapterConfig,
+    instance: (config) => `${name}:${config.PARTNER_ID}`,
+    queue: (config) => partnerInboxQueue(config.PARTNER_ID),
+  };
+}
+
+/** The `main.ts` of every app: boot, or print why not and exit non-zero. Bounds shutdown time. */
+export function runApp<C extends BaseAppConfig>(definition: AppDefinition<C>): void {
+  const logger = new Logger(definition.name);
+  createApp(definition).then(
+    (app) => {
+      const timeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 15_000);
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => setTimeout(() => process.exit(1), timeoutMs).unref());
+      }
+      void app.getUrl().then((url) => logger.log(`${definition.name} listening on ${url}`));
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        logger.fatal(error.message);
+      } else {
+        logger.fatal(`Could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,69 @@
+import { IsIP, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { PARTNER_ID_PATTERN } from '@cstr/contracts';
+import { ConfigKey } from './load-config';
+
+/**
+ * Keys every app reads. Apps extend this class with their own keys and their own defaults
+ * (the HTTP port, the schema). `.env.example` lists every key.
+ */
+export class BaseAppConfig {
+  /** The broker, with this app's own user: `amqp://user:password@host:port/cstr`. */
+  @ConfigKey()
+  @Matches(/^amqps?:\/\/[^\s]+$/, { message: 'must be an amqp:// or amqps:// URL' })
+  RABBITMQ_URL!: string;
+
+  /** PostgreSQL: `postgres://user:password@host:port/database`. */
+  @ConfigKey()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  /** The schema holding this app's tables; defaults to the instance name in snake case. */
+  @ConfigKey()
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'must be a lower-case SQL identifier' })
+  DATABASE_SCHEMA?: string;
+
+  /** Interface the HTTP server binds; loopback unless deliberately exposed. */
+  @IsIP()
+  HTTP_HOST: string = '127.0.0.1';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  HTTP_PORT: number = 3000;
+
+  /** Back-off before each retry of a failed message, comma-separated milliseconds; then the DLQ. */
+  @Matches(/^\d+(,\d+)*$/, { message: 'must be comma-separated milliseconds, e.g. 1000,5000,30000' })
+  RETRY_DELAYS_MS: string = '1000,5000,30000,120000,600000';
+
+  /** Unacknowledged messages the broker may push ahead to this app. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  PREFETCH: number = 200;
+
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_TIMEOUT_MS: number = 15_000;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  @IsOptional()
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+}
+
+/** Keys of an adapter app: one instance serves one partner (its broker user, inbox and schema). */
+export class PartnerAdapterConfig extends BaseAppConfig {
+  /** The partner this instance serves, as in `config/partners.yaml`. */
+  @ConfigKey()
+  @Matches(PARTNER_ID_PATTERN, { message: 'must be a partner id from config/partners.yaml (lower-case words joined by hyphens)' })
+  PARTNER_ID!: string;
+}
+
+/** The retry schedule of a config, as numbers. */
+export function retryDelays(config: BaseAppConfig): number[] {
+  return config.RETRY_DELAYS_MS.split(',').map(Number);
+}
