@@ -36,7 +36,12 @@ const MAX_REASON_LENGTH = 300;
 
 /** A short, single-line reason fit for a header: the error's class and message, truncated. */
 export function describeFailure(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : `Non-error thrown: ${String(error)}`;
+  const text =
+    error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+        ? (error as { message: string }).message
+        : `Non-error thrown: ${String(error)}`;
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > MAX_REASON_LENGTH ? `${oneLine.slice(0, MAX_REASON_LENGTH - 1)}…` : oneLine;
 }

@@ -14,3 +14,5 @@ export * from './persistence/messaging-schema.migration';
 export * from './persistence/data-source';
 export * from './transport/amqp-context';
 export * from './transport/amqp-transport';
+export * from './transport/rethrow-rpc-exceptions.filter';
+export * from './provisioning/broker-provisioner';

@@ -1,7 +1,7 @@
 import { INestApplication, LogLevel, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, type MigrationInterface } from 'typeorm';
-import { AmqpConnection, AmqpTransport, Outbox } from '@cstr/messaging';
+import { AmqpConnection, AmqpTransport, Outbox, RethrowRpcExceptionsFilter } from '@cstr/messaging';
 import { partnerInboxQueue } from '@cstr/contracts';
 import { BaseAppConfig, PartnerAdapterConfig, retryDelays } from './config/base-app.config';
 import { ConfigError, loadConfig } from './config/load-config';
@@ -53,7 +53,9 @@ export async function createApp<C extends BaseAppConfig>(definition: AppDefiniti
       prefetch: config.PREFETCH,
       persistence: { dataSource: app.get(DataSource), outbox: app.get(Outbox) },
     });
-    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+    // Not inheriting the HTTP app's config: its filters speak HTTP.
+    const microservice = app.connectMicroservice({ strategy: transport });
+    microservice.useGlobalFilters(new RethrowRpcExceptionsFilter());
     app.get(TransportRegistry).register(transport);
     await app.startAllMicroservices();
   }

@@ -1,0 +1,216 @@
+import * as amqp from 'amqplib';
+import {
+  BROKER_VHOST,
+  DELIVERY_EXCHANGE,
+  HUB_INGRESS_QUEUE,
+  INGRESS_EXCHANGE,
+  PARTNER_ID_PATTERN,
+  RETRY_EXCHANGE,
+  deliveryBindingPattern,
+  escapeForPermissionRegex,
+  partnerInboxQueue,
+} from '@cstr/contracts';
+import { MessagingError } from '../messaging.errors';
+import { declareExchanges, declareQueueTopology } from '../topology';
+
+/** The broker user the hub application connects as. */
+export const HUB_BROKER_USER = 'hub';
+
+/** Where the broker is and who administers it. */
+export interface BrokerProvisionerOptions {
+  /** Base URL of the management HTTP API, e.g. `http://127.0.0.1:15672`. */
+  readonly managementUrl: string;
+  /** AMQP URL of an administrator (any vhost; `cstr` is used). Its credentials also authenticate the HTTP API. */
+  readonly adminAmqpUrl: string;
+}
+
+/** What {@link BrokerProvisioner.provision} sets up. */
+export interface ProvisionRequest {
+  readonly partners: readonly { readonly id: string }[];
+  /** Broker password of each partner's user, by partner id. */
+  readonly passwords: Readonly<Record<string, string>>;
+  readonly hubPassword: string;
+  /** Back-off steps of every consumed queue (one delay queue each). */
+  readonly retryDelaysMs: readonly number[];
+}
+
+/** A user's permissions on the `cstr` vhost: regular (resource) and topic (routing key) permissions. */
+export interface BrokerUserPermissions {
+  readonly configure: string;
+  readonly write: string;
+  readonly read: string;
+  readonly topic: readonly { readonly exchange: string; readonly write: string; readonly read: string }[];
+}
+
+/** The management API refused or failed a provisioning step. */
+export class BrokerProvisioningError extends MessagingError {
+  readonly code = 'broker-provisioning-failed';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+const NOTHING = '^$';
+
+/**
+ * Least-privilege permissions of a partner's broker user (SPEC §4):
+ * - publish to `cstr.ingress` only with routing keys `<id>.…`, and to `cstr.retry` only with keys
+ *   of its own inbox's failure paths (`partner.<id>.inbox.…`: delay queues and DLQ);
+ * - consume only its own inbox. `basic.consume` and `basic.get` need read on the queue and
+ *   nothing else. Read also allows `queue.purge` of that inbox (RabbitMQ ties purge to read).
+ *   A passive `checkQueue`/`checkExchange` needs no permission at all (verified on 3.10.8), so
+ *   a partner can see whether another inbox exists and its message count, never its messages;
+ * - declare, bind and delete nothing (configure `^$`). No read on `cstr.delivery`, so it cannot
+ *   bind a queue to other partners' deliveries; no write on the default exchange, so it cannot
+ *   route into any queue by name.
+ */
+export function partnerPermissions(partnerId: string): BrokerUserPermissions {
+  assertPartnerId(partnerId);
+  const inbox = partnerInboxQueue(partnerId);
+  return {
+    configure: NOTHING,
+    write: `^(${escapeForPermissionRegex(INGRESS_EXCHANGE)}|${escapeForPermissionRegex(RETRY_EXCHANGE)})$`,
+    read: `^${escapeForPermissionRegex(inbox)}$`,
+    topic: [
+      { exchange: INGRESS_EXCHANGE, write: `^${escapeForPermissionRegex(partnerId)}\\.`, read: NOTHING },
+      { exchange: RETRY_EXCHANGE, write: `^${escapeForPermissionRegex(inbox)}\\.`, read: NOTHING },
+    ],
+  };
+}
+
+/**
+ * Permissions of the hub's broker user: consume `hub.ingress`, deliver to any recipient through
+ * `cstr.delivery`, and send its own ingress failures through `cstr.retry`. It declares nothing:
+ * provisioning owns the topology.
+ */
+export function hubPermissions(): BrokerUserPermissions {
+  return {
+    configure: NOTHING,
+    write: `^(${escapeForPermissionRegex(DELIVERY_EXCHANGE)}|${escapeForPermissionRegex(RETRY_EXCHANGE)})$`,
+    read: `^${escapeForPermissionRegex(HUB_INGRESS_QUEUE)}$`,
+    topic: [
+      { exchange: DELIVERY_EXCHANGE, write: '.*', read: NOTHING },
+      { exchange: RETRY_EXCHANGE, write: `^${escapeForPermissionRegex(HUB_INGRESS_QUEUE)}\\.`, read: NOTHING },
+    ],
+  };
+}
+
+/**
+ * Sets up the `cstr` vhost of any RabbitMQ broker (local stack, docker compose, a user's own)
+ * through its management HTTP API and an admin AMQP connection: vhost, exchanges, the hub's and
+ * every partner's queues with their retry and dead-letter queues, and one least-privilege user
+ * per partner plus the hub's. Idempotent: run it again after adding a partner or a password change.
+ * Users of partners no longer listed are left alone (they may be in use; remove them by hand).
+ */
+export class BrokerProvisioner {
+  private readonly admin: { username: string; password: string };
+
+  constructor(private readonly options: BrokerProvisionerOptions) {
+    const url = new URL(options.adminAmqpUrl);
+    this.admin = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    if (!this.admin.username) throw new BrokerProvisioningError('adminAmqpUrl carries no user name');
+  }
+
+  /** Provisions vhost, topology, users and permissions (see the class description). */
+  async provision(request: ProvisionRequest): Promise<void> {
+    for (const { id } of request.partners) {
+      assertPartnerId(id);
+      if (id === HUB_BROKER_USER || id === this.admin.username) {
+        throw new BrokerProvisioningError(`Partner id ${id} collides with the broker user of the hub or the administrator`);
+      }
+      if (!request.passwords[id]) throw new BrokerProvisioningError(`No broker password given for partner ${id}`);
+    }
+
+    await this.api('PUT', `/api/vhosts/${encodeURIComponent(BROKER_VHOST)}`, {});
+    await this.setPermissions(this.admin.username, { configure: '.*', write: '.*', read: '.*', topic: [] });
+    await this.declareTopology(request);
+
+    await this.putUser(HUB_BROKER_USER, request.hubPassword, hubPermissions());
+    for (const { id } of request.partners) await this.putUser(id, request.passwords[id], partnerPermissions(id));
+  }
+
+  /** AMQP URL of `username` on the `cstr` vhost of this broker (same host, port and options as the admin URL). */
+  userAmqpUrl(username: string, password: string): string {
+    const url = new URL(this.options.adminAmqpUrl);
+    url.username = encodeURIComponent(username);
+    url.password = encodeURIComponent(password);
+    url.pathname = `/${encodeURIComponent(BROKER_VHOST)}`;
+    return url.toString();
+  }
+
+  /** AMQP URL of the administrator on the `cstr` vhost. */
+  adminUrl(): string {
+    return this.userAmqpUrl(this.admin.username, this.admin.password);
+  }
+
+  private async declareTopology(request: ProvisionRequest): Promise<void> {
+    const connection = await amqp.connect(this.adminUrl());
+    try {
+      const channel = await connection.createChannel();
+      await declareExchanges(channel);
+      const retryDelaysMs = [...request.retryDelaysMs];
+      await declareQueueTopology(channel, {
+        queue: HUB_INGRESS_QUEUE,
+        bindings: [{ exchange: INGRESS_EXCHANGE, pattern: '#' }],
+        retryDelaysMs,
+      });
+      for (const { id } of request.partners) {
+        await declareQueueTopology(channel, {
+          queue: partnerInboxQueue(id),
+          bindings: [{ exchange: DELIVERY_EXCHANGE, pattern: deliveryBindingPattern(id) }],
+          retryDelaysMs,
+        });
+      }
+      await channel.close();
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Topic permissions go in before the regular ones: a user with write on a topic exchange but
+   * no topic permission for it may publish with any routing key, even for a moment.
+   */
+  private async putUser(username: string, password: string, permissions: BrokerUserPermissions): Promise<void> {
+    await this.api('PUT', `/api/users/${encodeURIComponent(username)}`, { password, tags: '' });
+    await this.setPermissions(username, permissions);
+  }
+
+  private async setPermissions(username: string, permissions: BrokerUserPermissions): Promise<void> {
+    const path = `${encodeURIComponent(BROKER_VHOST)}/${encodeURIComponent(username)}`;
+    for (const topic of permissions.topic) await this.api('PUT', `/api/topic-permissions/${path}`, topic);
+    const { configure, write, read } = permissions;
+    await this.api('PUT', `/api/permissions/${path}`, { configure, write, read });
+  }
+
+  private async api(method: string, path: string, body?: unknown): Promise<void> {
+    const url = new URL(this.options.managementUrl.replace(/\/+$/, '') + path);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${this.admin.username}:${this.admin.password}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      throw new BrokerProvisioningError(`${method} ${url.pathname} failed: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      throw new BrokerProvisioningError(`${method} ${url.pathname} answered ${response.status}: ${text.slice(0, 500)}`, response.status);
+    }
+  }
+}
+
+function assertPartnerId(partnerId: string): void {
+  if (!PARTNER_ID_PATTERN.test(partnerId)) {
+    throw new BrokerProvisioningError(`Invalid partner id ${JSON.stringify(partnerId)}: lower-case words joined by hyphens`);
+  }
+}

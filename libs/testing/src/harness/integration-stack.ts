@@ -1,0 +1,50 @@
+import * as path from 'node:path';
+import { LocalStackPorts, TEST_STACK_PORTS, readPartnersFile, startLocalStack, stopLocalStack } from '../local-stack';
+import { TEST_ENV_KEYS, TestEnvironment } from './test-env';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+
+/** Ports of the benchmark's own stack, apart from the development and test stacks. */
+export const BENCH_STACK_PORTS: LocalStackPorts = { amqp: 5702, management: 15702, dist: 25702, epmd: 4399, postgres: 5462 };
+
+/** A broker and database for integration tests or benchmarks, and how to release them. */
+export interface IntegrationStack extends TestEnvironment {
+  /** Stops what this call started (nothing, when the user pointed at their own servers). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The broker and database integration tests and benchmarks run against. When the user points at
+ * their own (`RABBITMQ_URL` or `RABBITMQ_ADMIN_URL` — an administrator — with `RABBITMQ_MANAGEMENT_URL`, and
+ * `DATABASE_URL`), those are provisioned and used; otherwise a private RabbitMQ and PostgreSQL
+ * are started in `.stack/<name>` on loopback ports of their own.
+ */
+export async function ensureIntegrationStack(name: 'test' | 'bench'): Promise<IntegrationStack> {
+  const dataDir = path.join(ROOT, '.stack', name);
+  const adminUrl = process.env.RABBITMQ_ADMIN_URL ?? process.env.RABBITMQ_URL;
+  const databaseUrl = process.env.DATABASE_URL;
+  const stack = await startLocalStack({
+    dataDir,
+    ports: name === 'test' ? TEST_STACK_PORTS : BENCH_STACK_PORTS,
+    partners: readPartnersFile(path.join(ROOT, 'config/partners.yaml')),
+    externalBroker: adminUrl ? { adminUrl, managementUrl: process.env.RABBITMQ_MANAGEMENT_URL } : undefined,
+    externalDatabaseUrl: databaseUrl,
+  });
+  if (!stack.databaseUrl) throw new Error('The integration stack has no database');
+  return {
+    rabbitAdminUrl: stack.rabbitmqAdminUrl,
+    rabbitManagementUrl: stack.rabbitmqManagementUrl,
+    databaseUrl: stack.databaseUrl,
+    // Stop only what this call booted: another run may be using a stack it found running.
+    stop: async () => {
+      if (stack.timings.rabbitmqMs > 0 || stack.timings.postgresMs > 0) await stopLocalStack(dataDir);
+    },
+  };
+}
+
+/** Exports a stack's addresses to the test workers (they inherit the environment). */
+export function exportTestEnvironment(environment: TestEnvironment): void {
+  process.env[TEST_ENV_KEYS.rabbitAdminUrl] = environment.rabbitAdminUrl;
+  process.env[TEST_ENV_KEYS.rabbitManagementUrl] = environment.rabbitManagementUrl;
+  process.env[TEST_ENV_KEYS.databaseUrl] = environment.databaseUrl;
+}

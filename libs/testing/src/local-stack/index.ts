@@ -1,0 +1,4 @@
+export * from './local-rabbitmq';
+export * from './local-postgres';
+export * from './local-stack';
+export { LocalStackCommandError } from './processes';

@@ -1,0 +1,373 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  aptInstall,
+  canConnect,
+  isProcessAlive,
+  isRoot,
+  processArgv,
+  processEnvironment,
+  readPidFile,
+  runCommand,
+  sleep,
+  waitUntil,
+} from './processes';
+
+/** Where Debian's `rabbitmq-server` package puts the scripts that run as the calling user. */
+const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
+const ADMIN_USER = 'cstr-admin';
+const LOOPBACK_ONLY_DISTRIBUTION = '-kernel inet_dist_use_interface {127,0,0,1}';
+
+/** Options of {@link LocalRabbitMq}: a data folder and four loopback ports nobody else uses. */
+export interface LocalRabbitMqOptions {
+  /** Folder holding the node's configuration, database, logs, pid file and Erlang cookie. */
+  readonly dataDir: string;
+  readonly amqpPort: number;
+  readonly managementPort: number;
+  /** Erlang distribution port of the node (rabbitmqctl talks to it). */
+  readonly distPort: number;
+  /** Port of the node's own epmd, so the machine's epmd (4369) is never involved. */
+  readonly epmdPort: number;
+  /** Defaults to `cstr-<amqpPort>@localhost`. */
+  readonly nodeName?: string;
+  /** How long {@link LocalRabbitMq.start} waits for the node to boot (default 60 s). */
+  readonly bootTimeoutMs?: number;
+}
+
+/** User name and password of the node's administrator. */
+export interface RabbitMqCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * A private RabbitMQ node for development and tests, run from Debian's `rabbitmq-server`
+ * package with everything under one data folder and every listener (AMQP, management,
+ * distribution, epmd) on 127.0.0.1 ports of its own, so a RabbitMQ already running on the
+ * machine is never touched. (epmd also listens on ::1: it always adds the loopback addresses.)
+ *
+ * The node outlives the process that started it (the stack CLI starts it, a later `down`
+ * stops it): its identity is the pid file in the data folder. {@link stop} keeps the data, so
+ * {@link start} brings back the same node with its durable queues and messages.
+ */
+export class LocalRabbitMq {
+  readonly dataDir: string;
+  readonly nodeName: string;
+  /** Milliseconds the last {@link start} took until the node answered (0 when reused). */
+  lastBootMs = 0;
+
+  private readonly bootTimeoutMs: number;
+
+  constructor(private readonly options: LocalRabbitMqOptions) {
+    this.dataDir = resolve(options.dataDir);
+    this.nodeName = options.nodeName ?? `cstr-${options.amqpPort}@localhost`;
+    this.bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
+  }
+
+  /**
+   * Starts the node, or reuses it if a previous run with the same data folder left it running
+   * and it answers. Resolves once AMQP accepts connections and the management API answers.
+   */
+  async start(): Promise<void> {
+    mkdirSync(this.dataDir, { recursive: true, mode: 0o755 });
+    await this.ensureInstalled();
+    this.writeConfiguration();
+
+    const existing = this.runningPid();
+    if (existing !== undefined) {
+      const runningPort = processEnvironment(existing)?.get('RABBITMQ_NODE_PORT');
+      if (runningPort !== undefined && runningPort !== String(this.options.amqpPort)) {
+        throw new Error(`A RabbitMQ node from ${this.dataDir} already runs on port ${runningPort} (pid ${existing}); stop it first`);
+      }
+      if (await this.answers()) {
+        this.lastBootMs = 0;
+        return;
+      }
+      // Ours but not answering: perhaps still booting from a concurrent start; give it time.
+      try {
+        await waitUntil(`RabbitMQ node ${this.nodeName} (pid ${existing})`, () => this.answers(), this.bootTimeoutMs, 250);
+        this.lastBootMs = 0;
+        return;
+      } catch {
+        await this.terminate(existing, 'SIGKILL', 10_000);
+      }
+    }
+    rmSync(this.pidFile, { force: true });
+    await this.assertPortsFree();
+
+    const startedAt = Date.now();
+    await this.ensureEpmd();
+    const out = openSync(join(this.logDir, 'server.out.log'), 'a');
+    let exited: string | undefined;
+    try {
+      const child = spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], {
+        cwd: this.dataDir,
+        env: this.environment(),
+        // Own session and process group: the node survives the CLI that started it and
+        // receives none of its terminal's signals.
+        detached: true,
+        stdio: ['ignore', out, out],
+      });
+      child.once('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
+      child.once('error', (error) => (exited = error.message));
+      child.unref();
+    } finally {
+      closeSync(out);
+    }
+
+    const ctl = await runCommand(
+      join(RABBITMQ_BIN, 'rabbitmqctl'),
+      ['-n', this.nodeName, 'wait', '--timeout', String(Math.ceil(this.bootTimeoutMs / 1000)), this.pidFile],
+      { env: this.environment(), cwd: this.dataDir, timeoutMs: this.bootTimeoutMs + 10_000 },
+    );
+    try {
+      if (ctl.code !== 0 || exited !== undefined) {
+        const reason = exited ?? (ctl.stderr || ctl.stdout).trim();
+        throw new Error(`RabbitMQ node ${this.nodeName} did not start (${reason}); see ${this.logDir}`);
+      }
+      await waitUntil(`RabbitMQ ${this.nodeName} AMQP and management listeners`, () => this.answers(), this.bootTimeoutMs, 100);
+    } catch (error) {
+      // Leave nothing half-started behind.
+      await this.kill().catch(() => undefined);
+      throw error;
+    }
+    this.lastBootMs = Date.now() - startedAt;
+  }
+
+  /**
+   * Stops the node gracefully (SIGTERM; SIGKILL after `timeoutMs`) and then its epmd.
+   * The data folder stays, so {@link start} restarts the same node with its durable queues.
+   */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    const pid = this.runningPid();
+    if (pid !== undefined) await this.terminate(pid, 'SIGTERM', timeoutMs);
+    rmSync(this.pidFile, { force: true });
+    await this.stopEpmd();
+  }
+
+  /** Kills the node abruptly (SIGKILL), as a crash would, and then its epmd. Data stays. */
+  async kill(): Promise<void> {
+    const pid = this.runningPid();
+    if (pid !== undefined) await this.terminate(pid, 'SIGKILL', 10_000);
+    rmSync(this.pidFile, { force: true });
+    await this.stopEpmd();
+  }
+
+  /** Whether the node's Erlang VM is alive (it may still be booting or shutting down). */
+  isRunning(): boolean {
+    return this.runningPid() !== undefined;
+  }
+
+  /** The OS pid of the node's Erlang VM, if it runs. */
+  pid(): number | undefined {
+    return this.runningPid();
+  }
+
+  /** The administrator created on the node's first boot; its password is generated once and kept in the data folder. */
+  adminCredentials(): RabbitMqCredentials {
+    const file = join(this.dataDir, 'admin-password');
+    mkdirSync(this.dataDir, { recursive: true });
+    if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
+    return { username: ADMIN_USER, password: readFileSync(file, 'utf8').trim() };
+  }
+
+  /** AMQP URL of any user on this node; `vhost` defaults to `/`. */
+  amqpUrl(username: string, password: string, vhost = '/'): string {
+    return `amqp://${encodeURIComponent(username)}:${encodeURIComponent(password)}@127.0.0.1:${this.options.amqpPort}/${encodeURIComponent(vhost)}`;
+  }
+
+  /** AMQP URL of the administrator. */
+  adminUrl(vhost = '/'): string {
+    const { username, password } = this.adminCredentials();
+    return this.amqpUrl(username, password, vhost);
+  }
+
+  /** Base URL of the management HTTP API (`/api/...`). */
+  managementUrl(): string {
+    return `http://127.0.0.1:${this.options.managementPort}`;
+  }
+
+  private get pidFile(): string {
+    return join(this.dataDir, 'rabbitmq.pid');
+  }
+
+  private get logDir(): string {
+    return join(this.dataDir, 'log');
+  }
+
+  private async ensureInstalled(): Promise<void> {
+    if (existsSync(join(RABBITMQ_BIN, 'rabbitmq-server'))) return;
+    if (!isRoot()) {
+      throw new Error(
+        `RabbitMQ is not installed (${RABBITMQ_BIN}/rabbitmq-server is missing): run \`apt-get install rabbitmq-server\` as root, or set RABBITMQ_URL to use another broker`,
+      );
+    }
+    await aptInstall(['rabbitmq-server'], join(this.dataDir, 'apt-get.log'));
+  }
+
+  private writeConfiguration(): void {
+    mkdirSync(this.logDir, { recursive: true });
+    mkdirSync(join(this.dataDir, 'mnesia'), { recursive: true });
+    const { username, password } = this.adminCredentials();
+    const { amqpPort, managementPort } = this.options;
+    writeFileSync(
+      join(this.dataDir, 'rabbitmq.conf'),
+      [
+        '# Written by LocalRabbitMq on every start; edits are overwritten.',
+        `listeners.tcp.1 = 127.0.0.1:${amqpPort}`,
+        'management.tcp.ip = 127.0.0.1',
+        `management.tcp.port = ${managementPort}`,
+        // The default user is created on the node's first boot only.
+        `default_user = ${username}`,
+        `default_pass = ${password}`,
+        'default_user_tags.administrator = true',
+        'default_permissions.configure = .*',
+        'default_permissions.read = .*',
+        'default_permissions.write = .*',
+        'log.console = false',
+        'log.file.level = info',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    writeFileSync(join(this.dataDir, 'enabled_plugins'), '[rabbitmq_management].\n');
+    // Shadows /etc/rabbitmq/rabbitmq-env.conf, whose NODENAME and flags belong to the machine's broker.
+    writeFileSync(join(this.dataDir, 'rabbitmq-env.conf'), '# Intentionally empty: see LocalRabbitMq.\n');
+    // rabbitmq-server and rabbitmqctl must share a cookie; creating it up front avoids a race
+    // between the two creating it at the same time.
+    const cookie = join(this.dataDir, '.erlang.cookie');
+    if (!existsSync(cookie)) writeFileSync(cookie, randomBytes(20).toString('hex').toUpperCase(), { mode: 0o400 });
+  }
+
+  private environment(): NodeJS.ProcessEnv {
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !/^(RABBITMQ_|ERL_|NODENAME$|NODE_PORT$|HOME$)/.test(key)),
+    );
+    const { amqpPort, distPort, epmdPort } = this.options;
+    return {
+      ...inherited,
+      HOME: this.dataDir,
+      RABBITMQ_NODENAME: this.nodeName,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(amqpPort),
+      RABBITMQ_DIST_PORT: String(distPort),
+      RABBITMQ_MNESIA_BASE: join(this.dataDir, 'mnesia'),
+      RABBITMQ_LOG_BASE: this.logDir,
+      RABBITMQ_CONFIG_FILE: join(this.dataDir, 'rabbitmq.conf'),
+      RABBITMQ_ADVANCED_CONFIG_FILE: join(this.dataDir, 'advanced.config'),
+      RABBITMQ_CONF_ENV_FILE: join(this.dataDir, 'rabbitmq-env.conf'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dataDir, 'enabled_plugins'),
+      RABBITMQ_PID_FILE: this.pidFile,
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: LOOPBACK_ONLY_DISTRIBUTION,
+      RABBITMQ_CTL_ERL_ARGS: LOOPBACK_ONLY_DISTRIBUTION,
+      ERL_EPMD_ADDRESS: '127.0.0.1',
+      ERL_EPMD_PORT: String(epmdPort),
+      ERL_CRASH_DUMP: join(this.logDir, 'erl_crash.dump'),
+    };
+  }
+
+  /** The pid in our pid file, if that process is alive and is this node's VM (not a recycled pid). */
+  private runningPid(): number | undefined {
+    const pid = readPidFile(this.pidFile);
+    if (pid === undefined || !isProcessAlive(pid)) return undefined;
+    const argv = processArgv(pid);
+    if (!argv?.some((arg) => arg.endsWith('beam.smp'))) return undefined;
+    const home = argv.indexOf('-home');
+    return home >= 0 && argv[home + 1] === this.dataDir ? pid : undefined;
+  }
+
+  private async answers(): Promise<boolean> {
+    if (!(await canConnect(this.options.amqpPort))) return false;
+    const { username, password } = this.adminCredentials();
+    try {
+      const response = await fetch(`${this.managementUrl()}/api/overview`, {
+        headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+        signal: AbortSignal.timeout(2_000),
+      });
+      await response.arrayBuffer();
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async assertPortsFree(): Promise<void> {
+    const { amqpPort, managementPort, distPort } = this.options;
+    for (const port of [amqpPort, managementPort, distPort]) {
+      if (await canConnect(port)) {
+        throw new Error(
+          `Port ${port} on 127.0.0.1 is already in use by something other than RabbitMQ node ${this.nodeName}; choose other ports`,
+        );
+      }
+    }
+  }
+
+  private async terminate(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+    process.kill(pid, signal);
+    try {
+      await waitUntil(`RabbitMQ node ${this.nodeName} (pid ${pid}) to exit`, () => !isProcessAlive(pid), timeoutMs, 100);
+    } catch {
+      process.kill(pid, 'SIGKILL');
+      await waitUntil(`RabbitMQ node ${this.nodeName} (pid ${pid}) to die`, () => !isProcessAlive(pid), 10_000, 100);
+    }
+  }
+
+  /**
+   * RabbitMQ 3.10 starts Erlang distribution only during its prelaunch, so the VM does not start
+   * epmd itself; prelaunch then races to start one. Starting ours first (same environment as the
+   * node, so {@link ownEpmdPid} recognises it) makes boots after {@link kill} or {@link stop} reliable.
+   */
+  private async ensureEpmd(): Promise<void> {
+    if (this.ownEpmdPid() !== undefined) return;
+    const { epmdPort } = this.options;
+    if (await canConnect(epmdPort)) {
+      throw new Error(`Port ${epmdPort} on 127.0.0.1 is already in use by another epmd or server; choose another epmd port`);
+    }
+    await runCommand(epmdBinary(), ['-daemon', '-address', '127.0.0.1', '-port', String(epmdPort)], {
+      env: this.environment(),
+      cwd: this.dataDir,
+      timeoutMs: 10_000,
+    });
+    await waitUntil(`epmd on 127.0.0.1:${epmdPort}`, () => canConnect(epmdPort), 10_000, 50);
+  }
+
+  /**
+   * Stops this node's epmd, recognised by the environment it was started with.
+   * Never `epmd -kill` blindly: the port could belong to another user's epmd.
+   */
+  private async stopEpmd(): Promise<void> {
+    const pid = this.ownEpmdPid();
+    if (pid === undefined) return;
+    const env = { ...this.environment() };
+    // epmd refuses -kill while a node is still registered; a dying node deregisters within moments.
+    for (let attempt = 0; attempt < 20 && isProcessAlive(pid); attempt++) {
+      await runCommand(epmdBinary(), ['-port', String(this.options.epmdPort), '-kill'], { env, timeoutMs: 5_000 }).catch(() => undefined);
+      if (!isProcessAlive(pid)) return;
+      await sleep(100);
+    }
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
+  }
+
+  private ownEpmdPid(): number | undefined {
+    const port = String(this.options.epmdPort);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      if (!processArgv(pid)?.[0]?.endsWith('epmd')) continue;
+      const env = processEnvironment(pid);
+      if (env?.get('HOME') === this.dataDir && env.get('ERL_EPMD_PORT') === port) return pid;
+    }
+    return undefined;
+  }
+}
+
+/** `epmd` from PATH, else from the Erlang runtime Debian's `erlang-base` installs. */
+function epmdBinary(): string {
+  const onPath = (process.env.PATH ?? '').split(':').map((dir) => join(dir, 'epmd')).find((file) => existsSync(file));
+  if (onPath) return onPath;
+  const erlang = '/usr/lib/erlang';
+  const erts = existsSync(erlang) ? readdirSync(erlang).filter((dir) => dir.startsWith('erts-')) : [];
+  return erts.length ? join(erlang, erts.sort().reverse()[0], 'bin', 'epmd') : 'epmd';
+}

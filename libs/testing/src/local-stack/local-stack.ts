@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { PARTNER_ID_PATTERN } from '@cstr/contracts';
+import { BrokerProvisioner, DEFAULT_RETRY_DELAYS_MS, HUB_BROKER_USER } from '@cstr/messaging';
+import { LocalPostgres } from './local-postgres';
+import { LocalRabbitMq } from './local-rabbitmq';
+import { isProcessAlive, sleep } from './processes';
+
+/** The loopback ports of one local stack. */
+export interface LocalStackPorts {
+  readonly amqp: number;
+  readonly management: number;
+  /** Erlang distribution port of the RabbitMQ node. */
+  readonly dist: number;
+  /** The RabbitMQ node's own epmd. */
+  readonly epmd: number;
+  readonly postgres: number;
+}
+
+/** Ports of the development stack (`npm run stack up`). */
+export const DEV_STACK_PORTS: LocalStackPorts = { amqp: 5682, management: 15682, dist: 25682, epmd: 4379, postgres: 5442 };
+
+/** Ports of the integration-test stack (Jest global set-up). */
+export const TEST_STACK_PORTS: LocalStackPorts = { amqp: 5692, management: 15692, dist: 25692, epmd: 4389, postgres: 5452 };
+
+/** A broker someone else runs (docker compose, a user's own): used as is, never started or stopped. */
+export interface ExternalBroker {
+  /** AMQP URL of an administrator (management tag `administrator`). */
+  readonly adminUrl: string;
+  /** Management API base URL; defaults to `http://<amqp host>:15672`. */
+  readonly managementUrl?: string;
+}
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Folder for the servers' data, credentials and `stack.env` (e.g. `.stack`, `.stack/test`). */
+  readonly dataDir: string;
+  readonly ports: LocalStackPorts;
+  /** Partners to provision a broker user and inbox for. */
+  readonly partners: readonly { readonly id: string }[];
+  /** Use this broker instead of starting a local RabbitMQ. */
+  readonly externalBroker?: ExternalBroker;
+  /** Use this database instead of starting a local PostgreSQL. */
+  readonly externalDatabaseUrl?: string;
+  /** Start no database at all (e.g. a fault test's dedicated broker). Default true. */
+  readonly postgres?: boolean;
+  /** Database name of the local PostgreSQL. Default `cstr`. */
+  readonly database?: string;
+  /** Retry back-off of every provisioned queue. Default {@link DEFAULT_RETRY_DELAYS_MS}. */
+  readonly retryDelaysMs?: readonly number[];
+}
+
+/** Where everything of a started stack is, and how each party connects. */
+export interface LocalStack {
+  readonly dataDir: string;
+  /** The hub's user on vhost `cstr`. */
+  readonly rabbitmqUrl: string;
+  /** The administrator on vhost `cstr` (tests declare and inspect topology with it). */
+  readonly rabbitmqAdminUrl: string;
+  readonly rabbitmqManagementUrl: string;
+  /** Undefined when started with `postgres: false`. */
+  readonly databaseUrl?: string;
+  /** Each partner's user on vhost `cstr`, by partner id. */
+  readonly partnerUrls: Readonly<Record<string, string>>;
+  /** The same as `KEY=value` pairs, as written to `<dataDir>/stack.env`. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Which servers this stack runs itself (as opposed to external ones). */
+  readonly local: { readonly rabbitmq: boolean; readonly postgres: boolean };
+  /** Milliseconds each local server took to start (0 when it was already running). */
+  readonly timings: { readonly rabbitmqMs: number; readonly postgresMs: number; readonly provisionMs: number };
+}
+
+/** What a stack's `state.json` remembers, so another process can stop exactly what was started. */
+interface StackState {
+  readonly rabbitmq?: { readonly ports: LocalStackPorts };
+  readonly postgres?: { readonly ports: LocalStackPorts; readonly database: string };
+  readonly external: { readonly rabbitmqManagementUrl?: string; readonly database?: boolean };
+}
+
+interface Credentials {
+  hub: string;
+  partners: Record<string, string>;
+}
+
+const started = new Set<string>();
+
+/**
+ * Starts (or reuses) a local RabbitMQ and PostgreSQL on the given loopback ports with their data
+ * in `dataDir`, provisions the broker for the partners (vhost, topology, users, permissions) and
+ * writes `stack.env`. Broker passwords are generated once and kept in `credentials.json` (0600).
+ * Idempotent: servers already running from the same folder are reused.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  return withStackLock(dataDir, () => startLocked(dataDir, options));
+}
+
+async function startLocked(dataDir: string, options: LocalStackOptions): Promise<LocalStack> {
+  const database = options.database ?? 'cstr';
+  const wantsPostgres = options.postgres !== false && !options.externalDatabaseUrl;
+
+  const rabbit = options.externalBroker ? undefined : localRabbitMq(dataDir, options.ports);
+  const postgres = wantsPostgres ? localPostgres(dataDir, options.ports, database) : undefined;
+  // Servers of an earlier start that this one would not use (other ports, now external) would
+  // otherwise be orphaned: `stop` only knows what the latest state records.
+  const previous = readState(dataDir);
+  if (previous?.rabbitmq && (!rabbit || !samePorts(previous.rabbitmq.ports, options.ports, ['amqp', 'management', 'dist', 'epmd']))) {
+    await localRabbitMq(dataDir, previous.rabbitmq.ports).stop();
+  }
+  if (previous?.postgres && (!postgres || previous.postgres.ports.postgres !== options.ports.postgres || previous.postgres.database !== database)) {
+    await localPostgres(dataDir, previous.postgres.ports, previous.postgres.database).stop();
+  }
+  writeState(dataDir, {
+    rabbitmq: rabbit ? { ports: options.ports } : undefined,
+    postgres: postgres ? { ports: options.ports, database } : undefined,
+    external: { rabbitmqManagementUrl: options.externalBroker?.managementUrl, database: options.externalDatabaseUrl ? true : undefined },
+  });
+  started.add(dataDir);
+  await Promise.all([rabbit?.start(), postgres?.start()]);
+
+  const { adminUrl, managementUrl } = rabbit
+    ? { adminUrl: rabbit.adminUrl(), managementUrl: rabbit.managementUrl() }
+    : externalEndpoint(options.externalBroker);
+  const credentials = loadCredentials(dataDir, options.partners);
+  const provisioner = new BrokerProvisioner({ managementUrl, adminAmqpUrl: adminUrl });
+  const provisionStartedAt = Date.now();
+  await provisioner.provision({
+    partners: options.partners,
+    passwords: credentials.partners,
+    hubPassword: credentials.hub,
+    retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+  });
+  const provisionMs = Date.now() - provisionStartedAt;
+
+  const partnerUrls = Object.fromEntries(options.partners.map(({ id }) => [id, provisioner.userAmqpUrl(id, credentials.partners[id])]));
+  const stack = {
+    dataDir,
+    rabbitmqUrl: provisioner.userAmqpUrl(HUB_BROKER_USER, credentials.hub),
+    rabbitmqAdminUrl: provisioner.adminUrl(),
+    rabbitmqManagementUrl: managementUrl,
+    databaseUrl: options.externalDatabaseUrl ?? postgres?.url(),
+    partnerUrls,
+  };
+  const env: Record<string, string> = {
+    RABBITMQ_URL: stack.rabbitmqUrl,
+    RABBITMQ_ADMIN_URL: stack.rabbitmqAdminUrl,
+    RABBITMQ_MANAGEMENT_URL: stack.rabbitmqManagementUrl,
+    ...(stack.databaseUrl ? { DATABASE_URL: stack.databaseUrl } : {}),
+    ...Object.fromEntries(options.partners.map(({ id }) => [partnerUrlVariable(id), partnerUrls[id]])),
+  };
+  writeSecretFile(join(dataDir, 'stack.env'), Object.entries(env).map(([key, value]) => `${key}=${value}\n`).join(''));
+  return {
+    ...stack,
+    env,
+    local: { rabbitmq: rabbit !== undefined, postgres: postgres !== undefined },
+    timings: { rabbitmqMs: rabbit?.lastBootMs ?? 0, postgresMs: postgres?.lastStartMs ?? 0, provisionMs },
+  };
+}
+
+/**
+ * Stops the servers a stack started (never external ones), keeping their data. Without
+ * `dataDir`, stops every stack this process started.
+ */
+export async function stopLocalStack(dataDir?: string): Promise<void> {
+  const dirs = dataDir === undefined ? [...started] : [resolve(dataDir)];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    await withStackLock(dir, async () => {
+      const state = readState(dir);
+      await Promise.all([
+        state?.rabbitmq ? localRabbitMq(dir, state.rabbitmq.ports).stop() : undefined,
+        state?.postgres ? localPostgres(dir, state.postgres.ports, state.postgres.database).stop() : undefined,
+      ]);
+    });
+    started.delete(dir);
+  }
+}
+
+/** What runs for a stack's data folder, for `stack status`. */
+export interface LocalStackStatus {
+  readonly rabbitmq: { readonly running: boolean; readonly pid?: number; readonly ports: LocalStackPorts } | 'external';
+  readonly postgres: { readonly running: boolean; readonly ports: LocalStackPorts } | 'external' | 'none';
+}
+
+/** The state of the stack in `dataDir` (as recorded by the last {@link startLocalStack}), or undefined if never started. */
+export function localStackStatus(dataDir: string): LocalStackStatus | undefined {
+  const dir = resolve(dataDir);
+  const state = readState(dir);
+  if (!state) return undefined;
+  const rabbit = state.rabbitmq ? localRabbitMq(dir, state.rabbitmq.ports) : undefined;
+  const postgres = state.postgres ? localPostgres(dir, state.postgres.ports, state.postgres.database) : undefined;
+  return {
+    rabbitmq: rabbit ? { running: rabbit.isRunning(), pid: rabbit.pid(), ports: state.rabbitmq!.ports } : 'external',
+    postgres: postgres ? { running: postgres.isRunning(), ports: state.postgres!.ports } : state.external.database ? 'external' : 'none',
+  };
+}
+
+/** `RABBITMQ_URL_<PARTNER_ID_UPPER_SNAKE>`: the variable holding a partner's broker URL in `stack.env`. */
+export function partnerUrlVariable(partnerId: string): string {
+  return `RABBITMQ_URL_${partnerId.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** A partner as configured in `config/partners.yaml` (only what the stack needs is typed). */
+export interface ConfiguredPartner {
+  readonly id: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly [key: string]: unknown;
+}
+
+/** A South-London demo set of partners, one or more of every kind. Codes are illustrative. */
+export const DEMO_PARTNERS: readonly ConfiguredPartner[] = [
+  { id: 'croydon-mc', kind: 'hmcts', name: "Croydon Magistrates' Court", courtCode: 'B01CY' },
+  { id: 'camberwell-green-mc', kind: 'hmcts', name: "Camberwell Green Magistrates' Court", courtCode: 'B01CG' },
+  { id: 'sl-liaison-diversion', kind: 'ld', name: 'South London Liaison and Diversion Service', ods: 'RV5' },
+  { id: 'nps-london-croydon', kind: 'probation', name: 'Probation Service London – Croydon PDU', ods: 'N07CY' },
+  { id: 'nps-london-lambeth', kind: 'probation', name: 'Probation Service London – Lambeth PDU', ods: 'N07LA' },
+  { id: 'slam-mhtr', kind: 'mh-provider', name: 'South London and Maudsley NHS Foundation Trust (MHTR)', ods: 'RV5' },
+  { id: 'st-andrews-mhtr', kind: 'mh-provider', name: "St Andrew's Healthcare (South London female offender MHTR)", ods: 'NVN' },
+  { id: 'pds-gp-registration', kind: 'gp', name: 'PDS GP registration lookup', ods: 'X26' },
+];
+
+/**
+ * Reads the `partners:` list of a partners file. With `createIfMissing`, a missing file is
+ * first written with {@link DEMO_PARTNERS}.
+ */
+export function readPartnersFile(file: string, options: { createIfMissing?: boolean } = {}): ConfiguredPartner[] {
+  if (!existsSync(file)) {
+    if (!options.createIfMissing) throw new Error(`Partners file ${file} does not exist`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      '# Partners of the hub (SPEC §2). Demo set for the local stack: codes are illustrative.\n' +
+        stringify({ partners: DEMO_PARTNERS }),
+    );
+  }
+  const document = parse(readFileSync(file, 'utf8')) as { partners?: unknown } | null;
+  if (!document || !Array.isArray(document.partners)) throw new Error(`${file} has no top-level \`partners:\` list`);
+  const seen = new Set<string>();
+  return document.partners.map((entry: unknown, index: number) => {
+    const partner = entry as Partial<ConfiguredPartner> | null;
+    if (!partner || typeof partner.id !== 'string' || !PARTNER_ID_PATTERN.test(partner.id)) {
+      throw new Error(`${file}: partners[${index}].id must be lower-case words joined by hyphens`);
+    }
+    if (typeof partner.kind !== 'string') throw new Error(`${file}: partners[${index}].kind is missing`);
+    if (seen.has(partner.id)) throw new Error(`${file}: partner id ${partner.id} appears twice`);
+    seen.add(partner.id);
+    return partner as ConfiguredPartner;
+  });
+}
+
+/**
+ * Serialises starts and stops of one stack folder across processes (two Jest runs, `up` while a
+ * test run starts): without it both would find no server running and start one each.
+ */
+async function withStackLock<T>(dataDir: string, action: () => Promise<T>, timeoutMs = 300_000): Promise<T> {
+  const lock = join(dataDir, '.lock');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number.parseInt(readFileSync(lock, 'utf8').trim(), 10);
+      // A lock whose holder died is stale; an empty one is still being written.
+      if (Number.isInteger(holder) && !isProcessAlive(holder)) rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new Error(`${lock} is held by pid ${holder}; remove it if that process is not a stack start`);
+      else await sleep(200);
+    }
+  }
+  try {
+    return await action();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function localRabbitMq(dataDir: string, ports: LocalStackPorts): LocalRabbitMq {
+  return new LocalRabbitMq({
+    dataDir: join(dataDir, 'rabbitmq'),
+    amqpPort: ports.amqp,
+    managementPort: ports.management,
+    distPort: ports.dist,
+    epmdPort: ports.epmd,
+  });
+}
+
+function localPostgres(dataDir: string, ports: LocalStackPorts, database: string): LocalPostgres {
+  return new LocalPostgres({ dataDir: join(dataDir, 'postgres'), port: ports.postgres, database });
+}
+
+function samePorts(a: LocalStackPorts, b: LocalStackPorts, keys: readonly (keyof LocalStackPorts)[]): boolean {
+  return keys.every((key) => a[key] === b[key]);
+}
+
+function externalEndpoint(broker: ExternalBroker | undefined): Required<ExternalBroker> {
+  if (!broker) throw new Error('No broker: neither a local RabbitMQ nor an external one');
+  return { adminUrl: broker.adminUrl, managementUrl: broker.managementUrl ?? `http://${new URL(broker.adminUrl).hostname}:15672` };
+}
+
+/** Passwords are generated once per user and kept; partners added later get theirs on the next start. */
+function loadCredentials(dataDir: string, partners: readonly { readonly id: string }[]): Credentials {
+  const file = join(dataDir, 'credentials.json');
+  const credentials: Credentials = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Credentials)
+    : { hub: newPassword(), partners: {} };
+  let changed = !existsSync(file);
+  for (const { id } of partners) {
+    if (!credentials.partners[id]) {
+      credentials.partners[id] = newPassword();
+      changed = true;
+    }
+  }
+  if (changed) writeSecretFile(file, `${JSON.stringify(credentials, null, 2)}\n`);
+  return credentials;
+}
+
+function newPassword(): string {
+  return randomBytes(24).toString('hex');
+}
+
+function writeSecretFile(file: string, content: string): void {
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+function writeState(dataDir: string, state: StackState): void {
+  writeFileSync(join(dataDir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function readState(dataDir: string): StackState | undefined {
+  const file = join(dataDir, 'state.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackState) : undefined;
+}

@@ -1,0 +1,147 @@
+/**
+ * The local development stack: a private RabbitMQ and PostgreSQL on loopback ports, data in
+ * `.stack/`, provisioned for the partners in `config/partners.yaml`.
+ *
+ *   node tools/run-ts.js tools/stack.ts up|down|status|env
+ *
+ * `up` uses the broker in RABBITMQ_URL (an administrator; RABBITMQ_MANAGEMENT_URL for its API)
+ * and the database in DATABASE_URL instead of starting its own when they are set. Ports:
+ * CSTR_STACK_AMQP_PORT, CSTR_STACK_MANAGEMENT_PORT, CSTR_STACK_DIST_PORT, CSTR_STACK_EPMD_PORT,
+ * CSTR_STACK_PG_PORT.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import {
+  DEV_STACK_PORTS,
+  localStackStatus,
+  readPartnersFile,
+  startLocalStack,
+  stopLocalStack,
+  type LocalStackPorts,
+} from '@cstr/testing';
+
+const root = resolve(__dirname, '..');
+const dataDir = join(root, '.stack');
+const envFile = join(dataDir, 'stack.env');
+const partnersFile = join(root, 'config', 'partners.yaml');
+
+async function main(command: string | undefined): Promise<void> {
+  switch (command) {
+    case 'up':
+      return up();
+    case 'down':
+      return down();
+    case 'status':
+      return status();
+    case 'env':
+      return printEnv();
+    default:
+      console.error('usage: node tools/run-ts.js tools/stack.ts up|down|status|env');
+      process.exitCode = 2;
+  }
+}
+
+async function up(): Promise<void> {
+  const ours = readEnvFile();
+  // Ignore variables that merely echo our own stack.env (a shell that sourced it): those are
+  // the hub's credentials, not an administrator's.
+  const fromEnvironment = (key: string): string | undefined =>
+    process.env[key] && process.env[key] !== ours[key] ? process.env[key] : undefined;
+  const externalRabbitUrl = fromEnvironment('RABBITMQ_URL');
+  const externalDatabaseUrl = fromEnvironment('DATABASE_URL');
+
+  const partners = readPartnersFile(partnersFile, { createIfMissing: true });
+  const stack = await startLocalStack({
+    dataDir,
+    ports: ports(),
+    partners,
+    externalBroker: externalRabbitUrl
+      ? { adminUrl: externalRabbitUrl, managementUrl: process.env.RABBITMQ_MANAGEMENT_URL }
+      : undefined,
+    externalDatabaseUrl,
+  });
+
+  const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const how = (local: boolean, ms: number): string => (!local ? 'external' : ms > 0 ? `started in ${seconds(ms)}` : 'already running');
+  console.log(`cstr local stack (${relative(root, dataDir)}/)`);
+  console.log(`  RabbitMQ    ${redact(stack.rabbitmqUrl)}  management ${stack.rabbitmqManagementUrl}  ${how(stack.local.rabbitmq, stack.timings.rabbitmqMs)}`);
+  console.log(`  PostgreSQL  ${redact(stack.databaseUrl ?? '-')}  ${how(stack.local.postgres, stack.timings.postgresMs)}`);
+  console.log(`  Provisioned vhost cstr: hub + ${partners.length} partners (${partners.map((p) => p.id).join(', ')}) in ${seconds(stack.timings.provisionMs)}`);
+  console.log(`  Connection URLs with passwords: ${relative(root, envFile)} (print: stack.ts env)`);
+}
+
+async function down(): Promise<void> {
+  const before = localStackStatus(dataDir);
+  await stopLocalStack(dataDir);
+  if (!before) return console.log('Nothing to stop: the stack was never started here.');
+  const stopped = [
+    typeof before.rabbitmq === 'object' && before.rabbitmq.running ? 'RabbitMQ' : undefined,
+    typeof before.postgres === 'object' && before.postgres.running ? 'PostgreSQL' : undefined,
+  ].filter(Boolean);
+  console.log(stopped.length ? `Stopped ${stopped.join(' and ')}; data kept in ${relative(root, dataDir)}/.` : 'Nothing was running.');
+}
+
+function status(): void {
+  const state = localStackStatus(dataDir);
+  if (!state) return console.log('The stack was never started here (stack.ts up).');
+  const env = readEnvFile();
+  if (state.rabbitmq === 'external') {
+    console.log(`RabbitMQ    external  ${redact(env.RABBITMQ_URL ?? '?')}  management ${env.RABBITMQ_MANAGEMENT_URL ?? '?'}`);
+  } else {
+    const { running, pid, ports } = state.rabbitmq;
+    console.log(
+      `RabbitMQ    ${running ? `running (pid ${pid})` : 'stopped'}  amqp 127.0.0.1:${ports.amqp}  management http://127.0.0.1:${ports.management}  dist ${ports.dist}  epmd ${ports.epmd}`,
+    );
+  }
+  if (state.postgres === 'external') console.log(`PostgreSQL  external  ${redact(env.DATABASE_URL ?? '?')}`);
+  else if (state.postgres === 'none') console.log('PostgreSQL  none');
+  else console.log(`PostgreSQL  ${state.postgres.running ? 'running' : 'stopped'}  127.0.0.1:${state.postgres.ports.postgres}`);
+}
+
+function printEnv(): void {
+  if (!existsSync(envFile)) {
+    console.error('No stack.env yet: run `stack.ts up` first.');
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(readFileSync(envFile, 'utf8'));
+}
+
+function ports(): LocalStackPorts {
+  const port = (key: string, fallback: number): number => {
+    const value = process.env[key];
+    if (value === undefined || value === '') return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new Error(`${key} must be a TCP port, not ${value}`);
+    return parsed;
+  };
+  return {
+    amqp: port('CSTR_STACK_AMQP_PORT', DEV_STACK_PORTS.amqp),
+    management: port('CSTR_STACK_MANAGEMENT_PORT', DEV_STACK_PORTS.management),
+    dist: port('CSTR_STACK_DIST_PORT', DEV_STACK_PORTS.dist),
+    epmd: port('CSTR_STACK_EPMD_PORT', DEV_STACK_PORTS.epmd),
+    postgres: port('CSTR_STACK_PG_PORT', DEV_STACK_PORTS.postgres),
+  };
+}
+
+function readEnvFile(): Record<string, string> {
+  if (!existsSync(envFile)) return {};
+  return Object.fromEntries(
+    readFileSync(envFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+main(process.argv[2]).then(
+  () => process.exit(),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
