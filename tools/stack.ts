@@ -10,9 +10,10 @@
  * CSTR_STACK_PG_PORT.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   DEV_STACK_PORTS,
+  projectRoot,
   localStackStatus,
   readPartnersFile,
   startLocalStack,
@@ -20,7 +21,7 @@ import {
   type LocalStackPorts,
 } from '@cstr/testing';
 
-const root = resolve(__dirname, '..');
+const root = projectRoot();
 const dataDir = join(root, '.stack');
 const envFile = join(dataDir, 'stack.env');
 const partnersFile = join(root, 'config', 'partners.yaml');

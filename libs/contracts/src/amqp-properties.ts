@@ -3,6 +3,11 @@
  * properties and headers show up in management tools and logs (SPEC §4).
  */
 export const AmqpHeaders = {
+  /**
+   * Pseudonymous key of the person an event is about (a keyed hash, never an identifier):
+   * consumers apply events with the same key in order, and others in parallel.
+   */
+  partitionKey: 'x-cstr-partition-key',
   /** W3C trace context, carried from the first publish through every hop. */
   traceparent: 'traceparent',
   /** 1 on the first delivery; incremented each time the message is sent back for a retry. */

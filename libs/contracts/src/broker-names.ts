@@ -62,3 +62,20 @@ export const PARTNER_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export function escapeForPermissionRegex(name: string): string {
   return name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 }
+
+/** The kinds of partner (SPEC §2), and the adapter app that speaks each kind's protocol. */
+export const ADAPTER_APP_BY_PARTNER_KIND = {
+  hmcts: 'hmcts-listings-adapter',
+  ld: 'ld-adapter',
+  probation: 'ndelius-adapter',
+  'mh-provider': 'secondary-care-adapter',
+  gp: 'gp-registration-adapter',
+} as const;
+
+/** One kind of partner. */
+export type PartnerKind = keyof typeof ADAPTER_APP_BY_PARTNER_KIND;
+
+/** True when `kind` names a partner kind of SPEC §2. */
+export function isPartnerKind(kind: string): kind is PartnerKind {
+  return Object.hasOwn(ADAPTER_APP_BY_PARTNER_KIND, kind);
+}

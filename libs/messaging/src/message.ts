@@ -30,7 +30,8 @@ export function encodeBody(payload: unknown): Buffer {
 
 /** A fresh W3C `traceparent` (version 00, sampled). */
 export function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  const id = randomBytes(24).toString('hex');
+  return `00-${id.slice(0, 32)}-${id.slice(32)}-01`;
 }
 
 /** A child span of `traceparent` (same trace id, new span id), or a new trace when absent or malformed. */

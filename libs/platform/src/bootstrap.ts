@@ -51,6 +51,7 @@ export async function createApp<C extends BaseAppConfig>(definition: AppDefiniti
       consumerName: identity.instance,
       retryDelaysMs: retryDelays(config),
       prefetch: config.PREFETCH,
+      lanes: config.CONSUMER_LANES,
       persistence: { dataSource: app.get(DataSource), outbox: app.get(Outbox) },
     });
     // Not inheriting the HTTP app's config: its filters speak HTTP.

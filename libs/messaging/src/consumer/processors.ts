@@ -40,52 +40,88 @@ export function sequentialProcessor(handle: ScopedHandler): BatchProcessor {
   };
 }
 
+/** A handler in an optimistic batch did not finish: the batch is redone message by message. */
+class IsolateBatch extends Error {}
+
 /**
- * The idempotent consumer. A batch runs in one transaction; each message in its own savepoint:
- * record (consumer, event id) — skipped as a duplicate when already recorded —, run the handler
- * through the same transaction, and roll the savepoint back unless the handler is done.
- * One commit covers the batch, then the messages are acknowledged; a crash before the commit
- * redoes the batch, a crash after it finds every event already recorded.
+ * The idempotent consumer. A batch runs in one transaction: record (consumer, event id) for
+ * every message at once — those already recorded are duplicates, acknowledged without running
+ * the handler —, run each new message's handler through that transaction, commit, and only then
+ * acknowledge. A crash before the commit redoes the batch; a crash after it finds every event
+ * recorded. Optimistically the whole batch shares the transaction; if any handler does not
+ * finish, the transaction is rolled back and the batch redone with a savepoint per message, so
+ * a failed message's effects and record are undone alone. A handler may therefore run more than
+ * once for an event (as after any crash): its database effects apply once, and its other
+ * effects must be idempotent.
  */
 export function idempotentProcessor(dataSource: DataSource, consumerName: string, outbox: Outbox, handle: ScopedHandler): BatchProcessor {
   return async (batch) => {
-    const runner = dataSource.createQueryRunner();
-    await runner.connect();
-    const outcomes: HandlerOutcome[] = [];
-    let queuedOutgoing = false;
     try {
-      await runner.startTransaction();
-      const scope: HandlerScope = {
-        manager: runner.manager,
-        publish: async (...messages) => {
-          await outbox.add(runner.manager, ...messages);
-          queuedOutgoing = true;
-        },
-      };
-      for (const message of batch) {
-        await runner.query('SAVEPOINT cstr_message');
-        const recorded = (await runner.query(
-          'INSERT INTO messaging_processed_event (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1',
-          [consumerName, message.eventId],
-        )) as unknown[];
-        if (recorded.length === 0) {
-          // Seen before (a redelivery): its effects are already committed.
-          await runner.query('RELEASE SAVEPOINT cstr_message');
-          outcomes.push(Outcome.done());
-          continue;
-        }
-        const outcome = await runHandler(handle, message, scope);
-        await runner.query(outcome.kind === 'done' ? 'RELEASE SAVEPOINT cstr_message' : 'ROLLBACK TO SAVEPOINT cstr_message');
-        outcomes.push(outcome);
-      }
-      await runner.commitTransaction();
+      return await processBatch(dataSource, consumerName, outbox, handle, batch, false);
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
+      if (!(error instanceof IsolateBatch)) throw error;
+      return processBatch(dataSource, consumerName, outbox, handle, batch, true);
     }
-    if (queuedOutgoing) outbox.notifyCommitted();
-    return outcomes;
   };
+}
+
+async function processBatch(
+  dataSource: DataSource,
+  consumerName: string,
+  outbox: Outbox,
+  handle: ScopedHandler,
+  batch: readonly InboundMessage[],
+  isolate: boolean,
+): Promise<HandlerOutcome[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  const outcomes: HandlerOutcome[] = [];
+  let queuedOutgoing = false;
+  try {
+    await runner.startTransaction();
+    const recorded = (await runner.query(
+      `INSERT INTO messaging_processed_event (consumer, event_id)
+       SELECT $1, id FROM unnest($2::uuid[]) AS id
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumerName, batch.map((message) => message.eventId)],
+    )) as { event_id: string }[];
+    const fresh = new Set(recorded.map((row) => row.event_id));
+    const failed: string[] = [];
+    const scope: HandlerScope = {
+      manager: runner.manager,
+      publish: async (...messages) => {
+        await outbox.add(runner.manager, ...messages);
+        queuedOutgoing = true;
+      },
+    };
+    for (const message of batch) {
+      // Seen before (a redelivery, or twice in this batch): its effects are already there.
+      if (!fresh.delete(message.eventId)) {
+        outcomes.push(Outcome.done());
+        continue;
+      }
+      if (isolate) await runner.query('SAVEPOINT cstr_message');
+      const outcome = await runHandler(handle, message, scope);
+      if (outcome.kind !== 'done') {
+        if (!isolate) throw new IsolateBatch();
+        await runner.query('ROLLBACK TO SAVEPOINT cstr_message');
+        failed.push(message.eventId);
+      } else if (isolate) {
+        await runner.query('RELEASE SAVEPOINT cstr_message');
+      }
+      outcomes.push(outcome);
+    }
+    // A failed message is not processed: forget its record so its retry runs the handler.
+    if (failed.length > 0) {
+      await runner.query('DELETE FROM messaging_processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])', [consumerName, failed]);
+    }
+    await runner.commitTransaction();
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
+  } finally {
+    await runner.release();
+  }
+  if (queuedOutgoing) outbox.notifyCommitted();
+  return outcomes;
 }

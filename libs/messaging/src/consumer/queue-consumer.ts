@@ -23,6 +23,12 @@ export interface QueueConsumerOptions {
   readonly maxBatch?: number;
   /** Delay before each retry; after the last one the message is dead-lettered. */
   readonly retryDelaysMs: readonly number[];
+  /**
+   * Batches processed at once, each in its own lane. Messages with the same partition key
+   * (`x-cstr-partition-key`) always take the same lane, so they are applied in arrival order;
+   * messages without one are spread by event id. Default 1 (everything in order).
+   */
+  readonly lanes?: number;
 }
 
 interface Delivery {
@@ -36,15 +42,16 @@ interface Delivery {
  * `<queue>.dlq`) with the failure reason and attempt count; dead-lettered at once when it cannot
  * be parsed or the handler says so. Failure copies are published with confirms *before* the
  * original is acknowledged, so a crash at any point leaves the message in the queue.
- * Messages are processed in arrival order, one batch at a time.
+ * Within a lane, messages are processed in arrival order, one batch at a time.
  */
 export class QueueConsumer {
   private readonly logger: Logger;
   private readonly failurePublisher: ConfirmedPublisher;
   private channel: amqp.Channel | undefined;
   private consumerTag: string | undefined;
-  private readonly buffer: Delivery[] = [];
-  private draining: Promise<void> | undefined;
+  private readonly lanes: Lane[];
+  /** Channels that closed: their unsettled deliveries come back from the broker on a new one. */
+  private readonly closedChannels = new WeakSet<amqp.Channel>();
   private stopping = false;
   private removeListener: (() => void) | undefined;
 
@@ -55,6 +62,7 @@ export class QueueConsumer {
   ) {
     this.logger = new Logger(`QueueConsumer:${options.queue}`);
     this.failurePublisher = new ConfirmedPublisher(connection, { connectTimeoutMs: 2_000 });
+    this.lanes = Array.from({ length: Math.max(1, options.lanes ?? 1) }, () => ({ buffer: [], draining: undefined }));
   }
 
   /** Starts consuming now and again after every reconnect. */
@@ -77,7 +85,7 @@ export class QueueConsumer {
     const channel = this.channel;
     if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
     this.consumerTag = undefined;
-    await this.draining;
+    await Promise.all(this.lanes.map((lane) => lane.draining ?? Promise.resolve()));
     this.channel = undefined;
     await channel?.close().catch(() => undefined);
     await this.failurePublisher.close();
@@ -88,6 +96,7 @@ export class QueueConsumer {
     const channel = await connection.createChannel();
     channel.on('error', (error: Error) => this.logger.warn(`Channel error: ${error.message}`));
     channel.on('close', () => {
+      this.closedChannels.add(channel);
       if (this.channel !== channel) return;
       this.channel = undefined;
       this.consumerTag = undefined;
@@ -105,8 +114,9 @@ export class QueueConsumer {
           if (!this.stopping) void this.resubscribeSoon();
           return;
         }
-        this.buffer.push({ raw, channel });
-        this.draining ??= this.drain().finally(() => (this.draining = undefined));
+        const lane = this.lanes[this.lanes.length === 1 ? 0 : laneIndex(raw, this.lanes.length)];
+        lane.buffer.push({ raw, channel });
+        lane.draining ??= this.drain(lane).finally(() => (lane.draining = undefined));
       },
       { noAck: false },
     );
@@ -126,10 +136,10 @@ export class QueueConsumer {
     }
   }
 
-  private async drain(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.options.maxBatch ?? 100);
-      await this.processBatch(batch);
+  private async drain(lane: Lane): Promise<void> {
+    while (lane.buffer.length > 0) {
+      const batch = lane.buffer.splice(0, this.options.maxBatch ?? 100).filter((delivery) => !this.closedChannels.has(delivery.channel));
+      if (batch.length > 0) await this.processBatch(batch);
     }
   }
 
@@ -152,6 +162,23 @@ export class QueueConsumer {
       const reason = `Processing failed: ${(error as Error).message}`.slice(0, 300);
       outcomes = parsed.map(() => Outcome.retry(reason));
     }
+    const last = parsed[parsed.length - 1].delivery;
+    const allDoneOnOneChannel =
+      this.lanes.length === 1 &&
+      parsed.length === batch.length &&
+      outcomes.every((outcome) => outcome.kind === 'done') &&
+      parsed.every(({ delivery }) => delivery.channel === last.channel);
+    if (allDoneOnOneChannel) {
+      // The common case with a single lane: one acknowledgement for the whole batch (every earlier
+      // delivery on this channel is settled, since a channel with an unsettled message is closed,
+      // see settle()). With several lanes, earlier deliveries may still be in another lane.
+      try {
+        last.channel.ack(last.raw, true);
+      } catch (error) {
+        this.logger.warn(`Could not acknowledge a batch (the broker redelivers it): ${(error as Error).message}`);
+      }
+      return;
+    }
     for (const [index, { delivery }] of parsed.entries()) {
       await this.settle(delivery, outcomes[index] ?? Outcome.retry('No outcome returned'));
     }
@@ -171,8 +198,10 @@ export class QueueConsumer {
       }
       delivery.channel.ack(delivery.raw);
     } catch (error) {
-      // Not acknowledged: the broker redelivers it after the channel closes; nothing is lost.
+      // Not acknowledged. Closing the channel makes the broker redeliver it (and keeps a later
+      // batch acknowledgement from covering it); nothing is lost.
       this.logger.warn(`Could not settle a message (${outcome.kind}): ${(error as Error).message}`);
+      await delivery.channel.close().catch(() => undefined);
     }
   }
 
@@ -200,6 +229,23 @@ export class QueueConsumer {
       [AmqpHeaders.deadLetteredAt]: new Date().toISOString(),
     });
   }
+}
+
+interface Lane {
+  readonly buffer: Delivery[];
+  draining: Promise<void> | undefined;
+}
+
+/** The lane of a delivery: by partition key when it has one, else by message id (FNV-1a). */
+function laneIndex(raw: amqp.ConsumeMessage, lanes: number): number {
+  const key = raw.properties.headers?.[AmqpHeaders.partitionKey];
+  const text = typeof key === 'string' && key.length > 0 ? key : String(raw.properties.messageId ?? raw.fields.deliveryTag);
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % lanes;
 }
 
 /** A copy of a consumed message, same id, type, correlation and trace, with failure headers. */

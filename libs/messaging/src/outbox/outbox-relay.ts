@@ -11,8 +11,6 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Poll interval when idle (a commit through {@link Outbox.notifyCommitted} wakes it at once). Default 250 ms. */
   readonly idlePollMs?: number;
-  /** Sent rows are kept this long (for tracing), then purged. Default 7 days. */
-  readonly retainSentMs?: number;
 }
 
 interface OutboxRow {
@@ -31,7 +29,9 @@ interface OutboxRow {
 }
 
 /**
- * Publishes committed outbox rows with publisher confirms and marks them sent.
+ * Publishes committed outbox rows with publisher confirms and deletes each row once the broker
+ * has confirmed it (deleting, rather than updating a flag, keeps the table small and writes no
+ * second copy of the body).
  * Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several relays (several instances of an app)
  * share the work without publishing a row twice while both live. A relay killed between the
  * broker's confirm and its own commit publishes those rows again after restart: delivery is
@@ -43,7 +43,6 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private pending = false;
   private loop: Promise<void> | undefined;
-  private lastPurge = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,7 +63,7 @@ export class OutboxRelay {
 
   /** Number of rows not yet sent. */
   async backlog(): Promise<number> {
-    const [row] = (await this.dataSource.query('SELECT count(*)::int AS n FROM messaging_outbox WHERE sent_at IS NULL')) as { n: number }[];
+    const [row] = (await this.dataSource.query('SELECT count(*)::int AS n FROM messaging_outbox')) as { n: number }[];
     return row.n;
   }
 
@@ -93,7 +92,6 @@ export class OutboxRelay {
         this.pending = false;
         const published = await this.relayBatch();
         failures = 0;
-        await this.purgeSent();
         if (published > 0 || this.pending) continue;
         await this.idle(this.options.idlePollMs ?? 250);
       } catch (error) {
@@ -116,7 +114,7 @@ export class OutboxRelay {
     }).finally(() => (this.wake = undefined));
   }
 
-  /** Claims one batch, publishes it, marks what the broker confirmed. Returns rows sent. */
+  /** Claims one batch, publishes it, deletes what the broker confirmed. Returns rows sent. */
   private async relayBatch(): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -125,7 +123,7 @@ export class OutboxRelay {
       const rows = (await runner.query(
         `SELECT id, event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body, created_at, attempts
            FROM messaging_outbox
-          WHERE sent_at IS NULL AND next_attempt_at <= now()
+          WHERE next_attempt_at <= now()
           ORDER BY id
           LIMIT $1
           FOR UPDATE SKIP LOCKED`,
@@ -150,7 +148,7 @@ export class OutboxRelay {
         })),
       );
       const sent = rows.filter((_, index) => results[index].status === 'fulfilled').map((row) => row.id);
-      if (sent.length > 0) await runner.query('UPDATE messaging_outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [sent]);
+      if (sent.length > 0) await runner.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [sent]);
       const failed = rows.flatMap((row, index) => {
         const result = results[index];
         return result.status === 'rejected' ? [{ row, error: result.reason as Error }] : [];
@@ -174,13 +172,5 @@ export class OutboxRelay {
     } finally {
       await runner.release();
     }
-  }
-
-  private async purgeSent(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastPurge < 60_000) return;
-    this.lastPurge = now;
-    const retainMs = this.options.retainSentMs ?? 7 * 24 * 3600 * 1000;
-    await this.dataSource.query(`DELETE FROM messaging_outbox WHERE sent_at < now() - ($1 || ' milliseconds')::interval`, [String(retainMs)]);
   }
 }

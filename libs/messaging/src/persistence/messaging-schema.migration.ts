@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Tables of the messaging layer, in the app's own schema (search_path):
  * - `messaging_outbox`: events committed with the state change that caused them, until the relay
- *   has published them with a broker confirm (`sent_at`);
+ *   has published them with a broker confirm (then the row is deleted: a row here is unsent);
  * - `messaging_processed_event`: (consumer, event id) of every event a consumer applied, written
  *   in the same transaction as the handler's effects.
  */
@@ -26,11 +26,8 @@ export class MessagingSchema1732262400000 implements MigrationInterface {
         created_at      timestamptz NOT NULL DEFAULT now(),
         attempts        integer     NOT NULL DEFAULT 0,
         next_attempt_at timestamptz NOT NULL DEFAULT now(),
-        last_error      text,
-        sent_at         timestamptz
+        last_error      text
       )`);
-    await runner.query(`CREATE INDEX IF NOT EXISTS messaging_outbox_unsent ON messaging_outbox (id) WHERE sent_at IS NULL`);
-    await runner.query(`CREATE INDEX IF NOT EXISTS messaging_outbox_sent_at ON messaging_outbox (sent_at) WHERE sent_at IS NOT NULL`);
     await runner.query(`
       CREATE TABLE IF NOT EXISTS messaging_processed_event (
         consumer     text        NOT NULL,

@@ -20,6 +20,8 @@ export interface AmqpTransportOptions {
   readonly retryDelaysMs: readonly number[];
   readonly prefetch?: number;
   readonly maxBatch?: number;
+  /** Batches in flight at once; same partition key, same lane (see QueueConsumerOptions.lanes). */
+  readonly lanes?: number;
   /** With a database, consumption is idempotent and handlers may publish through the outbox. */
   readonly persistence?: { readonly dataSource: DataSource; readonly outbox: Outbox };
 }
@@ -34,6 +36,8 @@ export interface AmqpTransportOptions {
 export class AmqpTransport extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger(AmqpTransport.name);
   private consumer: QueueConsumer | undefined;
+  /** Handlers by event type, looked up once (Nest's own lookup normalises the pattern on every call). */
+  private readonly handlersByType = new Map<string, ReturnType<Server['getHandlerByPattern']>>();
 
   constructor(private readonly options: AmqpTransportOptions) {
     super();
@@ -47,7 +51,13 @@ export class AmqpTransport extends Server implements CustomTransportStrategy {
       : sequentialProcessor(handle);
     this.consumer = new QueueConsumer(
       this.options.connection,
-      { queue: this.options.queue, prefetch: this.options.prefetch, maxBatch: this.options.maxBatch, retryDelaysMs: this.options.retryDelaysMs },
+      {
+        queue: this.options.queue,
+        prefetch: this.options.prefetch,
+        maxBatch: this.options.maxBatch,
+        lanes: this.options.lanes,
+        retryDelaysMs: this.options.retryDelaysMs,
+      },
       processor,
     );
     this.consumer.start();
@@ -73,7 +83,11 @@ export class AmqpTransport extends Server implements CustomTransportStrategy {
   }
 
   private async dispatch(message: InboundMessage, scope: HandlerScope): Promise<HandlerOutcome> {
-    const handler = this.getHandlerByPattern(message.type);
+    let handler = this.handlersByType.get(message.type);
+    if (handler === undefined) {
+      handler = this.getHandlerByPattern(message.type);
+      this.handlersByType.set(message.type, handler);
+    }
     if (!handler) return Outcome.deadLetter('no-handler', `No handler for event type ${message.type} on ${message.queue}`);
     const result: unknown = await lastValueFrom(this.transformToObservable(await handler(message.body, new AmqpContext([message, scope]))), {
       defaultValue: undefined,

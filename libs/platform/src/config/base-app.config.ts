@@ -42,6 +42,15 @@ export class BaseAppConfig {
   @Max(10_000)
   PREFETCH: number = 200;
 
+  /**
+   * Batches this app processes at once. Events about the same person (same partition key)
+   * stay in order in one lane; others run in parallel.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  CONSUMER_LANES: number = 4;
+
   /** How long a graceful shutdown may take before the process exits anyway. */
   @IsInt()
   @Min(0)

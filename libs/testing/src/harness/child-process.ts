@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
+import { projectRoot } from '../local-stack/project-root';
 
-const ROOT = path.resolve(__dirname, '../../../..');
+const ROOT = projectRoot();
 
 /** A TypeScript program run in its own process (so a test can SIGKILL it), with its output kept. */
 export class TestProcess {

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { LocalStackPorts, TEST_STACK_PORTS, readPartnersFile, startLocalStack, stopLocalStack } from '../local-stack';
+import { LocalStackPorts, TEST_STACK_PORTS, projectRoot, readPartnersFile, startLocalStack, stopLocalStack } from '../local-stack';
 import { TEST_ENV_KEYS, TestEnvironment } from './test-env';
 
-const ROOT = path.resolve(__dirname, '../../../..');
+const ROOT = projectRoot();
 
 /** Ports of the benchmark's own stack, apart from the development and test stacks. */
 export const BENCH_STACK_PORTS: LocalStackPorts = { amqp: 5702, management: 15702, dist: 25702, epmd: 4399, postgres: 5462 };

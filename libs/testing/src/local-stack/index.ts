@@ -2,3 +2,4 @@ export * from './local-rabbitmq';
 export * from './local-postgres';
 export * from './local-stack';
 export { LocalStackCommandError } from './processes';
+export * from './project-root';

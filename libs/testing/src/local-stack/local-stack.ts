@@ -193,8 +193,8 @@ export function localStackStatus(dataDir: string): LocalStackStatus | undefined 
   const rabbit = state.rabbitmq ? localRabbitMq(dir, state.rabbitmq.ports) : undefined;
   const postgres = state.postgres ? localPostgres(dir, state.postgres.ports, state.postgres.database) : undefined;
   return {
-    rabbitmq: rabbit ? { running: rabbit.isRunning(), pid: rabbit.pid(), ports: state.rabbitmq!.ports } : 'external',
-    postgres: postgres ? { running: postgres.isRunning(), ports: state.postgres!.ports } : state.external.database ? 'external' : 'none',
+    rabbitmq: rabbit && state.rabbitmq ? { running: rabbit.isRunning(), pid: rabbit.pid(), ports: state.rabbitmq.ports } : 'external',
+    postgres: postgres && state.postgres ? { running: postgres.isRunning(), ports: state.postgres.ports } : state.external.database ? 'external' : 'none',
   };
 }
 

@@ -1,0 +1,31 @@
+# cstr-hub: one image for every app (hub, partner-sandbox, the five adapters) and the broker
+# provisioning. Pick what a container runs with its command, e.g.
+#   docker run --env-file … cstr-hub:local node dist/apps/ndelius-adapter/src/main.js
+# No secret is baked in: every password and URL comes from the environment (see .env.example).
+
+# --- build: compile with the dev dependencies, then drop them ---
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY apps ./apps
+COPY libs ./libs
+COPY tools ./tools
+COPY bench ./bench
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# --- runtime: compiled code, production dependencies and config only ---
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and read-only to the app user: a compromised process cannot rewrite the code.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY config ./config
+# Apps bind HTTP_HOST, 127.0.0.1 unless set: a container needs HTTP_HOST=0.0.0.0 for its
+# published port to reach it (docker-compose.yml sets it and publishes on the host's loopback).
+USER node
+EXPOSE 3000
+CMD ["node", "dist/apps/hub/src/main.js"]

@@ -1,0 +1,194 @@
+import 'reflect-metadata';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { readPartnersFile } from '@cstr/testing';
+import { BaseAppConfig, PartnerAdapterConfig } from '@cstr/platform';
+import { ADAPTER_APP_BY_PARTNER_KIND } from '@cstr/contracts';
+
+/**
+ * docker-compose.yml and .env.example stay in step with config/partners.yaml and the apps'
+ * config classes: one adapter per partner, loopback-only ports, health checks, documented keys.
+ */
+
+const ROOT = join(__dirname, '..');
+
+const ADAPTER_OF_KIND: Readonly<Record<string, string>> = ADAPTER_APP_BY_PARTNER_KIND;
+const ADAPTERS = new Set(Object.values(ADAPTER_OF_KIND));
+
+type Port = string | number | { host_ip?: string; target?: number | string; published?: number | string };
+interface Service {
+  command?: string | string[];
+  environment?: Record<string, unknown> | string[];
+  ports?: Port[];
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  restart?: string;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+}
+
+const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+const services = (parse(composeText, { merge: true }) as { services: Record<string, Service> }).services;
+const partners = readPartnersFile(join(ROOT, 'config', 'partners.yaml'));
+const envExample = readFileSync(join(ROOT, '.env.example'), 'utf8');
+/** Keys listed in .env.example, set (`KEY=…`) or shown commented out (`# KEY=…`). */
+const envExampleKeys = new Set([...envExample.matchAll(/^(?:#\s*)?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]));
+
+/** The app a service runs (`node dist/apps/<app>/src/main.js`), if any. */
+function appOf(service: Service): string | undefined {
+  const command = [service.command ?? []].flat().join(' ');
+  return /\bdist\/apps\/([a-z0-9-]+)\/src\/main\.js\b/.exec(command)?.[1];
+}
+
+function environmentOf(service: Service): Record<string, string> {
+  const env = service.environment ?? {};
+  const entries = Array.isArray(env)
+    ? env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
+    : Object.entries(env).map(([key, value]) => [key, String(value ?? '')]);
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function dependsOn(service: Service): Record<string, string | undefined> {
+  const deps = service.depends_on ?? {};
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((name) => [name, 'service_started']));
+  return Object.fromEntries(Object.entries(deps).map(([name, dep]) => [name, dep?.condition ?? 'service_started']));
+}
+
+function passwordVariable(user: string): string {
+  return `BROKER_PASSWORD_${user.toUpperCase().replace(/-/g, '_')}`;
+}
+
+const appServices = Object.entries(services).filter(([, service]) => appOf(service) !== undefined);
+
+describe('docker-compose.yml', () => {
+  it('runs the hub and the partner sandbox', () => {
+    expect(appOf(services.hub ?? {})).toBe('hub');
+    expect(appOf(services['partner-sandbox'] ?? {})).toBe('partner-sandbox');
+  });
+
+  it('runs exactly one adapter of the right app for each partner in config/partners.yaml, and none other', () => {
+    const problems: string[] = [];
+    for (const partner of partners) {
+      const app = ADAPTER_OF_KIND[partner.kind];
+      if (!app) {
+        problems.push(`${partner.id}: unknown kind ${partner.kind}`);
+        continue;
+      }
+      const serving = appServices.filter(([, service]) => environmentOf(service).PARTNER_ID === partner.id);
+      if (serving.length !== 1) {
+        problems.push(`${partner.id}: ${serving.length} services with PARTNER_ID=${partner.id} (${serving.map(([name]) => name).join(', ')}), expected 1`);
+        continue;
+      }
+      const [name, service] = serving[0];
+      if (appOf(service) !== app) problems.push(`${name}: runs ${appOf(service)}, but a ${partner.kind} partner needs ${app}`);
+      if (name !== `${app}-${partner.id}`) problems.push(`${name}: should be named ${app}-${partner.id}`);
+    }
+    const known = new Set(partners.map(({ id }) => id));
+    for (const [name, service] of appServices) {
+      const partnerId = environmentOf(service).PARTNER_ID;
+      if (ADAPTERS.has(appOf(service)!) && !known.has(partnerId)) problems.push(`${name}: PARTNER_ID=${partnerId} is not in config/partners.yaml`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("connects each adapter as its partner's broker user, with the password the provision service sets", () => {
+    const provisioned = environmentOf(services.provision ?? {});
+    const problems: string[] = [];
+    for (const [name, service] of appServices) {
+      const env = environmentOf(service);
+      const user = env.PARTNER_ID ?? 'hub';
+      const expected = new RegExp(`^amqps?://${user}:\\$\\{${passwordVariable(user)}(:-[^}]*)?\\}@[^/]+/cstr$`);
+      if (!expected.test(env.RABBITMQ_URL ?? '')) problems.push(`${name}: RABBITMQ_URL must be amqp://${user}:\${${passwordVariable(user)}…}@…/cstr`);
+      if (!(passwordVariable(user) in provisioned)) problems.push(`provision: lacks ${passwordVariable(user)} (for ${name})`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('publishes every port on the loopback only, each host port once', () => {
+    const problems: string[] = [];
+    const seen = new Map<string, string>();
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of service.ports ?? []) {
+        const hostPort =
+          typeof port === 'object'
+            ? port.host_ip === '127.0.0.1' && port.published !== undefined
+              ? String(port.published)
+              : undefined
+            : /^127\.0\.0\.1:(\d+):\d+(\/(tcp|udp))?$/.exec(String(port))?.[1];
+        if (hostPort === undefined) problems.push(`${name}: port ${JSON.stringify(port)} is not bound to 127.0.0.1`);
+        else if (seen.has(hostPort)) problems.push(`${name}: host port ${hostPort} is also published by ${seen.get(hostPort)}`);
+        else seen.set(hostPort, name);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('gives every app a health check, a restart policy, its dependencies and a reachable HTTP port', () => {
+    const problems: string[] = [];
+    for (const [name, service] of appServices) {
+      const test = [service.healthcheck?.test ?? []].flat();
+      if (service.healthcheck?.disable || test.length === 0 || test[0] === 'NONE') problems.push(`${name}: no healthcheck`);
+      else if (!test.join(' ').includes('/health')) problems.push(`${name}: healthcheck does not call /health`);
+      if (service.restart !== 'unless-stopped') problems.push(`${name}: restart is ${service.restart}, expected unless-stopped`);
+      const deps = dependsOn(service);
+      if (deps.provision !== 'service_completed_successfully') problems.push(`${name}: must depend on provision (service_completed_successfully)`);
+      if (deps.postgres !== 'service_healthy') problems.push(`${name}: must depend on postgres (service_healthy)`);
+      const env = environmentOf(service);
+      if (env.HTTP_HOST !== '0.0.0.0') problems.push(`${name}: HTTP_HOST must be 0.0.0.0 inside the container`);
+      const targets = (service.ports ?? []).map((port) => String(typeof port === 'object' ? port.target : String(port).split(':').pop()?.split('/')[0]));
+      if (!targets.includes(env.HTTP_PORT)) problems.push(`${name}: HTTP_PORT ${env.HTTP_PORT} is not a published container port (${targets.join(', ')})`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('provisions the broker once it is healthy, with the built provisioning tool', () => {
+    const provision = services.provision ?? {};
+    expect([provision.command ?? []].flat().join(' ')).toContain('dist/tools/provision-broker.js');
+    expect(dependsOn(provision).rabbitmq).toBe('service_healthy');
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable docker-compose.yml substitutes, among them every BROKER_PASSWORD_*', () => {
+    const used = new Set([...composeText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]));
+    expect([...used].filter((key) => key.startsWith('BROKER_PASSWORD_')).length).toBeGreaterThan(partners.length);
+    expect([...used].filter((key) => !envExampleKeys.has(key))).toEqual([]);
+  });
+
+  it("lists the hub's and every partner's broker password", () => {
+    const wanted = ['hub', ...partners.map(({ id }) => id)].map(passwordVariable);
+    expect(wanted.filter((key) => !envExampleKeys.has(key))).toEqual([]);
+  });
+
+  it('lists every config key of the apps (BaseAppConfig, PartnerAdapterConfig and each app config class)', () => {
+    const sources = [join(ROOT, 'libs/platform/src/config/base-app.config.ts')];
+    for (const app of readdirSync(join(ROOT, 'apps'))) {
+      const dir = join(ROOT, 'apps', app, 'src');
+      if (existsSync(dir)) sources.push(...readdirSync(dir).filter((file) => file.endsWith('.config.ts')).map((file) => join(dir, file)));
+    }
+    // Class properties are the keys: `  NAME!: type`, `  NAME?: type`, `  override NAME: type = …`.
+    const declared = new Set(
+      sources.flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/^\s+(?:(?:public|readonly|override|declare)\s+)*([A-Z][A-Z0-9_]*)[!?]?\s*[:=]/gm)].map((match) => match[1]),
+      ),
+    );
+    // The source scan must find at least what the classes themselves carry.
+    for (const key of [...Object.keys(new BaseAppConfig()), ...Object.keys(new PartnerAdapterConfig())]) expect(declared).toContain(key);
+    expect(declared).toContain('RABBITMQ_URL');
+    expect(declared).toContain('PARTNER_ID');
+    expect([...declared].filter((key) => !envExampleKeys.has(key))).toEqual([]);
+  });
+
+  it('lists the provisioning and local stack keys', () => {
+    const keys = [
+      'RABBITMQ_ADMIN_URL',
+      'RABBITMQ_MANAGEMENT_URL',
+      'PARTNERS_FILE',
+      'CSTR_STACK_AMQP_PORT',
+      'CSTR_STACK_MANAGEMENT_PORT',
+      'CSTR_STACK_DIST_PORT',
+      'CSTR_STACK_EPMD_PORT',
+      'CSTR_STACK_PG_PORT',
+    ];
+    expect(keys.filter((key) => !envExampleKeys.has(key))).toEqual([]);
+  });
+});
