@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { partnerAdapter, runApp } from '@cstr/platform';
-import { GpRegistrationAdapterModule } from './gp-registration-adapter.module';
+import { runApp } from '@cstr/platform';
+import { gpRegistrationAdapterApp } from './gp-registration-adapter.app';
 
-runApp(partnerAdapter('gp-registration-adapter', GpRegistrationAdapterModule));
+runApp(gpRegistrationAdapterApp);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { partnerAdapter, runApp } from '@cstr/platform';
-import { HmctsListingsAdapterModule } from './hmcts-listings-adapter.module';
+import { runApp } from '@cstr/platform';
+import { hmctsListingsAdapterApp } from './hmcts-listings-adapter.app';
 
-runApp(partnerAdapter('hmcts-listings-adapter', HmctsListingsAdapterModule));
+runApp(hmctsListingsAdapterApp);

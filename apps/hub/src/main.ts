@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { HUB_INGRESS_QUEUE } from '@cstr/contracts';
 import { runApp } from '@cstr/platform';
-import { HubConfig } from './hub.config';
-import { HubModule } from './hub.module';
+import { hubApp } from './hub.app';
 
-runApp({ name: 'hub', configClass: HubConfig, module: HubModule, queue: () => HUB_INGRESS_QUEUE });
+runApp(hubApp);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { partnerAdapter, runApp } from '@cstr/platform';
-import { LdAdapterModule } from './ld-adapter.module';
+import { runApp } from '@cstr/platform';
+import { ldAdapterApp } from './ld-adapter.app';
 
-runApp(partnerAdapter('ld-adapter', LdAdapterModule));
+runApp(ldAdapterApp);

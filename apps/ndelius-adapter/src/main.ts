@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { partnerAdapter, runApp } from '@cstr/platform';
-import { NdeliusAdapterModule } from './ndelius-adapter.module';
+import { runApp } from '@cstr/platform';
+import { ndeliusAdapterApp } from './ndelius-adapter.app';
 
-runApp(partnerAdapter('ndelius-adapter', NdeliusAdapterModule));
+runApp(ndeliusAdapterApp);

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { runApp } from '@cstr/platform';
-import { PartnerSandboxConfig } from './partner-sandbox.config';
-import { PartnerSandboxModule } from './partner-sandbox.module';
+import { partnerSandboxApp } from './partner-sandbox.app';
 
-runApp({ name: 'partner-sandbox', configClass: PartnerSandboxConfig, module: PartnerSandboxModule });
+runApp(partnerSandboxApp);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { partnerAdapter, runApp } from '@cstr/platform';
-import { SecondaryCareAdapterModule } from './secondary-care-adapter.module';
+import { runApp } from '@cstr/platform';
+import { secondaryCareAdapterApp } from './secondary-care-adapter.app';
 
-runApp(partnerAdapter('secondary-care-adapter', SecondaryCareAdapterModule));
+runApp(secondaryCareAdapterApp);

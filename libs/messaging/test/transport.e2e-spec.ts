@@ -191,6 +191,18 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
     expect(dead.properties.headers?.[AmqpHeaders.attempt]).toBe(1);
   });
 
+  it('in a batch with a failing message, applies the others once and dead-letters only that one', async () => {
+    const before = await send('court.hearing.listed', { note: 'before' });
+    const failing = await send('consent.recorded');
+    const after = await send('court.hearing.listed', { note: 'after' });
+    const [dead] = await deadLetters(1);
+    expect(dead.properties.messageId).toBe(failing);
+    await eventually(() => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = ANY($1::uuid[])', [[before, after]]), (n) => n === 2);
+    expect(await database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [before])).toBe(1);
+    expect(await database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [after])).toBe(1);
+    expect(called(failing)).toBe(1);
+  });
+
   it('dead-letters an unparseable message at once, without calling a handler', async () => {
     const eventId = randomUUID();
     await publisher.publish({ exchange: TEST_EXCHANGE, routingKey: ingressRoutingKey(partner, 'court.hearing.listed'), eventId, type: 'court.hearing.listed', body: Buffer.from('{"resourceType": "Bun') });

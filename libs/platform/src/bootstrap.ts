@@ -43,6 +43,7 @@ export async function createApp<C extends BaseAppConfig>(definition: AppDefiniti
   const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
   const app = await NestFactory.create(RootModule, { logger, abortOnError: false });
   app.useGlobalFilters(new OperationOutcomeFilter());
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.enableShutdownHooks();
   if (identity.queue) {
     const transport = new AmqpTransport({

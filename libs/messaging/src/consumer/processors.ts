@@ -41,7 +41,14 @@ export function sequentialProcessor(handle: ScopedHandler): BatchProcessor {
 }
 
 /** A handler in an optimistic batch did not finish: the batch is redone message by message. */
-class IsolateBatch extends Error {}
+class IsolateBatch extends Error {
+  constructor(
+    readonly index: number,
+    readonly outcome: HandlerOutcome,
+  ) {
+    super('isolate batch');
+  }
+}
 
 /**
  * The idempotent consumer. A batch runs in one transaction: record (consumer, event id) for
@@ -50,17 +57,18 @@ class IsolateBatch extends Error {}
  * acknowledge. A crash before the commit redoes the batch; a crash after it finds every event
  * recorded. Optimistically the whole batch shares the transaction; if any handler does not
  * finish, the transaction is rolled back and the batch redone with a savepoint per message, so
- * a failed message's effects and record are undone alone. A handler may therefore run more than
- * once for an event (as after any crash): its database effects apply once, and its other
+ * a failed message's effects and record are undone alone (its outcome is kept, not recomputed).
+ * The handlers before it in that batch therefore run a second time — as after any crash, a
+ * handler may run more than once for an event: its database effects apply once, and its other
  * effects must be idempotent.
  */
 export function idempotentProcessor(dataSource: DataSource, consumerName: string, outbox: Outbox, handle: ScopedHandler): BatchProcessor {
   return async (batch) => {
     try {
-      return await processBatch(dataSource, consumerName, outbox, handle, batch, false);
+      return await processBatch(dataSource, consumerName, outbox, handle, batch, undefined);
     } catch (error) {
       if (!(error instanceof IsolateBatch)) throw error;
-      return processBatch(dataSource, consumerName, outbox, handle, batch, true);
+      return processBatch(dataSource, consumerName, outbox, handle, batch, error);
     }
   };
 }
@@ -71,8 +79,10 @@ async function processBatch(
   outbox: Outbox,
   handle: ScopedHandler,
   batch: readonly InboundMessage[],
-  isolate: boolean,
+  /** Set when redoing a batch message by message: the message that failed, and how. */
+  failedBefore: IsolateBatch | undefined,
 ): Promise<HandlerOutcome[]> {
+  const isolate = failedBefore !== undefined;
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   const outcomes: HandlerOutcome[] = [];
@@ -94,16 +104,16 @@ async function processBatch(
         queuedOutgoing = true;
       },
     };
-    for (const message of batch) {
+    for (const [index, message] of batch.entries()) {
       // Seen before (a redelivery, or twice in this batch): its effects are already there.
       if (!fresh.delete(message.eventId)) {
         outcomes.push(Outcome.done());
         continue;
       }
       if (isolate) await runner.query('SAVEPOINT cstr_message');
-      const outcome = await runHandler(handle, message, scope);
+      const outcome = failedBefore?.index === index ? failedBefore.outcome : await runHandler(handle, message, scope);
       if (outcome.kind !== 'done') {
-        if (!isolate) throw new IsolateBatch();
+        if (!isolate) throw new IsolateBatch(index, outcome);
         await runner.query('ROLLBACK TO SAVEPOINT cstr_message');
         failed.push(message.eventId);
       } else if (isolate) {

@@ -200,7 +200,10 @@ export class BrokerProvisioner {
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      throw new BrokerProvisioningError(`${method} ${url.pathname} failed: ${(error as Error).message}`);
+      // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is its cause.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new BrokerProvisioningError(`${method} ${url.pathname} failed: ${reason}`);
     }
     const text = await response.text();
     if (!response.ok) {

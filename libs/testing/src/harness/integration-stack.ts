@@ -35,6 +35,8 @@ export async function ensureIntegrationStack(name: 'test' | 'bench'): Promise<In
     rabbitAdminUrl: stack.rabbitmqAdminUrl,
     rabbitManagementUrl: stack.rabbitmqManagementUrl,
     databaseUrl: stack.databaseUrl,
+    hubUrl: stack.rabbitmqUrl,
+    partnerUrls: stack.partnerUrls,
     // Stop only what this call booted: another run may be using a stack it found running.
     stop: async () => {
       if (stack.timings.rabbitmqMs > 0 || stack.timings.postgresMs > 0) await stopLocalStack(dataDir);
@@ -47,4 +49,6 @@ export function exportTestEnvironment(environment: TestEnvironment): void {
   process.env[TEST_ENV_KEYS.rabbitAdminUrl] = environment.rabbitAdminUrl;
   process.env[TEST_ENV_KEYS.rabbitManagementUrl] = environment.rabbitManagementUrl;
   process.env[TEST_ENV_KEYS.databaseUrl] = environment.databaseUrl;
+  process.env[TEST_ENV_KEYS.hubUrl] = environment.hubUrl;
+  process.env[TEST_ENV_KEYS.partnerUrls] = JSON.stringify(environment.partnerUrls);
 }

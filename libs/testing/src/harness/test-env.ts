@@ -6,6 +6,10 @@ export interface TestEnvironment {
   readonly rabbitAdminUrl: string;
   readonly rabbitManagementUrl: string;
   readonly databaseUrl: string;
+  /** The hub's own (least-privilege) user on vhost `cstr`. */
+  readonly hubUrl: string;
+  /** Each partner's own user on vhost `cstr`, by partner id (config/partners.yaml). */
+  readonly partnerUrls: Readonly<Record<string, string>>;
 }
 
 /** Environment variables the global set-up exports to test workers. */
@@ -13,6 +17,8 @@ export const TEST_ENV_KEYS = {
   rabbitAdminUrl: 'CSTR_TEST_RABBITMQ_ADMIN_URL',
   rabbitManagementUrl: 'CSTR_TEST_RABBITMQ_MANAGEMENT_URL',
   databaseUrl: 'CSTR_TEST_DATABASE_URL',
+  hubUrl: 'CSTR_TEST_RABBITMQ_HUB_URL',
+  partnerUrls: 'CSTR_TEST_RABBITMQ_PARTNER_URLS',
 } as const;
 
 /** The integration test environment; fails loudly when the global set-up did not run. */
@@ -26,6 +32,8 @@ export function testEnvironment(): TestEnvironment {
     rabbitAdminUrl: read(TEST_ENV_KEYS.rabbitAdminUrl),
     rabbitManagementUrl: read(TEST_ENV_KEYS.rabbitManagementUrl),
     databaseUrl: read(TEST_ENV_KEYS.databaseUrl),
+    hubUrl: read(TEST_ENV_KEYS.hubUrl),
+    partnerUrls: JSON.parse(read(TEST_ENV_KEYS.partnerUrls)) as Record<string, string>,
   };
 }
 
