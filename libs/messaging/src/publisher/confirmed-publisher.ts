@@ -49,8 +49,8 @@ export class ConfirmedPublisher {
         resolve();
       });
       if (!accepted && !this.drained) {
-        // The socket buffer is full: hold further publishes until it drains.
-        this.drained = once(channel, 'drain').finally(() => (this.drained = undefined));
+        // The socket buffer is full: hold further publishes until it drains (or the channel dies).
+        this.drained = Promise.race([once(channel, 'drain'), once(channel, 'close')]).finally(() => (this.drained = undefined));
       }
     });
   }
