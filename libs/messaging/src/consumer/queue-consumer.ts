@@ -54,6 +54,7 @@ export class QueueConsumer {
   private readonly closedChannels = new WeakSet<amqp.Channel>();
   private stopping = false;
   private removeListener: (() => void) | undefined;
+  private subscribing: Promise<void> | undefined;
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -67,7 +68,7 @@ export class QueueConsumer {
 
   /** Starts consuming now and again after every reconnect. */
   start(): void {
-    this.removeListener = this.connection.onConnected((connection) => this.subscribe(connection));
+    this.removeListener = this.connection.onConnected((connection) => this.ensureSubscribed(connection));
   }
 
   /** True while subscribed to the queue. */
@@ -82,6 +83,7 @@ export class QueueConsumer {
   async stop(): Promise<void> {
     this.stopping = true;
     this.removeListener?.();
+    await this.subscribing?.catch(() => undefined);
     const channel = this.channel;
     if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
     this.consumerTag = undefined;
@@ -91,8 +93,14 @@ export class QueueConsumer {
     await this.failurePublisher.close();
   }
 
+  /** Subscribes unless already subscribed or subscribing (a reconnect and a channel recovery may race). */
+  private ensureSubscribed(connection: amqp.ChannelModel): Promise<void> {
+    if (this.stopping || this.consumerTag) return Promise.resolve();
+    this.subscribing ??= this.subscribe(connection).finally(() => (this.subscribing = undefined));
+    return this.subscribing;
+  }
+
   private async subscribe(connection: amqp.ChannelModel): Promise<void> {
-    if (this.stopping) return;
     const channel = await connection.createChannel();
     channel.on('error', (error: Error) => this.logger.warn(`Channel error: ${error.message}`));
     channel.on('close', () => {
@@ -125,11 +133,11 @@ export class QueueConsumer {
 
   private async resubscribeSoon(): Promise<void> {
     await sleep(1_000);
-    if (this.stopping || this.consumerTag) return;
+    if (this.stopping || this.consumerTag || this.subscribing) return;
     try {
       const connection = await this.connection.waitUntilConnected(5_000);
       if (this.channel) await this.channel.close().catch(() => undefined);
-      await this.subscribe(connection);
+      await this.ensureSubscribed(connection);
     } catch (error) {
       this.logger.error(`Could not subscribe again: ${(error as Error).message}`);
       if (!this.stopping) void this.resubscribeSoon();
