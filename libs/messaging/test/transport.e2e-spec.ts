@@ -83,6 +83,8 @@ class TestHandlers {
 
 let followUpPartner = '';
 
+class RollbackMarker extends Error {}
+
 describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (real broker and database)', () => {
   const env = testEnvironment();
   const delays = [100, 300];
@@ -218,6 +220,23 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
     const [dead] = await deadLetters(1);
     expect(dead.properties.messageId).toBe(eventId);
     expect(dead.properties.headers?.[AmqpHeaders.failureCode]).toBe('no-handler');
+  });
+
+  it('queues 8,000 outgoing events in one transaction (more than one INSERT can carry)', async () => {
+    const outbox = new Outbox();
+    const count = 8_000; // 72,000 parameters in one statement would be refused
+    await database.dataSource.transaction(async (manager) => {
+      await outbox.add(
+        manager,
+        ...Array.from({ length: count }, () => ({ exchange: DELIVERY_EXCHANGE, routingKey: 'nobody.bulk', eventId: randomUUID(), type: 'bulk', body: encodeBody({}) })),
+      );
+      expect(Number((await manager.query(`SELECT count(*) AS n FROM messaging_outbox WHERE message_type = 'bulk'`))[0].n)).toBe(count);
+      // Rolled back: the relay must never see them (nobody is bound to receive them).
+      throw new RollbackMarker();
+    }).catch((error: unknown) => {
+      if (!(error instanceof RollbackMarker)) throw error;
+    });
+    expect(await database.count(`SELECT count(*) AS n FROM messaging_outbox WHERE message_type = 'bulk'`)).toBe(0);
   });
 
   it('commits the effect and the outgoing event together; the relay publishes it with the correlation id', async () => {

@@ -136,7 +136,6 @@ export class AmqpConnection extends EventEmitter {
     } catch (error) {
       // A failed set-up (e.g. a missing queue) is logged; the owner retries on its own channel events.
       this.logger.error(`Set-up after connecting failed: ${(error as Error).message}`);
-      this.emit('setup-error', error);
     }
   }
 }

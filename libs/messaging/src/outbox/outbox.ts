@@ -11,28 +11,10 @@ export class Outbox {
 
   /** Queues messages for publishing inside the caller's transaction (`manager`). */
   async add(manager: EntityManager, ...messages: readonly OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const values: unknown[] = [];
-    const rows = messages.map((message, index) => {
-      const base = index * 9;
-      values.push(
-        message.eventId,
-        message.type,
-        message.exchange,
-        message.routingKey,
-        message.correlationId ?? null,
-        message.traceparent ?? null,
-        JSON.stringify(message.headers ?? {}),
-        message.contentType ?? 'application/fhir+json',
-        message.body,
-      );
-      return `(${Array.from({ length: 9 }, (_, column) => `$${base + column + 1}`).join(', ')})`;
-    });
-    await manager.query(
-      `INSERT INTO messaging_outbox (event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body)
-       VALUES ${rows.join(', ')}`,
-      values,
-    );
+    // PostgreSQL takes at most 65,535 parameters a statement: insert in slices.
+    for (let start = 0; start < messages.length; start += ROWS_PER_INSERT) {
+      await insertRows(manager, messages.slice(start, start + ROWS_PER_INSERT));
+    }
   }
 
   /** Tells the relay that new rows have committed (saves it waiting for its next poll). */
@@ -45,4 +27,30 @@ export class Outbox {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+const ROWS_PER_INSERT = 1_000;
+const COLUMNS = 9;
+
+async function insertRows(manager: EntityManager, messages: readonly OutgoingMessage[]): Promise<void> {
+  const values: unknown[] = [];
+  const rows = messages.map((message, index) => {
+    values.push(
+      message.eventId,
+      message.type,
+      message.exchange,
+      message.routingKey,
+      message.correlationId ?? null,
+      message.traceparent ?? null,
+      JSON.stringify(message.headers ?? {}),
+      message.contentType ?? 'application/fhir+json',
+      message.body,
+    );
+    return `(${Array.from({ length: COLUMNS }, (_, column) => `$${index * COLUMNS + column + 1}`).join(', ')})`;
+  });
+  await manager.query(
+    `INSERT INTO messaging_outbox (event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body)
+     VALUES ${rows.join(', ')}`,
+    values,
+  );
 }
