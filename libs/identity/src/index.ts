@@ -1,5 +1,15 @@
 /**
- * libs/identity — NHS number, CRN, PNC ID, CRO number and Common Platform defendant id: parsing, check digits, and the person index that links identifiers (the contracts issue).
- * Nothing is exported yet: this lib is laid out so the layering (see .dependency-cruiser.cjs) holds from the start.
+ * libs/identity — person identifiers (NHS number, CRN, PNC ID, CRO number, Common Platform
+ * defendant id): parse, normalise, validate. Pure functions, no I/O; bad input gives a typed
+ * failure with a stable code, never an exception.
  */
-export {};
+export type { IdentifierFailure, IdentifierKind, IdentifierParseResult, IdentifierSuccess, IdentifierValue } from './identifier-result';
+export * from './identifier-systems';
+export { MOD23_CHECK_LETTERS, mod23CheckLetter, nhsNumberCheckDigit } from './check-characters';
+export * from './nhs-number';
+export * from './crn';
+export * from './pnc-id';
+export * from './cro-number';
+export * from './common-platform-defendant-id';
+export * from './parse-identifier';
+export * from './identifier-outcome';
