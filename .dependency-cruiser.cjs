@@ -1,16 +1,18 @@
 /**
  * The architecture, checked: no app imports another app (apps talk only through events), and
  * libs are layered as in STYLE.md — a lib imports only libs below it:
- *   contracts < fhir < identity < policy < audit ; contracts < messaging < platform ; testing on top of the libs.
+ *   contracts < identity < fhir < policy < audit ; contracts < messaging < platform ; testing on top of the libs.
+ * identity sits below fhir because the FHIR validator checks NHS numbers and the builders
+ * normalise identifiers; contracts holds what every layer shares (names, catalogue, OperationOutcome).
  */
 const LAYERS = {
   contracts: [],
-  fhir: ['contracts'],
-  identity: ['contracts', 'fhir'],
+  identity: ['contracts'],
+  fhir: ['contracts', 'identity'],
   policy: ['contracts', 'fhir', 'identity'],
   audit: ['contracts', 'fhir', 'identity', 'policy'],
   messaging: ['contracts'],
-  platform: ['contracts', 'fhir', 'messaging'],
+  platform: ['contracts', 'identity', 'fhir', 'messaging'],
   testing: ['contracts', 'fhir', 'identity', 'policy', 'audit', 'messaging', 'platform'],
 };
 

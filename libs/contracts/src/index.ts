@@ -1,3 +1,4 @@
 export * from './broker-names';
 export * from './event-types';
 export * from './amqp-properties';
+export * from './operation-outcome';

@@ -2,7 +2,7 @@
  * A refused identifier as a FHIR OperationOutcome issue, so a bad NHS number in an inbound
  * Bundle is reported like every other validation error (STYLE.md habit 2).
  */
-import { IssueType, operationOutcome, OperationOutcome, OperationOutcomeIssue } from '@cstr/fhir';
+import { IssueType, operationOutcome, OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
 import type { AnyIdentifierFailure, IdentifierErrorCode } from './parse-identifier';
 
 // A Record, not a switch: adding a code without choosing its issue type fails to compile.

@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { AmqpConnection } from '@cstr/messaging';
-import { operationOutcome } from '@cstr/fhir';
+import { operationOutcome } from '@cstr/contracts';
 import { APP_IDENTITY, AppIdentity } from '../platform.tokens';
 import { TransportRegistry } from '../transport-registry';
 

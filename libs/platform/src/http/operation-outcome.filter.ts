@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { IssueType, OperationOutcomeError, operationOutcome } from '@cstr/fhir';
+import { IssueType, OperationOutcomeError, operationOutcome } from '@cstr/contracts';
 
 const ISSUE_BY_STATUS: Record<number, IssueType> = {
   400: 'invalid',
