@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { createAppDataSource } from '@cstr/messaging';
 
 /** A migrated data source in a schema of its own (dropped at {@link close}). */
@@ -8,8 +8,9 @@ export class DatabaseFixture {
     readonly schema: string,
   ) {}
 
-  static async open(databaseUrl: string, schema: string): Promise<DatabaseFixture> {
-    const dataSource = await createAppDataSource({ url: databaseUrl, schema, applicationName: `test:${schema}` });
+  /** Opens (creating and migrating) `schema`; `migrations` run after the messaging ones. */
+  static async open(databaseUrl: string, schema: string, migrations: readonly (new () => MigrationInterface)[] = []): Promise<DatabaseFixture> {
+    const dataSource = await createAppDataSource({ url: databaseUrl, schema, applicationName: `test:${schema}`, migrations });
     return new DatabaseFixture(dataSource, schema);
   }
 
