@@ -11,6 +11,8 @@ export type IssueType =
   | 'required'
   | 'value'
   | 'invariant'
+  | 'code-invalid'
+  | 'informational'
   | 'security'
   | 'login'
   | 'forbidden'

@@ -1,0 +1,2 @@
+export * from './asyncapi-document.builder';
+export * from './asyncapi-yaml';

@@ -1,0 +1,14 @@
+/**
+ * Hub extensions (SPEC §3: hub CodeSystems and extensions live under
+ * `https://cstr-hub.org.uk/fhir/`), for facts R4 has no element for.
+ */
+import { HUB_FHIR_BASE } from '@cstr/contracts';
+
+/** On a court-hearing Appointment: what the hearing ended with (valueCodeableConcept, hearing-outcome). */
+export const HEARING_OUTCOME_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/hearing-outcome`;
+
+/** On an EpisodeOfCare: why it ended (valueCodeableConcept, episode-end-reason). */
+export const EPISODE_END_REASON_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/episode-end-reason`;
+
+/** On a resource the hub raised because of an earlier event: that event's id (valueIdentifier, system `…/Id/event`). */
+export const SOURCE_EVENT_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/source-event`;

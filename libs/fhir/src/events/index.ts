@@ -1,0 +1,3 @@
+/** The typed input of every catalogue event, and its FHIR message Bundle. */
+export * from './event-inputs';
+export { buildEventBundle, tryBuildEventBundle, eventInputOutcome, envelopeIssues } from './event-bundle.builder';

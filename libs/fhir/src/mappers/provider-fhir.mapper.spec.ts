@@ -1,0 +1,182 @@
+import fc from 'fast-check';
+import { ANYTHING, expectEvents, removeAt, setAt, valueAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
+import { mapProviderResource } from './provider-fhir.mapper';
+
+const SLAM = { code: 'RV5', name: 'South London and Maudsley NHS Foundation Trust' };
+const context = () => testContext('slam-mhtr', SLAM, '2027-02-03T10:40:00Z');
+const fixture = (name: string) => partnerFixture('provider', name);
+const patient = () => fixture('patient.json');
+const map = (name: string) => mapProviderResource(fixture(name), patient(), context());
+
+const JORDAN = {
+  identifiers: { nhsNumber: '9990000123', nhsNumberVerified: false, crn: 'X412563' },
+  name: { family: 'Marsh', given: ['Jordan', 'Lee'], prefix: ['Mr'] },
+  birthDate: '1991-03-14',
+  gender: 'male',
+  address: { line: ['14 Tamworth Road'], city: 'Croydon', postalCode: 'CR0 1XR', use: 'home' },
+};
+const DR_SHARMA = { id: 'PYL045872', name: { family: 'Sharma', given: ['Priya'], prefix: ['Dr'] } };
+const FIXTURES = [
+  'appointment-booked-three-way-meeting.json',
+  'appointment-fulfilled-session.json',
+  'appointment-noshow-unacceptable.json',
+  'task-referral-accepted.json',
+  'task-referral-rejected.json',
+  'risk-assessment-high.json',
+  'episode-of-care-completed.json',
+];
+// Words from the provider's comments, notes, diagnoses and rationales in the fixtures.
+const CLINICAL_WORDS = /anxiety|relapse|sister|afternoon|psychosis|Sutton|threats|protective|team meeting|Generalised/i;
+
+describe('mapProviderResource', () => {
+  it('maps a booked Appointment to treatment.appointment.booked', () => {
+    const { events } = expectEvents(map('appointment-booked-three-way-meeting.json'));
+    expect(events).toEqual([
+      {
+        type: 'treatment.appointment.booked',
+        envelope: { eventId: testId(1), occurredAt: '2027-02-03T10:40:00Z', sender: 'slam-mhtr', senderOrganization: SLAM },
+        person: JORDAN,
+        appointment: {
+          id: 'SLAM-APPT-20261218-1400',
+          start: '2026-12-18T14:00:00Z',
+          end: '2026-12-18T15:00:00Z',
+          serviceType: 'three-way-meeting',
+          location: 'Croydon Community Mental Health Team, Lennard Road',
+          practitioner: DR_SHARMA,
+          provider: SLAM,
+        },
+      },
+    ]);
+  });
+
+  it('maps a fulfilled Appointment to treatment.appointment.attended, with the session number', () => {
+    const { events } = expectEvents(map('appointment-fulfilled-session.json'));
+    expect(events[0]).toMatchObject({
+      type: 'treatment.appointment.attended',
+      envelope: { occurredAt: '2027-01-20T10:20:00Z' },
+      appointment: { id: 'SLAM-APPT-20270120-0930', serviceType: 'treatment-session', sessionNumber: 3 },
+    });
+  });
+
+  it("maps a no-show to treatment.appointment.missed with the treatment worker's view", () => {
+    const { events } = expectEvents(map('appointment-noshow-unacceptable.json'));
+    expect(events).toEqual([
+      {
+        type: 'treatment.appointment.missed',
+        envelope: { eventId: testId(1), occurredAt: '2027-02-03T10:20:00Z', sender: 'slam-mhtr', senderOrganization: SLAM },
+        person: JORDAN,
+        appointment: {
+          id: 'SLAM-APPT-20270203-0930',
+          start: '2027-02-03T09:30:00Z',
+          end: '2027-02-03T10:20:00Z',
+          serviceType: 'treatment-session',
+          sessionNumber: 5,
+          practitioner: DR_SHARMA,
+          provider: SLAM,
+        },
+        significance: 'unacceptable',
+        notifyOfficer: true,
+        recordedBy: DR_SHARMA,
+      },
+    ]);
+  });
+
+  it('maps the referral Task: accepted with the clinician, rejected with the status reason', () => {
+    expect(expectEvents(map('task-referral-accepted.json')).events[0]).toMatchObject({
+      type: 'treatment.referral.accepted',
+      envelope: { occurredAt: '2026-12-16T09:45:00Z' },
+      referral: { id: 'REF-2026-000187', decidedAt: '2026-12-16T09:45:00Z', provider: SLAM, clinician: DR_SHARMA },
+    });
+    expect(expectEvents(map('task-referral-rejected.json')).events[0]).toMatchObject({
+      type: 'treatment.referral.rejected',
+      referral: { id: 'REF-2027-000019', decidedAt: '2027-01-13T11:30:00Z', provider: SLAM, reason: "Outside the service's catchment area" },
+    });
+  });
+
+  it('maps a RiskAssessment to risk.changed with the level only', () => {
+    const { events } = expectEvents(map('risk-assessment-high.json'));
+    expect(events[0]).toMatchObject({
+      type: 'risk.changed',
+      riskAssessment: { date: '2027-02-03T16:00:00Z', method: 'Clinical risk assessment (FACE)', level: 'high', assessor: DR_SHARMA },
+    });
+    expect(events[0]).not.toHaveProperty('riskAssessment.summary');
+  });
+
+  it('maps a finished EpisodeOfCare to treatment.episode.ended', () => {
+    const { events } = expectEvents(map('episode-of-care-completed.json'));
+    expect(events[0]).toMatchObject({
+      type: 'treatment.episode.ended',
+      envelope: { occurredAt: '2027-09-10T11:00:00+01:00' },
+      episode: {
+        id: 'SLAM-EOC-2026-3320',
+        period: { start: '2026-12-18T14:00:00Z', end: '2027-09-10T11:00:00+01:00' },
+        reason: 'completed',
+        provider: SLAM,
+        careCoordinator: DR_SHARMA,
+        requirementType: 'mhtr-primary',
+      },
+    });
+  });
+
+  it('copies no clinical detail (comments, notes, diagnoses, rationales) into any event', () => {
+    for (const name of FIXTURES) expect(JSON.stringify(expectEvents(map(name)).events)).not.toMatch(CLINICAL_WORDS);
+  });
+
+  it('ignores statuses that mean nothing to partners', () => {
+    const cancelled = { ...(fixture('appointment-booked-three-way-meeting.json') as object), status: 'cancelled' };
+    expect(mapProviderResource(cancelled, patient(), context()).kind).toBe('ignored');
+    const inProgress = { ...(fixture('task-referral-accepted.json') as object), status: 'in-progress' };
+    expect(mapProviderResource(inProgress, patient(), context()).kind).toBe('ignored');
+    const active = { ...(fixture('episode-of-care-completed.json') as object), status: 'active' };
+    expect(mapProviderResource(active, patient(), context()).kind).toBe('ignored');
+  });
+
+  it('refuses input that is not a resource object, or a resource type it does not read', () => {
+    expectInvalidAt(mapProviderResource('Appointment', patient(), context()), '$this');
+    expectInvalidAt(mapProviderResource({ resourceType: 'Observation', status: 'final' }, patient(), context()), 'resourceType');
+  });
+
+  it('names a no-show without the significance extension, and an unknown significance code', () => {
+    const missing = fixture('appointment-noshow-unacceptable.json');
+    setAt(missing, 'extension', (valueAt(missing, 'extension') as unknown[]).slice(0, 1));
+    expectInvalidAt(mapProviderResource(missing, patient(), context()), 'Appointment.extension');
+
+    const unknown = fixture('appointment-noshow-unacceptable.json');
+    setAt(unknown, 'extension[1].extension[0].valueCodeableConcept.coding[0].code', 'worrying');
+    expectInvalidAt(mapProviderResource(unknown, patient(), context()), 'Appointment.extension[1].extension[0].valueCodeableConcept.coding[0].code');
+  });
+
+  it('names a bad appointment time, a rejection without a reason and an episode without an end', () => {
+    const appointment = fixture('appointment-fulfilled-session.json');
+    setAt(appointment, 'start', '2027-01-20 09:30');
+    expectInvalidAt(mapProviderResource(appointment, patient(), context()), 'Appointment.start');
+
+    const task = fixture('task-referral-rejected.json');
+    removeAt(task, 'statusReason');
+    expectInvalidAt(mapProviderResource(task, patient(), context()), 'Task.statusReason');
+
+    const episode = fixture('episode-of-care-completed.json');
+    removeAt(episode, 'period.end');
+    expectInvalidAt(mapProviderResource(episode, patient(), context()), 'EpisodeOfCare.period.end');
+  });
+
+  it("names an invalid NHS number on the provider's Patient, and a resource about another Patient", () => {
+    const badPatient = patient();
+    setAt(badPatient, 'identifier[1].value', '9990000122');
+    const [nhs] = expectInvalidAt(mapProviderResource(fixture('risk-assessment-high.json'), badPatient, context()), 'Patient.identifier[1].value');
+    expect(nhs.diagnostics).toContain('[nhs-number-check-digit]');
+
+    const other = fixture('risk-assessment-high.json');
+    setAt(other, 'subject.reference', 'Patient/slam-pt-000001');
+    const [conflict] = expectInvalidAt(mapProviderResource(other, patient(), context()), 'RiskAssessment.subject.reference');
+    expect(conflict.code).toBe('conflict');
+  });
+
+  it('never throws on arbitrary JSON or on a fixture with any one value replaced', () => {
+    fc.assert(fc.property(ANYTHING, ANYTHING, (resource, person) => expectWellFormedResult(mapProviderResource(resource, person, context()))));
+    for (const name of FIXTURES) {
+      fc.assert(fc.property(mutatedFixture(fixture(name)), (resource) => expectWellFormedResult(mapProviderResource(resource, patient(), context()))), { numRuns: 100 });
+    }
+    fc.assert(fc.property(mutatedFixture(patient()), (person) => expectWellFormedResult(mapProviderResource(fixture('appointment-noshow-unacceptable.json'), person, context()))), { numRuns: 200 });
+  });
+});
