@@ -1,5 +1,13 @@
 /**
- * libs/audit — The append-only, hash-chained audit of every disclosure and refusal (the hub issue).
- * Nothing is exported yet: this lib is laid out so the layering (see .dependency-cruiser.cjs) holds from the start.
+ * libs/audit — The append-only, hash-chained audit of every disclosure and refusal (SPEC §6):
+ * records in PostgreSQL, chain verification, search, flow counts, export as UKCore-AuditEvent.
  */
-export {};
+export * from './audit-record.types';
+export * from './audit-schema.migration';
+export { AuditLog, type AuditLogOptions, type AuditSearchResult, type AuditFlowsResult } from './audit-log';
+export { AuditChainKey, AuditKeyError, AUDIT_HASH_FORMAT, GENESIS_HASH, MIN_AUDIT_KEY_BYTES, hashedContent, type ChainedContent } from './audit-chain';
+export { ChainVerifier, type ChainHead } from './chain-verifier';
+export { canonicalJson, NotCanonicalJsonError, type JsonValue } from './canonical-json';
+export { checkAuditRecordInput, InvalidAuditRecordError, type AuditRecordCheck, type CheckedAuditRecord } from './audit-record.validation';
+export { MAX_PAGE_LIMIT } from './audit-query';
+export { toAuditEvent, UK_CORE_AUDIT_EVENT_PROFILE, HUB_USER_SYSTEM } from './audit-event.mapper';

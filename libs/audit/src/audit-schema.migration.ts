@@ -1,0 +1,98 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Tables of the audit (SPEC §6), in the app's own schema (search_path):
+ * - `audit_record`: one row per decision, refusal, dead letter or read of audit data, numbered
+ *   1, 2, 3… without gaps and hash-chained (`prev_hash`, `hash`); append-only — a trigger
+ *   refuses UPDATE, DELETE and TRUNCATE;
+ * - `audit_chain_head`: one row, the last seq and hash with their HMAC. Appends lock it
+ *   (`FOR UPDATE`) so that hub instances writing at once extend one chain; it also shows when
+ *   the newest records were deleted. It may be updated, never deleted.
+ * Person identifiers are a jsonb array `[{system, value}]` under a GIN index (containment), so a
+ * person's records are found without reading the table.
+ */
+export class AuditSchema1764547200000 implements MigrationInterface {
+  name = 'AuditSchema1764547200000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE IF NOT EXISTS audit_record (
+        seq                bigint      PRIMARY KEY CHECK (seq > 0),
+        recorded_at        timestamptz NOT NULL,
+        kind               text        NOT NULL CHECK (kind IN ('decision', 'read', 'refusal-at-ingress', 'dead-letter')),
+        outcome            text        NOT NULL CHECK (outcome IN ('delivered', 'refused', 'read', 'dead-lettered')),
+        event_id           text,
+        event_type         text,
+        sender             text,
+        recipient          text,
+        agreement_id       text,
+        agreement_version  integer,
+        flow_id            text,
+        refusing_rule      text,
+        legal_basis        jsonb,
+        consent_reference  text,
+        removed_elements   jsonb       NOT NULL DEFAULT '[]'::jsonb,
+        actor              text,
+        person_identifiers jsonb       NOT NULL DEFAULT '[]'::jsonb,
+        reason             text,
+        prev_hash          text        NOT NULL,
+        hash               text        NOT NULL,
+        -- The hash covers the timestamp to the millisecond, as the app writes it.
+        CONSTRAINT audit_record_recorded_at_millis CHECK (recorded_at = date_trunc('milliseconds', recorded_at))
+      )`);
+    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_recorded_at_idx ON audit_record (recorded_at)');
+    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_sender_idx ON audit_record (sender, seq)');
+    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_recipient_idx ON audit_record (recipient, seq)');
+    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_event_type_idx ON audit_record (event_type, seq)');
+    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_event_id_idx ON audit_record (event_id) WHERE event_id IS NOT NULL');
+    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_person_idx ON audit_record USING gin (person_identifiers jsonb_path_ops)');
+    await runner.query(`
+      CREATE OR REPLACE FUNCTION audit_record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_record is append-only' USING ERRCODE = 'insufficient_privilege';
+      END
+      $$`);
+    await runner.query('DROP TRIGGER IF EXISTS audit_record_append_only ON audit_record');
+    await runner.query(`
+      CREATE TRIGGER audit_record_append_only BEFORE UPDATE OR DELETE ON audit_record
+      FOR EACH ROW EXECUTE FUNCTION audit_record_append_only()`);
+    await runner.query('DROP TRIGGER IF EXISTS audit_record_no_truncate ON audit_record');
+    await runner.query(`
+      CREATE TRIGGER audit_record_no_truncate BEFORE TRUNCATE ON audit_record
+      FOR EACH STATEMENT EXECUTE FUNCTION audit_record_append_only()`);
+
+    await runner.query(`
+      CREATE TABLE IF NOT EXISTS audit_chain_head (
+        id        smallint PRIMARY KEY CHECK (id = 1),
+        last_seq  bigint   NOT NULL CHECK (last_seq >= 0),
+        last_hash text     NOT NULL,
+        head_mac  text
+      )`);
+    // The empty chain: no record, the genesis hash, no MAC (the key is not known here).
+    await runner.query(`INSERT INTO audit_chain_head (id, last_seq, last_hash, head_mac) VALUES (1, 0, repeat('0', 64), NULL) ON CONFLICT (id) DO NOTHING`);
+    await runner.query(`
+      CREATE OR REPLACE FUNCTION audit_chain_head_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_chain_head cannot be deleted' USING ERRCODE = 'insufficient_privilege';
+      END
+      $$`);
+    await runner.query('DROP TRIGGER IF EXISTS audit_chain_head_kept ON audit_chain_head');
+    await runner.query(`
+      CREATE TRIGGER audit_chain_head_kept BEFORE DELETE ON audit_chain_head
+      FOR EACH ROW EXECUTE FUNCTION audit_chain_head_kept()`);
+    await runner.query('DROP TRIGGER IF EXISTS audit_chain_head_no_truncate ON audit_chain_head');
+    await runner.query(`
+      CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head
+      FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_head_kept()`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE IF EXISTS audit_chain_head');
+    await runner.query('DROP FUNCTION IF EXISTS audit_chain_head_kept()');
+    await runner.query('DROP TABLE IF EXISTS audit_record');
+    await runner.query('DROP FUNCTION IF EXISTS audit_record_append_only()');
+  }
+}
+
+/** The migrations of the audit; an app passes them to `createAppDataSource({ migrations })`. */
+export const AUDIT_MIGRATIONS = [AuditSchema1764547200000];
