@@ -1,5 +1,21 @@
 /**
- * libs/policy — Information-sharing agreements: loading, evaluation and redaction as pure functions (the hub issue).
- * Nothing is exported yet: this lib is laid out so the layering (see .dependency-cruiser.cjs) holds from the start.
+ * libs/policy — partners and information-sharing agreements (SPEC §2, §5): loading and checking
+ * `config/partners.yaml` and `config/agreements/*.yaml`, and the pure functions the hub calls for
+ * every event and candidate recipient: relationships, consent, evaluation and redaction.
+ *
+ * For each event about a person, in the order received, the hub:
+ *  1. `updateRelationships(state, event, sender, partners)` and `updateConsent(state, event, sender)`;
+ *  2. `recipientsFor({ bundle, eventType, sender, partners, agreements, consent, relationships, now })`;
+ *  3. publishes each `deliver` decision's redacted `bundle`, and audits every decision.
  */
-export {};
+export * from './config/policy-config.error';
+export * from './partners/partner';
+export * from './partners/partners.loader';
+export * from './agreements/agreement';
+export * from './agreements/agreements.loader';
+export * from './evaluation/bundle-reading';
+export * from './evaluation/always-kept';
+export * from './evaluation/relationships';
+export * from './evaluation/consent-state';
+export * from './evaluation/redaction';
+export * from './evaluation/evaluate';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ANYTHING, expectEvents, removeAt, setAt, valueAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
 import { mapHearingListed, mapHearingResulted } from './common-platform-hearing.mapper';
 
-const COURT = { code: 'B01CN00', name: "Croydon Magistrates' Court" };
+const COURT = { code: 'B01CY00', name: "Croydon Magistrates' Court" };
 const context = () => testContext('croydon-mc', { ...COURT, codeKind: 'court' }, '2026-12-01T10:05:00Z');
 const fixture = (name: string) => partnerFixture('common-platform', name);
 

@@ -60,7 +60,7 @@ describe('mapHmppsDomainEvent', () => {
         },
         requesterOrganization: { code: 'N07', name: 'London' },
         performer: SLAM,
-        hearing: { id: '8c7d6e5f-4a3b-4c2d-9e1f-0a9b8c7d6e5f', court: { code: 'B01CN00', name: "Croydon Magistrates' Court" }, start: '2026-12-15T10:00:00Z' },
+        hearing: { id: '8c7d6e5f-4a3b-4c2d-9e1f-0a9b8c7d6e5f', court: { code: 'B01CY00', name: "Croydon Magistrates' Court" }, start: '2026-12-15T10:00:00Z' },
       },
     });
     expect(JSON.stringify(events)).not.toContain('anxiety');

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ANYTHING, expectEvents, removeAt, setAt, valueAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
 import { mapLibraDailyList } from './libra-case.mapper';
 
-const COURT = { code: 'B01CN00', name: "Croydon Magistrates' Court" };
+const COURT = { code: 'B01CY00', name: "Croydon Magistrates' Court" };
 const context = () => testContext('croydon-mc', { ...COURT, codeKind: 'court' }, '2026-11-30T17:50:00Z');
 const fixture = (name: string) => partnerFixture('libra', name);
 
@@ -21,7 +21,7 @@ describe('mapLibraDailyList', () => {
         address: { line: ['22 Brigstock Road', 'Thornton Heath'], postalCode: 'CR7 7JA', use: 'home' },
       },
       hearing: {
-        id: 'B01CN00-2026-12-01-2601774213',
+        id: 'B01CY00-2026-12-01-2601774213',
         court: COURT,
         room: '01',
         start: '2026-12-01T09:30:00Z',
@@ -60,7 +60,7 @@ describe('mapLibraDailyList', () => {
 
   it('refuses a list that is not an object', () => {
     expectInvalidAt(mapLibraDailyList(null, context()), '$this');
-    expectInvalidAt(mapLibraDailyList('B01CN 01/12/2026', context()), '$this');
+    expectInvalidAt(mapLibraDailyList('B01CY 01/12/2026', context()), '$this');
   });
 
   it('names a missing date of birth by its path', () => {

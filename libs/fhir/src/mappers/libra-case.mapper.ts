@@ -11,7 +11,7 @@ import { PayloadNode } from './payload-reader';
 
 /** A Libra daily list, as the adapter receives it (converted from the list document). */
 export interface LibraDailyList {
-  /** Libra court code, e.g. `B01CN`; the events carry the seven-character form `B01CN00`. */
+  /** Libra court code, e.g. `B01CY`; the events carry the seven-character form `B01CY00`. */
   court_code: string;
   court_name: string;
   /** `dd/MM/yyyy`. */
@@ -58,7 +58,7 @@ export function mapLibraDailyList(json: unknown, context: MappingContext): MapRe
     const list = root.object();
     if (!list) return invalidPayload(root.issues);
     const courtCode = list.get('court_code').string();
-    if (courtCode && !LIBRA_COURT_CODE.test(courtCode)) list.issues.error('value', 'Must be a Libra court code such as B01CN.', list.get('court_code').path);
+    if (courtCode && !LIBRA_COURT_CODE.test(courtCode)) list.issues.error('value', 'Must be a Libra court code such as B01CY.', list.get('court_code').path);
     const courtName = list.get('court_name').string();
     const listDate = list.get('list_date').ukDate();
     const referenceYear = yearOf(context.receivedAt);

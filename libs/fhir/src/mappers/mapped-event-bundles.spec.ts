@@ -14,7 +14,7 @@ import type { MapResult } from './map-result';
 import { mapPdsPatient } from './pds-patient.mapper';
 import { mapProviderResource } from './provider-fhir.mapper';
 
-const court = testContext('croydon-mc', { code: 'B01CN00', codeKind: 'court', name: "Croydon Magistrates' Court" }, '2026-12-01T10:05:00Z');
+const court = testContext('croydon-mc', { code: 'B01CY00', codeKind: 'court', name: "Croydon Magistrates' Court" }, '2026-12-01T10:05:00Z');
 const probation = testContext('nps-london', { code: 'N07', name: 'London Probation Service' }, '2026-12-16T14:33:00Z');
 const ld = testContext('croydon-ld', { code: 'RV5', name: 'Croydon Liaison and Diversion Service' }, '2026-11-03T03:26:00Z');
 const pds = testContext('pds', { code: 'X26', name: 'NHS England (PDS)' }, '2027-01-06T08:00:00Z');

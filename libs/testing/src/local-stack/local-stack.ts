@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse, stringify } from 'yaml';
-import { PARTNER_ID_PATTERN } from '@cstr/contracts';
+import { stringify } from 'yaml';
 import { BrokerProvisioner, DEFAULT_RETRY_DELAYS_MS, HUB_BROKER_USER } from '@cstr/messaging';
+import { loadPartnersFile } from '@cstr/policy';
 import { LocalPostgres } from './local-postgres';
 import { LocalRabbitMq } from './local-rabbitmq';
 import { isProcessAlive, sleep } from './processes';
@@ -213,8 +213,8 @@ export interface ConfiguredPartner {
 
 /** A South-London demo set of partners, one or more of every kind. Codes are illustrative. */
 export const DEMO_PARTNERS: readonly ConfiguredPartner[] = [
-  { id: 'croydon-mc', kind: 'hmcts', name: "Croydon Magistrates' Court", courtCode: 'B01CY' },
-  { id: 'camberwell-green-mc', kind: 'hmcts', name: "Camberwell Green Magistrates' Court", courtCode: 'B01CG' },
+  { id: 'croydon-mc', kind: 'hmcts', name: "Croydon Magistrates' Court", courtCode: 'B01CY00' },
+  { id: 'camberwell-green-mc', kind: 'hmcts', name: "Camberwell Green Magistrates' Court", courtCode: 'B01CG00' },
   { id: 'sl-liaison-diversion', kind: 'ld', name: 'South London Liaison and Diversion Service', ods: 'RV5' },
   { id: 'nps-london-croydon', kind: 'probation', name: 'Probation Service London – Croydon PDU', ods: 'N07CY' },
   { id: 'nps-london-lambeth', kind: 'probation', name: 'Probation Service London – Lambeth PDU', ods: 'N07LA' },
@@ -224,8 +224,9 @@ export const DEMO_PARTNERS: readonly ConfiguredPartner[] = [
 ];
 
 /**
- * Reads the `partners:` list of a partners file. With `createIfMissing`, a missing file is
- * first written with {@link DEMO_PARTNERS}.
+ * Reads the `partners:` list of a partners file, checked by `loadPartnersFile` of libs/policy
+ * (which throws a `PolicyConfigError` naming file, line and reason). With `createIfMissing`, a
+ * missing file is first written with {@link DEMO_PARTNERS}.
  */
 export function readPartnersFile(file: string, options: { createIfMissing?: boolean } = {}): ConfiguredPartner[] {
   if (!existsSync(file)) {
@@ -237,19 +238,8 @@ export function readPartnersFile(file: string, options: { createIfMissing?: bool
         stringify({ partners: DEMO_PARTNERS }),
     );
   }
-  const document = parse(readFileSync(file, 'utf8')) as { partners?: unknown } | null;
-  if (!document || !Array.isArray(document.partners)) throw new Error(`${file} has no top-level \`partners:\` list`);
-  const seen = new Set<string>();
-  return document.partners.map((entry: unknown, index: number) => {
-    const partner = entry as Partial<ConfiguredPartner> | null;
-    if (!partner || typeof partner.id !== 'string' || !PARTNER_ID_PATTERN.test(partner.id)) {
-      throw new Error(`${file}: partners[${index}].id must be lower-case words joined by hyphens`);
-    }
-    if (typeof partner.kind !== 'string') throw new Error(`${file}: partners[${index}].kind is missing`);
-    if (seen.has(partner.id)) throw new Error(`${file}: partner id ${partner.id} appears twice`);
-    seen.add(partner.id);
-    return partner as ConfiguredPartner;
-  });
+  // Parsed and checked by the runtime loader (libs/policy): a bad file names its line and reason.
+  return loadPartnersFile(file).map(({ adapter, ...partner }) => ({ ...partner, ...adapter }));
 }
 
 /**

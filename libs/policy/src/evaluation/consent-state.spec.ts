@@ -1,0 +1,75 @@
+import { fixtureBundle, partner, senderOf } from '../../test/policy-test-kit';
+import type { EventType } from '@cstr/contracts';
+import type { Bundle } from 'fhir/r4';
+import { consentFor, NO_CONSENT, updateConsent, withinPeriod, type ConsentState } from './consent-state';
+
+function apply(state: ConsentState, eventType: EventType, bundle: Bundle = fixtureBundle(eventType)): ConsentState {
+  return updateConsent(state, { eventType, bundle }, senderOf(bundle));
+}
+
+const slam = partner('slam-mhtr');
+const croydon = partner('nps-london-croydon');
+const lambeth = partner('nps-london-lambeth');
+const gp = partner('pds-gp-registration');
+const june = new Date('2026-06-15T12:00:00Z');
+
+describe('consent state', () => {
+  it('records the recipients a consent names, by partner id and GP practice', () => {
+    const state = apply(NO_CONSENT, 'consent.recorded');
+    const [record] = Object.values(state.records);
+    expect(record.discloser).toBe('slam-mhtr');
+    expect(record.recipients).toEqual(['nps-london-croydon', 'practice:H85013']);
+    expect(consentFor(state, slam, croydon, june)).toEqual({ status: 'active', ref: record.ref });
+    expect(consentFor(state, slam, gp, june).status).toBe('active');
+  });
+
+  it('is missing for a recipient the consent does not name, another discloser, or outside its period', () => {
+    const state = apply(NO_CONSENT, 'consent.recorded');
+    expect(consentFor(state, slam, lambeth, june)).toEqual({ status: 'missing' });
+    expect(consentFor(state, partner('st-andrews-mhtr'), croydon, june)).toEqual({ status: 'missing' });
+    expect(consentFor(state, slam, croydon, new Date('2028-01-01T00:00:00Z'))).toEqual({ status: 'missing' });
+    expect(consentFor(NO_CONSENT, slam, croydon, june)).toEqual({ status: 'missing' });
+  });
+
+  it('takes the consent of an L&D screening into account', () => {
+    const screening = fixtureBundle('ld.screening.completed');
+    const state = apply(NO_CONSENT, 'ld.screening.completed', screening);
+    expect(consentFor(state, partner('sl-liaison-diversion'), croydon, june).status).toBe('active');
+  });
+
+  it('stops at once for the recipients a withdrawal names', () => {
+    const recorded = fixtureBundle('consent.recorded');
+    // The withdrawal of the same consent for the probation unit only.
+    const withdrawal = structuredClone(recorded);
+    const header = withdrawal.entry?.[0]?.resource as unknown as { eventCoding: { code: string } };
+    header.eventCoding.code = 'consent.withdrawn';
+    const consent = withdrawal.entry?.find((entry) => entry.resource?.resourceType === 'Consent')?.resource as unknown as { status: string; provision: { actor: unknown[] } };
+    consent.status = 'inactive';
+    consent.provision.actor = consent.provision.actor.slice(0, 1);
+    const state = apply(apply(NO_CONSENT, 'consent.recorded', recorded), 'consent.withdrawn', withdrawal);
+    expect(consentFor(state, slam, croydon, june).status).toBe('withdrawn');
+    expect(consentFor(state, slam, gp, june).status).toBe('active');
+  });
+
+  it('withdraws the whole consent when the withdrawal names nobody', () => {
+    const recorded = fixtureBundle('consent.recorded');
+    const withdrawal = structuredClone(recorded);
+    const consent = withdrawal.entry?.find((entry) => entry.resource?.resourceType === 'Consent')?.resource as unknown as { status: string; provision: { actor?: unknown[] } };
+    consent.status = 'inactive';
+    delete consent.provision.actor;
+    const state = apply(apply(NO_CONSENT, 'consent.recorded', recorded), 'consent.withdrawn', withdrawal);
+    expect(consentFor(state, slam, croydon, june).status).toBe('withdrawn');
+    expect(consentFor(state, slam, gp, june).status).toBe('withdrawn');
+  });
+
+  it('ignores events that carry no consent', () => {
+    const state = apply(NO_CONSENT, 'consent.recorded');
+    expect(apply(state, 'treatment.appointment.attended')).toBe(state);
+  });
+
+  it('counts a date-only period end to the end of that day', () => {
+    expect(withinPeriod(new Date('2026-07-10T22:00:00Z'), { start: '2026-05-12', end: '2026-07-10' })).toBe(true);
+    expect(withinPeriod(new Date('2026-07-11T00:00:01Z'), { start: '2026-05-12', end: '2026-07-10' })).toBe(false);
+    expect(withinPeriod(new Date('2026-05-11T23:59:59Z'), { start: '2026-05-12' })).toBe(false);
+  });
+});

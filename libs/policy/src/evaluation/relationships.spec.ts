@@ -1,0 +1,64 @@
+import { fixtureBundle, PARTNERS, partner, senderOf } from '../../test/policy-test-kit';
+import type { EventType } from '@cstr/contracts';
+import type { Bundle } from 'fhir/r4';
+import { connectedPartners, isConnected, NO_RELATIONSHIPS, updateRelationships, type RelationshipState } from './relationships';
+
+function apply(state: RelationshipState, eventType: EventType, bundle: Bundle = fixtureBundle(eventType)): RelationshipState {
+  return updateRelationships(state, { eventType, bundle }, senderOf(bundle), PARTNERS);
+}
+
+/** The Croydon listing moved to Camberwell Green (court code and sender). */
+function camberwellHearing(): Bundle {
+  return fixtureBundle('court.hearing.listed', (input) => {
+    input.envelope.sender = 'camberwell-green-mc';
+    input.envelope.senderOrganization = { code: 'B01CG00', codeKind: 'court', name: "Camberwell Green Magistrates' Court", partnerId: 'camberwell-green-mc' };
+    (input as { hearing: { court: { code: string; name: string } } }).hearing.court = { code: 'B01CG00', name: "Camberwell Green Magistrates' Court" };
+  });
+}
+
+describe('updateRelationships', () => {
+  it('connects the L&D service and the probation unit covering the court of a hearing, not the other unit', () => {
+    const state = apply(NO_RELATIONSHIPS, 'court.hearing.listed');
+    expect(connectedPartners(state).sort()).toEqual(['nps-london-croydon', 'sl-liaison-diversion']);
+    expect(state.connections['nps-london-croydon']).toEqual(['covers-court']);
+  });
+
+  it('routes a Camberwell Green hearing to the Lambeth unit instead', () => {
+    const state = apply(NO_RELATIONSHIPS, 'court.hearing.listed', camberwellHearing());
+    expect(connectedPartners(state).sort()).toEqual(['nps-london-lambeth', 'sl-liaison-diversion']);
+  });
+
+  it('connects the provider named as performer of the sentence, and only it', () => {
+    const state = apply(NO_RELATIONSHIPS, 'court.sentence.imposed');
+    expect(state.connections['slam-mhtr']).toEqual(['named-in-request']);
+    expect(isConnected(state, 'st-andrews-mhtr')).toBe(false);
+  });
+
+  it('connects the provider that accepts the referral and the unit that allocates the case', () => {
+    const state = apply(apply(NO_RELATIONSHIPS, 'treatment.referral.accepted'), 'probation.case.allocated');
+    expect(state.connections['slam-mhtr']).toEqual(['published-about', 'accepted-referral']);
+    expect(state.connections['nps-london-croydon']).toEqual(['published-about', 'allocated-case']);
+  });
+
+  it('connects the GP registration service once it checked registration', () => {
+    expect(apply(NO_RELATIONSHIPS, 'gp.registration.checked').connections['pds-gp-registration']).toEqual(['published-about', 'checked-gp-registration']);
+  });
+
+  it('disconnects a provider that rejects the referral', () => {
+    const named = apply(NO_RELATIONSHIPS, 'court.sentence.imposed');
+    const rejected = fixtureBundle('treatment.referral.rejected', (input) => {
+      input.envelope.sender = 'slam-mhtr';
+      input.envelope.senderOrganization = { code: 'RV5', name: 'South London and Maudsley NHS Foundation Trust (MHTR)', partnerId: 'slam-mhtr' };
+    });
+    expect(isConnected(apply(named, 'treatment.referral.rejected', rejected), 'slam-mhtr')).toBe(false);
+  });
+
+  it('never connects a court, and does not change the state it is given', () => {
+    const before = apply(NO_RELATIONSHIPS, 'court.hearing.listed');
+    const snapshot = JSON.stringify(before);
+    const after = apply(before, 'court.sentence.imposed');
+    expect(JSON.stringify(before)).toBe(snapshot);
+    expect(isConnected(after, 'croydon-mc')).toBe(false);
+    expect(partner('croydon-mc').kind).toBe('hmcts');
+  });
+});
