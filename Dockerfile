@@ -24,6 +24,11 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config ./config
+# Data files read at run time: the UK Core kit (validation), the sandbox's seed data and the
+# partner fixtures its stand-ins send.
+COPY libs/fhir/ukcore ./libs/fhir/ukcore
+COPY libs/fhir/test/fixtures/partner ./libs/fhir/test/fixtures/partner
+COPY apps/partner-sandbox/data ./apps/partner-sandbox/data
 # Apps bind HTTP_HOST, 127.0.0.1 unless set: a container needs HTTP_HOST=0.0.0.0 for its
 # published port to reach it (docker-compose.yml sets it and publishes on the host's loopback).
 USER node

@@ -37,12 +37,15 @@ function readStackEnv(): Record<string, string> {
 
 function instances(stackEnv: Record<string, string>): Instance[] {
   const base = { DATABASE_URL: stackEnv.DATABASE_URL, HTTP_HOST: '127.0.0.1' };
+  const partners = readPartnersFile(join(root, 'config', 'partners.yaml'));
+  // Where the sandbox's stand-ins push to: each partner's adapter, on its port below.
+  const adapterUrls = JSON.stringify(Object.fromEntries(partners.map((partner, index) => [partner.id, `http://127.0.0.1:${3101 + index}`])));
   // The sandbox stands in for partners' own systems and consumes no queue: it uses the hub's user.
   const list: Instance[] = [
     { name: 'hub', app: 'hub', port: 3000, env: { ...base, RABBITMQ_URL: stackEnv.RABBITMQ_URL } },
-    { name: 'partner-sandbox', app: 'partner-sandbox', port: 3200, env: { ...base, RABBITMQ_URL: stackEnv.RABBITMQ_URL } },
+    { name: 'partner-sandbox', app: 'partner-sandbox', port: 3200, env: { ...base, RABBITMQ_URL: stackEnv.RABBITMQ_URL, SANDBOX_ADAPTER_URLS: adapterUrls } },
   ];
-  readPartnersFile(join(root, 'config', 'partners.yaml')).forEach((partner, index) => {
+  partners.forEach((partner, index) => {
     if (!isPartnerKind(partner.kind)) throw new Error(`Partner ${partner.id} has an unknown kind ${partner.kind}`);
     const app = ADAPTER_APP_BY_PARTNER_KIND[partner.kind];
     const urlKey = `RABBITMQ_URL_${partner.id.toUpperCase().replace(/-/g, '_')}`;

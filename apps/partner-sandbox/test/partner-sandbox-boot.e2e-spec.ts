@@ -1,0 +1,55 @@
+import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '@cstr/platform';
+import { testEnvironment, uniqueName } from '@cstr/testing';
+import { partnerSandboxApp } from '../src/partner-sandbox.app';
+import { TestReceiver } from './sandbox-test-kit';
+
+describe('partner-sandbox booted like every app (createApp)', () => {
+  const env = testEnvironment();
+  let receiver: TestReceiver;
+  let app: INestApplication;
+  let schema: string;
+
+  beforeAll(async () => {
+    receiver = await TestReceiver.start();
+    schema = uniqueName('partner_sandbox');
+    app = await createApp(partnerSandboxApp, {
+      RABBITMQ_URL: env.hubUrl,
+      DATABASE_URL: env.databaseUrl,
+      DATABASE_SCHEMA: schema,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'error',
+      SANDBOX_ADAPTER_URLS: JSON.stringify({ 'pds-gp-registration': receiver.url }),
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await receiver.close();
+    const client = new Client({ connectionString: env.databaseUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => client.end());
+  });
+
+  it('answers /health and serves the stand-ins, parsing application/fhir+json bodies', async () => {
+    expect(app.get(DataSource).isInitialized).toBe(true);
+    await request(app.getHttpServer()).get('/health').expect(200);
+    const created = await request(app.getHttpServer())
+      .post('/sandbox/fhir/slam-mhtr/ServiceRequest')
+      .set('content-type', 'application/fhir+json')
+      .send(JSON.stringify({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' } }))
+      .expect(201);
+    expect(created.body.meta.versionId).toBe('1');
+    await request(app.getHttpServer()).get('/sandbox/pds/pds-gp-registration/Patient/9990000123').expect(200);
+  });
+
+  it('pushes to the adapter URL given in SANDBOX_ADAPTER_URLS, and answers errors as OperationOutcomes', async () => {
+    await request(app.getHttpServer()).post('/sandbox/pds/pds-gp-registration/send/change-of-gp').send({ nhsNumber: '9990000123', odsCode: 'H85033' }).expect(200);
+    const [received] = await receiver.waitFor(1);
+    expect(received.url).toBe('/notifications');
+    const unknown = await request(app.getHttpServer()).get('/sandbox/fhir/no-such-provider/metadata').expect(404);
+    expect(unknown.body.resourceType).toBe('OperationOutcome');
+  });
+});
