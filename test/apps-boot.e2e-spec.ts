@@ -42,7 +42,7 @@ describe('every app boots against the real broker and database', () => {
     ['hub', hubApp, true],
     ['partner-sandbox', partnerSandboxApp, false],
   ] as const)('%s answers GET /health with broker, database and consumer up', async (_, definition, consumes) => {
-    const app = await boot(definition as AppDefinition<BaseAppConfig>, env.hubUrl);
+    const app = await boot(definition as unknown as AppDefinition<BaseAppConfig>, env.hubUrl);
     const expectedChecks = consumes ? { broker: 'up', database: 'up', consumer: 'up' } : { broker: 'up', database: 'up' };
     await eventually(async () => (await request(app.getHttpServer()).get('/health')).body as { checks?: unknown }, (body) => JSON.stringify(body.checks) === JSON.stringify(expectedChecks), 10_000);
   });

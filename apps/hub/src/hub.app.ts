@@ -1,7 +1,20 @@
+import { AUDIT_MIGRATIONS } from '@cstr/audit';
 import { HUB_INGRESS_QUEUE } from '@cstr/contracts';
+import { PERSON_INDEX_MIGRATIONS } from '@cstr/identity';
 import { AppDefinition } from '@cstr/platform';
 import { HubConfig } from './hub.config';
 import { HubModule } from './hub.module';
+import { HUB_HTTP_MIGRATIONS } from './http/hub-http-schema.migration';
+import { configureHubHttp } from './http/hub-http.setup';
+import { HUB_INGRESS_MIGRATIONS } from './ingress/hub-state.migration';
 
-/** How the hub is put together: it consumes `hub.ingress`. */
-export const hubApp: AppDefinition<HubConfig> = { name: 'hub', configClass: HubConfig, module: HubModule, queue: () => HUB_INGRESS_QUEUE };
+/** How the hub is put together: it consumes `hub.ingress`; its tables are the person index, the audit and the ingress state. */
+export const hubApp: AppDefinition<HubConfig> = {
+  name: 'hub',
+  configClass: HubConfig,
+  module: HubModule,
+  queue: () => HUB_INGRESS_QUEUE,
+  configureHttp: configureHubHttp,
+
+  migrations: [...PERSON_INDEX_MIGRATIONS, ...AUDIT_MIGRATIONS, ...HUB_INGRESS_MIGRATIONS, ...HUB_HTTP_MIGRATIONS],
+};

@@ -1,6 +1,78 @@
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { BaseAppConfig } from '@cstr/platform';
+import { NotDevOnlyInProduction } from './core/dev-only-secret.validator';
+import { PolicyFilesLoad } from './core/policy-files.validator';
 
-/** The hub's keys (agreements, partners and HTTP API keys arrive with the hub issue). */
+/** The hub's keys (HTTP API keys arrive with the HTTP API). `.env.example` lists every key. */
 export class HubConfig extends BaseAppConfig {
   override HTTP_PORT: number = 3000;
+
+  /**
+   * One lane by default: partners cannot set the pseudonymous person key on what they publish
+   * (only the hub knows the person), so parallel lanes could apply two events about one person
+   * out of order — and a consent withdrawal must take effect for every event after it (SPEC §4).
+   */
+  override CONSUMER_LANES: number = 1;
+
+  /** The partners file (SPEC §2); a relative path is read from the project root. */
+  @IsString()
+  @IsNotEmpty()
+  PARTNERS_FILE: string = 'config/partners.yaml';
+
+  /**
+   * The folder of information-sharing agreements (SPEC §5); relative to the project root. The
+   * partners and agreements are loaded and checked with the config: a bad file stops the hub.
+   */
+  @IsString()
+  @IsNotEmpty()
+  @PolicyFilesLoad()
+  AGREEMENTS_DIR: string = 'config/agreements';
+
+  /** Secret of the audit hash chain (HMAC, at least 32 characters); a dev-only default outside production. */
+  @IsString()
+  @MinLength(32)
+  @NotDevOnlyInProduction()
+  AUDIT_HMAC_KEY: string = 'dev-only-audit-hmac-key-change-me-000000';
+
+  /** Secret of the pseudonymous per-person partition key (at least 16 characters); a dev-only default outside production. */
+  @IsString()
+  @MinLength(16)
+  @NotDevOnlyInProduction()
+  PARTITION_KEY_SECRET: string = 'dev-only-partition-key-secret';
+
+  /**
+   * Partner kinds trusted to say that the identifiers of an event's subject belong together
+   * (only their events link new identifiers or merge persons), comma-separated. Default: the
+   * systems of record of each identifier — courts (PNC/CRO/defendant id), probation (CRN) and
+   * the GP registration service (NHS number).
+   */
+  @Matches(/^(hmcts|ld|probation|mh-provider|gp)?(,(hmcts|ld|probation|mh-provider|gp))*$/, { message: 'must be comma-separated partner kinds (hmcts, ld, probation, mh-provider, gp)' })
+  IDENTITY_TRUSTED_KINDS: string = 'hmcts,probation,gp';
+
+  /** Who may call the HTTP API: ids, roles, partner ids and scrypt hashes of their secrets (never secrets); relative to the project root. */
+  @IsString()
+  @IsNotEmpty()
+  PRINCIPALS_FILE: string = 'config/principals.yaml';
+
+  /** Largest HTTP request body accepted (e.g. 1mb, 512kb); larger bodies are answered 413. */
+  @Matches(/^\d+(b|kb|mb)$/, { message: 'must be a size such as 1mb or 512kb' })
+  HTTP_BODY_LIMIT: string = '1mb';
+
+  /** Failed logins allowed per principal id within LOGIN_WINDOW_MS before that id is refused (429) for the rest of the window. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  LOGIN_MAX_FAILURES: number = 10;
+
+  /** The window of LOGIN_MAX_FAILURES, in milliseconds. */
+  @IsInt()
+  @Min(1000)
+  LOGIN_WINDOW_MS: number = 900_000;
+
+  /**
+   * `on`: the hub moves what lands in `hub.ingress.dlq` into its dead-letter table (GET /dead-letters,
+   * replay). `off`: dead letters stay in the broker queue (to inspect them there, or for a test that does).
+   */
+  @IsIn(['on', 'off'])
+  DEAD_LETTER_DRAIN: 'on' | 'off' = 'on';
 }

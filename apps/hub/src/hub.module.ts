@@ -1,8 +1,17 @@
 import { Module } from '@nestjs/common';
+import { HubCoreModule } from './core/hub-core.module';
+import { HubHttpModule } from './http/hub-http.module';
+import { IngressModule } from './ingress/ingress.module';
 
 /**
  * The hub: the single policy point. It consumes `hub.ingress`; validation, identity, agreements,
  * delivery and audit arrive with the contracts and hub issues.
  */
-@Module({})
+@Module({
+  imports: [
+    HubCoreModule,
+    IngressModule,
+    HubHttpModule,
+  ],
+})
 export class HubModule {}

@@ -20,6 +20,11 @@ export interface AppDefinition<C extends BaseAppConfig> {
   /** The queue to consume, if any. */
   readonly queue?: (config: C) => string | undefined;
   readonly migrations?: readonly (new () => MigrationInterface)[];
+  /**
+   * Adjusts the HTTP server before it starts (body parsers, documentation routes): called once
+   * the app is created, before Nest registers its default parsers, its routes and its 404 handler.
+   */
+  configureHttp?(app: INestApplication, config: C): void | Promise<void>;
 }
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -45,6 +50,7 @@ export async function createApp<C extends BaseAppConfig>(definition: AppDefiniti
   app.useGlobalFilters(new OperationOutcomeFilter());
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.enableShutdownHooks();
+  await definition.configureHttp?.(app, config);
   if (identity.queue) {
     const transport = new AmqpTransport({
       connection: app.get(AmqpConnection),

@@ -6,6 +6,7 @@ import {
   INGRESS_EXCHANGE,
   PARTNER_ID_PATTERN,
   RETRY_EXCHANGE,
+  deadLetterQueue,
   deliveryBindingPattern,
   escapeForPermissionRegex,
   partnerInboxQueue,
@@ -82,17 +83,20 @@ export function partnerPermissions(partnerId: string): BrokerUserPermissions {
 }
 
 /**
- * Permissions of the hub's broker user: consume `hub.ingress`, deliver to any recipient through
- * `cstr.delivery`, and send its own ingress failures through `cstr.retry`. It declares nothing:
+ * Permissions of the hub's broker user: consume `hub.ingress` and drain its DLQ into the hub's
+ * dead-letter table, deliver to any recipient through `cstr.delivery`, queue events partners
+ * submit over HTTP (`POST /fhir/$process-message`) to `cstr.ingress` under the partner's routing
+ * key, and send its own ingress failures and replays through `cstr.retry`. It declares nothing:
  * provisioning owns the topology.
  */
 export function hubPermissions(): BrokerUserPermissions {
   return {
     configure: NOTHING,
-    write: `^(${escapeForPermissionRegex(DELIVERY_EXCHANGE)}|${escapeForPermissionRegex(RETRY_EXCHANGE)})$`,
-    read: `^${escapeForPermissionRegex(HUB_INGRESS_QUEUE)}$`,
+    write: `^(${escapeForPermissionRegex(DELIVERY_EXCHANGE)}|${escapeForPermissionRegex(INGRESS_EXCHANGE)}|${escapeForPermissionRegex(RETRY_EXCHANGE)})$`,
+    read: `^(${escapeForPermissionRegex(HUB_INGRESS_QUEUE)}|${escapeForPermissionRegex(deadLetterQueue(HUB_INGRESS_QUEUE))})$`,
     topic: [
       { exchange: DELIVERY_EXCHANGE, write: '.*', read: NOTHING },
+      { exchange: INGRESS_EXCHANGE, write: '.*', read: NOTHING },
       { exchange: RETRY_EXCHANGE, write: `^${escapeForPermissionRegex(HUB_INGRESS_QUEUE)}\\.`, read: NOTHING },
     ],
   };

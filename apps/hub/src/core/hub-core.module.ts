@@ -1,0 +1,39 @@
+import { Global, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditLog } from '@cstr/audit';
+import { HUB_PARTNER_ID, isEventType } from '@cstr/contracts';
+import { PersonIndex } from '@cstr/identity';
+import { APP_CONFIG } from '@cstr/platform';
+import type { HubConfig } from '../hub.config';
+import { HubMetrics } from './hub-metrics';
+import { HubPolicy } from './hub-policy';
+import { projectPath } from './project-root';
+
+/** DI token of the {@link IngressMetrics} the pipeline reports to (a {@link HubMetrics}). */
+export const INGRESS_METRICS = Symbol('INGRESS_METRICS');
+
+/**
+ * What every part of the hub shares (global): the policy (partners and agreements, checked at
+ * boot — a bad file stops the hub with the file, line and reason), the audit log, the person
+ * index and the metrics. Needs the platform's `APP_CONFIG` (a {@link HubConfig}) and `DataSource`.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: HubPolicy,
+      inject: [APP_CONFIG],
+      useFactory: (config: HubConfig) => HubPolicy.load(projectPath(config.PARTNERS_FILE), projectPath(config.AGREEMENTS_DIR)),
+    },
+    { provide: AuditLog, inject: [DataSource, APP_CONFIG], useFactory: (dataSource: DataSource, config: HubConfig) => new AuditLog(dataSource, { key: config.AUDIT_HMAC_KEY }) },
+    { provide: PersonIndex, inject: [DataSource], useFactory: (dataSource: DataSource) => new PersonIndex(dataSource) },
+    {
+      provide: HubMetrics,
+      inject: [HubPolicy],
+      useFactory: (policy: HubPolicy) => new HubMetrics(isEventType, (partner) => partner === HUB_PARTNER_ID || policy.partner(partner) !== undefined),
+    },
+    { provide: INGRESS_METRICS, useExisting: HubMetrics },
+  ],
+  exports: [HubPolicy, AuditLog, PersonIndex, HubMetrics, INGRESS_METRICS],
+})
+export class HubCoreModule {}

@@ -1,0 +1,79 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the ingress pipeline reports; {@link HubMetrics} backs it with Prometheus metrics. */
+export interface IngressMetrics {
+  /** An event arrived from `partner` (the routing key's partner id; `unknown` when there is none). */
+  eventIn(type: string, partner: string): void;
+  /** A copy of the event was queued for delivery to `recipient`. */
+  delivered(type: string, recipient: string): void;
+  /**
+   * The event was refused: at ingress (`partner` is the sender), or for one recipient (`partner`
+   * is the recipient).
+   */
+  refused(type: string, partner: string, stage: 'ingress' | 'recipient'): void;
+  /** How long the pipeline took for one event, in seconds. */
+  processed(type: string, seconds: number): void;
+}
+
+/** Event types outside the catalogue are counted under one label, so junk cannot grow the series. */
+export const UNKNOWN_LABEL = 'unknown';
+
+/**
+ * The hub's Prometheus registry and its ingress metrics. The HTTP API serves
+ * `registry.metrics()` at `GET /metrics` and may register more metrics (DLQ depth) on `registry`.
+ */
+export class HubMetrics implements IngressMetrics {
+  readonly registry = new Registry();
+  private readonly eventsIn: Counter<'type' | 'partner'>;
+  private readonly eventsDelivered: Counter<'type' | 'partner'>;
+  private readonly eventsRefused: Counter<'type' | 'partner' | 'stage'>;
+  private readonly latency: Histogram<'type'>;
+
+  /** `label` maps an event type or partner id to a bounded label value (see {@link UNKNOWN_LABEL}). */
+  constructor(
+    private readonly knownType: (type: string) => boolean,
+    private readonly knownPartner: (partner: string) => boolean,
+    options: { readonly defaultMetrics?: boolean } = {},
+  ) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.eventsIn = new Counter({ name: 'cstr_hub_events_in_total', help: 'Events received on hub.ingress, by event type and sending partner.', labelNames: ['type', 'partner'], registers: [this.registry] });
+    this.eventsDelivered = new Counter({ name: 'cstr_hub_events_delivered_total', help: 'Copies queued for delivery, by event type and recipient.', labelNames: ['type', 'partner'], registers: [this.registry] });
+    this.eventsRefused = new Counter({
+      name: 'cstr_hub_events_refused_total',
+      help: 'Refusals, by event type, partner (the sender at ingress, else the recipient) and stage (ingress or recipient).',
+      labelNames: ['type', 'partner', 'stage'],
+      registers: [this.registry],
+    });
+    this.latency = new Histogram({
+      name: 'cstr_hub_ingress_processing_seconds',
+      help: 'Time the ingress pipeline took per event, from parse to the end of its transaction work.',
+      labelNames: ['type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+  }
+
+  eventIn(type: string, partner: string): void {
+    this.eventsIn.inc({ type: this.type(type), partner: this.partner(partner) });
+  }
+
+  delivered(type: string, recipient: string): void {
+    this.eventsDelivered.inc({ type: this.type(type), partner: this.partner(recipient) });
+  }
+
+  refused(type: string, partner: string, stage: 'ingress' | 'recipient'): void {
+    this.eventsRefused.inc({ type: this.type(type), partner: this.partner(partner), stage });
+  }
+
+  processed(type: string, seconds: number): void {
+    this.latency.observe({ type: this.type(type) }, seconds);
+  }
+
+  private type(type: string): string {
+    return this.knownType(type) ? type : UNKNOWN_LABEL;
+  }
+
+  private partner(partner: string): string {
+    return this.knownPartner(partner) ? partner : UNKNOWN_LABEL;
+  }
+}

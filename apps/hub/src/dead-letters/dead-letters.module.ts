@@ -1,0 +1,96 @@
+import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { HUB_INGRESS_QUEUE, deadLetterQueue } from '@cstr/contracts';
+import { AmqpConnection } from '@cstr/messaging';
+import { APP_CONFIG } from '@cstr/platform';
+import { AuthModule } from '../auth/auth.module';
+import { HubMetrics } from '../core/hub-metrics';
+import type { HubConfig } from '../hub.config';
+import { DeadLetterReplayService } from './dead-letter-replay.service';
+import { DeadLetterDrainer } from './dead-letter.drainer';
+import { DeadLetterStore } from './dead-letter.store';
+import { DeadLettersController } from './dead-letters.controller';
+
+/**
+ * The hub's DLQs the hub drains: its own ingress DLQ. Partner inbox DLQs belong to the partners'
+ * adapters (the hub's broker user may not read them; each adapter's operators see its own).
+ */
+export const DRAINED_DEAD_LETTER_QUEUES: readonly string[] = [deadLetterQueue(HUB_INGRESS_QUEUE)];
+
+/** Dead letters: drained from the DLQs into `hub_dead_letter`, listed and replayed over HTTP, counted for `/metrics`. */
+@Module({
+  imports: [AuthModule],
+  controllers: [DeadLettersController],
+  providers: [
+    { provide: DeadLetterStore, inject: [DataSource], useFactory: (dataSource: DataSource) => new DeadLetterStore(dataSource) },
+    {
+      provide: DeadLetterDrainer,
+      inject: [AmqpConnection, DeadLetterStore],
+      useFactory: (connection: AmqpConnection, store: DeadLetterStore) => new DeadLetterDrainer(connection, store, DRAINED_DEAD_LETTER_QUEUES),
+    },
+    DeadLetterReplayService,
+  ],
+  exports: [DeadLetterStore, DeadLetterDrainer],
+})
+export class DeadLettersModule implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    @Inject(DeadLetterDrainer) private readonly drainer: DeadLetterDrainer,
+    @Inject(DeadLetterStore) private readonly store: DeadLetterStore,
+    @Inject(AmqpConnection) private readonly connection: AmqpConnection,
+    @Inject(APP_CONFIG) private readonly config: HubConfig,
+    @Inject(HubMetrics) metrics: HubMetrics,
+  ) {
+    const deadLetters = this.store;
+    new Gauge({
+      name: 'cstr_hub_dead_letters_pending',
+      help: 'Dead letters kept by the hub and not replayed, by dead-letter queue.',
+      labelNames: ['queue'],
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        for (const queue of DRAINED_DEAD_LETTER_QUEUES) this.set({ queue }, 0);
+        for (const row of await deadLetters.pendingByQueue()) this.set({ queue: row.queue }, row.count);
+      },
+    });
+    const depth = (queue: string): Promise<number | undefined> => this.queueDepth(queue);
+    new Gauge({
+      name: 'cstr_hub_dlq_depth',
+      help: 'Messages waiting in each dead-letter queue the hub drains (normally 0: they move to the database at once).',
+      labelNames: ['queue'],
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        for (const queue of DRAINED_DEAD_LETTER_QUEUES) {
+          const count = await depth(queue);
+          if (count !== undefined) this.set({ queue }, count);
+        }
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.DEAD_LETTER_DRAIN === 'on') this.drainer.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.drainer.stop();
+  }
+
+  /** The queue's depth by a passive declare on a short-lived channel; undefined when the broker does not answer. */
+  private async queueDepth(queue: string): Promise<number | undefined> {
+    if (!this.connection.isConnected()) return undefined;
+    try {
+      const connection = await this.connection.waitUntilConnected(1_000);
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      try {
+        return (await channel.checkQueue(queue)).messageCount;
+      } finally {
+        await channel.close().catch(() => undefined);
+      }
+    } catch {
+      return undefined;
+    }
+  }
+}

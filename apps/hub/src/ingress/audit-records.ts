@@ -1,0 +1,78 @@
+import type { AuditLegalBasis, AuditPersonIdentifier, AuditRecordInput } from '@cstr/audit';
+import { HUB_PARTNER_ID, isEventType } from '@cstr/contracts';
+import type { LegalBasis, RecipientDecision } from '@cstr/policy';
+import type { HubPolicy } from '../core/hub-policy';
+import { outcomeSummary, routingKeyPartner } from './envelope.check';
+import type { IngressMessage, IngressRefusal } from './ingress-message';
+import { storableText } from './safe-text';
+
+/** What every decision record of one event shares. */
+export interface DecisionContext {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly sender: string;
+  readonly personIdentifiers: readonly AuditPersonIdentifier[];
+}
+
+function legalBasisOf(basis: LegalBasis): AuditLegalBasis {
+  return Object.fromEntries(Object.entries(basis).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
+
+/** The audit record of one recipient's decision (SPEC §6): delivered with its grounds, or refused with its rule. */
+export function decisionRecord(context: DecisionContext, { recipient, decision }: RecipientDecision, policy: HubPolicy): AuditRecordInput {
+  const shared = { kind: 'decision' as const, ...context, recipient: recipient.id };
+  if (decision.decision === 'deliver') {
+    return {
+      ...shared,
+      outcome: 'delivered',
+      agreement: { id: decision.agreementId, version: decision.agreementVersion },
+      flowId: decision.flowId,
+      legalBasis: legalBasisOf(decision.legalBasis),
+      ...(decision.consentRef ? { consentReference: storableText(decision.consentRef, 512) } : {}),
+      removedElements: decision.removedElements.map((path) => storableText(path, 512)),
+      reason: storableText(decision.purpose, 4000),
+    };
+  }
+  const agreement = decision.agreementId ? policy.agreement(decision.agreementId) : undefined;
+  return {
+    ...shared,
+    outcome: 'refused',
+    refusingRule: decision.rule,
+    ...(agreement ? { agreement: { id: agreement.id, version: agreement.version }, legalBasis: legalBasisOf(agreement.legalBasis) } : {}),
+    ...(decision.flowId ? { flowId: decision.flowId } : {}),
+    reason: storableText(decision.reason, 4000),
+  };
+}
+
+/** Rule of the record written when no partner may receive an event: the hub applied it to its own state only. */
+export const KEPT_BY_HUB_RULE = 'no-recipient';
+
+/**
+ * The record of an event no partner receives (consents, outcome scores, or nobody connected):
+ * the hub applied it to the person's state; the record names the hub as the only recipient.
+ */
+export function keptByHubRecord(context: DecisionContext, what: string): AuditRecordInput {
+  return {
+    kind: 'decision',
+    outcome: 'refused',
+    ...context,
+    recipient: HUB_PARTNER_ID,
+    refusingRule: KEPT_BY_HUB_RULE,
+    reason: `No connected partner may receive this event under the agreements; the hub applied it to the person's state (${what}) and keeps it.`,
+  };
+}
+
+/** The record of an event refused at ingress, with the OperationOutcome's diagnostics. */
+export function ingressRefusalRecord(message: IngressMessage, refused: IngressRefusal, policy: HubPolicy, personIdentifiers: readonly AuditPersonIdentifier[]): AuditRecordInput {
+  const sender = routingKeyPartner(message.routingKey);
+  return {
+    kind: 'refusal-at-ingress',
+    outcome: 'refused',
+    eventId: message.eventId,
+    ...(isEventType(message.type) ? { eventType: message.type } : {}),
+    ...(policy.partner(sender) ? { sender } : {}),
+    refusingRule: refused.code,
+    personIdentifiers,
+    reason: outcomeSummary(refused.outcome),
+  };
+}

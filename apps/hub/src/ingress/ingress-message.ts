@@ -1,0 +1,79 @@
+import type { OperationOutcome, EventType } from '@cstr/contracts';
+import type { OutgoingMessage } from '@cstr/messaging';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * An event as it reaches the hub: from `hub.ingress` (an `InboundMessage` fits) or from the HTTP
+ * `$process-message` endpoint, which fills it in the same way.
+ */
+export interface IngressMessage {
+  /** The event id (AMQP `messageId`, a UUID). */
+  readonly eventId: string;
+  /** The event type the envelope claims (AMQP `type`). */
+  readonly type: string;
+  /** `<partner-id>.<event-type>`: the prefix is the sending partner (the broker checks the publisher may use it). */
+  readonly routingKey: string;
+  readonly correlationId?: string | undefined;
+  readonly traceparent?: string | undefined;
+  /** The parsed JSON body. */
+  readonly body: unknown;
+}
+
+/** The transaction the pipeline works in, and how it queues outgoing messages (the outbox). */
+export interface IngressScope {
+  /** An open transaction (READ COMMITTED): every effect of the event commits or none does. */
+  readonly manager: EntityManager;
+  /** Queues messages in the same transaction; published once it commits. */
+  publish(...messages: readonly OutgoingMessage[]): Promise<void>;
+}
+
+/** Stable codes of a refusal at ingress, carried in the dead-letter header `x-cstr-failure-code`. */
+export const INGRESS_REFUSAL_CODES = [
+  'unknown-sender',
+  'routing-key-mismatch',
+  'unknown-event-type',
+  'sender-kind-not-allowed',
+  'invalid-bundle',
+  'event-type-mismatch',
+  'sender-endpoint-mismatch',
+  'event-id-mismatch',
+  'no-subject',
+  'identity-unresolved',
+] as const;
+
+/** One code of {@link INGRESS_REFUSAL_CODES}. */
+export type IngressRefusalCode = (typeof INGRESS_REFUSAL_CODES)[number];
+
+/**
+ * An event refused before any recipient was considered: a short `reason` without personal data
+ * (fit for broker headers) and the full OperationOutcome (kept in the database and the audit).
+ */
+export interface IngressRefusal {
+  readonly kind: 'refused';
+  readonly code: IngressRefusalCode;
+  readonly reason: string;
+  readonly outcome: OperationOutcome;
+}
+
+/** One recipient's decision as the pipeline acted on it. */
+export interface RecipientOutcome {
+  readonly recipient: string;
+  readonly decision: 'deliver' | 'refuse';
+  /** The refusing rule, for a refusal. */
+  readonly rule?: string;
+}
+
+/** The event was accepted: applied to the person's state, delivered where the agreements allow. */
+export interface IngressAccepted {
+  readonly kind: 'accepted';
+  readonly eventType: EventType;
+  readonly sender: string;
+  /** The person index id of the subject. */
+  readonly personId: string;
+  readonly recipients: readonly RecipientOutcome[];
+  /** Warnings met on the way (ignored identifiers), as an OperationOutcome. */
+  readonly outcome: OperationOutcome;
+}
+
+/** What {@link IngressPipeline.process} did with one event. */
+export type IngressResult = IngressAccepted | IngressRefusal;

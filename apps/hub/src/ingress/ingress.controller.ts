@@ -1,0 +1,53 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern } from '@nestjs/microservices';
+import { AmqpHeaders, EVENT_TYPES, RETRY_EXCHANGE, deadLetterQueue } from '@cstr/contracts';
+import { AmqpContext, Outcome, attemptOf, type HandlerOutcome, type InboundMessage, type OutgoingMessage } from '@cstr/messaging';
+import type { IngressRefusal } from './ingress-message';
+import { IngressPipeline } from './ingress.pipeline';
+
+/**
+ * The `hub.ingress` handler of every catalogue event type: runs {@link IngressPipeline} in the
+ * consumer's transaction (idempotent by event id). A refused event is recorded and acknowledged,
+ * and its dead-letter copy goes to `hub.ingress.dlq` through the outbox in the same transaction:
+ * a consumer's own dead-lettering would roll the refusal's audit record back.
+ */
+@Controller()
+export class IngressController {
+  constructor(@Inject(IngressPipeline) private readonly pipeline: IngressPipeline) {}
+
+  @EventPattern([...EVENT_TYPES])
+  async handle(@Ctx() context: AmqpContext): Promise<HandlerOutcome> {
+    const message = context.getMessage();
+    const scope = context.getScope();
+    if (!scope.manager) return Outcome.retry('The hub consumes hub.ingress only with a database');
+    const result = await this.pipeline.process({ manager: scope.manager, publish: (...messages) => scope.publish(...messages) }, message);
+    if (result.kind === 'refused') await scope.publish(deadLetterCopy(message, result));
+    return Outcome.done();
+  }
+}
+
+/** The copy of a refused event parked in the dead-letter queue of its queue (`hub.ingress.dlq`), with the refusal's code and short reason (no personal data). */
+export function deadLetterCopy(message: InboundMessage, refused: IngressRefusal): OutgoingMessage {
+  const carried: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(message.raw.properties.headers ?? {})) {
+    if (typeof value === 'string' || typeof value === 'number') carried[name] = value;
+  }
+  return {
+    exchange: RETRY_EXCHANGE,
+    routingKey: deadLetterQueue(message.queue),
+    eventId: message.eventId,
+    type: message.type,
+    body: message.raw.content,
+    correlationId: message.correlationId,
+    traceparent: message.traceparent,
+    contentType: typeof message.raw.properties.contentType === 'string' ? message.raw.properties.contentType : undefined,
+    headers: {
+      ...carried,
+      [AmqpHeaders.attempt]: attemptOf(message.raw),
+      [AmqpHeaders.failureCode]: refused.code,
+      [AmqpHeaders.failureReason]: refused.reason,
+      [AmqpHeaders.failedQueue]: message.queue,
+      [AmqpHeaders.deadLetteredAt]: new Date().toISOString(),
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditLog, type AuditPersonIdentifier, type AuditRecordInput } from '@cstr/audit';
+import { AmqpHeaders, DELIVERY_EXCHANGE, deliveryRoutingKey, type OperationOutcomeIssue, type PartnerKind } from '@cstr/contracts';
+import { PersonIndex, readSubjectIdentifiers, type PersonSubject } from '@cstr/identity';
+import { childTraceparent, encodeBody, type OutgoingMessage } from '@cstr/messaging';
+import { APP_CONFIG } from '@cstr/platform';
+import { patientOf, recipientsFor, updateConsent, updateRelationships, type PolicyEvent } from '@cstr/policy';
+import type { Bundle, Patient } from 'fhir/r4';
+import { INGRESS_METRICS } from '../core/hub-core.module';
+import type { IngressMetrics } from '../core/hub-metrics';
+import { HubPolicy } from '../core/hub-policy';
+import type { HubConfig } from '../hub.config';
+import { decisionRecord, ingressRefusalRecord, keptByHubRecord, type DecisionContext } from './audit-records';
+import { checkEnvelope, refusal, routingKeyPartner, type CheckedEnvelope, type EnvelopeOptions } from './envelope.check';
+import type { IngressAccepted, IngressMessage, IngressRefusal, IngressResult, IngressScope } from './ingress-message';
+import { outcomeScoresOf, type OutcomeScore } from './outcome-scores.reader';
+import { PersonStateRepository } from './person-state.repository';
+import { storableJson, storableText } from './safe-text';
+
+/** Options of {@link IngressPipeline.process}. */
+export interface ProcessOptions extends EnvelopeOptions {
+  /** The time agreements and consents are judged at; default now. */
+  readonly now?: Date;
+}
+
+/** The actor the person index records for links the hub makes. */
+const HUB_ACTOR = 'hub';
+
+/**
+ * The hub's ingress pipeline (SPEC §4–§6) for one event, in the caller's transaction:
+ * check the envelope → resolve the subject to a person → update the person's relationships and
+ * consents → decide for every candidate recipient → queue one redacted copy per delivery (outbox)
+ * → audit every decision (last, just before the caller commits). A refused event changes no state
+ * and is recorded (`ingress_refusal` and a `refusal-at-ingress` audit record); the caller
+ * dead-letters it. Partner input never makes it throw; a database failure does (retry).
+ */
+@Injectable()
+export class IngressPipeline {
+  private readonly states = new PersonStateRepository();
+  private readonly trustedKinds: ReadonlySet<string>;
+
+  constructor(
+    @Inject(HubPolicy) private readonly policy: HubPolicy,
+    @Inject(PersonIndex) private readonly persons: PersonIndex,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(APP_CONFIG) private readonly config: HubConfig,
+    @Inject(INGRESS_METRICS) private readonly metrics: IngressMetrics,
+  ) {
+    this.trustedKinds = new Set(config.IDENTITY_TRUSTED_KINDS.split(',').filter(Boolean));
+  }
+
+  /**
+   * True when events of this sender kind may link identifiers and merge persons (config
+   * `IDENTITY_TRUSTED_KINDS`); the hub's own events are built from persons it already resolved.
+   */
+  isTrusted(kind: PartnerKind | 'hub'): boolean {
+    return kind === 'hub' || this.trustedKinds.has(kind);
+  }
+
+  /** Runs the pipeline for one event; see the class comment and {@link ProcessOptions}. */
+  async process(scope: IngressScope, message: IngressMessage, options: ProcessOptions = {}): Promise<IngressResult> {
+    const now = options.now ?? new Date();
+    const started = process.hrtime.bigint();
+    this.metrics.eventIn(message.type, routingKeyPartner(message.routingKey));
+    try {
+      const result = await this.run(scope, message, now, options);
+      if (result.kind === 'refused') this.metrics.refused(message.type, routingKeyPartner(message.routingKey), 'ingress');
+      else {
+        for (const each of result.recipients) {
+          if (each.decision === 'deliver') this.metrics.delivered(result.eventType, each.recipient);
+          else this.metrics.refused(result.eventType, each.recipient, 'recipient');
+        }
+      }
+      return result;
+    } finally {
+      this.metrics.processed(message.type, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private async run(scope: IngressScope, message: IngressMessage, now: Date, options: EnvelopeOptions): Promise<IngressResult> {
+    const checked = checkEnvelope(message, this.policy, options);
+    if (checked.kind === 'refused') return this.refuse(scope, message, checked);
+    const patient = patientOf(checked.bundle);
+    if (!patient) {
+      return this.refuse(scope, message, refusal('no-subject', 'The message Bundle has no Patient.', { severity: 'error', code: 'required', diagnostics: 'Every event is about a person: the Bundle needs a Patient entry.', expression: ['Bundle.entry'] }));
+    }
+    const resolved = await this.persons.resolve(subjectOf(patient), { sourceEventId: message.eventId, trusted: this.isTrusted(checked.sender.kind), actor: HUB_ACTOR }, scope.manager);
+    if (!resolved.ok) return this.refuse(scope, message, { kind: 'refused', code: 'identity-unresolved', reason: 'The subject has no valid strong identifier.', outcome: resolved.outcome });
+    return this.accept(scope, message, checked, resolved.personId, resolved.merged, patient, now, resolved.issues);
+  }
+
+  private async accept(
+    scope: IngressScope,
+    message: IngressMessage,
+    checked: CheckedEnvelope,
+    personId: string,
+    merged: readonly string[],
+    patient: Patient,
+    now: Date,
+    identityIssues: readonly OperationOutcomeIssue[],
+  ): Promise<IngressAccepted> {
+    const { eventType, sender, bundle } = checked;
+    const event: PolicyEvent = { eventType, bundle };
+    const before = await this.states.loadForUpdate(scope.manager, personId, merged);
+    const relationships = updateRelationships(before.relationships, event, sender, this.policy.partners);
+    const consent = updateConsent(before.consent, event, sender);
+    await this.states.save(scope.manager, personId, storableJson({ relationships, consent }), message.eventId);
+    const scores = outcomeScoresOf(bundle);
+    if (scores.length > 0) await this.keepScores(scope, message.eventId, personId, sender.id, scores);
+
+    const decisions = recipientsFor({ bundle, eventType, sender, partners: this.policy.partners, agreements: this.policy.agreements, consent, relationships, now });
+    const partitionKey = this.persons.partitionKey(personId, this.config.PARTITION_KEY_SECRET);
+    const deliveries: OutgoingMessage[] = decisions.flatMap(({ recipient, decision }) =>
+      decision.decision === 'deliver' ? [this.delivery(message, eventType, recipient.id, decision.bundle, partitionKey)] : [],
+    );
+    if (deliveries.length > 0) await scope.publish(...deliveries);
+
+    const context: DecisionContext = { eventId: message.eventId, eventType, sender: sender.id, personIdentifiers: identifiersOf(patient) };
+    const records: AuditRecordInput[] = decisions.map((each) => decisionRecord(context, each, this.policy));
+    if (records.length === 0) records.push(keptByHubRecord(context, keptWhat(consent !== before.consent, scores.length)));
+    // Last: the audit chain's head stays locked until the caller commits.
+    await this.audit.append(scope.manager, records);
+    return {
+      kind: 'accepted',
+      eventType,
+      sender: sender.id,
+      personId,
+      recipients: decisions.map(({ recipient, decision }) => ({ recipient: recipient.id, decision: decision.decision, ...(decision.decision === 'refuse' ? { rule: decision.rule } : {}) })),
+      outcome: { resourceType: 'OperationOutcome', issue: [...checked.warnings, ...identityIssues] },
+    };
+  }
+
+  private delivery(message: IngressMessage, eventType: string, recipientId: string, bundle: Bundle, partitionKey: string): OutgoingMessage {
+    return {
+      exchange: DELIVERY_EXCHANGE,
+      routingKey: deliveryRoutingKey(recipientId, eventType),
+      eventId: message.eventId,
+      type: eventType,
+      body: encodeBody(bundle),
+      correlationId: message.correlationId ?? message.eventId,
+      traceparent: childTraceparent(message.traceparent),
+      headers: { [AmqpHeaders.partitionKey]: partitionKey },
+    };
+  }
+
+  /** Keeps outcome scores for the hub's reporting (a redelivered event finds them stored already). */
+  private async keepScores(scope: IngressScope, eventId: string, personId: string, senderId: string, scores: readonly OutcomeScore[]): Promise<void> {
+    await scope.manager.query(
+      `INSERT INTO hub_outcome_score (event_id, ordinal, person_id, sender, instrument, score, effective, stage)
+       SELECT $1, ordinal, $2, $3, instrument, score, effective, stage
+       FROM unnest($4::text[], $5::numeric[], $6::text[], $7::text[]) WITH ORDINALITY AS s(instrument, score, effective, stage, ordinal)
+       ON CONFLICT (event_id, ordinal) DO NOTHING`,
+      [
+        eventId,
+        personId,
+        senderId,
+        scores.map((each) => storableText(each.instrument, 100)),
+        scores.map((each) => each.score),
+        scores.map((each) => (each.effective === null ? null : storableText(each.effective, 100))),
+        scores.map((each) => (each.stage === null ? null : storableText(each.stage, 100))),
+      ],
+    );
+  }
+
+  /** Records a refusal at ingress (table and audit) in the caller's transaction. */
+  private async refuse(scope: IngressScope, message: IngressMessage, refused: IngressRefusal): Promise<IngressRefusal> {
+    const outcome = storableJson(refused.outcome);
+    await scope.manager.query(
+      `INSERT INTO ingress_refusal (event_id, event_type, sender, code, reason, outcome) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (event_id) DO NOTHING`,
+      [message.eventId, storableText(message.type, 200), storableText(routingKeyPartner(message.routingKey), 200), refused.code, storableText(refused.reason, 1000), JSON.stringify(outcome)],
+    );
+    await this.audit.append(scope.manager, [ingressRefusalRecord(message, refused, this.policy, identifiersOf(patientIn(message.body)))]);
+    return refused;
+  }
+}
+
+/** What the hub kept of an event nobody else receives, for its audit record. */
+function keptWhat(consentChanged: boolean, scores: number): string {
+  return ['relationships', ...(consentChanged ? ['consent'] : []), ...(scores > 0 ? [`${scores} outcome score(s) for reporting`] : [])].join(', ');
+}
+
+/** The person index subject of a Patient: identifiers, name and birth date. */
+export function subjectOf(patient: Patient): PersonSubject {
+  const name = Array.isArray(patient.name) ? patient.name[0] : undefined;
+  return {
+    identifiers: (Array.isArray(patient.identifier) ? patient.identifier : []).map((identifier) => ({ system: String(identifier?.system ?? ''), value: String(identifier?.value ?? '') })),
+    ...(typeof name?.family === 'string' ? { family: name.family } : {}),
+    ...(Array.isArray(name?.given) ? { given: name.given.filter((given) => typeof given === 'string') } : {}),
+    ...(typeof patient.birthDate === 'string' ? { birthDate: patient.birthDate } : {}),
+  };
+}
+
+/** The valid strong identifiers of a Patient (normalised), for audit records; none for anything else. */
+export function identifiersOf(patient: Patient | undefined): AuditPersonIdentifier[] {
+  if (!patient) return [];
+  return readSubjectIdentifiers(patient.identifier).valid.map(({ system, value }) => ({ system, value }));
+}
+
+/** The Patient of a body that may be anything (a refused event): found without trusting its shape. */
+export function patientIn(body: unknown): Patient | undefined {
+  const entries = typeof body === 'object' && body !== null && Array.isArray((body as Bundle).entry) ? ((body as Bundle).entry as unknown[]) : [];
+  for (const entry of entries) {
+    const resource = typeof entry === 'object' && entry !== null ? (entry as { resource?: unknown }).resource : undefined;
+    if (typeof resource === 'object' && resource !== null && (resource as { resourceType?: unknown }).resourceType === 'Patient') return resource as Patient;
+  }
+  return undefined;
+}

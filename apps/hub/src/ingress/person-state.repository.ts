@@ -1,0 +1,66 @@
+import { NO_CONSENT, NO_RELATIONSHIPS, type ConsentState, type RelationshipState } from '@cstr/policy';
+import type { EntityManager } from 'typeorm';
+
+/** What the hub keeps about one person between events: who is connected to them, and their consents. */
+export interface PersonState {
+  readonly relationships: RelationshipState;
+  readonly consent: ConsentState;
+}
+
+/** A person nobody is connected to, with no consent recorded. */
+export const EMPTY_PERSON_STATE: PersonState = { relationships: NO_RELATIONSHIPS, consent: NO_CONSENT };
+
+interface StateRow {
+  person_id: string;
+  relationships: RelationshipState;
+  consent: ConsentState;
+}
+
+/**
+ * The union of two states: every connection of either, and every consent of either (on the same
+ * consent, a withdrawal wins). Used when the person index merges two persons.
+ */
+export function mergePersonStates(survivor: PersonState, merged: PersonState): PersonState {
+  const connections: Record<string, string[]> = {};
+  for (const state of [survivor, merged]) {
+    for (const [partner, reasons] of Object.entries(state.relationships.connections)) {
+      connections[partner] = [...new Set([...(connections[partner] ?? []), ...reasons])];
+    }
+  }
+  const records = { ...merged.consent.records, ...survivor.consent.records };
+  for (const [ref, record] of Object.entries(merged.consent.records)) {
+    const kept = survivor.consent.records[ref];
+    if (kept && record.status === 'withdrawn') records[ref] = { ...kept, status: 'withdrawn' };
+    else if (kept) records[ref] = { ...kept, withdrawnRecipients: [...new Set([...kept.withdrawnRecipients, ...record.withdrawnRecipients])] };
+  }
+  return { relationships: { connections } as RelationshipState, consent: { records } };
+}
+
+/** The hub's per-person state in `hub_person_state`, read and written in the caller's transaction. */
+export class PersonStateRepository {
+  /**
+   * The state of `personId` with the persons merged into it by this event folded in (their rows
+   * are removed), locked (`FOR UPDATE`) until the transaction ends.
+   */
+  async loadForUpdate(manager: EntityManager, personId: string, mergedIds: readonly string[] = []): Promise<PersonState> {
+    const ids = [personId, ...mergedIds];
+    const rows = (await manager.query('SELECT person_id, relationships, consent FROM hub_person_state WHERE person_id = ANY($1::uuid[]) ORDER BY person_id FOR UPDATE', [ids])) as StateRow[];
+    const byId = new Map(rows.map((row) => [row.person_id, { relationships: row.relationships, consent: row.consent }]));
+    let state = byId.get(personId) ?? EMPTY_PERSON_STATE;
+    for (const mergedId of mergedIds) {
+      const merged = byId.get(mergedId);
+      if (merged) state = mergePersonStates(state, merged);
+    }
+    if (mergedIds.length > 0) await manager.query('DELETE FROM hub_person_state WHERE person_id = ANY($1::uuid[])', [mergedIds]);
+    return state;
+  }
+
+  /** Stores the state of `personId` after `eventId`. */
+  async save(manager: EntityManager, personId: string, state: PersonState, eventId: string): Promise<void> {
+    await manager.query(
+      `INSERT INTO hub_person_state (person_id, relationships, consent, last_event_id, updated_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (person_id) DO UPDATE SET relationships = EXCLUDED.relationships, consent = EXCLUDED.consent, last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
+      [personId, JSON.stringify(state.relationships), JSON.stringify(state.consent), eventId],
+    );
+  }
+}
