@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-echo "== type check"
+echo "== type check (everything, then what npm start builds)"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.build.json --noEmit
 mkdir -p test-artifacts
 echo "== unit and integration tests"
 status=0
