@@ -72,9 +72,9 @@ describe('every app boots against the real broker and database', () => {
     const eventId = randomUUID();
     await publisher.publish({
       exchange: DELIVERY_EXCHANGE,
-      routingKey: deliveryRoutingKey(partnerId, 'treatment.referral.requested'),
+      routingKey: deliveryRoutingKey(partnerId, 'court.hearing.listed'),
       eventId,
-      type: 'treatment.referral.requested',
+      type: 'court.hearing.listed',
       body: encodeBody({ resourceType: 'Bundle', type: 'message' }),
     });
     await publisher.close();

@@ -51,7 +51,7 @@ function instances(stackEnv: Record<string, string>): Instance[] {
     const urlKey = `RABBITMQ_URL_${partner.id.toUpperCase().replace(/-/g, '_')}`;
     const url = stackEnv[urlKey];
     if (!url) throw new Error(`${urlKey} is missing from ${stackEnvFile}: run the stack again to provision ${partner.id}`);
-    list.push({ name: `${app}:${partner.id}`, app, port: 3101 + index, env: { ...base, RABBITMQ_URL: url, PARTNER_ID: partner.id } });
+    list.push({ name: `${app}:${partner.id}`, app, port: 3101 + index, env: { ...base, RABBITMQ_URL: url, PARTNER_ID: partner.id, ADAPTER_PUBLIC_URL: `http://127.0.0.1:${3101 + index}` } });
   });
   return list;
 }

@@ -1,8 +1,29 @@
+import { resolve } from 'node:path';
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, IngressPublisher } from '@cstr/platform';
+import { LdAlertsClient } from './alerts/ld-alerts.client';
+import { LdInboxController } from './alerts/ld-inbox.controller';
+import type { LdAdapterConfig } from './ld-adapter.config';
+import { LD_PARTNER_SETTINGS, loadLdPartnerSettings } from './ld-partner-settings';
+import { ScreeningIntakeService } from './screenings/screening-intake.service';
+import { ScreeningsController } from './screenings/screenings.controller';
 
 /**
- * The adapter for the Liaison & Diversion case system.
- * It consumes its partner's inbox; the partner protocol and event mapping come with the adapters issue.
+ * The adapter for the Liaison & Diversion case system: screenings in (`POST /screenings` →
+ * `ld.screening.completed` + `consent.recorded`), "listed today" alerts out (inbox
+ * `pathway.candidate.identified` and `court.hearing.listed` → `POST {ldSystemUrl}/alerts`).
  */
-@Module({})
+@Module({
+  controllers: [ScreeningsController, LdInboxController],
+  providers: [
+    {
+      provide: LD_PARTNER_SETTINGS,
+      inject: [APP_CONFIG],
+      useFactory: (config: LdAdapterConfig) => loadLdPartnerSettings(resolve(config.PARTNERS_FILE), config.PARTNER_ID),
+    },
+    IngressPublisher,
+    ScreeningIntakeService,
+    LdAlertsClient,
+  ],
+})
 export class LdAdapterModule {}

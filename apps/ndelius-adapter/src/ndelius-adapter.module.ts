@@ -1,8 +1,53 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Outbox } from '@cstr/messaging';
+import { APP_CONFIG, IngressPublisher } from '@cstr/platform';
+import { DeliusApiClient } from './delius/delius-api.client';
+import { DELIUS_PARTNER_SETTINGS } from './delius/delius-partner.token';
+import { loadDeliusPartnerSettings, type DeliusPartnerSettings } from './delius/delius-partner-settings';
+import { DetailUrlAllowList } from './delius/detail-url-allow-list';
+import { DomainEventIntake, mappingContextFor } from './domain-events/domain-event-intake';
+import { DomainEventsController } from './domain-events/domain-events.controller';
+import { publishInOneTransaction } from './domain-events/publish-in-one-transaction';
+import { DeliusInboxController } from './inbox/delius-inbox.controller';
+import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
 
 /**
- * The adapter for n-Delius, the probation case management system.
- * It consumes its partner's inbox; the partner protocol and event mapping come with the adapters issue.
+ * The adapter for n-Delius, the probation case management system: HMPPS domain events in
+ * (`POST /domain-events`, details fetched from allow-listed URLs only), and the partner's inbox
+ * written to Delius as contacts and alerts.
  */
-@Module({})
+@Module({
+  controllers: [DomainEventsController, DeliusInboxController],
+  providers: [
+    {
+      provide: DELIUS_PARTNER_SETTINGS,
+      inject: [APP_CONFIG],
+      useFactory: (config: NdeliusAdapterConfig) => loadDeliusPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID),
+    },
+    {
+      provide: DeliusApiClient,
+      inject: [APP_CONFIG, DELIUS_PARTNER_SETTINGS],
+      useFactory: (config: NdeliusAdapterConfig, partner: DeliusPartnerSettings) =>
+        new DeliusApiClient({ baseUrl: partner.deliusApiUrl, timeoutMs: config.DELIUS_TIMEOUT_MS }),
+    },
+    {
+      provide: IngressPublisher,
+      inject: [APP_CONFIG, Outbox],
+      useFactory: (config: NdeliusAdapterConfig, outbox: Outbox) => new IngressPublisher(config, outbox),
+    },
+    {
+      provide: DomainEventIntake,
+      inject: [DeliusApiClient, DELIUS_PARTNER_SETTINGS, IngressPublisher, DataSource],
+      useFactory: (delius: DeliusApiClient, partner: DeliusPartnerSettings, publisher: IngressPublisher, dataSource: DataSource) =>
+        new DomainEventIntake(
+          delius,
+          new DetailUrlAllowList(partner.detailUrlAllowList),
+          () => mappingContextFor(partner),
+          (events) => publishInOneTransaction(dataSource, publisher, events),
+        ),
+    },
+  ],
+})
 export class NdeliusAdapterModule {}
+

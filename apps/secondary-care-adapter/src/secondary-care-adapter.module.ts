@@ -1,8 +1,50 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Outbox } from '@cstr/messaging';
+import { APP_CONFIG, IngressPublisher } from '@cstr/platform';
+import { FhirNotificationsController } from './changes/fhir-notifications.controller';
+import { ProviderChangeIntake } from './changes/provider-change-intake';
+import { providerMappingContext } from './changes/provider-mapping-context';
+import { ProviderPoller } from './changes/provider-poller';
+import { SubscriptionRegistrar } from './changes/subscription-registrar';
+import { ProviderInboxController } from './inbox/provider-inbox.controller';
+import { ProviderFhirClient } from './provider/provider-fhir.client';
+import { PROVIDER_PARTNER_SETTINGS } from './provider/provider-partner.token';
+import { loadProviderPartnerSettings, type ProviderPartnerSettings } from './provider/provider-partner-settings';
+import type { SecondaryCareAdapterConfig } from './secondary-care-adapter.config';
 
 /**
- * The adapter for a secondary-care mental-health provider's FHIR R4 records system.
- * It consumes its partner's inbox; the partner protocol and event mapping come with the adapters issue.
+ * The adapter for a secondary-care mental-health provider's FHIR R4 records system: the partner's
+ * inbox written to the provider's server with conditional creates (fhir-kit-client), and the
+ * provider's changes taken back through rest-hook Subscriptions (`POST /fhir-notifications`), or by
+ * polling `_lastUpdated` where the server has none.
  */
-@Module({})
+@Module({
+  controllers: [ProviderInboxController, FhirNotificationsController],
+  providers: [
+    {
+      provide: PROVIDER_PARTNER_SETTINGS,
+      inject: [APP_CONFIG],
+      useFactory: (config: SecondaryCareAdapterConfig) => loadProviderPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID),
+    },
+    {
+      provide: ProviderFhirClient,
+      inject: [APP_CONFIG, PROVIDER_PARTNER_SETTINGS],
+      useFactory: (config: SecondaryCareAdapterConfig, partner: ProviderPartnerSettings) => new ProviderFhirClient(partner.fhirBaseUrl, config.FHIR_TIMEOUT_MS),
+    },
+    {
+      provide: IngressPublisher,
+      inject: [APP_CONFIG, Outbox],
+      useFactory: (config: SecondaryCareAdapterConfig, outbox: Outbox) => new IngressPublisher(config, outbox),
+    },
+    {
+      provide: ProviderChangeIntake,
+      inject: [ProviderFhirClient, DataSource, IngressPublisher, PROVIDER_PARTNER_SETTINGS],
+      useFactory: (fhir: ProviderFhirClient, dataSource: DataSource, publisher: IngressPublisher, partner: ProviderPartnerSettings) =>
+        new ProviderChangeIntake(fhir, dataSource, publisher, () => providerMappingContext(partner)),
+    },
+    SubscriptionRegistrar,
+    ProviderPoller,
+  ],
+})
 export class SecondaryCareAdapterModule {}

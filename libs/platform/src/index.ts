@@ -5,3 +5,4 @@ export * from './platform.module';
 export * from './transport-registry';
 export * from './http/operation-outcome.filter';
 export * from './bootstrap';
+export * from './adapter';

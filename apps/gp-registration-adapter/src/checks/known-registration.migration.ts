@@ -1,0 +1,26 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * `gp_known_registration`: the last GP practice PDS gave for an NHS number, so a change-of-GP
+ * signal can say which practice the person left (`gp.registration.changed.previous`).
+ */
+export class GpKnownRegistration1764460900000 implements MigrationInterface {
+  name = 'GpKnownRegistration1764460900000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE IF NOT EXISTS gp_known_registration (
+        nhs_number  text        PRIMARY KEY,
+        ods_code    text,
+        start_date  text,
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE IF EXISTS gp_known_registration');
+  }
+}
+
+/** The adapter's migrations, in order. */
+export const GP_REGISTRATION_MIGRATIONS = [GpKnownRegistration1764460900000];

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import type * as amqp from 'amqplib';
+import { Client } from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AmqpHeaders, INGRESS_EXCHANGE } from '@cstr/contracts';
+import { OutboxRelay } from '@cstr/messaging';
+import { createApp, orderingPartitionKey, type AppDefinition, type BaseAppConfig } from '@cstr/platform';
+import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { payloadSha256 } from '../src/archive/raw-payload.archive';
+import { hmctsListingsAdapterApp } from '../src/hmcts-listings-adapter.app';
+import { startSandbox, type SandboxProcess } from './sandbox-process';
+
+const PARTNER_ID = 'croydon-mc';
+const FIXTURES = join(__dirname, '../../../libs/fhir/test/fixtures/partner');
+
+/** A Libra daily list of `count` cases at Croydon, case numbers unique to this run. */
+function libraList(count: number): { body: string; caseNumbers: string[] } {
+  const list = JSON.parse(readFileSync(join(FIXTURES, 'libra/daily-list-croydon.json'), 'utf8')) as { sessions: { cases: { caseno: string }[] }[] };
+  const template = list.sessions[0].cases[0];
+  const run = parseInt(randomBytes(3).toString('hex'), 16) % 100_000;
+  const caseNumbers = Array.from({ length: count }, (_, index) => `9${String(run).padStart(5, '0')}${String(index).padStart(4, '0')}`);
+  list.sessions = [{ ...list.sessions[0], cases: caseNumbers.map((caseno) => ({ ...template, caseno })) }];
+  return { body: JSON.stringify(list), caseNumbers };
+}
+
+describe('hmcts-listings-adapter against the broker, the database and the sandbox', () => {
+  const env = testEnvironment();
+  const schemas: string[] = [];
+  const apps: INestApplication[] = [];
+  let adapter: INestApplication;
+  let sandbox: SandboxProcess;
+  let broker: BrokerFixture;
+  let tap: string;
+  const tapped: amqp.ConsumeMessage[] = [];
+
+  async function boot<C extends BaseAppConfig>(definition: AppDefinition<C>, rabbitUrl: string, extra: Record<string, string>): Promise<INestApplication> {
+    const schema = uniqueName(definition.name.replace(/-/g, '_'));
+    schemas.push(schema);
+    const app = await createApp(definition, { RABBITMQ_URL: rabbitUrl, DATABASE_URL: env.databaseUrl, DATABASE_SCHEMA: schema, HTTP_PORT: '0', LOG_LEVEL: 'error', ...extra });
+    apps.push(app);
+    return app;
+  }
+
+  beforeAll(async () => {
+    broker = await BrokerFixture.open(env.rabbitAdminUrl);
+    // A private copy of what this partner publishes to the hub.
+    tap = (await broker.channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
+    await broker.channel.bindQueue(tap, INGRESS_EXCHANGE, `${PARTNER_ID}.#`);
+    await broker.channel.consume(tap, (message) => message && tapped.push(message), { noAck: true });
+    adapter = await boot(hmctsListingsAdapterApp, env.partnerUrls[PARTNER_ID], { PARTNER_ID });
+    const adapterUrl = (await adapter.getUrl()).replace('[::1]', '127.0.0.1');
+    sandbox = await startSandbox(env, { [PARTNER_ID]: adapterUrl });
+    schemas.push(sandbox.schema);
+  }, 120_000);
+
+  afterAll(async () => {
+    await sandbox?.stop();
+    for (const app of apps.reverse()) await app.close();
+    await broker?.close();
+    const client = new Client({ connectionString: env.databaseUrl });
+    await client.connect();
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it('takes a Common Platform hearing from the sandbox, archives it and publishes court.hearing.listed to the hub, ordered by hearing', async () => {
+    const body = readFileSync(join(FIXTURES, 'common-platform/hearing-listed-multi-defendant.json'));
+    const hearingId = (JSON.parse(body.toString('utf8')) as { hearing: { id: string } }).hearing.id;
+    const key = orderingPartitionKey(PARTNER_ID, hearingId);
+
+    const sent = await request(sandbox.url).post(`/sandbox/hmcts/${PARTNER_ID}/send/hearing`).send({ fixture: 'hearing-listed-multi-defendant' }).expect(200);
+    expect(sent.body.adapterStatus).toBe(202);
+
+    const published = await eventually(
+      async () => tapped.filter((message) => message.properties.headers?.[AmqpHeaders.partitionKey] === key),
+      (messages) => messages.length >= 1,
+      15_000,
+    );
+    for (const message of published) {
+      expect(message.properties).toMatchObject({ type: 'court.hearing.listed', contentType: 'application/fhir+json' });
+      expect(message.fields.routingKey).toBe(`${PARTNER_ID}.court.hearing.listed`);
+      const bundle = JSON.parse(message.content.toString('utf8')) as { entry: { resource: { resourceType: string } }[] };
+      expect(bundle.entry[0].resource.resourceType).toBe('MessageHeader');
+    }
+    const rows = (await adapter.get(DataSource).query('SELECT route, status, size_bytes, sha256, event_count FROM hmcts_raw_payload WHERE route = $1', [`/hearing/${hearingId}`])) as Record<string, unknown>[];
+    expect(rows).toEqual([{ route: `/hearing/${hearingId}`, status: 'published', size_bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), event_count: published.length }]);
+  });
+
+  it('keeps an unparseable payload, answering 400 with an OperationOutcome', async () => {
+    const garbage = Buffer.from('<hearing id="x">not json</hearing>');
+    const response = await request(adapter.getHttpServer()).post('/hearing/garbled-1').set('content-type', 'application/json').send(garbage.toString('utf8')).expect(400);
+    expect(response.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'structure' }] });
+    const rows = (await adapter.get(DataSource).query('SELECT status, body, sha256 FROM hmcts_raw_payload WHERE id = $1', [response.headers['x-archive-id']])) as { status: string; body: Buffer; sha256: string }[];
+    expect(rows[0].status).toBe('unparseable');
+    expect(rows[0].body.equals(garbage)).toBe(true);
+    expect(rows[0].sha256).toBe(payloadSha256(garbage));
+  });
+
+  it('takes a 5,000-hearing Libra list in one request: one archive row and 5,000 outbox rows in one transaction', async () => {
+    // Held back from the broker: 5,000 events would flood the shared hub.ingress queue.
+    await adapter.get(OutboxRelay).stop();
+    const dataSource = adapter.get(DataSource);
+    const before = await adapter.get(OutboxRelay).backlog();
+    const { body, caseNumbers } = libraList(5_000);
+
+    const response = await request(adapter.getHttpServer()).post('/libra/daily-list').set('content-type', 'application/json').send(body).expect(202);
+
+    expect(response.body.issue[0].diagnostics).toContain('5000 event(s)');
+    expect((await adapter.get(OutboxRelay).backlog()) - before).toBe(5_000);
+    const keys = (await dataSource.query(`SELECT DISTINCT headers->>'${AmqpHeaders.partitionKey}' AS key FROM messaging_outbox WHERE message_type = 'court.hearing.listed'`)) as { key: string }[];
+    expect(keys.map((row) => row.key)).toEqual(expect.arrayContaining([orderingPartitionKey(PARTNER_ID, `B01CY00-2026-12-01-${caseNumbers[4_999]}`)]));
+    const [archive] = (await dataSource.query('SELECT status, event_count FROM hmcts_raw_payload WHERE id = $1', [response.headers['x-archive-id']])) as { status: string; event_count: number }[];
+    expect(archive).toEqual({ status: 'published', event_count: 5_000 });
+    await dataSource.query('DELETE FROM messaging_outbox');
+  }, 60_000);
+});

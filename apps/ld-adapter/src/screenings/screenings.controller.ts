@@ -1,0 +1,19 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { OperationOutcome } from '@cstr/contracts';
+import { ScreeningIntakeService } from './screening-intake.service';
+
+/** `POST /screenings`: the L&D case system pushes a completed screening form. */
+@Controller()
+export class ScreeningsController {
+  constructor(private readonly intake: ScreeningIntakeService) {}
+
+  @Post('screenings')
+  @HttpCode(202)
+  async screening(@Body() form: unknown, @Res({ passthrough: true }) response: Response): Promise<OperationOutcome> {
+    const result = await this.intake.receive(form, new Date());
+    response.status(result.httpStatus);
+    response.type('application/fhir+json');
+    return result.outcome;
+  }
+}

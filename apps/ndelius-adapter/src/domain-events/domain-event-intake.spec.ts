@@ -1,0 +1,83 @@
+import type { EventInput } from '@cstr/fhir';
+import { partnerFixture } from '../../../../libs/fhir/test/fixtures/partner/partner-fixtures';
+import type { DeliusApiClient, DeliusReadResult } from '../delius/delius-api.client';
+import { DetailUrlAllowList } from '../delius/detail-url-allow-list';
+import { DomainEventIntake, mappingContextFor, readSnsMessage } from './domain-event-intake';
+
+const PREFIX = 'http://127.0.0.1:3200/sandbox/delius/nps-london-croydon/detail/';
+const partner = { partnerId: 'nps-london-croydon', name: 'Probation Service London – Croydon PDU', ods: 'N07CY' };
+
+function notification(event: unknown): unknown {
+  return { Type: 'Notification', MessageId: 'm-1', Message: JSON.stringify(event), Timestamp: '2026-12-16T14:32:11Z' };
+}
+
+/** The fixture event, its detailUrl moved under the allow-listed prefix as the sandbox does. */
+function roshEvent(detailUrl = `${PREFIX}registrations/X412563/2500123456`): Record<string, unknown> {
+  return { ...(partnerFixture('hmpps', 'registration-added-rosh-high.event.json') as Record<string, unknown>), detailUrl };
+}
+
+function intakeWith(detail: DeliusReadResult) {
+  const delius = { getJson: jest.fn().mockResolvedValue(detail) } as unknown as DeliusApiClient & { getJson: jest.Mock };
+  const published: EventInput[][] = [];
+  const publish = jest.fn(async (events: readonly EventInput[]) => {
+    published.push([...events]);
+    return undefined;
+  });
+  const intake = new DomainEventIntake(delius, new DetailUrlAllowList([PREFIX]), () => mappingContextFor(partner), publish);
+  return { intake, delius, published, publish };
+}
+
+describe('DomainEventIntake', () => {
+  const detail: DeliusReadResult = { kind: 'found', body: partnerFixture('hmpps', 'registration-added-rosh-high.detail.json') };
+
+  it('fetches the allow-listed detail and publishes risk.changed for a RoSH registration', async () => {
+    const { intake, delius, published } = intakeWith(detail);
+    const answer = await intake.receive(notification(roshEvent()));
+    expect(answer).toEqual({ status: 202, body: { outcome: 'published', events: 1 } });
+    expect(delius.getJson).toHaveBeenCalledWith(`${PREFIX}registrations/X412563/2500123456`);
+    expect(published[0][0]).toMatchObject({ type: 'risk.changed', envelope: { sender: 'nps-london-croydon' } });
+  });
+
+  it('refuses a detailUrl outside the allow-list and never fetches it', async () => {
+    const { intake, delius, publish } = intakeWith(detail);
+    const answer = await intake.receive(notification(roshEvent('https://elsewhere.example/registrations/X412563/2500123456')));
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'security', expression: ['Message.detailUrl'] }] });
+    expect(delius.getJson).not.toHaveBeenCalled();
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('acknowledges an event type the hub does not follow without fetching anything', async () => {
+    const { intake, delius } = intakeWith(detail);
+    const answer = await intake.receive(notification(partnerFixture('hmpps', 'address-created-ignorable.event.json')));
+    expect(answer).toMatchObject({ status: 200, body: { outcome: 'ignored' } });
+    expect(delius.getJson).not.toHaveBeenCalled();
+  });
+
+  it('answers 502 when Delius cannot give the detail, so the sender redelivers', async () => {
+    const { intake, publish } = intakeWith({ kind: 'unavailable', reason: 'Delius answered 503.' });
+    await expect(intake.receive(notification(roshEvent()))).resolves.toMatchObject({ status: 502 });
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('reports a detail the mapper cannot read as a 422 OperationOutcome with paths', async () => {
+    const { intake } = intakeWith({ kind: 'found', body: { person: { crn: 'not a crn' } } });
+    const answer = await intake.receive(notification(roshEvent()));
+    expect(answer.status).toBe(422);
+    expect(JSON.stringify(answer.body)).toContain('detail.');
+  });
+
+  it.each([undefined, 'text', { Type: 'SubscriptionConfirmation' }, { Type: 'Notification', Message: '{not json' }, { Type: 'Notification' }])(
+    'answers 400 to a body that is not an SNS notification (%p)',
+    async (body) => {
+      const { intake } = intakeWith(detail);
+      await expect(intake.receive(body)).resolves.toMatchObject({ status: 400, body: { resourceType: 'OperationOutcome' } });
+    },
+  );
+});
+
+describe('readSnsMessage', () => {
+  it('parses the domain event out of Message', () => {
+    expect(readSnsMessage(notification({ eventType: 'x' }))).toEqual({ event: { eventType: 'x' } });
+  });
+});

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { operationOutcome, type OperationOutcome } from '@cstr/contracts';
+import { isHmppsEventOfInterest, mapHmppsDomainEvent, type MappingContext } from '@cstr/fhir';
+import type { EventInput } from '@cstr/fhir';
+import type { DeliusApiClient } from '../delius/delius-api.client';
+import type { DetailUrlAllowList } from '../delius/detail-url-allow-list';
+
+/** Publishes mapped events (in one transaction); returns the OperationOutcome of an event that cannot be published. */
+export type PublishEvents = (events: readonly EventInput[]) => Promise<OperationOutcome | undefined>;
+
+/** The HTTP answer to one notification. */
+export interface IntakeAnswer {
+  readonly status: 200 | 202 | 400 | 422 | 502;
+  readonly body: OperationOutcome | { readonly outcome: 'ignored'; readonly reason: string } | { readonly outcome: 'published'; readonly events: number };
+}
+
+/**
+ * `POST /domain-events`: an SNS notification whose `Message` is an HMPPS domain event.
+ * Events the hub does not follow are acknowledged and dropped. For the others, the `detailUrl`
+ * is fetched **only** when it starts with an allow-listed prefix (anything else is refused,
+ * reported and never fetched), the event is mapped and published. Delius being unreachable is a
+ * 502 so the sender redelivers; bad input is a 400/422 OperationOutcome; nothing throws.
+ */
+export class DomainEventIntake {
+  constructor(
+    private readonly delius: DeliusApiClient,
+    private readonly allowList: DetailUrlAllowList,
+    private readonly context: () => MappingContext,
+    private readonly publish: PublishEvents,
+  ) {}
+
+  async receive(notification: unknown): Promise<IntakeAnswer> {
+    const message = readSnsMessage(notification);
+    if ('issue' in message) return { status: 400, body: message };
+    if (!isHmppsEventOfInterest(message.event)) {
+      return { status: 200, body: { outcome: 'ignored', reason: 'Not an event type the hub follows.' } };
+    }
+    const detailUrl = (message.event as { detailUrl?: unknown }).detailUrl;
+    if (typeof detailUrl !== 'string' || !this.allowList.allows(detailUrl)) {
+      return {
+        status: 422,
+        body: operationOutcome('error', 'security', 'detailUrl is missing or not under an allow-listed prefix: refused, not fetched.', ['Message.detailUrl']),
+      };
+    }
+    const detail = await this.delius.getJson(detailUrl);
+    if (detail.kind === 'unavailable') return { status: 502, body: operationOutcome('error', 'transient', detail.reason, ['Message.detailUrl']) };
+    if (detail.kind !== 'found') {
+      return { status: 422, body: operationOutcome('error', 'not-found', `The detail could not be read (${detail.kind}).`, ['Message.detailUrl']) };
+    }
+    const mapped = mapHmppsDomainEvent(message.event, detail.body, this.context());
+    if (mapped.kind === 'ignored') return { status: 200, body: { outcome: 'ignored', reason: mapped.reason } };
+    if (mapped.kind === 'invalid') return { status: 422, body: mapped.outcome };
+    const refused = await this.publish(mapped.events);
+    if (refused) return { status: 422, body: refused };
+    return { status: 202, body: { outcome: 'published', events: mapped.events.length } };
+  }
+}
+
+/** The domain event inside an SNS notification (`Message`, a JSON string), or why it cannot be read. */
+export function readSnsMessage(notification: unknown): { event: unknown } | OperationOutcome {
+  if (typeof notification !== 'object' || notification === null) return operationOutcome('error', 'invalid', 'The body is not a JSON object.');
+  const { Type: type, Message: text } = notification as { Type?: unknown; Message?: unknown };
+  if (type !== 'Notification') return operationOutcome('error', 'invalid', 'Type must be "Notification".', ['Type']);
+  if (typeof text !== 'string') return operationOutcome('error', 'required', 'Message must be a string holding the domain event.', ['Message']);
+  try {
+    return { event: JSON.parse(text) as unknown };
+  } catch {
+    return operationOutcome('error', 'structure', 'Message is not JSON.', ['Message']);
+  }
+}
+
+/** A mapping context for one delivery from `partner`. */
+export function mappingContextFor(partner: { partnerId: string; name: string; ods?: string }, now: () => Date = () => new Date()): MappingContext {
+  return {
+    senderPartnerId: partner.partnerId,
+    senderOrganization: { partnerId: partner.partnerId, name: partner.name, ...(partner.ods ? { code: partner.ods } : {}) },
+    receivedAt: now().toISOString(),
+    newId: randomUUID,
+  };
+}

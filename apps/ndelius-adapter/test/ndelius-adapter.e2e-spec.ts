@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { AmqpHeaders, DELIVERY_EXCHANGE, INGRESS_EXCHANGE, deadLetterQueue, deliveryRoutingKey, ingressRoutingKey, partnerInboxQueue } from '@cstr/contracts';
+import { tryBuildEventBundle, type EventInput } from '@cstr/fhir';
+import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
+import { createApp } from '@cstr/platform';
+import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { partnerFixture } from '../../../libs/fhir/test/fixtures/partner/partner-fixtures';
+import { ndeliusAdapterApp } from '../src/ndelius-adapter.app';
+import { PartnersFileCopy, SandboxProcess, dropSchema } from './adapter-test-kit';
+
+const PARTNER = 'nps-london-croydon';
+const DELIUS = `/sandbox/delius/${PARTNER}`;
+/** Jordan Marsh: a case the Delius stand-in knows. */
+const KNOWN_CRN = 'X412563';
+
+/**
+ * The ndelius-adapter against the real broker and database, talking to the Delius stand-in of the
+ * partner sandbox: inbox events become contacts and alerts, domain events reach `cstr.ingress`.
+ */
+describe('ndelius-adapter end to end', () => {
+  const env = testEnvironment();
+  let sandbox: SandboxProcess;
+  let partners: PartnersFileCopy;
+  let adapter: INestApplication;
+  let adapterUrl: string;
+  let broker: BrokerFixture;
+  let connection: AmqpConnection;
+  let publisher: ConfirmedPublisher;
+  const schema = uniqueName('ndelius_adapter');
+  const ingressQueue = uniqueName('ndelius_ingress_test');
+
+  beforeAll(async () => {
+    sandbox = await SandboxProcess.start(env);
+    partners = PartnersFileCopy.write(sandbox.url);
+    adapter = await createApp(ndeliusAdapterApp, {
+      RABBITMQ_URL: env.partnerUrls[PARTNER],
+      DATABASE_URL: env.databaseUrl,
+      DATABASE_SCHEMA: schema,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'error',
+      PARTNER_ID: PARTNER,
+      PARTNERS_FILE: partners.path,
+      DELIUS_TIMEOUT_MS: '2000',
+    });
+    adapterUrl = (await adapter.getUrl()).replace('[::1]', '127.0.0.1');
+    broker = await BrokerFixture.open(env.rabbitAdminUrl);
+    await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, '#') }], []);
+    connection = new AmqpConnection({ url: env.hubUrl, connectionName: 'ndelius-adapter-e2e' });
+    await connection.start();
+    publisher = new ConfirmedPublisher(connection);
+  }, 90_000);
+
+  afterAll(async () => {
+    await publisher?.close();
+    await connection?.close();
+    await broker?.deleteQueues(ingressQueue);
+    await broker?.close();
+    await adapter?.close();
+    await sandbox?.stop();
+    partners?.remove();
+    await dropSchema(env.databaseUrl, schema);
+  });
+
+  afterEach(async () => {
+    await sandbox.call('POST', `${DELIUS}/control`, { failWith: null, delayMs: 0 });
+  });
+
+  /** Delivers an event to the partner's inbox as the hub does. */
+  async function deliver(input: EventInput): Promise<void> {
+    const built = tryBuildEventBundle(input);
+    if (!built.ok) throw new Error(JSON.stringify(built.outcome));
+    await publisher.publish({
+      exchange: DELIVERY_EXCHANGE,
+      routingKey: deliveryRoutingKey(PARTNER, input.type),
+      eventId: input.envelope.eventId,
+      type: input.type,
+      body: encodeBody(built.resource),
+    });
+  }
+
+  /** The provider's missed-appointment event about `crn`, with a new event id. */
+  function missedAppointment(crn: string): EventInput {
+    const input = structuredClone(loadEventFixture('treatment.appointment.missed'));
+    input.envelope.eventId = randomUUID();
+    input.person.identifiers.crn = crn;
+    return input;
+  }
+
+  async function contactsWith(externalReference: string): Promise<{ type: string; externalReference: string }[]> {
+    const { body } = await sandbox.call('GET', `${DELIUS}/case/${KNOWN_CRN}/contacts`);
+    return (body.content as { type: string; externalReference: string }[]).filter((contact) => contact.externalReference === externalReference);
+  }
+
+  async function alertsWith(externalReference: string): Promise<{ type: string; externalReference?: string }[]> {
+    const { body } = await sandbox.call('GET', `${DELIUS}/case/${KNOWN_CRN}/alerts`);
+    return (body.content as { type: string; externalReference?: string }[]).filter((alert) => alert.externalReference === externalReference);
+  }
+
+  it('writes a missed appointment as one AFTC contact and one alert, even when delivered twice', async () => {
+    const event = missedAppointment(KNOWN_CRN);
+    await deliver(event);
+    await deliver(event);
+    const contacts = await eventually(() => contactsWith(event.envelope.eventId), (found) => found.length > 0, 15_000);
+    expect(contacts).toEqual([expect.objectContaining({ type: 'AFTC', externalReference: event.envelope.eventId })]);
+    const alerts = await eventually(() => alertsWith(event.envelope.eventId), (found) => found.length > 0, 15_000);
+    expect(alerts).toEqual([expect.objectContaining({ type: 'CSTR_APPOINTMENT_MISSED' })]);
+    // Give the second delivery time to be handled, then check it wrote nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await contactsWith(event.envelope.eventId)).toHaveLength(1);
+    expect(await alertsWith(event.envelope.eventId)).toHaveLength(1);
+  });
+
+  it('takes a contact Delius already holds (an earlier attempt whose acknowledgement was lost) as done', async () => {
+    const event = missedAppointment(KNOWN_CRN);
+    const earlier = await sandbox.call('POST', `${DELIUS}/case/${KNOWN_CRN}/contacts`, { type: 'AFTC', date: '2026-06-29', externalReference: event.envelope.eventId });
+    expect(earlier.status).toBe(201);
+    await deliver(event);
+    await eventually(() => alertsWith(event.envelope.eventId), (found) => found.length > 0, 15_000);
+    expect(await contactsWith(event.envelope.eventId)).toHaveLength(1);
+  });
+
+  it('retries while Delius is failing, and writes the contact once it is back', async () => {
+    await sandbox.call('POST', `${DELIUS}/control`, { failWith: 503, delayMs: 0 });
+    const event = missedAppointment(KNOWN_CRN);
+    await deliver(event);
+    await eventually(
+      async () => (await sandbox.call('GET', `/sandbox/delius/received?partner=${PARTNER}`)).body.records as { url: string; status: number; body?: { externalReference?: string } }[],
+      (records) => records.some((record) => record.status === 503 && record.body?.externalReference === event.envelope.eventId),
+      15_000,
+    );
+    await sandbox.call('POST', `${DELIUS}/control`, { failWith: null, delayMs: 0 });
+    const contacts = await eventually(() => contactsWith(event.envelope.eventId), (found) => found.length > 0, 20_000);
+    expect(contacts).toHaveLength(1);
+  });
+
+  it('dead-letters an event about a CRN Delius does not know, with reason unknown-crn', async () => {
+    const event = missedAppointment('X000001');
+    await deliver(event);
+    const dlq = deadLetterQueue(partnerInboxQueue(PARTNER));
+    const dead = await eventually(
+      async () => (await broker.drain(dlq)).find((message) => message.properties.messageId === event.envelope.eventId),
+      (found) => found !== undefined,
+      15_000,
+    );
+    expect(dead?.properties.headers?.[AmqpHeaders.failureCode]).toBe('unknown-crn');
+  });
+
+  it('turns a RoSH registration domain event into risk.changed on cstr.ingress, fetching the allow-listed detail', async () => {
+    const sent = await sandbox.call('POST', `${DELIUS}/send/domain-event`, { fixture: 'registration-added-rosh-high', targetUrl: `${adapterUrl}/domain-events` });
+    expect(sent.body).toMatchObject({ adapterStatus: 202 });
+    const [message] = await eventually(() => broker.drain(ingressQueue), (messages) => messages.length > 0, 15_000);
+    expect(message.properties.type).toBe('risk.changed');
+    expect(message.fields.routingKey).toBe(ingressRoutingKey(PARTNER, 'risk.changed'));
+    const bundle = JSON.parse(message.content.toString('utf8'));
+    expect(bundle.entry[0].resource.resourceType).toBe('MessageHeader');
+    expect(JSON.stringify(bundle)).toContain(KNOWN_CRN);
+  });
+
+  it('refuses a domain event whose detailUrl is not allow-listed, and never fetches it', async () => {
+    const event = { ...(partnerFixture('hmpps', 'registration-added-rosh-high.event.json') as object), detailUrl: `${sandbox.url}/sandbox/delius/nps-london-lambeth/detail/registrations/X412563/2500123456` };
+    const notification = { Type: 'Notification', MessageId: randomUUID(), Message: JSON.stringify(event) };
+    const response = await fetch(`${adapterUrl}/domain-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notification) });
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'security' }] });
+    expect(await broker.depth(ingressQueue)).toBe(0);
+  });
+});
+

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { DELIVERY_EXCHANGE, INGRESS_EXCHANGE, deliveryRoutingKey, ingressRoutingKey } from '@cstr/contracts';
+import { EVENT_ID_SYSTEM, tryBuildEventBundle, type EventInput } from '@cstr/fhir';
+import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
+import { createApp } from '@cstr/platform';
+import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { partnerFixture } from '../../../libs/fhir/test/fixtures/partner/partner-fixtures';
+import { secondaryCareAdapterApp } from '../src/secondary-care-adapter.app';
+import { PartnersFileCopy, SandboxProcess, dropSchema } from './adapter-test-kit';
+
+const PARTNER = 'slam-mhtr';
+const FHIR = `/sandbox/fhir/${PARTNER}`;
+
+/**
+ * The secondary-care-adapter against the real broker and database, writing to the FHIR stand-in
+ * of the partner sandbox.
+ */
+describe('secondary-care-adapter end to end', () => {
+  const env = testEnvironment();
+  let sandbox: SandboxProcess;
+  let partners: PartnersFileCopy;
+  let connection: AmqpConnection;
+  let publisher: ConfirmedPublisher;
+  const adapters: { app: INestApplication; schema: string }[] = [];
+
+  beforeAll(async () => {
+    sandbox = await SandboxProcess.start(env);
+    partners = PartnersFileCopy.write(sandbox.url);
+    connection = new AmqpConnection({ url: env.hubUrl, connectionName: 'secondary-care-adapter-e2e' });
+    await connection.start();
+    publisher = new ConfirmedPublisher(connection);
+  }, 90_000);
+
+  afterAll(async () => {
+    await publisher?.close();
+    await connection?.close();
+    await stopAdapters();
+    await sandbox?.stop();
+    partners?.remove();
+  });
+
+  /** Boots an adapter instance (slam-mhtr unless `extra` says otherwise) with a fresh schema: no memory of earlier deliveries. */
+  async function startAdapter(extra: Record<string, string> = {}): Promise<void> {
+    const schema = uniqueName('secondary_care_adapter');
+    const app = await createApp(secondaryCareAdapterApp, {
+      RABBITMQ_URL: env.partnerUrls[PARTNER],
+      DATABASE_URL: env.databaseUrl,
+      DATABASE_SCHEMA: schema,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'error',
+      PARTNER_ID: PARTNER,
+      PARTNERS_FILE: partners.path,
+      ...extra,
+    });
+    adapters.push({ app, schema });
+  }
+
+  async function stopAdapters(): Promise<void> {
+    for (const { app, schema } of adapters.splice(0)) {
+      await app.close();
+      await dropSchema(env.databaseUrl, schema);
+    }
+  }
+
+  async function deliver(input: EventInput): Promise<void> {
+    const built = tryBuildEventBundle(input);
+    if (!built.ok) throw new Error(JSON.stringify(built.outcome));
+    await publisher.publish({
+      exchange: DELIVERY_EXCHANGE,
+      routingKey: deliveryRoutingKey(PARTNER, input.type),
+      eventId: input.envelope.eventId,
+      type: input.type,
+      body: encodeBody(built.resource),
+    });
+  }
+
+  async function search(type: string, query: string): Promise<{ resource: { id: string; [key: string]: unknown } }[]> {
+    const { status, body } = await sandbox.call('GET', `${FHIR}/${type}?${query}`);
+    if (status !== 200) throw new Error(`search ${type} answered ${status}`);
+    return (body.entry ?? []) as { resource: { id: string; [key: string]: unknown } }[];
+  }
+
+  it('creates the ServiceRequest and Task of a referral once, even when redelivered to an adapter that forgot it', async () => {
+    const referral = structuredClone(loadEventFixture('treatment.referral.requested'));
+    referral.envelope.eventId = randomUUID();
+    const byEvent = `identifier=${encodeURIComponent(`${EVENT_ID_SYSTEM}|${referral.envelope.eventId}`)}`;
+    await startAdapter();
+    await deliver(referral);
+    const [task] = await eventually(() => search('Task', byEvent), (found) => found.length > 0, 15_000);
+    const [serviceRequest] = await search('ServiceRequest', byEvent);
+    expect(serviceRequest.resource).toMatchObject({ resourceType: 'ServiceRequest', subject: { reference: expect.stringMatching(/^Patient\//) } });
+    expect(task.resource).toMatchObject({ status: 'requested', focus: { reference: `ServiceRequest/${serviceRequest.resource.id}` } });
+
+    // A new instance with an empty schema has no record of the delivery: only conditional create stops a duplicate.
+    await stopAdapters();
+    await startAdapter();
+    await deliver(referral);
+    await eventually(
+      async () => (await sandbox.call('GET', `/sandbox/fhir/received?partner=${PARTNER}`)).body.records as { url: string; status: number }[],
+      (records) => records.filter((record) => record.url.endsWith('/Task') && record.status === 200).length > 0,
+      15_000,
+    );
+    expect(await search('Task', byEvent)).toHaveLength(1);
+    expect(await search('ServiceRequest', byEvent)).toHaveLength(1);
+    const patients = await search('Patient', `identifier=${encodeURIComponent('https://fhir.nhs.uk/Id/nhs-number|9434765919')}`);
+    expect(patients).toHaveLength(1);
+  });
+
+  it('registers rest-hook Subscriptions at boot, and turns an Appointment set to noshow into treatment.appointment.missed on cstr.ingress', async () => {
+    const broker = await BrokerFixture.open(env.rabbitAdminUrl);
+    const ingressQueue = uniqueName('secondary_care_ingress_test');
+    try {
+      await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, 'treatment.appointment.missed') }], []);
+      const port = await freePort();
+      await startAdapter({ HTTP_PORT: String(port), ADAPTER_PUBLIC_URL: `http://127.0.0.1:${port}` });
+      const subscriptions = await search('Subscription', 'status=active');
+      expect(subscriptions.map((entry) => entry.resource.criteria).sort()).toEqual(['Appointment', 'EpisodeOfCare', 'RiskAssessment', 'Task']);
+
+      const patient = await sandbox.call('POST', `${FHIR}/Patient`, partnerFixture('provider', 'patient.json'));
+      const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as { participant: { actor: { reference: string } }[] };
+      appointment.participant[0].actor.reference = `Patient/${String(patient.body.id)}`;
+      const created = await sandbox.call('POST', `${FHIR}/Appointment`, appointment);
+      expect(created.status).toBe(201);
+
+      const [message] = await eventually(() => broker.drain(ingressQueue), (messages) => messages.length > 0, 15_000);
+      expect(message.properties.type).toBe('treatment.appointment.missed');
+      const bundle = message.content.toString('utf8');
+      expect(bundle).toContain('9990000123');
+      expect(bundle).not.toContain('relapse');
+    } finally {
+      await broker.deleteQueues(ingressQueue);
+      await broker.close();
+      await stopAdapters();
+    }
+  });
+
+  it('polls a provider without Subscriptions (_lastUpdated) and publishes a no-show once', async () => {
+    const partnerId = 'st-andrews-mhtr';
+    const fhir = `/sandbox/fhir/${partnerId}`;
+    const broker = await BrokerFixture.open(env.rabbitAdminUrl);
+    const ingressQueue = uniqueName('st_andrews_ingress_test');
+    try {
+      await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(partnerId, '#') }], []);
+      await startAdapter({ PARTNER_ID: partnerId, RABBITMQ_URL: env.partnerUrls[partnerId], POLL_INTERVAL_MS: '300' });
+      const patient = await sandbox.call('POST', `${fhir}/Patient`, partnerFixture('provider', 'patient.json'));
+      const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as { participant: { actor: { reference: string } }[] };
+      appointment.participant[0].actor.reference = `Patient/${String(patient.body.id)}`;
+      expect((await sandbox.call('POST', `${fhir}/Appointment`, appointment)).status).toBe(201);
+
+      const messages = await eventually(() => broker.drain(ingressQueue), (found) => found.length > 0, 15_000);
+      // Several more polling rounds: the same version must not be published again.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      messages.push(...(await broker.drain(ingressQueue)));
+      expect(messages.map((message) => message.properties.type)).toEqual(['treatment.appointment.missed']);
+    } finally {
+      await broker.deleteQueues(ingressQueue);
+      await broker.close();
+      await stopAdapters();
+    }
+  });
+});
+
+/** A loopback port free right now (the adapter must know its public URL before it listens). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,3 @@
+/** Plumbing every partner adapter shares. */
+export * from './ingress-publisher';
+export * from './payload-event-ids';
