@@ -16,9 +16,9 @@ import 'reflect-metadata';
 import * as amqp from 'amqplib';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INGRESS_EXCHANGE, ingressRoutingKey, partnerInboxQueue, type EventType } from '@cstr/contracts';
+import { HUB_INGRESS_QUEUE, INGRESS_EXCHANGE, ingressRoutingKey, partnerInboxQueue, type EventType } from '@cstr/contracts';
 import { buildEventBundle, type EventInputOf } from '@cstr/fhir';
 import { ensureIntegrationStack, projectRoot, uniqueName } from '@cstr/testing';
 import { loadEventFixture } from '../libs/fhir/test/fixtures/events/event-fixtures';
@@ -52,15 +52,27 @@ interface PreparedEvent {
   readonly body: Buffer;
 }
 
-/** One hearing listed for a new person: a fresh event id and Common Platform defendant id. */
+const FAMILY_NAMES = ['Reid', 'Okafor', 'Nowak', 'Patel', 'Murphy', 'Hughes', 'Begum', 'Santos', 'Clarke', 'Ahmed'];
+
+/**
+ * One hearing listed for a new person: a fresh event id, Common Platform defendant id, name and
+ * birth date (people on a court list rarely share both; the person index raises a possible match
+ * for those who do).
+ */
 function prepareEvents(count: number): PreparedEvent[] {
   const fixture = loadEventFixture('court.hearing.listed');
-  return Array.from({ length: count }, () => {
+  return Array.from({ length: count }, (_, index) => {
     const id = randomUUID();
+    const birthDate = new Date(Date.UTC(1960, 0, 1) + Math.floor(Math.random() * 40 * 365) * 86_400_000).toISOString().slice(0, 10);
     const input: EventInputOf<'court.hearing.listed'> = {
       ...fixture,
       envelope: { ...fixture.envelope, eventId: id, correlationId: randomUUID() },
-      person: { ...fixture.person, identifiers: { commonPlatformDefendantId: randomUUID() } },
+      person: {
+        ...fixture.person,
+        identifiers: { commonPlatformDefendantId: randomUUID() },
+        name: { family: `${FAMILY_NAMES[index % FAMILY_NAMES.length]}-${index}`, given: fixture.person.name.given },
+        birthDate,
+      },
       hearing: { ...fixture.hearing, id: randomUUID() },
     };
     return { id, body: Buffer.from(JSON.stringify(buildEventBundle(input))) };
@@ -73,6 +85,7 @@ function percentile(sorted: number[], q: number): number {
 
 /** Resident memory of a process, in MB (Linux). */
 function rssMb(pid: number): number {
+  if (!existsSync(`/proc/${pid}`)) return 0; // exited: reported by the exit watcher
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : 0;
 }
@@ -186,7 +199,7 @@ async function main(): Promise<void> {
     // Inboxes empty before the hub starts; the bench reads them with the broker administrator.
     const admin = await amqp.connect(stack.rabbitAdminUrl);
     const inboxes = await admin.createChannel();
-    for (const recipient of RECIPIENTS) await inboxes.purgeQueue(partnerInboxQueue(recipient));
+    for (const queue of [HUB_INGRESS_QUEUE, ...RECIPIENTS.map(partnerInboxQueue)]) await inboxes.purgeQueue(queue);
 
     let hubLog = '';
     hub = spawn(process.execPath, [join(ROOT, 'dist/apps/hub/src/main.js')], {
@@ -198,13 +211,18 @@ async function main(): Promise<void> {
         DATABASE_SCHEMA: uniqueName('bench_hub'),
         HTTP_HOST: '127.0.0.1',
         HTTP_PORT: String(HUB_PORT),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: args.get('log-level') ?? 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     hub.stdout?.on('data', (chunk: Buffer) => (hubLog += chunk.toString()));
     hub.stderr?.on('data', (chunk: Buffer) => (hubLog += chunk.toString()));
     await waitForHub(hub, () => hubLog);
+    // A hub that dies mid-run fails the benchmark with its own last words.
+    hub.once('exit', (code, signal) => {
+      console.error(`The hub exited (${code ?? signal}) during the run:\n${hubLog.slice(-5000)}`);
+      process.exit(1);
+    });
     const hubPid = hub.pid as number;
     let peakRss = rssMb(hubPid);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(hubPid))), 200);
@@ -282,6 +300,7 @@ async function main(): Promise<void> {
     );
   } finally {
     if (hub && hub.exitCode === null) {
+      hub.removeAllListeners('exit');
       hub.kill('SIGTERM');
       await new Promise((resolve) => hub?.once('exit', resolve));
     }
