@@ -17,7 +17,7 @@ import {
   encodeBody,
   type OutgoingMessage,
 } from '@cstr/messaging';
-import { BrokerFixture, DatabaseFixture, LocalRabbitMq, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { BrokerFixture, DatabaseFixture, LocalRabbitMq, eventually, testEnvironment, testStackSlot, uniqueName } from '@cstr/testing';
 
 @Controller()
 class RecordingHandler {
@@ -33,8 +33,10 @@ class RecordingHandler {
  */
 describe('the broker restarts mid-stream (a broker this test started)', () => {
   const env = testEnvironment();
-  const dataDir = path.resolve(__dirname, '../../../.stack/test-broker-restart');
-  const rabbit = new LocalRabbitMq({ dataDir, amqpPort: 5712, managementPort: 15712, distPort: 25712, epmdPort: 4412 });
+  // Apart from any other run's (TEST_STACK_SLOT shifts ports by 100 a slot).
+  const shift = testStackSlot() * 100;
+  const dataDir = path.resolve(__dirname, `../../../.stack/test-broker-restart${shift ? `-${shift / 100}` : ''}`);
+  const rabbit = new LocalRabbitMq({ dataDir, amqpPort: 5712 + shift, managementPort: 15712 + shift, distPort: 25712 + shift, epmdPort: 4412 + shift });
   const partner = 'restart-partner';
   const queue = 'test.restart.inbox';
   let url: string;

@@ -20,12 +20,13 @@ export interface IntegrationStack extends TestEnvironment {
  * are started in `.stack/<name>` on loopback ports of their own.
  */
 export async function ensureIntegrationStack(name: 'test' | 'bench'): Promise<IntegrationStack> {
-  const dataDir = path.join(ROOT, '.stack', name);
+  const slot = name === 'test' ? testStackSlot() : 0;
+  const dataDir = path.join(ROOT, '.stack', slot === 0 ? name : `${name}-${slot}`);
   const adminUrl = process.env.RABBITMQ_ADMIN_URL ?? process.env.RABBITMQ_URL;
   const databaseUrl = process.env.DATABASE_URL;
   const stack = await startLocalStack({
     dataDir,
-    ports: name === 'test' ? TEST_STACK_PORTS : BENCH_STACK_PORTS,
+    ports: name === 'test' ? shiftedPorts(TEST_STACK_PORTS, slot * 100) : BENCH_STACK_PORTS,
     partners: readPartnersFile(path.join(ROOT, 'config/partners.yaml')),
     externalBroker: adminUrl ? { adminUrl, managementUrl: process.env.RABBITMQ_MANAGEMENT_URL } : undefined,
     externalDatabaseUrl: databaseUrl,
@@ -42,6 +43,22 @@ export async function ensureIntegrationStack(name: 'test' | 'bench'): Promise<In
       if (stack.timings.rabbitmqMs > 0 || stack.timings.postgresMs > 0) await stopLocalStack(dataDir);
     },
   };
+}
+
+/**
+ * `TEST_STACK_SLOT` (1–9) gives a test run a private stack of its own (`.stack/test-<slot>`, every
+ * port shifted by 100 × slot), so that several runs on one machine never stop each other's broker.
+ */
+export function testStackSlot(): number {
+  const raw = process.env.TEST_STACK_SLOT;
+  if (raw === undefined || raw === '') return 0;
+  const slot = Number(raw);
+  if (!Number.isInteger(slot) || slot < 1 || slot > 9) throw new Error(`TEST_STACK_SLOT must be a whole number from 1 to 9, not "${raw}"`);
+  return slot;
+}
+
+function shiftedPorts(ports: LocalStackPorts, by: number): LocalStackPorts {
+  return { amqp: ports.amqp + by, management: ports.management + by, dist: ports.dist + by, epmd: ports.epmd + by, postgres: ports.postgres + by };
 }
 
 /** Exports a stack's addresses to the test workers (they inherit the environment). */
