@@ -13,6 +13,7 @@ import { HubMetrics } from '../core/hub-metrics';
 import { HubPolicy } from '../core/hub-policy';
 import { projectPath } from '../core/project-root';
 import { HubConfig } from '../hub.config';
+import { IngressObservers } from './ingress-observer';
 import { IngressPipeline } from './ingress.pipeline';
 import { INGRESS_REFUSAL_CODES, type IngressResult } from './ingress-message';
 import { fixtureEvent } from '../../test/ingress-test-kit';
@@ -35,7 +36,7 @@ function pipelineUnderTest(): { process: (message: Parameters<IngressPipeline['p
       return Promise.resolve([]);
     },
   } as unknown as AuditLog;
-  const pipeline = new IngressPipeline(policy, persons, audit, config, new HubMetrics(() => true, () => true, { defaultMetrics: false }));
+  const pipeline = new IngressPipeline(policy, persons, audit, config, new HubMetrics(() => true, () => true, { defaultMetrics: false }), new IngressObservers());
   return { process: (message) => pipeline.process({ manager, publish: (...messages) => Promise.resolve(void published.push(...messages)) }, message), badRecords, published };
 }
 

@@ -12,6 +12,7 @@ import { HubPolicy } from '../core/hub-policy';
 import { projectPath } from '../core/project-root';
 import { HubConfig } from '../hub.config';
 import type { IngressResult, IngressScope } from './ingress-message';
+import { IngressObservers } from './ingress-observer';
 import { IngressPipeline } from './ingress.pipeline';
 import { fixtureEvent, providerConsentWithdrawn, type TestEvent } from '../../test/ingress-test-kit';
 
@@ -62,7 +63,7 @@ function harness() {
   } as unknown as PersonIndex;
   const audit = { append: (_: EntityManager, records: AuditRecordInput[]) => Promise.resolve(audited.push(...records)) } as unknown as AuditLog;
   const metrics = new HubMetrics(() => true, () => true, { defaultMetrics: false });
-  const pipeline = new IngressPipeline(policy, persons, audit, config, metrics);
+  const pipeline = new IngressPipeline(policy, persons, audit, config, metrics, new IngressObservers());
   const scope: IngressScope = { manager, publish: (...messages) => Promise.resolve(void published.push(...messages)) };
   const send = (event: TestEvent, overrides: Partial<TestEvent> = {}, options: { hubOriginated?: boolean } = {}): Promise<IngressResult> => {
     audited.length = 0;

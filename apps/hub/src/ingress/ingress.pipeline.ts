@@ -12,6 +12,7 @@ import { HubPolicy } from '../core/hub-policy';
 import type { HubConfig } from '../hub.config';
 import { decisionRecord, ingressRefusalRecord, keptByHubRecord, type DecisionContext } from './audit-records';
 import { checkEnvelope, refusal, routingKeyPartner, type CheckedEnvelope, type EnvelopeOptions } from './envelope.check';
+import { IngressObservers } from './ingress-observer';
 import type { IngressAccepted, IngressMessage, IngressRefusal, IngressResult, IngressScope } from './ingress-message';
 import { outcomeScoresOf, type OutcomeScore } from './outcome-scores.reader';
 import { PersonStateRepository } from './person-state.repository';
@@ -45,6 +46,7 @@ export class IngressPipeline {
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(APP_CONFIG) private readonly config: HubConfig,
     @Inject(INGRESS_METRICS) private readonly metrics: IngressMetrics,
+    @Inject(IngressObservers) private readonly observers: IngressObservers,
   ) {
     this.trustedKinds = new Set(config.IDENTITY_TRUSTED_KINDS.split(',').filter(Boolean));
   }
@@ -114,6 +116,7 @@ export class IngressPipeline {
       decision.decision === 'deliver' ? [this.delivery(message, eventType, recipient.id, decision.bundle, partitionKey)] : [],
     );
     if (deliveries.length > 0) await scope.publish(...deliveries);
+    await this.observers.accepted(scope, { eventId: message.eventId, eventType, sender, personId, bundle, patient, decisions, now });
 
     const context: DecisionContext = { eventId: message.eventId, eventType, sender: sender.id, personIdentifiers: identifiersOf(patient) };
     const records: AuditRecordInput[] = decisions.map((each) => decisionRecord(context, each, this.policy));

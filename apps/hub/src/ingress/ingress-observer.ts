@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { EventType } from '@cstr/contracts';
+import type { RecipientDecision, Sender } from '@cstr/policy';
+import type { Bundle, Patient } from 'fhir/r4';
+import type { IngressScope } from './ingress-message';
+
+/** An accepted event as the pipeline saw it, after its deliveries were queued. */
+export interface AcceptedEvent {
+  readonly eventId: string;
+  readonly eventType: EventType;
+  /** The sending partner, or the hub for its own events. */
+  readonly sender: Sender;
+  /** The person index id of the subject (after any merge). */
+  readonly personId: string;
+  /** The event's message Bundle as the sender sent it (validated). */
+  readonly bundle: Bundle;
+  readonly patient: Patient;
+  /** Each candidate recipient's decision. */
+  readonly decisions: readonly RecipientDecision[];
+  /** The time agreements were judged at. */
+  readonly now: Date;
+}
+
+/**
+ * Something the hub does with every accepted event in the event's own transaction (pathway
+ * deadlines, reporting facts…): it commits with the deliveries or not at all. A redelivered event
+ * may reach an observer twice; observers are idempotent by event id. Throwing rolls the event back
+ * (it is retried), so an observer throws only for a database failure, never for partner input.
+ */
+export interface IngressObserver {
+  onAccepted(scope: IngressScope, event: AcceptedEvent): Promise<void>;
+}
+
+/**
+ * The observers the pipeline calls, in the order they registered. A module that observes imports
+ * `IngressModule` and registers its observer when it is constructed (`registry.register(this)`).
+ */
+@Injectable()
+export class IngressObservers {
+  private readonly observers: IngressObserver[] = [];
+
+  register(observer: IngressObserver): void {
+    this.observers.push(observer);
+  }
+
+  async accepted(scope: IngressScope, event: AcceptedEvent): Promise<void> {
+    for (const observer of this.observers) await observer.onAccepted(scope, event);
+  }
+}
