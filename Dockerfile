@@ -29,6 +29,8 @@ COPY config ./config
 COPY libs/fhir/ukcore ./libs/fhir/ukcore
 COPY libs/fhir/test/fixtures/partner ./libs/fhir/test/fixtures/partner
 COPY apps/partner-sandbox/data ./apps/partner-sandbox/data
+# The hub's web console (static files it serves at /console).
+COPY apps/hub/console ./apps/hub/console
 # Apps bind HTTP_HOST, 127.0.0.1 unless set: a container needs HTTP_HOST=0.0.0.0 for its
 # published port to reach it (docker-compose.yml sets it and publishes on the host's loopback).
 USER node

@@ -10,7 +10,9 @@
  *   (c) the hub at a fixed 200 events/s: latency from the court's publish to each delivery.
  * The hub's resident memory is sampled throughout. The last line is one JSON object.
  *
- *   npm run bench:hub [-- --events 5000 --rate 200 --seconds 15 --no-build]
+ *   npm run bench:hub [-- --events 5000 --rate 200 --seconds 15 --no-build --profile <dir>]
+ *
+ * `--profile <dir>` writes the hub's V8 CPU profile (.cpuprofile, open in Chrome DevTools) to <dir>.
  */
 import 'reflect-metadata';
 import * as amqp from 'amqplib';
@@ -202,7 +204,9 @@ async function main(): Promise<void> {
     for (const queue of [HUB_INGRESS_QUEUE, ...RECIPIENTS.map(partnerInboxQueue)]) await inboxes.purgeQueue(queue);
 
     let hubLog = '';
-    hub = spawn(process.execPath, [join(ROOT, 'dist/apps/hub/src/main.js')], {
+    const profileDir = args.get('profile');
+    const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    hub = spawn(process.execPath, [...profiling, join(ROOT, 'dist/apps/hub/src/main.js')], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -224,7 +228,9 @@ async function main(): Promise<void> {
       process.exit(1);
     });
     const hubPid = hub.pid as number;
-    let peakRss = rssMb(hubPid);
+    const restingRss = rssMb(hubPid);
+    console.log(`hub resident memory, started and idle                    ${restingRss} MB`);
+    let peakRss = restingRss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(hubPid))), 200);
 
     const deliveries = new Deliveries();

@@ -6,3 +6,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "Installing npm packages (npm ci)…"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# Debian's chromium for the console's browser tests (playwright-core drives it; the Playwright
+# browser download is not used).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing chromium (Debian package)…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi

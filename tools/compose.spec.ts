@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { readPartnersFile } from '@cstr/testing';
+import { loadPartnersFile, LOCAL_SANDBOX_BASE_URL } from '@cstr/policy';
 import { BaseAppConfig, PartnerAdapterConfig } from '@cstr/platform';
 import { ADAPTER_APP_BY_PARTNER_KIND } from '@cstr/contracts';
 
@@ -29,6 +30,8 @@ interface Service {
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 const services = (parse(composeText, { merge: true }) as { services: Record<string, Service> }).services;
 const partners = readPartnersFile(join(ROOT, 'config', 'partners.yaml'));
+/** The partners with their adapter settings apart (`adapter`), as the apps read them. */
+const partnerSettings = loadPartnersFile(join(ROOT, 'config', 'partners.yaml'));
 const envExample = readFileSync(join(ROOT, '.env.example'), 'utf8');
 /** Keys listed in .env.example, set (`KEY=…`) or shown commented out (`# KEY=…`). */
 const envExampleKeys = new Set([...envExample.matchAll(/^(?:#\s*)?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]));
@@ -136,6 +139,30 @@ describe('docker-compose.yml', () => {
       if (env.HTTP_HOST !== '0.0.0.0') problems.push(`${name}: HTTP_HOST must be 0.0.0.0 inside the container`);
       const targets = (service.ports ?? []).map((port) => String(typeof port === 'object' ? port.target : String(port).split(':').pop()?.split('/')[0]));
       if (!targets.includes(env.HTTP_PORT)) problems.push(`${name}: HTTP_PORT ${env.HTTP_PORT} is not a published container port (${targets.join(', ')})`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('points adapters whose partner URLs are the local sandbox at the sandbox service, which names itself the same way', () => {
+    const sandbox = environmentOf(services['partner-sandbox'] ?? {});
+    const sandboxUrl = `http://partner-sandbox:${sandbox.HTTP_PORT}`;
+    expect(sandbox.SANDBOX_PUBLIC_URL).toBe(sandboxUrl);
+    const problems: string[] = [];
+    for (const partner of partnerSettings) {
+      const urls = Object.values(partner.adapter ?? {}).flat().filter((value): value is string => typeof value === 'string');
+      if (!urls.some((url) => url.startsWith(`${LOCAL_SANDBOX_BASE_URL}/`))) continue;
+      const [name, service] = appServices.find(([, candidate]) => environmentOf(candidate).PARTNER_ID === partner.id) ?? [partner.id, {}];
+      if (environmentOf(service).SANDBOX_BASE_URL !== sandboxUrl) problems.push(`${name}: SANDBOX_BASE_URL must be ${sandboxUrl} (its partner URLs are under ${LOCAL_SANDBOX_BASE_URL})`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('gives each provider adapter whose server sends rest-hook notifications its own service URL to be notified at', () => {
+    const problems: string[] = [];
+    for (const partner of partnerSettings.filter((candidate) => candidate.kind === 'mh-provider' && candidate.adapter?.subscriptions !== false)) {
+      const [name, service] = appServices.find(([, candidate]) => environmentOf(candidate).PARTNER_ID === partner.id) ?? [partner.id, {}];
+      const env = environmentOf(service);
+      if (env.ADAPTER_PUBLIC_URL !== `http://${name}:${env.HTTP_PORT}`) problems.push(`${name}: ADAPTER_PUBLIC_URL must be http://${name}:${env.HTTP_PORT}`);
     }
     expect(problems).toEqual([]);
   });

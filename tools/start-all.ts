@@ -2,16 +2,19 @@
  * Runs every app of the system against the stack that `stack.ts up` prepared (.stack/stack.env):
  * the hub, the partner sandbox and one adapter instance per partner of config/partners.yaml, each
  * with its own broker user, HTTP port and log file (.stack/logs/). Waits until every one answers
- * GET /health, prints where they are, and on Ctrl-C or SIGTERM stops them all gracefully, then the
- * local RabbitMQ and PostgreSQL (their data is kept).
+ * GET /health, prints where they are, plays the demo (tools/demo: one person through the MHTR
+ * pathway, every flow printed; `--no-demo` or `DEMO=off` skips it), and on Ctrl-C or SIGTERM stops
+ * them all gracefully, then the local RabbitMQ and PostgreSQL (their data is kept).
  *
- *   node dist/tools/start-all.js        (after `npm run build` and `stack.js up`; `npm start` does all three)
+ *   node dist/tools/start-all.js [--no-demo]   (after `npm run build` and `stack.js up`; `npm start` does all three)
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADAPTER_APP_BY_PARTNER_KIND, isPartnerKind } from '@cstr/contracts';
 import { projectRoot, readPartnersFile, stopLocalStack } from '@cstr/testing';
+import { demoWanted } from './demo/demo-script';
+import { playDemo } from './demo/play-demo';
 
 const root = projectRoot();
 const stackEnvFile = join(root, '.stack', 'stack.env');
@@ -115,6 +118,12 @@ async function main(): Promise<void> {
   console.log('cstr-hub is up. Every app answers GET /health:');
   for (const instance of all) console.log(`  ${instance.name.padEnd(50)} http://127.0.0.1:${instance.port}`);
   console.log(`Broker management: ${stackEnv.RABBITMQ_MANAGEMENT_URL}   Logs: .stack/logs/   Ctrl-C stops everything.`);
+  if (!demoWanted(process.argv.slice(2), process.env)) return;
+  console.log('');
+  // The demo IG user of config/principals.yaml (development secret, apps/hub/README.md).
+  await playDemo({ hubUrl: 'http://127.0.0.1:3000', sandboxUrl: 'http://127.0.0.1:3200', projectRoot: root, auditCredentials: 'ig-lead:dev-only-ig-lead', print: (line) => console.log(line) }).catch(
+    (error: unknown) => console.error(`The demo stopped: ${error instanceof Error ? error.message : String(error)} (the apps keep running)`),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -14,8 +14,8 @@ export interface GpPartnerSettings {
 export const GP_PARTNER_SETTINGS = Symbol('GP_PARTNER_SETTINGS');
 
 /** Reads the gp partner `partnerId`; stops the boot (ConfigError naming the key) when it is missing or has no `pdsBaseUrl`. */
-export function loadGpPartnerSettings(partnersFile: string, partnerId: string): GpPartnerSettings {
-  const partner = loadPartnersFile(partnersFile).find((candidate) => candidate.id === partnerId);
+export function loadGpPartnerSettings(partnersFile: string, partnerId: string, sandboxBaseUrl?: string): GpPartnerSettings {
+  const partner = loadPartnersFile(partnersFile, { sandboxBaseUrl }).find((candidate) => candidate.id === partnerId);
   if (!partner || partner.kind !== 'gp') throw new ConfigError([{ key: 'PARTNER_ID', problem: `${partnerId} is not a gp partner of ${partnersFile}` }]);
   const pdsBaseUrl = partner.adapter?.pdsBaseUrl;
   if (typeof pdsBaseUrl !== 'string' || !/^https?:\/\/\S+$/.test(pdsBaseUrl)) {

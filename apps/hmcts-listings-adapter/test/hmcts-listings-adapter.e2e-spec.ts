@@ -2,17 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import type * as amqp from 'amqplib';
-import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AmqpHeaders, INGRESS_EXCHANGE } from '@cstr/contracts';
+import { AmqpHeaders } from '@cstr/contracts';
 import { OutboxRelay } from '@cstr/messaging';
-import { createApp, orderingPartitionKey, type AppDefinition, type BaseAppConfig } from '@cstr/platform';
-import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { orderingPartitionKey } from '@cstr/platform';
+import { AppsUnderTest, IngressTap, SandboxProcess, eventually, testEnvironment } from '@cstr/testing';
 import { payloadSha256 } from '../src/archive/raw-payload.archive';
 import { hmctsListingsAdapterApp } from '../src/hmcts-listings-adapter.app';
-import { startSandbox, type SandboxProcess } from './sandbox-process';
 
 const PARTNER_ID = 'croydon-mc';
 const FIXTURES = join(__dirname, '../../../libs/fhir/test/fixtures/partner');
@@ -29,42 +26,23 @@ function libraList(count: number): { body: string; caseNumbers: string[] } {
 
 describe('hmcts-listings-adapter against the broker, the database and the sandbox', () => {
   const env = testEnvironment();
-  const schemas: string[] = [];
-  const apps: INestApplication[] = [];
+  const apps = new AppsUnderTest(env);
   let adapter: INestApplication;
   let sandbox: SandboxProcess;
-  let broker: BrokerFixture;
-  let tap: string;
-  const tapped: amqp.ConsumeMessage[] = [];
-
-  async function boot<C extends BaseAppConfig>(definition: AppDefinition<C>, rabbitUrl: string, extra: Record<string, string>): Promise<INestApplication> {
-    const schema = uniqueName(definition.name.replace(/-/g, '_'));
-    schemas.push(schema);
-    const app = await createApp(definition, { RABBITMQ_URL: rabbitUrl, DATABASE_URL: env.databaseUrl, DATABASE_SCHEMA: schema, HTTP_PORT: '0', LOG_LEVEL: 'error', ...extra });
-    apps.push(app);
-    return app;
-  }
+  let tap: IngressTap;
 
   beforeAll(async () => {
-    broker = await BrokerFixture.open(env.rabbitAdminUrl);
     // A private copy of what this partner publishes to the hub.
-    tap = (await broker.channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
-    await broker.channel.bindQueue(tap, INGRESS_EXCHANGE, `${PARTNER_ID}.#`);
-    await broker.channel.consume(tap, (message) => message && tapped.push(message), { noAck: true });
-    adapter = await boot(hmctsListingsAdapterApp, env.partnerUrls[PARTNER_ID], { PARTNER_ID });
-    const adapterUrl = (await adapter.getUrl()).replace('[::1]', '127.0.0.1');
-    sandbox = await startSandbox(env, { [PARTNER_ID]: adapterUrl });
-    schemas.push(sandbox.schema);
+    tap = await IngressTap.open(env.rabbitAdminUrl, PARTNER_ID);
+    const started = await apps.start(hmctsListingsAdapterApp, env.partnerUrls[PARTNER_ID], { PARTNER_ID });
+    adapter = started.app;
+    sandbox = await SandboxProcess.start(env, { adapterUrls: { [PARTNER_ID]: started.url } });
   }, 120_000);
 
   afterAll(async () => {
     await sandbox?.stop();
-    for (const app of apps.reverse()) await app.close();
-    await broker?.close();
-    const client = new Client({ connectionString: env.databaseUrl });
-    await client.connect();
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await apps.stopAll();
+    await tap?.close();
   });
 
   it('takes a Common Platform hearing from the sandbox, archives it and publishes court.hearing.listed to the hub, ordered by hearing', async () => {
@@ -76,7 +54,7 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
     expect(sent.body.adapterStatus).toBe(202);
 
     const published = await eventually(
-      async () => tapped.filter((message) => message.properties.headers?.[AmqpHeaders.partitionKey] === key),
+      async () => tap.messages.filter((message) => message.properties.headers?.[AmqpHeaders.partitionKey] === key),
       (messages) => messages.length >= 1,
       15_000,
     );

@@ -7,6 +7,8 @@ import { HubModule } from './hub.module';
 import { HUB_HTTP_MIGRATIONS } from './http/hub-http-schema.migration';
 import { configureHubHttp } from './http/hub-http.setup';
 import { HUB_INGRESS_MIGRATIONS } from './ingress/hub-state.migration';
+import { HUB_PATHWAY_MIGRATIONS } from './pathway/pathway-schema.migration';
+import { HUB_REPORTING_MIGRATIONS } from './reporting/reporting-schema.migration';
 
 /** How the hub is put together: it consumes `hub.ingress`; its tables are the person index, the audit and the ingress state. */
 export const hubApp: AppDefinition<HubConfig> = {
@@ -16,5 +18,5 @@ export const hubApp: AppDefinition<HubConfig> = {
   queue: () => HUB_INGRESS_QUEUE,
   configureHttp: configureHubHttp,
 
-  migrations: [...PERSON_INDEX_MIGRATIONS, ...AUDIT_MIGRATIONS, ...HUB_INGRESS_MIGRATIONS, ...HUB_HTTP_MIGRATIONS],
+  migrations: [...PERSON_INDEX_MIGRATIONS, ...AUDIT_MIGRATIONS, ...HUB_INGRESS_MIGRATIONS, ...HUB_HTTP_MIGRATIONS, ...HUB_PATHWAY_MIGRATIONS, ...HUB_REPORTING_MIGRATIONS],
 };

@@ -75,4 +75,21 @@ export class HubConfig extends BaseAppConfig {
    */
   @IsIn(['on', 'off'])
   DEAD_LETTER_DRAIN: 'on' | 'off' = 'on';
+
+  /** The pathway deadlines (SPEC §8): timescales per step; relative to the project root. A bad file stops the hub, naming the key. */
+  @IsString()
+  @IsNotEmpty()
+  PATHWAY_FILE: string = 'config/pathway.yaml';
+
+  /** How often the hub looks for due deadlines and candidate notices to send, in milliseconds; 0 turns the scheduler off. */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  PATHWAY_SCHEDULER_INTERVAL_MS: number = 5_000;
+
+  /** The most missed deadlines (and, apart, candidate notices) one scheduler run sends; the rest wait for the next run. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  PATHWAY_SCHEDULER_BATCH: number = 200;
 }

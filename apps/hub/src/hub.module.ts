@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { HubCoreModule } from './core/hub-core.module';
 import { HubHttpModule } from './http/hub-http.module';
 import { IngressModule } from './ingress/ingress.module';
+import { PathwayModule } from './pathway/pathway.module';
+import { ReportingModule } from './reporting/reporting.module';
+import { ConsoleModule } from './console/console.module';
 
 /**
  * The hub: the single policy point. It consumes `hub.ingress`; validation, identity, agreements,
@@ -12,6 +15,9 @@ import { IngressModule } from './ingress/ingress.module';
     HubCoreModule,
     IngressModule,
     HubHttpModule,
+    PathwayModule,
+    ReportingModule,
+    ConsoleModule,
   ],
 })
 export class HubModule {}

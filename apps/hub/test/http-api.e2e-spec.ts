@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import request from 'supertest';
 import type { Bundle, MessageHeader, Patient } from 'fhir/r4';
-import { AmqpHeaders, INGRESS_EXCHANGE, RETRY_EXCHANGE, deadLetterQueue, partnerEndpoint, redeliverRoutingKey, HUB_INGRESS_QUEUE } from '@cstr/contracts';
+import { AmqpHeaders, INGRESS_EXCHANGE, RETRY_EXCHANGE, deadLetterQueue, deliveryRoutingKey, partnerEndpoint, partnerInboxQueue, redeliverRoutingKey, HUB_INGRESS_QUEUE } from '@cstr/contracts';
 import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
 import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
 import type { Role } from '../src/auth/roles';
@@ -39,6 +39,9 @@ function expectOutcome(response: request.Response, status: number, code: string)
   return response.body as Outcome;
 }
 
+/** A probation partner whose inbox dead letters the hub keeps. */
+const CROYDON_PROBATION = 'nps-london-croydon';
+
 describe('the hub HTTP API', () => {
   const env = testEnvironment();
   let hub: TestHub;
@@ -53,6 +56,7 @@ describe('the hub HTTP API', () => {
     await broker.channel.assertQueue(watch, { exclusive: true, autoDelete: true });
     await broker.channel.bindQueue(watch, INGRESS_EXCHANGE, 'slam-mhtr.#');
     await broker.channel.bindQueue(watch, RETRY_EXCHANGE, redeliverRoutingKey(HUB_INGRESS_QUEUE));
+    await broker.channel.bindQueue(watch, RETRY_EXCHANGE, redeliverRoutingKey(partnerInboxQueue(CROYDON_PROBATION)));
     await broker.channel.consume(watch, (message) => message && seen.set(String(message.properties.messageId), [...(seen.get(String(message.properties.messageId)) ?? []), message]), { noAck: true });
     hub = await bootHub();
     server = hub.app.getHttpServer() as Server;
@@ -298,6 +302,62 @@ describe('the hub HTTP API', () => {
         15_000,
       );
       expect(page.deadLetters[0]).toMatchObject({ queue: 'hub.ingress.dlq', failedQueue: HUB_INGRESS_QUEUE, eventType: event.type, failureCode: 'sender-endpoint-mismatch', replayedAt: null });
+    });
+
+    it("keeps what a partner's adapter dead-lettered (partner.<id>.inbox.dlq) with the partner and reason, and replays it to that inbox only", async () => {
+      const inbox = partnerInboxQueue(CROYDON_PROBATION);
+      const park = (eventId: string, failedQueue: string): void => {
+        broker.channel.publish(RETRY_EXCHANGE, deadLetterQueue(inbox), Buffer.from('{"resourceType":"Bundle","secret":"Jordan Reid"}'), {
+          messageId: eventId,
+          type: 'treatment.appointment.missed',
+          contentType: 'application/fhir+json',
+          persistent: true,
+          headers: {
+            [AmqpHeaders.failureCode]: 'unknown-crn',
+            [AmqpHeaders.failureReason]: 'Delius has no case with this CRN (writing the contact).',
+            [AmqpHeaders.failedQueue]: failedQueue,
+            [AmqpHeaders.originalRoutingKey]: deliveryRoutingKey(CROYDON_PROBATION, 'treatment.appointment.missed'),
+            [AmqpHeaders.attempt]: 1,
+            [AmqpHeaders.deadLetteredAt]: '2026-11-30T09:00:00.000Z',
+          },
+        });
+      };
+      const eventId = randomUUID();
+      const spoofedId = randomUUID();
+      park(eventId, inbox);
+      // A dead letter of Croydon's inbox that names Lambeth's inbox as the queue it failed in.
+      park(spoofedId, partnerInboxQueue('nps-london-lambeth'));
+      const list = async (query: string): Promise<{ deadLetters: Record<string, unknown>[] }> =>
+        (await request(server).get(`/dead-letters?${query}`).set('Authorization', basicAuth(PRINCIPALS.operator))).body as { deadLetters: Record<string, unknown>[] };
+      const { deadLetters } = await eventually(() => list(`partner=${CROYDON_PROBATION}&event=${eventId}`), (page) => page.deadLetters.length === 1, 10_000);
+      const [letter] = deadLetters;
+      expect(letter).toMatchObject({
+        queue: deadLetterQueue(inbox),
+        partner: CROYDON_PROBATION,
+        failedQueue: inbox,
+        eventId,
+        failureCode: 'unknown-crn',
+        failureReason: 'Delius has no case with this CRN (writing the contact).',
+        replayedAt: null,
+      });
+      expect(JSON.stringify(letter)).not.toContain('Jordan');
+      expect((await list(`partner=nps-london-lambeth&event=${eventId}`)).deadLetters).toEqual([]);
+      expectOutcome(await request(server).get('/dead-letters?partner=nobody').set('Authorization', basicAuth(PRINCIPALS.operator)), 400, 'value');
+      expectOutcome(await request(server).get(`/dead-letters?partner=${CROYDON_PROBATION}`).set('Authorization', basicAuth(PRINCIPALS.slam)), 403, 'forbidden');
+
+      const replay = await request(server).post(`/dead-letters/${String(letter.id)}/replay`).set('Authorization', basicAuth(PRINCIPALS.operator));
+      expect(replay.status).toBe(202);
+      const [copy] = await eventually(async () => seen.get(eventId) ?? [], (copies) => copies.length > 0, 10_000);
+      expect(copy.fields).toMatchObject({ exchange: RETRY_EXCHANGE, routingKey: redeliverRoutingKey(inbox) });
+      expect(copy.properties.headers).toMatchObject({ [AmqpHeaders.attempt]: 1, [AmqpHeaders.originalRoutingKey]: deliveryRoutingKey(CROYDON_PROBATION, 'treatment.appointment.missed') });
+      expect(copy.properties.headers?.[AmqpHeaders.failureCode]).toBeUndefined();
+      // Back in the partner's inbox (no adapter runs here): take it out again.
+      const backInInbox = await eventually(() => broker.drain(inbox), (messages) => messages.some((message) => message.properties.messageId === eventId), 10_000);
+      expect(backInInbox.filter((message) => message.properties.messageId === eventId)).toHaveLength(1);
+      expect(((await hub.dataSource.query("SELECT reason FROM audit_record WHERE event_id = $1 AND actor = 'ops'", [eventId])) as { reason: string }[])[0]?.reason).toContain(inbox);
+
+      const [spoofed] = (await eventually(() => list(`event=${spoofedId}`), (page) => page.deadLetters.length === 1, 10_000)).deadLetters;
+      expectOutcome(await request(server).post(`/dead-letters/${String(spoofed.id)}/replay`).set('Authorization', basicAuth(PRINCIPALS.operator)), 422, 'not-supported');
     });
 
     it('keeps what lands in hub.ingress.dlq (metadata and reason, never the body) and replays it once to the queue it failed in', async () => {

@@ -25,8 +25,8 @@ export const LD_PARTNER_SETTINGS = Symbol('LD_PARTNER_SETTINGS');
  * Reads the ld partner `partnerId` from the partners file; stops the boot (ConfigError naming the
  * key) when it is missing, not an L&D partner, or has no `ldSystemUrl`.
  */
-export function loadLdPartnerSettings(partnersFile: string, partnerId: string): LdPartnerSettings {
-  const partners = loadPartnersFile(partnersFile);
+export function loadLdPartnerSettings(partnersFile: string, partnerId: string, sandboxBaseUrl?: string): LdPartnerSettings {
+  const partners = loadPartnersFile(partnersFile, { sandboxBaseUrl });
   const partner = partners.find((candidate) => candidate.id === partnerId);
   if (!partner || partner.kind !== 'ld') {
     throw new ConfigError([{ key: 'PARTNER_ID', problem: `${partnerId} is not an ld partner of ${partnersFile}` }]);

@@ -1,72 +1,46 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
 import type * as amqp from 'amqplib';
-import { Client } from 'pg';
 import request from 'supertest';
-import { parseDocument } from 'yaml';
-import { AmqpHeaders, DELIVERY_EXCHANGE, INGRESS_EXCHANGE, deadLetterQueue, deliveryRoutingKey, partnerInboxQueue } from '@cstr/contracts';
-import { buildEventBundle } from '@cstr/fhir';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
-import { createApp } from '@cstr/platform';
-import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { AmqpHeaders, deadLetterQueue, partnerInboxQueue } from '@cstr/contracts';
+import { AppsUnderTest, BrokerFixture, HubDeliveries, IngressTap, PartnersFileCopy, SandboxProcess, eventually, testEnvironment, type AppUnderTest } from '@cstr/testing';
 import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { ldAdapterApp } from '../src/ld-adapter.app';
-import { startSandbox, type SandboxProcess } from './sandbox-process';
 
 const PARTNER_ID = 'sl-liaison-diversion';
 
-/** The project's partners file with this partner's `ldSystemUrl` pointing at the running sandbox. */
-function partnersFileFor(sandboxUrl: string, folder: string): string {
-  const document = parseDocument(readFileSync(join(__dirname, '../../../config/partners.yaml'), 'utf8'));
-  const partners = document.get('partners') as { items: { get(key: string): unknown; set(key: string, value: unknown): void }[] };
-  partners.items.find((partner) => partner.get('id') === PARTNER_ID)?.set('ldSystemUrl', `${sandboxUrl}/sandbox/ld/${PARTNER_ID}`);
-  const file = join(folder, 'partners.yaml');
-  writeFileSync(file, document.toString());
-  return file;
-}
-
 describe('ld-adapter against the broker, the database and the sandbox', () => {
   const env = testEnvironment();
-  const schema = uniqueName('ld_adapter');
-  const folder = mkdtempSync(join(tmpdir(), 'ld-adapter-'));
-  let adapter: INestApplication;
+  const apps = new AppsUnderTest(env);
+  let adapter: AppUnderTest;
   let adapterUrl: string;
   let sandbox: SandboxProcess;
+  let partners: PartnersFileCopy;
   let broker: BrokerFixture;
-  const tapped: amqp.ConsumeMessage[] = [];
+  let tap: IngressTap;
+  let hub: HubDeliveries;
 
   beforeAll(async () => {
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
-    const tap = (await broker.channel.assertQueue('', { exclusive: true, autoDelete: true })).queue;
-    await broker.channel.bindQueue(tap, INGRESS_EXCHANGE, `${PARTNER_ID}.#`);
-    await broker.channel.consume(tap, (message) => message && tapped.push(message), { noAck: true });
-    sandbox = await startSandbox(env, {});
-    adapter = await createApp(ldAdapterApp, {
-      RABBITMQ_URL: env.partnerUrls[PARTNER_ID],
-      DATABASE_URL: env.databaseUrl,
-      DATABASE_SCHEMA: schema,
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'error',
+    tap = await IngressTap.open(env.rabbitAdminUrl, PARTNER_ID);
+    hub = await HubDeliveries.open(env.hubUrl, 'ld-adapter-test');
+    sandbox = await SandboxProcess.start(env);
+    partners = PartnersFileCopy.write(sandbox.url);
+    adapter = await apps.start(ldAdapterApp, env.partnerUrls[PARTNER_ID], {
       PARTNER_ID,
-      PARTNERS_FILE: partnersFileFor(sandbox.url, folder),
+      PARTNERS_FILE: partners.path,
       // One retry after 1 s (a delay queue the stack provisions), then the DLQ.
       RETRY_DELAYS_MS: '1000',
     });
-    adapterUrl = (await adapter.getUrl()).replace('[::1]', '127.0.0.1');
+    adapterUrl = adapter.url;
   }, 120_000);
 
   afterAll(async () => {
-    await adapter?.close();
+    await apps.stopAll();
     await sandbox?.stop();
+    await hub?.close();
+    await tap?.close();
     await broker?.close();
-    rmSync(folder, { recursive: true, force: true });
-    const client = new Client({ connectionString: env.databaseUrl });
-    await client.connect();
-    for (const each of [schema, sandbox?.schema]) if (each) await client.query(`DROP SCHEMA IF EXISTS ${each} CASCADE`);
-    await client.end();
+    partners?.remove();
   });
 
   it('turns a screening the L&D system pushes into ld.screening.completed and consent.recorded for the hub', async () => {
@@ -76,28 +50,17 @@ describe('ld-adapter against the broker, the database and the sandbox', () => {
       .expect(200);
     expect(sent.body.adapterStatus).toBe(202);
     const types = await eventually(
-      async () => tapped.filter((message) => message.fields.routingKey.startsWith(`${PARTNER_ID}.`)).map((message) => message.properties.type as string),
+      async () => tap.types(),
       (seen) => seen.includes('ld.screening.completed') && seen.includes('consent.recorded'),
       15_000,
     );
     expect(types).toEqual(expect.arrayContaining(['ld.screening.completed', 'consent.recorded']));
   });
 
-  /** Publishes a court.hearing.listed delivery to this partner's inbox, as the hub does, `copies` times. */
+  /** Delivers court.hearing.listed to this partner's inbox, as the hub does, `copies` times. */
   async function deliverHearingListed(eventId: string, copies: number): Promise<void> {
     const input = loadEventFixture('court.hearing.listed');
-    const bundle = buildEventBundle({ ...input, envelope: { ...input.envelope, eventId, destination: PARTNER_ID } });
-    const connection = new AmqpConnection({ url: env.hubUrl, connectionName: 'ld-adapter-test' });
-    await connection.start();
-    const publisher = new ConfirmedPublisher(connection);
-    try {
-      for (let copy = 0; copy < copies; copy += 1) {
-        await publisher.publish({ exchange: DELIVERY_EXCHANGE, routingKey: deliveryRoutingKey(PARTNER_ID, 'court.hearing.listed'), eventId, type: 'court.hearing.listed', body: encodeBody(bundle) });
-      }
-    } finally {
-      await publisher.close();
-      await connection.close();
-    }
+    await hub.deliver(PARTNER_ID, { ...input, envelope: { ...input.envelope, eventId, destination: PARTNER_ID } }, copies);
   }
 
   it('posts a "listed today" alert to the L&D system for a court.hearing.listed the hub delivers, once per event', async () => {

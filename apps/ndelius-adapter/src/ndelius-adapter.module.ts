@@ -10,20 +10,23 @@ import { DomainEventIntake, mappingContextFor } from './domain-events/domain-eve
 import { DomainEventsController } from './domain-events/domain-events.controller';
 import { publishInOneTransaction } from './domain-events/publish-in-one-transaction';
 import { DeliusInboxController } from './inbox/delius-inbox.controller';
+import { DeliusInboxMetrics } from './inbox/delius-inbox.metrics';
+import { MetricsController } from './inbox/metrics.controller';
 import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
 
 /**
  * The adapter for n-Delius, the probation case management system: HMPPS domain events in
  * (`POST /domain-events`, details fetched from allow-listed URLs only), and the partner's inbox
- * written to Delius as contacts and alerts.
+ * written to Delius as contacts and alerts (or acknowledged, counted at `GET /metrics`).
  */
 @Module({
-  controllers: [DomainEventsController, DeliusInboxController],
+  controllers: [DomainEventsController, DeliusInboxController, MetricsController],
   providers: [
+    { provide: DeliusInboxMetrics, useFactory: () => new DeliusInboxMetrics() },
     {
       provide: DELIUS_PARTNER_SETTINGS,
       inject: [APP_CONFIG],
-      useFactory: (config: NdeliusAdapterConfig) => loadDeliusPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID),
+      useFactory: (config: NdeliusAdapterConfig) => loadDeliusPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID, config.SANDBOX_BASE_URL),
     },
     {
       provide: DeliusApiClient,

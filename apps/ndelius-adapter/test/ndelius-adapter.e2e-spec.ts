@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
-import { AmqpHeaders, DELIVERY_EXCHANGE, INGRESS_EXCHANGE, deadLetterQueue, deliveryRoutingKey, ingressRoutingKey, partnerInboxQueue } from '@cstr/contracts';
-import { tryBuildEventBundle, type EventInput } from '@cstr/fhir';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
-import { createApp } from '@cstr/platform';
-import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { AmqpHeaders, INGRESS_EXCHANGE, deadLetterQueue, ingressRoutingKey, partnerInboxQueue } from '@cstr/contracts';
+import type { EventInput } from '@cstr/fhir';
+import { AppsUnderTest, BrokerFixture, HubDeliveries, PartnersFileCopy, SandboxProcess, eventually, testEnvironment, uniqueName } from '@cstr/testing';
 import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { partnerFixture } from '../../../libs/fhir/test/fixtures/partner/partner-fixtures';
 import { ndeliusAdapterApp } from '../src/ndelius-adapter.app';
-import { PartnersFileCopy, SandboxProcess, dropSchema } from './adapter-test-kit';
 
 const PARTNER = 'nps-london-croydon';
 const DELIUS = `/sandbox/delius/${PARTNER}`;
@@ -21,46 +17,35 @@ const KNOWN_CRN = 'X412563';
  */
 describe('ndelius-adapter end to end', () => {
   const env = testEnvironment();
+  const apps = new AppsUnderTest(env);
   let sandbox: SandboxProcess;
   let partners: PartnersFileCopy;
-  let adapter: INestApplication;
   let adapterUrl: string;
   let broker: BrokerFixture;
-  let connection: AmqpConnection;
-  let publisher: ConfirmedPublisher;
-  const schema = uniqueName('ndelius_adapter');
+  let hub: HubDeliveries;
   const ingressQueue = uniqueName('ndelius_ingress_test');
 
   beforeAll(async () => {
     sandbox = await SandboxProcess.start(env);
     partners = PartnersFileCopy.write(sandbox.url);
-    adapter = await createApp(ndeliusAdapterApp, {
-      RABBITMQ_URL: env.partnerUrls[PARTNER],
-      DATABASE_URL: env.databaseUrl,
-      DATABASE_SCHEMA: schema,
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'error',
+    const adapter = await apps.start(ndeliusAdapterApp, env.partnerUrls[PARTNER], {
       PARTNER_ID: PARTNER,
       PARTNERS_FILE: partners.path,
       DELIUS_TIMEOUT_MS: '2000',
     });
-    adapterUrl = (await adapter.getUrl()).replace('[::1]', '127.0.0.1');
+    adapterUrl = adapter.url;
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
     await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, '#') }], []);
-    connection = new AmqpConnection({ url: env.hubUrl, connectionName: 'ndelius-adapter-e2e' });
-    await connection.start();
-    publisher = new ConfirmedPublisher(connection);
+    hub = await HubDeliveries.open(env.hubUrl, 'ndelius-adapter-e2e');
   }, 90_000);
 
   afterAll(async () => {
-    await publisher?.close();
-    await connection?.close();
+    await hub?.close();
     await broker?.deleteQueues(ingressQueue);
     await broker?.close();
-    await adapter?.close();
+    await apps.stopAll();
     await sandbox?.stop();
     partners?.remove();
-    await dropSchema(env.databaseUrl, schema);
   });
 
   afterEach(async () => {
@@ -69,15 +54,7 @@ describe('ndelius-adapter end to end', () => {
 
   /** Delivers an event to the partner's inbox as the hub does. */
   async function deliver(input: EventInput): Promise<void> {
-    const built = tryBuildEventBundle(input);
-    if (!built.ok) throw new Error(JSON.stringify(built.outcome));
-    await publisher.publish({
-      exchange: DELIVERY_EXCHANGE,
-      routingKey: deliveryRoutingKey(PARTNER, input.type),
-      eventId: input.envelope.eventId,
-      type: input.type,
-      body: encodeBody(built.resource),
-    });
+    await hub.deliver(PARTNER, input);
   }
 
   /** The provider's missed-appointment event about `crn`, with a new event id. */

@@ -147,6 +147,37 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     ]);
   });
 
+  it("keeps the person's Consent: create, search by patient and status, update to withdraw, with rest-hook notifications", async () => {
+    await post(`${SLAM}/Subscription`, { resourceType: 'Subscription', status: 'requested', reason: 'Consents', criteria: 'Consent', channel: { type: 'rest-hook', endpoint: `${receiver.url}/consents` } }).expect(201);
+    const metadata = await request(server()).get(`${SLAM}/metadata`).expect(200);
+    expect(metadata.body.rest[0].resource.map((resource: { type: string }) => resource.type)).toContain('Consent');
+    const pt = (await post(`${SLAM}/Patient`, patient('9990000239')).expect(201)).body;
+    const consent = {
+      resourceType: 'Consent',
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: `Patient/${pt.id}` },
+      provision: { type: 'permit', actor: [{ reference: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'N07' } } }] },
+    };
+    const created = (await post(`${SLAM}/Consent`, consent).expect(201)).body;
+    const found = await request(server()).get(`${SLAM}/Consent`).query({ patient: pt.id, status: 'active' }).expect(200);
+    expect(found.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([created.id]);
+    const withdrawn = await request(server())
+      .put(`${SLAM}/Consent/${created.id}`)
+      .set('content-type', FHIR_JSON)
+      .send(JSON.stringify({ ...created, status: 'inactive' }))
+      .expect(200);
+    expect(withdrawn.body.meta.versionId).toBe('2');
+    await request(server()).get(`${SLAM}/Consent`).query({ patient: pt.id, status: 'active' }).expect(200, /"total":0/);
+
+    const notifications = await receiver.waitFor(2);
+    expect(notifications.map((notification) => (notification.body as { entry: { request: { method: string; url: string } }[] }).entry[0].request)).toEqual([
+      { method: 'POST', url: 'Consent' },
+      { method: 'PUT', url: `Consent/${created.id}` },
+    ]);
+  });
+
   it('refuses a Subscription that is not a rest-hook with an endpoint', async () => {
     const answer = await post(`${SLAM}/Subscription`, { resourceType: 'Subscription', status: 'requested', criteria: 'Appointment?colour=red', channel: { type: 'email' } }).expect(400);
     expect(answer.body.issue.map((issue: { expression: string[] }) => issue.expression[0])).toEqual(['colour', 'Subscription.channel.type', 'Subscription.channel.endpoint']);

@@ -25,7 +25,7 @@ import type { SecondaryCareAdapterConfig } from './secondary-care-adapter.config
     {
       provide: PROVIDER_PARTNER_SETTINGS,
       inject: [APP_CONFIG],
-      useFactory: (config: SecondaryCareAdapterConfig) => loadProviderPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID),
+      useFactory: (config: SecondaryCareAdapterConfig) => loadProviderPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID, config.SANDBOX_BASE_URL),
     },
     {
       provide: ProviderFhirClient,

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
-import { DELIVERY_EXCHANGE, INGRESS_EXCHANGE, deliveryRoutingKey, ingressRoutingKey } from '@cstr/contracts';
-import { EVENT_ID_SYSTEM, tryBuildEventBundle, type EventInput } from '@cstr/fhir';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
-import { createApp } from '@cstr/platform';
-import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { INGRESS_EXCHANGE, ingressRoutingKey } from '@cstr/contracts';
+import { EVENT_ID_SYSTEM, type EventInput } from '@cstr/fhir';
+import { AppsUnderTest, BrokerFixture, HubDeliveries, PartnersFileCopy, SandboxProcess, eventually, freePort, testEnvironment, uniqueName } from '@cstr/testing';
 import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { partnerFixture } from '../../../libs/fhir/test/fixtures/partner/partner-fixtures';
 import { secondaryCareAdapterApp } from '../src/secondary-care-adapter.app';
-import { PartnersFileCopy, SandboxProcess, dropSchema } from './adapter-test-kit';
 
 const PARTNER = 'slam-mhtr';
 const FHIR = `/sandbox/fhir/${PARTNER}`;
@@ -20,61 +15,35 @@ const FHIR = `/sandbox/fhir/${PARTNER}`;
  */
 describe('secondary-care-adapter end to end', () => {
   const env = testEnvironment();
+  const apps = new AppsUnderTest(env);
   let sandbox: SandboxProcess;
   let partners: PartnersFileCopy;
-  let connection: AmqpConnection;
-  let publisher: ConfirmedPublisher;
-  const adapters: { app: INestApplication; schema: string }[] = [];
+  let hub: HubDeliveries;
 
   beforeAll(async () => {
     sandbox = await SandboxProcess.start(env);
     partners = PartnersFileCopy.write(sandbox.url);
-    connection = new AmqpConnection({ url: env.hubUrl, connectionName: 'secondary-care-adapter-e2e' });
-    await connection.start();
-    publisher = new ConfirmedPublisher(connection);
+    hub = await HubDeliveries.open(env.hubUrl, 'secondary-care-adapter-e2e');
   }, 90_000);
 
   afterAll(async () => {
-    await publisher?.close();
-    await connection?.close();
-    await stopAdapters();
+    await hub?.close();
+    await apps.stopAll();
     await sandbox?.stop();
     partners?.remove();
   });
 
   /** Boots an adapter instance (slam-mhtr unless `extra` says otherwise) with a fresh schema: no memory of earlier deliveries. */
   async function startAdapter(extra: Record<string, string> = {}): Promise<void> {
-    const schema = uniqueName('secondary_care_adapter');
-    const app = await createApp(secondaryCareAdapterApp, {
-      RABBITMQ_URL: env.partnerUrls[PARTNER],
-      DATABASE_URL: env.databaseUrl,
-      DATABASE_SCHEMA: schema,
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'error',
-      PARTNER_ID: PARTNER,
-      PARTNERS_FILE: partners.path,
-      ...extra,
-    });
-    adapters.push({ app, schema });
+    await apps.start(secondaryCareAdapterApp, env.partnerUrls[PARTNER], { PARTNER_ID: PARTNER, PARTNERS_FILE: partners.path, ...extra });
   }
 
   async function stopAdapters(): Promise<void> {
-    for (const { app, schema } of adapters.splice(0)) {
-      await app.close();
-      await dropSchema(env.databaseUrl, schema);
-    }
+    await apps.stopAll();
   }
 
   async function deliver(input: EventInput): Promise<void> {
-    const built = tryBuildEventBundle(input);
-    if (!built.ok) throw new Error(JSON.stringify(built.outcome));
-    await publisher.publish({
-      exchange: DELIVERY_EXCHANGE,
-      routingKey: deliveryRoutingKey(PARTNER, input.type),
-      eventId: input.envelope.eventId,
-      type: input.type,
-      body: encodeBody(built.resource),
-    });
+    await hub.deliver(PARTNER, input);
   }
 
   async function search(type: string, query: string): Promise<{ resource: { id: string; [key: string]: unknown } }[]> {
@@ -117,7 +86,7 @@ describe('secondary-care-adapter end to end', () => {
       const port = await freePort();
       await startAdapter({ HTTP_PORT: String(port), ADAPTER_PUBLIC_URL: `http://127.0.0.1:${port}` });
       const subscriptions = await search('Subscription', 'status=active');
-      expect(subscriptions.map((entry) => entry.resource.criteria).sort()).toEqual(['Appointment', 'EpisodeOfCare', 'RiskAssessment', 'Task']);
+      expect(subscriptions.map((entry) => entry.resource.criteria).sort()).toEqual(['Appointment', 'Consent', 'EpisodeOfCare', 'RiskAssessment', 'Task']);
 
       const patient = await sandbox.call('POST', `${FHIR}/Patient`, partnerFixture('provider', 'patient.json'));
       const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as { participant: { actor: { reference: string } }[] };
@@ -137,7 +106,42 @@ describe('secondary-care-adapter end to end', () => {
     }
   });
 
-  it('polls a provider without Subscriptions (_lastUpdated) and publishes a no-show once', async () => {
+  it("turns the provider's own Consent into consent.recorded, and its withdrawal (a new version) into consent.withdrawn of the same consent", async () => {
+    const broker = await BrokerFixture.open(env.rabbitAdminUrl);
+    const ingressQueue = uniqueName('secondary_care_consent_test');
+    try {
+      await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, 'consent.#') }], []);
+      const port = await freePort();
+      await startAdapter({ HTTP_PORT: String(port), ADAPTER_PUBLIC_URL: `http://127.0.0.1:${port}` });
+      const patient = await sandbox.call('POST', `${FHIR}/Patient`, partnerFixture('provider', 'patient.json'));
+      const consent = partnerFixture('provider', 'consent-share-with-probation.json') as { identifier: { value: string }[]; patient: { reference: string } };
+      const consentId = `SLAM-CONSENT-${randomUUID()}`;
+      consent.identifier[0].value = consentId;
+      consent.patient.reference = `Patient/${String(patient.body.id)}`;
+      const created = await sandbox.call('POST', `${FHIR}/Consent`, consent);
+      expect(created.status).toBe(201);
+      const [recorded] = await eventually(() => broker.drain(ingressQueue), (messages) => messages.length > 0, 15_000);
+      expect(recorded.properties.type).toBe('consent.recorded');
+      expect(recorded.fields.routingKey).toBe(ingressRoutingKey(PARTNER, 'consent.recorded'));
+      const recordedBundle = recorded.content.toString('utf8');
+      expect(recordedBundle).toContain(consentId);
+      // The recipients as the provider named them: the hub resolves N07 to every London probation team.
+      expect(recordedBundle).toContain('"N07"');
+      expect(recordedBundle).not.toContain('sister');
+
+      const withdrawn = await sandbox.call('PUT', `${FHIR}/Consent/${String(created.body.id)}`, { ...created.body, status: 'inactive' });
+      expect(withdrawn.status).toBe(200);
+      const [withdrawal] = await eventually(() => broker.drain(ingressQueue), (messages) => messages.length > 0, 15_000);
+      expect(withdrawal.properties.type).toBe('consent.withdrawn');
+      expect(withdrawal.content.toString('utf8')).toContain(consentId);
+    } finally {
+      await broker.deleteQueues(ingressQueue);
+      await broker.close();
+      await stopAdapters();
+    }
+  });
+
+  it('polls a provider without Subscriptions (_lastUpdated) and publishes a no-show and a consent once each', async () => {
     const partnerId = 'st-andrews-mhtr';
     const fhir = `/sandbox/fhir/${partnerId}`;
     const broker = await BrokerFixture.open(env.rabbitAdminUrl);
@@ -149,12 +153,21 @@ describe('secondary-care-adapter end to end', () => {
       const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as { participant: { actor: { reference: string } }[] };
       appointment.participant[0].actor.reference = `Patient/${String(patient.body.id)}`;
       expect((await sandbox.call('POST', `${fhir}/Appointment`, appointment)).status).toBe(201);
+      const consent = partnerFixture('provider', 'consent-share-with-probation.json') as { patient: { reference: string } };
+      consent.patient.reference = `Patient/${String(patient.body.id)}`;
+      expect((await sandbox.call('POST', `${fhir}/Consent`, consent)).status).toBe(201);
 
-      const messages = await eventually(() => broker.drain(ingressQueue), (found) => found.length > 0, 15_000);
+      // Each drain takes what has arrived so far: collect until both are in.
+      const messages: Awaited<ReturnType<typeof broker.drain>> = [];
+      await eventually(
+        async () => messages.push(...(await broker.drain(ingressQueue))),
+        (count) => count > 1,
+        15_000,
+      );
       // Several more polling rounds: the same version must not be published again.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       messages.push(...(await broker.drain(ingressQueue)));
-      expect(messages.map((message) => message.properties.type)).toEqual(['treatment.appointment.missed']);
+      expect(messages.map((message) => message.properties.type).sort()).toEqual(['consent.recorded', 'treatment.appointment.missed']);
     } finally {
       await broker.deleteQueues(ingressQueue);
       await broker.close();
@@ -162,12 +175,3 @@ describe('secondary-care-adapter end to end', () => {
     }
   });
 });
-
-/** A loopback port free right now (the adapter must know its public URL before it listens). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -20,4 +20,11 @@ export const AmqpHeaders = {
   failedQueue: 'x-cstr-failed-queue',
   /** When the message was dead-lettered (ISO 8601). */
   deadLetteredAt: 'x-cstr-dead-lettered-at',
+  /**
+   * The routing key the message was first published with (`<partner-id>.<event-type>` on the
+   * ingress), kept on retry and dead-letter copies: they come back under `<queue>.redeliver`, and
+   * the sender is read from the original key. Believed only on a delivery under that key, which
+   * only the broker's dead-lettering and the queue's owner may publish.
+   */
+  originalRoutingKey: 'x-cstr-original-routing-key',
 } as const;

@@ -6,3 +6,4 @@ export * from './event-catalogue';
 export * from './asyncapi';
 export * from './code-systems';
 export * from './partner-endpoint';
+export * from './working-days';

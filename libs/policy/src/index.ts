@@ -4,7 +4,7 @@
  * every event and candidate recipient: relationships, consent, evaluation and redaction.
  *
  * For each event about a person, in the order received, the hub:
- *  1. `updateRelationships(state, event, sender, partners)` and `updateConsent(state, event, sender)`;
+ *  1. `updateRelationships(state, event, sender, partners)` and `updateConsent(state, event, sender, partners)`;
  *  2. `recipientsFor({ bundle, eventType, sender, partners, agreements, consent, relationships, now })`;
  *  3. publishes each `deliver` decision's redacted `bundle`, and audits every decision.
  */

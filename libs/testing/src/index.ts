@@ -5,3 +5,4 @@ export * from './harness/database-fixture';
 export * from './harness/child-process';
 export * from './harness/integration-stack';
 export * from './local-stack';
+export * from './system';

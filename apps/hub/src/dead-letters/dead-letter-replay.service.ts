@@ -1,19 +1,19 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
-import { AmqpHeaders, HUB_INGRESS_QUEUE, OperationOutcomeError, RETRY_EXCHANGE, operationOutcome, redeliverRoutingKey } from '@cstr/contracts';
+import { AmqpHeaders, OperationOutcomeError, RETRY_EXCHANGE, deadLetterQueue, operationOutcome, redeliverRoutingKey } from '@cstr/contracts';
 import { Outbox } from '@cstr/messaging';
 import { DeadLetterStore, type DeadLetterView } from './dead-letter.store';
+import { DeadLetterQueues } from './dead-letter-queues';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Queues the hub may send a message back to (its broker user may write only their redeliver keys). */
-const REPLAYABLE_QUEUES: ReadonlySet<string> = new Set([HUB_INGRESS_QUEUE]);
 /** Failure headers a replayed copy leaves behind: it starts over as a first attempt. */
 const FAILURE_HEADERS: ReadonlySet<string> = new Set([AmqpHeaders.attempt, AmqpHeaders.failureCode, AmqpHeaders.failureReason, AmqpHeaders.failedQueue, AmqpHeaders.deadLetteredAt]);
 
 /**
  * Replays a dead letter: in one transaction, queues a copy (same event id, type, correlation,
- * partition key and trace; attempt 1) to the queue it failed in through the outbox, marks the row
+ * partition key, original routing key and trace; attempt 1) to the queue it failed in — `hub.ingress`
+ * or a partner's inbox, under `<queue>.redeliver` on `cstr.retry` — through the outbox, marks the row
  * replayed by the operator, and appends an audit record. A dead letter is replayed at most once;
  * if it fails again it comes back as a new dead letter.
  */
@@ -24,6 +24,7 @@ export class DeadLetterReplayService {
     @Inject(DeadLetterStore) private readonly store: DeadLetterStore,
     @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(DeadLetterQueues) private readonly queues: DeadLetterQueues,
   ) {}
 
   /** Replays dead letter `id` as `actor`; throws an {@link OperationOutcomeError} (404, 409, 422) when it cannot. */
@@ -34,7 +35,8 @@ export class DeadLetterReplayService {
       if (letter.replayedAt) {
         throw new OperationOutcomeError(HttpStatus.CONFLICT, operationOutcome('error', 'conflict', `Dead letter ${id} was already replayed at ${letter.replayedAt} by ${letter.replayedBy ?? 'unknown'}.`));
       }
-      if (!letter.failedQueue || !REPLAYABLE_QUEUES.has(letter.failedQueue)) {
+      // Back only to the queue whose DLQ it came from: a header cannot send it to another partner's inbox.
+      if (!letter.failedQueue || !this.queues.replayable.has(letter.failedQueue) || letter.queue !== deadLetterQueue(letter.failedQueue)) {
         throw new OperationOutcomeError(HttpStatus.UNPROCESSABLE_ENTITY, operationOutcome('error', 'not-supported', `Dead letter ${id} does not name a queue the hub can send it back to.`));
       }
       if (!letter.eventId || !UUID.test(letter.eventId) || !letter.eventType) {

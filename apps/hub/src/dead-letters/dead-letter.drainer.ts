@@ -7,11 +7,12 @@ import type { DeadLetterStore } from './dead-letter.store';
  * Drains dead-letter queues into `hub_dead_letter`: each message is acknowledged only after its
  * row has committed, so a crash in between leaves it in the DLQ (at worst stored twice, never
  * lost). Messages are taken one at a time per queue, in order; a failed insert puts the message
- * back after a pause. Re-subscribes after every reconnect.
+ * back after a pause. Each queue has a channel of its own, so a DLQ the broker refuses (not
+ * provisioned, no permission) stops only itself; every channel re-subscribes after a reconnect.
  */
 export class DeadLetterDrainer {
   private readonly logger = new Logger(DeadLetterDrainer.name);
-  private channel: amqp.Channel | undefined;
+  private readonly channels = new Map<string, amqp.Channel>();
   private removeListener: (() => void) | undefined;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -27,7 +28,7 @@ export class DeadLetterDrainer {
 
   /** Starts draining now and after every reconnect. */
   start(): void {
-    this.removeListener = this.connection.onConnected((connection) => this.subscribe(connection));
+    this.removeListener = this.connection.onConnected((connection) => this.subscribeAll(connection));
   }
 
   /** True while subscribed to every queue. */
@@ -35,29 +36,37 @@ export class DeadLetterDrainer {
     return this.subscribed.size === this.queues.length;
   }
 
-  /** Stops taking messages, finishes the one in hand, closes the channel. */
+  /** Stops taking messages, finishes the ones in hand, closes the channels. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.removeListener?.();
     await Promise.all([...this.inFlight]);
-    await this.channel?.close().catch(() => undefined);
-    this.channel = undefined;
+    await Promise.all([...this.channels.values()].map((channel) => channel.close().catch(() => undefined)));
+    this.channels.clear();
   }
 
-  private async subscribe(connection: amqp.ChannelModel): Promise<void> {
+  private async subscribeAll(connection: amqp.ChannelModel): Promise<void> {
+    for (const queue of this.queues) {
+      try {
+        await this.subscribe(connection, queue);
+      } catch (error) {
+        this.logger.warn(`Cannot drain ${queue}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private async subscribe(connection: amqp.ChannelModel, queue: string): Promise<void> {
     if (this.stopping) return;
     const channel = await connection.createChannel();
-    channel.on('error', (error: Error) => this.logger.warn(`Dead-letter channel error: ${error.message}`));
+    channel.on('error', (error: Error) => this.logger.warn(`Dead-letter channel of ${queue}: ${error.message}`));
     channel.on('close', () => {
-      if (this.channel === channel) this.channel = undefined;
-      this.subscribed.clear();
+      if (this.channels.get(queue) === channel) this.channels.delete(queue);
+      this.subscribed.delete(queue);
     });
-    this.channel = channel;
+    this.channels.set(queue, channel);
     await channel.prefetch(1);
-    for (const queue of this.queues) {
-      await channel.consume(queue, (raw) => raw && this.track(this.keep(channel, queue, raw)), { noAck: false });
-      this.subscribed.add(queue);
-    }
+    await channel.consume(queue, (raw) => raw && this.track(this.keep(channel, queue, raw)), { noAck: false });
+    this.subscribed.add(queue);
   }
 
   private track(work: Promise<void>): void {

@@ -5,8 +5,10 @@ import { AmqpHeaders } from '@cstr/contracts';
 /** A dead letter as the API shows it: metadata and the failure, never the body. */
 export interface DeadLetterView {
   readonly id: string;
-  /** The DLQ it was drained from. */
+  /** The DLQ it was drained from: `hub.ingress.dlq`, or a partner's `partner.<id>.inbox.dlq`. */
   readonly queue: string;
+  /** The partner whose inbox adapter gave up on it; null for the hub's own ingress. */
+  readonly partner: string | null;
   /** The queue it failed in (where a replay sends it back). */
   readonly failedQueue: string | null;
   readonly eventId: string | null;
@@ -73,7 +75,11 @@ function storable(value: unknown, max = 1000): string | null {
 
 /** `hub_dead_letter`: the durable view of the dead letters the hub drained from its DLQs. */
 export class DeadLetterStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** The partner whose inbox a DLQ belongs to (null for the hub's own). */
+    private readonly partnerOf: (queue: string) => string | null = () => null,
+  ) {}
 
   /** Stores one message taken off `queue` (a DLQ), with the failure its `x-cstr-*` headers describe. */
   async insert(queue: string, raw: amqp.ConsumeMessage): Promise<void> {
@@ -118,7 +124,7 @@ export class DeadLetterStore {
       `SELECT ${VIEW_COLUMNS} FROM hub_dead_letter ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${param(filter.limit + 1)}`,
       params,
     )) as DeadLetterRow[];
-    const page = rows.slice(0, filter.limit).map(toView);
+    const page = rows.slice(0, filter.limit).map((row) => toView(row, this.partnerOf));
     return rows.length > filter.limit ? { deadLetters: page, next: page[page.length - 1].id } : { deadLetters: page };
   }
 
@@ -126,7 +132,7 @@ export class DeadLetterStore {
   async lockForReplay(manager: EntityManager, id: string): Promise<StoredDeadLetter | undefined> {
     const [row] = (await manager.query(`SELECT ${VIEW_COLUMNS}, headers, content_type, correlation_id, body FROM hub_dead_letter WHERE id = $1 FOR UPDATE`, [id])) as DeadLetterRow[];
     if (!row) return undefined;
-    return { ...toView(row), headers: row.headers ?? {}, contentType: row.content_type ?? null, correlationId: row.correlation_id ?? null, body: row.body ?? Buffer.alloc(0) };
+    return { ...toView(row, this.partnerOf), headers: row.headers ?? {}, contentType: row.content_type ?? null, correlationId: row.correlation_id ?? null, body: row.body ?? Buffer.alloc(0) };
   }
 
   /** Marks a dead letter replayed by `actor`. */
@@ -143,10 +149,11 @@ export class DeadLetterStore {
   }
 }
 
-function toView(row: DeadLetterRow): DeadLetterView {
+function toView(row: DeadLetterRow, partnerOf: (queue: string) => string | null): DeadLetterView {
   return {
     id: String(row.id),
     queue: row.queue,
+    partner: partnerOf(row.queue),
     failedQueue: row.failed_queue,
     eventId: row.event_id,
     eventType: row.event_type,

@@ -1,37 +1,33 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { HUB_INGRESS_QUEUE, deadLetterQueue } from '@cstr/contracts';
 import { AmqpConnection } from '@cstr/messaging';
 import { APP_CONFIG } from '@cstr/platform';
 import { AuthModule } from '../auth/auth.module';
 import { HubMetrics } from '../core/hub-metrics';
+import { HubPolicy } from '../core/hub-policy';
 import type { HubConfig } from '../hub.config';
+import { DeadLetterQueues } from './dead-letter-queues';
 import { DeadLetterReplayService } from './dead-letter-replay.service';
 import { DeadLetterDrainer } from './dead-letter.drainer';
 import { DeadLetterStore } from './dead-letter.store';
 import { DeadLettersController } from './dead-letters.controller';
-
-/**
- * The hub's DLQs the hub drains: its own ingress DLQ. Partner inbox DLQs belong to the partners'
- * adapters (the hub's broker user may not read them; each adapter's operators see its own).
- */
-export const DRAINED_DEAD_LETTER_QUEUES: readonly string[] = [deadLetterQueue(HUB_INGRESS_QUEUE)];
 
 /** Dead letters: drained from the DLQs into `hub_dead_letter`, listed and replayed over HTTP, counted for `/metrics`. */
 @Module({
   imports: [AuthModule],
   controllers: [DeadLettersController],
   providers: [
-    { provide: DeadLetterStore, inject: [DataSource], useFactory: (dataSource: DataSource) => new DeadLetterStore(dataSource) },
+    { provide: DeadLetterQueues, inject: [HubPolicy], useFactory: (policy: HubPolicy) => new DeadLetterQueues(policy.partners.map((partner) => partner.id)) },
+    { provide: DeadLetterStore, inject: [DataSource, DeadLetterQueues], useFactory: (dataSource: DataSource, queues: DeadLetterQueues) => new DeadLetterStore(dataSource, queues.partnerOf) },
     {
       provide: DeadLetterDrainer,
-      inject: [AmqpConnection, DeadLetterStore],
-      useFactory: (connection: AmqpConnection, store: DeadLetterStore) => new DeadLetterDrainer(connection, store, DRAINED_DEAD_LETTER_QUEUES),
+      inject: [AmqpConnection, DeadLetterStore, DeadLetterQueues],
+      useFactory: (connection: AmqpConnection, store: DeadLetterStore, queues: DeadLetterQueues) => new DeadLetterDrainer(connection, store, queues.drained),
     },
     DeadLetterReplayService,
   ],
-  exports: [DeadLetterStore, DeadLetterDrainer],
+  exports: [DeadLetterStore, DeadLetterDrainer, DeadLetterQueues],
 })
 export class DeadLettersModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
@@ -40,8 +36,10 @@ export class DeadLettersModule implements OnApplicationBootstrap, OnModuleDestro
     @Inject(AmqpConnection) private readonly connection: AmqpConnection,
     @Inject(APP_CONFIG) private readonly config: HubConfig,
     @Inject(HubMetrics) metrics: HubMetrics,
+    @Inject(DeadLetterQueues) queues: DeadLetterQueues,
   ) {
     const deadLetters = this.store;
+    const drained = queues.drained;
     new Gauge({
       name: 'cstr_hub_dead_letters_pending',
       help: 'Dead letters kept by the hub and not replayed, by dead-letter queue.',
@@ -49,7 +47,7 @@ export class DeadLettersModule implements OnApplicationBootstrap, OnModuleDestro
       registers: [metrics.registry],
       async collect() {
         this.reset();
-        for (const queue of DRAINED_DEAD_LETTER_QUEUES) this.set({ queue }, 0);
+        for (const queue of drained) this.set({ queue }, 0);
         for (const row of await deadLetters.pendingByQueue()) this.set({ queue: row.queue }, row.count);
       },
     });
@@ -61,7 +59,7 @@ export class DeadLettersModule implements OnApplicationBootstrap, OnModuleDestro
       registers: [metrics.registry],
       async collect() {
         this.reset();
-        for (const queue of DRAINED_DEAD_LETTER_QUEUES) {
+        for (const queue of drained) {
           const count = await depth(queue);
           if (count !== undefined) this.set({ queue }, count);
         }

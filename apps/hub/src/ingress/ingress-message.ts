@@ -1,3 +1,4 @@
+import type { AuditRecordInput } from '@cstr/audit';
 import type { OperationOutcome, EventType } from '@cstr/contracts';
 import type { OutgoingMessage } from '@cstr/messaging';
 import type { EntityManager } from 'typeorm';
@@ -25,6 +26,12 @@ export interface IngressScope {
   readonly manager: EntityManager;
   /** Queues messages in the same transaction; published once it commits. */
   publish(...messages: readonly OutgoingMessage[]): Promise<void>;
+  /**
+   * Appends audit records in the same transaction. The queue consumer appends a whole batch's
+   * records at once just before it commits, so the audit chain's head is locked once a batch, for
+   * the shortest time.
+   */
+  appendAudit(records: readonly AuditRecordInput[]): Promise<void>;
 }
 
 /** Stable codes of a refusal at ingress, carried in the dead-letter header `x-cstr-failure-code`. */

@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern } from '@nestjs/microservices';
 import { AmqpHeaders, EVENT_TYPES, RETRY_EXCHANGE, deadLetterQueue } from '@cstr/contracts';
-import { AmqpContext, Outcome, attemptOf, type HandlerOutcome, type InboundMessage, type OutgoingMessage } from '@cstr/messaging';
+import { AuditLog, type AuditRecordInput } from '@cstr/audit';
+import { AmqpContext, Outcome, attemptOf, type BatchSink, type HandlerOutcome, type InboundMessage, type OutgoingMessage } from '@cstr/messaging';
 import type { IngressRefusal } from './ingress-message';
 import { IngressPipeline } from './ingress.pipeline';
 
@@ -13,14 +14,26 @@ import { IngressPipeline } from './ingress.pipeline';
  */
 @Controller()
 export class IngressController {
-  constructor(@Inject(IngressPipeline) private readonly pipeline: IngressPipeline) {}
+  /** A batch's audit records, appended in one go just before the batch commits. */
+  private readonly auditSink: BatchSink<AuditRecordInput>;
+
+  constructor(
+    @Inject(IngressPipeline) private readonly pipeline: IngressPipeline,
+    @Inject(AuditLog) audit: AuditLog,
+  ) {
+    this.auditSink = { write: async (manager, records) => void (await audit.append(manager, records)) };
+  }
 
   @EventPattern([...EVENT_TYPES])
   async handle(@Ctx() context: AmqpContext): Promise<HandlerOutcome> {
     const message = context.getMessage();
     const scope = context.getScope();
     if (!scope.manager) return Outcome.retry('The hub consumes hub.ingress only with a database');
-    const result = await this.pipeline.process({ manager: scope.manager, publish: (...messages) => scope.publish(...messages) }, message);
+    const { manager, collect } = scope;
+    const appendAudit = collect
+      ? (records: readonly AuditRecordInput[]) => Promise.resolve(collect(this.auditSink, ...records))
+      : (records: readonly AuditRecordInput[]) => this.auditSink.write(manager, records);
+    const result = await this.pipeline.process({ manager, publish: (...messages) => scope.publish(...messages), appendAudit }, message);
     if (result.kind === 'refused') await scope.publish(deadLetterCopy(message, result));
     return Outcome.done();
   }
@@ -43,6 +56,7 @@ export function deadLetterCopy(message: InboundMessage, refused: IngressRefusal)
     contentType: typeof message.raw.properties.contentType === 'string' ? message.raw.properties.contentType : undefined,
     headers: {
       ...carried,
+      [AmqpHeaders.originalRoutingKey]: message.routingKey,
       [AmqpHeaders.attempt]: attemptOf(message.raw),
       [AmqpHeaders.failureCode]: refused.code,
       [AmqpHeaders.failureReason]: refused.reason,

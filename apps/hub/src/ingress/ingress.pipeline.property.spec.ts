@@ -36,8 +36,8 @@ function pipelineUnderTest(): { process: (message: Parameters<IngressPipeline['p
       return Promise.resolve([]);
     },
   } as unknown as AuditLog;
-  const pipeline = new IngressPipeline(policy, persons, audit, config, new HubMetrics(() => true, () => true, { defaultMetrics: false }), new IngressObservers());
-  return { process: (message) => pipeline.process({ manager, publish: (...messages) => Promise.resolve(void published.push(...messages)) }, message), badRecords, published };
+  const pipeline = new IngressPipeline(policy, persons, config, new HubMetrics(() => true, () => true, { defaultMetrics: false }), new IngressObservers());
+  return { process: (message) => pipeline.process({ manager, publish: (...messages) => Promise.resolve(void published.push(...messages)), appendAudit: async (records) => void (await audit.append(manager, records)) }, message), badRecords, published };
 }
 
 const senders = policy.partners.map((partner) => partner.id);

@@ -63,8 +63,8 @@ function harness() {
   } as unknown as PersonIndex;
   const audit = { append: (_: EntityManager, records: AuditRecordInput[]) => Promise.resolve(audited.push(...records)) } as unknown as AuditLog;
   const metrics = new HubMetrics(() => true, () => true, { defaultMetrics: false });
-  const pipeline = new IngressPipeline(policy, persons, audit, config, metrics, new IngressObservers());
-  const scope: IngressScope = { manager, publish: (...messages) => Promise.resolve(void published.push(...messages)) };
+  const pipeline = new IngressPipeline(policy, persons, config, metrics, new IngressObservers());
+  const scope: IngressScope = { manager, publish: (...messages) => Promise.resolve(void published.push(...messages)), appendAudit: async (records) => void (await audit.append(manager, records)) };
   const send = (event: TestEvent, overrides: Partial<TestEvent> = {}, options: { hubOriginated?: boolean } = {}): Promise<IngressResult> => {
     audited.length = 0;
     published.length = 0;

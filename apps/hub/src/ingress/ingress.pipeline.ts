@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditLog, type AuditPersonIdentifier, type AuditRecordInput } from '@cstr/audit';
+import type { AuditPersonIdentifier, AuditRecordInput } from '@cstr/audit';
 import { AmqpHeaders, DELIVERY_EXCHANGE, deliveryRoutingKey, type OperationOutcomeIssue, type PartnerKind } from '@cstr/contracts';
 import { PersonIndex, readSubjectIdentifiers, type PersonSubject } from '@cstr/identity';
 import { childTraceparent, encodeBody, type OutgoingMessage } from '@cstr/messaging';
@@ -43,7 +43,6 @@ export class IngressPipeline {
   constructor(
     @Inject(HubPolicy) private readonly policy: HubPolicy,
     @Inject(PersonIndex) private readonly persons: PersonIndex,
-    @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(APP_CONFIG) private readonly config: HubConfig,
     @Inject(INGRESS_METRICS) private readonly metrics: IngressMetrics,
     @Inject(IngressObservers) private readonly observers: IngressObservers,
@@ -105,7 +104,7 @@ export class IngressPipeline {
     const event: PolicyEvent = { eventType, bundle };
     const before = await this.states.loadForUpdate(scope.manager, personId, merged);
     const relationships = updateRelationships(before.relationships, event, sender, this.policy.partners);
-    const consent = updateConsent(before.consent, event, sender);
+    const consent = updateConsent(before.consent, event, sender, this.policy.partners);
     await this.states.save(scope.manager, personId, storableJson({ relationships, consent }), message.eventId);
     const scores = outcomeScoresOf(bundle);
     if (scores.length > 0) await this.keepScores(scope, message.eventId, personId, sender.id, scores);
@@ -121,8 +120,7 @@ export class IngressPipeline {
     const context: DecisionContext = { eventId: message.eventId, eventType, sender: sender.id, personIdentifiers: identifiersOf(patient) };
     const records: AuditRecordInput[] = decisions.map((each) => decisionRecord(context, each, this.policy));
     if (records.length === 0) records.push(keptByHubRecord(context, keptWhat(consent !== before.consent, scores.length)));
-    // Last: the audit chain's head stays locked until the caller commits.
-    await this.audit.append(scope.manager, records);
+    await scope.appendAudit(records);
     return {
       kind: 'accepted',
       eventType,
@@ -173,7 +171,7 @@ export class IngressPipeline {
        ON CONFLICT (event_id) DO NOTHING`,
       [message.eventId, storableText(message.type, 200), storableText(routingKeyPartner(message.routingKey), 200), refused.code, storableText(refused.reason, 1000), JSON.stringify(outcome)],
     );
-    await this.audit.append(scope.manager, [ingressRefusalRecord(message, refused, this.policy, identifiersOf(patientIn(message.body)))]);
+    await scope.appendAudit([ingressRefusalRecord(message, refused, this.policy, identifiersOf(patientIn(message.body)))]);
     return refused;
   }
 }

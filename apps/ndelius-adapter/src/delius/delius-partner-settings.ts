@@ -16,8 +16,8 @@ export interface DeliusPartnerSettings {
  * Reads the probation partner `partnerId` from the partners file; stops the boot (ConfigError
  * naming the key) when it is missing, not a probation partner, or lacks its Delius settings.
  */
-export function loadDeliusPartnerSettings(partnersFile: string, partnerId: string): DeliusPartnerSettings {
-  const partner = loadPartnersFile(partnersFile).find((candidate) => candidate.id === partnerId);
+export function loadDeliusPartnerSettings(partnersFile: string, partnerId: string, sandboxBaseUrl?: string): DeliusPartnerSettings {
+  const partner = loadPartnersFile(partnersFile, { sandboxBaseUrl }).find((candidate) => candidate.id === partnerId);
   if (!partner || partner.kind !== 'probation') {
     throw new ConfigError([{ key: 'PARTNER_ID', problem: `${partnerId} is not a probation partner of ${partnersFile}` }]);
   }

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import type { EventInput } from '@cstr/fhir';
 import { partnerFixture } from '../../../../libs/fhir/test/fixtures/partner/partner-fixtures';
 import type { DeliusApiClient, DeliusReadResult } from '../delius/delius-api.client';
@@ -36,6 +37,17 @@ describe('DomainEventIntake', () => {
     expect(answer).toEqual({ status: 202, body: { outcome: 'published', events: 1 } });
     expect(delius.getJson).toHaveBeenCalledWith(`${PREFIX}registrations/X412563/2500123456`);
     expect(published[0][0]).toMatchObject({ type: 'risk.changed', envelope: { sender: 'nps-london-croydon' } });
+  });
+
+  it('gives two deliveries of one notification (same MessageId) the same event id, and another notification another', async () => {
+    const { intake, published } = intakeWith(detail);
+    await intake.receive(notification(roshEvent()));
+    await intake.receive(notification(roshEvent()));
+    await intake.receive({ ...(notification(roshEvent()) as object), MessageId: 'm-2' });
+    const ids = published.map((events) => events[0].envelope.eventId);
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).not.toBe(ids[0]);
   });
 
   it('refuses a detailUrl outside the allow-list and never fetches it', async () => {
@@ -78,6 +90,13 @@ describe('DomainEventIntake', () => {
 
 describe('readSnsMessage', () => {
   it('parses the domain event out of Message', () => {
-    expect(readSnsMessage(notification({ eventType: 'x' }))).toEqual({ event: { eventType: 'x' } });
+    expect(readSnsMessage(notification({ eventType: 'x' }))).toEqual({ event: { eventType: 'x' }, identity: 'message-id m-1' });
+  });
+
+  it('identifies a notification without a MessageId by its Message', () => {
+    const text = JSON.stringify({ eventType: 'x' });
+    const first = readSnsMessage({ Type: 'Notification', Message: text });
+    expect(first).toEqual(readSnsMessage({ Type: 'Notification', Message: text }));
+    expect(first).not.toEqual(readSnsMessage({ Type: 'Notification', Message: JSON.stringify({ eventType: 'y' }) }));
   });
 });

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { operationOutcome, type OperationOutcome } from '@cstr/contracts';
 import { isHmppsEventOfInterest, mapHmppsDomainEvent, type MappingContext } from '@cstr/fhir';
 import type { EventInput } from '@cstr/fhir';
+import { payloadEventIds } from '@cstr/platform';
 import type { DeliusApiClient } from '../delius/delius-api.client';
 import type { DetailUrlAllowList } from '../delius/detail-url-allow-list';
 
@@ -20,6 +21,8 @@ export interface IntakeAnswer {
  * is fetched **only** when it starts with an allow-listed prefix (anything else is refused,
  * reported and never fetched), the event is mapped and published. Delius being unreachable is a
  * 502 so the sender redelivers; bad input is a 400/422 OperationOutcome; nothing throws.
+ * Event ids derive from the notification's SNS `MessageId` (UUID v5), so a redelivery of one
+ * notification publishes the same event ids and the hub applies it once.
  */
 export class DomainEventIntake {
   constructor(
@@ -47,7 +50,8 @@ export class DomainEventIntake {
     if (detail.kind !== 'found') {
       return { status: 422, body: operationOutcome('error', 'not-found', `The detail could not be read (${detail.kind}).`, ['Message.detailUrl']) };
     }
-    const mapped = mapHmppsDomainEvent(message.event, detail.body, this.context());
+    const base = this.context();
+    const mapped = mapHmppsDomainEvent(message.event, detail.body, { ...base, newId: payloadEventIds(base.senderPartnerId, `sns ${message.identity}`) });
     if (mapped.kind === 'ignored') return { status: 200, body: { outcome: 'ignored', reason: mapped.reason } };
     if (mapped.kind === 'invalid') return { status: 422, body: mapped.outcome };
     const refused = await this.publish(mapped.events);
@@ -56,14 +60,20 @@ export class DomainEventIntake {
   }
 }
 
-/** The domain event inside an SNS notification (`Message`, a JSON string), or why it cannot be read. */
-export function readSnsMessage(notification: unknown): { event: unknown } | OperationOutcome {
+/**
+ * The domain event inside an SNS notification (`Message`, a JSON string) and the notification's
+ * identity — its `MessageId`, which SNS keeps across redeliveries, else a SHA-256 of `Message` —
+ * or why it cannot be read.
+ */
+export function readSnsMessage(notification: unknown): { event: unknown; identity: string } | OperationOutcome {
   if (typeof notification !== 'object' || notification === null) return operationOutcome('error', 'invalid', 'The body is not a JSON object.');
-  const { Type: type, Message: text } = notification as { Type?: unknown; Message?: unknown };
+  const { Type: type, Message: text, MessageId: messageId } = notification as { Type?: unknown; Message?: unknown; MessageId?: unknown };
   if (type !== 'Notification') return operationOutcome('error', 'invalid', 'Type must be "Notification".', ['Type']);
   if (typeof text !== 'string') return operationOutcome('error', 'required', 'Message must be a string holding the domain event.', ['Message']);
   try {
-    return { event: JSON.parse(text) as unknown };
+    const event = JSON.parse(text) as unknown;
+    const identity = typeof messageId === 'string' && messageId.trim() !== '' ? `message-id ${messageId}` : `message-sha256 ${createHash('sha256').update(text).digest('hex')}`;
+    return { event, identity };
   } catch {
     return operationOutcome('error', 'structure', 'Message is not JSON.', ['Message']);
   }

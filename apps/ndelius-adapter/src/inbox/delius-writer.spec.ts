@@ -50,7 +50,7 @@ describe('executeDeliusWrites', () => {
 
   it('acknowledges a plan with nothing to write, and dead-letters an unusable one without calling Delius', async () => {
     const delius = fakeDelius({ kind: 'created', id: 'C1' });
-    await expect(executeDeliusWrites(delius, { kind: 'nothing', reason: 'own event' })).resolves.toEqual({ kind: 'done' });
+    await expect(executeDeliusWrites(delius, { kind: 'nothing', code: 'own-event', reason: 'own event' })).resolves.toEqual({ kind: 'done' });
     await expect(executeDeliusWrites(delius, { kind: 'unusable', code: 'no-crn', reason: 'no CRN' })).resolves.toMatchObject({ kind: 'dead-letter', code: 'no-crn' });
     expect(delius.createContact).not.toHaveBeenCalled();
   });

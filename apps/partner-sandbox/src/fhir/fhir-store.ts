@@ -5,7 +5,7 @@ import { SANDBOX_SETTINGS, type SandboxSettings } from '../shared/sandbox-settin
 import { matchesSearch, type SearchParams, type StoredResource } from './fhir-search';
 
 /** The resource types the FHIR stand-in serves. */
-export const FHIR_RESOURCE_TYPES = ['Patient', 'ServiceRequest', 'Task', 'Appointment', 'RiskAssessment', 'Flag', 'EpisodeOfCare', 'Subscription'] as const;
+export const FHIR_RESOURCE_TYPES = ['Patient', 'ServiceRequest', 'Task', 'Appointment', 'RiskAssessment', 'Flag', 'EpisodeOfCare', 'CareTeam', 'Consent', 'Subscription'] as const;
 
 /** What a write did: the resource as stored, and whether it was new. */
 export interface WriteResult {

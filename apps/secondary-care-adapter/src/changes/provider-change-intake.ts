@@ -14,7 +14,7 @@ export type ChangeIntakeResult =
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 /**
- * A changed Appointment / Task / RiskAssessment / EpisodeOfCare on the provider's server (told by a
+ * A changed Appointment / Task / RiskAssessment / EpisodeOfCare / Consent on the provider's server (told by a
  * rest-hook notification, or found by polling) → read it and its Patient, map it with
  * `mapProviderResource`, publish the events. De-duplicated by resource id + versionId in
  * `provider_resource_version`, written in the same transaction as the outbox rows.

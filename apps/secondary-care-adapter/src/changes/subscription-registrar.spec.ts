@@ -27,8 +27,8 @@ function fakeServer(supportsSubscriptions: boolean, existing: Subscription[] = [
 describe('SubscriptionRegistrar', () => {
   it('creates one rest-hook Subscription per followed resource type, pointing at /fhir-notifications', async () => {
     const { fhir, created } = fakeServer(true);
-    await expect(new SubscriptionRegistrar(fhir, partner, config).register()).resolves.toBe('created for Appointment, Task, RiskAssessment, EpisodeOfCare');
-    expect(created).toHaveLength(4);
+    await expect(new SubscriptionRegistrar(fhir, partner, config).register()).resolves.toBe('created for Appointment, Task, RiskAssessment, EpisodeOfCare, Consent');
+    expect(created).toHaveLength(5);
     expect(created[0]).toMatchObject({ resourceType: 'Subscription', criteria: 'Appointment', channel: { type: 'rest-hook', endpoint: ENDPOINT } });
   });
 
@@ -36,7 +36,7 @@ describe('SubscriptionRegistrar', () => {
     const existing: Subscription[] = ['Appointment', 'Task'].map((criteria) => ({ resourceType: 'Subscription', status: 'active', reason: 'r', criteria, channel: { type: 'rest-hook', endpoint: ENDPOINT } }));
     const { fhir, created } = fakeServer(true, existing);
     await new SubscriptionRegistrar(fhir, partner, config).register();
-    expect(created.map((resource) => (resource as Subscription).criteria)).toEqual(['RiskAssessment', 'EpisodeOfCare']);
+    expect(created.map((resource) => (resource as Subscription).criteria)).toEqual(['RiskAssessment', 'EpisodeOfCare', 'Consent']);
   });
 
   it('registers nothing when the server has no Subscription, the partner turned them off, or no public URL is set', async () => {

@@ -45,6 +45,12 @@ describe('executeProviderWrites', () => {
     await expect(executeProviderWrites(writer, plan)).resolves.toMatchObject({ kind: 'dead-letter', code: 'rejected-by-provider' });
   });
 
+  it('is done without calling the server when nothing in the event is for this provider', async () => {
+    const { writer, written } = fakeWriter();
+    await expect(executeProviderWrites(writer, { kind: 'nothing-for-provider', reason: 'none' })).resolves.toEqual({ kind: 'done' });
+    expect(written).toHaveLength(0);
+  });
+
   it('dead-letters an unusable plan without calling the server', async () => {
     const { writer, written } = fakeWriter();
     await expect(executeProviderWrites(writer, { kind: 'unusable', code: 'no-person-identifier', reason: 'none' })).resolves.toMatchObject({

@@ -1,5 +1,5 @@
 import type { EventType } from '@cstr/contracts';
-import { EVENT_ID_SYSTEM, REFERRAL_ID_SYSTEM, tryBuildEventBundle, type EventInputOf } from '@cstr/fhir';
+import { EVENT_ID_SYSTEM, errorsOf, REFERRAL_ID_SYSTEM, tryBuildEventBundle, validateResource, type EventInputOf } from '@cstr/fhir';
 import { loadEventFixture } from '../../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { planProviderWrites, type PlannedCreate } from './provider-writes';
 
@@ -60,6 +60,95 @@ describe('planProviderWrites', () => {
       expect((flag.identifier as { system: string; value: string }[]).some((identifier) => identifier.system === EVENT_ID_SYSTEM && identifier.value.startsWith(EVENT_ID))).toBe(true);
     }
     expect(new Set(plan.then.map((step) => step.query)).size).toBe(plan.then.length);
+  });
+
+  describe('court.sentence.imposed', () => {
+    it('plans the requirement this provider delivers as an active ServiceRequest and a Task to start treatment, valid R4', () => {
+      const plan = planProviderWrites('court.sentence.imposed', fixtureBundle('court.sentence.imposed'), EVENT_ID, 'slam-mhtr');
+      if (plan.kind !== 'writes') throw new Error(plan.reason);
+      // The court knows no NHS number or CRN: the Patient is matched on the PNC ID.
+      expect(plan.patient.query).toBe('identifier=https://cstr-hub.org.uk/fhir/Id/pnc-id|2004/0046583U');
+      const [serviceRequest, task] = plan.then.map(build);
+      expect(plan.then).toHaveLength(2);
+      expect(serviceRequest).toMatchObject({
+        resourceType: 'ServiceRequest',
+        status: 'active',
+        intent: 'order',
+        subject: { reference: 'Patient/p1' },
+        code: { coding: [expect.objectContaining({ code: 'mhtr-primary' })] },
+        identifier: expect.arrayContaining([{ system: EVENT_ID_SYSTEM, value: EVENT_ID }]),
+      });
+      expect(task).toMatchObject({
+        resourceType: 'Task',
+        status: 'requested',
+        intent: 'order',
+        identifier: [{ system: REFERRAL_ID_SYSTEM, value: '2500123' }, { system: EVENT_ID_SYSTEM, value: EVENT_ID }],
+        focus: { reference: 'ServiceRequest/sr1' },
+        for: { reference: 'Patient/p1' },
+      });
+      expect(plan.then.map((step) => step.query)).toEqual([`identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`, `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`]);
+      for (const resource of [build(plan.patient), serviceRequest, task]) expect(errorsOf(validateResource(resource))).toEqual([]);
+      expect(JSON.stringify(plan.then.map(build))).not.toContain('urn:uuid:');
+    });
+
+    it('has nothing for a provider the order does not name', () => {
+      expect(planProviderWrites('court.sentence.imposed', fixtureBundle('court.sentence.imposed'), EVENT_ID, 'st-andrews-mhtr').kind).toBe('nothing-for-provider');
+    });
+
+    it('takes an MHTR with no provider named, leaves an ATR with none, and gives each requirement its own identifier', () => {
+      const bundle = fixtureBundle('court.sentence.imposed', (input) => {
+        const [named] = input.sentence.requirements;
+        input.sentence.requirements = [
+          named,
+          { id: '2500124', type: 'mhtr-secondary', lengthMonths: 6, startBy: '2026-06-16' },
+          { id: '2500125', type: 'atr', lengthMonths: 6 },
+        ];
+      });
+      const plan = planProviderWrites('court.sentence.imposed', bundle, EVENT_ID, 'slam-mhtr');
+      if (plan.kind !== 'writes') throw new Error(plan.reason);
+      const built = plan.then.map(build);
+      expect(built.map((resource) => resource.resourceType)).toEqual(['ServiceRequest', 'Task', 'ServiceRequest', 'Task']);
+      expect(plan.then.map((step) => step.query)).toEqual([1, 1, 2, 2].map((n) => `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}#${n}`));
+      expect(built[3]).toMatchObject({ identifier: [{ system: REFERRAL_ID_SYSTEM, value: '2500124' }, expect.anything()], restriction: { period: { end: '2026-06-16' } } });
+    });
+  });
+
+  describe('probation.case.allocated', () => {
+    it('plans a CareTeam naming the responsible officer with work contacts, conditional on the event id, valid R4', () => {
+      const plan = planProviderWrites('probation.case.allocated', fixtureBundle('probation.case.allocated'), EVENT_ID, 'slam-mhtr');
+      if (plan.kind !== 'writes') throw new Error(plan.reason);
+      expect(plan.then.map((step) => step.query)).toEqual([`identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`]);
+      const careTeam = build(plan.then[0]);
+      expect(careTeam).toMatchObject({
+        resourceType: 'CareTeam',
+        status: 'active',
+        name: 'Croydon Team 2',
+        subject: { reference: 'Patient/p1' },
+        identifier: expect.arrayContaining([expect.objectContaining({ value: 'N07T02' }), { system: EVENT_ID_SYSTEM, value: EVENT_ID }]),
+        participant: [
+          {
+            role: [expect.objectContaining({ coding: [expect.objectContaining({ code: 'responsible-officer' })] })],
+            member: { reference: '#responsible-officer', display: 'Sarah Whitfield' },
+            onBehalfOf: { display: 'Probation Service London – Croydon PDU' },
+          },
+        ],
+        contained: [
+          {
+            resourceType: 'Practitioner',
+            id: 'responsible-officer',
+            telecom: expect.arrayContaining([expect.objectContaining({ system: 'email', value: 'sarah.whitfield@justice.gov.uk' }), expect.objectContaining({ system: 'phone' })]),
+          },
+        ],
+      });
+      expect(errorsOf(validateResource(careTeam))).toEqual([]);
+      expect(JSON.stringify(careTeam)).not.toContain('urn:uuid:');
+    });
+
+    it('is unusable without a CareTeam', () => {
+      const bundle = fixtureBundle('probation.case.allocated') as { entry: { resource: { resourceType: string } }[] };
+      bundle.entry = bundle.entry.filter((entry) => entry.resource.resourceType !== 'CareTeam');
+      expect(planProviderWrites('probation.case.allocated', bundle, EVENT_ID)).toMatchObject({ kind: 'unusable', code: 'no-care-team' });
+    });
   });
 
   it.each([null, 'text', { resourceType: 'Patient' }, { resourceType: 'Bundle', entry: 'nonsense' }])('does not throw on a body that is not a usable Bundle (%p)', (body) => {

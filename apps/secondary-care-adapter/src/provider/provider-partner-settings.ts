@@ -16,8 +16,8 @@ export interface ProviderPartnerSettings {
  * Reads the mh-provider partner `partnerId` from the partners file; stops the boot (ConfigError
  * naming the key) when it is missing, not a provider, or has no `fhirBaseUrl`.
  */
-export function loadProviderPartnerSettings(partnersFile: string, partnerId: string): ProviderPartnerSettings {
-  const partner = loadPartnersFile(partnersFile).find((candidate) => candidate.id === partnerId);
+export function loadProviderPartnerSettings(partnersFile: string, partnerId: string, sandboxBaseUrl?: string): ProviderPartnerSettings {
+  const partner = loadPartnersFile(partnersFile, { sandboxBaseUrl }).find((candidate) => candidate.id === partnerId);
   if (!partner || partner.kind !== 'mh-provider') {
     throw new ConfigError([{ key: 'PARTNER_ID', problem: `${partnerId} is not an mh-provider partner of ${partnersFile}` }]);
   }

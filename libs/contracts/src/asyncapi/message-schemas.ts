@@ -60,6 +60,7 @@ export function amqpPropertiesSchema(): JsonSchema {
         description: "Header, on retries and dead letters: the last failure's reason, a short text without personal data.",
       },
       [AmqpHeaders.failedQueue]: { type: 'string', description: 'Header, on retries and dead letters: the queue the message failed in.' },
+      [AmqpHeaders.originalRoutingKey]: { type: 'string', description: 'Header, on retries and dead letters: the routing key the message was first published with (`<partner-id>.<event-type>`); believed only on a delivery under `<queue>.redeliver`.' },
       [AmqpHeaders.deadLetteredAt]: { type: 'string', format: 'date-time', description: 'Header, on dead letters: when the message was parked.' },
     },
   };

@@ -49,6 +49,8 @@ const CASES: [string, () => MapResult][] = [
   ['provider referral rejected', () => fromProvider('task-referral-rejected.json')],
   ['provider risk assessment', () => fromProvider('risk-assessment-high.json')],
   ['provider episode ended', () => fromProvider('episode-of-care-completed.json')],
+  ['provider consent recorded', () => fromProvider('consent-share-with-probation.json')],
+  ['provider consent withdrawn', () => fromProvider('consent-withdrawn.json')],
 ];
 
 function bundleErrors(event: EventInput): unknown[] {

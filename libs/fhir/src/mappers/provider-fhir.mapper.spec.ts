@@ -24,9 +24,11 @@ const FIXTURES = [
   'task-referral-rejected.json',
   'risk-assessment-high.json',
   'episode-of-care-completed.json',
+  'consent-share-with-probation.json',
+  'consent-withdrawn.json',
 ];
 // Words from the provider's comments, notes, diagnoses and rationales in the fixtures.
-const CLINICAL_WORDS = /anxiety|relapse|sister|afternoon|psychosis|Sutton|threats|protective|team meeting|Generalised/i;
+const CLINICAL_WORDS = /anxiety|relapse|sister|signed consent form|afternoon|psychosis|Sutton|threats|protective|team meeting|Generalised/i;
 
 describe('mapProviderResource', () => {
   it('maps a booked Appointment to treatment.appointment.booked', () => {
@@ -116,6 +118,69 @@ describe('mapProviderResource', () => {
         requirementType: 'mhtr-primary',
       },
     });
+  });
+
+  it('maps an active Consent to consent.recorded, naming its recipients by ODS code and partner id', () => {
+    const { events } = expectEvents(map('consent-share-with-probation.json'));
+    expect(events).toEqual([
+      {
+        type: 'consent.recorded',
+        envelope: { eventId: testId(1), occurredAt: '2026-12-18T14:40:00Z', sender: 'slam-mhtr', senderOrganization: SLAM },
+        person: JORDAN,
+        consent: {
+          id: 'SLAM-CONSENT-2026-3391',
+          status: 'active',
+          dateTime: '2026-12-18T14:40:00Z',
+          purposes: ['Share attendance and treatment progress with the responsible officer'],
+          actors: [
+            { name: 'Probation Service - London', code: 'N07' },
+            { name: 'GP registration service', partnerId: 'pds-gp-registration' },
+          ],
+          period: { start: '2026-12-18', end: '2027-12-17' },
+        },
+      },
+    ]);
+  });
+
+  it('maps an inactive Consent to consent.withdrawn of the same consent, at the time the provider changed it', () => {
+    const { events } = expectEvents(map('consent-withdrawn.json'));
+    expect(events[0]).toMatchObject({
+      type: 'consent.withdrawn',
+      envelope: { occurredAt: '2027-02-10T09:15:00Z' },
+      consent: { id: 'SLAM-CONSENT-2026-3391', status: 'inactive', actors: [{ name: 'Probation Service - London', code: 'N07' }] },
+    });
+  });
+
+  it.each([
+    ['a refused consent (status rejected)', { status: 'rejected' }, 'rejected'],
+    ['an active consent that denies (provision.type deny)', { provision: { ...(fixture('consent-share-with-probation.json') as { provision: object }).provision, type: 'deny' } }, 'inactive'],
+  ])('maps %s to consent.withdrawn', (_name, change, status) => {
+    const consent = { ...(fixture('consent-share-with-probation.json') as object), ...change };
+    expect(expectEvents(mapProviderResource(consent, patient(), context())).events[0]).toMatchObject({ type: 'consent.withdrawn', consent: { status } });
+  });
+
+  it('ignores a Consent that is not yet the person decision (draft, proposed) or was entered in error', () => {
+    for (const status of ['draft', 'proposed', 'entered-in-error']) {
+      expect(mapProviderResource({ ...(fixture('consent-share-with-probation.json') as object), status }, patient(), context()).kind).toBe('ignored');
+    }
+  });
+
+  it('names a Consent actor it cannot resolve to an organisation: a missing contained Organization, no ODS code or partner id, a server reference', () => {
+    const missing = fixture('consent-share-with-probation.json');
+    setAt(missing, 'provision.actor[0].reference.reference', '#nobody');
+    expectInvalidAt(mapProviderResource(missing, patient(), context()), 'Consent.provision.actor[0].reference.reference');
+
+    const noCode = fixture('consent-share-with-probation.json');
+    setAt(noCode, 'contained[0].identifier[0].system', 'https://example.org/local-org-id');
+    expectInvalidAt(mapProviderResource(noCode, patient(), context()), 'Consent.contained[0].identifier');
+
+    const serverReference = fixture('consent-share-with-probation.json');
+    setAt(serverReference, 'provision.actor[1].reference', { reference: 'Organization/org-77' });
+    expectInvalidAt(mapProviderResource(serverReference, patient(), context()), 'Consent.provision.actor[1].reference');
+
+    const otherPatient = fixture('consent-share-with-probation.json');
+    setAt(otherPatient, 'patient.reference', 'Patient/slam-pt-000001');
+    expectInvalidAt(mapProviderResource(otherPatient, patient(), context()), 'Consent.patient.reference');
   });
 
   it('copies no clinical detail (comments, notes, diagnoses, rationales) into any event', () => {

@@ -7,6 +7,7 @@
  * | Task (the referral) | `accepted` / `rejected` | `treatment.referral.accepted` / `.rejected` |
  * | RiskAssessment | `final` / `amended` / `corrected` | `risk.changed` |
  * | EpisodeOfCare | `finished` | `treatment.episode.ended` |
+ * | Consent | `active` (provision `permit`) / `inactive`, `rejected` or provision `deny` | `consent.recorded` / `consent.withdrawn` |
  *
  * Any other status is `ignored`. The conventions a provider's records follow:
  * - the kind of appointment is a `serviceType` coding from the hub `appointment-type` CodeSystem;
@@ -20,23 +21,32 @@
  * - a finished EpisodeOfCare carries the hub extension `episode-end-reason` (valueCodeableConcept,
  *   a coding from the hub `episode-end-reason` CodeSystem), as the hub's own EpisodeOfCare does, and a `type` coding from the hub `requirement-type`
  *   CodeSystem;
- * - named clinicians are `contained` Practitioners referenced as `#id`.
+ * - named clinicians are `contained` Practitioners referenced as `#id`;
+ * - a Consent names whom the person agreed may receive in `provision.actor[].reference`: a
+ *   `contained` Organization (`#id`) or a logical reference (`Reference.identifier`), identified by
+ *   ODS code (`https://fhir.nhs.uk/Id/ods-organization-code`, e.g. `N07` for every London probation
+ *   team) or hub partner id (`https://cstr-hub.org.uk/fhir/Id/partner`); the hub resolves them to
+ *   partners. Its first identifier (else its id) is the consent's id, so a later version withdraws
+ *   the same consent.
  *
  * Clinical detail never leaves the provider: `comment`, `description`, `reasonCode`,
- * `note`, `diagnosis`, `basis`, `rationale` and `mitigation` are not read.
+ * `note`, `diagnosis`, `basis`, `rationale`, `mitigation` and a Consent's `sourceAttachment` are not read.
  */
 import { APPOINTMENT_TYPE_SYSTEM, EPISODE_END_REASON_SYSTEM, HUB_FHIR_BASE, NON_ATTENDANCE_SIGNIFICANCE_SYSTEM, REQUIREMENT_TYPE_SYSTEM, RISK_LEVEL_SYSTEM } from '@cstr/contracts';
 import type {
   AppointmentInput,
   AppointmentKindInput,
+  ConsentInput,
   EpisodeEndReasonInput,
   EventInput,
   NonAttendanceSignificanceInput,
+  OrganizationInput,
   PractitionerInput,
   RequirementTypeInput,
   RiskAssessmentInput,
 } from '../events/event-inputs';
 import { EPISODE_END_REASON_EXTENSION } from '../builders/hub-extensions';
+import { ODS_ORGANIZATION_CODE_SYSTEM, PARTNER_ID_SYSTEM } from '../builders/hub-identifiers';
 import { readFhirPatient } from './fhir-patient-reader';
 import { envelopeFor, ignoredPayload, invalidPayload, mappedEvents, MapResult, MappingContext, neverThrows } from './map-result';
 import { nameFromParts, withoutUndefined, yearOf } from './native-values';
@@ -63,7 +73,7 @@ const RISK_PROBABILITY_LEVELS: Readonly<Record<string, RiskAssessmentInput['leve
 };
 
 /** The resource types this mapper reads. */
-export const PROVIDER_RESOURCE_TYPES = ['Appointment', 'Task', 'RiskAssessment', 'EpisodeOfCare'] as const;
+export const PROVIDER_RESOURCE_TYPES = ['Appointment', 'Task', 'RiskAssessment', 'EpisodeOfCare', 'Consent'] as const;
 
 /**
  * Maps one provider resource. `patient` is the provider's Patient the resource is about (the
@@ -102,11 +112,13 @@ function ignoredStatus(resourceType: ProviderResourceType, status: string): stri
     Task: ['accepted', 'rejected'],
     RiskAssessment: ['final', 'amended', 'corrected'],
     EpisodeOfCare: ['finished'],
+    // draft and proposed are not yet the person's decision; entered-in-error never was.
+    Consent: ['active', 'inactive', 'rejected'],
   };
   return followed[resourceType].includes(status) ? undefined : `${resourceType} with status '${status.slice(0, 40)}' carries nothing for the pathway.`;
 }
 
-const PATIENT_REFERENCE_ELEMENT: Record<ProviderResourceType, string> = { Appointment: 'participant', Task: 'for', RiskAssessment: 'subject', EpisodeOfCare: 'patient' };
+const PATIENT_REFERENCE_ELEMENT: Record<ProviderResourceType, string> = { Appointment: 'participant', Task: 'for', RiskAssessment: 'subject', EpisodeOfCare: 'patient', Consent: 'patient' };
 
 /** The resource must point at the Patient given with it, or the event would name the wrong person. */
 function checkPatientReference(node: PayloadNode, resourceType: ProviderResourceType, patient: unknown, issues: PayloadIssues): void {
@@ -138,6 +150,8 @@ function readEvent(resourceType: ProviderResourceType, status: string, node: Pay
       return readRiskAssessmentEvent(node, context);
     case 'EpisodeOfCare':
       return readEpisodeEvent(node, context);
+    case 'Consent':
+      return readConsentEvent(node, status, context);
   }
 }
 
@@ -292,4 +306,77 @@ function readEpisodeEvent(node: PayloadNode, context: MappingContext): Personles
     envelope: envelopeFor(context, end),
     episode: withoutUndefined({ id, period: { start, end }, reason, provider: context.senderOrganization, careCoordinator, requirementType }),
   };
+}
+
+/** What a Consent's purposes default to when it states none: the agreements it is given under. */
+const DEFAULT_CONSENT_PURPOSE = 'Share information under the CSTR information-sharing agreements';
+
+/**
+ * A provider Consent → `consent.recorded` (active permit) or `consent.withdrawn` (inactive,
+ * rejected, or a deny). A withdrawal's time is when the provider changed the record
+ * (`meta.lastUpdated`), which is later than the `dateTime` the consent was first given.
+ */
+function readConsentEvent(node: PayloadNode, status: string, context: MappingContext): PersonlessEvent | undefined {
+  const id = businessId(node);
+  const dateTime = node.get('dateTime').isoDateTime({ required: false });
+  const provision = node.get('provision').object({ required: false });
+  const denied = provision?.get('type').oneOf(['permit', 'deny'] as const, { required: false }) === 'deny';
+  const periodNode = provision?.get('period').object({ required: false });
+  const start = periodNode?.get('start').isoDateOrDateTime({ required: false });
+  const end = periodNode?.get('end').isoDateOrDateTime({ required: false });
+  const actors = (provision?.get('actor').array({ required: false }) ?? []).map((actor) => consentActor(node, actor.get('reference')));
+  const purposes = (provision?.get('action').array({ required: false }) ?? []).flatMap((action) => {
+    const text = action.get('text').string({ required: false }) ?? action.get('coding').array({ required: false })[0]?.get('display').string({ required: false });
+    return text ? [text] : [];
+  });
+  if (!id || actors.some((actor) => actor === undefined) || node.issues.hasErrors) return undefined;
+  const withdrawing = status !== 'active' || denied;
+  const changedAt = node.get('meta').get('lastUpdated').isoDateTime({ required: false });
+  const occurredAt = (withdrawing ? (changedAt ?? dateTime) : (dateTime ?? changedAt)) ?? context.receivedAt;
+  const consent: ConsentInput = withoutUndefined({
+    id,
+    status: !withdrawing ? 'active' : status === 'rejected' ? 'rejected' : 'inactive',
+    dateTime: occurredAt,
+    purposes: purposes.length > 0 ? purposes : [DEFAULT_CONSENT_PURPOSE],
+    actors: actors as OrganizationInput[],
+    period: start ? withoutUndefined({ start, end }) : undefined,
+  });
+  return { type: withdrawing ? 'consent.withdrawn' : 'consent.recorded', envelope: envelopeFor(context, occurredAt), consent };
+}
+
+/**
+ * One recipient a Consent names: a contained Organization (`#id`) or a logical reference, known by
+ * ODS code or hub partner id. Anything else is an issue: a consent must never be read as naming
+ * fewer recipients than the person agreed to, nor other ones.
+ */
+function consentActor(resource: PayloadNode, reference: PayloadNode): OrganizationInput | undefined {
+  const target = reference.get('reference').value;
+  let organization: PayloadNode | undefined;
+  let identifiers: PayloadNode[];
+  if (typeof target === 'string' && target.startsWith('#')) {
+    organization = resource
+      .get('contained')
+      .array({ required: false })
+      .find((item) => item.get('resourceType').value === 'Organization' && item.get('id').value === target.slice(1));
+    if (!organization) {
+      reference.issues.error('not-found', 'Refers to a contained Organization that is not there.', reference.get('reference').path);
+      return undefined;
+    }
+    identifiers = organization.get('identifier').array({ required: false });
+  } else if (target === undefined && reference.get('identifier').present) {
+    identifiers = [reference.get('identifier')];
+  } else {
+    reference.issues.error('value', 'Must name the organisation as a contained Organization (#id) or by identifier (ODS code or hub partner id).', reference.path);
+    return undefined;
+  }
+  const valueOf = (system: string): string | undefined =>
+    identifiers.find((identifier) => identifier.get('system').value === system)?.get('value').string({ required: false });
+  const code = valueOf(ODS_ORGANIZATION_CODE_SYSTEM);
+  const partnerId = valueOf(PARTNER_ID_SYSTEM);
+  if (!code && !partnerId) {
+    reference.issues.error('required', `The organisation must carry an identifier of ${ODS_ORGANIZATION_CODE_SYSTEM} or ${PARTNER_ID_SYSTEM}.`, organization?.get('identifier').path ?? reference.get('identifier').path);
+    return undefined;
+  }
+  const name = organization?.get('name').string({ required: false }) ?? reference.get('display').string({ required: false }) ?? partnerId ?? code;
+  return withoutUndefined({ name: name as string, code, partnerId });
 }

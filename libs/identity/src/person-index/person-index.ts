@@ -146,8 +146,7 @@ export class PersonIndex {
       let linked: readonly StrongIdentifier[];
       let merged: readonly string[] = [];
       if (plan.kind === 'create') {
-        personId = await insertPerson(tx);
-        await insertIdentifiers(tx, personId, plan.attach, context.sourceEventId);
+        personId = await insertPersonWithIdentifiers(tx, plan.attach, context.sourceEventId);
         linked = plan.attach;
         const reason = context.trusted || plan.notLinked.length === 0 ? 'No identifier of the subject was known' : 'No identifier of the subject was known; the event is untrusted, so only its first identifier was registered';
         await insertRecord(tx, { action: 'create', personId, identifiers: plan.attach, reason, ...recordContext });
@@ -167,8 +166,7 @@ export class PersonIndex {
 
       let possibleMatches: string[] = [];
       if (demographicsKey) {
-        await storeDemographics(tx, personId, demographicsKey, context.trusted);
-        possibleMatches = await raisePossibleMatches(tx, personId, demographicsKey, recordContext);
+        possibleMatches = await storeDemographicsAndRaisePossibleMatches(tx, personId, demographicsKey, context.trusted, recordContext);
       }
       return {
         ok: true as const,
@@ -390,8 +388,13 @@ export class PersonIndex {
 
 /** Takes transaction-scoped advisory locks on `texts`, in a fixed order. */
 async function lockAdvisory(tx: EntityManager, texts: readonly string[]): Promise<void> {
-  // One statement per key: the order of locks taken inside a single SELECT is not guaranteed.
-  for (const key of sortedAdvisoryLockKeys(texts)) await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [key]);
+  // One statement per key (the order of locks taken inside a single SELECT is not guaranteed), sent
+  // in one round trip: the keys are integers we computed, so they can be written into the text.
+  const statements = sortedAdvisoryLockKeys(texts).map((key) => {
+    if (!/^-?\d+$/.test(key)) throw new Error(`Not an advisory lock key: ${key}`);
+    return `SELECT pg_advisory_xact_lock(${key}::bigint);`;
+  });
+  if (statements.length > 0) await tx.query(statements.join(' '));
 }
 
 /**
@@ -442,6 +445,17 @@ async function lockLivePerson(tx: EntityManager, personId: string): Promise<{ ok
 async function insertPerson(tx: EntityManager): Promise<string> {
   const id = randomUUID();
   await tx.query('INSERT INTO person (id) VALUES ($1)', [id]);
+  return id;
+}
+
+/** A new person holding `identifiers`, in one round trip (the foreign key is checked at the end of the statement). */
+async function insertPersonWithIdentifiers(tx: EntityManager, identifiers: readonly PersonIdentifier[], sourceEventId: string | null | undefined): Promise<string> {
+  const id = randomUUID();
+  await tx.query(
+    `WITH person_row AS (INSERT INTO person (id) VALUES ($3))
+     INSERT INTO person_identifier (system, value, person_id, source_event_id) SELECT s.system, s.value, $3, $4 FROM unnest($1::text[], $2::text[]) AS s(system, value)`,
+    [identifiers.map((identifier) => identifier.system), identifiers.map((identifier) => identifier.value), id, sourceEventId ?? null],
+  );
   return id;
 }
 
@@ -521,19 +535,24 @@ async function recordConflicts(
   }
 }
 
-/** Stores the person's latest name+birth-date key: a trusted event overwrites, another only fills a gap. */
-async function storeDemographics(tx: EntityManager, personId: string, key: string, trusted: boolean): Promise<void> {
-  const onConflict = trusted ? 'DO UPDATE SET name_birth_key = EXCLUDED.name_birth_key, updated_at = EXCLUDED.updated_at' : 'DO NOTHING';
-  await tx.query(`INSERT INTO person_demographics (person_id, name_birth_key) VALUES ($1, $2) ON CONFLICT (person_id) ${onConflict}`, [personId, key]);
-}
-
 /**
- * Raises a possible match (once per pair) with every other live person whose name and birth
- * date equal the subject's, and returns the persons with an open possible match. Never links.
+ * Stores the person's latest name+birth-date key (a trusted event overwrites, another only fills
+ * a gap), raises a possible match (once per pair) with every other live person whose name and
+ * birth date equal the subject's, and returns the persons with an open possible match. Never links.
  */
-async function raisePossibleMatches(tx: EntityManager, personId: string, key: string, context: { sourceEventId: string; actor: string }): Promise<string[]> {
+async function storeDemographicsAndRaisePossibleMatches(
+  tx: EntityManager,
+  personId: string,
+  key: string,
+  trusted: boolean,
+  context: { sourceEventId: string; actor: string },
+): Promise<string[]> {
+  const onConflict = trusted ? 'DO UPDATE SET name_birth_key = EXCLUDED.name_birth_key, updated_at = EXCLUDED.updated_at' : 'DO NOTHING';
+  // One round trip: the store and the search for others (the search cannot see the row stored
+  // by its own statement, and excludes this person anyway).
   const others = (await tx.query(
-    `SELECT d.person_id FROM person_demographics d JOIN person p ON p.id = d.person_id AND p.merged_into IS NULL
+    `WITH stored AS (INSERT INTO person_demographics (person_id, name_birth_key) VALUES ($2, $1) ON CONFLICT (person_id) ${onConflict})
+     SELECT d.person_id FROM person_demographics d JOIN person p ON p.id = d.person_id AND p.merged_into IS NULL
       WHERE d.name_birth_key = $1 AND d.person_id <> $2 ORDER BY d.person_id`,
     [key, personId],
   )) as { person_id: string }[];

@@ -27,6 +27,17 @@ describe('parseDelivery', () => {
     expect(parsed.body).toEqual({ resourceType: 'Bundle' });
   });
 
+  it('reads the original routing key of a retry or replay that came back under <queue>.redeliver', () => {
+    const message = delivery('{}', { headers: { [AmqpHeaders.originalRoutingKey]: 'croydon-mc.court.hearing.listed' } });
+    const redelivered = { ...message, fields: { ...message.fields, exchange: 'cstr.retry', routingKey: 'hub.ingress.redeliver' } };
+    expect((parseDelivery(redelivered, 'hub.ingress') as InboundMessage).routingKey).toBe('croydon-mc.court.hearing.listed');
+  });
+
+  it('ignores an original routing key on a first delivery, so a partner cannot claim another sender', () => {
+    const spoofed = delivery('{}', { headers: { [AmqpHeaders.originalRoutingKey]: 'croydon-mc.court.hearing.listed' } });
+    expect((parseDelivery(spoofed, 'hub.ingress') as InboundMessage).routingKey).toBe('p.court.hearing.listed');
+  });
+
   it.each([
     ['a body that is not JSON', delivery('{not json'), 'not valid JSON'],
     ['a missing messageId', delivery('{}', { messageId: undefined }), 'messageId'],

@@ -1,5 +1,5 @@
 import type * as amqp from 'amqplib';
-import { AmqpHeaders } from '@cstr/contracts';
+import { AmqpHeaders, redeliverRoutingKey } from '@cstr/contracts';
 
 /** A message taken off a queue and parsed: what a handler sees. */
 export interface InboundMessage {
@@ -57,9 +57,20 @@ export function parseDelivery(raw: amqp.ConsumeMessage, queue: string): InboundM
     attempt: attemptOf(raw),
     body,
     queue,
-    routingKey: raw.fields.routingKey,
+    routingKey: originalRoutingKey(raw, queue),
     raw,
   };
+}
+
+/**
+ * The routing key a message was first published with: a retry or a replayed dead letter comes back
+ * to its queue under `<queue>.redeliver` carrying the original in {@link AmqpHeaders.originalRoutingKey}.
+ * The header is believed only under that key (partners cannot publish it, see the broker
+ * permissions), so nobody can claim another sender's routing key.
+ */
+export function originalRoutingKey(raw: amqp.ConsumeMessage, queue: string): string {
+  const carried = raw.properties.headers?.[AmqpHeaders.originalRoutingKey];
+  return raw.fields.routingKey === redeliverRoutingKey(queue) && typeof carried === 'string' && carried.length > 0 ? carried : raw.fields.routingKey;
 }
 
 /** The attempt number a delivery carries (1 when it never failed before). */

@@ -14,6 +14,18 @@ export interface HandlerScope {
   readonly manager: EntityManager | undefined;
   /** Queues outgoing events in the same transaction (outbox); they are published after commit. */
   publish(...messages: readonly OutgoingMessage[]): Promise<void>;
+  /**
+   * Adds rows to a batch-wide collection that `sink` writes once, just before the batch commits
+   * (one statement and one lock for the whole batch instead of one per message). The rows of a
+   * message that does not finish are dropped with its other effects. Only a transactional
+   * consumer has it.
+   */
+  readonly collect?: <T>(sink: BatchSink<T>, ...rows: readonly T[]) => void;
+}
+
+/** Writes the rows handlers collected in one batch (see {@link HandlerScope.collect}), in their order. */
+export interface BatchSink<T> {
+  write(manager: EntityManager, rows: readonly T[]): Promise<void>;
 }
 
 /** Handles one message; a thrown error means retry. */
@@ -86,7 +98,10 @@ async function processBatch(
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   const outcomes: HandlerOutcome[] = [];
-  let queuedOutgoing = false;
+  // Rows collected for the batch (kept once their message is done), and those of the message at hand.
+  const batchRows = new Map<BatchSink<unknown>, unknown[]>();
+  let messageRows = new Map<BatchSink<unknown>, unknown[]>();
+  const outboxSink: BatchSink<OutgoingMessage> = { write: (manager, messages) => outbox.add(manager, ...messages) };
   try {
     await runner.startTransaction();
     const recorded = (await runner.query(
@@ -97,12 +112,15 @@ async function processBatch(
     )) as { event_id: string }[];
     const fresh = new Set(recorded.map((row) => row.event_id));
     const failed: string[] = [];
+    const collect = <T>(sink: BatchSink<T>, ...rows: readonly T[]): void => {
+      const list = messageRows.get(sink as BatchSink<unknown>) ?? [];
+      list.push(...rows);
+      messageRows.set(sink as BatchSink<unknown>, list);
+    };
     const scope: HandlerScope = {
       manager: runner.manager,
-      publish: async (...messages) => {
-        await outbox.add(runner.manager, ...messages);
-        queuedOutgoing = true;
-      },
+      publish: (...messages) => Promise.resolve(collect(outboxSink, ...messages)),
+      collect,
     };
     for (const [index, message] of batch.entries()) {
       // Seen before (a redelivery, or twice in this batch): its effects are already there.
@@ -111,7 +129,15 @@ async function processBatch(
         continue;
       }
       if (isolate) await runner.query('SAVEPOINT cstr_message');
+      messageRows = new Map();
       const outcome = failedBefore?.index === index ? failedBefore.outcome : await runHandler(handle, message, scope);
+      if (outcome.kind === 'done') {
+        for (const [sink, rows] of messageRows) {
+          const kept = batchRows.get(sink) ?? [];
+          kept.push(...rows);
+          batchRows.set(sink, kept);
+        }
+      }
       if (outcome.kind !== 'done') {
         if (!isolate) throw new IsolateBatch(index, outcome);
         await runner.query('ROLLBACK TO SAVEPOINT cstr_message');
@@ -121,6 +147,7 @@ async function processBatch(
       }
       outcomes.push(outcome);
     }
+    for (const [sink, rows] of batchRows) if (rows.length > 0) await sink.write(runner.manager, rows);
     // A failed message is not processed: forget its record so its retry runs the handler.
     if (failed.length > 0) {
       await runner.query('DELETE FROM messaging_processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])', [consumerName, failed]);
@@ -132,6 +159,6 @@ async function processBatch(
   } finally {
     await runner.release();
   }
-  if (queuedOutgoing) outbox.notifyCommitted();
+  if ((batchRows.get(outboxSink as BatchSink<unknown>)?.length ?? 0) > 0) outbox.notifyCommitted();
   return outcomes;
 }

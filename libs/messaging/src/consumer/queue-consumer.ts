@@ -6,7 +6,7 @@ import { AmqpConnection } from '../connection/amqp-connection';
 import { HandlerOutcome, Outcome } from '../handler-outcome';
 import { OutgoingMessage } from '../message';
 import { ConfirmedPublisher } from '../publisher/confirmed-publisher';
-import { InboundMessage, UnparseableMessage, attemptOf, parseDelivery } from './inbound-message';
+import { InboundMessage, UnparseableMessage, attemptOf, originalRoutingKey, parseDelivery } from './inbound-message';
 
 /**
  * Processes a batch of parsed messages in order and returns one outcome per message,
@@ -221,6 +221,7 @@ export class QueueConsumer {
       return this.deadLetterCopy(raw, 'attempts-exhausted', `Gave up after ${attempt} attempts; last failure: ${reason}`);
     }
     return copyOf(raw, RETRY_EXCHANGE, retryQueue(this.options.queue, delays[attempt - 1]), {
+      [AmqpHeaders.originalRoutingKey]: originalRoutingKey(raw, this.options.queue),
       [AmqpHeaders.attempt]: attempt + 1,
       [AmqpHeaders.failureCode]: code,
       [AmqpHeaders.failureReason]: reason,
@@ -230,6 +231,7 @@ export class QueueConsumer {
 
   private deadLetterCopy(raw: amqp.ConsumeMessage, code: string, reason: string): OutgoingMessage {
     return copyOf(raw, RETRY_EXCHANGE, deadLetterQueue(this.options.queue), {
+      [AmqpHeaders.originalRoutingKey]: originalRoutingKey(raw, this.options.queue),
       [AmqpHeaders.attempt]: attemptOf(raw),
       [AmqpHeaders.failureCode]: code,
       [AmqpHeaders.failureReason]: reason,

@@ -10,6 +10,7 @@ import {
   deliveryBindingPattern,
   escapeForPermissionRegex,
   partnerInboxQueue,
+  redeliverRoutingKey,
 } from '@cstr/contracts';
 import { MessagingError } from '../messaging.errors';
 import { declareExchanges, declareQueueTopology } from '../topology';
@@ -86,18 +87,25 @@ export function partnerPermissions(partnerId: string): BrokerUserPermissions {
  * Permissions of the hub's broker user: consume `hub.ingress` and drain its DLQ into the hub's
  * dead-letter table, deliver to any recipient through `cstr.delivery`, queue events partners
  * submit over HTTP (`POST /fhir/$process-message`) to `cstr.ingress` under the partner's routing
- * key, and send its own ingress failures and replays through `cstr.retry`. It declares nothing:
- * provisioning owns the topology.
+ * key, and send its own ingress failures and replays through `cstr.retry`. It also drains every
+ * partner's inbox DLQ (`partner.<id>.inbox.dlq`, read only: not the inbox itself), so that what a
+ * partner's adapter gave up on shows in `/dead-letters`, and may send an operator's replay back to
+ * that inbox under its redeliver key (`partner.<id>.inbox.redeliver` on `cstr.retry`, nothing
+ * else there). It declares nothing: provisioning owns the topology.
  */
-export function hubPermissions(): BrokerUserPermissions {
+export function hubPermissions(partnerIds: readonly string[] = []): BrokerUserPermissions {
+  for (const id of partnerIds) assertPartnerId(id);
+  const exact = (name: string): string => escapeForPermissionRegex(name);
+  const readable = [HUB_INGRESS_QUEUE, deadLetterQueue(HUB_INGRESS_QUEUE), ...partnerIds.map((id) => deadLetterQueue(partnerInboxQueue(id)))].map(exact);
+  const retryKeys = [`^${exact(HUB_INGRESS_QUEUE)}\\.`, ...partnerIds.map((id) => `^${exact(redeliverRoutingKey(partnerInboxQueue(id)))}$`)];
   return {
     configure: NOTHING,
-    write: `^(${escapeForPermissionRegex(DELIVERY_EXCHANGE)}|${escapeForPermissionRegex(INGRESS_EXCHANGE)}|${escapeForPermissionRegex(RETRY_EXCHANGE)})$`,
-    read: `^(${escapeForPermissionRegex(HUB_INGRESS_QUEUE)}|${escapeForPermissionRegex(deadLetterQueue(HUB_INGRESS_QUEUE))})$`,
+    write: `^(${exact(DELIVERY_EXCHANGE)}|${exact(INGRESS_EXCHANGE)}|${exact(RETRY_EXCHANGE)})$`,
+    read: `^(${readable.join('|')})$`,
     topic: [
       { exchange: DELIVERY_EXCHANGE, write: '.*', read: NOTHING },
       { exchange: INGRESS_EXCHANGE, write: '.*', read: NOTHING },
-      { exchange: RETRY_EXCHANGE, write: `^${escapeForPermissionRegex(HUB_INGRESS_QUEUE)}\\.`, read: NOTHING },
+      { exchange: RETRY_EXCHANGE, write: retryKeys.length === 1 ? retryKeys[0] : `(${retryKeys.join('|')})`, read: NOTHING },
     ],
   };
 }
@@ -132,7 +140,7 @@ export class BrokerProvisioner {
     await this.setPermissions(this.admin.username, { configure: '.*', write: '.*', read: '.*', topic: [] });
     await this.declareTopology(request);
 
-    await this.putUser(HUB_BROKER_USER, request.hubPassword, hubPermissions());
+    await this.putUser(HUB_BROKER_USER, request.hubPassword, hubPermissions(request.partners.map(({ id }) => id)));
     for (const { id } of request.partners) await this.putUser(id, request.passwords[id], partnerPermissions(id));
   }
 

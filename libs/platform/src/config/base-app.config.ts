@@ -70,6 +70,15 @@ export class PartnerAdapterConfig extends BaseAppConfig {
   @ConfigKey()
   @Matches(PARTNER_ID_PATTERN, { message: 'must be a partner id from config/partners.yaml (lower-case words joined by hyphens)' })
   PARTNER_ID!: string;
+
+  /**
+   * Where the partner sandbox is when not at `http://127.0.0.1:3200` (Docker Compose:
+   * `http://partner-sandbox:3200`): the partners file's sandbox URLs are moved there.
+   */
+  @ConfigKey()
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+$/, { message: 'must be an http(s) origin without a path, e.g. http://partner-sandbox:3200' })
+  SANDBOX_BASE_URL?: string;
 }
 
 /** The retry schedule of a config, as numbers. */

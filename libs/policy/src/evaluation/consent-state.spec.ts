@@ -1,10 +1,10 @@
-import { fixtureBundle, partner, senderOf } from '../../test/policy-test-kit';
+import { fixtureBundle, partner, PARTNERS, senderOf } from '../../test/policy-test-kit';
 import type { EventType } from '@cstr/contracts';
 import type { Bundle } from 'fhir/r4';
 import { consentFor, NO_CONSENT, updateConsent, withinPeriod, type ConsentState } from './consent-state';
 
 function apply(state: ConsentState, eventType: EventType, bundle: Bundle = fixtureBundle(eventType)): ConsentState {
-  return updateConsent(state, { eventType, bundle }, senderOf(bundle));
+  return updateConsent(state, { eventType, bundle }, senderOf(bundle), PARTNERS);
 }
 
 const slam = partner('slam-mhtr');
@@ -35,6 +35,16 @@ describe('consent state', () => {
     const screening = fixtureBundle('ld.screening.completed');
     const state = apply(NO_CONSENT, 'ld.screening.completed', screening);
     expect(consentFor(state, partner('sl-liaison-diversion'), croydon, june).status).toBe('active');
+  });
+
+  it('reads an organisation named by ODS code as every partner of it: the region covers its units, one trust code its services', () => {
+    const recorded = fixtureBundle('consent.recorded');
+    const consent = recorded.entry?.find((entry) => entry.resource?.resourceType === 'Consent')?.resource as unknown as { provision: { actor: { reference: { reference: string } }[] } };
+    const byOds = (fullUrl: string, code: string) => ({ fullUrl, resource: { resourceType: 'Organization', identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: code }] } });
+    recorded.entry?.push(byOds('urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c001', 'N07'), byOds('urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c002', 'RV5'));
+    consent.provision.actor = [{ reference: { reference: 'urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c001' } }, { reference: { reference: 'urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c002' } }];
+    const [record] = Object.values(apply(NO_CONSENT, 'consent.recorded', recorded).records);
+    expect([...record.recipients].sort()).toEqual(['nps-london-croydon', 'nps-london-lambeth', 'sl-liaison-diversion', 'slam-mhtr']);
   });
 
   it('stops at once for the recipients a withdrawal names', () => {

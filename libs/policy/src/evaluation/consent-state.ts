@@ -6,7 +6,7 @@
 import type { Bundle, Consent } from 'fhir/r4';
 import type { Partner, Sender } from '../partners/partner';
 import { ODS_ORGANIZATION_CODE_SYSTEM } from '@cstr/fhir';
-import { asArray, partnerIdOf, resolveReference, resourcesOfType } from './bundle-reading';
+import { asArray, partnerIdOf, partnersOfOrganization, resolveReference, resourcesOfType } from './bundle-reading';
 import type { PolicyEvent } from './relationships';
 
 /** A recipient a consent names that is not a hub partner, e.g. a GP practice: `practice:<ODS code>`. */
@@ -45,12 +45,13 @@ function consentRef(bundle: Bundle, consent: Consent): string {
   return entry?.fullUrl ?? `Consent/${consent.id ?? 'unknown'}`;
 }
 
-function actorsOf(bundle: Bundle, consent: Consent): string[] {
+/** The recipients a Consent names: hub partners (by partner id or ODS code, see partnersOfOrganization) and GP practices. */
+export function consentActors(bundle: Bundle, consent: Consent, partners: readonly Partner[]): string[] {
   const actors = new Set<string>();
   for (const actor of asArray(consent.provision?.actor)) {
     const target = resolveReference(bundle, actor.reference);
-    const partnerId = partnerIdOf(target);
-    if (partnerId) actors.add(partnerId);
+    const partnerIds = partnersOfOrganization(target, partners);
+    if (partnerIds.length > 0) for (const id of partnerIds) actors.add(id);
     else if (target?.resourceType === 'Organization') {
       const ods = asArray(target.identifier).find((identifier) => identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM)?.value;
       actors.add(`${PRACTICE_PREFIX}${ods ?? target.name ?? 'unknown'}`);
@@ -60,13 +61,13 @@ function actorsOf(bundle: Bundle, consent: Consent): string[] {
 }
 
 /** The person's consents after one more event about them (events without a Consent change nothing). */
-export function updateConsent(state: ConsentState, event: PolicyEvent, sender: Sender): ConsentState {
+export function updateConsent(state: ConsentState, event: PolicyEvent, sender: Sender, partners: readonly Partner[]): ConsentState {
   const { eventType, bundle } = event;
   if (eventType !== 'consent.recorded' && eventType !== 'consent.withdrawn' && eventType !== 'ld.screening.completed') return state;
   const records: Record<string, ConsentRecord> = { ...state.records };
   for (const consent of resourcesOfType(bundle, 'Consent')) {
     const ref = consentRef(bundle, consent);
-    const actors = actorsOf(bundle, consent);
+    const actors = consentActors(bundle, consent, partners);
     const previous = records[ref];
     const withdrawing = eventType === 'consent.withdrawn' || consent.status === 'inactive' || consent.status === 'rejected' || consent.provision?.type === 'deny';
     if (withdrawing) {

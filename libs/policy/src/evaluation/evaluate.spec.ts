@@ -13,7 +13,7 @@ const slam = partner('slam-mhtr');
 const connected = (...ids: string[]): RelationshipState => ({ connections: Object.fromEntries(ids.map((id) => [id, ['published-about' as const]])) });
 const slamConsent: ConsentState = (() => {
   const bundle = fixtureBundle('consent.recorded');
-  return updateConsent(NO_CONSENT, { eventType: 'consent.recorded', bundle }, senderOf(bundle));
+  return updateConsent(NO_CONSENT, { eventType: 'consent.recorded', bundle }, senderOf(bundle), PARTNERS);
 })();
 
 function decide(eventType: EventType, options: { recipient?: string; agreements?: readonly Agreement[]; consent?: ConsentState; relationships?: RelationshipState; bundle?: Bundle; at?: Date } = {}) {
@@ -21,6 +21,7 @@ function decide(eventType: EventType, options: { recipient?: string; agreements?
   return evaluate({
     bundle,
     eventType,
+    partners: PARTNERS,
     sender: senderOf(bundle),
     recipient: partner(options.recipient ?? 'nps-london-croydon'),
     agreements: options.agreements ?? AGREEMENTS,
@@ -79,7 +80,7 @@ describe('evaluate', () => {
   it('never uses a draft agreement, even one naming the partners by id', () => {
     const draftOnly = AGREEMENTS.filter((agreement) => agreement.id === 'st-andrews-female-pathway');
     const bundle = fixtureBundle('risk.changed');
-    const decision = evaluate({ bundle, eventType: 'risk.changed', sender: partner('st-andrews-mhtr'), recipient: partner('nps-london-lambeth'), agreements: draftOnly, consent: NO_CONSENT, relationships: connected('nps-london-lambeth'), now });
+    const decision = evaluate({ bundle, eventType: 'risk.changed', sender: partner('st-andrews-mhtr'), recipient: partner('nps-london-lambeth'), partners: PARTNERS, agreements: draftOnly, consent: NO_CONSENT, relationships: connected('nps-london-lambeth'), now });
     expect(decision).toEqual(expect.objectContaining({ decision: 'refuse', rule: 'agreement-draft', agreementId: 'st-andrews-female-pathway' }));
   });
 

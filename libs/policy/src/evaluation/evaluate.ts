@@ -8,7 +8,7 @@ import type { Bundle, MessageHeader } from 'fhir/r4';
 import { selectorMatches, type Agreement, type Flow, type LegalBasis } from '../agreements/agreement';
 import type { Partner, Sender } from '../partners/partner';
 import { asArray, referencedPartnerId, resourcesOfType } from './bundle-reading';
-import { consentFor, withinPeriod, type ConsentState } from './consent-state';
+import { consentActors, consentFor, withinPeriod, type ConsentState } from './consent-state';
 import { redactBundle } from './redaction';
 import { isConnected, type RelationshipState } from './relationships';
 
@@ -64,6 +64,8 @@ export interface EvaluationInput {
   readonly eventType: EventType;
   readonly sender: Sender;
   readonly recipient: Partner;
+  /** Every partner of the site: an organisation named by ODS code stands for its partners. */
+  readonly partners: readonly Partner[];
   readonly agreements: readonly Agreement[];
   /** The person's consents (from `updateConsent`). */
   readonly consent: ConsentState;
@@ -95,12 +97,12 @@ export function agreementNotInForce(agreement: Agreement, now: Date): { rule: Re
  * only to the partner who owes the step (Task.owner); a consent only to the partners it names.
  * Undefined when any connected partner may receive it.
  */
-export function addressedPartners(eventType: EventType, bundle: Bundle): string[] | undefined {
+export function addressedPartners(eventType: EventType, bundle: Bundle, partners: readonly Partner[]): string[] | undefined {
   if (eventType === 'pathway.deadline.missed') {
     return resourcesOfType(bundle, 'Task').flatMap((task) => referencedPartnerId(bundle, task.owner) ?? []);
   }
   if (eventType === 'consent.recorded' || eventType === 'consent.withdrawn') {
-    return resourcesOfType(bundle, 'Consent').flatMap((consent) => asArray(consent.provision?.actor).flatMap((actor) => referencedPartnerId(bundle, actor?.reference) ?? []));
+    return resourcesOfType(bundle, 'Consent').flatMap((consent) => consentActors(bundle, consent, partners));
   }
   return undefined;
 }
@@ -141,7 +143,7 @@ function decide(input: EvaluationInput): Decision {
     const why = agreementNotInForce(first.agreement, now) as { rule: RefusalRule; reason: string };
     return refuse(why.rule, `${why.reason} It is the only agreement with a flow for ${eventType} to ${recipient.id}.`, first);
   }
-  const addressed = addressedPartners(eventType, input.bundle);
+  const addressed = addressedPartners(eventType, input.bundle, input.partners);
   if (addressed && !addressed.includes(recipient.id)) {
     return refuse('not-addressed', `${eventType} is addressed to ${addressed.join(', ') || 'no partner'}, not ${recipient.id}.`, inForce[0]);
   }
@@ -187,9 +189,7 @@ function decide(input: EvaluationInput): Decision {
 }
 
 /** Everything {@link recipientsFor} looks at: an evaluation input without a recipient. */
-export interface RecipientsInput extends Omit<EvaluationInput, 'recipient'> {
-  readonly partners: readonly Partner[];
-}
+export type RecipientsInput = Omit<EvaluationInput, 'recipient'>;
 
 /** One candidate recipient and the decision for it. */
 export interface RecipientDecision {

@@ -23,7 +23,7 @@ function runPathway(): Step[] {
     const bundle = fixtureBundle(eventType);
     const sender = senderOf(bundle);
     relationships = updateRelationships(relationships, { eventType, bundle }, sender, PARTNERS);
-    consent = updateConsent(consent, { eventType, bundle }, sender);
+    consent = updateConsent(consent, { eventType, bundle }, sender, PARTNERS);
     const now = new Date((bundle as { timestamp: string }).timestamp);
     const decisions = recipientsFor({ bundle, eventType, sender, partners: PARTNERS, agreements: AGREEMENTS, consent, relationships, now });
     return {

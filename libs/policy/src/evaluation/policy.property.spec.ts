@@ -137,7 +137,7 @@ const caseArbitrary = fc
     const likely = PARTNERS.filter((candidate) => (EVENT_CATALOGUE[eventType].to as readonly string[]).includes(candidate.kind));
     const recipient = recipientChoice ?? likely[recipientIndex % likely.length];
     // Mostly the fixture's own sender (so flows match), sometimes any partner or the hub.
-    const input: EvaluationInput = { ...rest, recipient, eventType, bundle: sample.bundle, sender: senderChoice ?? senderOf(sample.bundle) };
+    const input: EvaluationInput = { ...rest, recipient, partners: PARTNERS, eventType, bundle: sample.bundle, sender: senderChoice ?? senderOf(sample.bundle) };
     return { input, sample };
   });
 
@@ -234,8 +234,8 @@ describe('evaluate (property)', () => {
         const bundle = junk as unknown as Bundle;
         const event = { eventType, bundle };
         expect(() => updateRelationships(NO_RELATIONSHIPS, event, sender, PARTNERS)).not.toThrow();
-        expect(() => updateConsent(NO_CONSENT, event, sender)).not.toThrow();
-        const input = { bundle, eventType, sender, recipient, agreements: AGREEMENTS, consent: NO_CONSENT, relationships: everyone, now: new Date('2026-07-01T00:00:00Z') };
+        expect(() => updateConsent(NO_CONSENT, event, sender, PARTNERS)).not.toThrow();
+        const input = { bundle, eventType, sender, recipient, partners: PARTNERS, agreements: AGREEMENTS, consent: NO_CONSENT, relationships: everyone, now: new Date('2026-07-01T00:00:00Z') };
         const decision = evaluate(input);
         if (decision.decision === 'refuse') expect(REFUSAL_RULES).toContain(decision.rule);
         // What is delivered still keeps to the allow-list, however odd the message.

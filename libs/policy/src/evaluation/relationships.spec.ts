@@ -34,6 +34,15 @@ describe('updateRelationships', () => {
     expect(isConnected(state, 'st-andrews-mhtr')).toBe(false);
   });
 
+  it('connects the treatment service of a provider a PSR request names by ODS code only, not the L&D service sharing that code', () => {
+    const request = fixtureBundle('probation.psr.requested', (input) => {
+      (input as { request: { performer: { code?: string; name: string; partnerId?: string } } }).request.performer = { code: 'RV5', name: 'South London and Maudsley NHS Foundation Trust' };
+    });
+    const state = apply(NO_RELATIONSHIPS, 'probation.psr.requested', request);
+    expect(state.connections['slam-mhtr']).toEqual(['named-in-request']);
+    expect(state.connections['sl-liaison-diversion']).toBeUndefined();
+  });
+
   it('connects the provider that accepts the referral and the unit that allocates the case', () => {
     const state = apply(apply(NO_RELATIONSHIPS, 'treatment.referral.accepted'), 'probation.case.allocated');
     expect(state.connections['slam-mhtr']).toEqual(['published-about', 'accepted-referral']);

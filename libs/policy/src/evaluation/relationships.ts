@@ -5,7 +5,7 @@
 import type { EventType } from '@cstr/contracts';
 import type { Bundle } from 'fhir/r4';
 import type { Partner, Sender } from '../partners/partner';
-import { asArray, courtCodesOf, referencedPartnerId, resourcesOfType } from './bundle-reading';
+import { asArray, courtCodesOf, referencedPartners, resourcesOfType } from './bundle-reading';
 
 /** Why a partner is connected to the person. */
 export type ConnectionReason =
@@ -85,9 +85,11 @@ export function updateRelationships(state: RelationshipState, event: PolicyEvent
       ...resourcesOfType(bundle, 'ServiceRequest').flatMap((request) => asArray(request.performer)),
       ...resourcesOfType(bundle, 'Task').flatMap((task) => (task.owner ? [task.owner] : [])),
     ];
+    // Named by ODS code (a Delius PSR request), a request stands for the organisation's treatment service.
     for (const reference of named) {
-      const partnerId = referencedPartnerId(bundle, reference);
-      if (partnerId && known.has(partnerId)) connect(connections, partnerId, 'named-in-request');
+      for (const partnerId of referencedPartners(bundle, reference, partners, ['mh-provider'])) {
+        if (known.has(partnerId)) connect(connections, partnerId, 'named-in-request');
+      }
     }
   }
   return { connections };

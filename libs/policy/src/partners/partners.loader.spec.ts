@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, PARTNERS, ROOT } from '../../test/policy-test-kit';
 import { PolicyConfigError } from '../config/policy-config.error';
-import { loadPartnersFile, parsePartners } from './partners.loader';
+import { loadPartnersFile, parsePartners, rebaseSandboxUrls } from './partners.loader';
 
 const dir = join(FIXTURES, 'partners');
 
@@ -87,5 +87,29 @@ describe('partners loader', () => {
 
   it('reports a missing file as a configuration error', () => {
     expect(() => loadPartnersFile(join(ROOT, 'config', 'no-such-partners.yaml'))).toThrow(/cannot read the file \(ENOENT\)/);
+  });
+});
+
+describe('rebaseSandboxUrls', () => {
+  const shipped = loadPartnersFile(join(ROOT, 'config', 'partners.yaml'));
+
+  it('moves every sandbox URL of the shipped partners file (strings and lists) to the sandbox given, and nothing else', () => {
+    const moved = rebaseSandboxUrls(shipped, 'http://partner-sandbox:3200/');
+    const delius = moved.find((partner) => partner.id === 'nps-london-croydon');
+    expect(delius?.adapter).toMatchObject({
+      deliusApiUrl: 'http://partner-sandbox:3200/sandbox/delius/nps-london-croydon',
+      detailUrlAllowList: ['http://partner-sandbox:3200/sandbox/delius/nps-london-croydon/detail/'],
+    });
+    expect(moved.find((partner) => partner.id === 'slam-mhtr')?.adapter).toMatchObject({ fhirBaseUrl: 'http://partner-sandbox:3200/sandbox/fhir/slam-mhtr', subscriptions: true });
+    expect(JSON.stringify(moved)).not.toContain('127.0.0.1:3200');
+    expect(moved.map(({ adapter: _adapter, ...rest }) => rest)).toEqual(shipped.map(({ adapter: _adapter, ...rest }) => rest));
+  });
+
+  it('leaves URLs of a partner’s own system alone, and loadPartnersFile applies it on request only', () => {
+    const [partner] = rebaseSandboxUrls([{ ...shipped[0], adapter: { apiUrl: 'https://delius.example.gov.uk/api', other: 'http://127.0.0.1:32000/x' } }], 'http://partner-sandbox:3200');
+    expect(partner.adapter).toEqual({ apiUrl: 'https://delius.example.gov.uk/api', other: 'http://127.0.0.1:32000/x' });
+    const file = join(ROOT, 'config', 'partners.yaml');
+    expect(JSON.stringify(loadPartnersFile(file))).toContain('http://127.0.0.1:3200/');
+    expect(JSON.stringify(loadPartnersFile(file, { sandboxBaseUrl: 'http://partner-sandbox:3200' }))).not.toContain('http://127.0.0.1:3200/');
   });
 });

@@ -93,13 +93,41 @@ export function parsePartners(text: string, file: string): Partner[] {
   return partners;
 }
 
+/** Where `npm start` runs the partner sandbox: the stand-in URLs of `config/partners.yaml` start with it. */
+export const LOCAL_SANDBOX_BASE_URL = 'http://127.0.0.1:3200';
+
+/** How to read a partners file. */
+export interface PartnersFileOptions {
+  /**
+   * Where the partner sandbox really is (Docker Compose: `http://partner-sandbox:3200`): every
+   * adapter URL of the file under {@link LOCAL_SANDBOX_BASE_URL} is moved under it.
+   */
+  readonly sandboxBaseUrl?: string;
+}
+
 /** Reads, parses and validates a partners file (`config/partners.yaml`); see {@link parsePartners}. */
-export function loadPartnersFile(file: string): Partner[] {
+export function loadPartnersFile(file: string, options: PartnersFileOptions = {}): Partner[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new PolicyConfigError([{ file, line: 1, path: '', reason: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
   }
-  return parsePartners(text, file);
+  const partners = parsePartners(text, file);
+  return options.sandboxBaseUrl ? rebaseSandboxUrls(partners, options.sandboxBaseUrl) : partners;
+}
+
+/**
+ * The partners with every adapter URL (a string, or a string of a list) that starts with `from`
+ * moved under `to`. Pure; other settings are kept as they are.
+ */
+export function rebaseSandboxUrls(partners: readonly Partner[], to: string, from: string = LOCAL_SANDBOX_BASE_URL): Partner[] {
+  const target = to.replace(/\/+$/, '');
+  const rebase = (value: unknown): unknown => {
+    if (typeof value === 'string') return value === from || value.startsWith(`${from}/`) ? target + value.slice(from.length) : value;
+    return Array.isArray(value) ? value.map(rebase) : value;
+  };
+  return partners.map((partner) =>
+    partner.adapter ? { ...partner, adapter: Object.fromEntries(Object.entries(partner.adapter).map(([key, value]) => [key, rebase(value)])) } : partner,
+  );
 }

@@ -1,0 +1,299 @@
+/**
+ * What an accepted event does to a person's pathway deadlines (SPEC §8), as pure functions:
+ * which deadlines it opens (kind, due, who owes the step) and which it closes, and the facts the
+ * hub keeps of it (an L&D screening's needs, whether a GP is registered) for later events.
+ */
+import {
+  APPOINTMENT_TYPE_SYSTEM,
+  endOfLondonDay,
+  REQUIREMENT_TYPE_SYSTEM,
+  SCREENING_FLAG_CODES,
+  SCREENING_FLAG_SYSTEM,
+  type DeadlineKindCode,
+  type EventType,
+  type ScreeningFlagCode,
+} from '@cstr/contracts';
+import { COURT_CODE_SYSTEM, type HearingInput } from '@cstr/fhir';
+import { referencedPartnerId, resolveReference, resourcesOfType } from '@cstr/policy';
+import type { Appointment, Bundle, CodeableConcept, Organization, ServiceRequest } from 'fhir/r4';
+import { dueAt, type PathwayConfig, type Timescale } from './pathway.config';
+
+/** An accepted event, as the rules need it. */
+export interface PathwayEvent {
+  readonly eventId: string;
+  readonly eventType: EventType;
+  readonly senderId: string;
+  readonly bundle: Bundle;
+  /** When the hub accepted it: deadlines count from here. */
+  readonly receivedAt: Date;
+}
+
+/** What the hub already knows of the person when the event arrives. */
+export interface PathwayFacts {
+  /** What the last GP registration check or change said; undefined when none arrived. */
+  readonly gpRegistered?: boolean;
+}
+
+/** A deadline to open. */
+export interface DeadlineOpening {
+  readonly kind: DeadlineKindCode;
+  /** Unique per opening, so a redelivered event opens nothing twice. */
+  readonly key: string;
+  readonly dueAt: Date;
+  /** The partner who owes the step. */
+  readonly owedBy: string;
+  readonly description: string;
+  /** What a closing event must match besides the owner (an appointment's identifier). */
+  readonly matchKey?: string;
+}
+
+/** Open deadlines to close. */
+export interface DeadlineClosing {
+  readonly kinds: readonly DeadlineKindCode[];
+  /** `met`: the step was done; `replaced`: an opening of this event stands for it. */
+  readonly as: 'met' | 'replaced';
+  /** Only deadlines this partner owes; any owner when absent. */
+  readonly owedBy?: string;
+  readonly matchKey?: string;
+  /** Only deadlines due at or after this instant (an appointment counts if it starts by the deadline). */
+  readonly startsAt?: Date;
+}
+
+/** What the hub keeps of an event for later rules and the timeline. */
+export interface EventFacts {
+  readonly screening?: { readonly screenedOn: string; readonly needs: readonly ScreeningFlagCode[] };
+  readonly gpRegistered?: boolean;
+}
+
+/** The effect of one event. */
+export interface PathwayChanges {
+  readonly close: readonly DeadlineClosing[];
+  readonly open: readonly DeadlineOpening[];
+  readonly facts: EventFacts;
+}
+
+const MEETING_TYPES = new Set(['three-way-meeting', 'four-way-meeting']);
+const GROUP_OF_REQUIREMENT: Readonly<Record<string, 'drr' | 'atr' | 'mhtr'>> = { drr: 'drr', atr: 'atr', 'mhtr-primary': 'mhtr', 'mhtr-secondary': 'mhtr' };
+const LABEL_OF_GROUP = { drr: 'DRR', atr: 'ATR', mhtr: 'MHTR' } as const;
+
+/** The deadlines an event opens and closes, and its facts. Never throws on partner input. */
+export function pathwayChanges(event: PathwayEvent, config: PathwayConfig, known: PathwayFacts): PathwayChanges {
+  const { bundle, senderId } = event;
+  switch (event.eventType) {
+    case 'probation.psr.requested':
+      return { close: [], open: assessmentDeadline(event, config), facts: {} };
+    case 'treatment.suitability.decided':
+      return { close: [{ kinds: ['assessment-decision'], as: 'met', owedBy: senderId }], open: [], facts: {} };
+    case 'court.sentence.imposed':
+      return { close: [], open: sentenceDeadlines(event, config, known), facts: {} };
+    case 'treatment.appointment.booked':
+    case 'treatment.appointment.attended': {
+      const appointments = treatmentAppointments(bundle);
+      const close: DeadlineClosing[] = appointments.flatMap((appointment) => {
+        const startsAt = instant(appointment.start);
+        if (!startsAt) return [];
+        return [
+          { kinds: ['first-appointment'], as: 'met', owedBy: senderId, startsAt },
+          ...(MEETING_TYPES.has(appointmentType(appointment) ?? '') ? [{ kinds: ['three-way-meeting'], as: 'met', owedBy: senderId, startsAt } as const] : []),
+        ];
+      });
+      if (event.eventType === 'treatment.appointment.attended') {
+        close.push(...appointments.flatMap((appointment) => matchKeyOf(appointment) ?? []).map((matchKey) => ({ kinds: ['outcome-reporting'], as: 'met', owedBy: senderId, matchKey }) as const));
+        return { close, open: [], facts: {} };
+      }
+      const open = outcomeDeadlines(event, appointments, config);
+      // A booking again of the same appointment (rescheduled) replaces its earlier outcome deadline.
+      close.push(...open.map((opening) => ({ kinds: ['outcome-reporting'], as: 'replaced', owedBy: senderId, matchKey: opening.matchKey }) as const));
+      return { close, open, facts: {} };
+    }
+    case 'treatment.appointment.missed':
+      return {
+        close: treatmentAppointments(bundle)
+          .flatMap((appointment) => matchKeyOf(appointment) ?? [])
+          .map((matchKey) => ({ kinds: ['outcome-reporting'], as: 'met', owedBy: senderId, matchKey })),
+        open: [],
+        facts: {},
+      };
+    case 'gp.registration.checked':
+    case 'gp.registration.changed': {
+      const gpRegistered = hasGp(bundle);
+      return { close: gpRegistered ? [{ kinds: ['gp-registration-support'], as: 'met' }] : [], open: [], facts: { gpRegistered } };
+    }
+    case 'ld.screening.completed':
+      return { close: [], open: [], facts: { screening: screeningOf(bundle, event.receivedAt) } };
+    default:
+      return { close: [], open: [], facts: {} };
+  }
+}
+
+function assessmentDeadline(event: PathwayEvent, config: PathwayConfig): DeadlineOpening[] {
+  const timescale = config.assessmentDecision;
+  if (!timescale) return [];
+  const { bundle } = event;
+  const owners = new Set([
+    ...resourcesOfType(bundle, 'Task').flatMap((task) => referencedPartnerId(bundle, task.owner) ?? []),
+    ...resourcesOfType(bundle, 'ServiceRequest').flatMap((request) => (request.performer ?? []).flatMap((performer) => referencedPartnerId(bundle, performer) ?? [])),
+  ]);
+  const due = dueAt(event.receivedAt, timescale, config.calendar);
+  return [...owners].map((owedBy) => ({
+    kind: 'assessment-decision',
+    key: `${event.eventId}|assessment-decision|${owedBy}`,
+    dueAt: due,
+    owedBy,
+    description: `Clinical Lead decision on the suitability assessment requested for the pre-sentence report: ${timescaleText(timescale)} of the request.`,
+  }));
+}
+
+function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: PathwayFacts): DeadlineOpening[] {
+  const { bundle } = event;
+  const opened: DeadlineOpening[] = [];
+  const providers = new Set<string>();
+  resourcesOfType(bundle, 'ServiceRequest').forEach((request, index) => {
+    const type = codeOf(request.code, REQUIREMENT_TYPE_SYSTEM);
+    const group = type ? GROUP_OF_REQUIREMENT[type] : undefined;
+    const owedBy = (request.performer ?? []).map((performer) => referencedPartnerId(bundle, performer)).find((id) => id !== undefined);
+    if (!group || !owedBy) return;
+    providers.add(owedBy);
+    const fromSentence = group === 'mhtr' ? sentencedTimescale(request) : undefined;
+    const timescale = fromSentence ?? config.firstAppointment[group];
+    if (!timescale) return;
+    const due = 'by' in timescale ? timescale.by : dueAt(event.receivedAt, timescale, config.calendar);
+    opened.push({
+      kind: 'first-appointment',
+      key: `${event.eventId}|first-appointment|${request.id ?? index}`,
+      dueAt: due,
+      owedBy,
+      description: `First ${LABEL_OF_GROUP[group]} treatment appointment: ${'by' in timescale ? `by ${timescale.text}` : `${timescaleText(timescale)} of sentence`}${fromSentence ? ' (as sentenced)' : ''}.`,
+    });
+  });
+  for (const owedBy of providers) {
+    if (config.threeWayMeeting) {
+      opened.push({
+        kind: 'three-way-meeting',
+        key: `${event.eventId}|three-way-meeting|${owedBy}`,
+        dueAt: dueAt(event.receivedAt, config.threeWayMeeting, config.calendar),
+        owedBy,
+        description: `Three- or four-way meeting (person, responsible officer, treatment practitioner): ${timescaleText(config.threeWayMeeting)} of sentence.`,
+      });
+    }
+    if (config.gpRegistrationSupport && known.gpRegistered === false) {
+      opened.push({
+        kind: 'gp-registration-support',
+        key: `${event.eventId}|gp-registration-support|${owedBy}`,
+        dueAt: dueAt(event.receivedAt, config.gpRegistrationSupport, config.calendar),
+        owedBy,
+        description: `Not registered with a GP at sentence: support registration with a GP practice, ${timescaleText(config.gpRegistrationSupport)} of sentence.`,
+      });
+    }
+  }
+  return opened;
+}
+
+function outcomeDeadlines(event: PathwayEvent, appointments: readonly Appointment[], config: PathwayConfig): DeadlineOpening[] {
+  if (!config.outcomeReporting) return [];
+  const timescale = config.outcomeReporting;
+  return appointments.flatMap((appointment) => {
+    const matchKey = matchKeyOf(appointment);
+    const end = instant(appointment.end) ?? instant(appointment.start);
+    if (!matchKey || !end) return [];
+    const from = end.getTime() > event.receivedAt.getTime() ? end : event.receivedAt;
+    return [
+      {
+        kind: 'outcome-reporting' as const,
+        key: `${event.eventId}|outcome-reporting|${matchKey}`,
+        dueAt: dueAt(from, timescale, config.calendar),
+        owedBy: event.senderId,
+        matchKey,
+        description: `Attended or missed reported for the ${appointmentType(appointment) ?? 'treatment'} appointment of ${appointment.start ?? 'unknown date'}: ${timescaleText(timescale)} of its end.`,
+      },
+    ];
+  });
+}
+
+/** The treatment appointments of a Bundle (not court hearings). */
+function treatmentAppointments(bundle: Bundle): Appointment[] {
+  return resourcesOfType(bundle, 'Appointment').filter((appointment) => appointmentType(appointment) !== 'court-hearing');
+}
+
+function appointmentType(appointment: Appointment): string | undefined {
+  return (appointment.serviceType ?? []).map((concept) => codeOf(concept, APPOINTMENT_TYPE_SYSTEM)).find((code) => code !== undefined);
+}
+
+/** `system|value` of an appointment's first identifier: the same appointment in the booking and in its outcome. */
+function matchKeyOf(appointment: Appointment): string | undefined {
+  const identifier = (appointment.identifier ?? []).find((each) => typeof each.system === 'string' && typeof each.value === 'string');
+  return identifier ? `${identifier.system}|${identifier.value}` : undefined;
+}
+
+/** An MHTR's start timescale as the court gave it (the text the hub's builders write into orderDetail). */
+function sentencedTimescale(request: ServiceRequest): Timescale | { by: Date; text: string } | undefined {
+  for (const detail of request.orderDetail ?? []) {
+    const within = /^Treatment to start within (\d{1,3}) working days of sentence$/.exec(detail.text ?? '');
+    if (within) return { workingDays: Number(within[1]) };
+    const by = /^Treatment to start by (\d{4}-\d{2}-\d{2})$/.exec(detail.text ?? '');
+    if (by) {
+      const due = endOfDayOf(by[1]);
+      if (due) return { by: due, text: by[1] };
+    }
+  }
+  return undefined;
+}
+
+function endOfDayOf(date: string): Date | undefined {
+  try {
+    return endOfLondonDay(date);
+  } catch {
+    return undefined; // not a calendar date: the default timescale applies
+  }
+}
+
+function screeningOf(bundle: Bundle, receivedAt: Date): EventFacts['screening'] {
+  const needs = resourcesOfType(bundle, 'Observation').flatMap((observation) => {
+    const code = codeOf(observation.code, SCREENING_FLAG_SYSTEM);
+    return code && (SCREENING_FLAG_CODES as readonly string[]).includes(code) && observation.valueBoolean === true ? [code as ScreeningFlagCode] : [];
+  });
+  const encounter = resourcesOfType(bundle, 'Encounter')[0];
+  const start = instant(encounter?.period?.start) ?? receivedAt;
+  return { screenedOn: start.toISOString().slice(0, 10), needs: [...new Set(needs)] };
+}
+
+function hasGp(bundle: Bundle): boolean {
+  return resourcesOfType(bundle, 'Patient').some((patient) => (patient.generalPractitioner ?? []).length > 0);
+}
+
+/** The hearing of a `court.hearing.listed` Bundle, as the candidate event's input needs it. */
+export function hearingOf(bundle: Bundle): HearingInput | undefined {
+  const hearing = resourcesOfType(bundle, 'Appointment').find((appointment) => appointmentType(appointment) === 'court-hearing');
+  if (!hearing?.start) return undefined;
+  const court = resourcesOfType(bundle, 'Organization').find((organization) => courtCodeOf(organization) !== undefined);
+  const code = court ? courtCodeOf(court) : undefined;
+  if (!court || !code) return undefined;
+  const location = (hearing.participant ?? []).map((participant) => resolveReference(bundle, participant.actor)).find((resource) => resource?.resourceType === 'Location');
+  const room = location?.resourceType === 'Location' && location.name && location.name !== court.name ? location.name : undefined;
+  return {
+    id: hearing.identifier?.[0]?.value ?? hearing.id ?? 'hearing',
+    court: { code, name: court.name ?? code },
+    ...(room ? { room } : {}),
+    start: hearing.start,
+    ...(hearing.end ? { end: hearing.end } : {}),
+  };
+}
+
+function courtCodeOf(organization: Organization): string | undefined {
+  return (organization.identifier ?? []).find((identifier) => identifier.system === COURT_CODE_SYSTEM)?.value;
+}
+
+function codeOf(concept: CodeableConcept | undefined, system: string): string | undefined {
+  return (concept?.coding ?? []).find((coding) => coding.system === system && typeof coding.code === 'string')?.code;
+}
+
+function instant(value: string | undefined): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time);
+}
+
+function timescaleText(timescale: Timescale): string {
+  if ('workingDays' in timescale) return timescale.workingDays === 0 ? 'the same day' : `within ${timescale.workingDays} working day${timescale.workingDays === 1 ? '' : 's'}`;
+  return `within ${timescale.calendarDays} day${timescale.calendarDays === 1 ? '' : 's'}`;
+}

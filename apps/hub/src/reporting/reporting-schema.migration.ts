@@ -1,0 +1,38 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * `hub_report_fact`: one row per accepted event the CSTR minimum dataset uses, with only what the
+ * dataset needs (type, month, requirement types, coded outcome, gender, age band, scores) and the
+ * hub's internal person id to count distinct people — no name, no identifier, no free text.
+ */
+export class HubReportFacts1764640800000 implements MigrationInterface {
+  name = 'HubReportFacts1764640800000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE IF NOT EXISTS hub_report_fact (
+        event_id          uuid        PRIMARY KEY,
+        event_type        text        NOT NULL,
+        occurred_at       timestamptz NOT NULL,
+        month             text        NOT NULL,
+        person_id         uuid        NOT NULL,
+        sender_kind       text        NOT NULL,
+        requirement_types text[]      NOT NULL,
+        types_carried     boolean     NOT NULL,
+        outcome           text,
+        gender            text,
+        age_band          text,
+        scores            jsonb       NOT NULL DEFAULT '[]'::jsonb,
+        recorded_at       timestamptz NOT NULL DEFAULT now()
+      )`);
+    await runner.query('CREATE INDEX IF NOT EXISTS hub_report_fact_month ON hub_report_fact (month)');
+    await runner.query('CREATE INDEX IF NOT EXISTS hub_report_fact_person ON hub_report_fact (person_id, occurred_at)');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE IF EXISTS hub_report_fact');
+  }
+}
+
+/** Migrations of the hub's reporting tables, for `hubApp.migrations`. */
+export const HUB_REPORTING_MIGRATIONS = [HubReportFacts1764640800000];

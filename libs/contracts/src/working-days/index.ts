@@ -1,0 +1,2 @@
+export * from './england-and-wales-bank-holidays';
+export * from './working-days';

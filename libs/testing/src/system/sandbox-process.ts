@@ -1,0 +1,70 @@
+import type { TestEnvironment } from '../harness/test-env';
+import { uniqueName } from '../harness/test-env';
+import { TestProcess } from '../harness/child-process';
+import { dropSchemas } from './schemas';
+
+/** Options of {@link SandboxProcess.start}. */
+export interface SandboxProcessOptions {
+  /** Base URL of each partner's adapter, for pushes without a `targetUrl` (`SANDBOX_ADAPTER_URLS`). */
+  readonly adapterUrls?: Readonly<Record<string, string>>;
+  /** More environment variables for the sandbox. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** An answer of the sandbox: status and JSON body (the caller states the members it reads). */
+export interface SandboxAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * The partner sandbox run in its own process, on a free port, in a schema of its own (an app's
+ * tests never import another app, so an adapter's tests cannot boot the sandbox in-process).
+ */
+export class SandboxProcess {
+  private constructor(
+    private readonly process: TestProcess,
+    /** e.g. `http://127.0.0.1:41234` (no trailing slash). */
+    readonly url: string,
+    readonly schema: string,
+    private readonly databaseUrl: string,
+  ) {}
+
+  /** Starts the sandbox; resolves once it listens. */
+  static async start(env: TestEnvironment, options: SandboxProcessOptions = {}): Promise<SandboxProcess> {
+    const schema = uniqueName('partner_sandbox');
+    const child = TestProcess.start('apps/partner-sandbox/src/main.ts', {
+      RABBITMQ_URL: env.hubUrl,
+      DATABASE_URL: env.databaseUrl,
+      DATABASE_SCHEMA: schema,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'log',
+      ...(options.adapterUrls ? { SANDBOX_ADAPTER_URLS: JSON.stringify(options.adapterUrls) } : {}),
+      ...options.env,
+    });
+    const [, url] = await child.waitFor(/partner-sandbox listening on (http:\/\/[\w.:[\]-]+)/, 90_000);
+    return new SandboxProcess(child, url.replace('[::1]', '127.0.0.1').replace(/\/$/, ''), schema, env.databaseUrl);
+  }
+
+  /** Calls the sandbox, JSON in and out. */
+  call(method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
+    return callJson(this.url, method, path, body);
+  }
+
+  /** Stops the process (SIGTERM) and drops its schema; the sandbox may already be stopped. */
+  async stop(): Promise<void> {
+    await this.process.kill('SIGTERM');
+    await dropSchemas(this.databaseUrl, this.schema);
+  }
+}
+
+/** One JSON request to `baseUrl + path`; an empty answer body is `{}`. */
+export async function callJson(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<SandboxAnswer> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}

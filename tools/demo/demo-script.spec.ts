@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { demoSteps, demoWanted, DEMO_PERSON, type DemoRun } from './demo-script';
+
+const FIXTURES = join(__dirname, '..', '..', 'libs', 'fhir', 'test', 'fixtures', 'partner');
+const CASES = JSON.parse(readFileSync(join(__dirname, '..', '..', 'apps', 'partner-sandbox', 'data', 'delius-cases.json'), 'utf8')) as { cases: { crn: string; nhsNumber?: string }[] };
+
+function run(runId: string, now = new Date('2026-11-30T10:50:00Z')): DemoRun {
+  return { runId, hearingId: `0d6f8a2e-0000-4000-8000-${runId.padStart(12, '0')}`, now, fixture: (folder, name) => JSON.parse(readFileSync(join(FIXTURES, folder, `${name}.json`), 'utf8')) };
+}
+
+describe('demoSteps', () => {
+  const steps = demoSteps(run('abc123'));
+  const state = { providerPatientId: 'pt-1' };
+  const bodyOf = (id: string): Record<string, unknown> => steps.find((step) => step.id === id)!.body(state) as Record<string, unknown>;
+
+  it('walks the MHTR pathway in order, through the sandbox stand-ins only', () => {
+    expect(steps.map((step) => step.id)).toEqual([
+      'court-list',
+      'ld-screening',
+      'psr-requested',
+      'sentence',
+      'case-allocated',
+      'provider-patient',
+      'appointment-attended',
+      'appointment-missed',
+      'risk-changed',
+      'episode-ended',
+    ]);
+    for (const step of steps) expect(step.path).toMatch(/^\/sandbox\/(hmcts|ld|delius|fhir|pds)\/[a-z0-9-]+\//);
+    expect(new Set(steps.map((step) => step.id)).size).toBe(steps.length);
+  });
+
+  it('lists several defendants at Croydon, one of them the person the sandbox Delius and PDS know', () => {
+    const list = bodyOf('court-list') as { court_name: string; list_date: string; sessions: { cases: { def_name: string; pnc_id: string }[] }[] };
+    const defendants = list.sessions.flatMap((session) => session.cases);
+    expect(list.court_name).toContain('Croydon');
+    expect(list.list_date).toBe('30/11/2026');
+    expect(defendants.length).toBeGreaterThanOrEqual(3);
+    expect(defendants.map((defendant) => defendant.pnc_id)).toContain(DEMO_PERSON.pncId);
+    const known = CASES.cases.find((entry) => entry.crn === DEMO_PERSON.crn);
+    expect(known?.nhsNumber).toBe(DEMO_PERSON.nhsNumber);
+    expect((bodyOf('ld-screening').person as { nhsNumber: string }).nhsNumber).toBe(DEMO_PERSON.nhsNumber);
+  });
+
+  it('sentences with an MHTR, and records one attended and one missed (unacceptable, tell the officer) session on the provider server', () => {
+    const sentence = JSON.stringify(bodyOf('sentence'));
+    expect(sentence).toContain('Mental health treatment requirement');
+    const attended = bodyOf('appointment-attended');
+    const missed = bodyOf('appointment-missed');
+    expect(attended).toMatchObject({ resourceType: 'Appointment', status: 'fulfilled', participant: expect.arrayContaining([{ actor: { reference: 'Patient/pt-1' }, status: 'accepted' }]) });
+    expect(missed).toMatchObject({ resourceType: 'Appointment', status: 'noshow', participant: expect.arrayContaining([{ actor: { reference: 'Patient/pt-1' }, status: 'accepted' }]) });
+    expect(JSON.stringify(missed)).toContain('"code":"unacceptable"');
+    expect(Date.parse(missed.end as string)).toBeLessThan(Date.parse('2026-11-30T10:50:00Z'));
+    expect(bodyOf('episode-ended')).toMatchObject({ resourceType: 'EpisodeOfCare', status: 'finished', patient: { reference: 'Patient/pt-1' } });
+    expect(steps.find((step) => step.id === 'provider-patient')).toMatchObject({ saves: 'providerPatientId', headers: { 'If-None-Exist': `identifier=https://fhir.nhs.uk/Id/nhs-number|${DEMO_PERSON.nhsNumber}` } });
+  });
+
+  it('makes each run’s payloads its own, so a second demo on the same stack is not a redelivery', () => {
+    const other = demoSteps(run('xyz789', new Date('2026-11-30T11:20:00Z')));
+    for (const id of ['court-list', 'ld-screening', 'sentence', 'appointment-attended', 'appointment-missed', 'episode-ended']) {
+      expect(JSON.stringify(other.find((step) => step.id === id)!.body(state))).not.toEqual(JSON.stringify(bodyOf(id)));
+    }
+  });
+
+  it('refuses to write a provider record before the provider has a Patient', () => {
+    expect(() => steps.find((step) => step.id === 'appointment-missed')!.body({})).toThrow(/no Patient/);
+  });
+});
+
+describe('demoWanted', () => {
+  it('is on by default, off with --no-demo or DEMO=off', () => {
+    expect(demoWanted([], {})).toBe(true);
+    expect(demoWanted(['--no-demo'], {})).toBe(false);
+    expect(demoWanted([], { DEMO: 'off' })).toBe(false);
+    expect(demoWanted([], { DEMO: 'on' })).toBe(true);
+  });
+});
