@@ -27,7 +27,7 @@ function pipelineUnderTest(): { process: (message: Parameters<IngressPipeline['p
   const published: OutgoingMessage[] = [];
   const manager = { query: (sql: string) => Promise.resolve(sql.startsWith('SELECT') ? [] : []) } as unknown as EntityManager;
   const persons = {
-    resolve: () => Promise.resolve({ ok: true, personId: randomUUID(), isNew: true, linked: [], merged: [], possibleMatches: [], conflicts: [], notLinked: [], issues: [] }),
+    resolve: () => Promise.resolve({ ok: true, personId: randomUUID(), isNew: true, linked: [], merged: [], possibleMatches: [], conflicts: [], notLinked: [], issues: [], identifiers: [] }),
     partitionKey: () => 'k',
   } as unknown as PersonIndex;
   const audit = {

@@ -57,7 +57,7 @@ function harness() {
   const persons = {
     resolve: (subject: PersonSubject, context: ResolveContext) => {
       resolves.push({ subject, context });
-      return Promise.resolve({ ok: true, personId, isNew: false, linked: [], merged: [], possibleMatches: [], conflicts: [], notLinked: [], issues: [] });
+      return Promise.resolve({ ok: true, personId, isNew: false, linked: [], merged: [], possibleMatches: [], conflicts: [], notLinked: [], issues: [], identifiers: [] });
     },
     partitionKey: (id: string) => `key-of-${id}`,
   } as unknown as PersonIndex;

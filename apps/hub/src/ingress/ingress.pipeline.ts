@@ -87,6 +87,7 @@ export class IngressPipeline {
     }
     const resolved = await this.persons.resolve(subjectOf(patient), { sourceEventId: message.eventId, trusted: this.isTrusted(checked.sender.kind), actor: HUB_ACTOR }, scope.manager);
     if (!resolved.ok) return this.refuse(scope, message, { kind: 'refused', code: 'identity-unresolved', reason: 'The subject has no valid strong identifier.', outcome: resolved.outcome });
+    addKnownIdentifiers(patient, resolved.identifiers);
     return this.accept(scope, message, checked, resolved.personId, resolved.merged, patient, now, resolved.issues);
   }
 
@@ -174,6 +175,19 @@ export class IngressPipeline {
     await scope.appendAudit([ingressRefusalRecord(message, refused, this.policy, identifiersOf(patientIn(message.body)))]);
     return refused;
   }
+}
+
+/**
+ * Adds to the event's Patient the strong identifiers the person index knows for the person and
+ * the sender did not send (a court knows a PNC ID, the provider an NHS number): each recipient can
+ * then find the person in its own system. The agreements still decide whether identifiers leave.
+ */
+export function addKnownIdentifiers(patient: Patient, known: readonly { readonly system: string; readonly value: string }[]): void {
+  // One value per system: where the sender sent a value (even a conflicting one), nothing is added.
+  const systemsSent = new Set(readSubjectIdentifiers(patient.identifier).valid.map(({ system }) => system));
+  const missing = known.filter(({ system }) => !systemsSent.has(system));
+  if (missing.length === 0) return;
+  patient.identifier = [...(Array.isArray(patient.identifier) ? patient.identifier : []), ...missing.map(({ system, value }) => ({ system, value }))];
 }
 
 /** What the hub kept of an event nobody else receives, for its audit record. */

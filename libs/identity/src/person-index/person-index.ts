@@ -168,9 +168,12 @@ export class PersonIndex {
       if (demographicsKey) {
         possibleMatches = await storeDemographicsAndRaisePossibleMatches(tx, personId, demographicsKey, context.trusted, recordContext);
       }
+      const held = persons.filter((person) => person.id === personId || merged.includes(person.id)).flatMap((person) => person.identifiers);
+      const identifiers = uniqueIdentifiers([...held, ...linked]);
       return {
         ok: true as const,
         personId,
+        identifiers,
         isNew: plan.kind === 'create',
         linked,
         merged,
@@ -384,6 +387,11 @@ export class PersonIndex {
       }
     }
   }
+}
+
+function uniqueIdentifiers(identifiers: readonly PersonIdentifier[]): PersonIdentifier[] {
+  const byKey = new Map(identifiers.map(({ system, value }) => [`${system}|${value}`, { system, value }]));
+  return [...byKey.values()];
 }
 
 /** Takes transaction-scoped advisory locks on `texts`, in a fixed order. */

@@ -78,6 +78,8 @@ export interface PersonResolution {
   readonly notLinked: readonly StrongIdentifier[];
   /** Identifiers that were ignored because they are invalid or of an unknown system (warnings). */
   readonly issues: readonly OperationOutcomeIssue[];
+  /** Every strong identifier the person holds after this resolve (normalised), the subject's and earlier ones. */
+  readonly identifiers: readonly PersonIdentifier[];
 }
 
 /** A refusal: bad input or a state that does not allow the change, as an OperationOutcome. */
