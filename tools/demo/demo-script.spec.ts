@@ -22,6 +22,7 @@ describe('demoSteps', () => {
       'sentence',
       'case-allocated',
       'provider-patient',
+      'provider-consent',
       'appointment-attended',
       'appointment-missed',
       'risk-changed',
@@ -58,9 +59,16 @@ describe('demoSteps', () => {
 
   it('makes each run’s payloads its own, so a second demo on the same stack is not a redelivery', () => {
     const other = demoSteps(run('xyz789', new Date('2026-11-30T11:20:00Z')));
-    for (const id of ['court-list', 'ld-screening', 'sentence', 'appointment-attended', 'appointment-missed', 'episode-ended']) {
+    for (const id of ['court-list', 'ld-screening', 'sentence', 'provider-consent', 'appointment-attended', 'appointment-missed', 'episode-ended']) {
       expect(JSON.stringify(other.find((step) => step.id === id)!.body(state))).not.toEqual(JSON.stringify(bodyOf(id)));
     }
+  });
+
+  it('records the provider’s consent to share with probation, in force on the day of the demo', () => {
+    const consent = bodyOf('provider-consent') as { resourceType: string; status: string; patient: unknown; provision: { period: { start: string; end: string } } };
+    expect(consent).toMatchObject({ resourceType: 'Consent', status: 'active', patient: { reference: 'Patient/pt-1' } });
+    expect(consent.provision.period.start <= '2026-11-30').toBe(true);
+    expect(consent.provision.period.end > '2026-11-30').toBe(true);
   });
 
   it('refuses to write a provider record before the provider has a Patient', () => {

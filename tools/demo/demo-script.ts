@@ -129,6 +129,18 @@ export function demoSteps(run: DemoRun): DemoStep[] {
       saves: 'providerPatientId',
     },
     {
+      id: 'provider-consent',
+      narration: 'At assessment the person agrees that the provider shares attendance and progress with probation (a Consent on its FHIR server)',
+      method: 'POST',
+      path: '/sandbox/fhir/slam-mhtr/Consent',
+      headers: { 'Content-Type': 'application/fhir+json' },
+      body: (state) => {
+        const consent = providerRecord('consent-share-with-probation', 'consent', { dateTime: daysAgo(now, 20, 14).toISOString() })(state) as { provision: { period: { start: string; end: string } } };
+        consent.provision.period = { start: isoDay(daysAgo(now, 20, 0)), end: isoDay(new Date(now.getTime() + 365 * 86_400_000)) };
+        return consent;
+      },
+    },
+    {
       id: 'appointment-attended',
       narration: 'Treatment session 3: attended',
       method: 'POST',

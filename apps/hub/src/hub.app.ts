@@ -7,6 +7,7 @@ import { HubModule } from './hub.module';
 import { HUB_HTTP_MIGRATIONS } from './http/hub-http-schema.migration';
 import { configureHubHttp } from './http/hub-http.setup';
 import { HUB_INGRESS_MIGRATIONS } from './ingress/hub-state.migration';
+import { subjectLaneKey } from './ingress/subject-lane-key';
 import { HUB_PATHWAY_MIGRATIONS } from './pathway/pathway-schema.migration';
 import { HUB_REPORTING_MIGRATIONS } from './reporting/reporting-schema.migration';
 
@@ -17,6 +18,7 @@ export const hubApp: AppDefinition<HubConfig> = {
   module: HubModule,
   queue: () => HUB_INGRESS_QUEUE,
   configureHttp: configureHubHttp,
+  laneKey: subjectLaneKey,
 
   migrations: [...PERSON_INDEX_MIGRATIONS, ...AUDIT_MIGRATIONS, ...HUB_INGRESS_MIGRATIONS, ...HUB_HTTP_MIGRATIONS, ...HUB_PATHWAY_MIGRATIONS, ...HUB_REPORTING_MIGRATIONS],
 };

@@ -8,11 +8,12 @@ export class HubConfig extends BaseAppConfig {
   override HTTP_PORT: number = 3000;
 
   /**
-   * One lane by default: partners cannot set the pseudonymous person key on what they publish
-   * (only the hub knows the person), so parallel lanes could apply two events about one person
-   * out of order — and a consent withdrawal must take effect for every event after it (SPEC §4).
+   * Parallel lanes on `hub.ingress`. Partners cannot set the pseudonymous person key (only the hub
+   * knows the person), so the hub orders by sender and subject identifier instead
+   * (`subjectLaneKey`): what one partner sends about one person is applied in the order sent (a
+   * consent withdrawal before the next event); other people's events run in parallel.
    */
-  override CONSUMER_LANES: number = 1;
+  override CONSUMER_LANES: number = 2;
 
   /** The partners file (SPEC §2); a relative path is read from the project root. */
   @IsString()

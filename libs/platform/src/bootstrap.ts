@@ -1,7 +1,7 @@
 import { INestApplication, LogLevel, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, type MigrationInterface } from 'typeorm';
-import { AmqpConnection, AmqpTransport, Outbox, RethrowRpcExceptionsFilter } from '@cstr/messaging';
+import { AmqpConnection, AmqpTransport, Outbox, RethrowRpcExceptionsFilter, type QueueConsumerOptions } from '@cstr/messaging';
 import { partnerInboxQueue } from '@cstr/contracts';
 import { BaseAppConfig, PartnerAdapterConfig, retryDelays } from './config/base-app.config';
 import { ConfigError, loadConfig } from './config/load-config';
@@ -20,6 +20,8 @@ export interface AppDefinition<C extends BaseAppConfig> {
   /** The queue to consume, if any. */
   readonly queue?: (config: C) => string | undefined;
   readonly migrations?: readonly (new () => MigrationInterface)[];
+  /** The ordering key of a consumed message without a partition key (see QueueConsumerOptions.laneKey). */
+  readonly laneKey?: QueueConsumerOptions['laneKey'];
   /**
    * Adjusts the HTTP server before it starts (body parsers, documentation routes): called once
    * the app is created, before Nest registers its default parsers, its routes and its 404 handler.
@@ -59,6 +61,7 @@ export async function createApp<C extends BaseAppConfig>(definition: AppDefiniti
       retryDelaysMs: retryDelays(config),
       prefetch: config.PREFETCH,
       lanes: config.CONSUMER_LANES,
+      laneKey: definition.laneKey,
       persistence: { dataSource: app.get(DataSource), outbox: app.get(Outbox) },
     });
     // Not inheriting the HTTP app's config: its filters speak HTTP.

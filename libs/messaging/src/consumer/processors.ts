@@ -35,6 +35,8 @@ async function runHandler(handle: ScopedHandler, message: InboundMessage, scope:
   try {
     return await handle(message, scope);
   } catch (error) {
+    // A deadlock aborts the whole transaction: the batch is redone (see idempotentProcessor).
+    if (scope.manager && isTransactionConflict(error)) throw error;
     return Outcome.retry(describeFailure(error));
   }
 }
@@ -75,7 +77,7 @@ class IsolateBatch extends Error {
  * effects must be idempotent.
  */
 export function idempotentProcessor(dataSource: DataSource, consumerName: string, outbox: Outbox, handle: ScopedHandler): BatchProcessor {
-  return async (batch) => {
+  const once = async (batch: readonly InboundMessage[]): Promise<HandlerOutcome[]> => {
     try {
       return await processBatch(dataSource, consumerName, outbox, handle, batch, undefined);
     } catch (error) {
@@ -83,6 +85,26 @@ export function idempotentProcessor(dataSource: DataSource, consumerName: string
       return processBatch(dataSource, consumerName, outbox, handle, batch, error);
     }
   };
+  return async (batch) => {
+    // Batches in parallel lanes can deadlock on rows of one person (PostgreSQL aborts one of them):
+    // the aborted batch is redone at once, in order, rather than sent to the retry queues.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(batch);
+      } catch (error) {
+        if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
+      }
+    }
+  };
+}
+
+/** Times a batch is redone after a deadlock or serialization failure before its messages are retried later. */
+const CONFLICT_ATTEMPTS = 5;
+
+/** PostgreSQL's deadlock_detected (40P01) and serialization_failure (40001). */
+function isTransactionConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 async function processBatch(

@@ -29,6 +29,11 @@ export interface QueueConsumerOptions {
    * messages without one are spread by event id. Default 1 (everything in order).
    */
   readonly lanes?: number;
+  /**
+   * The ordering key of a delivery when it has no partition key (e.g. the hub: the sender and the
+   * subject's identifier, read from the body). Undefined falls back to the event id.
+   */
+  readonly laneKey?: (raw: amqp.ConsumeMessage) => string | undefined;
 }
 
 interface Delivery {
@@ -122,7 +127,7 @@ export class QueueConsumer {
           if (!this.stopping) void this.resubscribeSoon();
           return;
         }
-        const lane = this.lanes[this.lanes.length === 1 ? 0 : laneIndex(raw, this.lanes.length)];
+        const lane = this.lanes[this.lanes.length === 1 ? 0 : laneIndex(raw, this.lanes.length, this.options.laneKey)];
         lane.buffer.push({ raw, channel });
         lane.draining ??= this.drain(lane).finally(() => (lane.draining = undefined));
       },
@@ -246,10 +251,10 @@ interface Lane {
   draining: Promise<void> | undefined;
 }
 
-/** The lane of a delivery: by partition key when it has one, else by message id (FNV-1a). */
-function laneIndex(raw: amqp.ConsumeMessage, lanes: number): number {
+/** The lane of a delivery: by partition key when it has one, else by the consumer's lane key, else by message id (FNV-1a). */
+function laneIndex(raw: amqp.ConsumeMessage, lanes: number, laneKey: QueueConsumerOptions['laneKey']): number {
   const key = raw.properties.headers?.[AmqpHeaders.partitionKey];
-  const text = typeof key === 'string' && key.length > 0 ? key : String(raw.properties.messageId ?? raw.fields.deliveryTag);
+  const text = typeof key === 'string' && key.length > 0 ? key : (laneKey?.(raw) ?? String(raw.properties.messageId ?? raw.fields.deliveryTag));
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index++) {
     hash ^= text.charCodeAt(index);

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { InboundMessage } from '../consumer/inbound-message';
 import { HandlerScope, idempotentProcessor, sequentialProcessor } from '../consumer/processors';
-import { QueueConsumer } from '../consumer/queue-consumer';
+import { QueueConsumer, type QueueConsumerOptions } from '../consumer/queue-consumer';
 import { HandlerOutcome, Outcome, toOutcome } from '../handler-outcome';
 import { Outbox } from '../outbox/outbox';
 import { AmqpContext } from './amqp-context';
@@ -22,6 +22,8 @@ export interface AmqpTransportOptions {
   readonly maxBatch?: number;
   /** Batches in flight at once; same partition key, same lane (see QueueConsumerOptions.lanes). */
   readonly lanes?: number;
+  /** The ordering key of a delivery without a partition key (see QueueConsumerOptions.laneKey). */
+  readonly laneKey?: QueueConsumerOptions['laneKey'];
   /** With a database, consumption is idempotent and handlers may publish through the outbox. */
   readonly persistence?: { readonly dataSource: DataSource; readonly outbox: Outbox };
 }
@@ -56,6 +58,7 @@ export class AmqpTransport extends Server implements CustomTransportStrategy {
         prefetch: this.options.prefetch,
         maxBatch: this.options.maxBatch,
         lanes: this.options.lanes,
+        laneKey: this.options.laneKey,
         retryDelaysMs: this.options.retryDelaysMs,
       },
       processor,
