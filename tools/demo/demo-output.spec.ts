@@ -55,8 +55,14 @@ describe('flowLineOf / formatFlowLine', () => {
     expect(formatFlowLine(line!)).toMatch(/slam-mhtr → hub +treatment\.appointment\.missed +refused at ingress \(invalid-bundle: MessageHeader missing\)$/);
   });
 
-  it('skips reads of audit data and records that name no event', () => {
+  it('prints an event only the hub keeps as kept by the hub', () => {
+    const kept = record({ kind: 'kept-by-hub', outcome: 'kept', recipient: 'cstr-hub', flowId: null, refusingRule: 'no-recipient', reason: 'The hub applied it to the person\'s state' } as Partial<AuditRecord>);
+    expect(formatFlowLine(flowLineOf(toAuditEvent(kept))!)).toMatch(/slam-mhtr → hub +treatment\.appointment\.missed +kept by the hub \(The hub applied it/);
+  });
+
+  it('skips reads of audit data, operators\' acts and records that name no event', () => {
     expect(flowLineOf(toAuditEvent(record({ kind: 'read', outcome: 'read', actor: 'ig-lead', sender: null, recipient: null, eventType: null } as Partial<AuditRecord>)))).toBeUndefined();
+    expect(flowLineOf(toAuditEvent(record({ kind: 'operator-action', outcome: 'performed', actor: 'ops', recipient: null, flowId: null } as Partial<AuditRecord>)))).toBeUndefined();
     expect(flowLineOf({ resourceType: 'AuditEvent' } as AuditEvent)).toBeUndefined();
   });
 });

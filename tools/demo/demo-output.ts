@@ -15,7 +15,7 @@ export interface FlowLine {
   /** Absent for a refusal at ingress or a dead letter (no recipient was chosen). */
   readonly recipient?: string;
   readonly eventType: string;
-  readonly outcome: 'delivered' | 'refused' | 'dead-lettered';
+  readonly outcome: 'delivered' | 'refused' | 'dead-lettered' | 'kept by the hub';
   /** Delivered: the agreement flow; refused or dead-lettered: the rule and reason. */
   readonly because?: string;
 }
@@ -36,13 +36,17 @@ export interface ArrivalRecord {
 const SOURCE_ROLE = '110153';
 const DESTINATION_ROLE = '110152';
 const QUERY = '110112';
+/** DICOM "Application Activity": an operator's act, not a flow. */
+const APPLICATION_ACTIVITY = '110100';
+/** DICOM "Import": what came in (a successful one was kept by the hub, nobody else received it). */
+const IMPORT = '110107';
 const OUTCOMES: Readonly<Record<string, FlowLine['outcome']>> = { '0': 'delivered', '4': 'refused', '8': 'dead-lettered' };
 
 /** The flow line of an audit record; undefined for reads of audit data and records about no event. */
 export function flowLineOf(event: AuditEvent): FlowLine | undefined {
-  if (event.type?.code === QUERY) return undefined;
+  if (event.type?.code === QUERY || event.type?.code === APPLICATION_ACTIVITY) return undefined;
   const eventType = event.subtype?.[0]?.code;
-  const outcome = OUTCOMES[event.outcome ?? ''];
+  const outcome = event.type?.code === IMPORT && event.outcome === '0' ? 'kept by the hub' : OUTCOMES[event.outcome ?? ''];
   const partyWithRole = (role: string): string | undefined => event.agent?.find((agent) => agent.type?.coding?.some((coding) => coding.code === role))?.who?.display;
   const sender = partyWithRole(SOURCE_ROLE);
   if (!event.id || !event.recorded || !eventType || !outcome || !sender) return undefined;
@@ -51,6 +55,8 @@ export function flowLineOf(event: AuditEvent): FlowLine | undefined {
   const because =
     outcome === 'delivered'
       ? detail('flow')
+      : outcome === 'kept by the hub'
+        ? detail('reason') ?? event.outcomeDesc
       : [detail('refusing-rule'), detail('reason') ?? event.outcomeDesc].filter((part, index, all): part is string => !!part && all.indexOf(part) === index).join(': ') || undefined;
   return { id: event.id, at: event.recorded, sender, ...(recipient ? { recipient } : {}), eventType, outcome, ...(because ? { because } : {}) };
 }
@@ -63,7 +69,7 @@ export function clockOf(at: string): string {
 
 /** `10:51:02  croydon-mc → hub → nps-london-croydon  court.hearing.listed  delivered (listing-to-probation)` */
 export function formatFlowLine(line: FlowLine): string {
-  const route = line.recipient ? `${line.sender} → hub → ${line.recipient}` : `${line.sender} → hub`;
+  const route = line.recipient && line.outcome !== 'kept by the hub' ? `${line.sender} → hub → ${line.recipient}` : `${line.sender} → hub`;
   const outcome = line.outcome === 'refused' && !line.recipient ? 'refused at ingress' : line.outcome;
   return `${clockOf(line.at)}  ${route.padEnd(52)} ${line.eventType.padEnd(32)} ${outcome}${line.because ? ` (${line.because})` : ''}`;
 }

@@ -244,11 +244,15 @@
     return row;
   }
 
-  /** delivered / refused / read / dead-lettered, from the AuditEvent's outcome (0, 4, 8) and type (Query for reads). */
+  /** delivered / refused / read / kept / performed / dead-lettered, from the AuditEvent's outcome (0, 4, 8) and type (Query: read, Import: kept by the hub, Application Activity: an operator's act). */
   function outcomeOf(resource) {
     if (resource.outcome === '8') return 'dead-lettered';
     if (resource.outcome === '4') return 'refused';
-    return resource.type && resource.type.code === '110112' ? 'read' : 'delivered';
+    var type = resource.type && resource.type.code;
+    if (type === '110112') return 'read';
+    if (type === '110107') return 'kept';
+    if (type === '110100') return 'performed';
+    return 'delivered';
   }
 
   function openReason(resource, outcomeLabel, opener) {

@@ -23,10 +23,11 @@
     flows.forEach(function (flow) {
       if (eventType && flow.eventType !== eventType) return;
       var key = flow.sender + '\u0000' + flow.recipient;
-      var edge = edges.get(key) || { sender: flow.sender, recipient: flow.recipient, delivered: 0, refused: 0, types: [] };
+      var edge = edges.get(key) || { sender: flow.sender, recipient: flow.recipient, delivered: 0, refused: 0, kept: 0, types: [] };
       edge.delivered += flow.delivered;
       edge.refused += flow.refused;
-      edge.types.push(flow.eventType + ': ' + flow.delivered + ' delivered, ' + flow.refused + ' refused');
+      edge.kept += flow.kept || 0;
+      edge.types.push(flow.eventType + ': ' + flow.delivered + ' delivered, ' + flow.refused + ' refused' + (flow.kept ? ', ' + flow.kept + ' kept by the hub' : ''));
       edges.set(key, edge);
     });
     return Array.from(edges.values());
@@ -81,7 +82,7 @@
     svg.appendChild(el('title', { id: 'flow-map-title' }, 'Flow map' + (eventType ? ' of ' + eventType : '') + (period ? ', ' + period : '')));
     svg.appendChild(el('desc', { id: 'flow-map-desc' }, names.length + ' partners, ' + edges.length + ' sender-recipient pairs, ' + delivered + ' delivered and ' + refused + ' refused. The table below lists every flow.'));
     var defs = el('defs');
-    [['arrow-delivered', '#00703c'], ['arrow-refused', '#a4161a']].forEach(function (marker) {
+    [['arrow-delivered', '#00703c'], ['arrow-refused', '#a4161a'], ['arrow-kept', '#505a5f']].forEach(function (marker) {
       var m = el('marker', { id: marker[0], viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
       m.appendChild(el('path', { d: 'M0,0 L10,5 L0,10 z', fill: marker[1] }));
       defs.appendChild(m);
@@ -103,6 +104,8 @@
       var parts = [];
       if (edge.delivered > 0) parts.push({ count: edge.delivered, colour: '#00703c', marker: 'arrow-delivered', dash: null, bend: 28, text: edge.delivered + ' ✓' });
       if (edge.refused > 0) parts.push({ count: edge.refused, colour: '#a4161a', marker: 'arrow-refused', dash: '7 5', bend: 58, text: edge.refused + ' ✗' });
+      // Kept by the hub: events no partner could receive, applied to the hub's own state.
+      if (edge.kept > 0) parts.push({ count: edge.kept, colour: '#505a5f', marker: 'arrow-kept', dash: '2 4', bend: 88, text: edge.kept + ' kept' });
       parts.forEach(function (part) {
         var path = curve(a, b, part.bend);
         var attributes = { d: path.d, fill: 'none', stroke: part.colour, 'stroke-width': width(part.count), 'marker-end': 'url(#' + part.marker + ')' };

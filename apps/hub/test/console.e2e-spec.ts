@@ -93,7 +93,7 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     const rows = page.locator('#audit-table tbody tr');
     await rows.first().waitFor();
-    const decisions = (await hub.dataSource.query("SELECT count(*)::int AS count FROM audit_record WHERE kind = 'decision' AND person_identifiers::text LIKE $1", [`%${person.nhsNumber}%`])) as { count: number }[];
+    const decisions = (await hub.dataSource.query("SELECT count(*)::int AS count FROM audit_record WHERE kind IN ('decision', 'kept-by-hub') AND person_identifiers::text LIKE $1", [`%${person.nhsNumber}%`])) as { count: number }[];
     expect(await rows.count()).toBe(decisions[0].count);
     await expect(page.locator('#audit-table tbody .outcome-delivered').count()).resolves.toBeGreaterThan(0);
     await page.locator('#audit-table tbody tr', { has: page.locator('.outcome-delivered') }).first().getByRole('button', { name: /^Why/ }).click();
@@ -112,7 +112,7 @@ describe('the console in a browser', () => {
   it('draws the flow map of the period for an IG lead', async () => {
     const page = await signIn(PRINCIPALS.auditor);
     await page.locator('#flow-map svg [data-partner]').first().waitFor();
-    const flows = (await hub.dataSource.query("SELECT DISTINCT sender, recipient FROM audit_record WHERE kind = 'decision'")) as { sender: string; recipient: string }[];
+    const flows = (await hub.dataSource.query("SELECT DISTINCT sender, recipient FROM audit_record WHERE kind IN ('decision', 'kept-by-hub')")) as { sender: string; recipient: string }[];
     const partners = new Set(flows.flatMap((flow) => [flow.sender, flow.recipient]));
     expect(await page.locator('#flow-map svg [data-partner]').count()).toBe(partners.size);
     expect(await page.locator('#flow-map svg g[data-sender]').count()).toBe(flows.length);

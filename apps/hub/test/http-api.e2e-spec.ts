@@ -209,7 +209,7 @@ describe('the hub HTTP API', () => {
       expect(body).toMatchObject({ from: '2020-01-01T00:00:00Z', to: null });
       expect(body.flows.length).toBeGreaterThan(0);
       for (const flow of body.flows) {
-        expect(flow).toEqual({ sender: expect.any(String), recipient: expect.any(String), eventType: expect.any(String), delivered: expect.any(Number), refused: expect.any(Number) });
+        expect(flow).toEqual({ sender: expect.any(String), recipient: expect.any(String), eventType: expect.any(String), delivered: expect.any(Number), refused: expect.any(Number), kept: expect.any(Number) });
       }
       expect(body.flows.some((flow) => flow.sender === 'slam-mhtr' && flow.eventType === 'treatment.appointment.attended')).toBe(true);
     });
@@ -341,6 +341,10 @@ describe('the hub HTTP API', () => {
         replayedAt: null,
       });
       expect(JSON.stringify(letter)).not.toContain('Jordan');
+      // A delivery the partner's adapter could not apply is audited when the hub drains it.
+      expect(await hub.dataSource.query("SELECT recipient, refusing_rule FROM audit_record WHERE event_id = $1 AND kind = 'dead-letter'", [eventId])).toEqual([
+        { recipient: CROYDON_PROBATION, refusing_rule: 'unknown-crn' },
+      ]);
       expect((await list(`partner=nps-london-lambeth&event=${eventId}`)).deadLetters).toEqual([]);
       expectOutcome(await request(server).get('/dead-letters?partner=nobody').set('Authorization', basicAuth(PRINCIPALS.operator)), 400, 'value');
       expectOutcome(await request(server).get(`/dead-letters?partner=${CROYDON_PROBATION}`).set('Authorization', basicAuth(PRINCIPALS.slam)), 403, 'forbidden');
@@ -402,7 +406,9 @@ describe('the hub HTTP API', () => {
       expect(copy.properties.headers).toMatchObject({ [AmqpHeaders.attempt]: 1, [AmqpHeaders.partitionKey]: 'p-123' });
       expect(copy.properties.headers?.[AmqpHeaders.failureCode]).toBeUndefined();
       expectOutcome(await request(server).post(`/dead-letters/${String(letter.id)}/replay`).set('Authorization', basicAuth(PRINCIPALS.admin)), 409, 'conflict');
-      expect(((await hub.dataSource.query("SELECT actor, reason FROM audit_record WHERE event_id = $1 AND actor = 'ops'", [eventId])) as unknown[]).length).toBe(1);
+      expect((await hub.dataSource.query("SELECT kind, outcome FROM audit_record WHERE event_id = $1 AND actor = 'ops'", [eventId])) as unknown[]).toEqual([{ kind: 'operator-action', outcome: 'performed' }]);
+      // The pipeline audited this refusal itself (an ingress refusal code): draining it adds no record.
+      expect((await hub.dataSource.query("SELECT 1 FROM audit_record WHERE event_id = $1 AND kind = 'dead-letter'", [eventId])) as unknown[]).toHaveLength(0);
       expectOutcome(await request(server).post('/dead-letters/abc/replay').set('Authorization', basicAuth(PRINCIPALS.operator)), 400, 'value');
       expectOutcome(await request(server).get('/dead-letters?replayed=perhaps').set('Authorization', basicAuth(PRINCIPALS.operator)), 400, 'value');
       const replayed = (await request(server).get('/dead-letters?replayed=true').set('Authorization', basicAuth(PRINCIPALS.admin))).body as { deadLetters: { id: string }[] };

@@ -27,10 +27,12 @@ const EVENT_TYPE: Readonly<Record<AuditKind, { type: Coding; action: AuditEvent[
   'refusal-at-ingress': { type: { system: DCM, code: '110107', display: 'Import' }, action: 'C' },
   'dead-letter': { type: { system: DCM, code: '110107', display: 'Import' }, action: 'C' },
   read: { type: { system: DCM, code: '110112', display: 'Query' }, action: 'E' },
+  'kept-by-hub': { type: { system: DCM, code: '110107', display: 'Import' }, action: 'C' },
+  'operator-action': { type: { system: DCM, code: '110100', display: 'Application Activity' }, action: 'E' },
 };
 
 // 0 success, 4 minor failure (refused by a rule: the hub worked as meant), 8 serious failure.
-const OUTCOME: Readonly<Record<AuditOutcome, AuditEvent['outcome']>> = { delivered: '0', read: '0', refused: '4', 'dead-lettered': '8' };
+const OUTCOME: Readonly<Record<AuditOutcome, AuditEvent['outcome']>> = { delivered: '0', read: '0', kept: '0', performed: '0', refused: '4', 'dead-lettered': '8' };
 
 const SOURCE_ROLE: Coding = { system: DCM, code: '110153', display: 'Source Role ID' };
 const DESTINATION_ROLE: Coding = { system: DCM, code: '110152', display: 'Destination Role ID' };

@@ -189,6 +189,7 @@ export class AuditLog {
       event_type: string | null;
       delivered: string;
       refused: string;
+      kept: string;
     }[];
     return {
       ok: true,
@@ -198,6 +199,7 @@ export class AuditLog {
         eventType: row.event_type ?? '',
         delivered: Number(row.delivered),
         refused: Number(row.refused),
+        kept: Number(row.kept),
       })),
     };
   }

@@ -56,7 +56,7 @@ describe('buildSearchQuery', () => {
 describe('buildFlowsQuery', () => {
   it('counts decisions in the period', () => {
     const built = buildFlowsQuery({ from: '2026-05-01', to: '2026-06-01' });
-    expect(built.ok && built.query.sql).toMatch(/WHERE kind = 'decision' AND recorded_at >= \$1 AND recorded_at < \$2/);
+    expect(built.ok && built.query.sql).toMatch(/WHERE kind IN \('decision', 'kept-by-hub'\) AND recorded_at >= \$1 AND recorded_at < \$2/);
   });
 
   it('refuses a bad period', () => {

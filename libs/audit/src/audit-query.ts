@@ -95,18 +95,19 @@ export function buildSearchQuery(filter: AuditSearchFilter, page: AuditPageReque
   return { ok: true, query: { sql, params }, limit: limit as number };
 }
 
-/** The statement of the flow counts over a period: decisions only, per sender → recipient → event type. */
+/** The statement of the flow counts over a period: decisions and what the hub kept, per sender → recipient → event type. */
 export function buildFlowsQuery(period: AuditPeriod): QueryBuild<{ query: SqlQuery }> {
   const issues: OperationOutcomeIssue[] = [];
   const checked = checkPeriod(period ?? {}, issues);
   if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
   const params: unknown[] = [];
-  const where = ["kind = 'decision'"];
+  const where = ["kind IN ('decision', 'kept-by-hub')"];
   if (checked.from) where.push(`recorded_at >= $${params.push(checked.from)}`);
   if (checked.to) where.push(`recorded_at < $${params.push(checked.to)}`);
   const sql = `SELECT sender, recipient, event_type,
       count(*) FILTER (WHERE outcome = 'delivered') AS delivered,
-      count(*) FILTER (WHERE outcome = 'refused') AS refused
+      count(*) FILTER (WHERE outcome = 'refused') AS refused,
+      count(*) FILTER (WHERE outcome = 'kept') AS kept
     FROM audit_record WHERE ${where.join(' AND ')}
     GROUP BY sender, recipient, event_type ORDER BY sender, recipient, event_type`;
   return { ok: true, query: { sql, params } };

@@ -4,17 +4,19 @@
  */
 
 /** What a record is about. */
-export const AUDIT_KINDS = ['decision', 'read', 'refusal-at-ingress', 'dead-letter'] as const;
+export const AUDIT_KINDS = ['decision', 'read', 'refusal-at-ingress', 'dead-letter', 'kept-by-hub', 'operator-action'] as const;
 /**
  * - `decision`: the agreement evaluation of one event for one recipient (delivered or refused);
  * - `read`: somebody read audit data (every read of the audit is itself audited);
  * - `refusal-at-ingress`: an event refused before any recipient was considered (invalid, unknown sender…);
- * - `dead-letter`: an event the hub gave up on.
+ * - `dead-letter`: an event the hub gave up on;
+ * - `kept-by-hub`: an event no partner may receive, applied to the hub's own state only (consents, scores);
+ * - `operator-action`: something an operator did to the flows (e.g. replayed a dead letter).
  */
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /** How it ended. */
-export const AUDIT_OUTCOMES = ['delivered', 'refused', 'read', 'dead-lettered'] as const;
+export const AUDIT_OUTCOMES = ['delivered', 'refused', 'read', 'dead-lettered', 'kept', 'performed'] as const;
 /** How a recorded act ended. */
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
@@ -175,6 +177,8 @@ export interface AuditFlowCount {
   readonly eventType: string;
   readonly delivered: number;
   readonly refused: number;
+  /** Events no partner could receive, applied to the hub's own state (recipient: the hub). */
+  readonly kept: number;
 }
 
 /** A period; `from` inclusive, `to` exclusive. Either bound may be left open. */

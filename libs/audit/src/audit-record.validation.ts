@@ -42,6 +42,8 @@ const OUTCOMES_OF_KIND: Readonly<Record<AuditKind, readonly AuditOutcome[]>> = {
   read: ['read'],
   'refusal-at-ingress': ['refused'],
   'dead-letter': ['dead-lettered'],
+  'kept-by-hub': ['kept'],
+  'operator-action': ['performed'],
 };
 
 /** Checks one input of `AuditLog.append`; `path` names it in issue expressions. */
@@ -99,7 +101,8 @@ export function checkAuditRecordInput(input: unknown, path = 'AuditRecordInput')
     const k = kind as AuditKind;
     const o = outcome as AuditOutcome;
     if (!OUTCOMES_OF_KIND[k].includes(o)) problem('invariant', `A ${k} record has outcome ${OUTCOMES_OF_KIND[k].join(' or ')}, not ${o}.`, 'outcome');
-    if (k === 'read' && !record.actor) problem('required', 'A read record names its actor.', 'actor');
+    if ((k === 'read' || k === 'operator-action') && !record.actor) problem('required', `A ${k} record names its actor.`, 'actor');
+    if (k === 'kept-by-hub' && !record.eventId) problem('required', 'A kept-by-hub record names its eventId.', 'eventId');
     if (k === 'decision') {
       for (const field of ['eventId', 'eventType', 'sender', 'recipient'] as const) {
         if (!record[field]) problem('required', `A decision record names its ${field}.`, field);

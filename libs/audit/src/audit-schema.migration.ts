@@ -95,4 +95,27 @@ export class AuditSchema1764547200000 implements MigrationInterface {
 }
 
 /** The migrations of the audit; an app passes them to `createAppDataSource({ migrations })`. */
-export const AUDIT_MIGRATIONS = [AuditSchema1764547200000];
+/** Two more kinds of record: `kept-by-hub` (outcome `kept`) and `operator-action` (outcome `performed`). */
+export class AuditKinds1764806400000 implements MigrationInterface {
+  name = 'AuditKinds1764806400000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE audit_record DROP CONSTRAINT audit_record_kind_check, DROP CONSTRAINT audit_record_outcome_check');
+    await runner.query(
+      `ALTER TABLE audit_record
+         ADD CONSTRAINT audit_record_kind_check CHECK (kind IN ('decision', 'read', 'refusal-at-ingress', 'dead-letter', 'kept-by-hub', 'operator-action')),
+         ADD CONSTRAINT audit_record_outcome_check CHECK (outcome IN ('delivered', 'refused', 'read', 'dead-lettered', 'kept', 'performed'))`,
+    );
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE audit_record DROP CONSTRAINT audit_record_kind_check, DROP CONSTRAINT audit_record_outcome_check');
+    await runner.query(
+      `ALTER TABLE audit_record
+         ADD CONSTRAINT audit_record_kind_check CHECK (kind IN ('decision', 'read', 'refusal-at-ingress', 'dead-letter')),
+         ADD CONSTRAINT audit_record_outcome_check CHECK (outcome IN ('delivered', 'refused', 'read', 'dead-lettered'))`,
+    );
+  }
+}
+
+export const AUDIT_MIGRATIONS = [AuditSchema1764547200000, AuditKinds1764806400000];

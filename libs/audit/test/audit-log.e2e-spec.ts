@@ -370,9 +370,9 @@ describe('AuditLog (real PostgreSQL)', () => {
       expect(flows).toEqual({
         ok: true,
         flows: [
-          { sender: 'slam-mh', recipient: 'gp-practice-a81001', eventType: 'treatment.appointment.attended', delivered: 0, refused: 1 },
-          { sender: 'slam-mh', recipient: 'nps-london', eventType: 'treatment.appointment.attended', delivered: 2, refused: 1 },
-          { sender: 'slam-mh', recipient: 'nps-london', eventType: 'treatment.appointment.missed', delivered: 1, refused: 0 },
+          { sender: 'slam-mh', recipient: 'gp-practice-a81001', eventType: 'treatment.appointment.attended', delivered: 0, refused: 1, kept: 0 },
+          { sender: 'slam-mh', recipient: 'nps-london', eventType: 'treatment.appointment.attended', delivered: 2, refused: 1, kept: 0 },
+          { sender: 'slam-mh', recipient: 'nps-london', eventType: 'treatment.appointment.missed', delivered: 1, refused: 0, kept: 0 },
         ],
       });
       expect(await audit.flows({ from: '2026-05-01', to: '2026-04-01' })).toMatchObject({ ok: false, outcome: { issue: [{ code: 'invariant' }] } });

@@ -59,11 +59,10 @@ export class DeadLetterReplayService {
         ...(typeof traceparent === 'string' ? { traceparent } : {}),
       });
       const replayedAt = await this.store.markReplayed(manager, id, actor);
-      // The audit has no kind of its own for an operator's act yet: recorded as the operator's access to the event.
       await this.audit.append(manager, [
         {
-          kind: 'read',
-          outcome: 'read',
+          kind: 'operator-action',
+          outcome: 'performed',
           actor,
           eventId: letter.eventId,
           eventType: letter.eventType,

@@ -79,6 +79,8 @@ export class DeadLetterStore {
     private readonly dataSource: DataSource,
     /** The partner whose inbox a DLQ belongs to (null for the hub's own). */
     private readonly partnerOf: (queue: string) => string | null = () => null,
+    /** Audits a stored dead letter in the same transaction (see deadLetterRecord). */
+    private readonly audit: (manager: EntityManager, queue: string, raw: amqp.ConsumeMessage) => Promise<void> = async () => undefined,
   ) {}
 
   /** Stores one message taken off `queue` (a DLQ), with the failure its `x-cstr-*` headers describe. */
@@ -90,7 +92,15 @@ export class DeadLetterStore {
     }
     const attempts = Number(headers[AmqpHeaders.attempt]);
     const deadLetteredAt = Date.parse(String(headers[AmqpHeaders.deadLetteredAt] ?? ''));
-    await this.dataSource.query(
+    await this.dataSource.transaction(async (manager) => {
+      await this.insertRow(manager, queue, raw, headers, attempts, deadLetteredAt);
+      await this.audit(manager, queue, raw);
+    });
+  }
+
+  private async insertRow(manager: EntityManager, queue: string, raw: amqp.ConsumeMessage, headers: Record<string, unknown>, attempts: number, deadLetteredAt: number): Promise<void> {
+    const { properties } = raw;
+    await manager.query(
       `INSERT INTO hub_dead_letter (queue, failed_queue, event_id, event_type, failure_code, failure_reason, attempts, dead_lettered_at, headers, content_type, correlation_id, body)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [

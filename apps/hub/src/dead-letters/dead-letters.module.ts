@@ -1,12 +1,14 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { AuditLog } from '@cstr/audit';
 import { AmqpConnection } from '@cstr/messaging';
 import { APP_CONFIG } from '@cstr/platform';
 import { AuthModule } from '../auth/auth.module';
 import { HubMetrics } from '../core/hub-metrics';
 import { HubPolicy } from '../core/hub-policy';
 import type { HubConfig } from '../hub.config';
+import { deadLetterRecord } from './dead-letter-audit';
 import { DeadLetterQueues } from './dead-letter-queues';
 import { DeadLetterReplayService } from './dead-letter-replay.service';
 import { DeadLetterDrainer } from './dead-letter.drainer';
@@ -19,7 +21,15 @@ import { DeadLettersController } from './dead-letters.controller';
   controllers: [DeadLettersController],
   providers: [
     { provide: DeadLetterQueues, inject: [HubPolicy], useFactory: (policy: HubPolicy) => new DeadLetterQueues(policy.partners.map((partner) => partner.id)) },
-    { provide: DeadLetterStore, inject: [DataSource, DeadLetterQueues], useFactory: (dataSource: DataSource, queues: DeadLetterQueues) => new DeadLetterStore(dataSource, queues.partnerOf) },
+    {
+      provide: DeadLetterStore,
+      inject: [DataSource, DeadLetterQueues, AuditLog, HubPolicy],
+      useFactory: (dataSource: DataSource, queues: DeadLetterQueues, audit: AuditLog, policy: HubPolicy) =>
+        new DeadLetterStore(dataSource, queues.partnerOf, async (manager, queue, raw) => {
+          const record = deadLetterRecord(queue, raw, policy, queues.partnerOf);
+          if (record) await audit.append(manager, [record]);
+        }),
+    },
     {
       provide: DeadLetterDrainer,
       inject: [AmqpConnection, DeadLetterStore, DeadLetterQueues],

@@ -53,8 +53,8 @@ export const KEPT_BY_HUB_RULE = 'no-recipient';
  */
 export function keptByHubRecord(context: DecisionContext, what: string): AuditRecordInput {
   return {
-    kind: 'decision',
-    outcome: 'refused',
+    kind: 'kept-by-hub',
+    outcome: 'kept',
     ...context,
     recipient: HUB_PARTNER_ID,
     refusingRule: KEPT_BY_HUB_RULE,

@@ -173,7 +173,7 @@ describe('IngressPipeline', () => {
     const consent = fixtureEvent('consent.recorded');
     await send(consent);
     expect(published).toEqual([]);
-    expect(audited).toEqual([expect.objectContaining({ kind: 'decision', outcome: 'refused', recipient: HUB_PARTNER_ID, refusingRule: 'no-recipient', eventId: consent.eventId })]);
+    expect(audited).toEqual([expect.objectContaining({ kind: 'kept-by-hub', outcome: 'kept', recipient: HUB_PARTNER_ID, refusingRule: 'no-recipient', eventId: consent.eventId })]);
   });
 
   describe('refuses at ingress, records the OperationOutcome, delivers nothing', () => {

@@ -9,7 +9,7 @@ export type TimelineEntry =
   | { readonly at: string; readonly kind: 'event'; readonly eventId: string; readonly eventType: string; readonly sender: string; readonly occurredAt: string | null }
   | {
       readonly at: string;
-      readonly kind: 'delivery' | 'refusal' | 'refusal-at-ingress' | 'dead-letter' | 'read';
+      readonly kind: 'delivery' | 'refusal' | 'refusal-at-ingress' | 'dead-letter' | 'read' | 'kept-by-hub' | 'operator-action';
       readonly seq: number;
       readonly eventId: string | null;
       readonly eventType: string | null;
@@ -223,7 +223,7 @@ export class TimelineService {
 }
 
 function auditEntry(row: AuditRow): TimelineEntry {
-  const kind = row.kind === 'decision' ? (row.outcome === 'delivered' ? 'delivery' : 'refusal') : (row.kind as 'refusal-at-ingress' | 'dead-letter' | 'read');
+  const kind = row.kind === 'decision' ? (row.outcome === 'delivered' ? 'delivery' : 'refusal') : (row.kind as 'refusal-at-ingress' | 'dead-letter' | 'read' | 'kept-by-hub' | 'operator-action');
   return {
     at: row.recorded_at.toISOString(),
     kind,
