@@ -23,6 +23,12 @@ export interface QueueTopologySpec {
   readonly bindings: readonly { readonly exchange: string; readonly pattern: string }[];
   readonly retryDelaysMs: readonly number[];
   readonly deliveryLimit?: number;
+  /**
+   * One consumer at a time (RabbitMQ single active consumer): several instances may subscribe, the
+   * broker delivers to one and fails over to the next when it goes. Keeps the consumer's ordering
+   * (lanes by person) true across instances.
+   */
+  readonly singleActiveConsumer?: boolean;
 }
 
 /** Declares the three topic exchanges of SPEC §4 (idempotent). */
@@ -57,7 +63,10 @@ export async function declareQueueTopology(channel: amqp.Channel, spec: QueueTop
   const { queue } = spec;
   await channel.assertQueue(queue, {
     durable: true,
-    arguments: quorumArguments(deadLetterQueue(queue), { 'x-delivery-limit': spec.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT }),
+    arguments: quorumArguments(deadLetterQueue(queue), {
+      'x-delivery-limit': spec.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+      ...(spec.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
+    }),
   });
   for (const binding of spec.bindings) await channel.bindQueue(queue, binding.exchange, binding.pattern);
   await channel.bindQueue(queue, RETRY_EXCHANGE, redeliverRoutingKey(queue));

@@ -168,6 +168,8 @@ export class BrokerProvisioner {
         queue: HUB_INGRESS_QUEUE,
         bindings: [{ exchange: INGRESS_EXCHANGE, pattern: '#' }],
         retryDelaysMs,
+        // Several hub instances: one consumes at a time, so what one partner sends about one person stays in order.
+        singleActiveConsumer: true,
       });
       for (const { id } of request.partners) {
         await declareQueueTopology(channel, {
