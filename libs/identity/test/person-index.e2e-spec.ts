@@ -5,6 +5,7 @@ import { createAppDataSource } from '@cstr/messaging';
 import { DatabaseFixture, testEnvironment, uniqueName } from '@cstr/testing';
 import {
   CRN_SYSTEM,
+  MAX_POSSIBLE_MATCHES_PER_RESOLVE,
   NHS_NUMBER_SYSTEM,
   PERSON_INDEX_MIGRATIONS,
   PersonIndex,
@@ -179,6 +180,16 @@ describe('PersonIndex (real PostgreSQL)', () => {
       expect(open).toHaveLength(1);
       expect(open[0]).toMatchObject({ basis: 'name+birthDate', status: 'open' });
       expect((await index.history(second.personId)).filter((record) => record.action === 'possible-match')).toHaveLength(1);
+    });
+
+    it('raises possible matches with the newest persons only when many share a name and birth date', async () => {
+      const shared = { family: 'Common-Name', given: ['Sam'], birthDate: '1990-01-01' };
+      const earlier: string[] = [];
+      for (let index = 0; index < MAX_POSSIBLE_MATCHES_PER_RESOLVE + 5; index++) earlier.push((await resolve({ identifiers: [crn()], ...shared })).personId);
+      const latest = await resolve({ identifiers: [crn()], ...shared });
+      expect(latest.possibleMatches).toHaveLength(MAX_POSSIBLE_MATCHES_PER_RESOLVE);
+      expect([...latest.possibleMatches].sort()).toEqual(earlier.slice(-MAX_POSSIBLE_MATCHES_PER_RESOLVE).sort());
+      expect((await index.history(latest.personId)).filter((record) => record.action === 'possible-match')).toHaveLength(MAX_POSSIBLE_MATCHES_PER_RESOLVE);
     });
 
     it('a different birth date or a partial one raises no possible match', async () => {

@@ -1,11 +1,8 @@
 import type * as amqp from 'amqplib';
 import { HUB_INGRESS_QUEUE } from '@cstr/contracts';
-import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, CRN_SYSTEM, CRO_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM, PNC_ID_SYSTEM, readSubjectIdentifiers } from '@cstr/identity';
+import { readSubjectIdentifiers } from '@cstr/identity';
 import { originalRoutingKey } from '@cstr/messaging';
 import { patientIn } from './ingress.pipeline';
-
-/** Identifier systems in the order one is picked as a subject's ordering key (the most stable first). */
-const KEY_SYSTEM_ORDER = [NHS_NUMBER_SYSTEM, CRN_SYSTEM, PNC_ID_SYSTEM, CRO_NUMBER_SYSTEM, COMMON_PLATFORM_DEFENDANT_ID_SYSTEM];
 
 /**
  * The ordering key of an event on `hub.ingress`: its sender (the routing key's prefix) and the
@@ -21,13 +18,9 @@ export function subjectLaneKey(raw: amqp.ConsumeMessage): string | undefined {
   } catch {
     return undefined;
   }
-  const valid = readSubjectIdentifiers(patientIn(body)?.identifier).valid;
-  if (valid.length === 0) return undefined;
-  const rank = (system: string) => {
-    const index = KEY_SYSTEM_ORDER.indexOf(system);
-    return index < 0 ? KEY_SYSTEM_ORDER.length : index;
-  };
-  const [first] = [...valid].sort((a, b) => rank(a.system) - rank(b.system) || a.system.localeCompare(b.system));
+  // Valid identifiers come ordered by IDENTIFIER_PRIORITY: NHS number, CRN, PNC ID, CRO number, Common Platform id.
+  const [first] = readSubjectIdentifiers(patientIn(body)?.identifier).valid;
+  if (!first) return undefined;
   // A retry comes back under `hub.ingress.redeliver`: the sender is in the original key.
   const sender = originalRoutingKey(raw, HUB_INGRESS_QUEUE).split('.')[0];
   return `${sender}|${first.system}|${first.value}`;

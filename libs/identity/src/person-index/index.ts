@@ -3,7 +3,7 @@
  * with I/O). Apps run {@link PERSON_INDEX_MIGRATIONS} at boot and use {@link PersonIndex}.
  */
 export * from './person-index.types';
-export { PersonIndex, PersonIndexContentionError } from './person-index';
+export { PersonIndex, PersonIndexContentionError, MAX_POSSIBLE_MATCHES_PER_RESOLVE } from './person-index';
 export type { PossibleMatchDecision } from './person-index';
 export { PERSON_INDEX_MIGRATIONS, PersonIndexSchema1764460800000 } from './person-index-schema.migration';
 export { personPartitionKey, MIN_PARTITION_SECRET_LENGTH } from './partition-key';

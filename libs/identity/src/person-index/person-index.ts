@@ -544,9 +544,17 @@ async function recordConflicts(
 }
 
 /**
+ * Most other persons a resolve raises possible matches with: the newest ones. A name and birth
+ * date shared by more live persons than this is a data-quality problem for review, not a reason to
+ * make every event about such a person slower as the index grows.
+ */
+export const MAX_POSSIBLE_MATCHES_PER_RESOLVE = 20;
+
+/**
  * Stores the person's latest name+birth-date key (a trusted event overwrites, another only fills
- * a gap), raises a possible match (once per pair) with every other live person whose name and
- * birth date equal the subject's, and returns the persons with an open possible match. Never links.
+ * a gap), raises a possible match (once per pair) with the other live persons whose name and
+ * birth date equal the subject's (the newest {@link MAX_POSSIBLE_MATCHES_PER_RESOLVE}), and returns
+ * the persons among them with an open possible match. Never links.
  */
 async function storeDemographicsAndRaisePossibleMatches(
   tx: EntityManager,
@@ -561,26 +569,27 @@ async function storeDemographicsAndRaisePossibleMatches(
   const others = (await tx.query(
     `WITH stored AS (INSERT INTO person_demographics (person_id, name_birth_key) VALUES ($2, $1) ON CONFLICT (person_id) ${onConflict})
      SELECT d.person_id FROM person_demographics d JOIN person p ON p.id = d.person_id AND p.merged_into IS NULL
-      WHERE d.name_birth_key = $1 AND d.person_id <> $2 ORDER BY d.person_id`,
-    [key, personId],
+      WHERE d.name_birth_key = $1 AND d.person_id <> $2 ORDER BY p.created_at DESC, d.person_id LIMIT $3`,
+    [key, personId, MAX_POSSIBLE_MATCHES_PER_RESOLVE],
   )) as { person_id: string }[];
   if (others.length === 0) return [];
-  for (const { person_id: otherId } of others) {
-    const inserted = (await tx.query(
-      `INSERT INTO possible_match (id, person_a, person_b, basis, source_event_id)
-       VALUES ($1, LEAST($2::uuid, $3::uuid), GREATEST($2::uuid, $3::uuid), 'name+birthDate', $4)
-       ON CONFLICT (person_a, person_b, basis) DO NOTHING RETURNING id`,
-      [randomUUID(), personId, otherId, context.sourceEventId],
-    )) as { id: string }[];
-    if (inserted.length > 0) {
-      await insertRecord(tx, { action: 'possible-match', personId, relatedPersonId: otherId, reason: 'Same name and birth date; not linked, review needed', ...context });
-    }
+  const otherIds = others.map((row) => row.person_id).sort();
+  // Every pair in one statement; the pairs new to the index come back.
+  const raised = (await tx.query(
+    `INSERT INTO possible_match (id, person_a, person_b, basis, source_event_id)
+     SELECT gen_random_uuid(), LEAST($1::uuid, other), GREATEST($1::uuid, other), 'name+birthDate', $2 FROM unnest($3::uuid[]) AS other
+     ON CONFLICT (person_a, person_b, basis) DO NOTHING
+     RETURNING CASE WHEN person_a = $1::uuid THEN person_b ELSE person_a END AS other`,
+    [personId, context.sourceEventId, otherIds],
+  )) as { other: string }[];
+  for (const otherId of raised.map((row) => row.other).sort()) {
+    await insertRecord(tx, { action: 'possible-match', personId, relatedPersonId: otherId, reason: 'Same name and birth date; not linked, review needed', ...context });
   }
   const open = (await tx.query(
     `SELECT CASE WHEN person_a = $1 THEN person_b ELSE person_a END AS other FROM possible_match
       WHERE status = 'open' AND basis = 'name+birthDate' AND ((person_a = $1 AND person_b = ANY($2::uuid[])) OR (person_b = $1 AND person_a = ANY($2::uuid[])))
       ORDER BY other`,
-    [personId, others.map((row) => row.person_id)],
+    [personId, otherIds],
   )) as { other: string }[];
   return open.map((row) => row.other);
 }
