@@ -173,6 +173,7 @@
       cell(row, flow.eventType);
       cell(row, flow.delivered, 'num');
       cell(row, flow.refused, 'num');
+      cell(row, flow.kept || 0, 'num');
       body.appendChild(row);
     });
     setStatus(lastFlows.length + ' flows from ' + period + '.');

@@ -117,6 +117,10 @@ describe('the console in a browser', () => {
     expect(await page.locator('#flow-map svg [data-partner]').count()).toBe(partners.size);
     expect(await page.locator('#flow-map svg g[data-sender]').count()).toBe(flows.length);
     expect(await page.locator('#flows-table tbody tr').count()).toBeGreaterThan(0);
+    // What the hub kept (no partner may receive it) is counted in a column of its own.
+    const keptCells = await page.locator('#flows-table tbody tr td:last-child').allTextContents();
+    const [kept] = (await hub.dataSource.query("SELECT count(*)::int AS count FROM audit_record WHERE kind = 'kept-by-hub'")) as { count: number }[];
+    expect(keptCells.reduce((sum, text) => sum + Number(text), 0)).toBe(kept.count);
     await page.screenshot({ path: join(ARTIFACTS, 'flow-map.png'), fullPage: true });
     await page.close();
   }, 30_000);
