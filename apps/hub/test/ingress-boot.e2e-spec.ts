@@ -2,9 +2,8 @@ import 'reflect-metadata';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '@cstr/platform';
+import { createApp, projectPath } from '@cstr/platform';
 import { testEnvironment, uniqueName } from '@cstr/testing';
-import { projectPath } from '../src/core/project-root';
 import { hubApp } from '../src/hub.app';
 
 /** The hub does not start on a bad policy file, and says where the problem is. */

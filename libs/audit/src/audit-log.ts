@@ -39,7 +39,7 @@ export type AuditSearchResult = ({ readonly ok: true } & AuditPage) | { readonly
 export type AuditFlowsResult = { readonly ok: true; readonly flows: AuditFlowCount[] } | { readonly ok: false; readonly outcome: OperationOutcome };
 
 /** A row of `audit_record` as `pg` returns it. */
-interface AuditRecordRow {
+export interface AuditRecordRow {
   seq: string;
   recorded_at: Date;
   kind: AuditKind;

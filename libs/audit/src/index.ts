@@ -4,7 +4,7 @@
  */
 export * from './audit-record.types';
 export * from './audit-schema.migration';
-export { AuditLog, type AuditLogOptions, type AuditSearchResult, type AuditFlowsResult } from './audit-log';
+export { AuditLog, type AuditLogOptions, type AuditSearchResult, type AuditFlowsResult, type AuditRecordRow } from './audit-log';
 export { AuditChainKey, AuditKeyError, AUDIT_HASH_FORMAT, GENESIS_HASH, MIN_AUDIT_KEY_BYTES, hashedContent, type ChainedContent } from './audit-chain';
 export { ChainVerifier, type ChainHead } from './chain-verifier';
 export { canonicalJson, NotCanonicalJsonError, type JsonValue } from './canonical-json';

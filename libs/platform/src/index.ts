@@ -6,3 +6,4 @@ export * from './transport-registry';
 export * from './http/operation-outcome.filter';
 export * from './bootstrap';
 export * from './adapter';
+export * from './project-path';

@@ -1,8 +1,7 @@
 import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG } from '@cstr/platform';
+import { APP_CONFIG, projectPath } from '@cstr/platform';
 import { HubPolicy } from '../core/hub-policy';
-import { projectPath } from '../core/project-root';
 import type { HubConfig } from '../hub.config';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';

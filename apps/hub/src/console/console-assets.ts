@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectPath } from '../core/project-root';
+import { projectPath } from '@cstr/platform';
 
 /** The console's files: fixed names only (no path from the request ever reaches the file system). */
 const FILES: Readonly<Record<string, string>> = {

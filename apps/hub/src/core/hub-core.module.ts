@@ -3,11 +3,10 @@ import { DataSource } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
 import { HUB_PARTNER_ID, isEventType } from '@cstr/contracts';
 import { PersonIndex } from '@cstr/identity';
-import { APP_CONFIG } from '@cstr/platform';
+import { APP_CONFIG, projectPath } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
 import { HubMetrics } from './hub-metrics';
 import { HubPolicy } from './hub-policy';
-import { projectPath } from './project-root';
 
 /** DI token of the {@link IngressMetrics} the pipeline reports to (a {@link HubMetrics}). */
 export const INGRESS_METRICS = Symbol('INGRESS_METRICS');

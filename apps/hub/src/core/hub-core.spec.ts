@@ -2,11 +2,10 @@ import 'reflect-metadata';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '@cstr/platform';
+import { ConfigError, loadConfig, projectPath } from '@cstr/platform';
 import { PolicyConfigError } from '@cstr/policy';
 import { HubConfig } from '../hub.config';
 import { HubPolicy } from './hub-policy';
-import { projectPath } from './project-root';
 
 const BASE_ENV = { RABBITMQ_URL: 'amqp://hub:secret@localhost:5672/cstr', DATABASE_URL: 'postgres://localhost/cstr' };
 

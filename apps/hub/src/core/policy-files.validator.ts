@@ -1,7 +1,7 @@
 import { registerDecorator, type ValidationArguments } from 'class-validator';
 import { PolicyConfigError } from '@cstr/policy';
 import { HubPolicy } from './hub-policy';
-import { projectPath } from './project-root';
+import { projectPath } from '@cstr/platform';
 
 /** Why the last check of a config object failed, for the message (class-validator asks separately). */
 const failures = new WeakMap<object, string>();

@@ -1,7 +1,7 @@
 import type * as amqp from 'amqplib';
 import { HUB_INGRESS_QUEUE } from '@cstr/contracts';
 import { readSubjectIdentifiers } from '@cstr/identity';
-import { originalRoutingKey } from '@cstr/messaging';
+import { jsonBodyOf, originalRoutingKey } from '@cstr/messaging';
 import { patientIn } from './ingress.pipeline';
 
 /**
@@ -12,12 +12,9 @@ import { patientIn } from './ingress.pipeline';
  * cannot read; such an event is refused whatever lane it takes.
  */
 export function subjectLaneKey(raw: amqp.ConsumeMessage): string | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.content.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  const parsed = jsonBodyOf(raw);
+  if (!parsed.ok) return undefined;
+  const body = parsed.body;
   // Valid identifiers come ordered by IDENTIFIER_PRIORITY: NHS number, CRN, PNC ID, CRO number, Common Platform id.
   const [first] = readSubjectIdentifiers(patientIn(body)?.identifier).valid;
   if (!first) return undefined;

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_CONFIG } from '@cstr/platform';
+import { APP_CONFIG, projectPath } from '@cstr/platform';
 import { AuthModule } from '../auth/auth.module';
-import { projectPath } from '../core/project-root';
 import type { HubConfig } from '../hub.config';
 import { IngressModule } from '../ingress/ingress.module';
 import { loadPathwayConfig, PATHWAY_CONFIG } from './pathway.config';

@@ -3,8 +3,8 @@ import type { EventInputOf } from '@cstr/fhir';
 import { fixtureEvent } from '../../test/ingress-test-kit';
 import { checkPathwayConfig, dueAt, loadPathwayConfig, PathwayConfigError } from './pathway.config';
 import { hearingOf, pathwayChanges, type PathwayChanges, type PathwayFacts } from './pathway.rules';
-import { projectPath } from '../core/project-root';
 import { calendarWarning } from './pathway.scheduler';
+import { projectPath } from '@cstr/platform';
 
 const config = loadPathwayConfig(projectPath('config/pathway.yaml'));
 /** Tuesday 2 June 2026, 11:30 London time. */

@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditLog } from '@cstr/audit';
+import { AuditLog, type AuditRecordRow } from '@cstr/audit';
 import { OperationOutcomeError, operationOutcome } from '@cstr/contracts';
 import { IDENTIFIER_SYSTEMS, parseIdentifier, PersonIndex, type IdentifierKind } from '@cstr/identity';
 
@@ -72,25 +72,8 @@ interface EventRow {
   received_at: Date;
 }
 
-interface AuditRow {
-  seq: string;
-  recorded_at: Date;
-  kind: string;
-  outcome: string;
-  event_id: string | null;
-  event_type: string | null;
-  sender: string | null;
-  recipient: string | null;
-  agreement_id: string | null;
-  agreement_version: number | null;
-  flow_id: string | null;
-  refusing_rule: string | null;
-  legal_basis: Record<string, string> | null;
-  consent_reference: string | null;
-  removed_elements: string[];
-  actor: string | null;
-  reason: string | null;
-}
+/** The columns of `audit_record` the timeline reads. */
+type AuditRow = Omit<AuditRecordRow, 'person_identifiers' | 'prev_hash' | 'hash' | 'sub_millisecond'>;
 
 interface DeadlineRow {
   id: string;
@@ -223,7 +206,7 @@ export class TimelineService {
 }
 
 function auditEntry(row: AuditRow): TimelineEntry {
-  const kind = row.kind === 'decision' ? (row.outcome === 'delivered' ? 'delivery' : 'refusal') : (row.kind as 'refusal-at-ingress' | 'dead-letter' | 'read' | 'kept-by-hub' | 'operator-action');
+  const kind = row.kind === 'decision' ? (row.outcome === 'delivered' ? 'delivery' : 'refusal') : (row.kind as Exclude<AuditRow['kind'], 'decision'>);
   return {
     at: row.recorded_at.toISOString(),
     kind,

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { ConfigError } from '@cstr/platform';
+import { ConfigError, projectPath } from '@cstr/platform';
 import { loadPartnersFile, type Partner } from '@cstr/policy';
 import type { PartnerSandboxConfig } from '../partner-sandbox.config';
-import { projectPath } from './project-path';
 
 /** Injection token of {@link SandboxSettings}. */
 export const SANDBOX_SETTINGS = Symbol('SANDBOX_SETTINGS');

@@ -29,6 +29,25 @@ export class UnparseableMessage {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const JSON_CONTENT_TYPES = new Set(['application/fhir+json', 'application/json']);
 
+const parsedBodies = new WeakMap<amqp.ConsumeMessage, { ok: true; body: unknown } | { ok: false; error: string }>();
+
+/**
+ * The delivery's body parsed as JSON, once per delivery: a consumer's lane key may read the body
+ * when the message arrives, and {@link parseDelivery} reads it again for the handler.
+ */
+export function jsonBodyOf(raw: amqp.ConsumeMessage): { ok: true; body: unknown } | { ok: false; error: string } {
+  let parsed = parsedBodies.get(raw);
+  if (!parsed) {
+    try {
+      parsed = { ok: true, body: JSON.parse(raw.content.toString('utf8')) as unknown };
+    } catch (error) {
+      parsed = { ok: false, error: (error as Error).message };
+    }
+    parsedBodies.set(raw, parsed);
+  }
+  return parsed;
+}
+
 /** Parses an AMQP delivery into an {@link InboundMessage}, or says why it cannot. */
 export function parseDelivery(raw: amqp.ConsumeMessage, queue: string): InboundMessage | UnparseableMessage {
   const { messageId, type, contentType, correlationId } = raw.properties as {
@@ -42,12 +61,9 @@ export function parseDelivery(raw: amqp.ConsumeMessage, queue: string): InboundM
   if (contentType !== undefined && (typeof contentType !== 'string' || !JSON_CONTENT_TYPES.has(contentType.split(';')[0].trim()))) {
     return new UnparseableMessage(`content type ${String(contentType)} is not JSON`);
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.content.toString('utf8'));
-  } catch (error) {
-    return new UnparseableMessage(`body is not valid JSON (${(error as Error).message.slice(0, 120)})`);
-  }
+  const parsed = jsonBodyOf(raw);
+  if (!parsed.ok) return new UnparseableMessage(`body is not valid JSON (${parsed.error.slice(0, 120)})`);
+  const body = parsed.body;
   const headers = raw.properties.headers ?? {};
   return {
     eventId: messageId,

@@ -5,7 +5,8 @@ let cached: string | undefined;
 
 /**
  * The project folder: the nearest ancestor of this file whose package.json is cstr-hub's (the
- * same answer from the sources and from `dist/`, and in the image where `config/` sits beside it).
+ * same answer from the sources and from `dist/`, and in the image where `config/` sits beside it);
+ * the working directory when there is none.
  */
 export function projectRoot(): string {
   if (cached) return cached;
