@@ -22,10 +22,20 @@ const TIMELINE_RECORDS = Number(args.get('timeline-records') ?? 1_000_000);
 const KEY = 'audit-benchmark-key-0123456789abcdef';
 
 async function open(url: string, schema: string): Promise<DataSource> {
-  return createAppDataSource({ url, schema, applicationName: `bench:${schema}`, migrations: AUDIT_MIGRATIONS, poolSize: 8 });
+  return createAppDataSource({
+    url,
+    schema,
+    applicationName: `bench:${schema}`,
+    migrations: AUDIT_MIGRATIONS,
+    poolSize: 8,
+  });
 }
 
-async function appendRate(url: string, writers: number, perTransaction: number): Promise<{ writers: number; perTransaction: number; recordsPerSecond: number; transactionsPerSecond: number }> {
+async function appendRate(
+  url: string,
+  writers: number,
+  perTransaction: number,
+): Promise<{ writers: number; perTransaction: number; recordsPerSecond: number; transactionsPerSecond: number }> {
   const schema = uniqueName('bench_audit_append');
   const dataSource = await open(url, schema);
   const audit = new AuditLog(dataSource, { key: KEY });
@@ -36,7 +46,12 @@ async function appendRate(url: string, writers: number, perTransaction: number):
   await Promise.all(
     Array.from({ length: writers }, async () => {
       while (performance.now() < deadline) {
-        await dataSource.transaction((tx) => audit.append(tx, Array.from({ length: perTransaction }, () => delivered())));
+        await dataSource.transaction((tx) =>
+          audit.append(
+            tx,
+            Array.from({ length: perTransaction }, () => delivered()),
+          ),
+        );
         records += perTransaction;
         transactions += 1;
       }
@@ -44,10 +59,16 @@ async function appendRate(url: string, writers: number, perTransaction: number):
   );
   const seconds = (performance.now() - started) / 1000;
   const check = await audit.verify();
-  if (!check.ok || check.checked !== records) throw new Error(`chain broken after the append run: ${JSON.stringify(check)}`);
+  if (!check.ok || check.checked !== records)
+    throw new Error(`chain broken after the append run: ${JSON.stringify(check)}`);
   await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
   await dataSource.destroy();
-  return { writers, perTransaction, recordsPerSecond: Math.round(records / seconds), transactionsPerSecond: Math.round(transactions / seconds) };
+  return {
+    writers,
+    perTransaction,
+    recordsPerSecond: Math.round(records / seconds),
+    transactionsPerSecond: Math.round(transactions / seconds),
+  };
 }
 
 async function verifyRate(url: string): Promise<{ records: number; rowsPerSecond: number; seconds: number }> {
@@ -56,23 +77,35 @@ async function verifyRate(url: string): Promise<{ records: number; rowsPerSecond
   const audit = new AuditLog(dataSource, { key: KEY });
   for (let done = 0; done < VERIFY_RECORDS; done += 1000) {
     const count = Math.min(1000, VERIFY_RECORDS - done);
-    await dataSource.transaction((tx) => audit.append(tx, Array.from({ length: count }, () => delivered())));
+    await dataSource.transaction((tx) =>
+      audit.append(
+        tx,
+        Array.from({ length: count }, () => delivered()),
+      ),
+    );
   }
   await dataSource.query('VACUUM ANALYZE audit_record');
   const started = performance.now();
   const result = await audit.verify();
   const seconds = (performance.now() - started) / 1000;
-  if (!result.ok || result.checked !== VERIFY_RECORDS) throw new Error(`unexpected verification: ${JSON.stringify(result)}`);
+  if (!result.ok || result.checked !== VERIFY_RECORDS)
+    throw new Error(`unexpected verification: ${JSON.stringify(result)}`);
   await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
   await dataSource.destroy();
-  return { records: VERIFY_RECORDS, rowsPerSecond: Math.round(VERIFY_RECORDS / seconds), seconds: Number(seconds.toFixed(2)) };
+  return {
+    records: VERIFY_RECORDS,
+    rowsPerSecond: Math.round(VERIFY_RECORDS / seconds),
+    seconds: Number(seconds.toFixed(2)),
+  };
 }
 
 /**
  * Fills the table straight in SQL (the hashes are not valid: only the query is measured), one
  * person with 50 records among everybody else's, then times that person's newest 100.
  */
-async function timeline(url: string): Promise<{ records: number; personRecords: number; coldMs: number; warmMs: number; plan: string }> {
+async function timeline(
+  url: string,
+): Promise<{ records: number; personRecords: number; coldMs: number; warmMs: number; plan: string }> {
   const schema = uniqueName('bench_audit_timeline');
   const dataSource = await open(url, schema);
   const audit = new AuditLog(dataSource, { key: KEY });
@@ -89,7 +122,13 @@ async function timeline(url: string): Promise<{ records: number; personRecords: 
                                 jsonb_build_object('system', $5::text, 'value', 'X' || lpad((g % 200000)::text, 6, '0'))) END,
        repeat('0', 64), md5(g::text) || md5(g::text)
      FROM generate_series(1, $1::int) g`,
-    [TIMELINE_RECORDS, Math.floor(TIMELINE_RECORDS / 50), PERSON.nhsNumber.system, PERSON.nhsNumber.value, PERSON.crn.system],
+    [
+      TIMELINE_RECORDS,
+      Math.floor(TIMELINE_RECORDS / 50),
+      PERSON.nhsNumber.system,
+      PERSON.nhsNumber.value,
+      PERSON.crn.system,
+    ],
   );
   await dataSource.query('VACUUM ANALYZE audit_record');
   const time = async (): Promise<{ ms: number; count: number }> => {
@@ -107,7 +146,13 @@ async function timeline(url: string): Promise<{ records: number; personRecords: 
   )) as { 'QUERY PLAN': string }[];
   await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
   await dataSource.destroy();
-  return { records: TIMELINE_RECORDS, personRecords: cold.count, coldMs: Number(cold.ms.toFixed(1)), warmMs: Number(warm.ms.toFixed(1)), plan: plan.map((row) => row['QUERY PLAN'].trim()).join(' | ') };
+  return {
+    records: TIMELINE_RECORDS,
+    personRecords: cold.count,
+    coldMs: Number(cold.ms.toFixed(1)),
+    warmMs: Number(warm.ms.toFixed(1)),
+    plan: plan.map((row) => row['QUERY PLAN'].trim()).join(' | '),
+  };
 }
 
 async function main(): Promise<void> {
@@ -117,14 +162,18 @@ async function main(): Promise<void> {
     for (const writers of [1, 4]) {
       for (const perTransaction of [1, 10]) {
         const result = await appendRate(stack.databaseUrl, writers, perTransaction);
-        console.log(`append: ${writers} writer(s), ${perTransaction} record(s)/transaction: ${result.recordsPerSecond} records/s (${result.transactionsPerSecond} transactions/s)`);
+        console.log(
+          `append: ${writers} writer(s), ${perTransaction} record(s)/transaction: ${result.recordsPerSecond} records/s (${result.transactionsPerSecond} transactions/s)`,
+        );
         appends.push(result);
       }
     }
     const verify = await verifyRate(stack.databaseUrl);
     console.log(`verify: ${verify.records} records in ${verify.seconds} s = ${verify.rowsPerSecond} rows/s`);
     const person = await timeline(stack.databaseUrl);
-    console.log(`timeline: ${person.personRecords} records of one person among ${person.records}: ${person.coldMs} ms first, ${person.warmMs} ms again`);
+    console.log(
+      `timeline: ${person.personRecords} records of one person among ${person.records}: ${person.coldMs} ms first, ${person.warmMs} ms again`,
+    );
     console.log(JSON.stringify({ appends, verify, timeline: person }));
   } finally {
     await stack.stop();

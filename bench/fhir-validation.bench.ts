@@ -19,7 +19,16 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replac
 const ITERATIONS = Number(args.get('iterations') ?? 20_000);
 const SECONDS = Number(args.get('seconds') ?? 20);
 const WARMUP = Number(args.get('warmup') ?? 300);
-const FIXTURE = join(__dirname, '..', 'libs', 'fhir', 'test', 'validation', 'fixtures', 'treatment-appointment-missed.bundle.json');
+const FIXTURE = join(
+  __dirname,
+  '..',
+  'libs',
+  'fhir',
+  'test',
+  'validation',
+  'fixtures',
+  'treatment-appointment-missed.bundle.json',
+);
 
 function cpuMs(): number {
   const usage = process.cpuUsage();
@@ -69,9 +78,15 @@ function main(): void {
     kit_load_ms: Math.round(loadMs),
     first_validation_ms: Math.round(firstMs),
   };
-  console.log(`kit loaded in ${result.kit_load_ms} ms; first validation (expands ValueSets, loads base terminology) ${result.first_validation_ms} ms`);
-  console.log(`${result.iterations} validations of a ${result.entries}-entry message Bundle in ${(wallMs / 1000).toFixed(1)} s wall, ${(cpuUsedMs / 1000).toFixed(1)} s CPU`);
-  console.log(`throughput: ${result.validations_s}/s by wall clock, ${result.validations_cpu_s}/s per CPU second; latency p50 ${result.ms_per_bundle_p50} ms, p99 ${result.ms_per_bundle_p99} ms`);
+  console.log(
+    `kit loaded in ${result.kit_load_ms} ms; first validation (expands ValueSets, loads base terminology) ${result.first_validation_ms} ms`,
+  );
+  console.log(
+    `${result.iterations} validations of a ${result.entries}-entry message Bundle in ${(wallMs / 1000).toFixed(1)} s wall, ${(cpuUsedMs / 1000).toFixed(1)} s CPU`,
+  );
+  console.log(
+    `throughput: ${result.validations_s}/s by wall clock, ${result.validations_cpu_s}/s per CPU second; latency p50 ${result.ms_per_bundle_p50} ms, p99 ${result.ms_per_bundle_p99} ms`,
+  );
   console.log(JSON.stringify(result));
 }
 

@@ -20,7 +20,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HUB_INGRESS_QUEUE, INGRESS_EXCHANGE, ingressRoutingKey, partnerInboxQueue, type EventType } from '@cstr/contracts';
+import {
+  HUB_INGRESS_QUEUE,
+  INGRESS_EXCHANGE,
+  ingressRoutingKey,
+  partnerInboxQueue,
+  type EventType,
+} from '@cstr/contracts';
 import { buildEventBundle, type EventInputOf } from '@cstr/fhir';
 import { ensureIntegrationStack, projectRoot, uniqueName } from '@cstr/testing';
 import { loadEventFixture } from '../libs/fhir/test/fixtures/events/event-fixtures';
@@ -65,7 +71,9 @@ function prepareEvents(count: number): PreparedEvent[] {
   const fixture = loadEventFixture('court.hearing.listed');
   return Array.from({ length: count }, (_, index) => {
     const id = randomUUID();
-    const birthDate = new Date(Date.UTC(1960, 0, 1) + Math.floor(Math.random() * 40 * 365) * 86_400_000).toISOString().slice(0, 10);
+    const birthDate = new Date(Date.UTC(1960, 0, 1) + Math.floor(Math.random() * 40 * 365) * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
     const input: EventInputOf<'court.hearing.listed'> = {
       ...fixture,
       envelope: { ...fixture.envelope, eventId: id, correlationId: randomUUID() },
@@ -111,7 +119,12 @@ async function rawAmqplib(adminUrl: string, body: Buffer): Promise<number> {
   const startedAt = performance.now();
   for (let start = 0; start < EVENTS; start += PUBLISH_BATCH) {
     for (let i = start; i < Math.min(EVENTS, start + PUBLISH_BATCH); i++) {
-      channel.publish('', queue, body, { persistent: true, messageId: randomUUID(), type: TYPE, contentType: 'application/fhir+json' });
+      channel.publish('', queue, body, {
+        persistent: true,
+        messageId: randomUUID(),
+        type: TYPE,
+        contentType: 'application/fhir+json',
+      });
     }
     await channel.waitForConfirms();
   }
@@ -155,7 +168,10 @@ class Deliveries {
   until(count: number, timeoutMs = 600_000): Promise<void> {
     if (this.complete >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${this.complete} of ${count} events delivered to every recipient`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`only ${this.complete} of ${count} events delivered to every recipient`)),
+        timeoutMs,
+      );
       this.waiting.set(String(count), () => {
         clearTimeout(timer);
         resolve();
@@ -193,7 +209,9 @@ async function main(): Promise<void> {
   try {
     const events = prepareEvents(WARM_UP + EVENTS + RATE * SECONDS);
     const size = events[0].body.length;
-    console.log(`Hub benchmark: ${EVENTS} ${TYPE} events of ${size} bytes at full blast, then ${RATE}/s for ${SECONDS} s; each delivered to ${RECIPIENTS.join(' and ')}`);
+    console.log(
+      `Hub benchmark: ${EVENTS} ${TYPE} events of ${size} bytes at full blast, then ${RATE}/s for ${SECONDS} s; each delivered to ${RECIPIENTS.join(' and ')}`,
+    );
 
     const rawMsgsPerSecond = await rawAmqplib(stack.rabbitAdminUrl, events[0].body);
     console.log(`raw amqplib (confirm publish, manual ack, ${size} B)      ${rawMsgsPerSecond} msgs/s`);
@@ -272,7 +290,9 @@ async function main(): Promise<void> {
     await deliveries.until(WARM_UP + EVENTS);
     const hubEventsPerSecond = Math.round((EVENTS / (performance.now() - blastStart)) * 1000);
     const blastLatencies = [...deliveries.latencies].sort((a, b) => a - b);
-    console.log(`hub end to end, full blast                               ${hubEventsPerSecond} events/s (${hubEventsPerSecond * RECIPIENTS.length} deliveries/s)   p50 ${percentile(blastLatencies, 0.5)} ms   p99 ${percentile(blastLatencies, 0.99)} ms`);
+    console.log(
+      `hub end to end, full blast                               ${hubEventsPerSecond} events/s (${hubEventsPerSecond * RECIPIENTS.length} deliveries/s)   p50 ${percentile(blastLatencies, 0.5)} ms   p99 ${percentile(blastLatencies, 0.99)} ms`,
+    );
 
     // (c) a fixed rate: each event published at its own time, latency per delivery.
     deliveries.reset();
@@ -289,7 +309,9 @@ async function main(): Promise<void> {
     const pacedLatencies = [...deliveries.latencies].sort((a, b) => a - b);
     clearInterval(sampler);
     peakRss = Math.max(peakRss, rssMb(hubPid));
-    console.log(`hub end to end at ${RATE} events/s (${paced.length} events)              p50 ${percentile(pacedLatencies, 0.5)} ms   p99 ${percentile(pacedLatencies, 0.99)} ms   max ${percentile(pacedLatencies, 1)} ms`);
+    console.log(
+      `hub end to end at ${RATE} events/s (${paced.length} events)              p50 ${percentile(pacedLatencies, 0.5)} ms   p99 ${percentile(pacedLatencies, 0.99)} ms   max ${percentile(pacedLatencies, 1)} ms`,
+    );
     console.log(`hub resident memory, peak                                ${peakRss} MB`);
 
     await court.close();

@@ -70,7 +70,8 @@ class Receiver {
   result(name: string, startedAt: number): Result {
     const elapsedMs = performance.now() - startedAt;
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    const at = (q: number): number => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1));
+    const at = (q: number): number =>
+      Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1));
     return { name, msgsPerSecond: Math.round((this.expected / elapsedMs) * 1000), p50Ms: at(0.5), p99Ms: at(0.99) };
   }
 }
@@ -86,7 +87,10 @@ function body(seq: number): Buffer {
 async function withTimeout<T>(promise: Promise<T>, label: string, ms = 300_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${label} timed out`)), ms)))]);
+    return await Promise.race([
+      promise,
+      new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${label} timed out`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -98,7 +102,11 @@ async function prepareQueue(adminUrl: string, queue: string, libTopology: boolea
   await declareExchanges(channel);
   await channel.assertExchange(EXCHANGE, 'direct', { durable: true });
   if (libTopology) {
-    await declareQueueTopology(channel, { queue, bindings: [{ exchange: EXCHANGE, pattern: queue }], retryDelaysMs: [1_000] });
+    await declareQueueTopology(channel, {
+      queue,
+      bindings: [{ exchange: EXCHANGE, pattern: queue }],
+      retryDelaysMs: [1_000],
+    });
   } else {
     await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await channel.bindQueue(queue, EXCHANGE, queue);
@@ -134,7 +142,12 @@ async function rawAmqplib(url: string): Promise<Result> {
   const startedAt = performance.now();
   for (let start = 0; start < EVENTS; start += BATCH) {
     for (let seq = start; seq < Math.min(EVENTS, start + BATCH); seq++) {
-      channel.publish(EXCHANGE, queue, body(seq), { persistent: true, messageId: randomUUID(), type: 'bench', contentType: 'application/json' });
+      channel.publish(EXCHANGE, queue, body(seq), {
+        persistent: true,
+        messageId: randomUUID(),
+        type: 'bench',
+        contentType: 'application/json',
+      });
     }
     await channel.waitForConfirms();
   }
@@ -181,7 +194,9 @@ async function nestRmq(url: string): Promise<Result> {
   for (let start = 0; start < EVENTS; start += BATCH) {
     const sends: Promise<unknown>[] = [];
     for (let seq = start; seq < Math.min(EVENTS, start + BATCH); seq++) {
-      sends.push(lastValueFrom(client.emit('bench', { seq, sentAt: now(), padding: PADDING }), { defaultValue: undefined }));
+      sends.push(
+        lastValueFrom(client.emit('bench', { seq, sentAt: now(), padding: PADDING }), { defaultValue: undefined }),
+      );
     }
     await Promise.all(sends);
   }
@@ -200,7 +215,9 @@ class LibHandler {
   @EventPattern('bench')
   async handle(@Payload() data: { sentAt: number; seq: number }, @Ctx() context: AmqpContext): Promise<void> {
     // In the outbox run the effect is written in the consumer's transaction, like a real handler.
-    await context.getManager()?.query('INSERT INTO bench_effect (event_id) VALUES ($1)', [context.getMessage().eventId]);
+    await context
+      .getManager()
+      ?.query('INSERT INTO bench_effect (event_id) VALUES ($1)', [context.getMessage().eventId]);
     libReceiver?.received(data.sentAt, data.seq);
   }
 }
@@ -208,7 +225,12 @@ class LibHandler {
 @Module({ controllers: [LibHandler] })
 class LibModule {}
 
-async function libTransport(url: string, queue: string, receiver: Receiver, database?: DatabaseFixture): Promise<{ app: INestMicroservice; connection: AmqpConnection }> {
+async function libTransport(
+  url: string,
+  queue: string,
+  receiver: Receiver,
+  database?: DatabaseFixture,
+): Promise<{ app: INestMicroservice; connection: AmqpConnection }> {
   libReceiver = receiver;
   const connection = new AmqpConnection({ url, connectionName: 'bench-consumer' });
   await connection.start();
@@ -230,7 +252,14 @@ async function libTransport(url: string, queue: string, receiver: Receiver, data
 }
 
 function libMessage(queue: string, seq: number): OutgoingMessage {
-  return { exchange: EXCHANGE, routingKey: queue, eventId: randomUUID(), type: 'bench', contentType: 'application/json', body: body(seq) };
+  return {
+    exchange: EXCHANGE,
+    routingKey: queue,
+    eventId: randomUUID(),
+    type: 'bench',
+    contentType: 'application/json',
+    body: body(seq),
+  };
 }
 
 /** (c) libs/messaging: confirmed publisher, AmqpTransport. */
@@ -245,7 +274,8 @@ async function libMessaging(url: string): Promise<Result> {
   const startedAt = performance.now();
   for (let start = 0; start < EVENTS; start += BATCH) {
     const sends: Promise<void>[] = [];
-    for (let seq = start; seq < Math.min(EVENTS, start + BATCH); seq++) sends.push(publisher.publish(libMessage(queue, seq)));
+    for (let seq = start; seq < Math.min(EVENTS, start + BATCH); seq++)
+      sends.push(publisher.publish(libMessage(queue, seq)));
     await Promise.all(sends);
   }
   await withTimeout(receiver.all, 'libs/messaging');
@@ -300,9 +330,10 @@ async function libOutbox(url: string, databaseUrl: string): Promise<Result> {
   });
   const progress = process.env.BENCH_PROGRESS
     ? setInterval(() => {
-        void Promise.all([producerDb.count('SELECT count(*) AS n FROM messaging_outbox'), consumerDb.count('SELECT count(*) AS n FROM bench_effect')]).then(([unsent, effects]) =>
-          console.log(`  committed ${next}, unsent ${unsent}, consumed ${effects}`),
-        );
+        void Promise.all([
+          producerDb.count('SELECT count(*) AS n FROM messaging_outbox'),
+          consumerDb.count('SELECT count(*) AS n FROM bench_effect'),
+        ]).then(([unsent, effects]) => console.log(`  committed ${next}, unsent ${unsent}, consumed ${effects}`));
       }, 1_000)
     : undefined;
   await Promise.all(producers);
@@ -310,9 +341,14 @@ async function libOutbox(url: string, databaseUrl: string): Promise<Result> {
   clearInterval(progress);
   const result = receiver.result('libs/messaging + outbox + idempotent consumer', startedAt);
   // The last batch's handlers have run; its commit may be a moment behind.
-  const effects = await eventually(() => consumerDb.count('SELECT count(*) AS n FROM bench_effect'), (n) => n >= EVENTS, 10_000).catch(() => -1);
+  const effects = await eventually(
+    () => consumerDb.count('SELECT count(*) AS n FROM bench_effect'),
+    (n) => n >= EVENTS,
+    10_000,
+  ).catch(() => -1);
   const distinct = await consumerDb.count('SELECT count(DISTINCT event_id) AS n FROM bench_effect');
-  if (effects !== EVENTS || distinct !== EVENTS) throw new Error(`outbox run applied ${effects} effects (${distinct} distinct), expected ${EVENTS} once each`);
+  if (effects !== EVENTS || distinct !== EVENTS)
+    throw new Error(`outbox run applied ${effects} effects (${distinct} distinct), expected ${EVENTS} once each`);
   await relay.stop();
   await publisher.close();
   await connection.close();
@@ -328,7 +364,9 @@ async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const stack = await ensureIntegrationStack('bench');
   try {
-    console.log(`Messaging benchmark: ${EVENTS} events of 1 KB, publish batches of ${BATCH}, prefetch ${PREFETCH}, quorum queues, persistent; outbox producers commit ${PRODUCER_BATCH} events per transaction`);
+    console.log(
+      `Messaging benchmark: ${EVENTS} events of 1 KB, publish batches of ${BATCH}, prefetch ${PREFETCH}, quorum queues, persistent; outbox producers commit ${PRODUCER_BATCH} events per transaction`,
+    );
     const scenarios: Record<string, () => Promise<Result>> = {
       raw: () => rawAmqplib(stack.rabbitAdminUrl),
       nest: () => nestRmq(stack.rabbitAdminUrl),
@@ -343,7 +381,9 @@ async function main(): Promise<void> {
       if (!scenario) throw new Error(`Unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
       const result = await scenario();
       results.push(result);
-      console.log(`${result.name.padEnd(52)} ${String(result.msgsPerSecond).padStart(7)} msgs/s   p50 ${String(result.p50Ms).padStart(8)} ms   p99 ${String(result.p99Ms).padStart(8)} ms`);
+      console.log(
+        `${result.name.padEnd(52)} ${String(result.msgsPerSecond).padStart(7)} msgs/s   p50 ${String(result.p50Ms).padStart(8)} ms   p99 ${String(result.p99Ms).padStart(8)} ms`,
+      );
     }
     if (selected.length !== 4) return;
     const [raw, nest, lib, outbox] = results;

@@ -10,7 +10,14 @@
  * `{"missed_appointments", "p50_ms", "p99_ms", "max_ms"}`.
  */
 import { ensureIntegrationStack } from '@cstr/testing';
-import { CROYDON, SLAM, measureNonAttendance, percentile, personInTreatment, startPathwaySystem } from '../test/pathway/pathway-kit';
+import {
+  CROYDON,
+  SLAM,
+  measureNonAttendance,
+  percentile,
+  personInTreatment,
+  startPathwaySystem,
+} from '../test/pathway/pathway-kit';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -29,9 +36,24 @@ async function main(): Promise<void> {
       const subject = await personInTreatment(system, CROYDON);
       // A few to warm up (first connections, compiled paths), not measured.
       await measureNonAttendance(system, CROYDON, SLAM, subject, 5, rate, 30_000);
-      const latencies = await measureNonAttendance(system, CROYDON, SLAM, subject, count, rate, 120_000 + (count / rate) * 1_000);
-      const result = { missed_appointments: latencies.length, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), max_ms: latencies[latencies.length - 1] };
-      console.log(`non-attendance latency, ${count} missed appointments at ${rate}/s: p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, max ${result.max_ms} ms`);
+      const latencies = await measureNonAttendance(
+        system,
+        CROYDON,
+        SLAM,
+        subject,
+        count,
+        rate,
+        120_000 + (count / rate) * 1_000,
+      );
+      const result = {
+        missed_appointments: latencies.length,
+        p50_ms: percentile(latencies, 50),
+        p99_ms: percentile(latencies, 99),
+        max_ms: latencies[latencies.length - 1],
+      };
+      console.log(
+        `non-attendance latency, ${count} missed appointments at ${rate}/s: p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, max ${result.max_ms} ms`,
+      );
       console.log(JSON.stringify(result));
     } finally {
       await system.stop();

@@ -93,7 +93,11 @@ function backgroundRecord(index: number): AuditRecordInput {
     agreement: { id: 'cstr-south-london-court', version: 2 },
     flowId: 'listing-to-liaison-diversion',
     ...(delivered
-      ? { legalBasis: { article6: '6(1)(e)', article9: '9(2)(g)' }, removedElements: ['Patient.address', 'Patient.telecom'], reason: 'Check the day’s court list against earlier screenings' }
+      ? {
+          legalBasis: { article6: '6(1)(e)', article9: '9(2)(g)' },
+          removedElements: ['Patient.address', 'Patient.telecom'],
+          reason: 'Check the day’s court list against earlier screenings',
+        }
       : { refusingRule: 'not-connected', reason: 'The recipient is not connected to the person.' }),
     personIdentifiers: [{ system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, value: randomUUID() }],
   };
@@ -102,22 +106,46 @@ function backgroundRecord(index: number): AuditRecordInput {
 async function fillBackground(audit: AuditLog, dataSource: DataSource, count: number, done: number): Promise<void> {
   for (let written = 0; written < count; written += BATCH) {
     const size = Math.min(BATCH, count - written);
-    await dataSource.transaction((manager) => audit.append(manager, Array.from({ length: size }, (_, i) => backgroundRecord(done + written + i))));
+    await dataSource.transaction((manager) =>
+      audit.append(
+        manager,
+        Array.from({ length: size }, (_, i) => backgroundRecord(done + written + i)),
+      ),
+    );
   }
 }
 
 /** One event about the person through the ingress pipeline, in its own transaction; deliveries are dropped, the audit is kept. */
-async function personEvent(pipeline: IngressPipeline, audit: AuditLog, dataSource: DataSource, index: number): Promise<void> {
+async function personEvent(
+  pipeline: IngressPipeline,
+  audit: AuditLog,
+  dataSource: DataSource,
+  index: number,
+): Promise<void> {
   const type = PERSON_EVENT_TYPES[index % PERSON_EVENT_TYPES.length];
   const input = loadEventFixture(type) as EventInput;
   const eventId = randomUUID();
   Object.assign(input.envelope, { eventId });
   input.person.identifiers = { ...PERSON };
-  if ('appointment' in input) input.appointment = { ...input.appointment, id: `APPT-${Math.floor(index / PERSON_EVENT_TYPES.length)}` };
+  if ('appointment' in input)
+    input.appointment = { ...input.appointment, id: `APPT-${Math.floor(index / PERSON_EVENT_TYPES.length)}` };
   const bundle = buildEventBundle(input);
-  const message = { eventId, type, routingKey: ingressRoutingKey(input.envelope.sender, type), correlationId: eventId, body: bundle };
+  const message = {
+    eventId,
+    type,
+    routingKey: ingressRoutingKey(input.envelope.sender, type),
+    correlationId: eventId,
+    body: bundle,
+  };
   await dataSource.transaction(async (manager) => {
-    const result = await pipeline.process({ manager, publish: () => Promise.resolve(), appendAudit: async (records) => void (await audit.append(manager, records)) }, message);
+    const result = await pipeline.process(
+      {
+        manager,
+        publish: () => Promise.resolve(),
+        appendAudit: async (records) => void (await audit.append(manager, records)),
+      },
+      message,
+    );
     if (result.kind === 'refused') throw new Error(`The pipeline refused ${type}: ${result.code} ${result.reason}`);
   });
 }
@@ -128,7 +156,10 @@ function percentile(sorted: readonly number[], p: number): number {
 
 async function main(): Promise<void> {
   // The hub here consumes nothing and publishes nothing, so servers of the user's own need no provisioning.
-  const own = process.env.RABBITMQ_URL && process.env.DATABASE_URL ? { hubUrl: process.env.RABBITMQ_URL, databaseUrl: process.env.DATABASE_URL, stop: () => Promise.resolve() } : undefined;
+  const own =
+    process.env.RABBITMQ_URL && process.env.DATABASE_URL
+      ? { hubUrl: process.env.RABBITMQ_URL, databaseUrl: process.env.DATABASE_URL, stop: () => Promise.resolve() }
+      : undefined;
   const stack = own ?? (await ensureIntegrationStack('bench'));
   const schema = uniqueName('bench_timeline');
   const folder = mkdtempSync(join(tmpdir(), 'bench-timeline-'));
@@ -167,18 +198,26 @@ async function main(): Promise<void> {
       background += share;
       const upTo = Math.round((PERSON_EVENTS * (round + 1)) / ROUNDS);
       for (; events < upTo; events++) await personEvent(pipeline, audit, dataSource, events);
-      log(`round ${round + 1}/${ROUNDS}: ${background} background records, ${events} person events (${Math.round((performance.now() - filling) / 1000)} s)`);
+      log(
+        `round ${round + 1}/${ROUNDS}: ${background} background records, ${events} person events (${Math.round((performance.now() - filling) / 1000)} s)`,
+      );
     }
-    const [{ n: sofar }] = (await dataSource.query('SELECT last_seq::int AS n FROM audit_chain_head')) as { n: number }[];
+    const [{ n: sofar }] = (await dataSource.query('SELECT last_seq::int AS n FROM audit_chain_head')) as {
+      n: number;
+    }[];
     if (sofar < RECORDS) await fillBackground(audit, dataSource, RECORDS - sofar, background);
     await dataSource.query('ANALYZE audit_record');
     await dataSource.query('ANALYZE hub_pathway_event');
-    const [{ n: auditRecords }] = (await dataSource.query('SELECT count(*)::int AS n FROM audit_record')) as { n: number }[];
+    const [{ n: auditRecords }] = (await dataSource.query('SELECT count(*)::int AS n FROM audit_record')) as {
+      n: number;
+    }[];
 
     const server = app.getHttpServer() as Parameters<typeof request>[0];
     const call = async (): Promise<{ ms: number; timeline: Timeline }> => {
       const started = performance.now();
-      const response = await request(server).get(`/people/${NHS_NUMBER}/timeline`).set('Authorization', `Basic ${Buffer.from(`${USER.id}:${USER.secret}`).toString('base64')}`);
+      const response = await request(server)
+        .get(`/people/${NHS_NUMBER}/timeline`)
+        .set('Authorization', `Basic ${Buffer.from(`${USER.id}:${USER.secret}`).toString('base64')}`);
       const ms = performance.now() - started;
       if (response.status !== 200) throw new Error(`GET timeline: ${response.status} ${JSON.stringify(response.body)}`);
       return { ms, timeline: response.body as Timeline };
@@ -193,9 +232,14 @@ async function main(): Promise<void> {
     }
     times.sort((a, b) => a - b);
     const personEvents = last?.entries.filter((entry) => entry.kind === 'event').length ?? 0;
-    const personRecords = last?.entries.filter((entry) => entry.kind !== 'event' && !entry.kind.startsWith('deadline')).length ?? 0;
-    log(`timeline: ${last?.entries.length ?? 0} entries (${personEvents} events, ${personRecords} audit records, ${last?.deadlines.length ?? 0} deadlines)`);
-    log(`p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms over ${REQUESTS} calls`);
+    const personRecords =
+      last?.entries.filter((entry) => entry.kind !== 'event' && !entry.kind.startsWith('deadline')).length ?? 0;
+    log(
+      `timeline: ${last?.entries.length ?? 0} entries (${personEvents} events, ${personRecords} audit records, ${last?.deadlines.length ?? 0} deadlines)`,
+    );
+    log(
+      `p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms over ${REQUESTS} calls`,
+    );
     process.stdout.write(
       `${JSON.stringify({
         audit_records: auditRecords,

@@ -14,7 +14,9 @@ import { projectRoot } from '@cstr/testing';
 
 function main(argument: string | undefined): void {
   // npm runs scripts from the project root; INIT_CWD is where the user typed the command.
-  const target = argument ? resolve(process.env.INIT_CWD ?? process.cwd(), argument) : resolve(projectRoot(), ASYNCAPI_DOCUMENT_PATH);
+  const target = argument
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), argument)
+    : resolve(projectRoot(), ASYNCAPI_DOCUMENT_PATH);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, renderAsyncApiYaml(), 'utf8');
   const shown = relative(process.cwd(), target);

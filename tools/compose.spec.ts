@@ -78,17 +78,21 @@ describe('docker-compose.yml', () => {
       }
       const serving = appServices.filter(([, service]) => environmentOf(service).PARTNER_ID === partner.id);
       if (serving.length !== 1) {
-        problems.push(`${partner.id}: ${serving.length} services with PARTNER_ID=${partner.id} (${serving.map(([name]) => name).join(', ')}), expected 1`);
+        problems.push(
+          `${partner.id}: ${serving.length} services with PARTNER_ID=${partner.id} (${serving.map(([name]) => name).join(', ')}), expected 1`,
+        );
         continue;
       }
       const [name, service] = serving[0];
-      if (appOf(service) !== app) problems.push(`${name}: runs ${appOf(service)}, but a ${partner.kind} partner needs ${app}`);
+      if (appOf(service) !== app)
+        problems.push(`${name}: runs ${appOf(service)}, but a ${partner.kind} partner needs ${app}`);
       if (name !== `${app}-${partner.id}`) problems.push(`${name}: should be named ${app}-${partner.id}`);
     }
     const known = new Set(partners.map(({ id }) => id));
     for (const [name, service] of appServices) {
       const partnerId = environmentOf(service).PARTNER_ID;
-      if (ADAPTERS.has(appOf(service)!) && !known.has(partnerId)) problems.push(`${name}: PARTNER_ID=${partnerId} is not in config/partners.yaml`);
+      if (ADAPTERS.has(appOf(service)!) && !known.has(partnerId))
+        problems.push(`${name}: PARTNER_ID=${partnerId} is not in config/partners.yaml`);
     }
     expect(problems).toEqual([]);
   });
@@ -100,8 +104,10 @@ describe('docker-compose.yml', () => {
       const env = environmentOf(service);
       const user = env.PARTNER_ID ?? 'hub';
       const expected = new RegExp(`^amqps?://${user}:\\$\\{${passwordVariable(user)}(:-[^}]*)?\\}@[^/]+/cstr$`);
-      if (!expected.test(env.RABBITMQ_URL ?? '')) problems.push(`${name}: RABBITMQ_URL must be amqp://${user}:\${${passwordVariable(user)}…}@…/cstr`);
-      if (!(passwordVariable(user) in provisioned)) problems.push(`provision: lacks ${passwordVariable(user)} (for ${name})`);
+      if (!expected.test(env.RABBITMQ_URL ?? ''))
+        problems.push(`${name}: RABBITMQ_URL must be amqp://${user}:\${${passwordVariable(user)}…}@…/cstr`);
+      if (!(passwordVariable(user) in provisioned))
+        problems.push(`provision: lacks ${passwordVariable(user)} (for ${name})`);
     }
     expect(problems).toEqual([]);
   });
@@ -118,7 +124,8 @@ describe('docker-compose.yml', () => {
               : undefined
             : /^127\.0\.0\.1:(\d+):\d+(\/(tcp|udp))?$/.exec(String(port))?.[1];
         if (hostPort === undefined) problems.push(`${name}: port ${JSON.stringify(port)} is not bound to 127.0.0.1`);
-        else if (seen.has(hostPort)) problems.push(`${name}: host port ${hostPort} is also published by ${seen.get(hostPort)}`);
+        else if (seen.has(hostPort))
+          problems.push(`${name}: host port ${hostPort} is also published by ${seen.get(hostPort)}`);
         else seen.set(hostPort, name);
       }
     }
@@ -129,16 +136,22 @@ describe('docker-compose.yml', () => {
     const problems: string[] = [];
     for (const [name, service] of appServices) {
       const test = [service.healthcheck?.test ?? []].flat();
-      if (service.healthcheck?.disable || test.length === 0 || test[0] === 'NONE') problems.push(`${name}: no healthcheck`);
+      if (service.healthcheck?.disable || test.length === 0 || test[0] === 'NONE')
+        problems.push(`${name}: no healthcheck`);
       else if (!test.join(' ').includes('/health')) problems.push(`${name}: healthcheck does not call /health`);
-      if (service.restart !== 'unless-stopped') problems.push(`${name}: restart is ${service.restart}, expected unless-stopped`);
+      if (service.restart !== 'unless-stopped')
+        problems.push(`${name}: restart is ${service.restart}, expected unless-stopped`);
       const deps = dependsOn(service);
-      if (deps.provision !== 'service_completed_successfully') problems.push(`${name}: must depend on provision (service_completed_successfully)`);
+      if (deps.provision !== 'service_completed_successfully')
+        problems.push(`${name}: must depend on provision (service_completed_successfully)`);
       if (deps.postgres !== 'service_healthy') problems.push(`${name}: must depend on postgres (service_healthy)`);
       const env = environmentOf(service);
       if (env.HTTP_HOST !== '0.0.0.0') problems.push(`${name}: HTTP_HOST must be 0.0.0.0 inside the container`);
-      const targets = (service.ports ?? []).map((port) => String(typeof port === 'object' ? port.target : String(port).split(':').pop()?.split('/')[0]));
-      if (!targets.includes(env.HTTP_PORT)) problems.push(`${name}: HTTP_PORT ${env.HTTP_PORT} is not a published container port (${targets.join(', ')})`);
+      const targets = (service.ports ?? []).map((port) =>
+        String(typeof port === 'object' ? port.target : String(port).split(':').pop()?.split('/')[0]),
+      );
+      if (!targets.includes(env.HTTP_PORT))
+        problems.push(`${name}: HTTP_PORT ${env.HTTP_PORT} is not a published container port (${targets.join(', ')})`);
     }
     expect(problems).toEqual([]);
   });
@@ -149,20 +162,32 @@ describe('docker-compose.yml', () => {
     expect(sandbox.SANDBOX_PUBLIC_URL).toBe(sandboxUrl);
     const problems: string[] = [];
     for (const partner of partnerSettings) {
-      const urls = Object.values(partner.adapter ?? {}).flat().filter((value): value is string => typeof value === 'string');
+      const urls = Object.values(partner.adapter ?? {})
+        .flat()
+        .filter((value): value is string => typeof value === 'string');
       if (!urls.some((url) => url.startsWith(`${LOCAL_SANDBOX_BASE_URL}/`))) continue;
-      const [name, service] = appServices.find(([, candidate]) => environmentOf(candidate).PARTNER_ID === partner.id) ?? [partner.id, {}];
-      if (environmentOf(service).SANDBOX_BASE_URL !== sandboxUrl) problems.push(`${name}: SANDBOX_BASE_URL must be ${sandboxUrl} (its partner URLs are under ${LOCAL_SANDBOX_BASE_URL})`);
+      const [name, service] = appServices.find(
+        ([, candidate]) => environmentOf(candidate).PARTNER_ID === partner.id,
+      ) ?? [partner.id, {}];
+      if (environmentOf(service).SANDBOX_BASE_URL !== sandboxUrl)
+        problems.push(
+          `${name}: SANDBOX_BASE_URL must be ${sandboxUrl} (its partner URLs are under ${LOCAL_SANDBOX_BASE_URL})`,
+        );
     }
     expect(problems).toEqual([]);
   });
 
   it('gives each provider adapter whose server sends rest-hook notifications its own service URL to be notified at', () => {
     const problems: string[] = [];
-    for (const partner of partnerSettings.filter((candidate) => candidate.kind === 'mh-provider' && candidate.adapter?.subscriptions !== false)) {
-      const [name, service] = appServices.find(([, candidate]) => environmentOf(candidate).PARTNER_ID === partner.id) ?? [partner.id, {}];
+    for (const partner of partnerSettings.filter(
+      (candidate) => candidate.kind === 'mh-provider' && candidate.adapter?.subscriptions !== false,
+    )) {
+      const [name, service] = appServices.find(
+        ([, candidate]) => environmentOf(candidate).PARTNER_ID === partner.id,
+      ) ?? [partner.id, {}];
       const env = environmentOf(service);
-      if (env.ADAPTER_PUBLIC_URL !== `http://${name}:${env.HTTP_PORT}`) problems.push(`${name}: ADAPTER_PUBLIC_URL must be http://${name}:${env.HTTP_PORT}`);
+      if (env.ADAPTER_PUBLIC_URL !== `http://${name}:${env.HTTP_PORT}`)
+        problems.push(`${name}: ADAPTER_PUBLIC_URL must be http://${name}:${env.HTTP_PORT}`);
     }
     expect(problems).toEqual([]);
   });
@@ -190,16 +215,26 @@ describe('.env.example', () => {
     const sources = [join(ROOT, 'libs/platform/src/config/base-app.config.ts')];
     for (const app of readdirSync(join(ROOT, 'apps'))) {
       const dir = join(ROOT, 'apps', app, 'src');
-      if (existsSync(dir)) sources.push(...readdirSync(dir).filter((file) => file.endsWith('.config.ts')).map((file) => join(dir, file)));
+      if (existsSync(dir))
+        sources.push(
+          ...readdirSync(dir)
+            .filter((file) => file.endsWith('.config.ts'))
+            .map((file) => join(dir, file)),
+        );
     }
     // Class properties are the keys: `  NAME!: type`, `  NAME?: type`, `  override NAME: type = …`.
     const declared = new Set(
       sources.flatMap((file) =>
-        [...readFileSync(file, 'utf8').matchAll(/^\s+(?:(?:public|readonly|override|declare)\s+)*([A-Z][A-Z0-9_]*)[!?]?\s*[:=]/gm)].map((match) => match[1]),
+        [
+          ...readFileSync(file, 'utf8').matchAll(
+            /^\s+(?:(?:public|readonly|override|declare)\s+)*([A-Z][A-Z0-9_]*)[!?]?\s*[:=]/gm,
+          ),
+        ].map((match) => match[1]),
       ),
     );
     // The source scan must find at least what the classes themselves carry.
-    for (const key of [...Object.keys(new BaseAppConfig()), ...Object.keys(new PartnerAdapterConfig())]) expect(declared).toContain(key);
+    for (const key of [...Object.keys(new BaseAppConfig()), ...Object.keys(new PartnerAdapterConfig())])
+      expect(declared).toContain(key);
     expect(declared).toContain('RABBITMQ_URL');
     expect(declared).toContain('PARTNER_ID');
     expect([...declared].filter((key) => !envExampleKeys.has(key))).toEqual([]);

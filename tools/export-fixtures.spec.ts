@@ -23,7 +23,10 @@ describe('fixtures:export', () => {
     for (const type of EVENT_TYPES) {
       const bundle = JSON.parse(readFileSync(join(target, `${type}.json`), 'utf8')) as Bundle;
       expect(bundle.type).toBe('message');
-      expect((bundle.entry?.[0].resource as MessageHeader).eventCoding).toMatchObject({ system: EVENT_TYPE_SYSTEM, code: type });
+      expect((bundle.entry?.[0].resource as MessageHeader).eventCoding).toMatchObject({
+        system: EVENT_TYPE_SYSTEM,
+        code: type,
+      });
     }
   });
 
@@ -31,16 +34,25 @@ describe('fixtures:export', () => {
     exportEventFixtures(join(dir, 'a'));
     exportEventFixtures(join(dir, 'b'));
     for (const type of EVENT_TYPES) {
-      expect(readFileSync(join(dir, 'b', `${type}.json`), 'utf8')).toBe(readFileSync(join(dir, 'a', `${type}.json`), 'utf8'));
+      expect(readFileSync(join(dir, 'b', `${type}.json`), 'utf8')).toBe(
+        readFileSync(join(dir, 'a', `${type}.json`), 'utf8'),
+      );
     }
   });
 
   it('runs from the command line, and without a folder exits 2 with the usage', () => {
-    const withoutDir = spawnSync(process.execPath, ['tools/run-ts.js', 'tools/export-fixtures.ts'], { cwd: ROOT, encoding: 'utf8' });
+    const withoutDir = spawnSync(process.execPath, ['tools/run-ts.js', 'tools/export-fixtures.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(withoutDir.status).toBe(2);
     expect(withoutDir.stderr).toContain(EXPORT_FIXTURES_USAGE);
 
-    const withDir = spawnSync(process.execPath, ['tools/run-ts.js', 'tools/export-fixtures.ts', join(dir, 'cli')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, INIT_CWD: ROOT } });
+    const withDir = spawnSync(process.execPath, ['tools/run-ts.js', 'tools/export-fixtures.ts', join(dir, 'cli')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, INIT_CWD: ROOT },
+    });
     expect(withDir.status).toBe(0);
     expect(withDir.stdout).toContain('25 event Bundles written');
     expect(readdirSync(join(dir, 'cli'))).toHaveLength(25);

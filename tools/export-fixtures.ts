@@ -12,7 +12,8 @@ import { buildEventBundle } from '@cstr/fhir';
 import { loadEventFixture } from '../libs/fhir/test/fixtures/events/event-fixtures';
 
 /** The usage line shown when the folder is missing. */
-export const EXPORT_FIXTURES_USAGE = 'usage: npm run fixtures:export -- <dir>   (writes one <event-type>.json message Bundle per event type)';
+export const EXPORT_FIXTURES_USAGE =
+  'usage: npm run fixtures:export -- <dir>   (writes one <event-type>.json message Bundle per event type)';
 
 /** Builds every fixture's Bundle and writes it into `dir`; returns the files written. */
 export function exportEventFixtures(dir: string): string[] {

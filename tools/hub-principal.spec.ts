@@ -4,7 +4,11 @@ import { verifySecret } from '../apps/hub/src/auth/secret-hash';
 
 const ROOT = join(__dirname, '..');
 const run = (stdin: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } =>
-  spawnSync(process.execPath, [join(ROOT, 'tools/run-ts.js'), join(ROOT, 'tools/hub-principal.ts'), ...args], { cwd: ROOT, input: stdin, encoding: 'utf8' });
+  spawnSync(process.execPath, [join(ROOT, 'tools/run-ts.js'), join(ROOT, 'tools/hub-principal.ts'), ...args], {
+    cwd: ROOT,
+    input: stdin,
+    encoding: 'utf8',
+  });
 
 describe('npm run hub:principal -- hash', () => {
   it('prints the secretHash line of the secret read from stdin (a typed newline is not part of it), never the secret', async () => {
@@ -16,7 +20,11 @@ describe('npm run hub:principal -- hash', () => {
   });
 
   it('refuses a short secret and an unknown command', () => {
-    expect(run('short', 'hash')).toMatchObject({ status: 1, stdout: '', stderr: expect.stringContaining('at least 16 characters') });
+    expect(run('short', 'hash')).toMatchObject({
+      status: 1,
+      stdout: '',
+      stderr: expect.stringContaining('at least 16 characters'),
+    });
     expect(run('a long demo secret 42', 'show')).toMatchObject({ status: 2, stderr: expect.stringContaining('usage') });
   });
 });

@@ -56,14 +56,18 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   if (adminUrl) {
     const url = parseUrl(adminUrl);
     if (!url || !/^amqps?:$/.test(url.protocol) || !url.username) {
-      problems.push('RABBITMQ_ADMIN_URL must be an amqp:// or amqps:// URL with the administrator\'s user name and password');
+      problems.push(
+        "RABBITMQ_ADMIN_URL must be an amqp:// or amqps:// URL with the administrator's user name and password",
+      );
     }
   }
   const managementUrl = required('RABBITMQ_MANAGEMENT_URL');
   if (managementUrl) {
     const url = parseUrl(managementUrl);
-    if (!url || !/^https?:$/.test(url.protocol)) problems.push('RABBITMQ_MANAGEMENT_URL must be an http:// or https:// URL');
-    else if (url.username || url.password) problems.push('RABBITMQ_MANAGEMENT_URL must not carry credentials (those of RABBITMQ_ADMIN_URL are used)');
+    if (!url || !/^https?:$/.test(url.protocol))
+      problems.push('RABBITMQ_MANAGEMENT_URL must be an http:// or https:// URL');
+    else if (url.username || url.password)
+      problems.push('RABBITMQ_MANAGEMENT_URL must not carry credentials (those of RABBITMQ_ADMIN_URL are used)');
   }
 
   const partnersFile = env.PARTNERS_FILE ? resolve(env.PARTNERS_FILE) : join(projectRoot(), 'config', 'partners.yaml');
@@ -72,23 +76,40 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   // The provisioner refuses these too, but only after the wait for the broker: say so at once.
   const adminUser = adminUrl ? decodeURIComponent(parseUrl(adminUrl)?.username ?? '') : '';
   for (const { id } of partners) {
-    if (id === HUB_BROKER_USER || id === adminUser) problems.push(`partner id ${id} in ${partnersFile} collides with the broker user of the hub or the administrator`);
+    if (id === HUB_BROKER_USER || id === adminUser)
+      problems.push(
+        `partner id ${id} in ${partnersFile} collides with the broker user of the hub or the administrator`,
+      );
   }
 
   const hubPassword = required(passwordVariable(HUB_BROKER_USER));
   const passwords = Object.fromEntries(partners.map(({ id }) => [id, required(passwordVariable(id))]));
 
   const retryDelays = env.RETRY_DELAYS_MS?.trim();
-  if (retryDelays && !/^\d+(,\d+)*$/.test(retryDelays)) problems.push('RETRY_DELAYS_MS must be comma-separated milliseconds, e.g. 1000,5000,30000');
+  if (retryDelays && !/^\d+(,\d+)*$/.test(retryDelays))
+    problems.push('RETRY_DELAYS_MS must be comma-separated milliseconds, e.g. 1000,5000,30000');
   const retryDelaysMs = retryDelays ? retryDelays.split(',').map(Number) : DEFAULT_RETRY_DELAYS_MS;
 
-  if (problems.length > 0) throw new Error(`Cannot provision the broker:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-  return { adminUrl, managementUrl: managementUrl.replace(/\/+$/, ''), partnersFile, partners, hubPassword, passwords, retryDelaysMs };
+  if (problems.length > 0)
+    throw new Error(`Cannot provision the broker:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  return {
+    adminUrl,
+    managementUrl: managementUrl.replace(/\/+$/, ''),
+    partnersFile,
+    partners,
+    hubPassword,
+    passwords,
+    retryDelaysMs,
+  };
 }
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
-  secrets.push(decodeURIComponent(new URL(settings.adminUrl).password), settings.hubPassword, ...Object.values(settings.passwords));
+  secrets.push(
+    decodeURIComponent(new URL(settings.adminUrl).password),
+    settings.hubPassword,
+    ...Object.values(settings.passwords),
+  );
 
   const provisioner = new BrokerProvisioner({ managementUrl: settings.managementUrl, adminAmqpUrl: settings.adminUrl });
   const startedAt = Date.now();
@@ -108,7 +129,12 @@ async function main(): Promise<void> {
         const waited = attempt > 1 ? ` (gave up after ${attempt} attempts in ${seconds(Date.now() - startedAt)})` : '';
         throw new Error(`Provisioning ${settings.managementUrl} failed${waited}: ${(error as Error).message}`);
       }
-      if (attempt === 1) console.log(redact(`Waiting for the broker at ${settings.managementUrl} (up to ${seconds(WAIT_MS)}): ${(error as Error).message}`));
+      if (attempt === 1)
+        console.log(
+          redact(
+            `Waiting for the broker at ${settings.managementUrl} (up to ${seconds(WAIT_MS)}): ${(error as Error).message}`,
+          ),
+        );
       await new Promise((done) => setTimeout(done, RETRY_EVERY_MS));
     }
   }
@@ -124,7 +150,10 @@ async function main(): Promise<void> {
 function isTransient(error: unknown): boolean {
   if (error instanceof BrokerProvisioningError) return error.status === undefined || error.status >= 500;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(code);
+  return (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(code)
+  );
 }
 
 function parseUrl(value: string): URL | undefined {

@@ -63,11 +63,18 @@ async function up(): Promise<void> {
   });
 
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const how = (local: boolean, ms: number): string => (!local ? 'external' : ms > 0 ? `started in ${seconds(ms)}` : 'already running');
+  const how = (local: boolean, ms: number): string =>
+    !local ? 'external' : ms > 0 ? `started in ${seconds(ms)}` : 'already running';
   console.log(`cstr local stack (${relative(root, dataDir)}/)`);
-  console.log(`  RabbitMQ    ${redact(stack.rabbitmqUrl)}  management ${stack.rabbitmqManagementUrl}  ${how(stack.local.rabbitmq, stack.timings.rabbitmqMs)}`);
-  console.log(`  PostgreSQL  ${redact(stack.databaseUrl ?? '-')}  ${how(stack.local.postgres, stack.timings.postgresMs)}`);
-  console.log(`  Provisioned vhost cstr: hub + ${partners.length} partners (${partners.map((p) => p.id).join(', ')}) in ${seconds(stack.timings.provisionMs)}`);
+  console.log(
+    `  RabbitMQ    ${redact(stack.rabbitmqUrl)}  management ${stack.rabbitmqManagementUrl}  ${how(stack.local.rabbitmq, stack.timings.rabbitmqMs)}`,
+  );
+  console.log(
+    `  PostgreSQL  ${redact(stack.databaseUrl ?? '-')}  ${how(stack.local.postgres, stack.timings.postgresMs)}`,
+  );
+  console.log(
+    `  Provisioned vhost cstr: hub + ${partners.length} partners (${partners.map((p) => p.id).join(', ')}) in ${seconds(stack.timings.provisionMs)}`,
+  );
   console.log(`  Connection URLs with passwords: ${relative(root, envFile)} (print: stack.ts env)`);
 }
 
@@ -79,7 +86,11 @@ async function down(): Promise<void> {
     typeof before.rabbitmq === 'object' && before.rabbitmq.running ? 'RabbitMQ' : undefined,
     typeof before.postgres === 'object' && before.postgres.running ? 'PostgreSQL' : undefined,
   ].filter(Boolean);
-  console.log(stopped.length ? `Stopped ${stopped.join(' and ')}; data kept in ${relative(root, dataDir)}/.` : 'Nothing was running.');
+  console.log(
+    stopped.length
+      ? `Stopped ${stopped.join(' and ')}; data kept in ${relative(root, dataDir)}/.`
+      : 'Nothing was running.',
+  );
 }
 
 function status(): void {
@@ -87,7 +98,9 @@ function status(): void {
   if (!state) return console.log('The stack was never started here (stack.ts up).');
   const env = readEnvFile();
   if (state.rabbitmq === 'external') {
-    console.log(`RabbitMQ    external  ${redact(env.RABBITMQ_URL ?? '?')}  management ${env.RABBITMQ_MANAGEMENT_URL ?? '?'}`);
+    console.log(
+      `RabbitMQ    external  ${redact(env.RABBITMQ_URL ?? '?')}  management ${env.RABBITMQ_MANAGEMENT_URL ?? '?'}`,
+    );
   } else {
     const { running, pid, ports } = state.rabbitmq;
     console.log(
@@ -96,7 +109,10 @@ function status(): void {
   }
   if (state.postgres === 'external') console.log(`PostgreSQL  external  ${redact(env.DATABASE_URL ?? '?')}`);
   else if (state.postgres === 'none') console.log('PostgreSQL  none');
-  else console.log(`PostgreSQL  ${state.postgres.running ? 'running' : 'stopped'}  127.0.0.1:${state.postgres.ports.postgres}`);
+  else
+    console.log(
+      `PostgreSQL  ${state.postgres.running ? 'running' : 'stopped'}  127.0.0.1:${state.postgres.ports.postgres}`,
+    );
 }
 
 function printEnv(): void {
@@ -113,7 +129,8 @@ function ports(): LocalStackPorts {
     const value = process.env[key];
     if (value === undefined || value === '') return fallback;
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new Error(`${key} must be a TCP port, not ${value}`);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535)
+      throw new Error(`${key} must be a TCP port, not ${value}`);
     return parsed;
   };
   return {

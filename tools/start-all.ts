@@ -20,7 +20,6 @@ const root = projectRoot();
 const stackEnvFile = join(root, '.stack', 'stack.env');
 const logDir = join(root, '.stack', 'logs');
 
-
 interface Instance {
   readonly name: string;
   readonly app: string;
@@ -42,19 +41,37 @@ function instances(stackEnv: Record<string, string>): Instance[] {
   const base = { DATABASE_URL: stackEnv.DATABASE_URL, HTTP_HOST: '127.0.0.1' };
   const partners = readPartnersFile(join(root, 'config', 'partners.yaml'));
   // Where the sandbox's stand-ins push to: each partner's adapter, on its port below.
-  const adapterUrls = JSON.stringify(Object.fromEntries(partners.map((partner, index) => [partner.id, `http://127.0.0.1:${3101 + index}`])));
+  const adapterUrls = JSON.stringify(
+    Object.fromEntries(partners.map((partner, index) => [partner.id, `http://127.0.0.1:${3101 + index}`])),
+  );
   // The sandbox stands in for partners' own systems and consumes no queue: it uses the hub's user.
   const list: Instance[] = [
     { name: 'hub', app: 'hub', port: 3000, env: { ...base, RABBITMQ_URL: stackEnv.RABBITMQ_URL } },
-    { name: 'partner-sandbox', app: 'partner-sandbox', port: 3200, env: { ...base, RABBITMQ_URL: stackEnv.RABBITMQ_URL, SANDBOX_ADAPTER_URLS: adapterUrls } },
+    {
+      name: 'partner-sandbox',
+      app: 'partner-sandbox',
+      port: 3200,
+      env: { ...base, RABBITMQ_URL: stackEnv.RABBITMQ_URL, SANDBOX_ADAPTER_URLS: adapterUrls },
+    },
   ];
   partners.forEach((partner, index) => {
     if (!isPartnerKind(partner.kind)) throw new Error(`Partner ${partner.id} has an unknown kind ${partner.kind}`);
     const app = ADAPTER_APP_BY_PARTNER_KIND[partner.kind];
     const urlKey = `RABBITMQ_URL_${partner.id.toUpperCase().replace(/-/g, '_')}`;
     const url = stackEnv[urlKey];
-    if (!url) throw new Error(`${urlKey} is missing from ${stackEnvFile}: run the stack again to provision ${partner.id}`);
-    list.push({ name: `${app}:${partner.id}`, app, port: 3101 + index, env: { ...base, RABBITMQ_URL: url, PARTNER_ID: partner.id, ADAPTER_PUBLIC_URL: `http://127.0.0.1:${3101 + index}` } });
+    if (!url)
+      throw new Error(`${urlKey} is missing from ${stackEnvFile}: run the stack again to provision ${partner.id}`);
+    list.push({
+      name: `${app}:${partner.id}`,
+      app,
+      port: 3101 + index,
+      env: {
+        ...base,
+        RABBITMQ_URL: url,
+        PARTNER_ID: partner.id,
+        ADAPTER_PUBLIC_URL: `http://127.0.0.1:${3101 + index}`,
+      },
+    });
   });
   return list;
 }
@@ -76,11 +93,15 @@ async function main(): Promise<void> {
   const stopAll = async (code: number): Promise<never> => {
     stopping = true;
     console.log('Stopping the apps…');
-    const exits = [...children.values()].filter((child) => child.exitCode === null).map((child) => new Promise((done) => child.once('exit', done)));
+    const exits = [...children.values()]
+      .filter((child) => child.exitCode === null)
+      .map((child) => new Promise((done) => child.once('exit', done)));
     for (const child of children.values()) child.kill('SIGTERM');
     await Promise.race([Promise.all(exits), new Promise((done) => setTimeout(done, 20_000))]);
     // Then the broker and database this project runs itself (never ones the user pointed at); data is kept.
-    await stopLocalStack(join(root, '.stack')).catch((error: unknown) => console.error(`Could not stop the stack: ${String(error)}`));
+    await stopLocalStack(join(root, '.stack')).catch((error: unknown) =>
+      console.error(`Could not stop the stack: ${String(error)}`),
+    );
     process.exit(code);
   };
   process.once('SIGINT', () => void stopAll(0));
@@ -112,7 +133,9 @@ async function main(): Promise<void> {
     if (waiting.size > 0) await new Promise((done) => setTimeout(done, 500));
   }
   if (waiting.size > 0) {
-    console.error(`Not healthy after 90 s: ${[...waiting].map((instance) => instance.name).join(', ')} (see .stack/logs/)`);
+    console.error(
+      `Not healthy after 90 s: ${[...waiting].map((instance) => instance.name).join(', ')} (see .stack/logs/)`,
+    );
     await stopAll(1);
   }
   console.log('cstr-hub is up. Every app answers GET /health:');
@@ -121,8 +144,16 @@ async function main(): Promise<void> {
   if (!demoWanted(process.argv.slice(2), process.env)) return;
   console.log('');
   // The demo IG user of config/principals.yaml (development secret, apps/hub/README.md).
-  await playDemo({ hubUrl: 'http://127.0.0.1:3000', sandboxUrl: 'http://127.0.0.1:3200', projectRoot: root, auditCredentials: 'ig-lead:dev-only-ig-lead', print: (line) => console.log(line) }).catch(
-    (error: unknown) => console.error(`The demo stopped: ${error instanceof Error ? error.message : String(error)} (the apps keep running)`),
+  await playDemo({
+    hubUrl: 'http://127.0.0.1:3000',
+    sandboxUrl: 'http://127.0.0.1:3200',
+    projectRoot: root,
+    auditCredentials: 'ig-lead:dev-only-ig-lead',
+    print: (line) => console.log(line),
+  }).catch((error: unknown) =>
+    console.error(
+      `The demo stopped: ${error instanceof Error ? error.message : String(error)} (the apps keep running)`,
+    ),
   );
 }
 

@@ -18,7 +18,9 @@ import { secondaryCareAdapterApp } from '../../apps/secondary-care-adapter/src/s
 
 /** A partner payload of libs/fhir/test/fixtures/partner/<folder>/<file> (read as JSON: the benchmark has no Jest). */
 export function partnerFixture(folder: string, file: string): unknown {
-  return JSON.parse(readFileSync(path.join(__dirname, '../../libs/fhir/test/fixtures/partner', folder, file), 'utf8')) as unknown;
+  return JSON.parse(
+    readFileSync(path.join(__dirname, '../../libs/fhir/test/fixtures/partner', folder, file), 'utf8'),
+  ) as unknown;
 }
 
 export const COURT = 'croydon-mc';
@@ -48,7 +50,11 @@ export function startPathwaySystem(env: TestEnvironment): Promise<PathwaySystem>
       { definition: hmctsListingsAdapterApp, partnerId: COURT },
       { definition: ldAdapterApp, partnerId: 'sl-liaison-diversion' },
       { definition: ndeliusAdapterApp, partnerId: CROYDON, env: { DELIUS_TIMEOUT_MS: '2000' } },
-      { definition: ndeliusAdapterApp, partnerId: LAMBETH, env: { DELIUS_TIMEOUT_MS: '2000', RETRY_DELAYS_MS: OUTAGE_RETRY_DELAYS_MS } },
+      {
+        definition: ndeliusAdapterApp,
+        partnerId: LAMBETH,
+        env: { DELIUS_TIMEOUT_MS: '2000', RETRY_DELAYS_MS: OUTAGE_RETRY_DELAYS_MS },
+      },
       { definition: secondaryCareAdapterApp, partnerId: SLAM },
       // No rest-hook subscriptions on this server: a short polling interval, so a write to it would show.
       { definition: secondaryCareAdapterApp, partnerId: ST_ANDREWS, env: { POLL_INTERVAL_MS: '1000' } },
@@ -67,7 +73,13 @@ export interface Person {
 }
 
 export function newPerson(surname = 'Testperson'): Person {
-  return { crn: `Y${String(randomInt(0, 1_000_000)).padStart(6, '0')}`, nhsNumber: newNhsNumber(), forename: 'Alex', surname, dateOfBirth: '1990-05-17' };
+  return {
+    crn: `Y${String(randomInt(0, 1_000_000)).padStart(6, '0')}`,
+    nhsNumber: newNhsNumber(),
+    forename: 'Alex',
+    surname,
+    dateOfBirth: '1990-05-17',
+  };
 }
 
 /** A valid NHS number in the 999 test range. */
@@ -82,7 +94,13 @@ function newNhsNumber(): string {
 }
 
 /** The Jordan Marsh of the fixtures (Delius stand-in, provider and court fixtures). */
-export const JORDAN: Person = { crn: 'X412563', nhsNumber: '9990000123', forename: 'Jordan', surname: 'Marsh', dateOfBirth: '1991-03-14' };
+export const JORDAN: Person = {
+  crn: 'X412563',
+  nhsNumber: '9990000123',
+  forename: 'Jordan',
+  surname: 'Marsh',
+  dateOfBirth: '1991-03-14',
+};
 
 /** Delius opens a case for the person (the stand-in's `POST cases`). */
 export async function deliusOpensCase(system: PathwaySystem, probation: string, person: Person): Promise<void> {
@@ -101,22 +119,43 @@ export async function deliusOpensCase(system: PathwaySystem, probation: string, 
  * person, and its identifiers (CRN with NHS number) are linked.
  */
 export async function deliusRegistersRosh(system: PathwaySystem, probation: string, person: Person): Promise<void> {
-  const event = structuredClone(partnerFixture('hmpps', 'registration-added-rosh-high.event.json')) as Record<string, unknown>;
-  const detail = structuredClone(partnerFixture('hmpps', 'registration-added-rosh-high.detail.json')) as { person: Record<string, unknown>; registration: Record<string, unknown> };
+  const event = structuredClone(partnerFixture('hmpps', 'registration-added-rosh-high.event.json')) as Record<
+    string,
+    unknown
+  >;
+  const detail = structuredClone(partnerFixture('hmpps', 'registration-added-rosh-high.detail.json')) as {
+    person: Record<string, unknown>;
+    registration: Record<string, unknown>;
+  };
   const samePerson = person.crn === JORDAN.crn;
   detail.person = samePerson
     ? detail.person
-    : { crn: person.crn, name: { forename: person.forename, surname: person.surname }, dateOfBirth: person.dateOfBirth, nhsNumber: person.nhsNumber };
+    : {
+        crn: person.crn,
+        name: { forename: person.forename, surname: person.surname },
+        dateOfBirth: person.dateOfBirth,
+        nhsNumber: person.nhsNumber,
+      };
   detail.registration.id = randomInt(1_000_000, 2_000_000_000);
   delete event.detailUrl;
-  const body = { ...event, occurredAt: new Date().toISOString(), personReference: { identifiers: [{ type: 'CRN', value: person.crn }] }, detail };
+  const body = {
+    ...event,
+    occurredAt: new Date().toISOString(),
+    personReference: { identifiers: [{ type: 'CRN', value: person.crn }] },
+    detail,
+  };
   const sent = await system.callSandbox('POST', `/sandbox/delius/${probation}/send/domain-event`, body);
-  if (sent.body.adapterStatus !== 202) throw new Error(`The probation adapter did not take the domain event: ${JSON.stringify(sent.body)}`);
+  if (sent.body.adapterStatus !== 202)
+    throw new Error(`The probation adapter did not take the domain event: ${JSON.stringify(sent.body)}`);
 }
 
 /** The provider records the person on its FHIR server; the server's Patient id. */
 export async function providerRecordsPatient(system: PathwaySystem, provider: string, person: Person): Promise<string> {
-  const patient = structuredClone(partnerFixture('provider', 'patient.json')) as { identifier: { system: string; value: string }[]; name: unknown; birthDate: string };
+  const patient = structuredClone(partnerFixture('provider', 'patient.json')) as {
+    identifier: { system: string; value: string }[];
+    name: unknown;
+    birthDate: string;
+  };
   patient.identifier = [
     { system: 'https://fhir.slam.example.nhs.uk/Id/local-patient-id', value: `MRN-${randomInt(100_000, 999_999)}` },
     { system: 'https://fhir.nhs.uk/Id/nhs-number', value: person.nhsNumber },
@@ -136,16 +175,27 @@ export const CLINICAL_DETAIL = 'relapse';
  * The provider records a missed session (`noshow`) with the clinician's view of its
  * significance; `start` tells the appointments apart (Delius gets it as the contact date).
  */
-export async function providerRecordsNoShow(system: PathwaySystem, provider: string, patientId: string, start: Date, significance: 'acceptable' | 'unacceptable' | 'logistics' = 'acceptable'): Promise<void> {
+export async function providerRecordsNoShow(
+  system: PathwaySystem,
+  provider: string,
+  patientId: string,
+  start: Date,
+  significance: 'acceptable' | 'unacceptable' | 'logistics' = 'acceptable',
+): Promise<void> {
   const appointment = structuredClone(partnerFixture('provider', 'appointment-noshow-unacceptable.json')) as {
     identifier: { system: string; value: string }[];
-    extension: { url: string; extension?: { url: string; valueCodeableConcept?: { coding: { code: string; display?: string }[] } }[] }[];
+    extension: {
+      url: string;
+      extension?: { url: string; valueCodeableConcept?: { coding: { code: string; display?: string }[] } }[];
+    }[];
     participant: { actor: { reference: string } }[];
     start: string;
     end: string;
   };
   appointment.identifier[0].value = `APPT-${randomUUID()}`;
-  const coding = appointment.extension.flatMap((each) => each.extension ?? []).find((each) => each.url === 'significance')?.valueCodeableConcept?.coding[0];
+  const coding = appointment.extension
+    .flatMap((each) => each.extension ?? [])
+    .find((each) => each.url === 'significance')?.valueCodeableConcept?.coding[0];
   if (coding) {
     coding.code = significance;
     delete coding.display;
@@ -162,8 +212,18 @@ export async function providerRecordsNoShow(system: PathwaySystem, provider: str
  * fixture: sharing attendance with every London probation team, ODS code `N07`); resolves with the
  * Consent's id once the hub has audited the consent.recorded the provider's adapter sent.
  */
-export async function providerRecordsConsent(system: PathwaySystem, provider: string, patientId: string, person: Person): Promise<string> {
-  const consent = structuredClone(partnerFixture('provider', 'consent-share-with-probation.json')) as { identifier: { value: string }[]; patient: { reference: string }; dateTime: string; provision: { period: { start: string; end: string } } };
+export async function providerRecordsConsent(
+  system: PathwaySystem,
+  provider: string,
+  patientId: string,
+  person: Person,
+): Promise<string> {
+  const consent = structuredClone(partnerFixture('provider', 'consent-share-with-probation.json')) as {
+    identifier: { value: string }[];
+    patient: { reference: string };
+    dateTime: string;
+    provision: { period: { start: string; end: string } };
+  };
   const now = new Date().toISOString();
   consent.identifier[0].value = `CONSENT-${randomUUID()}`;
   consent.patient.reference = `Patient/${patientId}`;
@@ -176,16 +236,29 @@ export async function providerRecordsConsent(system: PathwaySystem, provider: st
 }
 
 /** The provider records on its FHIR server that the person withdrew the consent (a new version, inactive); resolves once the hub has audited it. */
-export async function providerWithdrawsConsent(system: PathwaySystem, provider: string, consentId: string, person: Person): Promise<void> {
+export async function providerWithdrawsConsent(
+  system: PathwaySystem,
+  provider: string,
+  consentId: string,
+  person: Person,
+): Promise<void> {
   const current = await system.callSandbox('GET', `/sandbox/fhir/${provider}/Consent/${consentId}`);
   if (current.status !== 200) throw new Error(`FHIR server has no Consent/${consentId}: ${current.status}`);
-  const updated = await system.callSandbox('PUT', `/sandbox/fhir/${provider}/Consent/${consentId}`, { ...current.body, status: 'inactive' });
+  const updated = await system.callSandbox('PUT', `/sandbox/fhir/${provider}/Consent/${consentId}`, {
+    ...current.body,
+    status: 'inactive',
+  });
   if (updated.status !== 200) throw new Error(`FHIR server refused the withdrawal: ${updated.status}`);
   await auditedAbout(system, 'consent.withdrawn', person);
 }
 
 /** The hub's audit records of events of `type` about the person (as the IG lead reads them), once there is at least one. */
-export async function auditedAbout(system: PathwaySystem, type: string, person: Person, timeoutMs = 30_000): Promise<string> {
+export async function auditedAbout(
+  system: PathwaySystem,
+  type: string,
+  person: Person,
+  timeoutMs = 30_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { status, body } = await system.callHub(IG_LEAD, 'GET', `/audit?event=${type}&person=${person.crn}`);
@@ -201,7 +274,10 @@ export async function auditedEvent(system: PathwaySystem, eventId: string, timeo
   for (;;) {
     const { status, body } = await system.callHub(IG_LEAD, 'GET', '/audit?limit=100');
     const text = JSON.stringify(body);
-    if (status === 200 && text.includes(eventId)) return JSON.stringify(((body.entry ?? []) as unknown[]).filter((entry) => JSON.stringify(entry).includes(eventId)));
+    if (status === 200 && text.includes(eventId))
+      return JSON.stringify(
+        ((body.entry ?? []) as unknown[]).filter((entry) => JSON.stringify(entry).includes(eventId)),
+      );
     if (Date.now() > deadline) throw new Error(`No audit record of ${eventId} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -217,14 +293,23 @@ export interface DeliusEntry {
 }
 
 /** The contacts (or alerts) on the person's Delius case. */
-export async function deliusEntries(system: PathwaySystem, probation: string, crn: string, what: 'contacts' | 'alerts'): Promise<DeliusEntry[]> {
+export async function deliusEntries(
+  system: PathwaySystem,
+  probation: string,
+  crn: string,
+  what: 'contacts' | 'alerts',
+): Promise<DeliusEntry[]> {
   const { status, body } = await system.callSandbox('GET', `/sandbox/delius/${probation}/case/${crn}/${what}`);
   if (status !== 200) throw new Error(`Delius stand-in answered ${status}`);
   return body.content as DeliusEntry[];
 }
 
 /** A person probation knows (case + RoSH registration) and the provider treats, with consent (recorded on the provider's FHIR server) to share attendance. */
-export async function personInTreatment(system: PathwaySystem, probation: string, provider = SLAM): Promise<{ person: Person; patientId: string; consentId: string }> {
+export async function personInTreatment(
+  system: PathwaySystem,
+  probation: string,
+  provider = SLAM,
+): Promise<{ person: Person; patientId: string; consentId: string }> {
   const person = newPerson();
   await deliusOpensCase(system, probation, person);
   await deliusRegistersRosh(system, probation, person);
@@ -243,7 +328,15 @@ export function percentile(sorted: readonly number[], p: number): number {
  * of them a second, and measures from each FHIR write to its contact arriving at the Delius
  * stand-in (the stand-in's own receive time). Resolves with the latencies in ms, sorted.
  */
-export async function measureNonAttendance(system: PathwaySystem, probation: string, provider: string, subject: { person: Person; patientId: string }, count: number, perSecond: number, timeoutMs: number): Promise<number[]> {
+export async function measureNonAttendance(
+  system: PathwaySystem,
+  probation: string,
+  provider: string,
+  subject: { person: Person; patientId: string },
+  count: number,
+  perSecond: number,
+  timeoutMs: number,
+): Promise<number[]> {
   // Distinct appointment starts: the contact date tells which write a contact came from.
   const base = Date.UTC(2027, 0, 4, 9, 0, 0) + randomInt(0, 1_000) * 86_400_000;
   const startOf = (index: number): string => new Date(base + index * 60_000).toISOString();
@@ -259,14 +352,27 @@ export async function measureNonAttendance(system: PathwaySystem, probation: str
   await Promise.all(writes);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const records = await system.received<{ direction: string; at: string; url: string; status: number; body?: { type?: string; date?: string } }>('delius', { partner: probation, identifier: subject.person.crn });
+    const records = await system.received<{
+      direction: string;
+      at: string;
+      url: string;
+      status: number;
+      body?: { type?: string; date?: string };
+    }>('delius', { partner: probation, identifier: subject.person.crn });
     const arrived = new Map<number, number>();
     for (const record of records) {
-      if (record.direction !== 'received' || record.status !== 201 || !record.url.endsWith('/contacts') || !record.body?.date) continue;
+      if (
+        record.direction !== 'received' ||
+        record.status !== 201 ||
+        !record.url.endsWith('/contacts') ||
+        !record.body?.date
+      )
+        continue;
       const start = Date.parse(record.body.date);
       if (writtenAt.has(start) && !arrived.has(start)) arrived.set(start, Date.parse(record.at));
     }
-    if (arrived.size === count) return [...arrived].map(([start, at]) => at - (writtenAt.get(start) as number)).sort((a, b) => a - b);
+    if (arrived.size === count)
+      return [...arrived].map(([start, at]) => at - (writtenAt.get(start) as number)).sort((a, b) => a - b);
     if (Date.now() > deadline) throw new Error(`${arrived.size} of ${count} contacts arrived within ${timeoutMs} ms`);
     // Arrival times are the stand-in's own: polling seldom changes nothing but the load.
     await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -55,7 +55,10 @@ describe('the CSTR pathway end to end', () => {
    * Lambeth's Delius answers 503 for 60 s while the provider records ten missed sessions; then
    * it recovers. Every contact must arrive, each exactly once.
    */
-  async function deliusDownForAMinute(): Promise<{ expected: number; contacts: { externalReference?: string; date: string }[] }> {
+  async function deliusDownForAMinute(): Promise<{
+    expected: number;
+    contacts: { externalReference?: string; date: string }[];
+  }> {
     const subject = await personInTreatment(system, LAMBETH);
     await system.callSandbox('POST', `/sandbox/delius/${LAMBETH}/control`, { failWith: 503, delayMs: 0 });
     const downSince = Date.now();
@@ -66,7 +69,11 @@ describe('the CSTR pathway end to end', () => {
       }
       // Every contact has failed at least once before Delius comes back.
       await eventually(
-        () => system.received<{ status: number; url: string }>('delius', { partner: LAMBETH, identifier: subject.person.crn }),
+        () =>
+          system.received<{ status: number; url: string }>('delius', {
+            partner: LAMBETH,
+            identifier: subject.person.crn,
+          }),
         (records) => records.filter((record) => record.status === 503 && record.url.endsWith('/contacts')).length >= 10,
         30_000,
         500,
@@ -75,7 +82,12 @@ describe('the CSTR pathway end to end', () => {
     } finally {
       await system.callSandbox('POST', `/sandbox/delius/${LAMBETH}/control`, { failWith: null, delayMs: 0 });
     }
-    await eventually(() => deliusEntries(system, LAMBETH, subject.person.crn, 'contacts'), (contacts) => contacts.length >= 10, 30_000, 500);
+    await eventually(
+      () => deliusEntries(system, LAMBETH, subject.person.crn, 'contacts'),
+      (contacts) => contacts.length >= 10,
+      30_000,
+      500,
+    );
     // Redeliveries still in flight would show as a second contact: give them time.
     await sleep(6_000);
     return { expected: 10, contacts: await deliusEntries(system, LAMBETH, subject.person.crn, 'contacts') };
@@ -85,7 +97,8 @@ describe('the CSTR pathway end to end', () => {
     outage = deliusDownForAMinute().then(
       ({ expected, contacts }) => {
         const references = contacts.map((contact) => contact.externalReference);
-        if (contacts.length !== expected || new Set(references).size !== expected) return new Error(`expected ${expected} distinct contacts, got ${JSON.stringify(contacts)}`);
+        if (contacts.length !== expected || new Set(references).size !== expected)
+          return new Error(`expected ${expected} distinct contacts, got ${JSON.stringify(contacts)}`);
         return undefined;
       },
       (error: unknown) => error as Error,
@@ -98,15 +111,27 @@ describe('the CSTR pathway end to end', () => {
     const start = new Date(Date.UTC(2027, 0, 20, 14, 0));
     const written = Date.now();
     await providerRecordsNoShow(system, SLAM, subject.patientId, start, 'acceptable');
-    const [contact] = await eventually(() => deliusEntries(system, CROYDON, subject.person.crn, 'contacts'), (found) => found.length > 0, 10_000, 50);
+    const [contact] = await eventually(
+      () => deliusEntries(system, CROYDON, subject.person.crn, 'contacts'),
+      (found) => found.length > 0,
+      10_000,
+      50,
+    );
     const elapsed = Date.parse(contact.createdAt ?? '') - written;
     expect(contact).toMatchObject({ type: 'AFTA' });
     expect(Date.parse(contact.date)).toBe(start.getTime());
     expect(contact.notes).toContain('acceptable');
     expect(elapsed).toBeLessThanOrEqual(2_000);
-    const [alert] = await eventually(() => deliusEntries(system, CROYDON, subject.person.crn, 'alerts'), (found) => found.length > 0, 5_000, 50);
+    const [alert] = await eventually(
+      () => deliusEntries(system, CROYDON, subject.person.crn, 'alerts'),
+      (found) => found.length > 0,
+      5_000,
+      50,
+    );
     expect(alert).toMatchObject({ type: 'CSTR_APPOINTMENT_MISSED', externalReference: contact.externalReference });
-    const received = JSON.stringify(await system.received('delius', { partner: CROYDON, identifier: subject.person.crn }));
+    const received = JSON.stringify(
+      await system.received('delius', { partner: CROYDON, identifier: subject.person.crn }),
+    );
     expect(received.toLowerCase()).not.toContain(CLINICAL_DETAIL);
   });
 
@@ -115,7 +140,9 @@ describe('the CSTR pathway end to end', () => {
     const latencies = await measureNonAttendance(system, CROYDON, SLAM, subject, 200, 10, 60_000);
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
-    console.log(`non-attendance latency over ${latencies.length} missed appointments: p50 ${p50} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ms`);
+    console.log(
+      `non-attendance latency over ${latencies.length} missed appointments: p50 ${p50} ms, p99 ${p99} ms, max ${latencies[latencies.length - 1]} ms`,
+    );
     expect(latencies).toHaveLength(200);
     expect(p99).toBeLessThanOrEqual(2_000);
   }, 120_000);
@@ -126,7 +153,11 @@ describe('the CSTR pathway end to end', () => {
     await providerRecordsNoShow(system, SLAM, subject.patientId, new Date(Date.UTC(2027, 0, 21, 10, 0)));
     const missed = await eventually(
       async () => {
-        const { body } = await system.callHub(IG_LEAD, 'GET', `/audit?event=treatment.appointment.missed&person=${subject.person.crn}`);
+        const { body } = await system.callHub(
+          IG_LEAD,
+          'GET',
+          `/audit?event=treatment.appointment.missed&person=${subject.person.crn}`,
+        );
         return JSON.stringify(body);
       },
       (text) => text.includes('consent-withdrawn'),
@@ -146,12 +177,19 @@ describe('the CSTR pathway end to end', () => {
     await providerRecordsConsent(system, SLAM, patientId, person);
     await providerRecordsNoShow(system, SLAM, patientId, new Date(Date.UTC(2027, 0, 22, 10, 0)));
     // The hub delivered it to Croydon (audited) before Delius refused it.
-    const delivered = await eventually(() => auditedAbout(system, 'treatment.appointment.missed', person), (text) => text.includes(CROYDON), 20_000, 250);
+    const delivered = await eventually(
+      () => auditedAbout(system, 'treatment.appointment.missed', person),
+      (text) => text.includes(CROYDON),
+      20_000,
+      250,
+    );
     const eventIds = new Set(delivered.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) ?? []);
     const parked = await eventually(
       async () => {
         const { body } = await system.callHub(OPERATOR, 'GET', `/dead-letters?partner=${CROYDON}&code=unknown-crn`);
-        return ((body.deadLetters ?? []) as { eventId: string; [key: string]: unknown }[]).filter((letter) => eventIds.has(letter.eventId));
+        return ((body.deadLetters ?? []) as { eventId: string; [key: string]: unknown }[]).filter((letter) =>
+          eventIds.has(letter.eventId),
+        );
       },
       (found) => found.length > 0,
       20_000,
@@ -180,17 +218,29 @@ describe('the CSTR pathway end to end', () => {
     await sleep(1_000);
     await deliusRegistersRosh(system, CROYDON, person);
     const flagWrites = await eventually(
-      () => system.received<{ method: string; url: string; status: number; body?: { resourceType?: string } }>('fhir', { partner: SLAM, identifier: person.crn }),
-      (records) => records.some((record) => record.method === 'POST' && record.url.endsWith('/Flag') && record.status === 201),
+      () =>
+        system.received<{ method: string; url: string; status: number; body?: { resourceType?: string } }>('fhir', {
+          partner: SLAM,
+          identifier: person.crn,
+        }),
+      (records) =>
+        records.some((record) => record.method === 'POST' && record.url.endsWith('/Flag') && record.status === 201),
       15_000,
       250,
     );
     expect(flagWrites.find((record) => record.url.endsWith('/Flag'))?.body?.resourceType).toBe('Flag');
 
-    const assessment = structuredClone(partnerFixture('provider', 'risk-assessment-high.json')) as { subject?: { reference: string } };
+    const assessment = structuredClone(partnerFixture('provider', 'risk-assessment-high.json')) as {
+      subject?: { reference: string };
+    };
     assessment.subject = { reference: `Patient/${patientId}` };
     expect((await system.callSandbox('POST', `/sandbox/fhir/${SLAM}/RiskAssessment`, assessment)).status).toBe(201);
-    const alerts = await eventually(() => deliusEntries(system, CROYDON, person.crn, 'alerts'), (found) => found.some((alert) => alert.type === 'CSTR_RISK_CHANGED'), 15_000, 250);
+    const alerts = await eventually(
+      () => deliusEntries(system, CROYDON, person.crn, 'alerts'),
+      (found) => found.some((alert) => alert.type === 'CSTR_RISK_CHANGED'),
+      15_000,
+      250,
+    );
     expect(alerts.find((alert) => alert.type === 'CSTR_RISK_CHANGED')?.notes).toContain('risk');
   });
 
@@ -198,33 +248,62 @@ describe('the CSTR pathway end to end', () => {
     // Jordan Marsh of the fixtures: Delius links his CRN, NHS number and PNC ID; SLaM has seen him.
     await deliusRegistersRosh(system, CROYDON, JORDAN);
     const patientId = await providerRecordsPatient(system, SLAM, JORDAN);
-    const booked = structuredClone(partnerFixture('provider', 'appointment-booked-three-way-meeting.json')) as { participant: { actor: { reference: string } }[] };
+    const booked = structuredClone(partnerFixture('provider', 'appointment-booked-three-way-meeting.json')) as {
+      participant: { actor: { reference: string } }[];
+    };
     booked.participant[0].actor.reference = `Patient/${patientId}`;
     expect((await system.callSandbox('POST', `/sandbox/fhir/${SLAM}/Appointment`, booked)).status).toBe(201);
     await sleep(1_500);
-    const sent = await system.callSandbox('POST', '/sandbox/hmcts/croydon-mc/send/result', { fixture: 'hearing-resulted-community-order-mhtr-atr' });
+    const sent = await system.callSandbox('POST', '/sandbox/hmcts/croydon-mc/send/result', {
+      fixture: 'hearing-resulted-community-order-mhtr-atr',
+    });
     expect(sent.body.adapterStatus).toBe(202);
     // The hub delivers the sentence to the provider treating him and to the probation team covering the court.
     const audit = await eventually(
-      async () => JSON.stringify((await system.callHub(IG_LEAD, 'GET', `/audit?event=court.sentence.imposed&person=${encodeURIComponent(JORDAN_PNC)}`)).body),
+      async () =>
+        JSON.stringify(
+          (
+            await system.callHub(
+              IG_LEAD,
+              'GET',
+              `/audit?event=court.sentence.imposed&person=${encodeURIComponent(JORDAN_PNC)}`,
+            )
+          ).body,
+        ),
       (text) => text.includes('sentence-to-provider') && text.includes(CROYDON),
       15_000,
       250,
     );
     expect(audit).toContain(SLAM);
     const writes = await eventually(
-      () => system.received<{ method: string; url: string; status: number; body?: { resourceType?: string; status?: string } }>('fhir', { partner: SLAM, identifier: JORDAN.nhsNumber }),
-      (records) => records.some((record) => record.url.endsWith('/Task') && record.status === 201) && records.some((record) => record.url.endsWith('/ServiceRequest') && record.status === 201),
+      () =>
+        system.received<{
+          method: string;
+          url: string;
+          status: number;
+          body?: { resourceType?: string; status?: string };
+        }>('fhir', { partner: SLAM, identifier: JORDAN.nhsNumber }),
+      (records) =>
+        records.some((record) => record.url.endsWith('/Task') && record.status === 201) &&
+        records.some((record) => record.url.endsWith('/ServiceRequest') && record.status === 201),
       20_000,
       250,
     );
-    expect(writes.find((record) => record.url.endsWith('/Task') && record.status === 201)?.body).toMatchObject({ resourceType: 'Task', status: 'requested' });
-    const elsewhere = await system.received<{ url: string }>('fhir', { partner: ST_ANDREWS, identifier: JORDAN.nhsNumber });
+    expect(writes.find((record) => record.url.endsWith('/Task') && record.status === 201)?.body).toMatchObject({
+      resourceType: 'Task',
+      status: 'requested',
+    });
+    const elsewhere = await system.received<{ url: string }>('fhir', {
+      partner: ST_ANDREWS,
+      identifier: JORDAN.nhsNumber,
+    });
     expect(elsewhere.filter((record) => /\/(ServiceRequest|Task)$/.test(record.url))).toEqual([]);
   });
 
   it('a suspended sentence with a DRR reaches the probation team covering the court', async () => {
-    const result = structuredClone(partnerFixture('common-platform', 'hearing-resulted-suspended-sentence-drr.json')) as { hearing: { id: string; courtCentre: { code: string; name: string } } };
+    const result = structuredClone(
+      partnerFixture('common-platform', 'hearing-resulted-suspended-sentence-drr.json'),
+    ) as { hearing: { id: string; courtCentre: { code: string; name: string } } };
     // Heard at Croydon, whose adapter and probation team this system runs.
     result.hearing.courtCentre.code = 'B01CY00';
     result.hearing.courtCentre.name = "Croydon Magistrates' Court";
@@ -232,7 +311,10 @@ describe('the CSTR pathway end to end', () => {
     const sent = await system.callSandbox('POST', '/sandbox/hmcts/croydon-mc/send/result', result);
     expect(sent.body.adapterStatus).toBe(202);
     const audit = await eventually(
-      async () => JSON.stringify((await system.callHub(IG_LEAD, 'GET', '/audit?event=court.sentence.imposed&person=2021/0113578Y')).body),
+      async () =>
+        JSON.stringify(
+          (await system.callHub(IG_LEAD, 'GET', '/audit?event=court.sentence.imposed&person=2021/0113578Y')).body,
+        ),
       (text) => text.includes(CROYDON),
       15_000,
       250,

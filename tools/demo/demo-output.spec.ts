@@ -1,6 +1,13 @@
 import type { AuditEvent } from 'fhir/r4';
 import { toAuditEvent, type AuditRecord } from '@cstr/audit';
-import { flowLineOf, formatArrival, formatFlowLine, newLines, summariseArrival, type ArrivalRecord } from './demo-output';
+import {
+  flowLineOf,
+  formatArrival,
+  formatFlowLine,
+  newLines,
+  summariseArrival,
+  type ArrivalRecord,
+} from './demo-output';
 
 /** An audit record as the hub keeps it; the AuditEvent under test is made by the hub's own mapper. */
 function record(fields: Partial<AuditRecord>): AuditRecord {
@@ -40,29 +47,91 @@ describe('flowLineOf / formatFlowLine', () => {
       outcome: 'delivered',
       because: 'attendance-to-probation',
     });
-    expect(formatFlowLine(line!)).toMatch(/^10:51:02 {2}slam-mhtr → hub → nps-london-croydon +treatment\.appointment\.missed +delivered \(attendance-to-probation\)$/);
+    expect(formatFlowLine(line!)).toMatch(
+      /^10:51:02 {2}slam-mhtr → hub → nps-london-croydon +treatment\.appointment\.missed +delivered \(attendance-to-probation\)$/,
+    );
   });
 
   it('prints a refusal with the rule and the reason', () => {
-    const line = flowLineOf(toAuditEvent(record({ outcome: 'refused', flowId: null, agreement: null, refusingRule: 'consent-required', reason: 'No consent to share with this recipient' } as Partial<AuditRecord>)));
-    expect(line).toMatchObject({ outcome: 'refused', because: 'consent-required: No consent to share with this recipient' });
+    const line = flowLineOf(
+      toAuditEvent(
+        record({
+          outcome: 'refused',
+          flowId: null,
+          agreement: null,
+          refusingRule: 'consent-required',
+          reason: 'No consent to share with this recipient',
+        } as Partial<AuditRecord>),
+      ),
+    );
+    expect(line).toMatchObject({
+      outcome: 'refused',
+      because: 'consent-required: No consent to share with this recipient',
+    });
     expect(formatFlowLine(line!)).toContain('refused (consent-required: No consent to share with this recipient)');
   });
 
   it('prints a refusal at ingress without a recipient', () => {
-    const line = flowLineOf(toAuditEvent(record({ kind: 'refusal-at-ingress', outcome: 'refused', recipient: null, flowId: null, refusingRule: 'invalid-bundle', reason: 'MessageHeader missing' } as Partial<AuditRecord>)));
+    const line = flowLineOf(
+      toAuditEvent(
+        record({
+          kind: 'refusal-at-ingress',
+          outcome: 'refused',
+          recipient: null,
+          flowId: null,
+          refusingRule: 'invalid-bundle',
+          reason: 'MessageHeader missing',
+        } as Partial<AuditRecord>),
+      ),
+    );
     expect(line?.recipient).toBeUndefined();
-    expect(formatFlowLine(line!)).toMatch(/slam-mhtr → hub +treatment\.appointment\.missed +refused at ingress \(invalid-bundle: MessageHeader missing\)$/);
+    expect(formatFlowLine(line!)).toMatch(
+      /slam-mhtr → hub +treatment\.appointment\.missed +refused at ingress \(invalid-bundle: MessageHeader missing\)$/,
+    );
   });
 
   it('prints an event only the hub keeps as kept by the hub', () => {
-    const kept = record({ kind: 'kept-by-hub', outcome: 'kept', recipient: 'cstr-hub', flowId: null, refusingRule: 'no-recipient', reason: 'The hub applied it to the person\'s state' } as Partial<AuditRecord>);
-    expect(formatFlowLine(flowLineOf(toAuditEvent(kept))!)).toMatch(/slam-mhtr → hub +treatment\.appointment\.missed +kept by the hub \(The hub applied it/);
+    const kept = record({
+      kind: 'kept-by-hub',
+      outcome: 'kept',
+      recipient: 'cstr-hub',
+      flowId: null,
+      refusingRule: 'no-recipient',
+      reason: "The hub applied it to the person's state",
+    } as Partial<AuditRecord>);
+    expect(formatFlowLine(flowLineOf(toAuditEvent(kept))!)).toMatch(
+      /slam-mhtr → hub +treatment\.appointment\.missed +kept by the hub \(The hub applied it/,
+    );
   });
 
-  it('skips reads of audit data, operators\' acts and records that name no event', () => {
-    expect(flowLineOf(toAuditEvent(record({ kind: 'read', outcome: 'read', actor: 'ig-lead', sender: null, recipient: null, eventType: null } as Partial<AuditRecord>)))).toBeUndefined();
-    expect(flowLineOf(toAuditEvent(record({ kind: 'operator-action', outcome: 'performed', actor: 'ops', recipient: null, flowId: null } as Partial<AuditRecord>)))).toBeUndefined();
+  it("skips reads of audit data, operators' acts and records that name no event", () => {
+    expect(
+      flowLineOf(
+        toAuditEvent(
+          record({
+            kind: 'read',
+            outcome: 'read',
+            actor: 'ig-lead',
+            sender: null,
+            recipient: null,
+            eventType: null,
+          } as Partial<AuditRecord>),
+        ),
+      ),
+    ).toBeUndefined();
+    expect(
+      flowLineOf(
+        toAuditEvent(
+          record({
+            kind: 'operator-action',
+            outcome: 'performed',
+            actor: 'ops',
+            recipient: null,
+            flowId: null,
+          } as Partial<AuditRecord>),
+        ),
+      ),
+    ).toBeUndefined();
     expect(flowLineOf({ resourceType: 'AuditEvent' } as AuditEvent)).toBeUndefined();
   });
 });
@@ -82,9 +151,24 @@ describe('arrivals in stand-ins', () => {
 
   it('summarises Delius contacts and alerts, and FHIR writes by resource type and status', () => {
     expect(summariseArrival(contact)).toBe('contact AFTA');
-    expect(summariseArrival({ ...contact, url: '/sandbox/delius/nps-london-croydon/case/X412563/alerts', body: { type: 'MHTR', notes: 'Missed session' } })).toBe('alert MHTR');
-    expect(summariseArrival({ ...contact, kind: 'fhir', url: '/sandbox/fhir/slam-mhtr/Task', body: { resourceType: 'Task', status: 'requested' } })).toBe('Task requested');
-    expect(formatArrival(contact)).toMatch(/^10:51:03 {4}↳ written in nps-london-croydon \(delius\) +contact AFTA +201$/);
+    expect(
+      summariseArrival({
+        ...contact,
+        url: '/sandbox/delius/nps-london-croydon/case/X412563/alerts',
+        body: { type: 'MHTR', notes: 'Missed session' },
+      }),
+    ).toBe('alert MHTR');
+    expect(
+      summariseArrival({
+        ...contact,
+        kind: 'fhir',
+        url: '/sandbox/fhir/slam-mhtr/Task',
+        body: { resourceType: 'Task', status: 'requested' },
+      }),
+    ).toBe('Task requested');
+    expect(formatArrival(contact)).toMatch(
+      /^10:51:03 {4}↳ written in nps-london-croydon \(delius\) +contact AFTA +201$/,
+    );
   });
 
   it('leaves out reads and the pushes the stand-ins made', () => {
@@ -98,9 +182,23 @@ describe('newLines', () => {
     const seen = new Set<string>();
     const later = toAuditEvent(record({ seq: 9, recordedAt: new Date('2026-11-30T10:51:05Z') }));
     const earlier = toAuditEvent(record({ seq: 8, recordedAt: new Date('2026-11-30T10:51:01Z') }));
-    const arrival: ArrivalRecord = { id: 'a1', kind: 'fhir', partnerId: 'slam-mhtr', direction: 'received', at: '2026-11-30T10:51:03Z', method: 'POST', url: '/sandbox/fhir/slam-mhtr/CareTeam', status: 201, body: { resourceType: 'CareTeam', status: 'active' } };
+    const arrival: ArrivalRecord = {
+      id: 'a1',
+      kind: 'fhir',
+      partnerId: 'slam-mhtr',
+      direction: 'received',
+      at: '2026-11-30T10:51:03Z',
+      method: 'POST',
+      url: '/sandbox/fhir/slam-mhtr/CareTeam',
+      status: 201,
+      body: { resourceType: 'CareTeam', status: 'active' },
+    };
     const first = newLines(seen, [later, earlier], [arrival]);
-    expect(first.map((line) => line.at)).toEqual(['2026-11-30T10:51:01.000Z', '2026-11-30T10:51:03Z', '2026-11-30T10:51:05.000Z']);
+    expect(first.map((line) => line.at)).toEqual([
+      '2026-11-30T10:51:01.000Z',
+      '2026-11-30T10:51:03Z',
+      '2026-11-30T10:51:05.000Z',
+    ]);
     expect(first[1].text).toContain('CareTeam active');
     expect(newLines(seen, [later, earlier], [arrival])).toEqual([]);
   });

@@ -40,25 +40,42 @@ const QUERY = '110112';
 const APPLICATION_ACTIVITY = '110100';
 /** DICOM "Import": what came in (a successful one was kept by the hub, nobody else received it). */
 const IMPORT = '110107';
-const OUTCOMES: Readonly<Record<string, FlowLine['outcome']>> = { '0': 'delivered', '4': 'refused', '8': 'dead-lettered' };
+const OUTCOMES: Readonly<Record<string, FlowLine['outcome']>> = {
+  '0': 'delivered',
+  '4': 'refused',
+  '8': 'dead-lettered',
+};
 
 /** The flow line of an audit record; undefined for reads of audit data and records about no event. */
 export function flowLineOf(event: AuditEvent): FlowLine | undefined {
   if (event.type?.code === QUERY || event.type?.code === APPLICATION_ACTIVITY) return undefined;
   const eventType = event.subtype?.[0]?.code;
-  const outcome = event.type?.code === IMPORT && event.outcome === '0' ? 'kept by the hub' : OUTCOMES[event.outcome ?? ''];
-  const partyWithRole = (role: string): string | undefined => event.agent?.find((agent) => agent.type?.coding?.some((coding) => coding.code === role))?.who?.display;
+  const outcome =
+    event.type?.code === IMPORT && event.outcome === '0' ? 'kept by the hub' : OUTCOMES[event.outcome ?? ''];
+  const partyWithRole = (role: string): string | undefined =>
+    event.agent?.find((agent) => agent.type?.coding?.some((coding) => coding.code === role))?.who?.display;
   const sender = partyWithRole(SOURCE_ROLE);
   if (!event.id || !event.recorded || !eventType || !outcome || !sender) return undefined;
-  const detail = (type: string): string | undefined => event.entity?.[0]?.detail?.find((item) => item.type === type)?.valueString;
+  const detail = (type: string): string | undefined =>
+    event.entity?.[0]?.detail?.find((item) => item.type === type)?.valueString;
   const recipient = partyWithRole(DESTINATION_ROLE);
   const because =
     outcome === 'delivered'
       ? detail('flow')
       : outcome === 'kept by the hub'
-        ? detail('reason') ?? event.outcomeDesc
-      : [detail('refusing-rule'), detail('reason') ?? event.outcomeDesc].filter((part, index, all): part is string => !!part && all.indexOf(part) === index).join(': ') || undefined;
-  return { id: event.id, at: event.recorded, sender, ...(recipient ? { recipient } : {}), eventType, outcome, ...(because ? { because } : {}) };
+        ? (detail('reason') ?? event.outcomeDesc)
+        : [detail('refusing-rule'), detail('reason') ?? event.outcomeDesc]
+            .filter((part, index, all): part is string => !!part && all.indexOf(part) === index)
+            .join(': ') || undefined;
+  return {
+    id: event.id,
+    at: event.recorded,
+    sender,
+    ...(recipient ? { recipient } : {}),
+    eventType,
+    outcome,
+    ...(because ? { because } : {}),
+  };
 }
 
 /** `HH:MM:SS` (UTC) of an ISO instant. */
@@ -69,7 +86,10 @@ export function clockOf(at: string): string {
 
 /** `10:51:02  croydon-mc → hub → nps-london-croydon  court.hearing.listed  delivered (listing-to-probation)` */
 export function formatFlowLine(line: FlowLine): string {
-  const route = line.recipient && line.outcome !== 'kept by the hub' ? `${line.sender} → hub → ${line.recipient}` : `${line.sender} → hub`;
+  const route =
+    line.recipient && line.outcome !== 'kept by the hub'
+      ? `${line.sender} → hub → ${line.recipient}`
+      : `${line.sender} → hub`;
   const outcome = line.outcome === 'refused' && !line.recipient ? 'refused at ingress' : line.outcome;
   return `${clockOf(line.at)}  ${route.padEnd(52)} ${line.eventType.padEnd(32)} ${outcome}${line.because ? ` (${line.because})` : ''}`;
 }
@@ -78,9 +98,12 @@ export function formatFlowLine(line: FlowLine): string {
 export function summariseArrival(record: ArrivalRecord): string {
   const body = (typeof record.body === 'object' && record.body !== null ? record.body : {}) as Record<string, unknown>;
   const path = record.url.replace(/^\/sandbox\/[a-z]+\/[a-z0-9-]+\//, '').replace(/\?.*$/, '');
-  if (typeof body.resourceType === 'string') return [body.resourceType, typeof body.status === 'string' ? body.status : undefined].filter(Boolean).join(' ');
-  if (/\/contacts$/.test(path)) return `contact ${String(body.type ?? '?')}${typeof body.notes === 'string' ? `: ${body.notes.slice(0, 80)}` : ''}`;
-  if (/\/alerts$/.test(path) || path === 'alerts') return `alert${typeof body.type === 'string' ? ` ${body.type}` : ''}${typeof body.reason === 'string' ? `: ${body.reason.slice(0, 80)}` : ''}`;
+  if (typeof body.resourceType === 'string')
+    return [body.resourceType, typeof body.status === 'string' ? body.status : undefined].filter(Boolean).join(' ');
+  if (/\/contacts$/.test(path))
+    return `contact ${String(body.type ?? '?')}${typeof body.notes === 'string' ? `: ${body.notes.slice(0, 80)}` : ''}`;
+  if (/\/alerts$/.test(path) || path === 'alerts')
+    return `alert${typeof body.type === 'string' ? ` ${body.type}` : ''}${typeof body.reason === 'string' ? `: ${body.reason.slice(0, 80)}` : ''}`;
   return `${record.method} ${path}`;
 }
 
@@ -100,7 +123,11 @@ export interface TimedLine {
  * The lines not printed yet, oldest first: flows from audit records and writes in stand-ins,
  * skipping every id in `seen` (which it adds to).
  */
-export function newLines(seen: Set<string>, auditEvents: readonly AuditEvent[], arrivals: readonly ArrivalRecord[]): TimedLine[] {
+export function newLines(
+  seen: Set<string>,
+  auditEvents: readonly AuditEvent[],
+  arrivals: readonly ArrivalRecord[],
+): TimedLine[] {
   const lines: TimedLine[] = [];
   for (const event of auditEvents) {
     const flow = flowLineOf(event);

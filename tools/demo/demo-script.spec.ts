@@ -3,16 +3,24 @@ import { join } from 'node:path';
 import { demoSteps, demoWanted, DEMO_PERSON, type DemoRun } from './demo-script';
 
 const FIXTURES = join(__dirname, '..', '..', 'libs', 'fhir', 'test', 'fixtures', 'partner');
-const CASES = JSON.parse(readFileSync(join(__dirname, '..', '..', 'apps', 'partner-sandbox', 'data', 'delius-cases.json'), 'utf8')) as { cases: { crn: string; nhsNumber?: string }[] };
+const CASES = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'apps', 'partner-sandbox', 'data', 'delius-cases.json'), 'utf8'),
+) as { cases: { crn: string; nhsNumber?: string }[] };
 
 function run(runId: string, now = new Date('2026-11-30T10:50:00Z')): DemoRun {
-  return { runId, hearingId: `0d6f8a2e-0000-4000-8000-${runId.padStart(12, '0')}`, now, fixture: (folder, name) => JSON.parse(readFileSync(join(FIXTURES, folder, `${name}.json`), 'utf8')) };
+  return {
+    runId,
+    hearingId: `0d6f8a2e-0000-4000-8000-${runId.padStart(12, '0')}`,
+    now,
+    fixture: (folder, name) => JSON.parse(readFileSync(join(FIXTURES, folder, `${name}.json`), 'utf8')),
+  };
 }
 
 describe('demoSteps', () => {
   const steps = demoSteps(run('abc123'));
   const state = { providerPatientId: 'pt-1' };
-  const bodyOf = (id: string): Record<string, unknown> => steps.find((step) => step.id === id)!.body(state) as Record<string, unknown>;
+  const bodyOf = (id: string): Record<string, unknown> =>
+    steps.find((step) => step.id === id)!.body(state) as Record<string, unknown>;
 
   it('walks the MHTR pathway in order, through the sandbox stand-ins only', () => {
     expect(steps.map((step) => step.id)).toEqual([
@@ -33,7 +41,11 @@ describe('demoSteps', () => {
   });
 
   it('lists several defendants at Croydon, one of them the person the sandbox Delius and PDS know', () => {
-    const list = bodyOf('court-list') as { court_name: string; list_date: string; sessions: { cases: { def_name: string; pnc_id: string }[] }[] };
+    const list = bodyOf('court-list') as {
+      court_name: string;
+      list_date: string;
+      sessions: { cases: { def_name: string; pnc_id: string }[] }[];
+    };
     const defendants = list.sessions.flatMap((session) => session.cases);
     expect(list.court_name).toContain('Croydon');
     expect(list.list_date).toBe('30/11/2026');
@@ -49,24 +61,56 @@ describe('demoSteps', () => {
     expect(sentence).toContain('Mental health treatment requirement');
     const attended = bodyOf('appointment-attended');
     const missed = bodyOf('appointment-missed');
-    expect(attended).toMatchObject({ resourceType: 'Appointment', status: 'fulfilled', participant: expect.arrayContaining([{ actor: { reference: 'Patient/pt-1' }, status: 'accepted' }]) });
-    expect(missed).toMatchObject({ resourceType: 'Appointment', status: 'noshow', participant: expect.arrayContaining([{ actor: { reference: 'Patient/pt-1' }, status: 'accepted' }]) });
+    expect(attended).toMatchObject({
+      resourceType: 'Appointment',
+      status: 'fulfilled',
+      participant: expect.arrayContaining([{ actor: { reference: 'Patient/pt-1' }, status: 'accepted' }]),
+    });
+    expect(missed).toMatchObject({
+      resourceType: 'Appointment',
+      status: 'noshow',
+      participant: expect.arrayContaining([{ actor: { reference: 'Patient/pt-1' }, status: 'accepted' }]),
+    });
     expect(JSON.stringify(missed)).toContain('"code":"unacceptable"');
     expect(Date.parse(missed.end as string)).toBeLessThan(Date.parse('2026-11-30T10:50:00Z'));
-    expect(bodyOf('episode-ended')).toMatchObject({ resourceType: 'EpisodeOfCare', status: 'finished', patient: { reference: 'Patient/pt-1' } });
-    expect(steps.find((step) => step.id === 'provider-patient')).toMatchObject({ saves: 'providerPatientId', headers: { 'If-None-Exist': `identifier=https://fhir.nhs.uk/Id/nhs-number|${DEMO_PERSON.nhsNumber}` } });
+    expect(bodyOf('episode-ended')).toMatchObject({
+      resourceType: 'EpisodeOfCare',
+      status: 'finished',
+      patient: { reference: 'Patient/pt-1' },
+    });
+    expect(steps.find((step) => step.id === 'provider-patient')).toMatchObject({
+      saves: 'providerPatientId',
+      headers: { 'If-None-Exist': `identifier=https://fhir.nhs.uk/Id/nhs-number|${DEMO_PERSON.nhsNumber}` },
+    });
   });
 
   it('makes each run’s payloads its own, so a second demo on the same stack is not a redelivery', () => {
     const other = demoSteps(run('xyz789', new Date('2026-11-30T11:20:00Z')));
-    for (const id of ['court-list', 'ld-screening', 'sentence', 'provider-consent', 'appointment-attended', 'appointment-missed', 'episode-ended']) {
+    for (const id of [
+      'court-list',
+      'ld-screening',
+      'sentence',
+      'provider-consent',
+      'appointment-attended',
+      'appointment-missed',
+      'episode-ended',
+    ]) {
       expect(JSON.stringify(other.find((step) => step.id === id)!.body(state))).not.toEqual(JSON.stringify(bodyOf(id)));
     }
   });
 
   it('records the provider’s consent to share with probation, in force on the day of the demo', () => {
-    const consent = bodyOf('provider-consent') as { resourceType: string; status: string; patient: unknown; provision: { period: { start: string; end: string } } };
-    expect(consent).toMatchObject({ resourceType: 'Consent', status: 'active', patient: { reference: 'Patient/pt-1' } });
+    const consent = bodyOf('provider-consent') as {
+      resourceType: string;
+      status: string;
+      patient: unknown;
+      provision: { period: { start: string; end: string } };
+    };
+    expect(consent).toMatchObject({
+      resourceType: 'Consent',
+      status: 'active',
+      patient: { reference: 'Patient/pt-1' },
+    });
     expect(consent.provision.period.start <= '2026-11-30').toBe(true);
     expect(consent.provision.period.end > '2026-11-30').toBe(true);
   });

@@ -7,7 +7,12 @@
  */
 
 /** The person who goes through the pathway (identifiers the sandbox's data knows). */
-export const DEMO_PERSON = { name: 'Jordan Marsh', crn: 'X412563', nhsNumber: '9990000123', pncId: '2019/0046512V' } as const;
+export const DEMO_PERSON = {
+  name: 'Jordan Marsh',
+  crn: 'X412563',
+  nhsNumber: '9990000123',
+  pncId: '2019/0046512V',
+} as const;
 
 const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
 
@@ -43,27 +48,34 @@ export interface DemoStep {
 
 const clone = <T>(value: T): T => structuredClone(value);
 const isoDay = (date: Date): string => date.toISOString().slice(0, 10);
-const daysAgo = (now: Date, days: number, hour: number): Date => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days, hour, 30));
+const daysAgo = (now: Date, days: number, hour: number): Date =>
+  new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days, hour, 30));
 
 /** The demo's steps, in pathway order (SPEC §1). */
 export function demoSteps(run: DemoRun): DemoStep[] {
   const { runId, now } = run;
-  const record = (folder: string, name: string): Record<string, unknown> => clone(run.fixture(folder, name)) as Record<string, unknown>;
+  const record = (folder: string, name: string): Record<string, unknown> =>
+    clone(run.fixture(folder, name)) as Record<string, unknown>;
   const patientRef = (state: DemoState): string => {
     if (!state.providerPatientId) throw new Error('The provider has no Patient for the person yet.');
     return `Patient/${state.providerPatientId}`;
   };
   /** A provider record of the person, with an identifier of this run and its own times. */
-  const providerRecord = (name: string, identifierSuffix: string, times: Record<string, unknown>) => (state: DemoState) => {
-    const resource = record('provider', name);
-    delete resource.id;
-    const identifier = resource.identifier as { value: string }[];
-    identifier[0].value = `${identifier[0].value}-${runId}-${identifierSuffix}`;
-    if (Array.isArray(resource.participant)) (resource.participant as { actor: { reference: string } }[])[0].actor.reference = patientRef(state);
-    if (resource.patient) resource.patient = { reference: patientRef(state) };
-    return { ...resource, ...times };
-  };
-  const session = (days: number) => ({ start: daysAgo(now, days, 9).toISOString(), end: new Date(daysAgo(now, days, 9).getTime() + 50 * 60_000).toISOString() });
+  const providerRecord =
+    (name: string, identifierSuffix: string, times: Record<string, unknown>) => (state: DemoState) => {
+      const resource = record('provider', name);
+      delete resource.id;
+      const identifier = resource.identifier as { value: string }[];
+      identifier[0].value = `${identifier[0].value}-${runId}-${identifierSuffix}`;
+      if (Array.isArray(resource.participant))
+        (resource.participant as { actor: { reference: string } }[])[0].actor.reference = patientRef(state);
+      if (resource.patient) resource.patient = { reference: patientRef(state) };
+      return { ...resource, ...times };
+    };
+  const session = (days: number) => ({
+    start: daysAgo(now, days, 9).toISOString(),
+    end: new Date(daysAgo(now, days, 9).getTime() + 50 * 60_000).toISOString(),
+  });
   const domainEvent = (fixture: string) => () => ({ fixture });
 
   return [
@@ -103,7 +115,9 @@ export function demoSteps(run: DemoRun): DemoStep[] {
       method: 'POST',
       path: '/sandbox/hmcts/croydon-mc/send/result',
       body: () => {
-        const result = record('common-platform', 'hearing-resulted-community-order-mhtr-atr') as { hearing: Record<string, unknown> };
+        const result = record('common-platform', 'hearing-resulted-community-order-mhtr-atr') as {
+          hearing: Record<string, unknown>;
+        };
         result.hearing.id = run.hearingId;
         return result;
       },
@@ -120,7 +134,10 @@ export function demoSteps(run: DemoRun): DemoStep[] {
       narration: 'The provider (SLaM) finds or registers the person on its FHIR server',
       method: 'POST',
       path: '/sandbox/fhir/slam-mhtr/Patient',
-      headers: { 'If-None-Exist': `identifier=${NHS_NUMBER_SYSTEM}|${DEMO_PERSON.nhsNumber}`, 'Content-Type': 'application/fhir+json' },
+      headers: {
+        'If-None-Exist': `identifier=${NHS_NUMBER_SYSTEM}|${DEMO_PERSON.nhsNumber}`,
+        'Content-Type': 'application/fhir+json',
+      },
       body: () => {
         const patient = record('provider', 'patient');
         delete patient.id;
@@ -130,13 +147,19 @@ export function demoSteps(run: DemoRun): DemoStep[] {
     },
     {
       id: 'provider-consent',
-      narration: 'At assessment the person agrees that the provider shares attendance and progress with probation (a Consent on its FHIR server)',
+      narration:
+        'At assessment the person agrees that the provider shares attendance and progress with probation (a Consent on its FHIR server)',
       method: 'POST',
       path: '/sandbox/fhir/slam-mhtr/Consent',
       headers: { 'Content-Type': 'application/fhir+json' },
       body: (state) => {
-        const consent = providerRecord('consent-share-with-probation', 'consent', { dateTime: daysAgo(now, 20, 14).toISOString() })(state) as { provision: { period: { start: string; end: string } } };
-        consent.provision.period = { start: isoDay(daysAgo(now, 20, 0)), end: isoDay(new Date(now.getTime() + 365 * 86_400_000)) };
+        const consent = providerRecord('consent-share-with-probation', 'consent', {
+          dateTime: daysAgo(now, 20, 14).toISOString(),
+        })(state) as { provision: { period: { start: string; end: string } } };
+        consent.provision.period = {
+          start: isoDay(daysAgo(now, 20, 0)),
+          end: isoDay(new Date(now.getTime() + 365 * 86_400_000)),
+        };
         return consent;
       },
     },
@@ -150,7 +173,8 @@ export function demoSteps(run: DemoRun): DemoStep[] {
     },
     {
       id: 'appointment-missed',
-      narration: 'Treatment session 5: missed; the clinician judges the absence unacceptable and asks that the officer be told',
+      narration:
+        'Treatment session 5: missed; the clinician judges the absence unacceptable and asks that the officer be told',
       method: 'POST',
       path: '/sandbox/fhir/slam-mhtr/Appointment',
       headers: { 'Content-Type': 'application/fhir+json' },
@@ -169,7 +193,9 @@ export function demoSteps(run: DemoRun): DemoStep[] {
       method: 'POST',
       path: '/sandbox/fhir/slam-mhtr/EpisodeOfCare',
       headers: { 'Content-Type': 'application/fhir+json' },
-      body: providerRecord('episode-of-care-completed', 'end', { period: { start: daysAgo(now, 30, 9).toISOString(), end: now.toISOString() } }),
+      body: providerRecord('episode-of-care-completed', 'end', {
+        period: { start: daysAgo(now, 30, 9).toISOString(), end: now.toISOString() },
+      }),
     },
   ];
 }

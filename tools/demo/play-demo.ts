@@ -33,17 +33,29 @@ export async function playDemo(options: DemoOptions): Promise<void> {
     runId: startedAt.getTime().toString(36),
     hearingId: randomUUID(),
     now: startedAt,
-    fixture: (folder: string, name: string): unknown => JSON.parse(readFileSync(join(options.projectRoot, 'libs/fhir/test/fixtures/partner', folder, `${name}.json`), 'utf8')),
+    fixture: (folder: string, name: string): unknown =>
+      JSON.parse(
+        readFileSync(join(options.projectRoot, 'libs/fhir/test/fixtures/partner', folder, `${name}.json`), 'utf8'),
+      ),
   };
   const seen = new Set<string>();
   const state: DemoState = {};
   const authorization = `Basic ${Buffer.from(options.auditCredentials).toString('base64')}`;
 
   const poll = async (): Promise<number> => {
-    const audit = await getJson<Bundle>(`${options.hubUrl}/audit?from=${encodeURIComponent(startedAt.toISOString())}&order=oldest-first&limit=1000`, { authorization });
+    const audit = await getJson<Bundle>(
+      `${options.hubUrl}/audit?from=${encodeURIComponent(startedAt.toISOString())}&order=oldest-first&limit=1000`,
+      { authorization },
+    );
     const auditEvents = (audit.entry ?? []).map((entry) => entry.resource as AuditEvent);
-    const received = await Promise.all(STAND_IN_KINDS.map((kind) => getJson<{ records: ArrivalRecord[] }>(`${options.sandboxUrl}/sandbox/${kind}/received`, {})));
-    const arrivals = received.flatMap((answer) => answer.records).filter((record) => record.at >= startedAt.toISOString());
+    const received = await Promise.all(
+      STAND_IN_KINDS.map((kind) =>
+        getJson<{ records: ArrivalRecord[] }>(`${options.sandboxUrl}/sandbox/${kind}/received`, {}),
+      ),
+    );
+    const arrivals = received
+      .flatMap((answer) => answer.records)
+      .filter((record) => record.at >= startedAt.toISOString());
     const lines = newLines(seen, auditEvents, arrivals);
     for (const line of lines) print(line.text);
     return lines.length;
@@ -57,7 +69,9 @@ export async function playDemo(options: DemoOptions): Promise<void> {
     }
   };
 
-  print(`Demo: ${DEMO_PERSON.name} (CRN ${DEMO_PERSON.crn}, NHS ${DEMO_PERSON.nhsNumber}) through the MHTR pathway. Times UTC.`);
+  print(
+    `Demo: ${DEMO_PERSON.name} (CRN ${DEMO_PERSON.crn}, NHS ${DEMO_PERSON.nhsNumber}) through the MHTR pathway. Times UTC.`,
+  );
   print(`${'time'.padEnd(10)}${'sender → hub → recipient'.padEnd(53)}${'event type'.padEnd(33)}decision`);
   const steps = demoSteps(run);
   for (const [index, step] of steps.entries()) {
@@ -69,16 +83,23 @@ export async function playDemo(options: DemoOptions): Promise<void> {
       signal: AbortSignal.timeout(30_000),
     });
     const answer = (await response.json().catch(() => ({}))) as { id?: string; adapterStatus?: number };
-    if (!response.ok) throw new Error(`${step.id}: the sandbox answered ${response.status} to ${step.method} ${step.path}`);
-    if (answer.adapterStatus !== undefined && answer.adapterStatus >= 300) print(`  (the adapter answered ${answer.adapterStatus})`);
+    if (!response.ok)
+      throw new Error(`${step.id}: the sandbox answered ${response.status} to ${step.method} ${step.path}`);
+    if (answer.adapterStatus !== undefined && answer.adapterStatus >= 300)
+      print(`  (the adapter answered ${answer.adapterStatus})`);
     if (step.saves && answer.id) state[step.saves] = answer.id;
     await settle();
   }
-  print('\nDemo done. The hub keeps running: GET /audit, /audit/flows and the sandbox /sandbox/{kind}/received show all of it.');
+  print(
+    '\nDemo done. The hub keeps running: GET /audit, /audit/flows and the sandbox /sandbox/{kind}/received show all of it.',
+  );
 }
 
 async function getJson<T>(url: string, headers: Record<string, string>): Promise<T> {
-  const response = await fetch(url, { headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, {
+    headers: { accept: 'application/json', ...headers },
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!response.ok) throw new Error(`GET ${url.replace(/\?.*$/, '')} answered ${response.status}`);
   return (await response.json()) as T;
 }

@@ -10,7 +10,10 @@ import { GpRegistrationAdapterModule } from './gp-registration-adapter.module';
  * type is parsed (registered before Nest's own JSON parser, which then steps aside).
  */
 export function configureGpHttp(app: INestApplication): void {
-  (app as NestExpressApplication).useBodyParser('json', { type: ['application/json', 'application/*+json'], limit: '1mb' });
+  (app as NestExpressApplication).useBodyParser('json', {
+    type: ['application/json', 'application/*+json'],
+    limit: '1mb',
+  });
 }
 
 /**

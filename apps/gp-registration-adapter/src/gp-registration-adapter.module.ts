@@ -19,7 +19,8 @@ import { PdsClient } from './pds/pds.client';
     {
       provide: GP_PARTNER_SETTINGS,
       inject: [APP_CONFIG],
-      useFactory: (config: GpRegistrationAdapterConfig) => loadGpPartnerSettings(resolve(config.PARTNERS_FILE), config.PARTNER_ID, config.SANDBOX_BASE_URL),
+      useFactory: (config: GpRegistrationAdapterConfig) =>
+        loadGpPartnerSettings(resolve(config.PARTNERS_FILE), config.PARTNER_ID, config.SANDBOX_BASE_URL),
     },
     IngressPublisher,
     PdsClient,

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { AppsUnderTest, HubDeliveries, IngressTap, PartnersFileCopy, SandboxProcess, eventually, testEnvironment, type AppUnderTest } from '@cstr/testing';
+import {
+  AppsUnderTest,
+  HubDeliveries,
+  IngressTap,
+  PartnersFileCopy,
+  SandboxProcess,
+  eventually,
+  testEnvironment,
+  type AppUnderTest,
+} from '@cstr/testing';
 import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { gpRegistrationAdapterApp } from '../src/gp-registration-adapter.app';
 
@@ -21,7 +30,10 @@ describe('gp-registration-adapter against the broker, the database and the sandb
     hub = await HubDeliveries.open(env.hubUrl, 'gp-adapter-test');
     sandbox = await SandboxProcess.start(env);
     partners = PartnersFileCopy.write(sandbox.url);
-    adapter = await apps.start(gpRegistrationAdapterApp, env.partnerUrls[PARTNER_ID], { PARTNER_ID, PARTNERS_FILE: partners.path });
+    adapter = await apps.start(gpRegistrationAdapterApp, env.partnerUrls[PARTNER_ID], {
+      PARTNER_ID,
+      PARTNERS_FILE: partners.path,
+    });
     adapterUrl = adapter.url;
   }, 120_000);
 
@@ -48,7 +60,11 @@ describe('gp-registration-adapter against the broker, the database and the sandb
     );
     expect(checked.properties.type).toBe('gp.registration.checked');
     expect(checked.content.toString('utf8')).toContain('H85026');
-    const reads = ((await request(sandbox.url).get(`/sandbox/pds/received?partner=${PARTNER_ID}&identifier=9990000123`)).body as { records: { url: string; status: number }[] }).records;
+    const reads = (
+      (await request(sandbox.url).get(`/sandbox/pds/received?partner=${PARTNER_ID}&identifier=9990000123`)).body as {
+        records: { url: string; status: number }[];
+      }
+    ).records;
     expect(reads.some((record) => record.url.endsWith('/Patient/9990000123') && record.status === 200)).toBe(true);
   });
 

@@ -17,7 +17,8 @@ import { ListingsController } from './listings/listings.controller';
     {
       provide: HMCTS_PARTNER_SETTINGS,
       inject: [APP_CONFIG],
-      useFactory: (config: HmctsListingsAdapterConfig) => loadHmctsPartnerSettings(resolve(config.PARTNERS_FILE), config.PARTNER_ID),
+      useFactory: (config: HmctsListingsAdapterConfig) =>
+        loadHmctsPartnerSettings(resolve(config.PARTNERS_FILE), config.PARTNER_ID),
     },
     IngressPublisher,
     ListingIntakeService,

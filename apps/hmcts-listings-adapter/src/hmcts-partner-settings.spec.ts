@@ -7,7 +7,11 @@ const PARTNERS_FILE = join(__dirname, '../../../config/partners.yaml');
 
 describe('loadHmctsPartnerSettings', () => {
   it("reads the court's name and court code", () => {
-    expect(loadHmctsPartnerSettings(PARTNERS_FILE, 'croydon-mc')).toEqual({ partnerId: 'croydon-mc', name: "Croydon Magistrates' Court", courtCode: 'B01CY00' });
+    expect(loadHmctsPartnerSettings(PARTNERS_FILE, 'croydon-mc')).toEqual({
+      partnerId: 'croydon-mc',
+      name: "Croydon Magistrates' Court",
+      courtCode: 'B01CY00',
+    });
   });
 
   it('stops the boot for a partner that is not a court', () => {

@@ -22,6 +22,7 @@ export function loadHmctsPartnerSettings(partnersFile: string, partnerId: string
   if (!partner || partner.kind !== 'hmcts') {
     throw new ConfigError([{ key: 'PARTNER_ID', problem: `${partnerId} is not an hmcts partner of ${partnersFile}` }]);
   }
-  if (!partner.courtCode) throw new ConfigError([{ key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs a courtCode` }]);
+  if (!partner.courtCode)
+    throw new ConfigError([{ key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs a courtCode` }]);
   return { partnerId, name: partner.name, courtCode: partner.courtCode };
 }

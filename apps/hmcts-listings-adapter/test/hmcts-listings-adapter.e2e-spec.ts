@@ -16,10 +16,15 @@ const FIXTURES = join(__dirname, '../../../libs/fhir/test/fixtures/partner');
 
 /** A Libra daily list of `count` cases at Croydon, case numbers unique to this run. */
 function libraList(count: number): { body: string; caseNumbers: string[] } {
-  const list = JSON.parse(readFileSync(join(FIXTURES, 'libra/daily-list-croydon.json'), 'utf8')) as { sessions: { cases: { caseno: string }[] }[] };
+  const list = JSON.parse(readFileSync(join(FIXTURES, 'libra/daily-list-croydon.json'), 'utf8')) as {
+    sessions: { cases: { caseno: string }[] }[];
+  };
   const template = list.sessions[0].cases[0];
   const run = parseInt(randomBytes(3).toString('hex'), 16) % 100_000;
-  const caseNumbers = Array.from({ length: count }, (_, index) => `9${String(run).padStart(5, '0')}${String(index).padStart(4, '0')}`);
+  const caseNumbers = Array.from(
+    { length: count },
+    (_, index) => `9${String(run).padStart(5, '0')}${String(index).padStart(4, '0')}`,
+  );
   list.sessions = [{ ...list.sessions[0], cases: caseNumbers.map((caseno) => ({ ...template, caseno })) }];
   return { body: JSON.stringify(list), caseNumbers };
 }
@@ -50,7 +55,10 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
     const hearingId = (JSON.parse(body.toString('utf8')) as { hearing: { id: string } }).hearing.id;
     const key = orderingPartitionKey(PARTNER_ID, hearingId);
 
-    const sent = await request(sandbox.url).post(`/sandbox/hmcts/${PARTNER_ID}/send/hearing`).send({ fixture: 'hearing-listed-multi-defendant' }).expect(200);
+    const sent = await request(sandbox.url)
+      .post(`/sandbox/hmcts/${PARTNER_ID}/send/hearing`)
+      .send({ fixture: 'hearing-listed-multi-defendant' })
+      .expect(200);
     expect(sent.body.adapterStatus).toBe(202);
 
     const published = await eventually(
@@ -61,18 +69,43 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
     for (const message of published) {
       expect(message.properties).toMatchObject({ type: 'court.hearing.listed', contentType: 'application/fhir+json' });
       expect(message.fields.routingKey).toBe(`${PARTNER_ID}.court.hearing.listed`);
-      const bundle = JSON.parse(message.content.toString('utf8')) as { entry: { resource: { resourceType: string } }[] };
+      const bundle = JSON.parse(message.content.toString('utf8')) as {
+        entry: { resource: { resourceType: string } }[];
+      };
       expect(bundle.entry[0].resource.resourceType).toBe('MessageHeader');
     }
-    const rows = (await adapter.get(DataSource).query('SELECT route, status, size_bytes, sha256, event_count FROM hmcts_raw_payload WHERE route = $1', [`/hearing/${hearingId}`])) as Record<string, unknown>[];
-    expect(rows).toEqual([{ route: `/hearing/${hearingId}`, status: 'published', size_bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), event_count: published.length }]);
+    const rows = (await adapter
+      .get(DataSource)
+      .query('SELECT route, status, size_bytes, sha256, event_count FROM hmcts_raw_payload WHERE route = $1', [
+        `/hearing/${hearingId}`,
+      ])) as Record<string, unknown>[];
+    expect(rows).toEqual([
+      {
+        route: `/hearing/${hearingId}`,
+        status: 'published',
+        size_bytes: expect.any(Number),
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        event_count: published.length,
+      },
+    ]);
   });
 
   it('keeps an unparseable payload, answering 400 with an OperationOutcome', async () => {
     const garbage = Buffer.from('<hearing id="x">not json</hearing>');
-    const response = await request(adapter.getHttpServer()).post('/hearing/garbled-1').set('content-type', 'application/json').send(garbage.toString('utf8')).expect(400);
-    expect(response.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'structure' }] });
-    const rows = (await adapter.get(DataSource).query('SELECT status, body, sha256 FROM hmcts_raw_payload WHERE id = $1', [response.headers['x-archive-id']])) as { status: string; body: Buffer; sha256: string }[];
+    const response = await request(adapter.getHttpServer())
+      .post('/hearing/garbled-1')
+      .set('content-type', 'application/json')
+      .send(garbage.toString('utf8'))
+      .expect(400);
+    expect(response.body).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'structure' }],
+    });
+    const rows = (await adapter
+      .get(DataSource)
+      .query('SELECT status, body, sha256 FROM hmcts_raw_payload WHERE id = $1', [
+        response.headers['x-archive-id'],
+      ])) as { status: string; body: Buffer; sha256: string }[];
     expect(rows[0].status).toBe('unparseable');
     expect(rows[0].body.equals(garbage)).toBe(true);
     expect(rows[0].sha256).toBe(payloadSha256(garbage));
@@ -85,13 +118,23 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
     const before = await adapter.get(OutboxRelay).backlog();
     const { body, caseNumbers } = libraList(5_000);
 
-    const response = await request(adapter.getHttpServer()).post('/libra/daily-list').set('content-type', 'application/json').send(body).expect(202);
+    const response = await request(adapter.getHttpServer())
+      .post('/libra/daily-list')
+      .set('content-type', 'application/json')
+      .send(body)
+      .expect(202);
 
     expect(response.body.issue[0].diagnostics).toContain('5000 event(s)');
     expect((await adapter.get(OutboxRelay).backlog()) - before).toBe(5_000);
-    const keys = (await dataSource.query(`SELECT DISTINCT headers->>'${AmqpHeaders.partitionKey}' AS key FROM messaging_outbox WHERE message_type = 'court.hearing.listed'`)) as { key: string }[];
-    expect(keys.map((row) => row.key)).toEqual(expect.arrayContaining([orderingPartitionKey(PARTNER_ID, `B01CY00-2026-12-01-${caseNumbers[4_999]}`)]));
-    const [archive] = (await dataSource.query('SELECT status, event_count FROM hmcts_raw_payload WHERE id = $1', [response.headers['x-archive-id']])) as { status: string; event_count: number }[];
+    const keys = (await dataSource.query(
+      `SELECT DISTINCT headers->>'${AmqpHeaders.partitionKey}' AS key FROM messaging_outbox WHERE message_type = 'court.hearing.listed'`,
+    )) as { key: string }[];
+    expect(keys.map((row) => row.key)).toEqual(
+      expect.arrayContaining([orderingPartitionKey(PARTNER_ID, `B01CY00-2026-12-01-${caseNumbers[4_999]}`)]),
+    );
+    const [archive] = (await dataSource.query('SELECT status, event_count FROM hmcts_raw_payload WHERE id = $1', [
+      response.headers['x-archive-id'],
+    ])) as { status: string; event_count: number }[];
     expect(archive).toEqual({ status: 'published', event_count: 5_000 });
     await dataSource.query('DELETE FROM messaging_outbox');
   }, 60_000);

@@ -12,7 +12,9 @@
   var lastFlows = [];
   var auditNext = null;
 
-  function $(id) { return document.getElementById(id); }
+  function $(id) {
+    return document.getElementById(id);
+  }
 
   function setStatus(text, isError) {
     var status = $('status');
@@ -28,14 +30,24 @@
     return td;
   }
 
-  function isoDay(date) { return date.toISOString().slice(0, 10); }
-  function nextDay(day) { return isoDay(new Date(Date.parse(day + 'T00:00:00Z') + DAY_MS)); }
-  function when(iso) { return iso ? new Date(iso).toLocaleString('en-GB', { timeZone: 'Europe/London' }) : ''; }
+  function isoDay(date) {
+    return date.toISOString().slice(0, 10);
+  }
+  function nextDay(day) {
+    return isoDay(new Date(Date.parse(day + 'T00:00:00Z') + DAY_MS));
+  }
+  function when(iso) {
+    return iso ? new Date(iso).toLocaleString('en-GB', { timeZone: 'Europe/London' }) : '';
+  }
 
   /** The hub's OperationOutcome as one line. */
   function outcomeText(body, status) {
     var issues = body && Array.isArray(body.issue) ? body.issue : [];
-    var text = issues.map(function (issue) { return issue.diagnostics || issue.code; }).join(' ');
+    var text = issues
+      .map(function (issue) {
+        return issue.diagnostics || issue.code;
+      })
+      .join(' ');
     return text || 'The hub answered ' + status + '.';
   }
 
@@ -44,10 +56,19 @@
     var authorization = sessionStorage.getItem(AUTH_KEY);
     var headers = { Accept: 'application/json' };
     if (authorization) headers.Authorization = authorization;
-    return fetch(path, { method: (options && options.method) || 'GET', headers: headers, credentials: 'omit', cache: 'no-store' }).then(function (response) {
+    return fetch(path, {
+      method: (options && options.method) || 'GET',
+      headers: headers,
+      credentials: 'omit',
+      cache: 'no-store',
+    }).then(function (response) {
       return response.text().then(function (text) {
         var body = null;
-        try { body = text ? JSON.parse(text) : null; } catch (error) { body = null; }
+        try {
+          body = text ? JSON.parse(text) : null;
+        } catch (error) {
+          body = null;
+        }
         if (response.status === 401 && path !== '/console/session') {
           signOut('Your session has ended: sign in again.');
         }
@@ -57,17 +78,28 @@
   }
 
   function hasRole(roles) {
-    return session !== null && session.roles.some(function (role) { return roles.indexOf(role) >= 0; });
+    return (
+      session !== null &&
+      session.roles.some(function (role) {
+        return roles.indexOf(role) >= 0;
+      })
+    );
   }
 
   function allowedViews() {
-    return Array.prototype.filter.call(document.querySelectorAll('#nav li'), function (item) {
-      return hasRole(item.getAttribute('data-roles').split(' '));
-    }).map(function (item) { return item.querySelector('a').getAttribute('href').slice(1); });
+    return Array.prototype.filter
+      .call(document.querySelectorAll('#nav li'), function (item) {
+        return hasRole(item.getAttribute('data-roles').split(' '));
+      })
+      .map(function (item) {
+        return item.querySelector('a').getAttribute('href').slice(1);
+      });
   }
 
   function show(viewId) {
-    document.querySelectorAll('.view').forEach(function (view) { view.hidden = view.id !== 'view-' + viewId; });
+    document.querySelectorAll('.view').forEach(function (view) {
+      view.hidden = view.id !== 'view-' + viewId;
+    });
   }
 
   /** Shows the view of the location hash (the first allowed one by default). */
@@ -83,7 +115,10 @@
     show(view);
     setStatus('');
     var heading = document.querySelector('#view-' + view + ' h1');
-    if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus(); }
+    if (heading) {
+      heading.setAttribute('tabindex', '-1');
+      heading.focus();
+    }
     if (view === 'flows') loadFlows();
     if (view === 'agreements') loadAgreements();
     if (view === 'dead-letters') loadDeadLetters();
@@ -102,27 +137,42 @@
   }
 
   function startSession() {
-    if (!sessionStorage.getItem(AUTH_KEY)) { show('login'); return; }
-    api('/console/session').then(function (answer) {
-      if (answer.status === 200) {
-        session = answer.body;
-        $('who').textContent = 'Signed in as ' + session.id + ' (' + session.roles.join(', ') + ')';
-        $('who').hidden = false;
-        $('logout').hidden = false;
-        $('nav').hidden = false;
-        document.querySelectorAll('#nav li').forEach(function (item) { item.hidden = !hasRole(item.getAttribute('data-roles').split(' ')); });
-        route();
-        return;
-      }
-      sessionStorage.removeItem(AUTH_KEY);
-      if (answer.status === 403) { show('refused'); $('refused-back').focus(); return; }
+    if (!sessionStorage.getItem(AUTH_KEY)) {
       show('login');
-      $('login-error').textContent = answer.status === 401 ? 'That user id and secret were not accepted.' : outcomeText(answer.body, answer.status);
-      $('login-id').focus();
-    }, function () {
-      show('login');
-      $('login-error').textContent = 'The hub could not be reached.';
-    });
+      return;
+    }
+    api('/console/session').then(
+      function (answer) {
+        if (answer.status === 200) {
+          session = answer.body;
+          $('who').textContent = 'Signed in as ' + session.id + ' (' + session.roles.join(', ') + ')';
+          $('who').hidden = false;
+          $('logout').hidden = false;
+          $('nav').hidden = false;
+          document.querySelectorAll('#nav li').forEach(function (item) {
+            item.hidden = !hasRole(item.getAttribute('data-roles').split(' '));
+          });
+          route();
+          return;
+        }
+        sessionStorage.removeItem(AUTH_KEY);
+        if (answer.status === 403) {
+          show('refused');
+          $('refused-back').focus();
+          return;
+        }
+        show('login');
+        $('login-error').textContent =
+          answer.status === 401
+            ? 'That user id and secret were not accepted.'
+            : outcomeText(answer.body, answer.status);
+        $('login-id').focus();
+      },
+      function () {
+        show('login');
+        $('login-error').textContent = 'The hub could not be reached.';
+      },
+    );
   }
 
   function signOut(message) {
@@ -142,22 +192,33 @@
     if (event) event.preventDefault();
     var from = $('flows-from').value;
     var to = $('flows-to').value;
-    api('/audit/flows?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(nextDay(to))).then(function (answer) {
-      if (answer.status !== 200) { setStatus(outcomeText(answer.body, answer.status), true); return; }
-      lastFlows = answer.body.flows;
-      var select = $('flows-event');
-      var chosen = select.value;
-      var types = Array.from(new Set(lastFlows.map(function (flow) { return flow.eventType; }))).sort();
-      select.textContent = '';
-      [''].concat(types).forEach(function (type) {
-        var option = document.createElement('option');
-        option.value = type;
-        option.textContent = type || 'All event types';
-        select.appendChild(option);
-      });
-      select.value = types.indexOf(chosen) >= 0 ? chosen : '';
-      drawFlows();
-    });
+    api('/audit/flows?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(nextDay(to))).then(
+      function (answer) {
+        if (answer.status !== 200) {
+          setStatus(outcomeText(answer.body, answer.status), true);
+          return;
+        }
+        lastFlows = answer.body.flows;
+        var select = $('flows-event');
+        var chosen = select.value;
+        var types = Array.from(
+          new Set(
+            lastFlows.map(function (flow) {
+              return flow.eventType;
+            }),
+          ),
+        ).sort();
+        select.textContent = '';
+        [''].concat(types).forEach(function (type) {
+          var option = document.createElement('option');
+          option.value = type;
+          option.textContent = type || 'All event types';
+          select.appendChild(option);
+        });
+        select.value = types.indexOf(chosen) >= 0 ? chosen : '';
+        drawFlows();
+      },
+    );
   }
 
   function drawFlows() {
@@ -166,16 +227,20 @@
     window.CstrFlowMap.draw($('flow-map'), lastFlows, type, period);
     var body = document.querySelector('#flows-table tbody');
     body.textContent = '';
-    lastFlows.filter(function (flow) { return !type || flow.eventType === type; }).forEach(function (flow) {
-      var row = document.createElement('tr');
-      cell(row, flow.sender);
-      cell(row, flow.recipient);
-      cell(row, flow.eventType);
-      cell(row, flow.delivered, 'num');
-      cell(row, flow.refused, 'num');
-      cell(row, flow.kept || 0, 'num');
-      body.appendChild(row);
-    });
+    lastFlows
+      .filter(function (flow) {
+        return !type || flow.eventType === type;
+      })
+      .forEach(function (flow) {
+        var row = document.createElement('tr');
+        cell(row, flow.sender);
+        cell(row, flow.recipient);
+        cell(row, flow.eventType);
+        cell(row, flow.delivered, 'num');
+        cell(row, flow.refused, 'num');
+        cell(row, flow.kept || 0, 'num');
+        body.appendChild(row);
+      });
     setStatus(lastFlows.length + ' flows from ' + period + '.');
   }
 
@@ -198,35 +263,58 @@
     var params = auditQuery();
     if (after) params.set('after', after);
     api('/audit?' + params.toString()).then(function (answer) {
-      if (answer.status !== 200) { setStatus(outcomeText(answer.body, answer.status), true); return; }
+      if (answer.status !== 200) {
+        setStatus(outcomeText(answer.body, answer.status), true);
+        return;
+      }
       var body = document.querySelector('#audit-table tbody');
       if (!after) body.textContent = '';
       var entries = answer.body.entry || [];
-      entries.forEach(function (entry) { body.appendChild(auditRow(entry.resource)); });
-      var next = (answer.body.link || []).filter(function (link) { return link.relation === 'next'; })[0];
+      entries.forEach(function (entry) {
+        body.appendChild(auditRow(entry.resource));
+      });
+      var next = (answer.body.link || []).filter(function (link) {
+        return link.relation === 'next';
+      })[0];
       auditNext = next ? new URLSearchParams(next.url.split('?')[1] || '').get('after') : null;
       $('audit-more').hidden = !auditNext;
       $('audit-table').hidden = false;
       var count = body.children.length;
-      setStatus(count === 0 ? 'No audit records match.' : count + ' audit record' + (count === 1 ? '' : 's') + ' shown.');
+      setStatus(
+        count === 0 ? 'No audit records match.' : count + ' audit record' + (count === 1 ? '' : 's') + ' shown.',
+      );
     });
   }
 
   function detail(resource, type) {
     var entity = (resource.entity || [])[0] || {};
-    return (entity.detail || []).filter(function (each) { return each.type === type; }).map(function (each) { return each.valueString; });
+    return (entity.detail || [])
+      .filter(function (each) {
+        return each.type === type;
+      })
+      .map(function (each) {
+        return each.valueString;
+      });
   }
 
   function party(resource, code) {
     var agent = (resource.agent || []).filter(function (each) {
-      return ((each.type && each.type.coding) || []).some(function (coding) { return coding.code === code; });
+      return ((each.type && each.type.coding) || []).some(function (coding) {
+        return coding.code === code;
+      });
     })[0];
-    return agent && agent.who ? (agent.who.display || (agent.who.identifier && agent.who.identifier.value) || agent.who.reference || '') : '';
+    return agent && agent.who
+      ? agent.who.display || (agent.who.identifier && agent.who.identifier.value) || agent.who.reference || ''
+      : '';
   }
 
   function auditRow(resource) {
     var row = document.createElement('tr');
-    var eventType = (resource.subtype || []).map(function (coding) { return coding.code; }).join(', ');
+    var eventType = (resource.subtype || [])
+      .map(function (coding) {
+        return coding.code;
+      })
+      .join(', ');
     cell(row, when(resource.recorded));
     cell(row, eventType);
     cell(row, party(resource, '110153'));
@@ -239,7 +327,9 @@
     button.className = 'button-secondary';
     button.textContent = 'Why?';
     button.setAttribute('aria-label', 'Why: ' + outcomeLabel + ' ' + eventType + ' at ' + when(resource.recorded));
-    button.addEventListener('click', function () { openReason(resource, outcomeLabel, button); });
+    button.addEventListener('click', function () {
+      openReason(resource, outcomeLabel, button);
+    });
     action.appendChild(button);
     row.appendChild(action);
     return row;
@@ -262,14 +352,24 @@
     var rows = [
       ['Outcome', outcomeLabel],
       ['Recorded', when(resource.recorded)],
-      ['Event type', (resource.subtype || []).map(function (coding) { return coding.code; }).join(', ')],
+      [
+        'Event type',
+        (resource.subtype || [])
+          .map(function (coding) {
+            return coding.code;
+          })
+          .join(', '),
+      ],
       ['Sender', party(resource, '110153')],
       ['Recipient', party(resource, '110152')],
       ['Agreement', detail(resource, 'agreement').join(', ')],
       ['Flow', detail(resource, 'flow').join(', ')],
       ['Refusing rule', detail(resource, 'refusing-rule').join(', ')],
       ['Legal basis', detail(resource, 'legal-basis').map(legalBasisText).join(', ')],
-      ['Elements removed', detail(resource, 'removed-element').join(', ') || (outcomeLabel === 'delivered' ? 'none' : '')],
+      [
+        'Elements removed',
+        detail(resource, 'removed-element').join(', ') || (outcomeLabel === 'delivered' ? 'none' : ''),
+      ],
       ['Why', resource.outcomeDesc || detail(resource, 'reason').join(' ')],
       ['Audit record', detail(resource, 'audit-seq').join('')],
     ];
@@ -291,8 +391,14 @@
   function legalBasisText(json) {
     try {
       var basis = JSON.parse(json);
-      return Object.keys(basis).map(function (key) { return key + ' ' + basis[key]; }).join('; ');
-    } catch (error) { return json; }
+      return Object.keys(basis)
+        .map(function (key) {
+          return key + ' ' + basis[key];
+        })
+        .join('; ');
+    } catch (error) {
+      return json;
+    }
   }
 
   // --- chain ---------------------------------------------------------------------------------
@@ -302,12 +408,23 @@
     result.className = 'panel';
     result.textContent = 'Verifying…';
     api('/audit/verify').then(function (answer) {
-      if (answer.status !== 200) { result.className = 'panel bad'; result.textContent = outcomeText(answer.body, answer.status); return; }
+      if (answer.status !== 200) {
+        result.className = 'panel bad';
+        result.textContent = outcomeText(answer.body, answer.status);
+        return;
+      }
       var v = answer.body;
       result.className = 'panel ' + (v.ok ? 'ok' : 'bad');
       result.textContent = v.ok
         ? 'Intact: ' + v.checked + ' records checked, head at ' + v.headSeq + ' (verified ' + when(v.verifiedAt) + ').'
-        : 'Broken at record ' + v.firstBroken.seq + ': ' + v.firstBroken.reason + (v.firstBroken.detail ? ' — ' + v.firstBroken.detail : '') + ' (' + v.checked + ' checked).';
+        : 'Broken at record ' +
+          v.firstBroken.seq +
+          ': ' +
+          v.firstBroken.reason +
+          (v.firstBroken.detail ? ' — ' + v.firstBroken.detail : '') +
+          ' (' +
+          v.checked +
+          ' checked).';
     });
   }
 
@@ -321,15 +438,27 @@
     api('/agreements').then(function (answer) {
       var list = $('agreements-list');
       list.textContent = '';
-      if (answer.status !== 200) { setStatus(outcomeText(answer.body, answer.status), true); return; }
+      if (answer.status !== 200) {
+        setStatus(outcomeText(answer.body, answer.status), true);
+        return;
+      }
       answer.body.agreements.forEach(function (agreement) {
         var box = document.createElement('article');
         box.className = 'agreement';
         var heading = document.createElement('h2');
-        heading.textContent = agreement.id + ' v' + agreement.version + (agreement.title ? ' — ' + agreement.title : '');
+        heading.textContent =
+          agreement.id + ' v' + agreement.version + (agreement.title ? ' — ' + agreement.title : '');
         box.appendChild(heading);
         var facts = document.createElement('p');
-        facts.textContent = 'Status ' + agreement.status + (agreement.inForce ? ', in force' : ', not in force') + '; period ' + agreement.period.start + ' to ' + (agreement.period.end || 'open-ended') + '. ';
+        facts.textContent =
+          'Status ' +
+          agreement.status +
+          (agreement.inForce ? ', in force' : ', not in force') +
+          '; period ' +
+          agreement.period.start +
+          ' to ' +
+          (agreement.period.end || 'open-ended') +
+          '. ';
         if (agreement.daysToExpiry !== null && agreement.daysToExpiry < 0) {
           var expired = document.createElement('span');
           expired.className = 'expired';
@@ -343,7 +472,13 @@
         }
         box.appendChild(facts);
         var basis = document.createElement('p');
-        basis.textContent = 'Legal basis: ' + Object.keys(agreement.legalBasis || {}).map(function (key) { return key + ' ' + agreement.legalBasis[key]; }).join('; ');
+        basis.textContent =
+          'Legal basis: ' +
+          Object.keys(agreement.legalBasis || {})
+            .map(function (key) {
+              return key + ' ' + agreement.legalBasis[key];
+            })
+            .join('; ');
         box.appendChild(basis);
         var table = document.createElement('table');
         table.className = 'table';
@@ -387,7 +522,10 @@
     api('/dead-letters?limit=100' + (replayed ? '&replayed=' + replayed : '')).then(function (answer) {
       var body = document.querySelector('#dead-letters-table tbody');
       body.textContent = '';
-      if (answer.status !== 200) { setStatus(outcomeText(answer.body, answer.status), true); return; }
+      if (answer.status !== 200) {
+        setStatus(outcomeText(answer.body, answer.status), true);
+        return;
+      }
       answer.body.deadLetters.forEach(function (letter) {
         var row = document.createElement('tr');
         row.setAttribute('data-dead-letter', letter.id);
@@ -397,15 +535,23 @@
         cell(row, letter.eventId);
         cell(row, (letter.failureCode || '') + (letter.failureReason ? ': ' + letter.failureReason : ''));
         cell(row, letter.attempts);
-        var status = cell(row, letter.replayedAt ? 'Replayed ' + when(letter.replayedAt) + ' by ' + letter.replayedBy : 'Waiting');
+        var status = cell(
+          row,
+          letter.replayedAt ? 'Replayed ' + when(letter.replayedAt) + ' by ' + letter.replayedBy : 'Waiting',
+        );
         status.setAttribute('aria-live', 'polite');
         var action = document.createElement('td');
         if (!letter.replayedAt) {
           var button = document.createElement('button');
           button.type = 'button';
           button.textContent = 'Replay';
-          button.setAttribute('aria-label', 'Replay dead letter ' + letter.id + ' (' + (letter.eventType || 'unknown type') + ')');
-          button.addEventListener('click', function () { replay(letter, button, status); });
+          button.setAttribute(
+            'aria-label',
+            'Replay dead letter ' + letter.id + ' (' + (letter.eventType || 'unknown type') + ')',
+          );
+          button.addEventListener('click', function () {
+            replay(letter, button, status);
+          });
           action.appendChild(button);
         }
         row.appendChild(action);
@@ -418,7 +564,11 @@
   function replay(letter, button, status) {
     button.disabled = true;
     api('/dead-letters/' + encodeURIComponent(letter.id) + '/replay', { method: 'POST' }).then(function (answer) {
-      if (answer.status !== 202) { status.textContent = outcomeText(answer.body, answer.status); button.disabled = false; return; }
+      if (answer.status !== 202) {
+        status.textContent = outcomeText(answer.body, answer.status);
+        button.disabled = false;
+        return;
+      }
       status.textContent = 'Replayed; waiting for the hub…';
       if (letter.eventId) followReplay(letter.eventId, status, 0);
     });
@@ -436,19 +586,48 @@
       var decisions = answers[0].status === 200 ? answers[0].body.decisions : [];
       var again = answers[1].status === 200 ? answers[1].body.deadLetters : [];
       if (decisions.length > 0) {
-        var delivered = decisions.filter(function (d) { return d.outcome === 'delivered'; }).map(function (d) { return d.recipient; });
-        var refused = decisions.filter(function (d) { return d.outcome === 'refused'; }).map(function (d) { return d.recipient + (d.rule ? ' (' + d.rule + ')' : ''); });
-        status.textContent = [delivered.length ? 'Delivered to ' + delivered.join(', ') : '', refused.length ? 'Refused for ' + refused.join(', ') : ''].filter(Boolean).join('; ') + '.';
+        var delivered = decisions
+          .filter(function (d) {
+            return d.outcome === 'delivered';
+          })
+          .map(function (d) {
+            return d.recipient;
+          });
+        var refused = decisions
+          .filter(function (d) {
+            return d.outcome === 'refused';
+          })
+          .map(function (d) {
+            return d.recipient + (d.rule ? ' (' + d.rule + ')' : '');
+          });
+        status.textContent =
+          [
+            delivered.length ? 'Delivered to ' + delivered.join(', ') : '',
+            refused.length ? 'Refused for ' + refused.join(', ') : '',
+          ]
+            .filter(Boolean)
+            .join('; ') + '.';
         status.className = delivered.length ? 'outcome-delivered' : 'outcome-refused';
         return;
       }
       if (again.length > 0) {
-        status.textContent = 'Failed again: ' + (again[0].failureCode || 'no code') + (again[0].failureReason ? ' — ' + again[0].failureReason : '') + ' (new dead letter ' + again[0].id + ').';
+        status.textContent =
+          'Failed again: ' +
+          (again[0].failureCode || 'no code') +
+          (again[0].failureReason ? ' — ' + again[0].failureReason : '') +
+          ' (new dead letter ' +
+          again[0].id +
+          ').';
         status.className = 'outcome-refused';
         return;
       }
-      if (tries >= 30) { status.textContent = 'Replayed; no outcome yet.'; return; }
-      setTimeout(function () { followReplay(eventId, status, tries + 1); }, 1000);
+      if (tries >= 30) {
+        status.textContent = 'Replayed; no outcome yet.';
+        return;
+      }
+      setTimeout(function () {
+        followReplay(eventId, status, tries + 1);
+      }, 1000);
     });
   }
 
@@ -465,10 +644,15 @@
       message.className = 'panel';
       if (answer.status === 404) {
         message.className = 'panel bad';
-        message.textContent = 'No timeline: the hub knows no person with this identifier, or does not serve timelines yet (404).';
+        message.textContent =
+          'No timeline: the hub knows no person with this identifier, or does not serve timelines yet (404).';
         return;
       }
-      if (answer.status !== 200) { message.className = 'panel bad'; message.textContent = outcomeText(answer.body, answer.status); return; }
+      if (answer.status !== 200) {
+        message.className = 'panel bad';
+        message.textContent = outcomeText(answer.body, answer.status);
+        return;
+      }
       var entries = Array.isArray(answer.body) ? answer.body : answer.body.entries || [];
       var body = table.querySelector('tbody');
       body.textContent = '';
@@ -496,14 +680,28 @@
     $('flows-to').value = isoDay(today);
     $('flows-from').value = isoDay(new Date(today.getTime() - 30 * DAY_MS));
     $('login-form').addEventListener('submit', signIn);
-    $('logout').addEventListener('click', function () { signOut('Signed out.'); });
-    $('refused-back').addEventListener('click', function () { show('login'); $('login-id').focus(); });
+    $('logout').addEventListener('click', function () {
+      signOut('Signed out.');
+    });
+    $('refused-back').addEventListener('click', function () {
+      show('login');
+      $('login-id').focus();
+    });
     $('flows-form').addEventListener('submit', loadFlows);
     $('flows-event').addEventListener('change', drawFlows);
-    $('audit-form').addEventListener('submit', function (event) { searchAudit(event, null); });
-    $('audit-more').addEventListener('click', function () { searchAudit(null, auditNext); });
-    $('reason-close').addEventListener('click', function () { $('reason-dialog').close(); });
-    $('reason-dialog').addEventListener('close', function () { var back = $('reason-dialog').returnFocusTo; if (back) back.focus(); });
+    $('audit-form').addEventListener('submit', function (event) {
+      searchAudit(event, null);
+    });
+    $('audit-more').addEventListener('click', function () {
+      searchAudit(null, auditNext);
+    });
+    $('reason-close').addEventListener('click', function () {
+      $('reason-dialog').close();
+    });
+    $('reason-dialog').addEventListener('close', function () {
+      var back = $('reason-dialog').returnFocusTo;
+      if (back) back.focus();
+    });
     $('chain-verify').addEventListener('click', verifyChain);
     $('dead-letters-form').addEventListener('submit', loadDeadLetters);
     $('timeline-form').addEventListener('submit', loadTimeline);

@@ -12,7 +12,9 @@
 
   function el(name, attributes, text) {
     var node = document.createElementNS(SVG, name);
-    Object.keys(attributes || {}).forEach(function (key) { node.setAttribute(key, String(attributes[key])); });
+    Object.keys(attributes || {}).forEach(function (key) {
+      node.setAttribute(key, String(attributes[key]));
+    });
     if (text !== undefined) node.textContent = text;
     return node;
   }
@@ -23,11 +25,26 @@
     flows.forEach(function (flow) {
       if (eventType && flow.eventType !== eventType) return;
       var key = flow.sender + '\u0000' + flow.recipient;
-      var edge = edges.get(key) || { sender: flow.sender, recipient: flow.recipient, delivered: 0, refused: 0, kept: 0, types: [] };
+      var edge = edges.get(key) || {
+        sender: flow.sender,
+        recipient: flow.recipient,
+        delivered: 0,
+        refused: 0,
+        kept: 0,
+        types: [],
+      };
       edge.delivered += flow.delivered;
       edge.refused += flow.refused;
       edge.kept += flow.kept || 0;
-      edge.types.push(flow.eventType + ': ' + flow.delivered + ' delivered, ' + flow.refused + ' refused' + (flow.kept ? ', ' + flow.kept + ' kept by the hub' : ''));
+      edge.types.push(
+        flow.eventType +
+          ': ' +
+          flow.delivered +
+          ' delivered, ' +
+          flow.refused +
+          ' refused' +
+          (flow.kept ? ', ' + flow.kept + ' kept by the hub' : ''),
+      );
       edges.set(key, edge);
     });
     return Array.from(edges.values());
@@ -62,7 +79,19 @@
     var start = toward(a, control, NODE_RADIUS + 2);
     var end = toward(b, control, NODE_RADIUS + 6);
     return {
-      d: 'M' + start.x.toFixed(1) + ',' + start.y.toFixed(1) + ' Q' + control.x.toFixed(1) + ',' + control.y.toFixed(1) + ' ' + end.x.toFixed(1) + ',' + end.y.toFixed(1),
+      d:
+        'M' +
+        start.x.toFixed(1) +
+        ',' +
+        start.y.toFixed(1) +
+        ' Q' +
+        control.x.toFixed(1) +
+        ',' +
+        control.y.toFixed(1) +
+        ' ' +
+        end.x.toFixed(1) +
+        ',' +
+        end.y.toFixed(1),
       label: { x: (start.x + 2 * control.x + end.x) / 4, y: (start.y + 2 * control.y + end.y) / 4 },
     };
   }
@@ -75,21 +104,74 @@
   function draw(container, flows, eventType, period) {
     container.textContent = '';
     var edges = edgesOf(flows, eventType);
-    var names = Array.from(new Set(edges.flatMap(function (edge) { return [edge.sender, edge.recipient]; }))).sort();
-    var svg = el('svg', { viewBox: '0 0 ' + WIDTH + ' ' + HEIGHT, width: WIDTH, height: HEIGHT, role: 'img', 'aria-labelledby': 'flow-map-title flow-map-desc' });
-    var delivered = edges.reduce(function (sum, edge) { return sum + edge.delivered; }, 0);
-    var refused = edges.reduce(function (sum, edge) { return sum + edge.refused; }, 0);
-    svg.appendChild(el('title', { id: 'flow-map-title' }, 'Flow map' + (eventType ? ' of ' + eventType : '') + (period ? ', ' + period : '')));
-    svg.appendChild(el('desc', { id: 'flow-map-desc' }, names.length + ' partners, ' + edges.length + ' sender-recipient pairs, ' + delivered + ' delivered and ' + refused + ' refused. The table below lists every flow.'));
+    var names = Array.from(
+      new Set(
+        edges.flatMap(function (edge) {
+          return [edge.sender, edge.recipient];
+        }),
+      ),
+    ).sort();
+    var svg = el('svg', {
+      viewBox: '0 0 ' + WIDTH + ' ' + HEIGHT,
+      width: WIDTH,
+      height: HEIGHT,
+      role: 'img',
+      'aria-labelledby': 'flow-map-title flow-map-desc',
+    });
+    var delivered = edges.reduce(function (sum, edge) {
+      return sum + edge.delivered;
+    }, 0);
+    var refused = edges.reduce(function (sum, edge) {
+      return sum + edge.refused;
+    }, 0);
+    svg.appendChild(
+      el(
+        'title',
+        { id: 'flow-map-title' },
+        'Flow map' + (eventType ? ' of ' + eventType : '') + (period ? ', ' + period : ''),
+      ),
+    );
+    svg.appendChild(
+      el(
+        'desc',
+        { id: 'flow-map-desc' },
+        names.length +
+          ' partners, ' +
+          edges.length +
+          ' sender-recipient pairs, ' +
+          delivered +
+          ' delivered and ' +
+          refused +
+          ' refused. The table below lists every flow.',
+      ),
+    );
     var defs = el('defs');
-    [['arrow-delivered', '#00703c'], ['arrow-refused', '#a4161a'], ['arrow-kept', '#505a5f']].forEach(function (marker) {
-      var m = el('marker', { id: marker[0], viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+    [
+      ['arrow-delivered', '#00703c'],
+      ['arrow-refused', '#a4161a'],
+      ['arrow-kept', '#505a5f'],
+    ].forEach(function (marker) {
+      var m = el('marker', {
+        id: marker[0],
+        viewBox: '0 0 10 10',
+        refX: 9,
+        refY: 5,
+        markerWidth: 7,
+        markerHeight: 7,
+        orient: 'auto-start-reverse',
+      });
       m.appendChild(el('path', { d: 'M0,0 L10,5 L0,10 z', fill: marker[1] }));
       defs.appendChild(m);
     });
     svg.appendChild(defs);
     if (names.length === 0) {
-      svg.appendChild(el('text', { x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle', 'font-size': 18, fill: '#1b1b1b' }, 'No decisions in this period.'));
+      svg.appendChild(
+        el(
+          'text',
+          { x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle', 'font-size': 18, fill: '#1b1b1b' },
+          'No decisions in this period.',
+        ),
+      );
       container.appendChild(svg);
       return;
     }
@@ -102,16 +184,60 @@
       var group = el('g', { 'data-sender': edge.sender, 'data-recipient': edge.recipient });
       group.appendChild(el('title', {}, edge.sender + ' → ' + edge.recipient + '\n' + edge.types.join('\n')));
       var parts = [];
-      if (edge.delivered > 0) parts.push({ count: edge.delivered, colour: '#00703c', marker: 'arrow-delivered', dash: null, bend: 28, text: edge.delivered + ' ✓' });
-      if (edge.refused > 0) parts.push({ count: edge.refused, colour: '#a4161a', marker: 'arrow-refused', dash: '7 5', bend: 58, text: edge.refused + ' ✗' });
+      if (edge.delivered > 0)
+        parts.push({
+          count: edge.delivered,
+          colour: '#00703c',
+          marker: 'arrow-delivered',
+          dash: null,
+          bend: 28,
+          text: edge.delivered + ' ✓',
+        });
+      if (edge.refused > 0)
+        parts.push({
+          count: edge.refused,
+          colour: '#a4161a',
+          marker: 'arrow-refused',
+          dash: '7 5',
+          bend: 58,
+          text: edge.refused + ' ✗',
+        });
       // Kept by the hub: events no partner could receive, applied to the hub's own state.
-      if (edge.kept > 0) parts.push({ count: edge.kept, colour: '#505a5f', marker: 'arrow-kept', dash: '2 4', bend: 88, text: edge.kept + ' kept' });
+      if (edge.kept > 0)
+        parts.push({
+          count: edge.kept,
+          colour: '#505a5f',
+          marker: 'arrow-kept',
+          dash: '2 4',
+          bend: 88,
+          text: edge.kept + ' kept',
+        });
       parts.forEach(function (part) {
         var path = curve(a, b, part.bend);
-        var attributes = { d: path.d, fill: 'none', stroke: part.colour, 'stroke-width': width(part.count), 'marker-end': 'url(#' + part.marker + ')' };
+        var attributes = {
+          d: path.d,
+          fill: 'none',
+          stroke: part.colour,
+          'stroke-width': width(part.count),
+          'marker-end': 'url(#' + part.marker + ')',
+        };
         if (part.dash) attributes['stroke-dasharray'] = part.dash;
         group.appendChild(el('path', attributes));
-        var label = el('text', { x: path.label.x.toFixed(1), y: (path.label.y + 4).toFixed(1), 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 700, fill: part.colour, stroke: '#fff', 'stroke-width': 4, 'paint-order': 'stroke' }, part.text);
+        var label = el(
+          'text',
+          {
+            x: path.label.x.toFixed(1),
+            y: (path.label.y + 4).toFixed(1),
+            'text-anchor': 'middle',
+            'font-size': 13,
+            'font-weight': 700,
+            fill: part.colour,
+            stroke: '#fff',
+            'stroke-width': 4,
+            'paint-order': 'stroke',
+          },
+          part.text,
+        );
         labelLayer.appendChild(label);
       });
       edgeLayer.appendChild(group);
@@ -121,9 +247,33 @@
     names.forEach(function (name) {
       var p = positions.get(name);
       var node = el('g', { 'data-partner': name });
-      node.appendChild(el('circle', { cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: NODE_RADIUS, fill: name === 'cstr-hub' ? '#0b0c0c' : '#005ea5', stroke: '#fff', 'stroke-width': 3 }));
+      node.appendChild(
+        el('circle', {
+          cx: p.x.toFixed(1),
+          cy: p.y.toFixed(1),
+          r: NODE_RADIUS,
+          fill: name === 'cstr-hub' ? '#0b0c0c' : '#005ea5',
+          stroke: '#fff',
+          'stroke-width': 3,
+        }),
+      );
       var below = p.y >= HEIGHT / 2;
-      node.appendChild(el('text', { x: p.x.toFixed(1), y: (below ? p.y + NODE_RADIUS + 18 : p.y - NODE_RADIUS - 8).toFixed(1), 'text-anchor': 'middle', 'font-size': 14, fill: '#1b1b1b', stroke: '#fff', 'stroke-width': 4, 'paint-order': 'stroke' }, name));
+      node.appendChild(
+        el(
+          'text',
+          {
+            x: p.x.toFixed(1),
+            y: (below ? p.y + NODE_RADIUS + 18 : p.y - NODE_RADIUS - 8).toFixed(1),
+            'text-anchor': 'middle',
+            'font-size': 14,
+            fill: '#1b1b1b',
+            stroke: '#fff',
+            'stroke-width': 4,
+            'paint-order': 'stroke',
+          },
+          name,
+        ),
+      );
       nodeLayer.appendChild(node);
     });
     svg.appendChild(nodeLayer);

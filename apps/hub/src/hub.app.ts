@@ -20,5 +20,12 @@ export const hubApp: AppDefinition<HubConfig> = {
   configureHttp: configureHubHttp,
   laneKey: subjectLaneKey,
 
-  migrations: [...PERSON_INDEX_MIGRATIONS, ...AUDIT_MIGRATIONS, ...HUB_INGRESS_MIGRATIONS, ...HUB_HTTP_MIGRATIONS, ...HUB_PATHWAY_MIGRATIONS, ...HUB_REPORTING_MIGRATIONS],
+  migrations: [
+    ...PERSON_INDEX_MIGRATIONS,
+    ...AUDIT_MIGRATIONS,
+    ...HUB_INGRESS_MIGRATIONS,
+    ...HUB_HTTP_MIGRATIONS,
+    ...HUB_PATHWAY_MIGRATIONS,
+    ...HUB_REPORTING_MIGRATIONS,
+  ],
 };

@@ -47,7 +47,9 @@ export class HubConfig extends BaseAppConfig {
    * systems of record of each identifier — courts (PNC/CRO/defendant id), probation (CRN) and
    * the GP registration service (NHS number).
    */
-  @Matches(/^(hmcts|ld|probation|mh-provider|gp)?(,(hmcts|ld|probation|mh-provider|gp))*$/, { message: 'must be comma-separated partner kinds (hmcts, ld, probation, mh-provider, gp)' })
+  @Matches(/^(hmcts|ld|probation|mh-provider|gp)?(,(hmcts|ld|probation|mh-provider|gp))*$/, {
+    message: 'must be comma-separated partner kinds (hmcts, ld, probation, mh-provider, gp)',
+  })
   IDENTITY_TRUSTED_KINDS: string = 'hmcts,probation,gp';
 
   /** Who may call the HTTP API: ids, roles, partner ids and scrypt hashes of their secrets (never secrets); relative to the project root. */

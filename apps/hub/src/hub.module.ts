@@ -11,13 +11,6 @@ import { ConsoleModule } from './console/console.module';
  * delivery and audit arrive with the contracts and hub issues.
  */
 @Module({
-  imports: [
-    HubCoreModule,
-    IngressModule,
-    HubHttpModule,
-    PathwayModule,
-    ReportingModule,
-    ConsoleModule,
-  ],
+  imports: [HubCoreModule, IngressModule, HubHttpModule, PathwayModule, ReportingModule, ConsoleModule],
 })
 export class HubModule {}

@@ -15,9 +15,14 @@ const ARTIFACTS = join(__dirname, '../../../test-artifacts/console');
 
 /** Debian's chromium on the PATH (scripts/ensure-deps.sh installs it), or CHROMIUM_PATH. */
 function chromiumPath(): string {
-  const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'chromium'));
+  const candidates = process.env.CHROMIUM_PATH
+    ? [process.env.CHROMIUM_PATH]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'chromium'));
   const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new Error('chromium is not installed: run scripts/ensure-deps.sh (Debian package chromium) or set CHROMIUM_PATH.');
+  if (!found)
+    throw new Error(
+      'chromium is not installed: run scripts/ensure-deps.sh (Debian package chromium) or set CHROMIUM_PATH.',
+    );
   return found;
 }
 
@@ -38,11 +43,21 @@ describe('the console in a browser', () => {
 
   async function publish(input: EventInput): Promise<string> {
     const event = eventOf(input);
-    const connection = new AmqpConnection({ url: env.partnerUrls[input.envelope.sender], connectionName: `console-test:${input.envelope.sender}` });
+    const connection = new AmqpConnection({
+      url: env.partnerUrls[input.envelope.sender],
+      connectionName: `console-test:${input.envelope.sender}`,
+    });
     await connection.start();
     connections.push(connection);
     const publisher = new ConfirmedPublisher(connection);
-    await publisher.publish({ exchange: INGRESS_EXCHANGE, routingKey: event.routingKey, eventId: event.eventId, type: event.type, correlationId: event.correlationId, body: encodeBody(event.body) });
+    await publisher.publish({
+      exchange: INGRESS_EXCHANGE,
+      routingKey: event.routingKey,
+      eventId: event.eventId,
+      type: event.type,
+      correlationId: event.correlationId,
+      body: encodeBody(event.body),
+    });
     await publisher.close();
     return event.eventId;
   }
@@ -58,15 +73,34 @@ describe('the console in a browser', () => {
     baseUrl = `http://127.0.0.1:${((hub.app.getHttpServer() as Server).address() as AddressInfo).port}`;
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
     const ids: string[] = [];
-    for (const type of ['ld.screening.completed', 'court.hearing.listed', 'probation.psr.requested', 'treatment.assessment.completed'] as const) ids.push(await publish(asPerson(type)));
+    for (const type of [
+      'ld.screening.completed',
+      'court.hearing.listed',
+      'probation.psr.requested',
+      'treatment.assessment.completed',
+    ] as const)
+      ids.push(await publish(asPerson(type)));
     await eventually(
-      async () => ((await hub.dataSource.query("SELECT count(DISTINCT event_id)::int AS count FROM audit_record WHERE event_id = ANY($1) AND kind = 'decision'", [ids])) as { count: number }[])[0].count,
+      async () =>
+        (
+          (await hub.dataSource.query(
+            "SELECT count(DISTINCT event_id)::int AS count FROM audit_record WHERE event_id = ANY($1) AND kind = 'decision'",
+            [ids],
+          )) as { count: number }[]
+        )[0].count,
       (count) => count >= 3,
       30_000,
     );
     browser = await chromium.launch({
       executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 
@@ -89,14 +123,24 @@ describe('the console in a browser', () => {
   it('lets an IG lead find every disclosure about one person and open a decision’s reason', async () => {
     const page = await signIn(PRINCIPALS.auditor);
     await page.getByRole('link', { name: 'Audit search' }).click();
-    await page.locator('#view-audit').getByLabel('Person identifier').fill(person.nhsNumber ?? '');
+    await page
+      .locator('#view-audit')
+      .getByLabel('Person identifier')
+      .fill(person.nhsNumber ?? '');
     await page.getByRole('button', { name: 'Search' }).click();
     const rows = page.locator('#audit-table tbody tr');
     await rows.first().waitFor();
-    const decisions = (await hub.dataSource.query("SELECT count(*)::int AS count FROM audit_record WHERE kind IN ('decision', 'kept-by-hub') AND person_identifiers::text LIKE $1", [`%${person.nhsNumber}%`])) as { count: number }[];
+    const decisions = (await hub.dataSource.query(
+      "SELECT count(*)::int AS count FROM audit_record WHERE kind IN ('decision', 'kept-by-hub') AND person_identifiers::text LIKE $1",
+      [`%${person.nhsNumber}%`],
+    )) as { count: number }[];
     expect(await rows.count()).toBe(decisions[0].count);
     await expect(page.locator('#audit-table tbody .outcome-delivered').count()).resolves.toBeGreaterThan(0);
-    await page.locator('#audit-table tbody tr', { has: page.locator('.outcome-delivered') }).first().getByRole('button', { name: /^Why/ }).click();
+    await page
+      .locator('#audit-table tbody tr', { has: page.locator('.outcome-delivered') })
+      .first()
+      .getByRole('button', { name: /^Why/ })
+      .click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     const reason = await dialog.textContent();
@@ -112,14 +156,18 @@ describe('the console in a browser', () => {
   it('draws the flow map of the period for an IG lead', async () => {
     const page = await signIn(PRINCIPALS.auditor);
     await page.locator('#flow-map svg [data-partner]').first().waitFor();
-    const flows = (await hub.dataSource.query("SELECT DISTINCT sender, recipient FROM audit_record WHERE kind IN ('decision', 'kept-by-hub')")) as { sender: string; recipient: string }[];
+    const flows = (await hub.dataSource.query(
+      "SELECT DISTINCT sender, recipient FROM audit_record WHERE kind IN ('decision', 'kept-by-hub')",
+    )) as { sender: string; recipient: string }[];
     const partners = new Set(flows.flatMap((flow) => [flow.sender, flow.recipient]));
     expect(await page.locator('#flow-map svg [data-partner]').count()).toBe(partners.size);
     expect(await page.locator('#flow-map svg g[data-sender]').count()).toBe(flows.length);
     expect(await page.locator('#flows-table tbody tr').count()).toBeGreaterThan(0);
     // What the hub kept (no partner may receive it) is counted in a column of its own.
     const keptCells = await page.locator('#flows-table tbody tr td:last-child').allTextContents();
-    const [kept] = (await hub.dataSource.query("SELECT count(*)::int AS count FROM audit_record WHERE kind = 'kept-by-hub'")) as { count: number }[];
+    const [kept] = (await hub.dataSource.query(
+      "SELECT count(*)::int AS count FROM audit_record WHERE kind = 'kept-by-hub'",
+    )) as { count: number }[];
     expect(keptCells.reduce((sum, text) => sum + Number(text), 0)).toBe(kept.count);
     await page.screenshot({ path: join(ARTIFACTS, 'flow-map.png'), fullPage: true });
     await page.close();
@@ -141,7 +189,14 @@ describe('the console in a browser', () => {
         [AmqpHeaders.deadLetteredAt]: new Date().toISOString(),
       },
     });
-    await eventually(async () => (await hub.dataSource.query('SELECT id FROM hub_dead_letter WHERE event_id = $1', [parked.eventId])) as unknown[], (rows) => rows.length === 1, 10_000);
+    await eventually(
+      async () =>
+        (await hub.dataSource.query('SELECT id FROM hub_dead_letter WHERE event_id = $1', [
+          parked.eventId,
+        ])) as unknown[],
+      (rows) => rows.length === 1,
+      10_000,
+    );
     const page = await signIn(PRINCIPALS.operator);
     await page.getByRole('link', { name: 'Dead letters' }).click();
     const row = page.locator('#dead-letters-table tbody tr', { hasText: parked.eventId });

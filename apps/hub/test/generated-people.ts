@@ -7,6 +7,11 @@ export function generatedIdentifiers(n: number, block: number): PersonIdentifier
   for (let candidate = n * 10; ; candidate += 1) {
     const firstNine = `9${String(block).padStart(2, '0')}${String(candidate).padStart(6, '0')}`;
     const check = nhsNumberCheckDigit(firstNine);
-    if (check !== undefined) return { nhsNumber: `${firstNine}${check}`, nhsNumberVerified: true, crn: `Q${String(block * 1000 + n).padStart(6, '0')}` };
+    if (check !== undefined)
+      return {
+        nhsNumber: `${firstNine}${check}`,
+        nhsNumberVerified: true,
+        crn: `Q${String(block * 1000 + n).padStart(6, '0')}`,
+      };
   }
 }

@@ -22,7 +22,12 @@ export interface TestPrincipal {
 /** One principal per role, a second partner, and a user with two roles. */
 export const PRINCIPALS = {
   slam: { id: 'slam-mhtr', secret: 'test-secret-slam-mhtr', roles: ['partner'], partner: 'slam-mhtr' },
-  probation: { id: 'nps-london-croydon', secret: 'test-secret-nps-croydon', roles: ['partner'], partner: 'nps-london-croydon' },
+  probation: {
+    id: 'nps-london-croydon',
+    secret: 'test-secret-nps-croydon',
+    roles: ['partner'],
+    partner: 'nps-london-croydon',
+  },
   gp: { id: 'pds-gp-registration', secret: 'test-secret-pds-gp', roles: ['partner'], partner: 'pds-gp-registration' },
   auditor: { id: 'ig-lead', secret: 'test-secret-ig-lead', roles: ['ig-auditor'] },
   operator: { id: 'ops', secret: 'test-secret-operator', roles: ['operator'] },

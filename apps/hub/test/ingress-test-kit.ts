@@ -36,7 +36,10 @@ export function eventOf(input: EventInput): TestEvent & { readonly bundle: Bundl
 }
 
 /** The fixture event of `type` with a fresh id. */
-export function fixtureEvent<T extends EventType>(type: T, change?: (input: EventInputOf<T>) => void): TestEvent & { readonly bundle: Bundle } {
+export function fixtureEvent<T extends EventType>(
+  type: T,
+  change?: (input: EventInputOf<T>) => void,
+): TestEvent & { readonly bundle: Bundle } {
   return eventOf(fixtureInput(type, change));
 }
 
@@ -44,8 +47,13 @@ export function fixtureEvent<T extends EventType>(type: T, change?: (input: Even
 export function providerConsentWithdrawn(): TestEvent & { readonly bundle: Bundle } {
   const recorded = loadEventFixture('consent.recorded');
   const input = fixtureInput('consent.withdrawn', (withdrawn) => {
-    Object.assign(withdrawn.envelope, { sender: recorded.envelope.sender, senderOrganization: recorded.envelope.senderOrganization });
-    Object.assign(withdrawn, { consent: { ...recorded.consent, status: 'inactive', dateTime: '2026-07-01T10:00:00+01:00' } });
+    Object.assign(withdrawn.envelope, {
+      sender: recorded.envelope.sender,
+      senderOrganization: recorded.envelope.senderOrganization,
+    });
+    Object.assign(withdrawn, {
+      consent: { ...recorded.consent, status: 'inactive', dateTime: '2026-07-01T10:00:00+01:00' },
+    });
   });
   return eventOf(input);
 }

@@ -3,7 +3,15 @@ import type * as amqp from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
-import { AmqpHeaders, DELIVERY_EXCHANGE, HUB_INGRESS_QUEUE, INGRESS_EXCHANGE, deadLetterQueue, deliveryBindingPattern, partnerEndpoint } from '@cstr/contracts';
+import {
+  AmqpHeaders,
+  DELIVERY_EXCHANGE,
+  HUB_INGRESS_QUEUE,
+  INGRESS_EXCHANGE,
+  deadLetterQueue,
+  deliveryBindingPattern,
+  partnerEndpoint,
+} from '@cstr/contracts';
 import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
 import { createApp } from '@cstr/platform';
 import { BrokerFixture, DatabaseFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
@@ -12,7 +20,14 @@ import { hubApp } from '../src/hub.app';
 import { fixtureEvent, providerConsentWithdrawn, type TestEvent } from './ingress-test-kit';
 
 /** Partners whose deliveries the tests watch (every partner that may receive anything). */
-const WATCHED = ['sl-liaison-diversion', 'nps-london-croydon', 'nps-london-lambeth', 'slam-mhtr', 'st-andrews-mhtr', 'pds-gp-registration'];
+const WATCHED = [
+  'sl-liaison-diversion',
+  'nps-london-croydon',
+  'nps-london-lambeth',
+  'slam-mhtr',
+  'st-andrews-mhtr',
+  'pds-gp-registration',
+];
 
 interface AuditRow {
   kind: string;
@@ -57,7 +72,10 @@ describe('hub ingress through the broker', () => {
         queue,
         (message) => {
           if (!message || typeof message.properties.messageId !== 'string') return;
-          delivered.set(message.properties.messageId, [...(delivered.get(message.properties.messageId) ?? []), message]);
+          delivered.set(message.properties.messageId, [
+            ...(delivered.get(message.properties.messageId) ?? []),
+            message,
+          ]);
         },
         { noAck: true },
       );
@@ -88,7 +106,10 @@ describe('hub ingress through the broker', () => {
   async function publisherOf(partnerId: string): Promise<ConfirmedPublisher> {
     const known = publishers.get(partnerId);
     if (known) return known.publisher;
-    const connection = new AmqpConnection({ url: env.partnerUrls[partnerId], connectionName: `ingress-test:${partnerId}` });
+    const connection = new AmqpConnection({
+      url: env.partnerUrls[partnerId],
+      connectionName: `ingress-test:${partnerId}`,
+    });
     await connection.start();
     const publisher = new ConfirmedPublisher(connection);
     publishers.set(partnerId, { connection, publisher });
@@ -98,7 +119,16 @@ describe('hub ingress through the broker', () => {
   /** Publishes as the partner of the routing key, with that partner's own broker user. */
   async function publish(event: TestEvent, body: Buffer = encodeBody(event.body)): Promise<void> {
     const partnerId = event.routingKey.split('.')[0];
-    await (await publisherOf(partnerId)).publish({ exchange: INGRESS_EXCHANGE, routingKey: event.routingKey, eventId: event.eventId, type: event.type, correlationId: event.correlationId, body });
+    await (
+      await publisherOf(partnerId)
+    ).publish({
+      exchange: INGRESS_EXCHANGE,
+      routingKey: event.routingKey,
+      eventId: event.eventId,
+      type: event.type,
+      correlationId: event.correlationId,
+      body,
+    });
   }
 
   function auditOf(eventId: string): Promise<AuditRow[]> {
@@ -112,12 +142,20 @@ describe('hub ingress through the broker', () => {
   /** Publishes and waits until the hub has committed its decisions (audit rows present). */
   async function handled(event: TestEvent): Promise<AuditRow[]> {
     await publish(event);
-    return eventually(() => auditOf(event.eventId), (rows) => rows.length > 0, 20_000);
+    return eventually(
+      () => auditOf(event.eventId),
+      (rows) => rows.length > 0,
+      20_000,
+    );
   }
 
   /** The partners that received a copy of an event, once the outbox relay had time to publish. */
   async function recipientsOf(eventId: string, expected: number): Promise<string[]> {
-    await eventually(async () => delivered.get(eventId)?.length ?? 0, (count) => count >= expected, 10_000);
+    await eventually(
+      async () => delivered.get(eventId)?.length ?? 0,
+      (count) => count >= expected,
+      10_000,
+    );
     // Anything more would have been published in the same relay pass.
     await new Promise((resolve) => setTimeout(resolve, 300));
     return (delivered.get(eventId) ?? []).map((message) => message.fields.routingKey.split('.')[0]).sort();
@@ -133,7 +171,11 @@ describe('hub ingress through the broker', () => {
     expect(await recipientsOf(event.eventId, 2)).toEqual(['nps-london-croydon', 'sl-liaison-diversion']);
     for (const message of delivered.get(event.eventId) ?? []) {
       const recipient = message.fields.routingKey.split('.')[0];
-      expect(message.properties).toMatchObject({ messageId: event.eventId, type: 'court.hearing.listed', correlationId: event.correlationId });
+      expect(message.properties).toMatchObject({
+        messageId: event.eventId,
+        type: 'court.hearing.listed',
+        correlationId: event.correlationId,
+      });
       expect(message.properties.headers?.[AmqpHeaders.partitionKey]).toMatch(/^[0-9a-f]{32}$/);
       expect(message.properties.headers?.[AmqpHeaders.traceparent]).toMatch(/^00-/);
       const header = bundleOf(message).entry?.[0]?.resource as MessageHeader;
@@ -147,7 +189,12 @@ describe('hub ingress through the broker', () => {
       ['decision', 'sl-liaison-diversion', 'delivered'],
     ]);
     for (const row of rows) {
-      expect(row).toMatchObject({ event_type: 'court.hearing.listed', sender: 'croydon-mc', agreement_id: expect.any(String), flow_id: expect.any(String) });
+      expect(row).toMatchObject({
+        event_type: 'court.hearing.listed',
+        sender: 'croydon-mc',
+        agreement_id: expect.any(String),
+        flow_id: expect.any(String),
+      });
       expect(row.removed_elements).toContain('Patient.address');
     }
 
@@ -159,7 +206,12 @@ describe('hub ingress through the broker', () => {
   });
 
   it('gives a missed appointment to the connected probation team with the significance only, not to the other provider; a consent withdrawal stops the next one', async () => {
-    for (const type of ['probation.case.allocated', 'treatment.referral.requested', 'treatment.referral.accepted', 'consent.recorded'] as const) {
+    for (const type of [
+      'probation.case.allocated',
+      'treatment.referral.requested',
+      'treatment.referral.accepted',
+      'consent.recorded',
+    ] as const) {
       await handled(fixtureEvent(type));
     }
     const missed = fixtureEvent('treatment.appointment.missed');
@@ -168,22 +220,37 @@ describe('hub ingress through the broker', () => {
     const copy = JSON.stringify(bundleOf((delivered.get(missed.eventId) ?? [])[0]));
     expect(copy).toContain('non-attendance-significance');
     expect(copy).not.toContain('No contact before or after the session');
-    expect(rows.find((row) => row.recipient === 'nps-london-croydon')).toMatchObject({ outcome: 'delivered', consent_reference: expect.stringContaining('SLAM-CONSENT-3107') });
+    expect(rows.find((row) => row.recipient === 'nps-london-croydon')).toMatchObject({
+      outcome: 'delivered',
+      consent_reference: expect.stringContaining('SLAM-CONSENT-3107'),
+    });
     expect(rows.find((row) => row.recipient === 'nps-london-croydon')?.removed_elements.length).toBeGreaterThan(0);
     expect(rows.some((row) => row.recipient === 'st-andrews-mhtr')).toBe(false);
 
     // Outcome scores stay with the hub (reporting); probation gets the progress summary only.
     const progress = fixtureEvent('treatment.progress.reported');
     await handled(progress);
-    const kept = (await hubData.query('SELECT instrument, score FROM hub_outcome_score WHERE event_id = $1 ORDER BY ordinal', [progress.eventId])) as { instrument: string; score: string }[];
-    expect(kept.map((row) => `${row.instrument}=${Number(row.score)}`)).toEqual(['phq-9=19', 'gad-7=15', 'core-34=68', 'phq-9=12']);
+    const kept = (await hubData.query(
+      'SELECT instrument, score FROM hub_outcome_score WHERE event_id = $1 ORDER BY ordinal',
+      [progress.eventId],
+    )) as { instrument: string; score: string }[];
+    expect(kept.map((row) => `${row.instrument}=${Number(row.score)}`)).toEqual([
+      'phq-9=19',
+      'gad-7=15',
+      'core-34=68',
+      'phq-9=12',
+    ]);
     expect(await recipientsOf(progress.eventId, 1)).toEqual(['nps-london-croydon']);
     expect((delivered.get(progress.eventId) ?? [])[0].content.toString('utf8')).not.toMatch(/outcome-score|44261-6/);
 
     await handled(providerConsentWithdrawn());
     const next = fixtureEvent('treatment.appointment.missed');
     const afterWithdrawal = await handled(next);
-    expect(afterWithdrawal.find((row) => row.recipient === 'nps-london-croydon')).toMatchObject({ kind: 'decision', outcome: 'refused', refusing_rule: 'consent-withdrawn' });
+    expect(afterWithdrawal.find((row) => row.recipient === 'nps-london-croydon')).toMatchObject({
+      kind: 'decision',
+      outcome: 'refused',
+      refusing_rule: 'consent-withdrawn',
+    });
     // Give the relay time to publish anything it (wrongly) had.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(delivered.get(next.eventId) ?? []).toEqual([]);
@@ -205,11 +272,20 @@ describe('hub ingress through the broker', () => {
       for (const message of await broker.drain(deadLetterQueue(HUB_INGRESS_QUEUE))) {
         const id = String(message.properties.messageId);
         const headers = message.properties.headers ?? {};
-        if (eventIds.has(id)) found.set(id, { code: String(headers[AmqpHeaders.failureCode]), reason: String(headers[AmqpHeaders.failureReason]) });
+        if (eventIds.has(id))
+          found.set(id, {
+            code: String(headers[AmqpHeaders.failureCode]),
+            reason: String(headers[AmqpHeaders.failureReason]),
+          });
       }
-      const [table] = (await hubData.query(`SELECT to_regclass('hub_dead_letter') IS NOT NULL AS present`)) as { present: boolean }[];
+      const [table] = (await hubData.query(`SELECT to_regclass('hub_dead_letter') IS NOT NULL AS present`)) as {
+        present: boolean;
+      }[];
       if (table.present) {
-        const rows = (await hubData.query('SELECT event_id, failure_code, failure_reason FROM hub_dead_letter WHERE event_id = ANY($1::text[])', [[...eventIds]])) as {
+        const rows = (await hubData.query(
+          'SELECT event_id, failure_code, failure_reason FROM hub_dead_letter WHERE event_id = ANY($1::text[])',
+          [[...eventIds]],
+        )) as {
           event_id: string;
           failure_code: string;
           failure_reason: string;
@@ -227,8 +303,17 @@ describe('hub ingress through the broker', () => {
     const bundle = JSON.parse(JSON.stringify(event.bundle)) as Bundle;
     (bundle.entry?.[0]?.resource as MessageHeader).focus = [{ reference: 'urn:uuid:not-in-this-bundle' }];
     const rows = await handled({ ...event, body: bundle });
-    expect(rows).toEqual([expect.objectContaining({ kind: 'refusal-at-ingress', outcome: 'refused', refusing_rule: 'invalid-bundle', sender: 'croydon-mc' })]);
-    const [refusal] = (await hubData.query('SELECT code, outcome FROM ingress_refusal WHERE event_id = $1', [event.eventId])) as { code: string; outcome: { resourceType: string; issue: unknown[] } }[];
+    expect(rows).toEqual([
+      expect.objectContaining({
+        kind: 'refusal-at-ingress',
+        outcome: 'refused',
+        refusing_rule: 'invalid-bundle',
+        sender: 'croydon-mc',
+      }),
+    ]);
+    const [refusal] = (await hubData.query('SELECT code, outcome FROM ingress_refusal WHERE event_id = $1', [
+      event.eventId,
+    ])) as { code: string; outcome: { resourceType: string; issue: unknown[] } }[];
     expect(refusal).toMatchObject({ code: 'invalid-bundle', outcome: { resourceType: 'OperationOutcome' } });
     expect(refusal.outcome.issue.length).toBeGreaterThan(0);
     const dead = (await deadLetters(new Set([event.eventId]))).get(event.eventId);
@@ -240,7 +325,13 @@ describe('hub ingress through the broker', () => {
   it('refuses a partner that claims another partner endpoint in its MessageHeader', async () => {
     const event = fixtureEvent('court.hearing.listed');
     const rows = await handled({ ...event, routingKey: 'camberwell-green-mc.court.hearing.listed' });
-    expect(rows).toEqual([expect.objectContaining({ kind: 'refusal-at-ingress', refusing_rule: 'sender-endpoint-mismatch', sender: 'camberwell-green-mc' })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        kind: 'refusal-at-ingress',
+        refusing_rule: 'sender-endpoint-mismatch',
+        sender: 'camberwell-green-mc',
+      }),
+    ]);
     const dead = (await deadLetters(new Set([event.eventId]))).get(event.eventId);
     expect(dead?.code).toBe('sender-endpoint-mismatch');
     expect(delivered.get(event.eventId) ?? []).toEqual([]);
@@ -258,19 +349,32 @@ describe('hub ingress through the broker', () => {
       ids.add(eventId);
       let type = 'court.hearing.listed';
       let body: Buffer;
-      if (kind === 'malformed-json') body = Buffer.from(`{"resourceType":"Bundle","entry":[${'{'.repeat(index % 7)}`, 'utf8');
-      else if (kind === 'wrong-resource-type') body = encodeBody({ ...valid, resourceType: ['Patient', 'Parameters', 'OperationOutcome', 42, null][index % 5] });
+      if (kind === 'malformed-json')
+        body = Buffer.from(`{"resourceType":"Bundle","entry":[${'{'.repeat(index % 7)}`, 'utf8');
+      else if (kind === 'wrong-resource-type')
+        body = encodeBody({
+          ...valid,
+          resourceType: ['Patient', 'Parameters', 'OperationOutcome', 42, null][index % 5],
+        });
       else if (kind === 'unknown-type') {
         type = `court.hearing.${['cancelled', 'moved', 'x'.repeat(index % 40), 'listed2'][index % 4]}`;
         body = encodeBody(valid);
       } else if (kind === 'bad-identifier') {
         const bundle = JSON.parse(JSON.stringify(valid)) as Bundle;
-        const patient = bundle.entry?.find((entry) => entry.resource?.resourceType === 'Patient')?.resource as unknown as { identifier: unknown };
+        const patient = bundle.entry?.find((entry) => entry.resource?.resourceType === 'Patient')
+          ?.resource as unknown as { identifier: unknown };
         // An NHS number of 11 digits, a system that is no string, no list, an identifier without system or value.
-        patient.identifier = [[{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: String(index).padStart(11, '9') }], [{ system: 42, value: {} }], 'nonsense', [{}]][index % 4];
+        patient.identifier = [
+          [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: String(index).padStart(11, '9') }],
+          [{ system: 42, value: {} }],
+          'nonsense',
+          [{}],
+        ][index % 4];
         body = encodeBody(bundle);
       } else body = encodeBody([index, 'not', { a: 'bundle' }]);
-      sends.push(publisher.publish({ exchange: INGRESS_EXCHANGE, routingKey: `croydon-mc.${type}`, eventId, type, body }));
+      sends.push(
+        publisher.publish({ exchange: INGRESS_EXCHANGE, routingKey: `croydon-mc.${type}`, eventId, type, body }),
+      );
     }
     await Promise.all(sends);
     const dead = await deadLetters(ids, 45_000);

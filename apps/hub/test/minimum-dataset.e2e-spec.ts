@@ -9,7 +9,12 @@ import { generatedIdentifiers } from './generated-people';
 import { eventOf, fixtureInput } from './ingress-test-kit';
 
 /** A fixture event as the generated person on a day of June 2026. */
-function eventFor<T extends EventInput['type']>(type: T, identifiers: PersonIdentifiersInput, occurredAt: string, change?: (input: Extract<EventInput, { type: T }>) => void): EventInput {
+function eventFor<T extends EventInput['type']>(
+  type: T,
+  identifiers: PersonIdentifiersInput,
+  occurredAt: string,
+  change?: (input: Extract<EventInput, { type: T }>) => void,
+): EventInput {
   return fixtureInput(type, (input) => {
     input.person.identifiers = { ...identifiers };
     input.envelope.occurredAt = occurredAt;
@@ -47,13 +52,23 @@ describe('GET /reports/minimum-dataset (through the broker)', () => {
     const partner = input.envelope.sender;
     let publisher = publishers.get(partner);
     if (!publisher) {
-      const connection = new AmqpConnection({ url: env.partnerUrls[partner], connectionName: `dataset-test:${partner}` });
+      const connection = new AmqpConnection({
+        url: env.partnerUrls[partner],
+        connectionName: `dataset-test:${partner}`,
+      });
       await connection.start();
       connections.push(connection);
       publisher = new ConfirmedPublisher(connection);
       publishers.set(partner, publisher);
     }
-    await publisher.publish({ exchange: INGRESS_EXCHANGE, routingKey: event.routingKey, eventId: event.eventId, type: event.type, correlationId: event.correlationId, body: encodeBody(event.body) });
+    await publisher.publish({
+      exchange: INGRESS_EXCHANGE,
+      routingKey: event.routingKey,
+      eventId: event.eventId,
+      type: event.type,
+      correlationId: event.correlationId,
+      body: encodeBody(event.body),
+    });
   }
 
   it('gives the figures of a generated month, suppressed, without identifiers', async () => {
@@ -61,9 +76,15 @@ describe('GET /reports/minimum-dataset (through the broker)', () => {
     for (let n = 0; n < 6; n += 1) {
       const person = generatedIdentifiers(n, 41);
       published.push(
-        eventFor('probation.psr.requested', person, '2026-06-03T09:00:00+01:00', (input) => Object.assign(input.request, { requirementTypes: ['mhtr-secondary'] })),
-        eventFor('treatment.assessment.completed', person, '2026-06-03T11:00:00+01:00', (input) => Object.assign(input.assessment, { outcome: 'suitable', requirementType: 'mhtr-secondary' })),
-        eventFor('treatment.suitability.decided', person, '2026-06-03T12:00:00+01:00', (input) => Object.assign(input.decision, { outcome: 'approved', requirementType: 'mhtr-secondary' })),
+        eventFor('probation.psr.requested', person, '2026-06-03T09:00:00+01:00', (input) =>
+          Object.assign(input.request, { requirementTypes: ['mhtr-secondary'] }),
+        ),
+        eventFor('treatment.assessment.completed', person, '2026-06-03T11:00:00+01:00', (input) =>
+          Object.assign(input.assessment, { outcome: 'suitable', requirementType: 'mhtr-secondary' }),
+        ),
+        eventFor('treatment.suitability.decided', person, '2026-06-03T12:00:00+01:00', (input) =>
+          Object.assign(input.decision, { outcome: 'approved', requirementType: 'mhtr-secondary' }),
+        ),
         eventFor('court.sentence.imposed', person, '2026-06-03T16:00:00+01:00', (input) => {
           input.sentence.requirements = [{ ...input.sentence.requirements[0], type: 'mhtr-secondary' }];
         }),
@@ -79,12 +100,16 @@ describe('GET /reports/minimum-dataset (through the broker)', () => {
     }
     for (const input of published) await publish(input);
     await eventually(
-      async () => ((await hub.dataSource.query('SELECT count(*)::int AS count FROM hub_report_fact')) as { count: number }[])[0].count,
+      async () =>
+        ((await hub.dataSource.query('SELECT count(*)::int AS count FROM hub_report_fact')) as { count: number }[])[0]
+          .count,
       (count) => count >= published.length,
       40_000,
     );
 
-    const response = await request(server).get('/reports/minimum-dataset?month=2026-06').set('Authorization', basicAuth(PRINCIPALS.auditor));
+    const response = await request(server)
+      .get('/reports/minimum-dataset?month=2026-06')
+      .set('Authorization', basicAuth(PRINCIPALS.auditor));
     expect(response.status).toBe(200);
     const mhtr = response.body.sections.MHTR;
     expect(mhtr.referrals).toMatchObject({ total: 6, 'probation-psr-request': 6 });
@@ -106,21 +131,51 @@ describe('GET /reports/minimum-dataset (through the broker)', () => {
     }
     expect(text).not.toContain(published[0].person.name.family);
 
-    const csv = await request(server).get('/reports/minimum-dataset?month=2026-06&format=csv').set('Authorization', basicAuth(PRINCIPALS.admin));
+    const csv = await request(server)
+      .get('/reports/minimum-dataset?month=2026-06&format=csv')
+      .set('Authorization', basicAuth(PRINCIPALS.admin));
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    expect(csv.text.split('\r\n')).toEqual(expect.arrayContaining(['month,section,measure,breakdown,value', '2026-06,MHTR,court-decisions,accepted,6', '2026-06,DRR,court-decisions,accepted,<5']));
-    const reads = (await hub.dataSource.query("SELECT actor FROM audit_record WHERE kind = 'read' AND reason LIKE 'GET /reports/minimum-dataset%'")) as { actor: string }[];
+    expect(csv.text.split('\r\n')).toEqual(
+      expect.arrayContaining([
+        'month,section,measure,breakdown,value',
+        '2026-06,MHTR,court-decisions,accepted,6',
+        '2026-06,DRR,court-decisions,accepted,<5',
+      ]),
+    );
+    const reads = (await hub.dataSource.query(
+      "SELECT actor FROM audit_record WHERE kind = 'read' AND reason LIKE 'GET /reports/minimum-dataset%'",
+    )) as { actor: string }[];
     expect(reads.map((read) => read.actor).sort()).toEqual([PRINCIPALS.admin.id, PRINCIPALS.auditor.id].sort());
   }, 90_000);
 
   it('is for IG auditors and admins only, and checks its parameters', async () => {
-    expect((await request(server).get('/reports/minimum-dataset?month=2026-06').set('Authorization', basicAuth(PRINCIPALS.operator))).status).toBe(403);
-    expect((await request(server).get('/reports/minimum-dataset?month=2026-06').set('Authorization', basicAuth(PRINCIPALS.slam))).status).toBe(403);
+    expect(
+      (
+        await request(server)
+          .get('/reports/minimum-dataset?month=2026-06')
+          .set('Authorization', basicAuth(PRINCIPALS.operator))
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await request(server)
+          .get('/reports/minimum-dataset?month=2026-06')
+          .set('Authorization', basicAuth(PRINCIPALS.slam))
+      ).status,
+    ).toBe(403);
     expect((await request(server).get('/reports/minimum-dataset?month=2026-06')).status).toBe(401);
-    const bad = await request(server).get('/reports/minimum-dataset?month=2026-13').set('Authorization', basicAuth(PRINCIPALS.auditor));
+    const bad = await request(server)
+      .get('/reports/minimum-dataset?month=2026-13')
+      .set('Authorization', basicAuth(PRINCIPALS.auditor));
     expect(bad.status).toBe(400);
     expect(bad.body.resourceType).toBe('OperationOutcome');
-    expect((await request(server).get('/reports/minimum-dataset?month=2026-06&format=xml').set('Authorization', basicAuth(PRINCIPALS.auditor))).status).toBe(400);
+    expect(
+      (
+        await request(server)
+          .get('/reports/minimum-dataset?month=2026-06&format=xml')
+          .set('Authorization', basicAuth(PRINCIPALS.auditor))
+      ).status,
+    ).toBe(400);
   });
 });

@@ -7,7 +7,15 @@ import type * as amqp from 'amqplib';
 import request from 'supertest';
 import type { Bundle, Flag, MessageHeader, Task } from 'fhir/r4';
 import type { DataSource } from 'typeorm';
-import { addWorkingDays, DELIVERY_EXCHANGE, deliveryBindingPattern, endOfLondonDay, INGRESS_EXCHANGE, londonDateOf, type EventType } from '@cstr/contracts';
+import {
+  addWorkingDays,
+  DELIVERY_EXCHANGE,
+  deliveryBindingPattern,
+  endOfLondonDay,
+  INGRESS_EXCHANGE,
+  londonDateOf,
+  type EventType,
+} from '@cstr/contracts';
 import type { EventInputOf } from '@cstr/fhir';
 import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM } from '@cstr/identity';
 import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
@@ -20,7 +28,14 @@ import type { Timeline } from '../src/pathway/timeline.service';
 import { fixtureEvent, type TestEvent } from './ingress-test-kit';
 
 /** Partners whose deliveries the tests watch. */
-const WATCHED = ['slam-mhtr', 'st-andrews-mhtr', 'sl-liaison-diversion', 'nps-london-croydon', 'nps-london-lambeth', 'croydon-mc'];
+const WATCHED = [
+  'slam-mhtr',
+  'st-andrews-mhtr',
+  'sl-liaison-diversion',
+  'nps-london-croydon',
+  'nps-london-lambeth',
+  'croydon-mc',
+];
 
 const USERS = {
   auditor: { id: 'ig-lead', secret: 'test-secret-ig-lead', roles: ['ig-auditor'] },
@@ -86,15 +101,23 @@ describe('pathway deadlines, candidates and the timeline', () => {
         queue,
         (message) => {
           if (!message || typeof message.properties.messageId !== 'string') return;
-          delivered.set(message.properties.messageId, [...(delivered.get(message.properties.messageId) ?? []), message]);
+          delivered.set(message.properties.messageId, [
+            ...(delivered.get(message.properties.messageId) ?? []),
+            message,
+          ]);
         },
         { noAck: true },
       );
     }
     folder = mkdtempSync(join(tmpdir(), 'hub-pathway-'));
-    const lines = ['principals:', `  - { id: ${PARTNER.id}, kind: partner, partner: ${PARTNER.id}, secretHash: "${await hashSecret(PARTNER.secret, { N: 1024, r: 8, p: 1 })}" }`];
+    const lines = [
+      'principals:',
+      `  - { id: ${PARTNER.id}, kind: partner, partner: ${PARTNER.id}, secretHash: "${await hashSecret(PARTNER.secret, { N: 1024, r: 8, p: 1 })}" }`,
+    ];
     for (const user of Object.values(USERS)) {
-      lines.push(`  - { id: ${user.id}, kind: user, roles: [${user.roles.join(', ')}], secretHash: "${await hashSecret(user.secret, { N: 1024, r: 8, p: 1 })}" }`);
+      lines.push(
+        `  - { id: ${user.id}, kind: user, roles: [${user.roles.join(', ')}], secretHash: "${await hashSecret(user.secret, { N: 1024, r: 8, p: 1 })}" }`,
+      );
     }
     writeFileSync(join(folder, 'principals.yaml'), `${lines.join('\n')}\n`);
     schema = uniqueName('hub_pathway');
@@ -119,22 +142,40 @@ describe('pathway deadlines, candidates and the timeline', () => {
     const partnerId = event.routingKey.split('.')[0];
     let known = publishers.get(partnerId);
     if (!known) {
-      const connection = new AmqpConnection({ url: env.partnerUrls[partnerId], connectionName: `pathway-test:${partnerId}` });
+      const connection = new AmqpConnection({
+        url: env.partnerUrls[partnerId],
+        connectionName: `pathway-test:${partnerId}`,
+      });
       await connection.start();
       known = { connection, publisher: new ConfirmedPublisher(connection) };
       publishers.set(partnerId, known);
     }
-    await known.publisher.publish({ exchange: INGRESS_EXCHANGE, routingKey: event.routingKey, eventId: event.eventId, type: event.type, correlationId: event.correlationId, body: encodeBody(event.body) });
+    await known.publisher.publish({
+      exchange: INGRESS_EXCHANGE,
+      routingKey: event.routingKey,
+      eventId: event.eventId,
+      type: event.type,
+      correlationId: event.correlationId,
+      body: encodeBody(event.body),
+    });
   }
 
   /** Publishes as the fixture's sender, about the person with this Common Platform defendant id, and waits until the hub has committed it. */
-  async function handled<T extends EventType>(type: T, defendantId: string, change?: (input: EventInputOf<T>) => void): Promise<TestEvent> {
+  async function handled<T extends EventType>(
+    type: T,
+    defendantId: string,
+    change?: (input: EventInputOf<T>) => void,
+  ): Promise<TestEvent> {
     const event = fixtureEvent(type, (input) => {
       input.person.identifiers = { commonPlatformDefendantId: defendantId };
       change?.(input);
     });
     await publish(event);
-    await eventually(() => data.query('SELECT 1 FROM audit_record WHERE event_id = $1', [event.eventId]) as Promise<unknown[]>, (rows) => rows.length > 0, 20_000);
+    await eventually(
+      () => data.query('SELECT 1 FROM audit_record WHERE event_id = $1', [event.eventId]) as Promise<unknown[]>,
+      (rows) => rows.length > 0,
+      20_000,
+    );
     return event;
   }
 
@@ -146,7 +187,11 @@ describe('pathway deadlines, candidates and the timeline', () => {
   }
 
   async function deliveriesOf(eventId: string, expected: number): Promise<amqp.ConsumeMessage[]> {
-    await eventually(async () => delivered.get(eventId)?.length ?? 0, (count) => count >= expected, 15_000);
+    await eventually(
+      async () => delivered.get(eventId)?.length ?? 0,
+      (count) => count >= expected,
+      15_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     return delivered.get(eventId) ?? [];
   }
@@ -156,7 +201,9 @@ describe('pathway deadlines, candidates and the timeline', () => {
 
   /** A DRR sentence at Croydon with slam-mhtr as the provider. */
   const drr = (input: EventInputOf<'court.sentence.imposed'>): void => {
-    input.sentence.requirements = [{ ...input.sentence.requirements[0], id: `drr-${randomUUID()}`, type: 'drr', startWithinWorkingDays: undefined }];
+    input.sentence.requirements = [
+      { ...input.sentence.requirements[0], id: `drr-${randomUUID()}`, type: 'drr', startWithinWorkingDays: undefined },
+    ];
   };
 
   let missedPerson: string;
@@ -192,19 +239,43 @@ describe('pathway deadlines, candidates and the timeline', () => {
     const bundle = bundleOf(copies[0]);
     const header = bundle.entry?.[0]?.resource as MessageHeader;
     expect(header.source?.endpoint).toBe('urn:cstr-hub:partner:cstr-hub');
-    const task = bundle.entry?.map((entry) => entry.resource).find((resource): resource is Task => resource?.resourceType === 'Task');
+    const task = bundle.entry
+      ?.map((entry) => entry.resource)
+      .find((resource): resource is Task => resource?.resourceType === 'Task');
     expect(task?.restriction?.period?.end).toBe(first.due_at.toISOString());
     expect(JSON.stringify(task?.reasonCode)).toContain('first-appointment');
-    const audit = (await data.query('SELECT recipient, outcome, sender, agreement_id, flow_id FROM audit_record WHERE event_id = $1 ORDER BY recipient', [missedEventId])) as Record<string, string>[];
+    const audit = (await data.query(
+      'SELECT recipient, outcome, sender, agreement_id, flow_id FROM audit_record WHERE event_id = $1 ORDER BY recipient',
+      [missedEventId],
+    )) as Record<string, string>[];
     // Only the partner who owes the step; the others connected to the person are refused (and audited).
-    expect(audit.filter((row) => row.outcome === 'delivered')).toEqual([{ recipient: 'slam-mhtr', outcome: 'delivered', sender: 'cstr-hub', agreement_id: 'cstr-south-london-pathway', flow_id: 'deadline-to-mh-provider' }]);
-    expect(audit.filter((row) => row.outcome !== 'delivered').every((row) => row.outcome === 'refused' && row.recipient !== 'slam-mhtr')).toBe(true);
+    expect(audit.filter((row) => row.outcome === 'delivered')).toEqual([
+      {
+        recipient: 'slam-mhtr',
+        outcome: 'delivered',
+        sender: 'cstr-hub',
+        agreement_id: 'cstr-south-london-pathway',
+        flow_id: 'deadline-to-mh-provider',
+      },
+    ]);
+    expect(
+      audit
+        .filter((row) => row.outcome !== 'delivered')
+        .every((row) => row.outcome === 'refused' && row.recipient !== 'slam-mhtr'),
+    ).toBe(true);
 
     // Exactly once: a later run, on this instance or another, finds nothing more for it.
     await scheduler().runOnce(after);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(delivered.get(missedEventId)).toHaveLength(1);
-    expect((await data.query(`SELECT count(*)::int AS n FROM hub_pathway_deadline WHERE opened_by_event = $1 AND status = 'missed' AND kind = 'first-appointment'`, [sentence.eventId]))[0].n).toBe(1);
+    expect(
+      (
+        await data.query(
+          `SELECT count(*)::int AS n FROM hub_pathway_deadline WHERE opened_by_event = $1 AND status = 'missed' AND kind = 'first-appointment'`,
+          [sentence.eventId],
+        )
+      )[0].n,
+    ).toBe(1);
   });
 
   it('closes the deadline as met when the provider books the first appointment in time, and sends nothing for it', async () => {
@@ -213,7 +284,13 @@ describe('pathway deadlines, candidates and the timeline', () => {
     const [first] = (await deadlinesOf(sentenced.eventId)).filter((row) => row.kind === 'first-appointment');
     const start = new Date(first.due_at.getTime() - 6 * 3_600_000);
     const booking = await handled('treatment.appointment.booked', person, (input) => {
-      input.appointment = { ...input.appointment, id: `APPT-${randomUUID()}`, serviceType: 'treatment-session', start: start.toISOString(), end: new Date(start.getTime() + 3_000_000).toISOString() };
+      input.appointment = {
+        ...input.appointment,
+        id: `APPT-${randomUUID()}`,
+        serviceType: 'treatment-session',
+        start: start.toISOString(),
+        end: new Date(start.getTime() + 3_000_000).toISOString(),
+      };
     });
     const [met] = (await deadlinesOf(sentenced.eventId)).filter((row) => row.kind === 'first-appointment');
     expect(met).toMatchObject({ status: 'met', closed_by_event: booking.eventId });
@@ -221,7 +298,9 @@ describe('pathway deadlines, candidates and the timeline', () => {
     const [still] = (await deadlinesOf(sentenced.eventId)).filter((row) => row.kind === 'first-appointment');
     expect(still.status).toBe('met');
     // The booking opened the outcome deadline of that appointment.
-    expect((await deadlinesOf(booking.eventId)).map((row) => [row.kind, row.status])).toEqual([['outcome-reporting', 'open']]);
+    expect((await deadlinesOf(booking.eventId)).map((row) => [row.kind, row.status])).toEqual([
+      ['outcome-reporting', 'open'],
+    ]);
   });
 
   it('sends pathway.candidate.identified to the L&D and probation teams of the court when a listing matches an earlier screening', async () => {
@@ -229,20 +308,36 @@ describe('pathway deadlines, candidates and the timeline', () => {
     const screening = await handled('ld.screening.completed', person);
     const unscreened = await handled('court.hearing.listed', randomUUID());
     const listing = await handled('court.hearing.listed', person);
-    expect((await data.query('SELECT listing_event_id FROM hub_pathway_candidate WHERE person_id = (SELECT person_id FROM hub_pathway_event WHERE event_id = $1)', [unscreened.eventId])) as unknown[]).toEqual([]);
+    expect(
+      (await data.query(
+        'SELECT listing_event_id FROM hub_pathway_candidate WHERE person_id = (SELECT person_id FROM hub_pathway_event WHERE event_id = $1)',
+        [unscreened.eventId],
+      )) as unknown[],
+    ).toEqual([]);
     const run = await scheduler().runOnce();
     expect(run.candidates).toBeGreaterThanOrEqual(1);
-    const [candidate] = (await data.query('SELECT sent_event_id FROM hub_pathway_candidate WHERE listing_event_id = $1', [listing.eventId])) as { sent_event_id: string }[];
+    const [candidate] = (await data.query(
+      'SELECT sent_event_id FROM hub_pathway_candidate WHERE listing_event_id = $1',
+      [listing.eventId],
+    )) as { sent_event_id: string }[];
     expect(candidate.sent_event_id).toEqual(expect.any(String));
     const copies = await deliveriesOf(candidate.sent_event_id, 2);
-    expect(copies.map((message) => message.fields.routingKey.split('.')[0]).sort()).toEqual(['nps-london-croydon', 'sl-liaison-diversion']);
+    expect(copies.map((message) => message.fields.routingKey.split('.')[0]).sort()).toEqual([
+      'nps-london-croydon',
+      'sl-liaison-diversion',
+    ]);
     for (const copy of copies) {
-      const flag = bundleOf(copy).entry?.map((entry) => entry.resource).find((resource): resource is Flag => resource?.resourceType === 'Flag');
+      const flag = bundleOf(copy)
+        .entry?.map((entry) => entry.resource)
+        .find((resource): resource is Flag => resource?.resourceType === 'Flag');
       expect(JSON.stringify(flag?.category)).toContain('pathway-candidate');
       expect(JSON.stringify(flag?.category)).toContain('mental-health');
       expect(copy.properties.correlationId).toBe(listing.eventId);
     }
-    const flows = (await data.query('SELECT recipient, flow_id FROM audit_record WHERE event_id = $1 ORDER BY recipient', [candidate.sent_event_id])) as Record<string, string>[];
+    const flows = (await data.query(
+      'SELECT recipient, flow_id FROM audit_record WHERE event_id = $1 ORDER BY recipient',
+      [candidate.sent_event_id],
+    )) as Record<string, string>[];
     expect(flows).toEqual([
       { recipient: 'nps-london-croydon', flow_id: 'candidate-to-probation' },
       { recipient: 'sl-liaison-diversion', flow_id: 'candidate-to-liaison-diversion' },
@@ -254,21 +349,44 @@ describe('pathway deadlines, candidates and the timeline', () => {
     const path = (value: string) => `/people/${encodeURIComponent(value)}/timeline`;
 
     it('shows the events, decisions and deadlines of the person in order, with the agreement and flow of each disclosure; the read is audited', async () => {
-      const response = await request(app.getHttpServer()).get(`${path(missedPerson)}?system=common-platform-defendant-id`).set('Authorization', basic(USERS.auditor));
+      const response = await request(app.getHttpServer())
+        .get(`${path(missedPerson)}?system=common-platform-defendant-id`)
+        .set('Authorization', basic(USERS.auditor));
       expect(response.status).toBe(200);
       const timeline = response.body as Timeline;
-      expect(timeline.person.identifiers).toEqual([{ system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, value: missedPerson }]);
-      const kinds = timeline.entries.map((entry) => `${entry.kind}${'eventType' in entry && entry.eventType ? `:${entry.eventType}` : ''}${'deadline' in entry ? `:${entry.deadline}` : ''}`);
+      expect(timeline.person.identifiers).toEqual([
+        { system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, value: missedPerson },
+      ]);
+      const kinds = timeline.entries.map(
+        (entry) =>
+          `${entry.kind}${'eventType' in entry && entry.eventType ? `:${entry.eventType}` : ''}${'deadline' in entry ? `:${entry.deadline}` : ''}`,
+      );
       // The sentence, its disclosures, the deadlines it opened; then the missed deadline and the hub's event about it, delivered.
       expect(kinds.indexOf('event:court.sentence.imposed')).toBe(0);
-      const order = ['event:court.sentence.imposed', 'delivery:court.sentence.imposed', 'deadline-opened:first-appointment', 'deadline-missed:first-appointment', 'event:pathway.deadline.missed', 'delivery:pathway.deadline.missed'];
+      const order = [
+        'event:court.sentence.imposed',
+        'delivery:court.sentence.imposed',
+        'deadline-opened:first-appointment',
+        'deadline-missed:first-appointment',
+        'event:pathway.deadline.missed',
+        'delivery:pathway.deadline.missed',
+      ];
       const positions = order.map((kind) => kinds.indexOf(kind));
       expect(positions.every((position) => position >= 0)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-      const sentenceDeliveries = timeline.entries.filter((entry) => entry.kind === 'delivery' && entry.eventType === 'court.sentence.imposed');
+      const sentenceDeliveries = timeline.entries.filter(
+        (entry) => entry.kind === 'delivery' && entry.eventType === 'court.sentence.imposed',
+      );
       expect(sentenceDeliveries.length).toBeGreaterThan(0);
-      for (const entry of sentenceDeliveries) expect(entry).toMatchObject({ sender: 'croydon-mc', agreement: { id: expect.any(String), version: expect.any(Number) }, flow: expect.any(String) });
-      expect(timeline.entries.find((entry) => entry.kind === 'event' && entry.eventType === 'pathway.deadline.missed')).toMatchObject({ eventId: missedEventId, sender: 'cstr-hub' });
+      for (const entry of sentenceDeliveries)
+        expect(entry).toMatchObject({
+          sender: 'croydon-mc',
+          agreement: { id: expect.any(String), version: expect.any(Number) },
+          flow: expect.any(String),
+        });
+      expect(
+        timeline.entries.find((entry) => entry.kind === 'event' && entry.eventType === 'pathway.deadline.missed'),
+      ).toMatchObject({ eventId: missedEventId, sender: 'cstr-hub' });
       expect(timeline.deadlines.map((deadline) => [deadline.kind, deadline.status])).toEqual([
         ['first-appointment', 'missed'],
         ['three-way-meeting', 'open'],
@@ -276,16 +394,31 @@ describe('pathway deadlines, candidates and the timeline', () => {
       const times = timeline.entries.filter((entry) => entry.kind !== 'read').map((entry) => entry.at);
       expect(times.length).toBeGreaterThan(5);
 
-      const reads = (await data.query(`SELECT actor, person_identifiers FROM audit_record WHERE kind = 'read' AND actor = 'ig-lead' AND reason LIKE 'GET /people/%'`)) as { actor: string; person_identifiers: unknown }[];
-      expect(reads).toEqual([{ actor: 'ig-lead', person_identifiers: [{ system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, value: missedPerson }] }]);
+      const reads = (await data.query(
+        `SELECT actor, person_identifiers FROM audit_record WHERE kind = 'read' AND actor = 'ig-lead' AND reason LIKE 'GET /people/%'`,
+      )) as { actor: string; person_identifiers: unknown }[];
+      expect(reads).toEqual([
+        {
+          actor: 'ig-lead',
+          person_identifiers: [{ system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, value: missedPerson }],
+        },
+      ]);
       // The read shows on the person's timeline too.
-      const again = (await request(app.getHttpServer()).get(path(`${COMMON_PLATFORM_DEFENDANT_ID_SYSTEM}|${missedPerson}`)).set('Authorization', basic(USERS.admin))).body as Timeline;
-      expect(again.entries.filter((entry) => entry.kind === 'read').map((entry) => ('actor' in entry ? entry.actor : null))).toEqual(['ig-lead']);
+      const again = (
+        await request(app.getHttpServer())
+          .get(path(`${COMMON_PLATFORM_DEFENDANT_ID_SYSTEM}|${missedPerson}`))
+          .set('Authorization', basic(USERS.admin))
+      ).body as Timeline;
+      expect(
+        again.entries.filter((entry) => entry.kind === 'read').map((entry) => ('actor' in entry ? entry.actor : null)),
+      ).toEqual(['ig-lead']);
     });
 
     it('is for the IG role and admins only, and answers bad or unknown identifiers with an OperationOutcome', async () => {
       const server = app.getHttpServer();
-      expect((await request(server).get(path(missedPerson)).set('Authorization', basic(USERS.operator))).status).toBe(403);
+      expect((await request(server).get(path(missedPerson)).set('Authorization', basic(USERS.operator))).status).toBe(
+        403,
+      );
       expect((await request(server).get(path(missedPerson)).set('Authorization', basic(PARTNER))).status).toBe(403);
       expect((await request(server).get(path(missedPerson))).status).toBe(401);
       const unknown = await request(server).get(path(randomUUID())).set('Authorization', basic(USERS.auditor));
@@ -294,8 +427,20 @@ describe('pathway deadlines, candidates and the timeline', () => {
       const bad = await request(server).get(path('not an identifier')).set('Authorization', basic(USERS.auditor));
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ resourceType: 'OperationOutcome' });
-      expect((await request(server).get(`${path(missedPerson)}?system=shoe-size`).set('Authorization', basic(USERS.auditor))).status).toBe(400);
-      expect((await request(server).get(`${path(missedPerson)}?colour=blue`).set('Authorization', basic(USERS.auditor))).status).toBe(400);
+      expect(
+        (
+          await request(server)
+            .get(`${path(missedPerson)}?system=shoe-size`)
+            .set('Authorization', basic(USERS.auditor))
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await request(server)
+            .get(`${path(missedPerson)}?colour=blue`)
+            .set('Authorization', basic(USERS.auditor))
+        ).status,
+      ).toBe(400);
     });
   });
 
@@ -306,18 +451,33 @@ describe('pathway deadlines, candidates and the timeline', () => {
       input.person.identifiers = { crn };
     });
     const before = await handled('court.hearing.listed', defendantId);
-    expect((await data.query('SELECT 1 FROM hub_pathway_candidate WHERE listing_event_id = $1', [before.eventId])) as unknown[]).toEqual([]);
+    expect(
+      (await data.query('SELECT 1 FROM hub_pathway_candidate WHERE listing_event_id = $1', [
+        before.eventId,
+      ])) as unknown[],
+    ).toEqual([]);
     // The court (trusted) sees both identifiers together: the person index merges the two persons.
     await handled('court.sentence.imposed', defendantId, (input) => {
       input.person.identifiers = { commonPlatformDefendantId: defendantId, crn };
     });
     const after = await handled('court.hearing.listed', defendantId);
-    expect((await data.query('SELECT candidate FROM hub_pathway_candidate WHERE listing_event_id = $1', [after.eventId])) as unknown[]).toEqual([
+    expect(
+      (await data.query('SELECT candidate FROM hub_pathway_candidate WHERE listing_event_id = $1', [
+        after.eventId,
+      ])) as unknown[],
+    ).toEqual([
       { candidate: expect.objectContaining({ screeningEventId: screening.eventId, needs: ['mental-health'] }) },
     ]);
-    const timeline = (await request(app.getHttpServer()).get(`/people/${crn}/timeline`).set('Authorization', basic(USERS.admin))).body as Timeline;
+    const timeline = (
+      await request(app.getHttpServer()).get(`/people/${crn}/timeline`).set('Authorization', basic(USERS.admin))
+    ).body as Timeline;
     const events = timeline.entries.flatMap((entry) => (entry.kind === 'event' ? [entry.eventType] : []));
-    expect(events).toEqual(['ld.screening.completed', 'court.hearing.listed', 'court.sentence.imposed', 'court.hearing.listed']);
+    expect(events).toEqual([
+      'ld.screening.completed',
+      'court.hearing.listed',
+      'court.sentence.imposed',
+      'court.hearing.listed',
+    ]);
   });
 
   it('runs the scheduler on its own every PATHWAY_SCHEDULER_INTERVAL_MS', async () => {
@@ -327,7 +487,11 @@ describe('pathway deadlines, candidates and the timeline', () => {
     await handled('ld.screening.completed', person);
     const listing = await handled('court.hearing.listed', person);
     const [sent] = await eventually(
-      () => data.query('SELECT sent_event_id FROM hub_pathway_candidate WHERE listing_event_id = $1 AND sent_at IS NOT NULL', [listing.eventId]) as Promise<{ sent_event_id: string }[]>,
+      () =>
+        data.query(
+          'SELECT sent_event_id FROM hub_pathway_candidate WHERE listing_event_id = $1 AND sent_at IS NOT NULL',
+          [listing.eventId],
+        ) as Promise<{ sent_event_id: string }[]>,
       (rows) => rows.length === 1,
       10_000,
     );

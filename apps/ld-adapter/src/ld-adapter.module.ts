@@ -19,7 +19,8 @@ import { ScreeningsController } from './screenings/screenings.controller';
     {
       provide: LD_PARTNER_SETTINGS,
       inject: [APP_CONFIG],
-      useFactory: (config: LdAdapterConfig) => loadLdPartnerSettings(resolve(config.PARTNERS_FILE), config.PARTNER_ID, config.SANDBOX_BASE_URL),
+      useFactory: (config: LdAdapterConfig) =>
+        loadLdPartnerSettings(resolve(config.PARTNERS_FILE), config.PARTNER_ID, config.SANDBOX_BASE_URL),
     },
     IngressPublisher,
     ScreeningIntakeService,

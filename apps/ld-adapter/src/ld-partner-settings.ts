@@ -25,7 +25,11 @@ export const LD_PARTNER_SETTINGS = Symbol('LD_PARTNER_SETTINGS');
  * Reads the ld partner `partnerId` from the partners file; stops the boot (ConfigError naming the
  * key) when it is missing, not an L&D partner, or has no `ldSystemUrl`.
  */
-export function loadLdPartnerSettings(partnersFile: string, partnerId: string, sandboxBaseUrl?: string): LdPartnerSettings {
+export function loadLdPartnerSettings(
+  partnersFile: string,
+  partnerId: string,
+  sandboxBaseUrl?: string,
+): LdPartnerSettings {
   const partners = loadPartnersFile(partnersFile, { sandboxBaseUrl });
   const partner = partners.find((candidate) => candidate.id === partnerId);
   if (!partner || partner.kind !== 'ld') {
@@ -33,7 +37,9 @@ export function loadLdPartnerSettings(partnersFile: string, partnerId: string, s
   }
   const ldSystemUrl = partner.adapter?.ldSystemUrl;
   if (typeof ldSystemUrl !== 'string' || !/^https?:\/\/\S+$/.test(ldSystemUrl)) {
-    throw new ConfigError([{ key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs ldSystemUrl (an http(s) URL)` }]);
+    throw new ConfigError([
+      { key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs ldSystemUrl (an http(s) URL)` },
+    ]);
   }
   const courts = (partner.coverage?.courts ?? []).flatMap((courtId) => {
     const court = partners.find((candidate) => candidate.id === courtId);

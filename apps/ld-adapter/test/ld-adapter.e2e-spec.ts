@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import request from 'supertest';
 import { AmqpHeaders, deadLetterQueue, partnerInboxQueue } from '@cstr/contracts';
-import { AppsUnderTest, BrokerFixture, HubDeliveries, IngressTap, PartnersFileCopy, SandboxProcess, eventually, testEnvironment, type AppUnderTest } from '@cstr/testing';
+import {
+  AppsUnderTest,
+  BrokerFixture,
+  HubDeliveries,
+  IngressTap,
+  PartnersFileCopy,
+  SandboxProcess,
+  eventually,
+  testEnvironment,
+  type AppUnderTest,
+} from '@cstr/testing';
 import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { ldAdapterApp } from '../src/ld-adapter.app';
 
@@ -60,7 +70,11 @@ describe('ld-adapter against the broker, the database and the sandbox', () => {
   /** Delivers court.hearing.listed to this partner's inbox, as the hub does, `copies` times. */
   async function deliverHearingListed(eventId: string, copies: number): Promise<void> {
     const input = loadEventFixture('court.hearing.listed');
-    await hub.deliver(PARTNER_ID, { ...input, envelope: { ...input.envelope, eventId, destination: PARTNER_ID } }, copies);
+    await hub.deliver(
+      PARTNER_ID,
+      { ...input, envelope: { ...input.envelope, eventId, destination: PARTNER_ID } },
+      copies,
+    );
   }
 
   it('posts a "listed today" alert to the L&D system for a court.hearing.listed the hub delivers, once per event', async () => {
@@ -68,13 +82,26 @@ describe('ld-adapter against the broker, the database and the sandbox', () => {
     // Delivered twice (a redelivery): the adapter applies it once.
     await deliverHearingListed(eventId, 2);
     const alerts = await eventually(
-      async () => ((await request(sandbox.url).get(`/sandbox/ld/received?partner=${PARTNER_ID}`)).body as { records: { url: string; status: number; body?: { externalReference?: string } }[] }).records.filter((record) => record.body?.externalReference === eventId),
+      async () =>
+        (
+          (await request(sandbox.url).get(`/sandbox/ld/received?partner=${PARTNER_ID}`)).body as {
+            records: { url: string; status: number; body?: { externalReference?: string } }[];
+          }
+        ).records.filter((record) => record.body?.externalReference === eventId),
       (records) => records.length >= 1,
       15_000,
     );
-    expect(alerts[0]).toMatchObject({ url: `/sandbox/ld/${PARTNER_ID}/alerts`, status: 201, body: { externalReference: eventId, listedOn: '2026-05-12', court: { code: 'B01CY00' } } });
+    expect(alerts[0]).toMatchObject({
+      url: `/sandbox/ld/${PARTNER_ID}/alerts`,
+      status: 201,
+      body: { externalReference: eventId, listedOn: '2026-05-12', court: { code: 'B01CY00' } },
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const again = ((await request(sandbox.url).get(`/sandbox/ld/received?partner=${PARTNER_ID}`)).body as { records: { body?: { externalReference?: string } }[] }).records.filter((record) => record.body?.externalReference === eventId);
+    const again = (
+      (await request(sandbox.url).get(`/sandbox/ld/received?partner=${PARTNER_ID}`)).body as {
+        records: { body?: { externalReference?: string } }[];
+      }
+    ).records.filter((record) => record.body?.externalReference === eventId);
     expect(again).toHaveLength(1);
   });
 

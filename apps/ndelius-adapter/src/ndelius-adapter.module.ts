@@ -26,7 +26,8 @@ import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
     {
       provide: DELIUS_PARTNER_SETTINGS,
       inject: [APP_CONFIG],
-      useFactory: (config: NdeliusAdapterConfig) => loadDeliusPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID, config.SANDBOX_BASE_URL),
+      useFactory: (config: NdeliusAdapterConfig) =>
+        loadDeliusPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID, config.SANDBOX_BASE_URL),
     },
     {
       provide: DeliusApiClient,
@@ -42,7 +43,12 @@ import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
     {
       provide: DomainEventIntake,
       inject: [DeliusApiClient, DELIUS_PARTNER_SETTINGS, IngressPublisher, DataSource],
-      useFactory: (delius: DeliusApiClient, partner: DeliusPartnerSettings, publisher: IngressPublisher, dataSource: DataSource) =>
+      useFactory: (
+        delius: DeliusApiClient,
+        partner: DeliusPartnerSettings,
+        publisher: IngressPublisher,
+        dataSource: DataSource,
+      ) =>
         new DomainEventIntake(
           delius,
           new DetailUrlAllowList(partner.detailUrlAllowList),
@@ -53,4 +59,3 @@ import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
   ],
 })
 export class NdeliusAdapterModule {}
-

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { AmqpHeaders, INGRESS_EXCHANGE, deadLetterQueue, ingressRoutingKey, partnerInboxQueue } from '@cstr/contracts';
 import type { EventInput } from '@cstr/fhir';
-import { AppsUnderTest, BrokerFixture, HubDeliveries, PartnersFileCopy, SandboxProcess, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import {
+  AppsUnderTest,
+  BrokerFixture,
+  HubDeliveries,
+  PartnersFileCopy,
+  SandboxProcess,
+  eventually,
+  testEnvironment,
+  uniqueName,
+} from '@cstr/testing';
 import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { partnerFixture } from '../../../libs/fhir/test/fixtures/partner/partner-fixtures';
 import { ndeliusAdapterApp } from '../src/ndelius-adapter.app';
@@ -35,7 +44,11 @@ describe('ndelius-adapter end to end', () => {
     });
     adapterUrl = adapter.url;
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
-    await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, '#') }], []);
+    await broker.declareQueue(
+      ingressQueue,
+      [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, '#') }],
+      [],
+    );
     hub = await HubDeliveries.open(env.hubUrl, 'ndelius-adapter-e2e');
   }, 90_000);
 
@@ -67,21 +80,33 @@ describe('ndelius-adapter end to end', () => {
 
   async function contactsWith(externalReference: string): Promise<{ type: string; externalReference: string }[]> {
     const { body } = await sandbox.call('GET', `${DELIUS}/case/${KNOWN_CRN}/contacts`);
-    return (body.content as { type: string; externalReference: string }[]).filter((contact) => contact.externalReference === externalReference);
+    return (body.content as { type: string; externalReference: string }[]).filter(
+      (contact) => contact.externalReference === externalReference,
+    );
   }
 
   async function alertsWith(externalReference: string): Promise<{ type: string; externalReference?: string }[]> {
     const { body } = await sandbox.call('GET', `${DELIUS}/case/${KNOWN_CRN}/alerts`);
-    return (body.content as { type: string; externalReference?: string }[]).filter((alert) => alert.externalReference === externalReference);
+    return (body.content as { type: string; externalReference?: string }[]).filter(
+      (alert) => alert.externalReference === externalReference,
+    );
   }
 
   it('writes a missed appointment as one AFTC contact and one alert, even when delivered twice', async () => {
     const event = missedAppointment(KNOWN_CRN);
     await deliver(event);
     await deliver(event);
-    const contacts = await eventually(() => contactsWith(event.envelope.eventId), (found) => found.length > 0, 15_000);
+    const contacts = await eventually(
+      () => contactsWith(event.envelope.eventId),
+      (found) => found.length > 0,
+      15_000,
+    );
     expect(contacts).toEqual([expect.objectContaining({ type: 'AFTC', externalReference: event.envelope.eventId })]);
-    const alerts = await eventually(() => alertsWith(event.envelope.eventId), (found) => found.length > 0, 15_000);
+    const alerts = await eventually(
+      () => alertsWith(event.envelope.eventId),
+      (found) => found.length > 0,
+      15_000,
+    );
     expect(alerts).toEqual([expect.objectContaining({ type: 'CSTR_APPOINTMENT_MISSED' })]);
     // Give the second delivery time to be handled, then check it wrote nothing more.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -91,10 +116,18 @@ describe('ndelius-adapter end to end', () => {
 
   it('takes a contact Delius already holds (an earlier attempt whose acknowledgement was lost) as done', async () => {
     const event = missedAppointment(KNOWN_CRN);
-    const earlier = await sandbox.call('POST', `${DELIUS}/case/${KNOWN_CRN}/contacts`, { type: 'AFTC', date: '2026-06-29', externalReference: event.envelope.eventId });
+    const earlier = await sandbox.call('POST', `${DELIUS}/case/${KNOWN_CRN}/contacts`, {
+      type: 'AFTC',
+      date: '2026-06-29',
+      externalReference: event.envelope.eventId,
+    });
     expect(earlier.status).toBe(201);
     await deliver(event);
-    await eventually(() => alertsWith(event.envelope.eventId), (found) => found.length > 0, 15_000);
+    await eventually(
+      () => alertsWith(event.envelope.eventId),
+      (found) => found.length > 0,
+      15_000,
+    );
     expect(await contactsWith(event.envelope.eventId)).toHaveLength(1);
   });
 
@@ -103,12 +136,22 @@ describe('ndelius-adapter end to end', () => {
     const event = missedAppointment(KNOWN_CRN);
     await deliver(event);
     await eventually(
-      async () => (await sandbox.call('GET', `/sandbox/delius/received?partner=${PARTNER}`)).body.records as { url: string; status: number; body?: { externalReference?: string } }[],
-      (records) => records.some((record) => record.status === 503 && record.body?.externalReference === event.envelope.eventId),
+      async () =>
+        (await sandbox.call('GET', `/sandbox/delius/received?partner=${PARTNER}`)).body.records as {
+          url: string;
+          status: number;
+          body?: { externalReference?: string };
+        }[],
+      (records) =>
+        records.some((record) => record.status === 503 && record.body?.externalReference === event.envelope.eventId),
       15_000,
     );
     await sandbox.call('POST', `${DELIUS}/control`, { failWith: null, delayMs: 0 });
-    const contacts = await eventually(() => contactsWith(event.envelope.eventId), (found) => found.length > 0, 20_000);
+    const contacts = await eventually(
+      () => contactsWith(event.envelope.eventId),
+      (found) => found.length > 0,
+      20_000,
+    );
     expect(contacts).toHaveLength(1);
   });
 
@@ -125,9 +168,16 @@ describe('ndelius-adapter end to end', () => {
   });
 
   it('turns a RoSH registration domain event into risk.changed on cstr.ingress, fetching the allow-listed detail', async () => {
-    const sent = await sandbox.call('POST', `${DELIUS}/send/domain-event`, { fixture: 'registration-added-rosh-high', targetUrl: `${adapterUrl}/domain-events` });
+    const sent = await sandbox.call('POST', `${DELIUS}/send/domain-event`, {
+      fixture: 'registration-added-rosh-high',
+      targetUrl: `${adapterUrl}/domain-events`,
+    });
     expect(sent.body).toMatchObject({ adapterStatus: 202 });
-    const [message] = await eventually(() => broker.drain(ingressQueue), (messages) => messages.length > 0, 15_000);
+    const [message] = await eventually(
+      () => broker.drain(ingressQueue),
+      (messages) => messages.length > 0,
+      15_000,
+    );
     expect(message.properties.type).toBe('risk.changed');
     expect(message.fields.routingKey).toBe(ingressRoutingKey(PARTNER, 'risk.changed'));
     const bundle = JSON.parse(message.content.toString('utf8'));
@@ -136,12 +186,18 @@ describe('ndelius-adapter end to end', () => {
   });
 
   it('refuses a domain event whose detailUrl is not allow-listed, and never fetches it', async () => {
-    const event = { ...(partnerFixture('hmpps', 'registration-added-rosh-high.event.json') as object), detailUrl: `${sandbox.url}/sandbox/delius/nps-london-lambeth/detail/registrations/X412563/2500123456` };
+    const event = {
+      ...(partnerFixture('hmpps', 'registration-added-rosh-high.event.json') as object),
+      detailUrl: `${sandbox.url}/sandbox/delius/nps-london-lambeth/detail/registrations/X412563/2500123456`,
+    };
     const notification = { Type: 'Notification', MessageId: randomUUID(), Message: JSON.stringify(event) };
-    const response = await fetch(`${adapterUrl}/domain-events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notification) });
+    const response = await fetch(`${adapterUrl}/domain-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(notification),
+    });
     expect(response.status).toBe(422);
     expect(await response.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'security' }] });
     expect(await broker.depth(ingressQueue)).toBe(0);
   });
 });
-

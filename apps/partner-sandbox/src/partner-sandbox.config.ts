@@ -23,7 +23,13 @@ export class PartnerSandboxConfig extends BaseAppConfig {
   PARTNERS_FILE: string = 'config/partners.yaml';
 
   /** Where the stand-ins push to: a JSON object, partner id → the adapter's base URL. */
-  @ValidateBy({ name: 'isAdapterUrlMap', validator: { validate: isAdapterUrlMap, defaultMessage: () => 'must be a JSON object of partner id → http(s) base URL' } })
+  @ValidateBy({
+    name: 'isAdapterUrlMap',
+    validator: {
+      validate: isAdapterUrlMap,
+      defaultMessage: () => 'must be a JSON object of partner id → http(s) base URL',
+    },
+  })
   SANDBOX_ADAPTER_URLS: string = '{}';
 
   /** The realistic partner payloads the stand-ins send and seed from (relative to the project root). */

@@ -24,9 +24,20 @@ import { SANDBOX_SETTINGS, sandboxSettings } from './shared/sandbox-settings';
  * what it received and sent. See the README for the HTTP interface.
  */
 @Module({
-  controllers: [ReceivedController, CommonPlatformController, LdController, DeliusController, FhirController, PdsController],
+  controllers: [
+    ReceivedController,
+    CommonPlatformController,
+    LdController,
+    DeliusController,
+    FhirController,
+    PdsController,
+  ],
   providers: [
-    { provide: SANDBOX_SETTINGS, inject: [APP_CONFIG], useFactory: (config: PartnerSandboxConfig) => sandboxSettings(config) },
+    {
+      provide: SANDBOX_SETTINGS,
+      inject: [APP_CONFIG],
+      useFactory: (config: PartnerSandboxConfig) => sandboxSettings(config),
+    },
     SandboxPartners,
     ReceivedLog,
     PartnerFixtures,

@@ -6,7 +6,11 @@ const SLAM = '/sandbox/fhir/slam-mhtr';
 const FHIR_JSON = 'application/fhir+json';
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 
-const patient = (nhsNumber: string) => ({ resourceType: 'Patient', identifier: [{ system: NHS, value: nhsNumber }], name: [{ family: 'Marsh', given: ['Jordan'] }] });
+const patient = (nhsNumber: string) => ({
+  resourceType: 'Patient',
+  identifier: [{ system: NHS, value: nhsNumber }],
+  name: [{ family: 'Marsh', given: ['Jordan'] }],
+});
 const appointment = (patientId: string, status: string) => ({
   resourceType: 'Appointment',
   status,
@@ -19,7 +23,8 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
   let receiver: TestReceiver;
   let app: INestApplication;
   const server = () => app.getHttpServer();
-  const post = (path: string, body: unknown) => request(server()).post(path).set('content-type', FHIR_JSON).send(JSON.stringify(body));
+  const post = (path: string, body: unknown) =>
+    request(server()).post(path).set('content-type', FHIR_JSON).send(JSON.stringify(body));
 
   beforeAll(async () => {
     receiver = await TestReceiver.start();
@@ -32,12 +37,22 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
   beforeEach(() => receiver.reset());
 
   it('says in its CapabilityStatement whether it has rest-hook Subscriptions (partners.yaml subscriptions: false)', async () => {
-    const slam = await request(server()).get(`${SLAM}/metadata`).expect(200).expect('content-type', /application\/fhir\+json/);
+    const slam = await request(server())
+      .get(`${SLAM}/metadata`)
+      .expect(200)
+      .expect('content-type', /application\/fhir\+json/);
     expect(slam.body.resourceType).toBe('CapabilityStatement');
     expect(slam.body.rest[0].resource.map((resource: { type: string }) => resource.type)).toContain('Subscription');
     const standrews = await request(server()).get('/sandbox/fhir/st-andrews-mhtr/metadata').expect(200);
-    expect(standrews.body.rest[0].resource.map((resource: { type: string }) => resource.type)).not.toContain('Subscription');
-    await post('/sandbox/fhir/st-andrews-mhtr/Subscription', { resourceType: 'Subscription', status: 'requested', criteria: 'Appointment', channel: { type: 'rest-hook', endpoint: receiver.url } }).expect(404);
+    expect(standrews.body.rest[0].resource.map((resource: { type: string }) => resource.type)).not.toContain(
+      'Subscription',
+    );
+    await post('/sandbox/fhir/st-andrews-mhtr/Subscription', {
+      resourceType: 'Subscription',
+      status: 'requested',
+      criteria: 'Appointment',
+      channel: { type: 'rest-hook', endpoint: receiver.url },
+    }).expect(404);
   });
 
   it('creates with a server id, version and lastUpdated; reads; updates to a new version', async () => {
@@ -61,7 +76,10 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     expect(Date.parse(updated.body.meta.lastUpdated)).toBeGreaterThan(Date.parse(created.body.meta.lastUpdated));
 
     await request(server()).get(`${SLAM}/Patient/no-such-id`).expect(404);
-    await request(server()).put(`${SLAM}/Patient/${id}`).send({ ...created.body, id: 'other' }).expect(400);
+    await request(server())
+      .put(`${SLAM}/Patient/${id}`)
+      .send({ ...created.body, id: 'other' })
+      .expect(400);
     await post(`${SLAM}/Appointment`, { resourceType: 'Patient' }).expect(400);
     await post(`${SLAM}/Observation`, { resourceType: 'Observation' }).expect(404);
   });
@@ -72,27 +90,50 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     const second = (await post(`${SLAM}/Appointment`, appointment(pt.id, 'noshow')).expect(201)).body;
     const third = (await post(`${SLAM}/Appointment`, appointment('someone-else', 'fulfilled')).expect(201)).body;
 
-    const since = await request(server()).get(`${SLAM}/Appointment`).query({ _lastUpdated: `gt${first.meta.lastUpdated}` }).expect(200);
+    const since = await request(server())
+      .get(`${SLAM}/Appointment`)
+      .query({ _lastUpdated: `gt${first.meta.lastUpdated}` })
+      .expect(200);
     expect(since.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 2 });
-    expect(since.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([second.id, third.id]);
+    expect(since.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([
+      second.id,
+      third.id,
+    ]);
     expect(since.body.entry[0].fullUrl).toMatch(new RegExp(`${SLAM}/Appointment/${second.id}$`));
 
     const ids = async (query: Record<string, string>) =>
-      (await request(server()).get(`${SLAM}/Appointment`).query(query).expect(200)).body.entry?.map((entry: { resource: { id: string } }) => entry.resource.id) ?? [];
+      (await request(server()).get(`${SLAM}/Appointment`).query(query).expect(200)).body.entry?.map(
+        (entry: { resource: { id: string } }) => entry.resource.id,
+      ) ?? [];
     expect(await ids({ patient: pt.id })).toEqual([first.id, second.id]);
     expect(await ids({ patient: pt.id, status: 'noshow' })).toEqual([second.id]);
-    expect(await ids({ status: 'noshow,fulfilled', _lastUpdated: `ge${first.meta.lastUpdated}` })).toEqual([second.id, third.id]);
+    expect(await ids({ status: 'noshow,fulfilled', _lastUpdated: `ge${first.meta.lastUpdated}` })).toEqual([
+      second.id,
+      third.id,
+    ]);
     expect(await ids({ _id: third.id })).toEqual([third.id]);
-    expect(await ids({ _lastUpdated: `ge${first.meta.lastUpdated}`, _sort: '-_lastUpdated' })).toEqual([third.id, second.id, first.id]);
+    expect(await ids({ _lastUpdated: `ge${first.meta.lastUpdated}`, _sort: '-_lastUpdated' })).toEqual([
+      third.id,
+      second.id,
+      first.id,
+    ]);
 
-    const byIdentifier = await request(server()).get(`${SLAM}/Patient`).query({ identifier: `${NHS}|9990000239` }).expect(200);
+    const byIdentifier = await request(server())
+      .get(`${SLAM}/Patient`)
+      .query({ identifier: `${NHS}|9990000239` })
+      .expect(200);
     expect(byIdentifier.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([pt.id]);
 
-    const page = await request(server()).get(`${SLAM}/Appointment`).query({ _lastUpdated: `ge${first.meta.lastUpdated}`, _count: '2' }).expect(200);
+    const page = await request(server())
+      .get(`${SLAM}/Appointment`)
+      .query({ _lastUpdated: `ge${first.meta.lastUpdated}`, _count: '2' })
+      .expect(200);
     expect(page.body.total).toBe(3);
     expect(page.body.entry).toHaveLength(2);
     const next = page.body.link.find((link: { relation: string }) => link.relation === 'next').url as string;
-    const rest = await request(server()).get(new URL(next).pathname + new URL(next).search).expect(200);
+    const rest = await request(server())
+      .get(new URL(next).pathname + new URL(next).search)
+      .expect(200);
     expect(rest.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([third.id]);
   });
 
@@ -103,7 +144,12 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
   });
 
   it('conditional create (If-None-Exist) returns the existing resource instead of a duplicate', async () => {
-    const task = { resourceType: 'Task', status: 'requested', intent: 'order', identifier: [{ system: 'https://cstr-hub.org.uk/fhir/Id/referral', value: 'ref-42' }] };
+    const task = {
+      resourceType: 'Task',
+      status: 'requested',
+      intent: 'order',
+      identifier: [{ system: 'https://cstr-hub.org.uk/fhir/Id/referral', value: 'ref-42' }],
+    };
     const criteria = 'identifier=https://cstr-hub.org.uk/fhir/Id/referral|ref-42';
     const first = await post(`${SLAM}/Task`, task).set('If-None-Exist', criteria).expect(201);
     const second = await post(`${SLAM}/Task`, task).set('If-None-Exist', criteria).expect(200);
@@ -118,7 +164,12 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
       status: 'requested',
       reason: 'Missed sessions',
       criteria: 'Appointment?status=noshow',
-      channel: { type: 'rest-hook', endpoint: `${receiver.url}/fhir-notify`, payload: FHIR_JSON, header: ['Authorization: Bearer test-token'] },
+      channel: {
+        type: 'rest-hook',
+        endpoint: `${receiver.url}/fhir-notify`,
+        payload: FHIR_JSON,
+        header: ['Authorization: Bearer test-token'],
+      },
     }).expect(201);
     expect(subscription.body.status).toBe('active');
 
@@ -133,22 +184,35 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     expect(notification.url).toBe('/fhir-notify');
     expect(notification.headers.authorization).toBe('Bearer test-token');
     expect(notification.headers['content-type']).toContain(FHIR_JSON);
-    expect(notification.body).toMatchObject({ resourceType: 'Bundle', type: 'history', entry: [{ request: { method: 'POST', url: 'Appointment' }, response: { status: '201 Created' } }] });
+    expect(notification.body).toMatchObject({
+      resourceType: 'Bundle',
+      type: 'history',
+      entry: [{ request: { method: 'POST', url: 'Appointment' }, response: { status: '201 Created' } }],
+    });
     const entry = (notification.body as { entry: { fullUrl: string; resource?: unknown }[] }).entry[0];
     expect(entry.fullUrl).toMatch(new RegExp(`${SLAM}/Appointment/${missed.id}$`));
     expect(entry.resource).toBeUndefined();
 
-    const sent = await request(server()).get('/sandbox/fhir/received').query({ identifier: '9990000565', partner: 'slam-mhtr' }).expect(200);
-    expect(sent.body.records.map((record: { direction: string; method: string; status: number }) => `${record.direction} ${record.method} ${record.status}`)).toEqual([
-      'received POST 201',
-      'received POST 201',
-      'received POST 201',
-      'sent POST 202',
-    ]);
+    const sent = await request(server())
+      .get('/sandbox/fhir/received')
+      .query({ identifier: '9990000565', partner: 'slam-mhtr' })
+      .expect(200);
+    expect(
+      sent.body.records.map(
+        (record: { direction: string; method: string; status: number }) =>
+          `${record.direction} ${record.method} ${record.status}`,
+      ),
+    ).toEqual(['received POST 201', 'received POST 201', 'received POST 201', 'sent POST 202']);
   });
 
   it("keeps the person's Consent: create, search by patient and status, update to withdraw, with rest-hook notifications", async () => {
-    await post(`${SLAM}/Subscription`, { resourceType: 'Subscription', status: 'requested', reason: 'Consents', criteria: 'Consent', channel: { type: 'rest-hook', endpoint: `${receiver.url}/consents` } }).expect(201);
+    await post(`${SLAM}/Subscription`, {
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'Consents',
+      criteria: 'Consent',
+      channel: { type: 'rest-hook', endpoint: `${receiver.url}/consents` },
+    }).expect(201);
     const metadata = await request(server()).get(`${SLAM}/metadata`).expect(200);
     expect(metadata.body.rest[0].resource.map((resource: { type: string }) => resource.type)).toContain('Consent');
     const pt = (await post(`${SLAM}/Patient`, patient('9990000239')).expect(201)).body;
@@ -158,10 +222,18 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
       category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
       patient: { reference: `Patient/${pt.id}` },
-      provision: { type: 'permit', actor: [{ reference: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'N07' } } }] },
+      provision: {
+        type: 'permit',
+        actor: [
+          { reference: { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'N07' } } },
+        ],
+      },
     };
     const created = (await post(`${SLAM}/Consent`, consent).expect(201)).body;
-    const found = await request(server()).get(`${SLAM}/Consent`).query({ patient: pt.id, status: 'active' }).expect(200);
+    const found = await request(server())
+      .get(`${SLAM}/Consent`)
+      .query({ patient: pt.id, status: 'active' })
+      .expect(200);
     expect(found.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([created.id]);
     const withdrawn = await request(server())
       .put(`${SLAM}/Consent/${created.id}`)
@@ -169,29 +241,55 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
       .send(JSON.stringify({ ...created, status: 'inactive' }))
       .expect(200);
     expect(withdrawn.body.meta.versionId).toBe('2');
-    await request(server()).get(`${SLAM}/Consent`).query({ patient: pt.id, status: 'active' }).expect(200, /"total":0/);
+    await request(server())
+      .get(`${SLAM}/Consent`)
+      .query({ patient: pt.id, status: 'active' })
+      .expect(200, /"total":0/);
 
     const notifications = await receiver.waitFor(2);
-    expect(notifications.map((notification) => (notification.body as { entry: { request: { method: string; url: string } }[] }).entry[0].request)).toEqual([
+    expect(
+      notifications.map(
+        (notification) =>
+          (notification.body as { entry: { request: { method: string; url: string } }[] }).entry[0].request,
+      ),
+    ).toEqual([
       { method: 'POST', url: 'Consent' },
       { method: 'PUT', url: `Consent/${created.id}` },
     ]);
   });
 
   it('refuses a Subscription that is not a rest-hook with an endpoint', async () => {
-    const answer = await post(`${SLAM}/Subscription`, { resourceType: 'Subscription', status: 'requested', criteria: 'Appointment?colour=red', channel: { type: 'email' } }).expect(400);
-    expect(answer.body.issue.map((issue: { expression: string[] }) => issue.expression[0])).toEqual(['colour', 'Subscription.channel.type', 'Subscription.channel.endpoint']);
+    const answer = await post(`${SLAM}/Subscription`, {
+      resourceType: 'Subscription',
+      status: 'requested',
+      criteria: 'Appointment?colour=red',
+      channel: { type: 'email' },
+    }).expect(400);
+    expect(answer.body.issue.map((issue: { expression: string[] }) => issue.expression[0])).toEqual([
+      'colour',
+      'Subscription.channel.type',
+      'Subscription.channel.endpoint',
+    ]);
   });
 
   it('can be told to fail and to be slow', async () => {
-    await request(server()).post('/sandbox/fhir/st-andrews-mhtr/control').send({ failWith: 503, delayMs: 0 }).expect(200);
+    await request(server())
+      .post('/sandbox/fhir/st-andrews-mhtr/control')
+      .send({ failWith: 503, delayMs: 0 })
+      .expect(200);
     const failed = await request(server()).get('/sandbox/fhir/st-andrews-mhtr/Appointment').expect(503);
     expect(failed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] });
     await request(server()).get(`${SLAM}/Appointment`).expect(200);
-    await request(server()).post('/sandbox/fhir/st-andrews-mhtr/control').send({ failWith: null, delayMs: 250 }).expect(200);
+    await request(server())
+      .post('/sandbox/fhir/st-andrews-mhtr/control')
+      .send({ failWith: null, delayMs: 250 })
+      .expect(200);
     const started = Date.now();
     await request(server()).get('/sandbox/fhir/st-andrews-mhtr/metadata').expect(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
-    await request(server()).post('/sandbox/fhir/st-andrews-mhtr/control').send({ failWith: null, delayMs: 0 }).expect(200);
+    await request(server())
+      .post('/sandbox/fhir/st-andrews-mhtr/control')
+      .send({ failWith: null, delayMs: 0 })
+      .expect(200);
   });
 });

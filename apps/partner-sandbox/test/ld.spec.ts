@@ -5,7 +5,19 @@ import request from 'supertest';
 import { bootSandbox, TestReceiver } from './sandbox-test-kit';
 
 const LD = '/sandbox/ld/sl-liaison-diversion';
-const SCREENING = join(__dirname, '..', '..', '..', 'libs', 'fhir', 'test', 'fixtures', 'partner', 'ld', 'screening-custody-consent-given.json');
+const SCREENING = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'libs',
+  'fhir',
+  'test',
+  'fixtures',
+  'partner',
+  'ld',
+  'screening-custody-consent-given.json',
+);
 
 const alert = {
   externalReference: 'cstr-alert-0001',
@@ -30,7 +42,10 @@ describe('L&D case system stand-in', () => {
   });
 
   it('posts a screening fixture to POST {adapter}/screenings', async () => {
-    await request(app.getHttpServer()).post(`${LD}/send/screening`).send({ fixture: 'screening-custody-consent-given' }).expect(200);
+    await request(app.getHttpServer())
+      .post(`${LD}/send/screening`)
+      .send({ fixture: 'screening-custody-consent-given' })
+      .expect(200);
     const [received] = await receiver.waitFor(1);
     expect([received.method, received.url]).toEqual(['POST', '/sl-liaison-diversion/screenings']);
     expect(received.body).toEqual(JSON.parse(readFileSync(SCREENING, 'utf8')));
@@ -39,23 +54,43 @@ describe('L&D case system stand-in', () => {
   it('receives a listed-today alert once: 201, then 409 with the first for the same externalReference', async () => {
     const first = await request(app.getHttpServer()).post(`${LD}/alerts`).send(alert).expect(201);
     expect(first.body).toMatchObject(alert);
-    const again = await request(app.getHttpServer()).post(`${LD}/alerts`).send({ ...alert, listedOn: '2026-12-02' }).expect(409);
+    const again = await request(app.getHttpServer())
+      .post(`${LD}/alerts`)
+      .send({ ...alert, listedOn: '2026-12-02' })
+      .expect(409);
     expect(again.body.alert).toEqual(first.body);
   });
 
   it('refuses an alert without its required members, naming each', async () => {
-    const answer = await request(app.getHttpServer()).post(`${LD}/alerts`).send({ court: {}, person: { name: 'x' }, hearingStart: 'soon' }).expect(400);
+    const answer = await request(app.getHttpServer())
+      .post(`${LD}/alerts`)
+      .send({ court: {}, person: { name: 'x' }, hearingStart: 'soon' })
+      .expect(400);
     expect(answer.body.resourceType).toBe('OperationOutcome');
-    expect(answer.body.issue.map((issue: { expression: string[] }) => issue.expression[0])).toEqual(['externalReference', 'listedOn', 'court.code', 'hearingStart', 'person']);
+    expect(answer.body.issue.map((issue: { expression: string[] }) => issue.expression[0])).toEqual([
+      'externalReference',
+      'listedOn',
+      'court.code',
+      'hearingStart',
+      'person',
+    ]);
   });
 
   it('shows what arrived and was sent, filtered by identifier (in any written form) and partner, and forgets it on DELETE', async () => {
     const server = app.getHttpServer();
     const byPnc = await request(server).get('/sandbox/ld/received').query({ identifier: '19/46512V' }).expect(200);
-    expect(byPnc.body.records.map((record: { direction: string; status: number }) => `${record.direction} ${record.status}`)).toEqual(['sent 202', 'received 201', 'received 409']);
-    const byNhs = await request(server).get('/sandbox/ld/received').query({ identifier: '999 000 0123', partner: 'sl-liaison-diversion' }).expect(200);
+    expect(
+      byPnc.body.records.map((record: { direction: string; status: number }) => `${record.direction} ${record.status}`),
+    ).toEqual(['sent 202', 'received 201', 'received 409']);
+    const byNhs = await request(server)
+      .get('/sandbox/ld/received')
+      .query({ identifier: '999 000 0123', partner: 'sl-liaison-diversion' })
+      .expect(200);
     expect(byNhs.body.records).toHaveLength(3);
-    const otherPartner = await request(server).get('/sandbox/ld/received').query({ partner: 'someone-else' }).expect(200);
+    const otherPartner = await request(server)
+      .get('/sandbox/ld/received')
+      .query({ partner: 'someone-else' })
+      .expect(200);
     expect(otherPartner.body.records).toEqual([]);
     expect((await request(server).get('/sandbox/hmcts/received')).body.records).toEqual([]);
 

@@ -39,14 +39,24 @@ describe('partner-sandbox booted like every app (createApp)', () => {
     const created = await request(app.getHttpServer())
       .post('/sandbox/fhir/slam-mhtr/ServiceRequest')
       .set('content-type', 'application/fhir+json')
-      .send(JSON.stringify({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' } }))
+      .send(
+        JSON.stringify({
+          resourceType: 'ServiceRequest',
+          status: 'active',
+          intent: 'order',
+          subject: { reference: 'Patient/p1' },
+        }),
+      )
       .expect(201);
     expect(created.body.meta.versionId).toBe('1');
     await request(app.getHttpServer()).get('/sandbox/pds/pds-gp-registration/Patient/9990000123').expect(200);
   });
 
   it('pushes to the adapter URL given in SANDBOX_ADAPTER_URLS, and answers errors as OperationOutcomes', async () => {
-    await request(app.getHttpServer()).post('/sandbox/pds/pds-gp-registration/send/change-of-gp').send({ nhsNumber: '9990000123', odsCode: 'H85033' }).expect(200);
+    await request(app.getHttpServer())
+      .post('/sandbox/pds/pds-gp-registration/send/change-of-gp')
+      .send({ nhsNumber: '9990000123', odsCode: 'H85033' })
+      .expect(200);
     const [received] = await receiver.waitFor(1);
     expect(received.url).toBe('/notifications');
     const unknown = await request(app.getHttpServer()).get('/sandbox/fhir/no-such-provider/metadata').expect(404);

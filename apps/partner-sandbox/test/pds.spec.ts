@@ -19,8 +19,14 @@ describe('PDS-style stand-in', () => {
   beforeEach(() => receiver.reset());
 
   it('gives a registered patient with their GP practice', async () => {
-    const answer = await request(app.getHttpServer()).get(`${PDS}/Patient/9990000123`).expect(200).expect('content-type', /application\/fhir\+json/);
-    expect(answer.body.generalPractitioner[0].identifier).toMatchObject({ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'H85026' });
+    const answer = await request(app.getHttpServer())
+      .get(`${PDS}/Patient/9990000123`)
+      .expect(200)
+      .expect('content-type', /application\/fhir\+json/);
+    expect(answer.body.generalPractitioner[0].identifier).toMatchObject({
+      system: 'https://fhir.nhs.uk/Id/ods-organization-code',
+      value: 'H85026',
+    });
     expect(answer.body.address).toHaveLength(1);
   });
 
@@ -43,8 +49,14 @@ describe('PDS-style stand-in', () => {
   });
 
   it('changes a GP and pushes a thin CloudEvent whose dataref gives the updated Patient', async () => {
-    await request(app.getHttpServer()).delete('/sandbox/pds/received').query({ partner: 'pds-gp-registration' }).expect(200);
-    const answer = await request(app.getHttpServer()).post(`${PDS}/send/change-of-gp`).send({ nhsNumber: '9990000565', odsCode: 'H85099' }).expect(200);
+    await request(app.getHttpServer())
+      .delete('/sandbox/pds/received')
+      .query({ partner: 'pds-gp-registration' })
+      .expect(200);
+    const answer = await request(app.getHttpServer())
+      .post(`${PDS}/send/change-of-gp`)
+      .send({ nhsNumber: '9990000565', odsCode: 'H85099' })
+      .expect(200);
 
     const [received] = await receiver.waitFor(1);
     expect([received.method, received.url]).toEqual(['POST', '/pds-gp-registration/notifications']);
@@ -61,14 +73,30 @@ describe('PDS-style stand-in', () => {
     expect(patient.body.generalPractitioner[0].identifier.value).toBe('H85099');
     expect(patient.body.meta.versionId).toBe('2');
 
-    const records = await request(app.getHttpServer()).get('/sandbox/pds/received').query({ identifier: '9990000565' }).expect(200);
-    expect(records.body.records.map((record: { direction: string; method: string }) => `${record.direction} ${record.method}`)).toEqual(['sent POST', 'received GET']);
+    const records = await request(app.getHttpServer())
+      .get('/sandbox/pds/received')
+      .query({ identifier: '9990000565' })
+      .expect(200);
+    expect(
+      records.body.records.map(
+        (record: { direction: string; method: string }) => `${record.direction} ${record.method}`,
+      ),
+    ).toEqual(['sent POST', 'received GET']);
   });
 
   it('refuses a change of GP with a bad NHS number, ODS code or unknown patient, pushing nothing', async () => {
-    await request(app.getHttpServer()).post(`${PDS}/send/change-of-gp`).send({ nhsNumber: '123', odsCode: 'H85099' }).expect(400);
-    await request(app.getHttpServer()).post(`${PDS}/send/change-of-gp`).send({ nhsNumber: '9990000123', odsCode: 'h8' }).expect(400);
-    await request(app.getHttpServer()).post(`${PDS}/send/change-of-gp`).send({ nhsNumber: '9434765919', odsCode: 'H85099' }).expect(404);
+    await request(app.getHttpServer())
+      .post(`${PDS}/send/change-of-gp`)
+      .send({ nhsNumber: '123', odsCode: 'H85099' })
+      .expect(400);
+    await request(app.getHttpServer())
+      .post(`${PDS}/send/change-of-gp`)
+      .send({ nhsNumber: '9990000123', odsCode: 'h8' })
+      .expect(400);
+    await request(app.getHttpServer())
+      .post(`${PDS}/send/change-of-gp`)
+      .send({ nhsNumber: '9434765919', odsCode: 'H85099' })
+      .expect(404);
     expect(receiver.requests).toEqual([]);
   });
 });

@@ -33,7 +33,12 @@ export class TestReceiver {
         request.on('data', (chunk: Buffer) => chunks.push(chunk));
         request.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          receiver.requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: text ? (JSON.parse(text) as unknown) : undefined });
+          receiver.requests.push({
+            method: request.method ?? '',
+            url: request.url ?? '',
+            headers: request.headers,
+            body: text ? (JSON.parse(text) as unknown) : undefined,
+          });
           response.writeHead(receiver.status, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
           for (const waiter of receiver.waiters.splice(0)) waiter();
         });
@@ -71,7 +76,16 @@ export class TestReceiver {
 }
 
 /** The project's partners file: every test partner pushes to `receiverUrl`. */
-export const PARTNER_IDS = ['croydon-mc', 'camberwell-green-mc', 'sl-liaison-diversion', 'nps-london-croydon', 'nps-london-lambeth', 'slam-mhtr', 'st-andrews-mhtr', 'pds-gp-registration'];
+export const PARTNER_IDS = [
+  'croydon-mc',
+  'camberwell-green-mc',
+  'sl-liaison-diversion',
+  'nps-london-croydon',
+  'nps-london-lambeth',
+  'slam-mhtr',
+  'st-andrews-mhtr',
+  'pds-gp-registration',
+];
 
 /** Boots the sandbox module with the real config loader, partners file, fixtures and cases file. */
 export async function bootSandbox(receiverUrl: string, extra: Record<string, string> = {}): Promise<INestApplication> {

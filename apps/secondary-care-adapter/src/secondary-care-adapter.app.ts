@@ -7,7 +7,10 @@ import { SecondaryCareAdapterModule } from './secondary-care-adapter.module';
 
 /** Rest-hook notifications come as `application/fhir+json`: parse it like JSON. */
 export function configureSecondaryCareHttp(app: INestApplication): void {
-  (app as NestExpressApplication).useBodyParser('json', { type: ['application/json', 'application/*+json'], limit: '1mb' });
+  (app as NestExpressApplication).useBodyParser('json', {
+    type: ['application/json', 'application/*+json'],
+    limit: '1mb',
+  });
 }
 
 /**

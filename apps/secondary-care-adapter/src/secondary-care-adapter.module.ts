@@ -25,12 +25,14 @@ import type { SecondaryCareAdapterConfig } from './secondary-care-adapter.config
     {
       provide: PROVIDER_PARTNER_SETTINGS,
       inject: [APP_CONFIG],
-      useFactory: (config: SecondaryCareAdapterConfig) => loadProviderPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID, config.SANDBOX_BASE_URL),
+      useFactory: (config: SecondaryCareAdapterConfig) =>
+        loadProviderPartnerSettings(config.PARTNERS_FILE, config.PARTNER_ID, config.SANDBOX_BASE_URL),
     },
     {
       provide: ProviderFhirClient,
       inject: [APP_CONFIG, PROVIDER_PARTNER_SETTINGS],
-      useFactory: (config: SecondaryCareAdapterConfig, partner: ProviderPartnerSettings) => new ProviderFhirClient(partner.fhirBaseUrl, config.FHIR_TIMEOUT_MS),
+      useFactory: (config: SecondaryCareAdapterConfig, partner: ProviderPartnerSettings) =>
+        new ProviderFhirClient(partner.fhirBaseUrl, config.FHIR_TIMEOUT_MS),
     },
     {
       provide: IngressPublisher,
@@ -40,8 +42,12 @@ import type { SecondaryCareAdapterConfig } from './secondary-care-adapter.config
     {
       provide: ProviderChangeIntake,
       inject: [ProviderFhirClient, DataSource, IngressPublisher, PROVIDER_PARTNER_SETTINGS],
-      useFactory: (fhir: ProviderFhirClient, dataSource: DataSource, publisher: IngressPublisher, partner: ProviderPartnerSettings) =>
-        new ProviderChangeIntake(fhir, dataSource, publisher, () => providerMappingContext(partner)),
+      useFactory: (
+        fhir: ProviderFhirClient,
+        dataSource: DataSource,
+        publisher: IngressPublisher,
+        partner: ProviderPartnerSettings,
+      ) => new ProviderChangeIntake(fhir, dataSource, publisher, () => providerMappingContext(partner)),
     },
     SubscriptionRegistrar,
     ProviderPoller,

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { INGRESS_EXCHANGE, ingressRoutingKey } from '@cstr/contracts';
 import { EVENT_ID_SYSTEM, type EventInput } from '@cstr/fhir';
-import { AppsUnderTest, BrokerFixture, HubDeliveries, PartnersFileCopy, SandboxProcess, eventually, freePort, testEnvironment, uniqueName } from '@cstr/testing';
+import {
+  AppsUnderTest,
+  BrokerFixture,
+  HubDeliveries,
+  PartnersFileCopy,
+  SandboxProcess,
+  eventually,
+  freePort,
+  testEnvironment,
+  uniqueName,
+} from '@cstr/testing';
 import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { partnerFixture } from '../../../libs/fhir/test/fixtures/partner/partner-fixtures';
 import { secondaryCareAdapterApp } from '../src/secondary-care-adapter.app';
@@ -35,7 +45,11 @@ describe('secondary-care-adapter end to end', () => {
 
   /** Boots an adapter instance (slam-mhtr unless `extra` says otherwise) with a fresh schema: no memory of earlier deliveries. */
   async function startAdapter(extra: Record<string, string> = {}): Promise<void> {
-    await apps.start(secondaryCareAdapterApp, env.partnerUrls[PARTNER], { PARTNER_ID: PARTNER, PARTNERS_FILE: partners.path, ...extra });
+    await apps.start(secondaryCareAdapterApp, env.partnerUrls[PARTNER], {
+      PARTNER_ID: PARTNER,
+      PARTNERS_FILE: partners.path,
+      ...extra,
+    });
   }
 
   async function stopAdapters(): Promise<void> {
@@ -58,23 +72,40 @@ describe('secondary-care-adapter end to end', () => {
     const byEvent = `identifier=${encodeURIComponent(`${EVENT_ID_SYSTEM}|${referral.envelope.eventId}`)}`;
     await startAdapter();
     await deliver(referral);
-    const [task] = await eventually(() => search('Task', byEvent), (found) => found.length > 0, 15_000);
+    const [task] = await eventually(
+      () => search('Task', byEvent),
+      (found) => found.length > 0,
+      15_000,
+    );
     const [serviceRequest] = await search('ServiceRequest', byEvent);
-    expect(serviceRequest.resource).toMatchObject({ resourceType: 'ServiceRequest', subject: { reference: expect.stringMatching(/^Patient\//) } });
-    expect(task.resource).toMatchObject({ status: 'requested', focus: { reference: `ServiceRequest/${serviceRequest.resource.id}` } });
+    expect(serviceRequest.resource).toMatchObject({
+      resourceType: 'ServiceRequest',
+      subject: { reference: expect.stringMatching(/^Patient\//) },
+    });
+    expect(task.resource).toMatchObject({
+      status: 'requested',
+      focus: { reference: `ServiceRequest/${serviceRequest.resource.id}` },
+    });
 
     // A new instance with an empty schema has no record of the delivery: only conditional create stops a duplicate.
     await stopAdapters();
     await startAdapter();
     await deliver(referral);
     await eventually(
-      async () => (await sandbox.call('GET', `/sandbox/fhir/received?partner=${PARTNER}`)).body.records as { url: string; status: number }[],
+      async () =>
+        (await sandbox.call('GET', `/sandbox/fhir/received?partner=${PARTNER}`)).body.records as {
+          url: string;
+          status: number;
+        }[],
       (records) => records.filter((record) => record.url.endsWith('/Task') && record.status === 200).length > 0,
       15_000,
     );
     expect(await search('Task', byEvent)).toHaveLength(1);
     expect(await search('ServiceRequest', byEvent)).toHaveLength(1);
-    const patients = await search('Patient', `identifier=${encodeURIComponent('https://fhir.nhs.uk/Id/nhs-number|9434765919')}`);
+    const patients = await search(
+      'Patient',
+      `identifier=${encodeURIComponent('https://fhir.nhs.uk/Id/nhs-number|9434765919')}`,
+    );
     expect(patients).toHaveLength(1);
   });
 
@@ -82,19 +113,35 @@ describe('secondary-care-adapter end to end', () => {
     const broker = await BrokerFixture.open(env.rabbitAdminUrl);
     const ingressQueue = uniqueName('secondary_care_ingress_test');
     try {
-      await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, 'treatment.appointment.missed') }], []);
+      await broker.declareQueue(
+        ingressQueue,
+        [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, 'treatment.appointment.missed') }],
+        [],
+      );
       const port = await freePort();
       await startAdapter({ HTTP_PORT: String(port), ADAPTER_PUBLIC_URL: `http://127.0.0.1:${port}` });
       const subscriptions = await search('Subscription', 'status=active');
-      expect(subscriptions.map((entry) => entry.resource.criteria).sort()).toEqual(['Appointment', 'Consent', 'EpisodeOfCare', 'RiskAssessment', 'Task']);
+      expect(subscriptions.map((entry) => entry.resource.criteria).sort()).toEqual([
+        'Appointment',
+        'Consent',
+        'EpisodeOfCare',
+        'RiskAssessment',
+        'Task',
+      ]);
 
       const patient = await sandbox.call('POST', `${FHIR}/Patient`, partnerFixture('provider', 'patient.json'));
-      const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as { participant: { actor: { reference: string } }[] };
+      const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as {
+        participant: { actor: { reference: string } }[];
+      };
       appointment.participant[0].actor.reference = `Patient/${String(patient.body.id)}`;
       const created = await sandbox.call('POST', `${FHIR}/Appointment`, appointment);
       expect(created.status).toBe(201);
 
-      const [message] = await eventually(() => broker.drain(ingressQueue), (messages) => messages.length > 0, 15_000);
+      const [message] = await eventually(
+        () => broker.drain(ingressQueue),
+        (messages) => messages.length > 0,
+        15_000,
+      );
       expect(message.properties.type).toBe('treatment.appointment.missed');
       const bundle = message.content.toString('utf8');
       expect(bundle).toContain('9990000123');
@@ -110,17 +157,28 @@ describe('secondary-care-adapter end to end', () => {
     const broker = await BrokerFixture.open(env.rabbitAdminUrl);
     const ingressQueue = uniqueName('secondary_care_consent_test');
     try {
-      await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, 'consent.#') }], []);
+      await broker.declareQueue(
+        ingressQueue,
+        [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(PARTNER, 'consent.#') }],
+        [],
+      );
       const port = await freePort();
       await startAdapter({ HTTP_PORT: String(port), ADAPTER_PUBLIC_URL: `http://127.0.0.1:${port}` });
       const patient = await sandbox.call('POST', `${FHIR}/Patient`, partnerFixture('provider', 'patient.json'));
-      const consent = partnerFixture('provider', 'consent-share-with-probation.json') as { identifier: { value: string }[]; patient: { reference: string } };
+      const consent = partnerFixture('provider', 'consent-share-with-probation.json') as {
+        identifier: { value: string }[];
+        patient: { reference: string };
+      };
       const consentId = `SLAM-CONSENT-${randomUUID()}`;
       consent.identifier[0].value = consentId;
       consent.patient.reference = `Patient/${String(patient.body.id)}`;
       const created = await sandbox.call('POST', `${FHIR}/Consent`, consent);
       expect(created.status).toBe(201);
-      const [recorded] = await eventually(() => broker.drain(ingressQueue), (messages) => messages.length > 0, 15_000);
+      const [recorded] = await eventually(
+        () => broker.drain(ingressQueue),
+        (messages) => messages.length > 0,
+        15_000,
+      );
       expect(recorded.properties.type).toBe('consent.recorded');
       expect(recorded.fields.routingKey).toBe(ingressRoutingKey(PARTNER, 'consent.recorded'));
       const recordedBundle = recorded.content.toString('utf8');
@@ -129,9 +187,16 @@ describe('secondary-care-adapter end to end', () => {
       expect(recordedBundle).toContain('"N07"');
       expect(recordedBundle).not.toContain('sister');
 
-      const withdrawn = await sandbox.call('PUT', `${FHIR}/Consent/${String(created.body.id)}`, { ...created.body, status: 'inactive' });
+      const withdrawn = await sandbox.call('PUT', `${FHIR}/Consent/${String(created.body.id)}`, {
+        ...created.body,
+        status: 'inactive',
+      });
       expect(withdrawn.status).toBe(200);
-      const [withdrawal] = await eventually(() => broker.drain(ingressQueue), (messages) => messages.length > 0, 15_000);
+      const [withdrawal] = await eventually(
+        () => broker.drain(ingressQueue),
+        (messages) => messages.length > 0,
+        15_000,
+      );
       expect(withdrawal.properties.type).toBe('consent.withdrawn');
       expect(withdrawal.content.toString('utf8')).toContain(consentId);
     } finally {
@@ -147,13 +212,21 @@ describe('secondary-care-adapter end to end', () => {
     const broker = await BrokerFixture.open(env.rabbitAdminUrl);
     const ingressQueue = uniqueName('st_andrews_ingress_test');
     try {
-      await broker.declareQueue(ingressQueue, [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(partnerId, '#') }], []);
+      await broker.declareQueue(
+        ingressQueue,
+        [{ exchange: INGRESS_EXCHANGE, pattern: ingressRoutingKey(partnerId, '#') }],
+        [],
+      );
       await startAdapter({ PARTNER_ID: partnerId, RABBITMQ_URL: env.partnerUrls[partnerId], POLL_INTERVAL_MS: '300' });
       const patient = await sandbox.call('POST', `${fhir}/Patient`, partnerFixture('provider', 'patient.json'));
-      const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as { participant: { actor: { reference: string } }[] };
+      const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as {
+        participant: { actor: { reference: string } }[];
+      };
       appointment.participant[0].actor.reference = `Patient/${String(patient.body.id)}`;
       expect((await sandbox.call('POST', `${fhir}/Appointment`, appointment)).status).toBe(201);
-      const consent = partnerFixture('provider', 'consent-share-with-probation.json') as { patient: { reference: string } };
+      const consent = partnerFixture('provider', 'consent-share-with-probation.json') as {
+        patient: { reference: string };
+      };
       consent.patient.reference = `Patient/${String(patient.body.id)}`;
       expect((await sandbox.call('POST', `${fhir}/Consent`, consent)).status).toBe(201);
 
@@ -167,7 +240,10 @@ describe('secondary-care-adapter end to end', () => {
       // Several more polling rounds: the same version must not be published again.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       messages.push(...(await broker.drain(ingressQueue)));
-      expect(messages.map((message) => message.properties.type).sort()).toEqual(['consent.recorded', 'treatment.appointment.missed']);
+      expect(messages.map((message) => message.properties.type).sort()).toEqual([
+        'consent.recorded',
+        'treatment.appointment.missed',
+      ]);
     } finally {
       await broker.deleteQueues(ingressQueue);
       await broker.close();

@@ -1,4 +1,11 @@
-import { AuditChainKey, AuditKeyError, GENESIS_HASH, hashedContent, sameDigest, type ChainedContent } from './audit-chain';
+import {
+  AuditChainKey,
+  AuditKeyError,
+  GENESIS_HASH,
+  hashedContent,
+  sameDigest,
+  type ChainedContent,
+} from './audit-chain';
 
 const KEY = 'k'.repeat(32);
 

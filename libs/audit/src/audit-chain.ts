@@ -37,7 +37,8 @@ export class AuditChainKey {
   /** `key`: at least {@link MIN_AUDIT_KEY_BYTES} bytes (a string is taken as UTF-8). */
   constructor(key: string | Buffer) {
     const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
-    if (bytes.length < MIN_AUDIT_KEY_BYTES) throw new AuditKeyError(`needs at least ${MIN_AUDIT_KEY_BYTES} bytes, got ${bytes.length}`);
+    if (bytes.length < MIN_AUDIT_KEY_BYTES)
+      throw new AuditKeyError(`needs at least ${MIN_AUDIT_KEY_BYTES} bytes, got ${bytes.length}`);
     this.key = bytes;
   }
 
@@ -85,7 +86,10 @@ export function hashedContent(record: ChainedContent): JsonValue {
     consentReference: record.consentReference,
     removedElements: [...record.removedElements],
     actor: record.actor,
-    personIdentifiers: record.personIdentifiers.map((identifier) => ({ system: identifier.system, value: identifier.value })),
+    personIdentifiers: record.personIdentifiers.map((identifier) => ({
+      system: identifier.system,
+      value: identifier.value,
+    })),
     reason: record.reason,
   };
 }

@@ -42,17 +42,29 @@ describe('toAuditEvent', () => {
       id: 'cstr-audit-42',
       meta: { profile: [UK_CORE_AUDIT_EVENT_PROFILE] },
       type: { code: '110106', display: 'Export' },
-      subtype: [{ system: 'https://cstr-hub.org.uk/fhir/CodeSystem/event-type', code: 'treatment.appointment.attended' }],
+      subtype: [
+        { system: 'https://cstr-hub.org.uk/fhir/CodeSystem/event-type', code: 'treatment.appointment.attended' },
+      ],
       action: 'R',
       recorded: '2026-05-01T10:00:00.123Z',
       outcome: '0',
       source: { observer: { identifier: { value: 'urn:cstr-hub:partner:cstr-hub' } } },
     });
     expect(event.agent).toEqual([
-      expect.objectContaining({ type: { coding: [expect.objectContaining({ code: '110153' })] }, who: expect.objectContaining({ display: 'slam-mh' }), requestor: true }),
-      expect.objectContaining({ type: { coding: [expect.objectContaining({ code: '110152' })] }, who: expect.objectContaining({ display: 'nps-london' }), requestor: false }),
+      expect.objectContaining({
+        type: { coding: [expect.objectContaining({ code: '110153' })] },
+        who: expect.objectContaining({ display: 'slam-mh' }),
+        requestor: true,
+      }),
+      expect.objectContaining({
+        type: { coding: [expect.objectContaining({ code: '110152' })] },
+        who: expect.objectContaining({ display: 'nps-london' }),
+        requestor: false,
+      }),
     ]);
-    expect(event.entity?.[0].what).toEqual({ identifier: { system: 'urn:ietf:rfc:3986', value: 'urn:uuid:0b8f1c2e-7c1a-4f7e-9a51-2f3c4d5e6f70' } });
+    expect(event.entity?.[0].what).toEqual({
+      identifier: { system: 'urn:ietf:rfc:3986', value: 'urn:uuid:0b8f1c2e-7c1a-4f7e-9a51-2f3c4d5e6f70' },
+    });
     expect(event.entity?.slice(1).map((entity) => entity.what)).toEqual([
       { identifier: { system: NHS_NUMBER_SYSTEM, value: '9990000018' } },
       { identifier: { system: CRN_SYSTEM, value: 'X123456' } },
@@ -75,26 +87,91 @@ describe('toAuditEvent', () => {
   });
 
   it('exports a refusal as a minor failure described by its rule', () => {
-    const event = toAuditEvent(record({ outcome: 'refused', agreement: null, flowId: null, refusingRule: 'consent-withdrawn', reason: 'Consent withdrawn on 2026-04-30.' }));
+    const event = toAuditEvent(
+      record({
+        outcome: 'refused',
+        agreement: null,
+        flowId: null,
+        refusingRule: 'consent-withdrawn',
+        reason: 'Consent withdrawn on 2026-04-30.',
+      }),
+    );
     expect(event).toMatchObject({ outcome: '4', outcomeDesc: 'consent-withdrawn: Consent withdrawn on 2026-04-30.' });
     expect(details(event)).toContainEqual(['refusing-rule', 'consent-withdrawn']);
   });
 
   it('exports a read as a Query by its actor, and a dead letter with the hub as the only participant', () => {
-    const read = toAuditEvent(record({ kind: 'read', outcome: 'read', eventId: null, eventType: null, sender: null, recipient: null, agreement: null, flowId: null, actor: 'ig-lead', reason: 'GET /audit' }));
-    expect(read).toMatchObject({ type: { code: '110112' }, action: 'E', outcome: '0', agent: [{ who: { display: 'ig-lead' }, requestor: true }] });
+    const read = toAuditEvent(
+      record({
+        kind: 'read',
+        outcome: 'read',
+        eventId: null,
+        eventType: null,
+        sender: null,
+        recipient: null,
+        agreement: null,
+        flowId: null,
+        actor: 'ig-lead',
+        reason: 'GET /audit',
+      }),
+    );
+    expect(read).toMatchObject({
+      type: { code: '110112' },
+      action: 'E',
+      outcome: '0',
+      agent: [{ who: { display: 'ig-lead' }, requestor: true }],
+    });
     expect(read.entity?.[0]).toMatchObject({ type: { code: '2' }, description: 'GET /audit' });
-    const dead = toAuditEvent(record({ kind: 'dead-letter', outcome: 'dead-lettered', sender: null, recipient: null, eventId: 'not-a-uuid' }));
-    expect(dead).toMatchObject({ type: { code: '110107' }, outcome: '8', agent: [{ who: { display: 'cstr-hub' }, requestor: false }] });
+    const dead = toAuditEvent(
+      record({ kind: 'dead-letter', outcome: 'dead-lettered', sender: null, recipient: null, eventId: 'not-a-uuid' }),
+    );
+    expect(dead).toMatchObject({
+      type: { code: '110107' },
+      outcome: '8',
+      agent: [{ who: { display: 'cstr-hub' }, requestor: false }],
+    });
     expect(dead.entity?.[0].what).toEqual({ identifier: { value: 'not-a-uuid' } });
   });
 
   it.each<[string, Partial<AuditRecord>]>([
     ['a delivery', {}],
-    ['a refusal', { outcome: 'refused', refusingRule: 'default-deny', agreement: null, flowId: null, consentReference: 'consent-42' }],
-    ['a refusal at ingress', { kind: 'refusal-at-ingress', outcome: 'refused', recipient: null, refusingRule: 'invalid-bundle', personIdentifiers: [] }],
-    ['a dead letter', { kind: 'dead-letter', outcome: 'dead-lettered', sender: null, recipient: null, eventId: 'not-a-uuid' }],
-    ['a read', { kind: 'read', outcome: 'read', eventId: null, eventType: null, sender: null, recipient: null, actor: 'ig-lead', reason: 'GET /audit/verify' }],
+    [
+      'a refusal',
+      {
+        outcome: 'refused',
+        refusingRule: 'default-deny',
+        agreement: null,
+        flowId: null,
+        consentReference: 'consent-42',
+      },
+    ],
+    [
+      'a refusal at ingress',
+      {
+        kind: 'refusal-at-ingress',
+        outcome: 'refused',
+        recipient: null,
+        refusingRule: 'invalid-bundle',
+        personIdentifiers: [],
+      },
+    ],
+    [
+      'a dead letter',
+      { kind: 'dead-letter', outcome: 'dead-lettered', sender: null, recipient: null, eventId: 'not-a-uuid' },
+    ],
+    [
+      'a read',
+      {
+        kind: 'read',
+        outcome: 'read',
+        eventId: null,
+        eventType: null,
+        sender: null,
+        recipient: null,
+        actor: 'ig-lead',
+        reason: 'GET /audit/verify',
+      },
+    ],
   ])('exports %s that validates against UKCore-AuditEvent with no errors', (_name, overrides) => {
     const event = toAuditEvent(record(overrides));
     expect(errorsOf(validateResource(event))).toEqual([]);

@@ -32,17 +32,31 @@ const EVENT_TYPE: Readonly<Record<AuditKind, { type: Coding; action: AuditEvent[
 };
 
 // 0 success, 4 minor failure (refused by a rule: the hub worked as meant), 8 serious failure.
-const OUTCOME: Readonly<Record<AuditOutcome, AuditEvent['outcome']>> = { delivered: '0', read: '0', kept: '0', performed: '0', refused: '4', 'dead-lettered': '8' };
+const OUTCOME: Readonly<Record<AuditOutcome, AuditEvent['outcome']>> = {
+  delivered: '0',
+  read: '0',
+  kept: '0',
+  performed: '0',
+  refused: '4',
+  'dead-lettered': '8',
+};
 
 const SOURCE_ROLE: Coding = { system: DCM, code: '110153', display: 'Source Role ID' };
 const DESTINATION_ROLE: Coding = { system: DCM, code: '110152', display: 'Destination Role ID' };
 const APPLICATION: Coding = { system: DCM, code: '110150', display: 'Application' };
-const INFORMATION_RECIPIENT: Coding = { system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' };
+const INFORMATION_RECIPIENT: Coding = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
+  code: 'IRCP',
+  display: 'information recipient',
+};
 
 /** The UKCore-AuditEvent of `record`; its id is `cstr-audit-<seq>`. */
 export function toAuditEvent(record: AuditRecord): AuditEvent {
   const { type, action } = EVENT_TYPE[record.kind];
-  const outcomeDesc = record.outcome === 'refused' ? [record.refusingRule, record.reason].filter(Boolean).join(': ') : (record.reason ?? undefined);
+  const outcomeDesc =
+    record.outcome === 'refused'
+      ? [record.refusingRule, record.reason].filter(Boolean).join(': ')
+      : (record.reason ?? undefined);
   return {
     resourceType: 'AuditEvent',
     id: `cstr-audit-${record.seq}`,
@@ -57,7 +71,13 @@ export function toAuditEvent(record: AuditRecord): AuditEvent {
     source: {
       site: HUB_PARTNER_ID,
       observer: partnerReference(HUB_PARTNER_ID),
-      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+      type: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/security-source-type',
+          code: '4',
+          display: 'Application Server',
+        },
+      ],
     },
     entity: entitiesOf(record),
   };
@@ -65,39 +85,58 @@ export function toAuditEvent(record: AuditRecord): AuditEvent {
 
 function participantsOf(record: AuditRecord): AuditEventAgent[] {
   const participants: AuditEventAgent[] = [];
-  if (record.sender) participants.push({ type: { coding: [SOURCE_ROLE] }, who: partnerReference(record.sender), requestor: true });
-  if (record.recipient) participants.push({ type: { coding: [DESTINATION_ROLE] }, who: partnerReference(record.recipient), requestor: false });
+  if (record.sender)
+    participants.push({ type: { coding: [SOURCE_ROLE] }, who: partnerReference(record.sender), requestor: true });
+  if (record.recipient)
+    participants.push({
+      type: { coding: [DESTINATION_ROLE] },
+      who: partnerReference(record.recipient),
+      requestor: false,
+    });
   if (record.actor) {
-    participants.push({ type: { coding: [INFORMATION_RECIPIENT] }, who: { identifier: { system: HUB_USER_SYSTEM, value: record.actor }, display: record.actor }, requestor: true });
+    participants.push({
+      type: { coding: [INFORMATION_RECIPIENT] },
+      who: { identifier: { system: HUB_USER_SYSTEM, value: record.actor }, display: record.actor },
+      requestor: true,
+    });
   }
   // AuditEvent needs a participant: with nobody named, the hub itself acted.
-  if (participants.length === 0) participants.push({ type: { coding: [APPLICATION] }, who: partnerReference(HUB_PARTNER_ID), requestor: false });
+  if (participants.length === 0)
+    participants.push({ type: { coding: [APPLICATION] }, who: partnerReference(HUB_PARTNER_ID), requestor: false });
   return participants;
 }
 
 function entitiesOf(record: AuditRecord): AuditEventEntity[] {
   const subject: AuditEventEntity = record.eventId
     ? {
-        what: { identifier: UUID.test(record.eventId) ? { system: URI, value: `urn:uuid:${record.eventId.toLowerCase()}` } : { value: record.eventId } },
+        what: {
+          identifier: UUID.test(record.eventId)
+            ? { system: URI, value: `urn:uuid:${record.eventId.toLowerCase()}` }
+            : { value: record.eventId },
+        },
         type: { system: RESOURCE_TYPES, code: 'Bundle', display: 'Bundle' },
         detail: detailsOf(record),
       }
     : {
-        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+        type: {
+          system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+          code: '2',
+          display: 'System Object',
+        },
         ...(record.reason ? { description: record.reason } : {}),
         detail: detailsOf(record),
       };
-  const patients = record.personIdentifiers.map(
-    (identifier): AuditEventEntity => ({
-      what: { identifier: { system: identifier.system, value: identifier.value } },
-      type: { system: RESOURCE_TYPES, code: 'Patient', display: 'Patient' },
-      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
-    }),
-  );
+  const patients = record.personIdentifiers.map((identifier): AuditEventEntity => ({
+    what: { identifier: { system: identifier.system, value: identifier.value } },
+    type: { system: RESOURCE_TYPES, code: 'Patient', display: 'Patient' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+  }));
   const consent: AuditEventEntity[] = record.consentReference
     ? [
         {
-          what: REFERENCE.test(record.consentReference) ? { reference: record.consentReference } : { identifier: { value: record.consentReference } },
+          what: REFERENCE.test(record.consentReference)
+            ? { reference: record.consentReference }
+            : { identifier: { value: record.consentReference } },
           type: { system: RESOURCE_TYPES, code: 'Consent', display: 'Consent' },
         },
       ]
@@ -118,7 +157,9 @@ function detailsOf(record: AuditRecord): AuditEventEntityDetail[] {
     ['audit-prev-hash', record.prevHash],
     ['audit-hash', record.hash],
   ];
-  return details.filter((entry): entry is [string, string] => typeof entry[1] === 'string').map(([type, valueString]) => ({ type, valueString }));
+  return details
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .map(([type, valueString]) => ({ type, valueString }));
 }
 
 function partnerReference(partnerId: string): AuditEventAgent['who'] & object {

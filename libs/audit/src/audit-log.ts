@@ -33,10 +33,12 @@ export interface AuditLogOptions {
 }
 
 /** A search result, or the OperationOutcome of a bad request. */
-export type AuditSearchResult = ({ readonly ok: true } & AuditPage) | { readonly ok: false; readonly outcome: OperationOutcome };
+export type AuditSearchResult =
+  ({ readonly ok: true } & AuditPage) | { readonly ok: false; readonly outcome: OperationOutcome };
 
 /** Flow counts, or the OperationOutcome of a bad request. */
-export type AuditFlowsResult = { readonly ok: true; readonly flows: AuditFlowCount[] } | { readonly ok: false; readonly outcome: OperationOutcome };
+export type AuditFlowsResult =
+  { readonly ok: true; readonly flows: AuditFlowCount[] } | { readonly ok: false; readonly outcome: OperationOutcome };
 
 /** A row of `audit_record` as `pg` returns it. */
 export interface AuditRecordRow {
@@ -124,15 +126,24 @@ export class AuditLog {
    * (appends committed meanwhile are not seen), and names the first broken record.
    */
   async verify(options: VerifyOptions = {}): Promise<ChainVerification> {
-    const pageSize = Math.max(1, Math.min(Math.floor(options.pageSize ?? DEFAULT_VERIFY_PAGE), 50_000)) || DEFAULT_VERIFY_PAGE;
+    const pageSize =
+      Math.max(1, Math.min(Math.floor(options.pageSize ?? DEFAULT_VERIFY_PAGE), 50_000)) || DEFAULT_VERIFY_PAGE;
     const runner = this.dataSource.createQueryRunner();
     let pending: Promise<AuditRecordRow[]> | undefined;
     await runner.connect();
     try {
       await runner.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const [head] = (await runner.query('SELECT last_seq, last_hash, head_mac FROM audit_chain_head WHERE id = 1')) as HeadRow[];
+      const [head] = (await runner.query(
+        'SELECT last_seq, last_hash, head_mac FROM audit_chain_head WHERE id = 1',
+      )) as HeadRow[];
       const headSeq = head ? Number(head.last_seq) : 0;
-      if (!head) return { ok: false, checked: 0, headSeq, firstBroken: { seq: 1, reason: 'head-mismatch', detail: 'The chain head row is missing.' } };
+      if (!head)
+        return {
+          ok: false,
+          checked: 0,
+          headSeq,
+          firstBroken: { seq: 1, reason: 'head-mismatch', detail: 'The chain head row is missing.' },
+        };
 
       // JavaScript dates hold milliseconds: a timestamp moved by microseconds is caught by sub_millisecond.
       const page = (fromSeq: number): Promise<AuditRecordRow[]> =>
@@ -143,7 +154,9 @@ export class AuditLog {
         ) as Promise<AuditRecordRow[]>;
       const verifier = new ChainVerifier(this.key);
       const result = (firstBroken: ChainBreak | undefined): ChainVerification =>
-        firstBroken ? { ok: false, checked: verifier.checked, headSeq, firstBroken } : { ok: true, checked: verifier.checked, headSeq };
+        firstBroken
+          ? { ok: false, checked: verifier.checked, headSeq, firstBroken }
+          : { ok: true, checked: verifier.checked, headSeq };
       // From the lowest seq there is: a row numbered below 1 was put there by hand.
       pending = page(Number.MIN_SAFE_INTEGER);
       while (pending) {
@@ -173,7 +186,10 @@ export class AuditLog {
   async search(filter: AuditSearchFilter, page: AuditPageRequest, manager?: EntityManager): Promise<AuditSearchResult> {
     const built = buildSearchQuery(filter, page);
     if (!built.ok) return built;
-    const rows = (await (manager ?? this.dataSource.manager).query(built.query.sql, built.query.params)) as AuditRecordRow[];
+    const rows = (await (manager ?? this.dataSource.manager).query(
+      built.query.sql,
+      built.query.params,
+    )) as AuditRecordRow[];
     const records = rows.slice(0, built.limit).map(toRecord);
     const next = rows.length > built.limit ? String(records[records.length - 1].seq) : undefined;
     return { ok: true, records, ...(next ? { next } : {}) };
@@ -206,7 +222,9 @@ export class AuditLog {
 
   private async appendChecked(tx: EntityManager, records: readonly CheckedAuditRecord[]): Promise<AuditRecord[]> {
     // The lock that orders all appends; held until the caller's transaction ends.
-    const [head] = (await tx.query('SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE')) as HeadRow[];
+    const [head] = (await tx.query(
+      'SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE',
+    )) as HeadRow[];
     if (!head) throw new Error('audit_chain_head is missing: run AUDIT_MIGRATIONS');
     const now = this.now();
     let prevHash = head.last_hash;
@@ -265,7 +283,10 @@ export class AuditLog {
 
 function checkAll(records: readonly AuditRecordInput[]): CheckedAuditRecord[] {
   if (!Array.isArray(records)) {
-    throw new InvalidAuditRecordError({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'structure', diagnostics: 'records must be a list.' }] });
+    throw new InvalidAuditRecordError({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'structure', diagnostics: 'records must be a list.' }],
+    });
   }
   const checks = records.map((record, index) => checkAuditRecordInput(record, `AuditRecordInput[${index}]`));
   const issues = checks.flatMap((check) => (check.ok ? [] : check.issues));
@@ -287,7 +308,10 @@ function toRecord(row: AuditRecordRow): AuditRecord {
     eventType: row.event_type,
     sender: row.sender,
     recipient: row.recipient,
-    agreement: row.agreement_id !== null && row.agreement_version !== null ? { id: row.agreement_id, version: row.agreement_version } : null,
+    agreement:
+      row.agreement_id !== null && row.agreement_version !== null
+        ? { id: row.agreement_id, version: row.agreement_version }
+        : null,
     flowId: row.flow_id,
     refusingRule: row.refusing_rule,
     legalBasis: row.legal_basis,

@@ -10,7 +10,14 @@ describe('buildSearchQuery', () => {
 
   it('combines filters with AND, every value as a parameter', () => {
     const built = buildSearchQuery(
-      { partner: "nps'; --", eventType: 'risk.changed', outcome: 'refused', kind: 'decision', from: '2026-05-01', to: '2026-06-01T00:00:00Z' },
+      {
+        partner: "nps'; --",
+        eventType: 'risk.changed',
+        outcome: 'refused',
+        kind: 'decision',
+        from: '2026-05-01',
+        to: '2026-06-01T00:00:00Z',
+      },
       { limit: 10, after: '99', order: 'oldest-first' },
     );
     if (!built.ok) throw new Error('expected a query');
@@ -19,15 +26,29 @@ describe('buildSearchQuery', () => {
         built.query.sql.slice(7, built.query.sql.indexOf(' FROM')) +
         ' FROM audit_record WHERE (sender = $1 OR recipient = $1) AND event_type = $2 AND outcome = $3 AND kind = $4 AND recorded_at >= $5 AND recorded_at < $6 AND seq > $7::bigint ORDER BY seq ASC LIMIT $8',
     );
-    expect(built.query.params).toEqual(["nps'; --", 'risk.changed', 'refused', 'decision', new Date('2026-05-01T00:00:00Z'), new Date('2026-06-01T00:00:00Z'), '99', 11]);
+    expect(built.query.params).toEqual([
+      "nps'; --",
+      'risk.changed',
+      'refused',
+      'decision',
+      new Date('2026-05-01T00:00:00Z'),
+      new Date('2026-06-01T00:00:00Z'),
+      '99',
+      11,
+    ]);
   });
 
   it('finds a person by identifier (normalised) or by a bare value in any of its normalised forms', () => {
     const withSystem = buildSearchQuery({ person: { system: CRN_SYSTEM, value: 'x123456' } }, { limit: 1 });
-    expect(withSystem.ok && withSystem.query.params[0]).toBe(JSON.stringify([{ system: CRN_SYSTEM, value: 'X123456' }]));
+    expect(withSystem.ok && withSystem.query.params[0]).toBe(
+      JSON.stringify([{ system: CRN_SYSTEM, value: 'X123456' }]),
+    );
     const bare = buildSearchQuery({ person: ' x123456 ' }, { limit: 1 });
     expect(bare.ok && bare.query.sql).toContain('(person_identifiers @> $1::jsonb OR person_identifiers @> $2::jsonb)');
-    expect(bare.ok && bare.query.params.slice(0, 2)).toEqual([JSON.stringify([{ value: 'x123456' }]), JSON.stringify([{ value: 'X123456' }])]);
+    expect(bare.ok && bare.query.params.slice(0, 2)).toEqual([
+      JSON.stringify([{ value: 'x123456' }]),
+      JSON.stringify([{ value: 'X123456' }]),
+    ]);
   });
 
   it.each<[string, object, object, string[]]>([
@@ -49,17 +70,25 @@ describe('buildSearchQuery', () => {
   });
 
   it('does not throw on missing arguments', () => {
-    expect(buildSearchQuery(undefined as never, undefined as never)).toMatchObject({ ok: false, outcome: { issue: [{ expression: ['limit'] }] } });
+    expect(buildSearchQuery(undefined as never, undefined as never)).toMatchObject({
+      ok: false,
+      outcome: { issue: [{ expression: ['limit'] }] },
+    });
   });
 });
 
 describe('buildFlowsQuery', () => {
   it('counts decisions in the period', () => {
     const built = buildFlowsQuery({ from: '2026-05-01', to: '2026-06-01' });
-    expect(built.ok && built.query.sql).toMatch(/WHERE kind IN \('decision', 'kept-by-hub'\) AND recorded_at >= \$1 AND recorded_at < \$2/);
+    expect(built.ok && built.query.sql).toMatch(
+      /WHERE kind IN \('decision', 'kept-by-hub'\) AND recorded_at >= \$1 AND recorded_at < \$2/,
+    );
   });
 
   it('refuses a bad period', () => {
-    expect(buildFlowsQuery({ from: 'last week' })).toMatchObject({ ok: false, outcome: { issue: [{ expression: ['from'] }] } });
+    expect(buildFlowsQuery({ from: 'last week' })).toMatchObject({
+      ok: false,
+      outcome: { issue: [{ expression: ['from'] }] },
+    });
   });
 });

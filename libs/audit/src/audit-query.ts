@@ -33,7 +33,10 @@ export const AUDIT_RECORD_COLUMNS =
 const CURSOR = /^[1-9][0-9]{0,15}$/;
 
 /** The statement of one search page; it asks for one record more than `limit` to know whether a next page exists. */
-export function buildSearchQuery(filter: AuditSearchFilter, page: AuditPageRequest): QueryBuild<{ query: SqlQuery; limit: number }> {
+export function buildSearchQuery(
+  filter: AuditSearchFilter,
+  page: AuditPageRequest,
+): QueryBuild<{ query: SqlQuery; limit: number }> {
   const issues: OperationOutcomeIssue[] = [];
   const where: string[] = [];
   const params: unknown[] = [];
@@ -45,7 +48,8 @@ export function buildSearchQuery(filter: AuditSearchFilter, page: AuditPageReque
 
   if (f.person !== undefined) {
     const containments = personContainments(f.person as AuditPersonFilter);
-    if (containments === undefined) issues.push(issue('value', 'person must be an identifier value, or { system, value }.', 'person'));
+    if (containments === undefined)
+      issues.push(issue('value', 'person must be an identifier value, or { system, value }.', 'person'));
     else where.push(`(${containments.map((json) => `person_identifiers @> ${param(json)}::jsonb`).join(' OR ')})`);
   }
   if (f.partner !== undefined) {
@@ -60,11 +64,13 @@ export function buildSearchQuery(filter: AuditSearchFilter, page: AuditPageReque
     else where.push(`event_type = ${param(f.eventType)}`);
   }
   if (f.outcome !== undefined) {
-    if (!(AUDIT_OUTCOMES as readonly unknown[]).includes(f.outcome)) issues.push(issue('code-invalid', `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}.`, 'outcome'));
+    if (!(AUDIT_OUTCOMES as readonly unknown[]).includes(f.outcome))
+      issues.push(issue('code-invalid', `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}.`, 'outcome'));
     else where.push(`outcome = ${param(f.outcome)}`);
   }
   if (f.kind !== undefined) {
-    if (!(AUDIT_KINDS as readonly unknown[]).includes(f.kind)) issues.push(issue('code-invalid', `kind must be one of ${AUDIT_KINDS.join(', ')}.`, 'kind'));
+    if (!(AUDIT_KINDS as readonly unknown[]).includes(f.kind))
+      issues.push(issue('code-invalid', `kind must be one of ${AUDIT_KINDS.join(', ')}.`, 'kind'));
     else where.push(`kind = ${param(f.kind)}`);
   }
   const period = checkPeriod({ from: f.from as AuditPeriod['from'], to: f.to as AuditPeriod['to'] }, issues);
@@ -77,9 +83,11 @@ export function buildSearchQuery(filter: AuditSearchFilter, page: AuditPageReque
     issues.push(issue('value', `limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}.`, 'limit'));
   }
   const order = p.order ?? 'newest-first';
-  if (order !== 'newest-first' && order !== 'oldest-first') issues.push(issue('code-invalid', 'order must be newest-first or oldest-first.', 'order'));
+  if (order !== 'newest-first' && order !== 'oldest-first')
+    issues.push(issue('code-invalid', 'order must be newest-first or oldest-first.', 'order'));
   if (p.after !== undefined) {
-    if (typeof p.after !== 'string' || !CURSOR.test(p.after)) issues.push(issue('value', 'after must be the next cursor of a previous page.', 'after'));
+    if (typeof p.after !== 'string' || !CURSOR.test(p.after))
+      issues.push(issue('value', 'after must be the next cursor of a previous page.', 'after'));
     else where.push(`seq ${order === 'oldest-first' ? '>' : '<'} ${param(p.after)}::bigint`);
   }
   if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
@@ -128,7 +136,8 @@ function personContainments(person: AuditPersonFilter): string[] | undefined {
     }
     return [...values].map((candidate) => JSON.stringify([{ value: candidate }]));
   }
-  if (typeof person !== 'object' || person === null || !isShortText(person.system) || !isShortText(person.value)) return undefined;
+  if (typeof person !== 'object' || person === null || !isShortText(person.system) || !isShortText(person.value))
+    return undefined;
   return [JSON.stringify([{ system: person.system, value: normaliseIdentifierValue(person.system, person.value) }])];
 }
 
@@ -146,7 +155,11 @@ function toDate(value: unknown): Date | undefined | null {
   if (value === undefined) return undefined;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
   // A date (YYYY-MM-DD) or a date-time with a time zone: a local time without zone is ambiguous.
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value)) return null;
+  if (
+    typeof value !== 'string' ||
+    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value)
+  )
+    return null;
   const date = new Date(value);
   // Date parsing rolls 2026-02-31 over to March: the calendar date must exist as written.
   const [year, month, day] = value.slice(0, 10).split('-').map(Number);

@@ -4,7 +4,14 @@
  */
 
 /** What a record is about. */
-export const AUDIT_KINDS = ['decision', 'read', 'refusal-at-ingress', 'dead-letter', 'kept-by-hub', 'operator-action'] as const;
+export const AUDIT_KINDS = [
+  'decision',
+  'read',
+  'refusal-at-ingress',
+  'dead-letter',
+  'kept-by-hub',
+  'operator-action',
+] as const;
 /**
  * - `decision`: the agreement evaluation of one event for one recipient (delivered or refused);
  * - `read`: somebody read audit data (every read of the audit is itself audited);

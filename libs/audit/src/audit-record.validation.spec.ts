@@ -23,7 +23,15 @@ describe('checkAuditRecordInput', () => {
     const result = checkAuditRecordInput(delivery);
     expect(result).toEqual({
       ok: true,
-      record: expect.objectContaining({ kind: 'decision', outcome: 'delivered', refusingRule: null, legalBasis: null, removedElements: [], personIdentifiers: [], reason: null }),
+      record: expect.objectContaining({
+        kind: 'decision',
+        outcome: 'delivered',
+        refusingRule: null,
+        legalBasis: null,
+        removedElements: [],
+        personIdentifiers: [],
+        reason: null,
+      }),
     });
     expect(result.ok && 'recordedAt' in result.record).toBe(false);
   });
@@ -48,7 +56,16 @@ describe('checkAuditRecordInput', () => {
   it('never throws on garbage, and names every bad field', () => {
     expect(problems(null)).toEqual(['r structure']);
     expect(problems('x')).toEqual(['r structure']);
-    expect(problems({ kind: 'opinion', outcome: 'maybe', eventId: 7, agreement: { id: '', version: 1.5 }, removedElements: 'all', recordedAt: 'today' })).toEqual([
+    expect(
+      problems({
+        kind: 'opinion',
+        outcome: 'maybe',
+        eventId: 7,
+        agreement: { id: '', version: 1.5 },
+        removedElements: 'all',
+        recordedAt: 'today',
+      }),
+    ).toEqual([
       'r.kind code-invalid',
       'r.outcome code-invalid',
       'r.recordedAt value',
@@ -60,7 +77,11 @@ describe('checkAuditRecordInput', () => {
   });
 
   it.each<[string, Partial<Record<keyof AuditRecordInput, unknown>>, string[]]>([
-    ['a delivery without agreement and flow', { agreement: undefined, flowId: undefined }, ['r.agreement required', 'r.flowId required']],
+    [
+      'a delivery without agreement and flow',
+      { agreement: undefined, flowId: undefined },
+      ['r.agreement required', 'r.flowId required'],
+    ],
     ['a refusal without its rule', { outcome: 'refused' }, ['r.refusingRule required']],
     ['a decision without recipient', { recipient: undefined }, ['r.recipient required']],
     ['a decision read', { outcome: 'read' }, ['r.outcome invariant']],
@@ -69,7 +90,11 @@ describe('checkAuditRecordInput', () => {
     ['a lone surrogate (it would not read back the same)', { reason: 'a\uD800b' }, ['r.reason value']],
     ['an empty text', { flowId: '' }, ['r.flowId value']],
     ['a legal basis that is not texts', { legalBasis: { article6: 6 } }, ['r.legalBasis.article6 value']],
-    ['a person identifier without a system', { personIdentifiers: [{ value: '9990000018' }] }, ['r.personIdentifiers[0] value']],
+    [
+      'a person identifier without a system',
+      { personIdentifiers: [{ value: '9990000018' }] },
+      ['r.personIdentifiers[0] value'],
+    ],
     ['a date outside 2000–9999', { recordedAt: new Date('1969-12-31T00:00:00Z') }, ['r.recordedAt value']],
   ])('refuses %s', (_name, change, expected) => {
     expect(problems({ ...delivery, ...change })).toEqual(expected);
@@ -79,6 +104,14 @@ describe('checkAuditRecordInput', () => {
     expect(problems({ kind: 'read', outcome: 'read', actor: 'ig-lead' })).toEqual([]);
     expect(problems({ kind: 'refusal-at-ingress', outcome: 'refused', refusingRule: 'invalid-bundle' })).toEqual([]);
     expect(problems({ kind: 'dead-letter', outcome: 'dead-lettered', eventId: 'e1' })).toEqual([]);
-    expect(problems({ ...delivery, outcome: 'refused', refusingRule: 'default-deny', agreement: undefined, flowId: undefined })).toEqual([]);
+    expect(
+      problems({
+        ...delivery,
+        outcome: 'refused',
+        refusingRule: 'default-deny',
+        agreement: undefined,
+        flowId: undefined,
+      }),
+    ).toEqual([]);
   });
 });

@@ -19,7 +19,9 @@ import type { ChainedContent } from './audit-chain';
 export type CheckedAuditRecord = Omit<ChainedContent, 'seq' | 'recordedAt'> & { readonly recordedAt?: Date };
 
 /** The result of {@link checkAuditRecordInput}. */
-export type AuditRecordCheck = { readonly ok: true; readonly record: CheckedAuditRecord } | { readonly ok: false; readonly issues: OperationOutcomeIssue[] };
+export type AuditRecordCheck =
+  | { readonly ok: true; readonly record: CheckedAuditRecord }
+  | { readonly ok: false; readonly issues: OperationOutcomeIssue[] };
 
 /** Raised by `AuditLog.append` for a record the hub built wrongly; carries the OperationOutcome. */
 export class InvalidAuditRecordError extends Error {
@@ -53,7 +55,12 @@ export function checkAuditRecordInput(input: unknown, path = 'AuditRecordInput')
     issues.push({ severity: 'error', code, diagnostics, expression: [`${path}.${field}`] });
   };
   if (!isPlainObject(input)) {
-    return { ok: false, issues: [{ severity: 'error', code: 'structure', diagnostics: 'An audit record must be an object.', expression: [path] }] };
+    return {
+      ok: false,
+      issues: [
+        { severity: 'error', code: 'structure', diagnostics: 'An audit record must be an object.', expression: [path] },
+      ],
+    };
   }
   const raw = input as Partial<Record<keyof AuditRecordInput, unknown>>;
 
@@ -71,8 +78,10 @@ export function checkAuditRecordInput(input: unknown, path = 'AuditRecordInput')
 
   const kind = raw.kind;
   const outcome = raw.outcome;
-  if (!(AUDIT_KINDS as readonly unknown[]).includes(kind)) problem('code-invalid', `kind must be one of ${AUDIT_KINDS.join(', ')}.`, 'kind');
-  if (!(AUDIT_OUTCOMES as readonly unknown[]).includes(outcome)) problem('code-invalid', `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}.`, 'outcome');
+  if (!(AUDIT_KINDS as readonly unknown[]).includes(kind))
+    problem('code-invalid', `kind must be one of ${AUDIT_KINDS.join(', ')}.`, 'kind');
+  if (!(AUDIT_OUTCOMES as readonly unknown[]).includes(outcome))
+    problem('code-invalid', `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}.`, 'outcome');
 
   let recordedAt: Date | undefined;
   if (raw.recordedAt !== undefined) {
@@ -100,9 +109,12 @@ export function checkAuditRecordInput(input: unknown, path = 'AuditRecordInput')
   if (issues.length === 0) {
     const k = kind as AuditKind;
     const o = outcome as AuditOutcome;
-    if (!OUTCOMES_OF_KIND[k].includes(o)) problem('invariant', `A ${k} record has outcome ${OUTCOMES_OF_KIND[k].join(' or ')}, not ${o}.`, 'outcome');
-    if ((k === 'read' || k === 'operator-action') && !record.actor) problem('required', `A ${k} record names its actor.`, 'actor');
-    if (k === 'kept-by-hub' && !record.eventId) problem('required', 'A kept-by-hub record names its eventId.', 'eventId');
+    if (!OUTCOMES_OF_KIND[k].includes(o))
+      problem('invariant', `A ${k} record has outcome ${OUTCOMES_OF_KIND[k].join(' or ')}, not ${o}.`, 'outcome');
+    if ((k === 'read' || k === 'operator-action') && !record.actor)
+      problem('required', `A ${k} record names its actor.`, 'actor');
+    if (k === 'kept-by-hub' && !record.eventId)
+      problem('required', 'A kept-by-hub record names its eventId.', 'eventId');
     if (k === 'decision') {
       for (const field of ['eventId', 'eventType', 'sender', 'recipient'] as const) {
         if (!record[field]) problem('required', `A decision record names its ${field}.`, field);
@@ -112,10 +124,19 @@ export function checkAuditRecordInput(input: unknown, path = 'AuditRecordInput')
       if (!record.agreement) problem('required', 'A delivery names the agreement it was made under.', 'agreement');
       if (!record.flowId) problem('required', 'A delivery names the agreement flow that allowed it.', 'flowId');
     }
-    if (o === 'refused' && !record.refusingRule) problem('required', 'A refusal names the rule that refused it.', 'refusingRule');
+    if (o === 'refused' && !record.refusingRule)
+      problem('required', 'A refusal names the rule that refused it.', 'refusingRule');
   }
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, record: { ...record, kind: kind as AuditKind, outcome: outcome as AuditOutcome, ...(recordedAt ? { recordedAt } : {}) } };
+  return {
+    ok: true,
+    record: {
+      ...record,
+      kind: kind as AuditKind,
+      outcome: outcome as AuditOutcome,
+      ...(recordedAt ? { recordedAt } : {}),
+    },
+  };
 }
 
 /** Why `value` cannot be stored as text, or undefined. */
@@ -151,7 +172,8 @@ function checkLegalBasis(value: unknown, problem: Problem): CheckedAuditRecord['
   }
   const basis: Record<string, string> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    const reason = textProblem(key, MAX_TEXT) ?? (typeof item === 'string' ? textProblem(item, MAX_REASON) : 'must be a string');
+    const reason =
+      textProblem(key, MAX_TEXT) ?? (typeof item === 'string' ? textProblem(item, MAX_REASON) : 'must be a string');
     if (reason) problem('value', `legalBasis.${key} ${reason}.`, `legalBasis.${key}`);
     else basis[key] = item as string;
   }
@@ -188,7 +210,8 @@ function checkPersonIdentifiers(value: unknown, problem: Problem): readonly Audi
     if (!isPlainObject(item)) return problem('structure', `${field} must be { system, value }.`, field);
     const { system, value: raw } = item as { system?: unknown; value?: unknown };
     const reason =
-      (typeof system === 'string' ? textProblem(system, MAX_TEXT) : 'must be a string') ?? (typeof raw === 'string' ? textProblem(raw.trim(), MAX_TEXT) : 'must be a string');
+      (typeof system === 'string' ? textProblem(system, MAX_TEXT) : 'must be a string') ??
+      (typeof raw === 'string' ? textProblem(raw.trim(), MAX_TEXT) : 'must be a string');
     if (reason) return problem('value', `${field} ${reason}.`, field);
     const normalised = normaliseIdentifierValue(system as string, raw as string);
     identifiers.set(`${system as string}|${normalised}`, { system: system as string, value: normalised });

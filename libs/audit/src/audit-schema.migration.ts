@@ -44,8 +44,12 @@ export class AuditSchema1764547200000 implements MigrationInterface {
     await runner.query('CREATE INDEX IF NOT EXISTS audit_record_sender_idx ON audit_record (sender, seq)');
     await runner.query('CREATE INDEX IF NOT EXISTS audit_record_recipient_idx ON audit_record (recipient, seq)');
     await runner.query('CREATE INDEX IF NOT EXISTS audit_record_event_type_idx ON audit_record (event_type, seq)');
-    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_event_id_idx ON audit_record (event_id) WHERE event_id IS NOT NULL');
-    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_person_idx ON audit_record USING gin (person_identifiers jsonb_path_ops)');
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS audit_record_event_id_idx ON audit_record (event_id) WHERE event_id IS NOT NULL',
+    );
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS audit_record_person_idx ON audit_record USING gin (person_identifiers jsonb_path_ops)',
+    );
     await runner.query(`
       CREATE OR REPLACE FUNCTION audit_record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -69,7 +73,9 @@ export class AuditSchema1764547200000 implements MigrationInterface {
         head_mac  text
       )`);
     // The empty chain: no record, the genesis hash, no MAC (the key is not known here).
-    await runner.query(`INSERT INTO audit_chain_head (id, last_seq, last_hash, head_mac) VALUES (1, 0, repeat('0', 64), NULL) ON CONFLICT (id) DO NOTHING`);
+    await runner.query(
+      `INSERT INTO audit_chain_head (id, last_seq, last_hash, head_mac) VALUES (1, 0, repeat('0', 64), NULL) ON CONFLICT (id) DO NOTHING`,
+    );
     await runner.query(`
       CREATE OR REPLACE FUNCTION audit_chain_head_kept() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -100,7 +106,9 @@ export class AuditKinds1764806400000 implements MigrationInterface {
   name = 'AuditKinds1764806400000';
 
   async up(runner: QueryRunner): Promise<void> {
-    await runner.query('ALTER TABLE audit_record DROP CONSTRAINT audit_record_kind_check, DROP CONSTRAINT audit_record_outcome_check');
+    await runner.query(
+      'ALTER TABLE audit_record DROP CONSTRAINT audit_record_kind_check, DROP CONSTRAINT audit_record_outcome_check',
+    );
     await runner.query(
       `ALTER TABLE audit_record
          ADD CONSTRAINT audit_record_kind_check CHECK (kind IN ('decision', 'read', 'refusal-at-ingress', 'dead-letter', 'kept-by-hub', 'operator-action')),
@@ -109,7 +117,9 @@ export class AuditKinds1764806400000 implements MigrationInterface {
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await runner.query('ALTER TABLE audit_record DROP CONSTRAINT audit_record_kind_check, DROP CONSTRAINT audit_record_outcome_check');
+    await runner.query(
+      'ALTER TABLE audit_record DROP CONSTRAINT audit_record_kind_check, DROP CONSTRAINT audit_record_outcome_check',
+    );
     await runner.query(
       `ALTER TABLE audit_record
          ADD CONSTRAINT audit_record_kind_check CHECK (kind IN ('decision', 'read', 'refusal-at-ingress', 'dead-letter')),

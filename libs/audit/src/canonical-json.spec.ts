@@ -12,7 +12,9 @@ describe('canonicalJson', () => {
 
   it('sorts keys by UTF-16 code units, not by locale (RFC 8785)', () => {
     // U+1F600 is written as the surrogates D83D DE00, which sort before U+FF21 (code point order would not).
-    expect(canonicalJson({ a: 1, B: 2, é: 3, '\uFF21': 4, '\u{1F600}': 5 })).toBe('{"B":2,"a":1,"é":3,"\u{1F600}":5,"\uFF21":4}');
+    expect(canonicalJson({ a: 1, B: 2, é: 3, '\uFF21': 4, '\u{1F600}': 5 })).toBe(
+      '{"B":2,"a":1,"é":3,"\u{1F600}":5,"\uFF21":4}',
+    );
   });
 
   it('escapes strings as JSON does', () => {

@@ -39,7 +39,8 @@ function write(value: unknown): string {
         for (let index = 0; index < value.length; index += 1) text += (index > 0 ? ',' : '') + write(value[index]);
         return `${text}]`;
       }
-      if (Object.getPrototypeOf(value) !== Object.prototype) throw new NotCanonicalJsonError(Object.prototype.toString.call(value));
+      if (Object.getPrototypeOf(value) !== Object.prototype)
+        throw new NotCanonicalJsonError(Object.prototype.toString.call(value));
       const object = value as Record<string, unknown>;
       // Default sort compares UTF-16 code units, as RFC 8785 requires.
       const keys = Object.keys(object).sort();

@@ -33,7 +33,10 @@ function chain(count: number): { records: AuditRecord[]; head: ChainHead } {
     records.push({ ...content, prevHash, hash });
     prevHash = hash;
   }
-  return { records, head: { lastSeq: count, lastHash: prevHash, headMac: count === 0 ? null : key.headMac(count, prevHash) } };
+  return {
+    records,
+    head: { lastSeq: count, lastHash: prevHash, headMac: count === 0 ? null : key.headMac(count, prevHash) },
+  };
 }
 
 function verify(records: readonly AuditRecord[], head: ChainHead): { seq: number; reason: string } | undefined {
@@ -56,19 +59,23 @@ describe('ChainVerifier', () => {
 
   it('names the edited record, whatever record and field is edited', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.constantFrom('recipient', 'outcome', 'reason', 'removedElements', 'recordedAt', 'legalBasis'), (seq, field) => {
-        const { records, head } = chain(12);
-        const edits: Record<string, Partial<AuditRecord>> = {
-          recipient: { recipient: 'somebody-else' },
-          outcome: { outcome: records[seq - 1].outcome === 'refused' ? 'delivered' : 'refused' },
-          reason: { reason: 'nothing to see' },
-          removedElements: { removedElements: [] },
-          recordedAt: { recordedAt: new Date(records[seq - 1].recordedAt.getTime() + 1) },
-          legalBasis: { legalBasis: { article6: '6(1)(a)' } },
-        };
-        records[seq - 1] = { ...records[seq - 1], ...edits[field] };
-        expect(verify(records, head)).toEqual({ seq, reason: 'hash-mismatch' });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom('recipient', 'outcome', 'reason', 'removedElements', 'recordedAt', 'legalBasis'),
+        (seq, field) => {
+          const { records, head } = chain(12);
+          const edits: Record<string, Partial<AuditRecord>> = {
+            recipient: { recipient: 'somebody-else' },
+            outcome: { outcome: records[seq - 1].outcome === 'refused' ? 'delivered' : 'refused' },
+            reason: { reason: 'nothing to see' },
+            removedElements: { removedElements: [] },
+            recordedAt: { recordedAt: new Date(records[seq - 1].recordedAt.getTime() + 1) },
+            legalBasis: { legalBasis: { article6: '6(1)(a)' } },
+          };
+          records[seq - 1] = { ...records[seq - 1], ...edits[field] };
+          expect(verify(records, head)).toEqual({ seq, reason: 'hash-mismatch' });
+        },
+      ),
     );
   });
 
@@ -87,7 +94,9 @@ describe('ChainVerifier', () => {
       fc.property(fc.integer({ min: 1, max: 11 }), fc.boolean(), (seq, keepNumbers) => {
         const { records, head } = chain(12);
         const [a, b] = [records[seq - 1], records[seq]];
-        records[seq - 1] = keepNumbers ? { ...b, seq: a.seq } : { ...b, seq: a.seq, prevHash: a.prevHash, hash: a.hash };
+        records[seq - 1] = keepNumbers
+          ? { ...b, seq: a.seq }
+          : { ...b, seq: a.seq, prevHash: a.prevHash, hash: a.hash };
         records[seq] = keepNumbers ? { ...a, seq: b.seq } : { ...a, seq: b.seq, prevHash: b.prevHash, hash: b.hash };
         expect(verify(records, head)?.seq).toBe(seq);
       }),
@@ -117,8 +126,14 @@ describe('ChainVerifier', () => {
 
   it('sees a record beyond the head, and a head of an empty chain with a MAC', () => {
     const { records, head } = chain(3);
-    expect(verify(records, { ...head, lastSeq: 2, lastHash: records[1].hash })).toEqual({ seq: 2, reason: 'head-mismatch' });
-    expect(verify([], { lastSeq: 0, lastHash: GENESIS_HASH, headMac: 'f'.repeat(64) })).toEqual({ seq: 0, reason: 'head-mismatch' });
+    expect(verify(records, { ...head, lastSeq: 2, lastHash: records[1].hash })).toEqual({
+      seq: 2,
+      reason: 'head-mismatch',
+    });
+    expect(verify([], { lastSeq: 0, lastHash: GENESIS_HASH, headMac: 'f'.repeat(64) })).toEqual({
+      seq: 0,
+      reason: 'head-mismatch',
+    });
   });
 
   it('sees a timestamp with digits the hash cannot cover, and a record numbered below 1', () => {

@@ -30,16 +30,33 @@ export class ChainVerifier {
     this.checked += 1;
     const expected = this.expectedSeq;
     if (record.seq !== expected) {
-      const missing = record.seq === expected + 1 ? `Record ${expected} is` : `Records ${expected} to ${record.seq - 1} are`;
+      const missing =
+        record.seq === expected + 1 ? `Record ${expected} is` : `Records ${expected} to ${record.seq - 1} are`;
       return record.seq > expected
-        ? { seq: expected, reason: 'sequence-gap', detail: `${missing} missing; the next record found is ${record.seq}.` }
-        : { seq: record.seq, reason: 'sequence-gap', detail: `Record ${record.seq} is out of sequence: record ${expected} was expected.` };
+        ? {
+            seq: expected,
+            reason: 'sequence-gap',
+            detail: `${missing} missing; the next record found is ${record.seq}.`,
+          }
+        : {
+            seq: record.seq,
+            reason: 'sequence-gap',
+            detail: `Record ${record.seq} is out of sequence: record ${expected} was expected.`,
+          };
     }
     if (!sameDigest(record.prevHash, this.prevHash)) {
-      return { seq: record.seq, reason: 'prev-hash-mismatch', detail: `Record ${record.seq} does not point at the hash of record ${record.seq - 1}.` };
+      return {
+        seq: record.seq,
+        reason: 'prev-hash-mismatch',
+        detail: `Record ${record.seq} does not point at the hash of record ${record.seq - 1}.`,
+      };
     }
     if (subMillisecond || !sameDigest(record.hash, this.key.recordHash(this.prevHash, record))) {
-      return { seq: record.seq, reason: 'hash-mismatch', detail: `Record ${record.seq} is not what was written (edited, moved or forged).` };
+      return {
+        seq: record.seq,
+        reason: 'hash-mismatch',
+        detail: `Record ${record.seq} is not what was written (edited, moved or forged).`,
+      };
     }
     this.prevHash = record.hash;
     this.expectedSeq += 1;
@@ -50,12 +67,25 @@ export class ChainVerifier {
   end(head: ChainHead): ChainBreak | undefined {
     const lastSeq = this.expectedSeq - 1;
     if (lastSeq < head.lastSeq) {
-      return { seq: lastSeq + 1, reason: 'missing-tail', detail: `The chain head says ${head.lastSeq} records exist; the last one found is ${lastSeq}.` };
+      return {
+        seq: lastSeq + 1,
+        reason: 'missing-tail',
+        detail: `The chain head says ${head.lastSeq} records exist; the last one found is ${lastSeq}.`,
+      };
     }
     if (lastSeq > head.lastSeq || !sameDigest(head.lastHash, this.prevHash)) {
-      return { seq: head.lastSeq, reason: 'head-mismatch', detail: `The chain head (seq ${head.lastSeq}) does not match the last record (seq ${lastSeq}).` };
+      return {
+        seq: head.lastSeq,
+        reason: 'head-mismatch',
+        detail: `The chain head (seq ${head.lastSeq}) does not match the last record (seq ${lastSeq}).`,
+      };
     }
-    const macOk = head.lastSeq === 0 ? head.headMac === null : head.headMac !== null && sameDigest(head.headMac, this.key.headMac(head.lastSeq, head.lastHash));
-    return macOk ? undefined : { seq: head.lastSeq, reason: 'head-mismatch', detail: 'The chain head was changed without the key.' };
+    const macOk =
+      head.lastSeq === 0
+        ? head.headMac === null
+        : head.headMac !== null && sameDigest(head.headMac, this.key.headMac(head.lastSeq, head.lastHash));
+    return macOk
+      ? undefined
+      : { seq: head.lastSeq, reason: 'head-mismatch', detail: 'The chain head was changed without the key.' };
   }
 }

@@ -4,10 +4,29 @@
  */
 export * from './audit-record.types';
 export * from './audit-schema.migration';
-export { AuditLog, type AuditLogOptions, type AuditSearchResult, type AuditFlowsResult, type AuditRecordRow } from './audit-log';
-export { AuditChainKey, AuditKeyError, AUDIT_HASH_FORMAT, GENESIS_HASH, MIN_AUDIT_KEY_BYTES, hashedContent, type ChainedContent } from './audit-chain';
+export {
+  AuditLog,
+  type AuditLogOptions,
+  type AuditSearchResult,
+  type AuditFlowsResult,
+  type AuditRecordRow,
+} from './audit-log';
+export {
+  AuditChainKey,
+  AuditKeyError,
+  AUDIT_HASH_FORMAT,
+  GENESIS_HASH,
+  MIN_AUDIT_KEY_BYTES,
+  hashedContent,
+  type ChainedContent,
+} from './audit-chain';
 export { ChainVerifier, type ChainHead } from './chain-verifier';
 export { canonicalJson, NotCanonicalJsonError, type JsonValue } from './canonical-json';
-export { checkAuditRecordInput, InvalidAuditRecordError, type AuditRecordCheck, type CheckedAuditRecord } from './audit-record.validation';
+export {
+  checkAuditRecordInput,
+  InvalidAuditRecordError,
+  type AuditRecordCheck,
+  type CheckedAuditRecord,
+} from './audit-record.validation';
 export { MAX_PAGE_LIMIT } from './audit-query';
 export { toAuditEvent, UK_CORE_AUDIT_EVENT_PROFILE, HUB_USER_SYSTEM } from './audit-event.mapper';

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createAppDataSource } from '@cstr/messaging';
 import { DatabaseFixture, testEnvironment, uniqueName } from '@cstr/testing';
-import { AUDIT_MIGRATIONS, AuditLog, InvalidAuditRecordError, toAuditEvent, type AuditRecord, type AuditRecordInput, type ChainVerification } from '@cstr/audit';
+import {
+  AUDIT_MIGRATIONS,
+  AuditLog,
+  InvalidAuditRecordError,
+  toAuditEvent,
+  type AuditRecord,
+  type AuditRecordInput,
+  type ChainVerification,
+} from '@cstr/audit';
 import { errorsOf, validateResource } from '@cstr/fhir';
 import { delivered, PERSON, refused, refusedAtIngress } from './fixtures/audit-records';
 
@@ -23,7 +31,11 @@ describe('AuditLog (real PostgreSQL)', () => {
     return { database, audit: new AuditLog(database.dataSource, { key: KEY }) };
   }
 
-  async function appendAll(audit: AuditLog, dataSource: DataSource, inputs: AuditRecordInput[]): Promise<AuditRecord[]> {
+  async function appendAll(
+    audit: AuditLog,
+    dataSource: DataSource,
+    inputs: AuditRecordInput[],
+  ): Promise<AuditRecord[]> {
     return dataSource.transaction((tx) => audit.append(tx, inputs));
   }
 
@@ -79,7 +91,11 @@ describe('AuditLog (real PostgreSQL)', () => {
 
     it('verifies across many pages', async () => {
       const { database, audit } = await freshAudit();
-      await appendAll(audit, database.dataSource, Array.from({ length: 25 }, () => delivered()));
+      await appendAll(
+        audit,
+        database.dataSource,
+        Array.from({ length: 25 }, () => delivered()),
+      );
       expect(await audit.verify({ pageSize: 4 })).toEqual({ ok: true, checked: 25, headSeq: 25 });
     });
 
@@ -95,7 +111,9 @@ describe('AuditLog (real PostgreSQL)', () => {
       const bad = { ...delivered(), agreement: undefined };
       const error = await appendAll(audit, database.dataSource, [delivered(), bad]).catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(InvalidAuditRecordError);
-      expect((error as InvalidAuditRecordError).outcome.issue).toEqual([expect.objectContaining({ code: 'required', expression: ['AuditRecordInput[1].agreement'] })]);
+      expect((error as InvalidAuditRecordError).outcome.issue).toEqual([
+        expect.objectContaining({ code: 'required', expression: ['AuditRecordInput[1].agreement'] }),
+      ]);
       expect(await database.count('SELECT count(*) AS n FROM audit_record')).toBe(0);
     });
 
@@ -111,7 +129,9 @@ describe('AuditLog (real PostgreSQL)', () => {
   });
 
   describe('tampering is detected and the first broken record named', () => {
-    async function chainOf(count: number): Promise<{ database: DatabaseFixture; audit: AuditLog; records: AuditRecord[] }> {
+    async function chainOf(
+      count: number,
+    ): Promise<{ database: DatabaseFixture; audit: AuditLog; records: AuditRecord[] }> {
       const { database, audit } = await freshAudit('audit_tamper');
       const records = await appendAll(
         audit,
@@ -130,13 +150,19 @@ describe('AuditLog (real PostgreSQL)', () => {
 
     it('an edited jsonb field (an element removed from the list of removed elements)', async () => {
       const { database, audit } = await chainOf(10);
-      await tamper(database.dataSource, ['UPDATE audit_record SET removed_elements = \'["Patient.address"]\'::jsonb WHERE seq = 7']);
+      await tamper(database.dataSource, [
+        'UPDATE audit_record SET removed_elements = \'["Patient.address"]\'::jsonb WHERE seq = 7',
+      ]);
       expect(broken(await audit.verify({ pageSize: 3 }))).toEqual({ seq: 7, reason: 'hash-mismatch' });
     });
 
     it('an edited timestamp, even by one microsecond (which JavaScript dates cannot hold)', async () => {
       const { database, audit } = await chainOf(10);
-      await tamper(database.dataSource, ['ALTER TABLE audit_record DROP CONSTRAINT audit_record_recorded_at_millis'], ["UPDATE audit_record SET recorded_at = recorded_at + interval '1 microsecond' WHERE seq = 2"]);
+      await tamper(
+        database.dataSource,
+        ['ALTER TABLE audit_record DROP CONSTRAINT audit_record_recorded_at_millis'],
+        ["UPDATE audit_record SET recorded_at = recorded_at + interval '1 microsecond' WHERE seq = 2"],
+      );
       expect(broken(await audit.verify())).toEqual({ seq: 2, reason: 'hash-mismatch' });
     });
 
@@ -150,7 +176,11 @@ describe('AuditLog (real PostgreSQL)', () => {
 
     it('a deleted record whose followers were renumbered to close the gap', async () => {
       const { database, audit } = await chainOf(10);
-      await tamper(database.dataSource, ['DELETE FROM audit_record WHERE seq = 5'], ['UPDATE audit_record SET seq = seq - 1 WHERE seq > 5']);
+      await tamper(
+        database.dataSource,
+        ['DELETE FROM audit_record WHERE seq = 5'],
+        ['UPDATE audit_record SET seq = seq - 1 WHERE seq > 5'],
+      );
       expect(broken(await audit.verify())).toEqual({ seq: 5, reason: 'prev-hash-mismatch' });
     });
 
@@ -192,19 +222,27 @@ describe('AuditLog (real PostgreSQL)', () => {
 
     it('a deleted record replaced by a forged one under the same number', async () => {
       const { database, audit, records } = await chainOf(10);
-      await tamper(database.dataSource, ['DELETE FROM audit_record WHERE seq = 6'], [
-        `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash) VALUES (6, date_trunc('milliseconds', now()), 'dead-letter', 'dead-lettered', $1, $2)`,
-        [records[4].hash, records[5].hash],
-      ]);
+      await tamper(
+        database.dataSource,
+        ['DELETE FROM audit_record WHERE seq = 6'],
+        [
+          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash) VALUES (6, date_trunc('milliseconds', now()), 'dead-letter', 'dead-lettered', $1, $2)`,
+          [records[4].hash, records[5].hash],
+        ],
+      );
       expect(broken(await audit.verify())).toEqual({ seq: 6, reason: 'hash-mismatch' });
     });
 
     it('a record slipped in before the first one', async () => {
       const { database, audit, records } = await chainOf(3);
-      await tamper(database.dataSource, ['ALTER TABLE audit_record DROP CONSTRAINT audit_record_seq_check'], [
-        `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash) VALUES (0, date_trunc('milliseconds', now()), 'dead-letter', 'dead-lettered', $1, $2)`,
-        ['0'.repeat(64), records[0].prevHash],
-      ]);
+      await tamper(
+        database.dataSource,
+        ['ALTER TABLE audit_record DROP CONSTRAINT audit_record_seq_check'],
+        [
+          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash) VALUES (0, date_trunc('milliseconds', now()), 'dead-letter', 'dead-lettered', $1, $2)`,
+          ['0'.repeat(64), records[0].prevHash],
+        ],
+      );
       expect(broken(await audit.verify())).toEqual({ seq: 0, reason: 'sequence-gap' });
     });
 
@@ -216,7 +254,11 @@ describe('AuditLog (real PostgreSQL)', () => {
 
     it('the newest records deleted and the chain head rewound without the key', async () => {
       const { database, audit, records } = await chainOf(10);
-      await tamper(database.dataSource, ['DELETE FROM audit_record WHERE seq >= 9'], ['UPDATE audit_chain_head SET last_seq = 8, last_hash = $1', [records[7].hash]]);
+      await tamper(
+        database.dataSource,
+        ['DELETE FROM audit_record WHERE seq >= 9'],
+        ['UPDATE audit_chain_head SET last_seq = 8, last_hash = $1', [records[7].hash]],
+      );
       expect(broken(await audit.verify())).toEqual({ seq: 8, reason: 'head-mismatch' });
     });
   });
@@ -225,7 +267,15 @@ describe('AuditLog (real PostgreSQL)', () => {
     it('two hub instances appending 500 records each at once keep one gapless, valid chain', async () => {
       const { database } = await freshAudit('audit_concurrent');
       const instances = await Promise.all(
-        ['hub-a', 'hub-b'].map((name) => createAppDataSource({ url: env.databaseUrl, schema: database.schema, applicationName: `test:${name}`, migrations: AUDIT_MIGRATIONS, poolSize: 4 })),
+        ['hub-a', 'hub-b'].map((name) =>
+          createAppDataSource({
+            url: env.databaseUrl,
+            schema: database.schema,
+            applicationName: `test:${name}`,
+            migrations: AUDIT_MIGRATIONS,
+            poolSize: 4,
+          }),
+        ),
       );
       try {
         // Each instance: 4 concurrent writers, 25 transactions of 5 records each = 500 records.
@@ -236,7 +286,12 @@ describe('AuditLog (real PostgreSQL)', () => {
               for (let transaction = 0; transaction < 25; transaction += 1) {
                 await dataSource.transaction(async (tx) => {
                   await tx.query('SELECT pg_sleep(0.001)'); // the caller's own work, before the audit lock
-                  await audit.append(tx, Array.from({ length: 5 }, () => delivered({ sender: `instance-${instance}`, reason: `writer ${writer}` })));
+                  await audit.append(
+                    tx,
+                    Array.from({ length: 5 }, () =>
+                      delivered({ sender: `instance-${instance}`, reason: `writer ${writer}` }),
+                    ),
+                  );
                 });
               }
             });
@@ -247,12 +302,16 @@ describe('AuditLog (real PostgreSQL)', () => {
       }
       const audit = new AuditLog(database.dataSource, { key: KEY });
       expect(await audit.verify({ pageSize: 128 })).toEqual({ ok: true, checked: 1000, headSeq: 1000 });
-      const [row] = (await database.dataSource.query('SELECT count(*)::int AS n, min(seq)::int AS lo, max(seq)::int AS hi FROM audit_record')) as { n: number; lo: number; hi: number }[];
+      const [row] = (await database.dataSource.query(
+        'SELECT count(*)::int AS n, min(seq)::int AS lo, max(seq)::int AS hi FROM audit_record',
+      )) as { n: number; lo: number; hi: number }[];
       expect(row).toEqual({ n: 1000, lo: 1, hi: 1000 });
       expect(await database.count("SELECT count(*) AS n FROM audit_record WHERE sender = 'instance-0'")).toBe(500);
       expect(await database.count("SELECT count(*) AS n FROM audit_record WHERE sender = 'instance-1'")).toBe(500);
       // The two instances really wrote at the same time: their records interleave in the chain.
-      const switches = await database.count('SELECT count(*) AS n FROM (SELECT sender, lag(sender) OVER (ORDER BY seq) AS previous FROM audit_record) t WHERE sender <> previous');
+      const switches = await database.count(
+        'SELECT count(*) AS n FROM (SELECT sender, lag(sender) OVER (ORDER BY seq) AS previous FROM audit_record) t WHERE sender <> previous',
+      );
       expect(switches).toBeGreaterThan(10);
     });
 
@@ -315,7 +374,14 @@ describe('AuditLog (real PostgreSQL)', () => {
         delivered({ recordedAt: at(3), personIdentifiers: [other] }),
         refused({ recordedAt: at(4), recipient: 'nps-london', refusingRule: 'consent-withdrawn' }),
         refusedAtIngress({ recordedAt: at(5) }),
-        delivered({ recordedAt: at(6), sender: 'nps-london', recipient: 'slam-mh', eventType: 'risk.changed', flowId: 'risk-to-provider', personIdentifiers: [other] }),
+        delivered({
+          recordedAt: at(6),
+          sender: 'nps-london',
+          recipient: 'slam-mh',
+          eventType: 'risk.changed',
+          flowId: 'risk-to-provider',
+          personIdentifiers: [other],
+        }),
       ]);
     });
 
@@ -328,7 +394,14 @@ describe('AuditLog (real PostgreSQL)', () => {
       expect(seqs(await audit.search({ person: PERSON.nhsNumber }, { limit: 100 }))).toEqual([5, 3, 2, 1]);
       expect(seqs(await audit.search({ person: other }, { limit: 100 }))).toEqual([7, 4]);
       expect(seqs(await audit.search({ person: PERSON.crn.value.toLowerCase() }, { limit: 100 }))).toEqual([3, 1]);
-      expect(seqs(await audit.search({ person: { system: PERSON.crn.system, value: ` ${PERSON.crn.value.toLowerCase()}` } }, { limit: 100 }))).toEqual([3, 1]);
+      expect(
+        seqs(
+          await audit.search(
+            { person: { system: PERSON.crn.system, value: ` ${PERSON.crn.value.toLowerCase()}` } },
+            { limit: 100 },
+          ),
+        ),
+      ).toEqual([3, 1]);
       expect(seqs(await audit.search({ person: '9990000034' }, { limit: 100 }))).toEqual([]);
     });
 
@@ -338,7 +411,14 @@ describe('AuditLog (real PostgreSQL)', () => {
       expect(seqs(await audit.search({ outcome: 'refused' }, { limit: 100 }))).toEqual([6, 5, 2]);
       expect(seqs(await audit.search({ kind: 'refusal-at-ingress' }, { limit: 100 }))).toEqual([6]);
       expect(seqs(await audit.search({ from: at(2), to: at(5) }, { limit: 100 }))).toEqual([5, 4, 3]);
-      expect(seqs(await audit.search({ from: at(2).toISOString(), partner: 'nps-london', outcome: 'delivered' }, { limit: 100 }))).toEqual([7, 4, 3]);
+      expect(
+        seqs(
+          await audit.search(
+            { from: at(2).toISOString(), partner: 'nps-london', outcome: 'delivered' },
+            { limit: 100 },
+          ),
+        ),
+      ).toEqual([7, 4, 3]);
     });
 
     it('pages newest first and oldest first with a cursor, without repeats or gaps', async () => {
@@ -353,15 +433,31 @@ describe('AuditLog (real PostgreSQL)', () => {
         } while (after);
         return pages;
       };
-      expect(await collect('newest-first')).toEqual([[7, 5], [4, 3], [2, 1]]);
-      expect(await collect('oldest-first')).toEqual([[1, 2], [3, 4], [5, 7]]);
+      expect(await collect('newest-first')).toEqual([
+        [7, 5],
+        [4, 3],
+        [2, 1],
+      ]);
+      expect(await collect('oldest-first')).toEqual([
+        [1, 2],
+        [3, 4],
+        [5, 7],
+      ]);
     });
 
     it('answers a bad request with an OperationOutcome naming each bad parameter', async () => {
-      const result = await audit.search({ outcome: 'lost' as never, from: 'yesterday' }, { limit: 0, after: "1; DROP TABLE audit_record" });
+      const result = await audit.search(
+        { outcome: 'lost' as never, from: 'yesterday' },
+        { limit: 0, after: '1; DROP TABLE audit_record' },
+      );
       expect(result.ok).toBe(false);
       if (result.ok) return;
-      expect(result.outcome.issue.map((issue) => issue.expression?.[0]).sort()).toEqual(['after', 'from', 'limit', 'outcome']);
+      expect(result.outcome.issue.map((issue) => issue.expression?.[0]).sort()).toEqual([
+        'after',
+        'from',
+        'limit',
+        'outcome',
+      ]);
       expect(result.outcome.issue.every((issue) => issue.severity === 'error')).toBe(true);
     });
 
@@ -370,12 +466,36 @@ describe('AuditLog (real PostgreSQL)', () => {
       expect(flows).toEqual({
         ok: true,
         flows: [
-          { sender: 'slam-mh', recipient: 'gp-practice-a81001', eventType: 'treatment.appointment.attended', delivered: 0, refused: 1, kept: 0 },
-          { sender: 'slam-mh', recipient: 'nps-london', eventType: 'treatment.appointment.attended', delivered: 2, refused: 1, kept: 0 },
-          { sender: 'slam-mh', recipient: 'nps-london', eventType: 'treatment.appointment.missed', delivered: 1, refused: 0, kept: 0 },
+          {
+            sender: 'slam-mh',
+            recipient: 'gp-practice-a81001',
+            eventType: 'treatment.appointment.attended',
+            delivered: 0,
+            refused: 1,
+            kept: 0,
+          },
+          {
+            sender: 'slam-mh',
+            recipient: 'nps-london',
+            eventType: 'treatment.appointment.attended',
+            delivered: 2,
+            refused: 1,
+            kept: 0,
+          },
+          {
+            sender: 'slam-mh',
+            recipient: 'nps-london',
+            eventType: 'treatment.appointment.missed',
+            delivered: 1,
+            refused: 0,
+            kept: 0,
+          },
         ],
       });
-      expect(await audit.flows({ from: '2026-05-01', to: '2026-04-01' })).toMatchObject({ ok: false, outcome: { issue: [{ code: 'invariant' }] } });
+      expect(await audit.flows({ from: '2026-05-01', to: '2026-04-01' })).toMatchObject({
+        ok: false,
+        outcome: { issue: [{ code: 'invariant' }] },
+      });
     });
 
     it('exports every stored record as an AuditEvent that validates against UKCore-AuditEvent', async () => {
@@ -394,12 +514,23 @@ describe('AuditLog (real PostgreSQL)', () => {
       const read = await database.dataSource.transaction(async (tx) => {
         const page = await audit.search({ person }, { limit: 10 }, tx);
         expect(page.ok).toBe(true);
-        return audit.recordRead(tx, 'ig-lead@trust.nhs.uk', { description: `GET /audit?person=${person.value}`, personIdentifiers: [person] });
+        return audit.recordRead(tx, 'ig-lead@trust.nhs.uk', {
+          description: `GET /audit?person=${person.value}`,
+          personIdentifiers: [person],
+        });
       });
-      expect(read).toMatchObject({ seq: all.length + 1, kind: 'read', outcome: 'read', actor: 'ig-lead@trust.nhs.uk', personIdentifiers: [person] });
+      expect(read).toMatchObject({
+        seq: all.length + 1,
+        kind: 'read',
+        outcome: 'read',
+        actor: 'ig-lead@trust.nhs.uk',
+        personIdentifiers: [person],
+      });
       expect(seqs(await audit.search({ kind: 'read', person }, { limit: 10 }))).toEqual([read.seq]);
       expect(await audit.verify()).toMatchObject({ ok: true, checked: all.length + 1 });
-      await expect(audit.recordRead(database.dataSource.manager, '', { description: 'GET /audit' })).rejects.toThrow(InvalidAuditRecordError);
+      await expect(audit.recordRead(database.dataSource.manager, '', { description: 'GET /audit' })).rejects.toThrow(
+        InvalidAuditRecordError,
+      );
     });
   });
 });

@@ -26,13 +26,35 @@ describe('EVENT_CATALOGUE', () => {
 
   // Spot checks against the table of SPEC §3.
   const specRows: [string, { from: EventParty[]; to: EventParty[]; mainResources: string[] }][] = [
-    ['ld.screening.completed', { from: ['ld'], to: ['probation', 'mh-provider'], mainResources: ['Encounter', 'Observation', 'Consent'] }],
+    [
+      'ld.screening.completed',
+      { from: ['ld'], to: ['probation', 'mh-provider'], mainResources: ['Encounter', 'Observation', 'Consent'] },
+    ],
     ['court.hearing.listed', { from: ['hmcts'], to: ['ld', 'probation'], mainResources: ['Appointment'] }],
-    ['court.sentence.imposed', { from: ['hmcts'], to: ['probation', 'mh-provider', 'gp'], mainResources: ['ServiceRequest'] }],
-    ['treatment.referral.requested', { from: ['probation', 'hub'], to: ['mh-provider'], mainResources: ['ServiceRequest', 'Task'] }],
-    ['treatment.appointment.missed', { from: ['mh-provider'], to: ['probation'], mainResources: ['Appointment', 'Observation'] }],
-    ['risk.changed', { from: ['probation', 'mh-provider'], to: ['mh-provider', 'probation'], mainResources: ['Flag', 'RiskAssessment'] }],
-    ['treatment.episode.ended', { from: ['mh-provider'], to: ['probation', 'gp'], mainResources: ['EpisodeOfCare', 'ServiceRequest'] }],
+    [
+      'court.sentence.imposed',
+      { from: ['hmcts'], to: ['probation', 'mh-provider', 'gp'], mainResources: ['ServiceRequest'] },
+    ],
+    [
+      'treatment.referral.requested',
+      { from: ['probation', 'hub'], to: ['mh-provider'], mainResources: ['ServiceRequest', 'Task'] },
+    ],
+    [
+      'treatment.appointment.missed',
+      { from: ['mh-provider'], to: ['probation'], mainResources: ['Appointment', 'Observation'] },
+    ],
+    [
+      'risk.changed',
+      {
+        from: ['probation', 'mh-provider'],
+        to: ['mh-provider', 'probation'],
+        mainResources: ['Flag', 'RiskAssessment'],
+      },
+    ],
+    [
+      'treatment.episode.ended',
+      { from: ['mh-provider'], to: ['probation', 'gp'], mainResources: ['EpisodeOfCare', 'ServiceRequest'] },
+    ],
     ['pathway.candidate.identified', { from: ['hub'], to: ['probation', 'ld'], mainResources: ['Flag'] }],
   ];
   it.each(specRows)('%s matches the SPEC table', (eventType, row) => {
@@ -53,7 +75,11 @@ describe('EVENT_CATALOGUE', () => {
 
   it('publishes from the hub only the events the hub originates', () => {
     const fromHub = EVENT_TYPES.filter((eventType) => EVENT_CATALOGUE[eventType].from.includes('hub'));
-    expect(fromHub.sort()).toEqual(['pathway.candidate.identified', 'pathway.deadline.missed', 'treatment.referral.requested']);
+    expect(fromHub.sort()).toEqual([
+      'pathway.candidate.identified',
+      'pathway.deadline.missed',
+      'treatment.referral.requested',
+    ]);
   });
 
   it('places events on the pathway steps of SPEC §1', () => {

@@ -66,11 +66,13 @@ const SOUTH_LONDON_LOGIC = 'South London logic model (MOPAC PCD 650, annex 1)';
 export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   'ld.screening.completed': {
     display: 'Liaison and Diversion screening completed',
-    summary: 'Liaison & Diversion screened the person in police custody or at court and recorded the needs found and the consent to share.',
+    summary:
+      'Liaison & Diversion screened the person in police custody or at court and recorded the needs found and the consent to share.',
     from: ['ld'],
     to: ['probation', 'mh-provider'],
     mainResources: ['Encounter', 'Observation', 'Consent'],
-    contents: 'Encounter (custody or court), Observation flags (mental health, substance misuse, learning disability, neurodevelopmental), Consent',
+    contents:
+      'Encounter (custody or court), Observation flags (mental health, substance misuse, learning disability, neurodevelopmental), Consent',
     pathwayStep: 1,
     source: `${SOUTH_LONDON}: police custody; ${DESCRIPTION_2020} §1.10.1`,
   },
@@ -106,7 +108,8 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   },
   'probation.psr.requested': {
     display: 'Pre-sentence report assessment requested',
-    summary: 'Probation asked the treatment provider for a suitability assessment for a pre-sentence report, with its due time.',
+    summary:
+      'Probation asked the treatment provider for a suitability assessment for a pre-sentence report, with its due time.',
     from: ['probation'],
     to: ['mh-provider', 'ld'],
     mainResources: ['ServiceRequest', 'Task'],
@@ -126,7 +129,8 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   },
   'treatment.assessment.completed': {
     display: 'Treatment suitability assessment completed',
-    summary: 'The treatment provider assessed the person as suitable or not suitable, with the reason and a proposed plan.',
+    summary:
+      'The treatment provider assessed the person as suitable or not suitable, with the reason and a proposed plan.',
     from: ['mh-provider'],
     to: ['probation'],
     mainResources: ['Observation', 'CarePlan'],
@@ -146,7 +150,8 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   },
   'consent.recorded': {
     display: 'Consent recorded',
-    summary: 'A partner recorded the consent the person gave: who may share with whom, for which purposes and for how long.',
+    summary:
+      'A partner recorded the consent the person gave: who may share with whom, for which purposes and for how long.',
     from: ALL_PARTNER_KINDS,
     to: ['hub', ...ALL_PARTNER_KINDS],
     recipientNote: 'The hub always; partners only when the Consent names them.',
@@ -238,17 +243,20 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   },
   'treatment.appointment.missed': {
     display: 'Treatment appointment missed',
-    summary: "The person missed a treatment appointment; the treatment worker gives their view of its significance in the light of the person's condition.",
+    summary:
+      "The person missed a treatment appointment; the treatment worker gives their view of its significance in the light of the person's condition.",
     from: ['mh-provider'],
     to: ['probation'],
     mainResources: ['Appointment', 'Observation'],
-    contents: 'Appointment (noshow) and Observation: significance acceptable / unacceptable / logistics, notify-officer flag',
+    contents:
+      'Appointment (noshow) and Observation: significance acceptable / unacceptable / logistics, notify-officer flag',
     pathwayStep: 6,
     source: `${SPECIFICATION} rows 5-6`,
   },
   'risk.changed': {
     display: 'Risk changed',
-    summary: 'The risk the person presents changed: RoSH level, MAPPA or another registration, or a new risk assessment.',
+    summary:
+      'The risk the person presents changed: RoSH level, MAPPA or another registration, or a new risk assessment.',
     from: ['probation', 'mh-provider'],
     to: ['mh-provider', 'probation'],
     mainResources: ['Flag', 'RiskAssessment'],
@@ -258,7 +266,8 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   },
   'probation.enforcement.decided': {
     display: 'Enforcement decided',
-    summary: 'Probation decided on a warning, breach proceedings or a return to court, informed by the treatment worker.',
+    summary:
+      'Probation decided on a warning, breach proceedings or a return to court, informed by the treatment worker.',
     from: ['probation'],
     to: ['mh-provider'],
     mainResources: ['Communication'],
@@ -299,7 +308,8 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   },
   'pathway.candidate.identified': {
     display: 'Pathway candidate identified',
-    summary: 'The hub found that a person listed today had an earlier Liaison & Diversion screen suggesting a treatment requirement may suit them.',
+    summary:
+      'The hub found that a person listed today had an earlier Liaison & Diversion screen suggesting a treatment requirement may suit them.',
     from: ['hub'],
     to: ['probation', 'ld'],
     mainResources: ['Flag'],

@@ -38,8 +38,16 @@ export interface OperationOutcome {
 }
 
 /** An OperationOutcome with one issue. */
-export function operationOutcome(severity: IssueSeverity, code: IssueType, diagnostics: string, expression?: string[]): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics, ...(expression ? { expression } : {}) }] };
+export function operationOutcome(
+  severity: IssueSeverity,
+  code: IssueType,
+  diagnostics: string,
+  expression?: string[],
+): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity, code, diagnostics, ...(expression ? { expression } : {}) }],
+  };
 }
 
 /** An error that carries an OperationOutcome and the HTTP status that goes with it. */

@@ -24,7 +24,11 @@ describe('parseCommonPlatformDefendantId', () => {
     ['00000000-0000-0000-0000-000000000000', 'common-platform-defendant-id-placeholder'],
     ['FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', 'common-platform-defendant-id-placeholder'],
   ])('refuses %j with %s', (input, code) => {
-    expect(parseCommonPlatformDefendantId(input)).toMatchObject({ ok: false, kind: 'common-platform-defendant-id', code });
+    expect(parseCommonPlatformDefendantId(input)).toMatchObject({
+      ok: false,
+      kind: 'common-platform-defendant-id',
+      code,
+    });
   });
 
   it('isCommonPlatformDefendantId is true only for the lower-case form', () => {
@@ -36,17 +40,29 @@ describe('parseCommonPlatformDefendantId', () => {
     it('any UUID, in any case, is accepted and normalised to lower case (there is no check character)', () => {
       fc.assert(
         fc.property(fc.mixedCase(fc.uuid({ version: [1, 2, 3, 4, 5, 6, 7, 8] })), (uuid) => {
-          expect(parseCommonPlatformDefendantId(uuid)).toEqual({ ok: true, kind: 'common-platform-defendant-id', value: uuid.toLowerCase() });
+          expect(parseCommonPlatformDefendantId(uuid)).toEqual({
+            ok: true,
+            kind: 'common-platform-defendant-id',
+            value: uuid.toLowerCase(),
+          });
         }),
       );
     });
 
     it('a non-hex character anywhere, or a missing hyphen, is refused', () => {
       fc.assert(
-        fc.property(fc.uuid(), fc.integer({ min: 0, max: 35 }), fc.constantFrom('g', 'z', '-', '_'), (uuid, i, char) => {
-          fc.pre(uuid[i] !== char);
-          expect(parseCommonPlatformDefendantId(uuid.slice(0, i) + char + uuid.slice(i + 1))).toMatchObject({ ok: false, code: 'common-platform-defendant-id-format' });
-        }),
+        fc.property(
+          fc.uuid(),
+          fc.integer({ min: 0, max: 35 }),
+          fc.constantFrom('g', 'z', '-', '_'),
+          (uuid, i, char) => {
+            fc.pre(uuid[i] !== char);
+            expect(parseCommonPlatformDefendantId(uuid.slice(0, i) + char + uuid.slice(i + 1))).toMatchObject({
+              ok: false,
+              code: 'common-platform-defendant-id-format',
+            });
+          },
+        ),
       );
     });
 
@@ -62,7 +78,12 @@ describe('parseCommonPlatformDefendantId', () => {
 
     it('junk never throws and is always refused with a code', () => {
       const uuidShape = /^\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s*$/i;
-      const junk = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.stringMatching(/^[0-9a-fA-F-]{30,40}$/), fc.anything());
+      const junk = fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.stringMatching(/^[0-9a-fA-F-]{30,40}$/),
+        fc.anything(),
+      );
       fc.assert(
         fc.property(
           junk.filter((input) => !(typeof input === 'string' && uuidShape.test(input) && !isPlaceholder(input.trim()))),

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { isCrn, parseCrn } from './crn';
 
-const validCrn = fc.tuple(fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'), fc.stringMatching(/^[0-9]{6}$/)).map(([letter, digits]) => letter + digits);
+const validCrn = fc
+  .tuple(fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'), fc.stringMatching(/^[0-9]{6}$/))
+  .map(([letter, digits]) => letter + digits);
 
 describe('parseCrn', () => {
   it.each([
@@ -13,7 +15,19 @@ describe('parseCrn', () => {
     expect(parseCrn(input)).toEqual({ ok: true, kind: 'crn', value });
   });
 
-  it.each(['X 123456', 'X12 3456', 'X12345', 'X1234567', 'XX12345', '1234567', 'X12345A', 'X-123456', 'ı123456', 'Ｘ123456', ''])('refuses %j with crn-format', (input) => {
+  it.each([
+    'X 123456',
+    'X12 3456',
+    'X12345',
+    'X1234567',
+    'XX12345',
+    '1234567',
+    'X12345A',
+    'X-123456',
+    'ı123456',
+    'Ｘ123456',
+    '',
+  ])('refuses %j with crn-format', (input) => {
     expect(parseCrn(input)).toMatchObject({ ok: false, kind: 'crn', code: 'crn-format' });
   });
 
@@ -39,15 +53,23 @@ describe('parseCrn', () => {
 
     it('a digit where the letter belongs, or a letter among the digits, is refused', () => {
       fc.assert(
-        fc.property(validCrn, fc.integer({ min: 0, max: 6 }), fc.constantFrom(...'0123456789'), fc.constantFrom(...'ABCXYZ'), (crn, i, digit, letter) => {
-          const changed = crn.slice(0, i) + (i === 0 ? digit : letter) + crn.slice(i + 1);
-          expect(parseCrn(changed)).toMatchObject({ ok: false, code: 'crn-format' });
-        }),
+        fc.property(
+          validCrn,
+          fc.integer({ min: 0, max: 6 }),
+          fc.constantFrom(...'0123456789'),
+          fc.constantFrom(...'ABCXYZ'),
+          (crn, i, digit, letter) => {
+            const changed = crn.slice(0, i) + (i === 0 ? digit : letter) + crn.slice(i + 1);
+            expect(parseCrn(changed)).toMatchObject({ ok: false, code: 'crn-format' });
+          },
+        ),
       );
     });
 
     it('normalisation is idempotent', () => {
-      const messy = fc.tuple(validCrn, fc.boolean(), fc.constantFrom('', ' ', '\t', '\n ')).map(([crn, lower, pad]) => `${pad}${lower ? crn.toLowerCase() : crn}${pad}`);
+      const messy = fc
+        .tuple(validCrn, fc.boolean(), fc.constantFrom('', ' ', '\t', '\n '))
+        .map(([crn, lower, pad]) => `${pad}${lower ? crn.toLowerCase() : crn}${pad}`);
       fc.assert(
         fc.property(messy, (input) => {
           const first = parseCrn(input);
@@ -58,7 +80,12 @@ describe('parseCrn', () => {
     });
 
     it('junk never throws and is always refused with a code', () => {
-      const junk = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.stringMatching(/^[A-Za-z0-9 ]{0,9}$/), fc.anything());
+      const junk = fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'grapheme', maxLength: 20 }),
+        fc.stringMatching(/^[A-Za-z0-9 ]{0,9}$/),
+        fc.anything(),
+      );
       fc.assert(
         fc.property(
           junk.filter((input) => !(typeof input === 'string' && /^\s*[A-Za-z][0-9]{6}\s*$/.test(input))),

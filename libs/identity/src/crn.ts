@@ -2,7 +2,15 @@
  * CRN — the n-Delius case reference number: one letter and six digits, e.g. `X123456`.
  * There is no check character, so only the shape can be validated.
  */
-import { asciiUpperCase, describeCharacterAt, fail, firstWhitespace, IdentifierParseResult, IdentifierValue, succeed } from './identifier-result';
+import {
+  asciiUpperCase,
+  describeCharacterAt,
+  fail,
+  firstWhitespace,
+  IdentifierParseResult,
+  IdentifierValue,
+  succeed,
+} from './identifier-result';
 
 /** A CRN in normalised form: an upper-case letter and six digits. */
 export type Crn = IdentifierValue<'crn'>;
@@ -26,13 +34,28 @@ export function parseCrn(input: unknown): CrnResult {
   const value = asciiUpperCase(input.trim());
   if (value.length === 0) return fail(KIND, 'crn-format', 'CRN is empty; it must be one letter and six digits.');
   const space = firstWhitespace(value);
-  if (space >= 0) return fail(KIND, 'crn-format', `CRN must not contain spaces: it has ${describeCharacterAt(value, space)}.`);
-  if (!/^[A-Z]/.test(value)) return fail(KIND, 'crn-format', `CRN must start with a letter A-Z: it starts with ${describeCharacterAt(value, 0)}.`);
+  if (space >= 0)
+    return fail(KIND, 'crn-format', `CRN must not contain spaces: it has ${describeCharacterAt(value, space)}.`);
+  if (!/^[A-Z]/.test(value))
+    return fail(
+      KIND,
+      'crn-format',
+      `CRN must start with a letter A-Z: it starts with ${describeCharacterAt(value, 0)}.`,
+    );
   const nonDigit = value.slice(1).search(/[^0-9]/);
   if (nonDigit >= 0) {
-    return fail(KIND, 'crn-format', `CRN must be a letter followed by digits only: it has ${describeCharacterAt(value, nonDigit + 1)}.`);
+    return fail(
+      KIND,
+      'crn-format',
+      `CRN must be a letter followed by digits only: it has ${describeCharacterAt(value, nonDigit + 1)}.`,
+    );
   }
-  if (value.length !== 7) return fail(KIND, 'crn-format', `CRN must be one letter and exactly six digits: it has ${value.length - 1} digits.`);
+  if (value.length !== 7)
+    return fail(
+      KIND,
+      'crn-format',
+      `CRN must be one letter and exactly six digits: it has ${value.length - 1} digits.`,
+    );
   return succeed(KIND, value);
 }
 

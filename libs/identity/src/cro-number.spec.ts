@@ -15,7 +15,9 @@ const validStandard = fc.tuple(serialNumber, twoDigitYear).map(([serial, yy]) =>
 });
 
 /** Valid SF CRO numbers in canonical form `SFYY/N…A` (serial without leading zeros, padded to five for the check). */
-const validSf = fc.tuple(serialNumber, twoDigitYear).map(([serial, yy]) => `SF${yy}/${serial}${referenceCheck(yy + String(serial).padStart(5, '0'))}`);
+const validSf = fc
+  .tuple(serialNumber, twoDigitYear)
+  .map(([serial, yy]) => `SF${yy}/${serial}${referenceCheck(yy + String(serial).padStart(5, '0'))}`);
 
 const CODES = ['cro-number-format', 'cro-number-check-character'];
 
@@ -25,7 +27,8 @@ function singleDigitSubstitutions(value: string): { changed: string; index: numb
   for (let index = 0; index < value.length; index++) {
     if (!/[0-9]/.test(value[index])) continue;
     for (const to of '0123456789') {
-      if (to !== value[index]) out.push({ changed: value.slice(0, index) + to + value.slice(index + 1), index, from: value[index], to });
+      if (to !== value[index])
+        out.push({ changed: value.slice(0, index) + to + value.slice(index + 1), index, from: value[index], to });
     }
   }
   return out;
@@ -95,13 +98,18 @@ describe('parseCroNumber', () => {
 
   describe('properties', () => {
     it('the computed check letter makes any standard or SF number valid', () => {
-      fc.assert(fc.property(fc.oneof(validStandard, validSf), (cro) => expect(parseCroNumber(cro)).toEqual({ ok: true, kind: 'cro-number', value: cro })));
+      fc.assert(
+        fc.property(fc.oneof(validStandard, validSf), (cro) =>
+          expect(parseCroNumber(cro)).toEqual({ ok: true, kind: 'cro-number', value: cro }),
+        ),
+      );
     });
 
     it('standard form: detects every single-digit substitution and every other check letter', () => {
       fc.assert(
         fc.property(validStandard, (cro) => {
-          for (const { changed } of singleDigitSubstitutions(cro)) expect(parseCroNumber(changed)).toMatchObject({ ok: false, code: 'cro-number-check-character' });
+          for (const { changed } of singleDigitSubstitutions(cro))
+            expect(parseCroNumber(changed)).toMatchObject({ ok: false, code: 'cro-number-check-character' });
           for (const letter of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') {
             if (letter !== cro.slice(-1)) expect(parseCroNumber(cro.slice(0, -1) + letter).ok).toBe(false);
           }
@@ -152,7 +160,12 @@ describe('parseCroNumber', () => {
     });
 
     it('junk never throws and is always refused with a code', () => {
-      const junk = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.stringMatching(/^(SF|sf)?[0-9/ A-Za-z]{0,14}$/), fc.anything());
+      const junk = fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'grapheme', maxLength: 30 }),
+        fc.stringMatching(/^(SF|sf)?[0-9/ A-Za-z]{0,14}$/),
+        fc.anything(),
+      );
       const plausible = /^\s*(SF ?\d{2}\/\d{1,6}|\d{1,6}\/\d{2})[A-Z]\s*$/i;
       fc.assert(
         fc.property(

@@ -16,7 +16,14 @@
  * changes nothing for the five- and six-digit ones. So an SF serial is padded to five for the check.
  */
 import { MOD23_CHECK_LETTERS, mod23CheckLetter } from './check-characters';
-import { asciiUpperCase, fail, IdentifierParseResult, IdentifierValue, slashedShapeProblem, succeed } from './identifier-result';
+import {
+  asciiUpperCase,
+  fail,
+  IdentifierParseResult,
+  IdentifierValue,
+  slashedShapeProblem,
+  succeed,
+} from './identifier-result';
 
 /** A CRO number in canonical form: `NNNNNN/YYA` or `SFYY/N…A`. */
 export type CroNumber = IdentifierValue<'cro-number'>;
@@ -40,9 +47,11 @@ const SF_CHECK_SERIAL_LENGTH = 5;
  * (`SF83/50058Z`).
  */
 export function parseCroNumber(input: unknown): CroNumberResult {
-  if (typeof input !== 'string') return fail(KIND, 'cro-number-format', 'CRO number must be a string such as NNNNNN/YYA or SFYY/NNNNNA.');
+  if (typeof input !== 'string')
+    return fail(KIND, 'cro-number-format', 'CRO number must be a string such as NNNNNN/YYA or SFYY/NNNNNA.');
   const value = asciiUpperCase(input.trim());
-  if (value.length === 0) return fail(KIND, 'cro-number-format', 'CRO number is empty; it must look like NNNNNN/YYA or SFYY/NNNNNA.');
+  if (value.length === 0)
+    return fail(KIND, 'cro-number-format', 'CRO number is empty; it must look like NNNNNN/YYA or SFYY/NNNNNA.');
 
   const sf = /^SF ?/.exec(value);
   const problem = slashedShapeProblem(value, sf ? sf[0].length : 0);
@@ -50,14 +59,24 @@ export function parseCroNumber(input: unknown): CroNumberResult {
   const body = value.slice(sf ? sf[0].length : 0, -1);
   const check = value.slice(-1);
   const slash = body.indexOf('/');
-  if (slash < 0) return fail(KIND, 'cro-number-format', "CRO number must contain a '/' between serial number and year.");
+  if (slash < 0)
+    return fail(KIND, 'cro-number-format', "CRO number must contain a '/' between serial number and year.");
 
   if (sf) {
     const year = body.slice(0, slash);
     const serial = body.slice(slash + 1);
-    if (year.length !== 2) return fail(KIND, 'cro-number-format', `CRO number in SF form must have a 2-digit year after SF: it has ${year.length} digits.`);
+    if (year.length !== 2)
+      return fail(
+        KIND,
+        'cro-number-format',
+        `CRO number in SF form must have a 2-digit year after SF: it has ${year.length} digits.`,
+      );
     if (serial.length < 1 || serial.length > STANDARD_SERIAL_LENGTH) {
-      return fail(KIND, 'cro-number-format', `CRO number in SF form must have a serial number of 1 to 6 digits after the '/': it has ${serial.length}.`);
+      return fail(
+        KIND,
+        'cro-number-format',
+        `CRO number in SF form must have a serial number of 1 to 6 digits after the '/': it has ${serial.length}.`,
+      );
     }
     const significant = serial.replace(/^0+(?=\d)/, '');
     const checkFailure = checkLetterProblem(check, year + significant.padStart(SF_CHECK_SERIAL_LENGTH, '0'));
@@ -67,19 +86,36 @@ export function parseCroNumber(input: unknown): CroNumberResult {
   const serial = body.slice(0, slash);
   const year = body.slice(slash + 1);
   if (serial.length < 1 || serial.length > STANDARD_SERIAL_LENGTH) {
-    return fail(KIND, 'cro-number-format', `CRO number must have a serial number of 1 to 6 digits before the '/': it has ${serial.length}.`);
+    return fail(
+      KIND,
+      'cro-number-format',
+      `CRO number must have a serial number of 1 to 6 digits before the '/': it has ${serial.length}.`,
+    );
   }
-  if (year.length !== 2) return fail(KIND, 'cro-number-format', `CRO number must have a 2-digit year after the '/': it has ${year.length} digits.`);
+  if (year.length !== 2)
+    return fail(
+      KIND,
+      'cro-number-format',
+      `CRO number must have a 2-digit year after the '/': it has ${year.length} digits.`,
+    );
   const serial6 = serial.padStart(STANDARD_SERIAL_LENGTH, '0');
   return checkLetterProblem(check, year + serial6) ?? succeed(KIND, `${serial6}/${year}${check}`);
 }
 
 function checkLetterProblem(check: string, digits: string): CroNumberResult | undefined {
   if (!MOD23_CHECK_LETTERS.includes(check)) {
-    return fail(KIND, 'cro-number-check-character', 'CRO number check letter is never I, O or S; check for a mistyped character.');
+    return fail(
+      KIND,
+      'cro-number-check-character',
+      'CRO number check letter is never I, O or S; check for a mistyped character.',
+    );
   }
   if (mod23CheckLetter(digits) !== check) {
-    return fail(KIND, 'cro-number-check-character', 'CRO number check letter does not match the serial number and year; check for a mistyped digit.');
+    return fail(
+      KIND,
+      'cro-number-check-character',
+      'CRO number check letter does not match the serial number and year; check for a mistyped digit.',
+    );
   }
   return undefined;
 }

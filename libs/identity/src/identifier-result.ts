@@ -33,7 +33,8 @@ export interface IdentifierFailure<K extends string, C extends string> {
 }
 
 /** The result of parsing one identifier of kind `K`. */
-export type IdentifierParseResult<K extends IdentifierKind, C extends string> = IdentifierSuccess<K> | IdentifierFailure<K, C>;
+export type IdentifierParseResult<K extends IdentifierKind, C extends string> =
+  IdentifierSuccess<K> | IdentifierFailure<K, C>;
 
 /** @internal */
 export function succeed<K extends IdentifierKind>(kind: K, value: string): IdentifierSuccess<K> {
@@ -88,10 +89,12 @@ export function slashedShapeProblem(value: string, start = 0): string | undefine
   const space = firstWhitespace(body);
   if (space >= 0) return `must not contain spaces: it has ${describeCharacterAt(value, start + space)}`;
   const bad = body.search(/[^0-9A-Z/]/);
-  if (bad >= 0) return `may contain only digits, one '/' and a final check letter: it has ${describeCharacterAt(value, start + bad)}`;
+  if (bad >= 0)
+    return `may contain only digits, one '/' and a final check letter: it has ${describeCharacterAt(value, start + bad)}`;
   if (body.indexOf('/') !== body.lastIndexOf('/')) return "must contain at most one '/'";
   if (!/[A-Z]$/.test(body)) return 'must end with a check letter';
   const letter = body.slice(0, -1).search(/[A-Z]/);
-  if (letter >= 0) return `may have a letter only as the final check character: it has ${describeCharacterAt(value, start + letter)}`;
+  if (letter >= 0)
+    return `may have a letter only as the final check character: it has ${describeCharacterAt(value, start + letter)}`;
   return undefined;
 }

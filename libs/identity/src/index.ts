@@ -4,7 +4,13 @@
  * with a stable code, never an exception. And the person index (PostgreSQL): identifiers seen
  * together in trusted events linked to one person; link, merge, unlink and possible matches recorded.
  */
-export type { IdentifierFailure, IdentifierKind, IdentifierParseResult, IdentifierSuccess, IdentifierValue } from './identifier-result';
+export type {
+  IdentifierFailure,
+  IdentifierKind,
+  IdentifierParseResult,
+  IdentifierSuccess,
+  IdentifierValue,
+} from './identifier-result';
 export * from './identifier-systems';
 export { MOD23_CHECK_LETTERS, mod23CheckLetter, nhsNumberCheckDigit } from './check-characters';
 export * from './nhs-number';

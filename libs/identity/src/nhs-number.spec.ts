@@ -19,9 +19,12 @@ const validNhsNumber = nineDigits
 const CODES = ['nhs-number-format', 'nhs-number-placeholder', 'nhs-number-check-digit'];
 
 describe('parseNhsNumber', () => {
-  it.each(['9434765919', '9000000009', '4010232137', '9449304130', '9449306613', '9876543210'])('accepts the known valid NHS number %s', (nhsNumber) => {
-    expect(parseNhsNumber(nhsNumber)).toEqual({ ok: true, kind: 'nhs-number', value: nhsNumber });
-  });
+  it.each(['9434765919', '9000000009', '4010232137', '9449304130', '9449306613', '9876543210'])(
+    'accepts the known valid NHS number %s',
+    (nhsNumber) => {
+      expect(parseNhsNumber(nhsNumber)).toEqual({ ok: true, kind: 'nhs-number', value: nhsNumber });
+    },
+  );
 
   it.each([
     ['943 476 5919', 'nhs-number-format'],
@@ -79,7 +82,11 @@ describe('parseNhsNumber', () => {
 
   describe('properties', () => {
     it('the Modulus 11 check digit makes any nine digits valid (unless a placeholder)', () => {
-      fc.assert(fc.property(validNhsNumber, (nhsNumber) => expect(parseNhsNumber(nhsNumber)).toEqual({ ok: true, kind: 'nhs-number', value: nhsNumber })));
+      fc.assert(
+        fc.property(validNhsNumber, (nhsNumber) =>
+          expect(parseNhsNumber(nhsNumber)).toEqual({ ok: true, kind: 'nhs-number', value: nhsNumber }),
+        ),
+      );
     });
 
     it('nine digits whose check digit would be 10 are refused whatever the last digit', () => {
@@ -138,7 +145,12 @@ describe('parseNhsNumber', () => {
     });
 
     it('junk never throws and is always refused with a code', () => {
-      const junk = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.stringMatching(/^[0-9 -]{0,14}$/), fc.anything());
+      const junk = fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'grapheme', maxLength: 30 }),
+        fc.stringMatching(/^[0-9 -]{0,14}$/),
+        fc.anything(),
+      );
       fc.assert(
         fc.property(
           junk.filter((input) => !(typeof input === 'string' && /^[0-9]{10}$/.test(input))),

@@ -7,7 +7,14 @@
  * {@link formatNhsNumber} for the `943 476 5919` display form.
  */
 import { nhsNumberCheckDigit } from './check-characters';
-import { describeCharacterAt, fail, firstWhitespace, IdentifierParseResult, IdentifierValue, succeed } from './identifier-result';
+import {
+  describeCharacterAt,
+  fail,
+  firstWhitespace,
+  IdentifierParseResult,
+  IdentifierValue,
+  succeed,
+} from './identifier-result';
 
 /** A valid NHS number: exactly ten ASCII digits with a correct check digit. */
 export type NhsNumber = IdentifierValue<'nhs-number'>;
@@ -41,22 +48,43 @@ export function parseNhsNumber(input: unknown): NhsNumberResult {
   if (input.length === 0) return fail(KIND, 'nhs-number-format', 'NHS number is empty; it must be 10 digits.');
   const space = firstWhitespace(input);
   if (space >= 0) {
-    return fail(KIND, 'nhs-number-format', `NHS number must be the bare 10 digits, without spaces: it has ${describeCharacterAt(input, space)}.`);
+    return fail(
+      KIND,
+      'nhs-number-format',
+      `NHS number must be the bare 10 digits, without spaces: it has ${describeCharacterAt(input, space)}.`,
+    );
   }
   const nonDigit = input.search(/[^0-9]/);
   if (nonDigit >= 0) {
-    return fail(KIND, 'nhs-number-format', `NHS number must contain only the digits 0-9: it has ${describeCharacterAt(input, nonDigit)}.`);
+    return fail(
+      KIND,
+      'nhs-number-format',
+      `NHS number must contain only the digits 0-9: it has ${describeCharacterAt(input, nonDigit)}.`,
+    );
   }
-  if (input.length !== 10) return fail(KIND, 'nhs-number-format', `NHS number must be exactly 10 digits: it has ${input.length}.`);
+  if (input.length !== 10)
+    return fail(KIND, 'nhs-number-format', `NHS number must be exactly 10 digits: it has ${input.length}.`);
   if (/^(\d)\1{9}$/.test(input)) {
-    return fail(KIND, 'nhs-number-placeholder', 'NHS number is a placeholder (all ten digits the same), not a real number.');
+    return fail(
+      KIND,
+      'nhs-number-placeholder',
+      'NHS number is a placeholder (all ten digits the same), not a real number.',
+    );
   }
   const expected = nhsNumberCheckDigit(input.slice(0, 9));
   if (expected === undefined) {
-    return fail(KIND, 'nhs-number-check-digit', 'NHS number is not valid: no NHS number can begin with these nine digits (Modulus 11 gives 10).');
+    return fail(
+      KIND,
+      'nhs-number-check-digit',
+      'NHS number is not valid: no NHS number can begin with these nine digits (Modulus 11 gives 10).',
+    );
   }
   if (expected !== Number(input[9])) {
-    return fail(KIND, 'nhs-number-check-digit', 'NHS number check digit (the last digit) does not match the first nine digits; check for a mistyped digit.');
+    return fail(
+      KIND,
+      'nhs-number-check-digit',
+      'NHS number check digit (the last digit) does not match the first nine digits; check for a mistyped digit.',
+    );
   }
   return succeed(KIND, input);
 }

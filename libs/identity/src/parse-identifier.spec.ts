@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { identifierIssue, identifierOperationOutcome } from './identifier-outcome';
-import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, CRN_SYSTEM, CRO_NUMBER_SYSTEM, IDENTIFIER_SYSTEMS, NHS_NUMBER_SYSTEM, PNC_ID_SYSTEM } from './identifier-systems';
+import {
+  COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+  CRN_SYSTEM,
+  CRO_NUMBER_SYSTEM,
+  IDENTIFIER_SYSTEMS,
+  NHS_NUMBER_SYSTEM,
+  PNC_ID_SYSTEM,
+} from './identifier-systems';
 import { AnyIdentifierFailure, identifierKindForSystem, parseIdentifier } from './parse-identifier';
 
 const ALL_SYSTEMS = Object.values(IDENTIFIER_SYSTEMS);
@@ -32,7 +39,12 @@ describe('parseIdentifier', () => {
     [CRN_SYSTEM, 'x123456', 'crn', 'X123456'],
     [PNC_ID_SYSTEM, '20030011985X', 'pnc-id', '2003/0011985X'],
     [CRO_NUMBER_SYSTEM, '65656/91H', 'cro-number', '065656/91H'],
-    [COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, '8E8BB2FF-5C8D-4D4E-A5E6-8C7AB1F0D2A1', 'common-platform-defendant-id', '8e8bb2ff-5c8d-4d4e-a5e6-8c7ab1f0d2a1'],
+    [
+      COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+      '8E8BB2FF-5C8D-4D4E-A5E6-8C7AB1F0D2A1',
+      'common-platform-defendant-id',
+      '8e8bb2ff-5c8d-4d4e-a5e6-8c7ab1f0d2a1',
+    ],
   ])('dispatches %s', (system, value, kind, normalised) => {
     expect(parseIdentifier(system, value)).toEqual({ ok: true, kind, value: normalised });
   });
@@ -50,7 +62,11 @@ describe('parseIdentifier', () => {
 
   it('refuses a missing system', () => {
     for (const system of [undefined, null, '']) {
-      expect(parseIdentifier(system, '9434765919')).toMatchObject({ ok: false, kind: 'unknown', code: 'identifier-system-missing' });
+      expect(parseIdentifier(system, '9434765919')).toMatchObject({
+        ok: false,
+        kind: 'unknown',
+        code: 'identifier-system-missing',
+      });
     }
   });
 
@@ -61,7 +77,10 @@ describe('parseIdentifier', () => {
       code: 'identifier-system-unsupported',
       reason: expect.stringContaining('https://example.org/Id/other'),
     });
-    expect(parseIdentifier(42, '9434765919')).toMatchObject({ code: 'identifier-system-unsupported', reason: expect.stringContaining('of type number') });
+    expect(parseIdentifier(42, '9434765919')).toMatchObject({
+      code: 'identifier-system-unsupported',
+      reason: expect.stringContaining('of type number'),
+    });
   });
 
   describe('properties', () => {
@@ -107,7 +126,14 @@ describe('identifier OperationOutcome', () => {
     const failure = failureOf(CRO_NUMBER_SYSTEM, '85227/65G');
     expect(identifierOperationOutcome(failure, 'Patient.identifier[2].value')).toEqual({
       resourceType: 'OperationOutcome',
-      issue: [expect.objectContaining({ severity: 'error', code: 'value', expression: ['Patient.identifier[2].value'], diagnostics: expect.stringContaining('[cro-number-check-character]') })],
+      issue: [
+        expect.objectContaining({
+          severity: 'error',
+          code: 'value',
+          expression: ['Patient.identifier[2].value'],
+          diagnostics: expect.stringContaining('[cro-number-check-character]'),
+        }),
+      ],
     });
   });
 

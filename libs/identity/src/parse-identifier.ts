@@ -5,7 +5,13 @@ import { CommonPlatformDefendantIdResult, parseCommonPlatformDefendantId } from 
 import { CroNumberResult, parseCroNumber } from './cro-number';
 import { CrnResult, parseCrn } from './crn';
 import { fail, IdentifierFailure, IdentifierKind } from './identifier-result';
-import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, CRN_SYSTEM, CRO_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM, PNC_ID_SYSTEM } from './identifier-systems';
+import {
+  COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+  CRN_SYSTEM,
+  CRO_NUMBER_SYSTEM,
+  NHS_NUMBER_SYSTEM,
+  PNC_ID_SYSTEM,
+} from './identifier-systems';
 import { NhsNumberResult, parseNhsNumber } from './nhs-number';
 import { parsePncId, PncIdOptions, PncIdResult } from './pnc-id';
 
@@ -16,7 +22,13 @@ export type IdentifierSystemErrorCode = 'identifier-system-missing' | 'identifie
 export type IdentifierSystemFailure = IdentifierFailure<'unknown', IdentifierSystemErrorCode>;
 
 /** Any result {@link parseIdentifier} can return. */
-export type IdentifierResult = NhsNumberResult | CrnResult | PncIdResult | CroNumberResult | CommonPlatformDefendantIdResult | IdentifierSystemFailure;
+export type IdentifierResult =
+  | NhsNumberResult
+  | CrnResult
+  | PncIdResult
+  | CroNumberResult
+  | CommonPlatformDefendantIdResult
+  | IdentifierSystemFailure;
 
 /** Any failed result, e.g. to turn into an OperationOutcome issue. */
 export type AnyIdentifierFailure = Extract<IdentifierResult, { ok: false }>;
@@ -50,7 +62,11 @@ export function identifierKindForSystem(system: unknown): IdentifierKind | undef
  * compares systems). A missing or unknown system is a failure with kind `'unknown'`; the system
  * URI is named in the reason because it is configuration, not personal data.
  */
-export function parseIdentifier(system: unknown, value: unknown, options: ParseIdentifierOptions = {}): IdentifierResult {
+export function parseIdentifier(
+  system: unknown,
+  value: unknown,
+  options: ParseIdentifierOptions = {},
+): IdentifierResult {
   if (system === undefined || system === null || system === '') {
     return fail('unknown', 'identifier-system-missing', 'Identifier has no system, so it cannot be validated.');
   }
@@ -68,7 +84,11 @@ export function parseIdentifier(system: unknown, value: unknown, options: ParseI
       return parseCommonPlatformDefendantId(value);
     case undefined: {
       const named = typeof system === 'string' ? `'${system.slice(0, 200)}'` : `of type ${typeof system}`;
-      return fail('unknown', 'identifier-system-unsupported', `Identifier system ${named} is not one the hub recognises.`);
+      return fail(
+        'unknown',
+        'identifier-system-unsupported',
+        `Identifier system ${named} is not one the hub recognises.`,
+      );
     }
   }
 }

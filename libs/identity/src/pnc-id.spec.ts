@@ -9,12 +9,14 @@ const REFERENCE_YEAR = 2025;
 const options = { referenceYear: REFERENCE_YEAR };
 
 /** A valid canonical PNC ID from a year and a serial, with its parts for the tests to play with. */
-const validPnc = fc.record({ year: fc.integer({ min: 1900, max: 2099 }), serial: fc.integer({ min: 0, max: 9_999_999 }) }).map(({ year, serial }) => {
-  const serial7 = String(serial).padStart(7, '0');
-  const yyyy = String(year);
-  const check = referenceCheck(yyyy.slice(2) + serial7);
-  return { yyyy, serial7, check, value: `${yyyy}/${serial7}${check}` };
-});
+const validPnc = fc
+  .record({ year: fc.integer({ min: 1900, max: 2099 }), serial: fc.integer({ min: 0, max: 9_999_999 }) })
+  .map(({ year, serial }) => {
+    const serial7 = String(serial).padStart(7, '0');
+    const yyyy = String(year);
+    const check = referenceCheck(yyyy.slice(2) + serial7);
+    return { yyyy, serial7, check, value: `${yyyy}/${serial7}${check}` };
+  });
 
 const CODES = ['pnc-id-format', 'pnc-id-check-character'];
 
@@ -99,7 +101,11 @@ describe('parsePncId', () => {
 
   describe('properties', () => {
     it('the computed check letter makes any year and serial valid', () => {
-      fc.assert(fc.property(validPnc, (pnc) => expect(parsePncId(pnc.value, options)).toEqual({ ok: true, kind: 'pnc-id', value: pnc.value })));
+      fc.assert(
+        fc.property(validPnc, (pnc) =>
+          expect(parsePncId(pnc.value, options)).toEqual({ ok: true, kind: 'pnc-id', value: pnc.value }),
+        ),
+      );
     });
 
     it('detects every single-digit substitution in the last two year digits and the serial', () => {
@@ -132,7 +138,10 @@ describe('parsePncId', () => {
         fc.property(validPnc, (pnc) => {
           for (const letter of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') {
             if (letter === pnc.check) continue;
-            expect(parsePncId(pnc.value.slice(0, -1) + letter, options)).toMatchObject({ ok: false, code: 'pnc-id-check-character' });
+            expect(parsePncId(pnc.value.slice(0, -1) + letter, options)).toMatchObject({
+              ok: false,
+              code: 'pnc-id-check-character',
+            });
           }
         }),
       );
@@ -144,13 +153,19 @@ describe('parsePncId', () => {
           const digits = pnc.yyyy.slice(2) + pnc.serial7;
           fc.pre(digits[i] !== digits[i + 1]);
           const swapped = digits.slice(0, i) + digits[i + 1] + digits[i] + digits.slice(i + 2);
-          expect(parsePncId(`${pnc.yyyy.slice(0, 2)}${swapped.slice(0, 2)}/${swapped.slice(2)}${pnc.check}`, options).ok).toBe(false);
+          expect(
+            parsePncId(`${pnc.yyyy.slice(0, 2)}${swapped.slice(0, 2)}/${swapped.slice(2)}${pnc.check}`, options).ok,
+          ).toBe(false);
         }),
       );
     });
 
     it('normalisation is idempotent, whichever accepted form the value arrives in', () => {
-      const variant = fc.tuple(validPnc, fc.constantFrom('canonical', 'no-slash', 'short', 'short-no-slash', 'lower', 'padded'), fc.integer({ min: 1990, max: 2099 }));
+      const variant = fc.tuple(
+        validPnc,
+        fc.constantFrom('canonical', 'no-slash', 'short', 'short-no-slash', 'lower', 'padded'),
+        fc.integer({ min: 1990, max: 2099 }),
+      );
       fc.assert(
         fc.property(variant, ([pnc, form, referenceYear]) => {
           const serial = pnc.serial7.replace(/^0+(?=\d)/, '');
@@ -176,14 +191,20 @@ describe('parsePncId', () => {
         fc.property(validPnc, fc.integer({ min: 1950, max: 2150 }), (pnc, referenceYear) => {
           const back = parsePncId(formatPncIdShort(pnc.value as PncId), { referenceYear });
           const year = Number(pnc.yyyy);
-          if (year <= referenceYear && year > referenceYear - 100) expect(back).toMatchObject({ ok: true, value: pnc.value });
+          if (year <= referenceYear && year > referenceYear - 100)
+            expect(back).toMatchObject({ ok: true, value: pnc.value });
           else expect(back).toMatchObject({ ok: true, value: expect.not.stringMatching(`^${pnc.yyyy}/`) });
         }),
       );
     });
 
     it('junk never throws and is always refused with a code', () => {
-      const junk = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.stringMatching(/^[0-9/ A-Za-z]{0,16}$/), fc.anything());
+      const junk = fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'grapheme', maxLength: 30 }),
+        fc.stringMatching(/^[0-9/ A-Za-z]{0,16}$/),
+        fc.anything(),
+      );
       // The shape of anything parsePncId could accept: filtered out, so "refused" must hold.
       const plausible = /^\s*(\d{2}|\d{4})?\/?\d{1,11}[A-Za-z]\s*$/;
       fc.assert(

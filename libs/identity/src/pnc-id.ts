@@ -11,7 +11,14 @@
  *   `^\d{0,2}(\d{2})/(\d{1,7})([A-Z])$`, serial padded to seven digits before the check.
  */
 import { MOD23_CHECK_LETTERS, mod23CheckLetter } from './check-characters';
-import { asciiUpperCase, fail, IdentifierParseResult, IdentifierValue, slashedShapeProblem, succeed } from './identifier-result';
+import {
+  asciiUpperCase,
+  fail,
+  IdentifierParseResult,
+  IdentifierValue,
+  slashedShapeProblem,
+  succeed,
+} from './identifier-result';
 
 /** A PNC ID in canonical form `YYYY/NNNNNNNA`. */
 export type PncId = IdentifierValue<'pnc-id'>;
@@ -61,12 +68,23 @@ export function parsePncId(input: unknown, options: PncIdOptions = {}): PncIdRes
   const { year, serial, check } = parts;
 
   const serial7 = serial.padStart(SERIAL_LENGTH, '0');
-  const fullYear = year.length === 4 ? year : String(expandTwoDigitYear(Number(year), options.referenceYear ?? new Date().getUTCFullYear()));
+  const fullYear =
+    year.length === 4
+      ? year
+      : String(expandTwoDigitYear(Number(year), options.referenceYear ?? new Date().getUTCFullYear()));
   if (!MOD23_CHECK_LETTERS.includes(check)) {
-    return fail(KIND, 'pnc-id-check-character', 'PNC ID check letter is never I, O or S; check for a mistyped character.');
+    return fail(
+      KIND,
+      'pnc-id-check-character',
+      'PNC ID check letter is never I, O or S; check for a mistyped character.',
+    );
   }
   if (mod23CheckLetter(year.slice(-2) + serial7) !== check) {
-    return fail(KIND, 'pnc-id-check-character', 'PNC ID check letter does not match the year and serial number; check for a mistyped digit.');
+    return fail(
+      KIND,
+      'pnc-id-check-character',
+      'PNC ID check letter does not match the year and serial number; check for a mistyped digit.',
+    );
   }
   return succeed(KIND, `${fullYear}/${serial7}${check}`);
 }
@@ -79,12 +97,15 @@ function splitPncId(value: string): { year: string; serial: string; check: strin
   if (slash >= 0) {
     const year = digits.slice(0, slash);
     const serial = digits.slice(slash + 1);
-    if (year.length !== 2 && year.length !== 4) return `must have a 2- or 4-digit year before the '/': it has ${year.length} digits`;
-    if (serial.length < 1 || serial.length > SERIAL_LENGTH) return `must have a serial number of 1 to 7 digits after the '/': it has ${serial.length}`;
+    if (year.length !== 2 && year.length !== 4)
+      return `must have a 2- or 4-digit year before the '/': it has ${year.length} digits`;
+    if (serial.length < 1 || serial.length > SERIAL_LENGTH)
+      return `must have a serial number of 1 to 7 digits after the '/': it has ${serial.length}`;
     return { year, serial, check };
   }
   if (digits.length === 4 + SERIAL_LENGTH) return { year: digits.slice(0, 4), serial: digits.slice(4), check };
-  if (digits.length >= 3 && digits.length <= 2 + SERIAL_LENGTH) return { year: digits.slice(0, 2), serial: digits.slice(2), check };
+  if (digits.length >= 3 && digits.length <= 2 + SERIAL_LENGTH)
+    return { year: digits.slice(0, 2), serial: digits.slice(2), check };
   return `without a '/' must be YYYY and a 7-digit serial, or YY and a serial of 1 to 7 digits, then the check letter: it has ${digits.length} digits`;
 }
 

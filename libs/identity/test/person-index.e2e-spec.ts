@@ -44,17 +44,25 @@ describe('PersonIndex (real PostgreSQL)', () => {
   }
 
   async function liveOwnerCount(identifier: PersonIdentifier): Promise<number> {
-    return database.count('SELECT count(*) AS n FROM person_identifier i JOIN person p ON p.id = i.person_id WHERE p.merged_into IS NULL AND i.system = $1 AND i.value = $2', [
-      identifier.system,
-      identifier.value,
-    ]);
+    return database.count(
+      'SELECT count(*) AS n FROM person_identifier i JOIN person p ON p.id = i.person_id WHERE p.merged_into IS NULL AND i.system = $1 AND i.value = $2',
+      [identifier.system, identifier.value],
+    );
   }
 
   describe('resolve', () => {
     it('creates a person for identifiers never seen, and records it', async () => {
       const nhs = nhsNumber();
       const result = await resolve({ identifiers: [nhs] });
-      expect(result).toMatchObject({ isNew: true, linked: [{ ...nhs, kind: 'nhs-number' }], merged: [], possibleMatches: [], conflicts: [], notLinked: [], issues: [] });
+      expect(result).toMatchObject({
+        isNew: true,
+        linked: [{ ...nhs, kind: 'nhs-number' }],
+        merged: [],
+        possibleMatches: [],
+        conflicts: [],
+        notLinked: [],
+        issues: [],
+      });
       expect(await index.findByIdentifier(nhs.system, nhs.value)).toBe(result.personId);
       expect((await index.history(result.personId)).map((record) => record.action)).toEqual(['create']);
     });
@@ -99,7 +107,12 @@ describe('PersonIndex (real PostgreSQL)', () => {
       const caseRef = crn();
       const first = await resolve({ identifiers: [nhs] });
       const result = await resolve({ identifiers: [caseRef, nhs] }, untrusted());
-      expect(result).toMatchObject({ personId: first.personId, isNew: false, linked: [], notLinked: [{ ...caseRef, kind: 'crn' }] });
+      expect(result).toMatchObject({
+        personId: first.personId,
+        isNew: false,
+        linked: [],
+        notLinked: [{ ...caseRef, kind: 'crn' }],
+      });
       expect(await index.findByIdentifier(caseRef.system, caseRef.value)).toBeUndefined();
       expect((await index.history(first.personId)).map((record) => record.action)).toEqual(['create']);
     });
@@ -108,7 +121,11 @@ describe('PersonIndex (real PostgreSQL)', () => {
       const nhs = nhsNumber();
       const caseRef = crn();
       const result = await resolve({ identifiers: [caseRef, nhs] }, untrusted());
-      expect(result).toMatchObject({ isNew: true, linked: [{ ...nhs, kind: 'nhs-number' }], notLinked: [{ ...caseRef, kind: 'crn' }] });
+      expect(result).toMatchObject({
+        isNew: true,
+        linked: [{ ...nhs, kind: 'nhs-number' }],
+        notLinked: [{ ...caseRef, kind: 'crn' }],
+      });
       expect(await index.findByIdentifier(nhs.system, nhs.value)).toBe(result.personId);
       expect(await index.findByIdentifier(caseRef.system, caseRef.value)).toBeUndefined();
     });
@@ -123,16 +140,29 @@ describe('PersonIndex (real PostgreSQL)', () => {
 
       const event = trusted();
       const result = await resolve({ identifiers: [caseRef, nhs] }, event);
-      expect(result).toMatchObject({ personId: older.personId, isNew: false, merged: [younger.personId], linked: [], conflicts: [] });
-      for (const id of [nhs, caseRef, pnc]) expect(await index.findByIdentifier(id.system, id.value)).toBe(older.personId);
+      expect(result).toMatchObject({
+        personId: older.personId,
+        isNew: false,
+        merged: [younger.personId],
+        linked: [],
+        conflicts: [],
+      });
+      for (const id of [nhs, caseRef, pnc])
+        expect(await index.findByIdentifier(id.system, id.value)).toBe(older.personId);
       expect(await index.currentPersonId(younger.personId)).toBe(older.personId);
       expect(await index.identifiers(younger.personId)).toEqual([]);
 
       const history = await index.history(older.personId);
       expect(history.map((record) => record.action)).toEqual(['create', 'create', 'merge']);
       const merge = history[2];
-      expect(merge).toMatchObject({ personId: older.personId, relatedPersonId: younger.personId, sourceEventId: event.sourceEventId });
-      expect([...merge.identifiers].sort((a, b) => a.system.localeCompare(b.system))).toEqual([caseRef, pnc].sort((a, b) => a.system.localeCompare(b.system)));
+      expect(merge).toMatchObject({
+        personId: older.personId,
+        relatedPersonId: younger.personId,
+        sourceEventId: event.sourceEventId,
+      });
+      expect([...merge.identifiers].sort((a, b) => a.system.localeCompare(b.system))).toEqual(
+        [caseRef, pnc].sort((a, b) => a.system.localeCompare(b.system)),
+      );
     });
 
     it('does not merge when the result would hold two NHS numbers: a conflict is recorded for review', async () => {
@@ -140,7 +170,12 @@ describe('PersonIndex (real PostgreSQL)', () => {
       const p1 = await resolve({ identifiers: [nhs1, crn1] });
       const p2 = await resolve({ identifiers: [nhs2, crn2] });
       const result = await resolve({ identifiers: [crn2, nhs1] });
-      expect(result).toMatchObject({ personId: p1.personId, merged: [], linked: [], notLinked: [{ ...crn2, kind: 'crn' }] });
+      expect(result).toMatchObject({
+        personId: p1.personId,
+        merged: [],
+        linked: [],
+        notLinked: [{ ...crn2, kind: 'crn' }],
+      });
       // Both persons also hold a CRN, so the merge would give two CRNs as well as two NHS numbers.
       expect([...result.conflicts].sort((a, b) => a.system.localeCompare(b.system))).toEqual([
         { system: CRN_SYSTEM, personIds: [p1.personId, p2.personId] },
@@ -159,7 +194,11 @@ describe('PersonIndex (real PostgreSQL)', () => {
       const [nhs1, nhs2, caseRef] = [nhsNumber(), nhsNumber(), crn()];
       const person = await resolve({ identifiers: [nhs1, caseRef] });
       const result = await resolve({ identifiers: [caseRef, nhs2] });
-      expect(result).toMatchObject({ personId: person.personId, linked: [], conflicts: [{ system: NHS_NUMBER_SYSTEM, personIds: [person.personId] }] });
+      expect(result).toMatchObject({
+        personId: person.personId,
+        linked: [],
+        conflicts: [{ system: NHS_NUMBER_SYSTEM, personIds: [person.personId] }],
+      });
       expect(await index.findByIdentifier(nhs2.system, nhs2.value)).toBeUndefined();
       expect(await index.identifiers(person.personId)).toHaveLength(2);
     });
@@ -167,34 +206,61 @@ describe('PersonIndex (real PostgreSQL)', () => {
     it('name and birth date alone never link: a possible match is raised for review, once', async () => {
       const nhs = nhsNumber();
       const caseRef = crn();
-      const first = await resolve({ identifiers: [nhs], family: 'Smith-Jones', given: ['Mary', 'Ann'], birthDate: '1980-02-03' });
-      const second = await resolve({ identifiers: [caseRef], family: ' SMITH JONES', given: 'mary-ann', birthDate: '1980-02-03' });
+      const first = await resolve({
+        identifiers: [nhs],
+        family: 'Smith-Jones',
+        given: ['Mary', 'Ann'],
+        birthDate: '1980-02-03',
+      });
+      const second = await resolve({
+        identifiers: [caseRef],
+        family: ' SMITH JONES',
+        given: 'mary-ann',
+        birthDate: '1980-02-03',
+      });
       expect(second).toMatchObject({ isNew: true, possibleMatches: [first.personId], merged: [] });
       expect(second.personId).not.toBe(first.personId);
       expect(await index.findByIdentifier(caseRef.system, caseRef.value)).toBe(second.personId);
       expect(await index.findByIdentifier(nhs.system, nhs.value)).toBe(first.personId);
 
-      const again = await resolve({ identifiers: [caseRef], family: 'Smith Jones', given: 'Mary Ann', birthDate: '1980-02-03' });
+      const again = await resolve({
+        identifiers: [caseRef],
+        family: 'Smith Jones',
+        given: 'Mary Ann',
+        birthDate: '1980-02-03',
+      });
       expect(again).toMatchObject({ personId: second.personId, possibleMatches: [first.personId] });
-      const open = (await index.possibleMatches('open')).filter((match) => [match.personA, match.personB].includes(first.personId));
+      const open = (await index.possibleMatches('open')).filter((match) =>
+        [match.personA, match.personB].includes(first.personId),
+      );
       expect(open).toHaveLength(1);
       expect(open[0]).toMatchObject({ basis: 'name+birthDate', status: 'open' });
-      expect((await index.history(second.personId)).filter((record) => record.action === 'possible-match')).toHaveLength(1);
+      expect(
+        (await index.history(second.personId)).filter((record) => record.action === 'possible-match'),
+      ).toHaveLength(1);
     });
 
     it('raises possible matches with the newest persons only when many share a name and birth date', async () => {
       const shared = { family: 'Common-Name', given: ['Sam'], birthDate: '1990-01-01' };
       const earlier: string[] = [];
-      for (let index = 0; index < MAX_POSSIBLE_MATCHES_PER_RESOLVE + 5; index++) earlier.push((await resolve({ identifiers: [crn()], ...shared })).personId);
+      for (let index = 0; index < MAX_POSSIBLE_MATCHES_PER_RESOLVE + 5; index++)
+        earlier.push((await resolve({ identifiers: [crn()], ...shared })).personId);
       const latest = await resolve({ identifiers: [crn()], ...shared });
       expect(latest.possibleMatches).toHaveLength(MAX_POSSIBLE_MATCHES_PER_RESOLVE);
       expect([...latest.possibleMatches].sort()).toEqual(earlier.slice(-MAX_POSSIBLE_MATCHES_PER_RESOLVE).sort());
-      expect((await index.history(latest.personId)).filter((record) => record.action === 'possible-match')).toHaveLength(MAX_POSSIBLE_MATCHES_PER_RESOLVE);
+      expect(
+        (await index.history(latest.personId)).filter((record) => record.action === 'possible-match'),
+      ).toHaveLength(MAX_POSSIBLE_MATCHES_PER_RESOLVE);
     });
 
     it('a different birth date or a partial one raises no possible match', async () => {
       await resolve({ identifiers: [nhsNumber()], family: 'Okafor', given: 'Chidi', birthDate: '1975-06-01' });
-      const otherDay = await resolve({ identifiers: [crn()], family: 'Okafor', given: 'Chidi', birthDate: '1975-06-02' });
+      const otherDay = await resolve({
+        identifiers: [crn()],
+        family: 'Okafor',
+        given: 'Chidi',
+        birthDate: '1975-06-02',
+      });
       const partial = await resolve({ identifiers: [crn()], family: 'Okafor', given: 'Chidi', birthDate: '1975-06' });
       expect(otherDay.possibleMatches).toEqual([]);
       expect(partial.possibleMatches).toEqual([]);
@@ -203,7 +269,12 @@ describe('PersonIndex (real PostgreSQL)', () => {
     it('ignores invalid identifiers and reports them, resolving by the valid ones', async () => {
       const nhs = nhsNumber();
       const result = await resolve({
-        identifiers: [nhs, { system: NHS_NUMBER_SYSTEM, value: '1234567890' }, { system: 'https://example.org/mrn', value: 'A1' }, { system: CRN_SYSTEM, value: 'X12 345' }],
+        identifiers: [
+          nhs,
+          { system: NHS_NUMBER_SYSTEM, value: '1234567890' },
+          { system: 'https://example.org/mrn', value: 'A1' },
+          { system: CRN_SYSTEM, value: 'X12 345' },
+        ],
       });
       expect(result.isNew).toBe(true);
       expect(result.linked).toEqual([{ ...nhs, kind: 'nhs-number' }]);
@@ -218,7 +289,15 @@ describe('PersonIndex (real PostgreSQL)', () => {
 
     it('refuses a subject without any valid strong identifier (OperationOutcome, no person created)', async () => {
       const before = await database.count('SELECT count(*) AS n FROM person');
-      const result = await index.resolve({ identifiers: [{ system: NHS_NUMBER_SYSTEM, value: '0000000000' }], family: 'Doe', given: 'Jo', birthDate: '1990-01-01' }, trusted());
+      const result = await index.resolve(
+        {
+          identifiers: [{ system: NHS_NUMBER_SYSTEM, value: '0000000000' }],
+          family: 'Doe',
+          given: 'Jo',
+          birthDate: '1990-01-01',
+        },
+        trusted(),
+      );
       expect(result.ok).toBe(false);
       if (result.ok) return;
       expect(result.outcome.issue.map((issue) => [issue.severity, issue.code])).toEqual([
@@ -258,7 +337,14 @@ describe('PersonIndex (real PostgreSQL)', () => {
       expect(await index.findByIdentifier(caseRef.system, caseRef.value)).toBe(result.newPersonId);
       expect(await index.identifiers(person.personId)).toEqual([nhs]);
       const unlink = (await index.history(person.personId)).at(-1);
-      expect(unlink).toMatchObject({ action: 'unlink', personId: person.personId, relatedPersonId: result.newPersonId, identifiers: [caseRef], actor: 'reviewer-1', reason: 'Wrong CRN' });
+      expect(unlink).toMatchObject({
+        action: 'unlink',
+        personId: person.personId,
+        relatedPersonId: result.newPersonId,
+        identifiers: [caseRef],
+        actor: 'reviewer-1',
+        reason: 'Wrong CRN',
+      });
       expect((await index.history(result.newPersonId as string)).map((record) => record.action)).toEqual(['unlink']);
     });
 
@@ -276,13 +362,32 @@ describe('PersonIndex (real PostgreSQL)', () => {
       const [nhs, caseRef, otherNhs] = [nhsNumber(), crn(), nhsNumber()];
       const person = await resolve({ identifiers: [nhs] });
       const other = await resolve({ identifiers: [otherNhs] });
-      expect(await index.link(person.personId, caseRef, { actor: 'reviewer-1' })).toEqual({ ok: true, personId: person.personId, changed: true });
-      expect(await index.link(person.personId, caseRef, { actor: 'reviewer-1' })).toEqual({ ok: true, personId: person.personId, changed: false });
-      expect(await index.link(person.personId, nhsNumber(), { actor: 'reviewer-1' })).toMatchObject({ ok: false, outcome: { issue: [{ code: 'conflict' }] } });
-      expect(await index.link(other.personId, caseRef, { actor: 'reviewer-1' })).toMatchObject({ ok: false, outcome: { issue: [{ code: 'conflict' }] } });
-      expect(await index.link(person.personId, { system: CRN_SYSTEM, value: '??' }, { actor: 'reviewer-1' })).toMatchObject({ ok: false, outcome: { issue: [{ severity: 'error', code: 'value' }] } });
+      expect(await index.link(person.personId, caseRef, { actor: 'reviewer-1' })).toEqual({
+        ok: true,
+        personId: person.personId,
+        changed: true,
+      });
+      expect(await index.link(person.personId, caseRef, { actor: 'reviewer-1' })).toEqual({
+        ok: true,
+        personId: person.personId,
+        changed: false,
+      });
+      expect(await index.link(person.personId, nhsNumber(), { actor: 'reviewer-1' })).toMatchObject({
+        ok: false,
+        outcome: { issue: [{ code: 'conflict' }] },
+      });
+      expect(await index.link(other.personId, caseRef, { actor: 'reviewer-1' })).toMatchObject({
+        ok: false,
+        outcome: { issue: [{ code: 'conflict' }] },
+      });
+      expect(
+        await index.link(person.personId, { system: CRN_SYSTEM, value: '??' }, { actor: 'reviewer-1' }),
+      ).toMatchObject({ ok: false, outcome: { issue: [{ severity: 'error', code: 'value' }] } });
       expect(await index.link('not-a-uuid', caseRef, { actor: 'reviewer-1' })).toMatchObject({ ok: false });
-      expect(await index.link(randomUUID(), crn(), { actor: 'reviewer-1' })).toMatchObject({ ok: false, outcome: { issue: [{ code: 'not-found' }] } });
+      expect(await index.link(randomUUID(), crn(), { actor: 'reviewer-1' })).toMatchObject({
+        ok: false,
+        outcome: { issue: [{ code: 'not-found' }] },
+      });
       expect(await index.findByIdentifier(caseRef.system, caseRef.value)).toBe(person.personId);
     });
 
@@ -291,10 +396,18 @@ describe('PersonIndex (real PostgreSQL)', () => {
       const a = await resolve({ identifiers: [nhs] });
       const b = await resolve({ identifiers: [caseRef] });
       const c = await resolve({ identifiers: [nhs2] });
-      expect(await index.merge(b.personId, a.personId, { actor: 'reviewer-1', reason: 'Same person per PDS' })).toEqual({ ok: true, personId: b.personId, changed: true });
+      expect(await index.merge(b.personId, a.personId, { actor: 'reviewer-1', reason: 'Same person per PDS' })).toEqual(
+        { ok: true, personId: b.personId, changed: true },
+      );
       expect(await index.findByIdentifier(nhs.system, nhs.value)).toBe(b.personId);
-      expect(await index.merge(b.personId, c.personId, { actor: 'reviewer-1' })).toMatchObject({ ok: false, outcome: { issue: [{ code: 'conflict' }] } });
-      expect(await index.merge(c.personId, a.personId, { actor: 'reviewer-1' })).toMatchObject({ ok: false, outcome: { issue: [{ code: 'processing' }] } });
+      expect(await index.merge(b.personId, c.personId, { actor: 'reviewer-1' })).toMatchObject({
+        ok: false,
+        outcome: { issue: [{ code: 'conflict' }] },
+      });
+      expect(await index.merge(c.personId, a.personId, { actor: 'reviewer-1' })).toMatchObject({
+        ok: false,
+        outcome: { issue: [{ code: 'processing' }] },
+      });
       expect(await index.merge(b.personId, b.personId, { actor: 'reviewer-1' })).toMatchObject({ ok: false });
       expect(await index.findByIdentifier(nhs2.system, nhs2.value)).toBe(c.personId);
     });
@@ -304,19 +417,31 @@ describe('PersonIndex (real PostgreSQL)', () => {
       const a = await resolve({ identifiers: [nhsNumber()], ...name });
       const b = await resolve({ identifiers: [crn()], ...name });
       const [match] = (await index.possibleMatches('open')).filter((m) => [m.personA, m.personB].includes(b.personId));
-      expect(await index.reviewPossibleMatch(match.id, 'rejected', { actor: 'reviewer-2', reason: 'Different people' })).toMatchObject({ ok: true });
-      expect(await index.reviewPossibleMatch(match.id, 'rejected', { actor: 'reviewer-2' })).toMatchObject({ ok: false, outcome: { issue: [{ code: 'processing' }] } });
+      expect(
+        await index.reviewPossibleMatch(match.id, 'rejected', { actor: 'reviewer-2', reason: 'Different people' }),
+      ).toMatchObject({ ok: true });
+      expect(await index.reviewPossibleMatch(match.id, 'rejected', { actor: 'reviewer-2' })).toMatchObject({
+        ok: false,
+        outcome: { issue: [{ code: 'processing' }] },
+      });
       const again = await resolve({ identifiers: [crn()], ...name });
       expect([...again.possibleMatches].sort()).toEqual([a.personId, b.personId].sort());
-      const afterReject = await resolve({ identifiers: (await index.identifiers(b.personId)), ...name });
+      const afterReject = await resolve({ identifiers: await index.identifiers(b.personId), ...name });
       expect(afterReject.possibleMatches).toEqual([again.personId]);
 
-      const [toConfirm] = (await index.possibleMatches('open')).filter((m) => [m.personA, m.personB].includes(again.personId) && [m.personA, m.personB].includes(a.personId));
+      const [toConfirm] = (await index.possibleMatches('open')).filter(
+        (m) => [m.personA, m.personB].includes(again.personId) && [m.personA, m.personB].includes(a.personId),
+      );
       const confirmed = await index.reviewPossibleMatch(toConfirm.id, 'confirmed', { actor: 'reviewer-2' });
       expect(confirmed).toEqual({ ok: true, personId: a.personId, changed: true });
       expect(await index.currentPersonId(again.personId)).toBe(a.personId);
       const [reviewed] = (await index.possibleMatches()).filter((m) => m.id === toConfirm.id);
-      expect(reviewed).toMatchObject({ status: 'confirmed', reviewedBy: 'reviewer-2', currentPersonA: a.personId, currentPersonB: a.personId });
+      expect(reviewed).toMatchObject({
+        status: 'confirmed',
+        reviewedBy: 'reviewer-2',
+        currentPersonA: a.personId,
+        currentPersonB: a.personId,
+      });
     });
 
     it('history lists every action in order, including those of persons merged in', async () => {
@@ -329,14 +454,30 @@ describe('PersonIndex (real PostgreSQL)', () => {
       const c = await resolve({ identifiers: [nhs2] }); // create (c)
       await resolve({ identifiers: [nhs2, pnc] }); // conflict a/c
       await index.unlink(a.personId, caseRef, { actor: 'reviewer-3' }); // unlink
-      const actions = (await index.history(a.personId)).map((record) => `${record.action}:${[a.personId, b.personId, c.personId].indexOf(record.personId)}`);
-      expect(actions).toEqual(['create:0', 'link:0', 'create:1', 'possible-match:1', 'merge:0', 'conflict:2', 'unlink:0']);
-      expect(await index.possibleMatches('open').then((open) => open.filter((m) => m.personB === b.personId || m.personA === b.personId))).toEqual([]);
+      const actions = (await index.history(a.personId)).map(
+        (record) => `${record.action}:${[a.personId, b.personId, c.personId].indexOf(record.personId)}`,
+      );
+      expect(actions).toEqual([
+        'create:0',
+        'link:0',
+        'create:1',
+        'possible-match:1',
+        'merge:0',
+        'conflict:2',
+        'unlink:0',
+      ]);
+      expect(
+        await index
+          .possibleMatches('open')
+          .then((open) => open.filter((m) => m.personB === b.personId || m.personA === b.personId)),
+      ).toEqual([]);
     });
 
     it('keeps the link records append-only', async () => {
       await resolve({ identifiers: [nhsNumber()] });
-      await expect(database.dataSource.query('UPDATE person_link_record SET actor = $1', ['someone'])).rejects.toThrow(/append-only/);
+      await expect(database.dataSource.query('UPDATE person_link_record SET actor = $1', ['someone'])).rejects.toThrow(
+        /append-only/,
+      );
       await expect(database.dataSource.query('DELETE FROM person_link_record')).rejects.toThrow(/append-only/);
     });
   });
@@ -346,7 +487,12 @@ describe('PersonIndex (real PostgreSQL)', () => {
     let secondIndex: PersonIndex;
 
     beforeAll(async () => {
-      second = await createAppDataSource({ url: env.databaseUrl, schema: database.schema, applicationName: 'test:person-index-2', migrations: PERSON_INDEX_MIGRATIONS });
+      second = await createAppDataSource({
+        url: env.databaseUrl,
+        schema: database.schema,
+        applicationName: 'test:person-index-2',
+        migrations: PERSON_INDEX_MIGRATIONS,
+      });
       secondIndex = new PersonIndex(second);
     });
 
@@ -357,20 +503,31 @@ describe('PersonIndex (real PostgreSQL)', () => {
     it('20 parallel resolves of the same new identifiers end with one person', async () => {
       const ids = [nhsNumber(), crn(), defendantId()];
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? index : secondIndex).resolve({ identifiers: i % 3 === 0 ? [...ids].reverse() : ids }, trusted())),
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? index : secondIndex).resolve(
+            { identifiers: i % 3 === 0 ? [...ids].reverse() : ids },
+            trusted(),
+          ),
+        ),
       );
       const personIds = new Set(results.map((result) => resolved(result).personId));
       expect(personIds.size).toBe(1);
       expect(results.filter((result) => resolved(result).isNew)).toHaveLength(1);
       for (const id of ids) expect(await liveOwnerCount(id)).toBe(1);
       const [personId] = personIds;
-      expect(await database.count('SELECT count(*) AS n FROM person_link_record WHERE person_id = $1', [personId])).toBe(1);
+      expect(
+        await database.count('SELECT count(*) AS n FROM person_link_record WHERE person_id = $1', [personId]),
+      ).toBe(1);
     });
 
     it('parallel resolves of overlapping identifiers (alone and together) end with one live person holding all', async () => {
       const [nhs, caseRef, pnc] = [nhsNumber(), crn(), pncId()];
       const subjects = [[nhs], [caseRef], [pnc], [nhs, caseRef], [caseRef, pnc]];
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? index : secondIndex).resolve({ identifiers: subjects[i % subjects.length] }, trusted())));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? index : secondIndex).resolve({ identifiers: subjects[i % subjects.length] }, trusted()),
+        ),
+      );
       for (const result of results) resolved(result);
       const owner = await index.findByIdentifier(nhs.system, nhs.value);
       expect(await index.findByIdentifier(caseRef.system, caseRef.value)).toBe(owner);
@@ -386,10 +543,16 @@ describe('PersonIndex (real PostgreSQL)', () => {
     // subjects share one name and birth date so demographics would link everything if they could.
     const poolSize = 6;
     const pool = (): PersonIdentifier[] => [nhsNumber(), nhsNumber(), crn(), crn(), pncId(), defendantId()];
-    const events = fc.array(fc.record({ members: fc.uniqueArray(fc.integer({ min: 0, max: poolSize - 1 }), { minLength: 1, maxLength: 3 }), trusted: fc.boolean() }), {
-      minLength: 1,
-      maxLength: 8,
-    });
+    const events = fc.array(
+      fc.record({
+        members: fc.uniqueArray(fc.integer({ min: 0, max: poolSize - 1 }), { minLength: 1, maxLength: 3 }),
+        trusted: fc.boolean(),
+      }),
+      {
+        minLength: 1,
+        maxLength: 8,
+      },
+    );
 
     it('each identifier maps to exactly one live person; persons hold one value per system; only events tie identifiers together', async () => {
       await fc.assert(
@@ -401,7 +564,12 @@ describe('PersonIndex (real PostgreSQL)', () => {
           const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
           const seen = new Set<number>();
           for (const event of sequence) {
-            const result = resolved(await index.resolve({ identifiers: event.members.map((i) => ids[i]), ...name }, { sourceEventId: randomUUID(), trusted: event.trusted, actor: 'hub' }));
+            const result = resolved(
+              await index.resolve(
+                { identifiers: event.members.map((i) => ids[i]), ...name },
+                { sourceEventId: randomUUID(), trusted: event.trusted, actor: 'hub' },
+              ),
+            );
             const eventOwners: (string | undefined)[] = [];
             for (const member of event.members) {
               const owner = await index.findByIdentifier(ids[member].system, ids[member].value);
@@ -410,7 +578,8 @@ describe('PersonIndex (real PostgreSQL)', () => {
             }
             // The subject resolves to a person holding at least one of its identifiers.
             expect(eventOwners).toContain(result.personId);
-            if (event.trusted) for (const member of event.members.slice(1)) parent[find(member)] = find(event.members[0]);
+            if (event.trusted)
+              for (const member of event.members.slice(1)) parent[find(member)] = find(event.members[0]);
           }
           const owners = new Map<number, string>();
           for (const i of seen) {
@@ -441,7 +610,12 @@ describe('PersonIndex (real PostgreSQL)', () => {
           for (const event of sequence) {
             const members = event.members.filter((i) => i < ids.length);
             if (members.length === 0) continue;
-            const result = resolved(await index.resolve({ identifiers: members.map((i) => ids[i]) }, { sourceEventId: randomUUID(), trusted: event.trusted, actor: 'hub' }));
+            const result = resolved(
+              await index.resolve(
+                { identifiers: members.map((i) => ids[i]) },
+                { sourceEventId: randomUUID(), trusted: event.trusted, actor: 'hub' },
+              ),
+            );
             expect(result.conflicts).toEqual([]);
             if (!event.trusted) continue;
             for (const member of members) trustedMembers.add(member);
@@ -449,7 +623,10 @@ describe('PersonIndex (real PostgreSQL)', () => {
           }
           for (const i of trustedMembers) {
             for (const j of trustedMembers) {
-              const [owner, other] = [await index.findByIdentifier(ids[i].system, ids[i].value), await index.findByIdentifier(ids[j].system, ids[j].value)];
+              const [owner, other] = [
+                await index.findByIdentifier(ids[i].system, ids[i].value),
+                await index.findByIdentifier(ids[j].system, ids[j].value),
+              ];
               expect(owner).toBeDefined();
               expect(owner === other).toBe(find(i) === find(j));
             }

@@ -7,7 +7,11 @@ describe('handler outcomes', () => {
 
   it('keeps an explicit retry or dead-letter outcome', () => {
     expect(toOutcome(Outcome.retry('partner down'))).toEqual({ kind: 'retry', reason: 'partner down' });
-    expect(toOutcome(Outcome.deadLetter('bad-event', 'no patient'))).toEqual({ kind: 'dead-letter', code: 'bad-event', reason: 'no patient' });
+    expect(toOutcome(Outcome.deadLetter('bad-event', 'no patient'))).toEqual({
+      kind: 'dead-letter',
+      code: 'bad-event',
+      reason: 'no patient',
+    });
   });
 
   it('does not mistake an arbitrary object with a kind for an outcome', () => {

@@ -17,7 +17,15 @@ import {
   encodeBody,
   type OutgoingMessage,
 } from '@cstr/messaging';
-import { BrokerFixture, DatabaseFixture, LocalRabbitMq, eventually, testEnvironment, testStackSlot, uniqueName } from '@cstr/testing';
+import {
+  BrokerFixture,
+  DatabaseFixture,
+  LocalRabbitMq,
+  eventually,
+  testEnvironment,
+  testStackSlot,
+  uniqueName,
+} from '@cstr/testing';
 
 @Controller()
 class RecordingHandler {
@@ -36,7 +44,13 @@ describe('the broker restarts mid-stream (a broker this test started)', () => {
   // Apart from any other run's (TEST_STACK_SLOT shifts ports by 100 a slot).
   const shift = testStackSlot() * 100;
   const dataDir = path.resolve(__dirname, `../../../.stack/test-broker-restart${shift ? `-${shift / 100}` : ''}`);
-  const rabbit = new LocalRabbitMq({ dataDir, amqpPort: 5712 + shift, managementPort: 15712 + shift, distPort: 25712 + shift, epmdPort: 4412 + shift });
+  const rabbit = new LocalRabbitMq({
+    dataDir,
+    amqpPort: 5712 + shift,
+    managementPort: 15712 + shift,
+    distPort: 25712 + shift,
+    epmdPort: 4412 + shift,
+  });
   const partner = 'restart-partner';
   const queue = 'test.restart.inbox';
   let url: string;
@@ -106,7 +120,9 @@ describe('the broker restarts mid-stream (a broker this test started)', () => {
   }
 
   async function commitEvents(count: number): Promise<void> {
-    await producerDb.dataSource.transaction(async (manager) => outbox.add(manager, ...Array.from({ length: count }, event)));
+    await producerDb.dataSource.transaction(async (manager) =>
+      outbox.add(manager, ...Array.from({ length: count }, event)),
+    );
     outbox.notifyCommitted();
   }
 
@@ -122,24 +138,46 @@ describe('the broker restarts mid-stream (a broker this test started)', () => {
       }
     })();
 
-    await eventually(() => database.count('SELECT count(*) AS n FROM test_effect'), (n) => n >= 500, 60_000, 20);
+    await eventually(
+      () => database.count('SELECT count(*) AS n FROM test_effect'),
+      (n) => n >= 500,
+      60_000,
+      20,
+    );
     await rabbit.stop();
-    await eventually(async () => consumerConnection.isConnected() || relayConnection.isConnected(), (connected) => !connected, 10_000);
+    await eventually(
+      async () => consumerConnection.isConnected() || relayConnection.isConnected(),
+      (connected) => !connected,
+      10_000,
+    );
 
     // While the broker is down, a direct publish is refused, not reported as sent...
     const direct = new ConfirmedPublisher(relayConnection, { connectTimeoutMs: 500 });
     await expect(direct.publish(event())).rejects.toBeInstanceOf(BrokerUnavailableError);
     // ...and events committed through the outbox wait for it.
     const committedAtStop = committed;
-    await eventually(async () => committed, (n) => n >= committedAtStop + 200, 10_000);
+    await eventually(
+      async () => committed,
+      (n) => n >= committedAtStop + 200,
+      10_000,
+    );
     expect(await producerDb.count('SELECT count(*) AS n FROM messaging_outbox')).toBeGreaterThanOrEqual(200);
 
     await rabbit.start();
-    await eventually(() => database.count('SELECT count(*) AS n FROM test_effect'), (n) => n > committedAtStop, 60_000);
+    await eventually(
+      () => database.count('SELECT count(*) AS n FROM test_effect'),
+      (n) => n > committedAtStop,
+      60_000,
+    );
     streaming = false;
     await stream;
     expect(committed).toBeGreaterThan(committedAtStop);
-    await eventually(() => database.count('SELECT count(DISTINCT event_id) AS n FROM test_effect'), (n) => n === committed, 120_000, 250);
+    await eventually(
+      () => database.count('SELECT count(DISTINCT event_id) AS n FROM test_effect'),
+      (n) => n === committed,
+      120_000,
+      250,
+    );
 
     expect(await database.count('SELECT count(*) AS n FROM test_effect')).toBe(committed);
     expect(await producerDb.count('SELECT count(*) AS n FROM messaging_outbox')).toBe(0);

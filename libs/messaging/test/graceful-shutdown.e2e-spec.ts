@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterQueue, retryQueue } from '@cstr/contracts';
 import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
-import { BrokerFixture, DatabaseFixture, TEST_EXCHANGE, TestProcess, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import {
+  BrokerFixture,
+  DatabaseFixture,
+  TEST_EXCHANGE,
+  TestProcess,
+  eventually,
+  testEnvironment,
+  uniqueName,
+} from '@cstr/testing';
 
 const CONSUMER = 'libs/messaging/test/fixtures/effect-consumer.process.ts';
 
@@ -22,7 +30,13 @@ describe('graceful shutdown (real broker and database)', () => {
     const publisher = new ConfirmedPublisher(connection);
     await Promise.all(
       Array.from({ length: total }, () =>
-        publisher.publish({ exchange: TEST_EXCHANGE, routingKey: `${partner}.court.hearing.listed`, eventId: randomUUID(), type: 'court.hearing.listed', body: encodeBody({}) }),
+        publisher.publish({
+          exchange: TEST_EXCHANGE,
+          routingKey: `${partner}.court.hearing.listed`,
+          eventId: randomUUID(),
+          type: 'court.hearing.listed',
+          body: encodeBody({}),
+        }),
       ),
     );
     await publisher.close();
@@ -36,7 +50,12 @@ describe('graceful shutdown (real broker and database)', () => {
       PREFETCH: '40',
     });
     await consumer.waitFor(/ready/);
-    await eventually(() => database.count('SELECT count(*) AS n FROM test_effect'), (n) => n >= 20, 60_000, 20);
+    await eventually(
+      () => database.count('SELECT count(*) AS n FROM test_effect'),
+      (n) => n >= 20,
+      60_000,
+      20,
+    );
 
     // When it is told to stop
     await consumer.kill('SIGTERM');
@@ -45,7 +64,10 @@ describe('graceful shutdown (real broker and database)', () => {
     // still waiting in the queue: none was left half-done to be redelivered.
     expect(consumer.child.exitCode).toBe(0);
     const applied = await database.count('SELECT count(*) AS n FROM test_effect');
-    const waiting = await eventually(() => broker.depth(queue), () => true);
+    const waiting = await eventually(
+      () => broker.depth(queue),
+      () => true,
+    );
     expect(applied).toBeGreaterThan(0);
     expect(applied).toBeLessThan(total);
     expect(applied + waiting).toBe(total);

@@ -32,7 +32,14 @@ describe('ConfirmedPublisher (real broker)', () => {
   });
 
   function message(routingKey: string, overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
-    return { exchange: TEST_EXCHANGE, routingKey, eventId: randomUUID(), type: 'court.hearing.listed', body: encodeBody({ resourceType: 'Bundle' }), ...overrides };
+    return {
+      exchange: TEST_EXCHANGE,
+      routingKey,
+      eventId: randomUUID(),
+      type: 'court.hearing.listed',
+      body: encodeBody({ resourceType: 'Bundle' }),
+      ...overrides,
+    };
   }
 
   async function boundQueue(args: Record<string, unknown> = {}): Promise<{ queue: string; key: string }> {
@@ -52,13 +59,19 @@ describe('ConfirmedPublisher (real broker)', () => {
 
   it('rejects when the broker refuses the message (nack), and nothing is in the queue', async () => {
     // A classic queue enforces a zero length at once (a quorum queue only after it is exceeded).
-    const { queue, key } = await boundQueue({ 'x-queue-type': 'classic', 'x-max-length': 0, 'x-overflow': 'reject-publish' });
+    const { queue, key } = await boundQueue({
+      'x-queue-type': 'classic',
+      'x-max-length': 0,
+      'x-overflow': 'reject-publish',
+    });
     await expect(publisher.publish(message(key))).rejects.toBeInstanceOf(PublishNotConfirmedError);
     expect(await broker.depth(queue)).toBe(0);
   });
 
   it('rejects a message no queue is bound for instead of letting the broker drop it', async () => {
-    await expect(publisher.publish(message(`${uniqueName('nobody')}.court.hearing.listed`))).rejects.toBeInstanceOf(UnroutableMessageError);
+    await expect(publisher.publish(message(`${uniqueName('nobody')}.court.hearing.listed`))).rejects.toBeInstanceOf(
+      UnroutableMessageError,
+    );
     // The publisher keeps working afterwards.
     const { queue, key } = await boundQueue();
     await publisher.publish(message(key));
@@ -67,7 +80,10 @@ describe('ConfirmedPublisher (real broker)', () => {
 
   it('sends persistent, identified, typed, traced messages with no other headers', async () => {
     const { queue, key } = await boundQueue();
-    const sent = message(key, { correlationId: 'corr-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const sent = message(key, {
+      correlationId: 'corr-1',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
     await publisher.publish(sent);
     const [received] = await broker.drain(queue);
     expect(received.properties.messageId).toBe(sent.eventId);

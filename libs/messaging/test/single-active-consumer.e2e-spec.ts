@@ -17,7 +17,12 @@ describe('a queue with a single active consumer (real broker)', () => {
 
   beforeAll(async () => {
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
-    await declareQueueTopology(broker.channel, { queue, bindings: [{ exchange: TEST_EXCHANGE, pattern: `${queue}.#` }], retryDelaysMs: [1_000], singleActiveConsumer: true });
+    await declareQueueTopology(broker.channel, {
+      queue,
+      bindings: [{ exchange: TEST_EXCHANGE, pattern: `${queue}.#` }],
+      retryDelaysMs: [1_000],
+      singleActiveConsumer: true,
+    });
   });
 
   afterAll(async () => {
@@ -52,14 +57,22 @@ describe('a queue with a single active consumer (real broker)', () => {
     const first = await subscriber();
     const second = await subscriber();
     const before = publish(100);
-    await eventually(async () => first.received.length + second.received.length, (count) => count === 100, 10_000);
+    await eventually(
+      async () => first.received.length + second.received.length,
+      (count) => count === 100,
+      10_000,
+    );
     const [active, standby] = first.received.length > 0 ? [first, second] : [second, first];
     expect(active.received).toEqual(before);
     expect(standby.received).toEqual([]);
 
     await active.stop();
     const after = publish(50);
-    await eventually(async () => standby.received, (received) => received.length === 50, 10_000);
+    await eventually(
+      async () => standby.received,
+      (received) => received.length === 50,
+      10_000,
+    );
     expect(standby.received).toEqual(after);
   });
 });

@@ -2,13 +2,7 @@ import { Controller, INestMicroservice } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
-import {
-  AmqpHeaders,
-  DELIVERY_EXCHANGE,
-  deadLetterQueue,
-  ingressRoutingKey,
-  retryQueue,
-} from '@cstr/contracts';
+import { AmqpHeaders, DELIVERY_EXCHANGE, deadLetterQueue, ingressRoutingKey, retryQueue } from '@cstr/contracts';
 import {
   AmqpConnection,
   AmqpContext,
@@ -37,7 +31,9 @@ class TestHandlers {
     const message = context.getMessage();
     calls.set(message.eventId, called(message.eventId) + 1);
     traces.set(message.eventId, message.traceparent);
-    await context.getManager()?.query('INSERT INTO test_effect (event_id, note) VALUES ($1, $2)', [message.eventId, body.note ?? null]);
+    await context
+      .getManager()
+      ?.query('INSERT INTO test_effect (event_id, note) VALUES ($1, $2)', [message.eventId, body.note ?? null]);
   }
 
   /** Always fails. */
@@ -69,7 +65,9 @@ class TestHandlers {
   async referral(@Ctx() context: AmqpContext): Promise<void> {
     const { eventId } = context.getMessage();
     calls.set(eventId, called(eventId) + 1);
-    await context.getManager()?.query('INSERT INTO test_effect (event_id, note) VALUES ($1, $2)', [eventId, 'referral']);
+    await context
+      .getManager()
+      ?.query('INSERT INTO test_effect (event_id, note) VALUES ($1, $2)', [eventId, 'referral']);
     await context.getScope().publish({
       exchange: DELIVERY_EXCHANGE,
       routingKey: `${followUpPartner}.treatment.referral.accepted`,
@@ -133,24 +131,48 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
     await publisher.close();
     await connection.close();
     await database.close();
-    await broker.deleteQueues(queue, deadLetterQueue(queue), ...delays.map((delay) => retryQueue(queue, delay)), followUpQueue);
+    await broker.deleteQueues(
+      queue,
+      deadLetterQueue(queue),
+      ...delays.map((delay) => retryQueue(queue, delay)),
+      followUpQueue,
+    );
     await broker.close();
   });
 
-  async function send(type: string, body: unknown = { resourceType: 'Bundle' }, eventId = randomUUID(), traceparent?: string): Promise<string> {
-    await publisher.publish({ exchange: TEST_EXCHANGE, routingKey: ingressRoutingKey(partner, type), eventId, type, body: encodeBody(body), traceparent });
+  async function send(
+    type: string,
+    body: unknown = { resourceType: 'Bundle' },
+    eventId = randomUUID(),
+    traceparent?: string,
+  ): Promise<string> {
+    await publisher.publish({
+      exchange: TEST_EXCHANGE,
+      routingKey: ingressRoutingKey(partner, type),
+      eventId,
+      type,
+      body: encodeBody(body),
+      traceparent,
+    });
     return eventId;
   }
 
   async function deadLetters(count: number): Promise<Awaited<ReturnType<BrokerFixture['drain']>>> {
-    await eventually(() => broker.depth(deadLetterQueue(queue)), (depth) => depth >= count, 20_000);
+    await eventually(
+      () => broker.depth(deadLetterQueue(queue)),
+      (depth) => depth >= count,
+      20_000,
+    );
     return broker.drain(deadLetterQueue(queue));
   }
 
   it('applies a good event once, in the transaction, with its trace carried through', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const eventId = await send('court.hearing.listed', { note: 'first' }, randomUUID(), traceparent);
-    await eventually(() => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [eventId]), (n) => n === 1);
+    await eventually(
+      () => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [eventId]),
+      (n) => n === 1,
+    );
     expect(traces.get(eventId)).toBe(traceparent);
   });
 
@@ -159,7 +181,10 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
     await send('court.hearing.listed', { note: 'original' }, eventId);
     await send('court.hearing.listed', { note: 'duplicate' }, eventId);
     const marker = await send('court.hearing.listed', { note: 'marker' });
-    await eventually(() => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [marker]), (n) => n === 1);
+    await eventually(
+      () => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [marker]),
+      (n) => n === 1,
+    );
     expect(await database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [eventId])).toBe(1);
     expect(called(eventId)).toBe(1);
   });
@@ -178,9 +203,16 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
 
   it('lets a transient failure succeed on a later attempt without dead-lettering', async () => {
     const eventId = await send('court.sentence.imposed');
-    await eventually(async () => called(eventId), (n) => n === 3, 10_000);
+    await eventually(
+      async () => called(eventId),
+      (n) => n === 3,
+      10_000,
+    );
     const marker = await send('court.hearing.listed', { note: 'after transient' });
-    await eventually(() => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [marker]), (n) => n === 1);
+    await eventually(
+      () => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [marker]),
+      (n) => n === 1,
+    );
     expect(await broker.depth(deadLetterQueue(queue))).toBe(0);
   });
 
@@ -199,7 +231,10 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
     const after = await send('court.hearing.listed', { note: 'after' });
     const [dead] = await deadLetters(1);
     expect(dead.properties.messageId).toBe(failing);
-    await eventually(() => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = ANY($1::uuid[])', [[before, after]]), (n) => n === 2);
+    await eventually(
+      () => database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = ANY($1::uuid[])', [[before, after]]),
+      (n) => n === 2,
+    );
     expect(await database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [before])).toBe(1);
     expect(await database.count('SELECT count(*) AS n FROM test_effect WHERE event_id = $1', [after])).toBe(1);
     expect(called(failing)).toBe(1);
@@ -207,7 +242,13 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
 
   it('dead-letters an unparseable message at once, without calling a handler', async () => {
     const eventId = randomUUID();
-    await publisher.publish({ exchange: TEST_EXCHANGE, routingKey: ingressRoutingKey(partner, 'court.hearing.listed'), eventId, type: 'court.hearing.listed', body: Buffer.from('{"resourceType": "Bun') });
+    await publisher.publish({
+      exchange: TEST_EXCHANGE,
+      routingKey: ingressRoutingKey(partner, 'court.hearing.listed'),
+      eventId,
+      type: 'court.hearing.listed',
+      body: Buffer.from('{"resourceType": "Bun'),
+    });
     const [dead] = await deadLetters(1);
     expect(dead.properties.messageId).toBe(eventId);
     expect(dead.properties.headers?.[AmqpHeaders.failureCode]).toBe('unparseable');
@@ -225,23 +266,37 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
   it('queues 8,000 outgoing events in one transaction (more than one INSERT can carry)', async () => {
     const outbox = new Outbox();
     const count = 8_000; // 72,000 parameters in one statement would be refused
-    await database.dataSource.transaction(async (manager) => {
-      await outbox.add(
-        manager,
-        ...Array.from({ length: count }, () => ({ exchange: DELIVERY_EXCHANGE, routingKey: 'nobody.bulk', eventId: randomUUID(), type: 'bulk', body: encodeBody({}) })),
-      );
-      expect(Number((await manager.query(`SELECT count(*) AS n FROM messaging_outbox WHERE message_type = 'bulk'`))[0].n)).toBe(count);
-      // Rolled back: the relay must never see them (nobody is bound to receive them).
-      throw new RollbackMarker();
-    }).catch((error: unknown) => {
-      if (!(error instanceof RollbackMarker)) throw error;
-    });
+    await database.dataSource
+      .transaction(async (manager) => {
+        await outbox.add(
+          manager,
+          ...Array.from({ length: count }, () => ({
+            exchange: DELIVERY_EXCHANGE,
+            routingKey: 'nobody.bulk',
+            eventId: randomUUID(),
+            type: 'bulk',
+            body: encodeBody({}),
+          })),
+        );
+        expect(
+          Number((await manager.query(`SELECT count(*) AS n FROM messaging_outbox WHERE message_type = 'bulk'`))[0].n),
+        ).toBe(count);
+        // Rolled back: the relay must never see them (nobody is bound to receive them).
+        throw new RollbackMarker();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RollbackMarker)) throw error;
+      });
     expect(await database.count(`SELECT count(*) AS n FROM messaging_outbox WHERE message_type = 'bulk'`)).toBe(0);
   });
 
   it('commits the effect and the outgoing event together; the relay publishes it with the correlation id', async () => {
     const eventId = await send('treatment.referral.requested');
-    await eventually(() => broker.depth(followUpQueue), (n) => n === 1, 10_000);
+    await eventually(
+      () => broker.depth(followUpQueue),
+      (n) => n === 1,
+      10_000,
+    );
     const [followUp] = await broker.drain(followUpQueue);
     expect(followUp.properties.type).toBe('treatment.referral.accepted');
     expect(followUp.properties.correlationId).toBe(eventId);

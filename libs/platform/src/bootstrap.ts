@@ -1,7 +1,13 @@
 import { INestApplication, LogLevel, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource, type MigrationInterface } from 'typeorm';
-import { AmqpConnection, AmqpTransport, Outbox, RethrowRpcExceptionsFilter, type QueueConsumerOptions } from '@cstr/messaging';
+import {
+  AmqpConnection,
+  AmqpTransport,
+  Outbox,
+  RethrowRpcExceptionsFilter,
+  type QueueConsumerOptions,
+} from '@cstr/messaging';
 import { partnerInboxQueue } from '@cstr/contracts';
 import { BaseAppConfig, PartnerAdapterConfig, retryDelays } from './config/base-app.config';
 import { ConfigError, loadConfig } from './config/load-config';
@@ -35,7 +41,10 @@ const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose']
  * Boots an app: validated config, platform (database, broker, outbox relay, health), the app's
  * module, its AMQP transport, and the HTTP server on `HTTP_HOST:HTTP_PORT`.
  */
-export async function createApp<C extends BaseAppConfig>(definition: AppDefinition<C>, env: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
+export async function createApp<C extends BaseAppConfig>(
+  definition: AppDefinition<C>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<INestApplication> {
   const config = loadConfig(definition.configClass, env);
   const identity: AppIdentity = {
     name: definition.name,
@@ -44,7 +53,12 @@ export async function createApp<C extends BaseAppConfig>(definition: AppDefiniti
   };
   const schema = config.DATABASE_SCHEMA ?? identity.instance.replace(/[^a-z0-9]+/g, '_');
 
-  @Module({ imports: [PlatformModule.forRoot({ config, identity, schema, migrations: definition.migrations }), definition.module] })
+  @Module({
+    imports: [
+      PlatformModule.forRoot({ config, identity, schema, migrations: definition.migrations }),
+      definition.module,
+    ],
+  })
   class RootModule {}
 
   const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);

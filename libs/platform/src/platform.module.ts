@@ -52,7 +52,11 @@ export class PlatformModule {
             return connection;
           },
         },
-        { provide: ConfirmedPublisher, inject: [AmqpConnection], useFactory: (connection: AmqpConnection) => new ConfirmedPublisher(connection) },
+        {
+          provide: ConfirmedPublisher,
+          inject: [AmqpConnection],
+          useFactory: (connection: AmqpConnection) => new ConfirmedPublisher(connection),
+        },
         { provide: Outbox, useValue: new Outbox() },
         {
           provide: OutboxRelay,
@@ -66,7 +70,16 @@ export class PlatformModule {
         TransportRegistry,
         MessagingLifecycle,
       ],
-      exports: [APP_CONFIG, APP_IDENTITY, DataSource, AmqpConnection, ConfirmedPublisher, Outbox, OutboxRelay, TransportRegistry],
+      exports: [
+        APP_CONFIG,
+        APP_IDENTITY,
+        DataSource,
+        AmqpConnection,
+        ConfirmedPublisher,
+        Outbox,
+        OutboxRelay,
+        TransportRegistry,
+      ],
     };
   }
 }

@@ -19,7 +19,9 @@ export interface NotificationResult {
 }
 
 /** Events made from a PDS read, or why none could be. */
-type PatientEvents = { readonly ok: true; readonly messages: OutgoingMessage[]; readonly known?: KnownRegistration } | { readonly ok: false; readonly code: string; readonly reason: string };
+type PatientEvents =
+  | { readonly ok: true; readonly messages: OutgoingMessage[]; readonly known?: KnownRegistration }
+  | { readonly ok: false; readonly code: string; readonly reason: string };
 
 interface KnownRegistration {
   readonly nhsNumber: string;
@@ -53,8 +55,14 @@ export class GpRegistrationService {
     if (!nhsNumber) return Outcome.deadLetter('no-nhs-number', 'The delivered Patient has no NHS number to check.');
     const read = await this.pds.readPatient(nhsNumber);
     const failure = readFailure(read);
-    if (failure) return failure.retry ? Outcome.retry(failure.reason) : Outcome.deadLetter(failure.code, failure.reason);
-    const events = this.eventsOf((read as { patient: unknown }).patient, `check ${deliveredEventId}`, deliveredEventId, undefined);
+    if (failure)
+      return failure.retry ? Outcome.retry(failure.reason) : Outcome.deadLetter(failure.code, failure.reason);
+    const events = this.eventsOf(
+      (read as { patient: unknown }).patient,
+      `check ${deliveredEventId}`,
+      deliveredEventId,
+      undefined,
+    );
     if (!events.ok) return Outcome.deadLetter(events.code, events.reason);
     await this.remember(scope.manager, events.known);
     await scope.publish(...events.messages);
@@ -65,47 +73,101 @@ export class GpRegistrationService {
   async changeOfGp(cloudEvent: unknown): Promise<NotificationResult> {
     const signal = readSignal(cloudEvent);
     if ('issues' in signal) return { httpStatus: HttpStatus.BAD_REQUEST, outcome: outcomeOf(signal.issues) };
-    if (signal.type !== CHANGE_OF_GP_EVENT_TYPE) return { httpStatus: HttpStatus.OK, outcome: outcomeOf([information(`CloudEvents of type ${signal.type} are not followed.`)]) };
+    if (signal.type !== CHANGE_OF_GP_EVENT_TYPE)
+      return {
+        httpStatus: HttpStatus.OK,
+        outcome: outcomeOf([information(`CloudEvents of type ${signal.type} are not followed.`)]),
+      };
     const read = await this.pds.readDataref(signal.dataref);
-    if (read.kind === 'not-allowed') return { httpStatus: HttpStatus.FORBIDDEN, outcome: outcomeOf([error('forbidden', 'dataref must be a Patient of this partner’s PDS service.', 'dataref')]) };
+    if (read.kind === 'not-allowed')
+      return {
+        httpStatus: HttpStatus.FORBIDDEN,
+        outcome: outcomeOf([error('forbidden', 'dataref must be a Patient of this partner’s PDS service.', 'dataref')]),
+      };
     const failure = readFailure(read);
     if (failure) {
       return failure.retry
-        ? { httpStatus: HttpStatus.SERVICE_UNAVAILABLE, outcome: outcomeOf([error('transient', `${failure.reason}; send the signal again later.`, 'dataref')]) }
-        : { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, outcome: outcomeOf([error('not-found', failure.reason, 'dataref')]) };
+        ? {
+            httpStatus: HttpStatus.SERVICE_UNAVAILABLE,
+            outcome: outcomeOf([error('transient', `${failure.reason}; send the signal again later.`, 'dataref')]),
+          }
+        : {
+            httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
+            outcome: outcomeOf([error('not-found', failure.reason, 'dataref')]),
+          };
     }
     return this.dataSource.transaction(async (manager) => {
       const previous = await this.previousOf(manager, signal.subject);
-      const events = this.eventsOf((read as { patient: unknown }).patient, `change-of-gp ${signal.id}`, undefined, previous);
-      if (!events.ok) return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, outcome: outcomeOf([error('invalid', events.reason, 'dataref')]) };
+      const events = this.eventsOf(
+        (read as { patient: unknown }).patient,
+        `change-of-gp ${signal.id}`,
+        undefined,
+        previous,
+      );
+      if (!events.ok)
+        return {
+          httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
+          outcome: outcomeOf([error('invalid', events.reason, 'dataref')]),
+        };
       await this.remember(manager, events.known);
       await this.publisher.enqueue(manager, events.messages);
       this.publisher.notifyCommitted();
-      return { httpStatus: HttpStatus.ACCEPTED, outcome: outcomeOf([information(`${events.messages.length} event(s) accepted for the hub.`)]) };
+      return {
+        httpStatus: HttpStatus.ACCEPTED,
+        outcome: outcomeOf([information(`${events.messages.length} event(s) accepted for the hub.`)]),
+      };
     });
   }
 
   /** The events of a PDS Patient, validated and ready for the outbox; their ids derive from `identity`. */
-  private eventsOf(patient: unknown, identity: string, correlationId: string | undefined, previous: PreviousGpRegistration | undefined): PatientEvents {
+  private eventsOf(
+    patient: unknown,
+    identity: string,
+    correlationId: string | undefined,
+    previous: PreviousGpRegistration | undefined,
+  ): PatientEvents {
     const mapped = mapPdsPatient(
       patient,
       {
         senderPartnerId: this.settings.partnerId,
-        senderOrganization: { ...(this.settings.ods ? { code: this.settings.ods } : {}), name: this.settings.name, partnerId: this.settings.partnerId },
+        senderOrganization: {
+          ...(this.settings.ods ? { code: this.settings.ods } : {}),
+          name: this.settings.name,
+          partnerId: this.settings.partnerId,
+        },
         receivedAt: new Date().toISOString(),
         newId: payloadEventIds(this.settings.partnerId, identity),
       },
       { previous },
     );
-    if (mapped.kind === 'invalid') return { ok: false, code: 'invalid-pds-patient', reason: `PDS returned a Patient that cannot be mapped (${mapped.outcome.issue.length} issue(s)).` };
+    if (mapped.kind === 'invalid')
+      return {
+        ok: false,
+        code: 'invalid-pds-patient',
+        reason: `PDS returned a Patient that cannot be mapped (${mapped.outcome.issue.length} issue(s)).`,
+      };
     if (mapped.kind === 'ignored') return { ok: false, code: 'ignored', reason: mapped.reason };
-    const inputs: EventInput[] = mapped.events.map((input) => (correlationId ? { ...input, envelope: { ...input.envelope, correlationId } } : input));
+    const inputs: EventInput[] = mapped.events.map((input) =>
+      correlationId ? { ...input, envelope: { ...input.envelope, correlationId } } : input,
+    );
     const { messages, rejected } = this.publisher.prepareAll(inputs.map((input) => ({ input })));
-    if (rejected.length > 0) return { ok: false, code: 'invalid-event', reason: `An event could not be built: ${rejected[0].outcome.issue[0]?.diagnostics ?? 'invalid'}` };
+    if (rejected.length > 0)
+      return {
+        ok: false,
+        code: 'invalid-event',
+        reason: `An event could not be built: ${rejected[0].outcome.issue[0]?.diagnostics ?? 'invalid'}`,
+      };
     const checked = inputs.find((input) => input.type === 'gp.registration.checked');
     const nhsNumber = checked?.person.identifiers.nhsNumber;
     // A restricted record discloses no GP: nothing is remembered for it.
-    const known = nhsNumber && checked?.type === 'gp.registration.checked' && !checked.person.restricted ? { nhsNumber, odsCode: checked.registration?.practice.code ?? null, start: checked.registration?.period.start ?? null } : undefined;
+    const known =
+      nhsNumber && checked?.type === 'gp.registration.checked' && !checked.person.restricted
+        ? {
+            nhsNumber,
+            odsCode: checked.registration?.practice.code ?? null,
+            start: checked.registration?.period.start ?? null,
+          }
+        : undefined;
     return { ok: true, messages, known };
   }
 
@@ -115,9 +177,13 @@ export class GpRegistrationService {
    * without a previous practice.
    */
   private async previousOf(manager: EntityManager, nhsNumber: string): Promise<PreviousGpRegistration> {
-    const rows = (await manager.query('SELECT ods_code, start_date FROM gp_known_registration WHERE nhs_number = $1', [nhsNumber])) as { ods_code: string | null; start_date: string | null }[];
+    const rows = (await manager.query('SELECT ods_code, start_date FROM gp_known_registration WHERE nhs_number = $1', [
+      nhsNumber,
+    ])) as { ods_code: string | null; start_date: string | null }[];
     const row = rows[0];
-    return row?.ods_code ? { odsCode: row.ods_code, ...(row.start_date ? { start: row.start_date } : {}) } : { odsCode: '' };
+    return row?.ods_code
+      ? { odsCode: row.ods_code, ...(row.start_date ? { start: row.start_date } : {}) }
+      : { odsCode: '' };
   }
 
   private async remember(manager: EntityManager, known: KnownRegistration | undefined): Promise<void> {
@@ -133,7 +199,8 @@ export class GpRegistrationService {
 /** The NHS number of the Patient of a delivered Bundle. */
 export function nhsNumberOf(bundle: unknown): string | undefined {
   if (typeof bundle !== 'object' || bundle === null || (bundle as Bundle).resourceType !== 'Bundle') return undefined;
-  const patient = (bundle as Bundle).entry?.find((entry) => entry.resource?.resourceType === 'Patient')?.resource as Patient | undefined;
+  const patient = (bundle as Bundle).entry?.find((entry) => entry.resource?.resourceType === 'Patient')?.resource as
+    Patient | undefined;
   return patient?.identifier?.find((identifier) => identifier.system === NHS_NUMBER_SYSTEM)?.value;
 }
 
@@ -162,15 +229,22 @@ interface ChangeSignal {
 
 /** A structured-mode CloudEvent 1.0 with `id`, `type`, `subject` (the NHS number) and `dataref`. */
 function readSignal(value: unknown): ChangeSignal | { issues: OperationOutcomeIssue[] } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { issues: [error('structure', 'A CloudEvent must be a JSON object.', '$')] };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { issues: [error('structure', 'A CloudEvent must be a JSON object.', '$')] };
   const event = value as Record<string, unknown>;
   const issues: OperationOutcomeIssue[] = [];
   if (event.specversion !== '1.0') issues.push(error('value', 'specversion must be "1.0".', 'specversion'));
   for (const key of ['id', 'type', 'subject', 'dataref'] as const) {
-    if (typeof event[key] !== 'string' || (event[key] as string).trim() === '') issues.push(error('required', `${key} is required (a non-empty string).`, key));
+    if (typeof event[key] !== 'string' || (event[key] as string).trim() === '')
+      issues.push(error('required', `${key} is required (a non-empty string).`, key));
   }
   if (issues.length > 0) return { issues };
-  return { id: event.id as string, type: event.type as string, subject: event.subject as string, dataref: event.dataref as string };
+  return {
+    id: event.id as string,
+    type: event.type as string,
+    subject: event.subject as string,
+    dataref: event.dataref as string,
+  };
 }
 
 function error(code: OperationOutcomeIssue['code'], diagnostics: string, expression: string): OperationOutcomeIssue {

@@ -10,7 +10,10 @@ export class NotificationsController {
 
   @Post('notifications')
   @HttpCode(202)
-  async notification(@Body() cloudEvent: unknown, @Res({ passthrough: true }) response: Response): Promise<OperationOutcome> {
+  async notification(
+    @Body() cloudEvent: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OperationOutcome> {
     const result = await this.registrations.changeOfGp(cloudEvent);
     response.status(result.httpStatus);
     response.type('application/fhir+json');

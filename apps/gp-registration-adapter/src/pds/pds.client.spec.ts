@@ -8,7 +8,9 @@ async function standIn(): Promise<{ base: string; paths: string[]; server: Serve
   const server = createServer((request, response) => {
     paths.push(request.url ?? '');
     const status = Number((request.url ?? '').split('/').pop());
-    response.writeHead(status, { 'content-type': 'application/fhir+json' }).end(JSON.stringify({ resourceType: status === 200 ? 'Patient' : 'OperationOutcome' }));
+    response
+      .writeHead(status, { 'content-type': 'application/fhir+json' })
+      .end(JSON.stringify({ resourceType: status === 200 ? 'Patient' : 'OperationOutcome' }));
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pds`, paths, server };
@@ -34,13 +36,18 @@ describe('PdsClient', () => {
   it('fetches a dataref only under the PDS base URL', async () => {
     pds.paths.length = 0;
     expect(await client.readDataref(`${pds.base}/Patient/200`)).toMatchObject({ kind: 'found' });
-    expect(await client.readDataref(`${pds.base.replace('/pds', '/other')}/Patient/200`)).toEqual({ kind: 'not-allowed' });
+    expect(await client.readDataref(`${pds.base.replace('/pds', '/other')}/Patient/200`)).toEqual({
+      kind: 'not-allowed',
+    });
     expect(await client.readDataref(`${pds.base}Evil/Patient/200`)).toEqual({ kind: 'not-allowed' });
     expect(pds.paths).toEqual(['/pds/Patient/200']);
   });
 
   it('counts an unreachable PDS as unavailable', async () => {
-    const closed = new PdsClient({ partnerId: 'pds', name: 'PDS', pdsBaseUrl: 'http://127.0.0.1:1/pds' }, { PDS_TIMEOUT_MS: 2_000 });
+    const closed = new PdsClient(
+      { partnerId: 'pds', name: 'PDS', pdsBaseUrl: 'http://127.0.0.1:1/pds' },
+      { PDS_TIMEOUT_MS: 2_000 },
+    );
     expect((await closed.readPatient('200')).kind).toBe('unavailable');
   });
 });

@@ -35,14 +35,21 @@ export class PdsClient {
 
   private async read(url: string): Promise<PdsRead> {
     try {
-      const response = await fetch(url, { headers: { accept: 'application/fhir+json' }, signal: AbortSignal.timeout(this.config.PDS_TIMEOUT_MS) });
+      const response = await fetch(url, {
+        headers: { accept: 'application/fhir+json' },
+        signal: AbortSignal.timeout(this.config.PDS_TIMEOUT_MS),
+      });
       if (response.status === 200) return { kind: 'found', patient: (await response.json()) as unknown };
       await response.arrayBuffer().catch(() => undefined);
       if (response.status === 404) return { kind: 'not-found' };
-      if (response.status === 408 || response.status === 429 || response.status >= 500) return { kind: 'unavailable', reason: `PDS answered ${response.status}` };
+      if (response.status === 408 || response.status === 429 || response.status >= 500)
+        return { kind: 'unavailable', reason: `PDS answered ${response.status}` };
       return { kind: 'refused', status: response.status };
     } catch (error) {
-      return { kind: 'unavailable', reason: `PDS could not be reached (${error instanceof Error ? error.name : 'Error'})` };
+      return {
+        kind: 'unavailable',
+        reason: `PDS could not be reached (${error instanceof Error ? error.name : 'Error'})`,
+      };
     }
   }
 }

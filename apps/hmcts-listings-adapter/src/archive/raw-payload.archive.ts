@@ -8,7 +8,8 @@ import type { OperationOutcome } from '@cstr/contracts';
  * to send), `unparseable` (not JSON), `invalid` (JSON the mappers or the event contract refuse),
  * `refused` (a court other than this partner's).
  */
-export type RawPayloadStatus = 'received' | 'published' | 'ignored' | 'recorded' | 'unparseable' | 'invalid' | 'refused';
+export type RawPayloadStatus =
+  'received' | 'published' | 'ignored' | 'recorded' | 'unparseable' | 'invalid' | 'refused';
 
 /** A payload as it arrived over HTTP. */
 export interface RawPayload {
@@ -31,13 +32,32 @@ export class RawPayloadArchive {
     const rows = (await manager.query(
       `INSERT INTO hmcts_raw_payload (received_at, method, route, content_type, size_bytes, sha256, body, status)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'received') RETURNING id`,
-      [payload.receivedAt, payload.method, payload.route, payload.contentType ?? null, payload.body.length, payloadSha256(payload.body), payload.body],
+      [
+        payload.receivedAt,
+        payload.method,
+        payload.route,
+        payload.contentType ?? null,
+        payload.body.length,
+        payloadSha256(payload.body),
+        payload.body,
+      ],
     )) as { id: string }[];
     return String(rows[0].id);
   }
 
   /** Records what became of an archived payload. */
-  async settle(manager: EntityManager, id: string, status: RawPayloadStatus, eventCount: number, outcome?: OperationOutcome): Promise<void> {
-    await manager.query('UPDATE hmcts_raw_payload SET status = $2, event_count = $3, outcome = $4 WHERE id = $1', [id, status, eventCount, outcome ? JSON.stringify(outcome) : null]);
+  async settle(
+    manager: EntityManager,
+    id: string,
+    status: RawPayloadStatus,
+    eventCount: number,
+    outcome?: OperationOutcome,
+  ): Promise<void> {
+    await manager.query('UPDATE hmcts_raw_payload SET status = $2, event_count = $3, outcome = $4 WHERE id = $1', [
+      id,
+      status,
+      eventCount,
+      outcome ? JSON.stringify(outcome) : null,
+    ]);
   }
 }

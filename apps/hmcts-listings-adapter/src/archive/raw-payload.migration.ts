@@ -23,7 +23,9 @@ export class HmctsRawPayload1764460800000 implements MigrationInterface {
         event_count   integer     NOT NULL DEFAULT 0,
         outcome       jsonb
       )`);
-    await runner.query('CREATE INDEX IF NOT EXISTS hmcts_raw_payload_status ON hmcts_raw_payload (status, received_at)');
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS hmcts_raw_payload_status ON hmcts_raw_payload (status, received_at)',
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {

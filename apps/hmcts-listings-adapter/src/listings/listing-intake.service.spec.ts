@@ -12,7 +12,11 @@ import { ListingIntakeService, type ListingPayloadKind } from './listing-intake.
 const FIXTURES = join(__dirname, '../../../../libs/fhir/test/fixtures/partner');
 const fixtureBytes = (folder: string, name: string) => readFileSync(join(FIXTURES, folder, `${name}.json`));
 
-const CROYDON: HmctsPartnerSettings = { partnerId: 'croydon-mc', name: "Croydon Magistrates' Court", courtCode: 'B01CY00' };
+const CROYDON: HmctsPartnerSettings = {
+  partnerId: 'croydon-mc',
+  name: "Croydon Magistrates' Court",
+  courtCode: 'B01CY00',
+};
 
 interface Query {
   readonly sql: string;
@@ -31,7 +35,9 @@ function recordingDataSource(): { dataSource: DataSource; queries: Query[] } {
       return sql.includes('INSERT INTO hmcts_raw_payload') ? [{ id: '41' }] : [];
     },
   } as unknown as EntityManager;
-  const dataSource = { transaction: async <T>(work: (m: EntityManager) => Promise<T>) => work(manager) } as unknown as DataSource;
+  const dataSource = {
+    transaction: async <T>(work: (m: EntityManager) => Promise<T>) => work(manager),
+  } as unknown as DataSource;
   return { dataSource, queries };
 }
 
@@ -40,16 +46,32 @@ function intake(settings = CROYDON) {
   const outbox = new Outbox();
   const notified = jest.fn();
   outbox.onCommitted(notified);
-  const service = new ListingIntakeService(dataSource, new IngressPublisher({ PARTNER_ID: settings.partnerId }, outbox), settings);
+  const service = new ListingIntakeService(
+    dataSource,
+    new IngressPublisher({ PARTNER_ID: settings.partnerId }, outbox),
+    settings,
+  );
   const receive = (kind: ListingPayloadKind, body: Buffer, hearingId?: string) =>
-    service.receive({ kind, hearingId, body, method: kind === 'deletion' ? 'DELETE' : 'POST', route: `/${kind}`, receivedAt: new Date('2026-11-30T18:00:00Z') });
+    service.receive({
+      kind,
+      hearingId,
+      body,
+      method: kind === 'deletion' ? 'DELETE' : 'POST',
+      route: `/${kind}`,
+      receivedAt: new Date('2026-11-30T18:00:00Z'),
+    });
   const outboxRows = () => queries.filter((query) => query.sql.includes('INSERT INTO messaging_outbox'));
   /** Outbox insert parameters are 9 per row: event id, type, exchange, routing key, correlation, trace, headers, content type, body. */
   const outboxMessages = () =>
     outboxRows().flatMap((query) => {
       const rows: { eventId: string; type: string; routingKey: string; headers: Record<string, string> }[] = [];
       for (let at = 0; at < query.parameters.length; at += 9) {
-        rows.push({ eventId: query.parameters[at] as string, type: query.parameters[at + 1] as string, routingKey: query.parameters[at + 3] as string, headers: JSON.parse(query.parameters[at + 6] as string) as Record<string, string> });
+        rows.push({
+          eventId: query.parameters[at] as string,
+          type: query.parameters[at + 1] as string,
+          routingKey: query.parameters[at + 3] as string,
+          headers: JSON.parse(query.parameters[at + 6] as string) as Record<string, string>,
+        });
       }
       return rows;
     });
@@ -68,7 +90,9 @@ describe('ListingIntakeService', () => {
 
     expect(result).toMatchObject({ httpStatus: 202, archiveStatus: 'published', archiveId: '41' });
     expect(queries[0].sql).toContain('INSERT INTO hmcts_raw_payload');
-    expect(queries[0].parameters).toEqual(expect.arrayContaining([body.length, payloadSha256(body), body, 'POST', '/hearing']));
+    expect(queries[0].parameters).toEqual(
+      expect.arrayContaining([body.length, payloadSha256(body), body, 'POST', '/hearing']),
+    );
     const messages = outboxMessages();
     expect(messages.length).toBeGreaterThanOrEqual(1);
     expect(result.eventCount).toBe(messages.length);
@@ -82,10 +106,17 @@ describe('ListingIntakeService', () => {
 
   it('maps a result with a community order to court.hearing.resulted and court.sentence.imposed', async () => {
     const { receive, outboxMessages } = intake();
-    const result = await receive('result', fixtureBytes('common-platform', 'hearing-resulted-community-order-mhtr-atr'), '8c7d6e5f-4a3b-4c2d-9e1f-0a9b8c7d6e5f');
+    const result = await receive(
+      'result',
+      fixtureBytes('common-platform', 'hearing-resulted-community-order-mhtr-atr'),
+      '8c7d6e5f-4a3b-4c2d-9e1f-0a9b8c7d6e5f',
+    );
 
     expect(result.httpStatus).toBe(202);
-    expect(outboxMessages().map((message) => message.type)).toEqual(['court.hearing.resulted', 'court.sentence.imposed']);
+    expect(outboxMessages().map((message) => message.type)).toEqual([
+      'court.hearing.resulted',
+      'court.sentence.imposed',
+    ]);
   });
 
   it('gives the same event ids when the same payload is pushed again, so the hub applies it once', async () => {
@@ -94,7 +125,9 @@ describe('ListingIntakeService', () => {
     const body = fixtureBytes('common-platform', 'hearing-listed-multi-defendant');
     await first.receive('hearing', body, hearingId);
     await second.receive('hearing', body, hearingId);
-    expect(second.outboxMessages().map((message) => message.eventId)).toEqual(first.outboxMessages().map((message) => message.eventId));
+    expect(second.outboxMessages().map((message) => message.eventId)).toEqual(
+      first.outboxMessages().map((message) => message.eventId),
+    );
   });
 
   it('keeps an unparseable payload in the archive and answers 400, queuing nothing', async () => {
@@ -111,20 +144,31 @@ describe('ListingIntakeService', () => {
 
   it('answers 422 with the payload paths of what the mapper refused, and records it invalid', async () => {
     const { receive, outboxMessages, settled } = intake();
-    const hearing = JSON.parse(fixtureBytes('common-platform', 'hearing-listed-multi-defendant').toString('utf8')) as { hearing: { hearingDays: unknown } };
+    const hearing = JSON.parse(fixtureBytes('common-platform', 'hearing-listed-multi-defendant').toString('utf8')) as {
+      hearing: { hearingDays: unknown };
+    };
     hearing.hearing.hearingDays = 'tomorrow';
 
     const result = await receive('hearing', Buffer.from(JSON.stringify(hearing)), hearingId);
 
     expect(result.httpStatus).toBe(422);
-    expect(result.outcome.issue.some((issue) => issue.severity === 'error' && issue.expression?.some((path) => path.startsWith('hearing.hearingDays')))).toBe(true);
+    expect(
+      result.outcome.issue.some(
+        (issue) =>
+          issue.severity === 'error' && issue.expression?.some((path) => path.startsWith('hearing.hearingDays')),
+      ),
+    ).toBe(true);
     expect(settled()?.[1]).toBe('invalid');
     expect(outboxMessages()).toHaveLength(0);
   });
 
   it('refuses a hearing whose id differs from the URL', async () => {
     const { receive, outboxMessages } = intake();
-    const result = await receive('hearing', fixtureBytes('common-platform', 'hearing-listed-multi-defendant'), 'another-hearing');
+    const result = await receive(
+      'hearing',
+      fixtureBytes('common-platform', 'hearing-listed-multi-defendant'),
+      'another-hearing',
+    );
     expect(result.httpStatus).toBe(422);
     expect(result.outcome.issue[0].expression).toEqual(['hearing.id']);
     expect(outboxMessages()).toHaveLength(0);
@@ -132,7 +176,11 @@ describe('ListingIntakeService', () => {
 
   it("refuses (403) hearings at a court other than the partner's, archiving them as refused", async () => {
     const { receive, outboxMessages, settled } = intake();
-    const result = await receive('result', fixtureBytes('common-platform', 'hearing-resulted-suspended-sentence-drr'), 'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f5a');
+    const result = await receive(
+      'result',
+      fixtureBytes('common-platform', 'hearing-resulted-suspended-sentence-drr'),
+      'd1e2f3a4-b5c6-4d7e-8f9a-0b1c2d3e4f5a',
+    );
 
     expect(result.httpStatus).toBe(403);
     expect(result.outcome.issue[0]).toMatchObject({ code: 'forbidden', expression: ['hearing.courtCentre.code'] });
@@ -170,12 +218,25 @@ describe('ListingIntakeService', () => {
         return dataSource.transaction(work);
       },
     } as unknown as DataSource;
-    const service = new ListingIntakeService(failingOnce, new IngressPublisher({ PARTNER_ID: 'croydon-mc' }, new Outbox()), CROYDON);
+    const service = new ListingIntakeService(
+      failingOnce,
+      new IngressPublisher({ PARTNER_ID: 'croydon-mc' }, new Outbox()),
+      CROYDON,
+    );
 
-    const result = await service.receive({ kind: 'hearing', hearingId, body: Buffer.from('{}'), method: 'POST', route: '/hearing', receivedAt: new Date() });
+    const result = await service.receive({
+      kind: 'hearing',
+      hearingId,
+      body: Buffer.from('{}'),
+      method: 'POST',
+      route: '/hearing',
+      receivedAt: new Date(),
+    });
 
     expect(result).toMatchObject({ httpStatus: 503, archiveId: '41', archiveStatus: 'received' });
-    expect(queries.map((query) => query.sql.trim().split(/\s+/).slice(0, 3).join(' '))).toEqual(['INSERT INTO hmcts_raw_payload']);
+    expect(queries.map((query) => query.sql.trim().split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'INSERT INTO hmcts_raw_payload',
+    ]);
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('connection lost'));
     logged.mockRestore();
   });

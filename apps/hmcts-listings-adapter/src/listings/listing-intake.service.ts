@@ -1,10 +1,22 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
-import { mapHearingListed, mapHearingResulted, mapLibraDailyList, type EventInput, type MappingContext, type MapResult } from '@cstr/fhir';
+import {
+  mapHearingListed,
+  mapHearingResulted,
+  mapLibraDailyList,
+  type EventInput,
+  type MappingContext,
+  type MapResult,
+} from '@cstr/fhir';
 import type { OutgoingMessage } from '@cstr/messaging';
 import { IngressPublisher, payloadEventIds } from '@cstr/platform';
-import { payloadSha256, RawPayloadArchive, type RawPayload, type RawPayloadStatus } from '../archive/raw-payload.archive';
+import {
+  payloadSha256,
+  RawPayloadArchive,
+  type RawPayload,
+  type RawPayloadStatus,
+} from '../archive/raw-payload.archive';
 import { HMCTS_PARTNER_SETTINGS, type HmctsPartnerSettings } from '../hmcts-partner-settings';
 
 /** The kinds of payload the court systems push. */
@@ -34,7 +46,10 @@ interface Decision {
   readonly messages?: readonly OutgoingMessage[];
 }
 
-const MAPPERS: Record<Exclude<ListingPayloadKind, 'deletion'>, (json: unknown, context: MappingContext) => MapResult> = {
+const MAPPERS: Record<
+  Exclude<ListingPayloadKind, 'deletion'>,
+  (json: unknown, context: MappingContext) => MapResult
+> = {
   hearing: mapHearingListed,
   result: mapHearingResulted,
   'daily-list': mapLibraDailyList,
@@ -84,7 +99,12 @@ export class ListingIntakeService {
       return {
         httpStatus: HttpStatus.ACCEPTED,
         status: 'recorded',
-        issues: [info('informational', 'The hearing deletion is archived; the event catalogue has no event for a deleted hearing, so nothing is sent.')],
+        issues: [
+          info(
+            'informational',
+            'The hearing deletion is archived; the event catalogue has no event for a deleted hearing, so nothing is sent.',
+          ),
+        ],
       };
     }
     let json: unknown;
@@ -92,25 +112,40 @@ export class ListingIntakeService {
       json = JSON.parse(payload.body.toString('utf8'));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return { httpStatus: HttpStatus.BAD_REQUEST, status: 'unparseable', issues: [problem('structure', `The body is not JSON (${reason}); it is archived.`, '$')] };
+      return {
+        httpStatus: HttpStatus.BAD_REQUEST,
+        status: 'unparseable',
+        issues: [problem('structure', `The body is not JSON (${reason}); it is archived.`, '$')],
+      };
     }
     if (payload.hearingId !== undefined) {
       const bodyId = (json as { hearing?: { id?: unknown } } | null)?.hearing?.id;
       if (bodyId !== payload.hearingId) {
-        return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, status: 'invalid', issues: [problem('value', 'hearing.id must be the hearing id of the URL.', 'hearing.id')] };
+        return {
+          httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
+          status: 'invalid',
+          issues: [problem('value', 'hearing.id must be the hearing id of the URL.', 'hearing.id')],
+        };
       }
     }
     const identity = `${payload.method} ${payload.route} ${payloadSha256(payload.body)}`;
     const context: MappingContext = {
       senderPartnerId: this.settings.partnerId,
-      senderOrganization: { code: this.settings.courtCode, codeKind: 'court', name: this.settings.name, partnerId: this.settings.partnerId },
+      senderOrganization: {
+        code: this.settings.courtCode,
+        codeKind: 'court',
+        name: this.settings.name,
+        partnerId: this.settings.partnerId,
+      },
       receivedAt: payload.receivedAt.toISOString(),
       // The same payload sent again gives the same event ids: the hub applies it once.
       newId: payloadEventIds(this.settings.partnerId, identity),
     };
     const mapped = MAPPERS[payload.kind](json, context);
-    if (mapped.kind === 'invalid') return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, status: 'invalid', issues: mapped.outcome.issue };
-    if (mapped.kind === 'ignored') return { httpStatus: HttpStatus.OK, status: 'ignored', issues: [info('informational', mapped.reason)] };
+    if (mapped.kind === 'invalid')
+      return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, status: 'invalid', issues: mapped.outcome.issue };
+    if (mapped.kind === 'ignored')
+      return { httpStatus: HttpStatus.OK, status: 'ignored', issues: [info('informational', mapped.reason)] };
 
     const foreign = mapped.events.map(courtOf).filter((code) => code !== this.settings.courtCode);
     if (foreign.length > 0) {
@@ -118,14 +153,28 @@ export class ListingIntakeService {
       return {
         httpStatus: HttpStatus.FORBIDDEN,
         status: 'refused',
-        issues: [problem('forbidden', `This partner sends hearings of court ${this.settings.courtCode} only, not ${courts}; nothing was sent.`, courtPath(payload.kind))],
+        issues: [
+          problem(
+            'forbidden',
+            `This partner sends hearings of court ${this.settings.courtCode} only, not ${courts}; nothing was sent.`,
+            courtPath(payload.kind),
+          ),
+        ],
       };
     }
-    const events = mapped.events.map((input) => ({ input, options: { orderingKey: this.orderingKey(payload, input) } }));
+    const events = mapped.events.map((input) => ({
+      input,
+      options: { orderingKey: this.orderingKey(payload, input) },
+    }));
     const { messages, rejected } = this.publisher.prepareAll(events);
     if (rejected.length > 0) {
       // All or nothing: a list half sent is harder to put right than one refused.
-      const issues = rejected.flatMap(({ index, outcome }) => outcome.issue.map((each) => ({ ...each, diagnostics: `Event ${index + 1} (${events[index].input.type}): ${each.diagnostics ?? ''}` })));
+      const issues = rejected.flatMap(({ index, outcome }) =>
+        outcome.issue.map((each) => ({
+          ...each,
+          diagnostics: `Event ${index + 1} (${events[index].input.type}): ${each.diagnostics ?? ''}`,
+        })),
+      );
       return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, status: 'invalid', issues };
     }
     const warnings = mapped.warnings?.issue ?? [];
@@ -150,10 +199,18 @@ export class ListingIntakeService {
   private async keepAfterFailure(payload: ListingPayload, error: unknown): Promise<IntakeResult> {
     const reason = error instanceof Error ? error.message : String(error);
     this.logger.error(`Could not process a ${payload.kind} payload: ${reason}`);
-    const outcome = outcomeOf([problem('transient', 'The payload could not be processed now; send it again later.', '$')]);
+    const outcome = outcomeOf([
+      problem('transient', 'The payload could not be processed now; send it again later.', '$'),
+    ]);
     try {
       const archiveId = await this.dataSource.transaction((manager) => this.archive.archive(manager, payload));
-      return { httpStatus: HttpStatus.SERVICE_UNAVAILABLE, outcome, archiveId, archiveStatus: 'received', eventCount: 0 };
+      return {
+        httpStatus: HttpStatus.SERVICE_UNAVAILABLE,
+        outcome,
+        archiveId,
+        archiveStatus: 'received',
+        eventCount: 0,
+      };
     } catch {
       return { httpStatus: HttpStatus.SERVICE_UNAVAILABLE, outcome, archiveStatus: 'received', eventCount: 0 };
     }

@@ -15,21 +15,33 @@ export class ListingsController {
   /** A hearing listed (or re-listed) on Common Platform. */
   @Post('hearing/:hearingId')
   @HttpCode(202)
-  hearing(@Param('hearingId') hearingId: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<OperationOutcome> {
+  hearing(
+    @Param('hearingId') hearingId: string,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OperationOutcome> {
     return this.take('hearing', request, response, hearingId);
   }
 
   /** A hearing's results. */
   @Post('hearing/:hearingId/result')
   @HttpCode(202)
-  result(@Param('hearingId') hearingId: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<OperationOutcome> {
+  result(
+    @Param('hearingId') hearingId: string,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OperationOutcome> {
     return this.take('result', request, response, hearingId);
   }
 
   /** A hearing taken out of the list. */
   @Delete('hearing/:hearingId')
   @HttpCode(202)
-  deletion(@Param('hearingId') hearingId: string, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<OperationOutcome> {
+  deletion(
+    @Param('hearingId') hearingId: string,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OperationOutcome> {
     return this.take('deletion', request, response, hearingId);
   }
 
@@ -40,7 +52,12 @@ export class ListingsController {
     return this.take('daily-list', request, response);
   }
 
-  private async take(kind: ListingPayloadKind, request: Request, response: Response, hearingId?: string): Promise<OperationOutcome> {
+  private async take(
+    kind: ListingPayloadKind,
+    request: Request,
+    response: Response,
+    hearingId?: string,
+  ): Promise<OperationOutcome> {
     const body: unknown = request.body;
     const result = await this.intake.receive({
       kind,

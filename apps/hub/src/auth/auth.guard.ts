@@ -25,13 +25,23 @@ export class AuthGuard implements CanActivate {
     try {
       const principal = await this.authenticator.authenticate(request.headers.authorization);
       request[PRINCIPAL_PROPERTY] = principal;
-      const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]) ?? [];
+      const allowed =
+        this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]) ??
+        [];
       if (!principal.roles.some((role) => allowed.includes(role))) {
-        throw new OperationOutcomeError(HttpStatus.FORBIDDEN, operationOutcome('error', 'forbidden', `This endpoint is for ${allowed.join(', ') || 'nobody'}; you are ${principal.roles.join(', ')}.`));
+        throw new OperationOutcomeError(
+          HttpStatus.FORBIDDEN,
+          operationOutcome(
+            'error',
+            'forbidden',
+            `This endpoint is for ${allowed.join(', ') || 'nobody'}; you are ${principal.roles.join(', ')}.`,
+          ),
+        );
       }
       return true;
     } catch (error) {
-      if (error instanceof OperationOutcomeError && error.status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
+      if (error instanceof OperationOutcomeError && error.status === HttpStatus.UNAUTHORIZED)
+        response.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
       throw error;
     }
   }

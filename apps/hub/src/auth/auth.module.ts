@@ -16,13 +16,22 @@ import { loadPrincipalsFile } from './principals.loader';
  */
 @Module({
   providers: [
-    { provide: PrincipalStore, inject: [DataSource], useFactory: (dataSource: DataSource) => new PrincipalStore(dataSource) },
+    {
+      provide: PrincipalStore,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new PrincipalStore(dataSource),
+    },
     {
       provide: LoginThrottle,
       inject: [APP_CONFIG],
-      useFactory: (config: HubConfig) => new LoginThrottle({ maxFailures: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW_MS }),
+      useFactory: (config: HubConfig) =>
+        new LoginThrottle({ maxFailures: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW_MS }),
     },
-    { provide: Authenticator, inject: [PrincipalStore, LoginThrottle], useFactory: (store: PrincipalStore, throttle: LoginThrottle) => new Authenticator(store, throttle) },
+    {
+      provide: Authenticator,
+      inject: [PrincipalStore, LoginThrottle],
+      useFactory: (store: PrincipalStore, throttle: LoginThrottle) => new Authenticator(store, throttle),
+    },
     AuthGuard,
   ],
   exports: [Authenticator, AuthGuard],
@@ -37,7 +46,10 @@ export class AuthModule implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const principals = loadPrincipalsFile(projectPath(this.config.PRINCIPALS_FILE), (id) => this.policy.partner(id) !== undefined);
+    const principals = loadPrincipalsFile(
+      projectPath(this.config.PRINCIPALS_FILE),
+      (id) => this.policy.partner(id) !== undefined,
+    );
     await this.store.replaceAll(principals);
     this.logger.log(`${principals.length} principals loaded from ${this.config.PRINCIPALS_FILE}`);
   }

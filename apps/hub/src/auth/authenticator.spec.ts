@@ -13,7 +13,9 @@ describe('Authenticator', () => {
 
   beforeAll(async () => {
     const secretHash = await hashSecret('slam-secret-0123456789', { N: 1024, r: 8, p: 1 });
-    principals = new Map([['slam-mhtr', { kind: 'partner', id: 'slam-mhtr', roles: ['partner'], partnerId: 'slam-mhtr', secretHash }]]);
+    principals = new Map([
+      ['slam-mhtr', { kind: 'partner', id: 'slam-mhtr', roles: ['partner'], partnerId: 'slam-mhtr', secretHash }],
+    ]);
   });
 
   beforeEach(() => {
@@ -49,7 +51,10 @@ describe('Authenticator', () => {
   it('still checks the stored hash after a success: a changed secret stops the old one', async () => {
     await subject.authenticate(basic('slam-mhtr', 'slam-secret-0123456789'));
     const before = principals.get('slam-mhtr') as StoredPrincipal;
-    principals.set('slam-mhtr', { ...before, secretHash: await hashSecret('a new secret 0123456789', { N: 1024, r: 8, p: 1 }) });
+    principals.set('slam-mhtr', {
+      ...before,
+      secretHash: await hashSecret('a new secret 0123456789', { N: 1024, r: 8, p: 1 }),
+    });
     expect(await status(basic('slam-mhtr', 'slam-secret-0123456789'))).toBe(401);
     expect(await status(basic('slam-mhtr', 'a new secret 0123456789'))).toBe(200);
     principals.set('slam-mhtr', before);

@@ -46,7 +46,11 @@ export class Authenticator {
     if (waitMs > 0) {
       throw new OperationOutcomeError(
         HttpStatus.TOO_MANY_REQUESTS,
-        operationOutcome('error', 'transient', `Too many failed logins for this id; try again in ${Math.ceil(waitMs / 1000)} s.`),
+        operationOutcome(
+          'error',
+          'transient',
+          `Too many failed logins for this id; try again in ${Math.ceil(waitMs / 1000)} s.`,
+        ),
       );
     }
     const principal = await this.store.find(id);
@@ -61,7 +65,9 @@ export class Authenticator {
 
   private async secretMatches(principal: StoredPrincipal, secret: string): Promise<boolean> {
     // The stored hash is part of the key: a changed secret invalidates what was remembered.
-    const digest = createHmac('sha256', this.cacheKey).update(`${principal.id}\0${principal.secretHash}\0${secret}`).digest('base64url');
+    const digest = createHmac('sha256', this.cacheKey)
+      .update(`${principal.id}\0${principal.secretHash}\0${secret}`)
+      .digest('base64url');
     const until = this.verified.get(digest);
     if (until !== undefined && until > this.now()) return true;
     this.verified.delete(digest);

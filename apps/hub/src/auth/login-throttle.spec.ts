@@ -2,7 +2,8 @@ import { LoginThrottle } from './login-throttle';
 
 describe('LoginThrottle', () => {
   let now = 0;
-  const throttle = (): LoginThrottle => new LoginThrottle({ maxFailures: 3, windowMs: 60_000, maxTracked: 2, now: () => now });
+  const throttle = (): LoginThrottle =>
+    new LoginThrottle({ maxFailures: 3, windowMs: 60_000, maxTracked: 2, now: () => now });
 
   beforeEach(() => (now = 1_000_000));
 

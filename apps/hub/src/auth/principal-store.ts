@@ -19,7 +19,9 @@ export class PrincipalStore {
    */
   async replaceAll(principals: readonly StoredPrincipal[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query('DELETE FROM hub_principal WHERE NOT (id = ANY($1::text[]))', [principals.map((principal) => principal.id)]);
+      await manager.query('DELETE FROM hub_principal WHERE NOT (id = ANY($1::text[]))', [
+        principals.map((principal) => principal.id),
+      ]);
       for (const principal of principals) {
         await manager.query(
           `INSERT INTO hub_principal (id, kind, roles, partner_id, secret_hash) VALUES ($1, $2, $3, $4, $5)
@@ -27,7 +29,13 @@ export class PrincipalStore {
              secret_hash = EXCLUDED.secret_hash, updated_at = now()
            WHERE (hub_principal.kind, hub_principal.roles, hub_principal.partner_id, hub_principal.secret_hash)
              IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.roles, EXCLUDED.partner_id, EXCLUDED.secret_hash)`,
-          [principal.id, principal.kind, principal.roles, principal.kind === 'partner' ? principal.partnerId : null, principal.secretHash],
+          [
+            principal.id,
+            principal.kind,
+            principal.roles,
+            principal.kind === 'partner' ? principal.partnerId : null,
+            principal.secretHash,
+          ],
         );
       }
     });
@@ -35,7 +43,10 @@ export class PrincipalStore {
 
   /** The principal with this id, or undefined. */
   async find(id: string): Promise<StoredPrincipal | undefined> {
-    const [row] = (await this.dataSource.query('SELECT id, kind, roles, partner_id, secret_hash FROM hub_principal WHERE id = $1', [id])) as PrincipalRow[];
+    const [row] = (await this.dataSource.query(
+      'SELECT id, kind, roles, partner_id, secret_hash FROM hub_principal WHERE id = $1',
+      [id],
+    )) as PrincipalRow[];
     if (!row) return undefined;
     return row.kind === 'partner' && row.partner_id
       ? { kind: 'partner', id: row.id, roles: ['partner'], partnerId: row.partner_id, secretHash: row.secret_hash }

@@ -57,12 +57,16 @@ describe('principals file', () => {
   });
 
   it('refuses a duplicated id, a partner with roles and a file without a list', () => {
-    expect(problemsOf(`principals:\n  - { id: a, kind: user, roles: [admin], secretHash: "${HASH}" }\n  - { id: a, kind: user, roles: [admin], secretHash: "${HASH}" }\n`)).toEqual([
-      'principals.yaml:3: id a is defined twice',
-    ]);
-    expect(problemsOf(`principals:\n  - { id: p, kind: partner, partner: slam-mhtr, roles: [admin], secretHash: "${HASH}" }\n`)).toEqual([
-      'principals.yaml:2: a partner principal has the role partner only; leave roles out',
-    ]);
+    expect(
+      problemsOf(
+        `principals:\n  - { id: a, kind: user, roles: [admin], secretHash: "${HASH}" }\n  - { id: a, kind: user, roles: [admin], secretHash: "${HASH}" }\n`,
+      ),
+    ).toEqual(['principals.yaml:3: id a is defined twice']);
+    expect(
+      problemsOf(
+        `principals:\n  - { id: p, kind: partner, partner: slam-mhtr, roles: [admin], secretHash: "${HASH}" }\n`,
+      ),
+    ).toEqual(['principals.yaml:2: a partner principal has the role partner only; leave roles out']);
     expect(problemsOf('users: []\n')).toEqual(['principals.yaml:1: the file must have a top-level `principals:` list']);
     expect(problemsOf('principals: [\n')[0]).toMatch(/^principals\.yaml:\d+: /);
   });
@@ -70,21 +74,36 @@ describe('principals file', () => {
   it('the project principals file is valid against the project partners, and holds hashes only', () => {
     const root = join(__dirname, '../../../..');
     const partners = loadPartnersFile(join(root, 'config/partners.yaml'));
-    const principals = loadPrincipalsFile(join(root, 'config/principals.yaml'), (id) => partners.some((partner) => partner.id === id));
-    expect(principals.filter((principal) => principal.kind === 'partner').map((principal) => principal.id).sort()).toEqual(partners.map((partner) => partner.id).sort());
-    expect(new Set(principals.flatMap((principal) => principal.roles))).toEqual(new Set(['partner', 'ig-auditor', 'operator', 'admin']));
+    const principals = loadPrincipalsFile(join(root, 'config/principals.yaml'), (id) =>
+      partners.some((partner) => partner.id === id),
+    );
+    expect(
+      principals
+        .filter((principal) => principal.kind === 'partner')
+        .map((principal) => principal.id)
+        .sort(),
+    ).toEqual(partners.map((partner) => partner.id).sort());
+    expect(new Set(principals.flatMap((principal) => principal.roles))).toEqual(
+      new Set(['partner', 'ig-auditor', 'operator', 'admin']),
+    );
   });
 
   it('a missing file is a config error naming it', () => {
-    expect(() => loadPrincipalsFile(join(__dirname, 'no-such-file.yaml'), known)).toThrow(/no-such-file\.yaml: cannot be read \(ENOENT\)/);
+    expect(() => loadPrincipalsFile(join(__dirname, 'no-such-file.yaml'), known)).toThrow(
+      /no-such-file\.yaml: cannot be read \(ENOENT\)/,
+    );
   });
 });
 
 describe('the demo principals', () => {
   it('open with the demo secrets apps/hub/README.md documents (dev-only-<id>), and with nothing else', async () => {
     const principals = loadPrincipalsFile(join(__dirname, '../../../../config/principals.yaml'), () => true);
-    const opened = await Promise.all(principals.map((principal) => verifySecret(`dev-only-${principal.id}`, principal.secretHash)));
+    const opened = await Promise.all(
+      principals.map((principal) => verifySecret(`dev-only-${principal.id}`, principal.secretHash)),
+    );
     expect(opened).toEqual(principals.map(() => true));
-    await expect(verifySecret('dev-only-hub-admin', principals.find((principal) => principal.id === 'ig-lead')?.secretHash ?? '')).resolves.toBe(false);
+    await expect(
+      verifySecret('dev-only-hub-admin', principals.find((principal) => principal.id === 'ig-lead')?.secretHash ?? ''),
+    ).resolves.toBe(false);
   });
 });

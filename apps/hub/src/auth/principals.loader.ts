@@ -25,12 +25,15 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const problems: string[] = [];
-  const at = (node: Node | null | undefined): string => `${file}:${node?.range ? lines.linePos(node.range[0]).line : 1}`;
-  for (const error of document.errors) problems.push(`${file}:${error.linePos?.[0].line ?? 1}: ${error.message.split('\n')[0]}`);
+  const at = (node: Node | null | undefined): string =>
+    `${file}:${node?.range ? lines.linePos(node.range[0]).line : 1}`;
+  for (const error of document.errors)
+    problems.push(`${file}:${error.linePos?.[0].line ?? 1}: ${error.message.split('\n')[0]}`);
   if (problems.length > 0) throw new PrincipalsConfigError(problems);
 
   const list = isMap(document.contents) ? document.contents.get('principals', true) : undefined;
-  if (!isSeq(list)) throw new PrincipalsConfigError([`${at(document.contents)}: the file must have a top-level \`principals:\` list`]);
+  if (!isSeq(list))
+    throw new PrincipalsConfigError([`${at(document.contents)}: the file must have a top-level \`principals:\` list`]);
   const principals: StoredPrincipal[] = [];
   const seen = new Set<string>();
   for (const item of list.items) {
@@ -44,15 +47,23 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
     const { id, kind, partner, roles, secretHash } = entry as Record<string, unknown>;
     const before = problems.length;
     for (const key of Object.keys(entry)) if (!KNOWN_KEYS.has(key)) problems.push(`${where}: unknown key \`${key}\``);
-    if (typeof id !== 'string' || !PRINCIPAL_ID.test(id)) problems.push(`${where}: id must be lower-case words joined by hyphens or dots`);
+    if (typeof id !== 'string' || !PRINCIPAL_ID.test(id))
+      problems.push(`${where}: id must be lower-case words joined by hyphens or dots`);
     else if (seen.has(id)) problems.push(`${where}: id ${id} is defined twice`);
-    if (!isSecretHash(secretHash)) problems.push(`${where}: secretHash must be a hash made by \`npm run hub:principal -- hash\` (never a secret)`);
+    if (!isSecretHash(secretHash))
+      problems.push(`${where}: secretHash must be a hash made by \`npm run hub:principal -- hash\` (never a secret)`);
     if (kind === 'partner') {
-      if (typeof partner !== 'string' || !PARTNER_ID_PATTERN.test(partner) || !knownPartner(partner)) problems.push(`${where}: partner must be a partner id of the partners file`);
-      if (roles !== undefined) problems.push(`${where}: a partner principal has the role partner only; leave roles out`);
+      if (typeof partner !== 'string' || !PARTNER_ID_PATTERN.test(partner) || !knownPartner(partner))
+        problems.push(`${where}: partner must be a partner id of the partners file`);
+      if (roles !== undefined)
+        problems.push(`${where}: a partner principal has the role partner only; leave roles out`);
     } else if (kind === 'user') {
       if (partner !== undefined) problems.push(`${where}: a user is not bound to a partner`);
-      if (!Array.isArray(roles) || roles.length === 0 || !roles.every((role) => isRole(role) && USER_ROLES.includes(role))) {
+      if (
+        !Array.isArray(roles) ||
+        roles.length === 0 ||
+        !roles.every((role) => isRole(role) && USER_ROLES.includes(role))
+      ) {
         problems.push(`${where}: roles must list one or more of ${USER_ROLES.join(', ')}`);
       }
     } else {
@@ -62,7 +73,13 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
     seen.add(id as string);
     principals.push(
       kind === 'partner'
-        ? { kind: 'partner', id: id as string, roles: ['partner'], partnerId: partner as string, secretHash: secretHash as string }
+        ? {
+            kind: 'partner',
+            id: id as string,
+            roles: ['partner'],
+            partnerId: partner as string,
+            secretHash: secretHash as string,
+          }
         : { kind: 'user', id: id as string, roles: [...new Set(roles as Role[])], secretHash: secretHash as string },
     );
   }

@@ -12,5 +12,5 @@ export const PRINCIPAL_PROPERTY = 'cstrPrincipal';
 
 /** The authenticated principal of the request (set by `AuthGuard`). */
 export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
-  return (context.switchToHttp().getRequest<Record<string, unknown>>()[PRINCIPAL_PROPERTY] as Principal);
+  return context.switchToHttp().getRequest<Record<string, unknown>>()[PRINCIPAL_PROPERTY] as Principal;
 });

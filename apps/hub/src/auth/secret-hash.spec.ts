@@ -14,7 +14,10 @@ describe('secret hashes', () => {
   });
 
   it('salts every hash, so equal secrets do not give equal hashes', async () => {
-    const [first, second] = await Promise.all([hashSecret('same secret value', CHEAP), hashSecret('same secret value', CHEAP)]);
+    const [first, second] = await Promise.all([
+      hashSecret('same secret value', CHEAP),
+      hashSecret('same secret value', CHEAP),
+    ]);
     expect(first).not.toBe(second);
     await expect(verifySecret('same secret value', second)).resolves.toBe(true);
   });
@@ -25,7 +28,14 @@ describe('secret hashes', () => {
 
   it('refuses malformed hashes and hostile cost parameters without throwing', async () => {
     const good = await hashSecret('x'.repeat(20), CHEAP);
-    for (const bad of ['', 'plain-text-secret', good.replace('scrypt$1024', 'scrypt$1000'), good.replace('scrypt$1024', 'scrypt$2147483648'), `${good}x`, good.replace('$8$1$', '$0$1$')]) {
+    for (const bad of [
+      '',
+      'plain-text-secret',
+      good.replace('scrypt$1024', 'scrypt$1000'),
+      good.replace('scrypt$1024', 'scrypt$2147483648'),
+      `${good}x`,
+      good.replace('$8$1$', '$0$1$'),
+    ]) {
       expect(isSecretHash(bad)).toBe(false);
       await expect(verifySecret('x'.repeat(20), bad)).resolves.toBe(false);
     }

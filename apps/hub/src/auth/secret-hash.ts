@@ -9,7 +9,9 @@ const FORMAT = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_
 
 function derive(secret: string, salt: Buffer, cost: { N: number; r: number; p: number }): Promise<Buffer> {
   const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r };
-  return new Promise((resolve, reject) => scrypt(secret.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(secret.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
 }
 
 /**
@@ -17,7 +19,10 @@ function derive(secret: string, salt: Buffer, cost: { N: number; r: number; p: n
  * `scrypt$N$r$p$<salt base64url>$<key base64url>` (the cost travels with the hash, so it can be
  * raised later without invalidating stored hashes).
  */
-export async function hashSecret(secret: string, cost: { N: number; r: number; p: number } = DEFAULT_SCRYPT_COST): Promise<string> {
+export async function hashSecret(
+  secret: string,
+  cost: { N: number; r: number; p: number } = DEFAULT_SCRYPT_COST,
+): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(secret, salt, cost);
   return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;

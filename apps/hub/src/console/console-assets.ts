@@ -31,7 +31,8 @@ export class ConsoleAssets {
   private readonly files = new Map<string, { body: Buffer; contentType: string }>();
 
   constructor(dir: string = projectPath(CONSOLE_DIR)) {
-    for (const [name, contentType] of Object.entries(FILES)) this.files.set(name, { body: readFileSync(join(dir, name)), contentType });
+    for (const [name, contentType] of Object.entries(FILES))
+      this.files.set(name, { body: readFileSync(join(dir, name)), contentType });
   }
 
   /** The file of that name, or undefined. */

@@ -53,7 +53,14 @@ export class ConsoleController {
     onlyParams(query, []);
     const principal = await this.authenticator.authenticate(request.headers.authorization);
     if (!principal.roles.some((role) => CONSOLE_ROLES.includes(role))) {
-      throw new OperationOutcomeError(HttpStatus.FORBIDDEN, operationOutcome('error', 'forbidden', 'The console is for IG leads, operators and administrators; partner systems use the API.'));
+      throw new OperationOutcomeError(
+        HttpStatus.FORBIDDEN,
+        operationOutcome(
+          'error',
+          'forbidden',
+          'The console is for IG leads, operators and administrators; partner systems use the API.',
+        ),
+      );
     }
     return { id: principal.id, roles: principal.roles };
   }
@@ -65,9 +72,15 @@ export class ConsoleController {
   @Get('events/:eventId/decisions')
   @UseGuards(AuthGuard)
   @Roles('ig-auditor', 'operator', 'admin')
-  @ApiOperation({ summary: "An event's delivery decisions: { eventId, decisions: [{ recipient, outcome, rule, recordedAt }] }" })
+  @ApiOperation({
+    summary: "An event's delivery decisions: { eventId, decisions: [{ recipient, outcome, rule, recordedAt }] }",
+  })
   @ApiParam({ name: 'eventId', description: 'The event id (UUID)' })
-  async decisions(@Param('eventId') eventId: string, @Query() query: QueryParams, @CurrentPrincipal() principal: Principal): Promise<unknown> {
+  async decisions(
+    @Param('eventId') eventId: string,
+    @Query() query: QueryParams,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<unknown> {
     onlyParams(query, []);
     if (!UUID.test(eventId)) throw badParam('eventId', 'The event id is a UUID.');
     return this.dataSource.transaction(async (manager) => {
@@ -76,14 +89,28 @@ export class ConsoleController {
          WHERE event_id = $1 AND kind = 'decision' ORDER BY seq`,
         [eventId.toLowerCase()],
       )) as { recipient: string | null; outcome: string; refusing_rule: string | null; recorded_at: Date }[];
-      await this.audit.recordRead(manager, principal.id, { description: `GET /console/events/${eventId}/decisions (${rows.length} decisions)` });
-      return { eventId, decisions: rows.map((row) => ({ recipient: row.recipient, outcome: row.outcome, rule: row.refusing_rule, recordedAt: row.recorded_at.toISOString() })) };
+      await this.audit.recordRead(manager, principal.id, {
+        description: `GET /console/events/${eventId}/decisions (${rows.length} decisions)`,
+      });
+      return {
+        eventId,
+        decisions: rows.map((row) => ({
+          recipient: row.recipient,
+          outcome: row.outcome,
+          rule: row.refusing_rule,
+          recordedAt: row.recorded_at.toISOString(),
+        })),
+      };
     });
   }
 
   private send(response: Response, name: string): void {
     const asset = this.assets.get(name);
-    if (!asset) throw new OperationOutcomeError(HttpStatus.NOT_FOUND, operationOutcome('error', 'not-found', 'No such console file.'));
+    if (!asset)
+      throw new OperationOutcomeError(
+        HttpStatus.NOT_FOUND,
+        operationOutcome('error', 'not-found', 'No such console file.'),
+      );
     for (const [header, value] of Object.entries(CONSOLE_SECURITY_HEADERS)) response.setHeader(header, value);
     response.status(HttpStatus.OK).type(asset.contentType).send(asset.body);
   }

@@ -18,7 +18,8 @@ export function NotDevOnlyInProduction(): PropertyDecorator {
           const production = (args.object as { NODE_ENV?: string }).NODE_ENV === 'production';
           return !(production && typeof value === 'string' && value.startsWith(DEV_ONLY_PREFIX));
         },
-        defaultMessage: () => `must be set to a secret of its own in production (the ${DEV_ONLY_PREFIX} default is for development only)`,
+        defaultMessage: () =>
+          `must be set to a secret of its own in production (the ${DEV_ONLY_PREFIX} default is for development only)`,
       },
     });
   };

@@ -22,14 +22,21 @@ export const INGRESS_METRICS = Symbol('INGRESS_METRICS');
     {
       provide: HubPolicy,
       inject: [APP_CONFIG],
-      useFactory: (config: HubConfig) => HubPolicy.load(projectPath(config.PARTNERS_FILE), projectPath(config.AGREEMENTS_DIR)),
+      useFactory: (config: HubConfig) =>
+        HubPolicy.load(projectPath(config.PARTNERS_FILE), projectPath(config.AGREEMENTS_DIR)),
     },
-    { provide: AuditLog, inject: [DataSource, APP_CONFIG], useFactory: (dataSource: DataSource, config: HubConfig) => new AuditLog(dataSource, { key: config.AUDIT_HMAC_KEY }) },
+    {
+      provide: AuditLog,
+      inject: [DataSource, APP_CONFIG],
+      useFactory: (dataSource: DataSource, config: HubConfig) =>
+        new AuditLog(dataSource, { key: config.AUDIT_HMAC_KEY }),
+    },
     { provide: PersonIndex, inject: [DataSource], useFactory: (dataSource: DataSource) => new PersonIndex(dataSource) },
     {
       provide: HubMetrics,
       inject: [HubPolicy],
-      useFactory: (policy: HubPolicy) => new HubMetrics(isEventType, (partner) => partner === HUB_PARTNER_ID || policy.partner(partner) !== undefined),
+      useFactory: (policy: HubPolicy) =>
+        new HubMetrics(isEventType, (partner) => partner === HUB_PARTNER_ID || policy.partner(partner) !== undefined),
     },
     { provide: INGRESS_METRICS, useExisting: HubMetrics },
   ],

@@ -19,21 +19,35 @@ describe('HubConfig', () => {
 
   it('refuses to start in production on the dev-only secrets, naming both keys', () => {
     expect(() => loadConfig(HubConfig, { ...BASE_ENV, NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadConfig(HubConfig, { ...BASE_ENV, NODE_ENV: 'production' })).toThrow(/AUDIT_HMAC_KEY: .*production[\s\S]*PARTITION_KEY_SECRET: .*production/);
+    expect(() => loadConfig(HubConfig, { ...BASE_ENV, NODE_ENV: 'production' })).toThrow(
+      /AUDIT_HMAC_KEY: .*production[\s\S]*PARTITION_KEY_SECRET: .*production/,
+    );
   });
 
   it('starts in production with secrets of its own', () => {
-    const config = loadConfig(HubConfig, { ...BASE_ENV, NODE_ENV: 'production', AUDIT_HMAC_KEY: 'a'.repeat(40), PARTITION_KEY_SECRET: 'b'.repeat(20) });
+    const config = loadConfig(HubConfig, {
+      ...BASE_ENV,
+      NODE_ENV: 'production',
+      AUDIT_HMAC_KEY: 'a'.repeat(40),
+      PARTITION_KEY_SECRET: 'b'.repeat(20),
+    });
     expect(config.AUDIT_HMAC_KEY).toBe('a'.repeat(40));
   });
 
   it('refuses to load when the agreements do not check, with the file, line and reason', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hub-agreements-'));
     try {
-      writeFileSync(join(dir, 'bad.yaml'), 'id: x\nversion: 1\nstatus: active\nperiod: { start: 2026-04-01 }\nlegalBasis: { article6: "6(1)(e)" }\nflows:\n  - id: f\n    events: [no.such.event]\n');
+      writeFileSync(
+        join(dir, 'bad.yaml'),
+        'id: x\nversion: 1\nstatus: active\nperiod: { start: 2026-04-01 }\nlegalBasis: { article6: "6(1)(e)" }\nflows:\n  - id: f\n    events: [no.such.event]\n',
+      );
       expect(() => loadConfig(HubConfig, { ...BASE_ENV, AGREEMENTS_DIR: dir })).toThrow(ConfigError);
-      expect(() => loadConfig(HubConfig, { ...BASE_ENV, AGREEMENTS_DIR: dir })).toThrow(/AGREEMENTS_DIR: the partners and agreements do not load: [\s\S]*bad\.yaml:\d+ /);
-      expect(() => loadConfig(HubConfig, { ...BASE_ENV, PARTNERS_FILE: join(dir, 'missing.yaml') })).toThrow(/missing\.yaml:1 .*cannot read the file/);
+      expect(() => loadConfig(HubConfig, { ...BASE_ENV, AGREEMENTS_DIR: dir })).toThrow(
+        /AGREEMENTS_DIR: the partners and agreements do not load: [\s\S]*bad\.yaml:\d+ /,
+      );
+      expect(() => loadConfig(HubConfig, { ...BASE_ENV, PARTNERS_FILE: join(dir, 'missing.yaml') })).toThrow(
+        /missing\.yaml:1 .*cannot read the file/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -42,7 +56,9 @@ describe('HubConfig', () => {
   it('refuses short secrets and unknown partner kinds', () => {
     expect(() => loadConfig(HubConfig, { ...BASE_ENV, AUDIT_HMAC_KEY: 'short' })).toThrow(/AUDIT_HMAC_KEY/);
     expect(() => loadConfig(HubConfig, { ...BASE_ENV, PARTITION_KEY_SECRET: 'short' })).toThrow(/PARTITION_KEY_SECRET/);
-    expect(() => loadConfig(HubConfig, { ...BASE_ENV, IDENTITY_TRUSTED_KINDS: 'hmcts,police' })).toThrow(/IDENTITY_TRUSTED_KINDS/);
+    expect(() => loadConfig(HubConfig, { ...BASE_ENV, IDENTITY_TRUSTED_KINDS: 'hmcts,police' })).toThrow(
+      /IDENTITY_TRUSTED_KINDS/,
+    );
   });
 });
 
@@ -76,7 +92,9 @@ describe('HubPolicy', () => {
   });
 
   it('stops on a missing partners file', () => {
-    expect(() => HubPolicy.load(projectPath('config/no-such-partners.yaml'), projectPath('config/agreements'))).toThrow(/no-such-partners\.yaml:1 .*cannot read the file/);
+    expect(() => HubPolicy.load(projectPath('config/no-such-partners.yaml'), projectPath('config/agreements'))).toThrow(
+      /no-such-partners\.yaml:1 .*cannot read the file/,
+    );
   });
 });
 

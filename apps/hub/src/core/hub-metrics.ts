@@ -36,8 +36,18 @@ export class HubMetrics implements IngressMetrics {
     options: { readonly defaultMetrics?: boolean } = {},
   ) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    this.eventsIn = new Counter({ name: 'cstr_hub_events_in_total', help: 'Events received on hub.ingress, by event type and sending partner.', labelNames: ['type', 'partner'], registers: [this.registry] });
-    this.eventsDelivered = new Counter({ name: 'cstr_hub_events_delivered_total', help: 'Copies queued for delivery, by event type and recipient.', labelNames: ['type', 'partner'], registers: [this.registry] });
+    this.eventsIn = new Counter({
+      name: 'cstr_hub_events_in_total',
+      help: 'Events received on hub.ingress, by event type and sending partner.',
+      labelNames: ['type', 'partner'],
+      registers: [this.registry],
+    });
+    this.eventsDelivered = new Counter({
+      name: 'cstr_hub_events_delivered_total',
+      help: 'Copies queued for delivery, by event type and recipient.',
+      labelNames: ['type', 'partner'],
+      registers: [this.registry],
+    });
     this.eventsRefused = new Counter({
       name: 'cstr_hub_events_refused_total',
       help: 'Refusals, by event type, partner (the sender at ingress, else the recipient) and stage (ingress or recipient).',

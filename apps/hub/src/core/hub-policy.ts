@@ -1,4 +1,11 @@
-import { loadAgreementsDir, loadPartnersFile, HUB_PARTY, type Agreement, type Partner, type Sender } from '@cstr/policy';
+import {
+  loadAgreementsDir,
+  loadPartnersFile,
+  HUB_PARTY,
+  type Agreement,
+  type Partner,
+  type Sender,
+} from '@cstr/policy';
 import { HUB_PARTNER_ID } from '@cstr/contracts';
 
 /**

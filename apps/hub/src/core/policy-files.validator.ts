@@ -30,7 +30,8 @@ export function PolicyFilesLoad(): PropertyDecorator {
             return false;
           }
         },
-        defaultMessage: (args?: ValidationArguments) => `the partners and agreements do not load: ${(args && failures.get(args.object)) ?? 'unknown problem'}`,
+        defaultMessage: (args?: ValidationArguments) =>
+          `the partners and agreements do not load: ${(args && failures.get(args.object)) ?? 'unknown problem'}`,
       },
     });
   };

@@ -12,10 +12,19 @@ import { identifiersOf, patientIn } from '../ingress/ingress.pipeline';
  * a partner's adapter could not apply (an unknown CRN) — is recorded here as `dead-letter`, with
  * the person's identifiers when the body names them, so nothing leaves the flows unaudited.
  */
-export function deadLetterRecord(queue: string, raw: amqp.ConsumeMessage, policy: HubPolicy, partnerOfQueue: (queue: string) => string | null): AuditRecordInput | undefined {
+export function deadLetterRecord(
+  queue: string,
+  raw: amqp.ConsumeMessage,
+  policy: HubPolicy,
+  partnerOfQueue: (queue: string) => string | null,
+): AuditRecordInput | undefined {
   const headers = raw.properties.headers ?? {};
-  const code = typeof headers[AmqpHeaders.failureCode] === 'string' ? (headers[AmqpHeaders.failureCode] as string) : 'unknown';
-  const reason = typeof headers[AmqpHeaders.failureReason] === 'string' ? (headers[AmqpHeaders.failureReason] as string) : 'no reason given';
+  const code =
+    typeof headers[AmqpHeaders.failureCode] === 'string' ? (headers[AmqpHeaders.failureCode] as string) : 'unknown';
+  const reason =
+    typeof headers[AmqpHeaders.failureReason] === 'string'
+      ? (headers[AmqpHeaders.failureReason] as string)
+      : 'no reason given';
   const recipient = partnerOfQueue(queue);
   if (recipient === null && (INGRESS_REFUSAL_CODES as readonly string[]).includes(code)) return undefined;
   const type = raw.properties.type;

@@ -1,14 +1,27 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
-import { AmqpHeaders, OperationOutcomeError, RETRY_EXCHANGE, deadLetterQueue, operationOutcome, redeliverRoutingKey } from '@cstr/contracts';
+import {
+  AmqpHeaders,
+  OperationOutcomeError,
+  RETRY_EXCHANGE,
+  deadLetterQueue,
+  operationOutcome,
+  redeliverRoutingKey,
+} from '@cstr/contracts';
 import { Outbox } from '@cstr/messaging';
 import { DeadLetterStore, type DeadLetterView } from './dead-letter.store';
 import { DeadLetterQueues } from './dead-letter-queues';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Failure headers a replayed copy leaves behind: it starts over as a first attempt. */
-const FAILURE_HEADERS: ReadonlySet<string> = new Set([AmqpHeaders.attempt, AmqpHeaders.failureCode, AmqpHeaders.failureReason, AmqpHeaders.failedQueue, AmqpHeaders.deadLetteredAt]);
+const FAILURE_HEADERS: ReadonlySet<string> = new Set([
+  AmqpHeaders.attempt,
+  AmqpHeaders.failureCode,
+  AmqpHeaders.failureReason,
+  AmqpHeaders.failedQueue,
+  AmqpHeaders.deadLetteredAt,
+]);
 
 /**
  * Replays a dead letter: in one transaction, queues a copy (same event id, type, correlation,
@@ -31,20 +44,54 @@ export class DeadLetterReplayService {
   async replay(id: string, actor: string): Promise<DeadLetterView> {
     const replayed = await this.dataSource.transaction(async (manager) => {
       const letter = await this.store.lockForReplay(manager, id);
-      if (!letter) throw new OperationOutcomeError(HttpStatus.NOT_FOUND, operationOutcome('error', 'not-found', `No dead letter ${id}.`));
+      if (!letter)
+        throw new OperationOutcomeError(
+          HttpStatus.NOT_FOUND,
+          operationOutcome('error', 'not-found', `No dead letter ${id}.`),
+        );
       if (letter.replayedAt) {
-        throw new OperationOutcomeError(HttpStatus.CONFLICT, operationOutcome('error', 'conflict', `Dead letter ${id} was already replayed at ${letter.replayedAt} by ${letter.replayedBy ?? 'unknown'}.`));
+        throw new OperationOutcomeError(
+          HttpStatus.CONFLICT,
+          operationOutcome(
+            'error',
+            'conflict',
+            `Dead letter ${id} was already replayed at ${letter.replayedAt} by ${letter.replayedBy ?? 'unknown'}.`,
+          ),
+        );
       }
       // Back only to the queue whose DLQ it came from: a header cannot send it to another partner's inbox.
-      if (!letter.failedQueue || !this.queues.replayable.has(letter.failedQueue) || letter.queue !== deadLetterQueue(letter.failedQueue)) {
-        throw new OperationOutcomeError(HttpStatus.UNPROCESSABLE_ENTITY, operationOutcome('error', 'not-supported', `Dead letter ${id} does not name a queue the hub can send it back to.`));
+      if (
+        !letter.failedQueue ||
+        !this.queues.replayable.has(letter.failedQueue) ||
+        letter.queue !== deadLetterQueue(letter.failedQueue)
+      ) {
+        throw new OperationOutcomeError(
+          HttpStatus.UNPROCESSABLE_ENTITY,
+          operationOutcome(
+            'error',
+            'not-supported',
+            `Dead letter ${id} does not name a queue the hub can send it back to.`,
+          ),
+        );
       }
       if (!letter.eventId || !UUID.test(letter.eventId) || !letter.eventType) {
-        throw new OperationOutcomeError(HttpStatus.UNPROCESSABLE_ENTITY, operationOutcome('error', 'invalid', `Dead letter ${id} has no event id (UUID) or no event type: it cannot be replayed, only inspected.`));
+        throw new OperationOutcomeError(
+          HttpStatus.UNPROCESSABLE_ENTITY,
+          operationOutcome(
+            'error',
+            'invalid',
+            `Dead letter ${id} has no event id (UUID) or no event type: it cannot be replayed, only inspected.`,
+          ),
+        );
       }
       const headers: Record<string, string | number> = { [AmqpHeaders.attempt]: 1 };
       for (const [name, value] of Object.entries(letter.headers)) {
-        if (!FAILURE_HEADERS.has(name) && name !== AmqpHeaders.traceparent && (typeof value === 'string' || typeof value === 'number')) headers[name] = value;
+        if (
+          !FAILURE_HEADERS.has(name) &&
+          name !== AmqpHeaders.traceparent &&
+          (typeof value === 'string' || typeof value === 'number')
+        )
+          headers[name] = value;
       }
       const traceparent = letter.headers[AmqpHeaders.traceparent];
       await this.outbox.add(manager, {
@@ -76,7 +123,9 @@ export class DeadLetterReplayService {
   }
 }
 
-function stripStored(letter: DeadLetterView & { headers?: unknown; body?: unknown; contentType?: unknown; correlationId?: unknown }): DeadLetterView {
+function stripStored(
+  letter: DeadLetterView & { headers?: unknown; body?: unknown; contentType?: unknown; correlationId?: unknown },
+): DeadLetterView {
   const { headers: _headers, body: _body, contentType: _contentType, correlationId: _correlationId, ...view } = letter;
   return view;
 }

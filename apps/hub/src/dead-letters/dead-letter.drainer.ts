@@ -80,7 +80,9 @@ export class DeadLetterDrainer {
       channel.ack(raw);
       this.onStored(queue);
     } catch (error) {
-      this.logger.warn(`Could not store a dead letter of ${queue}; it goes back to the queue: ${(error as Error).message}`);
+      this.logger.warn(
+        `Could not store a dead letter of ${queue}; it goes back to the queue: ${(error as Error).message}`,
+      );
       await sleep(1_000);
       try {
         channel.nack(raw, false, true);

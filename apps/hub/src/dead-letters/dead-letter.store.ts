@@ -80,7 +80,11 @@ export class DeadLetterStore {
     /** The partner whose inbox a DLQ belongs to (null for the hub's own). */
     private readonly partnerOf: (queue: string) => string | null = () => null,
     /** Audits a stored dead letter in the same transaction (see deadLetterRecord). */
-    private readonly audit: (manager: EntityManager, queue: string, raw: amqp.ConsumeMessage) => Promise<void> = async () => undefined,
+    private readonly audit: (
+      manager: EntityManager,
+      queue: string,
+      raw: amqp.ConsumeMessage,
+    ) => Promise<void> = async () => undefined,
   ) {}
 
   /** Stores one message taken off `queue` (a DLQ), with the failure its `x-cstr-*` headers describe. */
@@ -88,7 +92,8 @@ export class DeadLetterStore {
     const { properties } = raw;
     const headers: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(properties.headers ?? {})) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') headers[storable(name, 100) ?? name] = typeof value === 'string' ? storable(value) : value;
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        headers[storable(name, 100) ?? name] = typeof value === 'string' ? storable(value) : value;
     }
     const attempts = Number(headers[AmqpHeaders.attempt]);
     const deadLetteredAt = Date.parse(String(headers[AmqpHeaders.deadLetteredAt] ?? ''));
@@ -98,7 +103,14 @@ export class DeadLetterStore {
     });
   }
 
-  private async insertRow(manager: EntityManager, queue: string, raw: amqp.ConsumeMessage, headers: Record<string, unknown>, attempts: number, deadLetteredAt: number): Promise<void> {
+  private async insertRow(
+    manager: EntityManager,
+    queue: string,
+    raw: amqp.ConsumeMessage,
+    headers: Record<string, unknown>,
+    attempts: number,
+    deadLetteredAt: number,
+  ): Promise<void> {
     const { properties } = raw;
     await manager.query(
       `INSERT INTO hub_dead_letter (queue, failed_queue, event_id, event_type, failure_code, failure_reason, attempts, dead_lettered_at, headers, content_type, correlation_id, body)
@@ -140,21 +152,36 @@ export class DeadLetterStore {
 
   /** The dead letter `id`, locked for update in the caller's transaction. */
   async lockForReplay(manager: EntityManager, id: string): Promise<StoredDeadLetter | undefined> {
-    const [row] = (await manager.query(`SELECT ${VIEW_COLUMNS}, headers, content_type, correlation_id, body FROM hub_dead_letter WHERE id = $1 FOR UPDATE`, [id])) as DeadLetterRow[];
+    const [row] = (await manager.query(
+      `SELECT ${VIEW_COLUMNS}, headers, content_type, correlation_id, body FROM hub_dead_letter WHERE id = $1 FOR UPDATE`,
+      [id],
+    )) as DeadLetterRow[];
     if (!row) return undefined;
-    return { ...toView(row, this.partnerOf), headers: row.headers ?? {}, contentType: row.content_type ?? null, correlationId: row.correlation_id ?? null, body: row.body ?? Buffer.alloc(0) };
+    return {
+      ...toView(row, this.partnerOf),
+      headers: row.headers ?? {},
+      contentType: row.content_type ?? null,
+      correlationId: row.correlation_id ?? null,
+      body: row.body ?? Buffer.alloc(0),
+    };
   }
 
   /** Marks a dead letter replayed by `actor`. */
   async markReplayed(manager: EntityManager, id: string, actor: string): Promise<Date> {
     const replayedAt = new Date();
-    await manager.query('UPDATE hub_dead_letter SET replayed_at = $3, replayed_by = $2 WHERE id = $1', [id, actor, replayedAt]);
+    await manager.query('UPDATE hub_dead_letter SET replayed_at = $3, replayed_by = $2 WHERE id = $1', [
+      id,
+      actor,
+      replayedAt,
+    ]);
     return replayedAt;
   }
 
   /** Dead letters not replayed yet, per DLQ. */
   async pendingByQueue(): Promise<{ queue: string; count: number }[]> {
-    const rows = (await this.dataSource.query('SELECT queue, count(*)::int AS count FROM hub_dead_letter WHERE replayed_at IS NULL GROUP BY queue')) as { queue: string; count: number }[];
+    const rows = (await this.dataSource.query(
+      'SELECT queue, count(*)::int AS count FROM hub_dead_letter WHERE replayed_at IS NULL GROUP BY queue',
+    )) as { queue: string; count: number }[];
     return rows;
   }
 }

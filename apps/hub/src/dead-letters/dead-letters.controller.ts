@@ -27,8 +27,15 @@ export class DeadLettersController {
 
   @Get()
   @Roles('operator', 'admin')
-  @ApiOperation({ summary: "Dead letters of the hub's ingress and of every partner's inbox, newest first: { deadLetters: [...], next? } (queue, partner, metadata and failure reason, never the body)" })
-  @ApiQuery({ name: 'queue', required: false, description: 'The DLQ, e.g. hub.ingress.dlq or partner.nps-london-croydon.inbox.dlq' })
+  @ApiOperation({
+    summary:
+      "Dead letters of the hub's ingress and of every partner's inbox, newest first: { deadLetters: [...], next? } (queue, partner, metadata and failure reason, never the body)",
+  })
+  @ApiQuery({
+    name: 'queue',
+    required: false,
+    description: 'The DLQ, e.g. hub.ingress.dlq or partner.nps-london-croydon.inbox.dlq',
+  })
   @ApiQuery({ name: 'partner', required: false, description: "A partner id: the dead letters of that partner's inbox" })
   @ApiQuery({ name: 'event', required: false, description: 'Event id' })
   @ApiQuery({ name: 'code', required: false, description: 'Failure code, e.g. invalid-bundle' })
@@ -38,14 +45,18 @@ export class DeadLettersController {
   async list(@Query() query: QueryParams): Promise<{ deadLetters: DeadLetterView[]; next?: string }> {
     onlyParams(query, ['queue', 'partner', 'event', 'code', 'replayed', 'limit', 'after']);
     const replayed = textParam(query, 'replayed');
-    if (replayed !== undefined && replayed !== 'true' && replayed !== 'false') throw badParam('replayed', 'replayed must be true or false.');
+    if (replayed !== undefined && replayed !== 'true' && replayed !== 'false')
+      throw badParam('replayed', 'replayed must be true or false.');
     const after = textParam(query, 'after');
-    if (after !== undefined && !ID.test(after)) throw badParam('after', 'after must be the next cursor of a previous page.');
+    if (after !== undefined && !ID.test(after))
+      throw badParam('after', 'after must be the next cursor of a previous page.');
     const text = (name: string): string | undefined => textParam(query, name) || undefined;
     const partner = text('partner');
     const partnerDlq = partner === undefined ? undefined : this.queues.inboxDlqOf(partner);
-    if (partner !== undefined && partnerDlq === undefined) throw badParam('partner', 'partner must be the id of a configured partner.');
-    if (partnerDlq !== undefined && text('queue') !== undefined && text('queue') !== partnerDlq) throw badParam('queue', "queue and partner name different queues: give one of them.");
+    if (partner !== undefined && partnerDlq === undefined)
+      throw badParam('partner', 'partner must be the id of a configured partner.');
+    if (partnerDlq !== undefined && text('queue') !== undefined && text('queue') !== partnerDlq)
+      throw badParam('queue', 'queue and partner name different queues: give one of them.');
     return this.store.list({
       ...optional('queue', partnerDlq ?? text('queue')),
       ...optional('eventId', text('event')),
@@ -59,9 +70,16 @@ export class DeadLettersController {
   @Post(':id/replay')
   @HttpCode(HttpStatus.ACCEPTED)
   @Roles('operator', 'admin')
-  @ApiOperation({ summary: "Send a dead letter back to the queue it failed in — hub.ingress or the partner's inbox — through the outbox; audited" })
+  @ApiOperation({
+    summary:
+      "Send a dead letter back to the queue it failed in — hub.ingress or the partner's inbox — through the outbox; audited",
+  })
   @ApiParam({ name: 'id', description: 'The dead letter id' })
-  async replay(@Param('id') id: string, @Query() query: QueryParams, @CurrentPrincipal() principal: Principal): Promise<DeadLetterView> {
+  async replay(
+    @Param('id') id: string,
+    @Query() query: QueryParams,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<DeadLetterView> {
     onlyParams(query, []);
     if (!ID.test(id)) throw badParam('id', 'The dead letter id is a positive whole number.');
     return this.replays.replay(id, principal.id);

@@ -20,7 +20,11 @@ import { DeadLettersController } from './dead-letters.controller';
   imports: [AuthModule],
   controllers: [DeadLettersController],
   providers: [
-    { provide: DeadLetterQueues, inject: [HubPolicy], useFactory: (policy: HubPolicy) => new DeadLetterQueues(policy.partners.map((partner) => partner.id)) },
+    {
+      provide: DeadLetterQueues,
+      inject: [HubPolicy],
+      useFactory: (policy: HubPolicy) => new DeadLetterQueues(policy.partners.map((partner) => partner.id)),
+    },
     {
       provide: DeadLetterStore,
       inject: [DataSource, DeadLetterQueues, AuditLog, HubPolicy],
@@ -33,7 +37,8 @@ import { DeadLettersController } from './dead-letters.controller';
     {
       provide: DeadLetterDrainer,
       inject: [AmqpConnection, DeadLetterStore, DeadLetterQueues],
-      useFactory: (connection: AmqpConnection, store: DeadLetterStore, queues: DeadLetterQueues) => new DeadLetterDrainer(connection, store, queues.drained),
+      useFactory: (connection: AmqpConnection, store: DeadLetterStore, queues: DeadLetterQueues) =>
+        new DeadLetterDrainer(connection, store, queues.drained),
     },
     DeadLetterReplayService,
   ],

@@ -22,6 +22,9 @@ describe('agreementView', () => {
   it('is not in force unless active; open-ended agreements have no expiry', () => {
     expect(agreementView(agreement({ status: 'suspended' }), '2026-11-30').inForce).toBe(false);
     expect(agreementView(agreement({ status: 'draft' }), '2026-11-30').inForce).toBe(false);
-    expect(agreementView(agreement({ period: { start: '2026-01-01' } }), '2030-01-01')).toMatchObject({ inForce: true, daysToExpiry: null });
+    expect(agreementView(agreement({ period: { start: '2026-01-01' } }), '2030-01-01')).toMatchObject({
+      inForce: true,
+      daysToExpiry: null,
+    });
   });
 });

@@ -36,7 +36,10 @@ export function agreementView(agreement: Agreement, today: string): AgreementVie
     status: agreement.status,
     period: agreement.period,
     inForce: agreement.status === 'active' && started && !ended,
-    daysToExpiry: agreement.period.end === undefined ? null : Math.round((Date.parse(agreement.period.end) - Date.parse(today)) / DAY_MS),
+    daysToExpiry:
+      agreement.period.end === undefined
+        ? null
+        : Math.round((Date.parse(agreement.period.end) - Date.parse(today)) / DAY_MS),
     legalBasis: agreement.legalBasis,
     flows: agreement.flows,
   };
@@ -51,11 +54,18 @@ export class AgreementsController {
 
   @Get()
   @Roles('ig-auditor', 'operator', 'admin', 'partner')
-  @ApiOperation({ summary: 'Every agreement (a partner sees those it is party to): flows, legal basis, status, period, days to expiry' })
+  @ApiOperation({
+    summary:
+      'Every agreement (a partner sees those it is party to): flows, legal basis, status, period, days to expiry',
+  })
   list(@Query() query: QueryParams, @CurrentPrincipal() principal: Principal): { agreements: AgreementView[] } {
     onlyParams(query, []);
     const today = new Date().toISOString().slice(0, 10);
-    return { agreements: this.policy.agreements.filter((agreement) => this.mayRead(principal, agreement)).map((agreement) => agreementView(agreement, today)) };
+    return {
+      agreements: this.policy.agreements
+        .filter((agreement) => this.mayRead(principal, agreement))
+        .map((agreement) => agreementView(agreement, today)),
+    };
   }
 
   @Get(':id')
@@ -67,7 +77,10 @@ export class AgreementsController {
     const agreement = this.policy.agreement(id);
     // A partner is told the same about agreements it is not party to as about ones that do not exist.
     if (!agreement || !this.mayRead(principal, agreement)) {
-      throw new OperationOutcomeError(HttpStatus.NOT_FOUND, operationOutcome('error', 'not-found', `No agreement ${JSON.stringify(id.slice(0, 100))} that you may read.`));
+      throw new OperationOutcomeError(
+        HttpStatus.NOT_FOUND,
+        operationOutcome('error', 'not-found', `No agreement ${JSON.stringify(id.slice(0, 100))} that you may read.`),
+      );
     }
     return agreementView(agreement, new Date().toISOString().slice(0, 10));
   }

@@ -3,7 +3,14 @@ import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Bundle, BundleLink } from 'fhir/r4';
 import { DataSource } from 'typeorm';
-import { AuditLog, toAuditEvent, type AuditPersonFilter, type AuditSearchFilter, type AuditOutcome, type AuditKind } from '@cstr/audit';
+import {
+  AuditLog,
+  toAuditEvent,
+  type AuditPersonFilter,
+  type AuditSearchFilter,
+  type AuditOutcome,
+  type AuditKind,
+} from '@cstr/audit';
 import { FHIR_JSON_CONTENT_TYPE, OperationOutcomeError } from '@cstr/contracts';
 import { IDENTIFIER_SYSTEMS, parseIdentifier } from '@cstr/identity';
 import { AuthGuard } from '../auth/auth.guard';
@@ -11,7 +18,18 @@ import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import type { Principal } from '../auth/roles';
 import { intParam, onlyParams, textParam, type QueryParams } from './query-params';
 
-const SEARCH_PARAMS = ['person', 'partner', 'event', 'outcome', 'kind', 'from', 'to', 'limit', 'after', 'order'] as const;
+const SEARCH_PARAMS = [
+  'person',
+  'partner',
+  'event',
+  'outcome',
+  'kind',
+  'from',
+  'to',
+  'limit',
+  'after',
+  'order',
+] as const;
 const DEFAULT_LIMIT = 100;
 
 /**
@@ -33,11 +51,23 @@ export class AuditController {
     summary: 'Search the audit: a FHIR searchset Bundle of UKCore-AuditEvent, newest first',
     description: 'Keyset-paginated: follow the Bundle link with relation "next". The read is recorded in the audit.',
   })
-  @ApiQuery({ name: 'person', required: false, description: 'An identifier: `system|value` or a bare value (NHS number, CRN, PNC…)' })
+  @ApiQuery({
+    name: 'person',
+    required: false,
+    description: 'An identifier: `system|value` or a bare value (NHS number, CRN, PNC…)',
+  })
   @ApiQuery({ name: 'partner', required: false, description: 'Partner id, as sender or recipient' })
   @ApiQuery({ name: 'event', required: false, description: 'Event type, e.g. treatment.appointment.missed' })
-  @ApiQuery({ name: 'outcome', required: false, enum: ['delivered', 'refused', 'read', 'dead-lettered', 'kept', 'performed'] })
-  @ApiQuery({ name: 'kind', required: false, enum: ['decision', 'read', 'refusal-at-ingress', 'dead-letter', 'kept-by-hub', 'operator-action'] })
+  @ApiQuery({
+    name: 'outcome',
+    required: false,
+    enum: ['delivered', 'refused', 'read', 'dead-lettered', 'kept', 'performed'],
+  })
+  @ApiQuery({
+    name: 'kind',
+    required: false,
+    enum: ['decision', 'read', 'refusal-at-ingress', 'dead-letter', 'kept-by-hub', 'operator-action'],
+  })
   @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' })
   @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
   @ApiQuery({ name: 'limit', required: false, description: `1-1000, default ${DEFAULT_LIMIT}` })
@@ -45,7 +75,11 @@ export class AuditController {
   @ApiQuery({ name: 'order', required: false, enum: ['newest-first', 'oldest-first'] })
   @ApiResponse({ status: 200, description: 'searchset Bundle' })
   @ApiResponse({ status: 400, description: 'A bad parameter (OperationOutcome)' })
-  async search(@Query() query: QueryParams, @CurrentPrincipal() principal: Principal, @Res() response: Response): Promise<void> {
+  async search(
+    @Query() query: QueryParams,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
     onlyParams(query, SEARCH_PARAMS);
     const person = parsePerson(textParam(query, 'person'));
     const filter: AuditSearchFilter = {
@@ -61,7 +95,11 @@ export class AuditController {
     const after = textParam(query, 'after');
     const order = textParam(query, 'order') as 'newest-first' | 'oldest-first' | undefined;
     const page = await this.dataSource.transaction(async (manager) => {
-      const result = await this.audit.search(filter, { limit, ...(after !== undefined ? { after } : {}), ...(order ? { order } : {}) }, manager);
+      const result = await this.audit.search(
+        filter,
+        { limit, ...(after !== undefined ? { after } : {}), ...(order ? { order } : {}) },
+        manager,
+      );
       if (!result.ok) throw new OperationOutcomeError(HttpStatus.BAD_REQUEST, result.outcome);
       await this.audit.recordRead(manager, principal.id, {
         description: `GET /audit (${describeFilter(filter)}; ${result.records.length} records)`,
@@ -94,13 +132,18 @@ export class AuditController {
   async verify(@Query() query: QueryParams, @CurrentPrincipal() principal: Principal): Promise<unknown> {
     onlyParams(query, []);
     const verification = await this.audit.verify();
-    await this.audit.recordRead(this.dataSource.manager, principal.id, { description: `GET /audit/verify (${verification.ok ? 'intact' : `broken at ${verification.firstBroken?.seq}`})` });
+    await this.audit.recordRead(this.dataSource.manager, principal.id, {
+      description: `GET /audit/verify (${verification.ok ? 'intact' : `broken at ${verification.firstBroken?.seq}`})`,
+    });
     return { ...verification, verifiedAt: new Date().toISOString() };
   }
 
   @Get('flows')
   @Roles('ig-auditor', 'operator', 'admin')
-  @ApiOperation({ summary: 'Counts per sender → recipient → event type over a period, delivered and refused: { from, to, flows: [...] }' })
+  @ApiOperation({
+    summary:
+      'Counts per sender → recipient → event type over a period, delivered and refused: { from, to, flows: [...] }',
+  })
   @ApiQuery({ name: 'from', required: false, description: 'ISO 8601, inclusive' })
   @ApiQuery({ name: 'to', required: false, description: 'ISO 8601, exclusive' })
   async flows(@Query() query: QueryParams, @CurrentPrincipal() principal: Principal): Promise<unknown> {
@@ -110,7 +153,9 @@ export class AuditController {
     return this.dataSource.transaction(async (manager) => {
       const result = await this.audit.flows({ ...defined('from', from), ...defined('to', to) }, manager);
       if (!result.ok) throw new OperationOutcomeError(HttpStatus.BAD_REQUEST, result.outcome);
-      await this.audit.recordRead(manager, principal.id, { description: `GET /audit/flows (from ${from ?? 'the start'} to ${to ?? 'now'})` });
+      await this.audit.recordRead(manager, principal.id, {
+        description: `GET /audit/flows (from ${from ?? 'the start'} to ${to ?? 'now'})`,
+      });
       return { from: from ?? null, to: to ?? null, flows: result.flows };
     });
   }

@@ -15,7 +15,13 @@ import { PublishedDocumentsController } from './published-documents.controller';
  */
 @Module({
   imports: [AuthModule, DeadLettersModule],
-  controllers: [ProcessMessageController, AuditController, AgreementsController, PublishedDocumentsController, MetricsController],
+  controllers: [
+    ProcessMessageController,
+    AuditController,
+    AgreementsController,
+    PublishedDocumentsController,
+    MetricsController,
+  ],
   providers: [ProcessMessageService],
 })
 export class HubHttpModule {}

@@ -1,8 +1,14 @@
-import { BadRequestException, HttpException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import { asHttpException } from './hub-http.setup';
 
 describe('body-parser errors as HTTP exceptions', () => {
-  const parserError = (status: number, type: string): Error => Object.assign(new Error('raw parser message'), { status, type });
+  const parserError = (status: number, type: string): Error =>
+    Object.assign(new Error('raw parser message'), { status, type });
 
   it('maps the parser failures to the HTTP errors they stand for, without the raw message', () => {
     expect(asHttpException(parserError(413, 'entity.too.large'))).toBeInstanceOf(PayloadTooLargeException);
@@ -10,7 +16,9 @@ describe('body-parser errors as HTTP exceptions', () => {
     const malformed = asHttpException(parserError(400, 'entity.parse.failed'));
     expect(malformed).toBeInstanceOf(BadRequestException);
     expect((malformed as HttpException).message).toBe('The request body is not well-formed JSON.');
-    expect((asHttpException(parserError(400, 'request.aborted')) as HttpException).message).toBe('The request body could not be read.');
+    expect((asHttpException(parserError(400, 'request.aborted')) as HttpException).message).toBe(
+      'The request body could not be read.',
+    );
     expect((asHttpException(parserError(411, 'request.size.invalid')) as HttpException).getStatus()).toBe(411);
   });
 

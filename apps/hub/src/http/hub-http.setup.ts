@@ -1,4 +1,11 @@
-import { BadRequestException, HttpException, HttpStatus, PayloadTooLargeException, UnsupportedMediaTypeException, type INestApplication } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  HttpStatus,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+  type INestApplication,
+} from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -26,22 +33,35 @@ export function configureHubHttp(app: INestApplication, config: HubConfig): void
   express.use(bodyParserErrors);
 
   const authenticator = app.get(Authenticator);
-  express.use([`/${DOCS_PATH}`, `/${DOCS_PATH}-json`, `/${DOCS_PATH}-yaml`], (request: Request, response: Response, next: NextFunction) => {
-    authenticator.authenticate(request.headers.authorization).then(
-      () => next(),
-      (error: unknown) => {
-        response.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
-        next(error);
-      },
-    );
-  });
+  express.use(
+    [`/${DOCS_PATH}`, `/${DOCS_PATH}-json`, `/${DOCS_PATH}-yaml`],
+    (request: Request, response: Response, next: NextFunction) => {
+      authenticator.authenticate(request.headers.authorization).then(
+        () => next(),
+        (error: unknown) => {
+          response.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
+          next(error);
+        },
+      );
+    },
+  );
   const description =
     'HTTP API of the CSTR interoperability hub (SPEC §7). Every error body is a FHIR OperationOutcome. ' +
     'Authentication: HTTP Basic with a principal id and secret; roles partner, ig-auditor, operator, admin. ' +
     'The events themselves are described by the AsyncAPI document at /asyncapi.';
-  const documentConfig = new DocumentBuilder().setTitle('cstr-hub').setDescription(description).setVersion('1').addBasicAuth().addSecurityRequirements('basic').build();
+  const documentConfig = new DocumentBuilder()
+    .setTitle('cstr-hub')
+    .setDescription(description)
+    .setVersion('1')
+    .addBasicAuth()
+    .addSecurityRequirements('basic')
+    .build();
   const document = withOperationOutcomeErrors(SwaggerModule.createDocument(app, documentConfig));
-  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}-json`, yamlDocumentUrl: `${DOCS_PATH}-yaml`, customSiteTitle: 'cstr-hub API' });
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: `${DOCS_PATH}-json`,
+    yamlDocumentUrl: `${DOCS_PATH}-yaml`,
+    customSiteTitle: 'cstr-hub API',
+  });
 }
 
 /**
@@ -61,9 +81,15 @@ export function asHttpException(error: unknown): unknown {
     case HttpStatus.PAYLOAD_TOO_LARGE:
       return new PayloadTooLargeException('The request body is larger than this hub accepts.');
     case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
-      return new UnsupportedMediaTypeException('The request body uses an unsupported character set or content encoding.');
+      return new UnsupportedMediaTypeException(
+        'The request body uses an unsupported character set or content encoding.',
+      );
     case HttpStatus.BAD_REQUEST:
-      return new BadRequestException(type === 'entity.parse.failed' ? 'The request body is not well-formed JSON.' : 'The request body could not be read.');
+      return new BadRequestException(
+        type === 'entity.parse.failed'
+          ? 'The request body is not well-formed JSON.'
+          : 'The request body could not be read.',
+      );
     default:
       return status >= 400 && status < 500 ? new HttpException('The request body could not be read.', status) : error;
   }

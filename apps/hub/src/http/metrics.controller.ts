@@ -18,7 +18,9 @@ export class MetricsController {
 
   @Get()
   @Roles('operator', 'admin')
-  @ApiOperation({ summary: 'Prometheus metrics: events in, delivered, refused per type and partner; latency; dead letters; process' })
+  @ApiOperation({
+    summary: 'Prometheus metrics: events in, delivered, refused per type and partner; latency; dead letters; process',
+  })
   @ApiProduces('text/plain')
   async scrape(@Query() query: QueryParams, @Res() response: Response): Promise<void> {
     onlyParams(query, []);

@@ -21,6 +21,9 @@ describe('withOperationOutcomeErrors', () => {
       '403': { description: expect.any(String), content: outcome },
       '429': { description: expect.any(String), content: outcome },
     });
-    expect(result.paths['/health'].get).toEqual({ security: [], responses: { '200': { description: 'up' }, '503': { description: expect.any(String), content: outcome } } });
+    expect(result.paths['/health'].get).toEqual({
+      security: [],
+      responses: { '200': { description: 'up' }, '503': { description: expect.any(String), content: outcome } },
+    });
   });
 });

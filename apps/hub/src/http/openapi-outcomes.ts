@@ -15,7 +15,10 @@ export const OPERATION_OUTCOME_SCHEMA = {
         required: ['severity', 'code'],
         properties: {
           severity: { type: 'string', enum: ['fatal', 'error', 'warning', 'information'] },
-          code: { type: 'string', description: 'FHIR issue-type code, e.g. invalid, login, forbidden, not-found, too-long' },
+          code: {
+            type: 'string',
+            description: 'FHIR issue-type code, e.g. invalid, login, forbidden, not-found, too-long',
+          },
           diagnostics: { type: 'string' },
           expression: { type: 'array', items: { type: 'string' } },
         },

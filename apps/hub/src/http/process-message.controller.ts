@@ -25,26 +25,42 @@ export class ProcessMessageController {
   })
   @ApiConsumes(FHIR_JSON_CONTENT_TYPE, 'application/json')
   @ApiBody({ description: 'A FHIR R4 message Bundle (UK Core)', schema: { type: 'object' } })
-  @ApiResponse({ status: 202, description: 'Accepted: an OperationOutcome with an information issue naming the event id' })
+  @ApiResponse({
+    status: 202,
+    description: 'Accepted: an OperationOutcome with an information issue naming the event id',
+  })
   @ApiResponse({ status: 400, description: 'Not JSON, or not a Bundle' })
-  @ApiResponse({ status: 403, description: 'The Bundle claims another partner as its source, or this partner may not send this event type' })
+  @ApiResponse({
+    status: 403,
+    description: 'The Bundle claims another partner as its source, or this partner may not send this event type',
+  })
   @ApiResponse({ status: 409, description: 'The event id was used before for a different Bundle' })
   @ApiResponse({ status: 413, description: 'Body larger than HTTP_BODY_LIMIT' })
   @ApiResponse({ status: 415, description: 'Not application/fhir+json or application/json' })
   @ApiResponse({ status: 422, description: 'The Bundle is not a valid event: the OperationOutcome lists every issue' })
-  async processMessage(@Body() body: unknown, @Headers('content-type') contentType: string | undefined, @CurrentPrincipal() principal: Principal, @Res() response: Response): Promise<void> {
+  async processMessage(
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
     if (!isJsonMediaType(contentType)) {
       throw new OperationOutcomeError(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-        operationOutcome('error', 'not-supported', `Send the Bundle as ${FHIR_JSON_CONTENT_TYPE} (or application/json), not ${JSON.stringify(contentType ?? 'no content type')}.`),
+        operationOutcome(
+          'error',
+          'not-supported',
+          `Send the Bundle as ${FHIR_JSON_CONTENT_TYPE} (or application/json), not ${JSON.stringify(contentType ?? 'no content type')}.`,
+        ),
       );
     }
-    if (principal.kind !== 'partner') throw new OperationOutcomeError(HttpStatus.FORBIDDEN, operationOutcome('error', 'forbidden', 'Only partners submit events.'));
+    if (principal.kind !== 'partner')
+      throw new OperationOutcomeError(
+        HttpStatus.FORBIDDEN,
+        operationOutcome('error', 'forbidden', 'Only partners submit events.'),
+      );
     const submission = await this.service.submit(body, principal.partnerId, principal.id);
-    response
-      .status(HttpStatus.ACCEPTED)
-      .type(FHIR_JSON_CONTENT_TYPE)
-      .json(submission.outcome);
+    response.status(HttpStatus.ACCEPTED).type(FHIR_JSON_CONTENT_TYPE).json(submission.outcome);
   }
 }
 

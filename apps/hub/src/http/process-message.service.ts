@@ -26,7 +26,11 @@ export interface Submission {
 }
 
 /** Refusals that are about who may send, not about the Bundle's content. */
-const FORBIDDEN_CODES: ReadonlySet<IngressRefusalCode> = new Set(['sender-kind-not-allowed', 'sender-endpoint-mismatch', 'unknown-sender']);
+const FORBIDDEN_CODES: ReadonlySet<IngressRefusalCode> = new Set([
+  'sender-kind-not-allowed',
+  'sender-endpoint-mismatch',
+  'unknown-sender',
+]);
 
 /**
  * `$process-message`: a partner submits an event over HTTP instead of AMQP. The Bundle is checked
@@ -47,29 +51,56 @@ export class ProcessMessageService {
   /** Accepts `body` from `partnerId` (authenticated as `principalId`) or throws an {@link OperationOutcomeError}. */
   async submit(body: unknown, partnerId: string, principalId: string): Promise<Submission> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new OperationOutcomeError(HttpStatus.BAD_REQUEST, operationOutcome('error', 'structure', 'The body must be a FHIR message Bundle (a JSON object).', ['Bundle']));
+      throw new OperationOutcomeError(
+        HttpStatus.BAD_REQUEST,
+        operationOutcome('error', 'structure', 'The body must be a FHIR message Bundle (a JSON object).', ['Bundle']),
+      );
     }
     const bundle = body as { resourceType?: unknown; id?: unknown; entry?: unknown };
     if (bundle.resourceType !== 'Bundle') {
-      throw new OperationOutcomeError(HttpStatus.BAD_REQUEST, operationOutcome('error', 'structure', 'The body must be a FHIR Bundle of type message.', ['Bundle.resourceType']));
+      throw new OperationOutcomeError(
+        HttpStatus.BAD_REQUEST,
+        operationOutcome('error', 'structure', 'The body must be a FHIR Bundle of type message.', [
+          'Bundle.resourceType',
+        ]),
+      );
     }
-    const header = Array.isArray(bundle.entry) ? (bundle.entry[0] as { resource?: { source?: { endpoint?: unknown }; eventCoding?: { code?: unknown } } } | undefined)?.resource : undefined;
+    const header = Array.isArray(bundle.entry)
+      ? (
+          bundle.entry[0] as
+            { resource?: { source?: { endpoint?: unknown }; eventCoding?: { code?: unknown } } } | undefined
+        )?.resource
+      : undefined;
     const endpoint = header?.source?.endpoint;
     const claimed = typeof endpoint === 'string' ? partnerIdFromEndpoint(endpoint) : undefined;
     if (claimed !== undefined && claimed !== partnerId) {
       throw new OperationOutcomeError(
         HttpStatus.FORBIDDEN,
-        operationOutcome('error', 'forbidden', `You are authenticated as partner ${partnerId}; a partner cannot submit as another.`, ['Bundle.entry[0].resource.source.endpoint']),
+        operationOutcome(
+          'error',
+          'forbidden',
+          `You are authenticated as partner ${partnerId}; a partner cannot submit as another.`,
+          ['Bundle.entry[0].resource.source.endpoint'],
+        ),
       );
     }
     if (typeof bundle.id !== 'string' || !UUID.test(bundle.id)) {
-      throw new OperationOutcomeError(HttpStatus.UNPROCESSABLE_ENTITY, operationOutcome('error', 'value', 'Bundle.id must be the event id, a UUID.', ['Bundle.id']));
+      throw new OperationOutcomeError(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        operationOutcome('error', 'value', 'Bundle.id must be the event id, a UUID.', ['Bundle.id']),
+      );
     }
     const eventId = bundle.id.toLowerCase();
     const eventType = typeof header?.eventCoding?.code === 'string' ? header.eventCoding.code : '';
-    const checked = checkEnvelope({ eventId, type: eventType, routingKey: ingressRoutingKey(partnerId, eventType), body }, this.policy);
+    const checked = checkEnvelope(
+      { eventId, type: eventType, routingKey: ingressRoutingKey(partnerId, eventType), body },
+      this.policy,
+    );
     if (checked.kind === 'refused') {
-      throw new OperationOutcomeError(FORBIDDEN_CODES.has(checked.code) ? HttpStatus.FORBIDDEN : HttpStatus.UNPROCESSABLE_ENTITY, checked.outcome);
+      throw new OperationOutcomeError(
+        FORBIDDEN_CODES.has(checked.code) ? HttpStatus.FORBIDDEN : HttpStatus.UNPROCESSABLE_ENTITY,
+        checked.outcome,
+      );
     }
     const payload = encodeBody(body);
     const digest = createHash('sha256').update(payload).digest('hex');
@@ -80,9 +111,20 @@ export class ProcessMessageService {
         [eventId, partnerId, principalId, checked.eventType, digest],
       )) as unknown[];
       if (inserted.length === 0) {
-        const [earlier] = (await manager.query('SELECT partner_id, body_sha256 FROM hub_http_submission WHERE event_id = $1', [eventId])) as { partner_id: string; body_sha256: string }[];
+        const [earlier] = (await manager.query(
+          'SELECT partner_id, body_sha256 FROM hub_http_submission WHERE event_id = $1',
+          [eventId],
+        )) as { partner_id: string; body_sha256: string }[];
         if (earlier?.partner_id === partnerId && earlier.body_sha256 === digest) return true;
-        throw new OperationOutcomeError(HttpStatus.CONFLICT, operationOutcome('error', 'conflict', `Event ${eventId} was already submitted with different content; a new event needs a new Bundle.id.`, ['Bundle.id']));
+        throw new OperationOutcomeError(
+          HttpStatus.CONFLICT,
+          operationOutcome(
+            'error',
+            'conflict',
+            `Event ${eventId} was already submitted with different content; a new event needs a new Bundle.id.`,
+            ['Bundle.id'],
+          ),
+        );
       }
       await this.outbox.add(manager, {
         exchange: INGRESS_EXCHANGE,
@@ -96,7 +138,17 @@ export class ProcessMessageService {
       return false;
     });
     if (!duplicate) this.outbox.notifyCommitted();
-    const diagnostics = duplicate ? `Event ${eventId} (${checked.eventType}) was already accepted; not queued again.` : `Event ${eventId} (${checked.eventType}) accepted for processing.`;
-    return { eventId, eventType: checked.eventType, duplicate, outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics }, ...checked.warnings] } };
+    const diagnostics = duplicate
+      ? `Event ${eventId} (${checked.eventType}) was already accepted; not queued again.`
+      : `Event ${eventId} (${checked.eventType}) accepted for processing.`;
+    return {
+      eventId,
+      eventType: checked.eventType,
+      duplicate,
+      outcome: {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'information', code: 'informational', diagnostics }, ...checked.warnings],
+      },
+    };
   }
 }

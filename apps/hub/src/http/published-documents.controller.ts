@@ -3,7 +3,13 @@ import { ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Bundle } from 'fhir/r4';
 import { stringify } from 'yaml';
-import { FHIR_JSON_CONTENT_TYPE, HUB_CODE_SYSTEMS, OperationOutcomeError, buildAsyncApiDocument, operationOutcome } from '@cstr/contracts';
+import {
+  FHIR_JSON_CONTENT_TYPE,
+  HUB_CODE_SYSTEMS,
+  OperationOutcomeError,
+  buildAsyncApiDocument,
+  operationOutcome,
+} from '@cstr/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { Roles } from '../auth/roles.decorator';
 import { onlyParams, textParam, type QueryParams } from './query-params';
@@ -26,7 +32,11 @@ export class PublishedDocumentsController {
   @Get('asyncapi')
   @ApiOperation({ summary: 'The AsyncAPI 3 document of the events (YAML when Accept asks for it, else JSON)' })
   @ApiProduces('application/json', 'application/yaml')
-  asyncapi(@Query() query: QueryParams, @Headers('accept') accept: string | undefined, @Res() response: Response): void {
+  asyncapi(
+    @Query() query: QueryParams,
+    @Headers('accept') accept: string | undefined,
+    @Res() response: Response,
+  ): void {
     onlyParams(query, []);
     const wantsYaml = YAML_TYPES.some((type) => (accept ?? '').toLowerCase().includes(type));
     if (wantsYaml) response.status(HttpStatus.OK).type('application/yaml').send(this.asyncApiYaml);
@@ -43,7 +53,11 @@ export class PublishedDocumentsController {
       resourceType: 'Bundle',
       type: 'searchset',
       total: matches.length,
-      entry: matches.map((system) => ({ fullUrl: `CodeSystem/${system.id}`, resource: system, search: { mode: 'match' } })),
+      entry: matches.map((system) => ({
+        fullUrl: `CodeSystem/${system.id}`,
+        resource: system,
+        search: { mode: 'match' },
+      })),
     };
     response.status(HttpStatus.OK).type(FHIR_JSON_CONTENT_TYPE).json(bundle);
   }
@@ -54,7 +68,11 @@ export class PublishedDocumentsController {
   codeSystem(@Param('id') id: string, @Query() query: QueryParams, @Res() response: Response): void {
     onlyParams(query, []);
     const system = HUB_CODE_SYSTEMS.find((candidate) => candidate.id === id);
-    if (!system) throw new OperationOutcomeError(HttpStatus.NOT_FOUND, operationOutcome('error', 'not-found', `No CodeSystem ${JSON.stringify(id.slice(0, 100))} on this hub.`));
+    if (!system)
+      throw new OperationOutcomeError(
+        HttpStatus.NOT_FOUND,
+        operationOutcome('error', 'not-found', `No CodeSystem ${JSON.stringify(id.slice(0, 100))} on this hub.`),
+      );
     response.status(HttpStatus.OK).type(FHIR_JSON_CONTENT_TYPE).json(system);
   }
 }

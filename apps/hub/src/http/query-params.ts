@@ -15,7 +15,8 @@ export function textParam(query: QueryParams, name: string): string | undefined 
   const value = query[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw badParam(name, `${name} must be given once, as text.`);
-  if (value.length > 500 || CONTROL.test(value)) throw badParam(name, `${name} must be at most 500 printable characters.`);
+  if (value.length > 500 || CONTROL.test(value))
+    throw badParam(name, `${name} must be at most 500 printable characters.`);
   return value;
 }
 
@@ -23,7 +24,8 @@ export function textParam(query: QueryParams, name: string): string | undefined 
 export function intParam(query: QueryParams, name: string, min: number, max: number, fallback: number): number {
   const text = textParam(query, name);
   if (text === undefined || text === '') return fallback;
-  if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max) throw badParam(name, `${name} must be a whole number from ${min} to ${max}.`);
+  if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max)
+    throw badParam(name, `${name} must be a whole number from ${min} to ${max}.`);
   return Number(text);
 }
 
@@ -35,5 +37,9 @@ export function badParam(name: string, diagnostics: string): OperationOutcomeErr
 /** Rejects parameters the endpoint does not know (a typo would otherwise widen a search silently). */
 export function onlyParams(query: QueryParams, known: readonly string[]): void {
   const unknown = Object.keys(query).filter((name) => !known.includes(name));
-  if (unknown.length > 0) throw badParam(unknown[0], `Unknown parameter ${JSON.stringify(unknown[0].slice(0, 60))}; this endpoint takes ${known.join(', ') || 'no parameters'}.`);
+  if (unknown.length > 0)
+    throw badParam(
+      unknown[0],
+      `Unknown parameter ${JSON.stringify(unknown[0].slice(0, 60))}; this endpoint takes ${known.join(', ') || 'no parameters'}.`,
+    );
 }

@@ -15,11 +15,17 @@ export interface DecisionContext {
 }
 
 function legalBasisOf(basis: LegalBasis): AuditLegalBasis {
-  return Object.fromEntries(Object.entries(basis).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(basis).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
 
 /** The audit record of one recipient's decision (SPEC §6): delivered with its grounds, or refused with its rule. */
-export function decisionRecord(context: DecisionContext, { recipient, decision }: RecipientDecision, policy: HubPolicy): AuditRecordInput {
+export function decisionRecord(
+  context: DecisionContext,
+  { recipient, decision }: RecipientDecision,
+  policy: HubPolicy,
+): AuditRecordInput {
   const shared = { kind: 'decision' as const, ...context, recipient: recipient.id };
   if (decision.decision === 'deliver') {
     return {
@@ -38,7 +44,9 @@ export function decisionRecord(context: DecisionContext, { recipient, decision }
     ...shared,
     outcome: 'refused',
     refusingRule: decision.rule,
-    ...(agreement ? { agreement: { id: agreement.id, version: agreement.version }, legalBasis: legalBasisOf(agreement.legalBasis) } : {}),
+    ...(agreement
+      ? { agreement: { id: agreement.id, version: agreement.version }, legalBasis: legalBasisOf(agreement.legalBasis) }
+      : {}),
     ...(decision.flowId ? { flowId: decision.flowId } : {}),
     reason: storableText(decision.reason, 4000),
   };
@@ -63,7 +71,12 @@ export function keptByHubRecord(context: DecisionContext, what: string): AuditRe
 }
 
 /** The record of an event refused at ingress, with the OperationOutcome's diagnostics. */
-export function ingressRefusalRecord(message: IngressMessage, refused: IngressRefusal, policy: HubPolicy, personIdentifiers: readonly AuditPersonIdentifier[]): AuditRecordInput {
+export function ingressRefusalRecord(
+  message: IngressMessage,
+  refused: IngressRefusal,
+  policy: HubPolicy,
+  personIdentifiers: readonly AuditPersonIdentifier[],
+): AuditRecordInput {
   const sender = routingKeyPartner(message.routingKey);
   return {
     kind: 'refusal-at-ingress',

@@ -1,4 +1,14 @@
-import { EVENT_CATALOGUE, EVENT_TYPE_SYSTEM, HUB_PARTNER_ID, ingressRoutingKey, isEventType, partnerIdFromEndpoint, type EventType, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
+import {
+  EVENT_CATALOGUE,
+  EVENT_TYPE_SYSTEM,
+  HUB_PARTNER_ID,
+  ingressRoutingKey,
+  isEventType,
+  partnerIdFromEndpoint,
+  type EventType,
+  type OperationOutcome,
+  type OperationOutcomeIssue,
+} from '@cstr/contracts';
 import { errorsOf, validateMessageBundle } from '@cstr/fhir';
 import type { Sender } from '@cstr/policy';
 import type { Bundle, MessageHeader } from 'fhir/r4';
@@ -19,12 +29,29 @@ export interface CheckedEnvelope {
 }
 
 /** A refusal with a header-safe `reason` and an OperationOutcome of one or more issues. */
-export function refusal(code: IngressRefusalCode, reason: string, issues: readonly OperationOutcomeIssue[] | OperationOutcomeIssue): IngressRefusal {
-  return { kind: 'refused', code, reason, outcome: { resourceType: 'OperationOutcome', issue: Array.isArray(issues) ? [...issues] : [issues as OperationOutcomeIssue] } };
+export function refusal(
+  code: IngressRefusalCode,
+  reason: string,
+  issues: readonly OperationOutcomeIssue[] | OperationOutcomeIssue,
+): IngressRefusal {
+  return {
+    kind: 'refused',
+    code,
+    reason,
+    outcome: {
+      resourceType: 'OperationOutcome',
+      issue: Array.isArray(issues) ? [...issues] : [issues as OperationOutcomeIssue],
+    },
+  };
 }
 
 function problem(code: OperationOutcomeIssue['code'], diagnostics: string, expression?: string): OperationOutcomeIssue {
-  return { severity: 'error', code, diagnostics: storableText(diagnostics, 1000), ...(expression ? { expression: [expression] } : {}) };
+  return {
+    severity: 'error',
+    code,
+    diagnostics: storableText(diagnostics, 1000),
+    ...(expression ? { expression: [expression] } : {}),
+  };
 }
 
 /** How an event reached the pipeline. */
@@ -51,54 +78,112 @@ export function routingKeyPartner(routingKey: string): string {
  * cannot submit as another even with a Bundle claiming to be from one; and Bundle.id is the event
  * id (the AMQP `messageId`). Never throws.
  */
-export function checkEnvelope(message: IngressMessage, policy: HubPolicy, options: EnvelopeOptions = {}): CheckedEnvelope | IngressRefusal {
+export function checkEnvelope(
+  message: IngressMessage,
+  policy: HubPolicy,
+  options: EnvelopeOptions = {},
+): CheckedEnvelope | IngressRefusal {
   const senderId = routingKeyPartner(message.routingKey);
-  const sender = senderId === HUB_PARTNER_ID && options.hubOriginated === true ? policy.sender(senderId) : policy.partner(senderId);
+  const sender =
+    senderId === HUB_PARTNER_ID && options.hubOriginated === true ? policy.sender(senderId) : policy.partner(senderId);
   if (!sender) {
-    return refusal('unknown-sender', 'The routing key does not start with a configured partner id.', problem('security', `The routing key's partner id ${JSON.stringify(senderId)} is not a partner of config/partners.yaml.`));
+    return refusal(
+      'unknown-sender',
+      'The routing key does not start with a configured partner id.',
+      problem(
+        'security',
+        `The routing key's partner id ${JSON.stringify(senderId)} is not a partner of config/partners.yaml.`,
+      ),
+    );
   }
   if (!isEventType(message.type)) {
-    return refusal('unknown-event-type', 'The AMQP type is not an event type of the catalogue.', problem('not-supported', `Event type ${JSON.stringify(message.type)} is not in the event catalogue (SPEC §3).`));
+    return refusal(
+      'unknown-event-type',
+      'The AMQP type is not an event type of the catalogue.',
+      problem('not-supported', `Event type ${JSON.stringify(message.type)} is not in the event catalogue (SPEC §3).`),
+    );
   }
   const eventType = message.type;
   if (message.routingKey !== ingressRoutingKey(sender.id, eventType)) {
-    return refusal('routing-key-mismatch', `The routing key is not ${sender.id}.${eventType}.`, problem('invalid', `The routing key ${JSON.stringify(message.routingKey)} does not match the sender and event type ${eventType}.`));
+    return refusal(
+      'routing-key-mismatch',
+      `The routing key is not ${sender.id}.${eventType}.`,
+      problem(
+        'invalid',
+        `The routing key ${JSON.stringify(message.routingKey)} does not match the sender and event type ${eventType}.`,
+      ),
+    );
   }
   if (!EVENT_CATALOGUE[eventType].from.includes(sender.kind)) {
     return refusal(
       'sender-kind-not-allowed',
       `A ${sender.kind} partner may not publish ${eventType}.`,
-      problem('forbidden', `${eventType} is published by ${EVENT_CATALOGUE[eventType].from.join(' or ')}, not by ${sender.id} (${sender.kind}).`),
+      problem(
+        'forbidden',
+        `${eventType} is published by ${EVENT_CATALOGUE[eventType].from.join(' or ')}, not by ${sender.id} (${sender.kind}).`,
+      ),
     );
   }
   const validation = validateMessageBundle(message.body);
   const errors = errorsOf(validation);
   if (errors.length > 0) {
     const first = errors[0].expression?.[0];
-    return refusal('invalid-bundle', `The message Bundle is invalid: ${errors.length} error(s)${first ? `, first at ${storableText(first, 120)}` : ''}.`, validation.issue);
+    return refusal(
+      'invalid-bundle',
+      `The message Bundle is invalid: ${errors.length} error(s)${first ? `, first at ${storableText(first, 120)}` : ''}.`,
+      validation.issue,
+    );
   }
   const bundle = message.body as Bundle;
   const header = bundle.entry?.[0]?.resource as MessageHeader;
   const coding = header.eventCoding;
   if (coding?.system !== EVENT_TYPE_SYSTEM || coding.code !== eventType) {
-    return refusal('event-type-mismatch', `MessageHeader.eventCoding is not ${eventType}.`, problem('invalid', `MessageHeader.eventCoding ${JSON.stringify(coding?.code ?? null)} differs from the AMQP type ${eventType}.`, 'Bundle.entry[0].resource.eventCoding'));
+    return refusal(
+      'event-type-mismatch',
+      `MessageHeader.eventCoding is not ${eventType}.`,
+      problem(
+        'invalid',
+        `MessageHeader.eventCoding ${JSON.stringify(coding?.code ?? null)} differs from the AMQP type ${eventType}.`,
+        'Bundle.entry[0].resource.eventCoding',
+      ),
+    );
   }
-  const claimed = typeof header.source?.endpoint === 'string' ? partnerIdFromEndpoint(header.source.endpoint) : undefined;
+  const claimed =
+    typeof header.source?.endpoint === 'string' ? partnerIdFromEndpoint(header.source.endpoint) : undefined;
   if (claimed !== sender.id) {
     return refusal(
       'sender-endpoint-mismatch',
       `MessageHeader.source.endpoint is not ${sender.id}'s endpoint.`,
-      problem('security', `The event is published by ${sender.id} but MessageHeader.source.endpoint names ${JSON.stringify(claimed ?? header.source?.endpoint ?? null)}: a partner cannot submit as another.`, 'Bundle.entry[0].resource.source.endpoint'),
+      problem(
+        'security',
+        `The event is published by ${sender.id} but MessageHeader.source.endpoint names ${JSON.stringify(claimed ?? header.source?.endpoint ?? null)}: a partner cannot submit as another.`,
+        'Bundle.entry[0].resource.source.endpoint',
+      ),
     );
   }
   if (typeof bundle.id !== 'string' || bundle.id.toLowerCase() !== message.eventId.toLowerCase()) {
-    return refusal('event-id-mismatch', 'Bundle.id is not the event id (AMQP messageId).', problem('invalid', 'Bundle.id must be the event id, the same UUID as the AMQP messageId.', 'Bundle.id'));
+    return refusal(
+      'event-id-mismatch',
+      'Bundle.id is not the event id (AMQP messageId).',
+      problem('invalid', 'Bundle.id must be the event id, the same UUID as the AMQP messageId.', 'Bundle.id'),
+    );
   }
-  return { kind: 'checked', eventType, sender, bundle, header, warnings: validation.issue.filter((each) => !errors.includes(each)) };
+  return {
+    kind: 'checked',
+    eventType,
+    sender,
+    bundle,
+    header,
+    warnings: validation.issue.filter((each) => !errors.includes(each)),
+  };
 }
 
 /** The whole outcome of a refusal as text for the audit record (diagnostics joined, bounded). */
 export function outcomeSummary(outcome: OperationOutcome, max = 3900): string {
-  const text = outcome.issue.map((each) => `${each.diagnostics ?? each.code}${each.expression?.length ? ` (${each.expression.join(', ')})` : ''}`).join(' | ');
+  const text = outcome.issue
+    .map(
+      (each) => `${each.diagnostics ?? each.code}${each.expression?.length ? ` (${each.expression.join(', ')})` : ''}`,
+    )
+    .join(' | ');
   return storableText(text || 'refused', max);
 }

@@ -2,7 +2,15 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern } from '@nestjs/microservices';
 import { AmqpHeaders, EVENT_TYPES, RETRY_EXCHANGE, deadLetterQueue } from '@cstr/contracts';
 import { AuditLog, type AuditRecordInput } from '@cstr/audit';
-import { AmqpContext, Outcome, attemptOf, type BatchSink, type HandlerOutcome, type InboundMessage, type OutgoingMessage } from '@cstr/messaging';
+import {
+  AmqpContext,
+  Outcome,
+  attemptOf,
+  type BatchSink,
+  type HandlerOutcome,
+  type InboundMessage,
+  type OutgoingMessage,
+} from '@cstr/messaging';
 import type { IngressRefusal } from './ingress-message';
 import { IngressPipeline } from './ingress.pipeline';
 
@@ -33,7 +41,10 @@ export class IngressController {
     const appendAudit = collect
       ? (records: readonly AuditRecordInput[]) => Promise.resolve(collect(this.auditSink, ...records))
       : (records: readonly AuditRecordInput[]) => this.auditSink.write(manager, records);
-    const result = await this.pipeline.process({ manager, publish: (...messages) => scope.publish(...messages), appendAudit }, message);
+    const result = await this.pipeline.process(
+      { manager, publish: (...messages) => scope.publish(...messages), appendAudit },
+      message,
+    );
     if (result.kind === 'refused') await scope.publish(deadLetterCopy(message, result));
     return Outcome.done();
   }
@@ -53,7 +64,8 @@ export function deadLetterCopy(message: InboundMessage, refused: IngressRefusal)
     body: message.raw.content,
     correlationId: message.correlationId,
     traceparent: message.traceparent,
-    contentType: typeof message.raw.properties.contentType === 'string' ? message.raw.properties.contentType : undefined,
+    contentType:
+      typeof message.raw.properties.contentType === 'string' ? message.raw.properties.contentType : undefined,
     headers: {
       ...carried,
       [AmqpHeaders.originalRoutingKey]: message.routingKey,

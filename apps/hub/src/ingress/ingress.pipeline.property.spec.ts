@@ -18,15 +18,36 @@ import { INGRESS_REFUSAL_CODES, type IngressResult } from './ingress-message';
 import { fixtureEvent } from '../../test/ingress-test-kit';
 
 const policy = HubPolicy.load(projectPath('config/partners.yaml'), projectPath('config/agreements'));
-const config = loadConfig(HubConfig, { RABBITMQ_URL: 'amqp://hub:x@localhost/cstr', DATABASE_URL: 'postgres://localhost/cstr' });
+const config = loadConfig(HubConfig, {
+  RABBITMQ_URL: 'amqp://hub:x@localhost/cstr',
+  DATABASE_URL: 'postgres://localhost/cstr',
+});
 
 /** The pipeline over an in-memory stand-in of its database; every audit record it appends is checked as the audit log would. */
-function pipelineUnderTest(): { process: (message: Parameters<IngressPipeline['process']>[1]) => Promise<IngressResult>; badRecords: AuditRecordInput[]; published: OutgoingMessage[] } {
+function pipelineUnderTest(): {
+  process: (message: Parameters<IngressPipeline['process']>[1]) => Promise<IngressResult>;
+  badRecords: AuditRecordInput[];
+  published: OutgoingMessage[];
+} {
   const badRecords: AuditRecordInput[] = [];
   const published: OutgoingMessage[] = [];
-  const manager = { query: (sql: string) => Promise.resolve(sql.startsWith('SELECT') ? [] : []) } as unknown as EntityManager;
+  const manager = {
+    query: (sql: string) => Promise.resolve(sql.startsWith('SELECT') ? [] : []),
+  } as unknown as EntityManager;
   const persons = {
-    resolve: () => Promise.resolve({ ok: true, personId: randomUUID(), isNew: true, linked: [], merged: [], possibleMatches: [], conflicts: [], notLinked: [], issues: [], identifiers: [] }),
+    resolve: () =>
+      Promise.resolve({
+        ok: true,
+        personId: randomUUID(),
+        isNew: true,
+        linked: [],
+        merged: [],
+        possibleMatches: [],
+        conflicts: [],
+        notLinked: [],
+        issues: [],
+        identifiers: [],
+      }),
     partitionKey: () => 'k',
   } as unknown as PersonIndex;
   const audit = {
@@ -35,8 +56,30 @@ function pipelineUnderTest(): { process: (message: Parameters<IngressPipeline['p
       return Promise.resolve([]);
     },
   } as unknown as AuditLog;
-  const pipeline = new IngressPipeline(policy, persons, config, new HubMetrics(() => true, () => true, { defaultMetrics: false }), new IngressObservers());
-  return { process: (message) => pipeline.process({ manager, publish: (...messages) => Promise.resolve(void published.push(...messages)), appendAudit: async (records) => void (await audit.append(manager, records)) }, message), badRecords, published };
+  const pipeline = new IngressPipeline(
+    policy,
+    persons,
+    config,
+    new HubMetrics(
+      () => true,
+      () => true,
+      { defaultMetrics: false },
+    ),
+    new IngressObservers(),
+  );
+  return {
+    process: (message) =>
+      pipeline.process(
+        {
+          manager,
+          publish: (...messages) => Promise.resolve(void published.push(...messages)),
+          appendAudit: async (records) => void (await audit.append(manager, records)),
+        },
+        message,
+      ),
+    badRecords,
+    published,
+  };
 }
 
 const senders = policy.partners.map((partner) => partner.id);
@@ -49,7 +92,9 @@ function mutate(value: unknown, path: number[], replacement: unknown): unknown {
   const keys = Object.keys(value);
   if (keys.length === 0) return replacement;
   const key = keys[path[0] % keys.length];
-  const copy: Record<string, unknown> = Array.isArray(value) ? [...(value as unknown[])] as unknown as Record<string, unknown> : { ...(value as Record<string, unknown>) };
+  const copy: Record<string, unknown> = Array.isArray(value)
+    ? ([...(value as unknown[])] as unknown as Record<string, unknown>)
+    : { ...(value as Record<string, unknown>) };
   copy[key] = mutate((value as Record<string, unknown>)[key], path.slice(1), replacement);
   return copy;
 }
@@ -69,9 +114,16 @@ describe('IngressPipeline on fuzzed input', () => {
   it('answers 3,000 arbitrary envelopes and bodies with a refusal (OperationOutcome) or an acceptance, never an exception', async () => {
     const { process, badRecords } = pipelineUnderTest();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...senders, 'nobody', ''), types, fc.jsonValue({ maxDepth: 4 }), async (sender, type, body) => {
-        expectAnswered(await process({ eventId: randomUUID(), type, routingKey: ingressRoutingKey(sender, type), body }));
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...senders, 'nobody', ''),
+        types,
+        fc.jsonValue({ maxDepth: 4 }),
+        async (sender, type, body) => {
+          expectAnswered(
+            await process({ eventId: randomUUID(), type, routingKey: ingressRoutingKey(sender, type), body }),
+          );
+        },
+      ),
       { numRuns: 3_000 },
     );
     expect(badRecords).toEqual([]);
@@ -81,18 +133,28 @@ describe('IngressPipeline on fuzzed input', () => {
     const { process, badRecords, published } = pipelineUnderTest();
     let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), async (path, replacement) => {
-        published.length = 0;
-        const body = mutate(valid, path, replacement);
-        const result = await process({ eventId: valid.id as string, type: 'court.hearing.listed', routingKey: 'croydon-mc.court.hearing.listed', body });
-        expectAnswered(result);
-        if (result.kind === 'accepted') {
-          accepted++;
-          expect(errorsOf(validateMessageBundle(body))).toEqual([]);
-          // Every copy that leaves the hub is itself a valid message Bundle.
-          for (const message of published) expect(errorsOf(validateMessageBundle(JSON.parse(message.body.toString('utf8'))))).toEqual([]);
-        } else expect(published).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+        fc.jsonValue({ maxDepth: 2 }),
+        async (path, replacement) => {
+          published.length = 0;
+          const body = mutate(valid, path, replacement);
+          const result = await process({
+            eventId: valid.id as string,
+            type: 'court.hearing.listed',
+            routingKey: 'croydon-mc.court.hearing.listed',
+            body,
+          });
+          expectAnswered(result);
+          if (result.kind === 'accepted') {
+            accepted++;
+            expect(errorsOf(validateMessageBundle(body))).toEqual([]);
+            // Every copy that leaves the hub is itself a valid message Bundle.
+            for (const message of published)
+              expect(errorsOf(validateMessageBundle(JSON.parse(message.body.toString('utf8'))))).toEqual([]);
+          } else expect(published).toEqual([]);
+        },
+      ),
       { numRuns: 2_000 },
     );
     expect(badRecords).toEqual([]);

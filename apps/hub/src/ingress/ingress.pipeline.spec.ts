@@ -16,7 +16,10 @@ import { IngressPipeline } from './ingress.pipeline';
 import { fixtureEvent, providerConsentWithdrawn, type TestEvent } from '../../test/ingress-test-kit';
 
 const policy = HubPolicy.load(projectPath('config/partners.yaml'), projectPath('config/agreements'));
-const config = loadConfig(HubConfig, { RABBITMQ_URL: 'amqp://hub:x@localhost/cstr', DATABASE_URL: 'postgres://localhost/cstr' });
+const config = loadConfig(HubConfig, {
+  RABBITMQ_URL: 'amqp://hub:x@localhost/cstr',
+  DATABASE_URL: 'postgres://localhost/cstr',
+});
 const NOW = new Date('2026-07-01T12:00:00Z');
 
 /**
@@ -39,7 +42,10 @@ function harness() {
         return Promise.resolve(ids.filter((id) => states.has(id)).map((id) => ({ person_id: id, ...states.get(id) })));
       }
       if (sql.includes('INSERT INTO hub_person_state')) {
-        states.set(params[0] as string, { relationships: JSON.parse(params[1] as string), consent: JSON.parse(params[2] as string) });
+        states.set(params[0] as string, {
+          relationships: JSON.parse(params[1] as string),
+          consent: JSON.parse(params[2] as string),
+        });
         return Promise.resolve([]);
       }
       if (sql.includes('INSERT INTO hub_outcome_score')) {
@@ -56,15 +62,40 @@ function harness() {
   const persons = {
     resolve: (subject: PersonSubject, context: ResolveContext) => {
       resolves.push({ subject, context });
-      return Promise.resolve({ ok: true, personId, isNew: false, linked: [], merged: [], possibleMatches: [], conflicts: [], notLinked: [], issues: [], identifiers: [] });
+      return Promise.resolve({
+        ok: true,
+        personId,
+        isNew: false,
+        linked: [],
+        merged: [],
+        possibleMatches: [],
+        conflicts: [],
+        notLinked: [],
+        issues: [],
+        identifiers: [],
+      });
     },
     partitionKey: (id: string) => `key-of-${id}`,
   } as unknown as PersonIndex;
-  const audit = { append: (_: EntityManager, records: AuditRecordInput[]) => Promise.resolve(audited.push(...records)) } as unknown as AuditLog;
-  const metrics = new HubMetrics(() => true, () => true, { defaultMetrics: false });
+  const audit = {
+    append: (_: EntityManager, records: AuditRecordInput[]) => Promise.resolve(audited.push(...records)),
+  } as unknown as AuditLog;
+  const metrics = new HubMetrics(
+    () => true,
+    () => true,
+    { defaultMetrics: false },
+  );
   const pipeline = new IngressPipeline(policy, persons, config, metrics, new IngressObservers());
-  const scope: IngressScope = { manager, publish: (...messages) => Promise.resolve(void published.push(...messages)), appendAudit: async (records) => void (await audit.append(manager, records)) };
-  const send = (event: TestEvent, overrides: Partial<TestEvent> = {}, options: { hubOriginated?: boolean } = {}): Promise<IngressResult> => {
+  const scope: IngressScope = {
+    manager,
+    publish: (...messages) => Promise.resolve(void published.push(...messages)),
+    appendAudit: async (records) => void (await audit.append(manager, records)),
+  };
+  const send = (
+    event: TestEvent,
+    overrides: Partial<TestEvent> = {},
+    options: { hubOriginated?: boolean } = {},
+  ): Promise<IngressResult> => {
     audited.length = 0;
     published.length = 0;
     return pipeline.process(scope, { ...event, ...overrides, traceparent: undefined }, { now: NOW, ...options });
@@ -76,7 +107,8 @@ function headerOf(body: Buffer): MessageHeader {
   return (JSON.parse(body.toString('utf8')) as Bundle).entry?.[0]?.resource as MessageHeader;
 }
 
-const recipientsOf = (published: readonly OutgoingMessage[]): string[] => published.map((message) => message.routingKey.split('.')[0]).sort();
+const recipientsOf = (published: readonly OutgoingMessage[]): string[] =>
+  published.map((message) => message.routingKey.split('.')[0]).sort();
 
 describe('IngressPipeline', () => {
   it('delivers a hearing listed at a court to exactly the L&D and probation partners covering that court, one audit record each', async () => {
@@ -87,17 +119,30 @@ describe('IngressPipeline', () => {
     expect(recipientsOf(published)).toEqual(['nps-london-croydon', 'sl-liaison-diversion']);
     for (const message of published) {
       const recipient = message.routingKey.split('.')[0];
-      expect(message).toMatchObject({ exchange: DELIVERY_EXCHANGE, routingKey: `${recipient}.court.hearing.listed`, eventId: event.eventId, type: 'court.hearing.listed', correlationId: event.correlationId });
+      expect(message).toMatchObject({
+        exchange: DELIVERY_EXCHANGE,
+        routingKey: `${recipient}.court.hearing.listed`,
+        eventId: event.eventId,
+        type: 'court.hearing.listed',
+        correlationId: event.correlationId,
+      });
       expect(message.headers?.[AmqpHeaders.partitionKey]).toBe(`key-of-${personId}`);
       expect(message.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-      expect(headerOf(message.body).destination?.map((destination) => destination.endpoint)).toEqual([partnerEndpoint(recipient)]);
+      expect(headerOf(message.body).destination?.map((destination) => destination.endpoint)).toEqual([
+        partnerEndpoint(recipient),
+      ]);
     }
     expect(audited.map((record) => [record.recipient, record.outcome]).sort()).toEqual([
       ['nps-london-croydon', 'delivered'],
       ['sl-liaison-diversion', 'delivered'],
     ]);
     for (const record of audited) {
-      expect(record).toMatchObject({ kind: 'decision', eventId: event.eventId, eventType: 'court.hearing.listed', sender: 'croydon-mc' });
+      expect(record).toMatchObject({
+        kind: 'decision',
+        eventId: event.eventId,
+        eventType: 'court.hearing.listed',
+        sender: 'croydon-mc',
+      });
       expect(record.agreement?.id).toBeTruthy();
       expect(record.flowId).toBeTruthy();
       expect(record.legalBasis?.article6).toBeTruthy();
@@ -118,7 +163,13 @@ describe('IngressPipeline', () => {
 
   it('gives a missed appointment to the allocated probation team (significance only) and not to the other provider; consent withdrawn stops the next one', async () => {
     const { send, published, audited } = harness();
-    for (const type of ['court.hearing.listed', 'probation.case.allocated', 'treatment.referral.requested', 'treatment.referral.accepted', 'consent.recorded'] as EventType[]) {
+    for (const type of [
+      'court.hearing.listed',
+      'probation.case.allocated',
+      'treatment.referral.requested',
+      'treatment.referral.accepted',
+      'consent.recorded',
+    ] as EventType[]) {
       expect((await send(fixtureEvent(type))).kind).toBe('accepted');
     }
     const missed = fixtureEvent('treatment.appointment.missed');
@@ -128,20 +179,36 @@ describe('IngressPipeline', () => {
     expect(delivered).toContain('non-attendance-significance');
     expect(delivered).not.toContain('No contact before or after the session');
     expect(delivered).not.toContain('st-andrews-mhtr');
-    expect(audited.find((record) => record.recipient === 'nps-london-croydon')).toMatchObject({ outcome: 'delivered', consentReference: expect.stringContaining('SLAM-CONSENT-3107') });
-    expect(audited.find((record) => record.recipient === 'nps-london-croydon')?.removedElements?.length).toBeGreaterThan(0);
+    expect(audited.find((record) => record.recipient === 'nps-london-croydon')).toMatchObject({
+      outcome: 'delivered',
+      consentReference: expect.stringContaining('SLAM-CONSENT-3107'),
+    });
+    expect(
+      audited.find((record) => record.recipient === 'nps-london-croydon')?.removedElements?.length,
+    ).toBeGreaterThan(0);
     expect(audited.some((record) => record.recipient === 'st-andrews-mhtr')).toBe(false);
 
     expect((await send(providerConsentWithdrawn())).kind).toBe('accepted');
     const next = fixtureEvent('treatment.appointment.missed');
     await send(next);
     expect(published.filter((message) => message.routingKey.startsWith('nps-london-croydon.'))).toEqual([]);
-    expect(audited.find((record) => record.recipient === 'nps-london-croydon')).toMatchObject({ outcome: 'refused', refusingRule: 'consent-withdrawn', eventId: next.eventId });
+    expect(audited.find((record) => record.recipient === 'nps-london-croydon')).toMatchObject({
+      outcome: 'refused',
+      refusingRule: 'consent-withdrawn',
+      eventId: next.eventId,
+    });
   });
 
   it('keeps outcome scores for its reporting and gives probation the progress summary without them', async () => {
     const { send, published, scores, personId } = harness();
-    for (const type of ['court.hearing.listed', 'probation.case.allocated', 'treatment.referral.requested', 'treatment.referral.accepted', 'consent.recorded'] as EventType[]) await send(fixtureEvent(type));
+    for (const type of [
+      'court.hearing.listed',
+      'probation.case.allocated',
+      'treatment.referral.requested',
+      'treatment.referral.accepted',
+      'consent.recorded',
+    ] as EventType[])
+      await send(fixtureEvent(type));
     const progress = fixtureEvent('treatment.progress.reported');
     await send(progress);
     expect(scores).toHaveLength(1);
@@ -164,7 +231,9 @@ describe('IngressPipeline', () => {
     expect(accepted).toMatchObject({ kind: 'accepted', sender: HUB_PARTNER_ID });
     expect(resolves[resolves.length - 1].context.trusted).toBe(true);
     expect(recipientsOf(published).length).toBeGreaterThan(0);
-    expect(recipientsOf(published).every((id) => ['nps-london-croydon', 'sl-liaison-diversion'].includes(id))).toBe(true);
+    expect(recipientsOf(published).every((id) => ['nps-london-croydon', 'sl-liaison-diversion'].includes(id))).toBe(
+      true,
+    );
   });
 
   it('audits an event no partner receives as kept by the hub', async () => {
@@ -172,17 +241,45 @@ describe('IngressPipeline', () => {
     const consent = fixtureEvent('consent.recorded');
     await send(consent);
     expect(published).toEqual([]);
-    expect(audited).toEqual([expect.objectContaining({ kind: 'kept-by-hub', outcome: 'kept', recipient: HUB_PARTNER_ID, refusingRule: 'no-recipient', eventId: consent.eventId })]);
+    expect(audited).toEqual([
+      expect.objectContaining({
+        kind: 'kept-by-hub',
+        outcome: 'kept',
+        recipient: HUB_PARTNER_ID,
+        refusingRule: 'no-recipient',
+        eventId: consent.eventId,
+      }),
+    ]);
   });
 
   describe('refuses at ingress, records the OperationOutcome, delivers nothing', () => {
     const cases: [string, (event: TestEvent) => Partial<TestEvent>, string][] = [
       ['an unknown sender', () => ({ routingKey: 'nobody-at-all.court.hearing.listed' }), 'unknown-sender'],
-      ['an unknown event type', () => ({ type: 'court.hearing.cancelled', routingKey: 'croydon-mc.court.hearing.cancelled' }), 'unknown-event-type'],
-      ['a routing key of another type', () => ({ routingKey: 'croydon-mc.court.hearing.resulted' }), 'routing-key-mismatch'],
-      ['a kind that may not publish the type', () => ({ routingKey: 'slam-mhtr.court.hearing.listed' }), 'sender-kind-not-allowed'],
-      ['a partner claiming another partner endpoint', () => ({ routingKey: 'camberwell-green-mc.court.hearing.listed' }), 'sender-endpoint-mismatch'],
-      ['an AMQP type that differs from the MessageHeader', () => ({ type: 'court.hearing.resulted', routingKey: 'croydon-mc.court.hearing.resulted' }), 'event-type-mismatch'],
+      [
+        'an unknown event type',
+        () => ({ type: 'court.hearing.cancelled', routingKey: 'croydon-mc.court.hearing.cancelled' }),
+        'unknown-event-type',
+      ],
+      [
+        'a routing key of another type',
+        () => ({ routingKey: 'croydon-mc.court.hearing.resulted' }),
+        'routing-key-mismatch',
+      ],
+      [
+        'a kind that may not publish the type',
+        () => ({ routingKey: 'slam-mhtr.court.hearing.listed' }),
+        'sender-kind-not-allowed',
+      ],
+      [
+        'a partner claiming another partner endpoint',
+        () => ({ routingKey: 'camberwell-green-mc.court.hearing.listed' }),
+        'sender-endpoint-mismatch',
+      ],
+      [
+        'an AMQP type that differs from the MessageHeader',
+        () => ({ type: 'court.hearing.resulted', routingKey: 'croydon-mc.court.hearing.resulted' }),
+        'event-type-mismatch',
+      ],
       ['a message id that is not the Bundle id', () => ({ eventId: randomUUID() }), 'event-id-mismatch'],
       ['a resource that is not a Bundle', () => ({ body: { resourceType: 'Patient' } }), 'invalid-bundle'],
       ['a body that is not an object', () => ({ body: 'hello' }), 'invalid-bundle'],
@@ -202,14 +299,17 @@ describe('IngressPipeline', () => {
       expect(refusals[0][0]).toBe(eventId);
       expect(refusals[0][3]).toBe(code);
       expect(JSON.parse(refusals[0][5] as string)).toEqual(result.outcome);
-      expect(audited).toEqual([expect.objectContaining({ kind: 'refusal-at-ingress', outcome: 'refused', eventId, refusingRule: code })]);
+      expect(audited).toEqual([
+        expect.objectContaining({ kind: 'refusal-at-ingress', outcome: 'refused', eventId, refusingRule: code }),
+      ]);
     });
 
     it('an invalid identifier inside an otherwise valid Bundle', async () => {
       const { send, published } = harness();
       const event = fixtureEvent('court.hearing.listed');
       const bundle = JSON.parse(JSON.stringify(event.bundle)) as Bundle;
-      const patient = bundle.entry?.find((entry) => entry.resource?.resourceType === 'Patient')?.resource as unknown as { identifier: { system: string; value: string }[] };
+      const patient = bundle.entry?.find((entry) => entry.resource?.resourceType === 'Patient')
+        ?.resource as unknown as { identifier: { system: string; value: string }[] };
       patient.identifier = [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '1234567890' }];
       const result = await send(event, { body: bundle });
       expect(result.kind).toBe('refused');
@@ -223,8 +323,12 @@ describe('IngressPipeline', () => {
     await send(fixtureEvent('court.hearing.listed'), { routingKey: 'nobody.court.hearing.listed' });
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/cstr_hub_events_in_total\{type="court.hearing.listed",partner="croydon-mc"\} 1/);
-    expect(text).toMatch(/cstr_hub_events_delivered_total\{type="court.hearing.listed",partner="sl-liaison-diversion"\} 1/);
-    expect(text).toMatch(/cstr_hub_events_refused_total\{type="court.hearing.listed",partner="nobody",stage="ingress"\} 1/);
+    expect(text).toMatch(
+      /cstr_hub_events_delivered_total\{type="court.hearing.listed",partner="sl-liaison-diversion"\} 1/,
+    );
+    expect(text).toMatch(
+      /cstr_hub_events_refused_total\{type="court.hearing.listed",partner="nobody",stage="ingress"\} 1/,
+    );
     expect(text).toMatch(/cstr_hub_ingress_processing_seconds_count\{type="court.hearing.listed"\} 2/);
   });
 });

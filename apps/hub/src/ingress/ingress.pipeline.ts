@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuditPersonIdentifier, AuditRecordInput } from '@cstr/audit';
-import { AmqpHeaders, DELIVERY_EXCHANGE, deliveryRoutingKey, type OperationOutcomeIssue, type PartnerKind } from '@cstr/contracts';
+import {
+  AmqpHeaders,
+  DELIVERY_EXCHANGE,
+  deliveryRoutingKey,
+  type OperationOutcomeIssue,
+  type PartnerKind,
+} from '@cstr/contracts';
 import { PersonIndex, readSubjectIdentifiers, type PersonSubject } from '@cstr/identity';
 import { childTraceparent, encodeBody, type OutgoingMessage } from '@cstr/messaging';
 import { APP_CONFIG } from '@cstr/platform';
@@ -11,7 +17,13 @@ import type { IngressMetrics } from '../core/hub-metrics';
 import { HubPolicy } from '../core/hub-policy';
 import type { HubConfig } from '../hub.config';
 import { decisionRecord, ingressRefusalRecord, keptByHubRecord, type DecisionContext } from './audit-records';
-import { checkEnvelope, refusal, routingKeyPartner, type CheckedEnvelope, type EnvelopeOptions } from './envelope.check';
+import {
+  checkEnvelope,
+  refusal,
+  routingKeyPartner,
+  type CheckedEnvelope,
+  type EnvelopeOptions,
+} from './envelope.check';
 import { IngressObservers } from './ingress-observer';
 import type { IngressAccepted, IngressMessage, IngressRefusal, IngressResult, IngressScope } from './ingress-message';
 import { outcomeScoresOf, type OutcomeScore } from './outcome-scores.reader';
@@ -65,7 +77,8 @@ export class IngressPipeline {
     this.metrics.eventIn(message.type, routingKeyPartner(message.routingKey));
     try {
       const result = await this.run(scope, message, now, options);
-      if (result.kind === 'refused') this.metrics.refused(message.type, routingKeyPartner(message.routingKey), 'ingress');
+      if (result.kind === 'refused')
+        this.metrics.refused(message.type, routingKeyPartner(message.routingKey), 'ingress');
       else {
         for (const each of result.recipients) {
           if (each.decision === 'deliver') this.metrics.delivered(result.eventType, each.recipient);
@@ -78,15 +91,39 @@ export class IngressPipeline {
     }
   }
 
-  private async run(scope: IngressScope, message: IngressMessage, now: Date, options: EnvelopeOptions): Promise<IngressResult> {
+  private async run(
+    scope: IngressScope,
+    message: IngressMessage,
+    now: Date,
+    options: EnvelopeOptions,
+  ): Promise<IngressResult> {
     const checked = checkEnvelope(message, this.policy, options);
     if (checked.kind === 'refused') return this.refuse(scope, message, checked);
     const patient = patientOf(checked.bundle);
     if (!patient) {
-      return this.refuse(scope, message, refusal('no-subject', 'The message Bundle has no Patient.', { severity: 'error', code: 'required', diagnostics: 'Every event is about a person: the Bundle needs a Patient entry.', expression: ['Bundle.entry'] }));
+      return this.refuse(
+        scope,
+        message,
+        refusal('no-subject', 'The message Bundle has no Patient.', {
+          severity: 'error',
+          code: 'required',
+          diagnostics: 'Every event is about a person: the Bundle needs a Patient entry.',
+          expression: ['Bundle.entry'],
+        }),
+      );
     }
-    const resolved = await this.persons.resolve(subjectOf(patient), { sourceEventId: message.eventId, trusted: this.isTrusted(checked.sender.kind), actor: HUB_ACTOR }, scope.manager);
-    if (!resolved.ok) return this.refuse(scope, message, { kind: 'refused', code: 'identity-unresolved', reason: 'The subject has no valid strong identifier.', outcome: resolved.outcome });
+    const resolved = await this.persons.resolve(
+      subjectOf(patient),
+      { sourceEventId: message.eventId, trusted: this.isTrusted(checked.sender.kind), actor: HUB_ACTOR },
+      scope.manager,
+    );
+    if (!resolved.ok)
+      return this.refuse(scope, message, {
+        kind: 'refused',
+        code: 'identity-unresolved',
+        reason: 'The subject has no valid strong identifier.',
+        outcome: resolved.outcome,
+      });
     addKnownIdentifiers(patient, resolved.identifiers);
     return this.accept(scope, message, checked, resolved.personId, resolved.merged, patient, now, resolved.issues);
   }
@@ -110,29 +147,65 @@ export class IngressPipeline {
     const scores = outcomeScoresOf(bundle);
     if (scores.length > 0) await this.keepScores(scope, message.eventId, personId, sender.id, scores);
 
-    const decisions = recipientsFor({ bundle, eventType, sender, partners: this.policy.partners, agreements: this.policy.agreements, consent, relationships, now });
+    const decisions = recipientsFor({
+      bundle,
+      eventType,
+      sender,
+      partners: this.policy.partners,
+      agreements: this.policy.agreements,
+      consent,
+      relationships,
+      now,
+    });
     const partitionKey = this.persons.partitionKey(personId, this.config.PARTITION_KEY_SECRET);
     const deliveries: OutgoingMessage[] = decisions.flatMap(({ recipient, decision }) =>
-      decision.decision === 'deliver' ? [this.delivery(message, eventType, recipient.id, decision.bundle, partitionKey)] : [],
+      decision.decision === 'deliver'
+        ? [this.delivery(message, eventType, recipient.id, decision.bundle, partitionKey)]
+        : [],
     );
     if (deliveries.length > 0) await scope.publish(...deliveries);
-    await this.observers.accepted(scope, { eventId: message.eventId, eventType, sender, personId, bundle, patient, decisions, now });
+    await this.observers.accepted(scope, {
+      eventId: message.eventId,
+      eventType,
+      sender,
+      personId,
+      bundle,
+      patient,
+      decisions,
+      now,
+    });
 
-    const context: DecisionContext = { eventId: message.eventId, eventType, sender: sender.id, personIdentifiers: identifiersOf(patient) };
+    const context: DecisionContext = {
+      eventId: message.eventId,
+      eventType,
+      sender: sender.id,
+      personIdentifiers: identifiersOf(patient),
+    };
     const records: AuditRecordInput[] = decisions.map((each) => decisionRecord(context, each, this.policy));
-    if (records.length === 0) records.push(keptByHubRecord(context, keptWhat(consent !== before.consent, scores.length)));
+    if (records.length === 0)
+      records.push(keptByHubRecord(context, keptWhat(consent !== before.consent, scores.length)));
     await scope.appendAudit(records);
     return {
       kind: 'accepted',
       eventType,
       sender: sender.id,
       personId,
-      recipients: decisions.map(({ recipient, decision }) => ({ recipient: recipient.id, decision: decision.decision, ...(decision.decision === 'refuse' ? { rule: decision.rule } : {}) })),
+      recipients: decisions.map(({ recipient, decision }) => ({
+        recipient: recipient.id,
+        decision: decision.decision,
+        ...(decision.decision === 'refuse' ? { rule: decision.rule } : {}),
+      })),
       outcome: { resourceType: 'OperationOutcome', issue: [...checked.warnings, ...identityIssues] },
     };
   }
 
-  private delivery(message: IngressMessage, eventType: string, recipientId: string, bundle: Bundle, partitionKey: string): OutgoingMessage {
+  private delivery(
+    message: IngressMessage,
+    eventType: string,
+    recipientId: string,
+    bundle: Bundle,
+    partitionKey: string,
+  ): OutgoingMessage {
     return {
       exchange: DELIVERY_EXCHANGE,
       routingKey: deliveryRoutingKey(recipientId, eventType),
@@ -146,7 +219,13 @@ export class IngressPipeline {
   }
 
   /** Keeps outcome scores for the hub's reporting (a redelivered event finds them stored already). */
-  private async keepScores(scope: IngressScope, eventId: string, personId: string, senderId: string, scores: readonly OutcomeScore[]): Promise<void> {
+  private async keepScores(
+    scope: IngressScope,
+    eventId: string,
+    personId: string,
+    senderId: string,
+    scores: readonly OutcomeScore[],
+  ): Promise<void> {
     await scope.manager.query(
       `INSERT INTO hub_outcome_score (event_id, ordinal, person_id, sender, instrument, score, effective, stage)
        SELECT $1, ordinal, $2, $3, instrument, score, effective, stage
@@ -170,9 +249,18 @@ export class IngressPipeline {
     await scope.manager.query(
       `INSERT INTO ingress_refusal (event_id, event_type, sender, code, reason, outcome) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (event_id) DO NOTHING`,
-      [message.eventId, storableText(message.type, 200), storableText(routingKeyPartner(message.routingKey), 200), refused.code, storableText(refused.reason, 1000), JSON.stringify(outcome)],
+      [
+        message.eventId,
+        storableText(message.type, 200),
+        storableText(routingKeyPartner(message.routingKey), 200),
+        refused.code,
+        storableText(refused.reason, 1000),
+        JSON.stringify(outcome),
+      ],
     );
-    await scope.appendAudit([ingressRefusalRecord(message, refused, this.policy, identifiersOf(patientIn(message.body)))]);
+    await scope.appendAudit([
+      ingressRefusalRecord(message, refused, this.policy, identifiersOf(patientIn(message.body))),
+    ]);
     return refused;
   }
 }
@@ -182,24 +270,37 @@ export class IngressPipeline {
  * the sender did not send (a court knows a PNC ID, the provider an NHS number): each recipient can
  * then find the person in its own system. The agreements still decide whether identifiers leave.
  */
-export function addKnownIdentifiers(patient: Patient, known: readonly { readonly system: string; readonly value: string }[]): void {
+export function addKnownIdentifiers(
+  patient: Patient,
+  known: readonly { readonly system: string; readonly value: string }[],
+): void {
   // One value per system: where the sender sent a value (even a conflicting one), nothing is added.
   const systemsSent = new Set(readSubjectIdentifiers(patient.identifier).valid.map(({ system }) => system));
   const missing = known.filter(({ system }) => !systemsSent.has(system));
   if (missing.length === 0) return;
-  patient.identifier = [...(Array.isArray(patient.identifier) ? patient.identifier : []), ...missing.map(({ system, value }) => ({ system, value }))];
+  patient.identifier = [
+    ...(Array.isArray(patient.identifier) ? patient.identifier : []),
+    ...missing.map(({ system, value }) => ({ system, value })),
+  ];
 }
 
 /** What the hub kept of an event nobody else receives, for its audit record. */
 function keptWhat(consentChanged: boolean, scores: number): string {
-  return ['relationships', ...(consentChanged ? ['consent'] : []), ...(scores > 0 ? [`${scores} outcome score(s) for reporting`] : [])].join(', ');
+  return [
+    'relationships',
+    ...(consentChanged ? ['consent'] : []),
+    ...(scores > 0 ? [`${scores} outcome score(s) for reporting`] : []),
+  ].join(', ');
 }
 
 /** The person index subject of a Patient: identifiers, name and birth date. */
 export function subjectOf(patient: Patient): PersonSubject {
   const name = Array.isArray(patient.name) ? patient.name[0] : undefined;
   return {
-    identifiers: (Array.isArray(patient.identifier) ? patient.identifier : []).map((identifier) => ({ system: String(identifier?.system ?? ''), value: String(identifier?.value ?? '') })),
+    identifiers: (Array.isArray(patient.identifier) ? patient.identifier : []).map((identifier) => ({
+      system: String(identifier?.system ?? ''),
+      value: String(identifier?.value ?? ''),
+    })),
     ...(typeof name?.family === 'string' ? { family: name.family } : {}),
     ...(Array.isArray(name?.given) ? { given: name.given.filter((given) => typeof given === 'string') } : {}),
     ...(typeof patient.birthDate === 'string' ? { birthDate: patient.birthDate } : {}),
@@ -214,10 +315,19 @@ export function identifiersOf(patient: Patient | undefined): AuditPersonIdentifi
 
 /** The Patient of a body that may be anything (a refused event): found without trusting its shape. */
 export function patientIn(body: unknown): Patient | undefined {
-  const entries = typeof body === 'object' && body !== null && Array.isArray((body as Bundle).entry) ? ((body as Bundle).entry as unknown[]) : [];
+  const entries =
+    typeof body === 'object' && body !== null && Array.isArray((body as Bundle).entry)
+      ? ((body as Bundle).entry as unknown[])
+      : [];
   for (const entry of entries) {
-    const resource = typeof entry === 'object' && entry !== null ? (entry as { resource?: unknown }).resource : undefined;
-    if (typeof resource === 'object' && resource !== null && (resource as { resourceType?: unknown }).resourceType === 'Patient') return resource as Patient;
+    const resource =
+      typeof entry === 'object' && entry !== null ? (entry as { resource?: unknown }).resource : undefined;
+    if (
+      typeof resource === 'object' &&
+      resource !== null &&
+      (resource as { resourceType?: unknown }).resourceType === 'Patient'
+    )
+      return resource as Patient;
   }
   return undefined;
 }

@@ -19,12 +19,21 @@ export interface OutcomeScore {
 /** The outcome scores an event carries (`treatment.progress.reported`); none for other events. */
 export function outcomeScoresOf(bundle: Bundle): OutcomeScore[] {
   return resourcesOfType(bundle, 'Observation').flatMap((observation) => {
-    const code = observation.code?.coding?.find((coding) => coding.system === OBSERVATION_TYPE_SYSTEM && coding.code?.startsWith(SCORE_PREFIX))?.code;
+    const code = observation.code?.coding?.find(
+      (coding) => coding.system === OBSERVATION_TYPE_SYSTEM && coding.code?.startsWith(SCORE_PREFIX),
+    )?.code;
     const score = observation.valueQuantity?.value;
     if (!code || typeof score !== 'number') return [];
     const stage = observation.component
       ?.flatMap((component) => component.valueCodeableConcept?.coding ?? [])
       .find((coding) => coding.system === OUTCOME_STAGE_SYSTEM)?.code;
-    return [{ instrument: code.slice(SCORE_PREFIX.length), score, effective: observation.effectiveDateTime ?? null, stage: stage ?? null }];
+    return [
+      {
+        instrument: code.slice(SCORE_PREFIX.length),
+        score,
+        effective: observation.effectiveDateTime ?? null,
+        stage: stage ?? null,
+      },
+    ];
   });
 }

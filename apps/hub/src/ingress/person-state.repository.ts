@@ -31,7 +31,11 @@ export function mergePersonStates(survivor: PersonState, merged: PersonState): P
   for (const [ref, record] of Object.entries(merged.consent.records)) {
     const kept = survivor.consent.records[ref];
     if (kept && record.status === 'withdrawn') records[ref] = { ...kept, status: 'withdrawn' };
-    else if (kept) records[ref] = { ...kept, withdrawnRecipients: [...new Set([...kept.withdrawnRecipients, ...record.withdrawnRecipients])] };
+    else if (kept)
+      records[ref] = {
+        ...kept,
+        withdrawnRecipients: [...new Set([...kept.withdrawnRecipients, ...record.withdrawnRecipients])],
+      };
   }
   return { relationships: { connections } as RelationshipState, consent: { records } };
 }
@@ -42,16 +46,26 @@ export class PersonStateRepository {
    * The state of `personId` with the persons merged into it by this event folded in (their rows
    * are removed), locked (`FOR UPDATE`) until the transaction ends.
    */
-  async loadForUpdate(manager: EntityManager, personId: string, mergedIds: readonly string[] = []): Promise<PersonState> {
+  async loadForUpdate(
+    manager: EntityManager,
+    personId: string,
+    mergedIds: readonly string[] = [],
+  ): Promise<PersonState> {
     const ids = [personId, ...mergedIds];
-    const rows = (await manager.query('SELECT person_id, relationships, consent FROM hub_person_state WHERE person_id = ANY($1::uuid[]) ORDER BY person_id FOR UPDATE', [ids])) as StateRow[];
-    const byId = new Map(rows.map((row) => [row.person_id, { relationships: row.relationships, consent: row.consent }]));
+    const rows = (await manager.query(
+      'SELECT person_id, relationships, consent FROM hub_person_state WHERE person_id = ANY($1::uuid[]) ORDER BY person_id FOR UPDATE',
+      [ids],
+    )) as StateRow[];
+    const byId = new Map(
+      rows.map((row) => [row.person_id, { relationships: row.relationships, consent: row.consent }]),
+    );
     let state = byId.get(personId) ?? EMPTY_PERSON_STATE;
     for (const mergedId of mergedIds) {
       const merged = byId.get(mergedId);
       if (merged) state = mergePersonStates(state, merged);
     }
-    if (mergedIds.length > 0) await manager.query('DELETE FROM hub_person_state WHERE person_id = ANY($1::uuid[])', [mergedIds]);
+    if (mergedIds.length > 0)
+      await manager.query('DELETE FROM hub_person_state WHERE person_id = ANY($1::uuid[])', [mergedIds]);
     return state;
   }
 

@@ -10,7 +10,9 @@ export function storableText(text: string, max: number): string {
 
 /** A JSON value whose every string is {@link storableText} (jsonb refuses `\u0000`). */
 export function storableJson<T>(value: T, maxString = 4000): T {
-  return JSON.parse(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? storableText(item, maxString) : item))) as T;
+  return JSON.parse(
+    JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? storableText(item, maxString) : item)),
+  ) as T;
 }
 
 /** A claimed name (event type, partner id) shown in a header or reason: printable ASCII, short. */

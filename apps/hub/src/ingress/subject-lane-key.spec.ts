@@ -2,8 +2,19 @@ import type * as amqp from 'amqplib';
 import { AmqpHeaders } from '@cstr/contracts';
 import { subjectLaneKey } from './subject-lane-key';
 
-function delivery(routingKey: string, identifiers: { system: string; value: string }[], headers: Record<string, string> = {}): amqp.ConsumeMessage {
-  const body = { resourceType: 'Bundle', type: 'message', entry: [{ resource: { resourceType: 'MessageHeader' } }, { resource: { resourceType: 'Patient', identifier: identifiers } }] };
+function delivery(
+  routingKey: string,
+  identifiers: { system: string; value: string }[],
+  headers: Record<string, string> = {},
+): amqp.ConsumeMessage {
+  const body = {
+    resourceType: 'Bundle',
+    type: 'message',
+    entry: [
+      { resource: { resourceType: 'MessageHeader' } },
+      { resource: { resourceType: 'Patient', identifier: identifiers } },
+    ],
+  };
   return {
     content: Buffer.from(JSON.stringify(body)),
     fields: { deliveryTag: 1, redelivered: false, exchange: 'cstr.ingress', routingKey, consumerTag: 't' },
@@ -16,12 +27,18 @@ const PNC = { system: 'https://cstr-hub.org.uk/fhir/Id/pnc-id', value: '2019/004
 
 describe('subjectLaneKey', () => {
   it('keys by sender and the most stable identifier, whatever order the identifiers come in', () => {
-    expect(subjectLaneKey(delivery('slam-mhtr.treatment.appointment.missed', [PNC, NHS]))).toBe(`slam-mhtr|${NHS.system}|${NHS.value}`);
-    expect(subjectLaneKey(delivery('slam-mhtr.consent.withdrawn', [NHS, PNC]))).toBe(`slam-mhtr|${NHS.system}|${NHS.value}`);
+    expect(subjectLaneKey(delivery('slam-mhtr.treatment.appointment.missed', [PNC, NHS]))).toBe(
+      `slam-mhtr|${NHS.system}|${NHS.value}`,
+    );
+    expect(subjectLaneKey(delivery('slam-mhtr.consent.withdrawn', [NHS, PNC]))).toBe(
+      `slam-mhtr|${NHS.system}|${NHS.value}`,
+    );
   });
 
   it('keeps a retry in its sender lane (it comes back under hub.ingress.redeliver)', () => {
-    const retry = delivery('hub.ingress.redeliver', [NHS], { [AmqpHeaders.originalRoutingKey]: 'slam-mhtr.consent.withdrawn' });
+    const retry = delivery('hub.ingress.redeliver', [NHS], {
+      [AmqpHeaders.originalRoutingKey]: 'slam-mhtr.consent.withdrawn',
+    });
     expect(subjectLaneKey(retry)).toBe(`slam-mhtr|${NHS.system}|${NHS.value}`);
   });
 

@@ -24,7 +24,9 @@ export class HubPathway1764720000000 implements MigrationInterface {
         received_at timestamptz NOT NULL,
         facts       jsonb       NOT NULL DEFAULT '{}'::jsonb
       )`);
-    await runner.query('CREATE INDEX IF NOT EXISTS hub_pathway_event_person ON hub_pathway_event (person_id, received_at)');
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS hub_pathway_event_person ON hub_pathway_event (person_id, received_at)',
+    );
     await runner.query(`
       CREATE TABLE IF NOT EXISTS hub_pathway_deadline (
         id               uuid        PRIMARY KEY,
@@ -43,7 +45,9 @@ export class HubPathway1764720000000 implements MigrationInterface {
         closed_at        timestamptz,
         missed_event_id  uuid
       )`);
-    await runner.query(`CREATE INDEX IF NOT EXISTS hub_pathway_deadline_due ON hub_pathway_deadline (due_at) WHERE status = 'open'`);
+    await runner.query(
+      `CREATE INDEX IF NOT EXISTS hub_pathway_deadline_due ON hub_pathway_deadline (due_at) WHERE status = 'open'`,
+    );
     await runner.query('CREATE INDEX IF NOT EXISTS hub_pathway_deadline_person ON hub_pathway_deadline (person_id)');
     await runner.query(`
       CREATE TABLE IF NOT EXISTS hub_pathway_candidate (
@@ -55,7 +59,9 @@ export class HubPathway1764720000000 implements MigrationInterface {
         sent_event_id    uuid,
         sent_at          timestamptz
       )`);
-    await runner.query('CREATE INDEX IF NOT EXISTS hub_pathway_candidate_unsent ON hub_pathway_candidate (created_at) WHERE sent_at IS NULL');
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS hub_pathway_candidate_unsent ON hub_pathway_candidate (created_at) WHERE sent_at IS NULL',
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {

@@ -38,7 +38,13 @@ export class PathwayConfigError extends Error {
 }
 
 const CALENDARS: Readonly<Record<string, WorkingDayCalendar>> = { 'england-and-wales': ENGLAND_AND_WALES_CALENDAR };
-const KINDS = ['assessment-decision', 'first-appointment', 'three-way-meeting', 'outcome-reporting', 'gp-registration-support'];
+const KINDS = [
+  'assessment-decision',
+  'first-appointment',
+  'three-way-meeting',
+  'outcome-reporting',
+  'gp-registration-support',
+];
 const REQUIREMENT_GROUPS = ['drr', 'atr', 'mhtr'];
 
 /** Reads and checks the pathway file; throws {@link PathwayConfigError} naming every bad key. */
@@ -55,19 +61,30 @@ export function loadPathwayConfig(file: string): PathwayConfig {
 /** Checks a parsed pathway document (see {@link loadPathwayConfig}). */
 export function checkPathwayConfig(document: unknown, file = 'pathway config'): PathwayConfig {
   const problems: string[] = [];
-  const root = isRecord(document) ? document : (problems.push('the file must be a mapping with calendar and deadlines'), {});
+  const root = isRecord(document)
+    ? document
+    : (problems.push('the file must be a mapping with calendar and deadlines'), {});
   const calendarName = root.calendar ?? 'england-and-wales';
   const calendar = typeof calendarName === 'string' ? CALENDARS[calendarName] : undefined;
   if (!calendar) problems.push(`calendar: must be one of ${Object.keys(CALENDARS).join(', ')}`);
-  for (const key of Object.keys(root)) if (!['calendar', 'deadlines'].includes(key)) problems.push(`${key}: unknown key`);
-  const deadlines = isRecord(root.deadlines) ? root.deadlines : (problems.push('deadlines: must be a mapping of deadline kinds'), {});
-  for (const key of Object.keys(deadlines)) if (!KINDS.includes(key)) problems.push(`deadlines.${key}: unknown deadline kind (${KINDS.join(', ')})`);
+  for (const key of Object.keys(root))
+    if (!['calendar', 'deadlines'].includes(key)) problems.push(`${key}: unknown key`);
+  const deadlines = isRecord(root.deadlines)
+    ? root.deadlines
+    : (problems.push('deadlines: must be a mapping of deadline kinds'), {});
+  for (const key of Object.keys(deadlines))
+    if (!KINDS.includes(key)) problems.push(`deadlines.${key}: unknown deadline kind (${KINDS.join(', ')})`);
 
   const timescale = (value: unknown, at: string): Timescale | undefined => {
     if (value === undefined || value === 'off' || value === false) return undefined;
     if (isRecord(value) && Object.keys(value).length === 1) {
       const [[unit, count]] = Object.entries(value);
-      if ((unit === 'workingDays' || unit === 'calendarDays') && Number.isInteger(count) && (count as number) >= 0 && (count as number) <= 366) {
+      if (
+        (unit === 'workingDays' || unit === 'calendarDays') &&
+        Number.isInteger(count) &&
+        (count as number) >= 0 &&
+        (count as number) <= 366
+      ) {
         return unit === 'workingDays' ? { workingDays: count as number } : { calendarDays: count as number };
       }
     }
@@ -79,8 +96,11 @@ export function checkPathwayConfig(document: unknown, file = 'pathway config'): 
   if (first !== undefined && first !== 'off') {
     if (!isRecord(first)) problems.push('deadlines.first-appointment: must be a mapping of drr, atr, mhtr');
     else {
-      for (const key of Object.keys(first)) if (!REQUIREMENT_GROUPS.includes(key)) problems.push(`deadlines.first-appointment.${key}: unknown requirement (${REQUIREMENT_GROUPS.join(', ')})`);
-      for (const group of REQUIREMENT_GROUPS) firstAppointment[group] = timescale(first[group], `deadlines.first-appointment.${group}`);
+      for (const key of Object.keys(first))
+        if (!REQUIREMENT_GROUPS.includes(key))
+          problems.push(`deadlines.first-appointment.${key}: unknown requirement (${REQUIREMENT_GROUPS.join(', ')})`);
+      for (const group of REQUIREMENT_GROUPS)
+        firstAppointment[group] = timescale(first[group], `deadlines.first-appointment.${group}`);
     }
   }
   const config: PathwayConfig = {
@@ -89,7 +109,10 @@ export function checkPathwayConfig(document: unknown, file = 'pathway config'): 
     firstAppointment: Object.fromEntries(Object.entries(firstAppointment).filter(([, value]) => value !== undefined)),
     ...defined('threeWayMeeting', timescale(deadlines['three-way-meeting'], 'deadlines.three-way-meeting')),
     ...defined('outcomeReporting', timescale(deadlines['outcome-reporting'], 'deadlines.outcome-reporting')),
-    ...defined('gpRegistrationSupport', timescale(deadlines['gp-registration-support'], 'deadlines.gp-registration-support')),
+    ...defined(
+      'gpRegistrationSupport',
+      timescale(deadlines['gp-registration-support'], 'deadlines.gp-registration-support'),
+    ),
   };
   if (problems.length > 0) throw new PathwayConfigError(file, problems);
   return config;
@@ -98,7 +121,10 @@ export function checkPathwayConfig(document: unknown, file = 'pathway config'): 
 /** When a step that starts at `start` is due: the end (London time) of the timescale's last day. */
 export function dueAt(start: Date, timescale: Timescale, calendar: WorkingDayCalendar): Date {
   const day = londonDateOf(start);
-  const last = 'workingDays' in timescale ? addWorkingDays(day, timescale.workingDays, calendar) : addCalendarDays(day, timescale.calendarDays);
+  const last =
+    'workingDays' in timescale
+      ? addWorkingDays(day, timescale.workingDays, calendar)
+      : addCalendarDays(day, timescale.calendarDays);
   return endOfLondonDay(last);
 }
 

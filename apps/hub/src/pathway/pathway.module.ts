@@ -18,7 +18,11 @@ import { TimelineService } from './timeline.service';
   imports: [IngressModule, AuthModule],
   controllers: [TimelineController],
   providers: [
-    { provide: PATHWAY_CONFIG, inject: [APP_CONFIG], useFactory: (config: HubConfig) => loadPathwayConfig(projectPath(config.PATHWAY_FILE)) },
+    {
+      provide: PATHWAY_CONFIG,
+      inject: [APP_CONFIG],
+      useFactory: (config: HubConfig) => loadPathwayConfig(projectPath(config.PATHWAY_FILE)),
+    },
     PathwayObserver,
     PathwayScheduler,
     TimelineService,

@@ -28,9 +28,23 @@ export class PathwayObserver implements IngressObserver {
   async onAccepted(scope: IngressScope, event: AcceptedEvent): Promise<void> {
     const { manager } = scope;
     // Only a sentence needs what earlier events said (a GP check): other events cost no read.
-    const known = event.eventType === 'court.sentence.imposed' ? await this.repository.knownFacts(manager, event.personId) : {};
-    const changes = pathwayChanges({ eventId: event.eventId, eventType: event.eventType, senderId: event.sender.id, bundle: event.bundle, receivedAt: event.now }, this.config, known);
-    const occurredAt = typeof event.bundle.timestamp === 'string' && !Number.isNaN(Date.parse(event.bundle.timestamp)) ? new Date(event.bundle.timestamp) : undefined;
+    const known =
+      event.eventType === 'court.sentence.imposed' ? await this.repository.knownFacts(manager, event.personId) : {};
+    const changes = pathwayChanges(
+      {
+        eventId: event.eventId,
+        eventType: event.eventType,
+        senderId: event.sender.id,
+        bundle: event.bundle,
+        receivedAt: event.now,
+      },
+      this.config,
+      known,
+    );
+    const occurredAt =
+      typeof event.bundle.timestamp === 'string' && !Number.isNaN(Date.parse(event.bundle.timestamp))
+        ? new Date(event.bundle.timestamp)
+        : undefined;
     const first = await this.repository.recordEvent(manager, {
       eventId: event.eventId,
       personId: event.personId,
@@ -42,15 +56,24 @@ export class PathwayObserver implements IngressObserver {
     });
     if (!first) return;
     // Closings first: a booking again of an appointment replaces its outcome deadline, then opens the new one.
-    for (const closing of changes.close) await this.repository.close(manager, event.personId, closing, event.eventId, event.now);
+    for (const closing of changes.close)
+      await this.repository.close(manager, event.personId, closing, event.eventId, event.now);
     const subject = subjectOf(event.patient);
-    for (const opening of changes.open) await this.repository.open(manager, event.personId, opening, event.eventId, event.now, subject);
+    for (const opening of changes.open)
+      await this.repository.open(manager, event.personId, opening, event.eventId, event.now, subject);
 
     if (event.eventType === 'court.hearing.listed') {
       const screening = await this.repository.latestScreeningWithNeeds(manager, event.personId);
       const hearing = hearingOf(event.bundle);
       if (screening && hearing) {
-        await this.repository.queueCandidate(manager, event.eventId, event.personId, { hearing, screeningEventId: screening.eventId, screenedOn: screening.screenedOn, needs: screening.needs }, subject, event.now);
+        await this.repository.queueCandidate(
+          manager,
+          event.eventId,
+          event.personId,
+          { hearing, screeningEventId: screening.eventId, screenedOn: screening.screenedOn, needs: screening.needs },
+          subject,
+          event.now,
+        );
       }
     }
   }
@@ -62,7 +85,10 @@ const GENDERS: readonly string[] = ['male', 'female', 'other', 'unknown'];
 export function subjectOf(patient: Patient): PathwaySubject {
   const name = patient.name?.[0];
   return {
-    name: { family: typeof name?.family === 'string' ? name.family : '', given: (name?.given ?? []).filter((given) => typeof given === 'string') },
+    name: {
+      family: typeof name?.family === 'string' ? name.family : '',
+      given: (name?.given ?? []).filter((given) => typeof given === 'string'),
+    },
     birthDate: typeof patient.birthDate === 'string' ? patient.birthDate : '',
     gender: (GENDERS.includes(patient.gender ?? '') ? patient.gender : 'unknown') as GenderInput,
     ...(isRestrictedPatient(patient) ? { restricted: true } : {}),

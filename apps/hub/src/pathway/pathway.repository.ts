@@ -43,11 +43,30 @@ const PERSON_AND_MERGED = '(SELECT id FROM person WHERE id = $1 OR merged_into =
 /** SQL of the pathway tables ({@link HubPathway1764720000000}), in the caller's transaction. */
 export class PathwayRepository {
   /** Records an accepted event; false when it was recorded before (a redelivery: apply nothing again). */
-  async recordEvent(manager: EntityManager, event: { eventId: string; personId: string; eventType: string; sender: string; occurredAt: Date | undefined; receivedAt: Date; facts: EventFacts }): Promise<boolean> {
+  async recordEvent(
+    manager: EntityManager,
+    event: {
+      eventId: string;
+      personId: string;
+      eventType: string;
+      sender: string;
+      occurredAt: Date | undefined;
+      receivedAt: Date;
+      facts: EventFacts;
+    },
+  ): Promise<boolean> {
     const rows = (await manager.query(
       `INSERT INTO hub_pathway_event (event_id, person_id, event_type, sender, occurred_at, received_at, facts) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      [event.eventId, event.personId, event.eventType, event.sender, event.occurredAt ?? null, event.receivedAt, JSON.stringify(event.facts)],
+      [
+        event.eventId,
+        event.personId,
+        event.eventType,
+        event.sender,
+        event.occurredAt ?? null,
+        event.receivedAt,
+        JSON.stringify(event.facts),
+      ],
     )) as unknown[];
     return rows.length > 0;
   }
@@ -63,21 +82,32 @@ export class PathwayRepository {
   }
 
   /** The latest earlier L&D screening of the person that identified a need. */
-  async latestScreeningWithNeeds(manager: EntityManager, personId: string): Promise<{ eventId: string; screenedOn: string; needs: string[] } | undefined> {
+  async latestScreeningWithNeeds(
+    manager: EntityManager,
+    personId: string,
+  ): Promise<{ eventId: string; screenedOn: string; needs: string[] } | undefined> {
     const rows = (await manager.query(
       `SELECT event_id, facts->'screening' AS screening FROM hub_pathway_event
        WHERE person_id IN ${PERSON_AND_MERGED} AND event_type = 'ld.screening.completed' AND jsonb_array_length(COALESCE(facts->'screening'->'needs', '[]'::jsonb)) > 0
        ORDER BY received_at DESC LIMIT 1`,
       [personId],
     )) as { event_id: string; screening: { screenedOn: string; needs: string[] } }[];
-    return rows[0] ? { eventId: rows[0].event_id, screenedOn: rows[0].screening.screenedOn, needs: rows[0].screening.needs } : undefined;
+    return rows[0]
+      ? { eventId: rows[0].event_id, screenedOn: rows[0].screening.screenedOn, needs: rows[0].screening.needs }
+      : undefined;
   }
 
   /**
    * Closes the open deadlines a closing matches. Rows the scheduler holds (being marked missed,
    * so already due) are skipped, never waited for: the scheduler locks them before the person.
    */
-  async close(manager: EntityManager, personId: string, closing: DeadlineClosing, eventId: string, at: Date): Promise<number> {
+  async close(
+    manager: EntityManager,
+    personId: string,
+    closing: DeadlineClosing,
+    eventId: string,
+    at: Date,
+  ): Promise<number> {
     const rows = (await manager.query(
       `UPDATE hub_pathway_deadline SET status = $2, closed_by_event = $3, closed_at = $4
        WHERE id IN (
@@ -86,22 +116,57 @@ export class PathwayRepository {
            AND ($6::text IS NULL OR owed_by = $6) AND ($7::text IS NULL OR match_key = $7) AND ($8::timestamptz IS NULL OR due_at >= $8)
          FOR UPDATE SKIP LOCKED)
        RETURNING id`,
-      [personId, closing.as, eventId, at, closing.kinds, closing.owedBy ?? null, closing.matchKey ?? null, closing.startsAt ?? null],
+      [
+        personId,
+        closing.as,
+        eventId,
+        at,
+        closing.kinds,
+        closing.owedBy ?? null,
+        closing.matchKey ?? null,
+        closing.startsAt ?? null,
+      ],
     )) as [unknown[], number];
     return rows[1];
   }
 
   /** Opens a deadline (once per opening key). */
-  async open(manager: EntityManager, personId: string, opening: DeadlineOpening, eventId: string, at: Date, subject: PathwaySubject): Promise<void> {
+  async open(
+    manager: EntityManager,
+    personId: string,
+    opening: DeadlineOpening,
+    eventId: string,
+    at: Date,
+    subject: PathwaySubject,
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO hub_pathway_deadline (id, opening_key, person_id, kind, due_at, owed_by, description, match_key, opened_by_event, opened_at, subject)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (opening_key) DO NOTHING`,
-      [randomUUID(), opening.key, personId, opening.kind, opening.dueAt, opening.owedBy, opening.description, opening.matchKey ?? null, eventId, at, JSON.stringify(subject)],
+      [
+        randomUUID(),
+        opening.key,
+        personId,
+        opening.kind,
+        opening.dueAt,
+        opening.owedBy,
+        opening.description,
+        opening.matchKey ?? null,
+        eventId,
+        at,
+        JSON.stringify(subject),
+      ],
     );
   }
 
   /** Queues a candidate notice for a listing (once per listing event). */
-  async queueCandidate(manager: EntityManager, listingEventId: string, personId: string, candidate: unknown, subject: PathwaySubject, at: Date): Promise<void> {
+  async queueCandidate(
+    manager: EntityManager,
+    listingEventId: string,
+    personId: string,
+    candidate: unknown,
+    subject: PathwaySubject,
+    at: Date,
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO hub_pathway_candidate (listing_event_id, person_id, candidate, subject, created_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (listing_event_id) DO NOTHING`,
@@ -117,13 +182,25 @@ export class PathwayRepository {
       [now],
     )) as DeadlineRow[];
     return row
-      ? { id: row.id, personId: row.person_id, kind: row.kind, dueAt: row.due_at, owedBy: row.owed_by, description: row.description, openedByEvent: row.opened_by_event, subject: row.subject }
+      ? {
+          id: row.id,
+          personId: row.person_id,
+          kind: row.kind,
+          dueAt: row.due_at,
+          owedBy: row.owed_by,
+          description: row.description,
+          openedByEvent: row.opened_by_event,
+          subject: row.subject,
+        }
       : undefined;
   }
 
   /** Marks a claimed deadline missed, with the event the hub sent about it (none when it could not build one). */
   async markMissed(manager: EntityManager, id: string, at: Date, missedEventId: string | null): Promise<void> {
-    await manager.query(`UPDATE hub_pathway_deadline SET status = 'missed', closed_at = $2, missed_event_id = $3 WHERE id = $1`, [id, at, missedEventId]);
+    await manager.query(
+      `UPDATE hub_pathway_deadline SET status = 'missed', closed_at = $2, missed_event_id = $3 WHERE id = $1`,
+      [id, at, missedEventId],
+    );
   }
 
   /** Claims one unsent candidate notice that no other instance holds. */
@@ -132,10 +209,25 @@ export class PathwayRepository {
       `SELECT listing_event_id, person_id, candidate, subject FROM hub_pathway_candidate
        WHERE sent_at IS NULL ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
     )) as { listing_event_id: string; person_id: string; candidate: unknown; subject: PathwaySubject }[];
-    return row ? { listingEventId: row.listing_event_id, personId: row.person_id, candidate: row.candidate, subject: row.subject } : undefined;
+    return row
+      ? {
+          listingEventId: row.listing_event_id,
+          personId: row.person_id,
+          candidate: row.candidate,
+          subject: row.subject,
+        }
+      : undefined;
   }
 
-  async markCandidateSent(manager: EntityManager, listingEventId: string, at: Date, sentEventId: string | null): Promise<void> {
-    await manager.query('UPDATE hub_pathway_candidate SET sent_at = $2, sent_event_id = $3 WHERE listing_event_id = $1', [listingEventId, at, sentEventId]);
+  async markCandidateSent(
+    manager: EntityManager,
+    listingEventId: string,
+    at: Date,
+    sentEventId: string | null,
+  ): Promise<void> {
+    await manager.query(
+      'UPDATE hub_pathway_candidate SET sent_at = $2, sent_event_id = $3 WHERE listing_event_id = $1',
+      [listingEventId, at, sentEventId],
+    );
   }
 }

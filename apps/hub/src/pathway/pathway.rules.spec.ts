@@ -10,40 +10,71 @@ const config = loadPathwayConfig(projectPath('config/pathway.yaml'));
 /** Tuesday 2 June 2026, 11:30 London time. */
 const RECEIVED = new Date('2026-06-02T10:30:00Z');
 
-function changesOf<T extends EventType>(type: T, change?: (input: EventInputOf<T>) => void, known: PathwayFacts = {}, receivedAt = RECEIVED): PathwayChanges {
+function changesOf<T extends EventType>(
+  type: T,
+  change?: (input: EventInputOf<T>) => void,
+  known: PathwayFacts = {},
+  receivedAt = RECEIVED,
+): PathwayChanges {
   const event = fixtureEvent(type, change);
-  return pathwayChanges({ eventId: event.eventId, eventType: type, senderId: event.routingKey.split('.')[0], bundle: event.bundle, receivedAt }, config, known);
+  return pathwayChanges(
+    {
+      eventId: event.eventId,
+      eventType: type,
+      senderId: event.routingKey.split('.')[0],
+      bundle: event.bundle,
+      receivedAt,
+    },
+    config,
+    known,
+  );
 }
 
 describe('pathway rules (SPEC §8)', () => {
   it('opens a DRR first appointment due at the end of the second working day, owed by the provider named on the requirement', () => {
     const { open } = changesOf('court.sentence.imposed', (input) => {
-      input.sentence.requirements = [{ ...input.sentence.requirements[0], id: 'drr-1', type: 'drr', startWithinWorkingDays: undefined }];
+      input.sentence.requirements = [
+        { ...input.sentence.requirements[0], id: 'drr-1', type: 'drr', startWithinWorkingDays: undefined },
+      ];
     });
     const first = open.filter((each) => each.kind === 'first-appointment');
-    expect(first).toEqual([expect.objectContaining({ owedBy: 'slam-mhtr', dueAt: new Date('2026-06-04T22:59:59.999Z') })]);
+    expect(first).toEqual([
+      expect.objectContaining({ owedBy: 'slam-mhtr', dueAt: new Date('2026-06-04T22:59:59.999Z') }),
+    ]);
     expect(first[0].description).toMatch(/DRR.*2 working days/);
-    expect(open.filter((each) => each.kind === 'three-way-meeting')).toEqual([expect.objectContaining({ owedBy: 'slam-mhtr', dueAt: new Date('2026-06-09T22:59:59.999Z') })]);
+    expect(open.filter((each) => each.kind === 'three-way-meeting')).toEqual([
+      expect.objectContaining({ owedBy: 'slam-mhtr', dueAt: new Date('2026-06-09T22:59:59.999Z') }),
+    ]);
   });
 
   it('gives an ATR 14 calendar days and an MHTR the timescale of the sentence', () => {
     const atr = changesOf('court.sentence.imposed', (input) => {
-      input.sentence.requirements = [{ ...input.sentence.requirements[0], type: 'atr', startWithinWorkingDays: undefined }];
+      input.sentence.requirements = [
+        { ...input.sentence.requirements[0], type: 'atr', startWithinWorkingDays: undefined },
+      ];
     });
-    expect(atr.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(new Date('2026-06-16T22:59:59.999Z'));
+    expect(atr.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(
+      new Date('2026-06-16T22:59:59.999Z'),
+    );
     const mhtr = changesOf('court.sentence.imposed', (input) => {
       input.sentence.requirements[0].startWithinWorkingDays = 3;
     });
-    expect(mhtr.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(new Date('2026-06-05T22:59:59.999Z'));
+    expect(mhtr.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(
+      new Date('2026-06-05T22:59:59.999Z'),
+    );
     const by = changesOf('court.sentence.imposed', (input) => {
       input.sentence.requirements[0].startWithinWorkingDays = undefined;
       input.sentence.requirements[0].startBy = '2026-06-30';
     });
-    expect(by.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(new Date('2026-06-30T22:59:59.999Z'));
+    expect(by.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(
+      new Date('2026-06-30T22:59:59.999Z'),
+    );
     const asDefault = changesOf('court.sentence.imposed', (input) => {
       input.sentence.requirements[0].startWithinWorkingDays = undefined;
     });
-    expect(asDefault.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(new Date('2026-06-16T22:59:59.999Z'));
+    expect(asDefault.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(
+      new Date('2026-06-16T22:59:59.999Z'),
+    );
   });
 
   it('opens nothing for a requirement that names no provider partner', () => {
@@ -54,8 +85,12 @@ describe('pathway rules (SPEC §8)', () => {
   });
 
   it('asks for GP registration support only when the last check found no GP', () => {
-    expect(changesOf('court.sentence.imposed', undefined, { gpRegistered: false }).open.map((each) => each.kind)).toContain('gp-registration-support');
-    expect(changesOf('court.sentence.imposed', undefined, { gpRegistered: true }).open.map((each) => each.kind)).not.toContain('gp-registration-support');
+    expect(
+      changesOf('court.sentence.imposed', undefined, { gpRegistered: false }).open.map((each) => each.kind),
+    ).toContain('gp-registration-support');
+    expect(
+      changesOf('court.sentence.imposed', undefined, { gpRegistered: true }).open.map((each) => each.kind),
+    ).not.toContain('gp-registration-support');
     expect(changesOf('court.sentence.imposed').open.map((each) => each.kind)).not.toContain('gp-registration-support');
     expect(changesOf('gp.registration.checked').facts).toEqual({ gpRegistered: true });
     expect(changesOf('gp.registration.checked').close).toEqual([{ kinds: ['gp-registration-support'], as: 'met' }]);
@@ -67,8 +102,16 @@ describe('pathway rules (SPEC §8)', () => {
 
   it('gives the provider asked for an assessment until the end of the day, met by its suitability decision', () => {
     const { open } = changesOf('probation.psr.requested');
-    expect(open).toEqual([expect.objectContaining({ kind: 'assessment-decision', owedBy: 'slam-mhtr', dueAt: new Date('2026-06-02T22:59:59.999Z') })]);
-    expect(changesOf('treatment.suitability.decided').close).toEqual([{ kinds: ['assessment-decision'], as: 'met', owedBy: 'slam-mhtr' }]);
+    expect(open).toEqual([
+      expect.objectContaining({
+        kind: 'assessment-decision',
+        owedBy: 'slam-mhtr',
+        dueAt: new Date('2026-06-02T22:59:59.999Z'),
+      }),
+    ]);
+    expect(changesOf('treatment.suitability.decided').close).toEqual([
+      { kinds: ['assessment-decision'], as: 'met', owedBy: 'slam-mhtr' },
+    ]);
   });
 
   it('opens an outcome deadline one working day after a booked appointment ends, met by its attendance or non-attendance', () => {
@@ -88,15 +131,24 @@ describe('pathway rules (SPEC §8)', () => {
     const attended = changesOf('treatment.appointment.attended', (input) => {
       input.appointment.id = 'SLAM-APPT-550101';
     });
-    expect(attended.close).toContainEqual({ kinds: ['outcome-reporting'], as: 'met', owedBy: 'slam-mhtr', matchKey: outcome?.matchKey });
+    expect(attended.close).toContainEqual({
+      kinds: ['outcome-reporting'],
+      as: 'met',
+      owedBy: 'slam-mhtr',
+      matchKey: outcome?.matchKey,
+    });
     const missed = changesOf('treatment.appointment.missed', (input) => {
       input.appointment.id = 'SLAM-APPT-550101';
     });
-    expect(missed.close).toEqual([{ kinds: ['outcome-reporting'], as: 'met', owedBy: 'slam-mhtr', matchKey: outcome?.matchKey }]);
+    expect(missed.close).toEqual([
+      { kinds: ['outcome-reporting'], as: 'met', owedBy: 'slam-mhtr', matchKey: outcome?.matchKey },
+    ]);
   });
 
   it('keeps the needs an L&D screening identified, and reads a listed hearing', () => {
-    expect(changesOf('ld.screening.completed').facts).toEqual({ screening: { screenedOn: '2026-05-11', needs: ['mental-health'] } });
+    expect(changesOf('ld.screening.completed').facts).toEqual({
+      screening: { screenedOn: '2026-05-11', needs: ['mental-health'] },
+    });
     const listed = fixtureEvent('court.hearing.listed');
     expect(hearingOf(listed.bundle)).toEqual({
       id: 'a3f0c9d2-6b1e-4f57-9c2a-5d8e7b1f0a44',
@@ -114,13 +166,24 @@ describe('pathway rules (SPEC §8)', () => {
 
 describe('pathway config', () => {
   it('reads the shipped file', () => {
-    expect(config).toMatchObject({ assessmentDecision: { workingDays: 0 }, firstAppointment: { drr: { workingDays: 2 }, atr: { calendarDays: 14 }, mhtr: { workingDays: 10 } } });
+    expect(config).toMatchObject({
+      assessmentDecision: { workingDays: 0 },
+      firstAppointment: { drr: { workingDays: 2 }, atr: { calendarDays: 14 }, mhtr: { workingDays: 10 } },
+    });
   });
 
   it('names every bad key', () => {
-    expect(() => checkPathwayConfig({ calendar: 'scotland', deadlines: { 'first-appointment': { drr: { weeks: 2 } }, 'coffee-break': { workingDays: 1 } } })).toThrow(PathwayConfigError);
+    expect(() =>
+      checkPathwayConfig({
+        calendar: 'scotland',
+        deadlines: { 'first-appointment': { drr: { weeks: 2 } }, 'coffee-break': { workingDays: 1 } },
+      }),
+    ).toThrow(PathwayConfigError);
     try {
-      checkPathwayConfig({ calendar: 'scotland', deadlines: { 'first-appointment': { drr: { weeks: 2 } }, 'coffee-break': { workingDays: 1 } } });
+      checkPathwayConfig({
+        calendar: 'scotland',
+        deadlines: { 'first-appointment': { drr: { weeks: 2 } }, 'coffee-break': { workingDays: 1 } },
+      });
     } catch (error) {
       expect((error as PathwayConfigError).problems).toEqual([
         'calendar: must be one of england-and-wales',
@@ -131,21 +194,29 @@ describe('pathway config', () => {
   });
 
   it('turns a deadline off', () => {
-    const off = checkPathwayConfig({ deadlines: { 'three-way-meeting': 'off', 'first-appointment': { drr: { workingDays: 2 } } } });
+    const off = checkPathwayConfig({
+      deadlines: { 'three-way-meeting': 'off', 'first-appointment': { drr: { workingDays: 2 } } },
+    });
     expect(off.threeWayMeeting).toBeUndefined();
     expect(off.firstAppointment).toEqual({ drr: { workingDays: 2 } });
   });
 
   it('counts a deadline from the London day it starts on', () => {
     // 23:30 UTC on Friday 5 June is Saturday in London: two working days later is Tuesday 9 June.
-    expect(dueAt(new Date('2026-06-05T23:30:00Z'), { workingDays: 2 }, config.calendar)).toEqual(new Date('2026-06-09T22:59:59.999Z'));
+    expect(dueAt(new Date('2026-06-05T23:30:00Z'), { workingDays: 2 }, config.calendar)).toEqual(
+      new Date('2026-06-09T22:59:59.999Z'),
+    );
   });
 });
 
 describe('the bank holiday calendar at boot', () => {
   it('warns when the calendar ends within a year, naming its last year', () => {
     expect(calendarWarning(config.calendar, new Date('2026-11-30T12:00:00Z'))).toBeUndefined();
-    expect(calendarWarning(config.calendar, new Date(`${config.calendar.lastYear}-03-01T12:00:00Z`))).toContain(`${config.calendar.lastYear}-12-31`);
-    expect(calendarWarning(config.calendar, new Date(`${config.calendar.lastYear + 1}-03-01T12:00:00Z`))).toMatch(/skip weekends only/);
+    expect(calendarWarning(config.calendar, new Date(`${config.calendar.lastYear}-03-01T12:00:00Z`))).toContain(
+      `${config.calendar.lastYear}-12-31`,
+    );
+    expect(calendarWarning(config.calendar, new Date(`${config.calendar.lastYear + 1}-03-01T12:00:00Z`))).toMatch(
+      /skip weekends only/,
+    );
   });
 });

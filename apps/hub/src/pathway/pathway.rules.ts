@@ -73,7 +73,12 @@ export interface PathwayChanges {
 }
 
 const MEETING_TYPES = new Set(['three-way-meeting', 'four-way-meeting']);
-const GROUP_OF_REQUIREMENT: Readonly<Record<string, 'drr' | 'atr' | 'mhtr'>> = { drr: 'drr', atr: 'atr', 'mhtr-primary': 'mhtr', 'mhtr-secondary': 'mhtr' };
+const GROUP_OF_REQUIREMENT: Readonly<Record<string, 'drr' | 'atr' | 'mhtr'>> = {
+  drr: 'drr',
+  atr: 'atr',
+  'mhtr-primary': 'mhtr',
+  'mhtr-secondary': 'mhtr',
+};
 const LABEL_OF_GROUP = { drr: 'DRR', atr: 'ATR', mhtr: 'MHTR' } as const;
 
 /** The deadlines an event opens and closes, and its facts. Never throws on partner input. */
@@ -94,16 +99,27 @@ export function pathwayChanges(event: PathwayEvent, config: PathwayConfig, known
         if (!startsAt) return [];
         return [
           { kinds: ['first-appointment'], as: 'met', owedBy: senderId, startsAt },
-          ...(MEETING_TYPES.has(appointmentType(appointment) ?? '') ? [{ kinds: ['three-way-meeting'], as: 'met', owedBy: senderId, startsAt } as const] : []),
+          ...(MEETING_TYPES.has(appointmentType(appointment) ?? '')
+            ? [{ kinds: ['three-way-meeting'], as: 'met', owedBy: senderId, startsAt } as const]
+            : []),
         ];
       });
       if (event.eventType === 'treatment.appointment.attended') {
-        close.push(...appointments.flatMap((appointment) => matchKeyOf(appointment) ?? []).map((matchKey) => ({ kinds: ['outcome-reporting'], as: 'met', owedBy: senderId, matchKey }) as const));
+        close.push(
+          ...appointments
+            .flatMap((appointment) => matchKeyOf(appointment) ?? [])
+            .map((matchKey) => ({ kinds: ['outcome-reporting'], as: 'met', owedBy: senderId, matchKey }) as const),
+        );
         return { close, open: [], facts: {} };
       }
       const open = outcomeDeadlines(event, appointments, config);
       // A booking again of the same appointment (rescheduled) replaces its earlier outcome deadline.
-      close.push(...open.map((opening) => ({ kinds: ['outcome-reporting'], as: 'replaced', owedBy: senderId, matchKey: opening.matchKey }) as const));
+      close.push(
+        ...open.map(
+          (opening) =>
+            ({ kinds: ['outcome-reporting'], as: 'replaced', owedBy: senderId, matchKey: opening.matchKey }) as const,
+        ),
+      );
       return { close, open, facts: {} };
     }
     case 'treatment.appointment.missed':
@@ -117,7 +133,11 @@ export function pathwayChanges(event: PathwayEvent, config: PathwayConfig, known
     case 'gp.registration.checked':
     case 'gp.registration.changed': {
       const gpRegistered = hasGp(bundle);
-      return { close: gpRegistered ? [{ kinds: ['gp-registration-support'], as: 'met' }] : [], open: [], facts: { gpRegistered } };
+      return {
+        close: gpRegistered ? [{ kinds: ['gp-registration-support'], as: 'met' }] : [],
+        open: [],
+        facts: { gpRegistered },
+      };
     }
     case 'ld.screening.completed':
       return { close: [], open: [], facts: { screening: screeningOf(bundle, event.receivedAt) } };
@@ -132,7 +152,9 @@ function assessmentDeadline(event: PathwayEvent, config: PathwayConfig): Deadlin
   const { bundle } = event;
   const owners = new Set([
     ...resourcesOfType(bundle, 'Task').flatMap((task) => referencedPartnerId(bundle, task.owner) ?? []),
-    ...resourcesOfType(bundle, 'ServiceRequest').flatMap((request) => (request.performer ?? []).flatMap((performer) => referencedPartnerId(bundle, performer) ?? [])),
+    ...resourcesOfType(bundle, 'ServiceRequest').flatMap((request) =>
+      (request.performer ?? []).flatMap((performer) => referencedPartnerId(bundle, performer) ?? []),
+    ),
   ]);
   const due = dueAt(event.receivedAt, timescale, config.calendar);
   return [...owners].map((owedBy) => ({
@@ -151,7 +173,9 @@ function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: Pa
   resourcesOfType(bundle, 'ServiceRequest').forEach((request, index) => {
     const type = codeOf(request.code, REQUIREMENT_TYPE_SYSTEM);
     const group = type ? GROUP_OF_REQUIREMENT[type] : undefined;
-    const owedBy = (request.performer ?? []).map((performer) => referencedPartnerId(bundle, performer)).find((id) => id !== undefined);
+    const owedBy = (request.performer ?? [])
+      .map((performer) => referencedPartnerId(bundle, performer))
+      .find((id) => id !== undefined);
     if (!group || !owedBy) return;
     providers.add(owedBy);
     const fromSentence = group === 'mhtr' ? sentencedTimescale(request) : undefined;
@@ -189,7 +213,11 @@ function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: Pa
   return opened;
 }
 
-function outcomeDeadlines(event: PathwayEvent, appointments: readonly Appointment[], config: PathwayConfig): DeadlineOpening[] {
+function outcomeDeadlines(
+  event: PathwayEvent,
+  appointments: readonly Appointment[],
+  config: PathwayConfig,
+): DeadlineOpening[] {
   if (!config.outcomeReporting) return [];
   const timescale = config.outcomeReporting;
   return appointments.flatMap((appointment) => {
@@ -212,16 +240,22 @@ function outcomeDeadlines(event: PathwayEvent, appointments: readonly Appointmen
 
 /** The treatment appointments of a Bundle (not court hearings). */
 function treatmentAppointments(bundle: Bundle): Appointment[] {
-  return resourcesOfType(bundle, 'Appointment').filter((appointment) => appointmentType(appointment) !== 'court-hearing');
+  return resourcesOfType(bundle, 'Appointment').filter(
+    (appointment) => appointmentType(appointment) !== 'court-hearing',
+  );
 }
 
 function appointmentType(appointment: Appointment): string | undefined {
-  return (appointment.serviceType ?? []).map((concept) => codeOf(concept, APPOINTMENT_TYPE_SYSTEM)).find((code) => code !== undefined);
+  return (appointment.serviceType ?? [])
+    .map((concept) => codeOf(concept, APPOINTMENT_TYPE_SYSTEM))
+    .find((code) => code !== undefined);
 }
 
 /** `system|value` of an appointment's first identifier: the same appointment in the booking and in its outcome. */
 function matchKeyOf(appointment: Appointment): string | undefined {
-  const identifier = (appointment.identifier ?? []).find((each) => typeof each.system === 'string' && typeof each.value === 'string');
+  const identifier = (appointment.identifier ?? []).find(
+    (each) => typeof each.system === 'string' && typeof each.value === 'string',
+  );
   return identifier ? `${identifier.system}|${identifier.value}` : undefined;
 }
 
@@ -250,7 +284,9 @@ function endOfDayOf(date: string): Date | undefined {
 function screeningOf(bundle: Bundle, receivedAt: Date): EventFacts['screening'] {
   const needs = resourcesOfType(bundle, 'Observation').flatMap((observation) => {
     const code = codeOf(observation.code, SCREENING_FLAG_SYSTEM);
-    return code && (SCREENING_FLAG_CODES as readonly string[]).includes(code) && observation.valueBoolean === true ? [code as ScreeningFlagCode] : [];
+    return code && (SCREENING_FLAG_CODES as readonly string[]).includes(code) && observation.valueBoolean === true
+      ? [code as ScreeningFlagCode]
+      : [];
   });
   const encounter = resourcesOfType(bundle, 'Encounter')[0];
   const start = instant(encounter?.period?.start) ?? receivedAt;
@@ -263,13 +299,18 @@ function hasGp(bundle: Bundle): boolean {
 
 /** The hearing of a `court.hearing.listed` Bundle, as the candidate event's input needs it. */
 export function hearingOf(bundle: Bundle): HearingInput | undefined {
-  const hearing = resourcesOfType(bundle, 'Appointment').find((appointment) => appointmentType(appointment) === 'court-hearing');
+  const hearing = resourcesOfType(bundle, 'Appointment').find(
+    (appointment) => appointmentType(appointment) === 'court-hearing',
+  );
   if (!hearing?.start) return undefined;
   const court = resourcesOfType(bundle, 'Organization').find((organization) => courtCodeOf(organization) !== undefined);
   const code = court ? courtCodeOf(court) : undefined;
   if (!court || !code) return undefined;
-  const location = (hearing.participant ?? []).map((participant) => resolveReference(bundle, participant.actor)).find((resource) => resource?.resourceType === 'Location');
-  const room = location?.resourceType === 'Location' && location.name && location.name !== court.name ? location.name : undefined;
+  const location = (hearing.participant ?? [])
+    .map((participant) => resolveReference(bundle, participant.actor))
+    .find((resource) => resource?.resourceType === 'Location');
+  const room =
+    location?.resourceType === 'Location' && location.name && location.name !== court.name ? location.name : undefined;
   return {
     id: hearing.identifier?.[0]?.value ?? hearing.id ?? 'hearing',
     court: { code, name: court.name ?? code },
@@ -294,6 +335,9 @@ function instant(value: string | undefined): Date | undefined {
 }
 
 function timescaleText(timescale: Timescale): string {
-  if ('workingDays' in timescale) return timescale.workingDays === 0 ? 'the same day' : `within ${timescale.workingDays} working day${timescale.workingDays === 1 ? '' : 's'}`;
+  if ('workingDays' in timescale)
+    return timescale.workingDays === 0
+      ? 'the same day'
+      : `within ${timescale.workingDays} working day${timescale.workingDays === 1 ? '' : 's'}`;
   return `within ${timescale.calendarDays} day${timescale.calendarDays === 1 ? '' : 's'}`;
 }

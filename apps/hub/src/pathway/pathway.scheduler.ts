@@ -2,9 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
-import { endOfLondonDay, HUB_PARTNER_ID, ingressRoutingKey, type DeadlineKindCode, type WorkingDayCalendar } from '@cstr/contracts';
-import { tryBuildEventBundle, type EventInput, type OrganizationInput, type PersonIdentifiersInput, type PathwayCandidateIdentifiedInput } from '@cstr/fhir';
-import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, CRN_SYSTEM, CRO_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM, PersonIndex, PNC_ID_SYSTEM } from '@cstr/identity';
+import {
+  endOfLondonDay,
+  HUB_PARTNER_ID,
+  ingressRoutingKey,
+  type DeadlineKindCode,
+  type WorkingDayCalendar,
+} from '@cstr/contracts';
+import {
+  tryBuildEventBundle,
+  type EventInput,
+  type OrganizationInput,
+  type PersonIdentifiersInput,
+  type PathwayCandidateIdentifiedInput,
+} from '@cstr/fhir';
+import {
+  COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+  CRN_SYSTEM,
+  CRO_NUMBER_SYSTEM,
+  NHS_NUMBER_SYSTEM,
+  PersonIndex,
+  PNC_ID_SYSTEM,
+} from '@cstr/identity';
 import { Outbox } from '@cstr/messaging';
 import { APP_CONFIG } from '@cstr/platform';
 import { HubPolicy } from '../core/hub-policy';
@@ -88,7 +107,11 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.runOnce()
-        .catch((error: unknown) => this.logger.error(`Pathway scheduler run failed; next run in ${this.config.PATHWAY_SCHEDULER_INTERVAL_MS} ms: ${(error as Error).message}`))
+        .catch((error: unknown) =>
+          this.logger.error(
+            `Pathway scheduler run failed; next run in ${this.config.PATHWAY_SCHEDULER_INTERVAL_MS} ms: ${(error as Error).message}`,
+          ),
+        )
         .finally(() => this.schedule());
     }, this.config.PATHWAY_SCHEDULER_INTERVAL_MS);
     this.timer.unref();
@@ -97,8 +120,18 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private async sendDue(now: Date): Promise<SchedulerRun> {
     let missed = 0;
     let candidates = 0;
-    while (missed < this.config.PATHWAY_SCHEDULER_BATCH && !this.stopped && (await this.inTransaction((manager) => this.sendMissed(manager, now)))) missed += 1;
-    while (candidates < this.config.PATHWAY_SCHEDULER_BATCH && !this.stopped && (await this.inTransaction((manager) => this.sendCandidate(manager, now)))) candidates += 1;
+    while (
+      missed < this.config.PATHWAY_SCHEDULER_BATCH &&
+      !this.stopped &&
+      (await this.inTransaction((manager) => this.sendMissed(manager, now)))
+    )
+      missed += 1;
+    while (
+      candidates < this.config.PATHWAY_SCHEDULER_BATCH &&
+      !this.stopped &&
+      (await this.inTransaction((manager) => this.sendCandidate(manager, now)))
+    )
+      candidates += 1;
     return { missed, candidates };
   }
 
@@ -151,7 +184,9 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private async send(manager: EntityManager, input: EventInput, now: Date, what: string): Promise<boolean> {
     const built = tryBuildEventBundle(input);
     if (!built.ok) {
-      this.logger.error(`Cannot build ${input.type} for ${what}: ${built.outcome.issue.map((issue) => issue.diagnostics).join('; ')}`);
+      this.logger.error(
+        `Cannot build ${input.type} for ${what}: ${built.outcome.issue.map((issue) => issue.diagnostics).join('; ')}`,
+      );
       return false;
     }
     const scope: IngressScope = {
@@ -167,7 +202,10 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
       body: built.resource,
     };
     const result = await this.pipeline.process(scope, message, { hubOriginated: true, now });
-    if (result.kind === 'refused') this.logger.error(`The pipeline refused the hub's own ${input.type} for ${what}: ${result.code} ${result.reason}`);
+    if (result.kind === 'refused')
+      this.logger.error(
+        `The pipeline refused the hub's own ${input.type} for ${what}: ${result.code} ${result.reason}`,
+      );
     return true;
   }
 
@@ -176,13 +214,20 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
       eventId,
       occurredAt: `${now.toISOString().slice(0, 19)}Z`,
       sender: HUB_PARTNER_ID,
-      senderOrganization: { name: this.policy.sender(HUB_PARTNER_ID)?.name ?? 'CSTR interoperability hub', partnerId: HUB_PARTNER_ID },
+      senderOrganization: {
+        name: this.policy.sender(HUB_PARTNER_ID)?.name ?? 'CSTR interoperability hub',
+        partnerId: HUB_PARTNER_ID,
+      },
       correlationId,
     };
   }
 
   /** The person as the index knows them now (every identifier, after merges) with the name and birth date last seen. */
-  private async personOf(manager: EntityManager, personId: string, subject: PathwaySubject): Promise<EventInput['person']> {
+  private async personOf(
+    manager: EntityManager,
+    personId: string,
+    subject: PathwaySubject,
+  ): Promise<EventInput['person']> {
     const current = (await this.persons.currentPersonId(personId, manager)) ?? personId;
     const identifiers: PersonIdentifiersInput = {};
     for (const { system, value } of await this.persons.identifiers(current, manager)) {

@@ -6,10 +6,18 @@ import { IDENTIFIER_SYSTEMS, parseIdentifier, PersonIndex, type IdentifierKind }
 
 /** One line of a person's timeline. */
 export type TimelineEntry =
-  | { readonly at: string; readonly kind: 'event'; readonly eventId: string; readonly eventType: string; readonly sender: string; readonly occurredAt: string | null }
   | {
       readonly at: string;
-      readonly kind: 'delivery' | 'refusal' | 'refusal-at-ingress' | 'dead-letter' | 'read' | 'kept-by-hub' | 'operator-action';
+      readonly kind: 'event';
+      readonly eventId: string;
+      readonly eventType: string;
+      readonly sender: string;
+      readonly occurredAt: string | null;
+    }
+  | {
+      readonly at: string;
+      readonly kind:
+        'delivery' | 'refusal' | 'refusal-at-ingress' | 'dead-letter' | 'read' | 'kept-by-hub' | 'operator-action';
       readonly seq: number;
       readonly eventId: string | null;
       readonly eventType: string | null;
@@ -119,9 +127,21 @@ export class TimelineService {
         const personId = await this.persons.findByIdentifier(system, value, manager);
         if (personId) found.add(personId);
       }
-      if (found.size === 0) throw new OperationOutcomeError(HttpStatus.NOT_FOUND, operationOutcome('error', 'not-found', 'No person holds this identifier.', ['identifier']));
+      if (found.size === 0)
+        throw new OperationOutcomeError(
+          HttpStatus.NOT_FOUND,
+          operationOutcome('error', 'not-found', 'No person holds this identifier.', ['identifier']),
+        );
       if (found.size > 1) {
-        throw new OperationOutcomeError(HttpStatus.CONFLICT, operationOutcome('error', 'conflict', 'The value is a valid identifier of more than one kind and names different persons: give its system.', ['system']));
+        throw new OperationOutcomeError(
+          HttpStatus.CONFLICT,
+          operationOutcome(
+            'error',
+            'conflict',
+            'The value is a valid identifier of more than one kind and names different persons: give its system.',
+            ['system'],
+          ),
+        );
       }
       const [personId] = found;
       const identifiers = await this.persons.identifiers(personId, manager);
@@ -134,13 +154,21 @@ export class TimelineService {
     });
   }
 
-  private async read(manager: EntityManager, personId: string, identifiers: readonly { system: string; value: string }[]): Promise<Timeline> {
-    const family = ((await manager.query('SELECT id FROM person WHERE id = $1 OR merged_into = $1', [personId])) as { id: string }[]).map((row) => row.id);
+  private async read(
+    manager: EntityManager,
+    personId: string,
+    identifiers: readonly { system: string; value: string }[],
+  ): Promise<Timeline> {
+    const family = (
+      (await manager.query('SELECT id FROM person WHERE id = $1 OR merged_into = $1', [personId])) as { id: string }[]
+    ).map((row) => row.id);
     const events = (await manager.query(
       'SELECT event_id, event_type, sender, occurred_at, received_at FROM hub_pathway_event WHERE person_id = ANY($1::uuid[]) ORDER BY received_at, event_id',
       [family],
     )) as EventRow[];
-    const containments = identifiers.map((identifier) => JSON.stringify([{ system: identifier.system, value: identifier.value }]));
+    const containments = identifiers.map((identifier) =>
+      JSON.stringify([{ system: identifier.system, value: identifier.value }]),
+    );
     const audit = (await manager.query(
       `SELECT seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version, flow_id, refusing_rule,
               legal_basis, consent_reference, removed_elements, actor, reason
@@ -166,7 +194,14 @@ export class TimelineService {
         time: event.received_at.getTime(),
         rank: 1,
         order: index,
-        entry: { at: event.received_at.toISOString(), kind: 'event', eventId: event.event_id, eventType: event.event_type, sender: event.sender, occurredAt: event.occurred_at?.toISOString() ?? null },
+        entry: {
+          at: event.received_at.toISOString(),
+          kind: 'event',
+          eventId: event.event_id,
+          eventType: event.event_type,
+          sender: event.sender,
+          occurredAt: event.occurred_at?.toISOString() ?? null,
+        },
       }),
     );
     const shown = audit.slice(0, MAX_AUDIT_RECORDS);
@@ -175,11 +210,27 @@ export class TimelineService {
       sorted.push({ time, rank: 2, order: Number(row.seq), entry: auditEntry(row) });
     }
     for (const row of deadlines) {
-      const base = { deadlineId: row.id, deadline: row.kind, dueAt: row.due_at.toISOString(), owedBy: row.owed_by, description: row.description };
-      sorted.push({ time: row.opened_at.getTime(), rank: 4, order: 0, entry: { at: row.opened_at.toISOString(), kind: 'deadline-opened', eventId: row.opened_by_event, ...base } });
+      const base = {
+        deadlineId: row.id,
+        deadline: row.kind,
+        dueAt: row.due_at.toISOString(),
+        owedBy: row.owed_by,
+        description: row.description,
+      };
+      sorted.push({
+        time: row.opened_at.getTime(),
+        rank: 4,
+        order: 0,
+        entry: { at: row.opened_at.toISOString(), kind: 'deadline-opened', eventId: row.opened_by_event, ...base },
+      });
       if (row.status !== 'open' && row.closed_at) {
         const eventId = row.status === 'missed' ? row.missed_event_id : row.closed_by_event;
-        sorted.push({ time: row.closed_at.getTime(), rank: row.status === 'missed' ? 0 : 3, order: 0, entry: { at: row.closed_at.toISOString(), kind: `deadline-${row.status}`, eventId, ...base } });
+        sorted.push({
+          time: row.closed_at.getTime(),
+          rank: row.status === 'missed' ? 0 : 3,
+          order: 0,
+          entry: { at: row.closed_at.toISOString(), kind: `deadline-${row.status}`, eventId, ...base },
+        });
       }
     }
     sorted.sort((a, b) => a.time - b.time || a.rank - b.rank || a.order - b.order);
@@ -206,7 +257,12 @@ export class TimelineService {
 }
 
 function auditEntry(row: AuditRow): TimelineEntry {
-  const kind = row.kind === 'decision' ? (row.outcome === 'delivered' ? 'delivery' : 'refusal') : (row.kind as Exclude<AuditRow['kind'], 'decision'>);
+  const kind =
+    row.kind === 'decision'
+      ? row.outcome === 'delivered'
+        ? 'delivery'
+        : 'refusal'
+      : (row.kind as Exclude<AuditRow['kind'], 'decision'>);
   return {
     at: row.recorded_at.toISOString(),
     kind,
@@ -215,7 +271,10 @@ function auditEntry(row: AuditRow): TimelineEntry {
     eventType: row.event_type,
     sender: row.sender,
     recipient: row.recipient,
-    agreement: row.agreement_id !== null && row.agreement_version !== null ? { id: row.agreement_id, version: row.agreement_version } : null,
+    agreement:
+      row.agreement_id !== null && row.agreement_version !== null
+        ? { id: row.agreement_id, version: row.agreement_version }
+        : null,
     flow: row.flow_id,
     rule: row.refusing_rule,
     legalBasis: row.legal_basis,
@@ -233,17 +292,24 @@ export function identifierCandidates(reference: PersonReference): { system: stri
   if (reference.system !== undefined) {
     const system = (IDENTIFIER_SYSTEMS as Record<string, string | undefined>)[reference.system] ?? reference.system;
     if (!Object.values(IDENTIFIER_SYSTEMS).includes(system)) {
-      throw badIdentifier(`Unknown identifier system; use one of ${Object.keys(IDENTIFIER_SYSTEMS).join(', ')} or its URI.`, 'system');
+      throw badIdentifier(
+        `Unknown identifier system; use one of ${Object.keys(IDENTIFIER_SYSTEMS).join(', ')} or its URI.`,
+        'system',
+      );
     }
     const parsed = parseIdentifier(system, value);
-    if (!parsed.ok) throw badIdentifier(`Not a valid ${(Object.entries(IDENTIFIER_SYSTEMS).find(([, uri]) => uri === system)?.[0] ?? 'identifier') as IdentifierKind}.`);
+    if (!parsed.ok)
+      throw badIdentifier(
+        `Not a valid ${(Object.entries(IDENTIFIER_SYSTEMS).find(([, uri]) => uri === system)?.[0] ?? 'identifier') as IdentifierKind}.`,
+      );
     return [{ system, value: parsed.value }];
   }
   const candidates = Object.values(IDENTIFIER_SYSTEMS).flatMap((system) => {
     const parsed = parseIdentifier(system, value);
     return parsed.ok ? [{ system, value: parsed.value }] : [];
   });
-  if (candidates.length === 0) throw badIdentifier('Not a valid NHS number, CRN, PNC ID, CRO number or Common Platform defendant id.');
+  if (candidates.length === 0)
+    throw badIdentifier('Not a valid NHS number, CRN, PNC ID, CRO number or Common Platform defendant id.');
   return candidates;
 }
 

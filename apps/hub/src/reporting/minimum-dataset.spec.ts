@@ -15,7 +15,13 @@ import type { ReportedEventType, ReportFact } from './report-facts';
  */
 function generatedMonth(): ReportFact[] {
   const facts: ReportFact[] = [];
-  const add = (personId: string, eventType: ReportedEventType, occurredAt: string, requirementTypes: string[], extra: Partial<ReportFact> = {}): void => {
+  const add = (
+    personId: string,
+    eventType: ReportedEventType,
+    occurredAt: string,
+    requirementTypes: string[],
+    extra: Partial<ReportFact> = {},
+  ): void => {
     facts.push({
       eventId: randomUUID(),
       eventType,
@@ -37,7 +43,10 @@ function generatedMonth(): ReportFact[] {
     const gender = index < 6 ? 'male' : 'female';
     add(person, 'probation.psr.requested', '2026-06-03T09:00:00.000Z', mhtr);
     add(person, 'gp.registration.checked', '2026-06-03T09:30:00.000Z', mhtr, { outcome: 'not-registered' });
-    add(person, 'treatment.assessment.completed', '2026-06-03T11:00:00.000Z', mhtr, { outcome: index < 6 ? 'suitable' : 'not-suitable', gender });
+    add(person, 'treatment.assessment.completed', '2026-06-03T11:00:00.000Z', mhtr, {
+      outcome: index < 6 ? 'suitable' : 'not-suitable',
+      gender,
+    });
     if (index >= 6) continue;
     add(person, 'consent.recorded', '2026-06-03T11:05:00.000Z', mhtr, { outcome: 'active' });
     add(person, 'treatment.suitability.decided', '2026-06-03T12:00:00.000Z', mhtr, { outcome: 'approved' });
@@ -50,7 +59,10 @@ function generatedMonth(): ReportFact[] {
     add(person, 'gp.registration.changed', '2026-06-10T10:00:00.000Z', mhtr, { outcome: 'registered' });
     add(person, 'treatment.appointment.attended', '2026-06-12T10:00:00.000Z', mhtr);
     add(person, 'treatment.appointment.attended', '2026-06-19T10:00:00.000Z', mhtr);
-    if (index < 2) add(person, 'treatment.appointment.missed', '2026-06-26T10:00:00.000Z', mhtr, { outcome: index === 0 ? 'unacceptable' : 'acceptable' });
+    if (index < 2)
+      add(person, 'treatment.appointment.missed', '2026-06-26T10:00:00.000Z', mhtr, {
+        outcome: index === 0 ? 'unacceptable' : 'acceptable',
+      });
     add(person, 'treatment.progress.reported', '2026-06-29T10:00:00.000Z', mhtr, {
       scores: [
         { instrument: 'phq-9', score: 12, stage: 'baseline' },
@@ -60,8 +72,10 @@ function generatedMonth(): ReportFact[] {
   }
   add('m8', 'treatment.appointment.attended', '2026-05-20T10:00:00.000Z', mhtr);
   add('m8', 'treatment.appointment.attended', '2026-06-20T10:00:00.000Z', mhtr);
-  for (let index = 0; index < 3; index += 1) add(`d${index}`, 'court.sentence.imposed', '2026-06-15T14:00:00.000Z', ['drr']);
-  for (let index = 0; index < 5; index += 1) add(`c${index}`, 'court.sentence.imposed', '2026-06-16T14:00:00.000Z', ['drr', 'mhtr-primary']);
+  for (let index = 0; index < 3; index += 1)
+    add(`d${index}`, 'court.sentence.imposed', '2026-06-15T14:00:00.000Z', ['drr']);
+  for (let index = 0; index < 5; index += 1)
+    add(`c${index}`, 'court.sentence.imposed', '2026-06-16T14:00:00.000Z', ['drr', 'mhtr-primary']);
   add('x0', 'court.sentence.imposed', '2026-07-01T14:00:00.000Z', mhtr);
   return facts;
 }
@@ -72,7 +86,12 @@ describe('the CSTR minimum dataset', () => {
   const mhtr = dataset.sections.MHTR;
 
   it('counts the pre-sentence measures of a generated month, suppressing 1-4', () => {
-    expect(mhtr.referrals).toEqual({ total: 8, 'probation-psr-request': 8, 'court-list-match': 0, 'post-sentence-referral': 0 });
+    expect(mhtr.referrals).toEqual({
+      total: 8,
+      'probation-psr-request': 8,
+      'court-list-match': 0,
+      'post-sentence-referral': 0,
+    });
     expect(mhtr.assessed).toEqual({ total: 8, suitable: 6, 'not-suitable': SUPPRESSED });
     expect(mhtr.consented.total).toBe(6);
     expect(mhtr['clinical-lead-decisions']).toEqual({ approved: 6, declined: 0 });
@@ -84,7 +103,13 @@ describe('the CSTR minimum dataset', () => {
     expect(mhtr['sentenced-on-the-day'].total).toBe(5);
     expect(mhtr['orders-commenced'].total).toBe(5);
     expect(mhtr['gp-registered-as-result'].total).toBe(5);
-    expect(mhtr.attendance).toEqual({ attended: 11, missed: SUPPRESSED, 'missed-acceptable': SUPPRESSED, 'missed-unacceptable': SUPPRESSED, 'missed-logistics': 0 });
+    expect(mhtr.attendance).toEqual({
+      attended: 11,
+      missed: SUPPRESSED,
+      'missed-acceptable': SUPPRESSED,
+      'missed-unacceptable': SUPPRESSED,
+      'missed-logistics': 0,
+    });
     expect(dataset.sections.DRR['court-decisions'].accepted).toBe(SUPPRESSED);
     expect(dataset.sections.combined['court-decisions'].accepted).toBe(5);
     expect(dataset.sections.combined['sentenced-on-the-day'].total).toBe(0);
@@ -111,7 +136,11 @@ describe('the CSTR minimum dataset', () => {
       expect(text).not.toContain(fact.personId.length > 2 ? fact.personId : `"${fact.personId}"`);
       expect(text).not.toContain(fact.eventId);
     }
-    expect(datasetRows(dataset).every((row) => row.value === 0 || row.value === SUPPRESSED || (typeof row.value === 'number' && row.value >= 5))).toBe(true);
+    expect(
+      datasetRows(dataset).every(
+        (row) => row.value === 0 || row.value === SUPPRESSED || (typeof row.value === 'number' && row.value >= 5),
+      ),
+    ).toBe(true);
   });
 
   it('writes CSV rows month,section,measure,breakdown,value', () => {

@@ -51,7 +51,13 @@ export class ReportFactStore {
         text(fact.outcome),
         text(fact.gender),
         fact.ageBand,
-        JSON.stringify(fact.scores.map((score) => ({ instrument: storableText(score.instrument, 100), score: score.score, stage: text(score.stage) }))),
+        JSON.stringify(
+          fact.scores.map((score) => ({
+            instrument: storableText(score.instrument, 100),
+            score: score.score,
+            stage: text(score.stage),
+          })),
+        ),
       ],
     );
   }

@@ -22,7 +22,9 @@ export class ReportFactsObserver implements IngressObserver {
     const fact = reportFactOf(event);
     if (!fact) return;
     const carried = fact.requirementTypes.length > 0;
-    const requirementTypes = carried ? fact.requirementTypes : await this.store.knownRequirementTypes(scope.manager, fact.personId);
+    const requirementTypes = carried
+      ? fact.requirementTypes
+      : await this.store.knownRequirementTypes(scope.manager, fact.personId);
     await this.store.insert(scope.manager, { ...fact, requirementTypes }, carried);
   }
 }

@@ -7,7 +7,10 @@ import { fixtureEvent } from '../../test/ingress-test-kit';
 import { ageBand, reportFactOf, reportingMonth } from './report-facts';
 
 /** The fact of the fixture event of `type` (Jordan Reid, born 1991-03-14, male). */
-function factOf<T extends EventType>(type: T, change?: (input: EventInputOf<T>) => void): ReturnType<typeof reportFactOf> {
+function factOf<T extends EventType>(
+  type: T,
+  change?: (input: EventInputOf<T>) => void,
+): ReturnType<typeof reportFactOf> {
   const event = fixtureEvent(type, change);
   return reportFactOf({
     eventId: event.eventId,
@@ -23,25 +26,52 @@ function factOf<T extends EventType>(type: T, change?: (input: EventInputOf<T>) 
 describe('reporting facts of events', () => {
   it('keeps the requirement types, month, gender and age band of a sentence, and nothing that names the person', () => {
     const fact = factOf('court.sentence.imposed');
-    expect(fact).toMatchObject({ eventType: 'court.sentence.imposed', month: '2026-06', requirementTypes: ['mhtr-primary'], gender: 'male', ageBand: '35-44', outcome: null, scores: [] });
+    expect(fact).toMatchObject({
+      eventType: 'court.sentence.imposed',
+      month: '2026-06',
+      requirementTypes: ['mhtr-primary'],
+      gender: 'male',
+      ageBand: '35-44',
+      outcome: null,
+      scores: [],
+    });
     expect(JSON.stringify(fact)).not.toMatch(/Reid|Jordan|1991|2004\/0046583U/);
   });
 
   it('reads the coded outcome of each event from its hub CodeSystem', () => {
     expect(factOf('treatment.assessment.completed')?.outcome).toMatch(/^(suitable|not-suitable)$/);
-    expect(factOf('treatment.suitability.decided')).toMatchObject({ outcome: expect.stringMatching(/^(approved|declined)$/), requirementTypes: [expect.stringMatching(/^mhtr/)] });
-    expect(factOf('treatment.appointment.missed', (input) => Object.assign(input, { significance: 'logistics' }))?.outcome).toBe('logistics');
-    expect(factOf('probation.enforcement.decided', (input) => Object.assign(input.enforcement, { decision: 'breach-proceedings' }))?.outcome).toBe('breach-proceedings');
-    expect(factOf('probation.requirement.terminated', (input) => Object.assign(input.requirement, { outcome: 'breached', type: 'drr' }))).toMatchObject({ outcome: 'breached', requirementTypes: ['drr'] });
-    expect(factOf('treatment.episode.ended', (input) => Object.assign(input.episode, { reason: 'disengaged' }))?.outcome).toBe('disengaged');
-    expect(factOf('court.hearing.resulted', (input) => Object.assign(input, { outcome: 'sentenced' }))?.outcome).toBe('sentenced');
+    expect(factOf('treatment.suitability.decided')).toMatchObject({
+      outcome: expect.stringMatching(/^(approved|declined)$/),
+      requirementTypes: [expect.stringMatching(/^mhtr/)],
+    });
+    expect(
+      factOf('treatment.appointment.missed', (input) => Object.assign(input, { significance: 'logistics' }))?.outcome,
+    ).toBe('logistics');
+    expect(
+      factOf('probation.enforcement.decided', (input) =>
+        Object.assign(input.enforcement, { decision: 'breach-proceedings' }),
+      )?.outcome,
+    ).toBe('breach-proceedings');
+    expect(
+      factOf('probation.requirement.terminated', (input) =>
+        Object.assign(input.requirement, { outcome: 'breached', type: 'drr' }),
+      ),
+    ).toMatchObject({ outcome: 'breached', requirementTypes: ['drr'] });
+    expect(
+      factOf('treatment.episode.ended', (input) => Object.assign(input.episode, { reason: 'disengaged' }))?.outcome,
+    ).toBe('disengaged');
+    expect(factOf('court.hearing.resulted', (input) => Object.assign(input, { outcome: 'sentenced' }))?.outcome).toBe(
+      'sentenced',
+    );
     expect(factOf('gp.registration.checked', (input) => delete input.registration)?.outcome).toBe('not-registered');
     expect(factOf('gp.registration.changed')?.outcome).toBe('registered');
     expect(factOf('consent.recorded')?.outcome).toBe('active');
   });
 
   it('keeps outcome scores without dates, and leaves events the dataset does not use', () => {
-    expect(factOf('treatment.progress.reported')?.scores).toEqual(expect.arrayContaining([{ instrument: 'core-34', score: 68, stage: 'baseline' }]));
+    expect(factOf('treatment.progress.reported')?.scores).toEqual(
+      expect.arrayContaining([{ instrument: 'core-34', score: 68, stage: 'baseline' }]),
+    );
     expect(factOf('risk.changed')).toBeUndefined();
     expect(factOf('court.hearing.listed')).toBeUndefined();
   });

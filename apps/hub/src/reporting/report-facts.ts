@@ -104,7 +104,10 @@ export function reportFactOf(event: ReportedEvent): ReportFact | undefined {
     outcome: outcomeOf(event.eventType, event.bundle, event.patient),
     gender: typeof event.patient.gender === 'string' ? event.patient.gender : null,
     ageBand: ageBand(event.patient.birthDate, occurred),
-    scores: event.eventType === 'treatment.progress.reported' ? outcomeScoresOf(event.bundle).map(({ instrument, score, stage }) => ({ instrument, score, stage })) : [],
+    scores:
+      event.eventType === 'treatment.progress.reported'
+        ? outcomeScoresOf(event.bundle).map(({ instrument, score, stage }) => ({ instrument, score, stage }))
+        : [],
   };
 }
 
@@ -129,7 +132,9 @@ function outcomeOf(type: ReportedEventType, bundle: Bundle, patient: Patient): s
       return resourcesOfType(bundle, 'Consent')[0]?.status ?? null;
     case 'gp.registration.checked':
     case 'gp.registration.changed':
-      return Array.isArray(patient.generalPractitioner) && patient.generalPractitioner.length > 0 ? 'registered' : 'not-registered';
+      return Array.isArray(patient.generalPractitioner) && patient.generalPractitioner.length > 0
+        ? 'registered'
+        : 'not-registered';
     case 'probation.psr.requested':
     case 'pathway.candidate.identified':
     case 'treatment.referral.requested':

@@ -29,11 +29,21 @@ export class ReportsController {
 
   @Get('minimum-dataset')
   @Roles('ig-auditor', 'admin')
-  @ApiOperation({ summary: 'The monthly CSTR minimum dataset per requirement type (MHTR, DRR, ATR, combined), anonymised; counts 1-4 as "<5"' })
+  @ApiOperation({
+    summary:
+      'The monthly CSTR minimum dataset per requirement type (MHTR, DRR, ATR, combined), anonymised; counts 1-4 as "<5"',
+  })
   @ApiQuery({ name: 'month', required: true, description: 'YYYY-MM (UK time)' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
-  @ApiResponse({ status: 200, description: 'JSON { month, suppression, sections }, or text/csv rows month,section,measure,breakdown,value' })
-  async minimumDataset(@Query() query: QueryParams, @CurrentPrincipal() principal: Principal, @Res() response: Response): Promise<void> {
+  @ApiResponse({
+    status: 200,
+    description: 'JSON { month, suppression, sections }, or text/csv rows month,section,measure,breakdown,value',
+  })
+  async minimumDataset(
+    @Query() query: QueryParams,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
     onlyParams(query, ['month', 'format']);
     const month = textParam(query, 'month');
     if (month === undefined || !MONTH.test(month)) throw badParam('month', 'month must be a calendar month, YYYY-MM.');
@@ -41,7 +51,9 @@ export class ReportsController {
     if (format !== 'json' && format !== 'csv') throw badParam('format', 'format must be json or csv.');
     const dataset = await this.dataSource.transaction(async (manager) => {
       const built = minimumDataset(month, await this.facts.forMonth(manager, month));
-      await this.audit.recordRead(manager, principal.id, { description: `GET /reports/minimum-dataset (month ${month}, ${format}; anonymised)` });
+      await this.audit.recordRead(manager, principal.id, {
+        description: `GET /reports/minimum-dataset (month ${month}, ${format}; anonymised)`,
+      });
       return built;
     });
     response.setHeader('Cache-Control', 'no-store');

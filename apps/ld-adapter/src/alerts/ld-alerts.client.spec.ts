@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { LdAlertsClient } from './ld-alerts.client';
 import type { ListedTodayAlert } from './listed-today-alert.builder';
 
-const ALERT: ListedTodayAlert = { externalReference: 'e1', listedOn: '2026-12-01', court: { code: 'B01CY00' }, person: { pncId: '2004/0046583U' } };
+const ALERT: ListedTodayAlert = {
+  externalReference: 'e1',
+  listedOn: '2026-12-01',
+  court: { code: 'B01CY00' },
+  person: { pncId: '2004/0046583U' },
+};
 
 /** A stand-in L&D system answering `status` and remembering the bodies it got. */
 async function standIn(status: number): Promise<{ url: string; bodies: unknown[]; server: Server }> {

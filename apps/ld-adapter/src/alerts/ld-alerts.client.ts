@@ -33,7 +33,8 @@ export class LdAlertsClient {
       return Outcome.retry(`The L&D case system could not be reached (${name}).`);
     }
     if (status === 201 || status === 200 || status === 409) return Outcome.done();
-    if (status === 408 || status === 429 || status >= 500) return Outcome.retry(`The L&D case system answered ${status}.`);
+    if (status === 408 || status === 429 || status >= 500)
+      return Outcome.retry(`The L&D case system answered ${status}.`);
     return Outcome.deadLetter('partner-refused', `The L&D case system refused the alert with ${status}.`);
   }
 }

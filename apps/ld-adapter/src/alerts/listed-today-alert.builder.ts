@@ -23,7 +23,9 @@ export interface ListedTodayAlert {
 }
 
 /** An alert, or why a delivered Bundle cannot make one (a stable code and a reason without personal data). */
-export type AlertBuild = { readonly ok: true; readonly alert: ListedTodayAlert } | { readonly ok: false; readonly code: string; readonly reason: string };
+export type AlertBuild =
+  | { readonly ok: true; readonly alert: ListedTodayAlert }
+  | { readonly ok: false; readonly code: string; readonly reason: string };
 
 const COURT_CODE_SYSTEM = 'https://cstr-hub.org.uk/fhir/Id/court-code';
 
@@ -33,31 +35,72 @@ const COURT_CODE_SYSTEM = 'https://cstr-hub.org.uk/fhir/Id/court-code';
  * only in its text ("Listed at <court name>…"), so its code is that of the covered court of that
  * name in the partners file.
  */
-export function buildListedTodayAlert(type: string, bundle: unknown, eventId: string, courts: readonly CoveredCourt[]): AlertBuild {
+export function buildListedTodayAlert(
+  type: string,
+  bundle: unknown,
+  eventId: string,
+  courts: readonly CoveredCourt[],
+): AlertBuild {
   if (!isBundle(bundle)) return { ok: false, code: 'not-a-bundle', reason: 'The delivered body is not a FHIR Bundle.' };
   const patient = first<Patient>(bundle, 'Patient');
   if (!patient) return { ok: false, code: 'no-patient', reason: 'The delivered Bundle has no Patient.' };
   const person = personOf(patient);
   if (!person.nhsNumber && !person.pncId && !person.croNumber && !person.crn) {
-    return { ok: false, code: 'no-identifier', reason: 'The Patient has none of NHS number, PNC ID, CRO number or CRN.' };
+    return {
+      ok: false,
+      code: 'no-identifier',
+      reason: 'The Patient has none of NHS number, PNC ID, CRO number or CRN.',
+    };
   }
   if (type === 'court.hearing.listed') {
     const hearing = first<Appointment>(bundle, 'Appointment');
     const court = courtOf(bundle);
-    if (!hearing?.start || !court) return { ok: false, code: 'no-hearing', reason: 'The delivered Bundle has no hearing Appointment with a start and a court.' };
-    return { ok: true, alert: { externalReference: eventId, listedOn: hearing.start.slice(0, 10), court, hearingStart: hearing.start, person, reason: `Listed at ${court.name ?? court.code}.` } };
+    if (!hearing?.start || !court)
+      return {
+        ok: false,
+        code: 'no-hearing',
+        reason: 'The delivered Bundle has no hearing Appointment with a start and a court.',
+      };
+    return {
+      ok: true,
+      alert: {
+        externalReference: eventId,
+        listedOn: hearing.start.slice(0, 10),
+        court,
+        hearingStart: hearing.start,
+        person,
+        reason: `Listed at ${court.name ?? court.code}.`,
+      },
+    };
   }
   const flag = first<Flag>(bundle, 'Flag');
   const start = flag?.period?.start;
   const text = flag?.code?.text ?? '';
-  if (!start) return { ok: false, code: 'no-hearing', reason: 'The candidate Flag has no period start (the hearing time).' };
+  if (!start)
+    return { ok: false, code: 'no-hearing', reason: 'The candidate Flag has no period start (the hearing time).' };
   const court = courtOf(bundle) ?? courts.find((candidate) => text.startsWith(`Listed at ${candidate.name}`));
-  if (!court) return { ok: false, code: 'unknown-court', reason: 'The candidate is listed at a court this service does not cover.' };
-  return { ok: true, alert: { externalReference: eventId, listedOn: start.slice(0, 10), court, hearingStart: start, person, reason: text } };
+  if (!court)
+    return {
+      ok: false,
+      code: 'unknown-court',
+      reason: 'The candidate is listed at a court this service does not cover.',
+    };
+  return {
+    ok: true,
+    alert: {
+      externalReference: eventId,
+      listedOn: start.slice(0, 10),
+      court,
+      hearingStart: start,
+      person,
+      reason: text,
+    },
+  };
 }
 
 function personOf(patient: Patient): ListedTodayAlert['person'] {
-  const value = (system: string) => patient.identifier?.find((identifier: Identifier) => identifier.system === system)?.value;
+  const value = (system: string) =>
+    patient.identifier?.find((identifier: Identifier) => identifier.system === system)?.value;
   const name = patient.name?.[0];
   return withoutUndefined({
     nhsNumber: value(NHS_NUMBER_SYSTEM),

@@ -6,8 +6,17 @@ import { IngressPublisher } from '@cstr/platform';
 import type { LdPartnerSettings } from '../ld-partner-settings';
 import { ScreeningIntakeService } from './screening-intake.service';
 
-const SETTINGS: LdPartnerSettings = { partnerId: 'sl-liaison-diversion', name: 'South London Liaison and Diversion Service', ods: 'RV5', ldSystemUrl: 'http://127.0.0.1:1', courts: [] };
-const form = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(__dirname, '../../../../libs/fhir/test/fixtures/partner/ld', `${name}.json`), 'utf8')) as Record<string, unknown>;
+const SETTINGS: LdPartnerSettings = {
+  partnerId: 'sl-liaison-diversion',
+  name: 'South London Liaison and Diversion Service',
+  ods: 'RV5',
+  ldSystemUrl: 'http://127.0.0.1:1',
+  courts: [],
+};
+const form = (name: string): Record<string, unknown> =>
+  JSON.parse(
+    readFileSync(join(__dirname, '../../../../libs/fhir/test/fixtures/partner/ld', `${name}.json`), 'utf8'),
+  ) as Record<string, unknown>;
 
 function service(): { intake: ScreeningIntakeService; queued: OutgoingMessage[]; transactions: () => number } {
   const outbox = new Outbox();
@@ -22,7 +31,15 @@ function service(): { intake: ScreeningIntakeService; queued: OutgoingMessage[];
       return work({} as EntityManager);
     },
   } as unknown as DataSource;
-  return { intake: new ScreeningIntakeService(dataSource, new IngressPublisher({ PARTNER_ID: SETTINGS.partnerId }, outbox), SETTINGS), queued, transactions: () => transactions };
+  return {
+    intake: new ScreeningIntakeService(
+      dataSource,
+      new IngressPublisher({ PARTNER_ID: SETTINGS.partnerId }, outbox),
+      SETTINGS,
+    ),
+    queued,
+    transactions: () => transactions,
+  };
 }
 
 describe('ScreeningIntakeService', () => {
@@ -55,7 +72,11 @@ describe('ScreeningIntakeService', () => {
     const result = await intake.receive(bad, new Date());
 
     expect(result.httpStatus).toBe(422);
-    expect(result.outcome.issue.some((issue) => issue.severity === 'error' && issue.expression?.some((path) => path.includes('nhsNumber')))).toBe(true);
+    expect(
+      result.outcome.issue.some(
+        (issue) => issue.severity === 'error' && issue.expression?.some((path) => path.includes('nhsNumber')),
+      ),
+    ).toBe(true);
     expect(queued).toHaveLength(0);
     expect(transactions()).toBe(0);
   });

@@ -28,20 +28,43 @@ export class ScreeningIntakeService {
   async receive(form: unknown, receivedAt: Date): Promise<ScreeningResult> {
     const mapped = mapLdScreening(form, {
       senderPartnerId: this.settings.partnerId,
-      senderOrganization: { ...(this.settings.ods ? { code: this.settings.ods } : {}), name: this.settings.name, partnerId: this.settings.partnerId },
+      senderOrganization: {
+        ...(this.settings.ods ? { code: this.settings.ods } : {}),
+        name: this.settings.name,
+        partnerId: this.settings.partnerId,
+      },
       receivedAt: receivedAt.toISOString(),
       // The same form sent again gives the same event ids: the hub applies it once.
-      newId: payloadEventIds(this.settings.partnerId, `screening ${createHash('sha256').update(JSON.stringify(form) ?? '').digest('hex')}`),
+      newId: payloadEventIds(
+        this.settings.partnerId,
+        `screening ${createHash('sha256')
+          .update(JSON.stringify(form) ?? '')
+          .digest('hex')}`,
+      ),
     });
     if (mapped.kind === 'invalid') return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, outcome: mapped.outcome };
-    if (mapped.kind === 'ignored') return { httpStatus: HttpStatus.OK, outcome: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: mapped.reason }]) };
+    if (mapped.kind === 'ignored')
+      return {
+        httpStatus: HttpStatus.OK,
+        outcome: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: mapped.reason }]),
+      };
 
     const screeningId = (form as { screeningId: string }).screeningId;
-    const { messages, rejected } = this.publisher.prepareAll(mapped.events.map((input) => ({ input, options: { orderingKey: screeningId } })));
-    if (rejected.length > 0) return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, outcome: outcomeOf(rejected.flatMap((each) => each.outcome.issue)) };
+    const { messages, rejected } = this.publisher.prepareAll(
+      mapped.events.map((input) => ({ input, options: { orderingKey: screeningId } })),
+    );
+    if (rejected.length > 0)
+      return {
+        httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
+        outcome: outcomeOf(rejected.flatMap((each) => each.outcome.issue)),
+      };
     await this.dataSource.transaction((manager) => this.publisher.enqueue(manager, messages));
     this.publisher.notifyCommitted();
-    const accepted: OperationOutcomeIssue = { severity: 'information', code: 'informational', diagnostics: `${messages.length} event(s) accepted for the hub.` };
+    const accepted: OperationOutcomeIssue = {
+      severity: 'information',
+      code: 'informational',
+      diagnostics: `${messages.length} event(s) accepted for the hub.`,
+    };
     return { httpStatus: HttpStatus.ACCEPTED, outcome: outcomeOf([accepted, ...(mapped.warnings?.issue ?? [])]) };
   }
 }

@@ -83,9 +83,13 @@ export class DeliusApiClient {
     if (response.status === 404) return { kind: 'not-found' };
     if (response.ok) {
       const body = parseJson(response.text);
-      return body === undefined ? { kind: 'rejected', status: response.status, reason: 'The detail is not JSON.' } : { kind: 'found', body };
+      return body === undefined
+        ? { kind: 'rejected', status: response.status, reason: 'The detail is not JSON.' }
+        : { kind: 'found', body };
     }
-    return isTransient(response.status) ? { kind: 'unavailable', reason: describe(response) } : { kind: 'rejected', status: response.status, reason: describe(response) };
+    return isTransient(response.status)
+      ? { kind: 'unavailable', reason: describe(response) }
+      : { kind: 'rejected', status: response.status, reason: describe(response) };
   }
 
   private async write(crn: string, collection: 'contacts' | 'alerts', body: object): Promise<DeliusWriteResult> {
@@ -99,14 +103,22 @@ export class DeliusApiClient {
     if ('failure' in response) return { kind: 'unavailable', reason: response.failure };
     if (response.status === 201 || response.status === 200) {
       const created = parseJson(response.text) as { id?: unknown } | undefined;
-      return { kind: 'created', id: typeof created?.id === 'string' || typeof created?.id === 'number' ? String(created.id) : '' };
+      return {
+        kind: 'created',
+        id: typeof created?.id === 'string' || typeof created?.id === 'number' ? String(created.id) : '',
+      };
     }
     if (response.status === 409) return { kind: 'duplicate' };
     if (response.status === 404) return { kind: 'unknown-crn' };
-    return isTransient(response.status) ? { kind: 'unavailable', reason: describe(response) } : { kind: 'rejected', status: response.status, reason: describe(response) };
+    return isTransient(response.status)
+      ? { kind: 'unavailable', reason: describe(response) }
+      : { kind: 'rejected', status: response.status, reason: describe(response) };
   }
 
-  private async send(url: string, init: RequestInit): Promise<{ status: number; ok: boolean; text: string } | { failure: string }> {
+  private async send(
+    url: string,
+    init: RequestInit,
+  ): Promise<{ status: number; ok: boolean; text: string } | { failure: string }> {
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
       const response = await this.fetchImpl(url, { ...init, redirect: 'error', signal });

@@ -16,18 +16,34 @@ export interface DeliusPartnerSettings {
  * Reads the probation partner `partnerId` from the partners file; stops the boot (ConfigError
  * naming the key) when it is missing, not a probation partner, or lacks its Delius settings.
  */
-export function loadDeliusPartnerSettings(partnersFile: string, partnerId: string, sandboxBaseUrl?: string): DeliusPartnerSettings {
+export function loadDeliusPartnerSettings(
+  partnersFile: string,
+  partnerId: string,
+  sandboxBaseUrl?: string,
+): DeliusPartnerSettings {
   const partner = loadPartnersFile(partnersFile, { sandboxBaseUrl }).find((candidate) => candidate.id === partnerId);
   if (!partner || partner.kind !== 'probation') {
-    throw new ConfigError([{ key: 'PARTNER_ID', problem: `${partnerId} is not a probation partner of ${partnersFile}` }]);
+    throw new ConfigError([
+      { key: 'PARTNER_ID', problem: `${partnerId} is not a probation partner of ${partnersFile}` },
+    ]);
   }
   const deliusApiUrl = partner.adapter?.deliusApiUrl;
   const allowList = partner.adapter?.detailUrlAllowList;
   if (typeof deliusApiUrl !== 'string' || !/^https?:\/\//.test(deliusApiUrl)) {
-    throw new ConfigError([{ key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs deliusApiUrl (an http(s) URL)` }]);
+    throw new ConfigError([
+      { key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs deliusApiUrl (an http(s) URL)` },
+    ]);
   }
-  if (!Array.isArray(allowList) || !allowList.every((prefix) => typeof prefix === 'string' && /^https?:\/\/[^/]+\/.*\/$/.test(prefix))) {
-    throw new ConfigError([{ key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs detailUrlAllowList: http(s) URL prefixes ending with '/'` }]);
+  if (
+    !Array.isArray(allowList) ||
+    !allowList.every((prefix) => typeof prefix === 'string' && /^https?:\/\/[^/]+\/.*\/$/.test(prefix))
+  ) {
+    throw new ConfigError([
+      {
+        key: 'PARTNERS_FILE',
+        problem: `partner ${partnerId} needs detailUrlAllowList: http(s) URL prefixes ending with '/'`,
+      },
+    ]);
   }
   return { partnerId, name: partner.name, ods: partner.ods, deliusApiUrl, detailUrlAllowList: allowList as string[] };
 }

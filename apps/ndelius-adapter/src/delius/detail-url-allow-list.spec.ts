@@ -4,7 +4,11 @@ const allowList = new DetailUrlAllowList(['http://127.0.0.1:3200/sandbox/delius/
 
 describe('DetailUrlAllowList', () => {
   it('allows a URL under an allowed prefix', () => {
-    expect(allowList.allows('http://127.0.0.1:3200/sandbox/delius/nps-london-croydon/detail/registrations/X412563/2500123456')).toBe(true);
+    expect(
+      allowList.allows(
+        'http://127.0.0.1:3200/sandbox/delius/nps-london-croydon/detail/registrations/X412563/2500123456',
+      ),
+    ).toBe(true);
   });
 
   it.each([

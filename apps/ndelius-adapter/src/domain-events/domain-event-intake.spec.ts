@@ -14,22 +14,35 @@ function notification(event: unknown): unknown {
 
 /** The fixture event, its detailUrl moved under the allow-listed prefix as the sandbox does. */
 function roshEvent(detailUrl = `${PREFIX}registrations/X412563/2500123456`): Record<string, unknown> {
-  return { ...(partnerFixture('hmpps', 'registration-added-rosh-high.event.json') as Record<string, unknown>), detailUrl };
+  return {
+    ...(partnerFixture('hmpps', 'registration-added-rosh-high.event.json') as Record<string, unknown>),
+    detailUrl,
+  };
 }
 
 function intakeWith(detail: DeliusReadResult) {
-  const delius = { getJson: jest.fn().mockResolvedValue(detail) } as unknown as DeliusApiClient & { getJson: jest.Mock };
+  const delius = { getJson: jest.fn().mockResolvedValue(detail) } as unknown as DeliusApiClient & {
+    getJson: jest.Mock;
+  };
   const published: EventInput[][] = [];
   const publish = jest.fn(async (events: readonly EventInput[]) => {
     published.push([...events]);
     return undefined;
   });
-  const intake = new DomainEventIntake(delius, new DetailUrlAllowList([PREFIX]), () => mappingContextFor(partner), publish);
+  const intake = new DomainEventIntake(
+    delius,
+    new DetailUrlAllowList([PREFIX]),
+    () => mappingContextFor(partner),
+    publish,
+  );
   return { intake, delius, published, publish };
 }
 
 describe('DomainEventIntake', () => {
-  const detail: DeliusReadResult = { kind: 'found', body: partnerFixture('hmpps', 'registration-added-rosh-high.detail.json') };
+  const detail: DeliusReadResult = {
+    kind: 'found',
+    body: partnerFixture('hmpps', 'registration-added-rosh-high.detail.json'),
+  };
 
   it('fetches the allow-listed detail and publishes risk.changed for a RoSH registration', async () => {
     const { intake, delius, published } = intakeWith(detail);
@@ -52,9 +65,14 @@ describe('DomainEventIntake', () => {
 
   it('refuses a detailUrl outside the allow-list and never fetches it', async () => {
     const { intake, delius, publish } = intakeWith(detail);
-    const answer = await intake.receive(notification(roshEvent('https://elsewhere.example/registrations/X412563/2500123456')));
+    const answer = await intake.receive(
+      notification(roshEvent('https://elsewhere.example/registrations/X412563/2500123456')),
+    );
     expect(answer.status).toBe(422);
-    expect(answer.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'security', expression: ['Message.detailUrl'] }] });
+    expect(answer.body).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'security', expression: ['Message.detailUrl'] }],
+    });
     expect(delius.getJson).not.toHaveBeenCalled();
     expect(publish).not.toHaveBeenCalled();
   });
@@ -79,18 +97,27 @@ describe('DomainEventIntake', () => {
     expect(JSON.stringify(answer.body)).toContain('detail.');
   });
 
-  it.each([undefined, 'text', { Type: 'SubscriptionConfirmation' }, { Type: 'Notification', Message: '{not json' }, { Type: 'Notification' }])(
-    'answers 400 to a body that is not an SNS notification (%p)',
-    async (body) => {
-      const { intake } = intakeWith(detail);
-      await expect(intake.receive(body)).resolves.toMatchObject({ status: 400, body: { resourceType: 'OperationOutcome' } });
-    },
-  );
+  it.each([
+    undefined,
+    'text',
+    { Type: 'SubscriptionConfirmation' },
+    { Type: 'Notification', Message: '{not json' },
+    { Type: 'Notification' },
+  ])('answers 400 to a body that is not an SNS notification (%p)', async (body) => {
+    const { intake } = intakeWith(detail);
+    await expect(intake.receive(body)).resolves.toMatchObject({
+      status: 400,
+      body: { resourceType: 'OperationOutcome' },
+    });
+  });
 });
 
 describe('readSnsMessage', () => {
   it('parses the domain event out of Message', () => {
-    expect(readSnsMessage(notification({ eventType: 'x' }))).toEqual({ event: { eventType: 'x' }, identity: 'message-id m-1' });
+    expect(readSnsMessage(notification({ eventType: 'x' }))).toEqual({
+      event: { eventType: 'x' },
+      identity: 'message-id m-1',
+    });
   });
 
   it('identifies a notification without a MessageId by its Message', () => {

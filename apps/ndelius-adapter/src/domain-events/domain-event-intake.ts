@@ -12,7 +12,10 @@ export type PublishEvents = (events: readonly EventInput[]) => Promise<Operation
 /** The HTTP answer to one notification. */
 export interface IntakeAnswer {
   readonly status: 200 | 202 | 400 | 422 | 502;
-  readonly body: OperationOutcome | { readonly outcome: 'ignored'; readonly reason: string } | { readonly outcome: 'published'; readonly events: number };
+  readonly body:
+    | OperationOutcome
+    | { readonly outcome: 'ignored'; readonly reason: string }
+    | { readonly outcome: 'published'; readonly events: number };
 }
 
 /**
@@ -42,16 +45,30 @@ export class DomainEventIntake {
     if (typeof detailUrl !== 'string' || !this.allowList.allows(detailUrl)) {
       return {
         status: 422,
-        body: operationOutcome('error', 'security', 'detailUrl is missing or not under an allow-listed prefix: refused, not fetched.', ['Message.detailUrl']),
+        body: operationOutcome(
+          'error',
+          'security',
+          'detailUrl is missing or not under an allow-listed prefix: refused, not fetched.',
+          ['Message.detailUrl'],
+        ),
       };
     }
     const detail = await this.delius.getJson(detailUrl);
-    if (detail.kind === 'unavailable') return { status: 502, body: operationOutcome('error', 'transient', detail.reason, ['Message.detailUrl']) };
+    if (detail.kind === 'unavailable')
+      return { status: 502, body: operationOutcome('error', 'transient', detail.reason, ['Message.detailUrl']) };
     if (detail.kind !== 'found') {
-      return { status: 422, body: operationOutcome('error', 'not-found', `The detail could not be read (${detail.kind}).`, ['Message.detailUrl']) };
+      return {
+        status: 422,
+        body: operationOutcome('error', 'not-found', `The detail could not be read (${detail.kind}).`, [
+          'Message.detailUrl',
+        ]),
+      };
     }
     const base = this.context();
-    const mapped = mapHmppsDomainEvent(message.event, detail.body, { ...base, newId: payloadEventIds(base.senderPartnerId, `sns ${message.identity}`) });
+    const mapped = mapHmppsDomainEvent(message.event, detail.body, {
+      ...base,
+      newId: payloadEventIds(base.senderPartnerId, `sns ${message.identity}`),
+    });
     if (mapped.kind === 'ignored') return { status: 200, body: { outcome: 'ignored', reason: mapped.reason } };
     if (mapped.kind === 'invalid') return { status: 422, body: mapped.outcome };
     const refused = await this.publish(mapped.events);
@@ -66,13 +83,22 @@ export class DomainEventIntake {
  * or why it cannot be read.
  */
 export function readSnsMessage(notification: unknown): { event: unknown; identity: string } | OperationOutcome {
-  if (typeof notification !== 'object' || notification === null) return operationOutcome('error', 'invalid', 'The body is not a JSON object.');
-  const { Type: type, Message: text, MessageId: messageId } = notification as { Type?: unknown; Message?: unknown; MessageId?: unknown };
+  if (typeof notification !== 'object' || notification === null)
+    return operationOutcome('error', 'invalid', 'The body is not a JSON object.');
+  const {
+    Type: type,
+    Message: text,
+    MessageId: messageId,
+  } = notification as { Type?: unknown; Message?: unknown; MessageId?: unknown };
   if (type !== 'Notification') return operationOutcome('error', 'invalid', 'Type must be "Notification".', ['Type']);
-  if (typeof text !== 'string') return operationOutcome('error', 'required', 'Message must be a string holding the domain event.', ['Message']);
+  if (typeof text !== 'string')
+    return operationOutcome('error', 'required', 'Message must be a string holding the domain event.', ['Message']);
   try {
     const event = JSON.parse(text) as unknown;
-    const identity = typeof messageId === 'string' && messageId.trim() !== '' ? `message-id ${messageId}` : `message-sha256 ${createHash('sha256').update(text).digest('hex')}`;
+    const identity =
+      typeof messageId === 'string' && messageId.trim() !== ''
+        ? `message-id ${messageId}`
+        : `message-sha256 ${createHash('sha256').update(text).digest('hex')}`;
     return { event, identity };
   } catch {
     return operationOutcome('error', 'structure', 'Message is not JSON.', ['Message']);
@@ -80,10 +106,17 @@ export function readSnsMessage(notification: unknown): { event: unknown; identit
 }
 
 /** A mapping context for one delivery from `partner`. */
-export function mappingContextFor(partner: { partnerId: string; name: string; ods?: string }, now: () => Date = () => new Date()): MappingContext {
+export function mappingContextFor(
+  partner: { partnerId: string; name: string; ods?: string },
+  now: () => Date = () => new Date(),
+): MappingContext {
   return {
     senderPartnerId: partner.partnerId,
-    senderOrganization: { partnerId: partner.partnerId, name: partner.name, ...(partner.ods ? { code: partner.ods } : {}) },
+    senderOrganization: {
+      partnerId: partner.partnerId,
+      name: partner.name,
+      ...(partner.ods ? { code: partner.ods } : {}),
+    },
     receivedAt: now().toISOString(),
     newId: randomUUID,
   };

@@ -7,7 +7,11 @@ import type { IngressPublisher } from '@cstr/platform';
  * Queues the events of one partner message in the outbox in a single transaction: all of them, or
  * (when one cannot be published) none, returning that event's OperationOutcome.
  */
-export async function publishInOneTransaction(dataSource: DataSource, publisher: IngressPublisher, events: readonly EventInput[]): Promise<OperationOutcome | undefined> {
+export async function publishInOneTransaction(
+  dataSource: DataSource,
+  publisher: IngressPublisher,
+  events: readonly EventInput[],
+): Promise<OperationOutcome | undefined> {
   try {
     await dataSource.transaction(async (manager) => {
       for (const input of events) {

@@ -32,17 +32,26 @@ describe('executeDeliusWrites', () => {
 
   it('dead-letters an unknown CRN with reason unknown-crn, writing no alert', async () => {
     const delius = fakeDelius({ kind: 'unknown-crn' });
-    await expect(executeDeliusWrites(delius, plan)).resolves.toMatchObject({ kind: 'dead-letter', code: 'unknown-crn' });
+    await expect(executeDeliusWrites(delius, plan)).resolves.toMatchObject({
+      kind: 'dead-letter',
+      code: 'unknown-crn',
+    });
     expect(delius.createAlert).not.toHaveBeenCalled();
   });
 
   it('retries later when Delius is unavailable', async () => {
-    await expect(executeDeliusWrites(fakeDelius({ kind: 'unavailable', reason: 'Delius answered 503.' }), plan)).resolves.toMatchObject({ kind: 'retry' });
-    await expect(executeDeliusWrites(fakeDelius({ kind: 'created', id: 'C1' }, { kind: 'unavailable', reason: 'timeout' }), plan)).resolves.toMatchObject({ kind: 'retry' });
+    await expect(
+      executeDeliusWrites(fakeDelius({ kind: 'unavailable', reason: 'Delius answered 503.' }), plan),
+    ).resolves.toMatchObject({ kind: 'retry' });
+    await expect(
+      executeDeliusWrites(fakeDelius({ kind: 'created', id: 'C1' }, { kind: 'unavailable', reason: 'timeout' }), plan),
+    ).resolves.toMatchObject({ kind: 'retry' });
   });
 
   it('dead-letters a request Delius refuses as invalid', async () => {
-    await expect(executeDeliusWrites(fakeDelius({ kind: 'rejected', status: 400, reason: 'Delius answered 400.' }), plan)).resolves.toMatchObject({
+    await expect(
+      executeDeliusWrites(fakeDelius({ kind: 'rejected', status: 400, reason: 'Delius answered 400.' }), plan),
+    ).resolves.toMatchObject({
       kind: 'dead-letter',
       code: 'rejected-by-delius',
     });
@@ -50,8 +59,12 @@ describe('executeDeliusWrites', () => {
 
   it('acknowledges a plan with nothing to write, and dead-letters an unusable one without calling Delius', async () => {
     const delius = fakeDelius({ kind: 'created', id: 'C1' });
-    await expect(executeDeliusWrites(delius, { kind: 'nothing', code: 'own-event', reason: 'own event' })).resolves.toEqual({ kind: 'done' });
-    await expect(executeDeliusWrites(delius, { kind: 'unusable', code: 'no-crn', reason: 'no CRN' })).resolves.toMatchObject({ kind: 'dead-letter', code: 'no-crn' });
+    await expect(
+      executeDeliusWrites(delius, { kind: 'nothing', code: 'own-event', reason: 'own event' }),
+    ).resolves.toEqual({ kind: 'done' });
+    await expect(
+      executeDeliusWrites(delius, { kind: 'unusable', code: 'no-crn', reason: 'no CRN' }),
+    ).resolves.toMatchObject({ kind: 'dead-letter', code: 'no-crn' });
     expect(delius.createContact).not.toHaveBeenCalled();
   });
 });

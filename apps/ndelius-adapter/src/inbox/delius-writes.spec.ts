@@ -22,7 +22,12 @@ function fixtureBundle(type: EventType, change: (input: Record<string, unknown>)
 
 describe('planDeliusWrites', () => {
   it('writes AFTC plus an alert for a missed appointment the provider judges unacceptable, keyed by the event id', () => {
-    const plan = planDeliusWrites('treatment.appointment.missed', fixtureBundle('treatment.appointment.missed'), EVENT_ID, PARTNER);
+    const plan = planDeliusWrites(
+      'treatment.appointment.missed',
+      fixtureBundle('treatment.appointment.missed'),
+      EVENT_ID,
+      PARTNER,
+    );
     expect(plan).toMatchObject({
       kind: 'writes',
       crn: 'X123456',
@@ -34,17 +39,29 @@ describe('planDeliusWrites', () => {
 
   it('writes AFTA when the absence is acceptable', () => {
     const bundle = fixtureBundle('treatment.appointment.missed', (input) => (input.significance = 'acceptable'));
-    expect(planDeliusWrites('treatment.appointment.missed', bundle, EVENT_ID, PARTNER)).toMatchObject({ contact: { type: 'AFTA' } });
+    expect(planDeliusWrites('treatment.appointment.missed', bundle, EVENT_ID, PARTNER)).toMatchObject({
+      contact: { type: 'AFTA' },
+    });
   });
 
   it('carries no clinical detail: neither the clinician comment nor the clinician', () => {
-    const plan = planDeliusWrites('treatment.appointment.missed', fixtureBundle('treatment.appointment.missed'), EVENT_ID, PARTNER);
+    const plan = planDeliusWrites(
+      'treatment.appointment.missed',
+      fixtureBundle('treatment.appointment.missed'),
+      EVENT_ID,
+      PARTNER,
+    );
     const written = JSON.stringify(plan);
     expect(written).not.toMatch(/No contact before or after|explained by his condition|Adeyemi|Room 12/);
   });
 
   it('writes ATTC for an attended appointment', () => {
-    const plan = planDeliusWrites('treatment.appointment.attended', fixtureBundle('treatment.appointment.attended'), EVENT_ID, PARTNER);
+    const plan = planDeliusWrites(
+      'treatment.appointment.attended',
+      fixtureBundle('treatment.appointment.attended'),
+      EVENT_ID,
+      PARTNER,
+    );
     expect(plan).toMatchObject({ kind: 'writes', contact: { type: 'ATTC', externalReference: EVENT_ID } });
     expect(plan.kind === 'writes' && plan.alert).toBeUndefined();
   });
@@ -62,9 +79,13 @@ describe('planDeliusWrites', () => {
   });
 
   /** A fixture of `type` about a person Delius knows (CRN X123456), sent by `sender`. */
-  const withCrn = (type: EventType, sender?: string, change: (input: Record<string, unknown>) => void = () => undefined) =>
+  const withCrn = (
+    type: EventType,
+    sender?: string,
+    change: (input: Record<string, unknown>) => void = () => undefined,
+  ) =>
     fixtureBundle(type, (input) => {
-      ((input.person as { identifiers: Record<string, unknown> }).identifiers).crn = 'X123456';
+      (input.person as { identifiers: Record<string, unknown> }).identifiers.crn = 'X123456';
       if (sender) (input.envelope as Record<string, unknown>).sender = sender;
       change(input);
     });
@@ -79,45 +100,87 @@ describe('planDeliusWrites', () => {
     ['pathway.deadline.missed', 'CSTR_DEADLINE_MISSED', /deadline was missed: [a-z-]+ \(due /],
   ] as const)('writes an alert for %s, with outcome codes only', (type, alertType, notes) => {
     const plan = planDeliusWrites(type, withCrn(type), EVENT_ID, PARTNER);
-    expect(plan).toMatchObject({ kind: 'writes', crn: 'X123456', alert: { type: alertType, externalReference: EVENT_ID } });
+    expect(plan).toMatchObject({
+      kind: 'writes',
+      crn: 'X123456',
+      alert: { type: alertType, externalReference: EVENT_ID },
+    });
     expect(plan.kind === 'writes' && plan.alert?.notes).toMatch(notes);
     expect(plan.kind === 'writes' && plan.contact).toBeUndefined();
   });
 
   it('carries none of the free text of a screening, an assessment or a progress report', () => {
-    for (const type of ['ld.screening.completed', 'treatment.assessment.completed', 'treatment.suitability.decided', 'treatment.progress.reported'] as const) {
+    for (const type of [
+      'ld.screening.completed',
+      'treatment.assessment.completed',
+      'treatment.suitability.decided',
+      'treatment.progress.reported',
+    ] as const) {
       const input = loadEventFixture(type) as unknown as Record<string, Record<string, unknown>>;
-      const freeText = [input.assessment?.reason, input.decision?.reason, input.progress?.summary, ...((input.flags as unknown as { note?: string }[] | undefined) ?? []).map((flag) => flag.note)].filter(
-        (text): text is string => typeof text === 'string',
-      );
+      const freeText = [
+        input.assessment?.reason,
+        input.decision?.reason,
+        input.progress?.summary,
+        ...((input.flags as unknown as { note?: string }[] | undefined) ?? []).map((flag) => flag.note),
+      ].filter((text): text is string => typeof text === 'string');
       const written = JSON.stringify(planDeliusWrites(type, withCrn(type), EVENT_ID, PARTNER));
       for (const text of freeText) expect(written).not.toContain(text.slice(0, 20));
     }
   });
 
   it('alerts for a booked three-way meeting (the officer takes part) but acknowledges a booked session (its outcome comes as a contact)', () => {
-    expect(planDeliusWrites('treatment.appointment.booked', withCrn('treatment.appointment.booked'), EVENT_ID, PARTNER)).toMatchObject({ kind: 'writes', alert: { type: 'CSTR_MEETING_BOOKED' } });
-    const session = withCrn('treatment.appointment.booked', undefined, (input) => ((input.appointment as Record<string, unknown>).serviceType = 'treatment-session'));
-    expect(planDeliusWrites('treatment.appointment.booked', session, EVENT_ID, PARTNER)).toMatchObject({ kind: 'nothing', code: 'nothing-for-delius' });
+    expect(
+      planDeliusWrites('treatment.appointment.booked', withCrn('treatment.appointment.booked'), EVENT_ID, PARTNER),
+    ).toMatchObject({ kind: 'writes', alert: { type: 'CSTR_MEETING_BOOKED' } });
+    const session = withCrn(
+      'treatment.appointment.booked',
+      undefined,
+      (input) => ((input.appointment as Record<string, unknown>).serviceType = 'treatment-session'),
+    );
+    expect(planDeliusWrites('treatment.appointment.booked', session, EVENT_ID, PARTNER)).toMatchObject({
+      kind: 'nothing',
+      code: 'nothing-for-delius',
+    });
   });
 
   it('alerts when the person has no GP, acknowledges a registration in place', () => {
     for (const type of ['gp.registration.checked', 'gp.registration.changed'] as const) {
-      expect(planDeliusWrites(type, withCrn(type), EVENT_ID, PARTNER)).toMatchObject({ kind: 'nothing', code: 'nothing-for-delius' });
+      expect(planDeliusWrites(type, withCrn(type), EVENT_ID, PARTNER)).toMatchObject({
+        kind: 'nothing',
+        code: 'nothing-for-delius',
+      });
       const none = withCrn(type, undefined, (input) => delete input.registration);
-      expect(planDeliusWrites(type, none, EVENT_ID, PARTNER)).toMatchObject({ kind: 'writes', alert: { type: 'CSTR_GP_NOT_REGISTERED' } });
+      expect(planDeliusWrites(type, none, EVENT_ID, PARTNER)).toMatchObject({
+        kind: 'writes',
+        alert: { type: 'CSTR_GP_NOT_REGISTERED' },
+      });
     }
   });
 
-  it.each(['court.hearing.listed', 'court.hearing.resulted', 'court.sentence.imposed'] as const)('acknowledges %s: Delius receives it from Common Platform', (type) => {
-    expect(planDeliusWrites(type, withCrn(type), EVENT_ID, PARTNER)).toMatchObject({ kind: 'nothing', code: 'from-common-platform' });
-  });
+  it.each(['court.hearing.listed', 'court.hearing.resulted', 'court.sentence.imposed'] as const)(
+    'acknowledges %s: Delius receives it from Common Platform',
+    (type) => {
+      expect(planDeliusWrites(type, withCrn(type), EVENT_ID, PARTNER)).toMatchObject({
+        kind: 'nothing',
+        code: 'from-common-platform',
+      });
+    },
+  );
 
   it('acknowledges a consent recorded (the hub applies it), and a screening or candidate flag about someone with no CRN yet', () => {
-    expect(planDeliusWrites('consent.recorded', withCrn('consent.recorded'), EVENT_ID, PARTNER)).toMatchObject({ kind: 'nothing', code: 'nothing-for-delius' });
+    expect(planDeliusWrites('consent.recorded', withCrn('consent.recorded'), EVENT_ID, PARTNER)).toMatchObject({
+      kind: 'nothing',
+      code: 'nothing-for-delius',
+    });
     for (const type of ['ld.screening.completed', 'pathway.candidate.identified'] as const) {
-      const noCrn = fixtureBundle(type, (input) => delete (input.person as { identifiers: Record<string, unknown> }).identifiers.crn);
-      expect(planDeliusWrites(type, noCrn, EVENT_ID, PARTNER)).toMatchObject({ kind: 'nothing', code: 'not-a-probation-case' });
+      const noCrn = fixtureBundle(
+        type,
+        (input) => delete (input.person as { identifiers: Record<string, unknown> }).identifiers.crn,
+      );
+      expect(planDeliusWrites(type, noCrn, EVENT_ID, PARTNER)).toMatchObject({
+        kind: 'nothing',
+        code: 'not-a-probation-case',
+      });
     }
   });
 
@@ -127,23 +190,44 @@ describe('planDeliusWrites', () => {
     const probation = new Set(partners.filter((partner) => partner.kind === 'probation').map((partner) => partner.id));
     const agreements = loadAgreementsDir(path.join(config, 'agreements'), partners);
     const toProbation = new Set(
-      agreements.flatMap((agreement) => agreement.flows.filter((flow) => ('kind' in flow.to ? flow.to.kind === 'probation' : probation.has(flow.to.id))).flatMap((flow) => flow.events)),
+      agreements.flatMap((agreement) =>
+        agreement.flows
+          .filter((flow) => ('kind' in flow.to ? flow.to.kind === 'probation' : probation.has(flow.to.id)))
+          .flatMap((flow) => flow.events),
+      ),
     );
     expect(toProbation.size).toBeGreaterThan(10);
-    expect([...toProbation].filter((type) => !(DELIUS_INBOX_EVENT_TYPES as readonly string[]).includes(type))).toEqual([]);
+    expect([...toProbation].filter((type) => !(DELIUS_INBOX_EVENT_TYPES as readonly string[]).includes(type))).toEqual(
+      [],
+    );
   });
 
   it('writes nothing for an event this partner sent itself', () => {
-    const bundle = fixtureBundle('risk.changed', (input) => ((input.envelope as Record<string, unknown>).sender = PARTNER));
-    expect(planDeliusWrites('risk.changed', bundle, EVENT_ID, PARTNER)).toMatchObject({ kind: 'nothing', code: 'own-event' });
+    const bundle = fixtureBundle(
+      'risk.changed',
+      (input) => ((input.envelope as Record<string, unknown>).sender = PARTNER),
+    );
+    expect(planDeliusWrites('risk.changed', bundle, EVENT_ID, PARTNER)).toMatchObject({
+      kind: 'nothing',
+      code: 'own-event',
+    });
   });
 
   it('cannot write without a CRN', () => {
-    const bundle = fixtureBundle('treatment.appointment.missed', (input) => delete ((input.person as { identifiers: Record<string, unknown> }).identifiers.crn));
-    expect(planDeliusWrites('treatment.appointment.missed', bundle, EVENT_ID, PARTNER)).toMatchObject({ kind: 'unusable', code: 'no-crn' });
+    const bundle = fixtureBundle(
+      'treatment.appointment.missed',
+      (input) => delete (input.person as { identifiers: Record<string, unknown> }).identifiers.crn,
+    );
+    expect(planDeliusWrites('treatment.appointment.missed', bundle, EVENT_ID, PARTNER)).toMatchObject({
+      kind: 'unusable',
+      code: 'no-crn',
+    });
   });
 
-  it.each([null, 'text', { resourceType: 'Patient' }, { resourceType: 'Bundle', entry: 'nonsense' }])('does not throw on a body that is not a usable Bundle (%p)', (body) => {
-    expect(planDeliusWrites('treatment.appointment.missed', body, EVENT_ID, PARTNER).kind).toBe('unusable');
-  });
+  it.each([null, 'text', { resourceType: 'Patient' }, { resourceType: 'Bundle', entry: 'nonsense' }])(
+    'does not throw on a body that is not a usable Bundle (%p)',
+    (body) => {
+      expect(planDeliusWrites('treatment.appointment.missed', body, EVENT_ID, PARTNER).kind).toBe('unusable');
+    },
+  );
 });

@@ -9,6 +9,9 @@ export class MetricsController {
 
   @Get()
   async scrape(@Res() response: Response): Promise<void> {
-    response.status(HttpStatus.OK).type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    response
+      .status(HttpStatus.OK)
+      .type(this.metrics.registry.contentType)
+      .send(await this.metrics.registry.metrics());
   }
 }

@@ -48,13 +48,16 @@ function readCasesFile(file: string): CasesFile {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (error) {
-    throw new Error(`Cannot read the Delius cases file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `Cannot read the Delius cases file ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (!isRecord(parsed) || !Array.isArray(parsed.cases) || !Array.isArray(parsed.contactTypes)) {
     throw new Error(`The Delius cases file ${file} must hold { contactTypes: [...], cases: [...] }`);
   }
   parsed.cases.forEach((item: unknown, index) => {
-    if (!isRecord(item) || !parseCrn(item.crn).ok) throw new Error(`The Delius cases file ${file}: cases[${index}].crn is not a CRN`);
+    if (!isRecord(item) || !parseCrn(item.crn).ok)
+      throw new Error(`The Delius cases file ${file}: cases[${index}].crn is not a CRN`);
   });
   return parsed as unknown as CasesFile;
 }
@@ -105,7 +108,9 @@ export class DeliusApi {
         const base = name.slice(0, -'.event'.length);
         const event = this.fixtures.load('hmpps', name) as { detailUrl?: unknown };
         if (typeof event.detailUrl !== 'string' || !this.fixtures.names('hmpps').includes(`${base}.detail`)) return [];
-        return [[new URL(event.detailUrl).pathname, this.fixtures.load('hmpps', `${base}.detail`)] as [string, unknown]];
+        return [
+          [new URL(event.detailUrl).pathname, this.fixtures.load('hmpps', `${base}.detail`)] as [string, unknown],
+        ];
       });
   }
 
@@ -118,10 +123,12 @@ export class DeliusApi {
 
   /** Adds a case; 400 for a bad CRN, 409 when it exists. */
   addCase(partnerId: string, body: unknown): DeliusCase {
-    if (!isRecord(body) || !parseCrn(body.crn).ok) throw new HmppsApiError(400, 'crn is required and must be a CRN (a letter and six digits)', 'VALIDATION_FAILURE');
+    if (!isRecord(body) || !parseCrn(body.crn).ok)
+      throw new HmppsApiError(400, 'crn is required and must be a CRN (a letter and six digits)', 'VALIDATION_FAILURE');
     const state = this.state(partnerId);
     const crn = body.crn as string;
-    if (state.cases.has(crn)) throw new HmppsApiError(409, `Person with crn of ${crn} already exists`, 'CONFLICT', state.cases.get(crn));
+    if (state.cases.has(crn))
+      throw new HmppsApiError(409, `Person with crn of ${crn} already exists`, 'CONFLICT', state.cases.get(crn));
     const added: DeliusCase = { ...body, crn };
     setBounded(state.cases, crn, added, this.settings.maxRecords);
     return added;
@@ -132,11 +139,15 @@ export class DeliusApi {
     this.getCase(partnerId, crn);
     if (!isRecord(body)) throw new HmppsApiError(400, 'The contact must be a JSON object', 'VALIDATION_FAILURE');
     const problems: string[] = [];
-    if (typeof body.type !== 'string' || !this.contactTypes().includes(body.type)) problems.push(`type must be one of ${this.contactTypes().join(', ')}`);
-    if (typeof body.date !== 'string' || !ISO_DATE_OR_TIME.test(body.date)) problems.push('date must be an ISO date or date-time');
+    if (typeof body.type !== 'string' || !this.contactTypes().includes(body.type))
+      problems.push(`type must be one of ${this.contactTypes().join(', ')}`);
+    if (typeof body.date !== 'string' || !ISO_DATE_OR_TIME.test(body.date))
+      problems.push('date must be an ISO date or date-time');
     if (body.notes !== undefined && typeof body.notes !== 'string') problems.push('notes must be a string');
-    if (typeof body.externalReference !== 'string' || body.externalReference.trim() === '') problems.push('externalReference is required');
-    if (problems.length > 0) throw new HmppsApiError(400, `Validation failure: ${problems.join('; ')}`, 'VALIDATION_FAILURE');
+    if (typeof body.externalReference !== 'string' || body.externalReference.trim() === '')
+      problems.push('externalReference is required');
+    if (problems.length > 0)
+      throw new HmppsApiError(400, `Validation failure: ${problems.join('; ')}`, 'VALIDATION_FAILURE');
     return this.addEntry(this.state(partnerId).contacts, 'contact', crn, body);
   }
 
@@ -146,17 +157,35 @@ export class DeliusApi {
     if (!isRecord(body)) throw new HmppsApiError(400, 'The alert must be a JSON object', 'VALIDATION_FAILURE');
     const problems: string[] = [];
     if (typeof body.type !== 'string' || body.type.trim() === '') problems.push('type is required');
-    if (typeof body.date !== 'string' || !ISO_DATE_OR_TIME.test(body.date)) problems.push('date must be an ISO date or date-time');
-    if (typeof body.notes !== 'string' || body.notes.trim() === '') problems.push('notes is required (what the officer must know)');
-    if (body.externalReference !== undefined && (typeof body.externalReference !== 'string' || body.externalReference.trim() === '')) problems.push('externalReference must be a non-empty string');
-    if (problems.length > 0) throw new HmppsApiError(400, `Validation failure: ${problems.join('; ')}`, 'VALIDATION_FAILURE');
+    if (typeof body.date !== 'string' || !ISO_DATE_OR_TIME.test(body.date))
+      problems.push('date must be an ISO date or date-time');
+    if (typeof body.notes !== 'string' || body.notes.trim() === '')
+      problems.push('notes is required (what the officer must know)');
+    if (
+      body.externalReference !== undefined &&
+      (typeof body.externalReference !== 'string' || body.externalReference.trim() === '')
+    )
+      problems.push('externalReference must be a non-empty string');
+    if (problems.length > 0)
+      throw new HmppsApiError(400, `Validation failure: ${problems.join('; ')}`, 'VALIDATION_FAILURE');
     return this.addEntry(this.state(partnerId).alerts, 'alert', crn, body);
   }
 
-  private addEntry(entries: Map<string, DeliusEntry>, what: string, crn: string, body: Record<string, unknown>): DeliusEntry {
+  private addEntry(
+    entries: Map<string, DeliusEntry>,
+    what: string,
+    crn: string,
+    body: Record<string, unknown>,
+  ): DeliusEntry {
     const externalReference = body.externalReference as string | undefined;
     const existing = externalReference ? entries.get(externalReference) : undefined;
-    if (existing) throw new HmppsApiError(409, `A ${what} with externalReference ${externalReference} already exists`, 'DUPLICATE_EXTERNAL_REFERENCE', existing);
+    if (existing)
+      throw new HmppsApiError(
+        409,
+        `A ${what} with externalReference ${externalReference} already exists`,
+        'DUPLICATE_EXTERNAL_REFERENCE',
+        existing,
+      );
     const entry: DeliusEntry = {
       id: randomUUID(),
       crn,

@@ -42,7 +42,18 @@ export class DeliusController {
   private async call<T>(partnerId: string, request: Request, identifiers: string[], act: () => T): Promise<T> {
     this.partners.require('delius', partnerId);
     const record = (status: number) =>
-      this.log.add({ kind: 'delius', partnerId, direction: 'received', method: request.method, url: request.originalUrl, status, ...(request.method === 'POST' ? { body: request.body as unknown } : {}) }, identifiers);
+      this.log.add(
+        {
+          kind: 'delius',
+          partnerId,
+          direction: 'received',
+          method: request.method,
+          url: request.originalUrl,
+          status,
+          ...(request.method === 'POST' ? { body: request.body as unknown } : {}),
+        },
+        identifiers,
+      );
     const failWith = await this.faults.apply(partnerId);
     if (failWith !== null) {
       record(failWith);
@@ -60,7 +71,11 @@ export class DeliusController {
 
   /** `GET case/{crn}`: the case, or 404 for an unknown CRN. */
   @Get('case/:crn')
-  getCase(@Param('partnerId') partnerId: string, @Param('crn') crn: string, @Req() request: Request): Promise<DeliusCase> {
+  getCase(
+    @Param('partnerId') partnerId: string,
+    @Param('crn') crn: string,
+    @Req() request: Request,
+  ): Promise<DeliusCase> {
     return this.call(partnerId, request, [crn], () => this.api.getCase(partnerId, crn));
   }
 
@@ -72,31 +87,53 @@ export class DeliusController {
 
   /** `POST case/{crn}/contacts`: 201 with the contact; 404 unknown CRN; 409 with the existing contact for a repeated externalReference. */
   @Post('case/:crn/contacts')
-  addContact(@Param('partnerId') partnerId: string, @Param('crn') crn: string, @Body() body: unknown, @Req() request: Request): Promise<DeliusEntry> {
+  addContact(
+    @Param('partnerId') partnerId: string,
+    @Param('crn') crn: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+  ): Promise<DeliusEntry> {
     return this.call(partnerId, request, [crn], () => this.api.addContact(partnerId, crn, body));
   }
 
   /** `GET case/{crn}/contacts`: the contacts written to the case. */
   @Get('case/:crn/contacts')
-  contacts(@Param('partnerId') partnerId: string, @Param('crn') crn: string, @Req() request: Request): Promise<{ content: DeliusEntry[] }> {
+  contacts(
+    @Param('partnerId') partnerId: string,
+    @Param('crn') crn: string,
+    @Req() request: Request,
+  ): Promise<{ content: DeliusEntry[] }> {
     return this.call(partnerId, request, [crn], () => ({ content: this.api.contacts(partnerId, crn) }));
   }
 
   /** `POST case/{crn}/alerts`: 201 with the alert; same rules as contacts. */
   @Post('case/:crn/alerts')
-  addAlert(@Param('partnerId') partnerId: string, @Param('crn') crn: string, @Body() body: unknown, @Req() request: Request): Promise<DeliusEntry> {
+  addAlert(
+    @Param('partnerId') partnerId: string,
+    @Param('crn') crn: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+  ): Promise<DeliusEntry> {
     return this.call(partnerId, request, [crn], () => this.api.addAlert(partnerId, crn, body));
   }
 
   /** `GET case/{crn}/alerts`: the alerts written to the case. */
   @Get('case/:crn/alerts')
-  alerts(@Param('partnerId') partnerId: string, @Param('crn') crn: string, @Req() request: Request): Promise<{ content: DeliusEntry[] }> {
+  alerts(
+    @Param('partnerId') partnerId: string,
+    @Param('crn') crn: string,
+    @Req() request: Request,
+  ): Promise<{ content: DeliusEntry[] }> {
     return this.call(partnerId, request, [crn], () => ({ content: this.api.alerts(partnerId, crn) }));
   }
 
   /** `GET detail/{…}`: the detail document an emitted domain event's detailUrl points to. */
   @Get('detail/*path')
-  detail(@Param('partnerId') partnerId: string, @Param('path') path: string | string[], @Req() request: Request): Promise<unknown> {
+  detail(
+    @Param('partnerId') partnerId: string,
+    @Param('path') path: string | string[],
+    @Req() request: Request,
+  ): Promise<unknown> {
     const subPath = `/${(Array.isArray(path) ? path : [path]).join('/')}`;
     return this.call(partnerId, request, [], () => this.api.detail(partnerId, subPath));
   }
@@ -126,12 +163,26 @@ export class DeliusController {
    */
   @Post('send/domain-event')
   @HttpCode(200)
-  async domainEvent(@Param('partnerId') partnerId: string, @Body() body: unknown, @Query('targetUrl') targetUrl: unknown, @Req() request: Request): Promise<SendOutcome> {
+  async domainEvent(
+    @Param('partnerId') partnerId: string,
+    @Body() body: unknown,
+    @Query('targetUrl') targetUrl: unknown,
+    @Req() request: Request,
+  ): Promise<SendOutcome> {
     this.partners.require('delius', partnerId);
-    const fixtureName = isRecord(body) && typeof body.fixture === 'string' && !body.fixture.endsWith('.event') ? `${body.fixture}.event` : undefined;
-    const sendRequest = readSendRequest(fixtureName && isRecord(body) ? { ...body, fixture: fixtureName } : body, targetUrl, 'hmpps', this.fixtures);
+    const fixtureName =
+      isRecord(body) && typeof body.fixture === 'string' && !body.fixture.endsWith('.event')
+        ? `${body.fixture}.event`
+        : undefined;
+    const sendRequest = readSendRequest(
+      fixtureName && isRecord(body) ? { ...body, fixture: fixtureName } : body,
+      targetUrl,
+      'hmpps',
+      this.fixtures,
+    );
     const { detail, ...event } = sendRequest.payload;
-    if (typeof event.eventType !== 'string') throw new HmppsApiError(400, 'A domain event needs an eventType', 'VALIDATION_FAILURE');
+    if (typeof event.eventType !== 'string')
+      throw new HmppsApiError(400, 'A domain event needs an eventType', 'VALIDATION_FAILURE');
     const detailBase = `${publicBaseUrl(request, this.settings)}/sandbox/delius/${partnerId}/detail`;
     if (detail !== undefined) {
       const path = `/events/${randomUUID()}`;
@@ -144,7 +195,10 @@ export class DeliusController {
     const notification = snsNotification(event);
     // The envelope carries the event as text: list its identifiers for `received` filtering.
     const identifiers = collectStrings(event.personReference);
-    return sendOutcome(await this.pusher.send({ kind: 'delius', partnerId, method: 'POST', url, body: notification, identifiers }), { event });
+    return sendOutcome(
+      await this.pusher.send({ kind: 'delius', partnerId, method: 'POST', url, body: notification, identifiers }),
+      { event },
+    );
   }
 }
 

@@ -44,7 +44,11 @@ export class HmppsErrorFilter implements ExceptionFilter {
     } else if (exception instanceof HttpException) {
       body = { status: exception.getStatus(), userMessage: exception.message, developerMessage: exception.message };
     } else {
-      body = { status: HttpStatus.INTERNAL_SERVER_ERROR, userMessage: 'Internal error', developerMessage: 'Internal error' };
+      body = {
+        status: HttpStatus.INTERNAL_SERVER_ERROR,
+        userMessage: 'Internal error',
+        developerMessage: 'Internal error',
+      };
     }
     response.status(body.status).json(body);
   }

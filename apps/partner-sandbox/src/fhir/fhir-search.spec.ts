@@ -27,7 +27,9 @@ describe('matchesSearch', () => {
   });
 
   it('matches patient references of participants, statuses as OR lists, and identifiers with or without system', () => {
-    const resource = appointment('2027-02-03T09:30:00Z', { identifier: [{ system: 'https://example.org/appt', value: 'A-1' }] });
+    const resource = appointment('2027-02-03T09:30:00Z', {
+      identifier: [{ system: 'https://example.org/appt', value: 'A-1' }],
+    });
     expect(matches(resource, 'patient=p1')).toBe(true);
     expect(matches(resource, 'patient=Patient/p2')).toBe(false);
     expect(matches(resource, 'status=booked,noshow')).toBe(true);
@@ -40,7 +42,11 @@ describe('matchesSearch', () => {
 
 describe('parameter checks', () => {
   it('names unsupported parameters and bad values', () => {
-    expect(unsupportedParams(searchParamsOf('date=2027&status=x')).map((issue) => issue.expression)).toEqual([['date']]);
-    expect(invalidParams(searchParamsOf('_lastUpdated=gtsoon&_count=-1&_sort=status')).map((issue) => issue.expression)).toEqual([['_lastUpdated'], ['_count'], ['_sort']]);
+    expect(unsupportedParams(searchParamsOf('date=2027&status=x')).map((issue) => issue.expression)).toEqual([
+      ['date'],
+    ]);
+    expect(
+      invalidParams(searchParamsOf('_lastUpdated=gtsoon&_count=-1&_sort=status')).map((issue) => issue.expression),
+    ).toEqual([['_lastUpdated'], ['_count'], ['_sort']]);
   });
 });

@@ -28,8 +28,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Parameters the server cannot apply: a search must not silently ignore a filter. */
 export function unsupportedParams(params: SearchParams): OperationOutcomeIssue[] {
   return params
-    .filter(([name]) => !(FILTERS as readonly string[]).includes(name) && !(RESULT_PARAMS as readonly string[]).includes(name))
-    .map(([name]) => ({ severity: 'error', code: 'not-supported', diagnostics: `Search parameter ${name} is not supported by this server (supported: ${SUPPORTED_SEARCH_PARAMS.join(', ')})`, expression: [name] }));
+    .filter(
+      ([name]) =>
+        !(FILTERS as readonly string[]).includes(name) && !(RESULT_PARAMS as readonly string[]).includes(name),
+    )
+    .map(([name]) => ({
+      severity: 'error',
+      code: 'not-supported',
+      diagnostics: `Search parameter ${name} is not supported by this server (supported: ${SUPPORTED_SEARCH_PARAMS.join(', ')})`,
+      expression: [name],
+    }));
 }
 
 /** Problems in the values of the parameters the server does support. */
@@ -37,16 +45,35 @@ export function invalidParams(params: SearchParams): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   for (const [name, value] of params) {
     if (name === '_lastUpdated' && parseDateParam(value) === undefined) {
-      issues.push({ severity: 'error', code: 'value', diagnostics: '_lastUpdated must be [eq|ne|gt|lt|ge|le]<ISO date or date-time>', expression: [name] });
+      issues.push({
+        severity: 'error',
+        code: 'value',
+        diagnostics: '_lastUpdated must be [eq|ne|gt|lt|ge|le]<ISO date or date-time>',
+        expression: [name],
+      });
     }
-    if ((name === '_count' || name === '_offset') && !/^\d{1,6}$/.test(value)) issues.push({ severity: 'error', code: 'value', diagnostics: `${name} must be a non-negative integer`, expression: [name] });
-    if (name === '_sort' && !['_lastUpdated', '-_lastUpdated'].includes(value)) issues.push({ severity: 'error', code: 'not-supported', diagnostics: '_sort supports _lastUpdated and -_lastUpdated', expression: [name] });
+    if ((name === '_count' || name === '_offset') && !/^\d{1,6}$/.test(value))
+      issues.push({
+        severity: 'error',
+        code: 'value',
+        diagnostics: `${name} must be a non-negative integer`,
+        expression: [name],
+      });
+    if (name === '_sort' && !['_lastUpdated', '-_lastUpdated'].includes(value))
+      issues.push({
+        severity: 'error',
+        code: 'not-supported',
+        diagnostics: '_sort supports _lastUpdated and -_lastUpdated',
+        expression: [name],
+      });
   }
   return issues;
 }
 
 /** A date parameter: its prefix and the instants its precision covers (`2027-02-03` covers the whole day, UTC). */
-function parseDateParam(value: string): { prefix: (typeof DATE_PREFIXES)[number]; low: number; high: number } | undefined {
+function parseDateParam(
+  value: string,
+): { prefix: (typeof DATE_PREFIXES)[number]; low: number; high: number } | undefined {
   const prefix = DATE_PREFIXES.find((candidate) => value.startsWith(candidate));
   const date = prefix ? value.slice(2) : value;
   const match = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(date);
@@ -80,24 +107,40 @@ function matchesDate(lastUpdated: string, value: string): boolean {
 }
 
 function matchesIdentifier(resource: StoredResource, value: string): boolean {
-  const identifiers = Array.isArray(resource.identifier) ? resource.identifier : isRecord(resource.identifier) ? [resource.identifier] : [];
-  const [system, code] = value.includes('|') ? [value.slice(0, value.indexOf('|')), value.slice(value.indexOf('|') + 1)] : [undefined, value];
+  const identifiers = Array.isArray(resource.identifier)
+    ? resource.identifier
+    : isRecord(resource.identifier)
+      ? [resource.identifier]
+      : [];
+  const [system, code] = value.includes('|')
+    ? [value.slice(0, value.indexOf('|')), value.slice(value.indexOf('|') + 1)]
+    : [undefined, value];
   return identifiers.some(
-    (identifier: unknown) => isRecord(identifier) && identifier.value === code && (system === undefined || (system === '' ? identifier.system === undefined : identifier.system === system)),
+    (identifier: unknown) =>
+      isRecord(identifier) &&
+      identifier.value === code &&
+      (system === undefined || (system === '' ? identifier.system === undefined : identifier.system === system)),
   );
 }
 
 /** The references to the person: `subject`, `patient`, `for` (Task), `beneficiary`, `participant[].actor`. */
 function personReferences(resource: StoredResource): string[] {
   const references: unknown[] = [resource.subject, resource.patient, resource.for, resource.beneficiary];
-  if (Array.isArray(resource.participant)) for (const participant of resource.participant as unknown[]) if (isRecord(participant)) references.push(participant.actor);
-  return references.flatMap((reference) => (isRecord(reference) && typeof reference.reference === 'string' ? [reference.reference] : []));
+  if (Array.isArray(resource.participant))
+    for (const participant of resource.participant as unknown[])
+      if (isRecord(participant)) references.push(participant.actor);
+  return references.flatMap((reference) =>
+    isRecord(reference) && typeof reference.reference === 'string' ? [reference.reference] : [],
+  );
 }
 
 function matchesPatient(resource: StoredResource, value: string, name: 'patient' | 'subject'): boolean {
   if (resource.resourceType === 'Patient') return false;
   const wanted = value.includes('/') ? value : `Patient/${value}`;
-  return personReferences(resource).some((reference) => reference === wanted || reference.endsWith(`/${wanted}`) || (name === 'subject' && reference === value));
+  return personReferences(resource).some(
+    (reference) =>
+      reference === wanted || reference.endsWith(`/${wanted}`) || (name === 'subject' && reference === value),
+  );
 }
 
 /** Whether a resource satisfies every filter (values of one parameter separated by commas are ORed). */
@@ -126,6 +169,8 @@ export function matchesSearch(resource: StoredResource, params: SearchParams): b
 export function searchParamsOf(query: string | Record<string, unknown>): SearchParams {
   if (typeof query === 'string') return [...new URLSearchParams(query).entries()];
   return Object.entries(query).flatMap(([name, value]) =>
-    (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string').map((item) => [name, item] as const),
+    (Array.isArray(value) ? value : [value])
+      .filter((item): item is string => typeof item === 'string')
+      .map((item) => [name, item] as const),
   );
 }

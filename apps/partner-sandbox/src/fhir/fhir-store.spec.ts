@@ -1,12 +1,22 @@
 import type { SandboxSettings } from '../shared/sandbox-settings';
 import { FhirStore } from './fhir-store';
 
-const settings = (maxRecords: number): SandboxSettings => ({ partners: [], adapterUrls: {}, fixturesDir: '', deliusCasesFile: '', maxRecords, pushTimeoutMs: 1000 });
+const settings = (maxRecords: number): SandboxSettings => ({
+  partners: [],
+  adapterUrls: {},
+  fixturesDir: '',
+  deliusCasesFile: '',
+  maxRecords,
+  pushTimeoutMs: 1000,
+});
 
 describe('FhirStore', () => {
   it('stamps strictly increasing lastUpdated, even for writes in the same millisecond', () => {
     const store = new FhirStore(settings(100));
-    const stamps = Array.from({ length: 20 }, () => store.create('p', { resourceType: 'Flag', status: 'active' }).meta.lastUpdated);
+    const stamps = Array.from(
+      { length: 20 },
+      () => store.create('p', { resourceType: 'Flag', status: 'active' }).meta.lastUpdated,
+    );
     for (let i = 1; i < stamps.length; i++) expect(Date.parse(stamps[i])).toBeGreaterThan(Date.parse(stamps[i - 1]));
   });
 
@@ -23,8 +33,15 @@ describe('FhirStore', () => {
 
   it('gives the identifiers of a resource and of the Patients it references', () => {
     const store = new FhirStore(settings(10));
-    const patient = store.create('p', { resourceType: 'Patient', identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000123' }] });
-    const values = store.identifierValuesAbout('p', { resourceType: 'Task', identifier: [{ value: 'ref-1' }], for: { reference: `Patient/${patient.id}` } });
+    const patient = store.create('p', {
+      resourceType: 'Patient',
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000123' }],
+    });
+    const values = store.identifierValuesAbout('p', {
+      resourceType: 'Task',
+      identifier: [{ value: 'ref-1' }],
+      for: { reference: `Patient/${patient.id}` },
+    });
     expect(values).toEqual(['ref-1', '9990000123']);
   });
 });

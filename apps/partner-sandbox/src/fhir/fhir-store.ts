@@ -5,7 +5,18 @@ import { SANDBOX_SETTINGS, type SandboxSettings } from '../shared/sandbox-settin
 import { matchesSearch, type SearchParams, type StoredResource } from './fhir-search';
 
 /** The resource types the FHIR stand-in serves. */
-export const FHIR_RESOURCE_TYPES = ['Patient', 'ServiceRequest', 'Task', 'Appointment', 'RiskAssessment', 'Flag', 'EpisodeOfCare', 'CareTeam', 'Consent', 'Subscription'] as const;
+export const FHIR_RESOURCE_TYPES = [
+  'Patient',
+  'ServiceRequest',
+  'Task',
+  'Appointment',
+  'RiskAssessment',
+  'Flag',
+  'EpisodeOfCare',
+  'CareTeam',
+  'Consent',
+  'Subscription',
+] as const;
 
 /** What a write did: the resource as stored, and whether it was new. */
 export interface WriteResult {
@@ -47,7 +58,12 @@ export class FhirStore {
   /** Stores a new resource with a fresh id (any id in the body is replaced, as FHIR create does). */
   create(partnerId: string, body: Record<string, unknown>): StoredResource {
     const resource = this.stored(body, randomUUID(), '1');
-    setBounded(this.resources(partnerId), `${resource.resourceType}/${resource.id}`, resource, this.settings.maxRecords);
+    setBounded(
+      this.resources(partnerId),
+      `${resource.resourceType}/${resource.id}`,
+      resource,
+      this.settings.maxRecords,
+    );
     return resource;
   }
 
@@ -81,13 +97,22 @@ export class FhirStore {
 
   private stored(body: Record<string, unknown>, id: string, versionId: string): StoredResource {
     const meta = typeof body.meta === 'object' && body.meta !== null ? (body.meta as Record<string, unknown>) : {};
-    return { ...body, resourceType: body.resourceType as string, id, meta: { ...meta, versionId, lastUpdated: this.stamp() } };
+    return {
+      ...body,
+      resourceType: body.resourceType as string,
+      id,
+      meta: { ...meta, versionId, lastUpdated: this.stamp() },
+    };
   }
 }
 
 function identifierValues(resource: Record<string, unknown>): string[] {
   const identifiers = Array.isArray(resource.identifier) ? (resource.identifier as unknown[]) : [];
   return identifiers.flatMap((identifier) =>
-    typeof identifier === 'object' && identifier !== null && typeof (identifier as { value?: unknown }).value === 'string' ? [(identifier as { value: string }).value] : [],
+    typeof identifier === 'object' &&
+    identifier !== null &&
+    typeof (identifier as { value?: unknown }).value === 'string'
+      ? [(identifier as { value: string }).value]
+      : [],
   );
 }

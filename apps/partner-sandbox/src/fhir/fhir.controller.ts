@@ -8,7 +8,13 @@ import { ReceivedLog } from '../shared/received-log';
 import { SandboxPartners } from '../shared/sandbox-partners';
 import { SANDBOX_SETTINGS, type SandboxSettings } from '../shared/sandbox-settings';
 import { capabilityStatement } from './capability-statement';
-import { invalidParams, searchParamsOf, unsupportedParams, type SearchParams, type StoredResource } from './fhir-search';
+import {
+  invalidParams,
+  searchParamsOf,
+  unsupportedParams,
+  type SearchParams,
+  type StoredResource,
+} from './fhir-search';
 import { FHIR_RESOURCE_TYPES, FhirStore } from './fhir-store';
 import { parseCriteria, SubscriptionNotifier } from './subscription-notifier';
 
@@ -62,9 +68,15 @@ export class FhirController {
 
   /** `GET metadata`: the CapabilityStatement. */
   @Get('metadata')
-  async metadata(@Param('partnerId') partnerId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async metadata(
+    @Param('partnerId') partnerId: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const partner = await this.enter(partnerId);
-    response.type(FHIR_JSON).json(capabilityStatement(this.baseUrl(request, partnerId), partner.name, supportsSubscriptions(partner)));
+    response
+      .type(FHIR_JSON)
+      .json(capabilityStatement(this.baseUrl(request, partnerId), partner.name, supportsSubscriptions(partner)));
   }
 
   /** `POST {type}`: create; with `If-None-Exist`, 200 and the existing resource when exactly one matches. */
@@ -91,18 +103,31 @@ export class FhirController {
           return { status: 200 };
         }
       }
-      const created = this.store.create(partnerId, type === 'Subscription' ? { ...resource, status: 'active' } : resource);
+      const created = this.store.create(
+        partnerId,
+        type === 'Subscription' ? { ...resource, status: 'active' } : resource,
+      );
       this.send(response, 201, created, request, partnerId);
-      return { status: 201, afterwards: () => this.notifier.notify(partnerId, created, true, this.fullUrl(request, partnerId, created)) };
+      return {
+        status: 201,
+        afterwards: () => this.notifier.notify(partnerId, created, true, this.fullUrl(request, partnerId, created)),
+      };
     });
   }
 
   /** `GET {type}?…`: a searchset Bundle. */
   @Get(':type')
-  async search(@Param('partnerId') partnerId: string, @Param('type') type: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async search(
+    @Param('partnerId') partnerId: string,
+    @Param('type') type: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const partner = await this.enter(partnerId);
     this.checkType(partner, type);
-    const query = request.originalUrl.includes('?') ? request.originalUrl.slice(request.originalUrl.indexOf('?') + 1) : '';
+    const query = request.originalUrl.includes('?')
+      ? request.originalUrl.slice(request.originalUrl.indexOf('?') + 1)
+      : '';
     const params = searchParamsOf(query);
     this.checkSearch(params);
     const filters = params.filter(([name]) => !name.startsWith('_') || name === '_id' || name === '_lastUpdated');
@@ -114,20 +139,39 @@ export class FhirController {
     const page = matches.slice(offset, offset + count);
     const base = this.baseUrl(request, partnerId);
     const self = `${base}/${type}${query ? `?${query}` : ''}`;
-    const pageQuery = (from: number) => new URLSearchParams([...params.filter(([name]) => name !== '_offset').map(([name, value]): [string, string] => [name, value]), ['_offset', String(from)]]).toString();
+    const pageQuery = (from: number) =>
+      new URLSearchParams([
+        ...params.filter(([name]) => name !== '_offset').map(([name, value]): [string, string] => [name, value]),
+        ['_offset', String(from)],
+      ]).toString();
     const bundle = {
       resourceType: 'Bundle',
       type: 'searchset',
       total: matches.length,
-      link: [{ relation: 'self', url: self }, ...(offset + count < matches.length ? [{ relation: 'next', url: `${base}/${type}?${pageQuery(offset + count)}` }] : [])],
-      entry: page.map((resource) => ({ fullUrl: this.fullUrl(request, partnerId, resource), resource, search: { mode: 'match' } })),
+      link: [
+        { relation: 'self', url: self },
+        ...(offset + count < matches.length
+          ? [{ relation: 'next', url: `${base}/${type}?${pageQuery(offset + count)}` }]
+          : []),
+      ],
+      entry: page.map((resource) => ({
+        fullUrl: this.fullUrl(request, partnerId, resource),
+        resource,
+        search: { mode: 'match' },
+      })),
     };
     response.type(FHIR_JSON).json(bundle);
   }
 
   /** `GET {type}/{id}`: read; 404 OperationOutcome when unknown. */
   @Get(':type/:id')
-  async read(@Param('partnerId') partnerId: string, @Param('type') type: string, @Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async read(
+    @Param('partnerId') partnerId: string,
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const partner = await this.enter(partnerId);
     this.checkType(partner, type);
     const resource = this.store.read(partnerId, type, id);
@@ -151,9 +195,17 @@ export class FhirController {
       const resource = this.checkBody(type, body);
       if (!ID.test(id)) fail(400, 'value', 'The id must be 1-64 letters, digits, hyphens or dots');
       if (resource.id !== id) fail(400, 'invariant', `The body's id must be ${id}, the id in the URL`, [`${type}.id`]);
-      const { resource: stored, created } = this.store.update(partnerId, type, id, type === 'Subscription' ? { ...resource, status: 'active' } : resource);
+      const { resource: stored, created } = this.store.update(
+        partnerId,
+        type,
+        id,
+        type === 'Subscription' ? { ...resource, status: 'active' } : resource,
+      );
       this.send(response, created ? 201 : 200, stored, request, partnerId);
-      return { status: created ? 201 : 200, afterwards: () => this.notifier.notify(partnerId, stored, created, this.fullUrl(request, partnerId, stored)) };
+      return {
+        status: created ? 201 : 200,
+        afterwards: () => this.notifier.notify(partnerId, stored, created, this.fullUrl(request, partnerId, stored)),
+      };
     });
   }
 
@@ -161,7 +213,8 @@ export class FhirController {
   private async enter(partnerId: string): Promise<Partner> {
     const partner = this.partners.require('fhir', partnerId);
     const failWith = await this.faults.apply(partnerId);
-    if (failWith !== null) fail(failWith, failWith >= 500 ? 'transient' : 'processing', `The sandbox was told to fail with ${failWith}`);
+    if (failWith !== null)
+      fail(failWith, failWith >= 500 ? 'transient' : 'processing', `The sandbox was told to fail with ${failWith}`);
     return partner;
   }
 
@@ -169,9 +222,21 @@ export class FhirController {
    * Runs a write, records it with the status it was answered (also when it failed), then runs
    * what follows it (subscription notifications), so the log shows the write before its notifications.
    */
-  private async recorded(partnerId: string, request: Request, body: unknown, write: () => Promise<{ status: number; afterwards?: () => Promise<void> }>): Promise<void> {
+  private async recorded(
+    partnerId: string,
+    request: Request,
+    body: unknown,
+    write: () => Promise<{ status: number; afterwards?: () => Promise<void> }>,
+  ): Promise<void> {
     const identifiers = isRecord(body) ? this.store.identifierValuesAbout(partnerId, body) : [];
-    const entry = { kind: 'fhir' as const, partnerId, direction: 'received' as const, method: request.method, url: request.originalUrl, body };
+    const entry = {
+      kind: 'fhir' as const,
+      partnerId,
+      direction: 'received' as const,
+      method: request.method,
+      url: request.originalUrl,
+      body,
+    };
     let outcome: { status: number; afterwards?: () => Promise<void> };
     try {
       outcome = await write();
@@ -184,8 +249,15 @@ export class FhirController {
   }
 
   private checkType(partner: Partner, type: string): void {
-    const known = (FHIR_RESOURCE_TYPES as readonly string[]).includes(type) && (type !== 'Subscription' || supportsSubscriptions(partner));
-    if (!known) fail(404, 'not-supported', `This server does not support ${type}${type === 'Subscription' ? ' (no rest-hook subscriptions: poll with _lastUpdated)' : ''}`);
+    const known =
+      (FHIR_RESOURCE_TYPES as readonly string[]).includes(type) &&
+      (type !== 'Subscription' || supportsSubscriptions(partner));
+    if (!known)
+      fail(
+        404,
+        'not-supported',
+        `This server does not support ${type}${type === 'Subscription' ? ' (no rest-hook subscriptions: poll with _lastUpdated)' : ''}`,
+      );
   }
 
   private checkBody(type: string, body: unknown): Record<string, unknown> {
@@ -195,14 +267,37 @@ export class FhirController {
       const issues: OperationOutcomeIssue[] = [];
       const criteria = body.criteria;
       const channel = isRecord(body.channel) ? body.channel : {};
-      if (typeof criteria !== 'string' || !(FHIR_RESOURCE_TYPES as readonly string[]).includes(parseCriteria(criteria).type) || parseCriteria(criteria).type === 'Subscription') {
-        issues.push({ severity: 'error', code: 'value', diagnostics: 'criteria must be a supported type with optional filters, e.g. Appointment?status=noshow', expression: ['Subscription.criteria'] });
+      if (
+        typeof criteria !== 'string' ||
+        !(FHIR_RESOURCE_TYPES as readonly string[]).includes(parseCriteria(criteria).type) ||
+        parseCriteria(criteria).type === 'Subscription'
+      ) {
+        issues.push({
+          severity: 'error',
+          code: 'value',
+          diagnostics: 'criteria must be a supported type with optional filters, e.g. Appointment?status=noshow',
+          expression: ['Subscription.criteria'],
+        });
       } else {
-        issues.push(...unsupportedParams(searchParamsOf(parseCriteria(criteria).query)), ...invalidParams(searchParamsOf(parseCriteria(criteria).query)));
+        issues.push(
+          ...unsupportedParams(searchParamsOf(parseCriteria(criteria).query)),
+          ...invalidParams(searchParamsOf(parseCriteria(criteria).query)),
+        );
       }
-      if (channel.type !== 'rest-hook') issues.push({ severity: 'error', code: 'not-supported', diagnostics: 'channel.type must be rest-hook', expression: ['Subscription.channel.type'] });
+      if (channel.type !== 'rest-hook')
+        issues.push({
+          severity: 'error',
+          code: 'not-supported',
+          diagnostics: 'channel.type must be rest-hook',
+          expression: ['Subscription.channel.type'],
+        });
       if (typeof channel.endpoint !== 'string' || !/^https?:\/\/[^\s]+$/.test(channel.endpoint)) {
-        issues.push({ severity: 'error', code: 'required', diagnostics: 'channel.endpoint must be an http(s) URL', expression: ['Subscription.channel.endpoint'] });
+        issues.push({
+          severity: 'error',
+          code: 'required',
+          diagnostics: 'channel.endpoint must be an http(s) URL',
+          expression: ['Subscription.channel.endpoint'],
+        });
       }
       if (issues.length > 0) throw new OperationOutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
     }
@@ -222,13 +317,23 @@ export class FhirController {
     return `${this.baseUrl(request, partnerId)}/${resource.resourceType}/${resource.id}`;
   }
 
-  private send(response: Response, status: number, resource: StoredResource, request: Request, partnerId: string): void {
+  private send(
+    response: Response,
+    status: number,
+    resource: StoredResource,
+    request: Request,
+    partnerId: string,
+  ): void {
     response
       .status(status)
       .type(FHIR_JSON)
       .setHeader('ETag', `W/"${resource.meta.versionId}"`)
       .setHeader('Last-Modified', new Date(resource.meta.lastUpdated).toUTCString());
-    if (status === 201) response.setHeader('Location', `${this.fullUrl(request, partnerId, resource)}/_history/${resource.meta.versionId}`);
+    if (status === 201)
+      response.setHeader(
+        'Location',
+        `${this.fullUrl(request, partnerId, resource)}/_history/${resource.meta.versionId}`,
+      );
     response.json(resource);
   }
 }

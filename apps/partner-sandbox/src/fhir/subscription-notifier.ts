@@ -55,8 +55,15 @@ export class SubscriptionNotifier {
           entry: [
             {
               fullUrl,
-              request: { method: created ? 'POST' : 'PUT', url: created ? resource.resourceType : `${resource.resourceType}/${resource.id}` },
-              response: { status: created ? '201 Created' : '200 OK', etag: `W/"${resource.meta.versionId}"`, lastModified: resource.meta.lastUpdated },
+              request: {
+                method: created ? 'POST' : 'PUT',
+                url: created ? resource.resourceType : `${resource.resourceType}/${resource.id}`,
+              },
+              response: {
+                status: created ? '201 Created' : '200 OK',
+                etag: `W/"${resource.meta.versionId}"`,
+                lastModified: resource.meta.lastUpdated,
+              },
             },
           ],
         };
@@ -70,9 +77,11 @@ export class SubscriptionNotifier {
           headers: { ...channelHeaders(channel.header), 'x-subscription-id': subscription.id },
           identifiers: this.store.identifierValuesAbout(partnerId, resource),
         });
-        if (result.status === null || result.status >= 300) this.logger.warn(`Notification of Subscription/${subscription.id} to ${channel.endpoint} failed: ${result.error ?? result.status}`);
+        if (result.status === null || result.status >= 300)
+          this.logger.warn(
+            `Notification of Subscription/${subscription.id} to ${channel.endpoint} failed: ${result.error ?? result.status}`,
+          );
       }),
     );
   }
 }
-

@@ -35,7 +35,11 @@ export class LdController {
   /** Pushes a screening to `POST {adapter}/screenings`. */
   @Post('send/screening')
   @HttpCode(200)
-  async screening(@Param('partnerId') partnerId: string, @Body() body: unknown, @Query('targetUrl') targetUrl: unknown): Promise<SendOutcome> {
+  async screening(
+    @Param('partnerId') partnerId: string,
+    @Body() body: unknown,
+    @Query('targetUrl') targetUrl: unknown,
+  ): Promise<SendOutcome> {
     this.partners.require('ld', partnerId);
     const request = readSendRequest(body, targetUrl, 'ld', this.fixtures);
     const url = this.pusher.adapterUrl(partnerId, '/screenings', request.targetUrl);
@@ -58,7 +62,11 @@ export class LdController {
     const existing = byReference.get(alert.externalReference);
     if (existing) {
       this.log.add({ kind: 'ld', partnerId, direction: 'received', method: 'POST', url: path, status: 409, body });
-      response.status(409).json({ status: 409, userMessage: `An alert with externalReference ${alert.externalReference} was already received`, alert: existing });
+      response.status(409).json({
+        status: 409,
+        userMessage: `An alert with externalReference ${alert.externalReference} was already received`,
+        alert: existing,
+      });
       return;
     }
     const stored: StoredAlert = { ...alert, id: randomUUID(), receivedAt: new Date().toISOString() };

@@ -17,6 +17,19 @@ export interface ChangeOfGpEvent {
 }
 
 /** Builds the signal for a patient whose GP changed. */
-export function changeOfGpEvent(source: string, nhsNumber: string, patientUrl: string, now: Date = new Date()): ChangeOfGpEvent {
-  return { specversion: '1.0', id: randomUUID(), type: CHANGE_OF_GP_EVENT_TYPE, source, subject: nhsNumber, time: now.toISOString(), dataref: patientUrl };
+export function changeOfGpEvent(
+  source: string,
+  nhsNumber: string,
+  patientUrl: string,
+  now: Date = new Date(),
+): ChangeOfGpEvent {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    type: CHANGE_OF_GP_EVENT_TYPE,
+    source,
+    subject: nhsNumber,
+    time: now.toISOString(),
+    dataref: patientUrl,
+  };
 }

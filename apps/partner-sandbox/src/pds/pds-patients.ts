@@ -59,14 +59,25 @@ export class PdsPatients {
   }
 
   /** Registers the patient with the practice `odsCode` from today (the previous registration is replaced); undefined when unknown. */
-  changeGp(partnerId: string, nhsNumber: string, odsCode: string, today: string = new Date().toISOString().slice(0, 10)): PdsPatient | undefined {
+  changeGp(
+    partnerId: string,
+    nhsNumber: string,
+    odsCode: string,
+    today: string = new Date().toISOString().slice(0, 10),
+  ): PdsPatient | undefined {
     const patients = this.patients(partnerId);
     const patient = patients.get(nhsNumber);
     if (!patient) return undefined;
     const updated: PdsPatient = {
       ...patient,
       meta: { ...patient.meta, versionId: String(Number(patient.meta.versionId) + 1) },
-      generalPractitioner: [{ id: `gp-${today}`, type: 'Organization', identifier: { system: ODS_ORGANIZATION_CODE_SYSTEM, value: odsCode, period: { start: today } } }],
+      generalPractitioner: [
+        {
+          id: `gp-${today}`,
+          type: 'Organization',
+          identifier: { system: ODS_ORGANIZATION_CODE_SYSTEM, value: odsCode, period: { start: today } },
+        },
+      ],
     };
     setBounded(patients, nhsNumber, updated, this.settings.maxRecords);
     return updated;

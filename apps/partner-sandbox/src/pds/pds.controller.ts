@@ -26,17 +26,31 @@ export class PdsController {
 
   /** `GET Patient/{nhsNumber}`: the Patient (restricted: no address, no GP); 400 for a malformed NHS number, 404 when unknown. */
   @Get('Patient/:nhsNumber')
-  read(@Param('partnerId') partnerId: string, @Param('nhsNumber') nhsNumber: string, @Req() request: Request, @Res() response: Response): void {
+  read(
+    @Param('partnerId') partnerId: string,
+    @Param('nhsNumber') nhsNumber: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): void {
     this.partners.require('pds', partnerId);
-    const answer = (status: number) => this.log.add({ kind: 'pds', partnerId, direction: 'received', method: 'GET', url: request.originalUrl, status }, [nhsNumber]);
+    const answer = (status: number) =>
+      this.log.add({ kind: 'pds', partnerId, direction: 'received', method: 'GET', url: request.originalUrl, status }, [
+        nhsNumber,
+      ]);
     if (!parseNhsNumber(nhsNumber).ok) {
       answer(400);
-      throw new OperationOutcomeError(400, operationOutcome('error', 'value', 'INVALID_RESOURCE_ID: the id is not a valid NHS number'));
+      throw new OperationOutcomeError(
+        400,
+        operationOutcome('error', 'value', 'INVALID_RESOURCE_ID: the id is not a valid NHS number'),
+      );
     }
     const patient = this.patients.read(partnerId, nhsNumber);
     if (!patient) {
       answer(404);
-      throw new OperationOutcomeError(404, operationOutcome('error', 'not-found', 'RESOURCE_NOT_FOUND: no Patient with this NHS number'));
+      throw new OperationOutcomeError(
+        404,
+        operationOutcome('error', 'not-found', 'RESOURCE_NOT_FOUND: no Patient with this NHS number'),
+      );
     }
     answer(200);
     response.status(200).type('application/fhir+json').setHeader('ETag', `W/"${patient.meta.versionId}"`).json(patient);
@@ -48,15 +62,44 @@ export class PdsController {
    */
   @Post('send/change-of-gp')
   @HttpCode(200)
-  async changeOfGp(@Param('partnerId') partnerId: string, @Body() body: unknown, @Req() request: Request): Promise<SendOutcome> {
+  async changeOfGp(
+    @Param('partnerId') partnerId: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+  ): Promise<SendOutcome> {
     this.partners.require('pds', partnerId);
-    const { nhsNumber, odsCode, targetUrl } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    if (typeof nhsNumber !== 'string' || !parseNhsNumber(nhsNumber).ok) throw new OperationOutcomeError(400, operationOutcome('error', 'value', 'nhsNumber must be a valid NHS number', ['nhsNumber']));
-    if (typeof odsCode !== 'string' || !ODS_CODE.test(odsCode)) throw new OperationOutcomeError(400, operationOutcome('error', 'value', 'odsCode must be an ODS code (3 to 10 capitals or digits)', ['odsCode']));
+    const { nhsNumber, odsCode, targetUrl } = (typeof body === 'object' && body !== null ? body : {}) as Record<
+      string,
+      unknown
+    >;
+    if (typeof nhsNumber !== 'string' || !parseNhsNumber(nhsNumber).ok)
+      throw new OperationOutcomeError(
+        400,
+        operationOutcome('error', 'value', 'nhsNumber must be a valid NHS number', ['nhsNumber']),
+      );
+    if (typeof odsCode !== 'string' || !ODS_CODE.test(odsCode))
+      throw new OperationOutcomeError(
+        400,
+        operationOutcome('error', 'value', 'odsCode must be an ODS code (3 to 10 capitals or digits)', ['odsCode']),
+      );
     const url = this.pusher.adapterUrl(partnerId, '/notifications', targetUrl);
-    if (!this.patients.changeGp(partnerId, nhsNumber, odsCode)) throw new OperationOutcomeError(404, operationOutcome('error', 'not-found', 'No Patient with this NHS number', ['nhsNumber']));
+    if (!this.patients.changeGp(partnerId, nhsNumber, odsCode))
+      throw new OperationOutcomeError(
+        404,
+        operationOutcome('error', 'not-found', 'No Patient with this NHS number', ['nhsNumber']),
+      );
     const base = `${publicBaseUrl(request, this.settings)}/sandbox/pds/${partnerId}`;
     const event = changeOfGpEvent(base, nhsNumber, `${base}/Patient/${nhsNumber}`);
-    return sendOutcome(await this.pusher.send({ kind: 'pds', partnerId, method: 'POST', url, body: event, contentType: 'application/cloudevents+json' }), event);
+    return sendOutcome(
+      await this.pusher.send({
+        kind: 'pds',
+        partnerId,
+        method: 'POST',
+        url,
+        body: event,
+        contentType: 'application/cloudevents+json',
+      }),
+      event,
+    );
   }
 }

@@ -41,7 +41,10 @@ export class AdapterPusher {
   adapterUrl(partnerId: string, path: string, targetUrl?: unknown): string {
     if (targetUrl !== undefined) {
       if (typeof targetUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(targetUrl)) {
-        throw new OperationOutcomeError(400, operationOutcome('error', 'value', 'targetUrl must be an http(s) URL', ['targetUrl']));
+        throw new OperationOutcomeError(
+          400,
+          operationOutcome('error', 'value', 'targetUrl must be an http(s) URL', ['targetUrl']),
+        );
       }
       return targetUrl;
     }
@@ -49,7 +52,12 @@ export class AdapterPusher {
     if (!base) {
       throw new OperationOutcomeError(
         422,
-        operationOutcome('error', 'processing', `No adapter URL for ${partnerId}: set it in SANDBOX_ADAPTER_URLS or give a targetUrl`, ['targetUrl']),
+        operationOutcome(
+          'error',
+          'processing',
+          `No adapter URL for ${partnerId}: set it in SANDBOX_ADAPTER_URLS or give a targetUrl`,
+          ['targetUrl'],
+        ),
       );
     }
     return `${base.replace(/\/+$/, '')}${path}`;

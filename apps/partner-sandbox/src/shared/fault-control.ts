@@ -37,9 +37,15 @@ export class FaultControl {
  * description of what is wrong.
  */
 export function parseFaults(body: unknown): Faults | string {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'The body must be { "failWith": status | null, "delayMs": n }';
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return 'The body must be { "failWith": status | null, "delayMs": n }';
   const { failWith = null, delayMs = 0 } = body as { failWith?: unknown; delayMs?: unknown };
-  if (failWith !== null && (typeof failWith !== 'number' || !Number.isInteger(failWith) || failWith < 400 || failWith > 599)) return 'failWith must be an HTTP error status (400-599) or null';
-  if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > 120_000) return 'delayMs must be an integer from 0 to 120000';
+  if (
+    failWith !== null &&
+    (typeof failWith !== 'number' || !Number.isInteger(failWith) || failWith < 400 || failWith > 599)
+  )
+    return 'failWith must be an HTTP error status (400-599) or null';
+  if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > 120_000)
+    return 'delayMs must be an integer from 0 to 120000';
   return { failWith, delayMs };
 }

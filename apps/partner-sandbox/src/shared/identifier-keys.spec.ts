@@ -15,7 +15,9 @@ describe('identifierKey', () => {
 
 describe('identifierKeys', () => {
   it('collects every string leaf, nested in objects and arrays, and the extra values', () => {
-    const keys = identifierKeys({ person: { identifiers: [{ type: 'CRN', value: 'X412563' }] }, count: 3 }, ['9990000123']);
+    const keys = identifierKeys({ person: { identifiers: [{ type: 'CRN', value: 'X412563' }] }, count: 3 }, [
+      '9990000123',
+    ]);
     expect(keys.has(identifierKey('X412563'))).toBe(true);
     expect(keys.has(identifierKey('9990000123'))).toBe(true);
     expect(keys.has('3')).toBe(false);

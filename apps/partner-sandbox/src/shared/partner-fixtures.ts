@@ -29,7 +29,12 @@ export class PartnerFixtures {
     if (!FIXTURE_NAME.test(name) || !this.names(folder).includes(name)) {
       throw new OperationOutcomeError(
         404,
-        operationOutcome('error', 'not-found', `No fixture ${JSON.stringify(name)} in ${folder}; known: ${this.names(folder).join(', ') || 'none'}`, ['fixture']),
+        operationOutcome(
+          'error',
+          'not-found',
+          `No fixture ${JSON.stringify(name)} in ${folder}; known: ${this.names(folder).join(', ') || 'none'}`,
+          ['fixture'],
+        ),
       );
     }
     return JSON.parse(readFileSync(join(this.settings.fixturesDir, folder, `${name}.json`), 'utf8')) as unknown;

@@ -4,13 +4,18 @@ import { ReceivedLog, type ReceivedRecord } from './received-log';
 import { isSandboxKind, SANDBOX_KINDS, type SandboxKind } from './sandbox-kind';
 
 function kindOf(value: string): SandboxKind {
-  if (!isSandboxKind(value)) throw new OperationOutcomeError(404, operationOutcome('error', 'not-found', `No stand-in ${value}; known: ${SANDBOX_KINDS.join(', ')}`));
+  if (!isSandboxKind(value))
+    throw new OperationOutcomeError(
+      404,
+      operationOutcome('error', 'not-found', `No stand-in ${value}; known: ${SANDBOX_KINDS.join(', ')}`),
+    );
   return value;
 }
 
 function optionalText(value: unknown, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new OperationOutcomeError(400, operationOutcome('error', 'value', `${name} must be given once`, [name]));
+  if (typeof value !== 'string')
+    throw new OperationOutcomeError(400, operationOutcome('error', 'value', `${name} must be given once`, [name]));
   return value;
 }
 
@@ -21,8 +26,17 @@ export class ReceivedController {
 
   /** Newest last; `identifier` keeps records mentioning that person identifier, `partner` those of one partner. */
   @Get()
-  list(@Param('kind') kind: string, @Query('identifier') identifier: unknown, @Query('partner') partner: unknown): { records: ReceivedRecord[] } {
-    return { records: this.log.list(kindOf(kind), { identifier: optionalText(identifier, 'identifier'), partnerId: optionalText(partner, 'partner') }) };
+  list(
+    @Param('kind') kind: string,
+    @Query('identifier') identifier: unknown,
+    @Query('partner') partner: unknown,
+  ): { records: ReceivedRecord[] } {
+    return {
+      records: this.log.list(kindOf(kind), {
+        identifier: optionalText(identifier, 'identifier'),
+        partnerId: optionalText(partner, 'partner'),
+      }),
+    };
   }
 
   /** Forgets the records (of one partner with `?partner=`), e.g. between tests. */

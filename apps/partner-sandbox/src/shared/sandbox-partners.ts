@@ -18,8 +18,18 @@ export class SandboxPartners {
   require(kind: SandboxKind, id: string): Partner {
     const partner = this.of(kind).find((candidate) => candidate.id === id);
     if (!partner) {
-      const known = this.of(kind).map((candidate) => candidate.id).join(', ') || 'none';
-      throw new OperationOutcomeError(404, operationOutcome('error', 'not-found', `No ${PARTNER_KIND_BY_SANDBOX_KIND[kind]} partner ${id} in the partners file (known: ${known})`));
+      const known =
+        this.of(kind)
+          .map((candidate) => candidate.id)
+          .join(', ') || 'none';
+      throw new OperationOutcomeError(
+        404,
+        operationOutcome(
+          'error',
+          'not-found',
+          `No ${PARTNER_KIND_BY_SANDBOX_KIND[kind]} partner ${id} in the partners file (known: ${known})`,
+        ),
+      );
     }
     return partner;
   }

@@ -32,7 +32,8 @@ export function sandboxSettings(config: PartnerSandboxConfig): SandboxSettings {
     ['SANDBOX_FIXTURES_DIR', config.SANDBOX_FIXTURES_DIR],
     ['SANDBOX_DELIUS_CASES_FILE', config.SANDBOX_DELIUS_CASES_FILE],
   ].filter(([, path]) => !existsSync(projectPath(path)));
-  if (missing.length > 0) throw new ConfigError(missing.map(([key, path]) => ({ key, problem: `${projectPath(path)} does not exist` })));
+  if (missing.length > 0)
+    throw new ConfigError(missing.map(([key, path]) => ({ key, problem: `${projectPath(path)} does not exist` })));
   return {
     partners: loadPartnersFile(projectPath(config.PARTNERS_FILE)),
     adapterUrls: JSON.parse(config.SANDBOX_ADAPTER_URLS) as Record<string, string>,

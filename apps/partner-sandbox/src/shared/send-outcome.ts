@@ -17,7 +17,14 @@ export interface SendOutcome {
 /** The outcome of a push; a 502 OperationOutcome when the adapter could not be reached (the attempt is still recorded). */
 export function sendOutcome(result: PushResult, sent?: unknown): SendOutcome {
   if (result.status === null) {
-    throw new OperationOutcomeError(502, operationOutcome('error', 'transient', `The adapter could not be reached at ${result.record.url}: ${result.error ?? 'no answer'}`));
+    throw new OperationOutcomeError(
+      502,
+      operationOutcome(
+        'error',
+        'transient',
+        `The adapter could not be reached at ${result.record.url}: ${result.error ?? 'no answer'}`,
+      ),
+    );
   }
   return {
     recordId: result.record.id,

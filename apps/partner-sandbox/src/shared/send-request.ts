@@ -17,13 +17,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Reads the body of a `send` control request: either `{ "fixture": "<name>", "targetUrl"?: "…" }`
  * naming a fixture of `folder`, or the payload itself (then `?targetUrl=` may override the URL).
  */
-export function readSendRequest(body: unknown, queryTargetUrl: unknown, folder: FixtureFolder, fixtures: PartnerFixtures): SendRequest {
-  if (!isRecord(body)) throw new OperationOutcomeError(400, operationOutcome('error', 'structure', 'The body must be a JSON object: the payload, or { "fixture": "<name>" }'));
-  const targetUrl = typeof body.targetUrl === 'string' ? body.targetUrl : typeof queryTargetUrl === 'string' ? queryTargetUrl : undefined;
+export function readSendRequest(
+  body: unknown,
+  queryTargetUrl: unknown,
+  folder: FixtureFolder,
+  fixtures: PartnerFixtures,
+): SendRequest {
+  if (!isRecord(body))
+    throw new OperationOutcomeError(
+      400,
+      operationOutcome('error', 'structure', 'The body must be a JSON object: the payload, or { "fixture": "<name>" }'),
+    );
+  const targetUrl =
+    typeof body.targetUrl === 'string'
+      ? body.targetUrl
+      : typeof queryTargetUrl === 'string'
+        ? queryTargetUrl
+        : undefined;
   if (body.fixture !== undefined) {
-    if (typeof body.fixture !== 'string') throw new OperationOutcomeError(400, operationOutcome('error', 'value', 'fixture must be a fixture name', ['fixture']));
+    if (typeof body.fixture !== 'string')
+      throw new OperationOutcomeError(
+        400,
+        operationOutcome('error', 'value', 'fixture must be a fixture name', ['fixture']),
+      );
     const payload = fixtures.load(folder, body.fixture);
-    if (!isRecord(payload)) throw new OperationOutcomeError(500, operationOutcome('error', 'exception', `Fixture ${body.fixture} is not a JSON object`));
+    if (!isRecord(payload))
+      throw new OperationOutcomeError(
+        500,
+        operationOutcome('error', 'exception', `Fixture ${body.fixture} is not a JSON object`),
+      );
     return { payload, fixture: body.fixture, ...(targetUrl ? { targetUrl } : {}) };
   }
   return { payload: body, ...(typeof queryTargetUrl === 'string' ? { targetUrl: queryTargetUrl } : {}) };

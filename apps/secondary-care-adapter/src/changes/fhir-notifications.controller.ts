@@ -20,23 +20,42 @@ export class FhirNotificationsController {
 
   @Post('fhir-notifications')
   async notify(@Body() bundle: unknown, @Res() response: Response): Promise<void> {
-    const entries = (bundle as { resourceType?: unknown; entry?: unknown })?.resourceType === 'Bundle' ? (bundle as { entry?: unknown }).entry ?? [] : undefined;
+    const entries =
+      (bundle as { resourceType?: unknown; entry?: unknown })?.resourceType === 'Bundle'
+        ? ((bundle as { entry?: unknown }).entry ?? [])
+        : undefined;
     if (!Array.isArray(entries)) {
-      response.status(400).type('application/fhir+json').json(operationOutcome('error', 'invalid', 'The body must be a FHIR Bundle (a history Bundle of ids).'));
+      response
+        .status(400)
+        .type('application/fhir+json')
+        .json(operationOutcome('error', 'invalid', 'The body must be a FHIR Bundle (a history Bundle of ids).'));
       return;
     }
     const base = `${this.partner.fhirBaseUrl.replace(/\/+$/, '')}/`;
     let taken = 0;
     for (const [index, entry] of entries.entries()) {
       const fullUrl = (entry as { fullUrl?: unknown })?.fullUrl;
-      const match = typeof fullUrl === 'string' && fullUrl.startsWith(base) ? /^([A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/.exec(fullUrl.slice(base.length)) : null;
+      const match =
+        typeof fullUrl === 'string' && fullUrl.startsWith(base)
+          ? /^([A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/.exec(fullUrl.slice(base.length))
+          : null;
       if (!match) {
-        response.status(400).type('application/fhir+json').json(operationOutcome('error', 'security', 'fullUrl is not a resource of the provider server.', [`Bundle.entry[${index}].fullUrl`]));
+        response
+          .status(400)
+          .type('application/fhir+json')
+          .json(
+            operationOutcome('error', 'security', 'fullUrl is not a resource of the provider server.', [
+              `Bundle.entry[${index}].fullUrl`,
+            ]),
+          );
         return;
       }
       const result = await this.intake.ingest(match[1], match[2]);
       if (result.kind === 'unavailable') {
-        response.status(502).type('application/fhir+json').json(operationOutcome('error', 'transient', result.reason, [`Bundle.entry[${index}].fullUrl`]));
+        response
+          .status(502)
+          .type('application/fhir+json')
+          .json(operationOutcome('error', 'transient', result.reason, [`Bundle.entry[${index}].fullUrl`]));
         return;
       }
       if (result.kind === 'published') taken += result.events;

@@ -35,7 +35,11 @@ export class ProviderPoller implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     if (this.partner.subscriptions) return;
     this.timer = setInterval(() => {
-      this.running = this.running.then(() => this.pollOnce()).catch((error: unknown) => this.logger.warn(`Poll failed: ${error instanceof Error ? error.message : String(error)}`));
+      this.running = this.running
+        .then(() => this.pollOnce())
+        .catch((error: unknown) =>
+          this.logger.warn(`Poll failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
     }, this.config.POLL_INTERVAL_MS);
   }
 
@@ -66,7 +70,10 @@ export class ProviderPoller implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async cursorOf(resourceType: string): Promise<string | undefined> {
-    const rows = (await this.dataSource.query('SELECT last_updated FROM provider_poll_cursor WHERE resource_type = $1', [resourceType])) as { last_updated: string }[];
+    const rows = (await this.dataSource.query(
+      'SELECT last_updated FROM provider_poll_cursor WHERE resource_type = $1',
+      [resourceType],
+    )) as { last_updated: string }[];
     return rows[0]?.last_updated;
   }
 

@@ -35,14 +35,21 @@ export class SubscriptionRegistrar implements OnApplicationBootstrap {
     if (!this.config.ADAPTER_PUBLIC_URL) return 'ADAPTER_PUBLIC_URL not set: none registered';
     const metadata = await this.fhir.capabilityStatement();
     if (metadata.kind !== 'ok') return `metadata unavailable (${metadata.reason}): none registered`;
-    const supported = (metadata.resource as CapabilityStatement).rest?.[0]?.resource?.some((resource) => resource.type === 'Subscription');
+    const supported = (metadata.resource as CapabilityStatement).rest?.[0]?.resource?.some(
+      (resource) => resource.type === 'Subscription',
+    );
     if (!supported) return 'not supported by the server: none registered';
     const endpoint = `${this.config.ADAPTER_PUBLIC_URL.replace(/\/+$/, '')}/fhir-notifications`;
     const existing = await this.fhir.search<Subscription>('Subscription', { status: 'active' });
     if (existing.kind !== 'ok') return `existing subscriptions unreadable (${existing.reason}): none registered`;
     const created: string[] = [];
     for (const criteria of PROVIDER_RESOURCE_TYPES) {
-      if (existing.resource.some((subscription) => subscription.criteria === criteria && subscription.channel?.endpoint === endpoint)) continue;
+      if (
+        existing.resource.some(
+          (subscription) => subscription.criteria === criteria && subscription.channel?.endpoint === endpoint,
+        )
+      )
+        continue;
       const subscription: Subscription = {
         resourceType: 'Subscription',
         status: 'requested',

@@ -36,6 +36,9 @@ export class ProviderInboxController {
   }
 
   private write(type: ProviderInboxEventType, bundle: unknown, context: AmqpContext): Promise<HandlerOutcome> {
-    return executeProviderWrites(this.fhir, planProviderWrites(type, bundle, context.getMessage().eventId, this.partner.partnerId));
+    return executeProviderWrites(
+      this.fhir,
+      planProviderWrites(type, bundle, context.getMessage().eventId, this.partner.partnerId),
+    );
   }
 }

@@ -7,8 +7,25 @@ const plan: ProviderWritePlan = {
   kind: 'writes',
   patient: { query: 'identifier=nhs|1', build: () => ({ resourceType: 'Patient' }) },
   then: [
-    { role: 'serviceRequest', query: 'identifier=event|e', build: (ids) => ({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${ids.patient}` } }) },
-    { query: 'identifier=event|e', build: (ids) => ({ resourceType: 'Task', status: 'requested', intent: 'order', focus: { reference: `ServiceRequest/${ids.serviceRequest}` } }) },
+    {
+      role: 'serviceRequest',
+      query: 'identifier=event|e',
+      build: (ids) => ({
+        resourceType: 'ServiceRequest',
+        status: 'active',
+        intent: 'order',
+        subject: { reference: `Patient/${ids.patient}` },
+      }),
+    },
+    {
+      query: 'identifier=event|e',
+      build: (ids) => ({
+        resourceType: 'Task',
+        status: 'requested',
+        intent: 'order',
+        focus: { reference: `ServiceRequest/${ids.serviceRequest}` },
+      }),
+    },
   ],
 };
 
@@ -42,18 +59,25 @@ describe('executeProviderWrites', () => {
 
   it('dead-letters what the server refuses', async () => {
     const { writer } = fakeWriter({ kind: 'rejected', status: 412, reason: 'The FHIR server answered 412.' });
-    await expect(executeProviderWrites(writer, plan)).resolves.toMatchObject({ kind: 'dead-letter', code: 'rejected-by-provider' });
+    await expect(executeProviderWrites(writer, plan)).resolves.toMatchObject({
+      kind: 'dead-letter',
+      code: 'rejected-by-provider',
+    });
   });
 
   it('is done without calling the server when nothing in the event is for this provider', async () => {
     const { writer, written } = fakeWriter();
-    await expect(executeProviderWrites(writer, { kind: 'nothing-for-provider', reason: 'none' })).resolves.toEqual({ kind: 'done' });
+    await expect(executeProviderWrites(writer, { kind: 'nothing-for-provider', reason: 'none' })).resolves.toEqual({
+      kind: 'done',
+    });
     expect(written).toHaveLength(0);
   });
 
   it('dead-letters an unusable plan without calling the server', async () => {
     const { writer, written } = fakeWriter();
-    await expect(executeProviderWrites(writer, { kind: 'unusable', code: 'no-person-identifier', reason: 'none' })).resolves.toMatchObject({
+    await expect(
+      executeProviderWrites(writer, { kind: 'unusable', code: 'no-person-identifier', reason: 'none' }),
+    ).resolves.toMatchObject({
       kind: 'dead-letter',
       code: 'no-person-identifier',
     });

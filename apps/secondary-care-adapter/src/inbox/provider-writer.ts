@@ -8,7 +8,10 @@ import type { CreatedIds, ProviderWritePlanOrNothing } from './provider-writes';
  * later (back-off, then the DLQ); a request the server refuses → dead-letter `rejected-by-provider`;
  * an event with nothing for this provider → done, without a call.
  */
-export async function executeProviderWrites(fhir: ProviderFhirWriter, plan: ProviderWritePlanOrNothing): Promise<HandlerOutcome> {
+export async function executeProviderWrites(
+  fhir: ProviderFhirWriter,
+  plan: ProviderWritePlanOrNothing,
+): Promise<HandlerOutcome> {
   if (plan.kind === 'nothing-for-provider') return Outcome.done();
   if (plan.kind === 'unusable') return Outcome.deadLetter(plan.code, plan.reason);
   const ids: CreatedIds = {};

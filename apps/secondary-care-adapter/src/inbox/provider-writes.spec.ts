@@ -1,11 +1,21 @@
 import type { EventType } from '@cstr/contracts';
-import { EVENT_ID_SYSTEM, errorsOf, REFERRAL_ID_SYSTEM, tryBuildEventBundle, validateResource, type EventInputOf } from '@cstr/fhir';
+import {
+  EVENT_ID_SYSTEM,
+  errorsOf,
+  REFERRAL_ID_SYSTEM,
+  tryBuildEventBundle,
+  validateResource,
+  type EventInputOf,
+} from '@cstr/fhir';
 import { loadEventFixture } from '../../../../libs/fhir/test/fixtures/events/event-fixtures';
 import { planProviderWrites, type PlannedCreate } from './provider-writes';
 
 const EVENT_ID = '5f0c2a8e-3f1d-4b7a-9c55-0a1b2c3d4e5f';
 
-function fixtureBundle<T extends EventType>(type: T, change: (input: EventInputOf<T>) => void = () => undefined): unknown {
+function fixtureBundle<T extends EventType>(
+  type: T,
+  change: (input: EventInputOf<T>) => void = () => undefined,
+): unknown {
   const input = structuredClone(loadEventFixture(type));
   change(input);
   const built = tryBuildEventBundle(input);
@@ -19,25 +29,46 @@ function build(step: PlannedCreate): Record<string, unknown> {
 
 describe('planProviderWrites', () => {
   it('plans Patient by NHS number, then the ServiceRequest and a Task, each conditional on the event id', () => {
-    const plan = planProviderWrites('treatment.referral.requested', fixtureBundle('treatment.referral.requested'), EVENT_ID);
+    const plan = planProviderWrites(
+      'treatment.referral.requested',
+      fixtureBundle('treatment.referral.requested'),
+      EVENT_ID,
+    );
     if (plan.kind !== 'writes') throw new Error(plan.reason);
     expect(plan.patient.query).toBe('identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919');
-    expect(build(plan.patient)).toMatchObject({ resourceType: 'Patient', identifier: expect.arrayContaining([{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' }]) });
+    expect(build(plan.patient)).toMatchObject({
+      resourceType: 'Patient',
+      identifier: expect.arrayContaining([{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' }]),
+    });
     const [serviceRequest, task] = plan.then.map(build);
-    expect(plan.then.map((step) => step.query)).toEqual([`identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`, `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`]);
-    expect(serviceRequest).toMatchObject({ resourceType: 'ServiceRequest', subject: { reference: 'Patient/p1' }, identifier: expect.arrayContaining([{ system: EVENT_ID_SYSTEM, value: EVENT_ID }]) });
+    expect(plan.then.map((step) => step.query)).toEqual([
+      `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`,
+      `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`,
+    ]);
+    expect(serviceRequest).toMatchObject({
+      resourceType: 'ServiceRequest',
+      subject: { reference: 'Patient/p1' },
+      identifier: expect.arrayContaining([{ system: EVENT_ID_SYSTEM, value: EVENT_ID }]),
+    });
     expect(task).toMatchObject({
       resourceType: 'Task',
       status: 'requested',
       intent: 'order',
-      identifier: [{ system: REFERRAL_ID_SYSTEM, value: 'REF-2026-004417' }, { system: EVENT_ID_SYSTEM, value: EVENT_ID }],
+      identifier: [
+        { system: REFERRAL_ID_SYSTEM, value: 'REF-2026-004417' },
+        { system: EVENT_ID_SYSTEM, value: EVENT_ID },
+      ],
       focus: { reference: 'ServiceRequest/sr1' },
       for: { reference: 'Patient/p1' },
     });
   });
 
   it('leaves no reference to the Bundle entries (urn:uuid) in what it writes', () => {
-    const plan = planProviderWrites('treatment.referral.requested', fixtureBundle('treatment.referral.requested'), EVENT_ID);
+    const plan = planProviderWrites(
+      'treatment.referral.requested',
+      fixtureBundle('treatment.referral.requested'),
+      EVENT_ID,
+    );
     if (plan.kind !== 'writes') throw new Error(plan.reason);
     expect(JSON.stringify([build(plan.patient), ...plan.then.map(build)])).not.toContain('urn:uuid:');
   });
@@ -57,14 +88,23 @@ describe('planProviderWrites', () => {
     expect(plan.then.length).toBeGreaterThan(0);
     for (const flag of plan.then.map(build)) {
       expect(flag).toMatchObject({ resourceType: 'Flag', subject: { reference: 'Patient/p1' } });
-      expect((flag.identifier as { system: string; value: string }[]).some((identifier) => identifier.system === EVENT_ID_SYSTEM && identifier.value.startsWith(EVENT_ID))).toBe(true);
+      expect(
+        (flag.identifier as { system: string; value: string }[]).some(
+          (identifier) => identifier.system === EVENT_ID_SYSTEM && identifier.value.startsWith(EVENT_ID),
+        ),
+      ).toBe(true);
     }
     expect(new Set(plan.then.map((step) => step.query)).size).toBe(plan.then.length);
   });
 
   describe('court.sentence.imposed', () => {
     it('plans the requirement this provider delivers as an active ServiceRequest and a Task to start treatment, valid R4', () => {
-      const plan = planProviderWrites('court.sentence.imposed', fixtureBundle('court.sentence.imposed'), EVENT_ID, 'slam-mhtr');
+      const plan = planProviderWrites(
+        'court.sentence.imposed',
+        fixtureBundle('court.sentence.imposed'),
+        EVENT_ID,
+        'slam-mhtr',
+      );
       if (plan.kind !== 'writes') throw new Error(plan.reason);
       // The court knows no NHS number or CRN: the Patient is matched on the PNC ID.
       expect(plan.patient.query).toBe('identifier=https://cstr-hub.org.uk/fhir/Id/pnc-id|2004/0046583U');
@@ -82,17 +122,31 @@ describe('planProviderWrites', () => {
         resourceType: 'Task',
         status: 'requested',
         intent: 'order',
-        identifier: [{ system: REFERRAL_ID_SYSTEM, value: '2500123' }, { system: EVENT_ID_SYSTEM, value: EVENT_ID }],
+        identifier: [
+          { system: REFERRAL_ID_SYSTEM, value: '2500123' },
+          { system: EVENT_ID_SYSTEM, value: EVENT_ID },
+        ],
         focus: { reference: 'ServiceRequest/sr1' },
         for: { reference: 'Patient/p1' },
       });
-      expect(plan.then.map((step) => step.query)).toEqual([`identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`, `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`]);
-      for (const resource of [build(plan.patient), serviceRequest, task]) expect(errorsOf(validateResource(resource))).toEqual([]);
+      expect(plan.then.map((step) => step.query)).toEqual([
+        `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`,
+        `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`,
+      ]);
+      for (const resource of [build(plan.patient), serviceRequest, task])
+        expect(errorsOf(validateResource(resource))).toEqual([]);
       expect(JSON.stringify(plan.then.map(build))).not.toContain('urn:uuid:');
     });
 
     it('has nothing for a provider the order does not name', () => {
-      expect(planProviderWrites('court.sentence.imposed', fixtureBundle('court.sentence.imposed'), EVENT_ID, 'st-andrews-mhtr').kind).toBe('nothing-for-provider');
+      expect(
+        planProviderWrites(
+          'court.sentence.imposed',
+          fixtureBundle('court.sentence.imposed'),
+          EVENT_ID,
+          'st-andrews-mhtr',
+        ).kind,
+      ).toBe('nothing-for-provider');
     });
 
     it('takes an MHTR with no provider named, leaves an ATR with none, and gives each requirement its own identifier', () => {
@@ -107,15 +161,30 @@ describe('planProviderWrites', () => {
       const plan = planProviderWrites('court.sentence.imposed', bundle, EVENT_ID, 'slam-mhtr');
       if (plan.kind !== 'writes') throw new Error(plan.reason);
       const built = plan.then.map(build);
-      expect(built.map((resource) => resource.resourceType)).toEqual(['ServiceRequest', 'Task', 'ServiceRequest', 'Task']);
-      expect(plan.then.map((step) => step.query)).toEqual([1, 1, 2, 2].map((n) => `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}#${n}`));
-      expect(built[3]).toMatchObject({ identifier: [{ system: REFERRAL_ID_SYSTEM, value: '2500124' }, expect.anything()], restriction: { period: { end: '2026-06-16' } } });
+      expect(built.map((resource) => resource.resourceType)).toEqual([
+        'ServiceRequest',
+        'Task',
+        'ServiceRequest',
+        'Task',
+      ]);
+      expect(plan.then.map((step) => step.query)).toEqual(
+        [1, 1, 2, 2].map((n) => `identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}#${n}`),
+      );
+      expect(built[3]).toMatchObject({
+        identifier: [{ system: REFERRAL_ID_SYSTEM, value: '2500124' }, expect.anything()],
+        restriction: { period: { end: '2026-06-16' } },
+      });
     });
   });
 
   describe('probation.case.allocated', () => {
     it('plans a CareTeam naming the responsible officer with work contacts, conditional on the event id, valid R4', () => {
-      const plan = planProviderWrites('probation.case.allocated', fixtureBundle('probation.case.allocated'), EVENT_ID, 'slam-mhtr');
+      const plan = planProviderWrites(
+        'probation.case.allocated',
+        fixtureBundle('probation.case.allocated'),
+        EVENT_ID,
+        'slam-mhtr',
+      );
       if (plan.kind !== 'writes') throw new Error(plan.reason);
       expect(plan.then.map((step) => step.query)).toEqual([`identifier=${EVENT_ID_SYSTEM}|${EVENT_ID}`]);
       const careTeam = build(plan.then[0]);
@@ -124,7 +193,10 @@ describe('planProviderWrites', () => {
         status: 'active',
         name: 'Croydon Team 2',
         subject: { reference: 'Patient/p1' },
-        identifier: expect.arrayContaining([expect.objectContaining({ value: 'N07T02' }), { system: EVENT_ID_SYSTEM, value: EVENT_ID }]),
+        identifier: expect.arrayContaining([
+          expect.objectContaining({ value: 'N07T02' }),
+          { system: EVENT_ID_SYSTEM, value: EVENT_ID },
+        ]),
         participant: [
           {
             role: [expect.objectContaining({ coding: [expect.objectContaining({ code: 'responsible-officer' })] })],
@@ -136,7 +208,10 @@ describe('planProviderWrites', () => {
           {
             resourceType: 'Practitioner',
             id: 'responsible-officer',
-            telecom: expect.arrayContaining([expect.objectContaining({ system: 'email', value: 'sarah.whitfield@justice.gov.uk' }), expect.objectContaining({ system: 'phone' })]),
+            telecom: expect.arrayContaining([
+              expect.objectContaining({ system: 'email', value: 'sarah.whitfield@justice.gov.uk' }),
+              expect.objectContaining({ system: 'phone' }),
+            ]),
           },
         ],
       });
@@ -147,11 +222,17 @@ describe('planProviderWrites', () => {
     it('is unusable without a CareTeam', () => {
       const bundle = fixtureBundle('probation.case.allocated') as { entry: { resource: { resourceType: string } }[] };
       bundle.entry = bundle.entry.filter((entry) => entry.resource.resourceType !== 'CareTeam');
-      expect(planProviderWrites('probation.case.allocated', bundle, EVENT_ID)).toMatchObject({ kind: 'unusable', code: 'no-care-team' });
+      expect(planProviderWrites('probation.case.allocated', bundle, EVENT_ID)).toMatchObject({
+        kind: 'unusable',
+        code: 'no-care-team',
+      });
     });
   });
 
-  it.each([null, 'text', { resourceType: 'Patient' }, { resourceType: 'Bundle', entry: 'nonsense' }])('does not throw on a body that is not a usable Bundle (%p)', (body) => {
-    expect(planProviderWrites('treatment.referral.requested', body, EVENT_ID).kind).toBe('unusable');
-  });
+  it.each([null, 'text', { resourceType: 'Patient' }, { resourceType: 'Bundle', entry: 'nonsense' }])(
+    'does not throw on a body that is not a usable Bundle (%p)',
+    (body) => {
+      expect(planProviderWrites('treatment.referral.requested', body, EVENT_ID).kind).toBe('unusable');
+    },
+  );
 });

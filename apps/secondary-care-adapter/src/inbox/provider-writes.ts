@@ -34,11 +34,22 @@ import type {
 } from 'fhir/r4';
 import { REQUIREMENT_TYPE_SYSTEM, TASK_TYPE_SYSTEM } from '@cstr/contracts';
 import { EVENT_ID_SYSTEM, hubConcept, PARTNER_ID_SYSTEM, REFERRAL_ID_SYSTEM } from '@cstr/fhir';
-import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, CRN_SYSTEM, CRO_NUMBER_SYSTEM, NHS_NUMBER_SYSTEM, PNC_ID_SYSTEM } from '@cstr/identity';
+import {
+  COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+  CRN_SYSTEM,
+  CRO_NUMBER_SYSTEM,
+  NHS_NUMBER_SYSTEM,
+  PNC_ID_SYSTEM,
+} from '@cstr/identity';
 import { patientOf, resourceEntries } from '@cstr/policy';
 
 /** The event types the adapter's inbox handles. */
-export const PROVIDER_INBOX_EVENT_TYPES = ['treatment.referral.requested', 'risk.changed', 'court.sentence.imposed', 'probation.case.allocated'] as const;
+export const PROVIDER_INBOX_EVENT_TYPES = [
+  'treatment.referral.requested',
+  'risk.changed',
+  'court.sentence.imposed',
+  'probation.case.allocated',
+] as const;
 
 /** One of {@link PROVIDER_INBOX_EVENT_TYPES}. */
 export type ProviderInboxEventType = (typeof PROVIDER_INBOX_EVENT_TYPES)[number];
@@ -57,28 +68,45 @@ export interface CreatedIds {
 
 /** The writes an event needs, or why there are none. */
 export type ProviderWritePlan =
-  | { readonly kind: 'writes'; readonly patient: PlannedCreate; readonly then: readonly (PlannedCreate & { readonly role?: keyof CreatedIds })[] }
+  | {
+      readonly kind: 'writes';
+      readonly patient: PlannedCreate;
+      readonly then: readonly (PlannedCreate & { readonly role?: keyof CreatedIds })[];
+    }
   | { readonly kind: 'unusable'; readonly code: string; readonly reason: string };
 
 /** The writes an event needs, none because nothing in it is for this provider, or why it cannot be used. */
-export type ProviderWritePlanOrNothing = ProviderWritePlan | { readonly kind: 'nothing-for-provider'; readonly reason: string };
+export type ProviderWritePlanOrNothing =
+  ProviderWritePlan | { readonly kind: 'nothing-for-provider'; readonly reason: string };
 
 /**
  * Plans the FHIR writes for one event Bundle. Pure; never throws. `providerId` (the adapter's
  * partner id) picks the requirements of a sentence that are this provider's to deliver.
  */
-export function planProviderWrites(type: ProviderInboxEventType, body: unknown, eventId: string, providerId?: string): ProviderWritePlanOrNothing {
+export function planProviderWrites(
+  type: ProviderInboxEventType,
+  body: unknown,
+  eventId: string,
+  providerId?: string,
+): ProviderWritePlanOrNothing {
   if (!isBundle(body)) return { kind: 'unusable', code: 'not-a-bundle', reason: 'The body is not a FHIR Bundle.' };
   const patient = patientOf(body);
   const patientQuery = patientQueryOf(patient);
-  if (!patient || !patientQuery) return { kind: 'unusable', code: 'no-person-identifier', reason: 'The Patient carries no NHS number, CRN, PNC ID, CRO number or Common Platform id.' };
+  if (!patient || !patientQuery)
+    return {
+      kind: 'unusable',
+      code: 'no-person-identifier',
+      reason: 'The Patient carries no NHS number, CRN, PNC ID, CRO number or Common Platform id.',
+    };
   const eventIdentifier: Identifier = { system: EVENT_ID_SYSTEM, value: eventId };
   const byEvent = `identifier=${EVENT_ID_SYSTEM}|${eventId}`;
   const patientCreate: PlannedCreate = { query: patientQuery, build: () => providerPatient(patient) };
 
   if (type === 'treatment.referral.requested') {
-    const request = resourceEntries(body).find((entry) => entry.resource.resourceType === 'ServiceRequest')?.resource as ServiceRequest | undefined;
-    if (!request) return { kind: 'unusable', code: 'no-service-request', reason: 'The referral Bundle carries no ServiceRequest.' };
+    const request = resourceEntries(body).find((entry) => entry.resource.resourceType === 'ServiceRequest')
+      ?.resource as ServiceRequest | undefined;
+    if (!request)
+      return { kind: 'unusable', code: 'no-service-request', reason: 'The referral Bundle carries no ServiceRequest.' };
     const referralId = request.identifier?.find((identifier) => identifier.system === REFERRAL_ID_SYSTEM);
     return {
       kind: 'writes',
@@ -117,16 +145,24 @@ export function planProviderWrites(type: ProviderInboxEventType, body: unknown, 
   const flags = resourceEntries(body)
     .map((entry) => entry.resource)
     .filter((resource): resource is Flag => resource.resourceType === 'Flag');
-  if (flags.length === 0) return { kind: 'unusable', code: 'no-flag', reason: 'The risk.changed Bundle carries no Flag.' };
+  if (flags.length === 0)
+    return { kind: 'unusable', code: 'no-flag', reason: 'The risk.changed Bundle carries no Flag.' };
   return {
     kind: 'writes',
     patient: patientCreate,
     then: flags.map((flag, index) => {
       // One event may carry several flags: each gets its own identifier under the event.
-      const identifier: Identifier = { system: EVENT_ID_SYSTEM, value: flags.length === 1 ? eventId : `${eventId}#${index + 1}` };
+      const identifier: Identifier = {
+        system: EVENT_ID_SYSTEM,
+        value: flags.length === 1 ? eventId : `${eventId}#${index + 1}`,
+      };
       return {
         query: `identifier=${identifier.system}|${identifier.value}`,
-        build: (ids): Flag => ({ ...(unlinked(flag) as Flag), identifier: [...(flag.identifier ?? []), identifier], subject: { reference: `Patient/${ids.patient}` } }),
+        build: (ids): Flag => ({
+          ...(unlinked(flag) as Flag),
+          identifier: [...(flag.identifier ?? []), identifier],
+          subject: { reference: `Patient/${ids.patient}` },
+        }),
       };
     }),
   };
@@ -142,24 +178,45 @@ const MHTR_CODES: ReadonlySet<string> = new Set(['mhtr-primary', 'mhtr-secondary
  * A sentence: the order's requirements this provider delivers, each as an active ServiceRequest and
  * a Task to start treatment. Several requirements of one event get identifiers `<event id>#<n>`.
  */
-function planSentenceWrites(bundle: Bundle, patient: PlannedCreate, eventId: string, providerId: string | undefined): ProviderWritePlanOrNothing {
+function planSentenceWrites(
+  bundle: Bundle,
+  patient: PlannedCreate,
+  eventId: string,
+  providerId: string | undefined,
+): ProviderWritePlanOrNothing {
   const organizations = new Map<string, Organization>();
-  for (const entry of resourceEntries(bundle)) if (entry.resource.resourceType === 'Organization' && entry.fullUrl) organizations.set(entry.fullUrl, entry.resource as Organization);
+  for (const entry of resourceEntries(bundle))
+    if (entry.resource.resourceType === 'Organization' && entry.fullUrl)
+      organizations.set(entry.fullUrl, entry.resource as Organization);
   const requests = resourceEntries(bundle)
     .map((entry) => entry.resource)
     .filter((resource): resource is ServiceRequest => resource.resourceType === 'ServiceRequest');
   const ours = requests.filter((request) => isForProvider(request, organizations, providerId));
-  if (ours.length === 0) return { kind: 'nothing-for-provider', reason: 'No requirement of the sentence names this provider or is an MHTR without a provider.' };
+  if (ours.length === 0)
+    return {
+      kind: 'nothing-for-provider',
+      reason: 'No requirement of the sentence names this provider or is an MHTR without a provider.',
+    };
   const then = ours.flatMap((request, index) => {
-    const identifier: Identifier = { system: EVENT_ID_SYSTEM, value: ours.length === 1 ? eventId : `${eventId}#${index + 1}` };
+    const identifier: Identifier = {
+      system: EVENT_ID_SYSTEM,
+      value: ours.length === 1 ? eventId : `${eventId}#${index + 1}`,
+    };
     const query = `identifier=${identifier.system}|${identifier.value}`;
     const requirementId = request.identifier?.[0]?.value;
-    const startBy = request.orderDetail?.map((detail) => /start by (\d{4}-\d{2}-\d{2})/i.exec(detail.text ?? '')?.[1]).find(Boolean);
+    const startBy = request.orderDetail
+      ?.map((detail) => /start by (\d{4}-\d{2}-\d{2})/i.exec(detail.text ?? '')?.[1])
+      .find(Boolean);
     const steps: (PlannedCreate & { role?: keyof CreatedIds })[] = [
       {
         role: 'serviceRequest',
         query,
-        build: (ids) => ({ ...(unlinked(request) as ServiceRequest), status: 'active', identifier: [...(request.identifier ?? []), identifier], subject: { reference: `Patient/${ids.patient}` } }),
+        build: (ids) => ({
+          ...(unlinked(request) as ServiceRequest),
+          status: 'active',
+          identifier: [...(request.identifier ?? []), identifier],
+          subject: { reference: `Patient/${ids.patient}` },
+        }),
       },
       {
         query,
@@ -171,7 +228,8 @@ function planSentenceWrites(bundle: Bundle, patient: PlannedCreate, eventId: str
           intent: 'order',
           priority: 'urgent',
           code: hubConcept(TASK_TYPE_SYSTEM, 'treatment-referral'),
-          description: 'The court has made the order: accept the referral and start treatment within the timescale given to the court.',
+          description:
+            'The court has made the order: accept the referral and start treatment within the timescale given to the court.',
           focus: { reference: `ServiceRequest/${ids.serviceRequest}` },
           for: { reference: `Patient/${ids.patient}` },
           ...(request.authoredOn ? { authoredOn: request.authoredOn } : {}),
@@ -185,12 +243,26 @@ function planSentenceWrites(bundle: Bundle, patient: PlannedCreate, eventId: str
   return { kind: 'writes', patient, then };
 }
 
-function isForProvider(request: ServiceRequest, organizations: ReadonlyMap<string, Organization>, providerId: string | undefined): boolean {
+function isForProvider(
+  request: ServiceRequest,
+  organizations: ReadonlyMap<string, Organization>,
+  providerId: string | undefined,
+): boolean {
   const performers = request.performer ?? [];
-  if (performers.length === 0) return request.code?.coding?.some((coding) => coding.system === REQUIREMENT_TYPE_SYSTEM && MHTR_CODES.has(coding.code ?? '')) ?? false;
+  if (performers.length === 0)
+    return (
+      request.code?.coding?.some(
+        (coding) => coding.system === REQUIREMENT_TYPE_SYSTEM && MHTR_CODES.has(coding.code ?? ''),
+      ) ?? false
+    );
   return performers.some((performer) => {
     const organization = performer.reference ? organizations.get(performer.reference) : undefined;
-    return providerId !== undefined && organization?.identifier?.some((identifier) => identifier.system === PARTNER_ID_SYSTEM && identifier.value === providerId) === true;
+    return (
+      providerId !== undefined &&
+      organization?.identifier?.some(
+        (identifier) => identifier.system === PARTNER_ID_SYSTEM && identifier.value === providerId,
+      ) === true
+    );
   });
 }
 
@@ -201,16 +273,31 @@ function isForProvider(request: ServiceRequest, organizations: ReadonlyMap<strin
  */
 function planAllocationWrites(bundle: Bundle, patient: PlannedCreate, eventId: string): ProviderWritePlan {
   const resources = resourceEntries(bundle);
-  const careTeam = resources.find((entry) => entry.resource.resourceType === 'CareTeam')?.resource as CareTeam | undefined;
-  if (!careTeam) return { kind: 'unusable', code: 'no-care-team', reason: 'The probation.case.allocated Bundle carries no CareTeam.' };
-  const byUrl = new Map(resources.filter((entry) => entry.fullUrl).map((entry) => [entry.fullUrl as string, entry.resource]));
-  const role = resources.find((entry) => entry.resource.resourceType === 'PractitionerRole')?.resource as PractitionerRole | undefined;
+  const careTeam = resources.find((entry) => entry.resource.resourceType === 'CareTeam')?.resource as
+    CareTeam | undefined;
+  if (!careTeam)
+    return {
+      kind: 'unusable',
+      code: 'no-care-team',
+      reason: 'The probation.case.allocated Bundle carries no CareTeam.',
+    };
+  const byUrl = new Map(
+    resources.filter((entry) => entry.fullUrl).map((entry) => [entry.fullUrl as string, entry.resource]),
+  );
+  const role = resources.find((entry) => entry.resource.resourceType === 'PractitionerRole')?.resource as
+    PractitionerRole | undefined;
   const participant = careTeam.participant?.[0];
-  const officer = byUrl.get(participant?.member?.reference ?? role?.practitioner?.reference ?? '') as Practitioner | undefined;
-  const organization = byUrl.get(participant?.onBehalfOf?.reference ?? role?.organization?.reference ?? '') as Organization | undefined;
-  const officerName = participant?.member?.display ?? officer?.name?.[0]?.text ?? [officer?.name?.[0]?.given?.join(' '), officer?.name?.[0]?.family].filter(Boolean).join(' ');
+  const officer = byUrl.get(participant?.member?.reference ?? role?.practitioner?.reference ?? '') as
+    Practitioner | undefined;
+  const organization = byUrl.get(participant?.onBehalfOf?.reference ?? role?.organization?.reference ?? '') as
+    Organization | undefined;
+  const officerName =
+    participant?.member?.display ??
+    officer?.name?.[0]?.text ??
+    [officer?.name?.[0]?.given?.join(' '), officer?.name?.[0]?.family].filter(Boolean).join(' ');
   const telecom: ContactPoint[] = [...(role?.telecom ?? []), ...(officer?.telecom ?? [])].filter(
-    (point, index, all) => all.findIndex((other) => other.system === point.system && other.value === point.value) === index,
+    (point, index, all) =>
+      all.findIndex((other) => other.system === point.system && other.value === point.value) === index,
   );
   const eventIdentifier: Identifier = { system: EVENT_ID_SYSTEM, value: eventId };
   const practitioner: Practitioner = {
@@ -252,7 +339,13 @@ function planAllocationWrites(bundle: Bundle, patient: PlannedCreate, eventId: s
 
 /** The conditional-create query of the person: the strongest identifier the Bundle carries. */
 function patientQueryOf(patient: Patient | undefined): string | undefined {
-  for (const system of [NHS_NUMBER_SYSTEM, CRN_SYSTEM, PNC_ID_SYSTEM, CRO_NUMBER_SYSTEM, COMMON_PLATFORM_DEFENDANT_ID_SYSTEM]) {
+  for (const system of [
+    NHS_NUMBER_SYSTEM,
+    CRN_SYSTEM,
+    PNC_ID_SYSTEM,
+    CRO_NUMBER_SYSTEM,
+    COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+  ]) {
     const value = patient?.identifier?.find((identifier) => identifier.system === system)?.value;
     if (value) return `identifier=${system}|${value}`;
   }

@@ -43,7 +43,10 @@ class ScriptedServer {
   }
 }
 
-const patient: Patient = { resourceType: 'Patient', identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000123' }] };
+const patient: Patient = {
+  resourceType: 'Patient',
+  identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000123' }],
+};
 const query = 'identifier=https://fhir.nhs.uk/Id/nhs-number|9990000123';
 
 describe('ProviderFhirClient (fhir-kit-client against a loopback server)', () => {
@@ -62,17 +65,28 @@ describe('ProviderFhirClient (fhir-kit-client against a loopback server)', () =>
 
   it('returns the existing resource when the server found a match (200)', async () => {
     server.answer({ status: 200, body: { ...patient, id: 'existing' } });
-    await expect(new ProviderFhirClient(server.baseUrl, 2000).conditionalCreate(patient, query)).resolves.toMatchObject({ kind: 'ok', resource: { id: 'existing' } });
+    await expect(new ProviderFhirClient(server.baseUrl, 2000).conditionalCreate(patient, query)).resolves.toMatchObject(
+      { kind: 'ok', resource: { id: 'existing' } },
+    );
   });
 
   it('reports a refusal (412, several matches) as rejected, with the issue code only', async () => {
-    server.answer({ status: 412, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'duplicate', diagnostics: 'Patient 9990000123 twice' }] } });
+    server.answer({
+      status: 412,
+      body: {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'duplicate', diagnostics: 'Patient 9990000123 twice' }],
+      },
+    });
     const result = await new ProviderFhirClient(server.baseUrl, 2000).conditionalCreate(patient, query);
     expect(result).toEqual({ kind: 'rejected', status: 412, reason: 'The FHIR server answered 412 duplicate.' });
   });
 
   it('reports a 5xx as unavailable', async () => {
-    server.answer({ status: 503, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] } });
+    server.answer({
+      status: 503,
+      body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] },
+    });
     await expect(new ProviderFhirClient(server.baseUrl, 2000).conditionalCreate(patient, query)).resolves.toEqual({
       kind: 'unavailable',
       reason: 'The FHIR server answered 503 transient.',
@@ -91,6 +105,8 @@ describe('ProviderFhirClient (fhir-kit-client against a loopback server)', () =>
     const baseUrl = server.baseUrl;
     await server.close();
     server = await ScriptedServer.start();
-    await expect(new ProviderFhirClient(baseUrl, 2000).conditionalCreate(patient, query)).resolves.toMatchObject({ kind: 'unavailable' });
+    await expect(new ProviderFhirClient(baseUrl, 2000).conditionalCreate(patient, query)).resolves.toMatchObject({
+      kind: 'unavailable',
+    });
   });
 });

@@ -46,7 +46,10 @@ export class ProviderFhirClient implements ProviderFhirWriter {
 
   /** `POST {type}`: an unconditional create. */
   create<T extends FhirResource>(resource: T): Promise<FhirCallResult<T>> {
-    return this.call((signal) => this.client.create({ resourceType: resource.resourceType, body: resource, options: { signal } }) as Promise<T>);
+    return this.call(
+      (signal) =>
+        this.client.create({ resourceType: resource.resourceType, body: resource, options: { signal } }) as Promise<T>,
+    );
   }
 
   /** `GET {type}/{id}`. */
@@ -55,16 +58,23 @@ export class ProviderFhirClient implements ProviderFhirWriter {
   }
 
   /** `GET {type}?{params}`: the resources of the first page of a search. */
-  search<T extends FhirResource>(resourceType: T['resourceType'], searchParams: Record<string, string>): Promise<FhirCallResult<T[]>> {
+  search<T extends FhirResource>(
+    resourceType: T['resourceType'],
+    searchParams: Record<string, string>,
+  ): Promise<FhirCallResult<T[]>> {
     return this.call(async (signal) => {
-      const bundle = (await this.client.search({ resourceType, searchParams, options: { signal } })) as { entry?: { resource?: T }[] };
+      const bundle = (await this.client.search({ resourceType, searchParams, options: { signal } })) as {
+        entry?: { resource?: T }[];
+      };
       return (bundle.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource] : []));
     });
   }
 
   /** The server's CapabilityStatement (`GET metadata`). */
   capabilityStatement(): Promise<FhirCallResult<FhirResource>> {
-    return this.call((signal) => this.client.request('metadata', { options: { signal } } as never) as Promise<FhirResource>);
+    return this.call(
+      (signal) => this.client.request('metadata', { options: { signal } } as never) as Promise<FhirResource>,
+    );
   }
 
   private async call<T>(request: (signal: AbortSignal) => Promise<T>): Promise<FhirCallResult<T>> {
@@ -72,18 +82,22 @@ export class ProviderFhirClient implements ProviderFhirWriter {
     try {
       return { kind: 'ok', resource: await request(signal) };
     } catch (error) {
-      if (signal.aborted) return { kind: 'unavailable', reason: `The FHIR server did not answer within ${this.timeoutMs} ms.` };
+      if (signal.aborted)
+        return { kind: 'unavailable', reason: `The FHIR server did not answer within ${this.timeoutMs} ms.` };
       const status = (error as { response?: { status?: unknown } })?.response?.status;
       if (typeof status !== 'number') return { kind: 'unavailable', reason: 'The FHIR server could not be reached.' };
       const reason = `The FHIR server answered ${status}${issueCodeOf(error)}.`;
-      return status >= 500 || status === 408 || status === 429 ? { kind: 'unavailable', reason } : { kind: 'rejected', status, reason };
+      return status >= 500 || status === 408 || status === 429
+        ? { kind: 'unavailable', reason }
+        : { kind: 'rejected', status, reason };
     }
   }
 }
 
 /** The first OperationOutcome issue code, never its diagnostics (they may echo personal data). */
 function issueCodeOf(error: unknown): string {
-  const data = (error as { response?: { data?: { resourceType?: unknown; issue?: { code?: unknown }[] } } }).response?.data;
+  const data = (error as { response?: { data?: { resourceType?: unknown; issue?: { code?: unknown }[] } } }).response
+    ?.data;
   const code = data?.resourceType === 'OperationOutcome' ? data.issue?.[0]?.code : undefined;
   return typeof code === 'string' ? ` ${code.slice(0, 40)}` : '';
 }

@@ -16,14 +16,28 @@ export interface ProviderPartnerSettings {
  * Reads the mh-provider partner `partnerId` from the partners file; stops the boot (ConfigError
  * naming the key) when it is missing, not a provider, or has no `fhirBaseUrl`.
  */
-export function loadProviderPartnerSettings(partnersFile: string, partnerId: string, sandboxBaseUrl?: string): ProviderPartnerSettings {
+export function loadProviderPartnerSettings(
+  partnersFile: string,
+  partnerId: string,
+  sandboxBaseUrl?: string,
+): ProviderPartnerSettings {
   const partner = loadPartnersFile(partnersFile, { sandboxBaseUrl }).find((candidate) => candidate.id === partnerId);
   if (!partner || partner.kind !== 'mh-provider') {
-    throw new ConfigError([{ key: 'PARTNER_ID', problem: `${partnerId} is not an mh-provider partner of ${partnersFile}` }]);
+    throw new ConfigError([
+      { key: 'PARTNER_ID', problem: `${partnerId} is not an mh-provider partner of ${partnersFile}` },
+    ]);
   }
   const fhirBaseUrl = partner.adapter?.fhirBaseUrl;
   if (typeof fhirBaseUrl !== 'string' || !/^https?:\/\//.test(fhirBaseUrl)) {
-    throw new ConfigError([{ key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs fhirBaseUrl (an http(s) URL)` }]);
+    throw new ConfigError([
+      { key: 'PARTNERS_FILE', problem: `partner ${partnerId} needs fhirBaseUrl (an http(s) URL)` },
+    ]);
   }
-  return { partnerId, name: partner.name, ods: partner.ods, fhirBaseUrl, subscriptions: partner.adapter?.subscriptions !== false };
+  return {
+    partnerId,
+    name: partner.name,
+    ods: partner.ods,
+    fhirBaseUrl,
+    subscriptions: partner.adapter?.subscriptions !== false,
+  };
 }

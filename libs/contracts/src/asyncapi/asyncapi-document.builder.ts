@@ -46,7 +46,10 @@ export interface AsyncApiDocumentOptions {
 export interface AsyncApiDocument {
   readonly asyncapi: '3.0.0';
   readonly id: string;
-  readonly info: { readonly title: string; readonly version: string; readonly description: string } & Record<string, unknown>;
+  readonly info: { readonly title: string; readonly version: string; readonly description: string } & Record<
+    string,
+    unknown
+  >;
   readonly defaultContentType: string;
   readonly servers: Record<string, unknown>;
   readonly channels: Record<string, unknown>;
@@ -87,7 +90,9 @@ export function consumedQueueArguments(queue: string): Record<string, string> {
  * operations of a partner adapter (publish an event, receive a delivery).
  */
 export function buildAsyncApiDocument(options: AsyncApiDocumentOptions = {}): AsyncApiDocument {
-  const messages = Object.fromEntries(EVENT_TYPES.map((eventType) => [eventType, eventMessage(eventType, EVENT_CATALOGUE[eventType])]));
+  const messages = Object.fromEntries(
+    EVENT_TYPES.map((eventType) => [eventType, eventMessage(eventType, EVENT_CATALOGUE[eventType])]),
+  );
   return {
     asyncapi: '3.0.0',
     id: 'urn:cstr-hub:events',
@@ -119,7 +124,10 @@ export function buildAsyncApiDocument(options: AsyncApiDocumentOptions = {}): As
           `Adapters publish their partner's events to the topic exchange \`${INGRESS_EXCHANGE}\` with routing key ` +
           `\`${ingressRoutingKey('<partner-id>', '<event-type>')}\`; the broker lets a partner use only its own id. The hub consumes them from \`${HUB_INGRESS_QUEUE}\`.`,
         servers: [{ $ref: '#/servers/broker' }],
-        parameters: { partnerId: { $ref: '#/components/parameters/partnerId' }, eventType: eventTypeParameter(PARTNER_PUBLISHED_EVENTS) },
+        parameters: {
+          partnerId: { $ref: '#/components/parameters/partnerId' },
+          eventType: eventTypeParameter(PARTNER_PUBLISHED_EVENTS),
+        },
         messages: channelMessages(PARTNER_PUBLISHED_EVENTS),
         bindings: { amqp: exchangeBinding(INGRESS_EXCHANGE) },
       },
@@ -131,7 +139,10 @@ export function buildAsyncApiDocument(options: AsyncApiDocumentOptions = {}): As
           `to the topic exchange \`${DELIVERY_EXCHANGE}\` with routing key \`${deliveryRoutingKey('<recipient-id>', '<event-type>')}\`. ` +
           `Each copy is routed to the recipient's inbox.`,
         servers: [{ $ref: '#/servers/broker' }],
-        parameters: { recipientId: { $ref: '#/components/parameters/recipientId' }, eventType: eventTypeParameter(DELIVERED_EVENTS) },
+        parameters: {
+          recipientId: { $ref: '#/components/parameters/recipientId' },
+          eventType: eventTypeParameter(DELIVERED_EVENTS),
+        },
         messages: channelMessages(DELIVERED_EVENTS),
         bindings: { amqp: exchangeBinding(DELIVERY_EXCHANGE) },
       },
@@ -191,7 +202,8 @@ export function buildAsyncApiDocument(options: AsyncApiDocumentOptions = {}): As
       messages,
       parameters: {
         partnerId: {
-          description: 'The id of the publishing partner (lower-case words joined by hyphens); a partner may publish only under its own id.',
+          description:
+            'The id of the publishing partner (lower-case words joined by hyphens); a partner may publish only under its own id.',
           examples: [EXAMPLE_PROBATION_ID, EXAMPLE_PROVIDER_ID],
         },
         recipientId: {
@@ -201,14 +213,16 @@ export function buildAsyncApiDocument(options: AsyncApiDocumentOptions = {}): As
       },
       correlationIds: {
         amqpCorrelationId: {
-          description: 'The AMQP `correlationId` property: ties together the events of one exchange; delivered copies keep it.',
+          description:
+            'The AMQP `correlationId` property: ties together the events of one exchange; delivered copies keep it.',
           location: '$message.header#/correlationId',
         },
       },
       securitySchemes: {
         partnerBrokerUser: {
           type: 'userPassword',
-          description: "One broker user per partner, with topic permissions limited to the partner's own routing-key prefix and read access to its own inbox.",
+          description:
+            "One broker user per partner, with topic permissions limited to the partner's own routing-key prefix and read access to its own inbox.",
         },
       },
     },

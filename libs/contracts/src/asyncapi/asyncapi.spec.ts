@@ -6,7 +6,14 @@ import type * as amqp from 'amqplib';
 import { declareQueueTopology, publishOptions } from '@cstr/messaging';
 import { projectRoot } from '@cstr/testing';
 import { AmqpHeaders } from '../amqp-properties';
-import { BROKER_VHOST, DELIVERY_EXCHANGE, HUB_INGRESS_QUEUE, INGRESS_EXCHANGE, ingressRoutingKey, partnerInboxQueue } from '../broker-names';
+import {
+  BROKER_VHOST,
+  DELIVERY_EXCHANGE,
+  HUB_INGRESS_QUEUE,
+  INGRESS_EXCHANGE,
+  ingressRoutingKey,
+  partnerInboxQueue,
+} from '../broker-names';
 import { EVENT_CATALOGUE } from '../event-catalogue';
 import { EVENT_TYPES, EVENT_TYPE_SYSTEM, FHIR_JSON_CONTENT_TYPE } from '../event-types';
 import { HUB_PARTNER_ID, partnerEndpoint } from '../partner-endpoint';
@@ -34,7 +41,8 @@ beforeAll(async () => {
 });
 
 function parsedDocument(): AsyncAPIDocumentInterface {
-  if (!parsed.document) throw new Error(`The document did not parse:\n${describeDiagnostics(parsed.diagnostics).join('\n')}`);
+  if (!parsed.document)
+    throw new Error(`The document did not parse:\n${describeDiagnostics(parsed.diagnostics).join('\n')}`);
   return parsed.document;
 }
 
@@ -42,7 +50,9 @@ describe('buildAsyncApiDocument', () => {
   it('is a valid AsyncAPI 3.0.0 document: no errors and no warnings from @asyncapi/parser', () => {
     const document = parsedDocument();
     expect(document.version()).toBe('3.0.0');
-    expect(describeDiagnostics(parsed.diagnostics.filter((d) => d.severity === ERROR || d.severity === WARNING))).toEqual([]);
+    expect(
+      describeDiagnostics(parsed.diagnostics.filter((d) => d.severity === ERROR || d.severity === WARNING)),
+    ).toEqual([]);
   });
 
   it('would be caught by the parser when broken (the validation is not vacuous)', async () => {
@@ -54,7 +64,12 @@ describe('buildAsyncApiDocument', () => {
 
   it('has one message per event type: named by it, FHIR JSON, with the event code fixed in the MessageHeader', () => {
     const messages = parsedDocument().components().messages();
-    expect(messages.all().map((message) => message.id()).sort()).toEqual([...EVENT_TYPES].sort());
+    expect(
+      messages
+        .all()
+        .map((message) => message.id())
+        .sort(),
+    ).toEqual([...EVENT_TYPES].sort());
     for (const eventType of EVENT_TYPES) {
       const message = messages.get(eventType)!;
       expect(message.name()).toBe(eventType);
@@ -65,8 +80,22 @@ describe('buildAsyncApiDocument', () => {
       const bundle = at(payload, 'allOf', 0, 'properties');
       expect(at(bundle, 'resourceType', 'const')).toBe('Bundle');
       expect(at(bundle, 'type', 'const')).toBe('message');
-      expect(at(bundle, 'entry', 'items', 0, 'properties', 'resource', 'properties', 'resourceType', 'const')).toBe('MessageHeader');
-      const eventCoding = at(payload, 'allOf', 1, 'properties', 'entry', 'items', 0, 'properties', 'resource', 'properties', 'eventCoding');
+      expect(at(bundle, 'entry', 'items', 0, 'properties', 'resource', 'properties', 'resourceType', 'const')).toBe(
+        'MessageHeader',
+      );
+      const eventCoding = at(
+        payload,
+        'allOf',
+        1,
+        'properties',
+        'entry',
+        'items',
+        0,
+        'properties',
+        'resource',
+        'properties',
+        'eventCoding',
+      );
       expect(at(eventCoding, 'properties', 'code', 'const')).toBe(eventType);
       expect(at(eventCoding, 'properties', 'system', 'const')).toBe(EVENT_TYPE_SYSTEM);
       expect(at(message.headers()!.json(), 'allOf', 1, 'properties', 'type', 'const')).toBe(eventType);
@@ -85,15 +114,37 @@ describe('buildAsyncApiDocument', () => {
     const document = parsedDocument();
     const publish = document.operations().get('publishEvent')!;
     expect(publish.action()).toBe('send');
-    expect(publish.channels().all().map((channel) => channel.address())).toEqual(['{partnerId}.{eventType}']);
-    const partnerPublished = EVENT_TYPES.filter((eventType) => EVENT_CATALOGUE[eventType].from.some((party) => party !== 'hub'));
-    expect(publish.messages().all().map((message) => message.name())).toEqual(partnerPublished);
+    expect(
+      publish
+        .channels()
+        .all()
+        .map((channel) => channel.address()),
+    ).toEqual(['{partnerId}.{eventType}']);
+    const partnerPublished = EVENT_TYPES.filter((eventType) =>
+      EVENT_CATALOGUE[eventType].from.some((party) => party !== 'hub'),
+    );
+    expect(
+      publish
+        .messages()
+        .all()
+        .map((message) => message.name()),
+    ).toEqual(partnerPublished);
     expect(partnerPublished).not.toContain('pathway.deadline.missed');
 
     const receive = document.operations().get('receiveDelivery')!;
     expect(receive.action()).toBe('receive');
-    expect(receive.channels().all().map((channel) => channel.address())).toEqual([partnerInboxQueue('{partnerId}')]);
-    expect(receive.messages().all().map((message) => message.name())).toEqual([...EVENT_TYPES]);
+    expect(
+      receive
+        .channels()
+        .all()
+        .map((channel) => channel.address()),
+    ).toEqual([partnerInboxQueue('{partnerId}')]);
+    expect(
+      receive
+        .messages()
+        .all()
+        .map((message) => message.name()),
+    ).toEqual([...EVENT_TYPES]);
 
     const server = document.servers().get('broker')!;
     expect(server.protocol()).toBe('amqp');
@@ -115,7 +166,8 @@ describe('buildAsyncApiDocument', () => {
     // What libs/messaging really declares, recorded from a stand-in channel.
     const declared = new Map<string, Record<string, unknown>>();
     const recorder = {
-      assertQueue: async (queue: string, options: amqp.Options.AssertQueue) => void declared.set(queue, options.arguments),
+      assertQueue: async (queue: string, options: amqp.Options.AssertQueue) =>
+        void declared.set(queue, options.arguments),
       bindQueue: async () => undefined,
     } as unknown as amqp.Channel;
     for (const queue of [HUB_INGRESS_QUEUE, partnerInboxQueue('{partnerId}')]) {
@@ -146,7 +198,8 @@ describe('the message schemas', () => {
   // Formats are documentation here (ajv-formats is not a dependency); everything else is checked.
   const ajv = new Ajv({ strict: false, validateSchema: false, validateFormats: false, allErrors: true });
   ajv.addSchema({ components: buildAsyncApiDocument().components }, 'asyncapi');
-  const validatorOf = (eventType: string, part: 'payload' | 'headers') => ajv.getSchema(`asyncapi#/components/messages/${eventType}/${part}`)!;
+  const validatorOf = (eventType: string, part: 'payload' | 'headers') =>
+    ajv.getSchema(`asyncapi#/components/messages/${eventType}/${part}`)!;
   const missed = (): Record<string, unknown> & { entry: { resource: Record<string, unknown> }[] } =>
     JSON.parse(readFileSync(join(__dirname, 'fixtures', 'treatment-appointment-missed.bundle.json'), 'utf8'));
 
@@ -174,7 +227,10 @@ describe('the message schemas', () => {
     foreignSource.entry[0].resource.source = { endpoint: 'https://example.org/fhir' };
     expect(validate(foreignSource)).toBe(false);
     const otherSystem = missed();
-    otherSystem.entry[0].resource.eventCoding = { system: 'https://example.org/events', code: 'treatment.appointment.missed' };
+    otherSystem.entry[0].resource.eventCoding = {
+      system: 'https://example.org/events',
+      code: 'treatment.appointment.missed',
+    };
     expect(validate(otherSystem)).toBe(false);
   });
 
@@ -199,7 +255,10 @@ describe('the message schemas', () => {
 describe(ASYNCAPI_DOCUMENT_PATH, () => {
   it('is what the generator produces now', () => {
     const committed = readFileSync(join(projectRoot(), ASYNCAPI_DOCUMENT_PATH), 'utf8');
-    const verdict = committed === renderAsyncApiYaml() ? 'up to date' : `stale: run \`npm run asyncapi\` and commit ${ASYNCAPI_DOCUMENT_PATH}`;
+    const verdict =
+      committed === renderAsyncApiYaml()
+        ? 'up to date'
+        : `stale: run \`npm run asyncapi\` and commit ${ASYNCAPI_DOCUMENT_PATH}`;
     expect(verdict).toBe('up to date');
   });
 });

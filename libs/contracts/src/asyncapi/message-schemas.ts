@@ -24,7 +24,15 @@ export function amqpPropertiesSchema(): JsonSchema {
     description:
       'AMQP basic properties and header-table entries of every event message. None of them carries personal data: ' +
       'properties and headers show up in management tools and logs. Everything about the person is in the body.',
-    required: ['messageId', 'type', 'timestamp', 'correlationId', 'contentType', 'deliveryMode', AmqpHeaders.traceparent],
+    required: [
+      'messageId',
+      'type',
+      'timestamp',
+      'correlationId',
+      'contentType',
+      'deliveryMode',
+      AmqpHeaders.traceparent,
+    ],
     properties: {
       messageId: {
         type: 'string',
@@ -32,12 +40,21 @@ export function amqpPropertiesSchema(): JsonSchema {
         description: 'AMQP property: the event id. Every delivered copy keeps it, so a receiver de-duplicates by it.',
       },
       type: { type: 'string', enum: [...EVENT_TYPES], description: 'AMQP property: the event type.' },
-      timestamp: { type: 'integer', minimum: 0, description: 'AMQP property: when the message was published, in seconds since the Unix epoch.' },
+      timestamp: {
+        type: 'integer',
+        minimum: 0,
+        description: 'AMQP property: when the message was published, in seconds since the Unix epoch.',
+      },
       correlationId: {
         type: 'string',
-        description: 'AMQP property: ties related events together; the event id when the event starts a new exchange. Delivered copies keep the original.',
+        description:
+          'AMQP property: ties related events together; the event id when the event starts a new exchange. Delivered copies keep the original.',
       },
-      contentType: { type: 'string', const: FHIR_JSON_CONTENT_TYPE, description: 'AMQP property: the body is FHIR JSON.' },
+      contentType: {
+        type: 'string',
+        const: FHIR_JSON_CONTENT_TYPE,
+        description: 'AMQP property: the body is FHIR JSON.',
+      },
       deliveryMode: { type: 'integer', const: 2, description: 'AMQP property: persistent.' },
       [AmqpHeaders.traceparent]: {
         type: 'string',
@@ -52,16 +69,32 @@ export function amqpPropertiesSchema(): JsonSchema {
       [AmqpHeaders.attempt]: {
         type: 'integer',
         minimum: 1,
-        description: 'Header: 1 (or absent) on the first delivery; raised each time the message comes back from a retry delay.',
+        description:
+          'Header: 1 (or absent) on the first delivery; raised each time the message comes back from a retry delay.',
       },
-      [AmqpHeaders.failureCode]: { type: 'string', description: "Header, on retries and dead letters: the last failure's stable code." },
+      [AmqpHeaders.failureCode]: {
+        type: 'string',
+        description: "Header, on retries and dead letters: the last failure's stable code.",
+      },
       [AmqpHeaders.failureReason]: {
         type: 'string',
-        description: "Header, on retries and dead letters: the last failure's reason, a short text without personal data.",
+        description:
+          "Header, on retries and dead letters: the last failure's reason, a short text without personal data.",
       },
-      [AmqpHeaders.failedQueue]: { type: 'string', description: 'Header, on retries and dead letters: the queue the message failed in.' },
-      [AmqpHeaders.originalRoutingKey]: { type: 'string', description: 'Header, on retries and dead letters: the routing key the message was first published with (`<partner-id>.<event-type>`); believed only on a delivery under `<queue>.redeliver`.' },
-      [AmqpHeaders.deadLetteredAt]: { type: 'string', format: 'date-time', description: 'Header, on dead letters: when the message was parked.' },
+      [AmqpHeaders.failedQueue]: {
+        type: 'string',
+        description: 'Header, on retries and dead letters: the queue the message failed in.',
+      },
+      [AmqpHeaders.originalRoutingKey]: {
+        type: 'string',
+        description:
+          'Header, on retries and dead letters: the routing key the message was first published with (`<partner-id>.<event-type>`); believed only on a delivery under `<queue>.redeliver`.',
+      },
+      [AmqpHeaders.deadLetteredAt]: {
+        type: 'string',
+        format: 'date-time',
+        description: 'Header, on dead letters: when the message was parked.',
+      },
     },
   };
 }
@@ -69,7 +102,10 @@ export function amqpPropertiesSchema(): JsonSchema {
 /** The AMQP properties of the messages of one event type: the common ones, with `type` fixed. */
 export function eventHeadersSchema(eventType: EventType): JsonSchema {
   return {
-    allOf: [{ $ref: '#/components/schemas/AmqpProperties' }, { type: 'object', properties: { type: { const: eventType } } }],
+    allOf: [
+      { $ref: '#/components/schemas/AmqpProperties' },
+      { type: 'object', properties: { type: { const: eventType } } },
+    ],
   };
 }
 
@@ -89,14 +125,17 @@ function referenceSchema(): JsonSchema {
 export function messageHeaderSchema(): JsonSchema {
   return {
     type: 'object',
-    description: 'UKCore-MessageHeader: what happened, who sent it, which resources it is about and, on delivered copies, the recipient.',
+    description:
+      'UKCore-MessageHeader: what happened, who sent it, which resources it is about and, on delivered copies, the recipient.',
     required: ['resourceType', 'eventCoding', 'source', 'focus'],
     properties: {
       resourceType: { const: 'MessageHeader' },
       id: { type: 'string' },
       meta: {
         type: 'object',
-        properties: { profile: { type: 'array', contains: { const: UK_CORE_MESSAGE_HEADER_PROFILE }, items: { type: 'string' } } },
+        properties: {
+          profile: { type: 'array', contains: { const: UK_CORE_MESSAGE_HEADER_PROFILE }, items: { type: 'string' } },
+        },
       },
       eventCoding: {
         type: 'object',
@@ -111,7 +150,11 @@ export function messageHeaderSchema(): JsonSchema {
         type: 'object',
         required: ['endpoint'],
         properties: {
-          endpoint: { type: 'string', pattern: PARTNER_ENDPOINT_PATTERN, description: `\`${PARTNER_ENDPOINT_PREFIX}<partner id>\` of the sender.` },
+          endpoint: {
+            type: 'string',
+            pattern: PARTNER_ENDPOINT_PATTERN,
+            description: `\`${PARTNER_ENDPOINT_PREFIX}<partner id>\` of the sender.`,
+          },
           name: { type: 'string' },
         },
       },
@@ -165,7 +208,10 @@ export function fhirMessageBundleSchema(): JsonSchema {
       resourceType: { const: 'Bundle' },
       id: { type: 'string' },
       meta: { type: 'object' },
-      identifier: { type: 'object', description: 'The event id as a URN (`urn:uuid:<event id>`), kept on every delivered copy.' },
+      identifier: {
+        type: 'object',
+        description: 'The event id as a URN (`urn:uuid:<event id>`), kept on every delivered copy.',
+      },
       type: { const: 'message' },
       timestamp: { type: 'string', format: 'date-time' },
       entry: {

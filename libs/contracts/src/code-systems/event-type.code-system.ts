@@ -13,6 +13,7 @@ export const EVENT_TYPE_CODE_SYSTEM = hubCodeSystem<EventType>({
   id: EVENT_TYPE_SYSTEM.slice(EVENT_TYPE_SYSTEM.lastIndexOf('/') + 1),
   name: 'CstrEventType',
   title: 'CSTR hub event types',
-  description: 'The events exchanged through the hub on the Community Sentence Treatment Requirement pathway (SPEC §3).',
+  description:
+    'The events exchanged through the hub on the Community Sentence Treatment Requirement pathway (SPEC §3).',
   concepts: EVENT_TYPE_CONCEPTS,
 });

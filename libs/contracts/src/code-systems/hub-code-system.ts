@@ -55,7 +55,11 @@ export function hubCodeSystem<C extends string>(definition: HubCodeSystemDefinit
     content: definition.content ?? 'complete',
     // `count` is the size of the whole system, unknown when its concepts are not copied.
     ...(definition.content === 'not-present' ? {} : { count: definition.concepts.length }),
-    concept: definition.concepts.map((concept) => ({ code: concept.code, display: concept.display, definition: concept.definition })),
+    concept: definition.concepts.map((concept) => ({
+      code: concept.code,
+      display: concept.display,
+      definition: concept.definition,
+    })),
   };
 }
 

@@ -14,27 +14,30 @@ import {
 } from './index';
 
 describe('hub CodeSystems', () => {
-  it.each(HUB_CODE_SYSTEMS.map((system) => [system.id, system] as const))('%s is a well-formed FHIR CodeSystem', (id, system) => {
-    expect(system.resourceType).toBe('CodeSystem');
-    expect(system.url).toBe(`${HUB_CODE_SYSTEM_BASE}${id}`);
-    expect(id).toMatch(/^[a-z]+(-[a-z0-9]+)*$/);
-    expect(system.name).toMatch(/^[A-Z][A-Za-z0-9]*$/);
-    expect(system.status).toBe('active');
-    if (system.content === 'not-present') {
-      expect(system.concept).toEqual([]);
-      expect(system.count).toBeUndefined();
-    } else {
-      expect(system.count).toBe(system.concept.length);
-      expect(system.concept.length).toBeGreaterThan(0);
-    }
-    const codes = system.concept.map((concept) => concept.code);
-    expect(new Set(codes).size).toBe(codes.length);
-    for (const concept of system.concept) {
-      expect(concept.code).toMatch(/^\S+$/);
-      expect(concept.display.trim()).not.toBe('');
-      expect(concept.definition.trim()).not.toBe('');
-    }
-  });
+  it.each(HUB_CODE_SYSTEMS.map((system) => [system.id, system] as const))(
+    '%s is a well-formed FHIR CodeSystem',
+    (id, system) => {
+      expect(system.resourceType).toBe('CodeSystem');
+      expect(system.url).toBe(`${HUB_CODE_SYSTEM_BASE}${id}`);
+      expect(id).toMatch(/^[a-z]+(-[a-z0-9]+)*$/);
+      expect(system.name).toMatch(/^[A-Z][A-Za-z0-9]*$/);
+      expect(system.status).toBe('active');
+      if (system.content === 'not-present') {
+        expect(system.concept).toEqual([]);
+        expect(system.count).toBeUndefined();
+      } else {
+        expect(system.count).toBe(system.concept.length);
+        expect(system.concept.length).toBeGreaterThan(0);
+      }
+      const codes = system.concept.map((concept) => concept.code);
+      expect(new Set(codes).size).toBe(codes.length);
+      for (const concept of system.concept) {
+        expect(concept.code).toMatch(/^\S+$/);
+        expect(concept.display.trim()).not.toBe('');
+        expect(concept.definition.trim()).not.toBe('');
+      }
+    },
+  );
 
   it('have unique canonical URLs, ids and names', () => {
     for (const key of ['url', 'id', 'name'] as const) {
@@ -51,15 +54,29 @@ describe('hub CodeSystems', () => {
 
   it('include the systems agreements and builders rely on', () => {
     expect(findHubCodeSystem(OBSERVATION_TYPE_SYSTEM)?.concept.map((concept) => concept.code)).toEqual(
-      expect.arrayContaining(['non-attendance-significance', 'suitability', 'clinical-lead-decision', 'engagement-summary']),
+      expect.arrayContaining([
+        'non-attendance-significance',
+        'suitability',
+        'clinical-lead-decision',
+        'engagement-summary',
+      ]),
     );
-    expect(findHubCodeSystem(NON_ATTENDANCE_SIGNIFICANCE_SYSTEM)?.concept.map((concept) => concept.code)).toEqual(['acceptable', 'unacceptable', 'logistics']);
+    expect(findHubCodeSystem(NON_ATTENDANCE_SIGNIFICANCE_SYSTEM)?.concept.map((concept) => concept.code)).toEqual([
+      'acceptable',
+      'unacceptable',
+      'logistics',
+    ]);
     expect(findHubCodeSystem('https://example.org/CodeSystem/x')).toBeUndefined();
   });
 
   it('list their codes as typed constants', () => {
     expect(REQUIREMENT_TYPE_CODES).toEqual(['mhtr-primary', 'mhtr-secondary', 'drr', 'atr']);
-    expect(SCREENING_FLAG_CODES).toEqual(['mental-health', 'substance-misuse', 'learning-disability', 'neurodevelopmental']);
+    expect(SCREENING_FLAG_CODES).toEqual([
+      'mental-health',
+      'substance-misuse',
+      'learning-disability',
+      'neurodevelopmental',
+    ]);
   });
 
   it('look up displays by code', () => {

@@ -4,7 +4,12 @@
  */
 import type { HubCodeSystem } from './hub-code-system';
 import { EVENT_TYPE_CODE_SYSTEM } from './event-type.code-system';
-import { CJS_OFFENCE_CODE_SYSTEM, HEARING_OUTCOME_CODE_SYSTEM, ORDER_TYPE_CODE_SYSTEM, REQUIREMENT_TYPE_CODE_SYSTEM } from './sentence.code-systems';
+import {
+  CJS_OFFENCE_CODE_SYSTEM,
+  HEARING_OUTCOME_CODE_SYSTEM,
+  ORDER_TYPE_CODE_SYSTEM,
+  REQUIREMENT_TYPE_CODE_SYSTEM,
+} from './sentence.code-systems';
 import { SCREENING_FLAG_CODE_SYSTEM } from './screening.code-systems';
 import {
   APPOINTMENT_TYPE_CODE_SYSTEM,

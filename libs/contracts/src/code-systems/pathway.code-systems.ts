@@ -2,14 +2,27 @@
 import { HUB_CODE_SYSTEM_BASE, hubCodeSystem, type HubConcept } from './hub-code-system';
 
 const DEADLINE_KIND_CONCEPTS = [
-  { code: 'assessment-decision', display: 'Assessment decision', definition: 'Assessment requested to Clinical Lead decision: same day.' },
+  {
+    code: 'assessment-decision',
+    display: 'Assessment decision',
+    definition: 'Assessment requested to Clinical Lead decision: same day.',
+  },
   {
     code: 'first-appointment',
     display: 'First treatment appointment',
-    definition: 'Sentence to first treatment appointment: DRR 2 working days, ATR 14 days, MHTR the timescale in the sentence (default 10 working days).',
+    definition:
+      'Sentence to first treatment appointment: DRR 2 working days, ATR 14 days, MHTR the timescale in the sentence (default 10 working days).',
   },
-  { code: 'three-way-meeting', display: 'Three/four-way meeting', definition: 'Sentence to three- or four-way meeting: 5 working days.' },
-  { code: 'outcome-reporting', display: 'Attendance outcome reported', definition: 'Appointment end to attended or missed outcome reported: 1 working day.' },
+  {
+    code: 'three-way-meeting',
+    display: 'Three/four-way meeting',
+    definition: 'Sentence to three- or four-way meeting: 5 working days.',
+  },
+  {
+    code: 'outcome-reporting',
+    display: 'Attendance outcome reported',
+    definition: 'Appointment end to attended or missed outcome reported: 1 working day.',
+  },
   {
     code: 'gp-registration-support',
     display: 'GP registration support',
@@ -33,9 +46,21 @@ export const DEADLINE_KIND_CODE_SYSTEM = hubCodeSystem<DeadlineKindCode>({
 });
 
 const TASK_TYPE_CONCEPTS = [
-  { code: 'suitability-assessment', display: 'Complete suitability assessment', definition: 'Assess the person for a treatment requirement and report the outcome for the pre-sentence report.' },
-  { code: 'treatment-referral', display: 'Act on treatment referral', definition: 'Accept or reject a treatment referral and start treatment in the timescale.' },
-  { code: 'overdue-step', display: 'Overdue pathway step', definition: 'A pathway step is overdue; the owner is asked to complete it.' },
+  {
+    code: 'suitability-assessment',
+    display: 'Complete suitability assessment',
+    definition: 'Assess the person for a treatment requirement and report the outcome for the pre-sentence report.',
+  },
+  {
+    code: 'treatment-referral',
+    display: 'Act on treatment referral',
+    definition: 'Accept or reject a treatment referral and start treatment in the timescale.',
+  },
+  {
+    code: 'overdue-step',
+    display: 'Overdue pathway step',
+    definition: 'A pathway step is overdue; the owner is asked to complete it.',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** A kind of task. */
@@ -57,7 +82,8 @@ const ALERT_TYPE_CONCEPTS = [
   {
     code: 'pathway-candidate',
     display: 'Possible treatment requirement candidate',
-    definition: 'Listed in court, and an earlier Liaison & Diversion screen identified a need: the person may be suitable for a community sentence treatment requirement.',
+    definition:
+      'Listed in court, and an earlier Liaison & Diversion screen identified a need: the person may be suitable for a community sentence treatment requirement.',
   },
 ] as const satisfies readonly HubConcept[];
 

@@ -2,17 +2,39 @@
 import { HUB_CODE_SYSTEM_BASE, hubCodeSystem, type HubConcept } from './hub-code-system';
 
 const PRACTITIONER_ROLE_CONCEPTS = [
-  { code: 'responsible-officer', display: 'Responsible officer', definition: 'The probation practitioner who manages the order.' },
-  { code: 'probation-court-officer', display: 'Probation court officer', definition: 'The probation practitioner at court who prepares pre-sentence reports.' },
-  { code: 'treatment-practitioner', display: 'Treatment practitioner', definition: 'The clinician who assesses and treats the person under the requirement.' },
-  { code: 'clinical-lead', display: 'Clinical Lead', definition: 'The clinician who signs off treatment requirements at the provider.' },
-  { code: 'ld-practitioner', display: 'Liaison and Diversion practitioner', definition: 'The practitioner who screens the person in custody or at court.' },
+  {
+    code: 'responsible-officer',
+    display: 'Responsible officer',
+    definition: 'The probation practitioner who manages the order.',
+  },
+  {
+    code: 'probation-court-officer',
+    display: 'Probation court officer',
+    definition: 'The probation practitioner at court who prepares pre-sentence reports.',
+  },
+  {
+    code: 'treatment-practitioner',
+    display: 'Treatment practitioner',
+    definition: 'The clinician who assesses and treats the person under the requirement.',
+  },
+  {
+    code: 'clinical-lead',
+    display: 'Clinical Lead',
+    definition: 'The clinician who signs off treatment requirements at the provider.',
+  },
+  {
+    code: 'ld-practitioner',
+    display: 'Liaison and Diversion practitioner',
+    definition: 'The practitioner who screens the person in custody or at court.',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** A role a practitioner plays on the pathway. */
 export type PractitionerRoleCode = (typeof PRACTITIONER_ROLE_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const PRACTITIONER_ROLE_CODES: readonly PractitionerRoleCode[] = PRACTITIONER_ROLE_CONCEPTS.map((concept) => concept.code);
+export const PRACTITIONER_ROLE_CODES: readonly PractitionerRoleCode[] = PRACTITIONER_ROLE_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the practitioner-role CodeSystem. */
 export const PRACTITIONER_ROLE_SYSTEM = `${HUB_CODE_SYSTEM_BASE}practitioner-role`;
 /** Roles of practitioners on the pathway (`PractitionerRole.code`, `CareTeam.participant.role`). */
@@ -26,14 +48,24 @@ export const PRACTITIONER_ROLE_CODE_SYSTEM = hubCodeSystem<PractitionerRoleCode>
 
 const RISK_REGISTRATION_TYPE_CONCEPTS = [
   { code: 'rosh', display: 'Risk of serious harm', definition: 'A risk of serious harm (RoSH) level registration.' },
-  { code: 'mappa', display: 'MAPPA', definition: 'Multi-Agency Public Protection Arrangements registration (level and category).' },
-  { code: 'other', display: 'Other risk registration', definition: 'Any other risk registration or alert (e.g. safeguarding, self-harm).' },
+  {
+    code: 'mappa',
+    display: 'MAPPA',
+    definition: 'Multi-Agency Public Protection Arrangements registration (level and category).',
+  },
+  {
+    code: 'other',
+    display: 'Other risk registration',
+    definition: 'Any other risk registration or alert (e.g. safeguarding, self-harm).',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** A kind of risk registration. */
 export type RiskRegistrationTypeCode = (typeof RISK_REGISTRATION_TYPE_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const RISK_REGISTRATION_TYPE_CODES: readonly RiskRegistrationTypeCode[] = RISK_REGISTRATION_TYPE_CONCEPTS.map((concept) => concept.code);
+export const RISK_REGISTRATION_TYPE_CODES: readonly RiskRegistrationTypeCode[] = RISK_REGISTRATION_TYPE_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the risk-registration-type CodeSystem. */
 export const RISK_REGISTRATION_TYPE_SYSTEM = `${HUB_CODE_SYSTEM_BASE}risk-registration-type`;
 /** Kinds of risk registration (`Flag.category`). */
@@ -41,7 +73,8 @@ export const RISK_REGISTRATION_TYPE_CODE_SYSTEM = hubCodeSystem<RiskRegistration
   id: 'risk-registration-type',
   name: 'CstrRiskRegistrationType',
   title: 'Risk registration types',
-  description: 'Kinds of risk registration shared between probation and treatment providers (service specification row 7).',
+  description:
+    'Kinds of risk registration shared between probation and treatment providers (service specification row 7).',
   concepts: RISK_REGISTRATION_TYPE_CONCEPTS,
 });
 
@@ -96,15 +129,25 @@ export const RISK_LEVEL_CODE_SYSTEM = hubCodeSystem<RiskLevelCode>({
 const ENFORCEMENT_DECISION_CONCEPTS = [
   { code: 'no-action', display: 'No action', definition: 'Absence accepted; no enforcement action.' },
   { code: 'warning', display: 'Warning', definition: 'A formal warning for failure to comply.' },
-  { code: 'final-warning', display: 'Final warning', definition: 'A final warning; a further failure leads to breach proceedings.' },
+  {
+    code: 'final-warning',
+    display: 'Final warning',
+    definition: 'A final warning; a further failure leads to breach proceedings.',
+  },
   { code: 'breach-proceedings', display: 'Breach proceedings', definition: 'Probation starts breach proceedings.' },
-  { code: 'return-to-court', display: 'Return to court', definition: 'The case returns to court (breach or an application to amend or revoke).' },
+  {
+    code: 'return-to-court',
+    display: 'Return to court',
+    definition: 'The case returns to court (breach or an application to amend or revoke).',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** Probation's enforcement decision. */
 export type EnforcementDecisionCode = (typeof ENFORCEMENT_DECISION_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const ENFORCEMENT_DECISION_CODES: readonly EnforcementDecisionCode[] = ENFORCEMENT_DECISION_CONCEPTS.map((concept) => concept.code);
+export const ENFORCEMENT_DECISION_CODES: readonly EnforcementDecisionCode[] = ENFORCEMENT_DECISION_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the enforcement-decision CodeSystem. */
 export const ENFORCEMENT_DECISION_SYSTEM = `${HUB_CODE_SYSTEM_BASE}enforcement-decision`;
 /** Enforcement decisions shared with the treatment provider. */
@@ -118,14 +161,19 @@ export const ENFORCEMENT_DECISION_CODE_SYSTEM = hubCodeSystem<EnforcementDecisio
 
 const REQUIREMENT_TERMINATION_CONCEPTS = [
   { code: 'completed', display: 'Completed', definition: 'The requirement was completed.' },
-  { code: 'revoked', display: 'Revoked', definition: 'The court revoked the requirement (e.g. on application, or re-sentence).' },
+  {
+    code: 'revoked',
+    display: 'Revoked',
+    definition: 'The court revoked the requirement (e.g. on application, or re-sentence).',
+  },
   { code: 'breached', display: 'Breached', definition: 'The requirement ended after breach proceedings.' },
 ] as const satisfies readonly HubConcept[];
 
 /** How a requirement ended. */
 export type RequirementTerminationCode = (typeof REQUIREMENT_TERMINATION_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const REQUIREMENT_TERMINATION_CODES: readonly RequirementTerminationCode[] = REQUIREMENT_TERMINATION_CONCEPTS.map((concept) => concept.code);
+export const REQUIREMENT_TERMINATION_CODES: readonly RequirementTerminationCode[] =
+  REQUIREMENT_TERMINATION_CONCEPTS.map((concept) => concept.code);
 /** Canonical URL of the requirement-termination CodeSystem. */
 export const REQUIREMENT_TERMINATION_SYSTEM = `${HUB_CODE_SYSTEM_BASE}requirement-termination`;
 /** How probation ended a treatment requirement. */

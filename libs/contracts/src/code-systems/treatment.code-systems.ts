@@ -5,24 +5,28 @@ const NON_ATTENDANCE_SIGNIFICANCE_CONCEPTS = [
   {
     code: 'acceptable',
     display: 'Acceptable absence',
-    definition: "In the treatment worker's view the absence is acceptable in the light of the person's condition and treatment (service specification row 6).",
+    definition:
+      "In the treatment worker's view the absence is acceptable in the light of the person's condition and treatment (service specification row 6).",
   },
   {
     code: 'unacceptable',
     display: 'Unacceptable absence',
-    definition: "In the treatment worker's view the absence is not explained by the person's condition or treatment; probation may consider enforcement.",
+    definition:
+      "In the treatment worker's view the absence is not explained by the person's condition or treatment; probation may consider enforcement.",
   },
   {
     code: 'logistics',
     display: 'Logistical reason',
-    definition: 'The absence had a practical cause (transport, clash with another appointment, provider cancellation) rather than a clinical one.',
+    definition:
+      'The absence had a practical cause (transport, clash with another appointment, provider cancellation) rather than a clinical one.',
   },
 ] as const satisfies readonly HubConcept[];
 
 /** The treatment worker's view of a missed appointment. */
 export type NonAttendanceSignificanceCode = (typeof NON_ATTENDANCE_SIGNIFICANCE_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const NON_ATTENDANCE_SIGNIFICANCE_CODES: readonly NonAttendanceSignificanceCode[] = NON_ATTENDANCE_SIGNIFICANCE_CONCEPTS.map((concept) => concept.code);
+export const NON_ATTENDANCE_SIGNIFICANCE_CODES: readonly NonAttendanceSignificanceCode[] =
+  NON_ATTENDANCE_SIGNIFICANCE_CONCEPTS.map((concept) => concept.code);
 /** Canonical URL of the non-attendance-significance CodeSystem. */
 export const NON_ATTENDANCE_SIGNIFICANCE_SYSTEM = `${HUB_CODE_SYSTEM_BASE}non-attendance-significance`;
 /** The significance of a failure to attend, as the treatment worker sees it (no clinical detail). */
@@ -30,15 +34,29 @@ export const NON_ATTENDANCE_SIGNIFICANCE_CODE_SYSTEM = hubCodeSystem<NonAttendan
   id: 'non-attendance-significance',
   name: 'CstrNonAttendanceSignificance',
   title: 'Significance of non-attendance',
-  description: "The treatment worker's view of the significance of a failure to attend, shared with the responsible officer.",
+  description:
+    "The treatment worker's view of the significance of a failure to attend, shared with the responsible officer.",
   concepts: NON_ATTENDANCE_SIGNIFICANCE_CONCEPTS,
 });
 
 const APPOINTMENT_TYPE_CONCEPTS = [
   { code: 'assessment', display: 'Assessment', definition: 'A suitability or in-depth assessment appointment.' },
-  { code: 'three-way-meeting', display: 'Three-way meeting', definition: 'Meeting of the person, the responsible officer and the treatment practitioner to set goals and sequencing.' },
-  { code: 'four-way-meeting', display: 'Four-way meeting', definition: 'Three-way meeting joined by a fourth party (e.g. a DRR or ATR worker) for a combined order.' },
-  { code: 'treatment-session', display: 'Treatment session', definition: 'A treatment session under the requirement (typically 50 minutes).' },
+  {
+    code: 'three-way-meeting',
+    display: 'Three-way meeting',
+    definition:
+      'Meeting of the person, the responsible officer and the treatment practitioner to set goals and sequencing.',
+  },
+  {
+    code: 'four-way-meeting',
+    display: 'Four-way meeting',
+    definition: 'Three-way meeting joined by a fourth party (e.g. a DRR or ATR worker) for a combined order.',
+  },
+  {
+    code: 'treatment-session',
+    display: 'Treatment session',
+    definition: 'A treatment session under the requirement (typically 50 minutes).',
+  },
   { code: 'review', display: 'Review', definition: 'A progress or end-of-treatment review.' },
   { code: 'court-hearing', display: 'Court hearing', definition: 'A listed court hearing.' },
 ] as const satisfies readonly HubConcept[];
@@ -46,7 +64,9 @@ const APPOINTMENT_TYPE_CONCEPTS = [
 /** A kind of appointment. */
 export type AppointmentTypeCode = (typeof APPOINTMENT_TYPE_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const APPOINTMENT_TYPE_CODES: readonly AppointmentTypeCode[] = APPOINTMENT_TYPE_CONCEPTS.map((concept) => concept.code);
+export const APPOINTMENT_TYPE_CODES: readonly AppointmentTypeCode[] = APPOINTMENT_TYPE_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the appointment-type CodeSystem. */
 export const APPOINTMENT_TYPE_SYSTEM = `${HUB_CODE_SYSTEM_BASE}appointment-type`;
 /** Kinds of appointment on the pathway (`Appointment.serviceType`). */
@@ -59,14 +79,24 @@ export const APPOINTMENT_TYPE_CODE_SYSTEM = hubCodeSystem<AppointmentTypeCode>({
 });
 
 const SUITABILITY_OUTCOME_CONCEPTS = [
-  { code: 'suitable', display: 'Suitable', definition: 'The practitioner assessed the person as suitable for the treatment requirement.' },
-  { code: 'not-suitable', display: 'Not suitable', definition: 'The practitioner assessed the person as not suitable; the reason is given.' },
+  {
+    code: 'suitable',
+    display: 'Suitable',
+    definition: 'The practitioner assessed the person as suitable for the treatment requirement.',
+  },
+  {
+    code: 'not-suitable',
+    display: 'Not suitable',
+    definition: 'The practitioner assessed the person as not suitable; the reason is given.',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** Outcome of a suitability assessment. */
 export type SuitabilityOutcomeCode = (typeof SUITABILITY_OUTCOME_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const SUITABILITY_OUTCOME_CODES: readonly SuitabilityOutcomeCode[] = SUITABILITY_OUTCOME_CONCEPTS.map((concept) => concept.code);
+export const SUITABILITY_OUTCOME_CODES: readonly SuitabilityOutcomeCode[] = SUITABILITY_OUTCOME_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the suitability-outcome CodeSystem. */
 export const SUITABILITY_OUTCOME_SYSTEM = `${HUB_CODE_SYSTEM_BASE}suitability-outcome`;
 /** Outcomes of a practitioner's suitability assessment. */
@@ -80,13 +110,19 @@ export const SUITABILITY_OUTCOME_CODE_SYSTEM = hubCodeSystem<SuitabilityOutcomeC
 
 const CLINICAL_LEAD_DECISION_CONCEPTS = [
   { code: 'approved', display: 'Approved', definition: 'The Clinical Lead signed off the treatment requirement.' },
-  { code: 'declined', display: 'Declined', definition: 'The Clinical Lead declined the treatment requirement; the reason is given.' },
+  {
+    code: 'declined',
+    display: 'Declined',
+    definition: 'The Clinical Lead declined the treatment requirement; the reason is given.',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** The Clinical Lead's decision. */
 export type ClinicalLeadDecisionCode = (typeof CLINICAL_LEAD_DECISION_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const CLINICAL_LEAD_DECISION_CODES: readonly ClinicalLeadDecisionCode[] = CLINICAL_LEAD_DECISION_CONCEPTS.map((concept) => concept.code);
+export const CLINICAL_LEAD_DECISION_CODES: readonly ClinicalLeadDecisionCode[] = CLINICAL_LEAD_DECISION_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the clinical-lead-decision CodeSystem. */
 export const CLINICAL_LEAD_DECISION_SYSTEM = `${HUB_CODE_SYSTEM_BASE}clinical-lead-decision`;
 /** Clinical Lead sign-off decisions. */
@@ -107,7 +143,9 @@ const ENGAGEMENT_LEVEL_CONCEPTS = [
 /** Level of engagement with treatment. */
 export type EngagementLevelCode = (typeof ENGAGEMENT_LEVEL_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const ENGAGEMENT_LEVEL_CODES: readonly EngagementLevelCode[] = ENGAGEMENT_LEVEL_CONCEPTS.map((concept) => concept.code);
+export const ENGAGEMENT_LEVEL_CODES: readonly EngagementLevelCode[] = ENGAGEMENT_LEVEL_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the engagement-level CodeSystem. */
 export const ENGAGEMENT_LEVEL_SYSTEM = `${HUB_CODE_SYSTEM_BASE}engagement-level`;
 /** Engagement with treatment, for the summary shared with probation. */
@@ -121,14 +159,24 @@ export const ENGAGEMENT_LEVEL_CODE_SYSTEM = hubCodeSystem<EngagementLevelCode>({
 
 const EPISODE_END_REASON_CONCEPTS = [
   { code: 'completed', display: 'Completed', definition: 'Treatment completed as planned.' },
-  { code: 'discharged', display: 'Discharged', definition: 'Discharged before the planned end (e.g. transferred to other care).' },
-  { code: 'disengaged', display: 'Disengaged', definition: 'The person stopped engaging and was discharged (unplanned discharge).' },
+  {
+    code: 'discharged',
+    display: 'Discharged',
+    definition: 'Discharged before the planned end (e.g. transferred to other care).',
+  },
+  {
+    code: 'disengaged',
+    display: 'Disengaged',
+    definition: 'The person stopped engaging and was discharged (unplanned discharge).',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** Why a treatment episode ended. */
 export type EpisodeEndReasonCode = (typeof EPISODE_END_REASON_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const EPISODE_END_REASON_CODES: readonly EpisodeEndReasonCode[] = EPISODE_END_REASON_CONCEPTS.map((concept) => concept.code);
+export const EPISODE_END_REASON_CODES: readonly EpisodeEndReasonCode[] = EPISODE_END_REASON_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the episode-end-reason CodeSystem. */
 export const EPISODE_END_REASON_SYSTEM = `${HUB_CODE_SYSTEM_BASE}episode-end-reason`;
 /** Reasons a treatment episode ended (minimum dataset: unplanned discharge reasons). */
@@ -162,32 +210,75 @@ export const OUTCOME_STAGE_CODE_SYSTEM = hubCodeSystem<OutcomeStageCode>({
 });
 
 const OBSERVATION_TYPE_CONCEPTS = [
-  { code: 'ld-screening', display: 'L&D screening', definition: 'Category of the observations recorded by a Liaison & Diversion screening.' },
+  {
+    code: 'ld-screening',
+    display: 'L&D screening',
+    definition: 'Category of the observations recorded by a Liaison & Diversion screening.',
+  },
   {
     code: 'non-attendance-significance',
     display: 'Significance of non-attendance',
-    definition: "The treatment worker's view of a missed appointment; value from the non-attendance-significance CodeSystem.",
+    definition:
+      "The treatment worker's view of a missed appointment; value from the non-attendance-significance CodeSystem.",
   },
-  { code: 'notify-officer', display: 'Notify responsible officer', definition: 'The treatment worker asks the responsible officer to act now (boolean).' },
-  { code: 'suitability', display: 'Suitability for treatment requirement', definition: "The practitioner's suitability finding; value from the suitability-outcome CodeSystem." },
+  {
+    code: 'notify-officer',
+    display: 'Notify responsible officer',
+    definition: 'The treatment worker asks the responsible officer to act now (boolean).',
+  },
+  {
+    code: 'suitability',
+    display: 'Suitability for treatment requirement',
+    definition: "The practitioner's suitability finding; value from the suitability-outcome CodeSystem.",
+  },
   {
     code: 'clinical-lead-decision',
     display: 'Clinical Lead decision',
     definition: "The Clinical Lead's sign-off; value from the clinical-lead-decision CodeSystem.",
   },
-  { code: 'engagement-summary', display: 'Engagement summary', definition: 'Summary of engagement with treatment; value from the engagement-level CodeSystem, note as text.' },
-  { code: 'sessions-attended', display: 'Sessions attended', definition: 'Number of treatment sessions attended in the period (component of the engagement summary).' },
-  { code: 'sessions-offered', display: 'Sessions offered', definition: 'Number of treatment sessions offered in the period (component of the engagement summary).' },
-  { code: 'outcome-score-core-34', display: 'CORE-34 score', definition: 'Clinical Outcomes in Routine Evaluation (34 items) total score, 0-136.' },
-  { code: 'outcome-score-phq-9', display: 'PHQ-9 score', definition: 'Patient Health Questionnaire (9 items) total score, 0-27.' },
-  { code: 'outcome-score-gad-7', display: 'GAD-7 score', definition: 'Generalised Anxiety Disorder (7 items) total score, 0-21.' },
-  { code: 'outcome-stage', display: 'Outcome measure stage', definition: 'When the score was taken (component); value from the outcome-stage CodeSystem.' },
+  {
+    code: 'engagement-summary',
+    display: 'Engagement summary',
+    definition: 'Summary of engagement with treatment; value from the engagement-level CodeSystem, note as text.',
+  },
+  {
+    code: 'sessions-attended',
+    display: 'Sessions attended',
+    definition: 'Number of treatment sessions attended in the period (component of the engagement summary).',
+  },
+  {
+    code: 'sessions-offered',
+    display: 'Sessions offered',
+    definition: 'Number of treatment sessions offered in the period (component of the engagement summary).',
+  },
+  {
+    code: 'outcome-score-core-34',
+    display: 'CORE-34 score',
+    definition: 'Clinical Outcomes in Routine Evaluation (34 items) total score, 0-136.',
+  },
+  {
+    code: 'outcome-score-phq-9',
+    display: 'PHQ-9 score',
+    definition: 'Patient Health Questionnaire (9 items) total score, 0-27.',
+  },
+  {
+    code: 'outcome-score-gad-7',
+    display: 'GAD-7 score',
+    definition: 'Generalised Anxiety Disorder (7 items) total score, 0-21.',
+  },
+  {
+    code: 'outcome-stage',
+    display: 'Outcome measure stage',
+    definition: 'When the score was taken (component); value from the outcome-stage CodeSystem.',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** A hub observation type. */
 export type ObservationTypeCode = (typeof OBSERVATION_TYPE_CONCEPTS)[number]['code'];
 /** Every code of the system, in definition order. */
-export const OBSERVATION_TYPE_CODES: readonly ObservationTypeCode[] = OBSERVATION_TYPE_CONCEPTS.map((concept) => concept.code);
+export const OBSERVATION_TYPE_CODES: readonly ObservationTypeCode[] = OBSERVATION_TYPE_CONCEPTS.map(
+  (concept) => concept.code,
+);
 /** Canonical URL of the observation-type CodeSystem (agreements filter Observations on it). */
 export const OBSERVATION_TYPE_SYSTEM = `${HUB_CODE_SYSTEM_BASE}observation-type`;
 /** What a hub Observation records: `Observation.code` (and some categories and components). */
@@ -195,14 +286,27 @@ export const OBSERVATION_TYPE_CODE_SYSTEM = hubCodeSystem<ObservationTypeCode>({
   id: 'observation-type',
   name: 'CstrObservationType',
   title: 'Pathway observation types',
-  description: 'Observations exchanged on the pathway; information-sharing agreements select Observations by these codes.',
+  description:
+    'Observations exchanged on the pathway; information-sharing agreements select Observations by these codes.',
   concepts: OBSERVATION_TYPE_CONCEPTS,
 });
 
 const REQUEST_TYPE_CONCEPTS = [
-  { code: 'treatment-requirement', display: 'Treatment requirement', definition: 'A treatment requirement imposed by the court, to be delivered by a treatment provider.' },
-  { code: 'suitability-assessment', display: 'Suitability assessment', definition: 'An assessment of suitability for a treatment requirement, for a pre-sentence report.' },
-  { code: 'onward-referral', display: 'Onward referral', definition: 'Referral to onward care at the end of a treatment episode.' },
+  {
+    code: 'treatment-requirement',
+    display: 'Treatment requirement',
+    definition: 'A treatment requirement imposed by the court, to be delivered by a treatment provider.',
+  },
+  {
+    code: 'suitability-assessment',
+    display: 'Suitability assessment',
+    definition: 'An assessment of suitability for a treatment requirement, for a pre-sentence report.',
+  },
+  {
+    code: 'onward-referral',
+    display: 'Onward referral',
+    definition: 'Referral to onward care at the end of a treatment episode.',
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** A kind of service request. */

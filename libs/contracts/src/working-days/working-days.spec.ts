@@ -1,6 +1,20 @@
 import fc from 'fast-check';
-import { ENGLAND_AND_WALES_BANK_HOLIDAYS, ENGLAND_AND_WALES_FIRST_YEAR, ENGLAND_AND_WALES_LAST_YEAR } from './england-and-wales-bank-holidays';
-import { addCalendarDays, addWorkingDays, endOfLondonDay, InvalidCalendarDateError, isCovered, isWeekend, isWorkingDay, londonDateOf, startOfLondonDay } from './working-days';
+import {
+  ENGLAND_AND_WALES_BANK_HOLIDAYS,
+  ENGLAND_AND_WALES_FIRST_YEAR,
+  ENGLAND_AND_WALES_LAST_YEAR,
+} from './england-and-wales-bank-holidays';
+import {
+  addCalendarDays,
+  addWorkingDays,
+  endOfLondonDay,
+  InvalidCalendarDateError,
+  isCovered,
+  isWeekend,
+  isWorkingDay,
+  londonDateOf,
+  startOfLondonDay,
+} from './working-days';
 
 /** Easter Sunday of the Gregorian calendar (the anonymous Gregorian algorithm), `YYYY-MM-DD`. */
 function easterSunday(year: number): string {
@@ -21,11 +35,19 @@ function easterSunday(year: number): string {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-const YEARS = Array.from({ length: ENGLAND_AND_WALES_LAST_YEAR - ENGLAND_AND_WALES_FIRST_YEAR + 1 }, (_, index) => ENGLAND_AND_WALES_FIRST_YEAR + index);
+const YEARS = Array.from(
+  { length: ENGLAND_AND_WALES_LAST_YEAR - ENGLAND_AND_WALES_FIRST_YEAR + 1 },
+  (_, index) => ENGLAND_AND_WALES_FIRST_YEAR + index,
+);
 const HOLIDAYS = ENGLAND_AND_WALES_BANK_HOLIDAYS.map((holiday) => holiday.date);
 
 /** Any date from a year before the list to a year after it. */
-const anyDate = fc.integer({ min: Date.UTC(ENGLAND_AND_WALES_FIRST_YEAR - 1, 0, 1), max: Date.UTC(ENGLAND_AND_WALES_LAST_YEAR + 1, 11, 31) }).map((time) => new Date(time).toISOString().slice(0, 10));
+const anyDate = fc
+  .integer({
+    min: Date.UTC(ENGLAND_AND_WALES_FIRST_YEAR - 1, 0, 1),
+    max: Date.UTC(ENGLAND_AND_WALES_LAST_YEAR + 1, 11, 31),
+  })
+  .map((time) => new Date(time).toISOString().slice(0, 10));
 
 describe('England and Wales bank holidays', () => {
   it('lists eight holidays a year, none on a weekend (substitute days are listed instead)', () => {
@@ -44,7 +66,9 @@ describe('England and Wales bank holidays', () => {
 
   it('moves Christmas and Boxing Day falling on a weekend to the following weekdays', () => {
     // 2026: Boxing Day is a Saturday; 2027: Christmas Saturday, Boxing Day Sunday; 2028: New Year Saturday.
-    expect(HOLIDAYS).toEqual(expect.arrayContaining(['2026-12-25', '2026-12-28', '2027-12-27', '2027-12-28', '2028-01-03']));
+    expect(HOLIDAYS).toEqual(
+      expect.arrayContaining(['2026-12-25', '2026-12-28', '2027-12-27', '2027-12-28', '2028-01-03']),
+    );
     expect(HOLIDAYS).not.toContain('2026-12-26');
     expect(HOLIDAYS).not.toContain('2027-12-25');
   });
@@ -82,7 +106,8 @@ describe('working days', () => {
         expect(isWeekend(due)).toBe(false);
         expect(HOLIDAYS).not.toContain(due);
         let counted = 0;
-        for (let day = addCalendarDays(date, 1); day <= due; day = addCalendarDays(day, 1)) if (isWorkingDay(day)) counted += 1;
+        for (let day = addCalendarDays(date, 1); day <= due; day = addCalendarDays(day, 1))
+          if (isWorkingDay(day)) counted += 1;
         expect(counted).toBe(days);
       }),
     );

@@ -3,7 +3,11 @@
  * England and Wales. Pure functions over calendar dates (`YYYY-MM-DD`) and over instants in the
  * `Europe/London` day, where the courts, probation and providers of the pathway work.
  */
-import { ENGLAND_AND_WALES_BANK_HOLIDAYS, ENGLAND_AND_WALES_FIRST_YEAR, ENGLAND_AND_WALES_LAST_YEAR } from './england-and-wales-bank-holidays';
+import {
+  ENGLAND_AND_WALES_BANK_HOLIDAYS,
+  ENGLAND_AND_WALES_FIRST_YEAR,
+  ENGLAND_AND_WALES_LAST_YEAR,
+} from './england-and-wales-bank-holidays';
 
 /** A calendar of non-working days besides weekends, and the years it is known for. */
 export interface WorkingDayCalendar {
@@ -43,7 +47,8 @@ function utcDayOf(date: string): number {
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const time = Date.UTC(year, month - 1, day);
   const back = new Date(time);
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) throw new InvalidCalendarDateError(date);
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day)
+    throw new InvalidCalendarDateError(date);
   return time;
 }
 
@@ -79,10 +84,14 @@ export function isCovered(date: string, calendar: WorkingDayCalendar = ENGLAND_A
  * day or not): Friday + 1 is Monday; Thursday 24 December 2026 + 2 is Tuesday 29 December.
  * `days` 0 gives `date` itself. Throws a RangeError for a negative or fractional count.
  */
-export function addWorkingDays(date: string, days: number, calendar: WorkingDayCalendar = ENGLAND_AND_WALES_CALENDAR): string {
+export function addWorkingDays(
+  date: string,
+  days: number,
+  calendar: WorkingDayCalendar = ENGLAND_AND_WALES_CALENDAR,
+): string {
   if (!Number.isInteger(days) || days < 0) throw new RangeError(`days must be a whole number ≥ 0, not ${days}`);
   let time = utcDayOf(date);
-  for (let left = days; left > 0; ) {
+  for (let left = days; left > 0;) {
     time += DAY_MS;
     if (isWorkingDay(dateOfUtcDay(time), calendar)) left -= 1;
   }
@@ -102,8 +111,17 @@ const LONDON_PARTS = new Intl.DateTimeFormat('en-GB', {
 
 /** London's offset from UTC at `instant`, in milliseconds (0 in winter, 3,600,000 in summer time). */
 function londonOffset(instant: number): number {
-  const parts = Object.fromEntries(LONDON_PARTS.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const parts = Object.fromEntries(
+    LONDON_PARTS.formatToParts(new Date(instant)).map((part) => [part.type, part.value]),
+  );
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return asUtc - Math.floor(instant / 1000) * 1000;
 }
 

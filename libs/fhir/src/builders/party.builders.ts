@@ -7,7 +7,11 @@ import { COURT_CODE_SYSTEM, ODS_ORGANIZATION_CODE_SYSTEM, PARTNER_ID_SYSTEM } fr
 /** The identifiers of an organisation: its ODS or court code, and its hub partner id. */
 export function organizationIdentifiers(org: OrganizationInput): Identifier[] {
   const identifiers: Identifier[] = [];
-  if (org.code) identifiers.push({ system: org.codeKind === 'court' ? COURT_CODE_SYSTEM : ODS_ORGANIZATION_CODE_SYSTEM, value: org.code });
+  if (org.code)
+    identifiers.push({
+      system: org.codeKind === 'court' ? COURT_CODE_SYSTEM : ODS_ORGANIZATION_CODE_SYSTEM,
+      value: org.code,
+    });
   if (org.partnerId) identifiers.push({ system: PARTNER_ID_SYSTEM, value: org.partnerId });
   return identifiers;
 }
@@ -15,7 +19,11 @@ export function organizationIdentifiers(org: OrganizationInput): Identifier[] {
 /** UKCore-Organization with its ODS (or court) code and partner id. */
 export function buildOrganization(id: string, org: OrganizationInput): Organization {
   const identifier = organizationIdentifiers(org);
-  return ukCoreResource<Organization>('Organization', id, { ...(identifier.length ? { identifier } : {}), active: true, name: org.name });
+  return ukCoreResource<Organization>('Organization', id, {
+    ...(identifier.length ? { identifier } : {}),
+    active: true,
+    name: org.name,
+  });
 }
 
 /** Work email and phone of a practitioner as FHIR ContactPoints. */
@@ -30,11 +38,17 @@ export function practitionerTelecom(practitioner: PractitionerInput): ContactPoi
  * UKCore-Practitioner. `identifierSystem` scopes the staff code to the organisation that issued
  * it (see `partnerIdentifierSystem`).
  */
-export function buildPractitioner(id: string, practitioner: PractitionerInput, identifierSystem?: string): Practitioner {
+export function buildPractitioner(
+  id: string,
+  practitioner: PractitionerInput,
+  identifierSystem?: string,
+): Practitioner {
   const { family, given, prefix } = practitioner.name;
   const telecom = practitionerTelecom(practitioner);
   return ukCoreResource<Practitioner>('Practitioner', id, {
-    ...(practitioner.id && identifierSystem ? { identifier: [{ system: identifierSystem, value: practitioner.id }] } : {}),
+    ...(practitioner.id && identifierSystem
+      ? { identifier: [{ system: identifierSystem, value: practitioner.id }] }
+      : {}),
     active: true,
     name: [{ use: 'official', family, given, ...(prefix?.length ? { prefix } : {}) }],
     ...(telecom.length ? { telecom } : {}),

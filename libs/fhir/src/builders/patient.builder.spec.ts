@@ -24,9 +24,17 @@ describe('buildPatient', () => {
       [PNC_ID_SYSTEM, '2004/0046583U'],
     ]);
     expect(patient.identifier?.[0].extension).toEqual([
-      { url: NHS_NUMBER_VERIFICATION_STATUS_EXTENSION, valueCodeableConcept: { coding: [expect.objectContaining({ code: '01' })] } },
+      {
+        url: NHS_NUMBER_VERIFICATION_STATUS_EXTENSION,
+        valueCodeableConcept: { coding: [expect.objectContaining({ code: '01' })] },
+      },
     ]);
-    expect(patient).toMatchObject({ gender: 'male', birthDate: '1991-03-14', name: [{ family: 'Reid', given: ['Jordan', 'Michael'] }], address: [{ use: 'home', postalCode: 'CR0 2HT' }] });
+    expect(patient).toMatchObject({
+      gender: 'male',
+      birthDate: '1991-03-14',
+      name: [{ family: 'Reid', given: ['Jordan', 'Michael'] }],
+      address: [{ use: 'home', postalCode: 'CR0 2HT' }],
+    });
     expect(patient.meta?.security).toBeUndefined();
   });
 
@@ -36,7 +44,11 @@ describe('buildPatient', () => {
   });
 
   it('lists every bad identifier and a bad birth date as issues with input paths, without throwing', () => {
-    const result = buildPatient('0f4c2a10-1b2c-4d3e-8f4a-5b6c7d8e9f00', { ...person, identifiers: { nhsNumber: '1111111111', pncId: '2004/0046583A' }, birthDate: '14/03/1991' }, { expression: 'defendant' });
+    const result = buildPatient(
+      '0f4c2a10-1b2c-4d3e-8f4a-5b6c7d8e9f00',
+      { ...person, identifiers: { nhsNumber: '1111111111', pncId: '2004/0046583A' }, birthDate: '14/03/1991' },
+      { expression: 'defendant' },
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.outcome.issue.map((issue) => [issue.code, issue.expression?.[0]])).toEqual([
@@ -47,11 +59,20 @@ describe('buildPatient', () => {
   });
 
   it('adds the registered practice and when the record was read', () => {
-    const result = buildPatient('0f4c2a10-1b2c-4d3e-8f4a-5b6c7d8e9f00', { ...person, restricted: true }, {
-      generalPractitioner: [{ reference: 'urn:uuid:1d6a1f0e-3a1b-4c2d-9e3f-4a5b6c7d8e9f' }],
+    const result = buildPatient(
+      '0f4c2a10-1b2c-4d3e-8f4a-5b6c7d8e9f00',
+      { ...person, restricted: true },
+      {
+        generalPractitioner: [{ reference: 'urn:uuid:1d6a1f0e-3a1b-4c2d-9e3f-4a5b6c7d8e9f' }],
+        lastUpdated: '2026-05-12T15:10:00+01:00',
+      },
+    );
+    expect(result.ok && result.resource.generalPractitioner).toEqual([
+      { reference: 'urn:uuid:1d6a1f0e-3a1b-4c2d-9e3f-4a5b6c7d8e9f' },
+    ]);
+    expect(result.ok && result.resource.meta).toMatchObject({
       lastUpdated: '2026-05-12T15:10:00+01:00',
+      security: [{ code: 'R' }],
     });
-    expect(result.ok && result.resource.generalPractitioner).toEqual([{ reference: 'urn:uuid:1d6a1f0e-3a1b-4c2d-9e3f-4a5b6c7d8e9f' }]);
-    expect(result.ok && result.resource.meta).toMatchObject({ lastUpdated: '2026-05-12T15:10:00+01:00', security: [{ code: 'R' }] });
   });
 });

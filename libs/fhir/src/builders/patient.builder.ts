@@ -40,30 +40,58 @@ export interface PatientBuildOptions {
 /** The verification status coding for a verified (`01`) or a present but untraced (`02`) NHS number. */
 function verificationStatus(verified: boolean | undefined): Identifier['extension'] {
   const [code, display] = verified ? ['01', 'Number present and verified'] : ['02', 'Number present but not traced'];
-  return [{ url: NHS_NUMBER_VERIFICATION_STATUS_EXTENSION, valueCodeableConcept: { coding: [{ system: NHS_NUMBER_VERIFICATION_STATUS_SYSTEM, code, display }] } }];
+  return [
+    {
+      url: NHS_NUMBER_VERIFICATION_STATUS_EXTENSION,
+      valueCodeableConcept: { coding: [{ system: NHS_NUMBER_VERIFICATION_STATUS_SYSTEM, code, display }] },
+    },
+  ];
 }
 
 /**
  * FHIR identifiers for every identifier given, normalised (NHS number first); each bad one is an
  * error issue naming its input path, and no identifier at all is an error too.
  */
-export function personIdentifiers(input: PersonIdentifiersInput, options: PatientBuildOptions = {}): { identifiers: Identifier[]; issues: OperationOutcomeIssue[] } {
+export function personIdentifiers(
+  input: PersonIdentifiersInput,
+  options: PatientBuildOptions = {},
+): { identifiers: Identifier[]; issues: OperationOutcomeIssue[] } {
   const at = `${options.expression ?? 'person'}.identifiers`;
   const identifiers: Identifier[] = [];
   const issues: OperationOutcomeIssue[] = [];
-  const add = (field: keyof PersonIdentifiersInput, raw: string | undefined, parse: (value: string) => IdentifierResult, system: string, extra: Partial<Identifier> = {}) => {
+  const add = (
+    field: keyof PersonIdentifiersInput,
+    raw: string | undefined,
+    parse: (value: string) => IdentifierResult,
+    system: string,
+    extra: Partial<Identifier> = {},
+  ) => {
     if (raw === undefined) return;
     const parsed = parse(raw);
     if (parsed.ok) identifiers.push({ ...extra, system, value: parsed.value });
     else issues.push(identifierIssue(parsed, `${at}.${field}`));
   };
-  add('nhsNumber', input.nhsNumber, parseNhsNumber, NHS_NUMBER_SYSTEM, { extension: verificationStatus(input.nhsNumberVerified), use: 'official' });
+  add('nhsNumber', input.nhsNumber, parseNhsNumber, NHS_NUMBER_SYSTEM, {
+    extension: verificationStatus(input.nhsNumberVerified),
+    use: 'official',
+  });
   add('crn', input.crn, parseCrn, CRN_SYSTEM);
   add('pncId', input.pncId, (value) => parsePncId(value, { referenceYear: options.referenceYear }), PNC_ID_SYSTEM);
   add('croNumber', input.croNumber, parseCroNumber, CRO_NUMBER_SYSTEM);
-  add('commonPlatformDefendantId', input.commonPlatformDefendantId, parseCommonPlatformDefendantId, COMMON_PLATFORM_DEFENDANT_ID_SYSTEM);
+  add(
+    'commonPlatformDefendantId',
+    input.commonPlatformDefendantId,
+    parseCommonPlatformDefendantId,
+    COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+  );
   if (identifiers.length === 0 && issues.length === 0) {
-    issues.push({ severity: 'error', code: 'required', diagnostics: 'The person needs at least one identifier (NHS number, CRN, PNC ID, CRO number or Common Platform defendant id).', expression: [at] });
+    issues.push({
+      severity: 'error',
+      code: 'required',
+      diagnostics:
+        'The person needs at least one identifier (NHS number, CRN, PNC ID, CRO number or Common Platform defendant id).',
+      expression: [at],
+    });
   }
   return { identifiers, issues };
 }
@@ -75,17 +103,32 @@ export function buildPatient(id: string, person: PersonInput, options: PatientBu
   const at = options.expression ?? 'person';
   const { identifiers, issues } = personIdentifiers(person.identifiers, options);
   if (!DATE.test(person.birthDate)) {
-    issues.push({ severity: 'error', code: 'value', diagnostics: 'Birth date must be a date YYYY-MM-DD.', expression: [`${at}.birthDate`] });
+    issues.push({
+      severity: 'error',
+      code: 'value',
+      diagnostics: 'Birth date must be a date YYYY-MM-DD.',
+      expression: [`${at}.birthDate`],
+    });
   }
   if (person.name.family.trim() === '' && person.name.given.every((given) => given.trim() === '')) {
-    issues.push({ severity: 'error', code: 'required', diagnostics: 'The person needs a family or a given name.', expression: [`${at}.name`] });
+    issues.push({
+      severity: 'error',
+      code: 'required',
+      diagnostics: 'The person needs a family or a given name.',
+      expression: [`${at}.name`],
+    });
   }
   if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
 
   const { family, given, prefix } = person.name;
   const patient = ukCoreResource<Patient>('Patient', id, {
     ...(person.restricted || options.lastUpdated
-      ? { meta: { ...(options.lastUpdated ? { lastUpdated: options.lastUpdated } : {}), ...(person.restricted ? { security: [RESTRICTED_SECURITY_LABEL] } : {}) } }
+      ? {
+          meta: {
+            ...(options.lastUpdated ? { lastUpdated: options.lastUpdated } : {}),
+            ...(person.restricted ? { security: [RESTRICTED_SECURITY_LABEL] } : {}),
+          },
+        }
       : {}),
     identifier: identifiers,
     name: [{ use: 'official', family, given, ...(prefix?.length ? { prefix } : {}) }],

@@ -37,7 +37,8 @@ export function ukCoreProfile(type: UkCoreProfiledType): string {
 export const NHS_NUMBER_VERIFICATION_STATUS_EXTENSION = `${UK_CORE_BASE}Extension-UKCore-NHSNumberVerificationStatus`;
 
 /** CodeSystem of the NHS number verification status (England). */
-export const NHS_NUMBER_VERIFICATION_STATUS_SYSTEM = 'https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland';
+export const NHS_NUMBER_VERIFICATION_STATUS_SYSTEM =
+  'https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland';
 
 /** UK Core extension: the organisation that booked an Appointment. */
 export const BOOKING_ORGANIZATION_EXTENSION = `${UK_CORE_BASE}Extension-UKCore-BookingOrganization`;

@@ -4,7 +4,16 @@
  * `fhir/r4` types make the elements FHIR requires mandatory, and the TSDoc names what UK Core
  * adds on top.
  */
-import type { Appointment, CarePlan, CareTeam, Communication, EpisodeOfCare, Goal, ServiceRequest, Task } from 'fhir/r4';
+import type {
+  Appointment,
+  CarePlan,
+  CareTeam,
+  Communication,
+  EpisodeOfCare,
+  Goal,
+  ServiceRequest,
+  Task,
+} from 'fhir/r4';
 import { baseResource, ukCoreResource, type ResourceFields } from './profiled-resource';
 
 /** UKCore-ServiceRequest: `status`, `intent` and `subject` are required. */

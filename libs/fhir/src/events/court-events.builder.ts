@@ -19,11 +19,20 @@ export function buildHearingResulted(message: EventMessage, input: CourtHearingR
   const outcomeText = input.reportRequested ? 'Pre-sentence report requested' : undefined;
   hearingAppointment(message, 'Appointment/hearing', input.hearing, 'fulfilled', {
     focus: true,
-    extension: [{ url: HEARING_OUTCOME_EXTENSION, valueCodeableConcept: hubConcept(HEARING_OUTCOME_SYSTEM, input.outcome, outcomeText) }],
+    extension: [
+      {
+        url: HEARING_OUTCOME_EXTENSION,
+        valueCodeableConcept: hubConcept(HEARING_OUTCOME_SYSTEM, input.outcome, outcomeText),
+      },
+    ],
   });
   if (input.nextHearing) {
     // The court gives the next hearing a date, not yet an id of its own.
-    const next = { court: input.nextHearing.court ?? input.hearing.court, start: input.nextHearing.start, hearingType: 'Next hearing' };
+    const next = {
+      court: input.nextHearing.court ?? input.hearing.court,
+      start: input.nextHearing.start,
+      hearingType: 'Next hearing',
+    };
     hearingAppointment(message, 'Appointment/next-hearing', next, 'booked', { focus: true });
   }
 }

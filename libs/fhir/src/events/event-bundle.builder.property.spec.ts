@@ -25,14 +25,24 @@ describe('tryBuildEventBundle (properties)', () => {
       fc.property(
         anyFixture,
         fc.record(
-          { nhsNumber: maybe(validNhsNumber), crn: maybe(fc.constant('X123456')), pncId: fc.string(), croNumber: fc.string(), commonPlatformDefendantId: maybe(fc.uuid()) },
+          {
+            nhsNumber: maybe(validNhsNumber),
+            crn: maybe(fc.constant('X123456')),
+            pncId: fc.string(),
+            croNumber: fc.string(),
+            commonPlatformDefendantId: maybe(fc.uuid()),
+          },
           { requiredKeys: [] },
         ),
         maybe(fc.uuid()),
         maybe(fc.constant('2026-06-15T15:05:00+01:00')),
         maybe(fc.constant('slam-mhtr')),
         (input, identifiers, eventId, occurredAt, sender) => {
-          const result = tryBuildEventBundle({ ...input, person: { ...input.person, identifiers }, envelope: { ...input.envelope, eventId, occurredAt, sender } } as EventInput);
+          const result = tryBuildEventBundle({
+            ...input,
+            person: { ...input.person, identifiers },
+            envelope: { ...input.envelope, eventId, occurredAt, sender },
+          } as EventInput);
           if (result.ok) {
             expect((result.resource.entry?.[0].resource as MessageHeader).eventCoding?.code).toBe(input.type);
           } else {
@@ -51,11 +61,16 @@ describe('tryBuildEventBundle (properties)', () => {
   it('builds every event for any valid NHS number, carrying it unchanged and the same every time', () => {
     fc.assert(
       fc.property(anyFixture, validNhsNumber, fc.uuid({ version: 4 }), (input, nhsNumber, eventId) => {
-        const changed = { ...input, person: { ...input.person, identifiers: { nhsNumber } }, envelope: { ...input.envelope, eventId } } as EventInput;
+        const changed = {
+          ...input,
+          person: { ...input.person, identifiers: { nhsNumber } },
+          envelope: { ...input.envelope, eventId },
+        } as EventInput;
         const first = tryBuildEventBundle(changed);
         expect(first.ok).toBe(true);
         if (!first.ok) return;
-        const patient = first.resource.entry?.find((entry) => entry.resource?.resourceType === 'Patient')?.resource as Patient;
+        const patient = first.resource.entry?.find((entry) => entry.resource?.resourceType === 'Patient')
+          ?.resource as Patient;
         expect(patient.identifier).toEqual([expect.objectContaining({ system: NHS_NUMBER_SYSTEM, value: nhsNumber })]);
         expect(tryBuildEventBundle(changed)).toEqual(first);
       }),

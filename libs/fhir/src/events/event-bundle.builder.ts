@@ -3,7 +3,12 @@
  * the event type to one builder per event, each adding the event's main resources to an
  * {@link EventMessage}.
  */
-import { OperationOutcomeError, PARTNER_ID_PATTERN, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
+import {
+  OperationOutcomeError,
+  PARTNER_ID_PATTERN,
+  type OperationOutcome,
+  type OperationOutcomeIssue,
+} from '@cstr/contracts';
 import type { Bundle } from 'fhir/r4';
 import type { BuildResult } from '../builders/build-result';
 import { isUuid } from '../builders/resource-ids';
@@ -12,7 +17,13 @@ import type { EventInput } from './event-inputs';
 import { EventMessage } from './event-message';
 import { buildGpRegistrationChanged, buildGpRegistrationChecked } from './gp-events.builder';
 import { buildCandidateIdentified, buildDeadlineMissed } from './pathway-events.builder';
-import { buildCaseAllocated, buildEnforcementDecided, buildPsrRequested, buildRequirementTerminated, buildRiskChanged } from './probation-events.builder';
+import {
+  buildCaseAllocated,
+  buildEnforcementDecided,
+  buildPsrRequested,
+  buildRequirementTerminated,
+  buildRiskChanged,
+} from './probation-events.builder';
 import { buildConsentRecorded, buildConsentWithdrawn, buildScreeningCompleted } from './screening-events.builder';
 import {
   buildAppointmentAttended,
@@ -28,20 +39,33 @@ import {
 } from './treatment-events.builder';
 
 /** FHIR `instant`: a date-time with seconds and a time zone. */
-const INSTANT = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/;
+const INSTANT =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))$/;
 
 /** Problems with an event's envelope that would make a Bundle impossible or invalid. */
 export function envelopeIssues(input: EventInput): OperationOutcomeIssue[] {
   const { envelope } = input;
   const issues: OperationOutcomeIssue[] = [];
-  const error = (code: OperationOutcomeIssue['code'], diagnostics: string, expression: string) => issues.push({ severity: 'error', code, diagnostics, expression: [expression] });
+  const error = (code: OperationOutcomeIssue['code'], diagnostics: string, expression: string) =>
+    issues.push({ severity: 'error', code, diagnostics, expression: [expression] });
   if (!isUuid(envelope.eventId)) error('value', 'The event id must be a UUID.', 'envelope.eventId');
-  if (!INSTANT.test(envelope.occurredAt)) error('value', 'occurredAt must be an ISO 8601 date-time with seconds and a time zone.', 'envelope.occurredAt');
-  if (!PARTNER_ID_PATTERN.test(envelope.sender)) error('value', 'The sender must be a partner id: lower-case letters, digits and single hyphens.', 'envelope.sender');
+  if (!INSTANT.test(envelope.occurredAt))
+    error('value', 'occurredAt must be an ISO 8601 date-time with seconds and a time zone.', 'envelope.occurredAt');
+  if (!PARTNER_ID_PATTERN.test(envelope.sender))
+    error(
+      'value',
+      'The sender must be a partner id: lower-case letters, digits and single hyphens.',
+      'envelope.sender',
+    );
   if (envelope.destination !== undefined && !PARTNER_ID_PATTERN.test(envelope.destination)) {
-    error('value', 'The destination must be a partner id: lower-case letters, digits and single hyphens.', 'envelope.destination');
+    error(
+      'value',
+      'The destination must be a partner id: lower-case letters, digits and single hyphens.',
+      'envelope.destination',
+    );
   }
-  if (envelope.correlationId !== undefined && envelope.correlationId.trim() === '') error('value', 'The correlation id, when given, must not be blank.', 'envelope.correlationId');
+  if (envelope.correlationId !== undefined && envelope.correlationId.trim() === '')
+    error('value', 'The correlation id, when given, must not be blank.', 'envelope.correlationId');
   return issues;
 }
 
@@ -104,10 +128,24 @@ function addEventResources(message: EventMessage, input: EventInput): void {
 /** Event-specific rules the types cannot express. */
 function eventIssues(input: EventInput): OperationOutcomeIssue[] {
   if (input.type === 'risk.changed' && !input.flags?.length && !input.riskAssessment) {
-    return [{ severity: 'error', code: 'required', diagnostics: 'A risk change needs at least one flag or a risk assessment.', expression: ['flags'] }];
+    return [
+      {
+        severity: 'error',
+        code: 'required',
+        diagnostics: 'A risk change needs at least one flag or a risk assessment.',
+        expression: ['flags'],
+      },
+    ];
   }
   if (input.type === 'court.sentence.imposed' && input.sentence.requirements.length === 0) {
-    return [{ severity: 'error', code: 'required', diagnostics: 'A sentence event needs at least one treatment requirement.', expression: ['sentence.requirements'] }];
+    return [
+      {
+        severity: 'error',
+        code: 'required',
+        diagnostics: 'A sentence event needs at least one treatment requirement.',
+        expression: ['sentence.requirements'],
+      },
+    ];
   }
   return [];
 }
@@ -127,7 +165,13 @@ export function tryBuildEventBundle(input: EventInput): BuildResult<Bundle> {
   } catch (error) {
     // Input that does not even have the shape of its type (untyped callers): report, never crash.
     const diagnostics = `The event input could not be built: ${error instanceof Error ? error.message : String(error)}`;
-    return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics, expression: ['$'] }] } };
+    return {
+      ok: false,
+      outcome: {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'exception', diagnostics, expression: ['$'] }],
+      },
+    };
   }
 }
 

@@ -20,14 +20,18 @@ describe('every fixture event Bundle validates against UK Core', () => {
     const errors = outcome.issue.filter((issue) => {
       if (issue.severity !== 'error' && issue.severity !== 'fatal') return false;
       const index = /^Bundle\.entry\[(\d+)\]/.exec(issue.expression?.[0] ?? '')?.[1];
-      return !isMedplumRas2FalsePositive(issue, index === undefined ? undefined : bundle.entry?.[Number(index)]?.resource?.resourceType);
+      return !isMedplumRas2FalsePositive(
+        issue,
+        index === undefined ? undefined : bundle.entry?.[Number(index)]?.resource?.resourceType,
+      );
     });
     expect(errors).toEqual([]);
   });
 
   it('reports a broken Bundle, so the check above can fail', () => {
     const bundle = buildEventBundle(loadEventFixture('treatment.appointment.booked'));
-    const appointment = bundle.entry?.find((entry) => entry.resource?.resourceType === 'Appointment')?.resource as unknown as Record<string, unknown>;
+    const appointment = bundle.entry?.find((entry) => entry.resource?.resourceType === 'Appointment')
+      ?.resource as unknown as Record<string, unknown>;
     delete appointment.status;
     expect(validateMessageBundle(bundle).issue.filter((issue) => issue.severity === 'error').length).toBeGreaterThan(0);
   });

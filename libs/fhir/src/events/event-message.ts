@@ -3,7 +3,13 @@
  * one Practitioner per real party however often the input names them, the focus list, and the
  * MessageHeader.
  */
-import { EVENT_TYPE_CODE_SYSTEM, EVENT_TYPE_SYSTEM, hubCodeDisplay, partnerEndpoint, type EventType } from '@cstr/contracts';
+import {
+  EVENT_TYPE_CODE_SYSTEM,
+  EVENT_TYPE_SYSTEM,
+  hubCodeDisplay,
+  partnerEndpoint,
+  type EventType,
+} from '@cstr/contracts';
 import type { Bundle, Organization, Patient, Practitioner, Reference, Resource } from 'fhir/r4';
 import { buildMessageBundle, buildMessageHeader } from '../builders/message.builders';
 import { buildOrganization, buildPractitioner } from '../builders/party.builders';
@@ -54,7 +60,11 @@ export class EventMessage {
    * Adds the resource playing `role` (built by `build` from its id), or returns the one already
    * added for that role. `focus` resources are what the MessageHeader points at.
    */
-  add<R extends Resource>(role: string, build: (id: string) => R, options: { focus?: boolean } = {}): BundledResource<R> {
+  add<R extends Resource>(
+    role: string,
+    build: (id: string) => R,
+    options: { focus?: boolean } = {},
+  ): BundledResource<R> {
     const existing = this.entries.get(role);
     if (existing) return existing as BundledResource<R>;
     const id = this.id(role);
@@ -72,7 +82,11 @@ export class EventMessage {
   /** The Organization for `org`, one per partner id (or code, or name). */
   organization(org: OrganizationInput): BundledResource<Organization> {
     // A partner id first: two partners may share an ODS code (two services of one NHS trust).
-    const key = org.partnerId ? `partner:${org.partnerId}` : org.code ? `${org.codeKind ?? 'ods'}:${org.code}` : `name:${org.name}`;
+    const key = org.partnerId
+      ? `partner:${org.partnerId}`
+      : org.code
+        ? `${org.codeKind ?? 'ods'}:${org.code}`
+        : `name:${org.name}`;
     return this.add(`Organization/${key}`, (id) => buildOrganization(id, org));
   }
 
@@ -95,7 +109,10 @@ export class EventMessage {
 
   /** Reference to the Practitioner for `practitioner`, with their name as display. */
   practitionerRef(practitioner: PractitionerInput, employer?: OrganizationInput): Reference {
-    return referenceTo(this.practitioner(practitioner, employer), [...practitioner.name.given, practitioner.name.family].join(' '));
+    return referenceTo(
+      this.practitioner(practitioner, employer),
+      [...practitioner.name.given, practitioner.name.family].join(' '),
+    );
   }
 
   /** Sets the Patient's registered GP practices (current first). */
@@ -125,24 +142,34 @@ export class EventMessage {
       lastUpdated: this.patientLastUpdated,
     });
     if (!patientResult.ok) return patientResult;
-    const patient: BundledResource<Patient> = { fullUrl: this.patient.reference as string, resource: patientResult.resource };
+    const patient: BundledResource<Patient> = {
+      fullUrl: this.patient.reference as string,
+      resource: patientResult.resource,
+    };
     const all = new Map<string, BundledResource>([['Patient', patient], ...this.entries]);
 
     const focus = this.focusRoles.map((role) => all.get(role) as BundledResource);
     const supporting = [...all.entries()].filter(([role]) => !this.focusRoles.includes(role)).map(([, entry]) => entry);
-    const ordered = this.focusRoles.includes('Patient') ? [...focus, ...supporting] : [patient, ...focus, ...supporting.filter((entry) => entry !== patient)];
+    const ordered = this.focusRoles.includes('Patient')
+      ? [...focus, ...supporting]
+      : [patient, ...focus, ...supporting.filter((entry) => entry !== patient)];
 
     const headerId = this.id('MessageHeader');
     const header = {
       fullUrl: uuidFullUrl(headerId),
       resource: buildMessageHeader(headerId, {
         eventCoding: { system: EVENT_TYPE_SYSTEM, code: type, display: hubCodeDisplay(EVENT_TYPE_CODE_SYSTEM, type) },
-        ...(envelope.destination ? { destination: [{ name: envelope.destination, endpoint: partnerEndpoint(envelope.destination) }] } : {}),
+        ...(envelope.destination
+          ? { destination: [{ name: envelope.destination, endpoint: partnerEndpoint(envelope.destination) }] }
+          : {}),
         sender: referenceTo(this.sender, this.sender.resource.name),
         source: { name: envelope.sender, endpoint: partnerEndpoint(envelope.sender) },
         focus: focus.map((entry) => ({ reference: entry.fullUrl })),
       }),
     };
-    return { ok: true, resource: buildMessageBundle({ id: envelope.eventId, timestamp: envelope.occurredAt, header, entries: ordered }) };
+    return {
+      ok: true,
+      resource: buildMessageBundle({ id: envelope.eventId, timestamp: envelope.occurredAt, header, entries: ordered }),
+    };
   }
 }

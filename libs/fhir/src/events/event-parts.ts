@@ -56,8 +56,11 @@ export function hearingAppointment(
   options: { focus?: boolean; extension?: Extension[] } = {},
 ): BundledResource<Appointment> {
   const location = courtLocation(message, hearing.court, hearing.room);
-  const identifier = hearing.id ? [{ system: partnerIdentifierSystem(message.senderId, 'hearing'), value: hearing.id }] : [];
-  if (hearing.caseReference) identifier.push({ system: partnerIdentifierSystem(message.senderId, 'case-urn'), value: hearing.caseReference });
+  const identifier = hearing.id
+    ? [{ system: partnerIdentifierSystem(message.senderId, 'hearing'), value: hearing.id }]
+    : [];
+  if (hearing.caseReference)
+    identifier.push({ system: partnerIdentifierSystem(message.senderId, 'case-urn'), value: hearing.caseReference });
   return message.add(
     role,
     (id) =>
@@ -74,7 +77,9 @@ export function hearingAppointment(
               })),
             }
           : {}),
-        description: [hearing.hearingType, `${hearing.court.name}${hearing.room ? `, ${hearing.room}` : ''}`].filter(Boolean).join(' — '),
+        description: [hearing.hearingType, `${hearing.court.name}${hearing.room ? `, ${hearing.room}` : ''}`]
+          .filter(Boolean)
+          .join(' — '),
         start: hearing.start,
         end: hearing.end ?? hearing.start,
         participant: [
@@ -89,19 +94,34 @@ export function hearingAppointment(
 /** How soon treatment must start, in words, when the court said. */
 export function startTimescale(requirement: RequirementInput): string | undefined {
   if (requirement.startBy) return `Treatment to start by ${requirement.startBy}`;
-  if (requirement.startWithinWorkingDays !== undefined) return `Treatment to start within ${requirement.startWithinWorkingDays} working days of sentence`;
+  if (requirement.startWithinWorkingDays !== undefined)
+    return `Treatment to start within ${requirement.startWithinWorkingDays} working days of sentence`;
   return undefined;
 }
 
 /** What a treatment requirement ServiceRequest carries besides status, intent and the parties. */
-export function requirementFields(requirement: RequirementInput, sentenceDate: string | undefined, orderType?: OrderTypeCode): Partial<ServiceRequest> {
+export function requirementFields(
+  requirement: RequirementInput,
+  sentenceDate: string | undefined,
+  orderType?: OrderTypeCode,
+): Partial<ServiceRequest> {
   const timescale = startTimescale(requirement);
   return {
-    category: [hubConcept(REQUEST_TYPE_SYSTEM, 'treatment-requirement'), ...(orderType ? [hubConcept(ORDER_TYPE_SYSTEM, orderType)] : [])],
+    category: [
+      hubConcept(REQUEST_TYPE_SYSTEM, 'treatment-requirement'),
+      ...(orderType ? [hubConcept(ORDER_TYPE_SYSTEM, orderType)] : []),
+    ],
     code: { coding: [hubCoding(REQUIREMENT_TYPE_SYSTEM, requirement.type)] },
-    orderDetail: [{ text: `Requirement length ${requirement.lengthMonths} months` }, ...(timescale ? [{ text: timescale }] : [])],
-    ...(requirement.sessions !== undefined ? { quantityQuantity: { value: requirement.sessions, unit: 'sessions' } } : {}),
-    ...(sentenceDate ? { occurrencePeriod: { start: sentenceDate, end: addMonths(sentenceDate, requirement.lengthMonths) } } : {}),
+    orderDetail: [
+      { text: `Requirement length ${requirement.lengthMonths} months` },
+      ...(timescale ? [{ text: timescale }] : []),
+    ],
+    ...(requirement.sessions !== undefined
+      ? { quantityQuantity: { value: requirement.sessions, unit: 'sessions' } }
+      : {}),
+    ...(sentenceDate
+      ? { occurrencePeriod: { start: sentenceDate, end: addMonths(sentenceDate, requirement.lengthMonths) } }
+      : {}),
   };
 }
 
@@ -110,12 +130,24 @@ export function requirementRequest(
   message: EventMessage,
   role: string,
   requirement: RequirementInput,
-  fields: { status: ServiceRequest['status']; sentenceDate?: string; orderType?: OrderTypeCode; requisition?: string; authoredOn?: string; requester?: Reference; note?: string },
+  fields: {
+    status: ServiceRequest['status'];
+    sentenceDate?: string;
+    orderType?: OrderTypeCode;
+    requisition?: string;
+    authoredOn?: string;
+    requester?: Reference;
+    note?: string;
+  },
 ): BundledResource<ServiceRequest> {
   return message.focus(role, (id) =>
     buildServiceRequest(id, {
-      ...(requirement.id ? { identifier: [{ system: partnerIdentifierSystem(message.senderId, 'requirement'), value: requirement.id }] } : {}),
-      ...(fields.requisition ? { requisition: { system: partnerIdentifierSystem(message.senderId, 'order'), value: fields.requisition } } : {}),
+      ...(requirement.id
+        ? { identifier: [{ system: partnerIdentifierSystem(message.senderId, 'requirement'), value: requirement.id }] }
+        : {}),
+      ...(fields.requisition
+        ? { requisition: { system: partnerIdentifierSystem(message.senderId, 'order'), value: fields.requisition } }
+        : {}),
       status: fields.status,
       intent: 'order',
       ...requirementFields(requirement, fields.sentenceDate, fields.orderType),
@@ -129,18 +161,31 @@ export function requirementRequest(
 }
 
 /** A treatment appointment (assessment, three/four-way meeting, session) with the given status. */
-export function treatmentAppointment(message: EventMessage, appointment: AppointmentInput, status: Appointment['status']): BundledResource<Appointment> {
+export function treatmentAppointment(
+  message: EventMessage,
+  appointment: AppointmentInput,
+  status: Appointment['status'],
+): BundledResource<Appointment> {
   const participant: AppointmentParticipant[] = [{ actor: message.patient, required: 'required', status: 'accepted' }];
-  if (appointment.practitioner) participant.push({ actor: message.practitionerRef(appointment.practitioner, appointment.provider), required: 'required', status: 'accepted' });
+  if (appointment.practitioner)
+    participant.push({
+      actor: message.practitionerRef(appointment.practitioner, appointment.provider),
+      required: 'required',
+      status: 'accepted',
+    });
   if (appointment.location) {
-    const location = message.add(`Location/${appointment.location}`, (id) => buildLocation(id, { status: 'active', name: appointment.location }));
+    const location = message.add(`Location/${appointment.location}`, (id) =>
+      buildLocation(id, { status: 'active', name: appointment.location }),
+    );
     participant.push({ actor: referenceTo(location, appointment.location), required: 'required', status: 'accepted' });
   }
   const provider = appointment.provider ? message.organization(appointment.provider) : message.sender;
   const providerPartner = appointment.provider?.partnerId ?? message.senderId;
   return message.focus('Appointment', (id) =>
     buildAppointment(id, {
-      extension: [{ url: BOOKING_ORGANIZATION_EXTENSION, valueReference: referenceTo(provider, provider.resource.name) }],
+      extension: [
+        { url: BOOKING_ORGANIZATION_EXTENSION, valueReference: referenceTo(provider, provider.resource.name) },
+      ],
       identifier: [{ system: partnerIdentifierSystem(providerPartner, 'appointment'), value: appointment.id }],
       status,
       serviceType: [hubConcept(APPOINTMENT_TYPE_SYSTEM, appointment.serviceType)],

@@ -16,7 +16,14 @@ function asInstant(value: string): string {
 function practiceReference(message: EventMessage, registration: GpRegistrationInput): Reference {
   const reference = message.organizationRef(registration.practice);
   return registration.practice.code
-    ? { ...reference, identifier: { system: ODS_ORGANIZATION_CODE_SYSTEM, value: registration.practice.code, period: registration.period } }
+    ? {
+        ...reference,
+        identifier: {
+          system: ODS_ORGANIZATION_CODE_SYSTEM,
+          value: registration.practice.code,
+          period: registration.period,
+        },
+      }
     : reference;
 }
 
@@ -32,7 +39,9 @@ export function buildGpRegistrationChecked(message: EventMessage, input: GpRegis
  * period ended) after it; no current practice when deregistered.
  */
 export function buildGpRegistrationChanged(message: EventMessage, input: GpRegistrationChangedInput): void {
-  const references = [input.registration, input.previous].filter((each): each is GpRegistrationInput => each !== undefined).map((each) => practiceReference(message, each));
+  const references = [input.registration, input.previous]
+    .filter((each): each is GpRegistrationInput => each !== undefined)
+    .map((each) => practiceReference(message, each));
   message.setGeneralPractitioner(references);
   message.setPatientLastUpdated(asInstant(input.changedAt));
   message.focusPatient();

@@ -24,22 +24,39 @@ import type { EventMessage } from './event-message';
  */
 export function buildCandidateIdentified(message: EventMessage, input: PathwayCandidateIdentifiedInput): void {
   const { candidate } = input;
-  const needs = candidate.needs.map((need) => hubCodeDisplay(SCREENING_FLAG_CODE_SYSTEM, need)?.toLowerCase() ?? need).join(', ');
-  const suggested = (candidate.suggestedRequirements ?? []).map((type) => hubCodeDisplay(REQUIREMENT_TYPE_CODE_SYSTEM, type) ?? type);
+  const needs = candidate.needs
+    .map((need) => hubCodeDisplay(SCREENING_FLAG_CODE_SYSTEM, need)?.toLowerCase() ?? need)
+    .join(', ');
+  const suggested = (candidate.suggestedRequirements ?? []).map(
+    (type) => hubCodeDisplay(REQUIREMENT_TYPE_CODE_SYSTEM, type) ?? type,
+  );
   const where = `${candidate.hearing.court.name}${candidate.hearing.room ? `, ${candidate.hearing.room}` : ''}`;
   const text = [
     `Listed at ${where} on ${candidate.hearing.start}.`,
     `Liaison and Diversion screening on ${candidate.screenedOn} identified: ${needs || 'no need recorded'}.`,
-    suggested.length ? `May be suitable for: ${suggested.join('; ')}.` : 'May be suitable for a community sentence treatment requirement.',
+    suggested.length
+      ? `May be suitable for: ${suggested.join('; ')}.`
+      : 'May be suitable for a community sentence treatment requirement.',
   ].join(' ');
   message.focus('Flag', (id) =>
     buildFlag(id, {
-      extension: [{ url: SOURCE_EVENT_EXTENSION, valueIdentifier: { system: EVENT_ID_SYSTEM, value: candidate.screeningEventId } }],
+      extension: [
+        {
+          url: SOURCE_EVENT_EXTENSION,
+          valueIdentifier: { system: EVENT_ID_SYSTEM, value: candidate.screeningEventId },
+        },
+      ],
       status: 'active',
-      category: [hubConcept(ALERT_TYPE_SYSTEM, 'pathway-candidate'), ...candidate.needs.map((need) => hubConcept(SCREENING_FLAG_SYSTEM, need))],
+      category: [
+        hubConcept(ALERT_TYPE_SYSTEM, 'pathway-candidate'),
+        ...candidate.needs.map((need) => hubConcept(SCREENING_FLAG_SYSTEM, need)),
+      ],
       code: { ...hubConcept(ALERT_TYPE_SYSTEM, 'pathway-candidate'), text },
       subject: message.patient,
-      period: { start: candidate.hearing.start, end: candidate.hearing.end ?? `${candidate.hearing.start.slice(0, 10)}T23:59:59Z` },
+      period: {
+        start: candidate.hearing.start,
+        end: candidate.hearing.end ?? `${candidate.hearing.start.slice(0, 10)}T23:59:59Z`,
+      },
       author: referenceTo(message.sender, message.sender.resource.name),
     }),
   );
@@ -64,7 +81,16 @@ export function buildDeadlineMissed(message: EventMessage, input: PathwayDeadlin
       owner: message.organizationRef(deadline.owedBy),
       reasonCode: hubConcept(DEADLINE_KIND_SYSTEM, deadline.kind),
       restriction: { period: { end: deadline.dueAt } },
-      ...(deadline.triggeringEventId ? { input: [{ type: { text: 'Triggering event' }, valueIdentifier: { system: EVENT_ID_SYSTEM, value: deadline.triggeringEventId } }] } : {}),
+      ...(deadline.triggeringEventId
+        ? {
+            input: [
+              {
+                type: { text: 'Triggering event' },
+                valueIdentifier: { system: EVENT_ID_SYSTEM, value: deadline.triggeringEventId },
+              },
+            ],
+          }
+        : {}),
     }),
   );
 }

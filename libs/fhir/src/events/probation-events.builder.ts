@@ -37,7 +37,9 @@ export function buildPsrRequested(message: EventMessage, input: ProbationPsrRequ
   const { request } = input;
   const requester = message.practitionerRef(request.requester, request.requesterOrganization);
   const performer = message.organizationRef(request.performer);
-  const hearing = request.hearing ? hearingAppointment(message, 'Appointment/hearing', request.hearing, 'booked') : undefined;
+  const hearing = request.hearing
+    ? hearingAppointment(message, 'Appointment/hearing', request.hearing, 'booked')
+    : undefined;
   const identifier = [{ system: partnerIdentifierSystem(message.senderId, 'psr-request'), value: request.id }];
   const serviceRequest = message.focus('ServiceRequest', (id) =>
     buildServiceRequest(id, {
@@ -92,7 +94,9 @@ export function buildCaseAllocated(message: EventMessage, input: ProbationCaseAl
       name: allocation.team.name,
       subject: message.patient,
       period: { start: allocation.allocatedOn },
-      participant: [{ role: [role], member: officer, onBehalfOf: organization, period: { start: allocation.allocatedOn } }],
+      participant: [
+        { role: [role], member: officer, onBehalfOf: organization, period: { start: allocation.allocatedOn } },
+      ],
       managingOrganization: [organization],
     }),
   );
@@ -128,14 +132,24 @@ export function buildEnforcementDecided(message: EventMessage, input: ProbationE
         : {}),
       sent: enforcement.decidedAt,
       recipient: [message.organizationRef(enforcement.recipient)],
-      sender: enforcement.officer ? message.practitionerRef(enforcement.officer) : referenceTo(message.sender, message.sender.resource.name),
+      sender: enforcement.officer
+        ? message.practitionerRef(enforcement.officer)
+        : referenceTo(message.sender, message.sender.resource.name),
       reasonCode: [decision],
-      payload: [{ contentString: enforcement.reason ? `${decision.coding?.[0].display}: ${enforcement.reason}` : (decision.coding?.[0].display ?? enforcement.decision) }],
+      payload: [
+        {
+          contentString: enforcement.reason
+            ? `${decision.coding?.[0].display}: ${enforcement.reason}`
+            : (decision.coding?.[0].display ?? enforcement.decision),
+        },
+      ],
     }),
   );
 }
 
-const TERMINATION_STATUS: Readonly<Record<ProbationRequirementTerminatedInput['requirement']['outcome'], ServiceRequest['status']>> = {
+const TERMINATION_STATUS: Readonly<
+  Record<ProbationRequirementTerminatedInput['requirement']['outcome'], ServiceRequest['status']>
+> = {
   completed: 'completed',
   revoked: 'revoked',
   breached: 'revoked',
@@ -166,7 +180,9 @@ export function buildRequirementTerminated(message: EventMessage, input: Probati
 /** The Flag.code of a risk registration: the register code when the hub knows it, and words. */
 function riskFlagCode(flag: RiskFlagInput): CodeableConcept {
   const known = RISK_REGISTER_CODE_SYSTEM.concept.some((concept) => concept.code === flag.code);
-  const words = [flag.display, flag.level && `level ${flag.level}`, flag.category && `category ${flag.category}`].filter(Boolean).join(', ');
+  const words = [flag.display, flag.level && `level ${flag.level}`, flag.category && `category ${flag.category}`]
+    .filter(Boolean)
+    .join(', ');
   return { ...(known ? { coding: [hubCoding(RISK_REGISTER_SYSTEM, flag.code)] } : {}), text: words || flag.code };
 }
 
@@ -178,7 +194,9 @@ export function buildRiskChanged(message: EventMessage, input: RiskChangedInput)
   for (const flag of input.flags ?? []) {
     message.focus(`Flag/${flag.kind}/${flag.code}`, (id) =>
       buildFlag(id, {
-        identifier: [{ system: partnerIdentifierSystem(message.senderId, 'register'), value: `${flag.code}/${flag.start}` }],
+        identifier: [
+          { system: partnerIdentifierSystem(message.senderId, 'register'), value: `${flag.code}/${flag.start}` },
+        ],
         status: flag.status ?? 'active',
         category: [hubConcept(RISK_REGISTRATION_TYPE_SYSTEM, flag.kind)],
         code: riskFlagCode(flag),
@@ -198,7 +216,9 @@ export function buildRiskChanged(message: EventMessage, input: RiskChangedInput)
         occurrenceDateTime: assessment.date,
         // RiskAssessment.performer may only be a practitioner (or device), never an organisation.
         ...(assessment.assessor ? { performer: message.practitionerRef(assessment.assessor) } : {}),
-        prediction: [{ outcome: { text: 'Serious harm' }, qualitativeRisk: hubConcept(RISK_LEVEL_SYSTEM, assessment.level) }],
+        prediction: [
+          { outcome: { text: 'Serious harm' }, qualitativeRisk: hubConcept(RISK_LEVEL_SYSTEM, assessment.level) },
+        ],
         ...(assessment.summary ? { note: [{ text: assessment.summary }] } : {}),
       }),
     );

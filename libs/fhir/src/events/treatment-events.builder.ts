@@ -22,7 +22,13 @@ import { hubCoding, hubConcept } from '../builders/codings';
 import { EPISODE_END_REASON_EXTENSION } from '../builders/hub-extensions';
 import { partnerIdentifierSystem, REFERRAL_ID_SYSTEM } from '../builders/hub-identifiers';
 import { buildPractitionerRole, practitionerTelecom } from '../builders/party.builders';
-import { buildCarePlan, buildEpisodeOfCare, buildGoal, buildServiceRequest, buildTask } from '../builders/workflow.builders';
+import {
+  buildCarePlan,
+  buildEpisodeOfCare,
+  buildGoal,
+  buildServiceRequest,
+  buildTask,
+} from '../builders/workflow.builders';
 import type {
   OrganizationInput,
   OutcomeInstrumentInput,
@@ -43,20 +49,31 @@ import { requirementFields, treatmentAppointment } from './event-parts';
 
 /** The component naming the treatment requirement an assessment or decision is about. */
 function requirementComponent(type: RequirementTypeCode): ObservationComponent {
-  return { code: hubConcept(REQUEST_TYPE_SYSTEM, 'treatment-requirement'), valueCodeableConcept: hubConcept(REQUIREMENT_TYPE_SYSTEM, type) };
+  return {
+    code: hubConcept(REQUEST_TYPE_SYSTEM, 'treatment-requirement'),
+    valueCodeableConcept: hubConcept(REQUIREMENT_TYPE_SYSTEM, type),
+  };
 }
 
 /** The PractitionerRole of a named clinician at a provider; a main resource of the event when `focus`. */
-function clinicianRole(message: EventMessage, clinician: PractitionerInput, provider: OrganizationInput, code: PractitionerRoleCode, focus: boolean): Reference {
+function clinicianRole(
+  message: EventMessage,
+  clinician: PractitionerInput,
+  provider: OrganizationInput,
+  code: PractitionerRoleCode,
+  focus: boolean,
+): Reference {
   const telecom = practitionerTelecom(clinician);
-  const role = message.add(`PractitionerRole/${code}`, (id) =>
-    buildPractitionerRole(id, {
-      active: true,
-      practitioner: message.practitionerRef(clinician, provider),
-      organization: message.organizationRef(provider),
-      code: [hubConcept(PRACTITIONER_ROLE_SYSTEM, code, clinician.role)],
-      ...(telecom.length ? { telecom } : {}),
-    }),
+  const role = message.add(
+    `PractitionerRole/${code}`,
+    (id) =>
+      buildPractitionerRole(id, {
+        active: true,
+        practitioner: message.practitionerRef(clinician, provider),
+        organization: message.organizationRef(provider),
+        code: [hubConcept(PRACTITIONER_ROLE_SYSTEM, code, clinician.role)],
+        ...(telecom.length ? { telecom } : {}),
+      }),
     { focus },
   );
   return { reference: role.fullUrl, display: [...clinician.name.given, clinician.name.family].join(' ') };
@@ -84,7 +101,9 @@ export function buildAssessmentCompleted(message: EventMessage, input: Treatment
   );
   if (!proposedPlan) return;
   const goals = (proposedPlan.goals ?? []).map((description, index) =>
-    message.add(`Goal/${index}`, (id) => buildGoal(id, { lifecycleStatus: 'proposed', description: { text: description }, subject: message.patient })),
+    message.add(`Goal/${index}`, (id) =>
+      buildGoal(id, { lifecycleStatus: 'proposed', description: { text: description }, subject: message.patient }),
+    ),
   );
   message.focus('CarePlan', (id) =>
     buildCarePlan(id, {
@@ -107,7 +126,12 @@ export function buildAssessmentCompleted(message: EventMessage, input: Treatment
                   code: hubConcept(APPOINTMENT_TYPE_SYSTEM, 'treatment-session'),
                   status: 'not-started',
                   scheduledTiming: {
-                    repeat: { count: proposedPlan.sessions, ...(proposedPlan.sessionMinutes ? { duration: proposedPlan.sessionMinutes, durationUnit: 'min' } : {}) },
+                    repeat: {
+                      count: proposedPlan.sessions,
+                      ...(proposedPlan.sessionMinutes
+                        ? { duration: proposedPlan.sessionMinutes, durationUnit: 'min' }
+                        : {}),
+                    },
                   },
                   performer: [practitioner],
                 },
@@ -194,10 +218,13 @@ function referralDecision(
       code: hubConcept(TASK_TYPE_SYSTEM, 'treatment-referral'),
       for: message.patient,
       lastModified: referral.decidedAt,
-      owner: referral.clinician ? { reference: message.fullUrlOf('PractitionerRole/treatment-practitioner') } : message.organizationRef(referral.provider),
+      owner: referral.clinician
+        ? { reference: message.fullUrlOf('PractitionerRole/treatment-practitioner') }
+        : message.organizationRef(referral.provider),
     }),
   );
-  if (referral.clinician) clinicianRole(message, referral.clinician, referral.provider, 'treatment-practitioner', false);
+  if (referral.clinician)
+    clinicianRole(message, referral.clinician, referral.provider, 'treatment-practitioner', false);
 }
 
 /** `treatment.referral.accepted`: the Task accepted, owned by the named clinician. */
@@ -247,8 +274,22 @@ export function buildAppointmentMissed(message: EventMessage, input: TreatmentAp
 /** The observation type and, where LOINC has one, the LOINC code of each outcome measure total. */
 const OUTCOME_MEASURES: Readonly<Record<OutcomeInstrumentInput, { type: ObservationTypeCode; loinc?: Coding }>> = {
   'core-34': { type: 'outcome-score-core-34' },
-  'phq-9': { type: 'outcome-score-phq-9', loinc: { system: 'http://loinc.org', code: '44261-6', display: 'Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]' } },
-  'gad-7': { type: 'outcome-score-gad-7', loinc: { system: 'http://loinc.org', code: '70274-6', display: 'Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]' } },
+  'phq-9': {
+    type: 'outcome-score-phq-9',
+    loinc: {
+      system: 'http://loinc.org',
+      code: '44261-6',
+      display: 'Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]',
+    },
+  },
+  'gad-7': {
+    type: 'outcome-score-gad-7',
+    loinc: {
+      system: 'http://loinc.org',
+      code: '70274-6',
+      display: 'Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]',
+    },
+  },
 };
 
 /**
@@ -259,8 +300,16 @@ export function buildProgressReported(message: EventMessage, input: TreatmentPro
   const { progress } = input;
   const provider = message.organizationRef(progress.provider);
   const counts: ObservationComponent[] = [];
-  if (progress.sessionsAttended !== undefined) counts.push({ code: hubConcept(OBSERVATION_TYPE_SYSTEM, 'sessions-attended'), valueInteger: progress.sessionsAttended });
-  if (progress.sessionsOffered !== undefined) counts.push({ code: hubConcept(OBSERVATION_TYPE_SYSTEM, 'sessions-offered'), valueInteger: progress.sessionsOffered });
+  if (progress.sessionsAttended !== undefined)
+    counts.push({
+      code: hubConcept(OBSERVATION_TYPE_SYSTEM, 'sessions-attended'),
+      valueInteger: progress.sessionsAttended,
+    });
+  if (progress.sessionsOffered !== undefined)
+    counts.push({
+      code: hubConcept(OBSERVATION_TYPE_SYSTEM, 'sessions-offered'),
+      valueInteger: progress.sessionsOffered,
+    });
   message.focus('Observation/engagement-summary', (id) =>
     buildObservation(id, {
       status: 'final',
@@ -275,18 +324,37 @@ export function buildProgressReported(message: EventMessage, input: TreatmentPro
   );
   (input.scores ?? []).forEach((score, index) => {
     const measure = OUTCOME_MEASURES[score.instrument];
-    const code: CodeableConcept = { coding: [hubCoding(OBSERVATION_TYPE_SYSTEM, measure.type), ...(measure.loinc ? [measure.loinc] : [])] };
+    const code: CodeableConcept = {
+      coding: [hubCoding(OBSERVATION_TYPE_SYSTEM, measure.type), ...(measure.loinc ? [measure.loinc] : [])],
+    };
     message.focus(`Observation/score/${index}`, (id) =>
       buildObservation(id, {
         status: 'final',
-        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'survey', display: 'Survey' }] }],
+        category: [
+          {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+                code: 'survey',
+                display: 'Survey',
+              },
+            ],
+          },
+        ],
         code,
         subject: message.patient,
         effectiveDateTime: score.date,
         performer: [provider],
         valueQuantity: { value: score.score, unit: 'score', system: 'http://unitsofmeasure.org', code: '{score}' },
         ...(score.stage
-          ? { component: [{ code: hubConcept(OBSERVATION_TYPE_SYSTEM, 'outcome-stage'), valueCodeableConcept: hubConcept(OUTCOME_STAGE_SYSTEM, score.stage) }] }
+          ? {
+              component: [
+                {
+                  code: hubConcept(OBSERVATION_TYPE_SYSTEM, 'outcome-stage'),
+                  valueCodeableConcept: hubConcept(OUTCOME_STAGE_SYSTEM, score.stage),
+                },
+              ],
+            }
           : {}),
       }),
     );
@@ -302,14 +370,21 @@ export function buildEpisodeEnded(message: EventMessage, input: TreatmentEpisode
   const provider = message.organizationRef(episode.provider);
   message.focus('EpisodeOfCare', (id) =>
     buildEpisodeOfCare(id, {
-      extension: [{ url: EPISODE_END_REASON_EXTENSION, valueCodeableConcept: hubConcept(EPISODE_END_REASON_SYSTEM, episode.reason) }],
+      extension: [
+        {
+          url: EPISODE_END_REASON_EXTENSION,
+          valueCodeableConcept: hubConcept(EPISODE_END_REASON_SYSTEM, episode.reason),
+        },
+      ],
       identifier: [{ system: partnerIdentifierSystem(message.senderId, 'episode'), value: episode.id }],
       status: 'finished',
       type: [hubConcept(REQUIREMENT_TYPE_SYSTEM, episode.requirementType)],
       patient: message.patient,
       managingOrganization: provider,
       period: episode.period,
-      ...(episode.careCoordinator ? { careManager: message.practitionerRef(episode.careCoordinator, episode.provider) } : {}),
+      ...(episode.careCoordinator
+        ? { careManager: message.practitionerRef(episode.careCoordinator, episode.provider) }
+        : {}),
     }),
   );
   if (onwardReferral) {

@@ -1,5 +1,17 @@
 import fc from 'fast-check';
-import { ANYTHING, expectEvents, removeAt, setAt, valueAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
+import {
+  ANYTHING,
+  expectEvents,
+  removeAt,
+  setAt,
+  valueAt,
+  expectInvalidAt,
+  expectWellFormedResult,
+  mutatedFixture,
+  partnerFixture,
+  testContext,
+  testId,
+} from '../../test/fixtures/partner/partner-fixtures';
 import { mapHearingListed, mapHearingResulted } from './common-platform-hearing.mapper';
 
 const COURT = { code: 'B01CY00', name: "Croydon Magistrates' Court" };
@@ -7,18 +19,30 @@ const context = () => testContext('croydon-mc', { ...COURT, codeKind: 'court' },
 const fixture = (name: string) => partnerFixture('common-platform', name);
 
 const JORDAN = {
-  identifiers: { commonPlatformDefendantId: '6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b', pncId: '2019/0046512V', croNumber: '204117/19P' },
+  identifiers: {
+    commonPlatformDefendantId: '6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b',
+    pncId: '2019/0046512V',
+    croNumber: '204117/19P',
+  },
   name: { family: 'Marsh', given: ['Jordan', 'Lee'], prefix: ['Mr'] },
   birthDate: '1991-03-14',
   gender: 'male',
   address: { line: ['14 Tamworth Road', 'Croydon'], postalCode: 'CR0 1XR', use: 'home' },
 };
 const SHANNON = {
-  identifiers: { commonPlatformDefendantId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', pncId: '2021/0113578Y', croNumber: '512093/21J' },
+  identifiers: {
+    commonPlatformDefendantId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+    pncId: '2021/0113578Y',
+    croNumber: '512093/21J',
+  },
   name: { family: 'Price', given: ['Shannon'], prefix: ['Ms'] },
   birthDate: '1987-09-02',
   gender: 'female',
-  address: { line: ['Flat 6, Addiscombe Court', 'Lower Addiscombe Road', 'Croydon'], postalCode: 'CR0 6AA', use: 'home' },
+  address: {
+    line: ['Flat 6, Addiscombe Court', 'Lower Addiscombe Road', 'Croydon'],
+    postalCode: 'CR0 6AA',
+    use: 'home',
+  },
 };
 const PUBLIC_ORDER = {
   code: 'PL96001',
@@ -46,13 +70,23 @@ describe('mapHearingListed (Common Platform)', () => {
     expect(events).toEqual([
       {
         type: 'court.hearing.listed',
-        envelope: { eventId: testId(1), occurredAt: '2026-12-01T10:05:00Z', sender: 'croydon-mc', senderOrganization: { ...COURT, codeKind: 'court' } },
+        envelope: {
+          eventId: testId(1),
+          occurredAt: '2026-12-01T10:05:00Z',
+          sender: 'croydon-mc',
+          senderOrganization: { ...COURT, codeKind: 'court' },
+        },
         person: JORDAN,
         hearing: { ...hearing, offences: [PUBLIC_ORDER, KNIFE] },
       },
       {
         type: 'court.hearing.listed',
-        envelope: { eventId: testId(2), occurredAt: '2026-12-01T10:05:00Z', sender: 'croydon-mc', senderOrganization: { ...COURT, codeKind: 'court' } },
+        envelope: {
+          eventId: testId(2),
+          occurredAt: '2026-12-01T10:05:00Z',
+          sender: 'croydon-mc',
+          senderOrganization: { ...COURT, codeKind: 'court' },
+        },
         person: SHANNON,
         hearing: { ...hearing, offences: [PUBLIC_ORDER] },
       },
@@ -62,7 +96,9 @@ describe('mapHearingListed (Common Platform)', () => {
   it('skips an organisation defendant and lists the people', () => {
     const json = fixture('hearing-listed-multi-defendant.json');
     removeAt(json, 'hearing.prosecutionCases[0].defendants[1].personDefendant');
-    setAt(json, 'hearing.prosecutionCases[0].defendants[1].legalEntityDefendant', { organisation: { name: 'Addiscombe Scaffolding Ltd' } });
+    setAt(json, 'hearing.prosecutionCases[0].defendants[1].legalEntityDefendant', {
+      organisation: { name: 'Addiscombe Scaffolding Ltd' },
+    });
     const { events } = expectEvents(mapHearingListed(json, context()));
     expect(events.map((e) => e.person.name.family)).toEqual(['Marsh']);
   });
@@ -75,14 +111,20 @@ describe('mapHearingListed (Common Platform)', () => {
   it('names a missing required field by its path', () => {
     const json = fixture('hearing-listed-multi-defendant.json');
     removeAt(json, 'hearing.prosecutionCases[0].defendants[1].personDefendant.personDetails.lastName');
-    const [issue] = expectInvalidAt(mapHearingListed(json, context()), 'hearing.prosecutionCases[0].defendants[1].personDefendant.personDetails.lastName');
+    const [issue] = expectInvalidAt(
+      mapHearingListed(json, context()),
+      'hearing.prosecutionCases[0].defendants[1].personDefendant.personDetails.lastName',
+    );
     expect(issue.code).toBe('required');
   });
 
   it('names an invalid PNC ID (wrong check letter) by its path, with the identity code', () => {
     const json = fixture('hearing-listed-multi-defendant.json');
     setAt(json, 'hearing.prosecutionCases[0].defendants[1].pncId', '2021/0113578Z');
-    const [issue] = expectInvalidAt(mapHearingListed(json, context()), 'hearing.prosecutionCases[0].defendants[1].pncId');
+    const [issue] = expectInvalidAt(
+      mapHearingListed(json, context()),
+      'hearing.prosecutionCases[0].defendants[1].pncId',
+    );
     expect(issue.diagnostics).toContain('[pnc-id-check-character]');
   });
 
@@ -103,13 +145,20 @@ describe('mapHearingListed (Common Platform)', () => {
 
   it('never throws on arbitrary JSON or on a fixture with any one value replaced', () => {
     fc.assert(fc.property(ANYTHING, (json) => expectWellFormedResult(mapHearingListed(json, context()))));
-    fc.assert(fc.property(mutatedFixture(fixture('hearing-listed-multi-defendant.json')), (json) => expectWellFormedResult(mapHearingListed(json, context()))), { numRuns: 300 });
+    fc.assert(
+      fc.property(mutatedFixture(fixture('hearing-listed-multi-defendant.json')), (json) =>
+        expectWellFormedResult(mapHearingListed(json, context())),
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
 describe('mapHearingResulted (Common Platform)', () => {
   it('reports an adjournment for a pre-sentence report with the next hearing, and a remand in custody', () => {
-    const { events } = expectEvents(mapHearingResulted(fixture('hearing-resulted-adjourned-for-report.json'), context()));
+    const { events } = expectEvents(
+      mapHearingResulted(fixture('hearing-resulted-adjourned-for-report.json'), context()),
+    );
     expect(events.map((e) => e.type)).toEqual(['court.hearing.resulted', 'court.hearing.resulted']);
     const [jordan, shannon] = events;
     expect(jordan).toMatchObject({
@@ -124,12 +173,23 @@ describe('mapHearingResulted (Common Platform)', () => {
   });
 
   it('gives court.sentence.imposed for a community order with a combined MHTR and ATR', () => {
-    const { events } = expectEvents(mapHearingResulted(fixture('hearing-resulted-community-order-mhtr-atr.json'), context()));
+    const { events } = expectEvents(
+      mapHearingResulted(fixture('hearing-resulted-community-order-mhtr-atr.json'), context()),
+    );
     expect(events.map((e) => e.type)).toEqual(['court.hearing.resulted', 'court.sentence.imposed']);
-    expect(events[0]).toMatchObject({ outcome: 'sentenced', hearing: { id: '8c7d6e5f-4a3b-4c2d-9e1f-0a9b8c7d6e5f', hearingType: 'Sentence', offences: [PUBLIC_ORDER, KNIFE] } });
+    expect(events[0]).toMatchObject({
+      outcome: 'sentenced',
+      hearing: { id: '8c7d6e5f-4a3b-4c2d-9e1f-0a9b8c7d6e5f', hearingType: 'Sentence', offences: [PUBLIC_ORDER, KNIFE] },
+    });
     expect(events[1]).toEqual({
       type: 'court.sentence.imposed',
-      envelope: { eventId: testId(2), occurredAt: '2026-12-01T10:05:00Z', sender: 'croydon-mc', senderOrganization: { ...COURT, codeKind: 'court' }, correlationId: testId(1) },
+      envelope: {
+        eventId: testId(2),
+        occurredAt: '2026-12-01T10:05:00Z',
+        sender: 'croydon-mc',
+        senderOrganization: { ...COURT, codeKind: 'court' },
+        correlationId: testId(1),
+      },
       person: JORDAN,
       sentence: {
         id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
@@ -138,7 +198,12 @@ describe('mapHearingResulted (Common Platform)', () => {
         court: COURT,
         lengthMonths: 12,
         requirements: [
-          { id: '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e', type: 'mhtr-primary', lengthMonths: 9, startWithinWorkingDays: 10 },
+          {
+            id: '2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e',
+            type: 'mhtr-primary',
+            lengthMonths: 9,
+            startWithinWorkingDays: 10,
+          },
           { id: '3c4d5e6f-7a8b-4c9d-8e0f-2a3b4c5d6e7f', type: 'atr', lengthMonths: 6 },
         ],
       },
@@ -146,7 +211,9 @@ describe('mapHearingResulted (Common Platform)', () => {
   });
 
   it('gives court.sentence.imposed for a suspended sentence order with a DRR', () => {
-    const { events } = expectEvents(mapHearingResulted(fixture('hearing-resulted-suspended-sentence-drr.json'), context()));
+    const { events } = expectEvents(
+      mapHearingResulted(fixture('hearing-resulted-suspended-sentence-drr.json'), context()),
+    );
     expect(events[1]).toMatchObject({
       type: 'court.sentence.imposed',
       person: { identifiers: SHANNON.identifiers },
@@ -165,19 +232,33 @@ describe('mapHearingResulted (Common Platform)', () => {
   it('reads MHTR under a doctor or in hospital as secondary care', () => {
     const json = fixture('hearing-resulted-community-order-mhtr-atr.json');
     const mhtr = 'hearing.prosecutionCases[0].defendants[0].offences[0].judicialResults[1]';
-    setAt(json, `${mhtr}.resultText`, 'Mental health treatment requirement\nPeriod of treatment: 12 months\nTreatment as a resident patient in a hospital');
+    setAt(
+      json,
+      `${mhtr}.resultText`,
+      'Mental health treatment requirement\nPeriod of treatment: 12 months\nTreatment as a resident patient in a hospital',
+    );
     setAt(json, `${mhtr}.judicialResultPrompts`, []);
     const { events } = expectEvents(mapHearingResulted(json, context()));
-    expect(events[1]).toMatchObject({ sentence: { requirements: [{ type: 'mhtr-secondary', lengthMonths: 12 }, { type: 'atr' }] } });
+    expect(events[1]).toMatchObject({
+      sentence: { requirements: [{ type: 'mhtr-secondary', lengthMonths: 12 }, { type: 'atr' }] },
+    });
   });
 
   it('sends nothing for a defendant whose results say nothing it can read, and warns the sender', () => {
     const json = fixture('hearing-resulted-adjourned-for-report.json');
-    setAt(json, 'hearing.prosecutionCases[0].defendants[1].offences[0].judicialResults', [{ judicialResultTypeId: 'c2f1b7a0-9d1e-4b3c-8a5d-6e7f8a9b0c1d', label: 'Collection order' }]);
+    setAt(json, 'hearing.prosecutionCases[0].defendants[1].offences[0].judicialResults', [
+      { judicialResultTypeId: 'c2f1b7a0-9d1e-4b3c-8a5d-6e7f8a9b0c1d', label: 'Collection order' },
+    ]);
     removeAt(json, 'hearing.prosecutionCases[0].defendants[1].offences[0].plea');
     const result = expectEvents(mapHearingResulted(json, context()));
     expect(result.events.map((e) => e.person.name.family)).toEqual(['Marsh']);
-    expect(result.warnings?.issue).toEqual([expect.objectContaining({ severity: 'warning', code: 'not-supported', expression: ['hearing.prosecutionCases[0].defendants[1]'] })]);
+    expect(result.warnings?.issue).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'not-supported',
+        expression: ['hearing.prosecutionCases[0].defendants[1]'],
+      }),
+    ]);
   });
 
   it('refuses a requirement without a length, naming the judicial result', () => {
@@ -185,13 +266,20 @@ describe('mapHearingResulted (Common Platform)', () => {
     const atr = 'hearing.prosecutionCases[0].defendants[0].offences[0].judicialResults[2]';
     setAt(json, `${atr}.resultText`, 'Alcohol treatment requirement');
     setAt(json, `${atr}.judicialResultPrompts`, []);
-    expectInvalidAt(mapHearingResulted(json, context()), 'hearing.prosecutionCases[0].defendants[0].offences[0].judicialResults[2]');
+    expectInvalidAt(
+      mapHearingResulted(json, context()),
+      'hearing.prosecutionCases[0].defendants[0].offences[0].judicialResults[2]',
+    );
   });
 
   it('refuses requirements imposed without an order to carry them', () => {
     const json = fixture('hearing-resulted-community-order-mhtr-atr.json');
     const offences = 'hearing.prosecutionCases[0].defendants[0].offences';
-    setAt(json, `${offences}[0].judicialResults`, (valueAt(json, `${offences}[0].judicialResults`) as unknown[]).slice(1));
+    setAt(
+      json,
+      `${offences}[0].judicialResults`,
+      (valueAt(json, `${offences}[0].judicialResults`) as unknown[]).slice(1),
+    );
     setAt(json, `${offences}[1].judicialResults`, []);
     expectInvalidAt(mapHearingResulted(json, context()), 'hearing.prosecutionCases[0].defendants[0].offences');
   });
@@ -207,8 +295,16 @@ describe('mapHearingResulted (Common Platform)', () => {
 
   it('never throws on arbitrary JSON or on a fixture with any one value replaced', () => {
     fc.assert(fc.property(fc.jsonValue(), (json) => expectWellFormedResult(mapHearingResulted(json, context()))));
-    for (const name of ['hearing-resulted-community-order-mhtr-atr.json', 'hearing-resulted-adjourned-for-report.json']) {
-      fc.assert(fc.property(mutatedFixture(fixture(name)), (json) => expectWellFormedResult(mapHearingResulted(json, context()))), { numRuns: 300 });
+    for (const name of [
+      'hearing-resulted-community-order-mhtr-atr.json',
+      'hearing-resulted-adjourned-for-report.json',
+    ]) {
+      fc.assert(
+        fc.property(mutatedFixture(fixture(name)), (json) =>
+          expectWellFormedResult(mapHearingResulted(json, context())),
+        ),
+        { numRuns: 300 },
+      );
     }
   });
 });

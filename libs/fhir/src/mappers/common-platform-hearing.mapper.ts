@@ -14,8 +14,26 @@ import type {
   PersonInput,
   RequirementInput,
 } from '../events/event-inputs';
-import { envelopeFor, ignoredPayload, invalidPayload, mappedEvents, MapResult, MappingContext, neverThrows } from './map-result';
-import { addressFromLines, durationIn, durationInMonths, genderFrom, londonLocalToInstant, monthsBetween, nameFromParts, withoutUndefined, yearOf } from './native-values';
+import {
+  envelopeFor,
+  ignoredPayload,
+  invalidPayload,
+  mappedEvents,
+  MapResult,
+  MappingContext,
+  neverThrows,
+} from './map-result';
+import {
+  addressFromLines,
+  durationIn,
+  durationInMonths,
+  genderFrom,
+  londonLocalToInstant,
+  monthsBetween,
+  nameFromParts,
+  withoutUndefined,
+  yearOf,
+} from './native-values';
 import { PayloadNode } from './payload-reader';
 import { orderTypeNamed, requirementTypeNamed } from './requirement-wording';
 
@@ -65,7 +83,9 @@ export function mapHearingListed(json: unknown, context: MappingContext): MapRes
       person: defendant.person,
       hearing: hearingOf(read, defendant),
     }));
-    return events.length > 0 ? mappedEvents(events, root.issues) : ignoredPayload('The hearing has no person defendants.');
+    return events.length > 0
+      ? mappedEvents(events, root.issues)
+      : ignoredPayload('The hearing has no person defendants.');
   });
 }
 
@@ -85,7 +105,11 @@ export function mapHearingResulted(json: unknown, context: MappingContext): MapR
       const sentence = readSentence(defendant, read.hearing);
       const outcome = outcomeOf(defendant, sentence !== undefined);
       if (!outcome) {
-        root.issues.warning('not-supported', 'No judicial result of this defendant says what the hearing decided; no event is sent for them.', defendant.node.path);
+        root.issues.warning(
+          'not-supported',
+          'No judicial result of this defendant says what the hearing decided; no event is sent for them.',
+          defendant.node.path,
+        );
         continue;
       }
       const resulted: CourtHearingResultedInput = {
@@ -109,12 +133,18 @@ export function mapHearingResulted(json: unknown, context: MappingContext): MapR
       }
     }
     if (root.issues.hasErrors) return invalidPayload(root.issues);
-    return events.length > 0 ? mappedEvents(events, root.issues) : ignoredPayload('No defendant of the hearing has a recognisable result.');
+    return events.length > 0
+      ? mappedEvents(events, root.issues)
+      : ignoredPayload('No defendant of the hearing has a recognisable result.');
   });
 }
 
 function hearingOf(read: ReadHearing, defendant: ReadDefendant): HearingInput {
-  return withoutUndefined({ ...read.hearing, caseReference: defendant.caseReference, offences: defendant.offences.map((o) => o.offence) });
+  return withoutUndefined({
+    ...read.hearing,
+    caseReference: defendant.caseReference,
+    offences: defendant.offences.map((o) => o.offence),
+  });
 }
 
 function readHearing(root: PayloadNode, context: MappingContext): ReadHearing | undefined {
@@ -132,7 +162,10 @@ function readHearing(root: PayloadNode, context: MappingContext): ReadHearing | 
     .array({ minItems: 1 })
     .map((day) => day.object())
     .filter((day): day is PayloadNode => day !== undefined)
-    .map((day) => ({ start: day.get('sittingDay').isoDateTime(), minutes: day.get('listedDurationMinutes').integer({ required: false, min: 1 }) }))
+    .map((day) => ({
+      start: day.get('sittingDay').isoDateTime(),
+      minutes: day.get('listedDurationMinutes').integer({ required: false, min: 1 }),
+    }))
     .filter((day): day is { start: string; minutes: number | undefined } => day.start !== undefined)
     .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
   const first = days[0];
@@ -143,18 +176,35 @@ function readHearing(root: PayloadNode, context: MappingContext): ReadHearing | 
     const caseNode = prosecutionCase.object();
     if (!caseNode) continue;
     const identifier = caseNode.get('prosecutionCaseIdentifier').object();
-    const caseReference = identifier?.get('caseURN').string({ required: false }) ?? identifier?.get('prosecutionAuthorityReference').string({ required: false });
+    const caseReference =
+      identifier?.get('caseURN').string({ required: false }) ??
+      identifier?.get('prosecutionAuthorityReference').string({ required: false });
     for (const defendantNode of caseNode.get('defendants').array({ minItems: 1 })) {
       const defendant = readDefendant(defendantNode, caseReference, referenceYear);
       if (defendant) defendants.push(defendant);
     }
   }
   if (!id || !courtCode || !courtName || !first) return undefined;
-  const end = first.minutes === undefined ? undefined : new Date(Date.parse(first.start) + first.minutes * 60_000).toISOString();
-  return { hearing: withoutUndefined({ id, court: { code: courtCode, name: courtName }, room, start: first.start, end, hearingType }), defendants };
+  const end =
+    first.minutes === undefined ? undefined : new Date(Date.parse(first.start) + first.minutes * 60_000).toISOString();
+  return {
+    hearing: withoutUndefined({
+      id,
+      court: { code: courtCode, name: courtName },
+      room,
+      start: first.start,
+      end,
+      hearingType,
+    }),
+    defendants,
+  };
 }
 
-function readDefendant(node: PayloadNode, caseReference: string | undefined, referenceYear: number | undefined): ReadDefendant | undefined {
+function readDefendant(
+  node: PayloadNode,
+  caseReference: string | undefined,
+  referenceYear: number | undefined,
+): ReadDefendant | undefined {
   const defendant = node.object();
   if (!defendant) return undefined;
   const defendantId = defendant.get('id').identifier(parseCommonPlatformDefendantId);
@@ -168,10 +218,17 @@ function readDefendant(node: PayloadNode, caseReference: string | undefined, ref
   if (!details) return undefined;
   const family = details.get('lastName').string();
   const birthDate = details.get('dateOfBirth').isoDate();
-  const given = [details.get('firstName').string({ required: false }), details.get('middleName').string({ required: false })];
+  const given = [
+    details.get('firstName').string({ required: false }),
+    details.get('middleName').string({ required: false }),
+  ];
   const title = details.get('title').string({ required: false });
   const gender = genderFrom(details.get('gender').string({ required: false }));
-  const address = addressFromLines(details.get('address').object({ required: false }), ['address1', 'address2', 'address3', 'address4', 'address5'], 'postcode');
+  const address = addressFromLines(
+    details.get('address').object({ required: false }),
+    ['address1', 'address2', 'address3', 'address4', 'address5'],
+    'postcode',
+  );
   if (!defendantId || !family || !birthDate || offences.some((offence) => offence === undefined)) return undefined;
 
   const person: PersonInput = withoutUndefined({
@@ -191,14 +248,25 @@ function readOffence(node: PayloadNode): ReadOffence | undefined {
   const title = offence.get('offenceTitle').string();
   const wording = offence.get('wording').string({ required: false });
   const plea = offence.get('plea').object({ required: false })?.get('pleaValue').string();
-  const verdict = offence.get('verdict').object({ required: false })?.get('verdictType').object()?.get('categoryType').string();
+  const verdict = offence
+    .get('verdict')
+    .object({ required: false })
+    ?.get('verdictType')
+    .object()
+    ?.get('categoryType')
+    .string();
   const results = offence
     .get('judicialResults')
     .array({ required: false })
     .map(readJudicialResult)
     .filter((result): result is ReadResult => result !== undefined);
   if (!code || !title) return undefined;
-  return { offence: withoutUndefined({ code, title, wording }), pleaGuilty: plea?.toUpperCase() === 'GUILTY', verdict: verdict?.toUpperCase(), results };
+  return {
+    offence: withoutUndefined({ code, title, wording }),
+    pleaGuilty: plea?.toUpperCase() === 'GUILTY',
+    verdict: verdict?.toUpperCase(),
+    results,
+  };
 }
 
 function readJudicialResult(node: PayloadNode): ReadResult | undefined {
@@ -214,9 +282,19 @@ function readJudicialResult(node: PayloadNode): ReadResult | undefined {
     .array({ required: false })
     .map((prompt) => prompt.object())
     .map((prompt) => ({ label: prompt?.get('label').string(), value: prompt?.get('value').string() }))
-    .filter((prompt): prompt is { label: string; value: string } => prompt.label !== undefined && prompt.value !== undefined);
+    .filter(
+      (prompt): prompt is { label: string; value: string } => prompt.label !== undefined && prompt.value !== undefined,
+    );
   if (!label) return undefined;
-  return { node: result, id, label, lines: text ? text.split(/\r?\n/).map((line) => line.trim()) : [], prompts, orderedDate, adjournment };
+  return {
+    node: result,
+    id,
+    label,
+    lines: text ? text.split(/\r?\n/).map((line) => line.trim()) : [],
+    prompts,
+    orderedDate,
+    adjournment,
+  };
 }
 
 /** The value of the first prompt whose label matches, else of the first `Label: value` line of the result text. */
@@ -260,13 +338,18 @@ function outcomeOf(defendant: ReadDefendant, sentenced: boolean): HearingOutcome
 
 const NEXT_HEARING = /(\d{2})\/(\d{2})\/(\d{4})\s+(\d{2}:\d{2})/;
 
-function nextHearingOf(defendant: ReadDefendant, hearing: ReadHearing['hearing']): Pick<CourtHearingResultedInput, 'nextHearing'> {
+function nextHearingOf(
+  defendant: ReadDefendant,
+  hearing: ReadHearing['hearing'],
+): Pick<CourtHearingResultedInput, 'nextHearing'> {
   for (const result of allResults(defendant)) {
     const written = promptValue(result, /^next\s+hearing$/i);
     const match = written ? NEXT_HEARING.exec(written) : undefined;
     if (match) {
       const sameCourt = written?.includes(hearing.court.name) ? { court: hearing.court } : {};
-      return { nextHearing: { start: londonLocalToInstant(`${match[3]}-${match[2]}-${match[1]}`, match[4]), ...sameCourt } };
+      return {
+        nextHearing: { start: londonLocalToInstant(`${match[3]}-${match[2]}-${match[1]}`, match[4]), ...sameCourt },
+      };
     }
   }
   return {};
@@ -283,7 +366,10 @@ function isoFromUkDate(text: string | undefined): string | undefined {
  * The order with treatment requirements the results impose, or undefined when there is none.
  * A requirement repeated on several offences is one requirement (the first is kept).
  */
-function readSentence(defendant: ReadDefendant, hearing: ReadHearing['hearing']): CourtSentenceImposedInput['sentence'] | undefined {
+function readSentence(
+  defendant: ReadDefendant,
+  hearing: ReadHearing['hearing'],
+): CourtSentenceImposedInput['sentence'] | undefined {
   const results = allResults(defendant).filter((r) => !r.adjournment);
   const requirements: RequirementInput[] = [];
   for (const result of results) {
@@ -294,15 +380,25 @@ function readSentence(defendant: ReadDefendant, hearing: ReadHearing['hearing'])
   }
   if (requirements.length === 0) return undefined;
 
-  const order = results.map((r) => ({ result: r, type: orderTypeNamed(heading(r)) })).find((o): o is { result: ReadResult; type: OrderTypeInput } => o.type !== undefined);
+  const order = results
+    .map((r) => ({ result: r, type: orderTypeNamed(heading(r)) }))
+    .find((o): o is { result: ReadResult; type: OrderTypeInput } => o.type !== undefined);
   if (!order) {
-    defendant.node.issues.error('required', 'Treatment requirements were imposed without a community order or suspended sentence order to carry them.', defendant.node.get('offences').path);
+    defendant.node.issues.error(
+      'required',
+      'Treatment requirements were imposed without a community order or suspended sentence order to carry them.',
+      defendant.node.get('offences').path,
+    );
     return undefined;
   }
   const date = order.result.orderedDate ?? hearing.start.slice(0, 10);
   const lengthMonths = orderLengthMonths(order.result, order.type, date);
   if (lengthMonths === undefined) {
-    order.result.node.issues.error('required', 'The length of the order (an end date, or a "Suspended for" period) is not given.', order.result.node.path);
+    order.result.node.issues.error(
+      'required',
+      'The length of the order (an end date, or a "Suspended for" period) is not given.',
+      order.result.node.path,
+    );
     return undefined;
   }
   const custodial = durationIn(promptValue(order.result, /custodial\s+(period|term)/i));
@@ -318,7 +414,10 @@ function readSentence(defendant: ReadDefendant, hearing: ReadHearing['hearing'])
 }
 
 function orderLengthMonths(result: ReadResult, type: OrderTypeInput, orderDate: string): number | undefined {
-  const period = type === 'suspended-sentence-order' ? promptValue(result, /suspended\s+for|operational\s+period/i) : promptValue(result, /^(length|period|duration)/i);
+  const period =
+    type === 'suspended-sentence-order'
+      ? promptValue(result, /suspended\s+for|operational\s+period/i)
+      : promptValue(result, /^(length|period|duration)/i);
   const duration = durationIn(period);
   if (duration) return durationInMonths(duration);
   const endDate = isoFromUkDate(promptValue(result, /end\s+date/i));
@@ -328,11 +427,17 @@ function orderLengthMonths(result: ReadResult, type: OrderTypeInput, orderDate: 
 function readRequirement(result: ReadResult, type: RequirementInput['type']): RequirementInput | undefined {
   const length = durationIn(promptValue(result, /period|duration|length/i));
   if (!length) {
-    result.node.issues.error('required', 'The length of the treatment requirement (a "Period of treatment") is not given.', result.node.path);
+    result.node.issues.error(
+      'required',
+      'The length of the treatment requirement (a "Period of treatment") is not given.',
+      result.node.path,
+    );
     return undefined;
   }
   const sessions = Number(promptValue(result, /sessions/i)?.match(/\d+/)?.[0]);
-  const startWithin = durationIn(promptValue(result, /start\s+within/i) ?? result.lines.find((line) => /start\s+within/i.test(line)));
+  const startWithin = durationIn(
+    promptValue(result, /start\s+within/i) ?? result.lines.find((line) => /start\s+within/i.test(line)),
+  );
   const startBy = isoFromUkDate(promptValue(result, /start\s+by/i));
   return withoutUndefined({
     id: result.id,

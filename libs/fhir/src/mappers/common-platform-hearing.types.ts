@@ -26,7 +26,11 @@ export interface CommonPlatformHearing {
 /** A prosecution case heard, with its URN and defendants. */
 export interface CommonPlatformProsecutionCase {
   id?: string;
-  prosecutionCaseIdentifier: { caseURN?: string; prosecutionAuthorityReference?: string; prosecutionAuthorityCode?: string };
+  prosecutionCaseIdentifier: {
+    caseURN?: string;
+    prosecutionAuthorityReference?: string;
+    prosecutionAuthorityCode?: string;
+  };
   defendants: CommonPlatformDefendant[];
 }
 
@@ -48,7 +52,14 @@ export interface CommonPlatformDefendant {
       /** `YYYY-MM-DD`. */
       dateOfBirth: string;
       gender?: 'MALE' | 'FEMALE' | 'NOT_KNOWN' | 'NOT_SPECIFIED';
-      address?: { address1?: string; address2?: string; address3?: string; address4?: string; address5?: string; postcode?: string };
+      address?: {
+        address1?: string;
+        address2?: string;
+        address3?: string;
+        address4?: string;
+        address5?: string;
+        postcode?: string;
+      };
       nationalInsuranceNumber?: string;
     };
   };

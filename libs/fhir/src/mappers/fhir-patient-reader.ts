@@ -19,7 +19,8 @@ import { nameFromParts, withoutUndefined } from './native-values';
 import type { PayloadNode } from './payload-reader';
 
 /** The UK Core extension carrying the NHS number verification status. */
-export const NHS_NUMBER_VERIFICATION_STATUS_URL = 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus';
+export const NHS_NUMBER_VERIFICATION_STATUS_URL =
+  'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus';
 /** `01` = number present and verified (UKCore-NHSNumberVerificationStatusEngland). */
 const VERIFIED = '01';
 /** HL7 v3 Confidentiality; PDS marks restricted (S-flagged) records with code `R`. */
@@ -33,7 +34,11 @@ export function isRestricted(resource: PayloadNode): boolean {
     .get('meta')
     .get('security')
     .array({ required: false })
-    .some((label) => label.get('code').value === 'R' && (label.get('system').value === undefined || label.get('system').value === CONFIDENTIALITY_SYSTEM));
+    .some(
+      (label) =>
+        label.get('code').value === 'R' &&
+        (label.get('system').value === undefined || label.get('system').value === CONFIDENTIALITY_SYSTEM),
+    );
 }
 
 /**
@@ -47,17 +52,32 @@ export function readFhirPatient(node: PayloadNode, referenceYear: number | undef
   if (resourceType.value !== 'Patient') patient.issues.error('invalid', "Must be 'Patient'.", resourceType.path);
   const identifiers = readIdentifiers(patient.get('identifier'), referenceYear);
   const names = patient.get('name').array({ minItems: 1 });
-  const chosen = names.find((n) => n.get('use').value === 'usual') ?? names.find((n) => n.get('use').value === 'official') ?? names.find((n) => n.get('use').value !== 'old') ?? names[0];
+  const chosen =
+    names.find((n) => n.get('use').value === 'usual') ??
+    names.find((n) => n.get('use').value === 'official') ??
+    names.find((n) => n.get('use').value !== 'old') ??
+    names[0];
   const nameNode = chosen?.object();
   const family = nameNode?.get('family').string();
-  const given = nameNode?.get('given').array({ required: false }).map((g) => g.string()) ?? [];
+  const given =
+    nameNode
+      ?.get('given')
+      .array({ required: false })
+      .map((g) => g.string()) ?? [];
   const prefix = nameNode?.get('prefix').array({ required: false })[0]?.string();
   const birthDate = patient.get('birthDate').isoDate();
   const gender = patient.get('gender').oneOf(FHIR_GENDERS, { required: false }) ?? 'unknown';
   const restricted = isRestricted(patient);
   const address = restricted ? undefined : readHomeAddress(patient.get('address'));
   if (!family || !birthDate || !identifiers) return undefined;
-  return withoutUndefined({ identifiers, name: nameFromParts(family, given, prefix), birthDate, gender, address, restricted: restricted || undefined });
+  return withoutUndefined({
+    identifiers,
+    name: nameFromParts(family, given, prefix),
+    birthDate,
+    gender,
+    address,
+    restricted: restricted || undefined,
+  });
 }
 
 function readIdentifiers(node: PayloadNode, referenceYear: number | undefined): PersonIdentifiersInput | undefined {
@@ -96,7 +116,12 @@ function readIdentifiers(node: PayloadNode, referenceYear: number | undefined): 
   }
   const known = withoutUndefined(identifiers);
   if (!known.nhsNumber && !known.crn && !known.pncId && !known.croNumber && !known.commonPlatformDefendantId) {
-    if (!node.issues.hasErrors) node.issues.error('required', 'Must carry at least one identifier the hub knows (NHS number, CRN, PNC ID, CRO number).', node.path);
+    if (!node.issues.hasErrors)
+      node.issues.error(
+        'required',
+        'Must carry at least one identifier the hub knows (NHS number, CRN, PNC ID, CRO number).',
+        node.path,
+      );
     return undefined;
   }
   return known;
@@ -104,7 +129,8 @@ function readIdentifiers(node: PayloadNode, referenceYear: number | undefined): 
 
 function readHomeAddress(node: PayloadNode): AddressInput | undefined {
   const addresses = node.array({ required: false });
-  const home = addresses.find((a) => a.get('use').value === 'home') ?? addresses.find((a) => a.get('use').value !== 'old');
+  const home =
+    addresses.find((a) => a.get('use').value === 'home') ?? addresses.find((a) => a.get('use').value !== 'old');
   const address = home?.object();
   if (!address) return undefined;
   const line = address

@@ -1,5 +1,16 @@
 import fc from 'fast-check';
-import { ANYTHING, expectEvents, removeAt, setAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
+import {
+  ANYTHING,
+  expectEvents,
+  removeAt,
+  setAt,
+  expectInvalidAt,
+  expectWellFormedResult,
+  mutatedFixture,
+  partnerFixture,
+  testContext,
+  testId,
+} from '../../test/fixtures/partner/partner-fixtures';
 import { isHmppsEventOfInterest, mapHmppsDomainEvent } from './hmpps-domain-event.mapper';
 
 const LONDON = { code: 'N07', name: 'London Probation Service' };
@@ -23,9 +34,16 @@ describe('mapHmppsDomainEvent', () => {
     expect(events).toEqual([
       {
         type: 'risk.changed',
-        envelope: { eventId: testId(1), occurredAt: '2026-12-16T14:32:10.123+00:00', sender: 'nps-london', senderOrganization: LONDON },
+        envelope: {
+          eventId: testId(1),
+          occurredAt: '2026-12-16T14:32:10.123+00:00',
+          sender: 'nps-london',
+          senderOrganization: LONDON,
+        },
         person: JORDAN,
-        flags: [{ kind: 'rosh', code: 'RHRH', display: 'High RoSH', level: 'high', start: '2026-12-16', status: 'active' }],
+        flags: [
+          { kind: 'rosh', code: 'RHRH', display: 'High RoSH', level: 'high', start: '2026-12-16', status: 'active' },
+        ],
       },
     ]);
     expect(JSON.stringify(events)).not.toContain('OASys review');
@@ -35,8 +53,23 @@ describe('mapHmppsDomainEvent', () => {
     const { events } = expectEvents(map('registration-added-mappa'));
     expect(events[0]).toMatchObject({
       type: 'risk.changed',
-      person: { identifiers: { crn: 'X508214', pncId: '2021/0113578Y' }, name: { family: 'Price', given: ['Shannon'] }, birthDate: '1987-09-02', gender: 'female' },
-      flags: [{ kind: 'mappa', code: 'MAPP', display: 'MAPPA', level: 'M2', category: 'C3', start: '2027-01-20', status: 'active' }],
+      person: {
+        identifiers: { crn: 'X508214', pncId: '2021/0113578Y' },
+        name: { family: 'Price', given: ['Shannon'] },
+        birthDate: '1987-09-02',
+        gender: 'female',
+      },
+      flags: [
+        {
+          kind: 'mappa',
+          code: 'MAPP',
+          display: 'MAPPA',
+          level: 'M2',
+          category: 'C3',
+          start: '2027-01-20',
+          status: 'active',
+        },
+      ],
     });
   });
 
@@ -44,7 +77,12 @@ describe('mapHmppsDomainEvent', () => {
     const { events } = expectEvents(map('psr-requested'));
     expect(events[0]).toEqual({
       type: 'probation.psr.requested',
-      envelope: { eventId: testId(1), occurredAt: '2026-12-01T11:20:00Z', sender: 'nps-london', senderOrganization: LONDON },
+      envelope: {
+        eventId: testId(1),
+        occurredAt: '2026-12-01T11:20:00Z',
+        sender: 'nps-london',
+        senderOrganization: LONDON,
+      },
       person: JORDAN,
       request: {
         id: '1800456123',
@@ -60,7 +98,11 @@ describe('mapHmppsDomainEvent', () => {
         },
         requesterOrganization: { code: 'N07', name: 'London' },
         performer: SLAM,
-        hearing: { id: '8c7d6e5f-4a3b-4c2d-9e1f-0a9b8c7d6e5f', court: { code: 'B01CY00', name: "Croydon Magistrates' Court" }, start: '2026-12-15T10:00:00Z' },
+        hearing: {
+          id: '8c7d6e5f-4a3b-4c2d-9e1f-0a9b8c7d6e5f',
+          court: { code: 'B01CY00', name: "Croydon Magistrates' Court" },
+          start: '2026-12-15T10:00:00Z',
+        },
       },
     });
     expect(JSON.stringify(events)).not.toContain('anxiety');
@@ -99,14 +141,23 @@ describe('mapHmppsDomainEvent', () => {
     expect(events[0]).toMatchObject({
       type: 'probation.requirement.terminated',
       envelope: { occurredAt: '2027-09-15T12:00:00+01:00' },
-      requirement: { id: '2500778899', type: 'mhtr-primary', outcome: 'completed', terminatedOn: '2027-09-14', organization: { code: 'N07', name: 'London' } },
+      requirement: {
+        id: '2500778899',
+        type: 'mhtr-primary',
+        outcome: 'completed',
+        terminatedOn: '2027-09-14',
+        organization: { code: 'N07', name: 'London' },
+      },
     });
   });
 
   it('ignores an event type the hub does not follow, and a registration that is neither RoSH nor MAPPA', () => {
     const ignorable = event('address-created-ignorable');
     expect(isHmppsEventOfInterest(ignorable)).toBe(false);
-    expect(mapHmppsDomainEvent(ignorable, undefined, context())).toEqual({ kind: 'ignored', reason: "HMPPS event type 'probation-case.address.created' is not one the hub follows." });
+    expect(mapHmppsDomainEvent(ignorable, undefined, context())).toEqual({
+      kind: 'ignored',
+      reason: "HMPPS event type 'probation-case.address.created' is not one the hub follows.",
+    });
 
     const safeguarding = event('registration-added-rosh-high');
     setAt(safeguarding, 'additionalInformation.registerTypeCode', 'RCCO');
@@ -134,30 +185,62 @@ describe('mapHmppsDomainEvent', () => {
   it('names an invalid NHS number in the detail, and a detail about another case', () => {
     const nhs = detail('registration-added-rosh-high');
     setAt(nhs, 'person.nhsNumber', '9990000124');
-    const [issue] = expectInvalidAt(mapHmppsDomainEvent(event('registration-added-rosh-high'), nhs, context()), 'detail.person.nhsNumber');
+    const [issue] = expectInvalidAt(
+      mapHmppsDomainEvent(event('registration-added-rosh-high'), nhs, context()),
+      'detail.person.nhsNumber',
+    );
     expect(issue.diagnostics).toContain('[nhs-number-check-digit]');
 
     const other = detail('registration-added-rosh-high');
     setAt(other, 'person.crn', 'X508214');
-    const [conflict] = expectInvalidAt(mapHmppsDomainEvent(event('registration-added-rosh-high'), other, context()), 'detail.person.crn');
+    const [conflict] = expectInvalidAt(
+      mapHmppsDomainEvent(event('registration-added-rosh-high'), other, context()),
+      'detail.person.crn',
+    );
     expect(conflict.code).toBe('conflict');
   });
 
   it('names an unknown enforcement decision and an unrecognised termination reason', () => {
     const enforcement = detail('enforcement-decided');
     setAt(enforcement, 'enforcement.decision.code', 'TELLING_OFF');
-    expectInvalidAt(mapHmppsDomainEvent(event('enforcement-decided'), enforcement, context()), 'detail.enforcement.decision.code');
+    expectInvalidAt(
+      mapHmppsDomainEvent(event('enforcement-decided'), enforcement, context()),
+      'detail.enforcement.decision.code',
+    );
 
     const requirement = detail('requirement-terminated');
     setAt(requirement, 'requirement.terminationReason.description', 'Transferred');
-    expectInvalidAt(mapHmppsDomainEvent(event('requirement-terminated'), requirement, context()), 'detail.requirement.terminationReason.description');
+    expectInvalidAt(
+      mapHmppsDomainEvent(event('requirement-terminated'), requirement, context()),
+      'detail.requirement.terminationReason.description',
+    );
   });
 
   it('never throws on arbitrary JSON or on a fixture with any one value replaced', () => {
-    fc.assert(fc.property(ANYTHING, ANYTHING, (message, body) => expectWellFormedResult(mapHmppsDomainEvent(message, body, context()))));
-    for (const name of ['registration-added-mappa', 'psr-requested', 'case-allocated', 'enforcement-decided', 'requirement-terminated']) {
-      fc.assert(fc.property(mutatedFixture(event(name)), (message) => expectWellFormedResult(mapHmppsDomainEvent(message, detail(name), context()))), { numRuns: 100 });
-      fc.assert(fc.property(mutatedFixture(detail(name)), (body) => expectWellFormedResult(mapHmppsDomainEvent(event(name), body, context()))), { numRuns: 150 });
+    fc.assert(
+      fc.property(ANYTHING, ANYTHING, (message, body) =>
+        expectWellFormedResult(mapHmppsDomainEvent(message, body, context())),
+      ),
+    );
+    for (const name of [
+      'registration-added-mappa',
+      'psr-requested',
+      'case-allocated',
+      'enforcement-decided',
+      'requirement-terminated',
+    ]) {
+      fc.assert(
+        fc.property(mutatedFixture(event(name)), (message) =>
+          expectWellFormedResult(mapHmppsDomainEvent(message, detail(name), context())),
+        ),
+        { numRuns: 100 },
+      );
+      fc.assert(
+        fc.property(mutatedFixture(detail(name)), (body) =>
+          expectWellFormedResult(mapHmppsDomainEvent(event(name), body, context())),
+        ),
+        { numRuns: 150 },
+      );
     }
   });
 });

@@ -17,7 +17,15 @@ import type {
   RequirementTypeInput,
   RiskFlagInput,
 } from '../events/event-inputs';
-import { envelopeFor, ignoredPayload, invalidPayload, mappedEvents, MapResult, MappingContext, neverThrows } from './map-result';
+import {
+  envelopeFor,
+  ignoredPayload,
+  invalidPayload,
+  mappedEvents,
+  MapResult,
+  MappingContext,
+  neverThrows,
+} from './map-result';
 import { genderFrom, nameFromParts, withoutUndefined, yearOf } from './native-values';
 import { PayloadIssues, PayloadNode } from './payload-reader';
 import { requirementTypeNamed } from './requirement-wording';
@@ -92,21 +100,30 @@ export function mapHmppsDomainEvent(message: unknown, detail: unknown, context: 
     if (!root) return invalidPayload(issues);
     const eventType = root.get('eventType').string();
     if (eventType === undefined) return invalidPayload(issues);
-    if (!isFollowed(eventType)) return ignoredPayload(`HMPPS event type '${eventType.slice(0, 100)}' is not one the hub follows.`);
+    if (!isFollowed(eventType))
+      return ignoredPayload(`HMPPS event type '${eventType.slice(0, 100)}' is not one the hub follows.`);
 
     const version = root.get('version');
-    if (!(version.value === 1 || version.value === '1')) issues.error('not-supported', 'Only version 1 of HMPPS domain events is understood.', version.path);
+    if (!(version.value === 1 || version.value === '1'))
+      issues.error('not-supported', 'Only version 1 of HMPPS domain events is understood.', version.path);
     const occurredAt = root.get('occurredAt').isoDateTime();
     root.get('detailUrl').string();
     const referenced = readPersonReference(root.get('personReference'), yearOf(context.receivedAt));
 
     const registerType = root.get('additionalInformation').get('registerTypeCode').string({ required: false });
-    if (eventType === 'probation-case.registration.added' && registerType && !Object.hasOwn(ROSH_LEVELS, registerType) && registerType !== MAPPA_REGISTER) {
+    if (
+      eventType === 'probation-case.registration.added' &&
+      registerType &&
+      !Object.hasOwn(ROSH_LEVELS, registerType) &&
+      registerType !== MAPPA_REGISTER
+    ) {
       return ignoredPayload(`Registration type '${registerType.slice(0, 20)}' is neither a RoSH level nor MAPPA.`);
     }
 
     const detailRoot = new PayloadNode(detail, 'detail', issues).object();
-    const person = detailRoot ? readDeliusPerson(detailRoot.get('person'), referenced, yearOf(context.receivedAt)) : undefined;
+    const person = detailRoot
+      ? readDeliusPerson(detailRoot.get('person'), referenced, yearOf(context.receivedAt))
+      : undefined;
     if (!detailRoot || !occurredAt || !person || issues.hasErrors) {
       return invalidPayload(issues);
     }
@@ -120,7 +137,12 @@ export function mapHmppsDomainEvent(message: unknown, detail: unknown, context: 
 
 type Base = Pick<EventInput, 'envelope' | 'person'>;
 
-function mapFollowed(eventType: FollowedEventType, detail: PayloadNode, base: Base, context: MappingContext): EventInput | 'ignored' | undefined {
+function mapFollowed(
+  eventType: FollowedEventType,
+  detail: PayloadNode,
+  base: Base,
+  context: MappingContext,
+): EventInput | 'ignored' | undefined {
   switch (eventType) {
     case 'probation-case.registration.added': {
       const flag = readRegistration(detail.get('registration'));
@@ -147,30 +169,54 @@ function readPersonReference(node: PayloadNode, referenceYear: number | undefine
     const type = identifier?.get('type').string();
     if (!identifier || !type) continue;
     if (type === 'CRN') identifiers.crn = identifier.get('value').identifier(parseCrn);
-    if (type === 'PNC') identifiers.pncId = identifier.get('value').identifier((value) => parsePncId(value, { referenceYear }));
+    if (type === 'PNC')
+      identifiers.pncId = identifier.get('value').identifier((value) => parsePncId(value, { referenceYear }));
   }
-  if (list.length > 0 && !identifiers.crn && !node.issues.hasErrors) node.issues.error('required', 'Must include a CRN identifier.', `${node.path}.identifiers`);
+  if (list.length > 0 && !identifiers.crn && !node.issues.hasErrors)
+    node.issues.error('required', 'Must include a CRN identifier.', `${node.path}.identifiers`);
   return withoutUndefined(identifiers);
 }
 
-function readDeliusPerson(node: PayloadNode, referenced: PersonIdentifiersInput, referenceYear: number | undefined): PersonInput | undefined {
+function readDeliusPerson(
+  node: PayloadNode,
+  referenced: PersonIdentifiersInput,
+  referenceYear: number | undefined,
+): PersonInput | undefined {
   const person = node.object();
   if (!person) return undefined;
   const crn = person.get('crn').identifier(parseCrn);
-  if (crn && referenced.crn && crn !== referenced.crn) person.issues.error('conflict', "The detail is about another case: its CRN differs from the event's personReference.", person.get('crn').path);
+  if (crn && referenced.crn && crn !== referenced.crn)
+    person.issues.error(
+      'conflict',
+      "The detail is about another case: its CRN differs from the event's personReference.",
+      person.get('crn').path,
+    );
   const name = person.get('name').object();
   const surname = name?.get('surname').string();
-  const given = [name?.get('forename').string({ required: false }), name?.get('middleName').string({ required: false })];
+  const given = [
+    name?.get('forename').string({ required: false }),
+    name?.get('middleName').string({ required: false }),
+  ];
   const birthDate = person.get('dateOfBirth').isoDate();
   const gender = genderFrom(person.get('gender').string({ required: false }));
   const nhsNumber = person.get('nhsNumber').identifier(parseNhsNumber, { required: false });
-  const pncId = person.get('pncNumber').identifier((value) => parsePncId(value, { referenceYear }), { required: false }) ?? referenced.pncId;
+  const pncId =
+    person.get('pncNumber').identifier((value) => parsePncId(value, { referenceYear }), { required: false }) ??
+    referenced.pncId;
   const croNumber = person.get('croNumber').identifier(parseCroNumber, { required: false });
   if (!crn || !surname || !birthDate) return undefined;
-  return { identifiers: withoutUndefined({ nhsNumber, crn, pncId, croNumber }), name: nameFromParts(surname, given), birthDate, gender };
+  return {
+    identifiers: withoutUndefined({ nhsNumber, crn, pncId, croNumber }),
+    name: nameFromParts(surname, given),
+    birthDate,
+    gender,
+  };
 }
 
-function readCodeDescription(node: PayloadNode, options: { required?: boolean } = {}): { code?: string; description?: string } | undefined {
+function readCodeDescription(
+  node: PayloadNode,
+  options: { required?: boolean } = {},
+): { code?: string; description?: string } | undefined {
   const object = node.object(options);
   if (!object) return undefined;
   return { code: object.get('code').string(), description: object.get('description').string({ required: false }) };
@@ -184,13 +230,25 @@ function readRegistration(node: PayloadNode): RiskFlagInput | 'ignored' | undefi
   const end = registration.get('endDate').isoDate({ required: false });
   if (!type?.code || !start) return undefined;
   // `notes` is free text written about the person: it stays in Delius.
-  const common = { code: type.code, display: type.description, start, end, status: end ? ('inactive' as const) : ('active' as const) };
-  if (Object.hasOwn(ROSH_LEVELS, type.code)) return withoutUndefined<RiskFlagInput>({ kind: 'rosh', level: ROSH_LEVELS[type.code], ...common });
+  const common = {
+    code: type.code,
+    display: type.description,
+    start,
+    end,
+    status: end ? ('inactive' as const) : ('active' as const),
+  };
+  if (Object.hasOwn(ROSH_LEVELS, type.code))
+    return withoutUndefined<RiskFlagInput>({ kind: 'rosh', level: ROSH_LEVELS[type.code], ...common });
   if (type.code !== MAPPA_REGISTER) return 'ignored';
   const level = readCodeDescription(registration.get('level'), { required: false })?.code;
   const category = readCodeDescription(registration.get('category'), { required: false })?.code;
   // Delius writes MAPPA categories M1-M4 (like its levels); the events use C1-C4 to keep them apart.
-  return withoutUndefined<RiskFlagInput>({ kind: 'mappa', ...common, level, category: category?.replace(/^M(\d)$/, 'C$1') });
+  return withoutUndefined<RiskFlagInput>({
+    kind: 'mappa',
+    ...common,
+    level,
+    category: category?.replace(/^M(\d)$/, 'C$1'),
+  });
 }
 
 function readStaff(node: PayloadNode, codeKey: string): PractitionerInput | undefined {
@@ -226,7 +284,12 @@ function readPsrRequested(node: PayloadNode, base: Base, context: MappingContext
   const requirementTypes = considered.map((item) => {
     const text = item.string();
     const type = text === undefined ? undefined : requirementTypeNamed(text);
-    if (text !== undefined && !type) item.issues.error('code-invalid', 'Must name a mental health, drug rehabilitation or alcohol treatment requirement.', item.path);
+    if (text !== undefined && !type)
+      item.issues.error(
+        'code-invalid',
+        'Must name a mental health, drug rehabilitation or alcohol treatment requirement.',
+        item.path,
+      );
     return type;
   });
   const requester = readStaff(report.get('requestedBy'), 'staffCode');
@@ -235,7 +298,16 @@ function readPsrRequested(node: PayloadNode, base: Base, context: MappingContext
   const hearingNode = report.get('hearing').object({ required: false });
   const hearing = hearingNode && readHearingReference(hearingNode);
   // `notes` can hold what the person said in interview: it is not shared.
-  if (!id || !requestedAt || !dueBy || !requester || !requesterOrganization || !performer || requirementTypes.some((t) => !t)) return undefined;
+  if (
+    !id ||
+    !requestedAt ||
+    !dueBy ||
+    !requester ||
+    !requesterOrganization ||
+    !performer ||
+    requirementTypes.some((t) => !t)
+  )
+    return undefined;
   return {
     type: 'probation.psr.requested',
     ...base,
@@ -252,7 +324,9 @@ function readPsrRequested(node: PayloadNode, base: Base, context: MappingContext
   };
 }
 
-function readHearingReference(node: PayloadNode): { id: string; court: { code: string; name: string }; start: string } | undefined {
+function readHearingReference(
+  node: PayloadNode,
+): { id: string; court: { code: string; name: string }; start: string } | undefined {
   const id = node.get('id').string();
   const court = readOrganization(node.get('court'));
   const start = node.get('start').isoDateTime();
@@ -266,9 +340,14 @@ function readAllocation(node: PayloadNode, base: Base, context: MappingContext):
   const responsibleOfficer = readStaff(allocation.get('staff'), 'code');
   const team = readCodeDescription(allocation.get('team'));
   const organization = readOrganization(allocation.get('provider'), context.senderOrganization);
-  if (!team?.description && team?.code) allocation.issues.error('required', 'Is required but missing.', allocation.get('team').get('description').path);
+  if (!team?.description && team?.code)
+    allocation.issues.error('required', 'Is required but missing.', allocation.get('team').get('description').path);
   if (!allocatedOn || !responsibleOfficer || !team?.code || !team.description || !organization) return undefined;
-  return { type: 'probation.case.allocated', ...base, allocation: { allocatedOn, responsibleOfficer, team: { code: team.code, name: team.description }, organization } };
+  return {
+    type: 'probation.case.allocated',
+    ...base,
+    allocation: { allocatedOn, responsibleOfficer, team: { code: team.code, name: team.description }, organization },
+  };
 }
 
 function readEnforcement(node: PayloadNode, base: Base): EventInput | undefined {
@@ -314,13 +393,27 @@ function readRequirementTerminated(node: PayloadNode, base: Base, context: Mappi
   const main = readCodeDescription(requirement.get('mainCategory'));
   const sub = readCodeDescription(requirement.get('subCategory'), { required: false });
   const type = main?.description ? requirementTypeNamed(main.description, sub?.description) : undefined;
-  if (main?.code && !type) requirement.issues.error('code-invalid', 'Must be a mental health, drug rehabilitation or alcohol treatment requirement.', requirement.get('mainCategory').path);
+  if (main?.code && !type)
+    requirement.issues.error(
+      'code-invalid',
+      'Must be a mental health, drug rehabilitation or alcohol treatment requirement.',
+      requirement.get('mainCategory').path,
+    );
   const terminatedOn = requirement.get('terminationDate').isoDate();
   const reasonNode = requirement.get('terminationReason').object()?.get('description');
   const reasonText = reasonNode?.string();
   const outcome = TERMINATION_OUTCOMES.find((rule) => reasonText && rule.pattern.test(reasonText))?.outcome;
-  if (reasonText && !outcome && reasonNode) requirement.issues.error('code-invalid', 'Must say the requirement was completed, revoked or breached.', reasonNode.path);
+  if (reasonText && !outcome && reasonNode)
+    requirement.issues.error(
+      'code-invalid',
+      'Must say the requirement was completed, revoked or breached.',
+      reasonNode.path,
+    );
   const organization = readOrganization(requirement.get('provider'), context.senderOrganization);
   if (!id || !type || !terminatedOn || !outcome || !organization) return undefined;
-  return { type: 'probation.requirement.terminated', ...base, requirement: { id, type, outcome, terminatedOn, organization } };
+  return {
+    type: 'probation.requirement.terminated',
+    ...base,
+    requirement: { id, type, outcome, terminatedOn, organization },
+  };
 }

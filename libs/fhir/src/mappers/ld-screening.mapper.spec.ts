@@ -1,5 +1,16 @@
 import fc from 'fast-check';
-import { ANYTHING, expectEvents, removeAt, setAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
+import {
+  ANYTHING,
+  expectEvents,
+  removeAt,
+  setAt,
+  expectInvalidAt,
+  expectWellFormedResult,
+  mutatedFixture,
+  partnerFixture,
+  testContext,
+  testId,
+} from '../../test/fixtures/partner/partner-fixtures';
 import { mapLdScreening } from './ld-screening.mapper';
 
 const LD_SERVICE = { code: 'RV5', name: 'Croydon Liaison and Diversion Service' };
@@ -13,7 +24,10 @@ describe('mapLdScreening', () => {
       id: 'LD-CRO-2026-004512-consent',
       status: 'active',
       dateTime: '2026-11-03T03:20:00Z',
-      purposes: ['Inform the pre-sentence report and supervision', 'Assess suitability for a mental health treatment requirement'],
+      purposes: [
+        'Inform the pre-sentence report and supervision',
+        'Assess suitability for a mental health treatment requirement',
+      ],
       actors: [
         { code: 'N07', name: 'London Probation Service' },
         { code: 'RV5', name: 'South London and Maudsley NHS Foundation Trust' },
@@ -21,7 +35,12 @@ describe('mapLdScreening', () => {
       period: { start: '2026-11-03T03:20:00Z', end: '2027-11-03' },
     };
     const person = {
-      identifiers: { nhsNumber: '9990000123', nhsNumberVerified: true, pncId: '2019/0046512V', croNumber: '204117/19P' },
+      identifiers: {
+        nhsNumber: '9990000123',
+        nhsNumberVerified: true,
+        pncId: '2019/0046512V',
+        croNumber: '204117/19P',
+      },
       name: { family: 'Marsh', given: ['Jordan', 'Lee'] },
       birthDate: '1991-03-14',
       gender: 'male',
@@ -30,7 +49,12 @@ describe('mapLdScreening', () => {
     expect(events).toEqual([
       {
         type: 'ld.screening.completed',
-        envelope: { eventId: testId(1), occurredAt: '2026-11-03T03:25:00Z', sender: 'croydon-ld', senderOrganization: LD_SERVICE },
+        envelope: {
+          eventId: testId(1),
+          occurredAt: '2026-11-03T03:25:00Z',
+          sender: 'croydon-ld',
+          senderOrganization: LD_SERVICE,
+        },
         person,
         screening: {
           id: 'LD-CRO-2026-004512',
@@ -38,7 +62,11 @@ describe('mapLdScreening', () => {
           locationName: 'Croydon Custody Suite',
           start: '2026-11-03T02:40:00Z',
           end: '2026-11-03T03:25:00Z',
-          practitioner: { id: 'LD0457', name: { family: 'Okoro', given: ['Hannah'] }, role: 'Liaison and Diversion Practitioner' },
+          practitioner: {
+            id: 'LD0457',
+            name: { family: 'Okoro', given: ['Hannah'] },
+            role: 'Liaison and Diversion Practitioner',
+          },
           service: LD_SERVICE,
         },
         flags: [
@@ -51,7 +79,13 @@ describe('mapLdScreening', () => {
       },
       {
         type: 'consent.recorded',
-        envelope: { eventId: testId(2), occurredAt: '2026-11-03T03:20:00Z', sender: 'croydon-ld', senderOrganization: LD_SERVICE, correlationId: testId(1) },
+        envelope: {
+          eventId: testId(2),
+          occurredAt: '2026-11-03T03:20:00Z',
+          sender: 'croydon-ld',
+          senderOrganization: LD_SERVICE,
+          correlationId: testId(1),
+        },
         person,
         consent,
       },
@@ -79,7 +113,9 @@ describe('mapLdScreening', () => {
         { kind: 'neurodevelopmental', identified: true },
       ],
     });
-    expect(events[1]).toEqual(expect.objectContaining({ type: 'consent.recorded', consent: expect.objectContaining({ status: 'rejected' }) }));
+    expect(events[1]).toEqual(
+      expect.objectContaining({ type: 'consent.recorded', consent: expect.objectContaining({ status: 'rejected' }) }),
+    );
     expect(events[1]).not.toHaveProperty('consent.period');
     expect(events[0].person.identifiers).not.toHaveProperty('nhsNumber');
   });
@@ -87,7 +123,9 @@ describe('mapLdScreening', () => {
   it('takes the service from the sender when the form does not name it', () => {
     const json = fixture('screening-custody-no-needs.json');
     removeAt(json, 'service');
-    const { events } = expectEvents(mapLdScreening(json, { ...context(), senderOrganization: { code: 'RV5', name: 'Croydon L&D' } }));
+    const { events } = expectEvents(
+      mapLdScreening(json, { ...context(), senderOrganization: { code: 'RV5', name: 'Croydon L&D' } }),
+    );
     expect(events[0]).toMatchObject({ screening: { service: { code: 'RV5', name: 'Croydon L&D' } } });
   });
 
@@ -119,6 +157,11 @@ describe('mapLdScreening', () => {
 
   it('never throws on arbitrary JSON or on a fixture with any one value replaced', () => {
     fc.assert(fc.property(ANYTHING, (json) => expectWellFormedResult(mapLdScreening(json, context()))));
-    fc.assert(fc.property(mutatedFixture(fixture('screening-custody-consent-given.json')), (json) => expectWellFormedResult(mapLdScreening(json, context()))), { numRuns: 300 });
+    fc.assert(
+      fc.property(mutatedFixture(fixture('screening-custody-consent-given.json')), (json) =>
+        expectWellFormedResult(mapLdScreening(json, context())),
+      ),
+      { numRuns: 300 },
+    );
   });
 });

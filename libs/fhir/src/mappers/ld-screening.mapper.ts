@@ -4,7 +4,15 @@
  * flags (identified or not) and the consent decision leave it.
  */
 import { parseCrn, parseCroNumber, parseNhsNumber, parsePncId } from '@cstr/identity';
-import type { ConsentInput, ConsentRecordedInput, LdScreeningCompletedInput, OrganizationInput, PersonInput, PractitionerInput, ScreeningFlagKindInput } from '../events/event-inputs';
+import type {
+  ConsentInput,
+  ConsentRecordedInput,
+  LdScreeningCompletedInput,
+  OrganizationInput,
+  PersonInput,
+  PractitionerInput,
+  ScreeningFlagKindInput,
+} from '../events/event-inputs';
 import { envelopeFor, invalidPayload, mappedEvents, MapResult, MappingContext, neverThrows } from './map-result';
 import { genderFrom, nameFromParts, withoutUndefined, yearOf } from './native-values';
 import { PayloadNode } from './payload-reader';
@@ -66,13 +74,15 @@ export function mapLdScreening(json: unknown, context: MappingContext): MapResul
     const locationName = form.get('location').string({ required: false });
     const start = form.get('screenedAt').isoDateTime();
     const end = form.get('completedAt').isoDateTime({ required: false });
-    if (start && end && Date.parse(end) < Date.parse(start)) root.issues.error('invariant', 'Must not be before screenedAt.', form.get('completedAt').path);
+    if (start && end && Date.parse(end) < Date.parse(start))
+      root.issues.error('invariant', 'Must not be before screenedAt.', form.get('completedAt').path);
     const practitioner = form.get('practitioner').present ? readPractitioner(form.get('practitioner')) : undefined;
     const person = readPerson(form.get('person'), yearOf(context.receivedAt));
     const needs = form.get('needs').object();
     const flags = NEEDS.map(({ key, kind }) => ({ kind, identified: needs?.get(key).boolean() }));
     const consent = readConsent(form.get('consent'), screeningId);
-    if (root.issues.hasErrors || !screeningId || !service || !setting || !start || !person || !consent) return invalidPayload(root.issues);
+    if (root.issues.hasErrors || !screeningId || !service || !setting || !start || !person || !consent)
+      return invalidPayload(root.issues);
 
     const screening: LdScreeningCompletedInput = {
       type: 'ld.screening.completed',
@@ -119,7 +129,10 @@ function readPerson(node: PayloadNode, referenceYear: number | undefined): Perso
   const croNumber = person.get('croNumber').identifier(parseCroNumber, { required: false });
   const crn = person.get('crn').identifier(parseCrn, { required: false });
   const family = person.get('lastName').string();
-  const given = [person.get('firstName').string({ required: false }), ...(person.get('middleNames').string({ required: false })?.split(/\s+/) ?? [])];
+  const given = [
+    person.get('firstName').string({ required: false }),
+    ...(person.get('middleNames').string({ required: false })?.split(/\s+/) ?? []),
+  ];
   const birthDate = person.get('dateOfBirth').isoDate();
   const gender = genderFrom(person.get('gender').string({ required: false }));
   const addressNode = person.get('address').object({ required: false });
@@ -131,11 +144,18 @@ function readPerson(node: PayloadNode, referenceYear: number | undefined): Perso
   const postalCode = addressNode?.get('postcode').string({ required: false });
   if (!family || !birthDate) return undefined;
   return withoutUndefined({
-    identifiers: withoutUndefined({ nhsNumber, nhsNumberVerified: nhsNumber ? nhsNumberVerified : undefined, pncId, croNumber, crn }),
+    identifiers: withoutUndefined({
+      nhsNumber,
+      nhsNumberVerified: nhsNumber ? nhsNumberVerified : undefined,
+      pncId,
+      croNumber,
+      crn,
+    }),
     name: nameFromParts(family, given),
     birthDate,
     gender,
-    address: lines && lines.length > 0 ? withoutUndefined({ line: lines, postalCode, use: 'home' as const }) : undefined,
+    address:
+      lines && lines.length > 0 ? withoutUndefined({ line: lines, postalCode, use: 'home' as const }) : undefined,
   });
 }
 

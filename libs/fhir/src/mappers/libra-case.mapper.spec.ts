@@ -1,5 +1,17 @@
 import fc from 'fast-check';
-import { ANYTHING, expectEvents, removeAt, setAt, valueAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
+import {
+  ANYTHING,
+  expectEvents,
+  removeAt,
+  setAt,
+  valueAt,
+  expectInvalidAt,
+  expectWellFormedResult,
+  mutatedFixture,
+  partnerFixture,
+  testContext,
+  testId,
+} from '../../test/fixtures/partner/partner-fixtures';
 import { mapLibraDailyList } from './libra-case.mapper';
 
 const COURT = { code: 'B01CY00', name: "Croydon Magistrates' Court" };
@@ -12,7 +24,12 @@ describe('mapLibraDailyList', () => {
     expect(events).toHaveLength(3);
     expect(events[0]).toEqual({
       type: 'court.hearing.listed',
-      envelope: { eventId: testId(1), occurredAt: '2026-11-30T17:50:00Z', sender: 'croydon-mc', senderOrganization: { ...COURT, codeKind: 'court' } },
+      envelope: {
+        eventId: testId(1),
+        occurredAt: '2026-11-30T17:50:00Z',
+        sender: 'croydon-mc',
+        senderOrganization: { ...COURT, codeKind: 'court' },
+      },
       person: {
         identifiers: { pncId: '2015/0722041E', croNumber: '088412/15X' },
         name: { family: 'DOYLE', given: ['Kieran'], prefix: ['Mr'] },
@@ -27,11 +44,17 @@ describe('mapLibraDailyList', () => {
         start: '2026-12-01T09:30:00Z',
         caseReference: '2601774213',
         offences: [
-          { code: 'TH68010', title: 'Theft from a shop', wording: 'On 21/11/2026 at Thornton Heath stole food items to the value of £38.50 belonging to a supermarket.' },
+          {
+            code: 'TH68010',
+            title: 'Theft from a shop',
+            wording:
+              'On 21/11/2026 at Thornton Heath stole food items to the value of £38.50 belonging to a supermarket.',
+          },
           {
             code: 'MD71230',
             title: 'Possess a controlled drug of Class B - Cannabis / Cannabis Resin',
-            wording: 'On 21/11/2026 at Thornton Heath had in your possession a quantity of cannabis, a controlled drug of Class B.',
+            wording:
+              'On 21/11/2026 at Thornton Heath had in your possession a quantity of cannabis, a controlled drug of Class B.',
           },
         ],
       },
@@ -42,12 +65,22 @@ describe('mapLibraDailyList', () => {
       birthDate: '1995-06-11',
       gender: 'female',
     });
-    expect(events[2]).toMatchObject({ person: { name: { family: 'MARSH', given: ['Jordan', 'Lee'] } }, hearing: { room: '04', start: '2026-12-01T14:00:00Z' } });
+    expect(events[2]).toMatchObject({
+      person: { name: { family: 'MARSH', given: ['Jordan', 'Lee'] } },
+      hearing: { room: '04', start: '2026-12-01T14:00:00Z' },
+    });
   });
 
   it('reads a `SURNAME, Forenames` name, a short PNC ID, and a British Summer Time sitting', () => {
-    const { events } = expectEvents(mapLibraDailyList(fixture('daily-list-single-case-british-summer-time.json'), context()));
-    expect(events[0].person).toEqual({ identifiers: { pncId: '2023/0009876J' }, name: { family: 'HASSAN', given: ['Amira'] }, birthDate: '1995-06-11', gender: 'female' });
+    const { events } = expectEvents(
+      mapLibraDailyList(fixture('daily-list-single-case-british-summer-time.json'), context()),
+    );
+    expect(events[0].person).toEqual({
+      identifiers: { pncId: '2023/0009876J' },
+      name: { family: 'HASSAN', given: ['Amira'] },
+      birthDate: '1995-06-11',
+      gender: 'female',
+    });
     expect(events[0]).toMatchObject({ hearing: { start: '2027-06-03T10:00:00+01:00', room: '02' } });
   });
 
@@ -91,6 +124,11 @@ describe('mapLibraDailyList', () => {
 
   it('never throws on arbitrary JSON or on a fixture with any one value replaced', () => {
     fc.assert(fc.property(ANYTHING, (json) => expectWellFormedResult(mapLibraDailyList(json, context()))));
-    fc.assert(fc.property(mutatedFixture(fixture('daily-list-croydon.json')), (json) => expectWellFormedResult(mapLibraDailyList(json, context()))), { numRuns: 300 });
+    fc.assert(
+      fc.property(mutatedFixture(fixture('daily-list-croydon.json')), (json) =>
+        expectWellFormedResult(mapLibraDailyList(json, context())),
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -4,9 +4,30 @@
  * (Europe/London) dates and times; the events carry ISO instants.
  */
 import { parseCroNumber, parsePncId } from '@cstr/identity';
-import type { CourtHearingListedInput, CourtInput, EventInput, OffenceInput, PersonInput } from '../events/event-inputs';
-import { envelopeFor, ignoredPayload, invalidPayload, mappedEvents, MapResult, MappingContext, neverThrows } from './map-result';
-import { addressFromLines, genderFrom, londonLocalToInstant, nameFromFullName, withoutUndefined, yearOf } from './native-values';
+import type {
+  CourtHearingListedInput,
+  CourtInput,
+  EventInput,
+  OffenceInput,
+  PersonInput,
+} from '../events/event-inputs';
+import {
+  envelopeFor,
+  ignoredPayload,
+  invalidPayload,
+  mappedEvents,
+  MapResult,
+  MappingContext,
+  neverThrows,
+} from './map-result';
+import {
+  addressFromLines,
+  genderFrom,
+  londonLocalToInstant,
+  nameFromFullName,
+  withoutUndefined,
+  yearOf,
+} from './native-values';
 import { PayloadNode } from './payload-reader';
 
 /** A Libra daily list, as the adapter receives it (converted from the list document). */
@@ -58,11 +79,15 @@ export function mapLibraDailyList(json: unknown, context: MappingContext): MapRe
     const list = root.object();
     if (!list) return invalidPayload(root.issues);
     const courtCode = list.get('court_code').string();
-    if (courtCode && !LIBRA_COURT_CODE.test(courtCode)) list.issues.error('value', 'Must be a Libra court code such as B01CY.', list.get('court_code').path);
+    if (courtCode && !LIBRA_COURT_CODE.test(courtCode))
+      list.issues.error('value', 'Must be a Libra court code such as B01CY.', list.get('court_code').path);
     const courtName = list.get('court_name').string();
     const listDate = list.get('list_date').ukDate();
     const referenceYear = yearOf(context.receivedAt);
-    const court: CourtInput | undefined = courtCode && courtName ? { code: courtCode.length === 5 ? `${courtCode}00` : courtCode, name: courtName } : undefined;
+    const court: CourtInput | undefined =
+      courtCode && courtName
+        ? { code: courtCode.length === 5 ? `${courtCode}00` : courtCode, name: courtName }
+        : undefined;
 
     const events: EventInput[] = [];
     for (const sessionNode of list.get('sessions').array({ minItems: 1 })) {
@@ -102,28 +127,43 @@ function readTime(node: PayloadNode): string | undefined {
   return undefined;
 }
 
-function readCase(node: PayloadNode, referenceYear: number | undefined): { caseNumber: string; person: PersonInput; offences: OffenceInput[] } | undefined {
+function readCase(
+  node: PayloadNode,
+  referenceYear: number | undefined,
+): { caseNumber: string; person: PersonInput; offences: OffenceInput[] } | undefined {
   const item = node.object();
   if (!item) return undefined;
   const caseNumber = item.get('caseno').string();
   const fullName = item.get('def_name').string();
   const name = fullName === undefined ? undefined : nameFromFullName(fullName);
-  if (fullName !== undefined && !name) item.issues.error('value', 'Must name the defendant.', item.get('def_name').path);
+  if (fullName !== undefined && !name)
+    item.issues.error('value', 'Must name the defendant.', item.get('def_name').path);
   const birthDate = item.get('def_dob').ukDate();
   const gender = genderFrom(item.get('def_sex').string({ required: false }));
-  const address = addressFromLines(item.get('def_addr').object({ required: false }), ['line1', 'line2', 'line3', 'line4', 'line5'], 'pcode');
+  const address = addressFromLines(
+    item.get('def_addr').object({ required: false }),
+    ['line1', 'line2', 'line3', 'line4', 'line5'],
+    'pcode',
+  );
   const pncId = item.get('pnc_id').identifier((value) => parsePncId(value, { referenceYear }), { required: false });
   const croNumber = item.get('cro_number').identifier(parseCroNumber, { required: false });
   const offences = item
     .get('offences')
     .array({ minItems: 1 })
     .map((offenceNode) => offenceNode.object())
-    .map((offence) => ({ seq: offence?.get('seq').integer({ required: false, min: 1 }), code: offence?.get('code').string(), title: offence?.get('title').string(), wording: offence?.get('summary').string({ required: false }) }));
+    .map((offence) => ({
+      seq: offence?.get('seq').integer({ required: false, min: 1 }),
+      code: offence?.get('code').string(),
+      title: offence?.get('title').string(),
+      wording: offence?.get('summary').string({ required: false }),
+    }));
   if (!caseNumber || !name || !birthDate || offences.some((o) => !o.code || !o.title)) return undefined;
   const ordered = offences.map((o, index) => ({ ...o, seq: o.seq ?? index + 1 })).sort((a, b) => a.seq - b.seq);
   return {
     caseNumber,
     person: withoutUndefined({ identifiers: withoutUndefined({ pncId, croNumber }), name, birthDate, gender, address }),
-    offences: ordered.map((o) => withoutUndefined({ code: o.code as string, title: o.title as string, wording: o.wording })),
+    offences: ordered.map((o) =>
+      withoutUndefined({ code: o.code as string, title: o.title as string, wording: o.wording }),
+    ),
   };
 }

@@ -49,7 +49,9 @@ export type MapResult = MappedEvents | IgnoredPayload | InvalidPayload;
 /** The `events` result, with any warnings collected while reading. */
 export function mappedEvents(events: EventInput[], issues?: PayloadIssues): MappedEvents {
   const warnings = issues?.list.filter((issue) => issue.severity === 'warning') ?? [];
-  return warnings.length > 0 ? { kind: 'events', events, warnings: { resourceType: 'OperationOutcome', issue: warnings } } : { kind: 'events', events };
+  return warnings.length > 0
+    ? { kind: 'events', events, warnings: { resourceType: 'OperationOutcome', issue: warnings } }
+    : { kind: 'events', events };
 }
 
 /** The `ignored` result. */
@@ -84,7 +86,10 @@ export function neverThrows(map: () => MapResult): MapResult {
     const message = error instanceof Error ? error.message : 'unknown error';
     return {
       kind: 'invalid',
-      outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'exception', diagnostics: `The payload could not be mapped: ${message}` }] },
+      outcome: {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'fatal', code: 'exception', diagnostics: `The payload could not be mapped: ${message}` }],
+      },
     };
   }
 }

@@ -1,4 +1,11 @@
-import { durationIn, durationInMonths, genderFrom, londonLocalToInstant, monthsBetween, nameFromFullName } from './native-values';
+import {
+  durationIn,
+  durationInMonths,
+  genderFrom,
+  londonLocalToInstant,
+  monthsBetween,
+  nameFromFullName,
+} from './native-values';
 import { PayloadNode } from './payload-reader';
 
 describe('londonLocalToInstant', () => {
@@ -18,7 +25,11 @@ describe('londonLocalToInstant', () => {
 
 describe('names, genders and lengths as partners write them', () => {
   it('splits court-list names with and without a comma, keeping a title as prefix', () => {
-    expect(nameFromFullName('Mr Jordan Lee MARSH')).toEqual({ family: 'MARSH', given: ['Jordan', 'Lee'], prefix: ['Mr'] });
+    expect(nameFromFullName('Mr Jordan Lee MARSH')).toEqual({
+      family: 'MARSH',
+      given: ['Jordan', 'Lee'],
+      prefix: ['Mr'],
+    });
     expect(nameFromFullName('HASSAN, Amira')).toEqual({ family: 'HASSAN', given: ['Amira'] });
     expect(nameFromFullName('PRICE, Ms Shannon')).toEqual({ family: 'PRICE', given: ['Shannon'], prefix: ['Ms'] });
     expect(nameFromFullName('DOYLE')).toEqual({ family: 'DOYLE', given: [] });
@@ -26,7 +37,16 @@ describe('names, genders and lengths as partners write them', () => {
   });
 
   it('reads every partner gender spelling, unknown otherwise', () => {
-    expect(['M', 'MALE', 'Male', 'F', 'FEMALE', 'NOT_SPECIFIED', 'N', undefined].map(genderFrom)).toEqual(['male', 'male', 'male', 'female', 'female', 'other', 'unknown', 'unknown']);
+    expect(['M', 'MALE', 'Male', 'F', 'FEMALE', 'NOT_SPECIFIED', 'N', undefined].map(genderFrom)).toEqual([
+      'male',
+      'male',
+      'male',
+      'female',
+      'female',
+      'other',
+      'unknown',
+      'unknown',
+    ]);
   });
 
   it('reads durations and converts them to months', () => {
@@ -52,7 +72,9 @@ describe('PayloadNode', () => {
     expect(read('2028-02-29').isoDate()).toBe('2028-02-29');
     const node = read('2027-02-29');
     expect(node.isoDate()).toBeUndefined();
-    expect(node.issues.list).toEqual([expect.objectContaining({ severity: 'error', code: 'value', expression: ['value'] })]);
+    expect(node.issues.list).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'value', expression: ['value'] }),
+    ]);
   });
 
   it('requires a time zone on a date-time', () => {

@@ -36,7 +36,11 @@ function prefixFrom(title: string | undefined): { prefix?: string[] } {
 
 /** A name from separate parts; given names in order, blanks dropped. */
 export function nameFromParts(family: string, given: (string | undefined)[], title?: string): HumanNameInput {
-  return { family, given: given.filter((part): part is string => part !== undefined && part.length > 0), ...prefixFrom(title) };
+  return {
+    family,
+    given: given.filter((part): part is string => part !== undefined && part.length > 0),
+    ...prefixFrom(title),
+  };
 }
 
 /**
@@ -47,12 +51,18 @@ export function nameFromFullName(fullName: string): HumanNameInput | undefined {
   const comma = fullName.indexOf(',');
   if (comma >= 0) {
     const family = fullName.slice(0, comma).trim();
-    const rest = fullName.slice(comma + 1).trim().split(/\s+/).filter(Boolean);
-    const title = rest.length > 0 && NAME_TITLES.includes(rest[0].replace(/\.$/, '').toUpperCase()) ? rest.shift() : undefined;
+    const rest = fullName
+      .slice(comma + 1)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    const title =
+      rest.length > 0 && NAME_TITLES.includes(rest[0].replace(/\.$/, '').toUpperCase()) ? rest.shift() : undefined;
     return family ? nameFromParts(family, rest, title) : undefined;
   }
   const words = fullName.trim().split(/\s+/).filter(Boolean);
-  const title = words.length > 1 && NAME_TITLES.includes(words[0].replace(/\.$/, '').toUpperCase()) ? words.shift() : undefined;
+  const title =
+    words.length > 1 && NAME_TITLES.includes(words[0].replace(/\.$/, '').toUpperCase()) ? words.shift() : undefined;
   const family = words.pop();
   return family ? nameFromParts(family, words, title) : undefined;
 }
@@ -61,9 +71,15 @@ export function nameFromFullName(fullName: string): HumanNameInput | undefined {
  * An address from numbered lines (`address1`…`address5`, or `line1`…`line5`) and a postcode.
  * Lines are kept in order without guessing which is the town. Undefined when nothing is there.
  */
-export function addressFromLines(node: PayloadNode | undefined, lineKeys: readonly string[], postcodeKey: string): AddressInput | undefined {
+export function addressFromLines(
+  node: PayloadNode | undefined,
+  lineKeys: readonly string[],
+  postcodeKey: string,
+): AddressInput | undefined {
   if (!node) return undefined;
-  const line = lineKeys.map((key) => node.get(key).string({ required: false })).filter((text): text is string => text !== undefined);
+  const line = lineKeys
+    .map((key) => node.get(key).string({ required: false }))
+    .filter((text): text is string => text !== undefined);
   const postalCode = node.get(postcodeKey).string({ required: false });
   if (line.length === 0 && !postalCode) return undefined;
   return { line, ...(postalCode ? { postalCode } : {}), use: 'home' };

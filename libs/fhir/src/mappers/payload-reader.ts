@@ -36,7 +36,8 @@ export interface ReadOptions {
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // A date-time with seconds optional, fractions optional, and a zone (Z or ±hh:mm) required:
 // an instant without a zone is ambiguous by an hour for half of the year.
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 const UK_DATE = /^(\d{2})\/(\d{2})\/(\d{4})$/;
 
 /** True when year-month-day is a real calendar date (no 31 April, 29 February only in leap years). */
@@ -106,10 +107,17 @@ export class PayloadNode {
     }
     const minItems = options.minItems ?? 0;
     if (this.value.length < minItems) {
-      this.issues.error('required', `Must have at least ${minItems} item${minItems === 1 ? '' : 's'}, but has ${this.value.length}.`, this.path);
+      this.issues.error(
+        'required',
+        `Must have at least ${minItems} item${minItems === 1 ? '' : 's'}, but has ${this.value.length}.`,
+        this.path,
+      );
     }
     // Array.from visits the holes of a sparse array (as undefined), which map would skip.
-    return Array.from(this.value as unknown[], (item, index) => new PayloadNode(item, `${this.path}[${index}]`, this.issues));
+    return Array.from(
+      this.value as unknown[],
+      (item, index) => new PayloadNode(item, `${this.path}[${index}]`, this.issues),
+    );
   }
 
   /** A string with something other than whitespace in it, trimmed. An empty string counts as absent. */
@@ -185,7 +193,11 @@ export class PayloadNode {
     if (text === undefined) return undefined;
     const match = ISO_DATE_TIME.exec(text);
     if (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) {
-      this.issues.error('value', 'Must be a date-time written YYYY-MM-DDThh:mm[:ss][.fff] with a time zone (Z or +hh:mm).', this.path);
+      this.issues.error(
+        'value',
+        'Must be a date-time written YYYY-MM-DDThh:mm[:ss][.fff] with a time zone (Z or +hh:mm).',
+        this.path,
+      );
       return undefined;
     }
     return text;
@@ -207,7 +219,10 @@ export class PayloadNode {
    * A person identifier checked by its `@cstr/identity` parser; the normalised value, or an
    * issue naming this path with the parser's reason and stable code.
    */
-  identifier<K extends IdentifierKind>(parse: (input: unknown) => IdentifierParseResult<K, string>, options: ReadOptions = {}): string | undefined {
+  identifier<K extends IdentifierKind>(
+    parse: (input: unknown) => IdentifierParseResult<K, string>,
+    options: ReadOptions = {},
+  ): string | undefined {
     if (!this.present || (typeof this.value === 'string' && this.value.trim() === '')) return this.missing(options);
     const result = parse(this.value);
     if (result.ok) return result.value;

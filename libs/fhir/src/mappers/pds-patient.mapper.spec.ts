@@ -1,5 +1,16 @@
 import fc from 'fast-check';
-import { ANYTHING, expectEvents, removeAt, setAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
+import {
+  ANYTHING,
+  expectEvents,
+  removeAt,
+  setAt,
+  expectInvalidAt,
+  expectWellFormedResult,
+  mutatedFixture,
+  partnerFixture,
+  testContext,
+  testId,
+} from '../../test/fixtures/partner/partner-fixtures';
 import { mapPdsPatient } from './pds-patient.mapper';
 
 const PDS = { code: 'X26', name: 'NHS England (PDS)' };
@@ -29,14 +40,26 @@ describe('mapPdsPatient', () => {
   it('maps an unregistered patient to a check without a registration', () => {
     const { events } = expectEvents(mapPdsPatient(fixture('patient-unregistered.json'), context()));
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'gp.registration.checked', person: { identifiers: { nhsNumber: '9990000565' } } });
+    expect(events[0]).toMatchObject({
+      type: 'gp.registration.checked',
+      person: { identifiers: { nhsNumber: '9990000565' } },
+    });
     expect(events[0]).not.toHaveProperty('registration');
   });
 
   it('marks a restricted patient and discloses neither address nor GP, even if the payload holds them', () => {
     const json = fixture('patient-restricted.json');
     setAt(json, 'address', [{ use: 'home', line: ['1 Secret Lane'], postalCode: 'SE1 1AA' }]);
-    setAt(json, 'generalPractitioner', [{ type: 'Organization', identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'H85026', period: { start: '2020-01-01' } } }]);
+    setAt(json, 'generalPractitioner', [
+      {
+        type: 'Organization',
+        identifier: {
+          system: 'https://fhir.nhs.uk/Id/ods-organization-code',
+          value: 'H85026',
+          period: { start: '2020-01-01' },
+        },
+      },
+    ]);
     const previous = { odsCode: 'H85033', start: '2019-01-01' };
     const { events } = expectEvents(mapPdsPatient(json, context(), { previous }));
     expect(events).toEqual([
@@ -65,13 +88,21 @@ describe('mapPdsPatient', () => {
       envelope: { eventId: testId(2), correlationId: testId(1) },
       changedAt: '2027-01-05',
       registration: { practice: { code: 'H85033', name: 'H85033' }, period: { start: '2027-01-05' } },
-      previous: { practice: { code: 'H85026', name: 'Tamworth Road Surgery' }, period: { start: '2019-04-01', end: '2027-01-05' } },
+      previous: {
+        practice: { code: 'H85026', name: 'Tamworth Road Surgery' },
+        period: { start: '2019-04-01', end: '2027-01-05' },
+      },
     });
   });
 
   it('reports no change when the practice is the one known, or deregistration when there is none', () => {
-    expect(expectEvents(mapPdsPatient(fixture('patient-changed-gp.json'), context(), { previous: { odsCode: 'H85033' } })).events).toHaveLength(1);
-    const { events } = expectEvents(mapPdsPatient(fixture('patient-unregistered.json'), context(), { previous: { odsCode: 'H85026' } }));
+    expect(
+      expectEvents(mapPdsPatient(fixture('patient-changed-gp.json'), context(), { previous: { odsCode: 'H85033' } }))
+        .events,
+    ).toHaveLength(1);
+    const { events } = expectEvents(
+      mapPdsPatient(fixture('patient-unregistered.json'), context(), { previous: { odsCode: 'H85026' } }),
+    );
     expect(events[1]).toMatchObject({ type: 'gp.registration.changed', changedAt: '2027-01-06T08:00:00Z' });
     expect(events[1]).not.toHaveProperty('registration');
     expect(events[1]).not.toHaveProperty('previous');
@@ -79,7 +110,10 @@ describe('mapPdsPatient', () => {
 
   it('refuses a payload that is not a Patient object', () => {
     expectInvalidAt(mapPdsPatient('Patient/9990000123', context()), 'Patient');
-    expectInvalidAt(mapPdsPatient({ ...(fixture('patient-registered.json') as object), resourceType: 'Practitioner' }, context()), 'Patient.resourceType');
+    expectInvalidAt(
+      mapPdsPatient({ ...(fixture('patient-registered.json') as object), resourceType: 'Practitioner' }, context()),
+      'Patient.resourceType',
+    );
   });
 
   it('names an invalid NHS number and a missing birth date by their paths', () => {
@@ -105,7 +139,12 @@ describe('mapPdsPatient', () => {
     fc.assert(fc.property(ANYTHING, (json) => expectWellFormedResult(mapPdsPatient(json, context()))));
     const previous = { odsCode: 'H85026', start: '2019-04-01' };
     for (const name of ['patient-registered.json', 'patient-restricted.json', 'patient-changed-gp.json']) {
-      fc.assert(fc.property(mutatedFixture(fixture(name)), (json) => expectWellFormedResult(mapPdsPatient(json, context(), { previous }))), { numRuns: 150 });
+      fc.assert(
+        fc.property(mutatedFixture(fixture(name)), (json) =>
+          expectWellFormedResult(mapPdsPatient(json, context(), { previous })),
+        ),
+        { numRuns: 150 },
+      );
     }
   });
 });

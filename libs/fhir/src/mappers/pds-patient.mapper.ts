@@ -7,7 +7,12 @@
  * code `R` marks a restricted record, whose address and GP are never disclosed — such a
  * patient gives `restricted: true` and no registration, whatever the payload holds.
  */
-import type { GpRegistrationChangedInput, GpRegistrationCheckedInput, GpRegistrationInput, PeriodInput } from '../events/event-inputs';
+import type {
+  GpRegistrationChangedInput,
+  GpRegistrationCheckedInput,
+  GpRegistrationInput,
+  PeriodInput,
+} from '../events/event-inputs';
 import { ODS_ORGANIZATION_CODE_SYSTEM } from '../builders/hub-identifiers';
 import { isRestricted, readFhirPatient } from './fhir-patient-reader';
 import { envelopeFor, invalidPayload, mappedEvents, MapResult, MappingContext, neverThrows } from './map-result';
@@ -40,7 +45,11 @@ export interface PdsPatientMappingOptions {
  * invalid NHS number, a GP without an ODS code, a bad date) gives `invalid` with FHIRPath-like
  * paths such as `Patient.identifier[0].value`.
  */
-export function mapPdsPatient(json: unknown, context: MappingContext, options: PdsPatientMappingOptions = {}): MapResult {
+export function mapPdsPatient(
+  json: unknown,
+  context: MappingContext,
+  options: PdsPatientMappingOptions = {},
+): MapResult {
   return neverThrows(() => {
     const root = PayloadNode.root(json, 'Patient');
     const person = readFhirPatient(root, yearOf(context.receivedAt));
@@ -60,16 +69,21 @@ export function mapPdsPatient(json: unknown, context: MappingContext, options: P
       registration,
     });
     const previous = options.previous;
-    if (!previous || restricted || previous.odsCode === registration?.practice.code) return mappedEvents([checked], root.issues);
+    if (!previous || restricted || previous.odsCode === registration?.practice.code)
+      return mappedEvents([checked], root.issues);
 
-    const previousPeriod: PeriodInput | undefined = previous.start ? withoutUndefined({ start: previous.start, end: registration?.period.start }) : undefined;
+    const previousPeriod: PeriodInput | undefined = previous.start
+      ? withoutUndefined({ start: previous.start, end: registration?.period.start })
+      : undefined;
     const changed: GpRegistrationChangedInput = withoutUndefined({
       type: 'gp.registration.changed' as const,
       envelope: envelopeFor(context, context.receivedAt, checked.envelope.eventId),
       person,
       changedAt: registration?.period.start ?? context.receivedAt,
       registration,
-      previous: previousPeriod ? { practice: { code: previous.odsCode, name: previous.name ?? previous.odsCode }, period: previousPeriod } : undefined,
+      previous: previousPeriod
+        ? { practice: { code: previous.odsCode, name: previous.name ?? previous.odsCode }, period: previousPeriod }
+        : undefined,
     });
     return mappedEvents([checked, changed], root.issues);
   });
@@ -84,12 +98,17 @@ function readRegistration(node: PayloadNode): GpRegistrationInput | undefined {
     if (!reference || !identifier) continue;
     const system = identifier.get('system');
     if (system.value !== undefined && system.value !== ODS_ORGANIZATION_CODE_SYSTEM) {
-      identifier.issues.error('code-invalid', `Must be the ODS organisation code system (${ODS_ORGANIZATION_CODE_SYSTEM}).`, system.path);
+      identifier.issues.error(
+        'code-invalid',
+        `Must be the ODS organisation code system (${ODS_ORGANIZATION_CODE_SYSTEM}).`,
+        system.path,
+      );
       continue;
     }
     const valueNode = identifier.get('value');
     const code = valueNode.string();
-    if (code && !ODS_CODE.test(code)) identifier.issues.error('value', 'Must be an ODS code: 3 to 10 upper-case letters and digits.', valueNode.path);
+    if (code && !ODS_CODE.test(code))
+      identifier.issues.error('value', 'Must be an ODS code: 3 to 10 upper-case letters and digits.', valueNode.path);
     const period = identifier.get('period').object();
     const start = period?.get('start').isoDateOrDateTime();
     const end = period?.get('end').isoDateOrDateTime({ required: false });

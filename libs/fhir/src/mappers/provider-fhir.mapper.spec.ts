@@ -1,5 +1,17 @@
 import fc from 'fast-check';
-import { ANYTHING, expectEvents, removeAt, setAt, valueAt, expectInvalidAt, expectWellFormedResult, mutatedFixture, partnerFixture, testContext, testId } from '../../test/fixtures/partner/partner-fixtures';
+import {
+  ANYTHING,
+  expectEvents,
+  removeAt,
+  setAt,
+  valueAt,
+  expectInvalidAt,
+  expectWellFormedResult,
+  mutatedFixture,
+  partnerFixture,
+  testContext,
+  testId,
+} from '../../test/fixtures/partner/partner-fixtures';
 import { mapProviderResource } from './provider-fhir.mapper';
 
 const SLAM = { code: 'RV5', name: 'South London and Maudsley NHS Foundation Trust' };
@@ -28,7 +40,8 @@ const FIXTURES = [
   'consent-withdrawn.json',
 ];
 // Words from the provider's comments, notes, diagnoses and rationales in the fixtures.
-const CLINICAL_WORDS = /anxiety|relapse|sister|signed consent form|afternoon|psychosis|Sutton|threats|protective|team meeting|Generalised/i;
+const CLINICAL_WORDS =
+  /anxiety|relapse|sister|signed consent form|afternoon|psychosis|Sutton|threats|protective|team meeting|Generalised/i;
 
 describe('mapProviderResource', () => {
   it('maps a booked Appointment to treatment.appointment.booked', () => {
@@ -36,7 +49,12 @@ describe('mapProviderResource', () => {
     expect(events).toEqual([
       {
         type: 'treatment.appointment.booked',
-        envelope: { eventId: testId(1), occurredAt: '2027-02-03T10:40:00Z', sender: 'slam-mhtr', senderOrganization: SLAM },
+        envelope: {
+          eventId: testId(1),
+          occurredAt: '2027-02-03T10:40:00Z',
+          sender: 'slam-mhtr',
+          senderOrganization: SLAM,
+        },
         person: JORDAN,
         appointment: {
           id: 'SLAM-APPT-20261218-1400',
@@ -65,7 +83,12 @@ describe('mapProviderResource', () => {
     expect(events).toEqual([
       {
         type: 'treatment.appointment.missed',
-        envelope: { eventId: testId(1), occurredAt: '2027-02-03T10:20:00Z', sender: 'slam-mhtr', senderOrganization: SLAM },
+        envelope: {
+          eventId: testId(1),
+          occurredAt: '2027-02-03T10:20:00Z',
+          sender: 'slam-mhtr',
+          senderOrganization: SLAM,
+        },
         person: JORDAN,
         appointment: {
           id: 'SLAM-APPT-20270203-0930',
@@ -91,7 +114,12 @@ describe('mapProviderResource', () => {
     });
     expect(expectEvents(map('task-referral-rejected.json')).events[0]).toMatchObject({
       type: 'treatment.referral.rejected',
-      referral: { id: 'REF-2027-000019', decidedAt: '2027-01-13T11:30:00Z', provider: SLAM, reason: "Outside the service's catchment area" },
+      referral: {
+        id: 'REF-2027-000019',
+        decidedAt: '2027-01-13T11:30:00Z',
+        provider: SLAM,
+        reason: "Outside the service's catchment area",
+      },
     });
   });
 
@@ -99,7 +127,12 @@ describe('mapProviderResource', () => {
     const { events } = expectEvents(map('risk-assessment-high.json'));
     expect(events[0]).toMatchObject({
       type: 'risk.changed',
-      riskAssessment: { date: '2027-02-03T16:00:00Z', method: 'Clinical risk assessment (FACE)', level: 'high', assessor: DR_SHARMA },
+      riskAssessment: {
+        date: '2027-02-03T16:00:00Z',
+        method: 'Clinical risk assessment (FACE)',
+        level: 'high',
+        assessor: DR_SHARMA,
+      },
     });
     expect(events[0]).not.toHaveProperty('riskAssessment.summary');
   });
@@ -125,7 +158,12 @@ describe('mapProviderResource', () => {
     expect(events).toEqual([
       {
         type: 'consent.recorded',
-        envelope: { eventId: testId(1), occurredAt: '2026-12-18T14:40:00Z', sender: 'slam-mhtr', senderOrganization: SLAM },
+        envelope: {
+          eventId: testId(1),
+          occurredAt: '2026-12-18T14:40:00Z',
+          sender: 'slam-mhtr',
+          senderOrganization: SLAM,
+        },
         person: JORDAN,
         consent: {
           id: 'SLAM-CONSENT-2026-3391',
@@ -147,28 +185,53 @@ describe('mapProviderResource', () => {
     expect(events[0]).toMatchObject({
       type: 'consent.withdrawn',
       envelope: { occurredAt: '2027-02-10T09:15:00Z' },
-      consent: { id: 'SLAM-CONSENT-2026-3391', status: 'inactive', actors: [{ name: 'Probation Service - London', code: 'N07' }] },
+      consent: {
+        id: 'SLAM-CONSENT-2026-3391',
+        status: 'inactive',
+        actors: [{ name: 'Probation Service - London', code: 'N07' }],
+      },
     });
   });
 
   it.each([
     ['a refused consent (status rejected)', { status: 'rejected' }, 'rejected'],
-    ['an active consent that denies (provision.type deny)', { provision: { ...(fixture('consent-share-with-probation.json') as { provision: object }).provision, type: 'deny' } }, 'inactive'],
+    [
+      'an active consent that denies (provision.type deny)',
+      {
+        provision: {
+          ...(fixture('consent-share-with-probation.json') as { provision: object }).provision,
+          type: 'deny',
+        },
+      },
+      'inactive',
+    ],
   ])('maps %s to consent.withdrawn', (_name, change, status) => {
     const consent = { ...(fixture('consent-share-with-probation.json') as object), ...change };
-    expect(expectEvents(mapProviderResource(consent, patient(), context())).events[0]).toMatchObject({ type: 'consent.withdrawn', consent: { status } });
+    expect(expectEvents(mapProviderResource(consent, patient(), context())).events[0]).toMatchObject({
+      type: 'consent.withdrawn',
+      consent: { status },
+    });
   });
 
   it('ignores a Consent that is not yet the person decision (draft, proposed) or was entered in error', () => {
     for (const status of ['draft', 'proposed', 'entered-in-error']) {
-      expect(mapProviderResource({ ...(fixture('consent-share-with-probation.json') as object), status }, patient(), context()).kind).toBe('ignored');
+      expect(
+        mapProviderResource(
+          { ...(fixture('consent-share-with-probation.json') as object), status },
+          patient(),
+          context(),
+        ).kind,
+      ).toBe('ignored');
     }
   });
 
   it('names a Consent actor it cannot resolve to an organisation: a missing contained Organization, no ODS code or partner id, a server reference', () => {
     const missing = fixture('consent-share-with-probation.json');
     setAt(missing, 'provision.actor[0].reference.reference', '#nobody');
-    expectInvalidAt(mapProviderResource(missing, patient(), context()), 'Consent.provision.actor[0].reference.reference');
+    expectInvalidAt(
+      mapProviderResource(missing, patient(), context()),
+      'Consent.provision.actor[0].reference.reference',
+    );
 
     const noCode = fixture('consent-share-with-probation.json');
     setAt(noCode, 'contained[0].identifier[0].system', 'https://example.org/local-org-id');
@@ -198,7 +261,10 @@ describe('mapProviderResource', () => {
 
   it('refuses input that is not a resource object, or a resource type it does not read', () => {
     expectInvalidAt(mapProviderResource('Appointment', patient(), context()), '$this');
-    expectInvalidAt(mapProviderResource({ resourceType: 'Observation', status: 'final' }, patient(), context()), 'resourceType');
+    expectInvalidAt(
+      mapProviderResource({ resourceType: 'Observation', status: 'final' }, patient(), context()),
+      'resourceType',
+    );
   });
 
   it('names a no-show without the significance extension, and an unknown significance code', () => {
@@ -208,7 +274,10 @@ describe('mapProviderResource', () => {
 
     const unknown = fixture('appointment-noshow-unacceptable.json');
     setAt(unknown, 'extension[1].extension[0].valueCodeableConcept.coding[0].code', 'worrying');
-    expectInvalidAt(mapProviderResource(unknown, patient(), context()), 'Appointment.extension[1].extension[0].valueCodeableConcept.coding[0].code');
+    expectInvalidAt(
+      mapProviderResource(unknown, patient(), context()),
+      'Appointment.extension[1].extension[0].valueCodeableConcept.coding[0].code',
+    );
   });
 
   it('names a bad appointment time, a rejection without a reason and an episode without an end', () => {
@@ -228,20 +297,40 @@ describe('mapProviderResource', () => {
   it("names an invalid NHS number on the provider's Patient, and a resource about another Patient", () => {
     const badPatient = patient();
     setAt(badPatient, 'identifier[1].value', '9990000122');
-    const [nhs] = expectInvalidAt(mapProviderResource(fixture('risk-assessment-high.json'), badPatient, context()), 'Patient.identifier[1].value');
+    const [nhs] = expectInvalidAt(
+      mapProviderResource(fixture('risk-assessment-high.json'), badPatient, context()),
+      'Patient.identifier[1].value',
+    );
     expect(nhs.diagnostics).toContain('[nhs-number-check-digit]');
 
     const other = fixture('risk-assessment-high.json');
     setAt(other, 'subject.reference', 'Patient/slam-pt-000001');
-    const [conflict] = expectInvalidAt(mapProviderResource(other, patient(), context()), 'RiskAssessment.subject.reference');
+    const [conflict] = expectInvalidAt(
+      mapProviderResource(other, patient(), context()),
+      'RiskAssessment.subject.reference',
+    );
     expect(conflict.code).toBe('conflict');
   });
 
   it('never throws on arbitrary JSON or on a fixture with any one value replaced', () => {
-    fc.assert(fc.property(ANYTHING, ANYTHING, (resource, person) => expectWellFormedResult(mapProviderResource(resource, person, context()))));
+    fc.assert(
+      fc.property(ANYTHING, ANYTHING, (resource, person) =>
+        expectWellFormedResult(mapProviderResource(resource, person, context())),
+      ),
+    );
     for (const name of FIXTURES) {
-      fc.assert(fc.property(mutatedFixture(fixture(name)), (resource) => expectWellFormedResult(mapProviderResource(resource, patient(), context()))), { numRuns: 100 });
+      fc.assert(
+        fc.property(mutatedFixture(fixture(name)), (resource) =>
+          expectWellFormedResult(mapProviderResource(resource, patient(), context())),
+        ),
+        { numRuns: 100 },
+      );
     }
-    fc.assert(fc.property(mutatedFixture(patient()), (person) => expectWellFormedResult(mapProviderResource(fixture('appointment-noshow-unacceptable.json'), person, context()))), { numRuns: 200 });
+    fc.assert(
+      fc.property(mutatedFixture(patient()), (person) =>
+        expectWellFormedResult(mapProviderResource(fixture('appointment-noshow-unacceptable.json'), person, context())),
+      ),
+      { numRuns: 200 },
+    );
   });
 });

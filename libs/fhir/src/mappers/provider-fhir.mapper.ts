@@ -32,7 +32,14 @@
  * Clinical detail never leaves the provider: `comment`, `description`, `reasonCode`,
  * `note`, `diagnosis`, `basis`, `rationale`, `mitigation` and a Consent's `sourceAttachment` are not read.
  */
-import { APPOINTMENT_TYPE_SYSTEM, EPISODE_END_REASON_SYSTEM, HUB_FHIR_BASE, NON_ATTENDANCE_SIGNIFICANCE_SYSTEM, REQUIREMENT_TYPE_SYSTEM, RISK_LEVEL_SYSTEM } from '@cstr/contracts';
+import {
+  APPOINTMENT_TYPE_SYSTEM,
+  EPISODE_END_REASON_SYSTEM,
+  HUB_FHIR_BASE,
+  NON_ATTENDANCE_SIGNIFICANCE_SYSTEM,
+  REQUIREMENT_TYPE_SYSTEM,
+  RISK_LEVEL_SYSTEM,
+} from '@cstr/contracts';
 import type {
   AppointmentInput,
   AppointmentKindInput,
@@ -48,7 +55,15 @@ import type {
 import { EPISODE_END_REASON_EXTENSION } from '../builders/hub-extensions';
 import { ODS_ORGANIZATION_CODE_SYSTEM, PARTNER_ID_SYSTEM } from '../builders/hub-identifiers';
 import { readFhirPatient } from './fhir-patient-reader';
-import { envelopeFor, ignoredPayload, invalidPayload, mappedEvents, MapResult, MappingContext, neverThrows } from './map-result';
+import {
+  envelopeFor,
+  ignoredPayload,
+  invalidPayload,
+  mappedEvents,
+  MapResult,
+  MappingContext,
+  neverThrows,
+} from './map-result';
 import { nameFromParts, withoutUndefined, yearOf } from './native-values';
 import { PayloadIssues, PayloadNode } from './payload-reader';
 
@@ -59,7 +74,13 @@ export const NON_ATTENDANCE_SIGNIFICANCE_EXTENSION = `${HUB_FHIR_BASE}/Structure
 /** HL7 risk-probability codes, which some providers use for `RiskAssessment.prediction.qualitativeRisk`. */
 export const RISK_PROBABILITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/risk-probability';
 
-const APPOINTMENT_KINDS: readonly AppointmentKindInput[] = ['assessment', 'three-way-meeting', 'four-way-meeting', 'treatment-session', 'review'];
+const APPOINTMENT_KINDS: readonly AppointmentKindInput[] = [
+  'assessment',
+  'three-way-meeting',
+  'four-way-meeting',
+  'treatment-session',
+  'review',
+];
 const SIGNIFICANCES: readonly NonAttendanceSignificanceInput[] = ['acceptable', 'unacceptable', 'logistics'];
 const END_REASONS: readonly EpisodeEndReasonInput[] = ['completed', 'discharged', 'disengaged'];
 const REQUIREMENT_TYPES: readonly RequirementTypeInput[] = ['mhtr-primary', 'mhtr-secondary', 'drr', 'atr'];
@@ -115,13 +136,26 @@ function ignoredStatus(resourceType: ProviderResourceType, status: string): stri
     // draft and proposed are not yet the person's decision; entered-in-error never was.
     Consent: ['active', 'inactive', 'rejected'],
   };
-  return followed[resourceType].includes(status) ? undefined : `${resourceType} with status '${status.slice(0, 40)}' carries nothing for the pathway.`;
+  return followed[resourceType].includes(status)
+    ? undefined
+    : `${resourceType} with status '${status.slice(0, 40)}' carries nothing for the pathway.`;
 }
 
-const PATIENT_REFERENCE_ELEMENT: Record<ProviderResourceType, string> = { Appointment: 'participant', Task: 'for', RiskAssessment: 'subject', EpisodeOfCare: 'patient', Consent: 'patient' };
+const PATIENT_REFERENCE_ELEMENT: Record<ProviderResourceType, string> = {
+  Appointment: 'participant',
+  Task: 'for',
+  RiskAssessment: 'subject',
+  EpisodeOfCare: 'patient',
+  Consent: 'patient',
+};
 
 /** The resource must point at the Patient given with it, or the event would name the wrong person. */
-function checkPatientReference(node: PayloadNode, resourceType: ProviderResourceType, patient: unknown, issues: PayloadIssues): void {
+function checkPatientReference(
+  node: PayloadNode,
+  resourceType: ProviderResourceType,
+  patient: unknown,
+  issues: PayloadIssues,
+): void {
   const patientId = new PayloadNode(patient, 'Patient', issues).get('id').value;
   const element = node.get(PATIENT_REFERENCE_ELEMENT[resourceType]);
   const reference =
@@ -140,7 +174,12 @@ function checkPatientReference(node: PayloadNode, resourceType: ProviderResource
   }
 }
 
-function readEvent(resourceType: ProviderResourceType, status: string, node: PayloadNode, context: MappingContext): PersonlessEvent | undefined {
+function readEvent(
+  resourceType: ProviderResourceType,
+  status: string,
+  node: PayloadNode,
+  context: MappingContext,
+): PersonlessEvent | undefined {
   switch (resourceType) {
     case 'Appointment':
       return readAppointmentEvent(node, status, context);
@@ -156,7 +195,13 @@ function readEvent(resourceType: ProviderResourceType, status: string, node: Pay
 }
 
 /** The first coding of `node` (a CodeableConcept list or one CodeableConcept) from `system`, checked against `allowed`. */
-function codeFrom<T extends string>(concepts: PayloadNode[], system: string, allowed: readonly T[], path: string, issues: PayloadIssues): T | undefined {
+function codeFrom<T extends string>(
+  concepts: PayloadNode[],
+  system: string,
+  allowed: readonly T[],
+  path: string,
+  issues: PayloadIssues,
+): T | undefined {
   for (const concept of concepts) {
     for (const coding of concept.get('coding').array({ required: false })) {
       if (coding.get('system').value === system) return coding.get('code').oneOf(allowed);
@@ -182,12 +227,20 @@ function containedPractitioner(resource: PayloadNode, reference: PayloadNode): P
     .array({ required: false })
     .find((item) => item.get('resourceType').value === 'Practitioner' && item.get('id').value === ref.slice(1));
   if (!practitioner) {
-    reference.issues.error('not-found', 'Refers to a contained Practitioner that is not there.', reference.get('reference').path);
+    reference.issues.error(
+      'not-found',
+      'Refers to a contained Practitioner that is not there.',
+      reference.get('reference').path,
+    );
     return undefined;
   }
   const name = practitioner.get('name').array({ minItems: 1 })[0]?.object();
   const family = name?.get('family').string();
-  const given = name?.get('given').array({ required: false }).map((g) => g.string()) ?? [];
+  const given =
+    name
+      ?.get('given')
+      .array({ required: false })
+      .map((g) => g.string()) ?? [];
   const prefix = name?.get('prefix').array({ required: false })[0]?.string();
   const id = practitioner.get('identifier').array({ required: false })[0]?.get('value').string({ required: false });
   return family ? withoutUndefined({ id, name: nameFromParts(family, given, prefix) }) : undefined;
@@ -203,21 +256,43 @@ function readAppointment(node: PayloadNode, context: MappingContext): Appointmen
   const id = businessId(node);
   const start = node.get('start').isoDateTime();
   const end = node.get('end').isoDateTime();
-  if (start && end && Date.parse(end) <= Date.parse(start)) node.issues.error('invariant', 'Must be after start.', node.get('end').path);
-  const serviceType = codeFrom(node.get('serviceType').array({ minItems: 1 }), APPOINTMENT_TYPE_SYSTEM, APPOINTMENT_KINDS, node.get('serviceType').path, node.issues);
-  const sessionNumber = extensionsOf(node, TREATMENT_SESSION_NUMBER_EXTENSION)[0]?.get('valuePositiveInt').integer({ min: 1 });
+  if (start && end && Date.parse(end) <= Date.parse(start))
+    node.issues.error('invariant', 'Must be after start.', node.get('end').path);
+  const serviceType = codeFrom(
+    node.get('serviceType').array({ minItems: 1 }),
+    APPOINTMENT_TYPE_SYSTEM,
+    APPOINTMENT_KINDS,
+    node.get('serviceType').path,
+    node.issues,
+  );
+  const sessionNumber = extensionsOf(node, TREATMENT_SESSION_NUMBER_EXTENSION)[0]
+    ?.get('valuePositiveInt')
+    .integer({ min: 1 });
   const participants = node.get('participant').array({ required: false });
   const referenceStartsWith = (actor: PayloadNode, prefix: string) => {
     const reference = actor.get('reference').value;
     return typeof reference === 'string' && reference.startsWith(prefix);
   };
-  const location = participants.map((p) => p.get('actor')).find((actor) => referenceStartsWith(actor, 'Location/'))?.get('display').string({ required: false });
+  const location = participants
+    .map((p) => p.get('actor'))
+    .find((actor) => referenceStartsWith(actor, 'Location/'))
+    ?.get('display')
+    .string({ required: false });
   const practitioner = participants
     .map((p) => p.get('actor'))
     .filter((actor) => referenceStartsWith(actor, '#'))
     .map((actor) => containedPractitioner(node, actor))[0];
   if (!id || !start || !end || !serviceType) return undefined;
-  return withoutUndefined({ id, start, end, serviceType, sessionNumber, location, practitioner, provider: context.senderOrganization });
+  return withoutUndefined({
+    id,
+    start,
+    end,
+    serviceType,
+    sessionNumber,
+    location,
+    practitioner,
+    provider: context.senderOrganization,
+  });
 }
 
 function readAppointmentEvent(node: PayloadNode, status: string, context: MappingContext): PersonlessEvent | undefined {
@@ -225,28 +300,51 @@ function readAppointmentEvent(node: PayloadNode, status: string, context: Mappin
   if (status !== 'noshow') {
     if (!appointment) return undefined;
     const occurredAt = status === 'fulfilled' ? appointment.end : context.receivedAt;
-    const type = status === 'fulfilled' ? ('treatment.appointment.attended' as const) : ('treatment.appointment.booked' as const);
+    const type =
+      status === 'fulfilled' ? ('treatment.appointment.attended' as const) : ('treatment.appointment.booked' as const);
     return { type, envelope: envelopeFor(context, occurredAt), appointment };
   }
   const view = extensionsOf(node, NON_ATTENDANCE_SIGNIFICANCE_EXTENSION)[0];
   if (!view) {
-    node.issues.error('required', `A no-show must carry the treatment worker's view in the extension ${NON_ATTENDANCE_SIGNIFICANCE_EXTENSION}.`, node.get('extension').path);
+    node.issues.error(
+      'required',
+      `A no-show must carry the treatment worker's view in the extension ${NON_ATTENDANCE_SIGNIFICANCE_EXTENSION}.`,
+      node.get('extension').path,
+    );
     return undefined;
   }
   const parts = view.get('extension').array({ minItems: 1 });
   const part = (url: string): PayloadNode | undefined => parts.find((p) => p.get('url').value === url);
-  const significanceCoding = part('significance')?.get('valueCodeableConcept').object()?.get('coding').array({ minItems: 1 })[0]?.object();
+  const significanceCoding = part('significance')
+    ?.get('valueCodeableConcept')
+    .object()
+    ?.get('coding')
+    .array({ minItems: 1 })[0]
+    ?.object();
   if (significanceCoding && significanceCoding.get('system').value !== NON_ATTENDANCE_SIGNIFICANCE_SYSTEM) {
-    node.issues.error('code-invalid', `Must be ${NON_ATTENDANCE_SIGNIFICANCE_SYSTEM}.`, significanceCoding.get('system').path);
+    node.issues.error(
+      'code-invalid',
+      `Must be ${NON_ATTENDANCE_SIGNIFICANCE_SYSTEM}.`,
+      significanceCoding.get('system').path,
+    );
   }
   const significance = significanceCoding?.get('code').oneOf(SIGNIFICANCES);
   const notifyOfficer = part('notifyOfficer')?.get('valueBoolean').boolean();
-  if (!part('significance')) node.issues.error('required', "Must have a 'significance' part.", view.get('extension').path);
-  if (!part('notifyOfficer')) node.issues.error('required', "Must have a 'notifyOfficer' part.", view.get('extension').path);
+  if (!part('significance'))
+    node.issues.error('required', "Must have a 'significance' part.", view.get('extension').path);
+  if (!part('notifyOfficer'))
+    node.issues.error('required', "Must have a 'notifyOfficer' part.", view.get('extension').path);
   const recordedByNode = part('recordedBy')?.get('valueReference');
   const recordedBy = recordedByNode ? containedPractitioner(node, recordedByNode) : undefined;
   if (!appointment || !significance || notifyOfficer === undefined) return undefined;
-  return withoutUndefined({ type: 'treatment.appointment.missed' as const, envelope: envelopeFor(context, appointment.end), appointment, significance, notifyOfficer, recordedBy });
+  return withoutUndefined({
+    type: 'treatment.appointment.missed' as const,
+    envelope: envelopeFor(context, appointment.end),
+    appointment,
+    significance,
+    notifyOfficer,
+    recordedBy,
+  });
 }
 
 function readTaskEvent(node: PayloadNode, status: string, context: MappingContext): PersonlessEvent | undefined {
@@ -257,18 +355,30 @@ function readTaskEvent(node: PayloadNode, status: string, context: MappingContex
   const provider = context.senderOrganization;
   if (status === 'accepted') {
     if (!id || !decidedAt) return undefined;
-    return { type: 'treatment.referral.accepted', envelope: envelopeFor(context, decidedAt), referral: withoutUndefined({ id, decidedAt, provider, clinician }) };
+    return {
+      type: 'treatment.referral.accepted',
+      envelope: envelopeFor(context, decidedAt),
+      referral: withoutUndefined({ id, decidedAt, provider, clinician }),
+    };
   }
   const statusReason = node.get('statusReason').object();
-  const reason = statusReason?.get('text').string({ required: false }) ?? statusReason?.get('coding').array({ minItems: 1 })[0]?.get('display').string();
+  const reason =
+    statusReason?.get('text').string({ required: false }) ??
+    statusReason?.get('coding').array({ minItems: 1 })[0]?.get('display').string();
   if (!id || !decidedAt || !reason) return undefined;
-  return { type: 'treatment.referral.rejected', envelope: envelopeFor(context, decidedAt), referral: withoutUndefined({ id, decidedAt, provider, reason, clinician }) };
+  return {
+    type: 'treatment.referral.rejected',
+    envelope: envelopeFor(context, decidedAt),
+    referral: withoutUndefined({ id, decidedAt, provider, reason, clinician }),
+  };
 }
 
 function readRiskAssessmentEvent(node: PayloadNode, context: MappingContext): PersonlessEvent | undefined {
   const date = node.get('occurrenceDateTime').isoDateTime();
   const method = node.get('method').object({ required: false });
-  const methodText = method?.get('text').string({ required: false }) ?? method?.get('coding').array({ required: false })[0]?.get('display').string({ required: false });
+  const methodText =
+    method?.get('text').string({ required: false }) ??
+    method?.get('coding').array({ required: false })[0]?.get('display').string({ required: false });
   const performer = node.get('performer');
   const assessor = performer.present ? containedPractitioner(node, performer) : undefined;
   const risk = node.get('prediction').array({ minItems: 1 })[0]?.get('qualitativeRisk').object();
@@ -282,9 +392,18 @@ function readRiskAssessmentEvent(node: PayloadNode, context: MappingContext): Pe
     }
     if (level) break;
   }
-  if (risk && !level && !node.issues.hasErrors) node.issues.error('required', `Must have a coding from ${RISK_LEVEL_SYSTEM} or ${RISK_PROBABILITY_SYSTEM}.`, risk.path);
+  if (risk && !level && !node.issues.hasErrors)
+    node.issues.error(
+      'required',
+      `Must have a coding from ${RISK_LEVEL_SYSTEM} or ${RISK_PROBABILITY_SYSTEM}.`,
+      risk.path,
+    );
   if (!date || !level) return undefined;
-  return { type: 'risk.changed', envelope: envelopeFor(context, date), riskAssessment: withoutUndefined({ date, method: methodText, level, assessor }) };
+  return {
+    type: 'risk.changed',
+    envelope: envelopeFor(context, date),
+    riskAssessment: withoutUndefined({ date, method: methodText, level, assessor }),
+  };
 }
 
 function readEpisodeEvent(node: PayloadNode, context: MappingContext): PersonlessEvent | undefined {
@@ -293,18 +412,42 @@ function readEpisodeEvent(node: PayloadNode, context: MappingContext): Personles
   const start = period?.get('start').isoDateOrDateTime();
   const end = period?.get('end').isoDateOrDateTime();
   const reasonExtension = extensionsOf(node, EPISODE_END_REASON_EXTENSION)[0];
-  if (!reasonExtension) node.issues.error('required', `A finished episode must carry the extension ${EPISODE_END_REASON_EXTENSION}.`, node.get('extension').path);
-  const reasonCoding = reasonExtension?.get('valueCodeableConcept').object()?.get('coding').array({ minItems: 1 })[0]?.object();
-  if (reasonCoding && reasonCoding.get('system').value !== EPISODE_END_REASON_SYSTEM) node.issues.error('code-invalid', `Must be ${EPISODE_END_REASON_SYSTEM}.`, reasonCoding.get('system').path);
+  if (!reasonExtension)
+    node.issues.error(
+      'required',
+      `A finished episode must carry the extension ${EPISODE_END_REASON_EXTENSION}.`,
+      node.get('extension').path,
+    );
+  const reasonCoding = reasonExtension
+    ?.get('valueCodeableConcept')
+    .object()
+    ?.get('coding')
+    .array({ minItems: 1 })[0]
+    ?.object();
+  if (reasonCoding && reasonCoding.get('system').value !== EPISODE_END_REASON_SYSTEM)
+    node.issues.error('code-invalid', `Must be ${EPISODE_END_REASON_SYSTEM}.`, reasonCoding.get('system').path);
   const reason = reasonCoding?.get('code').oneOf(END_REASONS);
-  const requirementType = codeFrom(node.get('type').array({ minItems: 1 }), REQUIREMENT_TYPE_SYSTEM, REQUIREMENT_TYPES, node.get('type').path, node.issues);
+  const requirementType = codeFrom(
+    node.get('type').array({ minItems: 1 }),
+    REQUIREMENT_TYPE_SYSTEM,
+    REQUIREMENT_TYPES,
+    node.get('type').path,
+    node.issues,
+  );
   const careManager = node.get('careManager');
   const careCoordinator = careManager.present ? containedPractitioner(node, careManager) : undefined;
   if (!id || !start || !end || !reason || !requirementType) return undefined;
   return {
     type: 'treatment.episode.ended',
     envelope: envelopeFor(context, end),
-    episode: withoutUndefined({ id, period: { start, end }, reason, provider: context.senderOrganization, careCoordinator, requirementType }),
+    episode: withoutUndefined({
+      id,
+      period: { start, end },
+      reason,
+      provider: context.senderOrganization,
+      careCoordinator,
+      requirementType,
+    }),
   };
 }
 
@@ -324,9 +467,13 @@ function readConsentEvent(node: PayloadNode, status: string, context: MappingCon
   const periodNode = provision?.get('period').object({ required: false });
   const start = periodNode?.get('start').isoDateOrDateTime({ required: false });
   const end = periodNode?.get('end').isoDateOrDateTime({ required: false });
-  const actors = (provision?.get('actor').array({ required: false }) ?? []).map((actor) => consentActor(node, actor.get('reference')));
+  const actors = (provision?.get('actor').array({ required: false }) ?? []).map((actor) =>
+    consentActor(node, actor.get('reference')),
+  );
   const purposes = (provision?.get('action').array({ required: false }) ?? []).flatMap((action) => {
-    const text = action.get('text').string({ required: false }) ?? action.get('coding').array({ required: false })[0]?.get('display').string({ required: false });
+    const text =
+      action.get('text').string({ required: false }) ??
+      action.get('coding').array({ required: false })[0]?.get('display').string({ required: false });
     return text ? [text] : [];
   });
   if (!id || actors.some((actor) => actor === undefined) || node.issues.hasErrors) return undefined;
@@ -341,7 +488,11 @@ function readConsentEvent(node: PayloadNode, status: string, context: MappingCon
     actors: actors as OrganizationInput[],
     period: start ? withoutUndefined({ start, end }) : undefined,
   });
-  return { type: withdrawing ? 'consent.withdrawn' : 'consent.recorded', envelope: envelopeFor(context, occurredAt), consent };
+  return {
+    type: withdrawing ? 'consent.withdrawn' : 'consent.recorded',
+    envelope: envelopeFor(context, occurredAt),
+    consent,
+  };
 }
 
 /**
@@ -359,24 +510,43 @@ function consentActor(resource: PayloadNode, reference: PayloadNode): Organizati
       .array({ required: false })
       .find((item) => item.get('resourceType').value === 'Organization' && item.get('id').value === target.slice(1));
     if (!organization) {
-      reference.issues.error('not-found', 'Refers to a contained Organization that is not there.', reference.get('reference').path);
+      reference.issues.error(
+        'not-found',
+        'Refers to a contained Organization that is not there.',
+        reference.get('reference').path,
+      );
       return undefined;
     }
     identifiers = organization.get('identifier').array({ required: false });
   } else if (target === undefined && reference.get('identifier').present) {
     identifiers = [reference.get('identifier')];
   } else {
-    reference.issues.error('value', 'Must name the organisation as a contained Organization (#id) or by identifier (ODS code or hub partner id).', reference.path);
+    reference.issues.error(
+      'value',
+      'Must name the organisation as a contained Organization (#id) or by identifier (ODS code or hub partner id).',
+      reference.path,
+    );
     return undefined;
   }
   const valueOf = (system: string): string | undefined =>
-    identifiers.find((identifier) => identifier.get('system').value === system)?.get('value').string({ required: false });
+    identifiers
+      .find((identifier) => identifier.get('system').value === system)
+      ?.get('value')
+      .string({ required: false });
   const code = valueOf(ODS_ORGANIZATION_CODE_SYSTEM);
   const partnerId = valueOf(PARTNER_ID_SYSTEM);
   if (!code && !partnerId) {
-    reference.issues.error('required', `The organisation must carry an identifier of ${ODS_ORGANIZATION_CODE_SYSTEM} or ${PARTNER_ID_SYSTEM}.`, organization?.get('identifier').path ?? reference.get('identifier').path);
+    reference.issues.error(
+      'required',
+      `The organisation must carry an identifier of ${ODS_ORGANIZATION_CODE_SYSTEM} or ${PARTNER_ID_SYSTEM}.`,
+      organization?.get('identifier').path ?? reference.get('identifier').path,
+    );
     return undefined;
   }
-  const name = organization?.get('name').string({ required: false }) ?? reference.get('display').string({ required: false }) ?? partnerId ?? code;
+  const name =
+    organization?.get('name').string({ required: false }) ??
+    reference.get('display').string({ required: false }) ??
+    partnerId ??
+    code;
   return withoutUndefined({ name: name as string, code, partnerId });
 }

@@ -20,7 +20,8 @@ const SUSPENDED_SENTENCE_ORDER = /suspended\s+sentence/i;
  * text) decides between primary and secondary care MHTR.
  */
 export function requirementTypeNamed(heading: string, detail = ''): RequirementTypeInput | undefined {
-  if (MHTR.test(heading)) return SECONDARY_CARE.test(detail) || SECONDARY_CARE.test(heading) ? 'mhtr-secondary' : 'mhtr-primary';
+  if (MHTR.test(heading))
+    return SECONDARY_CARE.test(detail) || SECONDARY_CARE.test(heading) ? 'mhtr-secondary' : 'mhtr-primary';
   if (DRR.test(heading)) return 'drr';
   if (ATR.test(heading)) return 'atr';
   return undefined;

@@ -25,7 +25,13 @@ export function nodeBindingIssue(node: TypedNode, run: ValidationRun): Operation
 }
 
 /** The issue for one coded value of FHIR type `type` under the required ValueSet `valueSet`, if any. */
-export function bindingIssue(type: string, value: unknown, path: string, valueSet: string, run: ValidationRun): OperationOutcomeIssue | undefined {
+export function bindingIssue(
+  type: string,
+  value: unknown,
+  path: string,
+  valueSet: string,
+  run: ValidationRun,
+): OperationOutcomeIssue | undefined {
   const verdict = run.terminology.checkRequired(type, value, valueSet);
   switch (verdict.kind) {
     case 'ok':

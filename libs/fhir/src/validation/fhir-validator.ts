@@ -72,49 +72,91 @@ export class FhirValidator {
    * Everything a profile says about `value` validated as `type` (a kit profile URL or a base
    * type): structure, cardinality, types, formats, invariants, required bindings and extensions.
    */
-  profileIssues(value: Record<string, unknown>, type: string, rootPath: string, context: ValidationContext): OperationOutcomeIssue[] {
+  profileIssues(
+    value: Record<string, unknown>,
+    type: string,
+    rootPath: string,
+    context: ValidationContext,
+  ): OperationOutcomeIssue[] {
     const valueIssues: OperationOutcomeIssue[] = [];
     const structural = this.structuralIssues(value, type, rootPath, (node) => {
       const binding = nodeBindingIssue(node, context);
       if (binding) valueIssues.push(binding);
-      if (node.type === 'Extension' && isObject(node.value)) valueIssues.push(...extensionIssues(node.value, node.path, this.kit, context));
+      if (node.type === 'Extension' && isObject(node.value))
+        valueIssues.push(...extensionIssues(node.value, node.path, this.kit, context));
     });
     return [...structural, ...valueIssues];
   }
 
   /** Structure, cardinality, types, formats and invariants, with `visit` called on each present, well-formed value. */
-  private structuralIssues(value: Record<string, unknown>, type: string, rootPath: string, visit: NodeVisitor): OperationOutcomeIssue[] {
+  private structuralIssues(
+    value: Record<string, unknown>,
+    type: string,
+    rootPath: string,
+    visit: NodeVisitor,
+  ): OperationOutcomeIssue[] {
     if (this.engine === 'present-elements') return structureIssues(value, type, rootPath, visit);
     return this.medplumStructuralIssues(value, type, rootPath, visit);
   }
 
   /** The reference engine: medplum's own validator, its issues mapped, and a typed walk for `visit`. */
-  private medplumStructuralIssues(value: Record<string, unknown>, type: string, rootPath: string, visit: NodeVisitor): OperationOutcomeIssue[] {
+  private medplumStructuralIssues(
+    value: Record<string, unknown>,
+    type: string,
+    rootPath: string,
+    visit: NodeVisitor,
+  ): OperationOutcomeIssue[] {
     const ownIssues: OperationOutcomeIssue[] = [];
     const notObjects: string[] = [];
     walkTyped(value, getDataType(type), rootPath, (node) => {
       if (!isObject(node.value) && !isPrimitiveType(node.type)) {
         notObjects.push(node.path);
-        ownIssues.push(issue('error', 'structure', `Element "${node.key}" must be a JSON object (${node.type}), not ${Array.isArray(node.value) ? 'an array' : `a ${typeof node.value}`}.`, node.path));
+        ownIssues.push(
+          issue(
+            'error',
+            'structure',
+            `Element "${node.key}" must be a JSON object (${node.type}), not ${Array.isArray(node.value) ? 'an array' : `a ${typeof node.value}`}.`,
+            node.path,
+          ),
+        );
         return false;
       }
       visit(node);
       return true;
     });
     // medplum reads a string where an object belongs as an object keyed "0", "1", …: noise under a path already reported.
-    const underNotObject = (each: OperationOutcomeIssue): boolean => notObjects.some((path) => each.expression?.some((at) => at.startsWith(`${path}.`)));
+    const underNotObject = (each: OperationOutcomeIssue): boolean =>
+      notObjects.some((path) => each.expression?.some((at) => at.startsWith(`${path}.`)));
     return [...medplumIssues(value, type, rootPath, rootPath).filter((each) => !underNotObject(each)), ...ownIssues];
   }
 
   /** The issues of one resource, paths rooted at its resourceType (`Patient.name[0]`). */
-  resourceIssues(resource: unknown, options: ResourceValidationOptions, context: ValidationContext): OperationOutcomeIssue[] {
+  resourceIssues(
+    resource: unknown,
+    options: ResourceValidationOptions,
+    context: ValidationContext,
+  ): OperationOutcomeIssue[] {
     if (!isObject(resource)) return [issue('error', 'structure', 'A resource must be a JSON object.', 'Resource')];
     const resourceType = resource.resourceType;
     if (typeof resourceType !== 'string' || resourceType === '') {
-      return [issue('error', 'required', 'Missing resourceType: the resource does not say what it is.', 'Resource.resourceType')];
+      return [
+        issue(
+          'error',
+          'required',
+          'Missing resourceType: the resource does not say what it is.',
+          'Resource.resourceType',
+        ),
+      ];
     }
     if (!this.kit.isResourceType(resourceType)) {
-      return [issue('error', 'structure', `Unknown resourceType "${resourceType}": not a FHIR R4 resource type.`, 'Resource.resourceType')];
+      return [
+        issue(
+          'error',
+          'structure',
+          `Unknown resourceType "${resourceType}": not a FHIR R4 resource type.`,
+          'Resource.resourceType',
+        ),
+      ];
     }
     const target = this.chooseProfile(resource, resourceType, options);
     if ('issue' in target) return [target.issue];
@@ -125,7 +167,14 @@ export class FhirValidator {
       issues.push(...nhsNumberIssues(resource, resourceType));
     } catch (error) {
       // A defect of ours or of a definition, never a reason to crash on partner input.
-      issues.push(issue('error', 'exception', `The validator could not process this resource: ${error instanceof Error ? error.message : String(error)}`, resourceType));
+      issues.push(
+        issue(
+          'error',
+          'exception',
+          `The validator could not process this resource: ${error instanceof Error ? error.message : String(error)}`,
+          resourceType,
+        ),
+      );
     }
     return issues;
   }
@@ -134,15 +183,33 @@ export class FhirValidator {
    * The type to validate as: a kit profile URL (registered with medplum by the kit) or the base
    * resource type; with information notes, or the issue that stops validation.
    */
-  private chooseProfile(resource: Record<string, unknown>, resourceType: string, options: ResourceValidationOptions): { type: string; notes: OperationOutcomeIssue[] } | { issue: OperationOutcomeIssue } {
+  private chooseProfile(
+    resource: Record<string, unknown>,
+    resourceType: string,
+    options: ResourceValidationOptions,
+  ): { type: string; notes: OperationOutcomeIssue[] } | { issue: OperationOutcomeIssue } {
     if (options.profile !== undefined) {
       const profile = this.kit.profile(options.profile);
-      if (!profile) return { issue: issue('error', 'not-supported', `Profile ${options.profile} is not in the UK Core kit.`, resourceType) };
-      if (profile.type !== resourceType) return { issue: issue('error', 'structure', `Profile ${profile.url} is for ${profile.type} resources, not ${resourceType}.`, `${resourceType}.resourceType`) };
+      if (!profile)
+        return {
+          issue: issue('error', 'not-supported', `Profile ${options.profile} is not in the UK Core kit.`, resourceType),
+        };
+      if (profile.type !== resourceType)
+        return {
+          issue: issue(
+            'error',
+            'structure',
+            `Profile ${profile.url} is for ${profile.type} resources, not ${resourceType}.`,
+            `${resourceType}.resourceType`,
+          ),
+        };
       return { type: profile.url, notes: [] };
     }
     const notes: OperationOutcomeIssue[] = [];
-    const claimed = isObject(resource.meta) && Array.isArray(resource.meta.profile) ? resource.meta.profile.filter((url): url is string => typeof url === 'string') : [];
+    const claimed =
+      isObject(resource.meta) && Array.isArray(resource.meta.profile)
+        ? resource.meta.profile.filter((url): url is string => typeof url === 'string')
+        : [];
     for (const url of claimed) {
       const profile = this.kit.profile(url);
       if (profile?.type === resourceType) return { type: profile.url, notes };
@@ -150,7 +217,14 @@ export class FhirValidator {
     const fallback = this.kit.profileFor(resourceType);
     if (claimed.length > 0) {
       const against = fallback ?? `base R4 ${resourceType}`;
-      notes.push(issue('information', 'informational', `meta.profile ${claimed.join(', ')} is not in the UK Core kit; validated against ${against}.`, `${resourceType}.meta.profile`));
+      notes.push(
+        issue(
+          'information',
+          'informational',
+          `meta.profile ${claimed.join(', ')} is not in the UK Core kit; validated against ${against}.`,
+          `${resourceType}.meta.profile`,
+        ),
+      );
     }
     return { type: fallback ?? resourceType, notes };
   }

@@ -21,13 +21,25 @@ const EMPTY_VALUE = /^Invalid empty (non-primitive )?value$/;
  * and returns the mapped issues. `medplumRoot` is the root medplum puts in its paths (`Patient`,
  * `Extension`); `rootPath` is what it becomes in ours.
  */
-export function medplumIssues(value: Record<string, unknown>, type: string, medplumRoot: string, rootPath: string): OperationOutcomeIssue[] {
+export function medplumIssues(
+  value: Record<string, unknown>,
+  type: string,
+  medplumRoot: string,
+  rootPath: string,
+): OperationOutcomeIssue[] {
   let raw: MedplumIssue[];
   try {
     raw = validateTypedValue({ type, value });
   } catch (error) {
     if (!(error instanceof OperationOutcomeError)) {
-      return [issue('error', 'exception', `The validator could not process this value: ${error instanceof Error ? error.message : String(error)}`, rootPath)];
+      return [
+        issue(
+          'error',
+          'exception',
+          `The validator could not process this value: ${error instanceof Error ? error.message : String(error)}`,
+          rootPath,
+        ),
+      ];
     }
     raw = (error.outcome.issue ?? []) as MedplumIssue[];
   }
@@ -37,7 +49,12 @@ export function medplumIssues(value: Record<string, unknown>, type: string, medp
   });
 }
 
-function mapIssue(raw: MedplumIssue, root: Record<string, unknown>, medplumRoot: string, rootPath: string): OperationOutcomeIssue | undefined {
+function mapIssue(
+  raw: MedplumIssue,
+  root: Record<string, unknown>,
+  medplumRoot: string,
+  rootPath: string,
+): OperationOutcomeIssue | undefined {
   const text = raw.details?.text ?? raw.diagnostics ?? 'Invalid value';
   const at = concreteChoicePath(root, rebasePath(raw.expression?.[0] ?? medplumRoot, medplumRoot, rootPath), rootPath);
 
@@ -45,7 +62,12 @@ function mapIssue(raw: MedplumIssue, root: Record<string, unknown>, medplumRoot:
   if (conflict) {
     // medplum names only the property, and only warns; two values for one value[x] is an error.
     const path = pathOfObjectWith(root, rootPath, conflict[1], conflict[2]) ?? rootPath;
-    return issue('error', 'structure', `Only one of "${conflict[1]}" and "${conflict[2]}" may be present: a choice element [x] takes one value.`, `${path}.${conflict[1]}`);
+    return issue(
+      'error',
+      'structure',
+      `Only one of "${conflict[1]}" and "${conflict[2]}" may be present: a choice element [x] takes one value.`,
+      `${path}.${conflict[1]}`,
+    );
   }
   const reference = REFERENCE_TYPE.exec(text);
   if (reference) {
@@ -54,21 +76,42 @@ function mapIssue(raw: MedplumIssue, root: Record<string, unknown>, medplumRoot:
     return issue('warning', 'structure', text, at);
   }
   const additional = ADDITIONAL_PROPERTY.exec(text);
-  if (additional) return issue('error', 'structure', `Unknown element "${additional[1]}": it is not defined for this type or profile.`, at);
-  if (text === 'Missing required property') return issue('error', 'required', `Missing required element "${lastSegment(at)}".`, at);
-  if (text === 'Expected single value for property') return issue('error', 'structure', `Element "${lastSegment(at)}" takes one value, not an array.`, at);
-  if (text === 'Expected array of values for property') return issue('error', 'structure', `Element "${lastSegment(at)}" takes an array.`, at);
-  if (EMPTY_VALUE.test(text)) return issue('error', 'invariant', 'Empty element: every element must have a value or children (ele-1).', at);
+  if (additional)
+    return issue(
+      'error',
+      'structure',
+      `Unknown element "${additional[1]}": it is not defined for this type or profile.`,
+      at,
+    );
+  if (text === 'Missing required property')
+    return issue('error', 'required', `Missing required element "${lastSegment(at)}".`, at);
+  if (text === 'Expected single value for property')
+    return issue('error', 'structure', `Element "${lastSegment(at)}" takes one value, not an array.`, at);
+  if (text === 'Expected array of values for property')
+    return issue('error', 'structure', `Element "${lastSegment(at)}" takes an array.`, at);
+  if (EMPTY_VALUE.test(text))
+    return issue('error', 'invariant', 'Empty element: every element must have a value or children (ele-1).', at);
   const format = BAD_FORMAT.exec(text);
   if (format) return issue('error', 'value', `Invalid ${format[1]} format.`, at);
   return issue(severityOf(raw), issueTypeOf(raw.code), text, at);
 }
 
 function severityOf(raw: MedplumIssue): OperationOutcomeIssue['severity'] {
-  return raw.severity === 'fatal' || raw.severity === 'error' || raw.severity === 'warning' ? raw.severity : 'information';
+  return raw.severity === 'fatal' || raw.severity === 'error' || raw.severity === 'warning'
+    ? raw.severity
+    : 'information';
 }
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set<IssueType>(['invalid', 'structure', 'required', 'value', 'invariant', 'processing', 'not-supported', 'exception']);
+const KNOWN_TYPES: ReadonlySet<string> = new Set<IssueType>([
+  'invalid',
+  'structure',
+  'required',
+  'value',
+  'invariant',
+  'processing',
+  'not-supported',
+  'exception',
+]);
 
 function issueTypeOf(code: string | undefined): IssueType {
   return code && KNOWN_TYPES.has(code) ? (code as IssueType) : 'structure';
@@ -79,7 +122,12 @@ function lastSegment(path: string): string {
 }
 
 /** The path of the first object in `root` (itself included) that has both keys. */
-function pathOfObjectWith(root: Record<string, unknown>, rootPath: string, first: string, second: string): string | undefined {
+function pathOfObjectWith(
+  root: Record<string, unknown>,
+  rootPath: string,
+  first: string,
+  second: string,
+): string | undefined {
   if (first in root && second in root) return rootPath;
   let found: string | undefined;
   walkObjects(root, rootPath, (object, path) => {

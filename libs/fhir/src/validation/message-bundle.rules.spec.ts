@@ -8,7 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorsOf, isValid, validateMessageBundle } from './index';
 
-const FIXTURE = join(__dirname, '..', '..', 'test', 'validation', 'fixtures', 'treatment-appointment-missed.bundle.json');
+const FIXTURE = join(
+  __dirname,
+  '..',
+  '..',
+  'test',
+  'validation',
+  'fixtures',
+  'treatment-appointment-missed.bundle.json',
+);
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test data edited in place
 
@@ -24,7 +32,11 @@ function header(bundle: Json): Json {
 }
 
 /** The one error issue at `expression`, asserting there is exactly one there and it has `code`. */
-function errorAt(outcome: OperationOutcome, expression: string, code: OperationOutcomeIssue['code']): OperationOutcomeIssue {
+function errorAt(
+  outcome: OperationOutcome,
+  expression: string,
+  code: OperationOutcomeIssue['code'],
+): OperationOutcomeIssue {
   const matches = errorsOf(outcome).filter((each) => each.expression?.includes(expression));
   expect(matches).toEqual([expect.objectContaining({ severity: 'error', code, expression: [expression] })]);
   return matches[0];
@@ -43,24 +55,38 @@ describe('validateMessageBundle', () => {
   });
 
   it('refuses a Bundle that is not a message', () => {
-    expect(errorAt(validateMessageBundle(event((b) => (b.type = 'collection'))), 'Bundle.type', 'value').diagnostics).toMatch(/"message"/);
+    expect(
+      errorAt(validateMessageBundle(event((b) => (b.type = 'collection'))), 'Bundle.type', 'value').diagnostics,
+    ).toMatch(/"message"/);
   });
 
   it('refuses a message Bundle with no entries', () => {
     const errors = errorsOf(validateMessageBundle(event((b) => (b.entry = []))));
-    expect(errors).toContainEqual(expect.objectContaining({ code: 'required', expression: ['Bundle.entry'], diagnostics: expect.stringMatching(/MessageHeader/) }));
+    expect(errors).toContainEqual(
+      expect.objectContaining({
+        code: 'required',
+        expression: ['Bundle.entry'],
+        diagnostics: expect.stringMatching(/MessageHeader/),
+      }),
+    );
     // FHIR JSON has no empty arrays either.
     expect(errors).toContainEqual(expect.objectContaining({ code: 'invariant', expression: ['Bundle.entry'] }));
   });
 
   it('refuses a message Bundle whose first entry is not a MessageHeader', () => {
     const outcome = validateMessageBundle(event((b) => b.entry.reverse()));
-    expect(errorAt(outcome, 'Bundle.entry[0].resource.resourceType', 'structure').diagnostics).toMatch(/must be a MessageHeader, not "Organization"/);
+    expect(errorAt(outcome, 'Bundle.entry[0].resource.resourceType', 'structure').diagnostics).toMatch(
+      /must be a MessageHeader, not "Organization"/,
+    );
   });
 
   it('refuses an event type outside the catalogue', () => {
-    const outcome = validateMessageBundle(event((b) => (header(b).eventCoding.code = 'treatment.appointment.forgotten')));
-    expect(errorAt(outcome, 'Bundle.entry[0].resource.eventCoding.code', 'code-invalid').diagnostics).toMatch(/treatment\.appointment\.forgotten/);
+    const outcome = validateMessageBundle(
+      event((b) => (header(b).eventCoding.code = 'treatment.appointment.forgotten')),
+    );
+    expect(errorAt(outcome, 'Bundle.entry[0].resource.eventCoding.code', 'code-invalid').diagnostics).toMatch(
+      /treatment\.appointment\.forgotten/,
+    );
   });
 
   it('refuses an event type from another code system', () => {
@@ -73,17 +99,33 @@ describe('validateMessageBundle', () => {
     expect(errorsOf(outcome).map((each) => each.expression?.[0])).toContain('Bundle.entry[0].resource.eventCoding');
   });
 
-  it.each(['urn:cstr-hub:partner:St_Andrews', 'urn:cstr-hub:partner:', 'urn:cstr-hub:partner:st--andrews', 'https://st-andrews.example/fhir'])('refuses source.endpoint %s', (endpoint) => {
-    errorAt(validateMessageBundle(event((b) => (header(b).source.endpoint = endpoint))), 'Bundle.entry[0].resource.source.endpoint', 'value');
+  it.each([
+    'urn:cstr-hub:partner:St_Andrews',
+    'urn:cstr-hub:partner:',
+    'urn:cstr-hub:partner:st--andrews',
+    'https://st-andrews.example/fhir',
+  ])('refuses source.endpoint %s', (endpoint) => {
+    errorAt(
+      validateMessageBundle(event((b) => (header(b).source.endpoint = endpoint))),
+      'Bundle.entry[0].resource.source.endpoint',
+      'value',
+    );
   });
 
-  it.each(['urn:cstr-hub:partner:nps-london', 'urn:cstr-hub:partner:cstr-hub', 'urn:cstr-hub:partner:croydon-mc'])('accepts source.endpoint %s', (endpoint) => {
-    expect(errorsOf(validateMessageBundle(event((b) => (header(b).source.endpoint = endpoint))))).toEqual([]);
-  });
+  it.each(['urn:cstr-hub:partner:nps-london', 'urn:cstr-hub:partner:cstr-hub', 'urn:cstr-hub:partner:croydon-mc'])(
+    'accepts source.endpoint %s',
+    (endpoint) => {
+      expect(errorsOf(validateMessageBundle(event((b) => (header(b).source.endpoint = endpoint))))).toEqual([]);
+    },
+  );
 
   it('refuses a focus that points at no entry', () => {
-    const outcome = validateMessageBundle(event((b) => (header(b).focus[1].reference = 'urn:uuid:00000000-0000-4000-8000-000000000000')));
-    expect(errorAt(outcome, 'Bundle.entry[0].resource.focus[1].reference', 'not-found').diagnostics).toMatch(/does not resolve/);
+    const outcome = validateMessageBundle(
+      event((b) => (header(b).focus[1].reference = 'urn:uuid:00000000-0000-4000-8000-000000000000')),
+    );
+    expect(errorAt(outcome, 'Bundle.entry[0].resource.focus[1].reference', 'not-found').diagnostics).toMatch(
+      /does not resolve/,
+    );
   });
 
   it('resolves a relative focus against an entry fullUrl', () => {
@@ -115,22 +157,39 @@ describe('validateMessageBundle', () => {
         delete b.entry[3].resource.intent;
       }),
     );
-    expect(errorAt(outcome, 'Bundle.entry[1].resource.identifier[0].value', 'value').diagnostics).toMatch(/nhs-number-check-digit/);
+    expect(errorAt(outcome, 'Bundle.entry[1].resource.identifier[0].value', 'value').diagnostics).toMatch(
+      /nhs-number-check-digit/,
+    );
     errorAt(outcome, 'Bundle.entry[4].resource.status', 'code-invalid');
     errorAt(outcome, 'Bundle.entry[3].resource.intent', 'required');
   });
 
   it('accepts entries of types UK Core has no profile for, validated as base R4', () => {
-    const riskAssessment = { resourceType: 'RiskAssessment', status: 'final', subject: { reference: 'urn:uuid:3f6b9d24-7e1a-4b8c-8d2f-5a9e0c4b7d12' } };
-    const bundle = event((b) => b.entry.push({ fullUrl: 'urn:uuid:6c1f0d2a-3b4c-4d5e-8f60-718293a4b5c6', resource: riskAssessment }));
+    const riskAssessment = {
+      resourceType: 'RiskAssessment',
+      status: 'final',
+      subject: { reference: 'urn:uuid:3f6b9d24-7e1a-4b8c-8d2f-5a9e0c4b7d12' },
+    };
+    const bundle = event((b) =>
+      b.entry.push({ fullUrl: 'urn:uuid:6c1f0d2a-3b4c-4d5e-8f60-718293a4b5c6', resource: riskAssessment }),
+    );
     expect(isValid(validateMessageBundle(bundle))).toBe(true);
-    const broken = event((b) => b.entry.push({ fullUrl: 'urn:uuid:6c1f0d2a-3b4c-4d5e-8f60-718293a4b5c6', resource: { ...riskAssessment, status: undefined, subject: 'Patient/1' } }));
+    const broken = event((b) =>
+      b.entry.push({
+        fullUrl: 'urn:uuid:6c1f0d2a-3b4c-4d5e-8f60-718293a4b5c6',
+        resource: { ...riskAssessment, status: undefined, subject: 'Patient/1' },
+      }),
+    );
     errorAt(validateMessageBundle(broken), 'Bundle.entry[10].resource.subject', 'structure');
   });
 
   it('reports a Bundle-level invariant (bdl-7: duplicate fullUrl)', () => {
     const outcome = validateMessageBundle(event((b) => (b.entry[9].fullUrl = b.entry[8].fullUrl)));
-    expect(errorsOf(outcome)).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'invariant', diagnostics: expect.stringMatching(/bdl-7/) })]));
+    expect(errorsOf(outcome)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'invariant', diagnostics: expect.stringMatching(/bdl-7/) }),
+      ]),
+    );
   });
 
   it('never throws, whatever JSON replaces whatever part of the event', () => {

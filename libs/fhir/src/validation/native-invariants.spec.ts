@@ -18,7 +18,12 @@ const DECLARED_ON: Record<string, { type: string; element?: string; valueType: s
   'txt-2': { type: 'Narrative', element: 'div', valueType: 'xhtml' },
   'bdl-5': { type: 'Bundle', element: 'entry', valueType: 'BundleEntry' },
   'bdl-8': { type: 'Bundle', element: 'entry', valueType: 'BundleEntry' },
-  ...Object.fromEntries(['bdl-1', 'bdl-2', 'bdl-3', 'bdl-4', 'bdl-7', 'bdl-9', 'bdl-10', 'bdl-11', 'bdl-12'].map((key) => [key, { type: 'Bundle', valueType: 'Bundle' }])),
+  ...Object.fromEntries(
+    ['bdl-1', 'bdl-2', 'bdl-3', 'bdl-4', 'bdl-7', 'bdl-9', 'bdl-10', 'bdl-11', 'bdl-12'].map((key) => [
+      key,
+      { type: 'Bundle', valueType: 'Bundle' },
+    ]),
+  ),
 };
 
 const extensionSamples: Json[] = [
@@ -35,10 +40,19 @@ const extensionSamples: Json[] = [
 const resourceSamples: Json[] = [
   { resourceType: 'Patient' },
   { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', id: 'p' }] },
-  { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', id: 'p', contained: [{ resourceType: 'Organization', id: 'o' }] }] },
+  {
+    resourceType: 'Patient',
+    contained: [{ resourceType: 'Practitioner', id: 'p', contained: [{ resourceType: 'Organization', id: 'o' }] }],
+  },
   { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', id: 'p', meta: { versionId: '1' } }] },
-  { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', id: 'p', meta: { lastUpdated: '2026-01-01T00:00:00Z' } }] },
-  { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', id: 'p', meta: { security: [{ code: 'R' }] } }] },
+  {
+    resourceType: 'Patient',
+    contained: [{ resourceType: 'Practitioner', id: 'p', meta: { lastUpdated: '2026-01-01T00:00:00Z' } }],
+  },
+  {
+    resourceType: 'Patient',
+    contained: [{ resourceType: 'Practitioner', id: 'p', meta: { security: [{ code: 'R' }] } }],
+  },
   { resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', id: 'p', meta: { tag: [{ code: 't' }] } }] },
 ];
 
@@ -52,16 +66,52 @@ const entrySamples: Json[] = [
 ];
 
 function bundleSamples(): Json[] {
-  const types = ['message', 'document', 'batch', 'transaction', 'batch-response', 'transaction-response', 'history', 'searchset', 'collection', undefined];
+  const types = [
+    'message',
+    'document',
+    'batch',
+    'transaction',
+    'batch-response',
+    'transaction-response',
+    'history',
+    'searchset',
+    'collection',
+    undefined,
+  ];
   const header = { fullUrl: 'urn:uuid:h', resource: { resourceType: 'MessageHeader' } };
   const composition = { fullUrl: 'urn:uuid:c', resource: { resourceType: 'Composition' } };
-  const withRequest = { fullUrl: 'urn:uuid:r', resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } };
+  const withRequest = {
+    fullUrl: 'urn:uuid:r',
+    resource: { resourceType: 'Patient' },
+    request: { method: 'POST', url: 'Patient' },
+  };
   const withResponse = { fullUrl: 'urn:uuid:s', response: { status: '200' }, search: { mode: 'match' } };
   const duplicate = { fullUrl: 'urn:uuid:h', resource: { resourceType: 'Patient' } };
-  const versioned = (version: string): Json => ({ fullUrl: 'https://x.org/fhir/Patient/1', resource: { resourceType: 'Patient', meta: { versionId: version } } });
-  const entrySets: Json[][] = [[], [header], [composition], [header, duplicate], [withRequest], [withResponse], [versioned('1'), versioned('2')], [versioned('1'), versioned('1')], [header, withRequest, withResponse]];
-  const extras: Json[] = [{}, { total: 3 }, { identifier: { system: 's', value: 'v' }, timestamp: '2026-01-01T00:00:00Z' }];
-  return types.flatMap((type) => entrySets.flatMap((entry) => extras.map((extra) => ({ resourceType: 'Bundle', ...(type ? { type } : {}), entry, ...extra }))));
+  const versioned = (version: string): Json => ({
+    fullUrl: 'https://x.org/fhir/Patient/1',
+    resource: { resourceType: 'Patient', meta: { versionId: version } },
+  });
+  const entrySets: Json[][] = [
+    [],
+    [header],
+    [composition],
+    [header, duplicate],
+    [withRequest],
+    [withResponse],
+    [versioned('1'), versioned('2')],
+    [versioned('1'), versioned('1')],
+    [header, withRequest, withResponse],
+  ];
+  const extras: Json[] = [
+    {},
+    { total: 3 },
+    { identifier: { system: 's', value: 'v' }, timestamp: '2026-01-01T00:00:00Z' },
+  ];
+  return types.flatMap((type) =>
+    entrySets.flatMap((entry) =>
+      extras.map((extra) => ({ resourceType: 'Bundle', ...(type ? { type } : {}), entry, ...extra })),
+    ),
+  );
 }
 
 function samplesFor(valueType: string): unknown[] {
@@ -88,7 +138,11 @@ function declaredConstraint(key: string): Constraint | undefined {
 
 function fhirPathVerdict(constraint: Constraint, value: unknown, valueType: string): boolean {
   const typed: TypedValue = { type: valueType, value };
-  const result = evalFhirPathTyped(constraint.expression, [typed], { '%context': typed, '%resource': typed, '%rootResource': typed });
+  const result = evalFhirPathTyped(constraint.expression, [typed], {
+    '%context': typed,
+    '%resource': typed,
+    '%rootResource': typed,
+  });
   return result.length === 1 && result[0].value === true;
 }
 
@@ -110,21 +164,29 @@ describe('native invariants', () => {
     const native = nativeInvariant(constraint)!;
     const { valueType } = DECLARED_ON[key];
     const samples = samplesFor(valueType);
-    const verdicts = samples.map((value) => ({ value, native: native(value), fhirPath: fhirPathVerdict(constraint, value, valueType) }));
+    const verdicts = samples.map((value) => ({
+      value,
+      native: native(value),
+      fhirPath: fhirPathVerdict(constraint, value, valueType),
+    }));
     expect(verdicts.filter((each) => each.native !== each.fhirPath)).toEqual([]);
   });
 
   it('see both verdicts among the samples, so the comparison means something', () => {
     for (const key of Object.keys(DECLARED_ON).filter((each) => !each.startsWith('txt-'))) {
       const constraint = declaredConstraint(key)!;
-      const verdicts = new Set(samplesFor(DECLARED_ON[key].valueType).map((value) => nativeInvariant(constraint)!(value)));
+      const verdicts = new Set(
+        samplesFor(DECLARED_ON[key].valueType).map((value) => nativeInvariant(constraint)!(value)),
+      );
       expect({ key, verdicts: [...verdicts].sort() }).toEqual({ key, verdicts: [false, true] });
     }
   });
 
   it('correct ras-2, which medplum fails on every prediction without a probability', () => {
     expect(CORRECTED_INVARIANT_KEYS.map((key) => key.split('|')[0])).toEqual(['ras-2']);
-    const constraint = getDataType('RiskAssessment').elements.prediction.constraints?.find((each) => each.key === 'ras-2');
+    const constraint = getDataType('RiskAssessment').elements.prediction.constraints?.find(
+      (each) => each.key === 'ras-2',
+    );
     expect(constraint).toBeDefined();
     const native = nativeInvariant(constraint!)!;
     const samples: [Json, boolean, boolean][] = [

@@ -75,7 +75,9 @@ function allEntries(property: string, types: string[]): NativeInvariant {
     if (!isObject(bundle)) return false;
     const [first, ...rest] = types.map((type) => equals(bundle.type, type));
     const expected = or(first, ...rest);
-    return entriesOf(bundle).every((entry) => expected !== undefined && isObject(entry) && exists(entry[property]) === expected);
+    return entriesOf(bundle).every(
+      (entry) => expected !== undefined && isObject(entry) && exists(entry[property]) === expected,
+    );
   };
 }
 
@@ -86,19 +88,42 @@ function onBundle(check: (bundle: Record<string, unknown>) => Truth): NativeInva
 
 /** By `key|expression`, exactly as base R4 states them. */
 const NATIVE: ReadonlyMap<string, NativeInvariant> = new Map<string, NativeInvariant>([
-  ['ext-1|extension.exists() != value.exists()', (value) => isObject(value) && exists(value.extension) !== Object.keys(value).some((key) => VALUE_KEY.test(key) && exists(value[key]))],
+  [
+    'ext-1|extension.exists() != value.exists()',
+    (value) =>
+      isObject(value) &&
+      exists(value.extension) !== Object.keys(value).some((key) => VALUE_KEY.test(key) && exists(value[key])),
+  ],
   ['dom-2|contained.contained.empty()', (value) => !contained(value).some((resource) => exists(resource.contained))],
-  ['dom-4|contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()', (value) => !contained(value).some((resource) => exists(metaOf(resource).versionId) || exists(metaOf(resource).lastUpdated))],
-  ['dom-5|contained.meta.security.empty()', (value) => !contained(value).some((resource) => exists(metaOf(resource).security))],
+  [
+    'dom-4|contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()',
+    (value) =>
+      !contained(value).some((resource) => exists(metaOf(resource).versionId) || exists(metaOf(resource).lastUpdated)),
+  ],
+  [
+    'dom-5|contained.meta.security.empty()',
+    (value) => !contained(value).some((resource) => exists(metaOf(resource).security)),
+  ],
   // medplum's htmlChecks() is always true: the narrative's XHTML is not checked.
   ['txt-1|htmlChecks()', () => true],
   ['txt-2|htmlChecks()', () => true],
-  ['bdl-5|resource.exists() or request.exists() or response.exists()', (value) => isObject(value) && (exists(value.resource) || exists(value.request) || exists(value.response))],
-  ["bdl-8|fullUrl.exists() implies fullUrl.contains('/_history/').not()", (value) => !isObject(value) || typeof value.fullUrl !== 'string' || !value.fullUrl.includes('/_history/')],
-  ["bdl-1|total.empty() or (type = 'searchset') or (type = 'history')", onBundle((bundle) => or(!exists(bundle.total), equals(bundle.type, 'searchset'), equals(bundle.type, 'history')))],
+  [
+    'bdl-5|resource.exists() or request.exists() or response.exists()',
+    (value) => isObject(value) && (exists(value.resource) || exists(value.request) || exists(value.response)),
+  ],
+  [
+    "bdl-8|fullUrl.exists() implies fullUrl.contains('/_history/').not()",
+    (value) => !isObject(value) || typeof value.fullUrl !== 'string' || !value.fullUrl.includes('/_history/'),
+  ],
+  [
+    "bdl-1|total.empty() or (type = 'searchset') or (type = 'history')",
+    onBundle((bundle) => or(!exists(bundle.total), equals(bundle.type, 'searchset'), equals(bundle.type, 'history'))),
+  ],
   [
     "bdl-2|entry.search.empty() or (type = 'searchset')",
-    onBundle((bundle) => or(!entriesOf(bundle).some((entry) => isObject(entry) && exists(entry.search)), equals(bundle.type, 'searchset'))),
+    onBundle((bundle) =>
+      or(!entriesOf(bundle).some((entry) => isObject(entry) && exists(entry.search)), equals(bundle.type, 'searchset')),
+    ),
   ],
   [
     "bdl-3|entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = 'transaction' or %resource.type = 'history'))",
@@ -121,11 +146,27 @@ const NATIVE: ReadonlyMap<string, NativeInvariant> = new Map<string, NativeInvar
   ],
   [
     "bdl-9|type = 'document' implies (identifier.system.exists() and identifier.value.exists())",
-    onBundle((bundle) => implies(equals(bundle.type, 'document'), isObject(bundle.identifier) && exists(bundle.identifier.system) && exists(bundle.identifier.value))),
+    onBundle((bundle) =>
+      implies(
+        equals(bundle.type, 'document'),
+        isObject(bundle.identifier) && exists(bundle.identifier.system) && exists(bundle.identifier.value),
+      ),
+    ),
   ],
-  ["bdl-10|type = 'document' implies (timestamp.hasValue())", onBundle((bundle) => implies(equals(bundle.type, 'document'), typeof bundle.timestamp === 'string' && bundle.timestamp !== ''))],
-  ["bdl-11|type = 'document' implies entry.first().resource.is(Composition)", onBundle((bundle) => implies(equals(bundle.type, 'document'), firstResourceIs(bundle, 'Composition')))],
-  ["bdl-12|type = 'message' implies entry.first().resource.is(MessageHeader)", onBundle((bundle) => implies(equals(bundle.type, 'message'), firstResourceIs(bundle, 'MessageHeader')))],
+  [
+    "bdl-10|type = 'document' implies (timestamp.hasValue())",
+    onBundle((bundle) =>
+      implies(equals(bundle.type, 'document'), typeof bundle.timestamp === 'string' && bundle.timestamp !== ''),
+    ),
+  ],
+  [
+    "bdl-11|type = 'document' implies entry.first().resource.is(Composition)",
+    onBundle((bundle) => implies(equals(bundle.type, 'document'), firstResourceIs(bundle, 'Composition'))),
+  ],
+  [
+    "bdl-12|type = 'message' implies entry.first().resource.is(MessageHeader)",
+    onBundle((bundle) => implies(equals(bundle.type, 'message'), firstResourceIs(bundle, 'MessageHeader'))),
+  ],
 ]);
 
 /**
@@ -134,7 +175,10 @@ const NATIVE: ReadonlyMap<string, NativeInvariant> = new Map<string, NativeInvar
  * fails every RiskAssessment prediction without a probability (the common qualitative one).
  */
 const CORRECTED: ReadonlyMap<string, NativeInvariant> = new Map<string, NativeInvariant>([
-  ['ras-2|probability is decimal implies (probability as decimal) <= 100', (value) => !isObject(value) || typeof value.probabilityDecimal !== 'number' || value.probabilityDecimal <= 100],
+  [
+    'ras-2|probability is decimal implies (probability as decimal) <= 100',
+    (value) => !isObject(value) || typeof value.probabilityDecimal !== 'number' || value.probabilityDecimal <= 100,
+  ],
 ]);
 
 /** The native version of `constraint`, or undefined when it must be evaluated with FHIRPath. */

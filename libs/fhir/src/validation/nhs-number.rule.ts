@@ -31,12 +31,19 @@ export function nhsNumberIssues(resource: Record<string, unknown>, rootPath: str
       if (!parsed.ok) issues.push(issue('error', 'value', `${parsed.reason} [${parsed.code}]`, `${path}.value`));
       return;
     }
-    const patientIdentifier = isPatient && property === 'identifier' && /^\.identifier\[\d+\]$/.test(path.slice(rootPath.length));
+    const patientIdentifier =
+      isPatient && property === 'identifier' && /^\.identifier\[\d+\]$/.test(path.slice(rootPath.length));
     const looksLikeNhsSystem = NHS_NUMBER_LOOKALIKE.test(system);
-    const nhsShapedValue = patientIdentifier && NHS_MENTION.test(system) && typeof value === 'string' && TEN_DIGITS.test(value);
+    const nhsShapedValue =
+      patientIdentifier && NHS_MENTION.test(system) && typeof value === 'string' && TEN_DIGITS.test(value);
     if (looksLikeNhsSystem || nhsShapedValue) {
       issues.push(
-        issue('error', 'value', `Identifier system '${system}' looks like an NHS number system but is not ${NHS_NUMBER_SYSTEM}; NHS numbers must use exactly that system.`, `${path}.system`),
+        issue(
+          'error',
+          'value',
+          `Identifier system '${system}' looks like an NHS number system but is not ${NHS_NUMBER_SYSTEM}; NHS numbers must use exactly that system.`,
+          `${path}.system`,
+        ),
       );
     }
   });

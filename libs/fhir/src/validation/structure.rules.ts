@@ -11,7 +11,14 @@
  */
 import type { IssueType, OperationOutcomeIssue } from '@cstr/contracts';
 import * as medplum from '@medplum/core';
-import type { Constraint, FhirPathAtom, InternalSchemaElement, InternalTypeSchema, SlicingRules, TypedValue } from '@medplum/core';
+import type {
+  Constraint,
+  FhirPathAtom,
+  InternalSchemaElement,
+  InternalTypeSchema,
+  SlicingRules,
+  TypedValue,
+} from '@medplum/core';
 import { type NativeInvariant, nativeInvariant } from './native-invariants';
 import { isObject } from './json-walk';
 import type { TypedNode } from './typed-walk';
@@ -55,7 +62,12 @@ const mandatoryCache = new WeakMap<InternalTypeSchema, { name: string; keys: str
  * The structural issues of `resource`, validated as `type` (a registered profile URL or a base
  * resource type), paths from `rootPath`. `visit` sees each present value once.
  */
-export function structureIssues(resource: Record<string, unknown>, type: string, rootPath: string, visit?: NodeVisitor): OperationOutcomeIssue[] {
+export function structureIssues(
+  resource: Record<string, unknown>,
+  type: string,
+  rootPath: string,
+  visit?: NodeVisitor,
+): OperationOutcomeIssue[] {
   return new StructureWalk(resource, type, visit).run(rootPath);
 }
 
@@ -96,13 +108,21 @@ class StructureWalk {
       const element = resolved?.element;
       const type = resolved?.type;
       if (!element || !type) {
-        this.add('structure', `Unknown element "${key}": it is not defined for this type or profile.`, `${path}.${key}`);
+        this.add(
+          'structure',
+          `Unknown element "${key}": it is not defined for this type or profile.`,
+          `${path}.${key}`,
+        );
         continue;
       }
       if (element.path.endsWith('[x]')) {
         const other = choiceKeys.get(element.path);
         if (other) {
-          this.add('structure', `Only one of "${key}" and "${other}" may be present: a choice element [x] takes one value.`, `${path}.${key}`);
+          this.add(
+            'structure',
+            `Only one of "${key}" and "${other}" may be present: a choice element [x] takes one value.`,
+            `${path}.${key}`,
+          );
           continue;
         }
         choiceKeys.set(element.path, key);
@@ -116,7 +136,13 @@ class StructureWalk {
     }
   }
 
-  private walkProperty(parent: Record<string, unknown>, key: string, element: InternalSchemaElement, type: string, path: string): void {
+  private walkProperty(
+    parent: Record<string, unknown>,
+    key: string,
+    element: InternalSchemaElement,
+    type: string,
+    path: string,
+  ): void {
     const value = parent[key];
     if (value === null) {
       this.add('structure', `Element "${key}" is null; omit it instead.`, path);
@@ -136,16 +162,27 @@ class StructureWalk {
       return;
     }
     if (values.length < element.min || values.length > element.max) {
-      this.add('structure', `Element "${key}" takes ${cardinality(element.min, element.max)} values, found ${values.length}.`, path);
+      this.add(
+        'structure',
+        `Element "${key}" takes ${cardinality(element.min, element.max)} values, found ${values.length}.`,
+        path,
+      );
     }
-    if (!matchesFixedOrPattern(values.map((each) => ({ type, value: each })), Array.isArray(value), element)) {
+    if (
+      !matchesFixedOrPattern(
+        values.map((each) => ({ type, value: each })),
+        Array.isArray(value),
+        element,
+      )
+    ) {
       this.add('value', `Element "${key}" does not match the value its profile fixes.`, path);
     }
     const extensionHolders = parent[`_${key}`];
     values.forEach((each, index) => {
       const at = Array.isArray(value) ? `${path}[${index}]` : path;
       if (each === null) {
-        if (!(Array.isArray(extensionHolders) && extensionHolders[index])) this.add('structure', `Element "${key}" has a null item; omit it instead.`, at);
+        if (!(Array.isArray(extensionHolders) && extensionHolders[index]))
+          this.add('structure', `Element "${key}" has a null item; omit it instead.`, at);
         return;
       }
       this.walkValue(each, type, element, key, at, parent);
@@ -153,10 +190,24 @@ class StructureWalk {
     if (element.slicing) this.checkSlices(values, type, element.slicing, path);
   }
 
-  private walkValue(value: unknown, declaredType: string, element: InternalSchemaElement, key: string, path: string, parent: Record<string, unknown>): void {
+  private walkValue(
+    value: unknown,
+    declaredType: string,
+    element: InternalSchemaElement,
+    key: string,
+    path: string,
+    parent: Record<string, unknown>,
+  ): void {
     const isResource = declaredType === 'Resource' || declaredType === 'DomainResource';
-    if (isResource && !(isObject(value) && typeof value.resourceType === 'string' && RESOURCE_TYPE_NAME.test(value.resourceType))) {
-      this.add('structure', `Element "${key}" must hold a resource with a resourceType.`, isObject(value) ? `${path}.resourceType` : path);
+    if (
+      isResource &&
+      !(isObject(value) && typeof value.resourceType === 'string' && RESOURCE_TYPE_NAME.test(value.resourceType))
+    ) {
+      this.add(
+        'structure',
+        `Element "${key}" must hold a resource with a resourceType.`,
+        isObject(value) ? `${path}.resourceType` : path,
+      );
       return;
     }
     const type = isResource && isObject(value) ? String(value.resourceType) : declaredType;
@@ -168,7 +219,11 @@ class StructureWalk {
       return;
     }
     if (!isObject(value)) {
-      this.add('structure', `Element "${key}" must be a JSON object (${type}), not ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}.`, path);
+      this.add(
+        'structure',
+        `Element "${key}" must be a JSON object (${type}), not ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}.`,
+        path,
+      );
       return;
     }
     if (isEmpty(value)) {
@@ -187,13 +242,22 @@ class StructureWalk {
   }
 
   /** `_birthDate` (or `_given`, an array): the id and extensions of a primitive, walked as an Element. */
-  private walkPrimitiveExtensions(object: Record<string, unknown>, key: string, schema: InternalTypeSchema, path: string): void {
+  private walkPrimitiveExtensions(
+    object: Record<string, unknown>,
+    key: string,
+    schema: InternalTypeSchema,
+    path: string,
+  ): void {
     const name = key.slice(1);
     const resolved = resolveKey(schema, name);
     const element = resolved?.element;
     const type = resolved?.type;
     if (!element || !type || !isPrimitiveType(type)) {
-      this.add('structure', `Unknown element "${key}": "${name}" is not a primitive element of this type or profile.`, `${path}.${key}`);
+      this.add(
+        'structure',
+        `Unknown element "${key}": "${name}" is not a primitive element of this type or profile.`,
+        `${path}.${key}`,
+      );
       return;
     }
     const elementSchema = getDataType('Element');
@@ -223,17 +287,24 @@ class StructureWalk {
       return;
     }
     if (typeof value !== jsType) {
-      this.add('structure', `Invalid JSON type: a ${type} must be a JSON ${jsType}, not a ${Array.isArray(value) ? 'array' : typeof value}.`, path);
+      this.add(
+        'structure',
+        `Invalid JSON type: a ${type} must be a JSON ${jsType}, not a ${Array.isArray(value) ? 'array' : typeof value}.`,
+        path,
+      );
       return;
     }
     if (typeof value === 'string') {
       if (!value.trim()) this.add('value', 'A string must contain non-whitespace content.', path);
       else if (value.length > ONE_MEGABYTE) this.add('too-long', 'A string cannot be larger than 1 MB.', path);
-      else if (validationRegexes[type] && !validationRegexes[type].test(value)) this.add('value', `Invalid ${type} format.`, path);
+      else if (validationRegexes[type] && !validationRegexes[type].test(value))
+        this.add('value', `Invalid ${type} format.`, path);
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) this.add('value', 'Invalid numeric value.', path);
-      else if ((type === 'integer' || type === 'positiveInt' || type === 'unsignedInt') && !Number.isInteger(value)) this.add('value', `A ${type} must be a whole number.`, path);
-      else if (type === 'positiveInt' && value <= 0) this.add('value', 'A positiveInt must be greater than zero.', path);
+      else if ((type === 'integer' || type === 'positiveInt' || type === 'unsignedInt') && !Number.isInteger(value))
+        this.add('value', `A ${type} must be a whole number.`, path);
+      else if (type === 'positiveInt' && value <= 0)
+        this.add('value', 'A positiveInt must be greater than zero.', path);
       else if (type === 'unsignedInt' && value < 0) this.add('value', 'An unsignedInt must not be negative.', path);
     }
   }
@@ -248,12 +319,20 @@ class StructureWalk {
       if (check.native) {
         holds = check.native(typed.value);
       } else {
-        variables ??= { ...this.rootVariables, '%context': typed, '%resource': this.resourceVariables[this.resourceVariables.length - 1] };
+        variables ??= {
+          ...this.rootVariables,
+          '%context': typed,
+          '%resource': this.resourceVariables[this.resourceVariables.length - 1],
+        };
         try {
           const result = evalFhirPathTyped(check.expression(), [typed], variables);
           holds = result.length === 1 && result[0].value === true;
         } catch (error) {
-          this.add('processing', `Invariant ${constraint.key} could not be evaluated: ${error instanceof Error ? error.message : String(error)}`, path);
+          this.add(
+            'processing',
+            `Invariant ${constraint.key} could not be evaluated: ${error instanceof Error ? error.message : String(error)}`,
+            path,
+          );
           return;
         }
       }
@@ -271,16 +350,24 @@ class StructureWalk {
     for (const value of values) {
       const typed = { type, value };
       // Each discriminator's values once per value, not once per slice (a profile may have dozens of slices).
-      const discriminated = slicing.discriminator.map((discriminator) => arrayify(getNestedProperty(typed, discriminator.path)) ?? []);
+      const discriminated = slicing.discriminator.map(
+        (discriminator) => arrayify(getNestedProperty(typed, discriminator.path)) ?? [],
+      );
       const slice = slicing.slices.find((candidate) =>
-        slicing.discriminator.every((discriminator, index) => discriminated[index].some((each) => matchDiscriminant(each, discriminator, candidate))),
+        slicing.discriminator.every((discriminator, index) =>
+          discriminated[index].some((each) => matchDiscriminant(each, discriminator, candidate)),
+        ),
       );
       if (slice) counts.set(slice.name, (counts.get(slice.name) ?? 0) + 1);
     }
     for (const slice of slicing.slices) {
       const count = counts.get(slice.name) ?? 0;
       if (count < slice.min || count > slice.max) {
-        this.add('structure', `Slice "${slice.name}" takes ${cardinality(slice.min, slice.max)} values, found ${count}.`, path);
+        this.add(
+          'structure',
+          `Slice "${slice.name}" takes ${cardinality(slice.min, slice.max)} values, found ${count}.`,
+          path,
+        );
       }
     }
   }
@@ -301,7 +388,10 @@ function compiled(constraint: Constraint): CompiledInvariant | undefined {
       found = null;
     } else {
       let atom: FhirPathAtom | undefined;
-      found = { native: nativeInvariant(constraint), expression: () => (atom ??= parseFhirPath(constraint.expression)) };
+      found = {
+        native: nativeInvariant(constraint),
+        expression: () => (atom ??= parseFhirPath(constraint.expression)),
+      };
     }
     compiledInvariants.set(constraint, found);
   }
@@ -312,14 +402,20 @@ function compiled(constraint: Constraint): CompiledInvariant | undefined {
  * Per schema, the element (and type) each known JSON key resolves to, worked out on first sight.
  * Unknown keys are not cached: they come from partner input and would grow the cache without bound.
  */
-const keyCache = new WeakMap<InternalTypeSchema, Map<string, { element: InternalSchemaElement; type: string | undefined }>>();
+const keyCache = new WeakMap<
+  InternalTypeSchema,
+  Map<string, { element: InternalSchemaElement; type: string | undefined }>
+>();
 
 /**
  * The element definition of JSON property `key`, and the type the key selects (undefined for a
  * choice suffix the element does not allow). Only a real definition counts: the lookup reads a
  * plain object, where a key such as `valueOf` or `constructor` would find a built-in function.
  */
-function resolveKey(schema: InternalTypeSchema, key: string): { element: InternalSchemaElement; type: string | undefined } | undefined {
+function resolveKey(
+  schema: InternalTypeSchema,
+  key: string,
+): { element: InternalSchemaElement; type: string | undefined } | undefined {
   let bySchema = keyCache.get(schema);
   if (!bySchema) keyCache.set(schema, (bySchema = new Map()));
   const known = bySchema.get(key);
@@ -334,7 +430,9 @@ function resolveKey(schema: InternalTypeSchema, key: string): { element: Interna
 /** The schema of a type named by the data (a contained resource's resourceType), if it is one. */
 function schemaOf(type: string): InternalTypeSchema | undefined {
   const schema: unknown = tryGetDataType(type);
-  return typeof schema === 'object' && schema !== null && 'elements' in schema ? (schema as InternalTypeSchema) : undefined;
+  return typeof schema === 'object' && schema !== null && 'elements' in schema
+    ? (schema as InternalTypeSchema)
+    : undefined;
 }
 
 /** The type of property `key`: the element's only type, or the choice type its suffix names. */
@@ -352,7 +450,9 @@ function mandatoryElements(schema: InternalTypeSchema): { name: string; keys: st
       .filter(([, element]) => element.min > 0)
       .map(([name, element]) => ({
         name,
-        keys: name.endsWith('[x]') ? element.type.map((type) => name.slice(0, -'[x]'.length) + capitalize(type.code)) : [name],
+        keys: name.endsWith('[x]')
+          ? element.type.map((type) => name.slice(0, -'[x]'.length) + capitalize(type.code))
+          : [name],
       }));
     mandatoryCache.set(schema, mandatory);
   }

@@ -16,15 +16,28 @@ import { withoutVersion } from './uk-core-kit';
 const BASE_TERMINOLOGY_FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json'];
 
 /** Code systems never available offline, whatever a file claims. */
-const EXTERNAL_SYSTEMS = new Set(['http://snomed.info/sct', 'http://loinc.org', 'http://unitsofmeasure.org', 'urn:ietf:bcp:47', 'urn:ietf:bcp:13']);
+const EXTERNAL_SYSTEMS = new Set([
+  'http://snomed.info/sct',
+  'http://loinc.org',
+  'http://unitsofmeasure.org',
+  'urn:ietf:bcp:47',
+  'urn:ietf:bcp:13',
+]);
 
 /** A ValueSet's codes by system, or why it could not be expanded offline. */
 export type Expansion =
-  | { readonly expandable: true; readonly bySystem: ReadonlyMap<string, ReadonlySet<string>>; readonly codes: ReadonlySet<string> }
+  | {
+      readonly expandable: true;
+      readonly bySystem: ReadonlyMap<string, ReadonlySet<string>>;
+      readonly codes: ReadonlySet<string>;
+    }
   | { readonly expandable: false; readonly reason: string };
 
 /** The verdict on one coded value under a required binding. */
-export type BindingVerdict = { readonly kind: 'ok' } | { readonly kind: 'not-checked'; readonly reason: string } | { readonly kind: 'invalid'; readonly reason: string };
+export type BindingVerdict =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'not-checked'; readonly reason: string }
+  | { readonly kind: 'invalid'; readonly reason: string };
 
 const OK: BindingVerdict = { kind: 'ok' };
 
@@ -72,10 +85,17 @@ export class OfflineTerminology {
       return problem ? { kind: 'invalid', reason: problem } : OK;
     }
     const codings = Array.isArray(value.coding) ? value.coding.filter(isRecord) : [];
-    if (codings.length === 0) return { kind: 'invalid', reason: `No coding from the required ValueSet ${vs}: the concept has text only.` };
+    if (codings.length === 0)
+      return { kind: 'invalid', reason: `No coding from the required ValueSet ${vs}: the concept has text only.` };
     const problems = codings.map((coding) => codingProblem(coding, expansion, vs));
     if (problems.some((problem) => problem === undefined)) return OK;
-    return { kind: 'invalid', reason: problems.length === 1 ? (problems[0] ?? '') : `None of the ${codings.length} codings is in the required ValueSet ${vs}.` };
+    return {
+      kind: 'invalid',
+      reason:
+        problems.length === 1
+          ? (problems[0] ?? '')
+          : `None of the ${codings.length} codings is in the required ValueSet ${vs}.`,
+    };
   }
 
   private computeExpansion(url: string): Expansion {
@@ -108,7 +128,8 @@ export class OfflineTerminology {
         if (EXTERNAL_SYSTEMS.has(system)) return `code system ${system} is not available offline`;
         const codeSystem = this.kitCodeSystems.get(system) ?? this.baseTerminology().codeSystems.get(system);
         if (!codeSystem) return `code system ${system} is not available offline`;
-        if (codeSystem.content !== 'complete') return `code system ${system} is not complete offline (content: ${codeSystem.content})`;
+        if (codeSystem.content !== 'complete')
+          return `code system ${system} is not complete offline (content: ${codeSystem.content})`;
         codes = new Set(allCodes(codeSystem.concept ?? []));
       }
     }
@@ -116,7 +137,8 @@ export class OfflineTerminology {
       const expansion = this.expand(imported);
       if (!expansion.expandable) return expansion.reason;
       if (!system) {
-        for (const [importedSystem, importedCodes] of expansion.bySystem) addAll(bySystem, importedSystem, importedCodes);
+        for (const [importedSystem, importedCodes] of expansion.bySystem)
+          addAll(bySystem, importedSystem, importedCodes);
         continue;
       }
       // Both a system and ValueSets: the intersection.
@@ -151,7 +173,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Undefined when the Coding is in the expansion; else why not. */
-function codingProblem(coding: CodingLike, expansion: Expansion & { expandable: true }, vs: string): string | undefined {
+function codingProblem(
+  coding: CodingLike,
+  expansion: Expansion & { expandable: true },
+  vs: string,
+): string | undefined {
   const code = primitiveString(coding.code);
   const system = primitiveString(coding.system);
   if (code === undefined) return `Coding has no code; the required ValueSet is ${vs}.`;

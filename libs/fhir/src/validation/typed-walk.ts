@@ -3,7 +3,15 @@
  * definition. medplum's crawler visits every element a type defines, present or not, which costs
  * far more than the value itself; the rules that only look at what is there use this instead.
  */
-import { capitalize, getDataType, getElementDefinitionFromElements, type InternalSchemaElement, type InternalTypeSchema, isPrimitiveType, tryGetDataType } from '@medplum/core';
+import {
+  capitalize,
+  getDataType,
+  getElementDefinitionFromElements,
+  type InternalSchemaElement,
+  type InternalTypeSchema,
+  isPrimitiveType,
+  tryGetDataType,
+} from '@medplum/core';
 import { isObject } from './json-walk';
 
 /** One present value: its FHIR type, its element definition and its FHIRPath-style path. */
@@ -44,16 +52,28 @@ export function walkTyped(value: unknown, schema: InternalTypeSchema, path: stri
     const type = typeOfKey(definition, key);
     if (!type) continue;
     if (Array.isArray(child)) {
-      for (let index = 0; index < child.length; index++) visitValue(child[index], type, definition, key, `${path}.${key}[${index}]`, value, visit);
+      for (let index = 0; index < child.length; index++)
+        visitValue(child[index], type, definition, key, `${path}.${key}[${index}]`, value, visit);
     } else {
       visitValue(child, type, definition, key, `${path}.${key}`, value, visit);
     }
   }
 }
 
-function visitValue(value: unknown, declaredType: string, element: InternalSchemaElement, key: string, path: string, parent: Record<string, unknown>, visit: TypedVisitor): void {
+function visitValue(
+  value: unknown,
+  declaredType: string,
+  element: InternalSchemaElement,
+  key: string,
+  path: string,
+  parent: Record<string, unknown>,
+  visit: TypedVisitor,
+): void {
   if (value === undefined || value === null) return;
-  const type = declaredType === 'Resource' && isObject(value) && typeof value.resourceType === 'string' ? value.resourceType : declaredType;
+  const type =
+    declaredType === 'Resource' && isObject(value) && typeof value.resourceType === 'string'
+      ? value.resourceType
+      : declaredType;
   if (visit({ value, type, element, key, path, parent }) === false) return;
   if (isPrimitiveType(type) || !isObject(value)) return;
   const schema = tryGetDataType(type);

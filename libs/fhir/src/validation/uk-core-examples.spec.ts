@@ -8,8 +8,22 @@ import { errorsOf, validateResource } from './index';
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'ukcore', 'examples');
 const RESOURCE_TYPES = [
-  'Patient', 'ServiceRequest', 'Task', 'Appointment', 'Encounter', 'Flag', 'Consent', 'Observation',
-  'CarePlan', 'Communication', 'MessageHeader', 'Bundle', 'AuditEvent', 'Practitioner', 'Organization', 'Condition',
+  'Patient',
+  'ServiceRequest',
+  'Task',
+  'Appointment',
+  'Encounter',
+  'Flag',
+  'Consent',
+  'Observation',
+  'CarePlan',
+  'Communication',
+  'MessageHeader',
+  'Bundle',
+  'AuditEvent',
+  'Practitioner',
+  'Organization',
+  'Condition',
 ];
 
 /** Upstream examples known to be invalid, and the issue each must raise. */
@@ -31,7 +45,10 @@ const KNOWN_INVALID: Record<string, { expression: string; code: string; diagnost
 const examples = readdirSync(EXAMPLES_DIR)
   .filter((name) => name.endsWith('.json'))
   .sort()
-  .map((name) => ({ name, resource: JSON.parse(readFileSync(join(EXAMPLES_DIR, name), 'utf8')) as { resourceType: string } }));
+  .map((name) => ({
+    name,
+    resource: JSON.parse(readFileSync(join(EXAMPLES_DIR, name), 'utf8')) as { resourceType: string },
+  }));
 
 describe('UK Core kit examples', () => {
   it('cover all 16 profiled resource types', () => {
@@ -40,9 +57,12 @@ describe('UK Core kit examples', () => {
   });
 
   const valid = examples.filter((example) => !(example.name in KNOWN_INVALID));
-  it.each(valid.map((example) => [example.name, example.resource] as const))('%s validates with no errors', (_name, resource) => {
-    expect(errorsOf(validateResource(resource))).toEqual([]);
-  });
+  it.each(valid.map((example) => [example.name, example.resource] as const))(
+    '%s validates with no errors',
+    (_name, resource) => {
+      expect(errorsOf(validateResource(resource))).toEqual([]);
+    },
+  );
 
   it.each(Object.entries(KNOWN_INVALID))('%s fails with its known upstream defect only', (name, expected) => {
     const example = examples.find((each) => each.name === name);

@@ -51,7 +51,8 @@ export class UkCoreKit {
   static load(kitDir = findKitDir()): UkCoreKit {
     const kit = new UkCoreKit(kitDir);
     for (const file of BASE_PROFILE_FILES) indexStructureDefinitionBundle(readJson(file) as MedplumBundle);
-    for (const sd of readResources<StructureDefinition>(join(kitDir, 'StructureDefinition'))) kit.addStructureDefinition(sd);
+    for (const sd of readResources<StructureDefinition>(join(kitDir, 'StructureDefinition')))
+      kit.addStructureDefinition(sd);
     for (const vs of readResources<ValueSet>(join(kitDir, 'ValueSet'))) kit.valueSets.set(vs.url ?? '', vs);
     for (const cs of readResources<CodeSystem>(join(kitDir, 'CodeSystem'))) kit.codeSystems.set(cs.url ?? '', cs);
     return kit;
@@ -107,7 +108,8 @@ export class UkCoreKit {
       this.baseExtensions = new Map();
       for (const entry of bundle.entry ?? []) {
         const resource = entry.resource;
-        if (resource?.resourceType === 'StructureDefinition' && resource.type === 'Extension') this.baseExtensions.set(resource.url, resource);
+        if (resource?.resourceType === 'StructureDefinition' && resource.type === 'Extension')
+          this.baseExtensions.set(resource.url, resource);
       }
     }
     return this.baseExtensions;

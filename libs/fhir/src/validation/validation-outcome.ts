@@ -4,7 +4,12 @@
 import type { IssueSeverity, IssueType, OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
 
 /** One issue, with its FHIRPath-style `expression`. */
-export function issue(severity: IssueSeverity, code: IssueType, diagnostics: string, expression: string): OperationOutcomeIssue {
+export function issue(
+  severity: IssueSeverity,
+  code: IssueType,
+  diagnostics: string,
+  expression: string,
+): OperationOutcomeIssue {
   return { severity, code, diagnostics, expression: [expression] };
 }
 
@@ -36,8 +41,17 @@ export function isValid(outcome: OperationOutcome): boolean {
  * and prefix `Bundle.entry[1].resource` becomes `Bundle.entry[1].resource.name[0]`. The first of
  * `roots` that a path starts with is replaced.
  */
-export function rebaseIssues(issues: readonly OperationOutcomeIssue[], roots: readonly string[], prefix: string): OperationOutcomeIssue[] {
-  const rebase = (path: string): string => rebasePath(path, roots.find((root) => path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`)) ?? roots[0], prefix);
+export function rebaseIssues(
+  issues: readonly OperationOutcomeIssue[],
+  roots: readonly string[],
+  prefix: string,
+): OperationOutcomeIssue[] {
+  const rebase = (path: string): string =>
+    rebasePath(
+      path,
+      roots.find((root) => path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`)) ?? roots[0],
+      prefix,
+    );
   return issues.map((each) => (each.expression ? { ...each, expression: each.expression.map(rebase) } : each));
 }
 

@@ -16,7 +16,8 @@ describe('normaliseNamePart', () => {
 describe('normaliseBirthDate', () => {
   it('keeps real full dates and refuses partial, impossible or non-string ones', () => {
     expect(normaliseBirthDate(' 1980-02-29 ')).toBe('1980-02-29');
-    for (const bad of ['1981-02-29', '1980-13-01', '1980-02', '1980', '03/02/1980', '', 19800203, undefined]) expect(normaliseBirthDate(bad)).toBeUndefined();
+    for (const bad of ['1981-02-29', '1980-13-01', '1980-02', '1980', '03/02/1980', '', 19800203, undefined])
+      expect(normaliseBirthDate(bad)).toBeUndefined();
   });
 });
 
@@ -46,7 +47,9 @@ describe('nameBirthDateKey', () => {
       fc.property(fc.stringMatching(/^[A-Za-z]{3,12}$/), fc.stringMatching(/^[A-Za-z]{3,12}$/), (family, given) => {
         const key = nameBirthDateKey({ family, given, birthDate: '1990-01-01' }) as string;
         expect(key).not.toContain(family.toLowerCase());
-        expect(key).toBe(nameBirthDateKey({ family: family.toUpperCase(), given: ` ${given} `, birthDate: '1990-01-01' }));
+        expect(key).toBe(
+          nameBirthDateKey({ family: family.toUpperCase(), given: ` ${given} `, birthDate: '1990-01-01' }),
+        );
       }),
     );
   });

@@ -27,7 +27,10 @@ export function normaliseBirthDate(value: unknown): string | undefined {
   if (!match) return undefined;
   const [, year, month, day] = match;
   const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  const real = date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+  const real =
+    date.getUTCFullYear() === Number(year) &&
+    date.getUTCMonth() === Number(month) - 1 &&
+    date.getUTCDate() === Number(day);
   return real ? `${year}-${month}-${day}` : undefined;
 }
 
@@ -38,9 +41,15 @@ export function normaliseBirthDate(value: unknown): string | undefined {
  */
 export function nameBirthDateKey(subject: SubjectDemographics): string | undefined {
   const family = typeof subject.family === 'string' ? normaliseNamePart(subject.family) : '';
-  const givenParts = typeof subject.given === 'string' ? [subject.given] : Array.isArray(subject.given) ? subject.given : [];
-  const given = givenParts.filter((part): part is string => typeof part === 'string').map(normaliseNamePart).join('');
+  const givenParts =
+    typeof subject.given === 'string' ? [subject.given] : Array.isArray(subject.given) ? subject.given : [];
+  const given = givenParts
+    .filter((part): part is string => typeof part === 'string')
+    .map(normaliseNamePart)
+    .join('');
   const birthDate = normaliseBirthDate(subject.birthDate);
   if (!family || !given || !birthDate) return undefined;
-  return createHash('sha256').update(JSON.stringify(['name+birthDate', family, given, birthDate])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(['name+birthDate', family, given, birthDate]))
+    .digest('hex');
 }

@@ -56,7 +56,8 @@ export type LinkPlan =
  */
 export function planLinks(input: LinkPlanInput): LinkPlan {
   const ownerByKey = new Map<string, string>();
-  for (const person of input.persons) for (const identifier of person.identifiers) ownerByKey.set(identifierKey(identifier), person.id);
+  for (const person of input.persons)
+    for (const identifier of person.identifiers) ownerByKey.set(identifierKey(identifier), person.id);
   const known = input.subject.filter((identifier) => ownerByKey.has(identifierKey(identifier)));
   const unknown = input.subject.filter((identifier) => !ownerByKey.has(identifierKey(identifier)));
   const involvedIds = [...new Set(known.map((identifier) => ownerByKey.get(identifierKey(identifier)) as string))];
@@ -71,7 +72,14 @@ export function planLinks(input: LinkPlanInput): LinkPlan {
   }
   if (mayLink) {
     const [survivor, ...others] = [...involved].sort(olderFirst);
-    return { kind: 'existing', personId: survivor.id, merge: others.map((person) => person.id), link: unknown, notLinked: [], conflicts };
+    return {
+      kind: 'existing',
+      personId: survivor.id,
+      merge: others.map((person) => person.id),
+      link: unknown,
+      notLinked: [],
+      conflicts,
+    };
   }
   const personId = ownerByKey.get(identifierKey(known[0])) as string;
   const notLinked = input.subject.filter((identifier) => ownerByKey.get(identifierKey(identifier)) !== personId);
@@ -82,7 +90,10 @@ export function planLinks(input: LinkPlanInput): LinkPlan {
  * The identifier systems that would have two different values on one person if the subject's
  * identifiers and all the `persons` became one person.
  */
-export function findConflicts(subject: readonly StrongIdentifier[], persons: readonly IndexedPerson[]): PersonIndexConflict[] {
+export function findConflicts(
+  subject: readonly StrongIdentifier[],
+  persons: readonly IndexedPerson[],
+): PersonIndexConflict[] {
   const valuesBySystem = new Map<string, Set<string>>();
   const holdersBySystem = new Map<string, Set<string>>();
   const add = (identifier: { system: string; value: string }, personId?: string): void => {

@@ -23,7 +23,9 @@ export class PersonIndexSchema1764460800000 implements MigrationInterface {
         merged_at   timestamptz,
         CHECK (merged_into IS NULL OR merged_into <> id)
       )`);
-    await runner.query('CREATE INDEX IF NOT EXISTS person_merged_into_idx ON person (merged_into) WHERE merged_into IS NOT NULL');
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS person_merged_into_idx ON person (merged_into) WHERE merged_into IS NOT NULL',
+    );
     await runner.query(`
       CREATE TABLE IF NOT EXISTS person_identifier (
         system          text        NOT NULL,
@@ -40,7 +42,9 @@ export class PersonIndexSchema1764460800000 implements MigrationInterface {
         name_birth_key text        NOT NULL,
         updated_at     timestamptz NOT NULL DEFAULT clock_timestamp()
       )`);
-    await runner.query('CREATE INDEX IF NOT EXISTS person_demographics_key_idx ON person_demographics (name_birth_key)');
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS person_demographics_key_idx ON person_demographics (name_birth_key)',
+    );
     await runner.query(`
       CREATE TABLE IF NOT EXISTS person_link_record (
         id                bigserial   PRIMARY KEY,
@@ -54,7 +58,9 @@ export class PersonIndexSchema1764460800000 implements MigrationInterface {
         at                timestamptz NOT NULL DEFAULT clock_timestamp()
       )`);
     await runner.query('CREATE INDEX IF NOT EXISTS person_link_record_person_idx ON person_link_record (person_id)');
-    await runner.query('CREATE INDEX IF NOT EXISTS person_link_record_related_idx ON person_link_record (related_person_id) WHERE related_person_id IS NOT NULL');
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS person_link_record_related_idx ON person_link_record (related_person_id) WHERE related_person_id IS NOT NULL',
+    );
     await runner.query(`
       CREATE OR REPLACE FUNCTION person_link_record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -79,8 +85,12 @@ export class PersonIndexSchema1764460800000 implements MigrationInterface {
         CHECK (person_a < person_b)
       )`);
     // One row per pair and basis: a pair already reviewed is not raised again.
-    await runner.query('CREATE UNIQUE INDEX IF NOT EXISTS possible_match_pair_idx ON possible_match (person_a, person_b, basis)');
-    await runner.query("CREATE INDEX IF NOT EXISTS possible_match_open_idx ON possible_match (created_at) WHERE status = 'open'");
+    await runner.query(
+      'CREATE UNIQUE INDEX IF NOT EXISTS possible_match_pair_idx ON possible_match (person_a, person_b, basis)',
+    );
+    await runner.query(
+      "CREATE INDEX IF NOT EXISTS possible_match_open_idx ON possible_match (created_at) WHERE status = 'open'",
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {

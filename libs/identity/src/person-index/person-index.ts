@@ -129,7 +129,8 @@ export class PersonIndex {
       const issue: OperationOutcomeIssue = {
         severity: 'error',
         code: 'required',
-        diagnostics: 'The subject has no valid NHS number, CRN, PNC ID, CRO number or Common Platform defendant id, so it cannot be resolved to a person.',
+        diagnostics:
+          'The subject has no valid NHS number, CRN, PNC ID, CRO number or Common Platform defendant id, so it cannot be resolved to a person.',
         expression: ['Patient.identifier'],
       };
       return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: [issue, ...read.issues] } };
@@ -137,7 +138,10 @@ export class PersonIndex {
     // subject is an object here: otherwise it had no identifiers and was refused above.
     const demographicsKey = nameBirthDateKey(subject);
     return this.inTransaction(manager, async (tx) => {
-      await lockAdvisory(tx, [...read.valid.map(identifierKey), ...(demographicsKey ? [`name+birthDate|${demographicsKey}`] : [])]);
+      await lockAdvisory(tx, [
+        ...read.valid.map(identifierKey),
+        ...(demographicsKey ? [`name+birthDate|${demographicsKey}`] : []),
+      ]);
       const persons = await lockPersonsHolding(tx, read.valid);
       const plan = planLinks({ subject: read.valid, persons, trusted: context.trusted });
       const recordContext = { sourceEventId: context.sourceEventId, actor: context.actor };
@@ -148,17 +152,29 @@ export class PersonIndex {
       if (plan.kind === 'create') {
         personId = await insertPersonWithIdentifiers(tx, plan.attach, context.sourceEventId);
         linked = plan.attach;
-        const reason = context.trusted || plan.notLinked.length === 0 ? 'No identifier of the subject was known' : 'No identifier of the subject was known; the event is untrusted, so only its first identifier was registered';
+        const reason =
+          context.trusted || plan.notLinked.length === 0
+            ? 'No identifier of the subject was known'
+            : 'No identifier of the subject was known; the event is untrusted, so only its first identifier was registered';
         await insertRecord(tx, { action: 'create', personId, identifiers: plan.attach, reason, ...recordContext });
       } else {
         personId = plan.personId;
         for (const mergedId of plan.merge) {
-          await mergeInto(tx, personId, mergedId, { ...recordContext, reason: 'Identifiers of both persons were seen together in a trusted event' });
+          await mergeInto(tx, personId, mergedId, {
+            ...recordContext,
+            reason: 'Identifiers of both persons were seen together in a trusted event',
+          });
         }
         merged = plan.merge;
         if (plan.link.length > 0) {
           await insertIdentifiers(tx, personId, plan.link, context.sourceEventId);
-          await insertRecord(tx, { action: 'link', personId, identifiers: plan.link, reason: 'Seen together with a known identifier in a trusted event', ...recordContext });
+          await insertRecord(tx, {
+            action: 'link',
+            personId,
+            identifiers: plan.link,
+            reason: 'Seen together with a known identifier in a trusted event',
+            ...recordContext,
+          });
         }
         linked = plan.link;
       }
@@ -166,9 +182,17 @@ export class PersonIndex {
 
       let possibleMatches: string[] = [];
       if (demographicsKey) {
-        possibleMatches = await storeDemographicsAndRaisePossibleMatches(tx, personId, demographicsKey, context.trusted, recordContext);
+        possibleMatches = await storeDemographicsAndRaisePossibleMatches(
+          tx,
+          personId,
+          demographicsKey,
+          context.trusted,
+          recordContext,
+        );
       }
-      const held = persons.filter((person) => person.id === personId || merged.includes(person.id)).flatMap((person) => person.identifiers);
+      const held = persons
+        .filter((person) => person.id === personId || merged.includes(person.id))
+        .flatMap((person) => person.identifiers);
       const identifiers = uniqueIdentifiers([...held, ...linked]);
       return {
         ok: true as const,
@@ -190,7 +214,12 @@ export class PersonIndex {
    * identifier is invalid, belongs to another person (merge them instead), or the person already
    * has a different value of the same system.
    */
-  async link(personId: string, identifier: PersonIdentifier, context: ChangeContext, manager?: EntityManager): Promise<PersonChangeResult> {
+  async link(
+    personId: string,
+    identifier: PersonIdentifier,
+    context: ChangeContext,
+    manager?: EntityManager,
+  ): Promise<PersonChangeResult> {
     const checked = checkChange(context, [personId]);
     if (checked) return checked;
     const parsed = parseOne(identifier);
@@ -201,13 +230,29 @@ export class PersonIndex {
       if (!person.ok) return person;
       const owner = await ownerOf(tx, parsed.identifier);
       if (owner === personId) return { ok: true as const, personId, changed: false };
-      if (owner) return refusal('conflict', `The ${labelOf(parsed.identifier)} belongs to another person; merge the two persons instead.`, ['identifier']);
+      if (owner)
+        return refusal(
+          'conflict',
+          `The ${labelOf(parsed.identifier)} belongs to another person; merge the two persons instead.`,
+          ['identifier'],
+        );
       const own = await identifiersOf(tx, [personId]);
       if (own.some((held) => held.system === parsed.identifier.system)) {
-        return refusal('conflict', `The person already has a different ${labelOf(parsed.identifier)}; a person has at most one of each.`, ['identifier']);
+        return refusal(
+          'conflict',
+          `The person already has a different ${labelOf(parsed.identifier)}; a person has at most one of each.`,
+          ['identifier'],
+        );
       }
       await insertIdentifiers(tx, personId, [parsed.identifier], context.sourceEventId);
-      await insertRecord(tx, { action: 'link', personId, identifiers: [parsed.identifier], actor: context.actor, reason: context.reason ?? 'Linked manually', sourceEventId: context.sourceEventId });
+      await insertRecord(tx, {
+        action: 'link',
+        personId,
+        identifiers: [parsed.identifier],
+        actor: context.actor,
+        reason: context.reason ?? 'Linked manually',
+        sourceEventId: context.sourceEventId,
+      });
       return { ok: true as const, personId, changed: true };
     });
   }
@@ -217,18 +262,34 @@ export class PersonIndex {
    * the survivor and it points to the survivor from then on. Refused when the two hold different
    * values of one identifier system.
    */
-  async merge(survivorId: string, mergedId: string, context: ChangeContext, manager?: EntityManager): Promise<PersonChangeResult> {
+  async merge(
+    survivorId: string,
+    mergedId: string,
+    context: ChangeContext,
+    manager?: EntityManager,
+  ): Promise<PersonChangeResult> {
     const checked = checkChange(context, [survivorId, mergedId]);
     if (checked) return checked;
     if (survivorId === mergedId) return refusal('invalid', 'A person cannot be merged into itself.');
-    return this.inTransaction(manager, (tx) => mergeChecked(tx, survivorId, mergedId, { actor: context.actor, sourceEventId: context.sourceEventId ?? null, reason: context.reason ?? 'Merged manually' }));
+    return this.inTransaction(manager, (tx) =>
+      mergeChecked(tx, survivorId, mergedId, {
+        actor: context.actor,
+        sourceEventId: context.sourceEventId ?? null,
+        reason: context.reason ?? 'Merged manually',
+      }),
+    );
   }
 
   /**
    * Moves `identifier` from `personId` to a new person (a manual correction of a wrong link).
    * Refused when the identifier is not the person's, or is the person's only identifier.
    */
-  async unlink(personId: string, identifier: PersonIdentifier, context: ChangeContext, manager?: EntityManager): Promise<PersonChangeResult> {
+  async unlink(
+    personId: string,
+    identifier: PersonIdentifier,
+    context: ChangeContext,
+    manager?: EntityManager,
+  ): Promise<PersonChangeResult> {
     const checked = checkChange(context, [personId]);
     if (checked) return checked;
     const parsed = parseOne(identifier);
@@ -241,14 +302,17 @@ export class PersonIndex {
       if (!own.some((held) => identifierKey(held) === identifierKey(parsed.identifier))) {
         return refusal('not-found', `The person has no such ${labelOf(parsed.identifier)}.`, ['identifier']);
       }
-      if (own.length === 1) return refusal('processing', 'This is the only identifier of the person; nothing would be left to find the person by.', ['identifier']);
+      if (own.length === 1)
+        return refusal(
+          'processing',
+          'This is the only identifier of the person; nothing would be left to find the person by.',
+          ['identifier'],
+        );
       const newPersonId = await insertPerson(tx);
-      await tx.query('UPDATE person_identifier SET person_id = $1, linked_at = clock_timestamp(), source_event_id = $2 WHERE system = $3 AND value = $4', [
-        newPersonId,
-        context.sourceEventId ?? null,
-        parsed.identifier.system,
-        parsed.identifier.value,
-      ]);
+      await tx.query(
+        'UPDATE person_identifier SET person_id = $1, linked_at = clock_timestamp(), source_event_id = $2 WHERE system = $3 AND value = $4',
+        [newPersonId, context.sourceEventId ?? null, parsed.identifier.system, parsed.identifier.value],
+      );
       await insertRecord(tx, {
         action: 'unlink',
         personId,
@@ -276,7 +340,10 @@ export class PersonIndex {
   /** The live person a (possibly merged) person id now stands for, or undefined if unknown. */
   async currentPersonId(personId: string, manager?: EntityManager): Promise<string | undefined> {
     if (!UUID.test(personId)) return undefined;
-    const rows = (await (manager ?? this.dataSource.manager).query('SELECT COALESCE(merged_into, id) AS id FROM person WHERE id = $1', [personId])) as { id: string }[];
+    const rows = (await (manager ?? this.dataSource.manager).query(
+      'SELECT COALESCE(merged_into, id) AS id FROM person WHERE id = $1',
+      [personId],
+    )) as { id: string }[];
     return rows[0]?.id;
   }
 
@@ -335,10 +402,16 @@ export class PersonIndex {
    * (into the older one) unless they hold different values of one identifier system — then the
    * review is refused and the match stays open; `rejected` closes it (it is not raised again).
    */
-  async reviewPossibleMatch(id: string, decision: PossibleMatchDecision, context: ChangeContext, manager?: EntityManager): Promise<PersonChangeResult> {
+  async reviewPossibleMatch(
+    id: string,
+    decision: PossibleMatchDecision,
+    context: ChangeContext,
+    manager?: EntityManager,
+  ): Promise<PersonChangeResult> {
     const checked = checkChange(context, [id]);
     if (checked) return checked;
-    if (decision !== 'confirmed' && decision !== 'rejected') return refusal('value', "The decision must be 'confirmed' or 'rejected'.", ['decision']);
+    if (decision !== 'confirmed' && decision !== 'rejected')
+      return refusal('value', "The decision must be 'confirmed' or 'rejected'.", ['decision']);
     return this.inTransaction(manager, async (tx) => {
       const rows = (await tx.query(
         `SELECT m.id, m.person_a, m.person_b, COALESCE(a.merged_into, a.id) AS current_a, COALESCE(b.merged_into, b.id) AS current_b, m.status
@@ -348,17 +421,27 @@ export class PersonIndex {
       )) as PossibleMatchRow[];
       const match = rows[0];
       if (!match) return refusal('not-found', 'There is no such possible match.', ['id']);
-      if (match.status !== 'open') return refusal('processing', `The possible match was already ${match.status}.`, ['id']);
+      if (match.status !== 'open')
+        return refusal('processing', `The possible match was already ${match.status}.`, ['id']);
       const recordContext = { actor: context.actor, sourceEventId: context.sourceEventId ?? null };
       let personId = match.current_a;
       if (decision === 'confirmed' && match.current_a !== match.current_b) {
-        const [older] = (await tx.query('SELECT id FROM person WHERE id = ANY($1::uuid[]) ORDER BY created_at, id LIMIT 1', [[match.current_a, match.current_b]])) as { id: string }[];
+        const [older] = (await tx.query(
+          'SELECT id FROM person WHERE id = ANY($1::uuid[]) ORDER BY created_at, id LIMIT 1',
+          [[match.current_a, match.current_b]],
+        )) as { id: string }[];
         const mergedId = older.id === match.current_a ? match.current_b : match.current_a;
-        const result = await mergeChecked(tx, older.id, mergedId, { ...recordContext, reason: context.reason ?? 'Possible match confirmed by review' });
+        const result = await mergeChecked(tx, older.id, mergedId, {
+          ...recordContext,
+          reason: context.reason ?? 'Possible match confirmed by review',
+        });
         if (!result.ok) return result;
         personId = older.id;
       }
-      await tx.query('UPDATE possible_match SET status = $2, reviewed_at = clock_timestamp(), reviewed_by = $3 WHERE id = $1', [id, decision, context.actor]);
+      await tx.query(
+        'UPDATE possible_match SET status = $2, reviewed_at = clock_timestamp(), reviewed_by = $3 WHERE id = $1',
+        [id, decision, context.actor],
+      );
       await insertRecord(tx, {
         action: 'review',
         personId: match.current_a,
@@ -376,7 +459,10 @@ export class PersonIndex {
     return personPartitionKey(personId, secret);
   }
 
-  private async inTransaction<T>(manager: EntityManager | undefined, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  private async inTransaction<T>(
+    manager: EntityManager | undefined,
+    work: (tx: EntityManager) => Promise<T>,
+  ): Promise<T> {
     if (manager?.queryRunner?.isTransactionActive) return work(manager);
     const owner = manager ?? this.dataSource.manager;
     for (let attempt = 1; ; attempt++) {
@@ -410,15 +496,29 @@ async function lockAdvisory(tx: EntityManager, texts: readonly string[]): Promis
  * their identifiers. A concurrent merge may move an identifier to another person while we wait
  * for a lock, so the owners are read again after locking until they stay put.
  */
-async function lockPersonsHolding(tx: EntityManager, identifiers: readonly StrongIdentifier[]): Promise<IndexedPerson[]> {
+async function lockPersonsHolding(
+  tx: EntityManager,
+  identifiers: readonly StrongIdentifier[],
+): Promise<IndexedPerson[]> {
   let owners = await ownersOf(tx, identifiers);
   for (let round = 1; round <= MAX_LOCK_ROUNDS; round++) {
     if (owners.length === 0) return [];
-    const locked = (await tx.query('SELECT id, created_at, merged_into FROM person WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [owners])) as PersonRow[];
+    const locked = (await tx.query(
+      'SELECT id, created_at, merged_into FROM person WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      [owners],
+    )) as PersonRow[];
     const again = await ownersOf(tx, identifiers);
-    if (again.length === owners.length && again.every((id) => owners.includes(id)) && locked.every((person) => person.merged_into === null)) {
+    if (
+      again.length === owners.length &&
+      again.every((id) => owners.includes(id)) &&
+      locked.every((person) => person.merged_into === null)
+    ) {
       const held = await identifiersOf(tx, owners);
-      return locked.map((person) => ({ id: person.id, createdAt: person.created_at, identifiers: held.filter((row) => row.person_id === person.id) }));
+      return locked.map((person) => ({
+        id: person.id,
+        createdAt: person.created_at,
+        identifiers: held.filter((row) => row.person_id === person.id),
+      }));
     }
     owners = again;
   }
@@ -440,13 +540,24 @@ async function ownerOf(tx: EntityManager, identifier: PersonIdentifier): Promise
 }
 
 async function identifiersOf(tx: EntityManager, personIds: readonly string[]): Promise<IdentifierRow[]> {
-  return (await tx.query('SELECT system, value, person_id FROM person_identifier WHERE person_id = ANY($1::uuid[]) ORDER BY system, value', [personIds])) as IdentifierRow[];
+  return (await tx.query(
+    'SELECT system, value, person_id FROM person_identifier WHERE person_id = ANY($1::uuid[]) ORDER BY system, value',
+    [personIds],
+  )) as IdentifierRow[];
 }
 
-async function lockLivePerson(tx: EntityManager, personId: string): Promise<{ ok: true; person: PersonRow } | PersonIndexRefusal> {
-  const [person] = (await tx.query('SELECT id, created_at, merged_into FROM person WHERE id = $1 FOR UPDATE', [personId])) as PersonRow[];
+async function lockLivePerson(
+  tx: EntityManager,
+  personId: string,
+): Promise<{ ok: true; person: PersonRow } | PersonIndexRefusal> {
+  const [person] = (await tx.query('SELECT id, created_at, merged_into FROM person WHERE id = $1 FOR UPDATE', [
+    personId,
+  ])) as PersonRow[];
   if (!person) return refusal('not-found', 'There is no such person.', ['personId']);
-  if (person.merged_into) return refusal('processing', `The person was merged into ${person.merged_into}; act on that person instead.`, ['personId']);
+  if (person.merged_into)
+    return refusal('processing', `The person was merged into ${person.merged_into}; act on that person instead.`, [
+      'personId',
+    ]);
   return { ok: true, person };
 }
 
@@ -457,61 +568,115 @@ async function insertPerson(tx: EntityManager): Promise<string> {
 }
 
 /** A new person holding `identifiers`, in one round trip (the foreign key is checked at the end of the statement). */
-async function insertPersonWithIdentifiers(tx: EntityManager, identifiers: readonly PersonIdentifier[], sourceEventId: string | null | undefined): Promise<string> {
+async function insertPersonWithIdentifiers(
+  tx: EntityManager,
+  identifiers: readonly PersonIdentifier[],
+  sourceEventId: string | null | undefined,
+): Promise<string> {
   const id = randomUUID();
   await tx.query(
     `WITH person_row AS (INSERT INTO person (id) VALUES ($3))
      INSERT INTO person_identifier (system, value, person_id, source_event_id) SELECT s.system, s.value, $3, $4 FROM unnest($1::text[], $2::text[]) AS s(system, value)`,
-    [identifiers.map((identifier) => identifier.system), identifiers.map((identifier) => identifier.value), id, sourceEventId ?? null],
+    [
+      identifiers.map((identifier) => identifier.system),
+      identifiers.map((identifier) => identifier.value),
+      id,
+      sourceEventId ?? null,
+    ],
   );
   return id;
 }
 
-async function insertIdentifiers(tx: EntityManager, personId: string, identifiers: readonly PersonIdentifier[], sourceEventId: string | null | undefined): Promise<void> {
+async function insertIdentifiers(
+  tx: EntityManager,
+  personId: string,
+  identifiers: readonly PersonIdentifier[],
+  sourceEventId: string | null | undefined,
+): Promise<void> {
   if (identifiers.length === 0) return;
-  await tx.query('INSERT INTO person_identifier (system, value, person_id, source_event_id) SELECT s.system, s.value, $3, $4 FROM unnest($1::text[], $2::text[]) AS s(system, value)', [
-    identifiers.map((identifier) => identifier.system),
-    identifiers.map((identifier) => identifier.value),
-    personId,
-    sourceEventId ?? null,
-  ]);
+  await tx.query(
+    'INSERT INTO person_identifier (system, value, person_id, source_event_id) SELECT s.system, s.value, $3, $4 FROM unnest($1::text[], $2::text[]) AS s(system, value)',
+    [
+      identifiers.map((identifier) => identifier.system),
+      identifiers.map((identifier) => identifier.value),
+      personId,
+      sourceEventId ?? null,
+    ],
+  );
 }
 
 async function insertRecord(tx: EntityManager, record: RecordInput): Promise<void> {
   const identifiers = (record.identifiers ?? []).map(({ system, value }) => ({ system, value }));
   await tx.query(
     'INSERT INTO person_link_record (action, person_id, related_person_id, identifiers, source_event_id, actor, reason) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)',
-    [record.action, record.personId, record.relatedPersonId ?? null, JSON.stringify(identifiers), record.sourceEventId ?? null, record.actor, record.reason],
+    [
+      record.action,
+      record.personId,
+      record.relatedPersonId ?? null,
+      JSON.stringify(identifiers),
+      record.sourceEventId ?? null,
+      record.actor,
+      record.reason,
+    ],
   );
 }
 
 /** Merges after locking both persons (in id order) and checking they can be one person. */
-async function mergeChecked(tx: EntityManager, survivorId: string, mergedId: string, context: Omit<RecordInput, 'action' | 'personId'>): Promise<PersonChangeResult> {
-  const locked = (await tx.query('SELECT id, created_at, merged_into FROM person WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [[survivorId, mergedId]])) as PersonRow[];
+async function mergeChecked(
+  tx: EntityManager,
+  survivorId: string,
+  mergedId: string,
+  context: Omit<RecordInput, 'action' | 'personId'>,
+): Promise<PersonChangeResult> {
+  const locked = (await tx.query(
+    'SELECT id, created_at, merged_into FROM person WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+    [[survivorId, mergedId]],
+  )) as PersonRow[];
   for (const [id, name] of [
     [survivorId, 'survivorId'],
     [mergedId, 'mergedId'],
   ] as const) {
     const person = locked.find((row) => row.id === id);
     if (!person) return refusal('not-found', 'There is no such person.', [name]);
-    if (person.merged_into) return refusal('processing', `The person was merged into ${person.merged_into}; act on that person instead.`, [name]);
+    if (person.merged_into)
+      return refusal('processing', `The person was merged into ${person.merged_into}; act on that person instead.`, [
+        name,
+      ]);
   }
   const held = await identifiersOf(tx, [survivorId, mergedId]);
-  const persons = [survivorId, mergedId].map((id) => ({ id, createdAt: new Date(0), identifiers: held.filter((row) => row.person_id === id) }));
+  const persons = [survivorId, mergedId].map((id) => ({
+    id,
+    createdAt: new Date(0),
+    identifiers: held.filter((row) => row.person_id === id),
+  }));
   const conflicts = findConflicts([], persons);
   if (conflicts.length > 0) {
-    return refusal('conflict', `The persons hold different values of ${conflicts.map((conflict) => labelOfSystem(conflict.system)).join(', ')}; they cannot be one person.`);
+    return refusal(
+      'conflict',
+      `The persons hold different values of ${conflicts.map((conflict) => labelOfSystem(conflict.system)).join(', ')}; they cannot be one person.`,
+    );
   }
   await mergeInto(tx, survivorId, mergedId, context);
   return { ok: true, personId: survivorId, changed: true };
 }
 
 /** Merges `mergedId` into `survivorId` (both locked, checked by the caller) and records it. */
-async function mergeInto(tx: EntityManager, survivorId: string, mergedId: string, context: Omit<RecordInput, 'action' | 'personId'>): Promise<void> {
-  await tx.query('UPDATE person SET merged_into = $1, merged_at = clock_timestamp() WHERE id = $2', [survivorId, mergedId]);
+async function mergeInto(
+  tx: EntityManager,
+  survivorId: string,
+  mergedId: string,
+  context: Omit<RecordInput, 'action' | 'personId'>,
+): Promise<void> {
+  await tx.query('UPDATE person SET merged_into = $1, merged_at = clock_timestamp() WHERE id = $2', [
+    survivorId,
+    mergedId,
+  ]);
   // Persons merged earlier into the merged one now point straight at the survivor: one hop always.
   await tx.query('UPDATE person SET merged_into = $1 WHERE merged_into = $2', [survivorId, mergedId]);
-  const moved = (await tx.query('UPDATE person_identifier SET person_id = $1 WHERE person_id = $2 RETURNING system, value', [survivorId, mergedId])) as [IdentifierRow[], number];
+  const moved = (await tx.query(
+    'UPDATE person_identifier SET person_id = $1 WHERE person_id = $2 RETURNING system, value',
+    [survivorId, mergedId],
+  )) as [IdentifierRow[], number];
   await tx.query(
     `INSERT INTO person_demographics (person_id, name_birth_key, updated_at)
      SELECT $1, name_birth_key, updated_at FROM person_demographics WHERE person_id = $2
@@ -524,7 +689,13 @@ async function mergeInto(tx: EntityManager, survivorId: string, mergedId: string
       WHERE status = 'open' AND person_a = LEAST($1::uuid, $2::uuid) AND person_b = GREATEST($1::uuid, $2::uuid)`,
     [survivorId, mergedId, context.actor],
   );
-  await insertRecord(tx, { ...context, action: 'merge', personId: survivorId, relatedPersonId: mergedId, identifiers: moved[0] });
+  await insertRecord(tx, {
+    ...context,
+    action: 'merge',
+    personId: survivorId,
+    relatedPersonId: mergedId,
+    identifiers: moved[0],
+  });
 }
 
 async function recordConflicts(
@@ -563,7 +734,9 @@ async function storeDemographicsAndRaisePossibleMatches(
   trusted: boolean,
   context: { sourceEventId: string; actor: string },
 ): Promise<string[]> {
-  const onConflict = trusted ? 'DO UPDATE SET name_birth_key = EXCLUDED.name_birth_key, updated_at = EXCLUDED.updated_at' : 'DO NOTHING';
+  const onConflict = trusted
+    ? 'DO UPDATE SET name_birth_key = EXCLUDED.name_birth_key, updated_at = EXCLUDED.updated_at'
+    : 'DO NOTHING';
   // One round trip: the store and the search for others (the search cannot see the row stored
   // by its own statement, and excludes this person anyway).
   const others = (await tx.query(
@@ -583,7 +756,13 @@ async function storeDemographicsAndRaisePossibleMatches(
     [personId, context.sourceEventId, otherIds],
   )) as { other: string }[];
   for (const otherId of raised.map((row) => row.other).sort()) {
-    await insertRecord(tx, { action: 'possible-match', personId, relatedPersonId: otherId, reason: 'Same name and birth date; not linked, review needed', ...context });
+    await insertRecord(tx, {
+      action: 'possible-match',
+      personId,
+      relatedPersonId: otherId,
+      reason: 'Same name and birth date; not linked, review needed',
+      ...context,
+    });
   }
   const open = (await tx.query(
     `SELECT CASE WHEN person_a = $1 THEN person_b ELSE person_a END AS other FROM possible_match
@@ -625,15 +804,26 @@ function resolveContextProblem(context: unknown): string | undefined {
 }
 
 function checkChange(context: unknown, ids: readonly string[]): PersonIndexRefusal | undefined {
-  if (!isObject(context) || typeof (context as ChangeContext).actor !== 'string' || (context as ChangeContext).actor === '') {
+  if (
+    !isObject(context) ||
+    typeof (context as ChangeContext).actor !== 'string' ||
+    (context as ChangeContext).actor === ''
+  ) {
     return refusal('required', 'A change needs an actor: who made it.', ['context.actor']);
   }
-  if (ids.some((id) => typeof id !== 'string' || !UUID.test(id))) return refusal('value', 'Person and possible-match ids are UUIDs.');
+  if (ids.some((id) => typeof id !== 'string' || !UUID.test(id)))
+    return refusal('value', 'Person and possible-match ids are UUIDs.');
   return undefined;
 }
 
 function refusal(code: IssueType, diagnostics: string, expression?: string[]): PersonIndexRefusal {
-  return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics, ...(expression ? { expression } : {}) }] } };
+  return {
+    ok: false,
+    outcome: {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code, diagnostics, ...(expression ? { expression } : {}) }],
+    },
+  };
 }
 
 function labelOf(identifier: StrongIdentifier): string {
@@ -650,6 +840,8 @@ function isObject(value: unknown): value is object {
 }
 
 function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.code ?? (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  const code =
+    (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.code ??
+    (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
   return typeof code === 'string' && RETRYABLE_SQL_STATES.has(code);
 }

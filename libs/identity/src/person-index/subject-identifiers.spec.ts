@@ -1,4 +1,9 @@
-import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, CRN_SYSTEM, NHS_NUMBER_SYSTEM, PNC_ID_SYSTEM } from '../identifier-systems';
+import {
+  COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+  CRN_SYSTEM,
+  NHS_NUMBER_SYSTEM,
+  PNC_ID_SYSTEM,
+} from '../identifier-systems';
 import { readSubjectIdentifiers } from './subject-identifiers';
 
 describe('readSubjectIdentifiers', () => {
@@ -17,12 +22,25 @@ describe('readSubjectIdentifiers', () => {
       { system: CRN_SYSTEM, value: 'X123456', kind: 'crn' },
       { system: CRN_SYSTEM, value: 'A000001', kind: 'crn' },
       { system: PNC_ID_SYSTEM, value: '2003/0011985X', kind: 'pnc-id' },
-      { system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, value: '8e8bb2ff-5c8d-4d4e-a5e6-8c7ab1f0d2a1', kind: 'common-platform-defendant-id' },
+      {
+        system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
+        value: '8e8bb2ff-5c8d-4d4e-a5e6-8c7ab1f0d2a1',
+        kind: 'common-platform-defendant-id',
+      },
     ]);
   });
 
   it('turns each unusable identifier into a warning with the path of the offending element', () => {
-    const read = readSubjectIdentifiers([null, { system: NHS_NUMBER_SYSTEM, value: '9434765918' }, { value: '9434765919' }, { system: 'urn:local', value: 'x' }, 'text'], 'Bundle.entry[1].resource.identifier');
+    const read = readSubjectIdentifiers(
+      [
+        null,
+        { system: NHS_NUMBER_SYSTEM, value: '9434765918' },
+        { value: '9434765919' },
+        { system: 'urn:local', value: 'x' },
+        'text',
+      ],
+      'Bundle.entry[1].resource.identifier',
+    );
     expect(read.valid).toEqual([]);
     expect(read.issues.map((issue) => [issue.severity, issue.code, issue.expression?.[0]])).toEqual([
       ['warning', 'structure', 'Bundle.entry[1].resource.identifier[0]'],
@@ -31,7 +49,9 @@ describe('readSubjectIdentifiers', () => {
       ['warning', 'not-supported', 'Bundle.entry[1].resource.identifier[3].system'],
       ['warning', 'structure', 'Bundle.entry[1].resource.identifier[4]'],
     ]);
-    expect(read.issues[1].diagnostics).toMatch(/\[nhs-number-check-digit\] The identifier was ignored for person matching\.$/);
+    expect(read.issues[1].diagnostics).toMatch(
+      /\[nhs-number-check-digit\] The identifier was ignored for person matching\.$/,
+    );
   });
 
   it('refuses something that is not a list, without throwing', () => {

@@ -13,7 +13,13 @@ import type { StrongIdentifier } from './person-index.types';
  * not merged: the NHS number first (health events are about the NHS patient), then the justice
  * identifiers from the most to the least central.
  */
-export const IDENTIFIER_PRIORITY: readonly IdentifierKind[] = ['nhs-number', 'crn', 'pnc-id', 'cro-number', 'common-platform-defendant-id'];
+export const IDENTIFIER_PRIORITY: readonly IdentifierKind[] = [
+  'nhs-number',
+  'crn',
+  'pnc-id',
+  'cro-number',
+  'common-platform-defendant-id',
+];
 
 /** The subject's usable identifiers and what was wrong with the others. */
 export interface SubjectIdentifiers {
@@ -27,9 +33,22 @@ export interface SubjectIdentifiers {
  * Parses each `{ system, value }` of a subject. `expressionPrefix` is the FHIRPath of the
  * identifier list in the caller's resource, used in the issues (`Patient.identifier` by default).
  */
-export function readSubjectIdentifiers(identifiers: unknown, expressionPrefix = 'Patient.identifier'): SubjectIdentifiers {
+export function readSubjectIdentifiers(
+  identifiers: unknown,
+  expressionPrefix = 'Patient.identifier',
+): SubjectIdentifiers {
   if (!Array.isArray(identifiers)) {
-    return { valid: [], issues: [{ severity: 'error', code: 'structure', diagnostics: 'Subject identifiers must be a list of { system, value }.', expression: [expressionPrefix] }] };
+    return {
+      valid: [],
+      issues: [
+        {
+          severity: 'error',
+          code: 'structure',
+          diagnostics: 'Subject identifiers must be a list of { system, value }.',
+          expression: [expressionPrefix],
+        },
+      ],
+    };
   }
   const valid: { identifier: StrongIdentifier; index: number }[] = [];
   const issues: OperationOutcomeIssue[] = [];
@@ -38,7 +57,11 @@ export function readSubjectIdentifiers(identifiers: unknown, expressionPrefix = 
     const read = readIdentifier(entry, `${expressionPrefix}[${index}]`);
     if (!read.ok) {
       // The event is still processed: the identifier is only left out of matching.
-      issues.push({ ...read.issue, severity: 'warning', diagnostics: `${read.issue.diagnostics ?? ''} The identifier was ignored for person matching.`.trim() });
+      issues.push({
+        ...read.issue,
+        severity: 'warning',
+        diagnostics: `${read.issue.diagnostics ?? ''} The identifier was ignored for person matching.`.trim(),
+      });
       return;
     }
     const key = identifierKey(read.identifier);
@@ -46,7 +69,11 @@ export function readSubjectIdentifiers(identifiers: unknown, expressionPrefix = 
     seen.add(key);
     valid.push({ identifier: read.identifier, index });
   });
-  valid.sort((a, b) => IDENTIFIER_PRIORITY.indexOf(a.identifier.kind) - IDENTIFIER_PRIORITY.indexOf(b.identifier.kind) || a.index - b.index);
+  valid.sort(
+    (a, b) =>
+      IDENTIFIER_PRIORITY.indexOf(a.identifier.kind) - IDENTIFIER_PRIORITY.indexOf(b.identifier.kind) ||
+      a.index - b.index,
+  );
   return { valid: valid.map((entry) => entry.identifier), issues };
 }
 
@@ -54,9 +81,20 @@ export function readSubjectIdentifiers(identifiers: unknown, expressionPrefix = 
  * Parses one `{ system, value }` (`element` is its FHIRPath): the normalised identifier, or an
  * error issue saying what is wrong, on `.system` or `.value` as appropriate.
  */
-export function readIdentifier(entry: unknown, element: string): { ok: true; identifier: StrongIdentifier } | { ok: false; issue: OperationOutcomeIssue } {
+export function readIdentifier(
+  entry: unknown,
+  element: string,
+): { ok: true; identifier: StrongIdentifier } | { ok: false; issue: OperationOutcomeIssue } {
   if (typeof entry !== 'object' || entry === null) {
-    return { ok: false, issue: { severity: 'error', code: 'structure', diagnostics: 'Identifier must be an object with system and value.', expression: [element] } };
+    return {
+      ok: false,
+      issue: {
+        severity: 'error',
+        code: 'structure',
+        diagnostics: 'Identifier must be an object with system and value.',
+        expression: [element],
+      },
+    };
   }
   const { system, value } = entry as { system?: unknown; value?: unknown };
   const parsed = parseIdentifier(system, value);

@@ -121,9 +121,15 @@ export class AmqpConnection extends EventEmitter {
         this.emit('disconnected');
       } catch (error) {
         failures += 1;
-        const delay = backoffDelay(failures, this.options.reconnectBaseMs ?? 250, this.options.reconnectMaxMs ?? 10_000);
+        const delay = backoffDelay(
+          failures,
+          this.options.reconnectBaseMs ?? 250,
+          this.options.reconnectMaxMs ?? 10_000,
+        );
         if (failures === 1 || failures % 10 === 0) {
-          this.logger.warn(`Cannot reach ${this.safeUrl} (${(error as Error).message}); retry ${failures} in ${delay} ms`);
+          this.logger.warn(
+            `Cannot reach ${this.safeUrl} (${(error as Error).message}); retry ${failures} in ${delay} ms`,
+          );
         }
         await sleep(delay, this.closing.signal);
       }

@@ -7,15 +7,30 @@ const EVENT_ID = '5f0c6f4e-2d1b-4b8e-9a51-0f3f2b7f5a10';
 function delivery(content: string, properties: Partial<amqp.MessageProperties> = {}): amqp.ConsumeMessage {
   return {
     content: Buffer.from(content),
-    fields: { deliveryTag: 1, redelivered: false, exchange: 'cstr.ingress', routingKey: 'p.court.hearing.listed', consumerTag: 't' },
-    properties: { messageId: EVENT_ID, type: 'court.hearing.listed', contentType: 'application/fhir+json', headers: {}, ...properties } as amqp.MessageProperties,
+    fields: {
+      deliveryTag: 1,
+      redelivered: false,
+      exchange: 'cstr.ingress',
+      routingKey: 'p.court.hearing.listed',
+      consumerTag: 't',
+    },
+    properties: {
+      messageId: EVENT_ID,
+      type: 'court.hearing.listed',
+      contentType: 'application/fhir+json',
+      headers: {},
+      ...properties,
+    } as amqp.MessageProperties,
   };
 }
 
 describe('parseDelivery', () => {
   it('parses a well-formed event with its attempt and trace', () => {
     const parsed = parseDelivery(
-      delivery('{"resourceType":"Bundle"}', { headers: { [AmqpHeaders.attempt]: 3, [AmqpHeaders.traceparent]: '00-abc' }, correlationId: 'c-1' }),
+      delivery('{"resourceType":"Bundle"}', {
+        headers: { [AmqpHeaders.attempt]: 3, [AmqpHeaders.traceparent]: '00-abc' },
+        correlationId: 'c-1',
+      }),
       'hub.ingress',
     ) as InboundMessage;
     expect(parsed).not.toBeInstanceOf(UnparseableMessage);
@@ -28,13 +43,22 @@ describe('parseDelivery', () => {
   });
 
   it('reads the original routing key of a retry or replay that came back under <queue>.redeliver', () => {
-    const message = delivery('{}', { headers: { [AmqpHeaders.originalRoutingKey]: 'croydon-mc.court.hearing.listed' } });
-    const redelivered = { ...message, fields: { ...message.fields, exchange: 'cstr.retry', routingKey: 'hub.ingress.redeliver' } };
-    expect((parseDelivery(redelivered, 'hub.ingress') as InboundMessage).routingKey).toBe('croydon-mc.court.hearing.listed');
+    const message = delivery('{}', {
+      headers: { [AmqpHeaders.originalRoutingKey]: 'croydon-mc.court.hearing.listed' },
+    });
+    const redelivered = {
+      ...message,
+      fields: { ...message.fields, exchange: 'cstr.retry', routingKey: 'hub.ingress.redeliver' },
+    };
+    expect((parseDelivery(redelivered, 'hub.ingress') as InboundMessage).routingKey).toBe(
+      'croydon-mc.court.hearing.listed',
+    );
   });
 
   it('ignores an original routing key on a first delivery, so a partner cannot claim another sender', () => {
-    const spoofed = delivery('{}', { headers: { [AmqpHeaders.originalRoutingKey]: 'croydon-mc.court.hearing.listed' } });
+    const spoofed = delivery('{}', {
+      headers: { [AmqpHeaders.originalRoutingKey]: 'croydon-mc.court.hearing.listed' },
+    });
     expect((parseDelivery(spoofed, 'hub.ingress') as InboundMessage).routingKey).toBe('p.court.hearing.listed');
   });
 
@@ -52,6 +76,8 @@ describe('parseDelivery', () => {
 
   it('counts a missing or malformed attempt header as the first attempt', () => {
     expect((parseDelivery(delivery('{}'), 'q') as InboundMessage).attempt).toBe(1);
-    expect((parseDelivery(delivery('{}', { headers: { [AmqpHeaders.attempt]: 'x' } }), 'q') as InboundMessage).attempt).toBe(1);
+    expect(
+      (parseDelivery(delivery('{}', { headers: { [AmqpHeaders.attempt]: 'x' } }), 'q') as InboundMessage).attempt,
+    ).toBe(1);
   });
 });

@@ -56,9 +56,13 @@ export function parseDelivery(raw: amqp.ConsumeMessage, queue: string): InboundM
     contentType?: unknown;
     correlationId?: unknown;
   };
-  if (typeof messageId !== 'string' || !UUID.test(messageId)) return new UnparseableMessage('messageId is missing or not a UUID');
+  if (typeof messageId !== 'string' || !UUID.test(messageId))
+    return new UnparseableMessage('messageId is missing or not a UUID');
   if (typeof type !== 'string' || type.length === 0) return new UnparseableMessage('type (the event type) is missing');
-  if (contentType !== undefined && (typeof contentType !== 'string' || !JSON_CONTENT_TYPES.has(contentType.split(';')[0].trim()))) {
+  if (
+    contentType !== undefined &&
+    (typeof contentType !== 'string' || !JSON_CONTENT_TYPES.has(contentType.split(';')[0].trim()))
+  ) {
     return new UnparseableMessage(`content type ${String(contentType)} is not JSON`);
   }
   const parsed = jsonBodyOf(raw);
@@ -69,7 +73,8 @@ export function parseDelivery(raw: amqp.ConsumeMessage, queue: string): InboundM
     eventId: messageId,
     type,
     correlationId: typeof correlationId === 'string' ? correlationId : undefined,
-    traceparent: typeof headers[AmqpHeaders.traceparent] === 'string' ? (headers[AmqpHeaders.traceparent] as string) : undefined,
+    traceparent:
+      typeof headers[AmqpHeaders.traceparent] === 'string' ? (headers[AmqpHeaders.traceparent] as string) : undefined,
     attempt: attemptOf(raw),
     body,
     queue,
@@ -86,7 +91,9 @@ export function parseDelivery(raw: amqp.ConsumeMessage, queue: string): InboundM
  */
 export function originalRoutingKey(raw: amqp.ConsumeMessage, queue: string): string {
   const carried = raw.properties.headers?.[AmqpHeaders.originalRoutingKey];
-  return raw.fields.routingKey === redeliverRoutingKey(queue) && typeof carried === 'string' && carried.length > 0 ? carried : raw.fields.routingKey;
+  return raw.fields.routingKey === redeliverRoutingKey(queue) && typeof carried === 'string' && carried.length > 0
+    ? carried
+    : raw.fields.routingKey;
 }
 
 /** The attempt number a delivery carries (1 when it never failed before). */

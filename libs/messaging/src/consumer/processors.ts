@@ -31,7 +31,11 @@ export interface BatchSink<T> {
 /** Handles one message; a thrown error means retry. */
 export type ScopedHandler = (message: InboundMessage, scope: HandlerScope) => Promise<HandlerOutcome>;
 
-async function runHandler(handle: ScopedHandler, message: InboundMessage, scope: HandlerScope): Promise<HandlerOutcome> {
+async function runHandler(
+  handle: ScopedHandler,
+  message: InboundMessage,
+  scope: HandlerScope,
+): Promise<HandlerOutcome> {
   try {
     return await handle(message, scope);
   } catch (error) {
@@ -76,7 +80,12 @@ class IsolateBatch extends Error {
  * handler may run more than once for an event: its database effects apply once, and its other
  * effects must be idempotent.
  */
-export function idempotentProcessor(dataSource: DataSource, consumerName: string, outbox: Outbox, handle: ScopedHandler): BatchProcessor {
+export function idempotentProcessor(
+  dataSource: DataSource,
+  consumerName: string,
+  outbox: Outbox,
+  handle: ScopedHandler,
+): BatchProcessor {
   const once = async (batch: readonly InboundMessage[]): Promise<HandlerOutcome[]> => {
     try {
       return await processBatch(dataSource, consumerName, outbox, handle, batch, undefined);
@@ -103,7 +112,9 @@ const CONFLICT_ATTEMPTS = 5;
 
 /** PostgreSQL's deadlock_detected (40P01) and serialization_failure (40001). */
 function isTransactionConflict(error: unknown): boolean {
-  const code = (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  const code =
+    (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ??
+    (error as { code?: unknown } | null)?.code;
   return code === '40P01' || code === '40001';
 }
 
@@ -172,7 +183,10 @@ async function processBatch(
     for (const [sink, rows] of batchRows) if (rows.length > 0) await sink.write(runner.manager, rows);
     // A failed message is not processed: forget its record so its retry runs the handler.
     if (failed.length > 0) {
-      await runner.query('DELETE FROM messaging_processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])', [consumerName, failed]);
+      await runner.query('DELETE FROM messaging_processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])', [
+        consumerName,
+        failed,
+      ]);
     }
     await runner.commitTransaction();
   } catch (error) {

@@ -151,7 +151,9 @@ export class QueueConsumer {
 
   private async drain(lane: Lane): Promise<void> {
     while (lane.buffer.length > 0) {
-      const batch = lane.buffer.splice(0, this.options.maxBatch ?? 100).filter((delivery) => !this.closedChannels.has(delivery.channel));
+      const batch = lane.buffer
+        .splice(0, this.options.maxBatch ?? 100)
+        .filter((delivery) => !this.closedChannels.has(delivery.channel));
       if (batch.length > 0) await this.processBatch(batch);
     }
   }
@@ -223,7 +225,11 @@ export class QueueConsumer {
     const attempt = attemptOf(raw);
     const delays = this.options.retryDelaysMs;
     if (attempt > delays.length) {
-      return this.deadLetterCopy(raw, 'attempts-exhausted', `Gave up after ${attempt} attempts; last failure: ${reason}`);
+      return this.deadLetterCopy(
+        raw,
+        'attempts-exhausted',
+        `Gave up after ${attempt} attempts; last failure: ${reason}`,
+      );
     }
     return copyOf(raw, RETRY_EXCHANGE, retryQueue(this.options.queue, delays[attempt - 1]), {
       [AmqpHeaders.originalRoutingKey]: originalRoutingKey(raw, this.options.queue),
@@ -254,7 +260,10 @@ interface Lane {
 /** The lane of a delivery: by partition key when it has one, else by the consumer's lane key, else by message id (FNV-1a). */
 function laneIndex(raw: amqp.ConsumeMessage, lanes: number, laneKey: QueueConsumerOptions['laneKey']): number {
   const key = raw.properties.headers?.[AmqpHeaders.partitionKey];
-  const text = typeof key === 'string' && key.length > 0 ? key : (laneKey?.(raw) ?? String(raw.properties.messageId ?? raw.fields.deliveryTag));
+  const text =
+    typeof key === 'string' && key.length > 0
+      ? key
+      : (laneKey?.(raw) ?? String(raw.properties.messageId ?? raw.fields.deliveryTag));
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index++) {
     hash ^= text.charCodeAt(index);
@@ -264,7 +273,12 @@ function laneIndex(raw: amqp.ConsumeMessage, lanes: number, laneKey: QueueConsum
 }
 
 /** A copy of a consumed message, same id, type, correlation and trace, with failure headers. */
-function copyOf(raw: amqp.ConsumeMessage, exchange: string, routingKey: string, headers: Record<string, string | number>): OutgoingMessage {
+function copyOf(
+  raw: amqp.ConsumeMessage,
+  exchange: string,
+  routingKey: string,
+  headers: Record<string, string | number>,
+): OutgoingMessage {
   const properties = raw.properties;
   const original = properties.headers ?? {};
   const carried: Record<string, string | number> = {};
@@ -277,7 +291,8 @@ function copyOf(raw: amqp.ConsumeMessage, exchange: string, routingKey: string, 
     eventId: typeof properties.messageId === 'string' ? properties.messageId : 'unidentified',
     type: typeof properties.type === 'string' ? properties.type : 'unknown',
     correlationId: typeof properties.correlationId === 'string' ? properties.correlationId : undefined,
-    traceparent: typeof original[AmqpHeaders.traceparent] === 'string' ? (original[AmqpHeaders.traceparent] as string) : undefined,
+    traceparent:
+      typeof original[AmqpHeaders.traceparent] === 'string' ? (original[AmqpHeaders.traceparent] as string) : undefined,
     timestamp: typeof properties.timestamp === 'number' ? new Date(properties.timestamp * 1000) : undefined,
     contentType: typeof properties.contentType === 'string' ? properties.contentType : undefined,
     body: raw.content,

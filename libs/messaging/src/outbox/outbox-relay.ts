@@ -97,7 +97,8 @@ export class OutboxRelay {
       } catch (error) {
         failures += 1;
         const delay = backoffDelay(failures, 200, 10_000);
-        if (failures === 1 || failures % 20 === 0) this.logger.warn(`Outbox relay paused ${delay} ms: ${(error as Error).message}`);
+        if (failures === 1 || failures % 20 === 0)
+          this.logger.warn(`Outbox relay paused ${delay} ms: ${(error as Error).message}`);
         await sleep(delay, this.stopSignal.signal);
       }
     }

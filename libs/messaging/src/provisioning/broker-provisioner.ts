@@ -96,8 +96,15 @@ export function partnerPermissions(partnerId: string): BrokerUserPermissions {
 export function hubPermissions(partnerIds: readonly string[] = []): BrokerUserPermissions {
   for (const id of partnerIds) assertPartnerId(id);
   const exact = (name: string): string => escapeForPermissionRegex(name);
-  const readable = [HUB_INGRESS_QUEUE, deadLetterQueue(HUB_INGRESS_QUEUE), ...partnerIds.map((id) => deadLetterQueue(partnerInboxQueue(id)))].map(exact);
-  const retryKeys = [`^${exact(HUB_INGRESS_QUEUE)}\\.`, ...partnerIds.map((id) => `^${exact(redeliverRoutingKey(partnerInboxQueue(id)))}$`)];
+  const readable = [
+    HUB_INGRESS_QUEUE,
+    deadLetterQueue(HUB_INGRESS_QUEUE),
+    ...partnerIds.map((id) => deadLetterQueue(partnerInboxQueue(id))),
+  ].map(exact);
+  const retryKeys = [
+    `^${exact(HUB_INGRESS_QUEUE)}\\.`,
+    ...partnerIds.map((id) => `^${exact(redeliverRoutingKey(partnerInboxQueue(id)))}$`),
+  ];
   return {
     configure: NOTHING,
     write: `^(${exact(DELIVERY_EXCHANGE)}|${exact(INGRESS_EXCHANGE)}|${exact(RETRY_EXCHANGE)})$`,
@@ -105,7 +112,11 @@ export function hubPermissions(partnerIds: readonly string[] = []): BrokerUserPe
     topic: [
       { exchange: DELIVERY_EXCHANGE, write: '.*', read: NOTHING },
       { exchange: INGRESS_EXCHANGE, write: '.*', read: NOTHING },
-      { exchange: RETRY_EXCHANGE, write: retryKeys.length === 1 ? retryKeys[0] : `(${retryKeys.join('|')})`, read: NOTHING },
+      {
+        exchange: RETRY_EXCHANGE,
+        write: retryKeys.length === 1 ? retryKeys[0] : `(${retryKeys.join('|')})`,
+        read: NOTHING,
+      },
     ],
   };
 }
@@ -131,7 +142,9 @@ export class BrokerProvisioner {
     for (const { id } of request.partners) {
       assertPartnerId(id);
       if (id === HUB_BROKER_USER || id === this.admin.username) {
-        throw new BrokerProvisioningError(`Partner id ${id} collides with the broker user of the hub or the administrator`);
+        throw new BrokerProvisioningError(
+          `Partner id ${id} collides with the broker user of the hub or the administrator`,
+        );
       }
       if (!request.passwords[id]) throw new BrokerProvisioningError(`No broker password given for partner ${id}`);
     }
@@ -221,13 +234,18 @@ export class BrokerProvisioner {
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new BrokerProvisioningError(`${method} ${url.pathname} answered ${response.status}: ${text.slice(0, 500)}`, response.status);
+      throw new BrokerProvisioningError(
+        `${method} ${url.pathname} answered ${response.status}: ${text.slice(0, 500)}`,
+        response.status,
+      );
     }
   }
 }
 
 function assertPartnerId(partnerId: string): void {
   if (!PARTNER_ID_PATTERN.test(partnerId)) {
-    throw new BrokerProvisioningError(`Invalid partner id ${JSON.stringify(partnerId)}: lower-case words joined by hyphens`);
+    throw new BrokerProvisioningError(
+      `Invalid partner id ${JSON.stringify(partnerId)}: lower-case words joined by hyphens`,
+    );
   }
 }

@@ -43,14 +43,28 @@ export class ConfirmedPublisher {
     if (this.drained) await this.drained;
     await new Promise<void>((resolve, reject) => {
       const key = returnKey(message.exchange, message.routingKey, message.eventId);
-      const accepted = channel.publish(message.exchange, message.routingKey, message.body, publishOptions(message), (error) => {
-        if (error) return reject(new PublishNotConfirmedError(`Broker did not confirm ${message.type} ${message.eventId}`, { cause: error }));
-        if (this.returned.delete(key)) return reject(new UnroutableMessageError(message.exchange, message.routingKey));
-        resolve();
-      });
+      const accepted = channel.publish(
+        message.exchange,
+        message.routingKey,
+        message.body,
+        publishOptions(message),
+        (error) => {
+          if (error)
+            return reject(
+              new PublishNotConfirmedError(`Broker did not confirm ${message.type} ${message.eventId}`, {
+                cause: error,
+              }),
+            );
+          if (this.returned.delete(key))
+            return reject(new UnroutableMessageError(message.exchange, message.routingKey));
+          resolve();
+        },
+      );
       if (!accepted && !this.drained) {
         // The socket buffer is full: hold further publishes until it drains (or the channel dies).
-        this.drained = Promise.race([once(channel, 'drain'), once(channel, 'close')]).finally(() => (this.drained = undefined));
+        this.drained = Promise.race([once(channel, 'drain'), once(channel, 'close')]).finally(
+          () => (this.drained = undefined),
+        );
       }
     });
   }
@@ -91,7 +105,9 @@ export class ConfirmedPublisher {
       throw new BrokerUnavailableError('Could not open a confirm channel', { cause: error });
     }
     channel.on('return', (returned: amqp.Message) => {
-      this.returned.add(returnKey(returned.fields.exchange, returned.fields.routingKey, String(returned.properties.messageId)));
+      this.returned.add(
+        returnKey(returned.fields.exchange, returned.fields.routingKey, String(returned.properties.messageId)),
+      );
     });
     channel.on('error', (error: Error) => this.logger.warn(`Publisher channel error: ${error.message}`));
     channel.on('close', () => {

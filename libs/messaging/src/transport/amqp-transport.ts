@@ -46,7 +46,8 @@ export class AmqpTransport extends Server implements CustomTransportStrategy {
   }
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
-    const handle = (message: InboundMessage, scope: HandlerScope): Promise<HandlerOutcome> => this.dispatch(message, scope);
+    const handle = (message: InboundMessage, scope: HandlerScope): Promise<HandlerOutcome> =>
+      this.dispatch(message, scope);
     const { persistence } = this.options;
     const processor = persistence
       ? idempotentProcessor(persistence.dataSource, this.options.consumerName, persistence.outbox, handle)
@@ -91,10 +92,14 @@ export class AmqpTransport extends Server implements CustomTransportStrategy {
       handler = this.getHandlerByPattern(message.type);
       this.handlersByType.set(message.type, handler);
     }
-    if (!handler) return Outcome.deadLetter('no-handler', `No handler for event type ${message.type} on ${message.queue}`);
-    const result: unknown = await lastValueFrom(this.transformToObservable(await handler(message.body, new AmqpContext([message, scope]))), {
-      defaultValue: undefined,
-    });
+    if (!handler)
+      return Outcome.deadLetter('no-handler', `No handler for event type ${message.type} on ${message.queue}`);
+    const result: unknown = await lastValueFrom(
+      this.transformToObservable(await handler(message.body, new AmqpContext([message, scope]))),
+      {
+        defaultValue: undefined,
+      },
+    );
     return toOutcome(result);
   }
 }

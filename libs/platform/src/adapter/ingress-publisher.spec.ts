@@ -38,7 +38,10 @@ describe('IngressPublisher', () => {
     expect(message.eventId).toBe(input.envelope.eventId);
     expect(message.type).toBe('court.hearing.listed');
     expect(message.contentType).toBe('application/fhir+json');
-    const bundle = JSON.parse(message.body.toString('utf8')) as { type: string; entry: { resource: { resourceType: string } }[] };
+    const bundle = JSON.parse(message.body.toString('utf8')) as {
+      type: string;
+      entry: { resource: { resourceType: string } }[];
+    };
     expect(bundle.type).toBe('message');
     expect(bundle.entry[0].resource.resourceType).toBe('MessageHeader');
     expect(message.headers?.[AmqpHeaders.partitionKey]).toBe(orderingPartitionKey(partnerId, 'hearing-1'));
@@ -59,9 +62,14 @@ describe('IngressPublisher', () => {
     const publisher = new IngressPublisher({ PARTNER_ID: partnerId }, outbox);
     const input = fixtureFrom('court.hearing.listed', partnerId);
 
-    const outcome = await publisher.publish(manager, { ...input, envelope: { ...input.envelope, eventId: 'not-a-uuid' } });
+    const outcome = await publisher.publish(manager, {
+      ...input,
+      envelope: { ...input.envelope, eventId: 'not-a-uuid' },
+    });
 
-    expect(outcome?.issue).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'error', expression: ['envelope.eventId'] })]));
+    expect(outcome?.issue).toEqual(
+      expect.arrayContaining([expect.objectContaining({ severity: 'error', expression: ['envelope.eventId'] })]),
+    );
     expect(added).toHaveLength(0);
   });
 
@@ -74,7 +82,11 @@ describe('IngressPublisher', () => {
 
     const outcome = await publisher.publish(manager, broken);
 
-    expect(outcome?.issue).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'error', expression: ['Bundle.entry[1].resource.gender'] })]));
+    expect(outcome?.issue).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ severity: 'error', expression: ['Bundle.entry[1].resource.gender'] }),
+      ]),
+    );
     expect(added).toHaveLength(0);
   });
 
@@ -84,7 +96,11 @@ describe('IngressPublisher', () => {
     const good = fixtureFrom('court.hearing.listed', partnerId);
     const second = { ...good, envelope: { ...good.envelope, eventId: '6f1c1d52-5f1b-4a57-9a55-1d2f0b5d7c01' } };
 
-    const result = await publisher.publishAll(manager, [{ input: good }, { input: fixtureFrom('court.hearing.listed', 'other') }, { input: second }]);
+    const result = await publisher.publishAll(manager, [
+      { input: good },
+      { input: fixtureFrom('court.hearing.listed', 'other') },
+      { input: second },
+    ]);
 
     expect(result.queued).toBe(2);
     expect(result.rejected.map((each) => each.index)).toEqual([1]);

@@ -2,8 +2,22 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Bundle } from 'fhir/r4';
-import { AmqpHeaders, FHIR_JSON_CONTENT_TYPE, INGRESS_EXCHANGE, ingressRoutingKey, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
-import { errorsOf, fhirValidator, tryBuildEventBundle, validateMessageBundle, type EventInput, type FhirValidator } from '@cstr/fhir';
+import {
+  AmqpHeaders,
+  FHIR_JSON_CONTENT_TYPE,
+  INGRESS_EXCHANGE,
+  ingressRoutingKey,
+  type OperationOutcome,
+  type OperationOutcomeIssue,
+} from '@cstr/contracts';
+import {
+  errorsOf,
+  fhirValidator,
+  tryBuildEventBundle,
+  validateMessageBundle,
+  type EventInput,
+  type FhirValidator,
+} from '@cstr/fhir';
 import { encodeBody, Outbox, type OutgoingMessage } from '@cstr/messaging';
 import { APP_CONFIG } from '../platform.tokens';
 
@@ -59,14 +73,19 @@ export class IngressPublisher {
   prepare(input: EventInput, options: IngressOptions = {}): PreparedIngress {
     const sender = input?.envelope?.sender;
     if (sender !== this.partner.PARTNER_ID) {
-      return refused('forbidden', `This adapter publishes only as partner ${this.partner.PARTNER_ID}, not ${JSON.stringify(sender ?? null)}.`, 'envelope.sender');
+      return refused(
+        'forbidden',
+        `This adapter publishes only as partner ${this.partner.PARTNER_ID}, not ${JSON.stringify(sender ?? null)}.`,
+        'envelope.sender',
+      );
     }
     const built = tryBuildEventBundle(input);
     if (!built.ok) return built;
     const validation = validateMessageBundle(built.resource, this.validator);
     if (errorsOf(validation).length > 0) return { ok: false, outcome: validation };
     const headers: Record<string, string> = {};
-    if (options.orderingKey !== undefined) headers[AmqpHeaders.partitionKey] = orderingPartitionKey(this.partner.PARTNER_ID, options.orderingKey);
+    if (options.orderingKey !== undefined)
+      headers[AmqpHeaders.partitionKey] = orderingPartitionKey(this.partner.PARTNER_ID, options.orderingKey);
     const message: OutgoingMessage = {
       exchange: INGRESS_EXCHANGE,
       routingKey: ingressRoutingKey(this.partner.PARTNER_ID, input.type),
@@ -87,7 +106,11 @@ export class IngressPublisher {
    * when queued, or the OperationOutcome of an event that cannot be published (nothing queued).
    * After the transaction commits, call {@link notifyCommitted} so the relay sends at once.
    */
-  async publish(manager: EntityManager, input: EventInput, options?: IngressOptions): Promise<OperationOutcome | undefined> {
+  async publish(
+    manager: EntityManager,
+    input: EventInput,
+    options?: IngressOptions,
+  ): Promise<OperationOutcome | undefined> {
     const prepared = this.prepare(input, options);
     if (!prepared.ok) return prepared.outcome;
     await this.outbox.add(manager, prepared.message);
@@ -95,7 +118,10 @@ export class IngressPublisher {
   }
 
   /** Prepares many events: the messages of those that can be sent, and the others' outcomes by index. */
-  prepareAll(events: readonly IngressEvent[]): { readonly messages: OutgoingMessage[]; readonly rejected: IngressBatchResult['rejected'] } {
+  prepareAll(events: readonly IngressEvent[]): {
+    readonly messages: OutgoingMessage[];
+    readonly rejected: IngressBatchResult['rejected'];
+  } {
     const messages: OutgoingMessage[] = [];
     const rejected: { index: number; outcome: OperationOutcome }[] = [];
     events.forEach((event, index) => {
@@ -136,5 +162,11 @@ export function orderingPartitionKey(partnerId: string, orderingKey: string): st
 }
 
 function refused(code: OperationOutcomeIssue['code'], diagnostics: string, expression: string): PreparedIngress {
-  return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics, expression: [expression] }] } };
+  return {
+    ok: false,
+    outcome: {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code, diagnostics, expression: [expression] }],
+    },
+  };
 }

@@ -68,7 +68,9 @@ export class BaseAppConfig {
 export class PartnerAdapterConfig extends BaseAppConfig {
   /** The partner this instance serves, as in `config/partners.yaml`. */
   @ConfigKey()
-  @Matches(PARTNER_ID_PATTERN, { message: 'must be a partner id from config/partners.yaml (lower-case words joined by hyphens)' })
+  @Matches(PARTNER_ID_PATTERN, {
+    message: 'must be a partner id from config/partners.yaml (lower-case words joined by hyphens)',
+  })
   PARTNER_ID!: string;
 
   /**
@@ -77,7 +79,9 @@ export class PartnerAdapterConfig extends BaseAppConfig {
    */
   @ConfigKey()
   @IsOptional()
-  @Matches(/^https?:\/\/[^\s/]+$/, { message: 'must be an http(s) origin without a path, e.g. http://partner-sandbox:3200' })
+  @Matches(/^https?:\/\/[^\s/]+$/, {
+    message: 'must be an http(s) origin without a path, e.g. http://partner-sandbox:3200',
+  })
   SANDBOX_BASE_URL?: string;
 }
 

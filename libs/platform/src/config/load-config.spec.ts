@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { BaseAppConfig, PartnerAdapterConfig, retryDelays } from './base-app.config';
 import { ConfigError, loadConfig } from './load-config';
 
-const VALID = { RABBITMQ_URL: 'amqp://hub:secret@127.0.0.1:5682/cstr', DATABASE_URL: 'postgres://postgres@127.0.0.1:5442/cstr' };
+const VALID = {
+  RABBITMQ_URL: 'amqp://hub:secret@127.0.0.1:5682/cstr',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5442/cstr',
+};
 
 describe('loadConfig', () => {
   it('builds a typed config with defaults and converted numbers', () => {
@@ -31,7 +34,9 @@ describe('loadConfig', () => {
 
   it('requires an adapter to name a well-formed partner id', () => {
     expect(() => loadConfig(PartnerAdapterConfig, VALID)).toThrow(/PARTNER_ID: is required/);
-    expect(() => loadConfig(PartnerAdapterConfig, { ...VALID, PARTNER_ID: 'Croydon MC' })).toThrow(/PARTNER_ID: must be a partner id/);
+    expect(() => loadConfig(PartnerAdapterConfig, { ...VALID, PARTNER_ID: 'Croydon MC' })).toThrow(
+      /PARTNER_ID: must be a partner id/,
+    );
     expect(loadConfig(PartnerAdapterConfig, { ...VALID, PARTNER_ID: 'croydon-mc' }).PARTNER_ID).toBe('croydon-mc');
   });
 });

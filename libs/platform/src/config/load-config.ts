@@ -22,7 +22,11 @@ export function loadConfig<T extends object>(configClass: new () => T, env: Node
     const value = env[key];
     if (value !== undefined && value !== '') source[key] = value;
   }
-  const config = plainToInstance(configClass, { ...defaults, ...source }, { enableImplicitConversion: true, exposeDefaultValues: true });
+  const config = plainToInstance(
+    configClass,
+    { ...defaults, ...source },
+    { enableImplicitConversion: true, exposeDefaultValues: true },
+  );
   const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: false });
   if (errors.length > 0) throw new ConfigError(errors.flatMap(describe));
   return config;
@@ -31,7 +35,8 @@ export function loadConfig<T extends object>(configClass: new () => T, env: Node
 function describe(error: ValidationError): { key: string; problem: string }[] {
   const problems = Object.values(error.constraints ?? {});
   const key = error.property;
-  if ((error.value === undefined || error.value === null) && problems.length > 0) return [{ key, problem: 'is required but not set' }];
+  if ((error.value === undefined || error.value === null) && problems.length > 0)
+    return [{ key, problem: 'is required but not set' }];
   return [{ key, problem: problems.map((problem) => problem.replace(new RegExp(`^${key} `), '')).join('; ') }];
 }
 

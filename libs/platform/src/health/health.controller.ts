@@ -27,11 +27,20 @@ export class HealthController {
     if (this.identity.queue) checks.consumer = this.transports.isConsuming() ? 'up' : 'down';
     const failing = Object.entries(checks).filter(([, status]) => status === 'down');
     if (failing.length === 0) {
-      response.status(HttpStatus.OK).json({ status: 'pass', app: this.identity.name, instance: this.identity.instance, checks });
+      response
+        .status(HttpStatus.OK)
+        .json({ status: 'pass', app: this.identity.name, instance: this.identity.instance, checks });
       return;
     }
-    const outcome = operationOutcome('error', 'transient', `${this.identity.instance} is unhealthy: ${failing.map(([name]) => name).join(', ')} down`);
-    response.status(HttpStatus.SERVICE_UNAVAILABLE).type('application/fhir+json').json({ ...outcome, checks });
+    const outcome = operationOutcome(
+      'error',
+      'transient',
+      `${this.identity.instance} is unhealthy: ${failing.map(([name]) => name).join(', ')} down`,
+    );
+    response
+      .status(HttpStatus.SERVICE_UNAVAILABLE)
+      .type('application/fhir+json')
+      .json({ ...outcome, checks });
   }
 
   private async databaseAnswers(): Promise<boolean> {

@@ -28,9 +28,14 @@ export class OperationOutcomeFilter implements ExceptionFilter {
       return;
     }
     const status = exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
-    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (status >= 500)
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     const message = exception instanceof HttpException ? exception.message : 'Internal error';
-    const outcome = operationOutcome(status >= 500 ? 'fatal' : 'error', ISSUE_BY_STATUS[status] ?? (status >= 500 ? 'exception' : 'invalid'), message);
+    const outcome = operationOutcome(
+      status >= 500 ? 'fatal' : 'error',
+      ISSUE_BY_STATUS[status] ?? (status >= 500 ? 'exception' : 'invalid'),
+      message,
+    );
     response.status(status).type('application/fhir+json').json(outcome);
   }
 }

@@ -63,6 +63,9 @@ export function selectorKind(selector: PartySelector): EventParty | undefined {
 }
 
 /** True when the selector picks this party (by id, or by kind). */
-export function selectorMatches(selector: PartySelector, party: { readonly id: string; readonly kind: PartnerKind | 'hub' }): boolean {
+export function selectorMatches(
+  selector: PartySelector,
+  party: { readonly id: string; readonly kind: PartnerKind | 'hub' },
+): boolean {
   return 'id' in selector ? selector.id === party.id : selector.kind === party.kind;
 }

@@ -14,9 +14,19 @@ describe('agreements loader', () => {
     const { agreement, problems } = parseAgreement(read('good-attendance.yaml'), 'good-attendance.yaml', PARTNERS);
     expect(problems).toEqual([]);
     expect(agreement).toEqual(
-      expect.objectContaining({ id: 'test-attendance', version: 1, status: 'active', period: { start: '2026-04-01', end: '2027-03-31' }, file: 'good-attendance.yaml' }),
+      expect.objectContaining({
+        id: 'test-attendance',
+        version: 1,
+        status: 'active',
+        period: { start: '2026-04-01', end: '2027-03-31' },
+        file: 'good-attendance.yaml',
+      }),
     );
-    expect(agreement?.legalBasis).toEqual({ article6: '6(1)(e)', article9: '9(2)(h)', statute: 'Criminal Justice Act 2003 s207' });
+    expect(agreement?.legalBasis).toEqual({
+      article6: '6(1)(e)',
+      article9: '9(2)(h)',
+      statute: 'Criminal Justice Act 2003 s207',
+    });
     const flow = agreement?.flows[0];
     expect(flow?.events).toEqual(['treatment.appointment.attended', 'treatment.appointment.missed']);
     expect(flow?.share.Observation?.where).toContain("code = 'non-attendance-significance'");
@@ -44,7 +54,9 @@ describe('agreements loader', () => {
   });
 
   it('throws one PolicyConfigError listing the problems of every file, and duplicate ids', () => {
-    const files = ['bad-status.yaml', 'bad-where.yaml', 'good-attendance.yaml', 'good-attendance.yaml'].map((file, index) => ({ file: `${index}-${file}`, text: read(file) }));
+    const files = ['bad-status.yaml', 'bad-where.yaml', 'good-attendance.yaml', 'good-attendance.yaml'].map(
+      (file, index) => ({ file: `${index}-${file}`, text: read(file) }),
+    );
     let error: PolicyConfigError | undefined;
     try {
       parseAgreements(files, PARTNERS);
@@ -52,7 +64,11 @@ describe('agreements loader', () => {
       error = caught as PolicyConfigError;
     }
     expect(error).toBeInstanceOf(PolicyConfigError);
-    expect(error?.problems.map((problem) => `${problem.file}:${problem.line}`)).toEqual(['0-bad-status.yaml:3', '1-bad-where.yaml:17', '3-good-attendance.yaml:1']);
+    expect(error?.problems.map((problem) => `${problem.file}:${problem.line}`)).toEqual([
+      '0-bad-status.yaml:3',
+      '1-bad-where.yaml:17',
+      '3-good-attendance.yaml:1',
+    ]);
     expect(error?.problems[2].reason).toMatch(/test-attendance version 1 is also defined in 2-good-attendance\.yaml/);
     expect(error?.message).toContain('1-bad-where.yaml:17 flows[0].share.Observation.where:');
   });
@@ -66,7 +82,9 @@ describe('agreements loader', () => {
     expect(fhirPathProblem("code.coding.where(code = 'x').exists())", 'Observation')).toMatch(/closing bracket/);
     expect(fhirPathProblem("code.coding.where(code = 'x).exists()", 'Observation')).toMatch(/not closed/);
     expect(fhirPathProblem('code.coding.where(', 'Observation')).toBeDefined();
-    expect(fhirPathProblem('code.coding.exists() garbage', 'Observation')).toMatch(/unexpected text after "code.coding.exists\(\)"/);
+    expect(fhirPathProblem('code.coding.exists() garbage', 'Observation')).toMatch(
+      /unexpected text after "code.coding.exists\(\)"/,
+    );
     expect(fhirPathProblem('code.frobnicate()', 'Observation')).toMatch(/Unrecognized function: frobnicate/);
     expect(fhirPathProblem("status = 'final' and (value as Quantity).value > 3", 'Observation')).toBeUndefined();
   });
@@ -88,7 +106,12 @@ describe('the default agreements (config/agreements)', () => {
         for (const recipient of to.filter(isPartnerKind)) {
           if (sender === recipient && eventType !== 'consent.recorded' && eventType !== 'consent.withdrawn') continue;
           const covered = active.some((agreement) =>
-            agreement.flows.some((flow) => flow.events.includes(eventType) && selectorKind(flow.from) === sender && selectorKind(flow.to) === recipient),
+            agreement.flows.some(
+              (flow) =>
+                flow.events.includes(eventType) &&
+                selectorKind(flow.from) === sender &&
+                selectorKind(flow.to) === recipient,
+            ),
           );
           if (!covered) missing.push(`${eventType}: ${sender} -> ${recipient}`);
         }
@@ -98,7 +121,9 @@ describe('the default agreements (config/agreements)', () => {
   });
 
   it('never sends outcome scores to probation: progress goes through a where on the engagement summary', () => {
-    const flows = active.flatMap((agreement) => agreement.flows).filter((flow) => flow.events.includes('treatment.progress.reported'));
+    const flows = active
+      .flatMap((agreement) => agreement.flows)
+      .filter((flow) => flow.events.includes('treatment.progress.reported'));
     expect(flows.length).toBeGreaterThan(0);
     for (const flow of flows) {
       expect(flow.share.Observation?.where).toContain("code = 'engagement-summary'");

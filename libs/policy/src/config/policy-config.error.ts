@@ -26,7 +26,9 @@ export class PolicyConfigError extends Error {
   readonly code = 'policy-config-invalid';
 
   constructor(readonly problems: readonly PolicyConfigProblem[]) {
-    super(`Policy configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+    super(
+      `Policy configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+    );
     this.name = 'PolicyConfigError';
   }
 

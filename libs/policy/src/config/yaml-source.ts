@@ -6,7 +6,10 @@ export type YamlPath = readonly (string | number)[];
 
 /** `flows[2].share.Observation`: a path written the way an operator reads it. */
 export function formatPath(path: YamlPath): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${key}` : key), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${key}` : key),
+    '',
+  );
 }
 
 /**
@@ -28,7 +31,9 @@ export class YamlSource {
     for (const error of this.document.errors) {
       const line = error.linePos?.[0].line ?? 1;
       // `[value[x]]` reads as a nested list: the usual slip when listing choice elements.
-      const hint = /[[ ,][a-z][A-Za-z]*\[x\]/.test(lines[line - 1] ?? '') ? ' (quote choice elements inside [ ]: "value[x]")' : '';
+      const hint = /[[ ,][a-z][A-Za-z]*\[x\]/.test(lines[line - 1] ?? '')
+        ? ' (quote choice elements inside [ ]: "value[x]")'
+        : '';
       this.problems.push({ file, line, path: '', reason: `YAML syntax: ${error.message.split('\n')[0]}${hint}` });
     }
   }
@@ -53,7 +58,9 @@ export class YamlSource {
     let offset = 0;
     for (const key of path) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key));
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(key),
+        );
         if (!pair) break;
         offset = (pair.key as Node).range?.[0] ?? offset;
         node = pair.value;

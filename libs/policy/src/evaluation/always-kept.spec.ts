@@ -11,8 +11,12 @@ function definitionOf(type: string): StructureDefinition {
   const url = kit.profileFor(type);
   const profile = url ? kit.profile(url) : undefined;
   if (profile) return profile;
-  baseDefinitions ??= (readJson('fhir/r4/profiles-resources.json') as { entry: { resource: StructureDefinition }[] }).entry.map((entry) => entry.resource);
-  const found = baseDefinitions.find((resource) => resource.resourceType === 'StructureDefinition' && resource.id === type);
+  baseDefinitions ??= (
+    readJson('fhir/r4/profiles-resources.json') as { entry: { resource: StructureDefinition }[] }
+  ).entry.map((entry) => entry.resource);
+  const found = baseDefinitions.find(
+    (resource) => resource.resourceType === 'StructureDefinition' && resource.id === type,
+  );
   if (!found) throw new Error(`No definition of ${type}`);
   return found;
 }

@@ -1,5 +1,10 @@
 /** Reading a message Bundle: entries, references between them, partner ids of Organizations. */
-import { COURT_CODE_SYSTEM, ODS_ORGANIZATION_CODE_SYSTEM, PARTNER_ID_SYSTEM, RESTRICTED_SECURITY_LABEL } from '@cstr/fhir';
+import {
+  COURT_CODE_SYSTEM,
+  ODS_ORGANIZATION_CODE_SYSTEM,
+  PARTNER_ID_SYSTEM,
+  RESTRICTED_SECURITY_LABEL,
+} from '@cstr/fhir';
 import type { Bundle, BundleEntry, FhirResource, Organization, Patient, Reference, Resource } from 'fhir/r4';
 import type { Partner } from '../partners/partner';
 
@@ -16,7 +21,8 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 /** The entries of a Bundle that carry a resource (an object with a `resourceType`). */
 export function resourceEntries(bundle: Bundle): (BundleEntry & { resource: FhirResource })[] {
   return asArray(bundle.entry).filter(
-    (entry): entry is BundleEntry & { resource: FhirResource } => isObject(entry) && isObject(entry.resource) && typeof entry.resource.resourceType === 'string',
+    (entry): entry is BundleEntry & { resource: FhirResource } =>
+      isObject(entry) && isObject(entry.resource) && typeof entry.resource.resourceType === 'string',
   );
 }
 
@@ -37,18 +43,22 @@ export function resolveReference(bundle: Bundle, reference: Reference | undefine
 
 /** The subject of the message: its Patient. */
 export function patientOf(bundle: Bundle): Patient | undefined {
-  return resourceEntries(bundle).find((entry) => entry.resource.resourceType === 'Patient')?.resource as Patient | undefined;
+  return resourceEntries(bundle).find((entry) => entry.resource.resourceType === 'Patient')?.resource as
+    Patient | undefined;
 }
 
 /** True for a PDS restricted record (security label `R`): address and GP are never disclosed. */
 export function isRestrictedPatient(patient: Patient | undefined): boolean {
-  return asArray(patient?.meta?.security).some((label) => label.system === RESTRICTED_SECURITY_LABEL.system && label.code === RESTRICTED_SECURITY_LABEL.code);
+  return asArray(patient?.meta?.security).some(
+    (label) => label.system === RESTRICTED_SECURITY_LABEL.system && label.code === RESTRICTED_SECURITY_LABEL.code,
+  );
 }
 
 /** The hub partner id an Organization carries, if it is a partner. */
 export function partnerIdOf(resource: Resource | undefined): string | undefined {
   if (resource?.resourceType !== 'Organization') return undefined;
-  return asArray((resource as Organization).identifier).find((identifier) => identifier?.system === PARTNER_ID_SYSTEM)?.value;
+  return asArray((resource as Organization).identifier).find((identifier) => identifier?.system === PARTNER_ID_SYSTEM)
+    ?.value;
 }
 
 /** NHS ODS codes of GP practices: a letter and five digits (e.g. `H85013`). */
@@ -60,7 +70,10 @@ const GP_PRACTICE_ODS_CODE = /^[A-Z]\d{5}$/;
  */
 export function isGpPractice(resource: Resource | undefined): boolean {
   if (resource?.resourceType !== 'Organization' || partnerIdOf(resource) !== undefined) return false;
-  return asArray((resource as Organization).identifier).some((identifier) => identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM && GP_PRACTICE_ODS_CODE.test(identifier.value ?? ''));
+  return asArray((resource as Organization).identifier).some(
+    (identifier) =>
+      identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM && GP_PRACTICE_ODS_CODE.test(identifier.value ?? ''),
+  );
 }
 
 /** The partner id of the Organization a reference points at, if any. */
@@ -75,11 +88,17 @@ export function referencedPartnerId(bundle: Bundle, reference: Reference | undef
  * London probation region, covers `N07CY` and `N07LA`) — restricted to `kinds` when given. A
  * trust running both an L&D service and an MHTR service has one code for both.
  */
-export function partnersOfOrganization(resource: Resource | undefined, partners: readonly Partner[], kinds?: readonly Partner['kind'][]): string[] {
+export function partnersOfOrganization(
+  resource: Resource | undefined,
+  partners: readonly Partner[],
+  kinds?: readonly Partner['kind'][],
+): string[] {
   if (resource?.resourceType !== 'Organization') return [];
   const partnerId = partnerIdOf(resource);
   if (partnerId !== undefined) return [partnerId];
-  const codes = asArray((resource as Organization).identifier).flatMap((identifier) => (identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM && identifier.value ? [identifier.value.toUpperCase()] : []));
+  const codes = asArray((resource as Organization).identifier).flatMap((identifier) =>
+    identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM && identifier.value ? [identifier.value.toUpperCase()] : [],
+  );
   if (codes.length === 0 || isGpPractice(resource)) return [];
   return partners
     .filter((partner) => partner.ods !== undefined && codes.some((code) => partner.ods?.toUpperCase().startsWith(code)))
@@ -88,7 +107,12 @@ export function partnersOfOrganization(resource: Resource | undefined, partners:
 }
 
 /** {@link partnersOfOrganization} of the Organization a reference points at. */
-export function referencedPartners(bundle: Bundle, reference: Reference | undefined, partners: readonly Partner[], kinds?: readonly Partner['kind'][]): string[] {
+export function referencedPartners(
+  bundle: Bundle,
+  reference: Reference | undefined,
+  partners: readonly Partner[],
+  kinds?: readonly Partner['kind'][],
+): string[] {
   return partnersOfOrganization(resolveReference(bundle, reference), partners, kinds);
 }
 
@@ -97,13 +121,17 @@ export function courtCodesOf(bundle: Bundle): string[] {
   const codes = new Set<string>();
   for (const { resource } of resourceEntries(bundle)) {
     if (resource.resourceType !== 'Organization' && resource.resourceType !== 'Location') continue;
-    for (const identifier of asArray(resource.identifier)) if (identifier?.system === COURT_CODE_SYSTEM && identifier.value) codes.add(identifier.value);
+    for (const identifier of asArray(resource.identifier))
+      if (identifier?.system === COURT_CODE_SYSTEM && identifier.value) codes.add(identifier.value);
   }
   return [...codes];
 }
 
 /** The resources of one type in the Bundle. */
-export function resourcesOfType<T extends FhirResource['resourceType']>(bundle: Bundle, type: T): Extract<FhirResource, { resourceType: T }>[] {
+export function resourcesOfType<T extends FhirResource['resourceType']>(
+  bundle: Bundle,
+  type: T,
+): Extract<FhirResource, { resourceType: T }>[] {
   return resourceEntries(bundle)
     .map((entry) => entry.resource)
     .filter((resource): resource is Extract<FhirResource, { resourceType: T }> => resource.resourceType === type);

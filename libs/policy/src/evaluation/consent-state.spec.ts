@@ -39,12 +39,30 @@ describe('consent state', () => {
 
   it('reads an organisation named by ODS code as every partner of it: the region covers its units, one trust code its services', () => {
     const recorded = fixtureBundle('consent.recorded');
-    const consent = recorded.entry?.find((entry) => entry.resource?.resourceType === 'Consent')?.resource as unknown as { provision: { actor: { reference: { reference: string } }[] } };
-    const byOds = (fullUrl: string, code: string) => ({ fullUrl, resource: { resourceType: 'Organization', identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: code }] } });
-    recorded.entry?.push(byOds('urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c001', 'N07'), byOds('urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c002', 'RV5'));
-    consent.provision.actor = [{ reference: { reference: 'urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c001' } }, { reference: { reference: 'urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c002' } }];
+    const consent = recorded.entry?.find((entry) => entry.resource?.resourceType === 'Consent')
+      ?.resource as unknown as { provision: { actor: { reference: { reference: string } }[] } };
+    const byOds = (fullUrl: string, code: string) => ({
+      fullUrl,
+      resource: {
+        resourceType: 'Organization',
+        identifier: [{ system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: code }],
+      },
+    });
+    recorded.entry?.push(
+      byOds('urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c001', 'N07'),
+      byOds('urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c002', 'RV5'),
+    );
+    consent.provision.actor = [
+      { reference: { reference: 'urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c001' } },
+      { reference: { reference: 'urn:uuid:0b0e2c1e-9f1d-4c55-8a43-3f4a86e1c002' } },
+    ];
     const [record] = Object.values(apply(NO_CONSENT, 'consent.recorded', recorded).records);
-    expect([...record.recipients].sort()).toEqual(['nps-london-croydon', 'nps-london-lambeth', 'sl-liaison-diversion', 'slam-mhtr']);
+    expect([...record.recipients].sort()).toEqual([
+      'nps-london-croydon',
+      'nps-london-lambeth',
+      'sl-liaison-diversion',
+      'slam-mhtr',
+    ]);
   });
 
   it('stops at once for the recipients a withdrawal names', () => {
@@ -53,7 +71,8 @@ describe('consent state', () => {
     const withdrawal = structuredClone(recorded);
     const header = withdrawal.entry?.[0]?.resource as unknown as { eventCoding: { code: string } };
     header.eventCoding.code = 'consent.withdrawn';
-    const consent = withdrawal.entry?.find((entry) => entry.resource?.resourceType === 'Consent')?.resource as unknown as { status: string; provision: { actor: unknown[] } };
+    const consent = withdrawal.entry?.find((entry) => entry.resource?.resourceType === 'Consent')
+      ?.resource as unknown as { status: string; provision: { actor: unknown[] } };
     consent.status = 'inactive';
     consent.provision.actor = consent.provision.actor.slice(0, 1);
     const state = apply(apply(NO_CONSENT, 'consent.recorded', recorded), 'consent.withdrawn', withdrawal);
@@ -64,7 +83,8 @@ describe('consent state', () => {
   it('withdraws the whole consent when the withdrawal names nobody', () => {
     const recorded = fixtureBundle('consent.recorded');
     const withdrawal = structuredClone(recorded);
-    const consent = withdrawal.entry?.find((entry) => entry.resource?.resourceType === 'Consent')?.resource as unknown as { status: string; provision: { actor?: unknown[] } };
+    const consent = withdrawal.entry?.find((entry) => entry.resource?.resourceType === 'Consent')
+      ?.resource as unknown as { status: string; provision: { actor?: unknown[] } };
     consent.status = 'inactive';
     delete consent.provision.actor;
     const state = apply(apply(NO_CONSENT, 'consent.recorded', recorded), 'consent.withdrawn', withdrawal);

@@ -36,7 +36,10 @@ export interface ConsentState {
 export const NO_CONSENT: ConsentState = { records: {} };
 
 /** Whether consent covers a disclosure: with the consent's ref when there is one. */
-export type ConsentVerdict = { readonly status: 'active'; readonly ref: string } | { readonly status: 'withdrawn'; readonly ref: string } | { readonly status: 'missing' };
+export type ConsentVerdict =
+  | { readonly status: 'active'; readonly ref: string }
+  | { readonly status: 'withdrawn'; readonly ref: string }
+  | { readonly status: 'missing' };
 
 function consentRef(bundle: Bundle, consent: Consent): string {
   const identifier = asArray(consent.identifier)[0];
@@ -53,7 +56,9 @@ export function consentActors(bundle: Bundle, consent: Consent, partners: readon
     const partnerIds = partnersOfOrganization(target, partners);
     if (partnerIds.length > 0) for (const id of partnerIds) actors.add(id);
     else if (target?.resourceType === 'Organization') {
-      const ods = asArray(target.identifier).find((identifier) => identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM)?.value;
+      const ods = asArray(target.identifier).find(
+        (identifier) => identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM,
+      )?.value;
       actors.add(`${PRACTICE_PREFIX}${ods ?? target.name ?? 'unknown'}`);
     }
   }
@@ -61,29 +66,51 @@ export function consentActors(bundle: Bundle, consent: Consent, partners: readon
 }
 
 /** The person's consents after one more event about them (events without a Consent change nothing). */
-export function updateConsent(state: ConsentState, event: PolicyEvent, sender: Sender, partners: readonly Partner[]): ConsentState {
+export function updateConsent(
+  state: ConsentState,
+  event: PolicyEvent,
+  sender: Sender,
+  partners: readonly Partner[],
+): ConsentState {
   const { eventType, bundle } = event;
-  if (eventType !== 'consent.recorded' && eventType !== 'consent.withdrawn' && eventType !== 'ld.screening.completed') return state;
+  if (eventType !== 'consent.recorded' && eventType !== 'consent.withdrawn' && eventType !== 'ld.screening.completed')
+    return state;
   const records: Record<string, ConsentRecord> = { ...state.records };
   for (const consent of resourcesOfType(bundle, 'Consent')) {
     const ref = consentRef(bundle, consent);
     const actors = consentActors(bundle, consent, partners);
     const previous = records[ref];
-    const withdrawing = eventType === 'consent.withdrawn' || consent.status === 'inactive' || consent.status === 'rejected' || consent.provision?.type === 'deny';
+    const withdrawing =
+      eventType === 'consent.withdrawn' ||
+      consent.status === 'inactive' ||
+      consent.status === 'rejected' ||
+      consent.provision?.type === 'deny';
     if (withdrawing) {
       // A withdrawal naming recipients withdraws those; one naming none withdraws the whole consent.
-      const base: ConsentRecord = previous ?? { ref, discloser: partnerIdOf(resolveReference(bundle, asArray(consent.organization)[0])) ?? sender.id, status: 'active', recipients: [], withdrawnRecipients: [] };
+      const base: ConsentRecord = previous ?? {
+        ref,
+        discloser: partnerIdOf(resolveReference(bundle, asArray(consent.organization)[0])) ?? sender.id,
+        status: 'active',
+        recipients: [],
+        withdrawnRecipients: [],
+      };
       records[ref] =
         actors.length === 0
           ? { ...base, status: 'withdrawn' }
-          : { ...base, withdrawnRecipients: [...new Set([...base.withdrawnRecipients, ...actors])], recipients: [...new Set([...base.recipients, ...actors])] };
+          : {
+              ...base,
+              withdrawnRecipients: [...new Set([...base.withdrawnRecipients, ...actors])],
+              recipients: [...new Set([...base.recipients, ...actors])],
+            };
     } else if (consent.status === 'active') {
       const period = consent.provision?.period;
       records[ref] = {
         ref,
         discloser: partnerIdOf(resolveReference(bundle, asArray(consent.organization)[0])) ?? sender.id,
         status: 'active',
-        ...(period ? { period: { ...(period.start ? { start: period.start } : {}), ...(period.end ? { end: period.end } : {}) } } : {}),
+        ...(period
+          ? { period: { ...(period.start ? { start: period.start } : {}), ...(period.end ? { end: period.end } : {}) } }
+          : {}),
         recipients: actors,
         withdrawnRecipients: [],
       };
@@ -93,17 +120,28 @@ export function updateConsent(state: ConsentState, event: PolicyEvent, sender: S
 }
 
 /** True when `now` is inside the period; a date-only end counts to the end of that day. */
-export function withinPeriod(now: Date, period: { readonly start?: string; readonly end?: string } | undefined): boolean {
+export function withinPeriod(
+  now: Date,
+  period: { readonly start?: string; readonly end?: string } | undefined,
+): boolean {
   if (!period) return true;
-  if (period.start && now.getTime() < Date.parse(period.start.length === 10 ? `${period.start}T00:00:00Z` : period.start)) return false;
-  if (period.end && now.getTime() > Date.parse(period.end.length === 10 ? `${period.end}T23:59:59.999Z` : period.end)) return false;
+  if (
+    period.start &&
+    now.getTime() < Date.parse(period.start.length === 10 ? `${period.start}T00:00:00Z` : period.start)
+  )
+    return false;
+  if (period.end && now.getTime() > Date.parse(period.end.length === 10 ? `${period.end}T23:59:59.999Z` : period.end))
+    return false;
   return true;
 }
 
 function namesRecipient(recipients: readonly string[], recipient: Partner): boolean {
   // The GP registration service carries disclosures to the person's practice: a consent naming a
   // practice covers it.
-  return recipients.includes(recipient.id) || (recipient.kind === 'gp' && recipients.some((name) => name.startsWith(PRACTICE_PREFIX)));
+  return (
+    recipients.includes(recipient.id) ||
+    (recipient.kind === 'gp' && recipients.some((name) => name.startsWith(PRACTICE_PREFIX)))
+  );
 }
 
 /**
@@ -113,10 +151,19 @@ function namesRecipient(recipients: readonly string[], recipient: Partner): bool
  */
 export function consentFor(state: ConsentState, sender: Sender, recipient: Partner, now: Date): ConsentVerdict {
   const relevant = Object.values(state.records).filter(
-    (record) => (record.discloser === undefined || record.discloser === sender.id) && namesRecipient(record.recipients, recipient),
+    (record) =>
+      (record.discloser === undefined || record.discloser === sender.id) &&
+      namesRecipient(record.recipients, recipient),
   );
-  const active = relevant.find((record) => record.status === 'active' && !namesRecipient(record.withdrawnRecipients, recipient) && withinPeriod(now, record.period));
+  const active = relevant.find(
+    (record) =>
+      record.status === 'active' &&
+      !namesRecipient(record.withdrawnRecipients, recipient) &&
+      withinPeriod(now, record.period),
+  );
   if (active) return { status: 'active', ref: active.ref };
-  const withdrawn = relevant.find((record) => record.status === 'withdrawn' || namesRecipient(record.withdrawnRecipients, recipient));
+  const withdrawn = relevant.find(
+    (record) => record.status === 'withdrawn' || namesRecipient(record.withdrawnRecipients, recipient),
+  );
   return withdrawn ? { status: 'withdrawn', ref: withdrawn.ref } : { status: 'missing' };
 }

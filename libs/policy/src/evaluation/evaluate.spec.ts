@@ -10,13 +10,25 @@ import { NO_RELATIONSHIPS, type RelationshipState } from './relationships';
 
 const now = new Date('2026-07-01T10:00:00Z');
 const slam = partner('slam-mhtr');
-const connected = (...ids: string[]): RelationshipState => ({ connections: Object.fromEntries(ids.map((id) => [id, ['published-about' as const]])) });
+const connected = (...ids: string[]): RelationshipState => ({
+  connections: Object.fromEntries(ids.map((id) => [id, ['published-about' as const]])),
+});
 const slamConsent: ConsentState = (() => {
   const bundle = fixtureBundle('consent.recorded');
   return updateConsent(NO_CONSENT, { eventType: 'consent.recorded', bundle }, senderOf(bundle), PARTNERS);
 })();
 
-function decide(eventType: EventType, options: { recipient?: string; agreements?: readonly Agreement[]; consent?: ConsentState; relationships?: RelationshipState; bundle?: Bundle; at?: Date } = {}) {
+function decide(
+  eventType: EventType,
+  options: {
+    recipient?: string;
+    agreements?: readonly Agreement[];
+    consent?: ConsentState;
+    relationships?: RelationshipState;
+    bundle?: Bundle;
+    at?: Date;
+  } = {},
+) {
   const bundle = options.bundle ?? fixtureBundle(eventType);
   return evaluate({
     bundle,
@@ -26,7 +38,9 @@ function decide(eventType: EventType, options: { recipient?: string; agreements?
     recipient: partner(options.recipient ?? 'nps-london-croydon'),
     agreements: options.agreements ?? AGREEMENTS,
     consent: options.consent ?? slamConsent,
-    relationships: options.relationships ?? connected('nps-london-croydon', 'slam-mhtr', 'sl-liaison-diversion', 'pds-gp-registration'),
+    relationships:
+      options.relationships ??
+      connected('nps-london-croydon', 'slam-mhtr', 'sl-liaison-diversion', 'pds-gp-registration'),
     now: options.at ?? now,
   });
 }
@@ -50,9 +64,13 @@ describe('evaluate', () => {
         consentRef: expect.stringContaining('SLAM-CONSENT-3107'),
       }),
     );
-    expect(decision.removedElements).toEqual(expect.arrayContaining(['Patient.address', 'Observation.note', 'Practitioner.telecom']));
+    expect(decision.removedElements).toEqual(
+      expect.arrayContaining(['Patient.address', 'Observation.note', 'Practitioner.telecom']),
+    );
     const header = decision.bundle.entry?.[0]?.resource as MessageHeader;
-    expect(header.destination).toEqual([{ name: 'nps-london-croydon', endpoint: 'urn:cstr-hub:partner:nps-london-croydon' }]);
+    expect(header.destination).toEqual([
+      { name: 'nps-london-croydon', endpoint: 'urn:cstr-hub:partner:nps-london-croydon' },
+    ]);
   });
 
   it('refuses by default: no flow for the event, sender and recipient', () => {
@@ -63,7 +81,14 @@ describe('evaluate', () => {
 
   it('refuses a recipient not connected to the person', () => {
     const decision = decide('treatment.appointment.attended', { recipient: 'nps-london-lambeth' });
-    expect(decision).toEqual(expect.objectContaining({ decision: 'refuse', rule: 'not-connected', agreementId: 'cstr-south-london-mhtr', flowId: 'attendance-to-probation' }));
+    expect(decision).toEqual(
+      expect.objectContaining({
+        decision: 'refuse',
+        rule: 'not-connected',
+        agreementId: 'cstr-south-london-mhtr',
+        flowId: 'attendance-to-probation',
+      }),
+    );
   });
 
   it.each([
@@ -73,46 +98,86 @@ describe('evaluate', () => {
     [{ period: { start: '2026-04-01', end: '2026-06-30' } }, 'agreement-expired'],
     [{ period: { start: '2026-08-01' } }, 'agreement-not-started'],
   ])('honours the agreement status and period (%j -> %s)', (change, rule) => {
-    const decision = decide('treatment.appointment.attended', { agreements: withStatus('cstr-south-london-mhtr', change) });
-    expect(decision).toEqual(expect.objectContaining({ decision: 'refuse', rule, agreementId: 'cstr-south-london-mhtr' }));
+    const decision = decide('treatment.appointment.attended', {
+      agreements: withStatus('cstr-south-london-mhtr', change),
+    });
+    expect(decision).toEqual(
+      expect.objectContaining({ decision: 'refuse', rule, agreementId: 'cstr-south-london-mhtr' }),
+    );
   });
 
   it('never uses a draft agreement, even one naming the partners by id', () => {
     const draftOnly = AGREEMENTS.filter((agreement) => agreement.id === 'st-andrews-female-pathway');
     const bundle = fixtureBundle('risk.changed');
-    const decision = evaluate({ bundle, eventType: 'risk.changed', sender: partner('st-andrews-mhtr'), recipient: partner('nps-london-lambeth'), partners: PARTNERS, agreements: draftOnly, consent: NO_CONSENT, relationships: connected('nps-london-lambeth'), now });
-    expect(decision).toEqual(expect.objectContaining({ decision: 'refuse', rule: 'agreement-draft', agreementId: 'st-andrews-female-pathway' }));
+    const decision = evaluate({
+      bundle,
+      eventType: 'risk.changed',
+      sender: partner('st-andrews-mhtr'),
+      recipient: partner('nps-london-lambeth'),
+      partners: PARTNERS,
+      agreements: draftOnly,
+      consent: NO_CONSENT,
+      relationships: connected('nps-london-lambeth'),
+      now,
+    });
+    expect(decision).toEqual(
+      expect.objectContaining({
+        decision: 'refuse',
+        rule: 'agreement-draft',
+        agreementId: 'st-andrews-female-pathway',
+      }),
+    );
   });
 
   it('refuses consent-required flows without consent, and once consent is withdrawn', () => {
-    expect(decide('treatment.appointment.attended', { consent: NO_CONSENT })).toEqual(expect.objectContaining({ rule: 'consent-missing' }));
+    expect(decide('treatment.appointment.attended', { consent: NO_CONSENT })).toEqual(
+      expect.objectContaining({ rule: 'consent-missing' }),
+    );
     const [ref] = Object.keys(slamConsent.records);
     const withdrawn: ConsentState = { records: { [ref]: { ...slamConsent.records[ref], status: 'withdrawn' } } };
-    expect(decide('treatment.appointment.attended', { consent: withdrawn })).toEqual(expect.objectContaining({ rule: 'consent-withdrawn', flowId: 'attendance-to-probation' }));
+    expect(decide('treatment.appointment.attended', { consent: withdrawn })).toEqual(
+      expect.objectContaining({ rule: 'consent-withdrawn', flowId: 'attendance-to-probation' }),
+    );
     // A statutory flow (consent: not-required) still delivers.
-    expect(decide('treatment.referral.accepted', { consent: withdrawn })).toEqual(expect.objectContaining({ decision: 'deliver', flowId: 'referral-outcome-to-probation' }));
+    expect(decide('treatment.referral.accepted', { consent: withdrawn })).toEqual(
+      expect.objectContaining({ decision: 'deliver', flowId: 'referral-outcome-to-probation' }),
+    );
   });
 
   it('sends probation the engagement summary only, never the outcome scores', () => {
     const decision = decide('treatment.progress.reported') as DeliverDecision;
-    const observations = (decision.bundle.entry ?? []).map((entry) => entry.resource).filter((resource) => resource?.resourceType === 'Observation');
+    const observations = (decision.bundle.entry ?? [])
+      .map((entry) => entry.resource)
+      .filter((resource) => resource?.resourceType === 'Observation');
     expect(observations).toHaveLength(1);
     expect(JSON.stringify(decision.bundle)).not.toMatch(/outcome-score|44261-6|70274-6/);
-    expect(decision.removedElements.filter((path) => /^Bundle\.entry\[\d+\] \(Observation outcome-score/.test(path))).toHaveLength(4);
+    expect(
+      decision.removedElements.filter((path) => /^Bundle\.entry\[\d+\] \(Observation outcome-score/.test(path)),
+    ).toHaveLength(4);
   });
 
   it('sends a missed deadline only to the partner who owes the step', () => {
-    expect(decide('pathway.deadline.missed', { recipient: 'slam-mhtr' })).toEqual(expect.objectContaining({ decision: 'deliver', flowId: 'deadline-to-mh-provider' }));
-    expect(decide('pathway.deadline.missed', { recipient: 'nps-london-croydon' })).toEqual(expect.objectContaining({ rule: 'not-addressed' }));
+    expect(decide('pathway.deadline.missed', { recipient: 'slam-mhtr' })).toEqual(
+      expect.objectContaining({ decision: 'deliver', flowId: 'deadline-to-mh-provider' }),
+    );
+    expect(decide('pathway.deadline.missed', { recipient: 'nps-london-croydon' })).toEqual(
+      expect.objectContaining({ rule: 'not-addressed' }),
+    );
   });
 
   it('refuses when nothing the event is about survives the allow-list', () => {
     const bundle = fixtureBundle('treatment.progress.reported');
     // Only outcome scores: the engagement summary is taken out before evaluation.
-    bundle.entry = (bundle.entry ?? []).filter((entry) => !JSON.stringify(entry.resource ?? {}).includes('engagement-summary'));
+    bundle.entry = (bundle.entry ?? []).filter(
+      (entry) => !JSON.stringify(entry.resource ?? {}).includes('engagement-summary'),
+    );
     const header = bundle.entry[0].resource as MessageHeader;
-    header.focus = (header.focus ?? []).filter((focus) => bundle.entry?.some((entry) => entry.fullUrl === focus.reference));
-    expect(decide('treatment.progress.reported', { bundle })).toEqual(expect.objectContaining({ rule: 'nothing-to-share' }));
+    header.focus = (header.focus ?? []).filter((focus) =>
+      bundle.entry?.some((entry) => entry.fullUrl === focus.reference),
+    );
+    expect(decide('treatment.progress.reported', { bundle })).toEqual(
+      expect.objectContaining({ rule: 'nothing-to-share' }),
+    );
   });
 });
 
@@ -129,24 +194,48 @@ describe('recipientsFor', () => {
       relationships: connected('nps-london-croydon', 'sl-liaison-diversion', 'slam-mhtr'),
       now,
     });
-    expect(results.map(({ recipient, decision }) => `${recipient.id}:${decision.decision}`).sort()).toEqual(['nps-london-croydon:deliver', 'sl-liaison-diversion:deliver']);
+    expect(results.map(({ recipient, decision }) => `${recipient.id}:${decision.decision}`).sort()).toEqual([
+      'nps-london-croydon:deliver',
+      'sl-liaison-diversion:deliver',
+    ]);
   });
 
   it('lists nobody for a person nobody is connected to', () => {
     const bundle = fixtureBundle('treatment.appointment.attended');
-    expect(recipientsFor({ bundle, eventType: 'treatment.appointment.attended', sender: slam, partners: PARTNERS, agreements: AGREEMENTS, consent: slamConsent, relationships: NO_RELATIONSHIPS, now })).toEqual([]);
+    expect(
+      recipientsFor({
+        bundle,
+        eventType: 'treatment.appointment.attended',
+        sender: slam,
+        partners: PARTNERS,
+        agreements: AGREEMENTS,
+        consent: slamConsent,
+        relationships: NO_RELATIONSHIPS,
+        now,
+      }),
+    ).toEqual([]);
   });
 });
 
 describe('redactBundle', () => {
-  const restrictedBundle = () => fixtureBundle('gp.registration.checked', (input) => Object.assign(input.person, { restricted: true }));
+  const restrictedBundle = () =>
+    fixtureBundle('gp.registration.checked', (input) => Object.assign(input.person, { restricted: true }));
 
   it('never discloses a restricted patient’s address or GP, whatever the flow says', () => {
     const original = restrictedBundle();
-    const gpUrls = ((original.entry ?? []).find((entry) => entry.resource?.resourceType === 'Patient')?.resource as Patient).generalPractitioner?.map((reference) => reference.reference);
+    const gpUrls = (
+      (original.entry ?? []).find((entry) => entry.resource?.resourceType === 'Patient')?.resource as Patient
+    ).generalPractitioner?.map((reference) => reference.reference);
     expect(gpUrls?.length).toBeGreaterThan(0);
-    const { bundle, removedElements } = redactBundle(original, { share: { Patient: { elements: ['identifier', 'name', 'address', 'generalPractitioner'] }, Organization: { elements: ['identifier', 'name'] } }, recipientId: 'slam-mhtr' });
-    const patient = (bundle.entry ?? []).find((entry) => entry.resource?.resourceType === 'Patient')?.resource as Patient;
+    const { bundle, removedElements } = redactBundle(original, {
+      share: {
+        Patient: { elements: ['identifier', 'name', 'address', 'generalPractitioner'] },
+        Organization: { elements: ['identifier', 'name'] },
+      },
+      recipientId: 'slam-mhtr',
+    });
+    const patient = (bundle.entry ?? []).find((entry) => entry.resource?.resourceType === 'Patient')
+      ?.resource as Patient;
     expect(patient.address).toBeUndefined();
     expect(patient.generalPractitioner).toBeUndefined();
     expect(patient.meta?.security?.[0]?.code).toBe('R');
@@ -158,30 +247,52 @@ describe('redactBundle', () => {
   it('never discloses a restricted patient’s GP practice named elsewhere, e.g. as a Consent actor', () => {
     const original = fixtureBundle('consent.recorded', (input) => Object.assign(input.person, { restricted: true }));
     expect(JSON.stringify(original)).toContain('H85013');
-    const { bundle, removedElements } = redactBundle(original, { share: { Patient: { elements: ['identifier'] }, Consent: { elements: ['provision'] }, Organization: { elements: ['identifier', 'name'] } }, recipientId: 'nps-london-croydon' });
+    const { bundle, removedElements } = redactBundle(original, {
+      share: {
+        Patient: { elements: ['identifier'] },
+        Consent: { elements: ['provision'] },
+        Organization: { elements: ['identifier', 'name'] },
+      },
+      recipientId: 'nps-london-croydon',
+    });
     expect(JSON.stringify(bundle)).not.toMatch(/H85013|Brigstock/);
-    expect(removedElements).toEqual(expect.arrayContaining([expect.stringMatching(/^Bundle\.entry\[\d+\] \(Organization\)$/), 'Consent.provision']));
+    expect(removedElements).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Bundle\.entry\[\d+\] \(Organization\)$/), 'Consent.provision']),
+    );
   });
 
   it('does not change its input, keeps what a valid copy needs and drops references to removed resources', () => {
     const original = fixtureBundle('treatment.appointment.booked');
     const before = JSON.stringify(original);
-    const { bundle, removedElements } = redactBundle(original, { share: { Patient: { elements: ['identifier'] }, Appointment: { elements: ['start'] } }, recipientId: 'nps-london-croydon' });
+    const { bundle, removedElements } = redactBundle(original, {
+      share: { Patient: { elements: ['identifier'] }, Appointment: { elements: ['start'] } },
+      recipientId: 'nps-london-croydon',
+    });
     expect(JSON.stringify(original)).toBe(before);
     expect(entryTypes(bundle)).toEqual(['MessageHeader', 'Patient', 'Appointment']);
-    const appointment = bundle.entry?.[2]?.resource as unknown as { status: string; participant: { actor: { reference: string } }[]; meta: { profile: string[] } };
+    const appointment = bundle.entry?.[2]?.resource as unknown as {
+      status: string;
+      participant: { actor: { reference: string } }[];
+      meta: { profile: string[] };
+    };
     expect(appointment.status).toBeDefined();
     expect(appointment.meta.profile[0]).toContain('UKCore-Appointment');
     expect(appointment.participant.map((item) => item.actor.reference)).toEqual([bundle.entry?.[1]?.fullUrl]);
-    expect(removedElements).toEqual(expect.arrayContaining(['Appointment.participant[1]', 'Appointment.participant[2]', 'Appointment.extension']));
+    expect(removedElements).toEqual(
+      expect.arrayContaining(['Appointment.participant[1]', 'Appointment.participant[2]', 'Appointment.extension']),
+    );
     const header = bundle.entry?.[0]?.resource as MessageHeader;
     expect(header.sender).toBeUndefined();
     expect(header.focus).toEqual([{ reference: bundle.entry?.[2]?.fullUrl }]);
   });
 
   it('keeps a partner Organization when the allow-list does, with the sender reference', () => {
-    const { bundle } = redactBundle(fixtureBundle('treatment.referral.rejected'), { share: { Task: { elements: ['statusReason', 'owner'] }, Organization: { elements: ['identifier', 'name'] } }, recipientId: 'nps-london-croydon' });
-    const organization = (bundle.entry ?? []).find((entry) => entry.resource?.resourceType === 'Organization')?.resource as unknown as { identifier: { system: string }[] };
+    const { bundle } = redactBundle(fixtureBundle('treatment.referral.rejected'), {
+      share: { Task: { elements: ['statusReason', 'owner'] }, Organization: { elements: ['identifier', 'name'] } },
+      recipientId: 'nps-london-croydon',
+    });
+    const organization = (bundle.entry ?? []).find((entry) => entry.resource?.resourceType === 'Organization')
+      ?.resource as unknown as { identifier: { system: string }[] };
     expect(organization.identifier.some((identifier) => identifier.system === PARTNER_ID_SYSTEM)).toBe(true);
     expect((bundle.entry?.[0]?.resource as MessageHeader).sender?.reference).toBeDefined();
   });

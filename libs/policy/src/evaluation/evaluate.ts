@@ -75,7 +75,10 @@ export interface EvaluationInput {
 }
 
 /** Why an agreement is not in force at `now`, or undefined when it is. */
-export function agreementNotInForce(agreement: Agreement, now: Date): { rule: RefusalRule; reason: string } | undefined {
+export function agreementNotInForce(
+  agreement: Agreement,
+  now: Date,
+): { rule: RefusalRule; reason: string } | undefined {
   const name = `Agreement ${agreement.id} version ${agreement.version}`;
   switch (agreement.status) {
     case 'draft':
@@ -87,8 +90,10 @@ export function agreementNotInForce(agreement: Agreement, now: Date): { rule: Re
     case 'active':
       break;
   }
-  if (!withinPeriod(now, { start: agreement.period.start })) return { rule: 'agreement-not-started', reason: `${name} starts on ${agreement.period.start}.` };
-  if (!withinPeriod(now, agreement.period)) return { rule: 'agreement-expired', reason: `${name} ended on ${agreement.period.end}.` };
+  if (!withinPeriod(now, { start: agreement.period.start }))
+    return { rule: 'agreement-not-started', reason: `${name} starts on ${agreement.period.start}.` };
+  if (!withinPeriod(now, agreement.period))
+    return { rule: 'agreement-expired', reason: `${name} ended on ${agreement.period.end}.` };
   return undefined;
 }
 
@@ -97,7 +102,11 @@ export function agreementNotInForce(agreement: Agreement, now: Date): { rule: Re
  * only to the partner who owes the step (Task.owner); a consent only to the partners it names.
  * Undefined when any connected partner may receive it.
  */
-export function addressedPartners(eventType: EventType, bundle: Bundle, partners: readonly Partner[]): string[] | undefined {
+export function addressedPartners(
+  eventType: EventType,
+  bundle: Bundle,
+  partners: readonly Partner[],
+): string[] | undefined {
   if (eventType === 'pathway.deadline.missed') {
     return resourcesOfType(bundle, 'Task').flatMap((task) => referencedPartnerId(bundle, task.owner) ?? []);
   }
@@ -108,7 +117,12 @@ export function addressedPartners(eventType: EventType, bundle: Bundle, partners
 }
 
 function refuse(rule: RefusalRule, reason: string, where?: { agreement: Agreement; flow: Flow }): RefuseDecision {
-  return { decision: 'refuse', rule, reason, ...(where ? { agreementId: where.agreement.id, flowId: where.flow.id } : {}) };
+  return {
+    decision: 'refuse',
+    rule,
+    reason,
+    ...(where ? { agreementId: where.agreement.id, flowId: where.flow.id } : {}),
+  };
 }
 
 /**
@@ -131,24 +145,42 @@ function decide(input: EvaluationInput): Decision {
   const { eventType, sender, recipient, now } = input;
   const candidates = input.agreements.flatMap((agreement) =>
     agreement.flows
-      .filter((flow) => flow.events.includes(eventType) && selectorMatches(flow.from, sender) && selectorMatches(flow.to, recipient))
+      .filter(
+        (flow) =>
+          flow.events.includes(eventType) && selectorMatches(flow.from, sender) && selectorMatches(flow.to, recipient),
+      )
       .map((flow) => ({ agreement, flow })),
   );
   if (candidates.length === 0 || recipient.id === sender.id) {
-    return refuse('no-active-flow', `No agreement has a flow for ${eventType} from ${sender.id} (${sender.kind}) to ${recipient.id} (${recipient.kind}).`);
+    return refuse(
+      'no-active-flow',
+      `No agreement has a flow for ${eventType} from ${sender.id} (${sender.kind}) to ${recipient.id} (${recipient.kind}).`,
+    );
   }
   const inForce = candidates.filter(({ agreement }) => agreementNotInForce(agreement, now) === undefined);
   if (inForce.length === 0) {
     const first = candidates[0];
     const why = agreementNotInForce(first.agreement, now) as { rule: RefusalRule; reason: string };
-    return refuse(why.rule, `${why.reason} It is the only agreement with a flow for ${eventType} to ${recipient.id}.`, first);
+    return refuse(
+      why.rule,
+      `${why.reason} It is the only agreement with a flow for ${eventType} to ${recipient.id}.`,
+      first,
+    );
   }
   const addressed = addressedPartners(eventType, input.bundle, input.partners);
   if (addressed && !addressed.includes(recipient.id)) {
-    return refuse('not-addressed', `${eventType} is addressed to ${addressed.join(', ') || 'no partner'}, not ${recipient.id}.`, inForce[0]);
+    return refuse(
+      'not-addressed',
+      `${eventType} is addressed to ${addressed.join(', ') || 'no partner'}, not ${recipient.id}.`,
+      inForce[0],
+    );
   }
   if (!isConnected(input.relationships, recipient.id)) {
-    return refuse('not-connected', `${recipient.id} is not connected to the person (no referral, allocation, court coverage or earlier event links them).`, inForce[0]);
+    return refuse(
+      'not-connected',
+      `${recipient.id} is not connected to the person (no referral, allocation, court coverage or earlier event links them).`,
+      inForce[0],
+    );
   }
 
   let consentRefusal: RefuseDecision | undefined;
@@ -160,17 +192,30 @@ function decide(input: EvaluationInput): Decision {
       if (verdict.status !== 'active') {
         consentRefusal ??=
           verdict.status === 'withdrawn'
-            ? refuse('consent-withdrawn', `The person withdrew consent (${verdict.ref}) to share with ${recipient.id}; flow ${flow.id} needs it.`, candidate)
-            : refuse('consent-missing', `Flow ${flow.id} needs the person's consent to share with ${recipient.id}, and none is recorded in force.`, candidate);
+            ? refuse(
+                'consent-withdrawn',
+                `The person withdrew consent (${verdict.ref}) to share with ${recipient.id}; flow ${flow.id} needs it.`,
+                candidate,
+              )
+            : refuse(
+                'consent-missing',
+                `Flow ${flow.id} needs the person's consent to share with ${recipient.id}, and none is recorded in force.`,
+                candidate,
+              );
         continue;
       }
       consentRef = verdict.ref;
     }
     const redaction = redactBundle(input.bundle, { share: flow.share, recipientId: recipient.id });
     const header = redaction.bundle.entry?.[0]?.resource as MessageHeader | undefined;
-    if (header?.resourceType !== 'MessageHeader') return refuse('invalid-message', 'The message does not start with a MessageHeader.', candidate);
+    if (header?.resourceType !== 'MessageHeader')
+      return refuse('invalid-message', 'The message does not start with a MessageHeader.', candidate);
     if (asArray(header.focus).length === 0) {
-      consentRefusal ??= refuse('nothing-to-share', `Flow ${flow.id} allows none of the resources ${eventType} is about.`, candidate);
+      consentRefusal ??= refuse(
+        'nothing-to-share',
+        `Flow ${flow.id} allows none of the resources ${eventType} is about.`,
+        candidate,
+      );
       continue;
     }
     return {
@@ -203,8 +248,15 @@ export interface RecipientDecision {
  * person (never a broadcast to a whole kind). What the hub calls for every incoming event.
  */
 export function recipientsFor(input: RecipientsInput): RecipientDecision[] {
-  const flows = input.agreements.flatMap((agreement) => agreement.flows).filter((flow) => flow.events.includes(input.eventType) && selectorMatches(flow.from, input.sender));
+  const flows = input.agreements
+    .flatMap((agreement) => agreement.flows)
+    .filter((flow) => flow.events.includes(input.eventType) && selectorMatches(flow.from, input.sender));
   return input.partners
-    .filter((partner) => partner.id !== input.sender.id && isConnected(input.relationships, partner.id) && flows.some((flow) => selectorMatches(flow.to, partner)))
+    .filter(
+      (partner) =>
+        partner.id !== input.sender.id &&
+        isConnected(input.relationships, partner.id) &&
+        flows.some((flow) => selectorMatches(flow.to, partner)),
+    )
     .map((recipient) => ({ recipient, decision: evaluate({ ...input, recipient }) }));
 }

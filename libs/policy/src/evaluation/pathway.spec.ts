@@ -25,11 +25,27 @@ function runPathway(): Step[] {
     relationships = updateRelationships(relationships, { eventType, bundle }, sender, PARTNERS);
     consent = updateConsent(consent, { eventType, bundle }, sender, PARTNERS);
     const now = new Date((bundle as { timestamp: string }).timestamp);
-    const decisions = recipientsFor({ bundle, eventType, sender, partners: PARTNERS, agreements: AGREEMENTS, consent, relationships, now });
+    const decisions = recipientsFor({
+      bundle,
+      eventType,
+      sender,
+      partners: PARTNERS,
+      agreements: AGREEMENTS,
+      consent,
+      relationships,
+      now,
+    });
     return {
       event: `${eventType} from ${sender.id}`,
-      outcomes: decisions.map(({ recipient, decision }) => `${recipient.id}: ${decision.decision === 'deliver' ? decision.flowId : decision.rule}`).sort(),
-      delivered: decisions.flatMap(({ decision }) => (decision.decision === 'deliver' ? [{ original: bundle, copy: decision.bundle }] : [])),
+      outcomes: decisions
+        .map(
+          ({ recipient, decision }) =>
+            `${recipient.id}: ${decision.decision === 'deliver' ? decision.flowId : decision.rule}`,
+        )
+        .sort(),
+      delivered: decisions.flatMap(({ decision }) =>
+        decision.decision === 'deliver' ? [{ original: bundle, copy: decision.bundle }] : [],
+      ),
     };
   });
 }
@@ -39,11 +55,17 @@ const outcomesOf = (prefix: string) => steps.find((step) => step.event.startsWit
 
 describe('the fixture pathway through the default agreements', () => {
   it('tells the L&D service and the Croydon unit (covering the court) about the hearing, not Lambeth', () => {
-    expect(outcomesOf('court.hearing.listed')).toEqual(['nps-london-croydon: listing-to-probation', 'sl-liaison-diversion: listing-to-liaison-diversion']);
+    expect(outcomesOf('court.hearing.listed')).toEqual([
+      'nps-london-croydon: listing-to-probation',
+      'sl-liaison-diversion: listing-to-liaison-diversion',
+    ]);
   });
 
   it('sends the sentence to probation and the provider it names, not the other provider', () => {
-    expect(outcomesOf('court.sentence.imposed')).toEqual(['nps-london-croydon: sentence-to-probation', 'slam-mhtr: sentence-to-provider']);
+    expect(outcomesOf('court.sentence.imposed')).toEqual([
+      'nps-london-croydon: sentence-to-probation',
+      'slam-mhtr: sentence-to-provider',
+    ]);
   });
 
   it('holds back the assessment until the person consents to share it', () => {
@@ -51,7 +73,10 @@ describe('the fixture pathway through the default agreements', () => {
   });
 
   it('copies a consent only to the parties it names', () => {
-    expect(outcomesOf('consent.recorded')).toEqual(['nps-london-croydon: consent-mh-provider-to-probation', 'sl-liaison-diversion: not-addressed']);
+    expect(outcomesOf('consent.recorded')).toEqual([
+      'nps-london-croydon: consent-mh-provider-to-probation',
+      'sl-liaison-diversion: not-addressed',
+    ]);
   });
 
   it('reports attendance, a missed session and progress to the responsible officer once consent is recorded', () => {
@@ -61,14 +86,25 @@ describe('the fixture pathway through the default agreements', () => {
   });
 
   it('tells the GP service about the end of treatment, and a missed deadline only to who owes the step', () => {
-    expect(outcomesOf('treatment.episode.ended')).toEqual(['nps-london-croydon: episode-end-to-probation', 'pds-gp-registration: episode-end-to-gp']);
-    expect(outcomesOf('pathway.deadline.missed')).toEqual(['nps-london-croydon: not-addressed', 'pds-gp-registration: not-addressed', 'sl-liaison-diversion: not-addressed', 'slam-mhtr: deadline-to-mh-provider']);
+    expect(outcomesOf('treatment.episode.ended')).toEqual([
+      'nps-london-croydon: episode-end-to-probation',
+      'pds-gp-registration: episode-end-to-gp',
+    ]);
+    expect(outcomesOf('pathway.deadline.missed')).toEqual([
+      'nps-london-croydon: not-addressed',
+      'pds-gp-registration: not-addressed',
+      'sl-liaison-diversion: not-addressed',
+      'slam-mhtr: deadline-to-mh-provider',
+    ]);
   });
 
   it('delivers only copies with no validation error their original did not have', () => {
     const delivered = steps.flatMap((step) => step.delivered);
     expect(delivered.length).toBeGreaterThan(25);
-    const errors = (bundle: Bundle) => validateMessageBundle(bundle).issue.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal').map((issue) => issue.diagnostics);
+    const errors = (bundle: Bundle) =>
+      validateMessageBundle(bundle)
+        .issue.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal')
+        .map((issue) => issue.diagnostics);
     for (const { original, copy } of delivered) {
       const known = new Set(errors(original));
       expect(errors(copy).filter((error) => !known.has(error))).toEqual([]);

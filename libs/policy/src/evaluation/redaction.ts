@@ -58,7 +58,11 @@ function ruleFor(share: Readonly<Record<string, ShareRule>>, resourceType: strin
 /** True when the allow-list names this JSON key (`valueQuantity` is named by `value[x]` too). */
 function allowed(key: string, names: readonly string[]): boolean {
   const element = key.startsWith('_') ? key.slice(1) : key;
-  return names.some((name) => name === element || (name.endsWith('[x]') && element.startsWith(name.slice(0, -3)) && /^[A-Z]/.test(element.slice(name.length - 3))));
+  return names.some(
+    (name) =>
+      name === element ||
+      (name.endsWith('[x]') && element.startsWith(name.slice(0, -3)) && /^[A-Z]/.test(element.slice(name.length - 3))),
+  );
 }
 
 /** A short label of a resource for the removal list: its type and first code. */
@@ -147,9 +151,15 @@ export function redactBundle(bundle: Bundle, options: RedactionOptions): Redacti
   const copy = structuredClone(bundle);
   const entries: (BundleEntry | undefined)[] = [...asArray(copy.entry)];
   const removed: string[] = [];
-  const patientEntry = entries.find((entry) => isObject(entry) && isObject(entry.resource) && entry.resource.resourceType === 'Patient');
+  const patientEntry = entries.find(
+    (entry) => isObject(entry) && isObject(entry.resource) && entry.resource.resourceType === 'Patient',
+  );
   const restricted = isRestrictedPatient(patientEntry?.resource as Patient | undefined);
-  const gpAddresses = new Set(restricted ? asArray((patientEntry?.resource as Patient).generalPractitioner).map((reference) => reference?.reference ?? '') : []);
+  const gpAddresses = new Set(
+    restricted
+      ? asArray((patientEntry?.resource as Patient).generalPractitioner).map((reference) => reference?.reference ?? '')
+      : [],
+  );
   const gone = new Set<string>();
 
   const removeEntry = (index: number) => {
@@ -166,7 +176,8 @@ export function redactBundle(bundle: Bundle, options: RedactionOptions): Redacti
     if (!isObject(entry) || !isObject(resource) || typeof resource.resourceType !== 'string') return removeEntry(index);
     if (resource.resourceType === 'MessageHeader' || resource.resourceType === 'Patient') return;
     const rule = ruleFor(options.share, resource.resourceType);
-    const isGp = restricted && (isGpPractice(resource) || addressesOf(entry).some((address) => gpAddresses.has(address)));
+    const isGp =
+      restricted && (isGpPractice(resource) || addressesOf(entry).some((address) => gpAddresses.has(address)));
     if (!rule || isGp || (rule.where !== undefined && !matchesWhere(resource, rule.where))) removeEntry(index);
   });
 
@@ -178,7 +189,7 @@ export function redactBundle(bundle: Bundle, options: RedactionOptions): Redacti
   });
 
   // 3. References to removed resources, until nothing changes (removing one may strand another).
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     entries.forEach((entry, index) => {
       const resource = entry?.resource;
@@ -197,12 +208,16 @@ export function redactBundle(bundle: Bundle, options: RedactionOptions): Redacti
     if (header?.resourceType !== 'MessageHeader') continue;
     dropDanglingReferences(header, gone, removed);
     // An odd focus that points at nothing carried goes too.
-    const focus = asArray(header.focus).filter((item) => isObject(item) && typeof item.reference === 'string' && carried.has(item.reference));
+    const focus = asArray(header.focus).filter(
+      (item) => isObject(item) && typeof item.reference === 'string' && carried.has(item.reference),
+    );
     if (focus.length > 0) header.focus = focus;
     else Reflect.deleteProperty(header, 'focus');
     header.destination = [{ name: options.recipientId, endpoint: partnerEndpoint(options.recipientId) }];
   }
 
-  copy.entry = entries.filter((entry): entry is BundleEntry => entry !== undefined).map((entry) => ({ ...(entry.fullUrl ? { fullUrl: entry.fullUrl } : {}), resource: entry.resource }));
+  copy.entry = entries
+    .filter((entry): entry is BundleEntry => entry !== undefined)
+    .map((entry) => ({ ...(entry.fullUrl ? { fullUrl: entry.fullUrl } : {}), resource: entry.resource }));
   return { bundle: copy, removedElements: [...new Set(removed)] };
 }

@@ -1,9 +1,19 @@
 import { fixtureBundle, PARTNERS, partner, senderOf } from '../../test/policy-test-kit';
 import type { EventType } from '@cstr/contracts';
 import type { Bundle } from 'fhir/r4';
-import { connectedPartners, isConnected, NO_RELATIONSHIPS, updateRelationships, type RelationshipState } from './relationships';
+import {
+  connectedPartners,
+  isConnected,
+  NO_RELATIONSHIPS,
+  updateRelationships,
+  type RelationshipState,
+} from './relationships';
 
-function apply(state: RelationshipState, eventType: EventType, bundle: Bundle = fixtureBundle(eventType)): RelationshipState {
+function apply(
+  state: RelationshipState,
+  eventType: EventType,
+  bundle: Bundle = fixtureBundle(eventType),
+): RelationshipState {
   return updateRelationships(state, { eventType, bundle }, senderOf(bundle), PARTNERS);
 }
 
@@ -11,8 +21,16 @@ function apply(state: RelationshipState, eventType: EventType, bundle: Bundle = 
 function camberwellHearing(): Bundle {
   return fixtureBundle('court.hearing.listed', (input) => {
     input.envelope.sender = 'camberwell-green-mc';
-    input.envelope.senderOrganization = { code: 'B01CG00', codeKind: 'court', name: "Camberwell Green Magistrates' Court", partnerId: 'camberwell-green-mc' };
-    (input as { hearing: { court: { code: string; name: string } } }).hearing.court = { code: 'B01CG00', name: "Camberwell Green Magistrates' Court" };
+    input.envelope.senderOrganization = {
+      code: 'B01CG00',
+      codeKind: 'court',
+      name: "Camberwell Green Magistrates' Court",
+      partnerId: 'camberwell-green-mc',
+    };
+    (input as { hearing: { court: { code: string; name: string } } }).hearing.court = {
+      code: 'B01CG00',
+      name: "Camberwell Green Magistrates' Court",
+    };
   });
 }
 
@@ -36,7 +54,10 @@ describe('updateRelationships', () => {
 
   it('connects the treatment service of a provider a PSR request names by ODS code only, not the L&D service sharing that code', () => {
     const request = fixtureBundle('probation.psr.requested', (input) => {
-      (input as { request: { performer: { code?: string; name: string; partnerId?: string } } }).request.performer = { code: 'RV5', name: 'South London and Maudsley NHS Foundation Trust' };
+      (input as { request: { performer: { code?: string; name: string; partnerId?: string } } }).request.performer = {
+        code: 'RV5',
+        name: 'South London and Maudsley NHS Foundation Trust',
+      };
     });
     const state = apply(NO_RELATIONSHIPS, 'probation.psr.requested', request);
     expect(state.connections['slam-mhtr']).toEqual(['named-in-request']);
@@ -50,14 +71,21 @@ describe('updateRelationships', () => {
   });
 
   it('connects the GP registration service once it checked registration', () => {
-    expect(apply(NO_RELATIONSHIPS, 'gp.registration.checked').connections['pds-gp-registration']).toEqual(['published-about', 'checked-gp-registration']);
+    expect(apply(NO_RELATIONSHIPS, 'gp.registration.checked').connections['pds-gp-registration']).toEqual([
+      'published-about',
+      'checked-gp-registration',
+    ]);
   });
 
   it('disconnects a provider that rejects the referral', () => {
     const named = apply(NO_RELATIONSHIPS, 'court.sentence.imposed');
     const rejected = fixtureBundle('treatment.referral.rejected', (input) => {
       input.envelope.sender = 'slam-mhtr';
-      input.envelope.senderOrganization = { code: 'RV5', name: 'South London and Maudsley NHS Foundation Trust (MHTR)', partnerId: 'slam-mhtr' };
+      input.envelope.senderOrganization = {
+        code: 'RV5',
+        name: 'South London and Maudsley NHS Foundation Trust (MHTR)',
+        partnerId: 'slam-mhtr',
+      };
     });
     expect(isConnected(apply(named, 'treatment.referral.rejected', rejected), 'slam-mhtr')).toBe(false);
   });

@@ -36,8 +36,16 @@ export interface PolicyEvent {
   readonly bundle: Bundle;
 }
 
-const COURT_EVENTS: ReadonlySet<EventType> = new Set(['court.hearing.listed', 'court.hearing.resulted', 'court.sentence.imposed']);
-const REQUEST_EVENTS: ReadonlySet<EventType> = new Set(['court.sentence.imposed', 'probation.psr.requested', 'treatment.referral.requested']);
+const COURT_EVENTS: ReadonlySet<EventType> = new Set([
+  'court.hearing.listed',
+  'court.hearing.resulted',
+  'court.sentence.imposed',
+]);
+const REQUEST_EVENTS: ReadonlySet<EventType> = new Set([
+  'court.sentence.imposed',
+  'probation.psr.requested',
+  'treatment.referral.requested',
+]);
 
 function connect(connections: Record<string, ConnectionReason[]>, partnerId: string, reason: ConnectionReason): void {
   const reasons = connections[partnerId] ?? [];
@@ -47,7 +55,9 @@ function connect(connections: Record<string, ConnectionReason[]>, partnerId: str
 /** The court partner of a court event: by the court code in the Bundle, else the sending court. */
 export function courtOfEvent(bundle: Bundle, sender: Sender, partners: readonly Partner[]): Partner | undefined {
   const codes = courtCodesOf(bundle);
-  const byCode = partners.find((partner) => partner.kind === 'hmcts' && partner.courtCode !== undefined && codes.includes(partner.courtCode));
+  const byCode = partners.find(
+    (partner) => partner.kind === 'hmcts' && partner.courtCode !== undefined && codes.includes(partner.courtCode),
+  );
   if (byCode) return byCode;
   return sender.kind === 'hmcts' ? partners.find((partner) => partner.id === sender.id) : undefined;
 }
@@ -57,9 +67,16 @@ export function courtOfEvent(bundle: Bundle, sender: Sender, partners: readonly 
  * choosing that event's recipients, so that a hearing reaches the L&D team covering its court).
  * Unknown partner ids named in the Bundle are ignored.
  */
-export function updateRelationships(state: RelationshipState, event: PolicyEvent, sender: Sender, partners: readonly Partner[]): RelationshipState {
+export function updateRelationships(
+  state: RelationshipState,
+  event: PolicyEvent,
+  sender: Sender,
+  partners: readonly Partner[],
+): RelationshipState {
   const known = new Map(partners.map((partner) => [partner.id, partner]));
-  const connections: Record<string, ConnectionReason[]> = Object.fromEntries(Object.entries(state.connections).map(([id, reasons]) => [id, [...reasons]]));
+  const connections: Record<string, ConnectionReason[]> = Object.fromEntries(
+    Object.entries(state.connections).map(([id, reasons]) => [id, [...reasons]]),
+  );
   const { eventType, bundle } = event;
   const senderPartner = known.get(sender.id);
 
@@ -69,15 +86,23 @@ export function updateRelationships(state: RelationshipState, event: PolicyEvent
   }
   // Courts only publish; every other partner that publishes about the person knows them already.
   if (senderPartner && senderPartner.kind !== 'hmcts') connect(connections, senderPartner.id, 'published-about');
-  if (senderPartner && eventType === 'treatment.referral.accepted') connect(connections, senderPartner.id, 'accepted-referral');
-  if (senderPartner && eventType === 'probation.case.allocated' && senderPartner.kind === 'probation') connect(connections, senderPartner.id, 'allocated-case');
-  if (senderPartner && senderPartner.kind === 'gp' && (eventType === 'gp.registration.checked' || eventType === 'gp.registration.changed')) {
+  if (senderPartner && eventType === 'treatment.referral.accepted')
+    connect(connections, senderPartner.id, 'accepted-referral');
+  if (senderPartner && eventType === 'probation.case.allocated' && senderPartner.kind === 'probation')
+    connect(connections, senderPartner.id, 'allocated-case');
+  if (
+    senderPartner &&
+    senderPartner.kind === 'gp' &&
+    (eventType === 'gp.registration.checked' || eventType === 'gp.registration.changed')
+  ) {
     connect(connections, senderPartner.id, 'checked-gp-registration');
   }
 
   if (COURT_EVENTS.has(eventType)) {
     const court = courtOfEvent(bundle, sender, partners);
-    if (court) for (const partner of partners) if (partner.coverage?.courts.includes(court.id)) connect(connections, partner.id, 'covers-court');
+    if (court)
+      for (const partner of partners)
+        if (partner.coverage?.courts.includes(court.id)) connect(connections, partner.id, 'covers-court');
   }
 
   if (REQUEST_EVENTS.has(eventType)) {

@@ -34,7 +34,16 @@ describe('partners loader', () => {
 
   it('keeps the ids other code and tests use', () => {
     const ids = PARTNERS.map((partner) => partner.id);
-    for (const id of ['croydon-mc', 'camberwell-green-mc', 'sl-liaison-diversion', 'nps-london-croydon', 'nps-london-lambeth', 'slam-mhtr', 'st-andrews-mhtr', 'pds-gp-registration']) {
+    for (const id of [
+      'croydon-mc',
+      'camberwell-green-mc',
+      'sl-liaison-diversion',
+      'nps-london-croydon',
+      'nps-london-lambeth',
+      'slam-mhtr',
+      'st-andrews-mhtr',
+      'pds-gp-registration',
+    ]) {
       expect(ids).toContain(id);
     }
   });
@@ -43,12 +52,19 @@ describe('partners loader', () => {
     const partners = parsePartners(readFileSync(join(dir, 'good-minimal.yaml'), 'utf8'), 'good-minimal.yaml');
     expect(partners).toEqual([
       { id: 'croydon-mc', kind: 'hmcts', name: "Croydon Magistrates' Court", courtCode: 'B01CY00' },
-      { id: 'nps-london-croydon', kind: 'probation', name: 'Probation Service London – Croydon PDU', ods: 'N07CY', coverage: { courts: ['croydon-mc'], areas: [] } },
+      {
+        id: 'nps-london-croydon',
+        kind: 'probation',
+        name: 'Probation Service London – Croydon PDU',
+        ods: 'N07CY',
+        coverage: { courts: ['croydon-mc'], areas: [] },
+      },
     ]);
   });
 
   it('keeps adapter settings it does not know under `adapter`', () => {
-    const text = 'partners:\n  - id: slam-mhtr\n    kind: mh-provider\n    name: SLaM\n    fhirBaseUrl: http://localhost:8080/fhir\n';
+    const text =
+      'partners:\n  - id: slam-mhtr\n    kind: mh-provider\n    name: SLaM\n    fhirBaseUrl: http://localhost:8080/fhir\n';
     expect(parsePartners(text, 'inline.yaml')[0].adapter).toEqual({ fhirBaseUrl: 'http://localhost:8080/fhir' });
   });
 
@@ -80,13 +96,21 @@ describe('partners loader', () => {
       throw new Error('accepted');
     })();
     expect(error.code).toBe('policy-config-invalid');
-    expect(error.problems.map((problem) => `${problem.line}:${problem.path}`)).toEqual(['2:partners[0].id', '3:partners[0].kind', '2:partners[0].name', '7:partners[1].courtCode', '7:partners[1].courtCode']);
+    expect(error.problems.map((problem) => `${problem.line}:${problem.path}`)).toEqual([
+      '2:partners[0].id',
+      '3:partners[0].kind',
+      '2:partners[0].name',
+      '7:partners[1].courtCode',
+      '7:partners[1].courtCode',
+    ]);
     expect(error.message).toContain('many.yaml:3 partners[0].kind: kind must be one of');
     expect(error.toOperationOutcome().issue).toHaveLength(5);
   });
 
   it('reports a missing file as a configuration error', () => {
-    expect(() => loadPartnersFile(join(ROOT, 'config', 'no-such-partners.yaml'))).toThrow(/cannot read the file \(ENOENT\)/);
+    expect(() => loadPartnersFile(join(ROOT, 'config', 'no-such-partners.yaml'))).toThrow(
+      /cannot read the file \(ENOENT\)/,
+    );
   });
 });
 
@@ -100,16 +124,26 @@ describe('rebaseSandboxUrls', () => {
       deliusApiUrl: 'http://partner-sandbox:3200/sandbox/delius/nps-london-croydon',
       detailUrlAllowList: ['http://partner-sandbox:3200/sandbox/delius/nps-london-croydon/detail/'],
     });
-    expect(moved.find((partner) => partner.id === 'slam-mhtr')?.adapter).toMatchObject({ fhirBaseUrl: 'http://partner-sandbox:3200/sandbox/fhir/slam-mhtr', subscriptions: true });
+    expect(moved.find((partner) => partner.id === 'slam-mhtr')?.adapter).toMatchObject({
+      fhirBaseUrl: 'http://partner-sandbox:3200/sandbox/fhir/slam-mhtr',
+      subscriptions: true,
+    });
     expect(JSON.stringify(moved)).not.toContain('127.0.0.1:3200');
-    expect(moved.map(({ adapter: _adapter, ...rest }) => rest)).toEqual(shipped.map(({ adapter: _adapter, ...rest }) => rest));
+    expect(moved.map(({ adapter: _adapter, ...rest }) => rest)).toEqual(
+      shipped.map(({ adapter: _adapter, ...rest }) => rest),
+    );
   });
 
   it('leaves URLs of a partner’s own system alone, and loadPartnersFile applies it on request only', () => {
-    const [partner] = rebaseSandboxUrls([{ ...shipped[0], adapter: { apiUrl: 'https://delius.example.gov.uk/api', other: 'http://127.0.0.1:32000/x' } }], 'http://partner-sandbox:3200');
+    const [partner] = rebaseSandboxUrls(
+      [{ ...shipped[0], adapter: { apiUrl: 'https://delius.example.gov.uk/api', other: 'http://127.0.0.1:32000/x' } }],
+      'http://partner-sandbox:3200',
+    );
     expect(partner.adapter).toEqual({ apiUrl: 'https://delius.example.gov.uk/api', other: 'http://127.0.0.1:32000/x' });
     const file = join(ROOT, 'config', 'partners.yaml');
     expect(JSON.stringify(loadPartnersFile(file))).toContain('http://127.0.0.1:3200/');
-    expect(JSON.stringify(loadPartnersFile(file, { sandboxBaseUrl: 'http://partner-sandbox:3200' }))).not.toContain('http://127.0.0.1:3200/');
+    expect(JSON.stringify(loadPartnersFile(file, { sandboxBaseUrl: 'http://partner-sandbox:3200' }))).not.toContain(
+      'http://127.0.0.1:3200/',
+    );
   });
 });

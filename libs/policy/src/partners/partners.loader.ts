@@ -42,22 +42,36 @@ export function parsePartners(text: string, file: string): Partner[] {
       valid = false;
       source.report(path, reason);
     };
-    if (typeof id !== 'string' || !PARTNER_ID_PATTERN.test(id)) problem([...at, 'id'], 'id must be lower-case letters and digits joined by single hyphens');
+    if (typeof id !== 'string' || !PARTNER_ID_PATTERN.test(id))
+      problem([...at, 'id'], 'id must be lower-case letters and digits joined by single hyphens');
     else if (id === HUB_PARTNER_ID) problem([...at, 'id'], `id ${id} is reserved for the hub itself`);
-    else if (firstIndexOf.has(id)) problem([...at, 'id'], `id ${id} is already used by partners[${firstIndexOf.get(id)}]`);
+    else if (firstIndexOf.has(id))
+      problem([...at, 'id'], `id ${id} is already used by partners[${firstIndexOf.get(id)}]`);
     else firstIndexOf.set(id, index);
     if (typeof kind !== 'string' || !isPartnerKind(kind)) problem([...at, 'kind'], `kind must be one of ${KINDS}`);
     if (typeof name !== 'string' || name.trim() === '') problem([...at, 'name'], 'name is required');
-    if (ods !== undefined && (typeof ods !== 'string' || !/^[A-Z0-9]{3,10}$/.test(ods))) problem([...at, 'ods'], 'ods must be an ODS code (3 to 10 capitals or digits)');
-    if (courtCode !== undefined && (typeof courtCode !== 'string' || !/^[A-Z][A-Z0-9]{4,7}$/.test(courtCode))) problem([...at, 'courtCode'], 'courtCode must be an HMCTS court code such as B01CY00');
-    if (courtCode !== undefined && kind !== 'hmcts') problem([...at, 'courtCode'], 'only partners of kind hmcts have a courtCode');
+    if (ods !== undefined && (typeof ods !== 'string' || !/^[A-Z0-9]{3,10}$/.test(ods)))
+      problem([...at, 'ods'], 'ods must be an ODS code (3 to 10 capitals or digits)');
+    if (courtCode !== undefined && (typeof courtCode !== 'string' || !/^[A-Z][A-Z0-9]{4,7}$/.test(courtCode)))
+      problem([...at, 'courtCode'], 'courtCode must be an HMCTS court code such as B01CY00');
+    if (courtCode !== undefined && kind !== 'hmcts')
+      problem([...at, 'courtCode'], 'only partners of kind hmcts have a courtCode');
     if (coverage !== undefined) {
       if (!isRecord(coverage)) problem([...at, 'coverage'], 'coverage must be a mapping with courts and/or areas');
       else {
-        for (const key of Object.keys(coverage)) if (key !== 'courts' && key !== 'areas') problem([...at, 'coverage', key], `unknown coverage key ${key} (expected courts, areas)`);
-        if (coverage.courts !== undefined && !isStringList(coverage.courts)) problem([...at, 'coverage', 'courts'], 'coverage.courts must be a list of partner ids');
-        if (coverage.areas !== undefined && !isStringList(coverage.areas)) problem([...at, 'coverage', 'areas'], 'coverage.areas must be a list of names');
-        if (coverage.courts !== undefined && typeof kind === 'string' && isPartnerKind(kind) && !COURT_COVERING_KINDS.has(kind)) {
+        for (const key of Object.keys(coverage))
+          if (key !== 'courts' && key !== 'areas')
+            problem([...at, 'coverage', key], `unknown coverage key ${key} (expected courts, areas)`);
+        if (coverage.courts !== undefined && !isStringList(coverage.courts))
+          problem([...at, 'coverage', 'courts'], 'coverage.courts must be a list of partner ids');
+        if (coverage.areas !== undefined && !isStringList(coverage.areas))
+          problem([...at, 'coverage', 'areas'], 'coverage.areas must be a list of names');
+        if (
+          coverage.courts !== undefined &&
+          typeof kind === 'string' &&
+          isPartnerKind(kind) &&
+          !COURT_COVERING_KINDS.has(kind)
+        ) {
           problem([...at, 'coverage', 'courts'], `only ld and probation partners cover courts, not ${kind}`);
         }
       }
@@ -65,7 +79,10 @@ export function parsePartners(text: string, file: string): Partner[] {
     if (!valid) return;
     const adapter = Object.fromEntries(Object.entries(entry).filter(([key]) => !KNOWN_KEYS.has(key)));
     const covered: PartnerCoverage | undefined = isRecord(coverage)
-      ? { courts: (coverage.courts as string[] | undefined) ?? [], areas: (coverage.areas as string[] | undefined) ?? [] }
+      ? {
+          courts: (coverage.courts as string[] | undefined) ?? [],
+          areas: (coverage.areas as string[] | undefined) ?? [],
+        }
       : undefined;
     partners.push({
       id: id as string,
@@ -81,11 +98,20 @@ export function parsePartners(text: string, file: string): Partner[] {
   // Courts covered must be court partners: checked once every id is known.
   const byId = new Map(partners.map((partner) => [partner.id, partner]));
   entries.forEach((entry, index) => {
-    const courts = isRecord(entry) && isRecord(entry.coverage) && isStringList(entry.coverage.courts) ? entry.coverage.courts : [];
+    const courts =
+      isRecord(entry) && isRecord(entry.coverage) && isStringList(entry.coverage.courts) ? entry.coverage.courts : [];
     courts.forEach((court, courtIndex) => {
       const target = byId.get(court);
-      if (!target) source.report(['partners', index, 'coverage', 'courts', courtIndex], `court ${court} is not a partner of this file`);
-      else if (target.kind !== 'hmcts') source.report(['partners', index, 'coverage', 'courts', courtIndex], `${court} is a ${target.kind} partner, not a court (hmcts)`);
+      if (!target)
+        source.report(
+          ['partners', index, 'coverage', 'courts', courtIndex],
+          `court ${court} is not a partner of this file`,
+        );
+      else if (target.kind !== 'hmcts')
+        source.report(
+          ['partners', index, 'coverage', 'courts', courtIndex],
+          `${court} is a ${target.kind} partner, not a court (hmcts)`,
+        );
     });
   });
 
@@ -111,7 +137,14 @@ export function loadPartnersFile(file: string, options: PartnersFileOptions = {}
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PolicyConfigError([{ file, line: 1, path: '', reason: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
+    throw new PolicyConfigError([
+      {
+        file,
+        line: 1,
+        path: '',
+        reason: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      },
+    ]);
   }
   const partners = parsePartners(text, file);
   return options.sandboxBaseUrl ? rebaseSandboxUrls(partners, options.sandboxBaseUrl) : partners;
@@ -121,13 +154,23 @@ export function loadPartnersFile(file: string, options: PartnersFileOptions = {}
  * The partners with every adapter URL (a string, or a string of a list) that starts with `from`
  * moved under `to`. Pure; other settings are kept as they are.
  */
-export function rebaseSandboxUrls(partners: readonly Partner[], to: string, from: string = LOCAL_SANDBOX_BASE_URL): Partner[] {
+export function rebaseSandboxUrls(
+  partners: readonly Partner[],
+  to: string,
+  from: string = LOCAL_SANDBOX_BASE_URL,
+): Partner[] {
   const target = to.replace(/\/+$/, '');
   const rebase = (value: unknown): unknown => {
-    if (typeof value === 'string') return value === from || value.startsWith(`${from}/`) ? target + value.slice(from.length) : value;
+    if (typeof value === 'string')
+      return value === from || value.startsWith(`${from}/`) ? target + value.slice(from.length) : value;
     return Array.isArray(value) ? value.map(rebase) : value;
   };
   return partners.map((partner) =>
-    partner.adapter ? { ...partner, adapter: Object.fromEntries(Object.entries(partner.adapter).map(([key, value]) => [key, rebase(value)])) } : partner,
+    partner.adapter
+      ? {
+          ...partner,
+          adapter: Object.fromEntries(Object.entries(partner.adapter).map(([key, value]) => [key, rebase(value)])),
+        }
+      : partner,
   );
 }

@@ -23,7 +23,11 @@ export class BrokerFixture {
   }
 
   /** Declares a consumed queue with its retry and dead-letter queues. */
-  async declareQueue(queue: string, bindings: { exchange: string; pattern: string }[], retryDelaysMs: number[]): Promise<void> {
+  async declareQueue(
+    queue: string,
+    bindings: { exchange: string; pattern: string }[],
+    retryDelaysMs: number[],
+  ): Promise<void> {
     await declareQueueTopology(this.channel, { queue, bindings, retryDelaysMs });
   }
 

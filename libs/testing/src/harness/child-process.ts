@@ -38,7 +38,9 @@ export class TestProcess {
       if (this.child.exitCode !== null || this.child.signalCode !== null) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`Process did not print ${pattern} (exit ${this.child.exitCode ?? this.child.signalCode}); output:\n${this.output.slice(-3000)}`);
+    throw new Error(
+      `Process did not print ${pattern} (exit ${this.child.exitCode ?? this.child.signalCode}); output:\n${this.output.slice(-3000)}`,
+    );
   }
 
   /** Sends a signal and waits for the process to end. */
@@ -52,6 +54,9 @@ export class TestProcess {
   /** Waits for the process to exit by itself. */
   async exited(timeoutMs = 30_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    await Promise.race([once(this.child, 'exit'), new Promise((_, reject) => setTimeout(() => reject(new Error('process did not exit')), timeoutMs))]);
+    await Promise.race([
+      once(this.child, 'exit'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('process did not exit')), timeoutMs)),
+    ]);
   }
 }

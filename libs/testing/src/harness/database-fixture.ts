@@ -9,8 +9,17 @@ export class DatabaseFixture {
   ) {}
 
   /** Opens (creating and migrating) `schema`; `migrations` run after the messaging ones. */
-  static async open(databaseUrl: string, schema: string, migrations: readonly (new () => MigrationInterface)[] = []): Promise<DatabaseFixture> {
-    const dataSource = await createAppDataSource({ url: databaseUrl, schema, applicationName: `test:${schema}`, migrations });
+  static async open(
+    databaseUrl: string,
+    schema: string,
+    migrations: readonly (new () => MigrationInterface)[] = [],
+  ): Promise<DatabaseFixture> {
+    const dataSource = await createAppDataSource({
+      url: databaseUrl,
+      schema,
+      applicationName: `test:${schema}`,
+      migrations,
+    });
     return new DatabaseFixture(dataSource, schema);
   }
 

@@ -2,7 +2,12 @@
  * Polls `probe` until it returns a value `accept` likes, or fails after `timeoutMs` with the
  * last value seen (so a failing test says how far it got).
  */
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastError: unknown;

@@ -1,11 +1,24 @@
 import * as path from 'node:path';
-import { LocalStackPorts, TEST_STACK_PORTS, projectRoot, readPartnersFile, startLocalStack, stopLocalStack } from '../local-stack';
+import {
+  LocalStackPorts,
+  TEST_STACK_PORTS,
+  projectRoot,
+  readPartnersFile,
+  startLocalStack,
+  stopLocalStack,
+} from '../local-stack';
 import { TEST_ENV_KEYS, TestEnvironment } from './test-env';
 
 const ROOT = projectRoot();
 
 /** Ports of the benchmark's own stack, apart from the development and test stacks. */
-export const BENCH_STACK_PORTS: LocalStackPorts = { amqp: 5702, management: 15702, dist: 25702, epmd: 4399, postgres: 5462 };
+export const BENCH_STACK_PORTS: LocalStackPorts = {
+  amqp: 5702,
+  management: 15702,
+  dist: 25702,
+  epmd: 4399,
+  postgres: 5462,
+};
 
 /** A broker and database for integration tests or benchmarks, and how to release them. */
 export interface IntegrationStack extends TestEnvironment {
@@ -53,12 +66,19 @@ export function testStackSlot(): number {
   const raw = process.env.TEST_STACK_SLOT;
   if (raw === undefined || raw === '') return 0;
   const slot = Number(raw);
-  if (!Number.isInteger(slot) || slot < 1 || slot > 9) throw new Error(`TEST_STACK_SLOT must be a whole number from 1 to 9, not "${raw}"`);
+  if (!Number.isInteger(slot) || slot < 1 || slot > 9)
+    throw new Error(`TEST_STACK_SLOT must be a whole number from 1 to 9, not "${raw}"`);
   return slot;
 }
 
 function shiftedPorts(ports: LocalStackPorts, by: number): LocalStackPorts {
-  return { amqp: ports.amqp + by, management: ports.management + by, dist: ports.dist + by, epmd: ports.epmd + by, postgres: ports.postgres + by };
+  return {
+    amqp: ports.amqp + by,
+    management: ports.management + by,
+    dist: ports.dist + by,
+    epmd: ports.epmd + by,
+    postgres: ports.postgres + by,
+  };
 }
 
 /** Exports a stack's addresses to the test workers (they inherit the environment). */

@@ -25,7 +25,8 @@ export const TEST_ENV_KEYS = {
 export function testEnvironment(): TestEnvironment {
   const read = (key: string): string => {
     const value = process.env[key];
-    if (!value) throw new Error(`${key} is not set: run integration tests through Jest's integration project (global set-up)`);
+    if (!value)
+      throw new Error(`${key} is not set: run integration tests through Jest's integration project (global set-up)`);
     return value;
   };
   return {

@@ -61,19 +61,34 @@ export class LocalPostgres {
     if (!reused) {
       if (!existsSync(join(this.pgData, 'PG_VERSION'))) await this.initdb(binDir);
       if (await canConnect(this.options.port)) {
-        throw new Error(`Port ${this.options.port} on 127.0.0.1 is already in use; choose another port for LocalPostgres`);
+        throw new Error(
+          `Port ${this.options.port} on 127.0.0.1 is already in use; choose another port for LocalPostgres`,
+        );
       }
       const serverOptions = `-c listen_addresses=127.0.0.1 -p ${this.options.port} -k '${this.socketDir}'`;
       const result = await runCommand(
         join(binDir, 'pg_ctl'),
-        ['start', '-D', this.pgData, '-l', this.logFile, '-w', '-t', String(Math.ceil(this.startTimeoutMs / 1000)), '-o', serverOptions],
+        [
+          'start',
+          '-D',
+          this.pgData,
+          '-l',
+          this.logFile,
+          '-w',
+          '-t',
+          String(Math.ceil(this.startTimeoutMs / 1000)),
+          '-o',
+          serverOptions,
+        ],
         this.asOwner(),
       );
       if (result.code !== 0) {
         throw new Error(`PostgreSQL did not start (${(result.stderr || result.stdout).trim()}); see ${this.logFile}`);
       }
     } else if (this.runningPort() !== this.options.port) {
-      throw new Error(`PostgreSQL in ${this.pgData} already runs on port ${this.runningPort()}, not ${this.options.port}; stop it first`);
+      throw new Error(
+        `PostgreSQL in ${this.pgData} already runs on port ${this.runningPort()}, not ${this.options.port}; stop it first`,
+      );
     }
     await waitUntil(`PostgreSQL on 127.0.0.1:${this.options.port}`, () => this.accepts(), this.startTimeoutMs);
     await this.createDatabase();
@@ -83,7 +98,11 @@ export class LocalPostgres {
   /** Stops the server (fast shutdown: open sessions are rolled back). Data stays. */
   async stop(): Promise<void> {
     if (!this.isRunning()) return;
-    await runChecked(join(await this.binDir(), 'pg_ctl'), ['stop', '-D', this.pgData, '-m', 'fast', '-w'], this.asOwner());
+    await runChecked(
+      join(await this.binDir(), 'pg_ctl'),
+      ['stop', '-D', this.pgData, '-m', 'fast', '-w'],
+      this.asOwner(),
+    );
   }
 
   /** Whether this cluster's postmaster is alive. */
@@ -112,13 +131,28 @@ export class LocalPostgres {
   private async initdb(binDir: string): Promise<void> {
     await runChecked(
       join(binDir, 'initdb'),
-      ['-D', this.pgData, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-instructions', '--no-sync'],
+      [
+        '-D',
+        this.pgData,
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--no-locale',
+        '--no-instructions',
+        '--no-sync',
+      ],
       this.asOwner(),
     );
     // Only the project-local socket and IPv4 loopback; nothing else may connect.
     writeFileSync(
       join(this.pgData, 'pg_hba.conf'),
-      ['# Written by LocalPostgres: local development and test cluster, loopback only.', 'local all all trust', 'host all all 127.0.0.1/32 trust', ''].join('\n'),
+      [
+        '# Written by LocalPostgres: local development and test cluster, loopback only.',
+        'local all all trust',
+        'host all all 127.0.0.1/32 trust',
+        '',
+      ].join('\n'),
     );
     const owner = this.osOwner();
     if (owner) chownSync(join(this.pgData, 'pg_hba.conf'), owner.uid, owner.gid);
@@ -139,7 +173,13 @@ export class LocalPostgres {
   }
 
   private async accepts(): Promise<boolean> {
-    const client = new Client({ host: '127.0.0.1', port: this.options.port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 1_000 });
+    const client = new Client({
+      host: '127.0.0.1',
+      port: this.options.port,
+      user: 'postgres',
+      database: 'postgres',
+      connectionTimeoutMillis: 1_000,
+    });
     try {
       await client.connect();
       await client.query('SELECT 1');
@@ -187,7 +227,13 @@ export class LocalPostgres {
   private asOwner(): RunCommandOptions {
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PG')));
     const owner = this.osOwner();
-    return { env: { ...env, LC_ALL: 'C' }, cwd: this.dataDir, uid: owner?.uid, gid: owner?.gid, timeoutMs: this.startTimeoutMs + 10_000 };
+    return {
+      env: { ...env, LC_ALL: 'C' },
+      cwd: this.dataDir,
+      uid: owner?.uid,
+      gid: owner?.gid,
+      timeoutMs: this.startTimeoutMs + 10_000,
+    };
   }
 
   /** The folder of `initdb`/`pg_ctl`/`postgres`: from PATH, else the newest `/usr/lib/postgresql/<v>/bin`. */
@@ -196,7 +242,9 @@ export class LocalPostgres {
     const found = findBinDir();
     if (found) return (this.binDirCache = found);
     if (!isRoot()) {
-      throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: run `apt-get install postgresql` as root, or set DATABASE_URL');
+      throw new Error(
+        'PostgreSQL server binaries (initdb, pg_ctl) not found: run `apt-get install postgresql` as root, or set DATABASE_URL',
+      );
     }
     mkdirSync(this.dataDir, { recursive: true });
     await aptInstall(['postgresql'], join(this.dataDir, 'apt-get.log'));

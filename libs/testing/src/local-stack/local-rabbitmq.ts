@@ -79,7 +79,9 @@ export class LocalRabbitMq {
     if (existing !== undefined) {
       const runningPort = processEnvironment(existing)?.get('RABBITMQ_NODE_PORT');
       if (runningPort !== undefined && runningPort !== String(this.options.amqpPort)) {
-        throw new Error(`A RabbitMQ node from ${this.dataDir} already runs on port ${runningPort} (pid ${existing}); stop it first`);
+        throw new Error(
+          `A RabbitMQ node from ${this.dataDir} already runs on port ${runningPort} (pid ${existing}); stop it first`,
+        );
       }
       if (await this.answers()) {
         this.lastBootMs = 0;
@@ -87,7 +89,12 @@ export class LocalRabbitMq {
       }
       // Ours but not answering: perhaps still booting from a concurrent start; give it time.
       try {
-        await waitUntil(`RabbitMQ node ${this.nodeName} (pid ${existing})`, () => this.answers(), this.bootTimeoutMs, 250);
+        await waitUntil(
+          `RabbitMQ node ${this.nodeName} (pid ${existing})`,
+          () => this.answers(),
+          this.bootTimeoutMs,
+          250,
+        );
         this.lastBootMs = 0;
         return;
       } catch {
@@ -127,7 +134,12 @@ export class LocalRabbitMq {
         const reason = exited ?? (ctl.stderr || ctl.stdout).trim();
         throw new Error(`RabbitMQ node ${this.nodeName} did not start (${reason}); see ${this.logDir}`);
       }
-      await waitUntil(`RabbitMQ ${this.nodeName} AMQP and management listeners`, () => this.answers(), this.bootTimeoutMs, 100);
+      await waitUntil(
+        `RabbitMQ ${this.nodeName} AMQP and management listeners`,
+        () => this.answers(),
+        this.bootTimeoutMs,
+        100,
+      );
     } catch (error) {
       // Leave nothing half-started behind.
       await this.kill().catch(() => undefined);
@@ -307,7 +319,12 @@ export class LocalRabbitMq {
   private async terminate(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
     process.kill(pid, signal);
     try {
-      await waitUntil(`RabbitMQ node ${this.nodeName} (pid ${pid}) to exit`, () => !isProcessAlive(pid), timeoutMs, 100);
+      await waitUntil(
+        `RabbitMQ node ${this.nodeName} (pid ${pid}) to exit`,
+        () => !isProcessAlive(pid),
+        timeoutMs,
+        100,
+      );
     } catch {
       process.kill(pid, 'SIGKILL');
       await waitUntil(`RabbitMQ node ${this.nodeName} (pid ${pid}) to die`, () => !isProcessAlive(pid), 10_000, 100);
@@ -323,7 +340,9 @@ export class LocalRabbitMq {
     if (this.ownEpmdPid() !== undefined) return;
     const { epmdPort } = this.options;
     if (await canConnect(epmdPort)) {
-      throw new Error(`Port ${epmdPort} on 127.0.0.1 is already in use by another epmd or server; choose another epmd port`);
+      throw new Error(
+        `Port ${epmdPort} on 127.0.0.1 is already in use by another epmd or server; choose another epmd port`,
+      );
     }
     await runCommand(epmdBinary(), ['-daemon', '-address', '127.0.0.1', '-port', String(epmdPort)], {
       env: this.environment(),
@@ -343,7 +362,10 @@ export class LocalRabbitMq {
     const env = { ...this.environment() };
     // epmd refuses -kill while a node is still registered; a dying node deregisters within moments.
     for (let attempt = 0; attempt < 20 && isProcessAlive(pid); attempt++) {
-      await runCommand(epmdBinary(), ['-port', String(this.options.epmdPort), '-kill'], { env, timeoutMs: 5_000 }).catch(() => undefined);
+      await runCommand(epmdBinary(), ['-port', String(this.options.epmdPort), '-kill'], {
+        env,
+        timeoutMs: 5_000,
+      }).catch(() => undefined);
       if (!isProcessAlive(pid)) return;
       await sleep(100);
     }
@@ -365,7 +387,10 @@ export class LocalRabbitMq {
 
 /** `epmd` from PATH, else from the Erlang runtime Debian's `erlang-base` installs. */
 function epmdBinary(): string {
-  const onPath = (process.env.PATH ?? '').split(':').map((dir) => join(dir, 'epmd')).find((file) => existsSync(file));
+  const onPath = (process.env.PATH ?? '')
+    .split(':')
+    .map((dir) => join(dir, 'epmd'))
+    .find((file) => existsSync(file));
   if (onPath) return onPath;
   const erlang = '/usr/lib/erlang';
   const erts = existsSync(erlang) ? readdirSync(erlang).filter((dir) => dir.startsWith('erts-')) : [];

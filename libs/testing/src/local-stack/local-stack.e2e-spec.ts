@@ -26,7 +26,10 @@ function freePort(): Promise<number> {
 }
 
 /** Resolves with the AMQP error code that closed the channel, or 'ok' if it stayed open. */
-async function channelOutcome(connection: amqp.ChannelModel, act: (channel: amqp.ConfirmChannel) => Promise<unknown>): Promise<number | 'ok'> {
+async function channelOutcome(
+  connection: amqp.ChannelModel,
+  act: (channel: amqp.ConfirmChannel) => Promise<unknown>,
+): Promise<number | 'ok'> {
   const channel = await connection.createConfirmChannel();
   let closedWith: number | undefined;
   channel.on('error', (error: { code?: number }) => (closedWith = error.code));
@@ -42,8 +45,12 @@ async function channelOutcome(connection: amqp.ChannelModel, act: (channel: amqp
 
 function publish(channel: amqp.ConfirmChannel, exchange: string, routingKey: string): Promise<void> {
   return new Promise((resolve, reject) =>
-    channel.publish(exchange, routingKey, Buffer.from('{}'), { persistent: true, messageId: `${routingKey}-${Date.now()}` }, (error) =>
-      error ? reject(error) : resolve(),
+    channel.publish(
+      exchange,
+      routingKey,
+      Buffer.from('{}'),
+      { persistent: true, messageId: `${routingKey}-${Date.now()}` },
+      (error) => (error ? reject(error) : resolve()),
     ),
   );
 }
@@ -53,9 +60,20 @@ describe('local stack', () => {
   let partner: amqp.ChannelModel;
 
   beforeAll(async () => {
-    const [amqpPort, management, dist, epmd, postgres] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [amqpPort, management, dist, epmd, postgres] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     ports = { amqp: amqpPort, management, dist, epmd, postgres };
-    stack = await startLocalStack({ dataDir, ports, partners: [{ id: court }, { id: provider }], retryDelaysMs: [1_000] });
+    stack = await startLocalStack({
+      dataDir,
+      ports,
+      partners: [{ id: court }, { id: provider }],
+      retryDelaysMs: [1_000],
+    });
     partner = await amqp.connect(stack.partnerUrls[court]);
   }, 180_000);
 
@@ -66,15 +84,29 @@ describe('local stack', () => {
   }, 60_000);
 
   it('lets a partner publish to ingress with its own routing-key prefix only', async () => {
-    expect(await channelOutcome(partner, (channel) => publish(channel, INGRESS_EXCHANGE, `${court}.court.hearing.listed`))).toBe('ok');
-    expect(await channelOutcome(partner, (channel) => publish(channel, INGRESS_EXCHANGE, `${provider}.court.hearing.listed`))).toBe(403);
-    expect(await channelOutcome(partner, (channel) => publish(channel, DELIVERY_EXCHANGE, `${court}.court.hearing.listed`))).toBe(403);
+    expect(
+      await channelOutcome(partner, (channel) => publish(channel, INGRESS_EXCHANGE, `${court}.court.hearing.listed`)),
+    ).toBe('ok');
+    expect(
+      await channelOutcome(partner, (channel) =>
+        publish(channel, INGRESS_EXCHANGE, `${provider}.court.hearing.listed`),
+      ),
+    ).toBe(403);
+    expect(
+      await channelOutcome(partner, (channel) => publish(channel, DELIVERY_EXCHANGE, `${court}.court.hearing.listed`)),
+    ).toBe(403);
   });
 
   it('lets a partner consume its own inbox and no other', async () => {
-    expect(await channelOutcome(partner, (channel) => channel.consume(partnerInboxQueue(court), () => undefined))).toBe('ok');
-    expect(await channelOutcome(partner, (channel) => channel.consume(partnerInboxQueue(provider), () => undefined))).toBe(403);
-    expect(await channelOutcome(partner, (channel) => channel.bindQueue(partnerInboxQueue(court), DELIVERY_EXCHANGE, '#'))).toBe(403);
+    expect(await channelOutcome(partner, (channel) => channel.consume(partnerInboxQueue(court), () => undefined))).toBe(
+      'ok',
+    );
+    expect(
+      await channelOutcome(partner, (channel) => channel.consume(partnerInboxQueue(provider), () => undefined)),
+    ).toBe(403);
+    expect(
+      await channelOutcome(partner, (channel) => channel.bindQueue(partnerInboxQueue(court), DELIVERY_EXCHANGE, '#')),
+    ).toBe(403);
   });
 
   it('keeps durable deliveries and the database across a broker and database restart', async () => {
@@ -92,7 +124,12 @@ describe('local stack', () => {
     // When the stack stops and starts again
     await partner.close();
     await stopLocalStack(dataDir);
-    stack = await startLocalStack({ dataDir, ports, partners: [{ id: court }, { id: provider }], retryDelaysMs: [1_000] });
+    stack = await startLocalStack({
+      dataDir,
+      ports,
+      partners: [{ id: court }, { id: provider }],
+      retryDelaysMs: [1_000],
+    });
     partner = await amqp.connect(stack.partnerUrls[court]);
 
     // Then the delivery and the row are still there

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { BrokerProvisioner, DEFAULT_RETRY_DELAYS_MS, HUB_BROKER_USER } from '@cstr/messaging';
@@ -20,10 +30,22 @@ export interface LocalStackPorts {
 }
 
 /** Ports of the development stack (`npm run stack up`). */
-export const DEV_STACK_PORTS: LocalStackPorts = { amqp: 5682, management: 15682, dist: 25682, epmd: 4379, postgres: 5442 };
+export const DEV_STACK_PORTS: LocalStackPorts = {
+  amqp: 5682,
+  management: 15682,
+  dist: 25682,
+  epmd: 4379,
+  postgres: 5442,
+};
 
 /** Ports of the integration-test stack (Jest global set-up). */
-export const TEST_STACK_PORTS: LocalStackPorts = { amqp: 5692, management: 15692, dist: 25692, epmd: 4389, postgres: 5452 };
+export const TEST_STACK_PORTS: LocalStackPorts = {
+  amqp: 5692,
+  management: 15692,
+  dist: 25692,
+  epmd: 4389,
+  postgres: 5452,
+};
 
 /** A broker someone else runs (docker compose, a user's own): used as is, never started or stopped. */
 export interface ExternalBroker {
@@ -107,16 +129,27 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
   // Servers of an earlier start that this one would not use (other ports, now external) would
   // otherwise be orphaned: `stop` only knows what the latest state records.
   const previous = readState(dataDir);
-  if (previous?.rabbitmq && (!rabbit || !samePorts(previous.rabbitmq.ports, options.ports, ['amqp', 'management', 'dist', 'epmd']))) {
+  if (
+    previous?.rabbitmq &&
+    (!rabbit || !samePorts(previous.rabbitmq.ports, options.ports, ['amqp', 'management', 'dist', 'epmd']))
+  ) {
     await localRabbitMq(dataDir, previous.rabbitmq.ports).stop();
   }
-  if (previous?.postgres && (!postgres || previous.postgres.ports.postgres !== options.ports.postgres || previous.postgres.database !== database)) {
+  if (
+    previous?.postgres &&
+    (!postgres ||
+      previous.postgres.ports.postgres !== options.ports.postgres ||
+      previous.postgres.database !== database)
+  ) {
     await localPostgres(dataDir, previous.postgres.ports, previous.postgres.database).stop();
   }
   writeState(dataDir, {
     rabbitmq: rabbit ? { ports: options.ports } : undefined,
     postgres: postgres ? { ports: options.ports, database } : undefined,
-    external: { rabbitmqManagementUrl: options.externalBroker?.managementUrl, database: options.externalDatabaseUrl ? true : undefined },
+    external: {
+      rabbitmqManagementUrl: options.externalBroker?.managementUrl,
+      database: options.externalDatabaseUrl ? true : undefined,
+    },
   });
   started.add(dataDir);
   await Promise.all([rabbit?.start(), postgres?.start()]);
@@ -135,7 +168,9 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
   });
   const provisionMs = Date.now() - provisionStartedAt;
 
-  const partnerUrls = Object.fromEntries(options.partners.map(({ id }) => [id, provisioner.userAmqpUrl(id, credentials.partners[id])]));
+  const partnerUrls = Object.fromEntries(
+    options.partners.map(({ id }) => [id, provisioner.userAmqpUrl(id, credentials.partners[id])]),
+  );
   const stack = {
     dataDir,
     rabbitmqUrl: provisioner.userAmqpUrl(HUB_BROKER_USER, credentials.hub),
@@ -151,7 +186,12 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
     ...(stack.databaseUrl ? { DATABASE_URL: stack.databaseUrl } : {}),
     ...Object.fromEntries(options.partners.map(({ id }) => [partnerUrlVariable(id), partnerUrls[id]])),
   };
-  writeSecretFile(join(dataDir, 'stack.env'), Object.entries(env).map(([key, value]) => `${key}=${value}\n`).join(''));
+  writeSecretFile(
+    join(dataDir, 'stack.env'),
+    Object.entries(env)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+  );
   return {
     ...stack,
     env,
@@ -193,8 +233,16 @@ export function localStackStatus(dataDir: string): LocalStackStatus | undefined 
   const rabbit = state.rabbitmq ? localRabbitMq(dir, state.rabbitmq.ports) : undefined;
   const postgres = state.postgres ? localPostgres(dir, state.postgres.ports, state.postgres.database) : undefined;
   return {
-    rabbitmq: rabbit && state.rabbitmq ? { running: rabbit.isRunning(), pid: rabbit.pid(), ports: state.rabbitmq.ports } : 'external',
-    postgres: postgres && state.postgres ? { running: postgres.isRunning(), ports: state.postgres.ports } : state.external.database ? 'external' : 'none',
+    rabbitmq:
+      rabbit && state.rabbitmq
+        ? { running: rabbit.isRunning(), pid: rabbit.pid(), ports: state.rabbitmq.ports }
+        : 'external',
+    postgres:
+      postgres && state.postgres
+        ? { running: postgres.isRunning(), ports: state.postgres.ports }
+        : state.external.database
+          ? 'external'
+          : 'none',
   };
 }
 
@@ -219,7 +267,12 @@ export const DEMO_PARTNERS: readonly ConfiguredPartner[] = [
   { id: 'nps-london-croydon', kind: 'probation', name: 'Probation Service London – Croydon PDU', ods: 'N07CY' },
   { id: 'nps-london-lambeth', kind: 'probation', name: 'Probation Service London – Lambeth PDU', ods: 'N07LA' },
   { id: 'slam-mhtr', kind: 'mh-provider', name: 'South London and Maudsley NHS Foundation Trust (MHTR)', ods: 'RV5' },
-  { id: 'st-andrews-mhtr', kind: 'mh-provider', name: "St Andrew's Healthcare (South London female offender MHTR)", ods: 'NVN' },
+  {
+    id: 'st-andrews-mhtr',
+    kind: 'mh-provider',
+    name: "St Andrew's Healthcare (South London female offender MHTR)",
+    ods: 'NVN',
+  },
   { id: 'pds-gp-registration', kind: 'gp', name: 'PDS GP registration lookup', ods: 'X26' },
 ];
 
@@ -260,7 +313,8 @@ async function withStackLock<T>(dataDir: string, action: () => Promise<T>, timeo
       const holder = Number.parseInt(readFileSync(lock, 'utf8').trim(), 10);
       // A lock whose holder died is stale; an empty one is still being written.
       if (Number.isInteger(holder) && !isProcessAlive(holder)) rmSync(lock, { force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} is held by pid ${holder}; remove it if that process is not a stack start`);
+      else if (Date.now() > deadline)
+        throw new Error(`${lock} is held by pid ${holder}; remove it if that process is not a stack start`);
       else await sleep(200);
     }
   }
@@ -291,7 +345,10 @@ function samePorts(a: LocalStackPorts, b: LocalStackPorts, keys: readonly (keyof
 
 function externalEndpoint(broker: ExternalBroker | undefined): Required<ExternalBroker> {
   if (!broker) throw new Error('No broker: neither a local RabbitMQ nor an external one');
-  return { adminUrl: broker.adminUrl, managementUrl: broker.managementUrl ?? `http://${new URL(broker.adminUrl).hostname}:15672` };
+  return {
+    adminUrl: broker.adminUrl,
+    managementUrl: broker.managementUrl ?? `http://${new URL(broker.adminUrl).hostname}:15672`,
+  };
 }
 
 /** Passwords are generated once per user and kept; partners added later get theirs on the next start. */

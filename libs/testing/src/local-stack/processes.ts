@@ -37,7 +37,11 @@ export class LocalStackCommandError extends Error {
  * Runs a command to completion and captures its output. Resolves on process exit rather than
  * on stream close: daemons started by the command (epmd, postmaster) may inherit its pipes.
  */
-export function runCommand(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunCommandOptions = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       env: options.env ?? process.env,
@@ -51,9 +55,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+      options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.once('error', (error) => {
       if (timer) clearTimeout(timer);
       reject(error);
@@ -71,7 +73,11 @@ export function runCommand(command: string, args: readonly string[], options: Ru
 }
 
 /** Like {@link runCommand}, but rejects with {@link LocalStackCommandError} unless the exit code is 0. */
-export async function runChecked(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+export async function runChecked(
+  command: string,
+  args: readonly string[],
+  options: RunCommandOptions = {},
+): Promise<CommandResult> {
   const result = await runCommand(command, args, options);
   if (result.code !== 0) throw new LocalStackCommandError([command, ...args].join(' '), result);
   return result;

@@ -25,7 +25,11 @@ export class AppsUnderTest {
    * Boots `definition` with `rabbitUrl` (the hub's user, or a partner's: `env.partnerUrls[id]`),
    * the test database, a schema of its own, a free port and quiet logs, plus `extra` keys.
    */
-  async start<C extends BaseAppConfig>(definition: AppDefinition<C>, rabbitUrl: string, extra: Readonly<Record<string, string>> = {}): Promise<AppUnderTest> {
+  async start<C extends BaseAppConfig>(
+    definition: AppDefinition<C>,
+    rabbitUrl: string,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<AppUnderTest> {
     const schema = uniqueName(definition.name.replace(/-/g, '_'));
     const app = await createApp(definition, {
       RABBITMQ_URL: rabbitUrl,
@@ -38,7 +42,11 @@ export class AppsUnderTest {
       await dropSchemas(this.env.databaseUrl, schema);
       throw error;
     });
-    const started: AppUnderTest = { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1').replace(/\/$/, ''), schema };
+    const started: AppUnderTest = {
+      app,
+      url: (await app.getUrl()).replace('[::1]', '127.0.0.1').replace(/\/$/, ''),
+      schema,
+    };
     this.started.push(started);
     return started;
   }

@@ -30,7 +30,13 @@ export class HubDeliveries {
 
   /** Delivers any body (even one that is not a valid Bundle) as event `eventId` of `type`. */
   async deliverBody(partnerId: string, type: string, eventId: string, body: unknown): Promise<void> {
-    await this.publisher.publish({ exchange: DELIVERY_EXCHANGE, routingKey: deliveryRoutingKey(partnerId, type), eventId, type, body: encodeBody(body) });
+    await this.publisher.publish({
+      exchange: DELIVERY_EXCHANGE,
+      routingKey: deliveryRoutingKey(partnerId, type),
+      eventId,
+      type,
+      body: encodeBody(body),
+    });
   }
 
   async close(): Promise<void> {

@@ -60,20 +60,28 @@ export class PathwaySystem {
   ) {}
 
   static async start(env: TestEnvironment, definitions: PathwaySystemApps): Promise<PathwaySystem> {
-    await purge(env, [HUB_INGRESS_QUEUE, ...definitions.adapters.map((adapter) => partnerInboxQueue(adapter.partnerId))]);
+    await purge(env, [
+      HUB_INGRESS_QUEUE,
+      ...definitions.adapters.map((adapter) => partnerInboxQueue(adapter.partnerId)),
+    ]);
     const apps = new AppsUnderTest(env);
     let partnersFile: PartnersFileCopy | undefined;
     try {
       const ports = new Map<string, number>();
       for (const adapter of definitions.adapters) ports.set(adapter.partnerId, await freePort());
-      const adapterUrls = Object.fromEntries([...ports].map(([partnerId, port]) => [partnerId, `http://127.0.0.1:${port}`]));
+      const adapterUrls = Object.fromEntries(
+        [...ports].map(([partnerId, port]) => [partnerId, `http://127.0.0.1:${port}`]),
+      );
       const sandbox = await apps.start(definitions.sandbox, env.hubUrl, {
         SANDBOX_ADAPTER_URLS: JSON.stringify(adapterUrls),
         SANDBOX_MAX_RECORDS: '20000',
         ...definitions.sandboxEnv,
       });
       partnersFile = PartnersFileCopy.write(sandbox.url);
-      const hub = await apps.start(definitions.hub, env.hubUrl, { PARTNERS_FILE: partnersFile.path, ...definitions.hubEnv });
+      const hub = await apps.start(definitions.hub, env.hubUrl, {
+        PARTNERS_FILE: partnersFile.path,
+        ...definitions.hubEnv,
+      });
       const adapters = new Map<string, AppUnderTest>();
       for (const adapter of definitions.adapters) {
         const url = adapterUrls[adapter.partnerId];
@@ -108,8 +116,14 @@ export class PathwaySystem {
   }
 
   /** What the stand-ins of `kind` recorded (`GET /sandbox/{kind}/received`), oldest first. */
-  async received<R = SandboxRecord>(kind: 'hmcts' | 'ld' | 'delius' | 'fhir' | 'pds', query: Readonly<Record<string, string>> = {}): Promise<R[]> {
-    const { status, body } = await this.callSandbox('GET', `/sandbox/${kind}/received?${new URLSearchParams(query).toString()}`);
+  async received<R = SandboxRecord>(
+    kind: 'hmcts' | 'ld' | 'delius' | 'fhir' | 'pds',
+    query: Readonly<Record<string, string>> = {},
+  ): Promise<R[]> {
+    const { status, body } = await this.callSandbox(
+      'GET',
+      `/sandbox/${kind}/received?${new URLSearchParams(query).toString()}`,
+    );
     if (status !== 200) throw new Error(`GET /sandbox/${kind}/received answered ${status}`);
     return body.records as R[];
   }
@@ -117,7 +131,10 @@ export class PathwaySystem {
   /** Calls the hub's HTTP API as `principal` (HTTP Basic). */
   callHub(principal: DemoPrincipal, method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
     const authorization = `Basic ${Buffer.from(`${principal.id}:${principal.secret}`).toString('base64')}`;
-    return callJson(this.hub.url, method, path, body, { authorization, ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }) });
+    return callJson(this.hub.url, method, path, body, {
+      authorization,
+      ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }),
+    });
   }
 
   /** Stops every app (adapters first, then the hub, then the sandbox) and drops their schemas. */

@@ -59,7 +59,13 @@ export class SandboxProcess {
 }
 
 /** One JSON request to `baseUrl + path`; an empty answer body is `{}`. */
-export async function callJson(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<SandboxAnswer> {
+export async function callJson(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<SandboxAnswer> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
