@@ -7,3 +7,4 @@ export * from './asyncapi';
 export * from './code-systems';
 export * from './partner-endpoint';
 export * from './working-days';
+export * from './safe-error-text';

@@ -1,3 +1,5 @@
+import { safeErrorText } from '@cstr/contracts';
+
 /**
  * What a message handler decided. A handler returns one of these (or nothing, meaning done);
  * a thrown error counts as {@link Outcome.retry}.
@@ -32,16 +34,10 @@ export function toOutcome(value: unknown): HandlerOutcome {
   return Outcome.done();
 }
 
-const MAX_REASON_LENGTH = 300;
-
-/** A short, single-line reason fit for a header: the error's class and message, truncated. */
+/**
+ * A short, single-line reason fit for a header: the error's class and message, truncated, without
+ * the values a database or JSON error echoes (see `safeErrorText`).
+ */
 export function describeFailure(error: unknown): string {
-  const text =
-    error instanceof Error
-      ? `${error.name}: ${error.message}`
-      : typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
-        ? (error as { message: string }).message
-        : `Non-error thrown: ${String(error)}`;
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_REASON_LENGTH ? `${oneLine.slice(0, MAX_REASON_LENGTH - 1)}…` : oneLine;
+  return safeErrorText(error, { maxLength: 300 });
 }

@@ -8,7 +8,7 @@ import {
   RethrowRpcExceptionsFilter,
   type QueueConsumerOptions,
 } from '@cstr/messaging';
-import { partnerInboxQueue } from '@cstr/contracts';
+import { partnerInboxQueue, safeErrorText } from '@cstr/contracts';
 import { BaseAppConfig, PartnerAdapterConfig, retryDelays } from './config/base-app.config';
 import { ConfigError, loadConfig } from './config/load-config';
 import { OperationOutcomeFilter } from './http/operation-outcome.filter';
@@ -117,7 +117,7 @@ export function runApp<C extends BaseAppConfig>(definition: AppDefinition<C>): v
       if (error instanceof ConfigError) {
         logger.fatal(error.message);
       } else {
-        logger.fatal(`Could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        logger.fatal(`Could not start: ${safeErrorText(error, { stack: true })}`);
       }
       process.exit(1);
     },

@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
+import { safeErrorText, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
 import {
   mapHearingListed,
   mapHearingResulted,
@@ -197,8 +197,7 @@ export class ListingIntakeService {
    * archived alone, and the sender told to try again (503).
    */
   private async keepAfterFailure(payload: ListingPayload, error: unknown): Promise<IntakeResult> {
-    const reason = error instanceof Error ? error.message : String(error);
-    this.logger.error(`Could not process a ${payload.kind} payload: ${reason}`);
+    this.logger.error(`Could not process a ${payload.kind} payload: ${safeErrorText(error)}`);
     const outcome = outcomeOf([
       problem('transient', 'The payload could not be processed now; send it again later.', '$'),
     ]);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type * as amqp from 'amqplib';
+import { safeErrorText } from '@cstr/contracts';
 import { sleep, type AmqpConnection } from '@cstr/messaging';
 import type { DeadLetterStore } from './dead-letter.store';
 
@@ -50,7 +51,7 @@ export class DeadLetterDrainer {
       try {
         await this.subscribe(connection, queue);
       } catch (error) {
-        this.logger.warn(`Cannot drain ${queue}: ${(error as Error).message}`);
+        this.logger.warn(`Cannot drain ${queue}: ${safeErrorText(error)}`);
       }
     }
   }
@@ -80,9 +81,7 @@ export class DeadLetterDrainer {
       channel.ack(raw);
       this.onStored(queue);
     } catch (error) {
-      this.logger.warn(
-        `Could not store a dead letter of ${queue}; it goes back to the queue: ${(error as Error).message}`,
-      );
+      this.logger.warn(`Could not store a dead letter of ${queue}; it goes back to the queue: ${safeErrorText(error)}`);
       await sleep(1_000);
       try {
         channel.nack(raw, false, true);

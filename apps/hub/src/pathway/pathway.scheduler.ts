@@ -6,6 +6,7 @@ import {
   endOfLondonDay,
   HUB_PARTNER_ID,
   ingressRoutingKey,
+  safeErrorText,
   type DeadlineKindCode,
   type WorkingDayCalendar,
 } from '@cstr/contracts';
@@ -109,7 +110,7 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
       this.runOnce()
         .catch((error: unknown) =>
           this.logger.error(
-            `Pathway scheduler run failed; next run in ${this.config.PATHWAY_SCHEDULER_INTERVAL_MS} ms: ${(error as Error).message}`,
+            `Pathway scheduler run failed; next run in ${this.config.PATHWAY_SCHEDULER_INTERVAL_MS} ms: ${safeErrorText(error)}`,
           ),
         )
         .finally(() => this.schedule());
@@ -185,7 +186,7 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
     const built = tryBuildEventBundle(input);
     if (!built.ok) {
       this.logger.error(
-        `Cannot build ${input.type} for ${what}: ${built.outcome.issue.map((issue) => issue.diagnostics).join('; ')}`,
+        `Cannot build ${input.type} for ${what}: ${built.outcome.issue.map((issue) => `${issue.code} at ${issue.expression?.join(',') ?? '-'}`).join('; ')}`,
       );
       return false;
     }

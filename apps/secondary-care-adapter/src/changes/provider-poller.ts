@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { FhirResource } from 'fhir/r4';
+import { safeErrorText } from '@cstr/contracts';
 import { PROVIDER_RESOURCE_TYPES } from '@cstr/fhir';
 import { APP_CONFIG } from '@cstr/platform';
 import { ProviderFhirClient } from '../provider/provider-fhir.client';
@@ -37,9 +38,7 @@ export class ProviderPoller implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer = setInterval(() => {
       this.running = this.running
         .then(() => this.pollOnce())
-        .catch((error: unknown) =>
-          this.logger.warn(`Poll failed: ${error instanceof Error ? error.message : String(error)}`),
-        );
+        .catch((error: unknown) => this.logger.warn(`Poll failed: ${safeErrorText(error)}`));
     }, this.config.POLL_INTERVAL_MS);
   }
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { safeErrorText } from '@cstr/contracts';
 import { backoffDelay, sleep } from '../backoff';
 import { UnroutableMessageError } from '../messaging.errors';
 import { ConfirmedPublisher } from '../publisher/confirmed-publisher';
@@ -98,7 +99,7 @@ export class OutboxRelay {
         failures += 1;
         const delay = backoffDelay(failures, 200, 10_000);
         if (failures === 1 || failures % 20 === 0)
-          this.logger.warn(`Outbox relay paused ${delay} ms: ${(error as Error).message}`);
+          this.logger.warn(`Outbox relay paused ${delay} ms: ${safeErrorText(error)}`);
         await sleep(delay, this.stopSignal.signal);
       }
     }

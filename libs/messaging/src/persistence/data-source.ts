@@ -1,4 +1,5 @@
 import { DataSource, type MigrationInterface } from 'typeorm';
+import { DatabaseLogger } from './database-logger';
 import { MESSAGING_MIGRATIONS } from './messaging-schema.migration';
 
 /** Options of {@link createAppDataSource}. */
@@ -13,13 +14,16 @@ export interface AppDataSourceOptions {
   readonly poolSize?: number;
   /** Name shown in `pg_stat_activity`. */
   readonly applicationName: string;
+  /** A statement that takes longer is logged (its text only). Default 5 s. */
+  readonly slowStatementMs?: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /**
  * A TypeORM data source on PostgreSQL confined to one schema, created and migrated at boot.
- * Several apps can share one database, each in its own schema.
+ * Several apps can share one database, each in its own schema. Failed and slow statements are
+ * logged by their text only, never with their parameters ({@link DatabaseLogger}).
  */
 export async function createAppDataSource(options: AppDataSourceOptions): Promise<DataSource> {
   if (!SCHEMA_NAME.test(options.schema)) throw new Error(`Invalid database schema name: ${options.schema}`);
@@ -33,7 +37,8 @@ export async function createAppDataSource(options: AppDataSourceOptions): Promis
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     extra: { options: `-c search_path=${options.schema}` },
-    logging: ['error'],
+    logger: new DatabaseLogger(),
+    maxQueryExecutionTime: options.slowStatementMs ?? 5_000,
   });
   await dataSource.initialize();
   // Instances booting together take turns: migrations are not safe to run twice at once.

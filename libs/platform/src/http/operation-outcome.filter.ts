@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { IssueType, OperationOutcomeError, operationOutcome } from '@cstr/contracts';
+import { IssueType, OperationOutcomeError, operationOutcome, safeErrorText } from '@cstr/contracts';
 
 const ISSUE_BY_STATUS: Record<number, IssueType> = {
   400: 'invalid',
@@ -28,8 +28,9 @@ export class OperationOutcomeFilter implements ExceptionFilter {
       return;
     }
     const status = exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
-    if (status >= 500)
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    // Class, code, message without echoed values, and frames: a failed query's parameters and
+    // detail, or a request body, never reach the log.
+    if (status >= 500) this.logger.error(safeErrorText(exception, { stack: true }));
     const message = exception instanceof HttpException ? exception.message : 'Internal error';
     const outcome = operationOutcome(
       status >= 500 ? 'fatal' : 'error',
