@@ -19,6 +19,8 @@ export const hubApp: AppDefinition<HubConfig> = {
   queue: () => HUB_INGRESS_QUEUE,
   configureHttp: configureHubHttp,
   laneKey: subjectLaneKey,
+  // Partners could set the partition key header: the lane comes from the subject the hub reads.
+  trustPartitionKey: false,
 
   migrations: [
     ...PERSON_INDEX_MIGRATIONS,

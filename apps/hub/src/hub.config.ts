@@ -15,6 +15,13 @@ export class HubConfig extends BaseAppConfig {
    */
   override CONSUMER_LANES: number = 2;
 
+  /**
+   * A failed ingress batch is tried again in its lane after 250 ms, 1 s and 5 s, before any later
+   * event of that lane, and only then sent to the retry delay queues: a consent withdrawal whose
+   * first attempt fails (database down, a deadlock) still applies before the person's later events.
+   */
+  override IN_PLACE_RETRY_DELAYS_MS: string = '250,1000,5000';
+
   /** The partners file (SPEC §2); a relative path is read from the project root. */
   @IsString()
   @IsNotEmpty()

@@ -11,11 +11,23 @@ export const INGRESS_EXCHANGE = 'cstr.ingress';
 /** The hub publishes one copy per recipient here with routing key `<recipient-id>.<event-type>`. */
 export const DELIVERY_EXCHANGE = 'cstr.delivery';
 /**
- * Topic exchange for the failure paths of every consumed queue: retry delay queues,
- * redelivery after the delay, and the dead-letter queue. Also each queue's
+ * Topic exchange for the failure paths of the hub's own queue (`hub.ingress`): retry delay queues,
+ * redelivery after the delay, and the dead-letter queue. Also that queue's
  * `x-dead-letter-exchange`, so broker-side dead-lettering (delivery limit) lands in the DLQ too.
+ * Only the hub (and the broker's own dead-lettering) may publish to it; each partner inbox has an
+ * exchange of its own for the same purpose ({@link partnerRetryExchange}).
  */
 export const RETRY_EXCHANGE = 'cstr.retry';
+
+/**
+ * The topic exchange of one partner inbox's failure paths (delay queues, redelivery, DLQ): the
+ * partner's adapter publishes its retry and dead-letter copies there, and can reach nothing else
+ * through it, whatever `CC`/`BCC` headers it adds (RabbitMQ does not check topic permissions on
+ * those). The hub may publish there only under the inbox's redeliver key (an operator's replay).
+ */
+export function partnerRetryExchange(partnerId: string): string {
+  return `${RETRY_EXCHANGE}.${partnerId}`;
+}
 
 /** The hub's single ingress queue (bound to every ingress routing key). */
 export const HUB_INGRESS_QUEUE = 'hub.ingress';
@@ -23,6 +35,22 @@ export const HUB_INGRESS_QUEUE = 'hub.ingress';
 /** A partner's inbox: what the hub delivered to it. */
 export function partnerInboxQueue(partnerId: string): string {
   return `partner.${partnerId}.inbox`;
+}
+
+const PARTNER_INBOX = /^partner\.([a-z0-9]+(?:-[a-z0-9]+)*)\.inbox$/;
+
+/** The partner whose inbox `queue` is, or undefined for any other queue. */
+export function partnerOfInbox(queue: string): string | undefined {
+  return PARTNER_INBOX.exec(queue)?.[1];
+}
+
+/**
+ * The exchange of a consumed queue's failure paths: {@link partnerRetryExchange} for a partner
+ * inbox, {@link RETRY_EXCHANGE} for any other queue (the hub's ingress, test queues).
+ */
+export function retryExchangeOf(queue: string): string {
+  const partnerId = partnerOfInbox(queue);
+  return partnerId === undefined ? RETRY_EXCHANGE : partnerRetryExchange(partnerId);
 }
 
 /** Routing key an adapter uses to publish a partner's event to {@link INGRESS_EXCHANGE}. */
@@ -45,12 +73,12 @@ export function retryQueue(queue: string, delayMs: number): string {
   return `${queue}.retry.${delayMs}ms`;
 }
 
-/** Routing key on {@link RETRY_EXCHANGE} that brings a delayed message back to its queue. */
+/** Routing key on the queue's retry exchange ({@link retryExchangeOf}) that brings a delayed message back to its queue. */
 export function redeliverRoutingKey(queue: string): string {
   return `${queue}.redeliver`;
 }
 
-/** The dead-letter queue of a queue; also its routing key on {@link RETRY_EXCHANGE}. */
+/** The dead-letter queue of a queue; also its routing key on the queue's retry exchange ({@link retryExchangeOf}). */
 export function deadLetterQueue(queue: string): string {
   return `${queue}.dlq`;
 }

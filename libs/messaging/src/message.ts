@@ -41,9 +41,14 @@ export function childTraceparent(traceparent: string | undefined): string {
   return `00-${match[1]}-${randomBytes(8).toString('hex')}-${match[2]}`;
 }
 
-/** AMQP publish options for a message: persistent, identified, typed, traced. */
-export function publishOptions(message: OutgoingMessage): amqp.Options.Publish {
+/**
+ * AMQP publish options for a message: persistent, identified, typed, traced, and — given the
+ * publishing connection's broker user — carrying it as `userId`, which the broker checks (it
+ * refuses a `user-id` that is not the connection's user), so consumers know who published.
+ */
+export function publishOptions(message: OutgoingMessage, userId?: string): amqp.Options.Publish {
   return {
+    ...(userId === undefined ? {} : { userId }),
     persistent: true,
     mandatory: true,
     messageId: message.eventId,

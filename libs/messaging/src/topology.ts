@@ -5,6 +5,7 @@ import {
   RETRY_EXCHANGE,
   deadLetterQueue,
   redeliverRoutingKey,
+  retryExchangeOf,
   retryQueue,
 } from '@cstr/contracts';
 
@@ -29,9 +30,22 @@ export interface QueueTopologySpec {
    * (lanes by person) true across instances.
    */
   readonly singleActiveConsumer?: boolean;
+  /**
+   * The topic exchange of the queue's failure paths (delay queues, redelivery, DLQ, the queue's
+   * own dead-letter exchange). Default {@link retryExchangeOf}(queue): a partner inbox's own
+   * exchange, else `cstr.retry`.
+   */
+  readonly retryExchange?: string;
 }
 
-/** Declares the three topic exchanges of SPEC §4 (idempotent). */
+/** One queue {@link declareQueueTopology} declares, with its arguments and its bindings. */
+export interface QueueDeclaration {
+  readonly queue: string;
+  readonly arguments: Readonly<Record<string, unknown>>;
+  readonly bindings: readonly { readonly exchange: string; readonly pattern: string }[];
+}
+
+/** Declares the three topic exchanges of SPEC §4 (idempotent); each partner's retry exchange comes with its inbox. */
 export async function declareExchanges(channel: amqp.Channel): Promise<void> {
   for (const exchange of [INGRESS_EXCHANGE, DELIVERY_EXCHANGE, RETRY_EXCHANGE]) {
     await channel.assertExchange(exchange, 'topic', { durable: true });
@@ -39,10 +53,14 @@ export async function declareExchanges(channel: amqp.Channel): Promise<void> {
 }
 
 /** Arguments shared by every quorum queue that dead-letters with at-least-once safety. */
-function quorumArguments(deadLetterRoutingKey: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function quorumArguments(
+  deadLetterExchange: string,
+  deadLetterRoutingKey: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     'x-queue-type': 'quorum',
-    'x-dead-letter-exchange': RETRY_EXCHANGE,
+    'x-dead-letter-exchange': deadLetterExchange,
     'x-dead-letter-routing-key': deadLetterRoutingKey,
     // At-least-once dead-lettering needs reject-publish overflow (RabbitMQ ≥ 3.10).
     'x-dead-letter-strategy': 'at-least-once',
@@ -51,8 +69,49 @@ function quorumArguments(deadLetterRoutingKey: string, extra: Record<string, unk
   };
 }
 
+/** The exchange of a spec's failure paths. */
+export function retryExchangeOfSpec(spec: QueueTopologySpec): string {
+  return spec.retryExchange ?? retryExchangeOf(spec.queue);
+}
+
 /**
- * Declares a consumed queue with its failure paths (idempotent):
+ * What {@link declareQueueTopology} declares for a spec, queue by queue (pure): the queue, its
+ * delay queues and its DLQ, each with its arguments and bindings. Provisioning compares these
+ * arguments with those of queues already on the broker.
+ */
+export function queueDeclarations(spec: QueueTopologySpec): QueueDeclaration[] {
+  const { queue } = spec;
+  const retryExchange = retryExchangeOfSpec(spec);
+  const declarations: QueueDeclaration[] = [
+    {
+      queue,
+      arguments: quorumArguments(retryExchange, deadLetterQueue(queue), {
+        'x-delivery-limit': spec.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+        ...(spec.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
+      }),
+      bindings: [...spec.bindings, { exchange: retryExchange, pattern: redeliverRoutingKey(queue) }],
+    },
+  ];
+  for (const delayMs of new Set(spec.retryDelaysMs)) {
+    const delayQueue = retryQueue(queue, delayMs);
+    declarations.push({
+      queue: delayQueue,
+      arguments: quorumArguments(retryExchange, redeliverRoutingKey(queue), { 'x-message-ttl': delayMs }),
+      bindings: [{ exchange: retryExchange, pattern: delayQueue }],
+    });
+  }
+  const dlq = deadLetterQueue(queue);
+  declarations.push({
+    queue: dlq,
+    arguments: { 'x-queue-type': 'quorum' },
+    bindings: [{ exchange: retryExchange, pattern: dlq }],
+  });
+  return declarations;
+}
+
+/**
+ * Declares a consumed queue with its failure paths (idempotent), all on the queue's retry
+ * exchange (declared here too, see {@link QueueTopologySpec.retryExchange}):
  * - the queue itself: durable quorum queue, dead-lettering (at least once) to `<queue>.dlq`,
  *   with a delivery limit;
  * - one delay queue per back-off step, `<queue>.retry.<ms>ms`, whose message TTL dead-letters
@@ -60,27 +119,10 @@ function quorumArguments(deadLetterRoutingKey: string, extra: Record<string, unk
  * - `<queue>.dlq`, where a message is parked with its failure reason and attempt count.
  */
 export async function declareQueueTopology(channel: amqp.Channel, spec: QueueTopologySpec): Promise<void> {
-  const { queue } = spec;
-  await channel.assertQueue(queue, {
-    durable: true,
-    arguments: quorumArguments(deadLetterQueue(queue), {
-      'x-delivery-limit': spec.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
-      ...(spec.singleActiveConsumer ? { 'x-single-active-consumer': true } : {}),
-    }),
-  });
-  for (const binding of spec.bindings) await channel.bindQueue(queue, binding.exchange, binding.pattern);
-  await channel.bindQueue(queue, RETRY_EXCHANGE, redeliverRoutingKey(queue));
-
-  for (const delayMs of new Set(spec.retryDelaysMs)) {
-    const delayQueue = retryQueue(queue, delayMs);
-    await channel.assertQueue(delayQueue, {
-      durable: true,
-      arguments: quorumArguments(redeliverRoutingKey(queue), { 'x-message-ttl': delayMs }),
-    });
-    await channel.bindQueue(delayQueue, RETRY_EXCHANGE, delayQueue);
+  await channel.assertExchange(retryExchangeOfSpec(spec), 'topic', { durable: true });
+  for (const declaration of queueDeclarations(spec)) {
+    await channel.assertQueue(declaration.queue, { durable: true, arguments: { ...declaration.arguments } });
+    for (const binding of declaration.bindings)
+      await channel.bindQueue(declaration.queue, binding.exchange, binding.pattern);
   }
-
-  const dlq = deadLetterQueue(queue);
-  await channel.assertQueue(dlq, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-  await channel.bindQueue(dlq, RETRY_EXCHANGE, dlq);
 }

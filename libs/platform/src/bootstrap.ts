@@ -6,10 +6,12 @@ import {
   AmqpTransport,
   Outbox,
   RethrowRpcExceptionsFilter,
+  hubDeliveriesOnly,
+  type AcceptedPublishers,
   type QueueConsumerOptions,
 } from '@cstr/messaging';
 import { partnerInboxQueue, safeErrorText } from '@cstr/contracts';
-import { BaseAppConfig, PartnerAdapterConfig, retryDelays } from './config/base-app.config';
+import { BaseAppConfig, PartnerAdapterConfig, inPlaceRetryDelays, retryDelays } from './config/base-app.config';
 import { ConfigError, loadConfig } from './config/load-config';
 import { OperationOutcomeFilter } from './http/operation-outcome.filter';
 import { PlatformModule } from './platform.module';
@@ -28,6 +30,13 @@ export interface AppDefinition<C extends BaseAppConfig> {
   readonly migrations?: readonly (new () => MigrationInterface)[];
   /** The ordering key of a consumed message without a partition key (see QueueConsumerOptions.laneKey). */
   readonly laneKey?: QueueConsumerOptions['laneKey'];
+  /** Whether the partition key header of a delivery chooses its lane (QueueConsumerOptions.trustPartitionKey). Default true. */
+  readonly trustPartitionKey?: boolean;
+  /**
+   * Whose deliveries the app acts on, given the broker user it connects as (see
+   * QueueConsumerOptions.acceptedPublishers). Default: any.
+   */
+  readonly acceptedPublishers?: (ownBrokerUser: string) => AcceptedPublishers;
   /**
    * Adjusts the HTTP server before it starts (body parsers, documentation routes): called once
    * the app is created, before Nest registers its default parsers, its routes and its 404 handler.
@@ -68,14 +77,19 @@ export async function createApp<C extends BaseAppConfig>(
   app.enableShutdownHooks();
   await definition.configureHttp?.(app, config);
   if (identity.queue) {
+    const connection = app.get(AmqpConnection);
     const transport = new AmqpTransport({
-      connection: app.get(AmqpConnection),
+      connection,
       queue: identity.queue,
       consumerName: identity.instance,
       retryDelaysMs: retryDelays(config),
       prefetch: config.PREFETCH,
       lanes: config.CONSUMER_LANES,
       laneKey: definition.laneKey,
+      trustPartitionKey: definition.trustPartitionKey,
+      inPlaceRetryDelaysMs: inPlaceRetryDelays(config),
+      maxMessageBytes: config.MAX_MESSAGE_BYTES,
+      acceptedPublishers: definition.acceptedPublishers?.(connection.brokerUser),
       persistence: { dataSource: app.get(DataSource), outbox: app.get(Outbox) },
     });
     // Not inheriting the HTTP app's config: its filters speak HTTP.
@@ -90,7 +104,8 @@ export async function createApp<C extends BaseAppConfig>(
 
 /**
  * The definition of a partner adapter: one instance per partner, consuming that partner's
- * inbox with that partner's broker user, in a schema of its own.
+ * inbox with that partner's broker user, in a schema of its own. It acts only on deliveries the
+ * hub published (and its own retries): anything else is dead-lettered `unauthenticated-publisher`.
  */
 export function partnerAdapter(name: string, module: Type<unknown>): AppDefinition<PartnerAdapterConfig> {
   return {
@@ -99,6 +114,7 @@ export function partnerAdapter(name: string, module: Type<unknown>): AppDefiniti
     configClass: PartnerAdapterConfig,
     instance: (config) => `${name}:${config.PARTNER_ID}`,
     queue: (config) => partnerInboxQueue(config.PARTNER_ID),
+    acceptedPublishers: hubDeliveriesOnly,
   };
 }
 

@@ -41,6 +41,15 @@ export class AmqpConnection extends EventEmitter {
     return redactUrl(this.options.url);
   }
 
+  /**
+   * The broker user this connection authenticates as: the user name of the URL (amqplib's
+   * `guest` when it has none). Every message published through it carries it as the AMQP
+   * `user-id`, which RabbitMQ checks against the connection's user, so a consumer may believe it.
+   */
+  get brokerUser(): string {
+    return brokerUserOf(this.options.url);
+  }
+
   /** True while a connection is open. */
   isConnected(): boolean {
     return this.connection !== undefined;
@@ -143,6 +152,15 @@ export class AmqpConnection extends EventEmitter {
       // A failed set-up (e.g. a missing queue) is logged; the owner retries on its own channel events.
       this.logger.error(`Set-up after connecting failed: ${(error as Error).message}`);
     }
+  }
+}
+
+/** The user name an AMQP URL authenticates with (`guest`, amqplib's default, when it names none). */
+export function brokerUserOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).username) || 'guest';
+  } catch {
+    return 'guest';
   }
 }
 

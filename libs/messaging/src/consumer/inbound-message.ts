@@ -1,5 +1,5 @@
 import type * as amqp from 'amqplib';
-import { AmqpHeaders, redeliverRoutingKey } from '@cstr/contracts';
+import { AmqpHeaders, redeliverRoutingKey, retryExchangeOf } from '@cstr/contracts';
 
 /** A message taken off a queue and parsed: what a handler sees. */
 export interface InboundMessage {
@@ -85,15 +85,39 @@ export function parseDelivery(raw: amqp.ConsumeMessage, queue: string): InboundM
 
 /**
  * The routing key a message was first published with: a retry or a replayed dead letter comes back
- * to its queue under `<queue>.redeliver` carrying the original in {@link AmqpHeaders.originalRoutingKey}.
- * The header is believed only under that key (partners cannot publish it, see the broker
- * permissions), so nobody can claim another sender's routing key.
+ * to its queue under `<queue>.redeliver` on the queue's retry exchange, carrying the original in
+ * {@link AmqpHeaders.originalRoutingKey}. The header is believed only there: on `cstr.retry`
+ * (`hub.ingress`) only the hub and the broker's dead-lettering publish, and on a partner's retry
+ * exchange only that partner (its own inbox) and the hub — so nobody can claim another sender's
+ * routing key for the hub's ingress.
  */
 export function originalRoutingKey(raw: amqp.ConsumeMessage, queue: string): string {
+  return isRedelivery(raw, queue) ? (carriedOriginalRoutingKey(raw) ?? raw.fields.routingKey) : raw.fields.routingKey;
+}
+
+/** True when the delivery came back to `queue` under its redeliver key on its retry exchange. */
+export function isRedelivery(raw: amqp.ConsumeMessage, queue: string): boolean {
+  return raw.fields.routingKey === redeliverRoutingKey(queue) && raw.fields.exchange === retryExchangeOf(queue);
+}
+
+function carriedOriginalRoutingKey(raw: amqp.ConsumeMessage): string | undefined {
   const carried = raw.properties.headers?.[AmqpHeaders.originalRoutingKey];
-  return raw.fields.routingKey === redeliverRoutingKey(queue) && typeof carried === 'string' && carried.length > 0
-    ? carried
-    : raw.fields.routingKey;
+  return typeof carried === 'string' && carried.length > 0 ? carried : undefined;
+}
+
+/**
+ * Who published a delivery, as far as the broker vouches: its AMQP `userId` property, which
+ * RabbitMQ refuses unless it is the publishing connection's own user (no user here has the
+ * `impersonator` tag), or undefined when the publisher set none. Every cstr-hub app sets it
+ * (ConfirmedPublisher), so undefined means a publisher outside cstr-hub's own code.
+ *
+ * Dead-lettering by the broker (a delay queue's TTL, a delivery limit) keeps the properties: a
+ * retry copy that comes back from a delay queue names whoever published the copy (the consumer
+ * that failed it), and one the broker dead-lettered names the original publisher.
+ */
+export function brokerVerifiedPublisher(raw: Pick<amqp.Message, 'properties'>): string | undefined {
+  const userId: unknown = raw.properties.userId;
+  return typeof userId === 'string' && userId.length > 0 ? userId : undefined;
 }
 
 /** The attempt number a delivery carries (1 when it never failed before). */

@@ -5,6 +5,17 @@ import { Outbox } from '../outbox/outbox';
 import { InboundMessage } from './inbound-message';
 import { BatchProcessor } from './queue-consumer';
 
+/**
+ * A handler asked for a retry in a batch run in order (`BatchRunOptions.ordered`): the batch is
+ * undone so that the consumer can try it again in place, before any later message.
+ */
+export class OrderedRetryError extends Error {
+  constructor(readonly reason: string) {
+    super(`A handler asked for a retry: ${reason}`);
+    this.name = OrderedRetryError.name;
+  }
+}
+
 /** What a handler may use besides the message itself. */
 export interface HandlerScope {
   /**
@@ -51,9 +62,14 @@ export function sequentialProcessor(handle: ScopedHandler): BatchProcessor {
     manager: undefined,
     publish: () => Promise.reject(new Error('This consumer has no database: it cannot publish through an outbox')),
   };
-  return async (batch) => {
+  return async (batch, options) => {
     const outcomes: HandlerOutcome[] = [];
-    for (const message of batch) outcomes.push(await runHandler(handle, message, scope));
+    for (const message of batch) {
+      const outcome = await runHandler(handle, message, scope);
+      // No transaction to undo: the messages before it may run again, as after any crash.
+      if (options?.ordered && outcome.kind === 'retry') throw new OrderedRetryError(outcome.reason);
+      outcomes.push(outcome);
+    }
     return outcomes;
   };
 }
@@ -86,20 +102,22 @@ export function idempotentProcessor(
   outbox: Outbox,
   handle: ScopedHandler,
 ): BatchProcessor {
-  const once = async (batch: readonly InboundMessage[]): Promise<HandlerOutcome[]> => {
+  const once = async (batch: readonly InboundMessage[], ordered: boolean): Promise<HandlerOutcome[]> => {
     try {
-      return await processBatch(dataSource, consumerName, outbox, handle, batch, undefined);
+      return await processBatch(dataSource, consumerName, outbox, handle, batch, undefined, ordered);
     } catch (error) {
       if (!(error instanceof IsolateBatch)) throw error;
-      return processBatch(dataSource, consumerName, outbox, handle, batch, error);
+      // Rolled back already: in order, a retry undoes the whole batch (a dead letter is final and may settle alone).
+      if (ordered && error.outcome.kind === 'retry') throw new OrderedRetryError(error.outcome.reason);
+      return processBatch(dataSource, consumerName, outbox, handle, batch, error, ordered);
     }
   };
-  return async (batch) => {
+  return async (batch, options) => {
     // Batches in parallel lanes can deadlock on rows of one person (PostgreSQL aborts one of them):
     // the aborted batch is redone at once, in order, rather than sent to the retry queues.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await once(batch);
+        return await once(batch, options?.ordered ?? false);
       } catch (error) {
         if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
       }
@@ -126,6 +144,8 @@ async function processBatch(
   batch: readonly InboundMessage[],
   /** Set when redoing a batch message by message: the message that failed, and how. */
   failedBefore: IsolateBatch | undefined,
+  /** A retry outcome undoes the whole batch (see BatchRunOptions.ordered). */
+  ordered: boolean,
 ): Promise<HandlerOutcome[]> {
   const isolate = failedBefore !== undefined;
   const runner = dataSource.createQueryRunner();
@@ -173,6 +193,7 @@ async function processBatch(
       }
       if (outcome.kind !== 'done') {
         if (!isolate) throw new IsolateBatch(index, outcome);
+        if (ordered && outcome.kind === 'retry') throw new OrderedRetryError(outcome.reason);
         await runner.query('ROLLBACK TO SAVEPOINT cstr_message');
         failed.push(message.eventId);
       } else if (isolate) {

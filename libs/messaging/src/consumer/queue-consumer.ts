@@ -1,18 +1,67 @@
 import { Logger } from '@nestjs/common';
 import type * as amqp from 'amqplib';
-import { AmqpHeaders, RETRY_EXCHANGE, deadLetterQueue, retryQueue } from '@cstr/contracts';
+import { AmqpHeaders, deadLetterQueue, retryExchangeOf, retryQueue } from '@cstr/contracts';
 import { sleep } from '../backoff';
 import { AmqpConnection } from '../connection/amqp-connection';
-import { HandlerOutcome, Outcome } from '../handler-outcome';
+import { HandlerOutcome, Outcome, describeFailure } from '../handler-outcome';
 import { OutgoingMessage } from '../message';
+import { HUB_BROKER_USER } from '../provisioning/broker-provisioner';
 import { ConfirmedPublisher } from '../publisher/confirmed-publisher';
-import { InboundMessage, UnparseableMessage, attemptOf, originalRoutingKey, parseDelivery } from './inbound-message';
+import {
+  InboundMessage,
+  UnparseableMessage,
+  attemptOf,
+  brokerVerifiedPublisher,
+  isRedelivery,
+  originalRoutingKey,
+  parseDelivery,
+} from './inbound-message';
+
+/** How a {@link BatchProcessor} is asked to run a batch. */
+export interface BatchRunOptions {
+  /**
+   * The consumer will retry this batch in place if it fails: a message whose handler asks for a
+   * retry must not let the later messages of the batch commit before it. The processor then
+   * throws (undoing the batch) instead of settling the others; see
+   * {@link QueueConsumerOptions.inPlaceRetryDelaysMs}.
+   */
+  readonly ordered?: boolean;
+}
 
 /**
  * Processes a batch of parsed messages in order and returns one outcome per message,
  * in the same order. A batch lets a transactional processor commit many messages at once.
  */
-export type BatchProcessor = (batch: readonly InboundMessage[]) => Promise<HandlerOutcome[]>;
+export type BatchProcessor = (batch: readonly InboundMessage[], options?: BatchRunOptions) => Promise<HandlerOutcome[]>;
+
+/** Default {@link QueueConsumerOptions.maxMessageBytes}: 1 MiB, the broker's `max_message_size` in the local stack. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
+
+/**
+ * Whose deliveries a consumer acts on, by the broker-verified AMQP `userId`
+ * ({@link brokerVerifiedPublisher}). Anything else is dead-lettered at once, code
+ * `unauthenticated-publisher`, and never reaches a handler.
+ */
+export interface AcceptedPublishers {
+  /** Broker users whose deliveries are accepted under any routing key. */
+  readonly publishers: readonly string[];
+  /**
+   * Broker users whose deliveries are accepted when they come back under the queue's own
+   * `<queue>.redeliver` key on its retry exchange (a retry copy the consumer itself published,
+   * back from its delay queue; an operator's replay).
+   */
+  readonly redeliveredBy: readonly string[];
+}
+
+/**
+ * What a partner inbox accepts: deliveries the hub published, and under the inbox's redeliver key
+ * also its own retry copies (published by `ownBrokerUser`, the adapter's user). A partner can
+ * write only to `cstr.ingress` and its own retry exchange, so nothing it publishes looks like a
+ * hub delivery.
+ */
+export function hubDeliveriesOnly(ownBrokerUser: string): AcceptedPublishers {
+  return { publishers: [HUB_BROKER_USER], redeliveredBy: [HUB_BROKER_USER, ownBrokerUser] };
+}
 
 /** Options of {@link QueueConsumer}. */
 export interface QueueConsumerOptions {
@@ -34,11 +83,38 @@ export interface QueueConsumerOptions {
    * subject's identifier, read from the body). Undefined falls back to the event id.
    */
   readonly laneKey?: (raw: amqp.ConsumeMessage) => string | undefined;
+  /**
+   * Whether the `x-cstr-partition-key` header chooses the lane. Default true. False for a queue
+   * publishers outside the hub write to (`hub.ingress`): the header is ignored and the lane
+   * comes from {@link laneKey} alone (else the event id), so nobody can steer their events into
+   * another person's lane.
+   */
+  readonly trustPartitionKey?: boolean;
+  /**
+   * Ordered retries in place: when processing a batch fails (the processor throws — database
+   * down, a deadlock not resolved — or a handler asks for a retry), the batch is tried again in its
+   * lane after each of these delays, before any later message of that lane; only when those
+   * attempts fail too does it take the delay-queue retry path. Keeps, say, a consent withdrawal
+   * ahead of the person's later events when its first attempt fails. Default none. A graceful stop
+   * skips the remaining waits.
+   */
+  readonly inPlaceRetryDelaysMs?: readonly number[];
+  /**
+   * Largest body accepted, in bytes: a larger message is dead-lettered with code `too-large`
+   * before anything reads it (lane key, parsing). Default {@link DEFAULT_MAX_MESSAGE_BYTES}.
+   */
+  readonly maxMessageBytes?: number;
+  /** Only deliveries of these publishers reach the processor (see {@link AcceptedPublishers}). Default: any. */
+  readonly acceptedPublishers?: AcceptedPublishers;
+  /** The exchange failure copies go to. Default `retryExchangeOf(queue)` (libs/contracts). */
+  readonly retryExchange?: string;
 }
 
 interface Delivery {
   readonly raw: amqp.ConsumeMessage;
   readonly channel: amqp.Channel;
+  /** Why it is dead-lettered without being read (too large, unauthenticated publisher). */
+  readonly refusal?: { readonly code: string; readonly reason: string };
 }
 
 /**
@@ -60,6 +136,9 @@ export class QueueConsumer {
   private stopping = false;
   private removeListener: (() => void) | undefined;
   private subscribing: Promise<void> | undefined;
+  /** Aborted by {@link stop}: ends the waits between in-place retries. */
+  private readonly stopSignal = new AbortController();
+  private readonly retryExchange: string;
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -69,6 +148,7 @@ export class QueueConsumer {
     this.logger = new Logger(`QueueConsumer:${options.queue}`);
     this.failurePublisher = new ConfirmedPublisher(connection, { connectTimeoutMs: 2_000 });
     this.lanes = Array.from({ length: Math.max(1, options.lanes ?? 1) }, () => ({ buffer: [], draining: undefined }));
+    this.retryExchange = options.retryExchange ?? retryExchangeOf(options.queue);
   }
 
   /** Starts consuming now and again after every reconnect. */
@@ -87,6 +167,7 @@ export class QueueConsumer {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     this.removeListener?.();
     await this.subscribing?.catch(() => undefined);
     const channel = this.channel;
@@ -127,8 +208,20 @@ export class QueueConsumer {
           if (!this.stopping) void this.resubscribeSoon();
           return;
         }
-        const lane = this.lanes[this.lanes.length === 1 ? 0 : laneIndex(raw, this.lanes.length, this.options.laneKey)];
-        lane.buffer.push({ raw, channel });
+        const refusal = this.refusalOf(raw);
+        // A refused delivery is never read, not even for its lane key.
+        const lane =
+          this.lanes[
+            this.lanes.length === 1
+              ? 0
+              : laneIndex(
+                  raw,
+                  this.lanes.length,
+                  refusal ? undefined : this.options.laneKey,
+                  !refusal && (this.options.trustPartitionKey ?? true),
+                )
+          ];
+        lane.buffer.push(refusal ? { raw, channel, refusal } : { raw, channel });
         lane.draining ??= this.drain(lane).finally(() => (lane.draining = undefined));
       },
       { noAck: false },
@@ -158,9 +251,31 @@ export class QueueConsumer {
     }
   }
 
+  /** Why a delivery is dead-lettered unread, if it is: too large, or not from an accepted publisher. */
+  private refusalOf(raw: amqp.ConsumeMessage): Delivery['refusal'] {
+    const limit = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    if (raw.content.length > limit) {
+      return { code: 'too-large', reason: `The message body is ${raw.content.length} bytes; the limit is ${limit}` };
+    }
+    const accepted = this.options.acceptedPublishers;
+    if (!accepted) return undefined;
+    const publisher = brokerVerifiedPublisher(raw);
+    if (publisher !== undefined && accepted.publishers.includes(publisher)) return undefined;
+    if (publisher !== undefined && accepted.redeliveredBy.includes(publisher) && isRedelivery(raw, this.options.queue))
+      return undefined;
+    return {
+      code: 'unauthenticated-publisher',
+      reason: `Not published by a broker user this queue accepts (user-id ${publisher === undefined ? 'absent' : JSON.stringify(publisher.slice(0, 60))})`,
+    };
+  }
+
   private async processBatch(batch: Delivery[]): Promise<void> {
     const parsed: { delivery: Delivery; message: InboundMessage }[] = [];
     for (const delivery of batch) {
+      if (delivery.refusal) {
+        await this.settle(delivery, Outcome.deadLetter(delivery.refusal.code, delivery.refusal.reason));
+        continue;
+      }
       const message = parseDelivery(delivery.raw, this.options.queue);
       if (message instanceof UnparseableMessage) {
         await this.settle(delivery, Outcome.deadLetter(message.code, message.reason));
@@ -169,14 +284,7 @@ export class QueueConsumer {
       }
     }
     if (parsed.length === 0) return;
-    let outcomes: HandlerOutcome[];
-    try {
-      outcomes = await this.processor(parsed.map((entry) => entry.message));
-    } catch (error) {
-      // The processor itself failed (e.g. the database is down): nothing was committed, try later.
-      const reason = `Processing failed: ${(error as Error).message}`.slice(0, 300);
-      outcomes = parsed.map(() => Outcome.retry(reason));
-    }
+    const outcomes = await this.process(parsed.map((entry) => entry.message));
     const last = parsed[parsed.length - 1].delivery;
     const allDoneOnOneChannel =
       this.lanes.length === 1 &&
@@ -196,6 +304,31 @@ export class QueueConsumer {
     }
     for (const [index, { delivery }] of parsed.entries()) {
       await this.settle(delivery, outcomes[index] ?? Outcome.retry('No outcome returned'));
+    }
+  }
+
+  /**
+   * Runs the processor, first in place (ordered) as often as {@link QueueConsumerOptions.inPlaceRetryDelaysMs}
+   * allows, then once more settling each message on its own.
+   */
+  private async process(messages: readonly InboundMessage[]): Promise<HandlerOutcome[]> {
+    const delays = this.options.inPlaceRetryDelaysMs ?? [];
+    for (let attempt = 0; ; attempt++) {
+      const ordered = attempt < delays.length && !this.stopping;
+      try {
+        return await this.processor(messages, { ordered });
+      } catch (error) {
+        if (ordered) {
+          this.logger.warn(
+            `A batch of ${messages.length} failed (${describeFailure(error)}); trying it again in place in ${delays[attempt]} ms`,
+          );
+          await sleep(delays[attempt], this.stopSignal.signal);
+          continue;
+        }
+        // The processor itself failed (e.g. the database is down): nothing was committed, try later.
+        const reason = `Processing failed: ${describeFailure(error)}`.slice(0, 300);
+        return messages.map(() => Outcome.retry(reason));
+      }
     }
   }
 
@@ -231,7 +364,7 @@ export class QueueConsumer {
         `Gave up after ${attempt} attempts; last failure: ${reason}`,
       );
     }
-    return copyOf(raw, RETRY_EXCHANGE, retryQueue(this.options.queue, delays[attempt - 1]), {
+    return copyOf(raw, this.retryExchange, retryQueue(this.options.queue, delays[attempt - 1]), {
       [AmqpHeaders.originalRoutingKey]: originalRoutingKey(raw, this.options.queue),
       [AmqpHeaders.attempt]: attempt + 1,
       [AmqpHeaders.failureCode]: code,
@@ -241,7 +374,7 @@ export class QueueConsumer {
   }
 
   private deadLetterCopy(raw: amqp.ConsumeMessage, code: string, reason: string): OutgoingMessage {
-    return copyOf(raw, RETRY_EXCHANGE, deadLetterQueue(this.options.queue), {
+    return copyOf(raw, this.retryExchange, deadLetterQueue(this.options.queue), {
       [AmqpHeaders.originalRoutingKey]: originalRoutingKey(raw, this.options.queue),
       [AmqpHeaders.attempt]: attemptOf(raw),
       [AmqpHeaders.failureCode]: code,
@@ -257,9 +390,17 @@ interface Lane {
   draining: Promise<void> | undefined;
 }
 
-/** The lane of a delivery: by partition key when it has one, else by the consumer's lane key, else by message id (FNV-1a). */
-function laneIndex(raw: amqp.ConsumeMessage, lanes: number, laneKey: QueueConsumerOptions['laneKey']): number {
-  const key = raw.properties.headers?.[AmqpHeaders.partitionKey];
+/**
+ * The lane of a delivery: by partition key when it has one and it is trusted, else by the
+ * consumer's lane key, else by message id (FNV-1a).
+ */
+export function laneIndex(
+  raw: amqp.ConsumeMessage,
+  lanes: number,
+  laneKey: QueueConsumerOptions['laneKey'],
+  trustPartitionKey = true,
+): number {
+  const key = trustPartitionKey ? raw.properties.headers?.[AmqpHeaders.partitionKey] : undefined;
   const text =
     typeof key === 'string' && key.length > 0
       ? key

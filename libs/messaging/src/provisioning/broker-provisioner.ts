@@ -10,10 +10,19 @@ import {
   deliveryBindingPattern,
   escapeForPermissionRegex,
   partnerInboxQueue,
+  partnerRetryExchange,
   redeliverRoutingKey,
+  retryQueue,
 } from '@cstr/contracts';
 import { MessagingError } from '../messaging.errors';
-import { declareExchanges, declareQueueTopology } from '../topology';
+import {
+  type QueueDeclaration,
+  type QueueTopologySpec,
+  declareExchanges,
+  declareQueueTopology,
+  queueDeclarations,
+  retryExchangeOfSpec,
+} from '../topology';
 
 /** The broker user the hub application connects as. */
 export const HUB_BROKER_USER = 'hub';
@@ -59,8 +68,11 @@ const NOTHING = '^$';
 
 /**
  * Least-privilege permissions of a partner's broker user (SPEC §4):
- * - publish to `cstr.ingress` only with routing keys `<id>.…`, and to `cstr.retry` only with keys
- *   of its own inbox's failure paths (`partner.<id>.inbox.…`: delay queues and DLQ);
+ * - publish to `cstr.ingress` only with routing keys `<id>.…`, and to its own retry exchange
+ *   (`cstr.retry.<id>`) only with keys of its own inbox's failure paths (`partner.<id>.inbox.…`:
+ *   delay queues, redelivery, DLQ). Nothing on `cstr.retry`, the hub's: RabbitMQ does not check
+ *   topic permissions on `CC`/`BCC` headers, so any write there could reach `hub.ingress.redeliver`
+ *   or another inbox; on its own retry exchange only its own queues are bound;
  * - consume only its own inbox. `basic.consume` and `basic.get` need read on the queue and
  *   nothing else. Read also allows `queue.purge` of that inbox (RabbitMQ ties purge to read).
  *   A passive `checkQueue`/`checkExchange` needs no permission at all (verified on 3.10.8), so
@@ -68,17 +80,22 @@ const NOTHING = '^$';
  * - declare, bind and delete nothing (configure `^$`). No read on `cstr.delivery`, so it cannot
  *   bind a queue to other partners' deliveries; no write on the default exchange, so it cannot
  *   route into any queue by name.
+ *
+ * The topic permission on `cstr.retry` says "no key at all", replacing what provisioning granted
+ * before partners had an exchange of their own (regular write already refuses the exchange).
  */
 export function partnerPermissions(partnerId: string): BrokerUserPermissions {
   assertPartnerId(partnerId);
   const inbox = partnerInboxQueue(partnerId);
+  const retryExchange = partnerRetryExchange(partnerId);
   return {
     configure: NOTHING,
-    write: `^(${escapeForPermissionRegex(INGRESS_EXCHANGE)}|${escapeForPermissionRegex(RETRY_EXCHANGE)})$`,
+    write: `^(${escapeForPermissionRegex(INGRESS_EXCHANGE)}|${escapeForPermissionRegex(retryExchange)})$`,
     read: `^${escapeForPermissionRegex(inbox)}$`,
     topic: [
       { exchange: INGRESS_EXCHANGE, write: `^${escapeForPermissionRegex(partnerId)}\\.`, read: NOTHING },
-      { exchange: RETRY_EXCHANGE, write: `^${escapeForPermissionRegex(inbox)}\\.`, read: NOTHING },
+      { exchange: retryExchange, write: `^${escapeForPermissionRegex(inbox)}\\.`, read: NOTHING },
+      { exchange: RETRY_EXCHANGE, write: NOTHING, read: NOTHING },
     ],
   };
 }
@@ -87,11 +104,12 @@ export function partnerPermissions(partnerId: string): BrokerUserPermissions {
  * Permissions of the hub's broker user: consume `hub.ingress` and drain its DLQ into the hub's
  * dead-letter table, deliver to any recipient through `cstr.delivery`, queue events partners
  * submit over HTTP (`POST /fhir/$process-message`) to `cstr.ingress` under the partner's routing
- * key, and send its own ingress failures and replays through `cstr.retry`. It also drains every
- * partner's inbox DLQ (`partner.<id>.inbox.dlq`, read only: not the inbox itself), so that what a
- * partner's adapter gave up on shows in `/dead-letters`, and may send an operator's replay back to
- * that inbox under its redeliver key (`partner.<id>.inbox.redeliver` on `cstr.retry`, nothing
- * else there). It declares nothing: provisioning owns the topology.
+ * key, and send its own ingress failures and replays through `cstr.retry` (keys `hub.ingress.…`
+ * only). It also drains every partner's inbox DLQ (`partner.<id>.inbox.dlq`, read only: not the
+ * inbox itself), so that what a partner's adapter gave up on shows in `/dead-letters`, and may
+ * send an operator's replay back to that inbox through the partner's retry exchange, under the
+ * inbox's redeliver key only (`partner.<id>.inbox.redeliver` on `cstr.retry.<id>`). It declares
+ * nothing: provisioning owns the topology.
  */
 export function hubPermissions(partnerIds: readonly string[] = []): BrokerUserPermissions {
   for (const id of partnerIds) assertPartnerId(id);
@@ -101,22 +119,20 @@ export function hubPermissions(partnerIds: readonly string[] = []): BrokerUserPe
     deadLetterQueue(HUB_INGRESS_QUEUE),
     ...partnerIds.map((id) => deadLetterQueue(partnerInboxQueue(id))),
   ].map(exact);
-  const retryKeys = [
-    `^${exact(HUB_INGRESS_QUEUE)}\\.`,
-    ...partnerIds.map((id) => `^${exact(redeliverRoutingKey(partnerInboxQueue(id)))}$`),
-  ];
+  const writable = [DELIVERY_EXCHANGE, INGRESS_EXCHANGE, RETRY_EXCHANGE, ...partnerIds.map(partnerRetryExchange)];
   return {
     configure: NOTHING,
-    write: `^(${exact(DELIVERY_EXCHANGE)}|${exact(INGRESS_EXCHANGE)}|${exact(RETRY_EXCHANGE)})$`,
+    write: `^(${writable.map(exact).join('|')})$`,
     read: `^(${readable.join('|')})$`,
     topic: [
       { exchange: DELIVERY_EXCHANGE, write: '.*', read: NOTHING },
       { exchange: INGRESS_EXCHANGE, write: '.*', read: NOTHING },
-      {
-        exchange: RETRY_EXCHANGE,
-        write: retryKeys.length === 1 ? retryKeys[0] : `(${retryKeys.join('|')})`,
+      { exchange: RETRY_EXCHANGE, write: `^${exact(HUB_INGRESS_QUEUE)}\\.`, read: NOTHING },
+      ...partnerIds.map((id) => ({
+        exchange: partnerRetryExchange(id),
+        write: `^${exact(redeliverRoutingKey(partnerInboxQueue(id)))}$`,
         read: NOTHING,
-      },
+      })),
     ],
   };
 }
@@ -172,29 +188,80 @@ export class BrokerProvisioner {
   }
 
   private async declareTopology(request: ProvisionRequest): Promise<void> {
-    const connection = await amqp.connect(this.adminUrl());
-    try {
-      const channel = await connection.createChannel();
-      await declareExchanges(channel);
-      const retryDelaysMs = [...request.retryDelaysMs];
-      await declareQueueTopology(channel, {
+    const retryDelaysMs = [...request.retryDelaysMs];
+    const specs: QueueTopologySpec[] = [
+      {
         queue: HUB_INGRESS_QUEUE,
         bindings: [{ exchange: INGRESS_EXCHANGE, pattern: '#' }],
         retryDelaysMs,
         // Several hub instances: one consumes at a time, so what one partner sends about one person stays in order.
         singleActiveConsumer: true,
-      });
-      for (const { id } of request.partners) {
-        await declareQueueTopology(channel, {
-          queue: partnerInboxQueue(id),
-          bindings: [{ exchange: DELIVERY_EXCHANGE, pattern: deliveryBindingPattern(id) }],
-          retryDelaysMs,
-        });
-      }
+      },
+      ...request.partners.map(({ id }) => ({
+        queue: partnerInboxQueue(id),
+        bindings: [{ exchange: DELIVERY_EXCHANGE, pattern: deliveryBindingPattern(id) }],
+        retryDelaysMs,
+      })),
+    ];
+    const connection = await amqp.connect(this.adminUrl());
+    try {
+      const channel = await connection.createChannel();
+      await declareExchanges(channel);
       await channel.close();
+      for (const spec of specs) {
+        for (const declaration of queueDeclarations(spec)) await this.replaceIfInequivalent(connection, declaration);
+        const specChannel = await connection.createChannel();
+        await declareQueueTopology(specChannel, spec);
+        await this.unbindFromSharedRetryExchange(specChannel, spec);
+        await specChannel.close();
+      }
     } finally {
       await connection.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * A queue declared before with other arguments (an inbox provisioned when every failure path went
+   * through `cstr.retry`, a `hub.ingress` without single active consumer) cannot be re-declared:
+   * RabbitMQ answers PRECONDITION_FAILED. An empty, unconsumed one is deleted so that it is
+   * declared anew; one holding messages is left alone and provisioning stops, saying what to do.
+   */
+  private async replaceIfInequivalent(connection: amqp.ChannelModel, declaration: QueueDeclaration): Promise<void> {
+    const path = `/api/queues/${encodeURIComponent(BROKER_VHOST)}/${encodeURIComponent(declaration.queue)}`;
+    const existing = (await this.apiJson(path)) as { arguments?: Record<string, unknown> } | undefined;
+    if (!existing) return;
+    const differences = argumentDifferences(existing.arguments ?? {}, declaration.arguments);
+    if (differences.length === 0) return;
+    const channel = await connection.createChannel();
+    try {
+      // The management API's counts lag by a few seconds: ask the queue itself.
+      const { messageCount, consumerCount } = await channel.checkQueue(declaration.queue);
+      if (messageCount > 0 || consumerCount > 0) {
+        throw new BrokerProvisioningError(
+          `Queue ${declaration.queue} exists with other arguments (${differences.join('; ')}) and holds ` +
+            `${messageCount} message(s) with ${consumerCount} consumer(s): it cannot be declared anew without losing them. ` +
+            'Stop what publishes to it, let its consumer empty it (or move its messages elsewhere), stop the consumer, ' +
+            'then provision again: an empty queue is deleted and declared with the new arguments.',
+        );
+      }
+      await channel.deleteQueue(declaration.queue);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Bindings a partner inbox's queues had on `cstr.retry` before it had a retry exchange of its
+   * own: removed, so that nothing published to `cstr.retry` reaches a partner's queues.
+   */
+  private async unbindFromSharedRetryExchange(channel: amqp.Channel, spec: QueueTopologySpec): Promise<void> {
+    if (retryExchangeOfSpec(spec) === RETRY_EXCHANGE) return;
+    const { queue } = spec;
+    await channel.unbindQueue(queue, RETRY_EXCHANGE, redeliverRoutingKey(queue));
+    for (const delayMs of new Set(spec.retryDelaysMs)) {
+      await channel.unbindQueue(retryQueue(queue, delayMs), RETRY_EXCHANGE, retryQueue(queue, delayMs));
+    }
+    await channel.unbindQueue(deadLetterQueue(queue), RETRY_EXCHANGE, deadLetterQueue(queue));
   }
 
   /**
@@ -213,7 +280,17 @@ export class BrokerProvisioner {
     await this.api('PUT', `/api/permissions/${path}`, { configure, write, read });
   }
 
-  private async api(method: string, path: string, body?: unknown): Promise<void> {
+  /** GET `path` of the management API as JSON; undefined when it answers 404. */
+  private async apiJson(path: string): Promise<unknown> {
+    try {
+      return JSON.parse(await this.api('GET', path)) as unknown;
+    } catch (error) {
+      if (error instanceof BrokerProvisioningError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async api(method: string, path: string, body?: unknown): Promise<string> {
     const url = new URL(this.options.managementUrl.replace(/\/+$/, '') + path);
     let response: Response;
     try {
@@ -239,7 +316,21 @@ export class BrokerProvisioner {
         response.status,
       );
     }
+    return text;
   }
+}
+
+/** How two queue argument tables differ, one line per argument (empty when they are the same). */
+export function argumentDifferences(
+  existing: Readonly<Record<string, unknown>>,
+  wanted: Readonly<Record<string, unknown>>,
+): string[] {
+  const names = [...new Set([...Object.keys(existing), ...Object.keys(wanted)])].sort();
+  return names
+    .filter((name) => JSON.stringify(existing[name]) !== JSON.stringify(wanted[name]))
+    .map(
+      (name) => `${name}: ${JSON.stringify(existing[name]) ?? 'unset'} → ${JSON.stringify(wanted[name]) ?? 'unset'}`,
+    );
 }
 
 function assertPartnerId(partnerId: string): void {

@@ -21,7 +21,8 @@ export interface ConfirmedPublisherOptions {
  * the message (so it is on disk in a durable queue), and rejects when the broker is
  * unreachable, refuses it, routes it nowhere (`mandatory`), or the channel dies first.
  * A rejected publish was not sent as far as the caller may assume; callers that must never
- * lose an event use the outbox, which retries.
+ * lose an event use the outbox, which retries. Every message carries the connection's broker
+ * user as its AMQP `userId` (see {@link AmqpConnection.brokerUser}): the broker vouches for it.
  */
 export class ConfirmedPublisher {
   private readonly logger = new Logger(ConfirmedPublisher.name);
@@ -47,7 +48,7 @@ export class ConfirmedPublisher {
         message.exchange,
         message.routingKey,
         message.body,
-        publishOptions(message),
+        publishOptions(message, this.connection.brokerUser),
         (error) => {
           if (error)
             return reject(

@@ -24,6 +24,14 @@ export interface AmqpTransportOptions {
   readonly lanes?: number;
   /** The ordering key of a delivery without a partition key (see QueueConsumerOptions.laneKey). */
   readonly laneKey?: QueueConsumerOptions['laneKey'];
+  /** Whether the partition key header chooses the lane (see QueueConsumerOptions.trustPartitionKey). Default true. */
+  readonly trustPartitionKey?: boolean;
+  /** Ordered retries in place before the delay queues (see QueueConsumerOptions.inPlaceRetryDelaysMs). */
+  readonly inPlaceRetryDelaysMs?: readonly number[];
+  /** Largest body accepted; larger ones are dead-lettered `too-large` unread (see QueueConsumerOptions.maxMessageBytes). */
+  readonly maxMessageBytes?: number;
+  /** Only deliveries of these broker users reach a handler (see QueueConsumerOptions.acceptedPublishers). */
+  readonly acceptedPublishers?: QueueConsumerOptions['acceptedPublishers'];
   /** With a database, consumption is idempotent and handlers may publish through the outbox. */
   readonly persistence?: { readonly dataSource: DataSource; readonly outbox: Outbox };
 }
@@ -60,6 +68,10 @@ export class AmqpTransport extends Server implements CustomTransportStrategy {
         maxBatch: this.options.maxBatch,
         lanes: this.options.lanes,
         laneKey: this.options.laneKey,
+        trustPartitionKey: this.options.trustPartitionKey,
+        inPlaceRetryDelaysMs: this.options.inPlaceRetryDelaysMs,
+        maxMessageBytes: this.options.maxMessageBytes,
+        acceptedPublishers: this.options.acceptedPublishers,
         retryDelaysMs: this.options.retryDelaysMs,
       },
       processor,

@@ -36,6 +36,24 @@ export class BaseAppConfig {
   @Matches(/^\d+(,\d+)*$/, { message: 'must be comma-separated milliseconds, e.g. 1000,5000,30000' })
   RETRY_DELAYS_MS: string = '1000,5000,30000,120000,600000';
 
+  /**
+   * Ordered retries in place, comma-separated milliseconds (empty: none): a batch that fails is
+   * tried again in its lane after each delay, before any later message of that lane, and only
+   * then sent to the retry delay queues (RETRY_DELAYS_MS). The hub sets some by default.
+   */
+  @Matches(/^(\d+(,\d+)*)?$/, { message: 'must be empty or comma-separated milliseconds, e.g. 250,1000,5000' })
+  IN_PLACE_RETRY_DELAYS_MS: string = '';
+
+  /**
+   * Largest message body this app's consumer accepts, in bytes (default 1 MiB): a larger one is
+   * dead-lettered with code `too-large` before it is parsed. The broker's `max_message_size`
+   * should be the same.
+   */
+  @IsInt()
+  @Min(1024)
+  @Max(536_870_912)
+  MAX_MESSAGE_BYTES: number = 1_048_576;
+
   /** Unacknowledged messages the broker may push ahead to this app. */
   @IsInt()
   @Min(1)
@@ -83,6 +101,11 @@ export class PartnerAdapterConfig extends BaseAppConfig {
     message: 'must be an http(s) origin without a path, e.g. http://partner-sandbox:3200',
   })
   SANDBOX_BASE_URL?: string;
+}
+
+/** The in-place retry delays of a config, as numbers (empty: none). */
+export function inPlaceRetryDelays(config: BaseAppConfig): number[] {
+  return config.IN_PLACE_RETRY_DELAYS_MS ? config.IN_PLACE_RETRY_DELAYS_MS.split(',').map(Number) : [];
 }
 
 /** The retry schedule of a config, as numbers. */
