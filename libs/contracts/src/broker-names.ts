@@ -37,7 +37,8 @@ export function partnerInboxQueue(partnerId: string): string {
   return `partner.${partnerId}.inbox`;
 }
 
-const PARTNER_INBOX = /^partner\.([a-z0-9]+(?:-[a-z0-9]+)*)\.inbox$/;
+// Any id between the dots (documents name the inbox of `{partnerId}`); provisioning checks real ids.
+const PARTNER_INBOX = /^partner\.([^.]+)\.inbox$/;
 
 /** The partner whose inbox `queue` is, or undefined for any other queue. */
 export function partnerOfInbox(queue: string): string | undefined {

@@ -15,6 +15,9 @@ import {
   ingressRoutingKey,
   isPartnerKind,
   partnerInboxQueue,
+  partnerRetryExchange,
+  redeliverRoutingKey,
+  retryExchangeOf,
   retryQueue,
 } from '../broker-names';
 import { EVENT_CATALOGUE, PATHWAY_STEPS, type EventDefinition } from '../event-catalogue';
@@ -71,13 +74,14 @@ const DELIVERED_EVENTS = EVENT_TYPES.filter((eventType) => EVENT_CATALOGUE[event
 
 /**
  * The arguments of every consumed queue (the hub's ingress queue and each partner inbox):
- * a quorum queue that dead-letters, at least once, to its `<queue>.dlq` through the retry exchange.
+ * a quorum queue that dead-letters, at least once, to its `<queue>.dlq` through its retry exchange
+ * (`cstr.retry` for the hub's, `cstr.retry.<partner-id>` for a partner inbox).
  * The broker-side delivery limit is deployment configuration and is not stated here.
  */
 export function consumedQueueArguments(queue: string): Record<string, string> {
   return {
     'x-queue-type': 'quorum',
-    'x-dead-letter-exchange': RETRY_EXCHANGE,
+    'x-dead-letter-exchange': retryExchangeOf(queue),
     'x-dead-letter-routing-key': deadLetterQueue(queue),
     'x-dead-letter-strategy': 'at-least-once',
     'x-overflow': 'reject-publish',
@@ -112,7 +116,9 @@ export function buildAsyncApiDocument(options: AsyncApiDocumentOptions = {}): As
         title: 'cstr-hub RabbitMQ broker',
         description:
           `RabbitMQ, virtual host \`${BROKER_VHOST}\` (the path of the AMQP URI). Each partner connects with its own broker user: ` +
-          `it may write to \`${INGRESS_EXCHANGE}\` only with its own routing-key prefix, and read only its own inbox.`,
+          `it may write to \`${INGRESS_EXCHANGE}\` only with its own routing-key prefix and to its own retry exchange ` +
+          `\`${partnerRetryExchange('<partner-id>')}\` only with its inbox's keys, and read only its own inbox. Every message carries ` +
+          "its publisher's broker user as the AMQP `userId`, which the broker checks.",
         security: [{ $ref: '#/components/securitySchemes/partnerBrokerUser' }],
       },
     },
@@ -302,8 +308,15 @@ Every event is a FHIR R4 message Bundle (\`Bundle.type = message\`, content type
 on a delivered copy \`destination\` names the recipient. The subject is a UKCore-Patient carrying every identifier known.
 
 The AMQP properties carry \`messageId\` = the event id (a UUID), \`type\` = the event type, \`timestamp\`, \`correlationId\`, \
-\`contentType\` = \`${FHIR_JSON_CONTENT_TYPE}\` and persistent delivery; the \`${AmqpHeaders.traceparent}\` header carries W3C trace context. \
+\`contentType\` = \`${FHIR_JSON_CONTENT_TYPE}\`, persistent delivery and \`userId\` = the publisher's own broker user; the \`${AmqpHeaders.traceparent}\` header carries W3C trace context. \
 **No personal data in properties or headers**: they show up in management tools and logs.
+
+## Who published
+RabbitMQ refuses a publish whose \`userId\` is not the publishing connection's user, so the \`userId\` is the one thing about a \
+message that a publisher cannot forge. The hub takes an event's sender from what the broker vouches for, never from a header; \
+an adapter acts only on deliveries the hub published (\`userId\` = \`hub\`) or on its own retries, and dead-letters anything else \
+with the code \`unauthenticated-publisher\`. A message body larger than the limit (default 1 MiB, \`MAX_MESSAGE_BYTES\`; the \
+broker's \`max_message_size\`) is refused by the broker or dead-lettered unread with the code \`too-large\`.
 
 ## Routing
 Adapters publish to the topic exchange \`${INGRESS_EXCHANGE}\` with routing key \`${ingressRoutingKey('<partner-id>', '<event-type>')}\`; \
@@ -322,7 +335,9 @@ Delivery is at least once: a message may arrive twice (after a reconnect, a retr
 Publishers go through a transactional outbox with publisher confirms; consumers acknowledge manually, after the effect is committed.
 
 ## Retries and dead letters
-Every consumed queue is a durable quorum queue that dead-letters to \`${RETRY_EXCHANGE}\`. A message that fails waits in a delay queue \
+Every consumed queue is a durable quorum queue that dead-letters to its own retry exchange: \`${RETRY_EXCHANGE}\` for the hub's \
+\`${HUB_INGRESS_QUEUE}\`, \`${partnerRetryExchange('<partner-id>')}\` for a partner inbox, where only that partner (under its inbox's keys) \
+and the hub (an operator's replay, under \`${redeliverRoutingKey(exampleInbox)}\`) may publish. A message that fails waits in a delay queue \
 (e.g. \`${retryQueue(exampleInbox, 5000)}\`) and comes back with exponential back-off, its attempt count in \`${AmqpHeaders.attempt}\`. \
 After the last attempt, when it cannot be parsed, or when the broker's delivery limit is reached, it is parked in \`<queue>.dlq\` \
 (e.g. \`${deadLetterQueue(exampleInbox)}\`) with \`${AmqpHeaders.failureCode}\`, \`${AmqpHeaders.failureReason}\`, \

@@ -105,7 +105,7 @@ describe('buildAsyncApiDocument', () => {
   it('documents every AMQP header of the contracts, and no header that could carry personal data', () => {
     const headers = parsedDocument().components().schemas().get('AmqpProperties')!.json();
     const documented = Object.keys(at(headers, 'properties') as object).sort();
-    const amqpProperties = ['contentType', 'correlationId', 'deliveryMode', 'messageId', 'timestamp', 'type'];
+    const amqpProperties = ['contentType', 'correlationId', 'deliveryMode', 'messageId', 'timestamp', 'type', 'userId'];
     expect(documented).toEqual([...amqpProperties, ...Object.values(AmqpHeaders)].sort());
     expect(at(headers, 'description')).toMatch(/None of them carries personal data/);
   });
@@ -166,6 +166,7 @@ describe('buildAsyncApiDocument', () => {
     // What libs/messaging really declares, recorded from a stand-in channel.
     const declared = new Map<string, Record<string, unknown>>();
     const recorder = {
+      assertExchange: async () => undefined,
       assertQueue: async (queue: string, options: amqp.Options.AssertQueue) =>
         void declared.set(queue, options.arguments),
       bindQueue: async () => undefined,
@@ -235,14 +236,18 @@ describe('the message schemas', () => {
   });
 
   it('accept the AMQP properties and headers that libs/messaging publishes', () => {
-    const options = publishOptions({
-      exchange: INGRESS_EXCHANGE,
-      routingKey: ingressRoutingKey('st-andrews-mhtr', 'treatment.appointment.missed'),
-      eventId: '5f0c7a8e-3b1d-4e2a-9c6f-2d8b1e4a7c90',
-      type: 'treatment.appointment.missed',
-      body: Buffer.from('{}'),
-      headers: { [AmqpHeaders.partitionKey]: 'k1b2c3', [AmqpHeaders.attempt]: 2 },
-    });
+    const options = publishOptions(
+      {
+        exchange: INGRESS_EXCHANGE,
+        routingKey: ingressRoutingKey('st-andrews-mhtr', 'treatment.appointment.missed'),
+        eventId: '5f0c7a8e-3b1d-4e2a-9c6f-2d8b1e4a7c90',
+        type: 'treatment.appointment.missed',
+        body: Buffer.from('{}'),
+        headers: { [AmqpHeaders.partitionKey]: 'k1b2c3', [AmqpHeaders.attempt]: 2 },
+      },
+      'st-andrews-mhtr',
+    );
+    expect(options.userId).toBe('st-andrews-mhtr');
     const { headers, persistent, mandatory: _mandatory, ...properties } = options;
     const published = { ...properties, deliveryMode: persistent ? 2 : 1, ...headers };
     const validate = validatorOf('treatment.appointment.missed', 'headers');

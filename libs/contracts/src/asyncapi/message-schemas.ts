@@ -56,6 +56,13 @@ export function amqpPropertiesSchema(): JsonSchema {
         description: 'AMQP property: the body is FHIR JSON.',
       },
       deliveryMode: { type: 'integer', const: 2, description: 'AMQP property: persistent.' },
+      userId: {
+        type: 'string',
+        description:
+          "AMQP property: the publisher's own broker user (a partner's adapter: its partner id; the hub: `hub`). RabbitMQ refuses a " +
+          "publish whose user-id is not the connection's user, so a receiver may believe it: the hub takes an event's sender from it, " +
+          "and an adapter acts only on deliveries whose user-id is the hub's.",
+      },
       [AmqpHeaders.traceparent]: {
         type: 'string',
         pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',

@@ -1,5 +1,5 @@
 import type * as amqp from 'amqplib';
-import { AmqpHeaders, redeliverRoutingKey, retryExchangeOf } from '@cstr/contracts';
+import { AmqpHeaders, redeliverRoutingKey } from '@cstr/contracts';
 
 /** A message taken off a queue and parsed: what a handler sees. */
 export interface InboundMessage {
@@ -95,9 +95,13 @@ export function originalRoutingKey(raw: amqp.ConsumeMessage, queue: string): str
   return isRedelivery(raw, queue) ? (carriedOriginalRoutingKey(raw) ?? raw.fields.routingKey) : raw.fields.routingKey;
 }
 
-/** True when the delivery came back to `queue` under its redeliver key on its retry exchange. */
+/**
+ * True when the delivery came back to `queue` under its redeliver key. Only the queue's retry
+ * exchange routes that key to it: no other binding of a consumed queue matches `<queue>.redeliver`
+ * (and partners publish to `cstr.ingress` only under their own id's prefix).
+ */
 export function isRedelivery(raw: amqp.ConsumeMessage, queue: string): boolean {
-  return raw.fields.routingKey === redeliverRoutingKey(queue) && raw.fields.exchange === retryExchangeOf(queue);
+  return raw.fields.routingKey === redeliverRoutingKey(queue);
 }
 
 function carriedOriginalRoutingKey(raw: amqp.ConsumeMessage): string | undefined {
