@@ -12,6 +12,13 @@ export interface DecisionContext {
   readonly eventType: string;
   readonly sender: string;
   readonly personIdentifiers: readonly AuditPersonIdentifier[];
+  /** What every record of the event says besides its decision: a restriction applied, warnings about the message. */
+  readonly notes?: readonly string[];
+}
+
+/** A record's reason with the event's notes after it. */
+function withNotes(reason: string, notes: readonly string[] | undefined): string {
+  return storableText([reason, ...(notes ?? [])].join(' '), 4000);
 }
 
 function legalBasisOf(basis: LegalBasis): AuditLegalBasis {
@@ -26,7 +33,8 @@ export function decisionRecord(
   { recipient, decision }: RecipientDecision,
   policy: HubPolicy,
 ): AuditRecordInput {
-  const shared = { kind: 'decision' as const, ...context, recipient: recipient.id };
+  const { notes, ...recorded } = context;
+  const shared = { kind: 'decision' as const, ...recorded, recipient: recipient.id };
   if (decision.decision === 'deliver') {
     return {
       ...shared,
@@ -36,7 +44,7 @@ export function decisionRecord(
       legalBasis: legalBasisOf(decision.legalBasis),
       ...(decision.consentRef ? { consentReference: storableText(decision.consentRef, 512) } : {}),
       removedElements: decision.removedElements.map((path) => storableText(path, 512)),
-      reason: storableText(decision.purpose, 4000),
+      reason: withNotes(decision.purpose, notes),
     };
   }
   const agreement = decision.agreementId ? policy.agreement(decision.agreementId) : undefined;
@@ -48,7 +56,8 @@ export function decisionRecord(
       ? { agreement: { id: agreement.id, version: agreement.version }, legalBasis: legalBasisOf(agreement.legalBasis) }
       : {}),
     ...(decision.flowId ? { flowId: decision.flowId } : {}),
-    reason: storableText(decision.reason, 4000),
+    ...(decision.consentRef ? { consentReference: storableText(decision.consentRef, 512) } : {}),
+    reason: withNotes(decision.reason, notes),
   };
 }
 
@@ -60,13 +69,17 @@ export const KEPT_BY_HUB_RULE = 'no-recipient';
  * the hub applied it to the person's state; the record names the hub as the only recipient.
  */
 export function keptByHubRecord(context: DecisionContext, what: string): AuditRecordInput {
+  const { notes, ...recorded } = context;
   return {
     kind: 'kept-by-hub',
     outcome: 'kept',
-    ...context,
+    ...recorded,
     recipient: HUB_PARTNER_ID,
     refusingRule: KEPT_BY_HUB_RULE,
-    reason: `No connected partner may receive this event under the agreements; the hub applied it to the person's state (${what}) and keeps it.`,
+    reason: withNotes(
+      `No connected partner may receive this event under the agreements; the hub applied it to the person's state (${what}) and keeps it.`,
+      notes,
+    ),
   };
 }
 

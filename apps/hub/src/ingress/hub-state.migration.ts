@@ -67,5 +67,27 @@ export class HubOutcomeScores1764637200000 implements MigrationInterface {
   }
 }
 
+/**
+ * `hub_person_state.restriction`: whether the person is restricted (PDS label `R` or `V`), since
+ * which event — a fact about the person, remembered across senders (SPEC §5).
+ */
+export class HubPersonRestriction1765065600000 implements MigrationInterface {
+  name = 'HubPersonRestriction1765065600000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(
+      `ALTER TABLE hub_person_state ADD COLUMN IF NOT EXISTS restriction jsonb NOT NULL DEFAULT '{}'::jsonb`,
+    );
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE hub_person_state DROP COLUMN IF EXISTS restriction');
+  }
+}
+
 /** The migrations of the ingress pipeline's tables. */
-export const HUB_INGRESS_MIGRATIONS = [HubIngressState1764633600000, HubOutcomeScores1764637200000];
+export const HUB_INGRESS_MIGRATIONS = [
+  HubIngressState1764633600000,
+  HubOutcomeScores1764637200000,
+  HubPersonRestriction1765065600000,
+];

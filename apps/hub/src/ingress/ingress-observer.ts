@@ -15,6 +15,8 @@ export interface AcceptedEvent {
   /** The event's message Bundle as the sender sent it (validated). */
   readonly bundle: Bundle;
   readonly patient: Patient;
+  /** The person is restricted (PDS label now or earlier): address, telecom and GP never leave the hub. */
+  readonly restricted: boolean;
   /** Each candidate recipient's decision. */
   readonly decisions: readonly RecipientDecision[];
   /** The time agreements were judged at. */

@@ -10,7 +10,17 @@ import {
 import { PersonIndex, readSubjectIdentifiers, type PersonSubject } from '@cstr/identity';
 import { childTraceparent, encodeBody, type OutgoingMessage } from '@cstr/messaging';
 import { APP_CONFIG } from '@cstr/platform';
-import { patientOf, recipientsFor, updateConsent, updateRelationships, type PolicyEvent } from '@cstr/policy';
+import {
+  endRelationships,
+  partyWarnings,
+  patientOf,
+  recipientsFor,
+  updateConsent,
+  updateRelationships,
+  updateRestriction,
+  type PolicyEvent,
+  type RestrictionState,
+} from '@cstr/policy';
 import type { Bundle, Patient } from 'fhir/r4';
 import { INGRESS_METRICS } from '../core/hub-core.module';
 import type { IngressMetrics } from '../core/hub-metrics';
@@ -124,26 +134,26 @@ export class IngressPipeline {
         reason: 'The subject has no valid strong identifier.',
         outcome: resolved.outcome,
       });
-    addKnownIdentifiers(patient, resolved.identifiers);
-    return this.accept(scope, message, checked, resolved.personId, resolved.merged, patient, now, resolved.issues);
+    return this.accept(scope, message, checked, { ...resolved, patient }, now);
   }
 
   private async accept(
     scope: IngressScope,
     message: IngressMessage,
     checked: CheckedEnvelope,
-    personId: string,
-    merged: readonly string[],
-    patient: Patient,
+    subject: ResolvedSubject,
     now: Date,
-    identityIssues: readonly OperationOutcomeIssue[],
   ): Promise<IngressAccepted> {
     const { eventType, sender, bundle } = checked;
+    const { personId, patient } = subject;
+    const { partners, agreements } = this.policy;
     const event: PolicyEvent = { eventType, bundle };
-    const before = await this.states.loadForUpdate(scope.manager, personId, merged);
-    const relationships = updateRelationships(before.relationships, event, sender, this.policy.partners);
-    const consent = updateConsent(before.consent, event, sender, this.policy.partners);
-    await this.states.save(scope.manager, personId, storableJson({ relationships, consent }), message.eventId);
+    const before = await this.states.loadForUpdate(scope.manager, personId, subject.merged);
+    // Restriction, connections and consents first: every later event of the person, from any sender, is judged on them.
+    const restriction = updateRestriction(before.restriction, { eventType, eventId: message.eventId }, sender, patient);
+    const restricted = restriction.level !== undefined;
+    const relationships = updateRelationships(before.relationships, event, sender, partners);
+    const consent = updateConsent(before.consent, event, sender, partners, { eventId: message.eventId });
     const scores = outcomeScoresOf(bundle);
     if (scores.length > 0) await this.keepScores(scope, message.eventId, personId, sender.id, scores);
 
@@ -151,12 +161,22 @@ export class IngressPipeline {
       bundle,
       eventType,
       sender,
-      partners: this.policy.partners,
-      agreements: this.policy.agreements,
+      partners,
+      agreements,
       consent,
       relationships,
       now,
+      restricted,
+      knownIdentifiers: subject.identifiers,
     });
+    // Roles that end with this event (a requirement terminated) end once it is delivered.
+    const after = endRelationships(relationships, event, sender, partners);
+    await this.states.save(
+      scope.manager,
+      personId,
+      storableJson({ relationships: after, consent, restriction }),
+      message.eventId,
+    );
     const partitionKey = this.persons.partitionKey(personId, this.config.PARTITION_KEY_SECRET);
     const deliveries: OutgoingMessage[] = decisions.flatMap(({ recipient, decision }) =>
       decision.decision === 'deliver'
@@ -171,15 +191,23 @@ export class IngressPipeline {
       personId,
       bundle,
       patient,
+      restricted,
       decisions,
       now,
     });
 
+    const warnings = [...checked.warnings, ...subject.issues, ...partyWarnings(bundle, sender, partners)];
     const context: DecisionContext = {
       eventId: message.eventId,
       eventType,
       sender: sender.id,
-      personIdentifiers: identifiersOf(patient),
+      personIdentifiers: auditIdentifiers(patient, subject.identifiers),
+      notes: [
+        ...(restricted ? [restrictionNote(restriction)] : []),
+        ...warnings
+          .filter((issue) => issue.severity === 'warning')
+          .map((issue) => `Warning: ${issue.diagnostics ?? issue.code}`),
+      ],
     };
     const records: AuditRecordInput[] = decisions.map((each) => decisionRecord(context, each, this.policy));
     if (records.length === 0)
@@ -195,7 +223,7 @@ export class IngressPipeline {
         decision: decision.decision,
         ...(decision.decision === 'refuse' ? { rule: decision.rule } : {}),
       })),
-      outcome: { resourceType: 'OperationOutcome', issue: [...checked.warnings, ...identityIssues] },
+      outcome: { resourceType: 'OperationOutcome', issue: warnings },
     };
   }
 
@@ -265,23 +293,43 @@ export class IngressPipeline {
   }
 }
 
+/** The subject of an accepted event: the person index's answer and the event's Patient. */
+interface ResolvedSubject {
+  readonly personId: string;
+  /** Persons merged into it by this event. */
+  readonly merged: readonly string[];
+  /** Every strong identifier the person index knows for the person. */
+  readonly identifiers: readonly { readonly system: string; readonly value: string }[];
+  /** Warnings of the identity resolution (identifiers ignored, unknown systems). */
+  readonly issues: readonly OperationOutcomeIssue[];
+  readonly patient: Patient;
+}
+
 /**
- * Adds to the event's Patient the strong identifiers the person index knows for the person and
- * the sender did not send (a court knows a PNC ID, the provider an NHS number): each recipient can
- * then find the person in its own system. The agreements still decide whether identifiers leave.
+ * The identifiers an audit record files the event under: those the sender sent and every other
+ * the person index knows, so that the person's timeline finds the record by any of them.
  */
-export function addKnownIdentifiers(
+function auditIdentifiers(
   patient: Patient,
   known: readonly { readonly system: string; readonly value: string }[],
-): void {
-  // One value per system: where the sender sent a value (even a conflicting one), nothing is added.
-  const systemsSent = new Set(readSubjectIdentifiers(patient.identifier).valid.map(({ system }) => system));
-  const missing = known.filter(({ system }) => !systemsSent.has(system));
-  if (missing.length === 0) return;
-  patient.identifier = [
-    ...(Array.isArray(patient.identifier) ? patient.identifier : []),
-    ...missing.map(({ system, value }) => ({ system, value })),
+): AuditPersonIdentifier[] {
+  const sent = identifiersOf(patient);
+  const keys = new Set(sent.map(({ system, value }) => `${system}|${value}`));
+  return [
+    ...sent,
+    ...known
+      .filter(({ system, value }) => !keys.has(`${system}|${value}`))
+      .map(({ system, value }) => ({ system, value })),
   ];
+}
+
+/** What an audit record says of a restricted person. */
+function restrictionNote(restriction: RestrictionState): string {
+  const level = restriction.level === 'V' ? 'very restricted (PDS label V)' : 'restricted (PDS label R)';
+  const since = restriction.setBy
+    ? ` since event ${restriction.setBy}${restriction.setBySender ? ` from ${restriction.setBySender}` : ''}`
+    : '';
+  return `Restriction applied: the person is ${level}${since}; address, telecom and GP are withheld from every recipient.`;
 }
 
 /** What the hub kept of an event nobody else receives, for its audit record. */

@@ -1,19 +1,33 @@
-import { NO_CONSENT, NO_RELATIONSHIPS, type ConsentState, type RelationshipState } from '@cstr/policy';
+import {
+  mergeRestrictions,
+  NO_CONSENT,
+  NO_RELATIONSHIPS,
+  NOT_RESTRICTED,
+  type ConsentState,
+  type RelationshipState,
+  type RestrictionState,
+} from '@cstr/policy';
 import type { EntityManager } from 'typeorm';
 
-/** What the hub keeps about one person between events: who is connected to them, and their consents. */
+/** What the hub keeps about one person between events: who is connected to them, their consents, their restriction. */
 export interface PersonState {
   readonly relationships: RelationshipState;
   readonly consent: ConsentState;
+  readonly restriction: RestrictionState;
 }
 
 /** A person nobody is connected to, with no consent recorded. */
-export const EMPTY_PERSON_STATE: PersonState = { relationships: NO_RELATIONSHIPS, consent: NO_CONSENT };
+export const EMPTY_PERSON_STATE: PersonState = {
+  relationships: NO_RELATIONSHIPS,
+  consent: NO_CONSENT,
+  restriction: NOT_RESTRICTED,
+};
 
 interface StateRow {
   person_id: string;
   relationships: RelationshipState;
   consent: ConsentState;
+  restriction: RestrictionState | null;
 }
 
 /**
@@ -37,7 +51,12 @@ export function mergePersonStates(survivor: PersonState, merged: PersonState): P
         withdrawnRecipients: [...new Set([...kept.withdrawnRecipients, ...record.withdrawnRecipients])],
       };
   }
-  return { relationships: { connections } as RelationshipState, consent: { records } };
+  return {
+    relationships: { connections } as RelationshipState,
+    consent: { records },
+    // A restricted person stays restricted whichever record survives the merge.
+    restriction: mergeRestrictions(survivor.restriction, merged.restriction),
+  };
 }
 
 /** The hub's per-person state in `hub_person_state`, read and written in the caller's transaction. */
@@ -53,11 +72,14 @@ export class PersonStateRepository {
   ): Promise<PersonState> {
     const ids = [personId, ...mergedIds];
     const rows = (await manager.query(
-      'SELECT person_id, relationships, consent FROM hub_person_state WHERE person_id = ANY($1::uuid[]) ORDER BY person_id FOR UPDATE',
+      'SELECT person_id, relationships, consent, restriction FROM hub_person_state WHERE person_id = ANY($1::uuid[]) ORDER BY person_id FOR UPDATE',
       [ids],
     )) as StateRow[];
     const byId = new Map(
-      rows.map((row) => [row.person_id, { relationships: row.relationships, consent: row.consent }]),
+      rows.map((row) => [
+        row.person_id,
+        { relationships: row.relationships, consent: row.consent, restriction: row.restriction ?? NOT_RESTRICTED },
+      ]),
     );
     let state = byId.get(personId) ?? EMPTY_PERSON_STATE;
     for (const mergedId of mergedIds) {
@@ -72,9 +94,17 @@ export class PersonStateRepository {
   /** Stores the state of `personId` after `eventId`. */
   async save(manager: EntityManager, personId: string, state: PersonState, eventId: string): Promise<void> {
     await manager.query(
-      `INSERT INTO hub_person_state (person_id, relationships, consent, last_event_id, updated_at) VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (person_id) DO UPDATE SET relationships = EXCLUDED.relationships, consent = EXCLUDED.consent, last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
-      [personId, JSON.stringify(state.relationships), JSON.stringify(state.consent), eventId],
+      `INSERT INTO hub_person_state (person_id, relationships, consent, restriction, last_event_id, updated_at)
+       VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (person_id) DO UPDATE SET relationships = EXCLUDED.relationships, consent = EXCLUDED.consent,
+         restriction = EXCLUDED.restriction, last_event_id = EXCLUDED.last_event_id, updated_at = now()`,
+      [
+        personId,
+        JSON.stringify(state.relationships),
+        JSON.stringify(state.consent),
+        JSON.stringify(state.restriction),
+        eventId,
+      ],
     );
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { GenderInput } from '@cstr/fhir';
-import { isRestrictedPatient } from '@cstr/policy';
 import type { Patient } from 'fhir/r4';
+import { HubPolicy } from '../core/hub-policy';
 import type { IngressScope } from '../ingress/ingress-message';
 import { IngressObservers, type AcceptedEvent, type IngressObserver } from '../ingress/ingress-observer';
 import { PATHWAY_CONFIG, type PathwayConfig } from './pathway.config';
@@ -21,6 +21,7 @@ export class PathwayObserver implements IngressObserver {
   constructor(
     @Inject(IngressObservers) observers: IngressObservers,
     @Inject(PATHWAY_CONFIG) private readonly config: PathwayConfig,
+    @Inject(HubPolicy) private readonly policy: HubPolicy,
   ) {
     observers.register(this);
   }
@@ -36,6 +37,7 @@ export class PathwayObserver implements IngressObserver {
         eventType: event.eventType,
         senderId: event.sender.id,
         bundle: event.bundle,
+        partners: this.policy.partners,
         receivedAt: event.now,
       },
       this.config,
@@ -58,7 +60,7 @@ export class PathwayObserver implements IngressObserver {
     // Closings first: a booking again of an appointment replaces its outcome deadline, then opens the new one.
     for (const closing of changes.close)
       await this.repository.close(manager, event.personId, closing, event.eventId, event.now);
-    const subject = subjectOf(event.patient);
+    const subject = subjectOf(event.patient, event.restricted);
     for (const opening of changes.open)
       await this.repository.open(manager, event.personId, opening, event.eventId, event.now, subject);
 
@@ -82,7 +84,8 @@ export class PathwayObserver implements IngressObserver {
 const GENDERS: readonly string[] = ['male', 'female', 'other', 'unknown'];
 
 /** What a hub event needs of the person besides identifiers (taken from the latest Patient seen). */
-export function subjectOf(patient: Patient): PathwaySubject {
+/** The pathway's subject: name, birth date, gender, and whether the person is restricted (the hub remembers it). */
+export function subjectOf(patient: Patient, restricted: boolean): PathwaySubject {
   const name = patient.name?.[0];
   return {
     name: {
@@ -91,6 +94,6 @@ export function subjectOf(patient: Patient): PathwaySubject {
     },
     birthDate: typeof patient.birthDate === 'string' ? patient.birthDate : '',
     gender: (GENDERS.includes(patient.gender ?? '') ? patient.gender : 'unknown') as GenderInput,
-    ...(isRestrictedPatient(patient) ? { restricted: true } : {}),
+    ...(restricted ? { restricted: true } : {}),
   };
 }

@@ -5,6 +5,9 @@ import { checkPathwayConfig, dueAt, loadPathwayConfig, PathwayConfigError } from
 import { hearingOf, pathwayChanges, type PathwayChanges, type PathwayFacts } from './pathway.rules';
 import { calendarWarning } from './pathway.scheduler';
 import { projectPath } from '@cstr/platform';
+import { loadPartnersFile } from '@cstr/policy';
+
+const PARTNERS = loadPartnersFile(projectPath('config/partners.yaml'));
 
 const config = loadPathwayConfig(projectPath('config/pathway.yaml'));
 /** Tuesday 2 June 2026, 11:30 London time. */
@@ -23,6 +26,7 @@ function changesOf<T extends EventType>(
       eventType: type,
       senderId: event.routingKey.split('.')[0],
       bundle: event.bundle,
+      partners: PARTNERS,
       receivedAt,
     },
     config,

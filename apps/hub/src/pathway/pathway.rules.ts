@@ -14,8 +14,8 @@ import {
   type ScreeningFlagCode,
 } from '@cstr/contracts';
 import { COURT_CODE_SYSTEM, type HearingInput } from '@cstr/fhir';
-import { referencedPartnerId, resolveReference, resourcesOfType } from '@cstr/policy';
-import type { Appointment, Bundle, CodeableConcept, Organization, ServiceRequest } from 'fhir/r4';
+import { resolveParty, resolveReference, resourcesOfType, TREATMENT_PROVIDER_KINDS, type Partner } from '@cstr/policy';
+import type { Appointment, Bundle, CodeableConcept, Organization, Reference, ServiceRequest } from 'fhir/r4';
 import { dueAt, type PathwayConfig, type Timescale } from './pathway.config';
 
 /** An accepted event, as the rules need it. */
@@ -24,6 +24,8 @@ export interface PathwayEvent {
   readonly eventType: EventType;
   readonly senderId: string;
   readonly bundle: Bundle;
+  /** The site's partners: a Bundle may name one by any identifier it has (see resolveParty). */
+  readonly partners: readonly Partner[];
   /** When the hub accepted it: deadlines count from here. */
   readonly receivedAt: Date;
 }
@@ -146,14 +148,23 @@ export function pathwayChanges(event: PathwayEvent, config: PathwayConfig, known
   }
 }
 
+/** The partners a request's performer or owner names, its treatment service first (an ODS code shared with an L&D service). */
+function treatmentProvidersNamed(
+  bundle: Bundle,
+  reference: Reference | undefined,
+  partners: readonly Partner[],
+): string[] {
+  return [...resolveParty(bundle, reference, partners, { prefer: TREATMENT_PROVIDER_KINDS }).partners];
+}
+
 function assessmentDeadline(event: PathwayEvent, config: PathwayConfig): DeadlineOpening[] {
   const timescale = config.assessmentDecision;
   if (!timescale) return [];
-  const { bundle } = event;
+  const { bundle, partners } = event;
   const owners = new Set([
-    ...resourcesOfType(bundle, 'Task').flatMap((task) => referencedPartnerId(bundle, task.owner) ?? []),
+    ...resourcesOfType(bundle, 'Task').flatMap((task) => treatmentProvidersNamed(bundle, task.owner, partners)),
     ...resourcesOfType(bundle, 'ServiceRequest').flatMap((request) =>
-      (request.performer ?? []).flatMap((performer) => referencedPartnerId(bundle, performer) ?? []),
+      (request.performer ?? []).flatMap((performer) => treatmentProvidersNamed(bundle, performer, partners)),
     ),
   ]);
   const due = dueAt(event.receivedAt, timescale, config.calendar);
@@ -174,7 +185,7 @@ function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: Pa
     const type = codeOf(request.code, REQUIREMENT_TYPE_SYSTEM);
     const group = type ? GROUP_OF_REQUIREMENT[type] : undefined;
     const owedBy = (request.performer ?? [])
-      .map((performer) => referencedPartnerId(bundle, performer))
+      .flatMap((performer) => treatmentProvidersNamed(bundle, performer, event.partners))
       .find((id) => id !== undefined);
     if (!group || !owedBy) return;
     providers.add(owedBy);

@@ -10,6 +10,12 @@ export const ODS_ORGANIZATION_CODE_SYSTEM = 'https://fhir.nhs.uk/Id/ods-organiza
 /** HMCTS court code, e.g. `B01LY00`. */
 export const COURT_CODE_SYSTEM = `${HUB_FHIR_BASE}/Id/court-code`;
 
+/**
+ * Probation provider code: the Delius region (`N07`, London) or probation delivery unit
+ * (`N07CY`, Croydon) of a probation team. A region stands for its units.
+ */
+export const PROBATION_PROVIDER_CODE_SYSTEM = `${HUB_FHIR_BASE}/Id/probation-provider-code`;
+
 /** The hub's partner ids (`config/partners.yaml`), on the Organization of a partner. */
 export const PARTNER_ID_SYSTEM = `${HUB_FHIR_BASE}/Id/partner`;
 

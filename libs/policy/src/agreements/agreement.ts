@@ -29,6 +29,13 @@ export interface Flow {
   readonly consent: 'required' | 'not-required';
   /** The allow-list, by resource type; any other resource type is removed. */
   readonly share: Readonly<Record<string, ShareRule>>;
+  /**
+   * Identifier systems (URIs) the hub may add to the delivered Patient from its person index, where
+   * the sender sent none of that system (so that the recipient finds the person: a court knows a
+   * PNC ID, a provider an NHS number). Undefined: none are added — the recipient gets the systems
+   * the sender sent.
+   */
+  readonly identifiers?: readonly string[];
 }
 
 /** The lawful bases of an agreement: UK GDPR Article 6 and 9 conditions, and the statute. */

@@ -22,9 +22,10 @@ import {
   type ShareRule,
 } from './agreement';
 import { isElementOf, isResourceTypeName } from './fhir-elements';
+import { IDENTIFIER_SYSTEMS, identifierKindForSystem, type IdentifierKind } from '@cstr/identity';
 
 const AGREEMENT_KEYS = new Set(['id', 'version', 'status', 'title', 'description', 'period', 'legalBasis', 'flows']);
-const FLOW_KEYS = new Set(['id', 'events', 'from', 'to', 'purpose', 'consent', 'share', 'description']);
+const FLOW_KEYS = new Set(['id', 'events', 'from', 'to', 'purpose', 'consent', 'share', 'identifiers', 'description']);
 const LEGAL_BASIS_KEYS = new Set(['article6', 'article9', 'statute', 'dpa2018']);
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -184,7 +185,8 @@ class AgreementChecker {
       if (flow.consent !== 'required' && flow.consent !== 'not-required')
         this.report([...at, 'consent'], 'consent must be required or not-required');
       const share = this.checkShare(flow.share, [...at, 'share']);
-      if (events && from && to && share) {
+      const identifiers = this.checkIdentifierSystems(flow.identifiers, [...at, 'identifiers']);
+      if (events && from && to && share && identifiers !== null) {
         checked.push({
           id: flow.id as string,
           events,
@@ -193,10 +195,42 @@ class AgreementChecker {
           purpose: flow.purpose as string,
           consent: flow.consent as Flow['consent'],
           share,
+          ...(identifiers ? { identifiers } : {}),
         });
       }
     });
     return checked;
+  }
+
+  /**
+   * A flow's `identifiers`: the person identifier systems the hub may add to the delivered Patient,
+   * by kind (`nhs-number`, `crn`, `pnc-id`, `cro-number`, `common-platform-defendant-id`) or by
+   * system URI. Undefined when absent; null when wrong (reported).
+   */
+  private checkIdentifierSystems(identifiers: unknown, at: YamlPath): string[] | undefined | null {
+    if (identifiers === undefined) return undefined;
+    const kinds = Object.keys(IDENTIFIER_SYSTEMS).join(', ');
+    if (!Array.isArray(identifiers)) {
+      this.report(at, `identifiers must be a list of identifier kinds (${kinds})`);
+      return null;
+    }
+    const systems: string[] = [];
+    let ok = true;
+    identifiers.forEach((item: unknown, index) => {
+      const system =
+        typeof item === 'string'
+          ? Object.hasOwn(IDENTIFIER_SYSTEMS, item)
+            ? IDENTIFIER_SYSTEMS[item as IdentifierKind]
+            : identifierKindForSystem(item) !== undefined
+              ? item
+              : undefined
+          : undefined;
+      if (system === undefined) {
+        ok = false;
+        this.report([...at, index], `${String(item)} is not a person identifier kind the hub knows (${kinds})`);
+      } else if (!systems.includes(system)) systems.push(system);
+    });
+    return ok ? systems : null;
   }
 
   private checkEvents(events: unknown, at: YamlPath): EventType[] | undefined {

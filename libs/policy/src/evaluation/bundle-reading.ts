@@ -1,12 +1,6 @@
 /** Reading a message Bundle: entries, references between them, partner ids of Organizations. */
-import {
-  COURT_CODE_SYSTEM,
-  ODS_ORGANIZATION_CODE_SYSTEM,
-  PARTNER_ID_SYSTEM,
-  RESTRICTED_SECURITY_LABEL,
-} from '@cstr/fhir';
+import { COURT_CODE_SYSTEM, ODS_ORGANIZATION_CODE_SYSTEM, PARTNER_ID_SYSTEM } from '@cstr/fhir';
 import type { Bundle, BundleEntry, FhirResource, Organization, Patient, Reference, Resource } from 'fhir/r4';
-import type { Partner } from '../partners/partner';
 
 /** The value if it is an array, else an empty one: partner data is read defensively. */
 export function asArray<T>(value: T[] | undefined): T[] {
@@ -47,13 +41,6 @@ export function patientOf(bundle: Bundle): Patient | undefined {
     Patient | undefined;
 }
 
-/** True for a PDS restricted record (security label `R`): address and GP are never disclosed. */
-export function isRestrictedPatient(patient: Patient | undefined): boolean {
-  return asArray(patient?.meta?.security).some(
-    (label) => label.system === RESTRICTED_SECURITY_LABEL.system && label.code === RESTRICTED_SECURITY_LABEL.code,
-  );
-}
-
 /** The hub partner id an Organization carries, if it is a partner. */
 export function partnerIdOf(resource: Resource | undefined): string | undefined {
   if (resource?.resourceType !== 'Organization') return undefined;
@@ -74,46 +61,6 @@ export function isGpPractice(resource: Resource | undefined): boolean {
     (identifier) =>
       identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM && GP_PRACTICE_ODS_CODE.test(identifier.value ?? ''),
   );
-}
-
-/** The partner id of the Organization a reference points at, if any. */
-export function referencedPartnerId(bundle: Bundle, reference: Reference | undefined): string | undefined {
-  return partnerIdOf(resolveReference(bundle, reference));
-}
-
-/**
- * The hub partners an Organization stands for. A partner id names one partner. Partner systems
- * name organisations by ODS code instead (an L&D consent form, a Delius PSR request): the code
- * stands for every partner of that organisation — the same code, or a unit under it (`N07`, the
- * London probation region, covers `N07CY` and `N07LA`) — restricted to `kinds` when given. A
- * trust running both an L&D service and an MHTR service has one code for both.
- */
-export function partnersOfOrganization(
-  resource: Resource | undefined,
-  partners: readonly Partner[],
-  kinds?: readonly Partner['kind'][],
-): string[] {
-  if (resource?.resourceType !== 'Organization') return [];
-  const partnerId = partnerIdOf(resource);
-  if (partnerId !== undefined) return [partnerId];
-  const codes = asArray((resource as Organization).identifier).flatMap((identifier) =>
-    identifier?.system === ODS_ORGANIZATION_CODE_SYSTEM && identifier.value ? [identifier.value.toUpperCase()] : [],
-  );
-  if (codes.length === 0 || isGpPractice(resource)) return [];
-  return partners
-    .filter((partner) => partner.ods !== undefined && codes.some((code) => partner.ods?.toUpperCase().startsWith(code)))
-    .filter((partner) => kinds === undefined || kinds.includes(partner.kind))
-    .map((partner) => partner.id);
-}
-
-/** {@link partnersOfOrganization} of the Organization a reference points at. */
-export function referencedPartners(
-  bundle: Bundle,
-  reference: Reference | undefined,
-  partners: readonly Partner[],
-  kinds?: readonly Partner['kind'][],
-): string[] {
-  return partnersOfOrganization(resolveReference(bundle, reference), partners, kinds);
 }
 
 /** Every court code (HMCTS) on an Organization or Location of the Bundle. */

@@ -11,7 +11,7 @@ import { NO_RELATIONSHIPS, type RelationshipState } from './relationships';
 const now = new Date('2026-07-01T10:00:00Z');
 const slam = partner('slam-mhtr');
 const connected = (...ids: string[]): RelationshipState => ({
-  connections: Object.fromEntries(ids.map((id) => [id, ['published-about' as const]])),
+  connections: Object.fromEntries(ids.map((id) => [id, ['allocated-case' as const]])),
 });
 const slamConsent: ConsentState = (() => {
   const bundle = fixtureBundle('consent.recorded');

@@ -3,14 +3,21 @@
  * deliver (with the agreement, flow, legal basis and a redacted copy) or refuse (with the rule
  * that refused). Default deny; pure, no I/O: `now` is an input.
  */
-import type { EventType } from '@cstr/contracts';
-import type { Bundle, MessageHeader } from 'fhir/r4';
+import { HUB_PARTNER_ID, partnerIdFromEndpoint, type EventType } from '@cstr/contracts';
+import type { Bundle, MessageHeader, Patient } from 'fhir/r4';
 import { selectorMatches, type Agreement, type Flow, type LegalBasis } from '../agreements/agreement';
 import type { Partner, Sender } from '../partners/partner';
-import { asArray, referencedPartnerId, resourcesOfType } from './bundle-reading';
+import { resolveParty } from '../parties/party-resolver';
+import { asArray, isObject, resourcesOfType } from './bundle-reading';
 import { consentActors, consentFor, withinPeriod, type ConsentState } from './consent-state';
 import { redactBundle } from './redaction';
-import { isConnected, type RelationshipState } from './relationships';
+import {
+  isConnected,
+  REQUEST_EVENTS,
+  requestedProviders,
+  TREATMENT_PROVIDER_KINDS,
+  type RelationshipState,
+} from './relationships';
 
 /** Why a delivery was refused: stable codes for audit records and dashboards. */
 export const REFUSAL_RULES = [
@@ -53,6 +60,8 @@ export interface RefuseDecision {
   readonly reason: string;
   readonly agreementId?: string;
   readonly flowId?: string;
+  /** The consent (and the event that withdrew it) behind a `consent-withdrawn` refusal. */
+  readonly consentRef?: string;
 }
 
 /** The outcome of {@link evaluate}. */
@@ -72,6 +81,13 @@ export interface EvaluationInput {
   /** The person's connections (from `updateRelationships`, this event included). */
   readonly relationships: RelationshipState;
   readonly now: Date;
+  /** The person is restricted (the hub remembers it): address, telecom and GP never leave. */
+  readonly restricted?: boolean;
+  /**
+   * The person's strong identifiers the hub knows (person index). A flow's `identifiers` says
+   * which systems of them are added to the delivered Patient where the sender sent none.
+   */
+  readonly knownIdentifiers?: readonly { readonly system: string; readonly value: string }[];
 }
 
 /** Why an agreement is not in force at `now`, or undefined when it is. */
@@ -98,22 +114,94 @@ export function agreementNotInForce(
 }
 
 /**
- * The partners an event is addressed to when the event itself says so: a missed deadline goes
- * only to the partner who owes the step (Task.owner); a consent only to the partners it names.
- * Undefined when any connected partner may receive it.
+ * A limit the event itself puts on who may receive it: recipients (of `kinds`, or any kind) must
+ * be among `partners`.
  */
+export interface Addressing {
+  readonly partners: readonly string[];
+  /** The kinds the limit applies to; undefined: every recipient. */
+  readonly kinds?: readonly Partner['kind'][];
+  /** What names them, for the refusal's reason. */
+  readonly namedBy: string;
+}
+
+/**
+ * The limits an event puts on its recipients, however it names them (see resolveParty): a missed
+ * deadline goes only to the partner who owes the step (Task.owner); a consent only to the parties
+ * it names; a request only to the treatment provider it names, never to whoever treated the
+ * person before (a sentence naming none goes to the providers already connected); and a
+ * `MessageHeader.destination` naming partners narrows the recipients to them.
+ */
+export function addressingOf(eventType: EventType, bundle: Bundle, partners: readonly Partner[]): Addressing[] {
+  const limits: Addressing[] = [];
+  if (eventType === 'pathway.deadline.missed') {
+    const owners = resourcesOfType(bundle, 'Task').flatMap(
+      (task) => resolveParty(bundle, task.owner, partners).partners,
+    );
+    limits.push({ partners: owners, namedBy: 'Task.owner' });
+  }
+  if (eventType === 'consent.recorded' || eventType === 'consent.withdrawn') {
+    const actors = resourcesOfType(bundle, 'Consent').flatMap((consent) => consentActors(bundle, consent, partners));
+    limits.push({ partners: actors, namedBy: 'Consent.provision.actor' });
+  }
+  if (REQUEST_EVENTS.has(eventType)) {
+    const named = requestedProviders({ eventType, bundle }, partners);
+    if (named.length > 0 || eventType !== 'court.sentence.imposed') {
+      limits.push({ partners: named, kinds: TREATMENT_PROVIDER_KINDS, namedBy: 'the request (performer or owner)' });
+    }
+  }
+  const destinations = destinationPartners(bundle, partners);
+  if (destinations.length > 0) limits.push({ partners: destinations, namedBy: 'MessageHeader.destination' });
+  return limits;
+}
+
+/** The partners (not the hub) a sender's `MessageHeader.destination` names, by endpoint or receiver. */
+export function destinationPartners(bundle: Bundle, partners: readonly Partner[]): string[] {
+  const header = asArray(bundle.entry)[0]?.resource as MessageHeader | undefined;
+  if (!isObject(header) || header.resourceType !== 'MessageHeader') return [];
+  const ids = new Set<string>();
+  for (const destination of asArray(header.destination)) {
+    if (!isObject(destination)) continue;
+    const byEndpoint =
+      typeof destination.endpoint === 'string' ? partnerIdFromEndpoint(destination.endpoint) : undefined;
+    if (byEndpoint !== undefined && partners.some((partner) => partner.id === byEndpoint)) ids.add(byEndpoint);
+    for (const id of resolveParty(bundle, destination.receiver, partners).partners) ids.add(id);
+  }
+  ids.delete(HUB_PARTNER_ID);
+  return [...ids];
+}
+
+/** The partners an event is addressed to, when it names them (see {@link addressingOf}); undefined when any connected partner may receive it. */
 export function addressedPartners(
   eventType: EventType,
   bundle: Bundle,
   partners: readonly Partner[],
 ): string[] | undefined {
-  if (eventType === 'pathway.deadline.missed') {
-    return resourcesOfType(bundle, 'Task').flatMap((task) => referencedPartnerId(bundle, task.owner) ?? []);
-  }
-  if (eventType === 'consent.recorded' || eventType === 'consent.withdrawn') {
-    return resourcesOfType(bundle, 'Consent').flatMap((consent) => consentActors(bundle, consent, partners));
-  }
-  return undefined;
+  const limits = addressingOf(eventType, bundle, partners).filter((limit) => limit.kinds === undefined);
+  if (limits.length === 0) return undefined;
+  return limits.reduce<string[]>(
+    (allowed, limit) => allowed.filter((id) => limit.partners.includes(id)),
+    [...limits[0].partners],
+  );
+}
+
+/**
+ * Adds to the delivered Patient the identifiers the hub knows of the systems the flow lets it add
+ * (`identifiers` in the agreement), where the sender sent none of that system and the copy carries
+ * `Patient.identifier` at all. By default (no `identifiers`) nothing is added.
+ */
+function addKnownIdentifiers(bundle: Bundle, flow: Flow, known: EvaluationInput['knownIdentifiers']): void {
+  if (!flow.identifiers?.length || !known?.length) return;
+  const patient = asArray(bundle.entry).find((entry) => entry?.resource?.resourceType === 'Patient')?.resource as
+    Patient | undefined;
+  if (!patient || !Array.isArray(patient.identifier)) return;
+  const sent = new Set(patient.identifier.map((identifier) => identifier?.system));
+  const added = known.filter(({ system }) => flow.identifiers?.includes(system) && !sent.has(system));
+  // One value per system: where the sender sent a value (even a conflicting one), nothing is added.
+  const once = added.filter(
+    (identifier, index) => added.findIndex(({ system }) => system === identifier.system) === index,
+  );
+  patient.identifier.push(...once.map(({ system, value }) => ({ system, value })));
 }
 
 function refuse(rule: RefusalRule, reason: string, where?: { agreement: Agreement; flow: Flow }): RefuseDecision {
@@ -167,13 +255,15 @@ function decide(input: EvaluationInput): Decision {
       first,
     );
   }
-  const addressed = addressedPartners(eventType, input.bundle, input.partners);
-  if (addressed && !addressed.includes(recipient.id)) {
-    return refuse(
-      'not-addressed',
-      `${eventType} is addressed to ${addressed.join(', ') || 'no partner'}, not ${recipient.id}.`,
-      inForce[0],
-    );
+  for (const limit of addressingOf(eventType, input.bundle, input.partners)) {
+    if (limit.kinds && !limit.kinds.includes(recipient.kind)) continue;
+    if (!limit.partners.includes(recipient.id)) {
+      return refuse(
+        'not-addressed',
+        `${eventType} is addressed (${limit.namedBy}) to ${limit.partners.join(', ') || 'no partner'}, not ${recipient.id}.`,
+        inForce[0],
+      );
+    }
   }
   if (!isConnected(input.relationships, recipient.id)) {
     return refuse(
@@ -192,11 +282,16 @@ function decide(input: EvaluationInput): Decision {
       if (verdict.status !== 'active') {
         consentRefusal ??=
           verdict.status === 'withdrawn'
-            ? refuse(
-                'consent-withdrawn',
-                `The person withdrew consent (${verdict.ref}) to share with ${recipient.id}; flow ${flow.id} needs it.`,
-                candidate,
-              )
+            ? {
+                ...refuse(
+                  'consent-withdrawn',
+                  `The person withdrew consent (${verdict.ref}${verdict.withdrawnBy ? `, withdrawn by event ${verdict.withdrawnBy}` : ''}) to share with ${recipient.id}; flow ${flow.id} needs it.`,
+                  candidate,
+                ),
+                consentRef: verdict.withdrawnBy
+                  ? `${verdict.ref} (withdrawn by event ${verdict.withdrawnBy})`
+                  : verdict.ref,
+              }
             : refuse(
                 'consent-missing',
                 `Flow ${flow.id} needs the person's consent to share with ${recipient.id}, and none is recorded in force.`,
@@ -206,7 +301,12 @@ function decide(input: EvaluationInput): Decision {
       }
       consentRef = verdict.ref;
     }
-    const redaction = redactBundle(input.bundle, { share: flow.share, recipientId: recipient.id });
+    const redaction = redactBundle(input.bundle, {
+      share: flow.share,
+      recipientId: recipient.id,
+      restricted: input.restricted === true,
+    });
+    addKnownIdentifiers(redaction.bundle, flow, input.knownIdentifiers);
     const header = redaction.bundle.entry?.[0]?.resource as MessageHeader | undefined;
     if (header?.resourceType !== 'MessageHeader')
       return refuse('invalid-message', 'The message does not start with a MessageHeader.', candidate);

@@ -85,16 +85,16 @@ describe('the fixture pathway through the default agreements', () => {
     expect(outcomesOf('treatment.progress.reported')).toEqual(['nps-london-croydon: progress-summary-to-probation']);
   });
 
-  it('tells the GP service about the end of treatment, and a missed deadline only to who owes the step', () => {
+  it('tells the GP service about the end of treatment; a missed deadline goes only to who owes the step, and not once its episode ended', () => {
     expect(outcomesOf('treatment.episode.ended')).toEqual([
       'nps-london-croydon: episode-end-to-probation',
       'pds-gp-registration: episode-end-to-gp',
     ]);
+    // The fixture deadline is owed by the provider, which ended the episode just before: nobody else gets it.
     expect(outcomesOf('pathway.deadline.missed')).toEqual([
       'nps-london-croydon: not-addressed',
       'pds-gp-registration: not-addressed',
       'sl-liaison-diversion: not-addressed',
-      'slam-mhtr: deadline-to-mh-provider',
     ]);
   });
 

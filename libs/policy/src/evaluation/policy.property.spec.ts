@@ -137,7 +137,7 @@ const agreementsArbitrary: fc.Arbitrary<Agreement[]> = fc
 const relationshipsArbitrary: fc.Arbitrary<RelationshipState> = fc
   .oneof({ arbitrary: fc.constant(partnerIds), weight: 2 }, fc.subarray(partnerIds))
   .map((ids) => ({
-    connections: Object.fromEntries(ids.map((id) => [id, ['published-about'] as ConnectionReason[]])),
+    connections: Object.fromEntries(ids.map((id) => [id, ['allocated-case'] as ConnectionReason[]])),
   }));
 
 const consentArbitrary: fc.Arbitrary<ConsentState> = fc
@@ -355,7 +355,7 @@ describe('evaluate (property)', () => {
       entry: fc.oneof(fc.array(junkEntry, { maxLength: 6 }), fc.jsonValue({ maxDepth: 1 })),
     });
     const everyone: RelationshipState = {
-      connections: Object.fromEntries(partnerIds.map((id) => [id, ['published-about'] as ConnectionReason[]])),
+      connections: Object.fromEntries(partnerIds.map((id) => [id, ['allocated-case'] as ConnectionReason[]])),
     };
     fc.assert(
       fc.property(

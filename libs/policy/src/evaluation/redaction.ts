@@ -9,7 +9,8 @@ import { parseFhirPath, evalFhirPath, type FhirPathAtom } from '@medplum/core';
 import type { Bundle, BundleEntry, MessageHeader, Patient, Resource } from 'fhir/r4';
 import type { ShareRule } from '../agreements/agreement';
 import { ALWAYS_KEPT_META, alwaysKeptElements, requiredElements } from './always-kept';
-import { addressesOf, asArray, isGpPractice, isObject, isRestrictedPatient } from './bundle-reading';
+import { addressesOf, asArray, isGpPractice, isObject } from './bundle-reading';
+import { isRestrictedPatient, RESTRICTED_PATIENT_ELEMENTS } from './restriction';
 
 /** What {@link redactBundle} needs to know. */
 export interface RedactionOptions {
@@ -17,6 +18,11 @@ export interface RedactionOptions {
   readonly share: Readonly<Record<string, ShareRule>>;
   /** The recipient's partner id: `MessageHeader.destination` names it. */
   readonly recipientId: string;
+  /**
+   * The person is restricted (the hub remembers it, SPEC §5): address, telecom and GP go whatever
+   * the flow says. A Patient carrying the restricted label is treated so even without it.
+   */
+  readonly restricted?: boolean;
 }
 
 /** The redacted copy and what was taken out. */
@@ -29,9 +35,6 @@ export interface Redaction {
    */
   readonly removedElements: string[];
 }
-
-/** Elements of a restricted patient that are never disclosed, whatever a flow says. */
-export const RESTRICTED_PATIENT_ELEMENTS = ['address', 'generalPractitioner'] as const;
 
 const atoms = new Map<string, FhirPathAtom>();
 
@@ -154,7 +157,7 @@ export function redactBundle(bundle: Bundle, options: RedactionOptions): Redacti
   const patientEntry = entries.find(
     (entry) => isObject(entry) && isObject(entry.resource) && entry.resource.resourceType === 'Patient',
   );
-  const restricted = isRestrictedPatient(patientEntry?.resource as Patient | undefined);
+  const restricted = options.restricted === true || isRestrictedPatient(patientEntry?.resource as Patient | undefined);
   const gpAddresses = new Set(
     restricted
       ? asArray((patientEntry?.resource as Patient).generalPractitioner).map((reference) => reference?.reference ?? '')

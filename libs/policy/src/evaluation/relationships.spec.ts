@@ -66,13 +66,12 @@ describe('updateRelationships', () => {
 
   it('connects the provider that accepts the referral and the unit that allocates the case', () => {
     const state = apply(apply(NO_RELATIONSHIPS, 'treatment.referral.accepted'), 'probation.case.allocated');
-    expect(state.connections['slam-mhtr']).toEqual(['published-about', 'accepted-referral']);
-    expect(state.connections['nps-london-croydon']).toEqual(['published-about', 'allocated-case']);
+    expect(state.connections['slam-mhtr']).toEqual(['accepted-referral']);
+    expect(state.connections['nps-london-croydon']).toEqual(['allocated-case']);
   });
 
   it('connects the GP registration service once it checked registration', () => {
     expect(apply(NO_RELATIONSHIPS, 'gp.registration.checked').connections['pds-gp-registration']).toEqual([
-      'published-about',
       'checked-gp-registration',
     ]);
   });

@@ -5,22 +5,33 @@
 import type { EventType } from '@cstr/contracts';
 import type { Bundle } from 'fhir/r4';
 import type { Partner, Sender } from '../partners/partner';
-import { asArray, courtCodesOf, referencedPartners, resourcesOfType } from './bundle-reading';
+import { resolveParty } from '../parties/party-resolver';
+import { asArray, courtCodesOf, resourcesOfType } from './bundle-reading';
 
-/** Why a partner is connected to the person. */
+/** Why a partner is connected to the person: a role in their care (SPEC §5), never its own publishing. */
 export type ConnectionReason =
-  /** It published an event about the person (it already knows them). */
-  | 'published-about'
   /** It covers the court of a hearing, result or sentence (partners.yaml coverage). */
   | 'covers-court'
-  /** It is named as the performer or owner of a request (sentence, PSR, referral). */
+  /** It requested the PSR or made the treatment referral. */
+  | 'requested'
+  /** It is named as the performer or owner of a request (sentence, PSR, referral) by the requester. */
   | 'named-in-request'
   /** It accepted the treatment referral. */
   | 'accepted-referral'
   /** It allocated the case (probation). */
   | 'allocated-case'
-  /** It checked the person's GP registration. */
+  /** It checked or registered the person's GP registration. */
   | 'checked-gp-registration';
+
+/** The reasons that connect. A state stored before connection came only from roles may hold others (`published-about`): they connect nobody. */
+const CONNECTING: ReadonlySet<string> = new Set<ConnectionReason>([
+  'covers-court',
+  'requested',
+  'named-in-request',
+  'accepted-referral',
+  'allocated-case',
+  'checked-gp-registration',
+]);
 
 /** The connections of one person: partner id → why. Immutable; the hub keeps one per person. */
 export interface RelationshipState {
@@ -36,20 +47,41 @@ export interface PolicyEvent {
   readonly bundle: Bundle;
 }
 
+/** Kinds of partner that treat people: a request names one of them as performer or owner. */
+export const TREATMENT_PROVIDER_KINDS: readonly Partner['kind'][] = ['mh-provider'];
+
 const COURT_EVENTS: ReadonlySet<EventType> = new Set([
   'court.hearing.listed',
   'court.hearing.resulted',
   'court.sentence.imposed',
 ]);
-const REQUEST_EVENTS: ReadonlySet<EventType> = new Set([
+
+/** Events that request something of a treatment provider, naming it as performer or owner. */
+export const REQUEST_EVENTS: ReadonlySet<EventType> = new Set([
   'court.sentence.imposed',
   'probation.psr.requested',
   'treatment.referral.requested',
 ]);
 
+/** Treatment roles of a provider: they end when it rejects the referral, ends the episode, or the requirement ends. */
+const TREATMENT_ROLES: readonly ConnectionReason[] = ['named-in-request', 'accepted-referral'];
+
 function connect(connections: Record<string, ConnectionReason[]>, partnerId: string, reason: ConnectionReason): void {
   const reasons = connections[partnerId] ?? [];
   if (!reasons.includes(reason)) connections[partnerId] = [...reasons, reason];
+}
+
+function withoutRoles(
+  state: RelationshipState,
+  partnerIds: readonly string[],
+  roles?: readonly ConnectionReason[],
+): RelationshipState {
+  const connections: Record<string, readonly ConnectionReason[]> = {};
+  for (const [id, reasons] of Object.entries(state.connections)) {
+    const kept = partnerIds.includes(id) ? (roles ? reasons.filter((reason) => !roles.includes(reason)) : []) : reasons;
+    if (kept.length > 0) connections[id] = kept;
+  }
+  return { connections };
 }
 
 /** The court partner of a court event: by the court code in the Bundle, else the sending court. */
@@ -63,9 +95,31 @@ export function courtOfEvent(bundle: Bundle, sender: Sender, partners: readonly 
 }
 
 /**
- * The person's connections after one more event about them. Apply it to every event (before
- * choosing that event's recipients, so that a hearing reaches the L&D team covering its court).
- * Unknown partner ids named in the Bundle are ignored.
+ * The treatment providers a request names as performer (ServiceRequest) or owner (Task), however
+ * it names them (see resolveParty). An organisation code shared by several services stands for its
+ * treatment service. Empty for other events.
+ */
+export function requestedProviders(event: PolicyEvent, partners: readonly Partner[]): string[] {
+  if (!REQUEST_EVENTS.has(event.eventType)) return [];
+  const { bundle } = event;
+  const named = [
+    ...resourcesOfType(bundle, 'ServiceRequest').flatMap((request) => asArray(request.performer)),
+    ...resourcesOfType(bundle, 'Task').flatMap((task) => (task.owner ? [task.owner] : [])),
+  ];
+  const kindOf = new Map(partners.map((partner) => [partner.id, partner.kind]));
+  const ids = named.flatMap(
+    (reference) => resolveParty(bundle, reference, partners, { prefer: TREATMENT_PROVIDER_KINDS }).partners,
+  );
+  return [...new Set(ids)].filter((id) => TREATMENT_PROVIDER_KINDS.includes(kindOf.get(id) as Partner['kind']));
+}
+
+/**
+ * The person's connections after one more event about them, applied before that event's
+ * recipients are chosen (so that a hearing reaches the L&D team covering its court). Only a role
+ * in the person's care connects (SPEC §5): covering the court, requesting the PSR or making the
+ * referral, being named in a request by its requester, accepting the referral, allocating the
+ * case, registering the GP. Publishing about the person connects nobody; a provider that rejects
+ * the referral or ends the episode loses its treatment roles at once. See also {@link endRelationships}.
  */
 export function updateRelationships(
   state: RelationshipState,
@@ -74,25 +128,27 @@ export function updateRelationships(
   partners: readonly Partner[],
 ): RelationshipState {
   const known = new Map(partners.map((partner) => [partner.id, partner]));
-  const connections: Record<string, ConnectionReason[]> = Object.fromEntries(
-    Object.entries(state.connections).map(([id, reasons]) => [id, [...reasons]]),
-  );
+  const connections: Record<string, ConnectionReason[]> = {};
+  for (const [id, reasons] of Object.entries(state.connections)) {
+    const kept = reasons.filter((reason) => CONNECTING.has(reason));
+    if (kept.length > 0) connections[id] = [...kept];
+  }
   const { eventType, bundle } = event;
   const senderPartner = known.get(sender.id);
 
-  if (eventType === 'treatment.referral.rejected' && senderPartner) {
-    // A provider that turned the referral down is no longer part of the person's care.
-    return { connections: Object.fromEntries(Object.entries(connections).filter(([id]) => id !== senderPartner.id)) };
+  if (senderPartner && (eventType === 'treatment.referral.rejected' || eventType === 'treatment.episode.ended')) {
+    // A provider that turned the referral down, or whose episode ended, is no longer treating the person.
+    return withoutRoles({ connections }, [senderPartner.id], TREATMENT_ROLES);
   }
-  // Courts only publish; every other partner that publishes about the person knows them already.
-  if (senderPartner && senderPartner.kind !== 'hmcts') connect(connections, senderPartner.id, 'published-about');
-  if (senderPartner && eventType === 'treatment.referral.accepted')
+  if (senderPartner && (eventType === 'probation.psr.requested' || eventType === 'treatment.referral.requested')) {
+    connect(connections, senderPartner.id, 'requested');
+  }
+  if (senderPartner?.kind === 'mh-provider' && eventType === 'treatment.referral.accepted')
     connect(connections, senderPartner.id, 'accepted-referral');
-  if (senderPartner && eventType === 'probation.case.allocated' && senderPartner.kind === 'probation')
+  if (senderPartner?.kind === 'probation' && eventType === 'probation.case.allocated')
     connect(connections, senderPartner.id, 'allocated-case');
   if (
-    senderPartner &&
-    senderPartner.kind === 'gp' &&
+    senderPartner?.kind === 'gp' &&
     (eventType === 'gp.registration.checked' || eventType === 'gp.registration.changed')
   ) {
     connect(connections, senderPartner.id, 'checked-gp-registration');
@@ -105,27 +161,46 @@ export function updateRelationships(
         if (partner.coverage?.courts.includes(court.id)) connect(connections, partner.id, 'covers-court');
   }
 
-  if (REQUEST_EVENTS.has(eventType)) {
-    const named = [
-      ...resourcesOfType(bundle, 'ServiceRequest').flatMap((request) => asArray(request.performer)),
-      ...resourcesOfType(bundle, 'Task').flatMap((task) => (task.owner ? [task.owner] : [])),
-    ];
-    // Named by ODS code (a Delius PSR request), a request stands for the organisation's treatment service.
-    for (const reference of named) {
-      for (const partnerId of referencedPartners(bundle, reference, partners, ['mh-provider'])) {
-        if (known.has(partnerId)) connect(connections, partnerId, 'named-in-request');
-      }
-    }
+  // Named by the requester, never by itself.
+  for (const partnerId of requestedProviders(event, partners)) {
+    if (partnerId !== sender.id) connect(connections, partnerId, 'named-in-request');
   }
   return { connections };
 }
 
+/**
+ * The person's connections once an event has been delivered, for roles that end with it: the
+ * providers treating a requirement probation terminated (those its ServiceRequest names, else
+ * every provider with a treatment role) get no new requests or events from then on. The
+ * termination itself still reaches them, so this applies after the event's recipients are chosen.
+ */
+export function endRelationships(
+  state: RelationshipState,
+  event: PolicyEvent,
+  sender: Sender,
+  partners: readonly Partner[],
+): RelationshipState {
+  if (event.eventType !== 'probation.requirement.terminated' || sender.kind !== 'probation') return state;
+  const kindOf = new Map(partners.map((partner) => [partner.id, partner.kind]));
+  const named = resourcesOfType(event.bundle, 'ServiceRequest')
+    .flatMap((request) => asArray(request.performer))
+    .flatMap(
+      (reference) => resolveParty(event.bundle, reference, partners, { prefer: TREATMENT_PROVIDER_KINDS }).partners,
+    )
+    .filter((id) => TREATMENT_PROVIDER_KINDS.includes(kindOf.get(id) as Partner['kind']));
+  const treating = Object.keys(state.connections).filter((id) =>
+    TREATMENT_PROVIDER_KINDS.includes(kindOf.get(id) as Partner['kind']),
+  );
+  return withoutRoles(state, named.length > 0 ? named : treating, TREATMENT_ROLES);
+}
+
 /** The ids of the partners connected to the person. */
 export function connectedPartners(state: RelationshipState): string[] {
-  return Object.keys(state.connections).filter((id) => (state.connections[id] ?? []).length > 0);
+  return Object.keys(state.connections).filter((id) => isConnected(state, id));
 }
 
 /** True when the partner is connected to the person. */
 export function isConnected(state: RelationshipState, partnerId: string): boolean {
-  return (state.connections[partnerId] ?? []).length > 0;
+  const reasons = Object.hasOwn(state.connections, partnerId) ? state.connections[partnerId] : [];
+  return asArray(reasons as ConnectionReason[]).some((reason) => CONNECTING.has(reason));
 }

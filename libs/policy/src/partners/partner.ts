@@ -16,6 +16,10 @@ export interface Partner {
   readonly name: string;
   /** NHS or probation ODS code. */
   readonly ods?: string;
+  /** Probation provider code (Delius region or delivery unit, e.g. `N07CY`), for probation teams. */
+  readonly probationCode?: string;
+  /** Any other identifier the partner really has (`Identifier.system` and `value`). */
+  readonly identifiers?: readonly { readonly system: string; readonly value: string }[];
   /** HMCTS court code (partners of kind `hmcts`), as it appears in court lists, e.g. `B01CY00`. */
   readonly courtCode?: string;
   readonly coverage?: PartnerCoverage;

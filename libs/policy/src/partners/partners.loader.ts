@@ -4,7 +4,7 @@ import { PolicyConfigError } from '../config/policy-config.error';
 import { YamlSource } from '../config/yaml-source';
 import type { Partner, PartnerCoverage } from './partner';
 
-const KNOWN_KEYS = new Set(['id', 'kind', 'name', 'ods', 'courtCode', 'coverage']);
+const KNOWN_KEYS = new Set(['id', 'kind', 'name', 'ods', 'probationCode', 'courtCode', 'identifiers', 'coverage']);
 const KINDS = Object.keys(ADAPTER_APP_BY_PARTNER_KIND).join(', ');
 /** Kinds whose coverage names courts: they are told about hearings at those courts. */
 const COURT_COVERING_KINDS: ReadonlySet<string> = new Set(['ld', 'probation']);
@@ -15,6 +15,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string' && item.trim() !== '');
+}
+
+/** True for a list of `{ system, value }` identifiers with absolute system URIs and non-empty values. */
+function isIdentifierList(value: unknown): value is { system: string; value: string }[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (item) =>
+        isRecord(item) &&
+        typeof item.system === 'string' &&
+        /^(https?:\/\/|urn:)\S+$/.test(item.system) &&
+        typeof item.value === 'string' &&
+        item.value.trim() !== '' &&
+        Object.keys(item).every((key) => key === 'system' || key === 'value'),
+    )
+  );
 }
 
 /**
@@ -36,7 +52,7 @@ export function parsePartners(text: string, file: string): Partner[] {
   entries.forEach((entry, index) => {
     const at = ['partners', index];
     if (!isRecord(entry)) return source.report(at, 'a partner must be a mapping with id, kind and name');
-    const { id, kind, name, ods, courtCode, coverage } = entry;
+    const { id, kind, name, ods, probationCode, courtCode, identifiers, coverage } = entry;
     let valid = true;
     const problem = (path: (string | number)[], reason: string) => {
       valid = false;
@@ -52,6 +68,15 @@ export function parsePartners(text: string, file: string): Partner[] {
     if (typeof name !== 'string' || name.trim() === '') problem([...at, 'name'], 'name is required');
     if (ods !== undefined && (typeof ods !== 'string' || !/^[A-Z0-9]{3,10}$/.test(ods)))
       problem([...at, 'ods'], 'ods must be an ODS code (3 to 10 capitals or digits)');
+    if (
+      probationCode !== undefined &&
+      (typeof probationCode !== 'string' || !/^[A-Z][A-Z0-9]{2,9}$/.test(probationCode))
+    )
+      problem([...at, 'probationCode'], 'probationCode must be a probation provider code such as N07 or N07CY');
+    if (probationCode !== undefined && kind !== 'probation')
+      problem([...at, 'probationCode'], 'only partners of kind probation have a probationCode');
+    if (identifiers !== undefined && !isIdentifierList(identifiers))
+      problem([...at, 'identifiers'], 'identifiers must be a list of { system, value } with an absolute system URI');
     if (courtCode !== undefined && (typeof courtCode !== 'string' || !/^[A-Z][A-Z0-9]{4,7}$/.test(courtCode)))
       problem([...at, 'courtCode'], 'courtCode must be an HMCTS court code such as B01CY00');
     if (courtCode !== undefined && kind !== 'hmcts')
@@ -89,7 +114,11 @@ export function parsePartners(text: string, file: string): Partner[] {
       kind: kind as Partner['kind'],
       name: (name as string).trim(),
       ...(ods !== undefined ? { ods: ods as string } : {}),
+      ...(probationCode !== undefined ? { probationCode: probationCode as string } : {}),
       ...(courtCode !== undefined ? { courtCode: courtCode as string } : {}),
+      ...(isIdentifierList(identifiers) && identifiers.length > 0
+        ? { identifiers: identifiers.map(({ system, value }) => ({ system, value })) }
+        : {}),
       ...(covered ? { coverage: covered } : {}),
       ...(Object.keys(adapter).length > 0 ? { adapter } : {}),
     });
