@@ -4,10 +4,10 @@ import { AuditLog } from '@cstr/audit';
 import {
   AmqpHeaders,
   OperationOutcomeError,
-  RETRY_EXCHANGE,
   deadLetterQueue,
   operationOutcome,
   redeliverRoutingKey,
+  retryExchangeOf,
 } from '@cstr/contracts';
 import { Outbox } from '@cstr/messaging';
 import { DeadLetterStore, type DeadLetterView } from './dead-letter.store';
@@ -25,10 +25,12 @@ const FAILURE_HEADERS: ReadonlySet<string> = new Set([
 
 /**
  * Replays a dead letter: in one transaction, queues a copy (same event id, type, correlation,
- * partition key, original routing key and trace; attempt 1) to the queue it failed in — `hub.ingress`
- * or a partner's inbox, under `<queue>.redeliver` on `cstr.retry` — through the outbox, marks the row
- * replayed by the operator, and appends an audit record. A dead letter is replayed at most once;
- * if it fails again it comes back as a new dead letter.
+ * partition key and trace; the original routing key the hub believes; attempt 1) to the queue whose
+ * DLQ it was drained from — `hub.ingress` under `hub.ingress.redeliver` on `cstr.retry`, or a
+ * partner's inbox under its redeliver key on that partner's retry exchange — through the outbox,
+ * marks the row replayed by the operator, and appends an audit record. A dead letter the hub does
+ * not believe (see DeadLetterProvenance: no replay target) is refused. A dead letter is replayed at
+ * most once; if it fails again it comes back as a new dead letter.
  */
 @Injectable()
 export class DeadLetterReplayService {
@@ -59,7 +61,8 @@ export class DeadLetterReplayService {
           ),
         );
       }
-      // Back only to the queue whose DLQ it came from: a header cannot send it to another partner's inbox.
+      // Back only to the queue whose DLQ it came from (recorded from the DLQ's name at drain time, null
+      // when the hub does not believe who wrote it): a header cannot send it to another partner's inbox.
       if (
         !letter.failedQueue ||
         !this.queues.replayable.has(letter.failedQueue) ||
@@ -70,7 +73,7 @@ export class DeadLetterReplayService {
           operationOutcome(
             'error',
             'not-supported',
-            `Dead letter ${id} does not name a queue the hub can send it back to.`,
+            `Dead letter ${id} cannot be sent back: the hub does not know who wrote it (${letter.failureCode ?? 'no code'}), or its queue is not one the hub replays to.`,
           ),
         );
       }
@@ -95,7 +98,7 @@ export class DeadLetterReplayService {
       }
       const traceparent = letter.headers[AmqpHeaders.traceparent];
       await this.outbox.add(manager, {
-        exchange: RETRY_EXCHANGE,
+        exchange: retryExchangeOf(letter.failedQueue),
         routingKey: redeliverRoutingKey(letter.failedQueue),
         eventId: letter.eventId,
         type: letter.eventType,

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type * as amqp from 'amqplib';
 import { AmqpHeaders } from '@cstr/contracts';
+import type { DeadLetterProvenance } from './dead-letter-provenance';
 
 /** A dead letter as the API shows it: metadata and the failure, never the body. */
 export interface DeadLetterView {
@@ -9,7 +10,10 @@ export interface DeadLetterView {
   readonly queue: string;
   /** The partner whose inbox adapter gave up on it; null for the hub's own ingress. */
   readonly partner: string | null;
-  /** The queue it failed in (where a replay sends it back). */
+  /**
+   * The queue a replay sends it back to: the queue of the DLQ it was drained from, or null when the
+   * hub does not believe who wrote it (see DeadLetterProvenance) — never a header's word.
+   */
   readonly failedQueue: string | null;
   readonly eventId: string | null;
   readonly eventType: string | null;
@@ -79,27 +83,39 @@ export class DeadLetterStore {
     private readonly dataSource: DataSource,
     /** The partner whose inbox a DLQ belongs to (null for the hub's own). */
     private readonly partnerOf: (queue: string) => string | null = () => null,
+    /** What the hub believes about a drained message (see deadLetterProvenance). */
+    private readonly provenanceOf: (queue: string, raw: amqp.ConsumeMessage) => DeadLetterProvenance,
     /** Audits a stored dead letter in the same transaction (see deadLetterRecord). */
     private readonly audit: (
       manager: EntityManager,
       queue: string,
       raw: amqp.ConsumeMessage,
+      provenance: DeadLetterProvenance,
     ) => Promise<void> = async () => undefined,
   ) {}
 
-  /** Stores one message taken off `queue` (a DLQ), with the failure its `x-cstr-*` headers describe. */
+  /**
+   * Stores one message taken off `queue` (a DLQ) with the failure its provenance records: the
+   * replay target from the DLQ, the code and reason as the hub believes them, and the original
+   * routing key a replay may carry (what the hub wrote or rebuilt, never a partner's header).
+   */
   async insert(queue: string, raw: amqp.ConsumeMessage): Promise<void> {
     const { properties } = raw;
+    const provenance = this.provenanceOf(queue, raw);
     const headers: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(properties.headers ?? {})) {
+      // The original routing key is the hub's own (below), never what the message carried.
+      if (name === AmqpHeaders.originalRoutingKey) continue;
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
         headers[storable(name, 100) ?? name] = typeof value === 'string' ? storable(value) : value;
     }
+    if (provenance.originalRoutingKey !== undefined)
+      headers[AmqpHeaders.originalRoutingKey] = storable(provenance.originalRoutingKey, 255);
     const attempts = Number(headers[AmqpHeaders.attempt]);
     const deadLetteredAt = Date.parse(String(headers[AmqpHeaders.deadLetteredAt] ?? ''));
     await this.dataSource.transaction(async (manager) => {
-      await this.insertRow(manager, queue, raw, headers, attempts, deadLetteredAt);
-      await this.audit(manager, queue, raw);
+      await this.insertRow(manager, queue, raw, headers, attempts, deadLetteredAt, provenance);
+      await this.audit(manager, queue, raw, provenance);
     });
   }
 
@@ -110,6 +126,7 @@ export class DeadLetterStore {
     headers: Record<string, unknown>,
     attempts: number,
     deadLetteredAt: number,
+    provenance: DeadLetterProvenance,
   ): Promise<void> {
     const { properties } = raw;
     await manager.query(
@@ -117,11 +134,11 @@ export class DeadLetterStore {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         queue,
-        storable(headers[AmqpHeaders.failedQueue], 255),
+        provenance.replayTo,
         storable(properties.messageId, 100),
         storable(properties.type, 200),
-        storable(headers[AmqpHeaders.failureCode], 100),
-        storable(headers[AmqpHeaders.failureReason]),
+        storable(provenance.failureCode, 100),
+        storable(provenance.failureReason),
         Number.isInteger(attempts) && attempts >= 0 && attempts < 2 ** 31 ? attempts : null,
         Number.isFinite(deadLetteredAt) ? new Date(deadLetteredAt).toISOString() : null,
         JSON.stringify(headers),

@@ -9,6 +9,7 @@ import { HubMetrics } from '../core/hub-metrics';
 import { HubPolicy } from '../core/hub-policy';
 import type { HubConfig } from '../hub.config';
 import { deadLetterRecord } from './dead-letter-audit';
+import { deadLetterProvenance } from './dead-letter-provenance';
 import { DeadLetterQueues } from './dead-letter-queues';
 import { DeadLetterReplayService } from './dead-letter-replay.service';
 import { DeadLetterDrainer } from './dead-letter.drainer';
@@ -27,12 +28,23 @@ import { DeadLettersController } from './dead-letters.controller';
     },
     {
       provide: DeadLetterStore,
-      inject: [DataSource, DeadLetterQueues, AuditLog, HubPolicy],
-      useFactory: (dataSource: DataSource, queues: DeadLetterQueues, audit: AuditLog, policy: HubPolicy) =>
-        new DeadLetterStore(dataSource, queues.partnerOf, async (manager, queue, raw) => {
-          const record = deadLetterRecord(queue, raw, policy, queues.partnerOf);
-          if (record) await audit.append(manager, [record]);
-        }),
+      inject: [DataSource, DeadLetterQueues, AuditLog, HubPolicy, APP_CONFIG],
+      useFactory: (
+        dataSource: DataSource,
+        queues: DeadLetterQueues,
+        audit: AuditLog,
+        policy: HubPolicy,
+        config: HubConfig,
+      ) =>
+        new DeadLetterStore(
+          dataSource,
+          queues.partnerOf,
+          (queue, raw) => deadLetterProvenance(queue, raw, queues, (id) => policy.partner(id) !== undefined),
+          async (manager, queue, raw, provenance) => {
+            const record = deadLetterRecord(queue, raw, provenance, config.MAX_MESSAGE_BYTES);
+            if (record) await audit.append(manager, [record]);
+          },
+        ),
     },
     {
       provide: DeadLetterDrainer,
