@@ -4,7 +4,7 @@ import {
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { asHttpException } from './hub-http.setup';
+import { asHttpException, jsonBodyLimitBytes } from './hub-http.setup';
 
 describe('body-parser errors as HTTP exceptions', () => {
   const parserError = (status: number, type: string): Error =>
@@ -30,5 +30,14 @@ describe('body-parser errors as HTTP exceptions', () => {
     const already = new BadRequestException('x');
     expect(asHttpException(already)).toBe(already);
     expect(asHttpException('text')).toBe('text');
+  });
+});
+
+describe('jsonBodyLimitBytes', () => {
+  it('is HTTP_BODY_LIMIT, never above MAX_MESSAGE_BYTES (what hub.ingress accepts)', () => {
+    expect(jsonBodyLimitBytes({ HTTP_BODY_LIMIT: '1mb', MAX_MESSAGE_BYTES: 1_048_576 })).toBe(1_048_576);
+    expect(jsonBodyLimitBytes({ HTTP_BODY_LIMIT: '5mb', MAX_MESSAGE_BYTES: 1_048_576 })).toBe(1_048_576);
+    expect(jsonBodyLimitBytes({ HTTP_BODY_LIMIT: '512kb', MAX_MESSAGE_BYTES: 1_048_576 })).toBe(524_288);
+    expect(jsonBodyLimitBytes({ HTTP_BODY_LIMIT: '1mb', MAX_MESSAGE_BYTES: 2048 })).toBe(2048);
   });
 });

@@ -20,15 +20,27 @@ export const JSON_MEDIA_TYPES = ['application/json', 'application/fhir+json', 'a
 export const DOCS_PATH = 'docs';
 
 /**
+ * The largest JSON body the hub reads, in bytes: `HTTP_BODY_LIMIT`, and never more than
+ * `MAX_MESSAGE_BYTES` — a Bundle submitted to `POST /fhir/$process-message` becomes a message on
+ * `hub.ingress`, which refuses larger ones (`too-large`), so it is refused at the door (413).
+ */
+export function jsonBodyLimitBytes(config: Pick<HubConfig, 'HTTP_BODY_LIMIT' | 'MAX_MESSAGE_BYTES'>): number {
+  const match = /^(\d+)(b|kb|mb)$/.exec(config.HTTP_BODY_LIMIT);
+  const unit = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
+  const httpLimit = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : config.MAX_MESSAGE_BYTES;
+  return Math.min(httpLimit, config.MAX_MESSAGE_BYTES);
+}
+
+/**
  * The hub's HTTP server set-up (run by `createApp` before Nest's defaults): JSON and FHIR JSON
- * bodies up to `HTTP_BODY_LIMIT`, body-parser failures turned into HTTP errors (so they leave as
+ * bodies up to {@link jsonBodyLimitBytes}, body-parser failures turned into HTTP errors (so they leave as
  * OperationOutcomes: 400 malformed, 413 too large, 415 unsupported encoding), and the OpenAPI
  * page at `/docs` (JSON at `/docs-json`) — for authenticated principals only.
  */
 export function configureHubHttp(app: INestApplication, config: HubConfig): void {
   const express = app as NestExpressApplication;
   // Registered before Nest's own parsers, which it then leaves out (same names).
-  express.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT, type: JSON_MEDIA_TYPES, strict: true });
+  express.useBodyParser('json', { limit: jsonBodyLimitBytes(config), type: JSON_MEDIA_TYPES, strict: true });
   express.useBodyParser('urlencoded', { limit: config.HTTP_BODY_LIMIT, extended: false });
   express.use(bodyParserErrors);
 
