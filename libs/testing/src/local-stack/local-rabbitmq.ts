@@ -240,6 +240,8 @@ export class LocalRabbitMq {
         'default_permissions.write = .*',
         'log.console = false',
         'log.file.level = info',
+        // Larger messages are refused at publish (channel closed); apps dead-letter them too (MAX_MESSAGE_BYTES).
+        'max_message_size = 1048576',
         '',
       ].join('\n'),
       { mode: 0o600 },
