@@ -44,7 +44,8 @@ export function mergePersonStates(survivor: PersonState, merged: PersonState): P
   const records = { ...merged.consent.records, ...survivor.consent.records };
   for (const [ref, record] of Object.entries(merged.consent.records)) {
     const kept = survivor.consent.records[ref];
-    if (kept && record.status === 'withdrawn') records[ref] = { ...kept, status: 'withdrawn' };
+    if (kept && record.status === 'withdrawn')
+      records[ref] = { ...kept, status: 'withdrawn', ...(record.withdrawnBy ? { withdrawnBy: record.withdrawnBy } : {}) };
     else if (kept)
       records[ref] = {
         ...kept,

@@ -1,7 +1,14 @@
 import { fixtureBundle, partner, PARTNERS, senderOf } from '../../test/policy-test-kit';
 import type { EventType } from '@cstr/contracts';
-import type { Bundle } from 'fhir/r4';
-import { consentFor, NO_CONSENT, updateConsent, withinPeriod, type ConsentState } from './consent-state';
+import type { Bundle, Consent } from 'fhir/r4';
+import {
+  consentFor,
+  consentWarnings,
+  NO_CONSENT,
+  updateConsent,
+  withinPeriod,
+  type ConsentState,
+} from './consent-state';
 
 function apply(state: ConsentState, eventType: EventType, bundle: Bundle = fixtureBundle(eventType)): ConsentState {
   return updateConsent(state, { eventType, bundle }, senderOf(bundle), PARTNERS);
@@ -101,5 +108,75 @@ describe('consent state', () => {
     expect(withinPeriod(new Date('2026-07-10T22:00:00Z'), { start: '2026-05-12', end: '2026-07-10' })).toBe(true);
     expect(withinPeriod(new Date('2026-07-11T00:00:01Z'), { start: '2026-05-12', end: '2026-07-10' })).toBe(false);
     expect(withinPeriod(new Date('2026-05-11T23:59:59Z'), { start: '2026-05-12' })).toBe(false);
+  });
+});
+
+describe('consent belongs to its sender (SPEC §5)', () => {
+  /** The fixture consent, as another provider sends it, its `organization` still naming slam-mhtr. */
+  function sentBy(senderId: string, eventType: EventType = 'consent.recorded'): ConsentState {
+    return updateConsent(
+      NO_CONSENT,
+      { eventType, bundle: fixtureBundle('consent.recorded') },
+      partner(senderId),
+      PARTNERS,
+    );
+  }
+
+  it('is credited to the sender whatever its organization names, and warns about the claim', () => {
+    const state = sentBy('st-andrews-mhtr');
+    const [record] = Object.values(state.records);
+    expect(record.discloser).toBe('st-andrews-mhtr');
+    expect(consentFor(state, slam, croydon, june)).toEqual({ status: 'missing' });
+    expect(consentFor(state, partner('st-andrews-mhtr'), croydon, june).status).toBe('active');
+    const warnings = consentWarnings(fixtureBundle('consent.recorded'), partner('st-andrews-mhtr'), PARTNERS);
+    expect(warnings.map((issue) => issue.diagnostics).join(' ')).toContain('not the sender st-andrews-mhtr');
+    expect(consentWarnings(fixtureBundle('consent.recorded'), slam, PARTNERS)).toEqual([]);
+  });
+
+  it('names probation by logical reference (probation provider code) as a recipient', () => {
+    const bundle = fixtureBundle('consent.recorded');
+    const consent = (bundle.entry ?? []).find((entry) => entry.resource?.resourceType === 'Consent')
+      ?.resource as Consent;
+    consent.provision = {
+      ...consent.provision,
+      actor: [
+        {
+          role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] },
+          reference: {
+            identifier: { system: 'https://cstr-hub.org.uk/fhir/Id/probation-provider-code', value: 'N07' },
+          },
+        },
+      ],
+    };
+    const state = updateConsent(NO_CONSENT, { eventType: 'consent.recorded', bundle }, slam, PARTNERS);
+    expect(consentFor(state, slam, croydon, june).status).toBe('active');
+    expect(consentFor(state, slam, lambeth, june).status).toBe('active');
+  });
+
+  it('remembers the event that withdrew it, even a withdrawal shaped differently from the recording', () => {
+    const recorded = sentBy('slam-mhtr');
+    const withdrawal = fixtureBundle('consent.recorded');
+    const consent = (withdrawal.entry ?? []).find((entry) => entry.resource?.resourceType === 'Consent')
+      ?.resource as Consent;
+    consent.status = 'inactive';
+    delete consent.identifier; // no identifier: the hub cannot match it to the consent it holds
+    delete consent.provision;
+    const after = updateConsent(recorded, { eventType: 'consent.withdrawn', bundle: withdrawal }, slam, PARTNERS, {
+      eventId: 'withdrawal-1',
+    });
+    expect(consentFor(after, slam, croydon, june)).toEqual(
+      expect.objectContaining({ status: 'withdrawn', withdrawnBy: 'withdrawal-1' }),
+    );
+  });
+
+  it('lets no other sender withdraw it', () => {
+    const recorded = sentBy('slam-mhtr');
+    const after = updateConsent(
+      recorded,
+      { eventType: 'consent.withdrawn', bundle: fixtureBundle('consent.recorded') },
+      partner('st-andrews-mhtr'),
+      PARTNERS,
+    );
+    expect(consentFor(after, slam, croydon, june).status).toBe('active');
   });
 });

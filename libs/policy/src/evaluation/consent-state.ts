@@ -33,7 +33,7 @@ export interface ConsentRecord {
   readonly withdrawnBy?: string;
 }
 
-/** The consents of one person, by {@link ConsentRecord.ref}. Immutable. */
+/** The consents of one person, by discloser and {@link ConsentRecord.ref} (see {@link consentKey}). Immutable. */
 export interface ConsentState {
   readonly records: Readonly<Record<string, ConsentRecord>>;
 }
@@ -46,6 +46,11 @@ export type ConsentVerdict =
   | { readonly status: 'active'; readonly ref: string }
   | { readonly status: 'withdrawn'; readonly ref: string; readonly withdrawnBy?: string }
   | { readonly status: 'missing' };
+
+/** Where a consent is kept: one sender's consent never overwrites another's with the same identifier. */
+export function consentKey(discloser: string, ref: string): string {
+  return `${discloser} ${ref}`;
+}
 
 function consentRef(bundle: Bundle, consent: Consent): string {
   const identifier = asArray(consent.identifier)[0];
@@ -144,7 +149,8 @@ export function updateConsent(
   for (const consent of resourcesOfType(bundle, 'Consent')) {
     const ref = consentRef(bundle, consent);
     const actors = consentActors(bundle, consent, partners);
-    const previous = Object.hasOwn(records, ref) && records[ref].discloser === sender.id ? records[ref] : undefined;
+    const key = consentKey(sender.id, ref);
+    const previous = Object.hasOwn(records, key) ? records[key] : undefined;
     if (isWithdrawal(eventType, consent)) {
       const targets = previous
         ? [previous]
@@ -158,10 +164,10 @@ export function updateConsent(
               recipients: [...new Set([...record.recipients, ...actors])],
               ...withdrawnBy,
             };
-      for (const target of targets) records[target.ref] = withdraw(target);
+      for (const target of targets) records[consentKey(sender.id, target.ref)] = withdraw(target);
       if (!previous) {
         // Kept too, so that the refusals that follow can name the withdrawal even when nothing matched.
-        records[ref] = withdraw({
+        records[key] = withdraw({
           ref,
           discloser: sender.id,
           status: 'active',
@@ -171,7 +177,7 @@ export function updateConsent(
       }
     } else if (consent.status === 'active') {
       const period = consent.provision?.period;
-      records[ref] = {
+      records[key] = {
         ref,
         discloser: sender.id,
         status: 'active',

@@ -297,3 +297,84 @@ describe('redactBundle', () => {
     expect((bundle.entry?.[0]?.resource as MessageHeader).sender?.reference).toBeDefined();
   });
 });
+
+describe('evaluate: the event names its recipients (SPEC §3, §5)', () => {
+  const patientOfCopy = (decision: DeliverDecision) =>
+    (decision.bundle.entry ?? []).find((entry) => entry.resource?.resourceType === 'Patient')?.resource as Patient;
+
+  it('sends a PSR request only to the provider it names, never to a provider connected before', () => {
+    const both = connected('nps-london-croydon', 'slam-mhtr', 'st-andrews-mhtr', 'sl-liaison-diversion');
+    expect(decide('probation.psr.requested', { recipient: 'slam-mhtr', relationships: both }).decision).toBe('deliver');
+    expect(decide('probation.psr.requested', { recipient: 'st-andrews-mhtr', relationships: both })).toEqual(
+      expect.objectContaining({ decision: 'refuse', rule: 'not-addressed' }),
+    );
+    // The L&D service covering the court is not a treatment provider: the naming does not narrow it.
+    expect(decide('probation.psr.requested', { recipient: 'sl-liaison-diversion', relationships: both }).decision).toBe(
+      'deliver',
+    );
+  });
+
+  it('narrows the recipients to a MessageHeader.destination the sender names, by endpoint or receiver', () => {
+    const bundle = fixtureBundle('treatment.appointment.missed');
+    (bundle.entry?.[0]?.resource as MessageHeader).destination = [
+      { endpoint: 'urn:cstr-hub:partner:nps-london-lambeth' },
+    ];
+    const both = connected('nps-london-croydon', 'nps-london-lambeth');
+    expect(decide('treatment.appointment.missed', { bundle, relationships: both })).toEqual(
+      expect.objectContaining({ rule: 'not-addressed' }),
+    );
+  });
+
+  it('adds the identifiers the hub knows only of the systems the flow allows, never a second value of a system sent', () => {
+    const known = [
+      { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' },
+      { system: 'https://cstr-hub.org.uk/fhir/Id/crn', value: 'X412563' },
+      { system: 'https://cstr-hub.org.uk/fhir/Id/cro-number', value: '123456/23C' },
+    ];
+    const bundle = fixtureBundle('treatment.appointment.missed');
+    const decision = evaluate({
+      bundle,
+      eventType: 'treatment.appointment.missed',
+      partners: PARTNERS,
+      sender: senderOf(bundle),
+      recipient: partner('nps-london-croydon'),
+      agreements: AGREEMENTS,
+      consent: slamConsent,
+      relationships: connected('nps-london-croydon'),
+      now,
+      knownIdentifiers: known,
+    }) as DeliverDecision;
+    const systems = (patientOfCopy(decision).identifier ?? []).map((identifier) => identifier.system);
+    expect(systems).toContain('https://cstr-hub.org.uk/fhir/Id/crn');
+    expect(systems).not.toContain('https://cstr-hub.org.uk/fhir/Id/cro-number');
+    expect(systems.filter((system) => system === 'https://fhir.nhs.uk/Id/nhs-number')).toHaveLength(1);
+    expect(bundle.entry?.find((entry) => entry.resource?.resourceType === 'Patient')?.resource).toEqual(
+      fixtureBundle('treatment.appointment.missed').entry?.find((entry) => entry.resource?.resourceType === 'Patient')
+        ?.resource,
+    );
+  });
+
+  it('withholds a restricted person’s address, telecom and GP when the hub remembers the restriction, label or not', () => {
+    const bundle = fixtureBundle('probation.psr.requested');
+    const patient = bundle.entry?.find((entry) => entry.resource?.resourceType === 'Patient')?.resource as Patient;
+    patient.address = [{ line: ['1 Example Street'], postalCode: 'CR0 1AA' }];
+    patient.telecom = [{ system: 'phone', value: '07700900000' }];
+    const open = decide('probation.psr.requested', { recipient: 'slam-mhtr', bundle }) as DeliverDecision;
+    expect(patientOfCopy(open).address).toBeDefined();
+    const restricted = evaluate({
+      bundle,
+      eventType: 'probation.psr.requested',
+      partners: PARTNERS,
+      sender: senderOf(bundle),
+      recipient: slam,
+      agreements: AGREEMENTS,
+      consent: slamConsent,
+      relationships: connected('slam-mhtr'),
+      now,
+      restricted: true,
+    }) as DeliverDecision;
+    expect(patientOfCopy(restricted).address).toBeUndefined();
+    expect(patientOfCopy(restricted).telecom).toBeUndefined();
+    expect(restricted.removedElements).toEqual(expect.arrayContaining(['Patient.address']));
+  });
+});

@@ -3,6 +3,7 @@ import type { EventType } from '@cstr/contracts';
 import type { Bundle } from 'fhir/r4';
 import {
   connectedPartners,
+  endRelationships,
   isConnected,
   NO_RELATIONSHIPS,
   updateRelationships,
@@ -96,5 +97,51 @@ describe('updateRelationships', () => {
     expect(JSON.stringify(before)).toBe(snapshot);
     expect(isConnected(after, 'croydon-mc')).toBe(false);
     expect(partner('croydon-mc').kind).toBe('hmcts');
+  });
+});
+
+describe('connection only through a role in the person care (SPEC §5)', () => {
+  it('gives a partner nothing for publishing about a stranger', () => {
+    for (const eventType of [
+      'treatment.appointment.attended',
+      'risk.changed',
+      'treatment.assessment.completed',
+    ] as const) {
+      expect(connectedPartners(apply(NO_RELATIONSHIPS, eventType))).toEqual([]);
+    }
+  });
+
+  it('connects the requester of a PSR and the provider it names by logical reference', () => {
+    const request = fixtureBundle('probation.psr.requested');
+    for (const entry of request.entry ?? []) {
+      const resource = entry.resource as { resourceType: string; performer?: unknown; owner?: unknown };
+      const logical = { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'NVN' } };
+      if (resource.resourceType === 'ServiceRequest') resource.performer = [logical];
+      if (resource.resourceType === 'Task') resource.owner = logical;
+    }
+    const state = apply(NO_RELATIONSHIPS, 'probation.psr.requested', request);
+    expect(state.connections['st-andrews-mhtr']).toEqual(['named-in-request']);
+    expect(state.connections['nps-london-croydon']).toEqual(['requested']);
+    expect(isConnected(state, 'slam-mhtr')).toBe(false);
+  });
+
+  it('ends a provider treatment roles when it ends the episode, and a terminated requirement ends them after its delivery', () => {
+    const named = apply(NO_RELATIONSHIPS, 'court.sentence.imposed');
+    expect(isConnected(apply(named, 'treatment.episode.ended'), 'slam-mhtr')).toBe(false);
+    const terminated = {
+      eventType: 'probation.requirement.terminated' as const,
+      bundle: fixtureBundle('probation.requirement.terminated'),
+    };
+    const before = updateRelationships(named, terminated, senderOf(terminated.bundle), PARTNERS);
+    expect(isConnected(before, 'slam-mhtr')).toBe(true);
+    expect(isConnected(endRelationships(before, terminated, senderOf(terminated.bundle), PARTNERS), 'slam-mhtr')).toBe(
+      false,
+    );
+  });
+
+  it('reads a state stored before, where publishing connected, as connecting nobody by it', () => {
+    const legacy = { connections: { 'slam-mhtr': ['published-about'] } } as unknown as RelationshipState;
+    expect(isConnected(legacy, 'slam-mhtr')).toBe(false);
+    expect(connectedPartners(apply(legacy, 'court.hearing.listed'))).not.toContain('slam-mhtr');
   });
 });
