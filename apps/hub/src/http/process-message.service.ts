@@ -9,10 +9,13 @@ import {
   operationOutcome,
   partnerIdFromEndpoint,
   type OperationOutcome,
+  type OperationOutcomeIssue,
 } from '@cstr/contracts';
 import { Outbox, encodeBody, newTraceparent } from '@cstr/messaging';
 import { HubPolicy } from '../core/hub-policy';
-import { checkEnvelope } from '../ingress/envelope.check';
+import { checkEnvelope, type CheckedEnvelope } from '../ingress/envelope.check';
+import { readSubjectIdentifiers } from '@cstr/identity';
+import { partyWarnings, patientOf } from '@cstr/policy';
 import type { IngressRefusalCode } from '../ingress/ingress-message';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -47,6 +50,16 @@ export class ProcessMessageService {
     @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(HubPolicy) private readonly policy: HubPolicy,
   ) {}
+
+  /**
+   * What the hub will not take from the Bundle as it says, told to the submitter at once: subject
+   * identifiers it ignores (an unknown system links nothing) and parties it cannot resolve.
+   */
+  private contentWarnings(checked: CheckedEnvelope): OperationOutcomeIssue[] {
+    const patient = patientOf(checked.bundle);
+    const identifiers = patient ? readSubjectIdentifiers(patient.identifier).issues : [];
+    return [...identifiers, ...partyWarnings(checked.bundle, checked.sender, this.policy.partners)];
+  }
 
   /** Accepts `body` from `partnerId` (authenticated as `principalId`) or throws an {@link OperationOutcomeError}. */
   async submit(body: unknown, partnerId: string, principalId: string): Promise<Submission> {
@@ -147,7 +160,11 @@ export class ProcessMessageService {
       duplicate,
       outcome: {
         resourceType: 'OperationOutcome',
-        issue: [{ severity: 'information', code: 'informational', diagnostics }, ...checked.warnings],
+        issue: [
+          { severity: 'information', code: 'informational', diagnostics },
+          ...checked.warnings,
+          ...this.contentWarnings(checked),
+        ],
       },
     };
   }

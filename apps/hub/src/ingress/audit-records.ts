@@ -2,7 +2,7 @@ import type { AuditLegalBasis, AuditPersonIdentifier, AuditRecordInput } from '@
 import { HUB_PARTNER_ID, isEventType } from '@cstr/contracts';
 import type { LegalBasis, RecipientDecision } from '@cstr/policy';
 import type { HubPolicy } from '../core/hub-policy';
-import { outcomeSummary, routingKeyPartner } from './envelope.check';
+import { outcomeSummary, recordedSender } from './envelope.check';
 import type { IngressMessage, IngressRefusal } from './ingress-message';
 import { storableText } from './safe-text';
 
@@ -90,7 +90,7 @@ export function ingressRefusalRecord(
   policy: HubPolicy,
   personIdentifiers: readonly AuditPersonIdentifier[],
 ): AuditRecordInput {
-  const sender = routingKeyPartner(message.routingKey);
+  const sender = recordedSender(message);
   return {
     kind: 'refusal-at-ingress',
     outcome: 'refused',

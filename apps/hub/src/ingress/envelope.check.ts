@@ -10,6 +10,7 @@ import {
   type OperationOutcomeIssue,
 } from '@cstr/contracts';
 import { errorsOf, validateMessageBundle } from '@cstr/fhir';
+import { HUB_BROKER_USER } from '@cstr/messaging';
 import type { Sender } from '@cstr/policy';
 import type { Bundle, MessageHeader } from 'fhir/r4';
 import type { HubPolicy } from '../core/hub-policy';
@@ -64,6 +65,46 @@ export interface EnvelopeOptions {
   readonly hubOriginated?: boolean;
 }
 
+/**
+ * Why the sender a message names cannot be believed, or undefined when it can (SPEC §5: the sender
+ * is who the broker authenticated). A message from `cstr.ingress` names its sender by its routing
+ * key, whose prefix the broker's topic permissions checked; when it also carries the broker-checked
+ * `userId`, that must be the same partner (or the hub, which queues what partners submit over HTTP
+ * under their key). A retry or replayed dead letter (under `hub.ingress.redeliver`) names its
+ * sender in a header, believed only on a copy the hub itself published.
+ */
+export function unauthenticatedSender(message: IngressMessage): IngressRefusal | undefined {
+  const claimed = routingKeyPartner(message.routingKey);
+  if (message.redelivered === true && message.publisher !== HUB_BROKER_USER) {
+    return refusal(
+      'unauthenticated-sender',
+      'A redelivered copy the hub did not publish.',
+      problem(
+        'security',
+        `A message came back to the hub's ingress as a retry or replay, but was published by ${message.publisher ?? 'an unnamed publisher'}, not by the hub: its original routing key (naming ${JSON.stringify(claimed)}) is not believed.`,
+      ),
+    );
+  }
+  if (message.publisher !== undefined && message.publisher !== HUB_BROKER_USER && message.publisher !== claimed) {
+    return refusal(
+      'unauthenticated-sender',
+      `Published by broker user ${storableText(message.publisher, 60)} under another sender's routing key.`,
+      problem(
+        'security',
+        `The broker authenticated the publisher as ${JSON.stringify(message.publisher)}, but the routing key names ${JSON.stringify(claimed)}: a partner cannot submit as another.`,
+      ),
+    );
+  }
+  return undefined;
+}
+
+/** The sender an audit record names for a message: the partner the broker authenticated where it says, else the routing key's. */
+export function recordedSender(message: IngressMessage): string {
+  return message.publisher !== undefined && message.publisher !== HUB_BROKER_USER
+    ? message.publisher
+    : routingKeyPartner(message.routingKey);
+}
+
 /** The partner id a routing key `<partner-id>.<event-type>` starts with. */
 export function routingKeyPartner(routingKey: string): string {
   const dot = routingKey.indexOf('.');
@@ -83,6 +124,8 @@ export function checkEnvelope(
   policy: HubPolicy,
   options: EnvelopeOptions = {},
 ): CheckedEnvelope | IngressRefusal {
+  const unauthenticated = unauthenticatedSender(message);
+  if (unauthenticated) return unauthenticated;
   const senderId = routingKeyPartner(message.routingKey);
   const sender =
     senderId === HUB_PARTNER_ID && options.hubOriginated === true ? policy.sender(senderId) : policy.partner(senderId);

@@ -18,6 +18,17 @@ export interface IngressMessage {
   readonly traceparent?: string | undefined;
   /** The parsed JSON body. */
   readonly body: unknown;
+  /**
+   * Who published it as the broker vouches: the AMQP `userId`, which RabbitMQ refuses unless it is
+   * the publishing connection's own user. Undefined when the publisher set none (the routing key,
+   * whose prefix the broker's topic permissions checked, then names the sender).
+   */
+  readonly publisher?: string | undefined;
+  /**
+   * True when it came back to `hub.ingress` under its redeliver key (a retry or a replayed dead
+   * letter): only a copy the hub itself published is believed there.
+   */
+  readonly redelivered?: boolean;
 }
 
 /** The transaction the pipeline works in, and how it queues outgoing messages (the outbox). */
@@ -37,6 +48,7 @@ export interface IngressScope {
 /** Stable codes of a refusal at ingress, carried in the dead-letter header `x-cstr-failure-code`. */
 export const INGRESS_REFUSAL_CODES = [
   'unknown-sender',
+  'unauthenticated-sender',
   'routing-key-mismatch',
   'unknown-event-type',
   'sender-kind-not-allowed',

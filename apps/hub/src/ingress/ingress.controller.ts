@@ -6,6 +6,8 @@ import {
   AmqpContext,
   Outcome,
   attemptOf,
+  brokerVerifiedPublisher,
+  isRedelivery,
   type BatchSink,
   type HandlerOutcome,
   type InboundMessage,
@@ -43,7 +45,12 @@ export class IngressController {
       : (records: readonly AuditRecordInput[]) => this.auditSink.write(manager, records);
     const result = await this.pipeline.process(
       { manager, publish: (...messages) => scope.publish(...messages), appendAudit },
-      message,
+      // Who published it, as the broker vouches, and whether it came back as a retry or replay.
+      {
+        ...message,
+        publisher: brokerVerifiedPublisher(message.raw),
+        redelivered: isRedelivery(message.raw, message.queue),
+      },
     );
     if (result.kind === 'refused') await scope.publish(deadLetterCopy(message, result));
     return Outcome.done();

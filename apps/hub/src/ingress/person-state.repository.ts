@@ -45,7 +45,11 @@ export function mergePersonStates(survivor: PersonState, merged: PersonState): P
   for (const [ref, record] of Object.entries(merged.consent.records)) {
     const kept = survivor.consent.records[ref];
     if (kept && record.status === 'withdrawn')
-      records[ref] = { ...kept, status: 'withdrawn', ...(record.withdrawnBy ? { withdrawnBy: record.withdrawnBy } : {}) };
+      records[ref] = {
+        ...kept,
+        status: 'withdrawn',
+        ...(record.withdrawnBy ? { withdrawnBy: record.withdrawnBy } : {}),
+      };
     else if (kept)
       records[ref] = {
         ...kept,
