@@ -8,10 +8,10 @@ export class HubConfig extends BaseAppConfig {
   override HTTP_PORT: number = 3000;
 
   /**
-   * Parallel lanes on `hub.ingress`. Partners cannot set the pseudonymous person key (only the hub
-   * knows the person), so the hub orders by sender and subject identifier instead
-   * (`subjectLaneKey`): what one partner sends about one person is applied in the order sent (a
-   * consent withdrawal before the next event); other people's events run in parallel.
+   * Parallel lanes on `hub.ingress`. A partner-set person key is ignored (only the hub knows the
+   * person): the hub orders by the subject's most stable identifier (`subjectLaneKey`), so events
+   * naming a person by it are applied in the order received (a consent withdrawal before the next
+   * event, from any sender); other people's events run in parallel. 1 orders everything.
    */
   override CONSUMER_LANES: number = 2;
 

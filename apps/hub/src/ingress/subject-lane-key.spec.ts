@@ -26,20 +26,25 @@ const NHS = { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9990000123' }
 const PNC = { system: 'https://cstr-hub.org.uk/fhir/Id/pnc-id', value: '2019/0046512V' };
 
 describe('subjectLaneKey', () => {
-  it('keys by sender and the most stable identifier, whatever order the identifiers come in', () => {
+  it('keys by the most stable identifier, whatever order the identifiers come in and whoever sends', () => {
     expect(subjectLaneKey(delivery('slam-mhtr.treatment.appointment.missed', [PNC, NHS]))).toBe(
-      `slam-mhtr|${NHS.system}|${NHS.value}`,
+      `${NHS.system}|${NHS.value}`,
     );
-    expect(subjectLaneKey(delivery('slam-mhtr.consent.withdrawn', [NHS, PNC]))).toBe(
-      `slam-mhtr|${NHS.system}|${NHS.value}`,
+    expect(subjectLaneKey(delivery('pds-gp-registration.gp.registration.checked', [NHS, PNC]))).toBe(
+      `${NHS.system}|${NHS.value}`,
     );
   });
 
-  it('keeps a retry in its sender lane (it comes back under hub.ingress.redeliver)', () => {
+  it('ignores a partition key a partner set', () => {
+    const forged = delivery('slam-mhtr.risk.changed', [NHS], { [AmqpHeaders.partitionKey]: 'somebody-else' });
+    expect(subjectLaneKey(forged)).toBe(`${NHS.system}|${NHS.value}`);
+  });
+
+  it('keeps a retry in the lane of its subject (it comes back under hub.ingress.redeliver)', () => {
     const retry = delivery('hub.ingress.redeliver', [NHS], {
       [AmqpHeaders.originalRoutingKey]: 'slam-mhtr.consent.withdrawn',
     });
-    expect(subjectLaneKey(retry)).toBe(`slam-mhtr|${NHS.system}|${NHS.value}`);
+    expect(subjectLaneKey(retry)).toBe(`${NHS.system}|${NHS.value}`);
   });
 
   it('has no key for a body it cannot read or a subject without a valid identifier', () => {
