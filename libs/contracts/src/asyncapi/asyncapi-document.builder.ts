@@ -23,6 +23,7 @@ import {
 import { EVENT_CATALOGUE, PATHWAY_STEPS, type EventDefinition } from '../event-catalogue';
 import { EVENT_TYPES, EVENT_TYPE_SYSTEM, FHIR_JSON_CONTENT_TYPE, type EventType } from '../event-types';
 import { HUB_PARTNER_ID, PARTNER_ENDPOINT_PREFIX, partnerEndpoint } from '../partner-endpoint';
+import { HUB_FHIR_BASE } from '../code-systems/hub-code-system';
 import {
   amqpPropertiesSchema,
   eventHeadersSchema,
@@ -324,9 +325,33 @@ each partner's broker user may publish only under its own id. The hub delivers o
 with routing key \`${deliveryRoutingKey('<recipient-id>', '<event-type>')}\`, which lands in the inbox \`${partnerInboxQueue('<partner-id>')}\`. \
 Sharing is default deny: a copy goes only to a partner that an active agreement names and that is connected to the person.
 
+## Naming parties
+Wherever a message names an organisation (a request's performer or owner, \`Consent.provision.actor\` and \`Consent.organization\`, \
+\`MessageHeader.destination\`, a care team, a GP), the hub accepts a literal reference to a Bundle entry (an Organization, or a \
+PractitionerRole or CareTeam through its organisation), a logical reference (\`Reference.identifier\`), or the partner endpoint \
+\`${PARTNER_ENDPOINT_PREFIX}<partner-id>\`. Partners are known by every identifier they have: ODS code \
+(\`https://fhir.nhs.uk/Id/ods-organization-code\`), probation provider code (\`${HUB_FHIR_BASE}/Id/probation-provider-code\`: a \
+region such as \`N07\` stands for its delivery units), court code (\`${HUB_FHIR_BASE}/Id/court-code\`) and partner id \
+(\`${HUB_FHIR_BASE}/Id/partner\`). A reference the hub cannot resolve is a warning in its OperationOutcome and audit record, never a silent drop.
+
+## Connection, consent, restriction
+A partner is connected to a person only by a role in their care: covering the court; requesting the PSR or making the referral; \
+being named in a request by its requester; accepting the referral; allocating the case; registering the GP. Publishing about a \
+person connects nobody; a provider that rejects the referral or ends the episode, or whose requirement is terminated, gets \
+nothing new. A request goes only to the provider it names. A Consent is recorded as given to the partner that sent it. A PDS \
+restricted (\`R\`) or very restricted (\`V\`) label makes the person restricted until the GP registration service says otherwise: \
+address, telecom and GP then leave in no copy, whoever sends them.
+
+## Identifiers
+Subject identifiers: NHS number (\`https://fhir.nhs.uk/Id/nhs-number\`), CRN, PNC ID, CRO number and Common Platform defendant id \
+(\`${HUB_FHIR_BASE}/Id/{crn,pnc-id,cro-number,common-platform-defendant-id}\`). An identifier under any other system links nothing, \
+and the hub's OperationOutcome names the system. A delivered Patient carries the identifiers the sender sent, and those the hub \
+knows of the systems the agreement's flow lists in \`identifiers\`.
+
 ## Order per person
-Events about one person are applied in the order the hub received them, also with several hub instances: the \
-\`${AmqpHeaders.partitionKey}\` header holds a pseudonymous person key, and messages with the same key are applied one after the other. \
+Events about one person are applied in the order the hub received them, also with several hub instances: on the hub's \
+ingress the hub orders by the subject's identifier (a \`${AmqpHeaders.partitionKey}\` header a partner sets is ignored), and on \
+delivered copies the header holds a pseudonymous person key: messages with the same key are applied one after the other. \
 This is what makes a consent withdrawal effective for every event that arrives after it.
 
 ## Idempotency
