@@ -111,7 +111,7 @@ function status(): void {
   else if (state.postgres === 'none') console.log('PostgreSQL  none');
   else
     console.log(
-      `PostgreSQL  ${state.postgres.running ? 'running' : 'stopped'}  127.0.0.1:${state.postgres.ports.postgres}`,
+      `PostgreSQL  ${state.postgres.running ? 'running' : 'stopped'}  127.0.0.1:${state.postgres.ports.postgres}  data ${state.postgres.clusterDir}`,
     );
 }
 

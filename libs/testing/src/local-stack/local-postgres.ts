@@ -1,5 +1,21 @@
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
+import { basename, delimiter, dirname, join, resolve, sep } from 'node:path';
 import { Client } from 'pg';
 import {
   aptInstall,
@@ -7,6 +23,7 @@ import {
   isProcessAlive,
   isRoot,
   processArgv,
+  processCwd,
   runChecked,
   runCommand,
   waitUntil,
@@ -15,7 +32,7 @@ import {
 
 /** Options of {@link LocalPostgres}. */
 export interface LocalPostgresOptions {
-  /** Folder holding the cluster (`pgdata/`), its unix socket (`socket-dir/`) and its log. */
+  /** Folder holding the cluster (`pgdata/`), its unix socket (`socket-dir/`) and its log; see {@link LocalPostgres.clusterDir}. */
   readonly dataDir: string;
   /** TCP port on 127.0.0.1. */
   readonly port: number;
@@ -25,13 +42,24 @@ export interface LocalPostgresOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** The OS user the server runs as when started by root. */
+interface ServerUser {
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+}
+
+/** The folder, in the `postgres` user's home, of the clusters root starts (see {@link LocalPostgres.clusterDir}). */
+const ROOT_CLUSTERS_FOLDER = 'cstr-hub';
+
 /**
  * A private PostgreSQL cluster for development and tests, run with the machine's PostgreSQL
- * binaries from a project-local folder, listening on 127.0.0.1 and on a unix socket inside that
+ * binaries from a folder of its own, listening on 127.0.0.1 and on a unix socket inside that
  * folder only. Authentication is `trust`, which is acceptable only because nothing outside this
  * machine's loopback can reach it.
  *
- * As root, the cluster belongs to the `postgres` OS user (initdb refuses to run as root).
+ * As root, the server runs as the `postgres` OS user (initdb and postgres refuse root), and its
+ * files live where that user can reach them (see {@link clusterDir}).
  * {@link stop} keeps the data; the server outlives the process that started it.
  */
 export class LocalPostgres {
@@ -47,14 +75,27 @@ export class LocalPostgres {
     this.startTimeoutMs = options.startTimeoutMs ?? 30_000;
   }
 
+  /**
+   * Where the cluster's files are. Not root: `dataDir` itself. As root: the server runs as the
+   * `postgres` OS user, who cannot enter a project under a folder of mode 700 (root's home), so
+   * the files live in that user's home folder, in `cstr-hub/<name>` — `<name>` made of the last
+   * parts of `dataDir`'s path and a hash of all of it, so two projects (or two stacks of one)
+   * never share a cluster — and `dataDir` is a symbolic link to it.
+   */
+  get clusterDir(): string {
+    const user = serverUser();
+    return user ? join(user.home, ROOT_CLUSTERS_FOLDER, clusterName(this.dataDir)) : this.dataDir;
+  }
+
   /** Initialises the cluster on first use, starts it (or reuses a running one) and creates the database. */
   async start(): Promise<void> {
     const startedAt = Date.now();
     const binDir = await this.binDir();
-    const owner = this.osOwner();
-    for (const dir of [this.dataDir, this.socketDir]) {
+    const user = serverUser();
+    if (user) await this.linkClusterDir(binDir, user);
+    for (const dir of [this.clusterDir, this.socketDir]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (owner) chownSync(dir, owner.uid, owner.gid);
+      if (user) chownSync(dir, user.uid, user.gid);
     }
 
     const reused = this.isRunning();
@@ -80,9 +121,10 @@ export class LocalPostgres {
           '-o',
           serverOptions,
         ],
-        this.asOwner(),
+        this.asServerUser(),
       );
       if (result.code !== 0) {
+        await this.stop().catch(() => undefined);
         throw new Error(`PostgreSQL did not start (${(result.stderr || result.stdout).trim()}); see ${this.logFile}`);
       }
     } else if (this.runningPort() !== this.options.port) {
@@ -90,25 +132,37 @@ export class LocalPostgres {
         `PostgreSQL in ${this.pgData} already runs on port ${this.runningPort()}, not ${this.options.port}; stop it first`,
       );
     }
-    await waitUntil(`PostgreSQL on 127.0.0.1:${this.options.port}`, () => this.accepts(), this.startTimeoutMs);
-    await this.createDatabase();
+    try {
+      await waitUntil(`PostgreSQL on 127.0.0.1:${this.options.port}`, () => this.accepts(), this.startTimeoutMs);
+      await this.createDatabase();
+    } catch (error) {
+      // Leave nothing half-started behind.
+      if (!reused) await this.stop().catch(() => undefined);
+      throw error;
+    }
     this.lastStartMs = reused ? 0 : Date.now() - startedAt;
   }
 
   /** Stops the server (fast shutdown: open sessions are rolled back). Data stays. */
   async stop(): Promise<void> {
     if (!this.isRunning()) return;
-    await runChecked(
-      join(await this.binDir(), 'pg_ctl'),
-      ['stop', '-D', this.pgData, '-m', 'fast', '-w'],
-      this.asOwner(),
-    );
+    await this.stopServer(this.pgData, await this.binDir());
+  }
+
+  /** Stops the server and deletes the cluster (as root, the link `dataDir` and the folder it points to). */
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.clusterDir, { recursive: true, force: true });
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** Whether this cluster's postmaster is alive. */
   isRunning(): boolean {
-    const pid = this.postmasterPid();
-    return pid !== undefined;
+    try {
+      return this.postmasterPid(this.pgData) !== undefined;
+    } catch {
+      return false; // root without a `postgres` user: PostgreSQL was never installed, so never started
+    }
   }
 
   /** Connection URL of the database, as the `postgres` superuser over TCP. */
@@ -117,15 +171,54 @@ export class LocalPostgres {
   }
 
   private get pgData(): string {
-    return join(this.dataDir, 'pgdata');
+    return join(this.clusterDir, 'pgdata');
   }
 
   private get socketDir(): string {
-    return join(this.dataDir, 'socket-dir');
+    return join(this.clusterDir, 'socket-dir');
   }
 
   private get logFile(): string {
-    return join(this.dataDir, 'postgres.log');
+    return join(this.clusterDir, 'postgres.log');
+  }
+
+  /**
+   * As root: makes `dataDir` the link to {@link clusterDir}. A cluster folder that `dataDir` does
+   * not link to belongs to an earlier `dataDir` of the same path (deleted, or replaced by a copy
+   * of another project's): it is stopped and deleted, so that a fresh `dataDir` starts empty. A
+   * cluster kept in `dataDir` itself (before clusters moved out of the project) is moved there.
+   */
+  private async linkClusterDir(binDir: string, user: ServerUser): Promise<void> {
+    const target = this.clusterDir;
+    const current = lstatIfExists(this.dataDir);
+    if (current?.isSymbolicLink() && readlinkSync(this.dataDir) === target && existsSync(target)) return;
+
+    if (existsSync(target)) {
+      await this.stopServer(join(target, 'pgdata'), binDir);
+      rmSync(target, { recursive: true, force: true });
+    }
+    const clustersRoot = dirname(target);
+    if (!existsSync(clustersRoot)) {
+      mkdirSync(clustersRoot, { recursive: true, mode: 0o700 });
+      chownSync(clustersRoot, user.uid, user.gid);
+    }
+    if (current?.isDirectory() && existsSync(join(this.dataDir, 'pgdata', 'PG_VERSION'))) {
+      await this.stopServer(join(this.dataDir, 'pgdata'), binDir);
+      moveFolder(this.dataDir, target, user);
+    } else {
+      rmSync(this.dataDir, { recursive: true, force: true });
+    }
+    mkdirSync(dirname(this.dataDir), { recursive: true });
+    symlinkSync(target, this.dataDir);
+  }
+
+  /** Stops the postmaster of `pgData` if it runs. */
+  private async stopServer(pgData: string, binDir: string): Promise<void> {
+    if (this.postmasterPid(pgData) === undefined) return;
+    await runChecked(join(binDir, 'pg_ctl'), ['stop', '-D', pgData, '-m', 'fast', '-w'], {
+      ...this.asServerUser(),
+      cwd: '/',
+    });
   }
 
   private async initdb(binDir: string): Promise<void> {
@@ -142,9 +235,9 @@ export class LocalPostgres {
         '--no-instructions',
         '--no-sync',
       ],
-      this.asOwner(),
+      this.asServerUser(),
     );
-    // Only the project-local socket and IPv4 loopback; nothing else may connect.
+    // Only the cluster's own socket and IPv4 loopback; nothing else may connect.
     writeFileSync(
       join(this.pgData, 'pg_hba.conf'),
       [
@@ -154,8 +247,8 @@ export class LocalPostgres {
         '',
       ].join('\n'),
     );
-    const owner = this.osOwner();
-    if (owner) chownSync(join(this.pgData, 'pg_hba.conf'), owner.uid, owner.gid);
+    const user = serverUser();
+    if (user) chownSync(join(this.pgData, 'pg_hba.conf'), user.uid, user.gid);
   }
 
   private async createDatabase(): Promise<void> {
@@ -191,47 +284,31 @@ export class LocalPostgres {
     }
   }
 
-  /** The postmaster's pid from `postmaster.pid`, if that process is alive and serves our data folder. */
-  private postmasterPid(): number | undefined {
-    const lines = this.postmasterPidLines();
+  /**
+   * The postmaster's pid from `postmaster.pid`, if that process is alive and serves that data
+   * folder: a `postgres` whose working folder (the server works in its data folder) is `pgData`.
+   */
+  private postmasterPid(pgData: string): number | undefined {
+    const lines = postmasterPidLines(pgData);
     const pid = Number.parseInt(lines?.[0] ?? '', 10);
     if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined;
-    const argv = processArgv(pid);
-    return argv?.[0]?.endsWith('postgres') && argv.includes(this.pgData) ? pid : undefined;
+    if (!processArgv(pid)?.[0]?.endsWith('postgres')) return undefined;
+    return processCwd(pid) === realpathSync(pgData) ? pid : undefined;
   }
 
   private runningPort(): number | undefined {
-    const port = Number.parseInt(this.postmasterPidLines()?.[3] ?? '', 10);
+    const port = Number.parseInt(postmasterPidLines(this.pgData)?.[3] ?? '', 10);
     return Number.isInteger(port) ? port : undefined;
   }
 
-  private postmasterPidLines(): string[] | undefined {
-    try {
-      return readFileSync(join(this.pgData, 'postmaster.pid'), 'utf8').split('\n');
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The `postgres` OS user when running as root (initdb and the server refuse root), else undefined. */
-  private osOwner(): { uid: number; gid: number } | undefined {
-    if (!isRoot()) return undefined;
-    const entry = readFileSync('/etc/passwd', 'utf8')
-      .split('\n')
-      .map((line) => line.split(':'))
-      .find((fields) => fields[0] === 'postgres');
-    if (!entry) throw new Error('Running as root needs the `postgres` OS user (apt-get install postgresql creates it)');
-    return { uid: Number(entry[2]), gid: Number(entry[3]) };
-  }
-
-  private asOwner(): RunCommandOptions {
+  private asServerUser(): RunCommandOptions {
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PG')));
-    const owner = this.osOwner();
+    const user = serverUser();
     return {
       env: { ...env, LC_ALL: 'C' },
-      cwd: this.dataDir,
-      uid: owner?.uid,
-      gid: owner?.gid,
+      cwd: this.clusterDir,
+      uid: user?.uid,
+      gid: user?.gid,
       timeoutMs: this.startTimeoutMs + 10_000,
     };
   }
@@ -246,12 +323,75 @@ export class LocalPostgres {
         'PostgreSQL server binaries (initdb, pg_ctl) not found: run `apt-get install postgresql` as root, or set DATABASE_URL',
       );
     }
-    mkdirSync(this.dataDir, { recursive: true });
-    await aptInstall(['postgresql'], join(this.dataDir, 'apt-get.log'));
+    const logDir = dirname(this.dataDir);
+    mkdirSync(logDir, { recursive: true });
+    await aptInstall(['postgresql'], join(logDir, 'apt-get.log'));
     const installed = findBinDir();
     if (!installed) throw new Error('apt-get install postgresql did not provide initdb and pg_ctl');
     return (this.binDirCache = installed);
   }
+}
+
+/** The `postgres` OS user when running as root (initdb and the server refuse root), else undefined. */
+function serverUser(): ServerUser | undefined {
+  if (!isRoot()) return undefined;
+  const entry = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields[0] === 'postgres');
+  if (!entry) throw new Error('Running as root needs the `postgres` OS user (apt-get install postgresql creates it)');
+  return { uid: Number(entry[2]), gid: Number(entry[3]), home: entry[5] };
+}
+
+/**
+ * `<last parts of the path>-<hash of the whole path>`: readable, unique per path, short enough for
+ * the unix socket path inside it. The parent folder's real path, so two spellings of one folder agree.
+ */
+function clusterName(dataDir: string): string {
+  const parent = dirname(dataDir);
+  const path = existsSync(parent) ? join(realpathSync(parent), basename(dataDir)) : dataDir;
+  const readable = path
+    .split(sep)
+    .slice(-4)
+    .map((part) => part.replace(/[^A-Za-z0-9_-]+/g, ''))
+    .filter(Boolean)
+    .join('-')
+    .slice(-40)
+    .replace(/^-+/, '');
+  return `${readable}-${createHash('sha256').update(path).digest('hex').slice(0, 12)}`;
+}
+
+function postmasterPidLines(pgData: string): string[] | undefined {
+  try {
+    return readFileSync(join(pgData, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+}
+
+function lstatIfExists(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Moves a folder, across file systems too (copied, given to `user`, then deleted). */
+function moveFolder(from: string, to: string, user: ServerUser): void {
+  try {
+    renameSync(from, to);
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+  }
+  cpSync(from, to, { recursive: true, preserveTimestamps: true });
+  const chownTree = (path: string): void => {
+    chownSync(path, user.uid, user.gid);
+    if (lstatSync(path).isDirectory()) for (const entry of readdirSync(path)) chownTree(join(path, entry));
+  };
+  chownTree(to);
+  rmSync(from, { recursive: true, force: true });
 }
 
 function findBinDir(): string | undefined {

@@ -7,11 +7,14 @@ import {
   canConnect,
   isProcessAlive,
   isRoot,
+  listeningPids,
   processArgv,
   processEnvironment,
+  processIds,
   readPidFile,
   runCommand,
   sleep,
+  terminateProcess,
   waitUntil,
 } from './processes';
 
@@ -49,8 +52,10 @@ export interface RabbitMqCredentials {
  * machine is never touched. (epmd also listens on ::1: it always adds the loopback addresses.)
  *
  * The node outlives the process that started it (the stack CLI starts it, a later `down`
- * stops it): its identity is the pid file in the data folder. {@link stop} keeps the data, so
- * {@link start} brings back the same node with its durable queues and messages.
+ * stops it): its identity is the pid file in the data folder. An Erlang VM of the data folder
+ * that the pid file does not name (a start that died before writing it, a data folder deleted
+ * under a running node) is stale: {@link start} and {@link stop} stop it. {@link stop} keeps the
+ * data, so {@link start} brings back the same node with its durable queues and messages.
  */
 export class LocalRabbitMq {
   readonly dataDir: string;
@@ -98,9 +103,10 @@ export class LocalRabbitMq {
         this.lastBootMs = 0;
         return;
       } catch {
-        await this.terminate(existing, 'SIGKILL', 10_000);
+        await terminateProcess(existing, `RabbitMQ node ${this.nodeName}`, 'SIGKILL', 10_000);
       }
     }
+    await this.stopStaleVms();
     rmSync(this.pidFile, { force: true });
     await this.assertPortsFree();
 
@@ -154,7 +160,8 @@ export class LocalRabbitMq {
    */
   async stop(timeoutMs = 30_000): Promise<void> {
     const pid = this.runningPid();
-    if (pid !== undefined) await this.terminate(pid, 'SIGTERM', timeoutMs);
+    if (pid !== undefined) await terminateProcess(pid, `RabbitMQ node ${this.nodeName}`, 'SIGTERM', timeoutMs);
+    await this.stopStaleVms();
     rmSync(this.pidFile, { force: true });
     await this.stopEpmd();
   }
@@ -162,9 +169,22 @@ export class LocalRabbitMq {
   /** Kills the node abruptly (SIGKILL), as a crash would, and then its epmd. Data stays. */
   async kill(): Promise<void> {
     const pid = this.runningPid();
-    if (pid !== undefined) await this.terminate(pid, 'SIGKILL', 10_000);
+    if (pid !== undefined) await terminateProcess(pid, `RabbitMQ node ${this.nodeName}`, 'SIGKILL', 10_000);
+    await this.stopStaleVms();
     rmSync(this.pidFile, { force: true });
     await this.stopEpmd();
+  }
+
+  /**
+   * The pids of every Erlang VM of this data folder (the node, and `rabbitmqctl` runs against
+   * it), recognised by `-home <data folder>` in their command line, pid file or not.
+   */
+  vmPids(): number[] {
+    return processIds().filter((pid) => {
+      const argv = processArgv(pid);
+      const home = argv?.indexOf('-home') ?? -1;
+      return home >= 0 && argv?.[0]?.endsWith('beam.smp') === true && argv[home + 1] === this.dataDir;
+    });
   }
 
   /** Whether the node's Erlang VM is alive (it may still be booting or shutting down). */
@@ -285,11 +305,16 @@ export class LocalRabbitMq {
   /** The pid in our pid file, if that process is alive and is this node's VM (not a recycled pid). */
   private runningPid(): number | undefined {
     const pid = readPidFile(this.pidFile);
-    if (pid === undefined || !isProcessAlive(pid)) return undefined;
-    const argv = processArgv(pid);
-    if (!argv?.some((arg) => arg.endsWith('beam.smp'))) return undefined;
-    const home = argv.indexOf('-home');
-    return home >= 0 && argv[home + 1] === this.dataDir ? pid : undefined;
+    return pid !== undefined && isProcessAlive(pid) && this.vmPids().includes(pid) ? pid : undefined;
+  }
+
+  /** Stops the VMs of this data folder other than the node the pid file names (see the class comment). */
+  private async stopStaleVms(): Promise<void> {
+    const node = this.runningPid();
+    const stale = this.vmPids().filter((pid) => pid !== node);
+    await Promise.all(
+      stale.map((pid) => terminateProcess(pid, `stale Erlang VM of ${this.dataDir}`, 'SIGTERM', 15_000)),
+    );
   }
 
   private async answers(): Promise<boolean> {
@@ -318,28 +343,13 @@ export class LocalRabbitMq {
     }
   }
 
-  private async terminate(pid: number, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
-    process.kill(pid, signal);
-    try {
-      await waitUntil(
-        `RabbitMQ node ${this.nodeName} (pid ${pid}) to exit`,
-        () => !isProcessAlive(pid),
-        timeoutMs,
-        100,
-      );
-    } catch {
-      process.kill(pid, 'SIGKILL');
-      await waitUntil(`RabbitMQ node ${this.nodeName} (pid ${pid}) to die`, () => !isProcessAlive(pid), 10_000, 100);
-    }
-  }
-
   /**
    * RabbitMQ 3.10 starts Erlang distribution only during its prelaunch, so the VM does not start
    * epmd itself; prelaunch then races to start one. Starting ours first (same environment as the
    * node, so {@link ownEpmdPid} recognises it) makes boots after {@link kill} or {@link stop} reliable.
    */
   private async ensureEpmd(): Promise<void> {
-    if (this.ownEpmdPid() !== undefined) return;
+    if ((await this.ownEpmdPid()) !== undefined) return;
     const { epmdPort } = this.options;
     if (await canConnect(epmdPort)) {
       throw new Error(
@@ -355,11 +365,11 @@ export class LocalRabbitMq {
   }
 
   /**
-   * Stops this node's epmd, recognised by the environment it was started with.
+   * Stops this node's epmd (see {@link ownEpmdPid}).
    * Never `epmd -kill` blindly: the port could belong to another user's epmd.
    */
   private async stopEpmd(): Promise<void> {
-    const pid = this.ownEpmdPid();
+    const pid = await this.ownEpmdPid();
     if (pid === undefined) return;
     const env = { ...this.environment() };
     // epmd refuses -kill while a node is still registered; a dying node deregisters within moments.
@@ -374,21 +384,44 @@ export class LocalRabbitMq {
     if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
   }
 
-  private ownEpmdPid(): number | undefined {
+  /**
+   * This node's epmd: the one started with its environment (data folder as HOME, its epmd port),
+   * or else an epmd listening on its epmd port with no node registered but this one and its
+   * `rabbitmqctl` runs (one left by an earlier start that was started some other way).
+   */
+  private async ownEpmdPid(): Promise<number | undefined> {
     const port = String(this.options.epmdPort);
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const pid = Number(entry);
-      if (!processArgv(pid)?.[0]?.endsWith('epmd')) continue;
+    const isEpmd = (pid: number): boolean => processArgv(pid)?.[0]?.endsWith('epmd') === true;
+    const started = processIds().find((pid) => {
+      if (!isEpmd(pid)) return false;
       const env = processEnvironment(pid);
-      if (env?.get('HOME') === this.dataDir && env.get('ERL_EPMD_PORT') === port) return pid;
-    }
-    return undefined;
+      return env?.get('HOME') === this.dataDir && env.get('ERL_EPMD_PORT') === port;
+    });
+    if (started !== undefined) return started;
+    const listener = listeningPids(this.options.epmdPort).find(isEpmd);
+    if (listener === undefined) return undefined;
+    const names = await this.epmdNames();
+    return names?.every((name) => this.isOwnNodeName(name)) ? listener : undefined;
+  }
+
+  /** The node names registered with the epmd on this node's epmd port, or undefined if it does not answer. */
+  private async epmdNames(): Promise<string[] | undefined> {
+    const result = await runCommand(epmdBinary(), ['-port', String(this.options.epmdPort), '-names'], {
+      env: this.environment(),
+      timeoutMs: 5_000,
+    }).catch(() => undefined);
+    if (result?.code !== 0 || !/up and running/.test(result.stdout)) return undefined;
+    return [...result.stdout.matchAll(/^name (\S+) at port/gm)].map((match) => match[1]);
+  }
+
+  /** This node's short name, or a `rabbitmqctl` run's (`rabbitmqcli-<n>-<name>`: short-lived, hidden). */
+  private isOwnNodeName(name: string): boolean {
+    return name === this.nodeName.split('@')[0] || name.startsWith('rabbitmqcli-');
   }
 }
 
 /** `epmd` from PATH, else from the Erlang runtime Debian's `erlang-base` installs. */
-function epmdBinary(): string {
+export function epmdBinary(): string {
   const onPath = (process.env.PATH ?? '')
     .split(':')
     .map((dir) => join(dir, 'epmd'))

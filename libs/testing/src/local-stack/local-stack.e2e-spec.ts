@@ -1,14 +1,29 @@
-import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createConnection, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import * as amqp from 'amqplib';
 import { Client } from 'pg';
 import { DELIVERY_EXCHANGE, INGRESS_EXCHANGE, partnerInboxQueue } from '@cstr/contracts';
-import { LocalRabbitMq, startLocalStack, stopLocalStack, type LocalStack, type LocalStackPorts } from './index';
+import { epmdBinary } from './local-rabbitmq';
+import {
+  LocalRabbitMq,
+  localStackStatus,
+  removeLocalStack,
+  startLocalStack,
+  stopLocalStack,
+  type LocalStack,
+  type LocalStackOptions,
+  type LocalStackPorts,
+} from './index';
 
 // A stack of its own per run (folder and free ports): this suite stops and kills its broker,
-// which must not hit the dev, test or bench stacks, nor a concurrent run of this suite.
-const dataDir = join(__dirname, '..', '..', '..', '..', '.stack', `local-stack-e2e-${process.pid}`);
+// which must not hit the dev, test or bench stacks, nor a concurrent run of this suite. Its folder
+// is inside a folder of mode 700, as a clone in root's home folder is.
+const privateFolder = mkdtempSync(join(tmpdir(), 'cstr-local-stack-e2e-'));
+const dataDir = join(privateFolder, 'cstr-hub', '.stack', 'e2e');
+const asRoot = process.getuid?.() === 0;
 let ports: LocalStackPorts;
 const court = 'croydon-mc';
 const provider = 'slam-mhtr';
@@ -23,6 +38,80 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function stackOptions(): LocalStackOptions {
+  return { dataDir, ports, partners: [{ id: court }, { id: provider }], retryDelaysMs: [1_000] };
+}
+
+function rabbitOfStack(): LocalRabbitMq {
+  return new LocalRabbitMq({
+    dataDir: join(dataDir, 'rabbitmq'),
+    amqpPort: ports.amqp,
+    managementPort: ports.management,
+    distPort: ports.dist,
+    epmdPort: ports.epmd,
+  });
+}
+
+/** How many times the stack's RabbitMQ node has booted (its log says so once per boot). */
+function rabbitBoots(): number {
+  const logDir = join(dataDir, 'rabbitmq', 'log');
+  return readdirSync(logDir)
+    .filter((file) => /@localhost\.log$/.test(file))
+    .map((file) => readFileSync(join(logDir, file), 'utf8').split('Starting RabbitMQ ').length - 1)
+    .reduce((sum, count) => sum + count, 0);
+}
+
+/** What of the stack still runs: its Erlang VMs, and which of its ports anything listens on. */
+async function leftRunning(): Promise<{ erlangVms: number[]; listeningPorts: number[]; status: unknown }> {
+  const candidates = [ports.amqp, ports.management, ports.dist, ports.epmd];
+  const listeningPorts: number[] = [];
+  for (const port of candidates) if (await listening(port)) listeningPorts.push(port);
+  const status = localStackStatus(dataDir);
+  return {
+    erlangVms: rabbitOfStack().vmPids(),
+    listeningPorts,
+    status: status && {
+      rabbitmq: typeof status.rabbitmq === 'object' && status.rabbitmq.running,
+      postgres: typeof status.postgres === 'object' && status.postgres.running,
+    },
+  };
+}
+
+/** The postmaster's pid, from the `postmaster.pid` of the cluster behind `<dataDir>/postgres`. */
+function postmasterPid(): number {
+  return Number.parseInt(readFileSync(join(dataDir, 'postgres', 'pgdata', 'postmaster.pid'), 'utf8'), 10);
+}
+
+/** Whether `uid`/`gid` may enter `dir` and every folder above it (owner, group or other search bit). */
+function canEnter(dir: string, uid: number, gid: number): boolean {
+  for (let folder = dir; ; folder = dirname(folder)) {
+    const { mode, uid: owner, gid: group } = statSync(folder);
+    const bit = owner === uid ? 0o100 : group === gid ? 0o010 : 0o001;
+    if ((mode & bit) === 0) return false;
+    if (dirname(folder) === folder) return true;
+  }
 }
 
 /** Resolves with the AMQP error code that closed the channel, or 'ok' if it stayed open. */
@@ -68,20 +157,47 @@ describe('local stack', () => {
       await freePort(),
     ];
     ports = { amqp: amqpPort, management, dist, epmd, postgres };
-    stack = await startLocalStack({
-      dataDir,
-      ports,
-      partners: [{ id: court }, { id: provider }],
-      retryDelaysMs: [1_000],
-    });
+    stack = await startLocalStack(stackOptions());
     partner = await amqp.connect(stack.partnerUrls[court]);
   }, 180_000);
 
   afterAll(async () => {
     await partner?.close().catch(() => undefined);
-    await stopLocalStack(dataDir);
-    rmSync(dataDir, { recursive: true, force: true });
+    await removeLocalStack(dataDir);
+    rmSync(privateFolder, { recursive: true, force: true });
   }, 60_000);
+
+  it('runs PostgreSQL from a project inside a folder of mode 700', async () => {
+    expect(statSync(privateFolder).mode & 0o777).toBe(0o700);
+    const db = new Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    expect((await db.query('SELECT current_database() AS name')).rows[0].name).toBe('cstr');
+    await db.end();
+
+    const server = statSync(`/proc/${postmasterPid()}`);
+    const link = join(dataDir, 'postgres');
+    if (asRoot) {
+      // As root the server runs as the `postgres` OS user, which cannot enter the mode-700
+      // folder: the cluster lives outside it, in a folder that user can enter, linked from the stack.
+      const postgresUser = Number(
+        readFileSync('/etc/passwd', 'utf8')
+          .split('\n')
+          .find((line) => line.startsWith('postgres:'))
+          ?.split(':')[2],
+      );
+      expect(server.uid).toBe(postgresUser);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      const clusterDir = readlinkSync(link);
+      expect(clusterDir.startsWith(privateFolder)).toBe(false);
+      expect(canEnter(join(clusterDir, 'pgdata'), server.uid, server.gid)).toBe(true);
+      expect(canEnter(dataDir, server.uid, server.gid)).toBe(false);
+    } else {
+      // Not root: the server runs as this user, with its cluster in the stack's folder itself.
+      expect(server.uid).toBe(process.getuid?.());
+      expect(lstatSync(link).isDirectory()).toBe(true);
+      expect(canEnter(join(link, 'pgdata'), server.uid, server.gid)).toBe(true);
+    }
+  });
 
   it('lets a partner publish to ingress with its own routing-key prefix only', async () => {
     expect(
@@ -146,13 +262,7 @@ describe('local stack', () => {
   }, 120_000);
 
   it('survives a broker crash (SIGKILL) and comes back on start', async () => {
-    const rabbit = new LocalRabbitMq({
-      dataDir: join(dataDir, 'rabbitmq'),
-      amqpPort: ports.amqp,
-      managementPort: ports.management,
-      distPort: ports.dist,
-      epmdPort: ports.epmd,
-    });
+    const rabbit = rabbitOfStack();
     await partner.close().catch(() => undefined);
     await rabbit.kill();
     expect(rabbit.isRunning()).toBe(false);
@@ -161,4 +271,78 @@ describe('local stack', () => {
     partner = await amqp.connect(stack.partnerUrls[court]);
     expect(await channelOutcome(partner, (channel) => channel.checkQueue(partnerInboxQueue(court)))).toBe('ok');
   }, 120_000);
+
+  it('stops everything a failed start started, and starts again once the cause is gone', async () => {
+    // Given a stopped stack whose PostgreSQL port something else holds
+    await partner.close().catch(() => undefined);
+    await stopLocalStack(dataDir);
+    const bootsBefore = rabbitBoots();
+    const squatter: Server = createServer();
+    await new Promise<void>((resolve) => squatter.listen(ports.postgres, '127.0.0.1', resolve));
+
+    try {
+      // When the stack starts, RabbitMQ boots but PostgreSQL cannot
+      await expect(startLocalStack(stackOptions())).rejects.toThrow(`Port ${ports.postgres}`);
+
+      // Then RabbitMQ did boot, and nothing of the stack is left: no Erlang VM, no listener, no epmd
+      expect(rabbitBoots()).toBe(bootsBefore + 1);
+      expect(await leftRunning()).toEqual({
+        erlangVms: [],
+        listeningPorts: [],
+        status: { rabbitmq: false, postgres: false },
+      });
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+
+    // And once the port is free again, the next start succeeds
+    stack = await startLocalStack(stackOptions());
+    expect(stack.timings.rabbitmqMs).toBeGreaterThan(0);
+    partner = await amqp.connect(stack.partnerUrls[court]);
+    expect(await channelOutcome(partner, (channel) => channel.checkQueue(partnerInboxQueue(court)))).toBe('ok');
+  }, 180_000);
+
+  it('replaces a node of its own folder that its pid file does not name (a start that died, a deleted pid file)', async () => {
+    // Given the stack's node running without its pid file
+    await partner.close().catch(() => undefined);
+    const stale = rabbitOfStack().pid();
+    expect(stale).toBeDefined();
+    rmSync(join(dataDir, 'rabbitmq', 'rabbitmq.pid'));
+
+    // When the stack starts
+    stack = await startLocalStack(stackOptions());
+
+    // Then the stale node was stopped and a new one booted, which partners reach
+    expect(stack.timings.rabbitmqMs).toBeGreaterThan(0);
+    expect(rabbitOfStack().vmPids()).toEqual([rabbitOfStack().pid()]);
+    expect(rabbitOfStack().pid()).not.toBe(stale);
+    partner = await amqp.connect(stack.partnerUrls[court]);
+    expect(await channelOutcome(partner, (channel) => channel.checkQueue(partnerInboxQueue(court)))).toBe('ok');
+  }, 180_000);
+
+  it('reuses an idle epmd left on its epmd port, and stops it with the stack', async () => {
+    // Given a stopped stack, and an epmd on its epmd port started some other way (another environment)
+    await partner.close().catch(() => undefined);
+    await stopLocalStack(dataDir);
+    expect(await listening(ports.epmd)).toBe(false);
+    const epmd = spawnSync(epmdBinary(), ['-daemon', '-address', '127.0.0.1', '-port', String(ports.epmd)], {
+      env: { PATH: process.env.PATH, HOME: privateFolder },
+    });
+    expect(epmd.status).toBe(0);
+    await waitFor('the stray epmd', () => listening(ports.epmd));
+
+    // When the stack starts, it registers with that epmd; when it stops, that epmd stops too
+    stack = await startLocalStack(stackOptions());
+    partner = await amqp.connect(stack.partnerUrls[court]);
+    expect(await channelOutcome(partner, (channel) => channel.checkQueue(partnerInboxQueue(court)))).toBe('ok');
+    await partner.close();
+    await stopLocalStack(dataDir);
+    expect(await leftRunning()).toEqual({
+      erlangVms: [],
+      listeningPorts: [],
+      status: { rabbitmq: false, postgres: false },
+    });
+    stack = await startLocalStack(stackOptions());
+    partner = await amqp.connect(stack.partnerUrls[court]);
+  }, 180_000);
 });

@@ -152,8 +152,43 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
     },
   });
   started.add(dataDir);
-  await Promise.all([rabbit?.start(), postgres?.start()]);
+  const runningBefore = { rabbit: rabbit?.isRunning() ?? false, postgres: postgres?.isRunning() ?? false };
+  try {
+    await settleAll([rabbit?.start(), postgres?.start()]);
+    return await provisionAndDescribe(dataDir, options, rabbit, postgres);
+  } catch (error) {
+    // A failed start stops what it started (a server it found running stays), so that nothing
+    // of it holds the stack's ports when the next start comes.
+    await Promise.allSettled([
+      rabbit && (!runningBefore.rabbit || rabbit.lastBootMs > 0) ? rabbit.stop() : undefined,
+      postgres && (!runningBefore.postgres || postgres.lastStartMs > 0) ? postgres.stop() : undefined,
+    ]);
+    throw error;
+  }
+}
 
+/**
+ * Waits for every start to settle (so that none is still starting something), then rejects with
+ * the failure, or with one error naming all of them.
+ */
+async function settleAll(starts: readonly (Promise<void> | undefined)[]): Promise<void> {
+  const failures = (await Promise.allSettled(starts.filter((start) => start !== undefined)))
+    .filter((result): result is PromiseRejectedResult => result.status === 'rejected')
+    .map((result) => result.reason as unknown);
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new Error(
+      failures.map((failure) => (failure instanceof Error ? failure.message : String(failure))).join('; '),
+    );
+  }
+}
+
+async function provisionAndDescribe(
+  dataDir: string,
+  options: LocalStackOptions,
+  rabbit: LocalRabbitMq | undefined,
+  postgres: LocalPostgres | undefined,
+): Promise<LocalStack> {
   const { adminUrl, managementUrl } = rabbit
     ? { adminUrl: rabbit.adminUrl(), managementUrl: rabbit.managementUrl() }
     : externalEndpoint(options.externalBroker);
@@ -219,10 +254,30 @@ export async function stopLocalStack(dataDir?: string): Promise<void> {
   }
 }
 
+/**
+ * Stops a stack and deletes all its data: its folder and, as root, its database files kept
+ * outside it (see {@link LocalPostgres.clusterDir}). For tests with stacks of their own.
+ */
+export async function removeLocalStack(dataDir: string): Promise<void> {
+  const dir = resolve(dataDir);
+  await stopLocalStack(dir);
+  const state = readState(dir);
+  if (state?.postgres) await localPostgres(dir, state.postgres.ports, state.postgres.database).remove();
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** What runs for a stack's data folder, for `stack status`. */
 export interface LocalStackStatus {
   readonly rabbitmq: { readonly running: boolean; readonly pid?: number; readonly ports: LocalStackPorts } | 'external';
-  readonly postgres: { readonly running: boolean; readonly ports: LocalStackPorts } | 'external' | 'none';
+  readonly postgres:
+    | {
+        readonly running: boolean;
+        readonly ports: LocalStackPorts;
+        /** Where the database files are (see {@link LocalPostgres.clusterDir}). */
+        readonly clusterDir: string;
+      }
+    | 'external'
+    | 'none';
 }
 
 /** The state of the stack in `dataDir` (as recorded by the last {@link startLocalStack}), or undefined if never started. */
@@ -239,7 +294,7 @@ export function localStackStatus(dataDir: string): LocalStackStatus | undefined 
         : 'external',
     postgres:
       postgres && state.postgres
-        ? { running: postgres.isRunning(), ports: state.postgres.ports }
+        ? { running: postgres.isRunning(), ports: state.postgres.ports, clusterDir: postgres.clusterDir }
         : state.external.database
           ? 'external'
           : 'none',

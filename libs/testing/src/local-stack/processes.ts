@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createConnection } from 'node:net';
 
 /** Outcome of {@link runCommand}. */
@@ -102,6 +102,15 @@ export function processArgv(pid: number): string[] | undefined {
   }
 }
 
+/** The working folder of a live process (Linux `/proc`), or undefined when it is gone or unreadable. */
+export function processCwd(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The environment of a live process (Linux `/proc`), or undefined when it is gone or unreadable. */
 export function processEnvironment(pid: number): Map<string, string> | undefined {
   try {
@@ -109,6 +118,69 @@ export function processEnvironment(pid: number): Map<string, string> | undefined
     return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
   } catch {
     return undefined;
+  }
+}
+
+/** The pids of every live process (Linux `/proc`). */
+export function processIds(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
+}
+
+/**
+ * The pids of the processes listening on TCP `port` (any address), from Linux `/proc`: the
+ * listening sockets' inodes in `/proc/net/tcp{,6}`, then the processes holding one of them.
+ */
+export function listeningPids(port: number): number[] {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const rows = existsSync(table) ? readFileSync(table, 'utf8').split('\n').slice(1) : [];
+    for (const fields of rows.map((row) => row.trim().split(/\s+/))) {
+      // local_address is HEXADDR:HEXPORT; state 0A is LISTEN; field 9 is the socket's inode.
+      const localPort = Number.parseInt(fields[1]?.split(':').pop() ?? '', 16);
+      if (fields[3] === '0A' && localPort === port && fields[9]) inodes.add(`socket:[${fields[9]}]`);
+    }
+  }
+  if (inodes.size === 0) return [];
+  return processIds().filter((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Sends `signal` to a process and waits until it is gone; SIGKILL when it outlives `timeoutMs`.
+ * A process already gone is fine.
+ */
+export async function terminateProcess(
+  pid: number,
+  what: string,
+  signal: NodeJS.Signals = 'SIGTERM',
+  timeoutMs = 30_000,
+): Promise<void> {
+  const send = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  };
+  send(signal);
+  try {
+    await waitUntil(`${what} (pid ${pid}) to exit`, () => !isProcessAlive(pid), timeoutMs, 100);
+  } catch {
+    send('SIGKILL');
+    await waitUntil(`${what} (pid ${pid}) to die`, () => !isProcessAlive(pid), 10_000, 100);
   }
 }
 
