@@ -41,11 +41,19 @@ export const OPERATOR = demoPrincipal('hub-operator');
  */
 export const OUTAGE_RETRY_DELAYS_MS = ['1000', ...Array.from({ length: 14 }, () => '5000')].join(',');
 
-/** Boots the hub, the sandbox and an adapter for every partner the pathway needs. */
-export function startPathwaySystem(env: TestEnvironment): Promise<PathwaySystem> {
+/**
+ * Boots the hub, the sandbox and an adapter for every partner the pathway needs; `appEnv` adds
+ * keys to every app (e.g. `LOG_LEVEL`).
+ */
+export function startPathwaySystem(
+  env: TestEnvironment,
+  appEnv: Readonly<Record<string, string>> = {},
+): Promise<PathwaySystem> {
   return PathwaySystem.start(env, {
     hub: hubApp,
     sandbox: partnerSandboxApp,
+    hubEnv: appEnv,
+    sandboxEnv: appEnv,
     adapters: [
       { definition: hmctsListingsAdapterApp, partnerId: COURT },
       { definition: ldAdapterApp, partnerId: 'sl-liaison-diversion' },
@@ -59,7 +67,7 @@ export function startPathwaySystem(env: TestEnvironment): Promise<PathwaySystem>
       // No rest-hook subscriptions on this server: a short polling interval, so a write to it would show.
       { definition: secondaryCareAdapterApp, partnerId: ST_ANDREWS, env: { POLL_INTERVAL_MS: '1000' } },
       { definition: gpRegistrationAdapterApp, partnerId: 'pds-gp-registration' },
-    ],
+    ].map((adapter) => ({ ...adapter, env: { ...appEnv, ...adapter.env } })),
   });
 }
 

@@ -31,7 +31,7 @@ describe('safeErrorText', () => {
 
   it('cuts a value PostgreSQL quotes in its message', () => {
     const error = postgresError('invalid input syntax for type date: "1991-03-14 Jordan"', { code: '22007' });
-    expect(safeErrorText(error)).toBe('error 22007: invalid input syntax for type date: "…"');
+    expect(safeErrorText(error)).toBe('Error 22007: invalid input syntax for type date: "…"');
   });
 
   it('cuts the input a JSON parser quotes, quotes within it included', () => {
@@ -58,7 +58,7 @@ describe('safeErrorText', () => {
   it('adds the stack frames, not the stack message, when asked', () => {
     const error = postgresError(`invalid input syntax for type uuid: "${NHS_NUMBER}"`, { code: '22P02' });
     const [first, ...frames] = safeErrorText(error, { stack: true }).split('\n');
-    expect(first).toBe('error 22P02: invalid input syntax for type uuid: "…"');
+    expect(first).toBe('Error 22P02: invalid input syntax for type uuid: "…"');
     expect(frames.length).toBeGreaterThan(0);
     expect(frames.every((frame) => frame.trimStart().startsWith('at '))).toBe(true);
   });

@@ -30,7 +30,8 @@ export function safeErrorText(error: unknown, options: SafeErrorTextOptions = {}
 function describe(error: unknown, depth = 0): string {
   if (typeof error !== 'object' || error === null) return `Non-error thrown (${typeof error})`;
   const fields = error as Record<string, unknown>;
-  const name = typeof fields.name === 'string' ? fields.name : error.constructor.name;
+  // The PostgreSQL driver's errors are named `error`: their class says more.
+  const name = typeof fields.name === 'string' && fields.name !== 'error' ? fields.name : error.constructor.name;
   const message = typeof fields.message === 'string' ? fields.message : '';
   const cause =
     depth === 0 && typeof fields.cause === 'object' && fields.cause !== null

@@ -5,7 +5,6 @@ import {
   AmqpConnection,
   AmqpTransport,
   Outbox,
-  RethrowRpcExceptionsFilter,
   hubDeliveriesOnly,
   type AcceptedPublishers,
   type QueueConsumerOptions,
@@ -17,6 +16,7 @@ import { OperationOutcomeFilter } from './http/operation-outcome.filter';
 import { PlatformModule } from './platform.module';
 import { AppIdentity } from './platform.tokens';
 import { TransportRegistry } from './transport-registry';
+import { connectTransport } from './transport/connect-transport';
 
 /** How an app is put together: its name, config, root module, and the queue it consumes. */
 export interface AppDefinition<C extends BaseAppConfig> {
@@ -92,9 +92,7 @@ export async function createApp<C extends BaseAppConfig>(
       acceptedPublishers: definition.acceptedPublishers?.(connection.brokerUser),
       persistence: { dataSource: app.get(DataSource), outbox: app.get(Outbox) },
     });
-    // Not inheriting the HTTP app's config: its filters speak HTTP.
-    const microservice = app.connectMicroservice({ strategy: transport });
-    microservice.useGlobalFilters(new RethrowRpcExceptionsFilter());
+    connectTransport(app, transport);
     app.get(TransportRegistry).register(transport);
     await app.startAllMicroservices();
   }
@@ -118,9 +116,20 @@ export function partnerAdapter(name: string, module: Type<unknown>): AppDefiniti
   };
 }
 
-/** The `main.ts` of every app: boot, or print why not and exit non-zero. Bounds shutdown time. */
+/**
+ * The `main.ts` of every app: boot, or print why not and exit non-zero (an uncaught error exits
+ * too). Bounds shutdown time.
+ */
 export function runApp<C extends BaseAppConfig>(definition: AppDefinition<C>): void {
   const logger = new Logger(definition.name);
+  // Node would print an uncaught error whole (a failed query's parameters included): exit as it
+  // would, but print only what safeErrorText keeps.
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.on(event, (error: unknown) => {
+      logger.fatal(`Uncaught: ${safeErrorText(error, { stack: true })}`);
+      process.exit(1);
+    });
+  }
   createApp(definition).then(
     (app) => {
       const timeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 15_000);

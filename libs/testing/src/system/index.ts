@@ -6,3 +6,4 @@ export * from './partners-file';
 export * from './pathway-system';
 export * from './sandbox-process';
 export * from './schemas';
+export * from './log-capture';
