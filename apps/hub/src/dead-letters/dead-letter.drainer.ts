@@ -59,7 +59,7 @@ export class DeadLetterDrainer {
   private async subscribe(connection: amqp.ChannelModel, queue: string): Promise<void> {
     if (this.stopping) return;
     const channel = await connection.createChannel();
-    channel.on('error', (error: Error) => this.logger.warn(`Dead-letter channel of ${queue}: ${error.message}`));
+    channel.on('error', (error: Error) => this.logger.warn(`Dead-letter channel of ${queue}: ${safeErrorText(error)}`));
     channel.on('close', () => {
       if (this.channels.get(queue) === channel) this.channels.delete(queue);
       this.subscribed.delete(queue);

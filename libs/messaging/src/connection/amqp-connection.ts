@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { Logger } from '@nestjs/common';
 import * as amqp from 'amqplib';
+import { safeErrorText } from '@cstr/contracts';
 import { backoffDelay, sleep } from '../backoff';
 import { BrokerUnavailableError, MessagingClosedError } from '../messaging.errors';
 
@@ -150,7 +151,7 @@ export class AmqpConnection extends EventEmitter {
       await listener(connection);
     } catch (error) {
       // A failed set-up (e.g. a missing queue) is logged; the owner retries on its own channel events.
-      this.logger.error(`Set-up after connecting failed: ${(error as Error).message}`);
+      this.logger.error(`Set-up after connecting failed: ${safeErrorText(error)}`);
     }
   }
 }
