@@ -76,6 +76,9 @@ export class LocalRabbitMq {
    * and it answers. Resolves once AMQP accepts connections and the management API answers.
    */
   async start(): Promise<void> {
+    // First, before any file is written: a stale VM stopping now must not write into a data
+    // folder recreated under it (one deleted while it ran).
+    await this.stopStaleVms();
     mkdirSync(this.dataDir, { recursive: true, mode: 0o755 });
     await this.ensureInstalled();
     this.writeConfiguration();
@@ -106,7 +109,6 @@ export class LocalRabbitMq {
         await terminateProcess(existing, `RabbitMQ node ${this.nodeName}`, 'SIGKILL', 10_000);
       }
     }
-    await this.stopStaleVms();
     rmSync(this.pidFile, { force: true });
     await this.assertPortsFree();
 
