@@ -26,6 +26,7 @@ import {
   psrRequested,
   referralAnswered,
   referralRequested,
+  requirementTerminated,
   resourceOf,
   riskChanged,
   sentenceImposed,
@@ -169,6 +170,21 @@ describe('red team: partners playing the contract against the hub', () => {
     });
   });
 
+  describe('1b. a party the hub cannot resolve is a warning, never a silent drop', () => {
+    it('a referral whose owner is an ODS code no partner has: nobody receives it, and both the answer and the audit warn naming the code', async () => {
+      const person = newPerson();
+      const referral = referralRequested({ person, owner: party.ods('RZZ', 'Unknown trust') });
+      const answer = await hub.submitOverHttp(referral);
+      expect(answer.status).toBe(202);
+      expect(issuesText(answer.body, 'warning')).toEqual(expect.arrayContaining([expect.stringContaining('RZZ')]));
+      const played = await hub.settled(referral);
+      expect(played.recipients).toEqual([]);
+      expect(played.audit.filter((view) => view.text.includes('RZZ')).length).toBeGreaterThan(0);
+      thenNothingAbout(SLAM.id, person);
+      thenNothingAbout(ST_ANDREWS.id, person);
+    });
+  });
+
   // -------------------------------------------------------------------------------------------
   // 2. Consent by logical reference
   // -------------------------------------------------------------------------------------------
@@ -271,6 +287,26 @@ describe('red team: partners playing the contract against the hub', () => {
         }),
       );
       expect(later.copies.get(SLAM.id)?.text).toContain(person.addressLine);
+    });
+
+    it('a restricted person merged with a record known only by CRN stays restricted: a referral by CRN alone discloses no address or telephone', async () => {
+      const person = newPerson();
+      await hub.play(gpRegistration({ person, restricted: true, patient: { nhs: true } }));
+      // Probation knows the person only by CRN at first: another person for the hub…
+      await hub.play(caseAllocated({ person, patient: { nhs: false, crn: true } }));
+      // …until probation sends both identifiers together, and the two are one.
+      await hub.play(riskChanged({ person, from: CROYDON_PROBATION, patient: { nhs: true, crn: true } }));
+
+      const referral = await hub.play(
+        referralRequested({
+          person,
+          owner: party.odsOrganization('RV5', 'Treatment provider'),
+          patient: { nhs: false, crn: true, address: true, telecom: true },
+        }),
+      );
+      expect(referral.recipients).toContain(SLAM.id);
+      expectNoContactDetails(referral.copies.get(SLAM.id) as ReceivedCopy, person);
+      expect(mentionsRestriction(referral.decisionFor(SLAM.id)?.text ?? '')).toBe(true);
     });
   });
 
@@ -399,6 +435,24 @@ describe('red team: partners playing the contract against the hub', () => {
       await hub.handled(recorded);
       await hub.handled(withdrawn);
     });
+
+    it('a withdrawal accepted over HTTP (202), then at once a missed session over AMQP: refused consent-withdrawn', async () => {
+      const person = newPerson();
+      await givenInTreatmentWith(person, SLAM);
+      const consentId = `CONSENT-${person.crn}`;
+      const actors = [party.odsOrganization('N07CY', 'Croydon probation')];
+      const recorded = await hub.play(consentEvent({ person, from: SLAM, actors, consentId }));
+      expect(recorded.recipients).toContain(CROYDON_PROBATION.id);
+
+      const withdrawn = consentEvent({ person, from: SLAM, actors, consentId, withdrawn: true });
+      expect((await hub.submitOverHttp(withdrawn)).status).toBe(202);
+      const missed = appointmentOutcome({ person, from: SLAM, outcome: 'missed' });
+      await hub.publish(missed);
+
+      const played = await hub.settled(missed);
+      expect(played.decisionFor(CROYDON_PROBATION.id)).toMatchObject({ refused: true, rule: 'consent-withdrawn' });
+      expect(played.copies.has(CROYDON_PROBATION.id)).toBe(false);
+    });
   });
 
   // -------------------------------------------------------------------------------------------
@@ -435,6 +489,21 @@ describe('red team: partners playing the contract against the hub', () => {
       expect(before.recipients).toEqual([SLAM.id]);
 
       await hub.play(episodeEnded({ person, from: SLAM }));
+      const risk = await hub.play(riskChanged({ person, from: CROYDON_PROBATION }));
+      const enforcement = await hub.play(enforcementDecided({ person, provider: party.ods('RV5') }));
+      thenNotDeliveredTo(SLAM.id, risk, enforcement);
+    });
+
+    it('once probation terminates the requirement, the provider hears of the termination and of nothing after it', async () => {
+      const person = newPerson();
+      await givenInTreatmentWith(person, SLAM);
+      const before = await hub.play(riskChanged({ person, from: CROYDON_PROBATION }));
+      expect(before.recipients).toEqual([SLAM.id]);
+
+      const terminated = await hub.play(
+        requirementTerminated({ person, provider: party.odsOrganization('RV5', 'Treatment provider') }),
+      );
+      expect(terminated.recipients).toEqual([SLAM.id]);
       const risk = await hub.play(riskChanged({ person, from: CROYDON_PROBATION }));
       const enforcement = await hub.play(enforcementDecided({ person, provider: party.ods('RV5') }));
       thenNotDeliveredTo(SLAM.id, risk, enforcement);

@@ -27,6 +27,7 @@ import {
   psrRequested,
   referralAnswered,
   referralRequested,
+  requirementTerminated,
   resourceOf,
   riskChanged,
   sentenceImposed,
@@ -69,6 +70,7 @@ const EVENTS: Record<string, () => PartnerEvent> = {
   'risk changed by a provider': () => riskChanged({ person, from: ST_ANDREWS }),
   'enforcement decided': () => enforcementDecided({ person, provider: party.ods('RV5') }),
   'episode ended': () => episodeEnded({ person, from: SLAM }),
+  'requirement terminated': () => requirementTerminated({ person, provider: party.odsOrganization('RV5') }),
   'assessment completed': () => assessmentCompleted({ person, from: ST_ANDREWS }),
   'gp registration checked, restricted': () => gpRegistration({ person, restricted: true }),
   'gp registration changed, unknown identifier system too': () =>

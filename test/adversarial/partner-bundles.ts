@@ -63,6 +63,7 @@ const CODES = {
   riskRegistrationType: `${HUB}/CodeSystem/risk-registration-type`,
   riskRegister: `${HUB}/CodeSystem/risk-register`,
   enforcementDecision: `${HUB}/CodeSystem/enforcement-decision`,
+  requirementTermination: `${HUB}/CodeSystem/requirement-termination`,
 } as const;
 
 /** The partner endpoint URN of SPEC §3. */
@@ -829,6 +830,31 @@ export function enforcementDecided(
       recipient: [message.ref(input.provider)],
       reasonCode: [{ coding: [{ system: CODES.enforcementDecision, code: 'warning' }] }],
       payload: [{ contentString: 'Formal warning issued.' }],
+    },
+    { focus: true },
+  );
+  return message.build();
+}
+
+/** `probation.requirement.terminated`: the requirement's ServiceRequest, revoked, naming the provider that treated it. */
+export function requirementTerminated(
+  input: PersonEventInput & { readonly from?: KnownPartner; readonly provider: Party },
+): PartnerEvent {
+  const from = input.from ?? CROYDON_PROBATION;
+  const message = new Message('probation.requirement.terminated', from, input);
+  const patient = message.patient(input.person, input.patient ?? { nhs: true, crn: true });
+  message.add<ServiceRequest>(
+    {
+      resourceType: 'ServiceRequest',
+      status: 'revoked',
+      intent: 'order',
+      category: [{ coding: [{ system: CODES.requestType, code: 'treatment-requirement' }] }],
+      code: { coding: [{ system: CODES.requirementType, code: 'mhtr-primary' }] },
+      orderDetail: [{ coding: [{ system: CODES.requirementTermination, code: 'revoked' }] }],
+      subject: patient,
+      occurrencePeriod: { end: today() },
+      requester: message.ref(party.probationCode(from.probationCode as string)),
+      performer: [message.ref(input.provider)],
     },
     { focus: true },
   );
