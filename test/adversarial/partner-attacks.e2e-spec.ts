@@ -450,6 +450,11 @@ describe('red team: partners playing the contract against the hub', () => {
       await hub.publish(missed);
 
       const played = await hub.settled(missed);
+      // The withdrawal itself was taken as SLaM's (the partner that submitted it).
+      const withdrawal = await hub.handled(withdrawn);
+      expect(withdrawal.map((view) => [view.sender, view.refused && !view.decision])).toEqual(
+        withdrawal.map(() => [SLAM.id, false]),
+      );
       expect(played.decisionFor(CROYDON_PROBATION.id)).toMatchObject({ refused: true, rule: 'consent-withdrawn' });
       expect(played.copies.has(CROYDON_PROBATION.id)).toBe(false);
     });
