@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { LogCapture, eventually, testEnvironment, type PathwaySystem } from '@cstr/testing';
@@ -10,6 +9,7 @@ import {
   OPERATOR,
   SLAM,
   auditedAbout,
+  deliusAllocatesCase,
   deliusOpensCase,
   newPerson,
   partnerFixture,
@@ -68,33 +68,6 @@ function searchedOf(person: Person, who: string): Searched {
     sent: [person.nhsNumber, person.crn, person.surname, person.dateOfBirth],
     derived: [`${person.nhsNumber.slice(0, 3)} ${person.nhsNumber.slice(3, 6)} ${person.nhsNumber.slice(6)}`],
   };
-}
-
-/**
- * Delius allocates the person's case to a responsible officer: the domain event (detail embedded)
- * goes to the probation adapter, which publishes probation.case.allocated — the role that
- * connects probation to the person. Resolves once the hub has audited it.
- */
-async function deliusAllocatesCase(system: PathwaySystem, probation: string, person: Person): Promise<void> {
-  const event = structuredClone(partnerFixture('hmpps', 'case-allocated.event.json')) as Record<string, unknown>;
-  const detail = structuredClone(partnerFixture('hmpps', 'case-allocated.detail.json')) as Record<string, unknown>;
-  detail.person = {
-    crn: person.crn,
-    name: { forename: person.forename, surname: person.surname },
-    dateOfBirth: person.dateOfBirth,
-    nhsNumber: person.nhsNumber,
-  };
-  delete event.detailUrl;
-  const sent = await system.callSandbox('POST', `/sandbox/delius/${probation}/send/domain-event`, {
-    ...event,
-    occurredAt: new Date().toISOString(),
-    additionalInformation: { eventNumber: String(randomInt(1, 1_000)) },
-    personReference: { identifiers: [{ type: 'CRN', value: person.crn }] },
-    detail,
-  });
-  if (sent.body.adapterStatus !== 202)
-    throw new Error(`The probation adapter did not take the allocation: ${String(sent.body.adapterStatus)}`);
-  await auditedAbout(system, 'probation.case.allocated', person);
 }
 
 /**

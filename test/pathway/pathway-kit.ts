@@ -157,6 +157,67 @@ export async function deliusRegistersRosh(system: PathwaySystem, probation: stri
     throw new Error(`The probation adapter did not take the domain event: ${JSON.stringify(sent.body)}`);
 }
 
+/**
+ * Delius allocates the person's case to a responsible officer: the domain event (detail embedded)
+ * goes to the probation adapter, which publishes probation.case.allocated — the role that
+ * connects probation to the person. Resolves once the hub has audited it.
+ */
+export async function deliusAllocatesCase(system: PathwaySystem, probation: string, person: Person): Promise<void> {
+  const event = structuredClone(partnerFixture('hmpps', 'case-allocated.event.json')) as Record<string, unknown>;
+  const detail = structuredClone(partnerFixture('hmpps', 'case-allocated.detail.json')) as Record<string, unknown>;
+  detail.person = {
+    crn: person.crn,
+    name: { forename: person.forename, surname: person.surname },
+    dateOfBirth: person.dateOfBirth,
+    nhsNumber: person.nhsNumber,
+  };
+  delete event.detailUrl;
+  const sent = await system.callSandbox('POST', `/sandbox/delius/${probation}/send/domain-event`, {
+    ...event,
+    occurredAt: new Date().toISOString(),
+    additionalInformation: { eventNumber: String(randomInt(1, 1_000)) },
+    personReference: { identifiers: [{ type: 'CRN', value: person.crn }] },
+    detail,
+  });
+  if (sent.body.adapterStatus !== 202)
+    throw new Error(`The probation adapter did not take the allocation: ${String(sent.body.adapterStatus)}`);
+  await auditedAbout(system, 'probation.case.allocated', person);
+}
+
+/**
+ * Delius requests a pre-sentence report from the provider (its ODS code, as Delius names it): the
+ * domain event goes to the probation adapter, which publishes probation.psr.requested — probation
+ * is connected as the requester, the provider as the service the request names (SPEC §5).
+ * Resolves once the hub has audited it.
+ */
+export async function deliusRequestsPsr(system: PathwaySystem, probation: string, person: Person): Promise<void> {
+  const event = structuredClone(partnerFixture('hmpps', 'psr-requested.event.json')) as Record<string, unknown>;
+  const detail = structuredClone(partnerFixture('hmpps', 'psr-requested.detail.json')) as {
+    person: Record<string, unknown>;
+    report: Record<string, unknown>;
+  };
+  if (person.crn !== JORDAN.crn) {
+    detail.person = {
+      crn: person.crn,
+      name: { forename: person.forename, surname: person.surname },
+      dateOfBirth: person.dateOfBirth,
+      nhsNumber: person.nhsNumber,
+    };
+  }
+  detail.report.id = String(randomInt(1_000_000, 2_000_000_000));
+  delete event.detailUrl;
+  const sent = await system.callSandbox('POST', `/sandbox/delius/${probation}/send/domain-event`, {
+    ...event,
+    occurredAt: new Date().toISOString(),
+    additionalInformation: { reportId: detail.report.id, reportType: 'Standard delivery report' },
+    personReference: { identifiers: [{ type: 'CRN', value: person.crn }] },
+    detail,
+  });
+  if (sent.body.adapterStatus !== 202)
+    throw new Error(`The probation adapter did not take the PSR request: ${String(sent.body.adapterStatus)}`);
+  await auditedAbout(system, 'probation.psr.requested', person);
+}
+
 /** The provider records the person on its FHIR server; the server's Patient id. */
 export async function providerRecordsPatient(system: PathwaySystem, provider: string, person: Person): Promise<string> {
   const patient = structuredClone(partnerFixture('provider', 'patient.json')) as {
@@ -312,7 +373,11 @@ export async function deliusEntries(
   return body.content as DeliusEntry[];
 }
 
-/** A person probation knows (case + RoSH registration) and the provider treats, with consent (recorded on the provider's FHIR server) to share attendance. */
+/**
+ * A person probation supervises (case, allocation, a PSR asking the provider to assess them, a RoSH
+ * registration) and the provider treats, with consent (recorded on the provider's FHIR server) to
+ * share attendance: each partner connected by its role in the person's care.
+ */
 export async function personInTreatment(
   system: PathwaySystem,
   probation: string,
@@ -320,6 +385,8 @@ export async function personInTreatment(
 ): Promise<{ person: Person; patientId: string; consentId: string }> {
   const person = newPerson();
   await deliusOpensCase(system, probation, person);
+  await deliusAllocatesCase(system, probation, person);
+  await deliusRequestsPsr(system, probation, person);
   await deliusRegistersRosh(system, probation, person);
   const patientId = await providerRecordsPatient(system, provider, person);
   const consentId = await providerRecordsConsent(system, provider, patientId, person);

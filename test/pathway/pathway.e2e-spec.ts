@@ -14,7 +14,9 @@ import {
   auditedEvent,
   deliusEntries,
   deliusOpensCase,
+  deliusAllocatesCase,
   deliusRegistersRosh,
+  deliusRequestsPsr,
   measureNonAttendance,
   newPerson,
   partnerFixture,
@@ -170,9 +172,10 @@ describe('the CSTR pathway end to end', () => {
   });
 
   it("a missed appointment of a person unknown to Delius is dead-lettered by the probation adapter with reason unknown-crn, and shows in the hub's /dead-letters", async () => {
-    // Probation published about the person (so the hub connects it), but Delius has no case.
+    // Probation allocated the person and asked the provider for a report (so the hub connects both), but Delius has no case.
     const person = newPerson('Unknown');
-    await deliusRegistersRosh(system, CROYDON, person);
+    await deliusAllocatesCase(system, CROYDON, person);
+    await deliusRequestsPsr(system, CROYDON, person);
     const patientId = await providerRecordsPatient(system, SLAM, person);
     await providerRecordsConsent(system, SLAM, patientId, person);
     await providerRecordsNoShow(system, SLAM, patientId, new Date(Date.UTC(2027, 0, 22, 10, 0)));
@@ -212,7 +215,8 @@ describe('the CSTR pathway end to end', () => {
   it('a RoSH registration in Delius reaches the treating provider FHIR server as a Flag; a clinical risk change there reaches Delius', async () => {
     const person = newPerson('Risk');
     await deliusOpensCase(system, CROYDON, person);
-    // The provider already treats the person (it has published about them): a consent-free flow.
+    // Probation asked the provider for a report: the provider is connected by that request, probation as its requester.
+    await deliusRequestsPsr(system, CROYDON, person);
     const patientId = await providerRecordsPatient(system, SLAM, person);
     await providerRecordsNoShow(system, SLAM, patientId, new Date(Date.UTC(2027, 0, 23, 10, 0)));
     await sleep(1_000);
@@ -245,8 +249,8 @@ describe('the CSTR pathway end to end', () => {
   });
 
   it('a sentence with an MHTR and an ATR becomes a ServiceRequest and a Task on the treating provider FHIR server, not the other provider', async () => {
-    // Jordan Marsh of the fixtures: Delius links his CRN, NHS number and PNC ID; SLaM has seen him.
-    await deliusRegistersRosh(system, CROYDON, JORDAN);
+    // Jordan Marsh of the fixtures: Delius links his CRN, NHS number and PNC ID and asks SLaM (RV5) for a report.
+    await deliusRequestsPsr(system, CROYDON, JORDAN);
     const patientId = await providerRecordsPatient(system, SLAM, JORDAN);
     const booked = structuredClone(partnerFixture('provider', 'appointment-booked-three-way-meeting.json')) as {
       participant: { actor: { reference: string } }[];
