@@ -65,10 +65,15 @@ describe('updateRelationships', () => {
     expect(state.connections['sl-liaison-diversion']).toBeUndefined();
   });
 
-  it('connects the provider that accepts the referral and the unit that allocates the case', () => {
-    const state = apply(apply(NO_RELATIONSHIPS, 'treatment.referral.accepted'), 'probation.case.allocated');
-    expect(state.connections['slam-mhtr']).toEqual(['accepted-referral']);
-    expect(state.connections['nps-london-croydon']).toEqual(['allocated-case']);
+  it('connects the provider that accepts the referral made to it and the unit that allocates the case', () => {
+    const referred = apply(NO_RELATIONSHIPS, 'treatment.referral.requested');
+    const state = apply(apply(referred, 'treatment.referral.accepted'), 'probation.case.allocated');
+    expect(state.connections['slam-mhtr']).toEqual(['named-in-request', 'accepted-referral']);
+    expect(state.connections['nps-london-croydon']).toEqual(['requested', 'allocated-case']);
+  });
+
+  it('gives a provider nothing for accepting a referral nobody made to it', () => {
+    expect(isConnected(apply(NO_RELATIONSHIPS, 'treatment.referral.accepted'), 'slam-mhtr')).toBe(false);
   });
 
   it('connects the GP registration service once it checked registration', () => {

@@ -16,7 +16,7 @@ export type ConnectionReason =
   | 'requested'
   /** It is named as the performer or owner of a request (sentence, PSR, referral) by the requester. */
   | 'named-in-request'
-  /** It accepted the treatment referral. */
+  /** It accepted the treatment referral made to it (it was named in a request before). */
   | 'accepted-referral'
   /** It allocated the case (probation). */
   | 'allocated-case'
@@ -143,7 +143,13 @@ export function updateRelationships(
   if (senderPartner && (eventType === 'probation.psr.requested' || eventType === 'treatment.referral.requested')) {
     connect(connections, senderPartner.id, 'requested');
   }
-  if (senderPartner?.kind === 'mh-provider' && eventType === 'treatment.referral.accepted')
+  // Accepting counts only for a referral made to it: a provider cannot connect itself to a stranger.
+  if (
+    senderPartner &&
+    TREATMENT_PROVIDER_KINDS.includes(senderPartner.kind) &&
+    eventType === 'treatment.referral.accepted' &&
+    (connections[senderPartner.id] ?? []).includes('named-in-request')
+  )
     connect(connections, senderPartner.id, 'accepted-referral');
   if (senderPartner?.kind === 'probation' && eventType === 'probation.case.allocated')
     connect(connections, senderPartner.id, 'allocated-case');
