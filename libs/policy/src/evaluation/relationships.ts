@@ -95,22 +95,30 @@ export function courtOfEvent(bundle: Bundle, sender: Sender, partners: readonly 
 }
 
 /**
- * The treatment providers a request names as performer (ServiceRequest) or owner (Task), however
- * it names them (see resolveParty). An organisation code shared by several services stands for its
- * treatment service. Empty for other events.
+ * The partners a request names as performer (ServiceRequest) or owner (Task), however it names
+ * them (see resolveParty): a provider asked to assess or treat, a probation team a sentence names
+ * to supervise. An organisation code shared by several services stands for its treatment service.
+ * Empty for other events.
  */
-export function requestedProviders(event: PolicyEvent, partners: readonly Partner[]): string[] {
+export function requestedParties(event: PolicyEvent, partners: readonly Partner[]): string[] {
   if (!REQUEST_EVENTS.has(event.eventType)) return [];
   const { bundle } = event;
   const named = [
     ...resourcesOfType(bundle, 'ServiceRequest').flatMap((request) => asArray(request.performer)),
     ...resourcesOfType(bundle, 'Task').flatMap((task) => (task.owner ? [task.owner] : [])),
   ];
-  const kindOf = new Map(partners.map((partner) => [partner.id, partner.kind]));
   const ids = named.flatMap(
     (reference) => resolveParty(bundle, reference, partners, { prefer: TREATMENT_PROVIDER_KINDS }).partners,
   );
-  return [...new Set(ids)].filter((id) => TREATMENT_PROVIDER_KINDS.includes(kindOf.get(id) as Partner['kind']));
+  return [...new Set(ids)];
+}
+
+/** The treatment providers a request names (see {@link requestedParties}). */
+export function requestedProviders(event: PolicyEvent, partners: readonly Partner[]): string[] {
+  const kindOf = new Map(partners.map((partner) => [partner.id, partner.kind]));
+  return requestedParties(event, partners).filter((id) =>
+    TREATMENT_PROVIDER_KINDS.includes(kindOf.get(id) as Partner['kind']),
+  );
 }
 
 /**
@@ -168,7 +176,7 @@ export function updateRelationships(
   }
 
   // Named by the requester, never by itself.
-  for (const partnerId of requestedProviders(event, partners)) {
+  for (const partnerId of requestedParties(event, partners)) {
     if (partnerId !== sender.id) connect(connections, partnerId, 'named-in-request');
   }
   return { connections };
