@@ -52,6 +52,14 @@ async function up(): Promise<void> {
   const externalDatabaseUrl = fromEnvironment('DATABASE_URL');
 
   const partners = readPartnersFile(partnersFile, { createIfMissing: true });
+  // Ctrl-C while starting: the start settles first (its helpers got the signal too, so it usually
+  // fails and stops what it started itself), then whatever it did start is stopped.
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (!interrupted) console.error('Interrupted: stopping the stack once its start has settled…');
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   const stack = await startLocalStack({
     dataDir,
     ports: ports(),
@@ -60,7 +68,11 @@ async function up(): Promise<void> {
       ? { adminUrl: externalRabbitUrl, managementUrl: process.env.RABBITMQ_MANAGEMENT_URL }
       : undefined,
     externalDatabaseUrl,
-  });
+  }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
+  if (interrupted) {
+    if (stack.timings.rabbitmqMs > 0 || stack.timings.postgresMs > 0) await stopLocalStack(dataDir);
+    throw new Error('Interrupted: what this start started is stopped again.');
+  }
 
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const how = (local: boolean, ms: number): string =>
