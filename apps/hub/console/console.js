@@ -1,14 +1,15 @@
 /*
- * The CSTR hub console: a few views over the hub's JSON API. The user's HTTP Basic credentials
- * are kept in sessionStorage (gone when the tab closes) and sent as an Authorization header; they
- * never appear in a URL. Every text from the hub is set with textContent, never as HTML.
+ * The CSTR hub console: a few views over the hub's JSON API. Signing in exchanges the user's id
+ * and secret, once, for a session cookie the page cannot read (HttpOnly); the secret is kept
+ * nowhere. State-changing calls carry the session's CSRF token, held in memory only. Every text
+ * from the hub is set with textContent, never as HTML.
  */
 (function () {
   'use strict';
-  var AUTH_KEY = 'cstr-console-authorization';
   var DAY_MS = 86400000;
   var EXPIRY_WARNING_DAYS = 60;
   var session = null;
+  var csrfToken = null;
   var lastFlows = [];
   var auditNext = null;
 
@@ -51,17 +52,21 @@
     return text || 'The hub answered ' + status + '.';
   }
 
-  /** Calls the hub with the user's credentials: { status, body }. A 401 ends the session. */
+  /**
+   * Calls the hub with the session cookie: { status, body }. State-changing calls carry the CSRF
+   * token; the X-Requested-With header tells the hub never to answer with a Basic challenge.
+   * A 401 ends the session.
+   */
   function api(path, options) {
-    var authorization = sessionStorage.getItem(AUTH_KEY);
-    var headers = { Accept: 'application/json' };
-    if (authorization) headers.Authorization = authorization;
-    return fetch(path, {
-      method: (options && options.method) || 'GET',
-      headers: headers,
-      credentials: 'omit',
-      cache: 'no-store',
-    }).then(function (response) {
+    var method = (options && options.method) || 'GET';
+    var headers = { Accept: 'application/json', 'X-Requested-With': 'cstr-console' };
+    if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+    var init = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
+    if (options && options.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(options.json);
+    }
+    return fetch(path, init).then(function (response) {
       return response.text().then(function (text) {
         var body = null;
         try {
@@ -70,7 +75,7 @@
           body = null;
         }
         if (response.status === 401 && path !== '/console/session') {
-          signOut('Your session has ended: sign in again.');
+          endSession('Your session has ended: sign in again.');
         }
         return { status: response.status, body: body };
       });
@@ -131,32 +136,14 @@
     var id = $('login-id').value.trim();
     var secret = $('login-secret').value;
     $('login-error').textContent = '';
-    sessionStorage.setItem(AUTH_KEY, 'Basic ' + btoa(unescape(encodeURIComponent(id + ':' + secret))));
     $('login-secret').value = '';
-    startSession();
-  }
-
-  function startSession() {
-    if (!sessionStorage.getItem(AUTH_KEY)) {
-      show('login');
-      return;
-    }
-    api('/console/session').then(
+    api('/console/session', { method: 'POST', json: { id: id, secret: secret } }).then(
       function (answer) {
         if (answer.status === 200) {
-          session = answer.body;
-          $('who').textContent = 'Signed in as ' + session.id + ' (' + session.roles.join(', ') + ')';
-          $('who').hidden = false;
-          $('logout').hidden = false;
-          $('nav').hidden = false;
-          document.querySelectorAll('#nav li').forEach(function (item) {
-            item.hidden = !hasRole(item.getAttribute('data-roles').split(' '));
-          });
-          route();
+          beginSession(answer.body);
           return;
         }
-        sessionStorage.removeItem(AUTH_KEY);
-        if (answer.status === 403) {
+        if (answer.status === 403 && answer.body && /partner/i.test(outcomeText(answer.body, 403))) {
           show('refused');
           $('refused-back').focus();
           return;
@@ -175,15 +162,59 @@
     );
   }
 
-  function signOut(message) {
-    sessionStorage.removeItem(AUTH_KEY);
+  /** Asks the hub whether this browser has a live session (after a reload). */
+  function startSession() {
+    api('/console/session').then(
+      function (answer) {
+        if (answer.status === 200) {
+          beginSession(answer.body);
+          return;
+        }
+        show('login');
+        $('login-id').focus();
+      },
+      function () {
+        show('login');
+        $('login-error').textContent = 'The hub could not be reached.';
+      },
+    );
+  }
+
+  function beginSession(body) {
+    session = { id: body.id, roles: body.roles };
+    csrfToken = body.csrfToken;
+    $('who').textContent = 'Signed in as ' + session.id + ' (' + session.roles.join(', ') + ')';
+    $('who').hidden = false;
+    $('logout').hidden = false;
+    $('nav').hidden = false;
+    document.querySelectorAll('#nav li').forEach(function (item) {
+      item.hidden = !hasRole(item.getAttribute('data-roles').split(' '));
+    });
+    route();
+  }
+
+  /** Forgets the session in the page and shows the sign-in form. */
+  function endSession(message) {
     session = null;
+    csrfToken = null;
     $('who').hidden = true;
     $('logout').hidden = true;
     $('nav').hidden = true;
     show('login');
     $('login-error').textContent = message || '';
     $('login-id').focus();
+  }
+
+  /** Signs out: the hub ends the session (its cookie is then worthless), then the page forgets it. */
+  function signOut() {
+    api('/console/session', { method: 'DELETE' }).then(
+      function (answer) {
+        endSession(answer.status === 204 ? 'Signed out.' : outcomeText(answer.body, answer.status));
+      },
+      function () {
+        endSession('The hub could not be reached: the session ends by itself when idle.');
+      },
+    );
   }
 
   // --- flow map ------------------------------------------------------------------------------
@@ -680,9 +711,7 @@
     $('flows-to').value = isoDay(today);
     $('flows-from').value = isoDay(new Date(today.getTime() - 30 * DAY_MS));
     $('login-form').addEventListener('submit', signIn);
-    $('logout').addEventListener('click', function () {
-      signOut('Signed out.');
-    });
+    $('logout').addEventListener('click', signOut);
     $('refused-back').addEventListener('click', function () {
       show('login');
       $('login-id').focus();

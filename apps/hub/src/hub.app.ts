@@ -2,6 +2,7 @@ import { AUDIT_MIGRATIONS } from '@cstr/audit';
 import { HUB_INGRESS_QUEUE } from '@cstr/contracts';
 import { PERSON_INDEX_MIGRATIONS } from '@cstr/identity';
 import { AppDefinition } from '@cstr/platform';
+import { HUB_AUTH_MIGRATIONS } from './auth/auth-schema.migration';
 import { HubConfig } from './hub.config';
 import { HubModule } from './hub.module';
 import { HUB_HTTP_MIGRATIONS } from './http/hub-http-schema.migration';
@@ -27,6 +28,7 @@ export const hubApp: AppDefinition<HubConfig> = {
     ...AUDIT_MIGRATIONS,
     ...HUB_INGRESS_MIGRATIONS,
     ...HUB_HTTP_MIGRATIONS,
+    ...HUB_AUTH_MIGRATIONS,
     ...HUB_PATHWAY_MIGRATIONS,
     ...HUB_REPORTING_MIGRATIONS,
   ],

@@ -1,5 +1,5 @@
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { BaseAppConfig } from '@cstr/platform';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { BaseAppConfig, ConfigKey } from '@cstr/platform';
 import { NotDevOnlyInProduction } from './core/dev-only-secret.validator';
 import { PolicyFilesLoad } from './core/policy-files.validator';
 
@@ -74,10 +74,67 @@ export class HubConfig extends BaseAppConfig {
   @Max(1000)
   LOGIN_MAX_FAILURES: number = 10;
 
-  /** The window of LOGIN_MAX_FAILURES, in milliseconds. */
+  /** The window of LOGIN_MAX_FAILURES and LOGIN_MAX_FAILURES_PER_ADDRESS, in milliseconds. */
   @IsInt()
   @Min(1000)
   LOGIN_WINDOW_MS: number = 900_000;
+
+  /**
+   * Failed logins allowed per source address (any ids) within LOGIN_WINDOW_MS before that address
+   * is refused (429) for the rest of the window. Behind a proxy every caller has the proxy's address.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  LOGIN_MAX_FAILURES_PER_ADDRESS: number = 50;
+
+  /**
+   * scrypt computations (logins, hashing) run at once: each holds a libuv thread and 32 MiB, and
+   * libuv has 4 threads, so file and DNS work keeps the rest.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  LOGIN_HASH_CONCURRENCY: number = 2;
+
+  /** scrypt computations that may wait for a place; beyond that a login is answered 503 at once. */
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  LOGIN_HASH_QUEUE: number = 128;
+
+  /** A console session unused for this long ends, in milliseconds (default 15 minutes). */
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  CONSOLE_SESSION_IDLE_MS: number = 900_000;
+
+  /** A console session ends this long after sign-in however much it is used, in milliseconds (default 8 hours). */
+  @IsInt()
+  @Min(1000)
+  @Max(604_800_000)
+  CONSOLE_SESSION_MAX_MS: number = 28_800_000;
+
+  /**
+   * `Secure` on the console's session cookie: `on` (always; the default in production), `off`,
+   * or `auto` (when the request came over HTTPS; the default elsewhere, as the local stack serves
+   * plain HTTP on 127.0.0.1). Behind a proxy that terminates TLS, set `on`.
+   */
+  @ConfigKey()
+  @IsOptional()
+  @IsIn(['on', 'off', 'auto'])
+  CONSOLE_COOKIE_SECURE?: 'on' | 'off' | 'auto';
+
+  /**
+   * The hub's origin as browsers reach it (e.g. https://hub.example.org), when behind a proxy:
+   * state-changing console requests must carry it as `Origin`. Unset: the request's own Host.
+   */
+  @ConfigKey()
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+$/, {
+    message: 'must be an http(s) origin without a path, e.g. https://hub.example.org',
+  })
+  HUB_PUBLIC_ORIGIN?: string;
 
   /**
    * `on`: the hub moves what lands in `hub.ingress.dlq` into its dead-letter table (GET /dead-letters,
@@ -102,4 +159,11 @@ export class HubConfig extends BaseAppConfig {
   @Min(1)
   @Max(10_000)
   PATHWAY_SCHEDULER_BATCH: number = 200;
+}
+
+/** Whether the console's session cookie is Secure (CONSOLE_COOKIE_SECURE, by default `on` in production, else `auto`). */
+export function consoleCookieSecurity(
+  config: Pick<HubConfig, 'CONSOLE_COOKIE_SECURE' | 'NODE_ENV'>,
+): 'on' | 'off' | 'auto' {
+  return config.CONSOLE_COOKIE_SECURE ?? (config.NODE_ENV === 'production' ? 'on' : 'auto');
 }

@@ -70,6 +70,7 @@ export async function bootHub(extra: Record<string, string> = {}): Promise<TestH
     LOG_LEVEL: 'error',
     PRINCIPALS_FILE: join(folder, 'principals.yaml'),
     LOGIN_MAX_FAILURES: '1000',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
     ...extra,
   });
   const dataSource = app.get(DataSource);

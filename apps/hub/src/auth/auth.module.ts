@@ -2,17 +2,21 @@ import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, projectPath } from '@cstr/platform';
 import { HubPolicy } from '../core/hub-policy';
-import type { HubConfig } from '../hub.config';
+import { consoleCookieSecurity, type HubConfig } from '../hub.config';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
-import { LoginThrottle } from './login-throttle';
+import { ConsoleSessionStore } from './console-session.store';
+import { ConsoleSessions } from './console-sessions';
+import { LoginThrottles } from './login-throttle';
 import { PrincipalStore } from './principal-store';
 import { loadPrincipalsFile } from './principals.loader';
+import { limitScrypt } from './secret-hash';
 
 /**
- * Authentication of the HTTP API: at boot, `hub_principal` is made to hold exactly the principals
- * of `PRINCIPALS_FILE` (a bad file stops the hub, naming file, line and reason); controllers use
- * {@link AuthGuard} with `@Roles(...)`.
+ * Authentication of the HTTP API and the console: at boot, `hub_principal` is made to hold
+ * exactly the principals of `PRINCIPALS_FILE` (a bad file stops the hub, naming file, line and
+ * reason) and scrypt is capped (`LOGIN_HASH_CONCURRENCY`, `LOGIN_HASH_QUEUE`); controllers use
+ * {@link AuthGuard} with `@Roles(...)` (HTTP Basic, or a console session).
  */
 @Module({
   providers: [
@@ -22,19 +26,35 @@ import { loadPrincipalsFile } from './principals.loader';
       useFactory: (dataSource: DataSource) => new PrincipalStore(dataSource),
     },
     {
-      provide: LoginThrottle,
+      provide: LoginThrottles,
       inject: [APP_CONFIG],
       useFactory: (config: HubConfig) =>
-        new LoginThrottle({ maxFailures: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW_MS }),
+        new LoginThrottles({
+          maxFailuresPerId: config.LOGIN_MAX_FAILURES,
+          maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+          windowMs: config.LOGIN_WINDOW_MS,
+        }),
     },
     {
       provide: Authenticator,
-      inject: [PrincipalStore, LoginThrottle],
-      useFactory: (store: PrincipalStore, throttle: LoginThrottle) => new Authenticator(store, throttle),
+      inject: [PrincipalStore, LoginThrottles],
+      useFactory: (store: PrincipalStore, throttles: LoginThrottles) => new Authenticator(store, throttles),
+    },
+    {
+      provide: ConsoleSessions,
+      inject: [DataSource, Authenticator, APP_CONFIG],
+      useFactory: (dataSource: DataSource, authenticator: Authenticator, config: HubConfig) => {
+        const lifetimes = { idleMs: config.CONSOLE_SESSION_IDLE_MS, maxMs: config.CONSOLE_SESSION_MAX_MS };
+        return new ConsoleSessions(new ConsoleSessionStore(dataSource, lifetimes), authenticator, {
+          lifetimes,
+          cookieSecurity: consoleCookieSecurity(config),
+          publicOrigin: config.HUB_PUBLIC_ORIGIN,
+        });
+      },
     },
     AuthGuard,
   ],
-  exports: [Authenticator, AuthGuard],
+  exports: [Authenticator, ConsoleSessions, AuthGuard],
 })
 export class AuthModule implements OnModuleInit {
   private readonly logger = new Logger(AuthModule.name);
@@ -46,6 +66,7 @@ export class AuthModule implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    limitScrypt(this.config.LOGIN_HASH_CONCURRENCY, this.config.LOGIN_HASH_QUEUE);
     const principals = loadPrincipalsFile(
       projectPath(this.config.PRINCIPALS_FILE),
       (id) => this.policy.partner(id) !== undefined,

@@ -1,12 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { HttpStatus } from '@nestjs/common';
 import { OperationOutcomeError, operationOutcome } from '@cstr/contracts';
-import { LoginThrottle } from './login-throttle';
+import { ConcurrencyLimitFullError } from './concurrency-limit';
+import { LoginThrottles } from './login-throttle';
 import type { PrincipalStore } from './principal-store';
 import type { Principal, StoredPrincipal } from './roles';
 import { hashSecret, verifySecret } from './secret-hash';
 
-/** The challenge sent with every 401. */
+/** The challenge sent with a 401 of the API for programs (never on the console's routes). */
 export const WWW_AUTHENTICATE = 'Basic realm="cstr-hub", charset="UTF-8"';
 
 const CACHE_TTL_MS = 60_000;
@@ -17,8 +18,19 @@ export function loginRequired(diagnostics: string): OperationOutcomeError {
   return new OperationOutcomeError(HttpStatus.UNAUTHORIZED, operationOutcome('error', 'login', diagnostics));
 }
 
+/** A 503 answer: too many logins are being checked at once; the caller should retry shortly. */
+export function loginBusy(): OperationOutcomeError {
+  return new OperationOutcomeError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    operationOutcome('error', 'transient', 'Too many logins are being checked at once; try again in a few seconds.'),
+  );
+}
+
 /**
- * Checks HTTP Basic credentials (`id:secret`) against the stored scrypt hashes.
+ * Checks a principal id and secret against the stored scrypt hashes: for HTTP Basic (the API for
+ * programs) and for the console's sign-in. Throttled per id and per source address
+ * ({@link LoginThrottles}); scrypt runs under the process's cap (`limitScrypt`). An unknown id is
+ * checked against a decoy hash of the default cost, so it costs what a wrong secret costs.
  * scrypt is slow on purpose, so a verified credential is remembered for a minute — as an HMAC
  * under a key that exists only in this process's memory, never the secret itself.
  */
@@ -30,37 +42,47 @@ export class Authenticator {
 
   constructor(
     private readonly store: PrincipalStore,
-    private readonly throttle: LoginThrottle,
+    private readonly throttles: LoginThrottles,
     private readonly now: () => number = Date.now,
   ) {}
 
   /**
-   * The principal of an `Authorization` header value. Throws an {@link OperationOutcomeError}:
-   * 401 (`login`) when missing or wrong, 429 when the id has failed too often lately.
+   * The principal of an `Authorization` header value (HTTP Basic), `source` the caller's address.
+   * Throws an {@link OperationOutcomeError}: 401 (`login`) when missing or wrong, 429 when the id
+   * or the address has failed too often lately, 503 when too many logins are being checked.
    */
-  async authenticate(authorization: string | undefined): Promise<Principal> {
+  async authenticate(authorization: string | undefined, source?: string): Promise<Principal> {
     const credentials = parseBasic(authorization);
     if (!credentials) throw loginRequired('Authentication required: HTTP Basic with your principal id and secret.');
-    const { id, secret } = credentials;
-    const waitMs = this.throttle.retryAfterMs(id);
-    if (waitMs > 0) {
+    return this.verify(credentials.id, credentials.secret, source);
+  }
+
+  /** The principal of an id and secret (see {@link authenticate} for the errors). */
+  async verify(id: string, secret: string, source?: string): Promise<Principal> {
+    const wait = this.throttles.retryAfter(id, source);
+    if (wait.ms > 0) {
       throw new OperationOutcomeError(
         HttpStatus.TOO_MANY_REQUESTS,
         operationOutcome(
           'error',
           'transient',
-          `Too many failed logins for this id; try again in ${Math.ceil(waitMs / 1000)} s.`,
+          `Too many failed logins ${wait.what === 'address' ? 'from this address' : 'for this id'}; try again in ${Math.ceil(wait.ms / 1000)} s.`,
         ),
       );
     }
-    const principal = await this.store.find(id);
-    if (!principal) await verifySecret(secret, await (this.decoy ??= hashSecret(randomBytes(16).toString('hex'))));
-    if (!principal || !(await this.secretMatches(principal, secret))) {
-      this.throttle.failed(id);
-      throw loginRequired('Unknown principal or wrong secret.');
+    try {
+      const principal = await this.store.find(id);
+      if (!principal) await verifySecret(secret, await (this.decoy ??= hashSecret(randomBytes(16).toString('hex'))));
+      if (!principal || !(await this.secretMatches(principal, secret))) {
+        this.throttles.failed(id, source);
+        throw loginRequired('Unknown principal or wrong secret.');
+      }
+      this.throttles.succeeded(id);
+      return withoutHash(principal);
+    } catch (error) {
+      if (error instanceof ConcurrencyLimitFullError) throw loginBusy();
+      throw error;
     }
-    this.throttle.succeeded(id);
-    return withoutHash(principal);
   }
 
   private async secretMatches(principal: StoredPrincipal, secret: string): Promise<boolean> {

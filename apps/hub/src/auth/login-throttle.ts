@@ -1,6 +1,6 @@
 /** Options of {@link LoginThrottle}. */
 export interface LoginThrottleOptions {
-  /** Failed logins allowed per id within the window. */
+  /** Failed logins allowed per key (a principal id, or a source address) within the window. */
   readonly maxFailures: number;
   readonly windowMs: number;
   /** Ids tracked at most (oldest forgotten first), so guessing ids cannot fill memory. */
@@ -9,8 +9,9 @@ export interface LoginThrottleOptions {
 }
 
 /**
- * Light brute-force protection: after `maxFailures` failed logins for one id within the window,
- * that id is refused until the window has passed since its first failure. Per instance, in memory.
+ * Light brute-force protection: after `maxFailures` failed logins for one key (an id, or a source
+ * address) within the window, that key is refused until the window has passed since its first
+ * failure. Per instance, in memory.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, { count: number; since: number }>();
@@ -49,5 +50,55 @@ export class LoginThrottle {
   /** A successful login clears the id's failures. */
   succeeded(id: string): void {
     this.failures.delete(id);
+  }
+}
+
+/** Options of {@link LoginThrottles}. */
+export interface LoginThrottlesOptions {
+  /** Failed logins allowed per principal id within the window. */
+  readonly maxFailuresPerId: number;
+  /** Failed logins allowed per source address within the window (any ids). */
+  readonly maxFailuresPerAddress: number;
+  readonly windowMs: number;
+  readonly maxTracked?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * The two throttles of a login: per principal id (guessing one account's secret from many
+ * addresses) and per source address (guessing many accounts from one address). A success clears
+ * the id's failures but not the address's, so a valid account of one's own cannot reset the
+ * address's count between guesses at others.
+ */
+export class LoginThrottles {
+  private readonly byId: LoginThrottle;
+  private readonly byAddress: LoginThrottle;
+
+  constructor(options: LoginThrottlesOptions) {
+    const shared = { windowMs: options.windowMs, maxTracked: options.maxTracked, now: options.now };
+    this.byId = new LoginThrottle({ ...shared, maxFailures: options.maxFailuresPerId });
+    this.byAddress = new LoginThrottle({ ...shared, maxFailures: options.maxFailuresPerAddress });
+  }
+
+  /**
+   * Milliseconds until a login of `id` from `address` may be tried; 0 when it may be tried now.
+   * `what` says which limit was reached.
+   */
+  retryAfter(id: string, address: string | undefined): { ms: number; what?: 'id' | 'address' } {
+    const byAddress = address === undefined ? 0 : this.byAddress.retryAfterMs(address);
+    const byId = this.byId.retryAfterMs(id);
+    if (byAddress === 0 && byId === 0) return { ms: 0 };
+    return byAddress >= byId ? { ms: byAddress, what: 'address' } : { ms: byId, what: 'id' };
+  }
+
+  /** Counts a failed login of `id` from `address`. */
+  failed(id: string, address: string | undefined): void {
+    this.byId.failed(id);
+    if (address !== undefined) this.byAddress.failed(address);
+  }
+
+  /** A successful login clears the id's failures (not the address's). */
+  succeeded(id: string): void {
+    this.byId.succeeded(id);
   }
 }

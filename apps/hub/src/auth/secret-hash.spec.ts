@@ -1,4 +1,14 @@
-import { hashSecret, isSecretHash, verifySecret } from './secret-hash';
+import { ConcurrencyLimitFullError } from './concurrency-limit';
+import {
+  DEFAULT_SCRYPT_CONCURRENCY,
+  DEFAULT_SCRYPT_QUEUE,
+  hashSecret,
+  isSecretHash,
+  limitScrypt,
+  scryptLimit,
+  verifySecret,
+  verifySecretSync,
+} from './secret-hash';
 
 // Low cost keeps the tests quick; the format and the comparison are the same at any cost.
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -40,5 +50,39 @@ describe('secret hashes', () => {
       await expect(verifySecret('x'.repeat(20), bad)).resolves.toBe(false);
     }
     expect(isSecretHash(42)).toBe(false);
+  });
+
+  it('verifies synchronously too (boot checks), with the same answers', async () => {
+    const hash = await hashSecret('a boot-time secret value', CHEAP);
+    expect(verifySecretSync('a boot-time secret value', hash)).toBe(true);
+    expect(verifySecretSync('another secret value', hash)).toBe(false);
+    expect(verifySecretSync('a boot-time secret value', 'not-a-hash')).toBe(false);
+  });
+});
+
+describe('the scrypt cap', () => {
+  afterEach(() => limitScrypt(DEFAULT_SCRYPT_CONCURRENCY, DEFAULT_SCRYPT_QUEUE));
+
+  it('runs at most the configured number of scrypt computations at once', async () => {
+    limitScrypt(2, 100);
+    const hash = await hashSecret('x'.repeat(20), CHEAP);
+    let peak = 0;
+    const all = Array.from({ length: 20 }, () => verifySecret('x'.repeat(20), hash));
+    const sampler = setInterval(() => (peak = Math.max(peak, scryptLimit().active)), 0);
+    peak = Math.max(peak, scryptLimit().active);
+    expect(scryptLimit().queued).toBe(18);
+    await expect(Promise.all(all)).resolves.toEqual(all.map(() => true));
+    clearInterval(sampler);
+    expect(peak).toBe(2);
+    expect(scryptLimit().active).toBe(0);
+  });
+
+  it('refuses at once, without computing, when the waiting list is full', async () => {
+    limitScrypt(1, 1);
+    const hash = await hashSecret('x'.repeat(20), CHEAP);
+    const first = verifySecret('x'.repeat(20), hash);
+    const second = verifySecret('x'.repeat(20), hash);
+    await expect(verifySecret('x'.repeat(20), hash)).rejects.toBeInstanceOf(ConcurrencyLimitFullError);
+    await expect(Promise.all([first, second])).resolves.toEqual([true, true]);
   });
 });

@@ -1,31 +1,48 @@
-import { Controller, Get, HttpStatus, Inject, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
 import { OperationOutcomeError, operationOutcome } from '@cstr/contracts';
 import { AuthGuard } from '../auth/auth.guard';
-import { Authenticator } from '../auth/authenticator';
+import { ConsoleSessions, type ConsoleSessionView } from '../auth/console-sessions';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
-import type { Principal, Role } from '../auth/roles';
+import type { Principal } from '../auth/roles';
 import { badParam, onlyParams, type QueryParams } from '../http/query-params';
 import { ConsoleAssets, CONSOLE_SECURITY_HEADERS } from './console-assets';
 
-/** The roles the console is for; partners are refused. */
-export const CONSOLE_ROLES: readonly Role[] = ['ig-auditor', 'operator', 'admin'];
+export { CONSOLE_ROLES } from '../auth/console-sessions';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_CREDENTIAL_LENGTH = 1024;
 
 /**
  * `/console` (SPEC §7): the web console for IG leads and operators, served by the hub itself
  * (static files, no CDN). The pages hold no data: they call the hub's JSON endpoints with the
- * user's own HTTP Basic credentials, which the page keeps in `sessionStorage` (never in a URL).
+ * session cookie of a sign-in (`POST /console/session`), never with the user's secret.
  */
 @ApiTags('console')
 @Controller('console')
 export class ConsoleController {
+  private readonly logger = new Logger(ConsoleController.name);
+
   constructor(
     @Inject(ConsoleAssets) private readonly assets: ConsoleAssets,
-    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(ConsoleSessions) private readonly sessions: ConsoleSessions,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
@@ -43,26 +60,69 @@ export class ConsoleController {
   }
 
   /**
-   * Who the credentials are, for the console's login: 200 `{ id, roles }` for a console user,
-   * 403 for a partner. Unlike the API, a 401 here carries no `WWW-Authenticate`, so a browser
-   * shows the console's own login form rather than its native prompt.
+   * Sign-in: exchanges a console user's id and secret (JSON or form body `{ id, secret }`) for a
+   * session cookie (HttpOnly, SameSite=Strict, Secure per CONSOLE_COOKIE_SECURE). 200 with
+   * `{ id, roles, csrfToken, idleTimeoutSeconds }`; 400 without both fields; 401 wrong
+   * credentials (never `WWW-Authenticate`); 403 for a partner or from another origin; 429 after
+   * too many failures of the id or the address; 503 when too many logins are being checked.
    */
-  @Get('session')
-  @ApiOperation({ summary: 'The console user of the credentials: { id, roles }; partners are refused (403)' })
-  async session(@Req() request: Request, @Query() query: QueryParams): Promise<{ id: string; roles: readonly Role[] }> {
+  @Post('session')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Console sign-in: { id, secret } for a session cookie; answers { id, roles, csrfToken }' })
+  async signIn(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+  ): Promise<ConsoleSessionView> {
     onlyParams(query, []);
-    const principal = await this.authenticator.authenticate(request.headers.authorization);
-    if (!principal.roles.some((role) => CONSOLE_ROLES.includes(role))) {
+    const { id, secret } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    if (
+      typeof id !== 'string' ||
+      typeof secret !== 'string' ||
+      id.trim() === '' ||
+      secret === '' ||
+      id.length > MAX_CREDENTIAL_LENGTH ||
+      secret.length > MAX_CREDENTIAL_LENGTH
+    ) {
       throw new OperationOutcomeError(
-        HttpStatus.FORBIDDEN,
-        operationOutcome(
-          'error',
-          'forbidden',
-          'The console is for IG leads, operators and administrators; partner systems use the API.',
-        ),
+        HttpStatus.BAD_REQUEST,
+        operationOutcome('error', 'required', 'Give your user id and secret (`id` and `secret`).'),
       );
     }
-    return { id: principal.id, roles: principal.roles };
+    response.setHeader('Cache-Control', 'no-store');
+    const view = await this.sessions.signIn(request, response, id.trim(), secret);
+    this.logger.log(`Console sign-in: ${view.id}`);
+    return view;
+  }
+
+  /**
+   * The console user of the session cookie: 200 `{ id, roles, csrfToken, idleTimeoutSeconds }`,
+   * 401 without a live session (no `WWW-Authenticate`, so a browser shows the console's own form).
+   */
+  @Get('session')
+  @ApiOperation({ summary: 'The console session: { id, roles, csrfToken, idleTimeoutSeconds }; 401 when none' })
+  async session(
+    @Req() request: Request,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ConsoleSessionView> {
+    onlyParams(query, []);
+    response.setHeader('Cache-Control', 'no-store');
+    return this.sessions.current(request);
+  }
+
+  /** Sign-out: ends the session server-side and removes the cookie (CSRF token and same origin required). 204. */
+  @Delete('session')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Console sign-out: the session ends server-side (needs X-CSRF-Token)' })
+  async signOut(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+    @Query() query: QueryParams,
+  ): Promise<void> {
+    onlyParams(query, []);
+    await this.sessions.signOut(request, response);
   }
 
   /**

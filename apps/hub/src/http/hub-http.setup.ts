@@ -48,7 +48,7 @@ export function configureHubHttp(app: INestApplication, config: HubConfig): void
   express.use(
     [`/${DOCS_PATH}`, `/${DOCS_PATH}-json`, `/${DOCS_PATH}-yaml`],
     (request: Request, response: Response, next: NextFunction) => {
-      authenticator.authenticate(request.headers.authorization).then(
+      authenticator.authenticate(request.headers.authorization, request.ip).then(
         () => next(),
         (error: unknown) => {
           response.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
