@@ -7,6 +7,9 @@ import { FhirStore } from './fhir/fhir-store';
 import { SubscriptionNotifier } from './fhir/subscription-notifier';
 import { CommonPlatformController } from './hmcts/common-platform.controller';
 import { LdController } from './ld/ld.controller';
+import { OAuthController } from './oauth/oauth.controller';
+import { SandboxTokenIssuer } from './oauth/sandbox-token-issuer';
+import { StandInTokenGuard } from './oauth/stand-in-token.guard';
 import type { PartnerSandboxConfig } from './partner-sandbox.config';
 import { PdsController } from './pds/pds.controller';
 import { PdsPatients } from './pds/pds-patients';
@@ -17,11 +20,14 @@ import { ReceivedController } from './shared/received.controller';
 import { ReceivedLog } from './shared/received-log';
 import { SandboxPartners } from './shared/sandbox-partners';
 import { SANDBOX_SETTINGS, sandboxSettings } from './shared/sandbox-settings';
+import { SnsCertificateController } from './sns/sns-certificate.controller';
+import { SnsSigner } from './sns/sns-signer';
 
 /**
  * Stand-ins for the five partner systems (Common Platform + Libra, L&D case system, Delius API,
  * a provider's FHIR R4 server, a PDS-style service), one per configured partner, each recording
- * what it received and sent. See the README for the HTTP interface.
+ * what it received and sent; a token issuer whose tokens the partner APIs require and the push
+ * stand-ins send; an SNS signing certificate. See the README for the HTTP interface.
  */
 @Module({
   controllers: [
@@ -31,6 +37,8 @@ import { SANDBOX_SETTINGS, sandboxSettings } from './shared/sandbox-settings';
     DeliusController,
     FhirController,
     PdsController,
+    OAuthController,
+    SnsCertificateController,
   ],
   providers: [
     {
@@ -47,6 +55,9 @@ import { SANDBOX_SETTINGS, sandboxSettings } from './shared/sandbox-settings';
     FhirStore,
     SubscriptionNotifier,
     PdsPatients,
+    SandboxTokenIssuer,
+    StandInTokenGuard,
+    SnsSigner,
   ],
 })
 export class PartnerSandboxModule {}

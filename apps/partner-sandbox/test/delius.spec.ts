@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { bootSandbox, TestReceiver } from './sandbox-test-kit';
+import { asOperator, bootSandbox, TestReceiver } from './sandbox-test-kit';
 
 const HMPPS = join(__dirname, '..', '..', '..', 'libs', 'fhir', 'test', 'fixtures', 'partner', 'hmpps');
 const hmpps = (name: string): Record<string, unknown> =>
@@ -23,22 +22,22 @@ describe('Delius API stand-in', () => {
   });
   beforeEach(async () => {
     receiver.reset();
-    await request(app.getHttpServer()).post(`${BASE}/control`).send({ failWith: null, delayMs: 0 }).expect(200);
-    await request(app.getHttpServer()).delete('/sandbox/delius/received').expect(200);
+    await asOperator(app.getHttpServer()).post(`${BASE}/control`).send({ failWith: null, delayMs: 0 }).expect(200);
+    await asOperator(app.getHttpServer()).delete('/sandbox/delius/received').expect(200);
   });
 
   it('serves a seeded case, and answers an unknown CRN 404 with the HMPPS error body (no OperationOutcome)', async () => {
-    const known = await request(app.getHttpServer()).get(`${BASE}/case/X412563`).expect(200);
+    const known = await asOperator(app.getHttpServer()).get(`${BASE}/case/X412563`).expect(200);
     expect(known.body).toMatchObject({ crn: 'X412563', nhsNumber: '9990000123', pncNumber: '2019/0046512V' });
 
-    const unknown = await request(app.getHttpServer()).get(`${BASE}/case/X000001`).expect(404);
+    const unknown = await asOperator(app.getHttpServer()).get(`${BASE}/case/X000001`).expect(404);
     expect(unknown.body).toEqual({
       status: 404,
       errorCode: 'NOT_FOUND',
       userMessage: 'Person with crn of X000001 not found',
       developerMessage: 'Person with crn of X000001 not found',
     });
-    const contact = await request(app.getHttpServer())
+    const contact = await asOperator(app.getHttpServer())
       .post(`${BASE}/case/X000001/contacts`)
       .send({ type: 'AFTA', date: '2027-02-03', externalReference: 'r-1' })
       .expect(404);
@@ -52,26 +51,26 @@ describe('Delius API stand-in', () => {
       notes: 'Unacceptable absence',
       externalReference: 'urn:cstr:event:1',
     };
-    const first = await request(app.getHttpServer()).post(`${BASE}/case/X412563/contacts`).send(body).expect(201);
+    const first = await asOperator(app.getHttpServer()).post(`${BASE}/case/X412563/contacts`).send(body).expect(201);
     expect(first.body).toMatchObject({ crn: 'X412563', type: 'AFTA', externalReference: 'urn:cstr:event:1' });
 
-    const again = await request(app.getHttpServer())
+    const again = await asOperator(app.getHttpServer())
       .post(`${BASE}/case/X412563/contacts`)
       .send({ ...body, notes: 'changed' })
       .expect(409);
     expect(again.body).toMatchObject({ status: 409, errorCode: 'DUPLICATE_EXTERNAL_REFERENCE', moreInfo: first.body });
 
-    const listed = await request(app.getHttpServer()).get(`${BASE}/case/X412563/contacts`).expect(200);
+    const listed = await asOperator(app.getHttpServer()).get(`${BASE}/case/X412563/contacts`).expect(200);
     expect(listed.body.content).toEqual([first.body]);
     // Each Delius stand-in is its own system.
-    const other = await request(app.getHttpServer())
+    const other = await asOperator(app.getHttpServer())
       .get('/sandbox/delius/nps-london-lambeth/case/X412563/contacts')
       .expect(200);
     expect(other.body.content).toEqual([]);
   });
 
   it('refuses a contact of an unknown type or without externalReference (400)', async () => {
-    const bad = await request(app.getHttpServer())
+    const bad = await asOperator(app.getHttpServer())
       .post(`${BASE}/case/X412563/contacts`)
       .send({ type: 'ZZZZ', date: 'yesterday' })
       .expect(400);
@@ -82,7 +81,7 @@ describe('Delius API stand-in', () => {
   });
 
   it('writes alerts for the responsible officer, and adds cases', async () => {
-    const alert = await request(app.getHttpServer())
+    const alert = await asOperator(app.getHttpServer())
       .post(`${BASE}/case/X508214/alerts`)
       .send({
         type: 'RISK',
@@ -92,50 +91,50 @@ describe('Delius API stand-in', () => {
       })
       .expect(201);
     expect(alert.body).toMatchObject({ crn: 'X508214', type: 'RISK' });
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .post(`${BASE}/case/X508214/alerts`)
       .send({ type: 'RISK', date: '2027-01-20', notes: 'again', externalReference: 'a-1' })
       .expect(409);
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .post(`${BASE}/case/X508214/alerts`)
       .send({ type: 'RISK', date: '2027-01-20' })
       .expect(400);
 
-    await request(app.getHttpServer()).get(`${BASE}/case/Y123456`).expect(404);
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer()).get(`${BASE}/case/Y123456`).expect(404);
+    await asOperator(app.getHttpServer())
       .post(`${BASE}/cases`)
       .send({ crn: 'Y123456', name: { forename: 'Test', surname: 'Person' } })
       .expect(201);
-    await request(app.getHttpServer()).get(`${BASE}/case/Y123456`).expect(200);
-    await request(app.getHttpServer()).post(`${BASE}/cases`).send({ crn: 'Y123456' }).expect(409);
-    await request(app.getHttpServer()).post(`${BASE}/cases`).send({ crn: 'not a crn' }).expect(400);
+    await asOperator(app.getHttpServer()).get(`${BASE}/case/Y123456`).expect(200);
+    await asOperator(app.getHttpServer()).post(`${BASE}/cases`).send({ crn: 'Y123456' }).expect(409);
+    await asOperator(app.getHttpServer()).post(`${BASE}/cases`).send({ crn: 'not a crn' }).expect(400);
   });
 
   it('can be told to fail and to be slow, and then to recover', async () => {
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .post(`${BASE}/control`)
       .send({ failWith: 503, delayMs: 0 })
       .expect(200, { failWith: 503, delayMs: 0 });
-    const failed = await request(app.getHttpServer()).get(`${BASE}/case/X412563`).expect(503);
+    const failed = await asOperator(app.getHttpServer()).get(`${BASE}/case/X412563`).expect(503);
     expect(failed.body).toMatchObject({ status: 503, errorCode: 'SANDBOX_FAULT' });
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .post(`${BASE}/case/X412563/contacts`)
       .send({ type: 'ATTC', date: '2027-02-10', externalReference: 'slow-1' })
       .expect(503);
     // Other partners' stand-ins are unaffected.
-    await request(app.getHttpServer()).get('/sandbox/delius/nps-london-lambeth/case/X412563').expect(200);
+    await asOperator(app.getHttpServer()).get('/sandbox/delius/nps-london-lambeth/case/X412563').expect(200);
 
-    await request(app.getHttpServer()).post(`${BASE}/control`).send({ failWith: null, delayMs: 300 }).expect(200);
+    await asOperator(app.getHttpServer()).post(`${BASE}/control`).send({ failWith: null, delayMs: 300 }).expect(200);
     const started = Date.now();
-    await request(app.getHttpServer()).get(`${BASE}/case/X412563`).expect(200);
+    await asOperator(app.getHttpServer()).get(`${BASE}/case/X412563`).expect(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
 
-    await request(app.getHttpServer()).post(`${BASE}/control`).send({ failWith: 200 }).expect(400);
-    await request(app.getHttpServer()).get(`${BASE}/control`).expect(200, { failWith: null, delayMs: 300 });
+    await asOperator(app.getHttpServer()).post(`${BASE}/control`).send({ failWith: 200 }).expect(400);
+    await asOperator(app.getHttpServer()).get(`${BASE}/control`).expect(200, { failWith: null, delayMs: 300 });
   });
 
   it('emits a fixture domain event as SNS delivers it, with a detailUrl the stand-in serves', async () => {
-    const answer = await request(app.getHttpServer())
+    const answer = await asOperator(app.getHttpServer())
       .post(`${BASE}/send/domain-event`)
       .send({ fixture: 'registration-added-rosh-high' })
       .expect(200);
@@ -157,10 +156,10 @@ describe('Delius API stand-in', () => {
 
     const path = new URL(detailUrl as string).pathname;
     expect(path).toBe(`${BASE}/detail/registrations/X412563/2500123456`);
-    const detail = await request(app.getHttpServer()).get(path).expect(200);
+    const detail = await asOperator(app.getHttpServer()).get(path).expect(200);
     expect(detail.body).toEqual(hmpps('registration-added-rosh-high.detail'));
 
-    const byCrn = await request(app.getHttpServer())
+    const byCrn = await asOperator(app.getHttpServer())
       .get('/sandbox/delius/received')
       .query({ identifier: 'X412563', partner: 'nps-london-croydon' })
       .expect(200);
@@ -177,7 +176,7 @@ describe('Delius API stand-in', () => {
       personReference: { identifiers: [{ type: 'CRN', value: 'X508214' }] },
     };
     const detail = { person: { crn: 'X508214' }, enforcement: { decision: { code: 'WARNING' } } };
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .post(`${BASE}/send/domain-event`)
       .send({ ...event, detail })
       .expect(200);
@@ -186,10 +185,10 @@ describe('Delius API stand-in', () => {
     const sent = JSON.parse((received.body as { Message: string }).Message) as Record<string, unknown>;
     expect(sent).toMatchObject(event);
     expect(sent.detail).toBeUndefined();
-    const fetched = await request(app.getHttpServer())
+    const fetched = await asOperator(app.getHttpServer())
       .get(new URL(sent.detailUrl as string).pathname)
       .expect(200);
     expect(fetched.body).toEqual(detail);
-    await request(app.getHttpServer()).get(`${BASE}/detail/nothing/here`).expect(404);
+    await asOperator(app.getHttpServer()).get(`${BASE}/detail/nothing/here`).expect(404);
   });
 });

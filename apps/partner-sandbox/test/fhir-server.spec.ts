@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { bootSandbox, TestReceiver } from './sandbox-test-kit';
+import { asOperator, bootSandbox, TestReceiver } from './sandbox-test-kit';
 
 const SLAM = '/sandbox/fhir/slam-mhtr';
 const FHIR_JSON = 'application/fhir+json';
@@ -24,7 +23,7 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
   let app: INestApplication;
   const server = () => app.getHttpServer();
   const post = (path: string, body: unknown) =>
-    request(server()).post(path).set('content-type', FHIR_JSON).send(JSON.stringify(body));
+    asOperator(server()).post(path).set('content-type', FHIR_JSON).send(JSON.stringify(body));
 
   beforeAll(async () => {
     receiver = await TestReceiver.start();
@@ -37,13 +36,13 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
   beforeEach(() => receiver.reset());
 
   it('says in its CapabilityStatement whether it has rest-hook Subscriptions (partners.yaml subscriptions: false)', async () => {
-    const slam = await request(server())
+    const slam = await asOperator(server())
       .get(`${SLAM}/metadata`)
       .expect(200)
       .expect('content-type', /application\/fhir\+json/);
     expect(slam.body.resourceType).toBe('CapabilityStatement');
     expect(slam.body.rest[0].resource.map((resource: { type: string }) => resource.type)).toContain('Subscription');
-    const standrews = await request(server()).get('/sandbox/fhir/st-andrews-mhtr/metadata').expect(200);
+    const standrews = await asOperator(server()).get('/sandbox/fhir/st-andrews-mhtr/metadata').expect(200);
     expect(standrews.body.rest[0].resource.map((resource: { type: string }) => resource.type)).not.toContain(
       'Subscription',
     );
@@ -63,10 +62,10 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     expect(created.headers.location).toMatch(new RegExp(`${SLAM}/Patient/${id}/_history/1$`));
     expect(created.headers.etag).toBe('W/"1"');
 
-    const read = await request(server()).get(`${SLAM}/Patient/${id}`).expect(200);
+    const read = await asOperator(server()).get(`${SLAM}/Patient/${id}`).expect(200);
     expect(read.body).toEqual(created.body);
 
-    const updated = await request(server())
+    const updated = await asOperator(server())
       .put(`${SLAM}/Patient/${id}`)
       .set('content-type', FHIR_JSON)
       .send(JSON.stringify({ ...created.body, gender: 'male' }))
@@ -75,8 +74,8 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     expect(updated.body.gender).toBe('male');
     expect(Date.parse(updated.body.meta.lastUpdated)).toBeGreaterThan(Date.parse(created.body.meta.lastUpdated));
 
-    await request(server()).get(`${SLAM}/Patient/no-such-id`).expect(404);
-    await request(server())
+    await asOperator(server()).get(`${SLAM}/Patient/no-such-id`).expect(404);
+    await asOperator(server())
       .put(`${SLAM}/Patient/${id}`)
       .send({ ...created.body, id: 'other' })
       .expect(400);
@@ -90,7 +89,7 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     const second = (await post(`${SLAM}/Appointment`, appointment(pt.id, 'noshow')).expect(201)).body;
     const third = (await post(`${SLAM}/Appointment`, appointment('someone-else', 'fulfilled')).expect(201)).body;
 
-    const since = await request(server())
+    const since = await asOperator(server())
       .get(`${SLAM}/Appointment`)
       .query({ _lastUpdated: `gt${first.meta.lastUpdated}` })
       .expect(200);
@@ -102,7 +101,7 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     expect(since.body.entry[0].fullUrl).toMatch(new RegExp(`${SLAM}/Appointment/${second.id}$`));
 
     const ids = async (query: Record<string, string>) =>
-      (await request(server()).get(`${SLAM}/Appointment`).query(query).expect(200)).body.entry?.map(
+      (await asOperator(server()).get(`${SLAM}/Appointment`).query(query).expect(200)).body.entry?.map(
         (entry: { resource: { id: string } }) => entry.resource.id,
       ) ?? [];
     expect(await ids({ patient: pt.id })).toEqual([first.id, second.id]);
@@ -118,29 +117,29 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
       first.id,
     ]);
 
-    const byIdentifier = await request(server())
+    const byIdentifier = await asOperator(server())
       .get(`${SLAM}/Patient`)
       .query({ identifier: `${NHS}|9990000239` })
       .expect(200);
     expect(byIdentifier.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([pt.id]);
 
-    const page = await request(server())
+    const page = await asOperator(server())
       .get(`${SLAM}/Appointment`)
       .query({ _lastUpdated: `ge${first.meta.lastUpdated}`, _count: '2' })
       .expect(200);
     expect(page.body.total).toBe(3);
     expect(page.body.entry).toHaveLength(2);
     const next = page.body.link.find((link: { relation: string }) => link.relation === 'next').url as string;
-    const rest = await request(server())
+    const rest = await asOperator(server())
       .get(new URL(next).pathname + new URL(next).search)
       .expect(200);
     expect(rest.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([third.id]);
   });
 
   it('refuses search parameters it cannot apply instead of ignoring them', async () => {
-    const answer = await request(server()).get(`${SLAM}/Appointment`).query({ date: 'ge2027-01-01' }).expect(400);
+    const answer = await asOperator(server()).get(`${SLAM}/Appointment`).query({ date: 'ge2027-01-01' }).expect(400);
     expect(answer.body.issue[0]).toMatchObject({ code: 'not-supported', expression: ['date'] });
-    await request(server()).get(`${SLAM}/Appointment`).query({ _lastUpdated: 'gtyesterday' }).expect(400);
+    await asOperator(server()).get(`${SLAM}/Appointment`).query({ _lastUpdated: 'gtyesterday' }).expect(400);
   });
 
   it('conditional create (If-None-Exist) returns the existing resource instead of a duplicate', async () => {
@@ -154,7 +153,7 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     const first = await post(`${SLAM}/Task`, task).set('If-None-Exist', criteria).expect(201);
     const second = await post(`${SLAM}/Task`, task).set('If-None-Exist', criteria).expect(200);
     expect(second.body).toEqual(first.body);
-    const all = await request(server()).get(`${SLAM}/Task`).query({ identifier: 'ref-42' }).expect(200);
+    const all = await asOperator(server()).get(`${SLAM}/Task`).query({ identifier: 'ref-42' }).expect(200);
     expect(all.body.total).toBe(1);
   });
 
@@ -193,7 +192,7 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     expect(entry.fullUrl).toMatch(new RegExp(`${SLAM}/Appointment/${missed.id}$`));
     expect(entry.resource).toBeUndefined();
 
-    const sent = await request(server())
+    const sent = await asOperator(server())
       .get('/sandbox/fhir/received')
       .query({ identifier: '9990000565', partner: 'slam-mhtr' })
       .expect(200);
@@ -213,7 +212,7 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
       criteria: 'Consent',
       channel: { type: 'rest-hook', endpoint: `${receiver.url}/consents` },
     }).expect(201);
-    const metadata = await request(server()).get(`${SLAM}/metadata`).expect(200);
+    const metadata = await asOperator(server()).get(`${SLAM}/metadata`).expect(200);
     expect(metadata.body.rest[0].resource.map((resource: { type: string }) => resource.type)).toContain('Consent');
     const pt = (await post(`${SLAM}/Patient`, patient('9990000239')).expect(201)).body;
     const consent = {
@@ -230,18 +229,18 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
       },
     };
     const created = (await post(`${SLAM}/Consent`, consent).expect(201)).body;
-    const found = await request(server())
+    const found = await asOperator(server())
       .get(`${SLAM}/Consent`)
       .query({ patient: pt.id, status: 'active' })
       .expect(200);
     expect(found.body.entry.map((entry: { resource: { id: string } }) => entry.resource.id)).toEqual([created.id]);
-    const withdrawn = await request(server())
+    const withdrawn = await asOperator(server())
       .put(`${SLAM}/Consent/${created.id}`)
       .set('content-type', FHIR_JSON)
       .send(JSON.stringify({ ...created, status: 'inactive' }))
       .expect(200);
     expect(withdrawn.body.meta.versionId).toBe('2');
-    await request(server())
+    await asOperator(server())
       .get(`${SLAM}/Consent`)
       .query({ patient: pt.id, status: 'active' })
       .expect(200, /"total":0/);
@@ -273,21 +272,21 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
   });
 
   it('can be told to fail and to be slow', async () => {
-    await request(server())
+    await asOperator(server())
       .post('/sandbox/fhir/st-andrews-mhtr/control')
       .send({ failWith: 503, delayMs: 0 })
       .expect(200);
-    const failed = await request(server()).get('/sandbox/fhir/st-andrews-mhtr/Appointment').expect(503);
+    const failed = await asOperator(server()).get('/sandbox/fhir/st-andrews-mhtr/Appointment').expect(503);
     expect(failed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] });
-    await request(server()).get(`${SLAM}/Appointment`).expect(200);
-    await request(server())
+    await asOperator(server()).get(`${SLAM}/Appointment`).expect(200);
+    await asOperator(server())
       .post('/sandbox/fhir/st-andrews-mhtr/control')
       .send({ failWith: null, delayMs: 250 })
       .expect(200);
     const started = Date.now();
-    await request(server()).get('/sandbox/fhir/st-andrews-mhtr/metadata').expect(200);
+    await asOperator(server()).get('/sandbox/fhir/st-andrews-mhtr/metadata').expect(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
-    await request(server())
+    await asOperator(server())
       .post('/sandbox/fhir/st-andrews-mhtr/control')
       .send({ failWith: null, delayMs: 0 })
       .expect(200);

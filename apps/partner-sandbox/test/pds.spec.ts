@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { bootSandbox, TestReceiver } from './sandbox-test-kit';
+import { asOperator, bootSandbox, TestReceiver } from './sandbox-test-kit';
 
 const PDS = '/sandbox/pds/pds-gp-registration';
 
@@ -19,7 +18,7 @@ describe('PDS-style stand-in', () => {
   beforeEach(() => receiver.reset());
 
   it('gives a registered patient with their GP practice', async () => {
-    const answer = await request(app.getHttpServer())
+    const answer = await asOperator(app.getHttpServer())
       .get(`${PDS}/Patient/9990000123`)
       .expect(200)
       .expect('content-type', /application\/fhir\+json/);
@@ -31,29 +30,29 @@ describe('PDS-style stand-in', () => {
   });
 
   it('gives a restricted patient (security label R) without address or GP, and an unregistered one without GP', async () => {
-    const restricted = await request(app.getHttpServer()).get(`${PDS}/Patient/9990000344`).expect(200);
+    const restricted = await asOperator(app.getHttpServer()).get(`${PDS}/Patient/9990000344`).expect(200);
     expect(restricted.body.meta.security[0].code).toBe('R');
     expect(restricted.body.address).toBeUndefined();
     expect(restricted.body.generalPractitioner).toBeUndefined();
 
-    const unregistered = await request(app.getHttpServer()).get(`${PDS}/Patient/9990000565`).expect(200);
+    const unregistered = await asOperator(app.getHttpServer()).get(`${PDS}/Patient/9990000565`).expect(200);
     expect(unregistered.body.generalPractitioner).toBeUndefined();
     expect(unregistered.body.address).toHaveLength(1);
   });
 
   it('answers an unknown NHS number 404 and a malformed one 400, with OperationOutcomes', async () => {
-    const unknown = await request(app.getHttpServer()).get(`${PDS}/Patient/9434765919`).expect(404);
+    const unknown = await asOperator(app.getHttpServer()).get(`${PDS}/Patient/9434765919`).expect(404);
     expect(unknown.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] });
-    const malformed = await request(app.getHttpServer()).get(`${PDS}/Patient/1234567890`).expect(400);
+    const malformed = await asOperator(app.getHttpServer()).get(`${PDS}/Patient/1234567890`).expect(400);
     expect(malformed.body.resourceType).toBe('OperationOutcome');
   });
 
   it('changes a GP and pushes a thin CloudEvent whose dataref gives the updated Patient', async () => {
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .delete('/sandbox/pds/received')
       .query({ partner: 'pds-gp-registration' })
       .expect(200);
-    const answer = await request(app.getHttpServer())
+    const answer = await asOperator(app.getHttpServer())
       .post(`${PDS}/send/change-of-gp`)
       .send({ nhsNumber: '9990000565', odsCode: 'H85099' })
       .expect(200);
@@ -69,11 +68,11 @@ describe('PDS-style stand-in', () => {
     const dataref = new URL(event.dataref);
     expect(dataref.pathname).toBe(`${PDS}/Patient/9990000565`);
 
-    const patient = await request(app.getHttpServer()).get(dataref.pathname).expect(200);
+    const patient = await asOperator(app.getHttpServer()).get(dataref.pathname).expect(200);
     expect(patient.body.generalPractitioner[0].identifier.value).toBe('H85099');
     expect(patient.body.meta.versionId).toBe('2');
 
-    const records = await request(app.getHttpServer())
+    const records = await asOperator(app.getHttpServer())
       .get('/sandbox/pds/received')
       .query({ identifier: '9990000565' })
       .expect(200);
@@ -85,15 +84,15 @@ describe('PDS-style stand-in', () => {
   });
 
   it('refuses a change of GP with a bad NHS number, ODS code or unknown patient, pushing nothing', async () => {
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .post(`${PDS}/send/change-of-gp`)
       .send({ nhsNumber: '123', odsCode: 'H85099' })
       .expect(400);
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .post(`${PDS}/send/change-of-gp`)
       .send({ nhsNumber: '9990000123', odsCode: 'h8' })
       .expect(400);
-    await request(app.getHttpServer())
+    await asOperator(app.getHttpServer())
       .post(`${PDS}/send/change-of-gp`)
       .send({ nhsNumber: '9434765919', odsCode: 'H85099' })
       .expect(404);

@@ -1,9 +1,11 @@
 /** Boots the sandbox's module in-process (no broker, no database) and a local receiver standing in for the adapters. */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Global, type INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import request from 'supertest';
 import { APP_CONFIG, loadConfig, OperationOutcomeFilter } from '@cstr/platform';
 import { configureSandboxHttp } from '../src/partner-sandbox.app';
 import { PartnerSandboxConfig } from '../src/partner-sandbox.config';
@@ -87,6 +89,22 @@ export const PARTNER_IDS = [
   'pds-gp-registration',
 ];
 
+/** The operator secret the test sandboxes run with (made per run, never committed). */
+export const OPERATOR_SECRET = `test-operator-${randomBytes(16).toString('hex')}`;
+
+/** Operator tokens by HTTP server of a booted sandbox. */
+const operatorTokens = new WeakMap<object, string>();
+
+/**
+ * A supertest agent on a booted sandbox's server that sends the operator's bearer token: the
+ * partner APIs (Delius, FHIR, PDS) refuse calls without a token of their client or the operator.
+ */
+export function asOperator(server: object): ReturnType<typeof request.agent> {
+  const token = operatorTokens.get(server);
+  if (!token) throw new Error('Not a sandbox booted by bootSandbox');
+  return request.agent(server as Parameters<typeof request.agent>[0]).set('authorization', `Bearer ${token}`);
+}
+
 /** Boots the sandbox module with the real config loader, partners file, fixtures and cases file. */
 export async function bootSandbox(receiverUrl: string, extra: Record<string, string> = {}): Promise<INestApplication> {
   const config = loadConfig(PartnerSandboxConfig, {
@@ -95,6 +113,7 @@ export async function bootSandbox(receiverUrl: string, extra: Record<string, str
     PARTNERS_FILE: join(__dirname, '..', '..', '..', 'config', 'partners.yaml'),
     SANDBOX_ADAPTER_URLS: JSON.stringify(Object.fromEntries(PARTNER_IDS.map((id) => [id, `${receiverUrl}/${id}`]))),
     LOG_LEVEL: 'error',
+    SANDBOX_OPERATOR_SECRET: OPERATOR_SECRET,
     ...extra,
   });
 
@@ -107,5 +126,12 @@ export async function bootSandbox(receiverUrl: string, extra: Record<string, str
   app.useGlobalFilters(new OperationOutcomeFilter());
   configureSandboxHttp(app);
   await app.listen(0, '127.0.0.1');
+  const token = await request(app.getHttpServer())
+    .post('/sandbox/oauth/token')
+    .auth('sandbox-operator', OPERATOR_SECRET)
+    .type('form')
+    .send({ grant_type: 'client_credentials' });
+  if (token.status !== 200) throw new Error(`The operator token was refused: ${token.status}`);
+  operatorTokens.set(app.getHttpServer() as object, (token.body as { access_token: string }).access_token);
   return app;
 }

@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request } from 'express';
+import { StandInTokenGuard } from '../oauth/stand-in-token.guard';
 import { AdapterPusher } from '../shared/adapter-pusher';
 import { FaultControl, parseFaults, type Faults } from '../shared/fault-control';
 import { PartnerFixtures } from '../shared/partner-fixtures';
@@ -11,6 +24,7 @@ import { SANDBOX_SETTINGS, type SandboxSettings } from '../shared/sandbox-settin
 import { readSendRequest } from '../shared/send-request';
 import { sendOutcome, type SendOutcome } from '../shared/send-outcome';
 import { DeliusApi, type DeliusCase, type DeliusEntry } from './delius-api';
+import { SnsSigner } from '../sns/sns-signer';
 import { snsNotification } from './domain-event-envelope';
 import { HmppsApiError, HmppsErrorFilter } from './hmpps-error.filter';
 
@@ -24,6 +38,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 @Controller('sandbox/delius/:partnerId')
 @UseFilters(HmppsErrorFilter)
+@UseGuards(StandInTokenGuard)
 export class DeliusController {
   constructor(
     private readonly partners: SandboxPartners,
@@ -33,6 +48,7 @@ export class DeliusController {
     private readonly pusher: AdapterPusher,
     private readonly log: ReceivedLog,
     @Inject(SANDBOX_SETTINGS) private readonly settings: SandboxSettings,
+    private readonly signer: SnsSigner,
   ) {}
 
   /**
@@ -168,8 +184,11 @@ export class DeliusController {
     @Body() body: unknown,
     @Query('targetUrl') targetUrl: unknown,
     @Req() request: Request,
+    @Query('signatureVersion') signatureVersion?: string,
   ): Promise<SendOutcome> {
     this.partners.require('delius', partnerId);
+    if (signatureVersion !== undefined && signatureVersion !== '1' && signatureVersion !== '2')
+      throw new HmppsApiError(400, 'signatureVersion must be 1 or 2', 'VALIDATION_FAILURE');
     const fixtureName =
       isRecord(body) && typeof body.fixture === 'string' && !body.fixture.endsWith('.event')
         ? `${body.fixture}.event`
@@ -192,7 +211,12 @@ export class DeliusController {
       event.detailUrl = `${detailBase}${new URL(event.detailUrl).pathname}`;
     }
     const url = this.pusher.adapterUrl(partnerId, '/domain-events', sendRequest.targetUrl);
-    const notification = snsNotification(event);
+    // Signed as SNS signs: the adapter checks the signature with the certificate served by the sandbox.
+    const notification = this.signer.sign(
+      { ...snsNotification(event) },
+      publicBaseUrl(request, this.settings),
+      signatureVersion === '1' ? '1' : '2',
+    );
     // The envelope carries the event as text: list its identifiers for `received` filtering.
     const identifiers = collectStrings(event.personReference);
     return sendOutcome(

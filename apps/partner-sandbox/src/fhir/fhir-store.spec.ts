@@ -8,6 +8,10 @@ const settings = (maxRecords: number): SandboxSettings => ({
   deliusCasesFile: '',
   maxRecords,
   pushTimeoutMs: 1000,
+  tokenIssuer: 'urn:test',
+  tokenLifetimeSeconds: 300,
+  clientSecrets: {},
+  clientKeys: {},
 });
 
 describe('FhirStore', () => {

@@ -1,8 +1,22 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Put, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { OperationOutcomeError, operationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
 import type { Partner } from '@cstr/policy';
 import { FaultControl, parseFaults, type Faults } from '../shared/fault-control';
+import { StandInTokenGuard } from '../oauth/stand-in-token.guard';
 import { publicBaseUrl } from '../shared/public-url';
 import { ReceivedLog } from '../shared/received-log';
 import { SandboxPartners } from '../shared/sandbox-partners';
@@ -39,6 +53,7 @@ export function supportsSubscriptions(partner: Partner): boolean {
  * metadata, create (conditional with If-None-Exist), read, update, search, rest-hook Subscriptions.
  */
 @Controller('sandbox/fhir/:partnerId')
+@UseGuards(StandInTokenGuard)
 export class FhirController {
   constructor(
     private readonly partners: SandboxPartners,

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { OperationOutcomeError, operationOutcome } from '@cstr/contracts';
 import { parseNhsNumber } from '@cstr/identity';
 import { AdapterPusher } from '../shared/adapter-pusher';
+import { StandInTokenGuard } from '../oauth/stand-in-token.guard';
 import { publicBaseUrl } from '../shared/public-url';
 import { ReceivedLog } from '../shared/received-log';
 import { SandboxPartners } from '../shared/sandbox-partners';
@@ -15,6 +16,7 @@ const ODS_CODE = /^[A-Z0-9]{3,10}$/;
 
 /** The PDS-style stand-in of each gp partner: Patient lookup by NHS number and change-of-GP signals. */
 @Controller('sandbox/pds/:partnerId')
+@UseGuards(StandInTokenGuard)
 export class PdsController {
   constructor(
     private readonly partners: SandboxPartners,

@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OperationOutcomeError, operationOutcome } from '@cstr/contracts';
+import { SandboxTokenIssuer } from '../oauth/sandbox-token-issuer';
 import { ReceivedLog, type ReceivedRecord } from './received-log';
 import type { SandboxKind } from './sandbox-kind';
+import { SandboxPartners } from './sandbox-partners';
 import { SANDBOX_SETTINGS, type SandboxSettings } from './sandbox-settings';
+
+/** The stand-ins whose pushes carry a bearer token of the partner's system (the others sign, or send the subscription's header). */
+const BEARER_KINDS: ReadonlySet<SandboxKind> = new Set(['hmcts', 'ld', 'pds']);
 
 /** One push from a stand-in to an adapter or subscriber. */
 export interface Push {
@@ -32,6 +37,8 @@ export class AdapterPusher {
   constructor(
     @Inject(SANDBOX_SETTINGS) private readonly settings: SandboxSettings,
     private readonly log: ReceivedLog,
+    private readonly issuer: SandboxTokenIssuer,
+    private readonly partners: SandboxPartners,
   ) {}
 
   /**
@@ -67,13 +74,17 @@ export class AdapterPusher {
   async send(push: Push): Promise<PushResult> {
     const headers: Record<string, string> = { ...(push.headers ?? {}) };
     if (push.body !== undefined) headers['content-type'] = push.contentType ?? 'application/json';
+    const partner = this.partners.all().find((candidate) => candidate.id === push.partnerId);
+    const token = BEARER_KINDS.has(push.kind) && partner ? await this.issuer.partnerSystemToken(partner) : undefined;
+    // Sent, never recorded: the received log shows the other headers only.
+    const sentHeaders = token ? { ...headers, authorization: `Bearer ${token}` } : headers;
     let status: number | null = null;
     let responseBody: unknown;
     let error: string | undefined;
     try {
       const response = await fetch(push.url, {
         method: push.method,
-        headers,
+        headers: sentHeaders,
         body: push.body === undefined ? undefined : JSON.stringify(push.body),
         signal: AbortSignal.timeout(this.settings.pushTimeoutMs),
       });

@@ -9,6 +9,11 @@ import { SANDBOX_SETTINGS, type SandboxSettings } from './sandbox-settings';
 export class SandboxPartners {
   constructor(@Inject(SANDBOX_SETTINGS) private readonly settings: SandboxSettings) {}
 
+  /** Every partner of the partners file. */
+  all(): readonly Partner[] {
+    return this.settings.partners;
+  }
+
   /** The partners a stand-in serves (those of its partner kind), in partners-file order. */
   of(kind: SandboxKind): Partner[] {
     return this.settings.partners.filter((partner) => partner.kind === PARTNER_KIND_BY_SANDBOX_KIND[kind]);

@@ -21,6 +21,13 @@ export interface SandboxSettings {
   readonly pushTimeoutMs: number;
   /** The sandbox's base URL as adapters see it; undefined: from the request's Host header. */
   readonly publicUrl?: string;
+  /** The `iss` of the sandbox's tokens. */
+  readonly tokenIssuer: string;
+  readonly tokenLifetimeSeconds: number;
+  /** Client id → secret of the token endpoint's clients (the operator's among them, when set). */
+  readonly clientSecrets: Readonly<Record<string, string>>;
+  /** Client id → PEM public key of the clients that authenticate with a private-key JWT. */
+  readonly clientKeys: Readonly<Record<string, string>>;
 }
 
 /**
@@ -42,5 +49,12 @@ export function sandboxSettings(config: PartnerSandboxConfig): SandboxSettings {
     maxRecords: config.SANDBOX_MAX_RECORDS,
     pushTimeoutMs: config.SANDBOX_PUSH_TIMEOUT_MS,
     publicUrl: config.SANDBOX_PUBLIC_URL,
+    tokenIssuer: config.SANDBOX_TOKEN_ISSUER,
+    tokenLifetimeSeconds: config.SANDBOX_TOKEN_LIFETIME_SECONDS,
+    clientSecrets: {
+      ...(JSON.parse(config.SANDBOX_CLIENT_SECRETS) as Record<string, string>),
+      ...(config.SANDBOX_OPERATOR_SECRET ? { 'sandbox-operator': config.SANDBOX_OPERATOR_SECRET } : {}),
+    },
+    clientKeys: JSON.parse(config.SANDBOX_CLIENT_KEYS) as Record<string, string>,
   };
 }
