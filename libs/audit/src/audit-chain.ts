@@ -3,7 +3,13 @@
  * hash of the record before and the record's own canonical JSON (its seq included). Editing,
  * reordering or deleting records, or inserting one without the key, breaks the chain where it
  * happened. The chain head (last seq and hash) carries its own HMAC, so deleting the newest
- * records is seen too.
+ * records is seen too; signed checkpoints kept outside the database (audit-checkpoint.ts) show a
+ * head moved back by someone who can write the database.
+ *
+ * Keys have ids and rotate: each record names the key it was made under (`key_id`), and the
+ * verifier takes a ring of keys, oldest first. The key id is not part of the hashed text (the
+ * layout of format 1 is unchanged): a record that names another key than its own fails because
+ * its MAC does not verify under that key.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson, type JsonValue } from './canonical-json';
@@ -27,18 +33,29 @@ export class AuditKeyError extends Error {
   }
 }
 
-/** The fields of a record that are hashed: everything but the chain links themselves. */
-export type ChainedContent = Omit<AuditRecord, 'prevHash' | 'hash'>;
+/** The fields of a record that are hashed: everything but the chain links and the key id. */
+export type ChainedContent = Omit<AuditRecord, 'prevHash' | 'hash' | 'keyId'>;
 
-/** The secret key of the chain, checked once. */
+/** A key id: a letter or digit, then letters, digits, `.`, `_` or `-`; at most 32 characters. */
+export const AUDIT_KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+
+/** The id of the first key: records written before keys had ids, and a key configured alone. */
+export const FIRST_AUDIT_KEY_ID = 'k1';
+
+/** The secret key of the chain, checked once, with its id. */
 export class AuditChainKey {
   private readonly key: Buffer;
 
   /** `key`: at least {@link MIN_AUDIT_KEY_BYTES} bytes (a string is taken as UTF-8). */
-  constructor(key: string | Buffer) {
+  constructor(
+    key: string | Buffer,
+    readonly id: string = FIRST_AUDIT_KEY_ID,
+  ) {
+    if (!AUDIT_KEY_ID_PATTERN.test(id))
+      throw new AuditKeyError(`the key id "${id}" must be letters, digits, ".", "_" or "-" (at most 32)`);
     const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
     if (bytes.length < MIN_AUDIT_KEY_BYTES)
-      throw new AuditKeyError(`needs at least ${MIN_AUDIT_KEY_BYTES} bytes, got ${bytes.length}`);
+      throw new AuditKeyError(`key ${id} needs at least ${MIN_AUDIT_KEY_BYTES} bytes, got ${bytes.length}`);
     this.key = bytes;
   }
 
@@ -52,8 +69,94 @@ export class AuditChainKey {
     return this.mac(`head\n${AUDIT_HASH_FORMAT}\n${lastSeq}\n${lastHash}`);
   }
 
+  /** The MAC of a checkpoint of the head (see audit-checkpoint.ts). */
+  checkpointMac(seq: number, hash: string, at: string): string {
+    return this.mac(`checkpoint\n${AUDIT_HASH_FORMAT}\n${this.id}\n${seq}\n${hash}\n${at}`);
+  }
+
   private mac(text: string): string {
     return createHmac('sha256', this.key).update(text, 'utf8').digest('hex');
+  }
+}
+
+/** One entry of a key ring: an id and its secret. */
+export interface AuditKeyEntry {
+  readonly id: string;
+  readonly secret: string | Buffer;
+}
+
+/**
+ * The keys of the chain, oldest first, and the one new records are made under. Records made
+ * under an earlier key still verify; a key, once followed by a later one in the chain, is never
+ * used again, so a retired key that leaks cannot extend the chain. Never drop a key from the
+ * ring while records made under it exist.
+ */
+export class AuditKeyRing {
+  private readonly keys: readonly AuditChainKey[];
+  /** The key new records are made under (unless the chain already moved on to a later one). */
+  readonly current: AuditChainKey;
+
+  /** `entries` (or keys) oldest first; `currentId` defaults to the last. Throws {@link AuditKeyError}. */
+  constructor(entries: readonly (AuditKeyEntry | AuditChainKey)[], currentId?: string) {
+    if (entries.length === 0) throw new AuditKeyError('the key ring is empty');
+    const keys: AuditChainKey[] = [];
+    for (const entry of entries) {
+      if (keys.some((key) => key.id === entry.id)) throw new AuditKeyError(`the key id ${entry.id} is used twice`);
+      keys.push(entry instanceof AuditChainKey ? entry : new AuditChainKey(entry.secret, entry.id));
+    }
+    this.keys = keys;
+    const current = currentId === undefined ? keys[keys.length - 1] : keys.find((key) => key.id === currentId);
+    if (!current)
+      throw new AuditKeyError(`the current key id ${currentId} is not in the ring (${this.ids.join(', ')})`);
+    this.current = current;
+  }
+
+  /**
+   * Parses `id:secret,id:secret,…` (oldest first; a secret may not hold a comma). Throws
+   * {@link AuditKeyError} naming what is wrong, never a secret.
+   */
+  static parse(text: string, currentId?: string): AuditKeyRing {
+    const entries = text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '')
+      .map((part, index): AuditKeyEntry => {
+        const colon = part.indexOf(':');
+        if (colon <= 0) throw new AuditKeyError(`entry ${index + 1} must be id:secret`);
+        return { id: part.slice(0, colon), secret: part.slice(colon + 1) };
+      });
+    return new AuditKeyRing(entries, currentId);
+  }
+
+  /** A ring of one key (the single-key configuration); its id defaults to {@link FIRST_AUDIT_KEY_ID}. */
+  static single(secret: string | Buffer, id: string = FIRST_AUDIT_KEY_ID): AuditKeyRing {
+    return new AuditKeyRing([{ id, secret }]);
+  }
+
+  /** The key ids, oldest first. */
+  get ids(): string[] {
+    return this.keys.map((key) => key.id);
+  }
+
+  /** The key of `id`, if the ring holds it. */
+  key(id: string): AuditChainKey | undefined {
+    return this.keys.find((key) => key.id === id);
+  }
+
+  /** Position of `id` in the ring (0 = oldest), or -1 when the ring does not hold it. */
+  rank(id: string): number {
+    return this.keys.findIndex((key) => key.id === id);
+  }
+
+  /**
+   * The key to extend a chain whose head was made under `headKeyId`: the current key, or the
+   * head's when that one is later in the ring (another instance already moved on to it).
+   * Undefined when the ring does not hold the head's key.
+   */
+  appendKey(headKeyId: string): AuditChainKey | undefined {
+    const head = this.rank(headKeyId);
+    if (head < 0) return undefined;
+    return head > this.rank(this.current.id) ? this.keys[head] : this.current;
   }
 }
 

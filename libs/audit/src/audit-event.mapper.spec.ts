@@ -27,6 +27,7 @@ function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
     reason: null,
     prevHash: 'a'.repeat(64),
     hash: 'b'.repeat(64),
+    keyId: 'k1',
     ...overrides,
   };
 }
@@ -83,6 +84,7 @@ describe('toAuditEvent', () => {
       ['audit-seq', '42'],
       ['audit-prev-hash', 'a'.repeat(64)],
       ['audit-hash', 'b'.repeat(64)],
+      ['audit-key-id', 'k1'],
     ]);
   });
 

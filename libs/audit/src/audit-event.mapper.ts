@@ -156,6 +156,7 @@ function detailsOf(record: AuditRecord): AuditEventEntityDetail[] {
     ['audit-seq', String(record.seq)],
     ['audit-prev-hash', record.prevHash],
     ['audit-hash', record.hash],
+    ['audit-key-id', record.keyId],
   ];
   return details
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')

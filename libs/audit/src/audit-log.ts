@@ -4,7 +4,14 @@
  */
 import type { OperationOutcome } from '@cstr/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditChainKey, type ChainedContent } from './audit-chain';
+import { AuditKeyRing, FIRST_AUDIT_KEY_ID, GENESIS_HASH, sameDigest, type ChainedContent } from './audit-chain';
+import {
+  checkCheckpoint,
+  checkpointName,
+  signCheckpoint,
+  type AuditCheckpoint,
+  type AuditCheckpointStore,
+} from './audit-checkpoint';
 import { ChainVerifier } from './chain-verifier';
 import { AUDIT_RECORD_COLUMNS, buildFlowsQuery, buildSearchQuery } from './audit-query';
 import type {
@@ -26,11 +33,59 @@ import { checkAuditRecordInput, InvalidAuditRecordError, type CheckedAuditRecord
 
 /** Configuration of {@link AuditLog}. */
 export interface AuditLogOptions {
-  /** The secret of the hash chain (at least 32 bytes), from configuration — never stored in the database. */
-  readonly key: string | Buffer;
+  /**
+   * The secret of the hash chain (at least 32 bytes), from configuration — never stored in the
+   * database: one key (id `k1`), or a ring of keys with ids, the current one named.
+   */
+  readonly key: string | Buffer | AuditKeyRing;
+  /** Where signed checkpoints of the head are kept ({@link AuditLog.checkpoint}); verify checks the latest. */
+  readonly checkpoints?: AuditCheckpointStore;
+  /** Told of every sign of tampering the log meets outside verify (an append refused, a head behind its checkpoint). */
+  readonly onAlert?: (alert: AuditAlert) => void;
   /** Clock for `recordedAt` when an input has none (tests). */
   readonly now?: () => Date;
 }
+
+/** Why the audit raised an alert. */
+export type AuditAlertReason =
+  /** An append found a chain head whose MAC does not verify (moved without the key): refused. */
+  | 'head-mac-invalid'
+  /** The chain head names a key the ring does not hold: appends are refused until the ring has it. */
+  | 'head-key-unknown'
+  /** The head is behind the latest checkpoint, or differs from it at its seq: the chain was cut back. */
+  | 'head-behind-checkpoint'
+  /** The latest checkpoint cannot be read or does not verify. */
+  | 'checkpoint-invalid'
+  /** A checkpoint could not be written. */
+  | 'checkpoint-failed';
+
+/** An alert: a reason and a detail that names seqs and key ids only (no personal data, no secret). */
+export interface AuditAlert {
+  readonly reason: AuditAlertReason;
+  readonly detail: string;
+}
+
+/** An append refused because the chain head does not verify; the caller's transaction rolls back. */
+export class AuditChainHeadError extends Error {
+  readonly code = 'audit-chain-head-invalid';
+  constructor(
+    readonly reason: 'head-mac-invalid' | 'head-key-unknown',
+    detail: string,
+  ) {
+    super(`Audit append refused: ${detail}`);
+    this.name = 'AuditChainHeadError';
+  }
+}
+
+/** What {@link AuditLog.checkpoint} did. */
+export type CheckpointOutcome =
+  | { readonly written: true; readonly checkpoint: AuditCheckpoint }
+  | {
+      readonly written: false;
+      /** `unchanged`: the head has not moved since the latest checkpoint; `empty`: no record yet; else an alert. */
+      readonly reason: 'unchanged' | 'empty' | 'exists' | AuditAlertReason;
+      readonly checkpoint?: AuditCheckpoint;
+    };
 
 /** A search result, or the OperationOutcome of a bad request. */
 export type AuditSearchResult =
@@ -62,6 +117,7 @@ export interface AuditRecordRow {
   reason: string | null;
   prev_hash: string;
   hash: string;
+  key_id: string;
   sub_millisecond?: boolean;
 }
 
@@ -69,6 +125,7 @@ interface HeadRow {
   last_seq: string;
   last_hash: string;
   head_mac: string | null;
+  key_id: string;
 }
 
 const DEFAULT_VERIFY_PAGE = 5000;
@@ -80,15 +137,27 @@ const DEFAULT_VERIFY_PAGE = 5000;
  * that lock short; a rolled-back transaction leaves neither records nor a changed head.
  */
 export class AuditLog {
-  private readonly key: AuditChainKey;
+  private readonly keys: AuditKeyRing;
   private readonly now: () => Date;
+  private readonly store: AuditCheckpointStore | undefined;
+  private readonly alert: (alert: AuditAlert) => void;
+  /** The newest checkpoint this process wrote or read, so that a tick with an unmoved head costs one query. */
+  private lastCheckpoint: AuditCheckpoint | undefined;
+  private checkpointing: Promise<CheckpointOutcome> | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     options: AuditLogOptions,
   ) {
-    this.key = new AuditChainKey(options.key);
+    this.keys = options.key instanceof AuditKeyRing ? options.key : AuditKeyRing.single(options.key);
     this.now = options.now ?? (() => new Date());
+    this.store = options.checkpoints;
+    this.alert = options.onAlert ?? (() => undefined);
+  }
+
+  /** The ids of the key ring, oldest first, and the current one. */
+  get keyIds(): { readonly ring: string[]; readonly current: string } {
+    return { ring: this.keys.ids, current: this.keys.current.id };
   }
 
   /**
@@ -123,18 +192,22 @@ export class AuditLog {
 
   /**
    * Recomputes the chain from the first record, a page at a time, in one consistent snapshot
-   * (appends committed meanwhile are not seen), and names the first broken record.
+   * (appends committed meanwhile are not seen), and names the first broken record. With a
+   * checkpoint store, the chain must also reach the latest checkpoint and agree with it there.
    */
   async verify(options: VerifyOptions = {}): Promise<ChainVerification> {
     const pageSize =
       Math.max(1, Math.min(Math.floor(options.pageSize ?? DEFAULT_VERIFY_PAGE), 50_000)) || DEFAULT_VERIFY_PAGE;
+    // Read before the snapshot starts: a checkpoint is only taken of a committed head, so this one
+    // is never ahead of what the snapshot sees.
+    const latest = await this.latestCheckpoint();
     const runner = this.dataSource.createQueryRunner();
     let pending: Promise<AuditRecordRow[]> | undefined;
     await runner.connect();
     try {
       await runner.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const [head] = (await runner.query(
-        'SELECT last_seq, last_hash, head_mac FROM audit_chain_head WHERE id = 1',
+        'SELECT last_seq, last_hash, head_mac, key_id FROM audit_chain_head WHERE id = 1',
       )) as HeadRow[];
       const headSeq = head ? Number(head.last_seq) : 0;
       if (!head)
@@ -144,6 +217,17 @@ export class AuditLog {
           headSeq,
           firstBroken: { seq: 1, reason: 'head-mismatch', detail: 'The chain head row is missing.' },
         };
+      if (latest && !latest.ok)
+        return {
+          ok: false,
+          checked: 0,
+          headSeq,
+          firstBroken: { seq: latest.seq, reason: 'checkpoint-invalid', detail: latest.reason },
+        };
+      const checkpoint = latest?.checkpoint;
+      const against = checkpoint
+        ? { checkpoint: { seq: checkpoint.seq, at: checkpoint.at, keyId: checkpoint.keyId } }
+        : {};
 
       // JavaScript dates hold milliseconds: a timestamp moved by microseconds is caught by sub_millisecond.
       const page = (fromSeq: number): Promise<AuditRecordRow[]> =>
@@ -152,11 +236,11 @@ export class AuditLog {
            FROM audit_record WHERE seq >= $1 ORDER BY seq LIMIT $2`,
           [fromSeq, pageSize],
         ) as Promise<AuditRecordRow[]>;
-      const verifier = new ChainVerifier(this.key);
+      const verifier = new ChainVerifier(this.keys, checkpoint);
       const result = (firstBroken: ChainBreak | undefined): ChainVerification =>
         firstBroken
-          ? { ok: false, checked: verifier.checked, headSeq, firstBroken }
-          : { ok: true, checked: verifier.checked, headSeq };
+          ? { ok: false, checked: verifier.checked, headSeq, firstBroken, ...against }
+          : { ok: true, checked: verifier.checked, headSeq, ...against };
       // From the lowest seq there is: a row numbered below 1 was put there by hand.
       pending = page(Number.MIN_SAFE_INTEGER);
       while (pending) {
@@ -168,7 +252,9 @@ export class AuditLog {
           if (broken) return result(broken);
         }
       }
-      return result(verifier.end({ lastSeq: headSeq, lastHash: head.last_hash, headMac: head.head_mac }));
+      return result(
+        verifier.end({ lastSeq: headSeq, lastHash: head.last_hash, headMac: head.head_mac, keyId: head.key_id }),
+      );
     } finally {
       // A page read ahead of a broken record is not needed any more.
       await pending?.catch(() => undefined);
@@ -220,20 +306,163 @@ export class AuditLog {
     };
   }
 
+  /**
+   * Writes a signed checkpoint of the chain head to the store, when the head moved since the
+   * latest one. Checks first what the database cannot hide from it: the head's MAC, that the head
+   * is not behind the latest checkpoint, and that the record at the checkpoint's seq still has its
+   * hash; any failure raises an alert and writes nothing. Call it on a schedule and at shutdown.
+   */
+  async checkpoint(): Promise<CheckpointOutcome> {
+    if (!this.store) throw new Error('AuditLog.checkpoint: no checkpoint store is configured');
+    while (this.checkpointing) await this.checkpointing.catch(() => undefined);
+    const run = this.writeCheckpoint(this.store);
+    this.checkpointing = run;
+    try {
+      return await run;
+    } finally {
+      this.checkpointing = undefined;
+    }
+  }
+
+  private async writeCheckpoint(store: AuditCheckpointStore): Promise<CheckpointOutcome> {
+    const [head] = (await this.dataSource.query(
+      'SELECT last_seq, last_hash, head_mac, key_id FROM audit_chain_head WHERE id = 1',
+    )) as HeadRow[];
+    if (!head) throw new Error('audit_chain_head is missing: run AUDIT_MIGRATIONS');
+    const seq = Number(head.last_seq);
+    if (seq === 0) return { written: false, reason: 'empty' };
+    const known = this.lastCheckpoint;
+    if (known && known.seq === seq && sameDigest(known.hash, head.last_hash))
+      return { written: false, reason: 'unchanged', checkpoint: known };
+    const headCheck = this.checkHead(head);
+    if (!headCheck.ok) return this.refuseCheckpoint(headCheck.reason, headCheck.detail);
+    if (!known) {
+      const latest = await this.latestCheckpoint();
+      if (latest && !latest.ok) this.raise('checkpoint-invalid', latest.reason);
+      if (latest?.ok) this.lastCheckpoint = latest.checkpoint;
+    }
+    const previous = this.lastCheckpoint;
+    if (previous) {
+      if (seq < previous.seq)
+        return this.refuseCheckpoint(
+          'head-behind-checkpoint',
+          `The chain head is at ${seq}, behind the checkpoint of ${previous.at} at ${previous.seq}.`,
+        );
+      const [row] = (await this.dataSource.query('SELECT hash FROM audit_record WHERE seq = $1', [previous.seq])) as {
+        hash: string;
+      }[];
+      if (!row || !sameDigest(row.hash, previous.hash))
+        return this.refuseCheckpoint(
+          'head-behind-checkpoint',
+          `Record ${previous.seq} is ${row ? 'not the one' : 'missing that'} the checkpoint of ${previous.at} saw.`,
+        );
+      if (seq === previous.seq) return { written: false, reason: 'unchanged', checkpoint: previous };
+    }
+    const checkpoint = signCheckpoint(headCheck.key, seq, head.last_hash, this.now());
+    let stored: 'written' | 'exists';
+    try {
+      stored = await store.put(checkpointName(seq), `${JSON.stringify(checkpoint, null, 2)}\n`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return this.refuseCheckpoint(
+        'checkpoint-failed',
+        `The checkpoint of seq ${seq} could not be written to ${store.description}${code ? ` (${code})` : ''}.`,
+      );
+    }
+    // `exists`: another instance took this head first; its checkpoint stands.
+    this.lastCheckpoint = checkpoint;
+    return stored === 'written' ? { written: true, checkpoint } : { written: false, reason: 'exists', checkpoint };
+  }
+
+  private refuseCheckpoint(reason: AuditAlertReason, detail: string): CheckpointOutcome {
+    this.raise(reason, detail);
+    return { written: false, reason };
+  }
+
+  private raise(reason: AuditAlertReason, detail: string): void {
+    try {
+      this.alert({ reason, detail });
+    } catch {
+      // An alert sink that fails must not change what the audit does.
+    }
+  }
+
+  /** The latest checkpoint of the store, checked; undefined when there is no store or no checkpoint. */
+  private async latestCheckpoint(): Promise<
+    | { readonly ok: true; readonly checkpoint: AuditCheckpoint }
+    | { readonly ok: false; readonly seq: number; readonly reason: string }
+    | undefined
+  > {
+    if (!this.store) return undefined;
+    let stored;
+    try {
+      stored = await this.store.latest();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return {
+        ok: false,
+        seq: 1,
+        reason: `The checkpoints in ${this.store.description} cannot be read${code ? ` (${code})` : ''}.`,
+      };
+    }
+    if (!stored) return undefined;
+    const checked = checkCheckpoint(stored, this.keys);
+    return checked.ok
+      ? checked
+      : { ok: false, seq: Number(/\d+/.exec(stored.name)?.[0] ?? 1) || 1, reason: checked.reason };
+  }
+
+  /** The head's MAC under the key it names, and the key to extend the chain with. */
+  private checkHead(
+    head: HeadRow,
+  ):
+    | { readonly ok: true; readonly key: NonNullable<ReturnType<AuditKeyRing['appendKey']>> }
+    | { readonly ok: false; readonly reason: 'head-mac-invalid' | 'head-key-unknown'; readonly detail: string } {
+    const seq = Number(head.last_seq);
+    const keyId = head.key_id ?? FIRST_AUDIT_KEY_ID;
+    const key = this.keys.appendKey(keyId);
+    const headKey = this.keys.key(keyId);
+    if (!key || !headKey)
+      return {
+        ok: false,
+        reason: 'head-key-unknown',
+        detail: `The chain head (seq ${seq}) names key ${keyId}, which the ring (${this.keys.ids.join(', ')}) does not hold.`,
+      };
+    const valid =
+      seq === 0
+        ? head.head_mac === null && head.last_hash === GENESIS_HASH
+        : head.head_mac !== null && sameDigest(head.head_mac, headKey.headMac(seq, head.last_hash));
+    return valid
+      ? { ok: true, key }
+      : {
+          ok: false,
+          reason: 'head-mac-invalid',
+          detail: `The chain head (seq ${seq}) does not verify under key ${keyId}: it was moved without the key.`,
+        };
+  }
+
   private async appendChecked(tx: EntityManager, records: readonly CheckedAuditRecord[]): Promise<AuditRecord[]> {
     // The lock that orders all appends; held until the caller's transaction ends.
     const [head] = (await tx.query(
-      'SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE',
+      'SELECT last_seq, last_hash, head_mac, key_id FROM audit_chain_head WHERE id = 1 FOR UPDATE',
     )) as HeadRow[];
     if (!head) throw new Error('audit_chain_head is missing: run AUDIT_MIGRATIONS');
+    // A head moved without the key (records deleted, head set back) is never extended: a fresh
+    // MAC over it would hide the cut. The caller's transaction rolls back and is retried.
+    const headCheck = this.checkHead(head);
+    if (!headCheck.ok) {
+      this.raise(headCheck.reason, headCheck.detail);
+      throw new AuditChainHeadError(headCheck.reason, headCheck.detail);
+    }
+    const key = headCheck.key;
     const now = this.now();
     let prevHash = head.last_hash;
     let seq = Number(head.last_seq);
     const stored = records.map((record): AuditRecord => {
       seq += 1;
       const content: ChainedContent = { ...record, seq, recordedAt: record.recordedAt ?? now };
-      const hash = this.key.recordHash(prevHash, content);
-      const chained = { ...content, prevHash, hash };
+      const hash = key.recordHash(prevHash, content);
+      const chained = { ...content, prevHash, hash, keyId: key.id };
       prevHash = hash;
       return chained;
     });
@@ -244,11 +473,11 @@ export class AuditLog {
     await tx.query(
       `WITH appended AS (
          INSERT INTO audit_record (seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version,
-           flow_id, refusing_rule, legal_basis, consent_reference, removed_elements, actor, person_identifiers, reason, prev_hash, hash)
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+           flow_id, refusing_rule, legal_basis, consent_reference, removed_elements, actor, person_identifiers, reason, prev_hash, hash, key_id)
+         SELECT *, $25::text FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
            $10::integer[], $11::text[], $12::text[], $13::jsonb[], $14::text[], $15::jsonb[], $16::text[], $17::jsonb[], $18::text[], $19::text[], $20::text[])
          RETURNING 1)
-       UPDATE audit_chain_head SET last_seq = $21, last_hash = $22, head_mac = $23
+       UPDATE audit_chain_head SET last_seq = $21, last_hash = $22, head_mac = $23, key_id = $25
        WHERE id = 1 AND (SELECT count(*) FROM appended) = $24`,
       [
         columns((r) => r.seq),
@@ -273,8 +502,9 @@ export class AuditLog {
         columns((r) => r.hash),
         last.seq,
         last.hash,
-        this.key.headMac(last.seq, last.hash),
+        key.headMac(last.seq, last.hash),
         stored.length,
+        key.id,
       ],
     );
     return stored;
@@ -322,5 +552,6 @@ function toRecord(row: AuditRecordRow): AuditRecord {
     reason: row.reason,
     prevHash: row.prev_hash,
     hash: row.hash,
+    keyId: row.key_id,
   };
 }

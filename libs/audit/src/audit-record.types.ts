@@ -99,6 +99,8 @@ export interface AuditRecord {
   readonly reason: string | null;
   /** Hash of the record before (64 zeros for the first). */
   readonly prevHash: string;
+  /** Id of the key the record's hash was made under (`k1` for records made before keys had ids). */
+  readonly keyId: string;
   /** HMAC-SHA256 over `prevHash` and the record's canonical JSON, hex. */
   readonly hash: string;
 }
@@ -114,7 +116,15 @@ export type ChainBreakReason =
   /** The chain head says more records exist than the table holds: the newest were deleted. */
   | 'missing-tail'
   /** The chain head itself was altered without the key. */
-  | 'head-mismatch';
+  | 'head-mismatch'
+  /** The record names a key the ring does not hold, or a key the chain had already moved on from. */
+  | 'unknown-key'
+  /** The chain ends before the latest checkpoint's seq: the newest records were deleted. */
+  | 'truncated'
+  /** The record at the latest checkpoint's seq is not the one the checkpoint saw: the chain was rewound and rewritten. */
+  | 'rewound'
+  /** The latest checkpoint cannot be read, or its signature does not verify under the key it names. */
+  | 'checkpoint-invalid';
 
 /** The first broken place of the chain. */
 export interface ChainBreak {
@@ -133,6 +143,8 @@ export interface ChainVerification {
   /** The last seq of the chain head when verification started. */
   readonly headSeq: number;
   readonly firstBroken?: ChainBreak;
+  /** The latest checkpoint the chain was checked against (none when no store is configured or none is written yet). */
+  readonly checkpoint?: { readonly seq: number; readonly at: string; readonly keyId: string };
 }
 
 /** Options of {@link AuditLog.verify}. */

@@ -128,4 +128,30 @@ export class AuditKinds1764806400000 implements MigrationInterface {
   }
 }
 
-export const AUDIT_MIGRATIONS = [AuditSchema1764547200000, AuditKinds1764806400000];
+/**
+ * Key ids (keys rotate): each record, and the chain head, names the key its MAC was made under.
+ * Records and the head written before are under the first key, `k1` (the key configured alone).
+ * The hashed layout is unchanged, so every existing hash stays valid. Adding a column with a
+ * constant default rewrites no row, so the append-only triggers are not involved; the default is
+ * dropped afterwards, so every append must name its key.
+ */
+export class AuditKeyIds1767225600000 implements MigrationInterface {
+  name = 'AuditKeyIds1767225600000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    for (const table of ['audit_record', 'audit_chain_head']) {
+      await runner.query(
+        `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS key_id text NOT NULL DEFAULT 'k1'
+           CONSTRAINT ${table}_key_id_check CHECK (key_id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$')`,
+      );
+      await runner.query(`ALTER TABLE ${table} ALTER COLUMN key_id DROP DEFAULT`);
+    }
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE audit_chain_head DROP COLUMN IF EXISTS key_id');
+    await runner.query('ALTER TABLE audit_record DROP COLUMN IF EXISTS key_id');
+  }
+}
+
+export const AUDIT_MIGRATIONS = [AuditSchema1764547200000, AuditKinds1764806400000, AuditKeyIds1767225600000];

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { AuditChainKey, GENESIS_HASH } from './audit-chain';
+import { AuditChainKey, AuditKeyRing, GENESIS_HASH } from './audit-chain';
+import { checkCheckpoint, checkpointName, signCheckpoint } from './audit-checkpoint';
 import type { AuditRecord } from './audit-record.types';
 import { ChainVerifier, type ChainHead } from './chain-verifier';
 
@@ -30,7 +31,7 @@ function chain(count: number): { records: AuditRecord[]; head: ChainHead } {
       reason: null,
     };
     const hash = key.recordHash(prevHash, content);
-    records.push({ ...content, prevHash, hash });
+    records.push({ ...content, prevHash, hash, keyId: key.id });
     prevHash = hash;
   }
   return {
@@ -140,5 +141,126 @@ describe('ChainVerifier', () => {
     const { records } = chain(2);
     expect(new ChainVerifier(key).next(records[0], true)).toMatchObject({ seq: 1, reason: 'hash-mismatch' });
     expect(new ChainVerifier(key).next({ ...records[0], seq: 0 })).toMatchObject({ seq: 0, reason: 'sequence-gap' });
+  });
+
+  describe('key rotation', () => {
+    const ring = new AuditKeyRing([key, new AuditChainKey('chain-verifier-second-key-0123456789', 'k2')]);
+    const k2 = ring.key('k2') as AuditChainKey;
+
+    /** `count` records: the first `underFirst` under k1, the rest under k2 (the head under the last one's key). */
+    function rotated(count: number, underFirst: number): { records: AuditRecord[]; head: ChainHead } {
+      const { records } = chain(count);
+      let prevHash = GENESIS_HASH;
+      const rechained = records.map((record) => {
+        const signer = record.seq <= underFirst ? key : k2;
+        const hash = signer.recordHash(prevHash, record);
+        const next = { ...record, prevHash, hash, keyId: signer.id };
+        prevHash = hash;
+        return next;
+      });
+      const signer = count <= underFirst ? key : k2;
+      return {
+        records: rechained,
+        head: { lastSeq: count, lastHash: prevHash, headMac: signer.headMac(count, prevHash), keyId: signer.id },
+      };
+    }
+
+    function verifyWith(keys: AuditKeyRing, records: readonly AuditRecord[], head: ChainHead) {
+      const verifier = new ChainVerifier(keys);
+      for (const record of records) {
+        const broken = verifier.next(record);
+        if (broken) return { seq: broken.seq, reason: broken.reason };
+      }
+      const broken = verifier.end(head);
+      return broken && { seq: broken.seq, reason: broken.reason };
+    }
+
+    it('accepts records under an earlier key of the ring, and the head under the later one', () => {
+      const { records, head } = rotated(10, 6);
+      expect(verifyWith(ring, records, head)).toBeUndefined();
+      // Without the retired key the records made under it cannot be checked.
+      expect(verifyWith(new AuditKeyRing([k2]), records, head)).toEqual({ seq: 1, reason: 'unknown-key' });
+    });
+
+    it('refuses a record under a key the ring does not hold, and a return to a retired key', () => {
+      const { records, head } = rotated(10, 6);
+      const stranger = new AuditChainKey('somebody-elses-key-0123456789abcdef', 'k9');
+      const forged = { ...records[7], keyId: 'k9' };
+      records[7] = { ...forged, hash: stranger.recordHash(forged.prevHash, forged) };
+      expect(verifyWith(ring, records, head)).toEqual({ seq: 8, reason: 'unknown-key' });
+
+      const again = rotated(10, 6);
+      const back = { ...again.records[7], keyId: 'k1' };
+      again.records[7] = { ...back, hash: key.recordHash(back.prevHash, back) };
+      expect(verifyWith(ring, again.records, again.head)).toEqual({ seq: 8, reason: 'unknown-key' });
+    });
+
+    it('refuses a record that names another key than the one it was made under', () => {
+      const { records, head } = rotated(10, 6);
+      records[2] = { ...records[2], keyId: 'k2' };
+      expect(verifyWith(ring, records, head)).toEqual({ seq: 3, reason: 'hash-mismatch' });
+    });
+
+    it('chooses the later of the current key and the head key to append with', () => {
+      const staged = new AuditKeyRing([key, k2], 'k1');
+      expect(staged.appendKey('k1')?.id).toBe('k1');
+      expect(staged.appendKey('k2')?.id).toBe('k2');
+      expect(staged.appendKey('k7')).toBeUndefined();
+      expect(AuditKeyRing.parse('a1:' + 'x'.repeat(32) + ', a2:' + 'y'.repeat(40)).current.id).toBe('a2');
+      expect(() => AuditKeyRing.parse('a1:short')).toThrow(/a1 needs at least 32 bytes/);
+      expect(() => AuditKeyRing.parse('a1:' + 'x'.repeat(32), 'a3')).toThrow(/a3 is not in the ring/);
+      expect(() => AuditKeyRing.parse(`a1:${'x'.repeat(32)},a1:${'y'.repeat(32)}`)).toThrow(/used twice/);
+      expect(() => AuditKeyRing.parse('x'.repeat(40))).toThrow(/must be id:secret/);
+    });
+  });
+
+  describe('checkpoints', () => {
+    const ring = new AuditKeyRing([key]);
+
+    function verifyAgainst(records: readonly AuditRecord[], head: ChainHead, seq: number, hash: string) {
+      const checkpoint = signCheckpoint(key, seq, hash, new Date('2026-05-01T10:00:00Z'));
+      const verifier = new ChainVerifier(ring, checkpoint);
+      for (const record of records) {
+        const broken = verifier.next(record);
+        if (broken) return { seq: broken.seq, reason: broken.reason };
+      }
+      const broken = verifier.end(head);
+      return broken && { seq: broken.seq, reason: broken.reason };
+    }
+
+    it('accepts a chain that reaches the checkpoint with its hash there', () => {
+      const { records, head } = chain(10);
+      expect(verifyAgainst(records, head, 7, records[6].hash)).toBeUndefined();
+      expect(verifyAgainst(records, head, 10, records[9].hash)).toBeUndefined();
+    });
+
+    it('sees a chain cut back before the checkpoint even with a head that verifies', () => {
+      const { records } = chain(10);
+      const head = { lastSeq: 6, lastHash: records[5].hash, headMac: key.headMac(6, records[5].hash) };
+      expect(verifyAgainst(records.slice(0, 6), head, 9, records[8].hash)).toEqual({ seq: 7, reason: 'truncated' });
+    });
+
+    it('sees a chain rewound and written again past the checkpoint', () => {
+      const { records, head } = chain(10);
+      expect(verifyAgainst(records, head, 8, 'e'.repeat(64))).toEqual({ seq: 8, reason: 'rewound' });
+    });
+
+    it('checks a stored checkpoint: its signature, its key and its name', () => {
+      const checkpoint = signCheckpoint(key, 12, 'a'.repeat(64), new Date('2026-05-01T10:00:00Z'));
+      const text = JSON.stringify(checkpoint);
+      expect(checkCheckpoint({ name: checkpointName(12), text }, ring)).toEqual({ ok: true, checkpoint });
+      expect(checkCheckpoint({ name: checkpointName(13), text }, ring)).toMatchObject({ ok: false });
+      const moved = JSON.stringify({ ...checkpoint, seq: 13 });
+      expect(checkCheckpoint({ name: checkpointName(13), text: moved }, ring)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/not signed/),
+      });
+      const other = new AuditKeyRing([new AuditChainKey('chain-verifier-second-key-0123456789', 'k2')]);
+      expect(checkCheckpoint({ name: checkpointName(12), text }, other)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/key the ring does not hold/),
+      });
+      expect(checkCheckpoint({ name: checkpointName(12), text: '{' }, ring)).toMatchObject({ ok: false });
+    });
   });
 });

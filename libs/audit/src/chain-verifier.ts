@@ -2,7 +2,8 @@
  * The verification of the chain, record by record in seq order, apart from the database: the
  * same walk checks a table of a million rows page by page, or a list in a test.
  */
-import { AuditChainKey, GENESIS_HASH, sameDigest } from './audit-chain';
+import { AuditChainKey, AuditKeyRing, FIRST_AUDIT_KEY_ID, GENESIS_HASH, sameDigest } from './audit-chain';
+import type { AuditCheckpoint } from './audit-checkpoint';
 import type { AuditRecord, ChainBreak } from './audit-record.types';
 
 /** The chain head as stored: the last seq and hash, and their MAC (null for the empty chain). */
@@ -10,16 +11,29 @@ export interface ChainHead {
   readonly lastSeq: number;
   readonly lastHash: string;
   readonly headMac: string | null;
+  /** The key the MAC is made under (default `k1`). */
+  readonly keyId?: string;
 }
 
 /** Walks the chain from record 1; feed records in seq order to {@link next}, then call {@link end}. */
 export class ChainVerifier {
   private expectedSeq = 1;
   private prevHash = GENESIS_HASH;
+  private keyRank = 0;
+  private readonly keys: AuditKeyRing;
   /** Records checked so far (the broken one included). */
   checked = 0;
 
-  constructor(private readonly key: AuditChainKey) {}
+  /**
+   * `keys`: the ring (or one key); `checkpoint`: the latest checkpoint, already checked
+   * ({@link checkCheckpoint}), that the chain must reach and agree with.
+   */
+  constructor(
+    keys: AuditKeyRing | AuditChainKey,
+    private readonly checkpoint?: AuditCheckpoint,
+  ) {
+    this.keys = keys instanceof AuditChainKey ? new AuditKeyRing([keys]) : keys;
+  }
 
   /**
    * Checks the next record; returns the break when it does not continue the chain.
@@ -51,13 +65,33 @@ export class ChainVerifier {
         detail: `Record ${record.seq} does not point at the hash of record ${record.seq - 1}.`,
       };
     }
-    if (subMillisecond || !sameDigest(record.hash, this.key.recordHash(this.prevHash, record))) {
+    const rank = this.keys.rank(record.keyId);
+    if (rank < 0 || rank < this.keyRank) {
+      return {
+        seq: record.seq,
+        reason: 'unknown-key',
+        detail:
+          rank < 0
+            ? `Record ${record.seq} names a key the ring does not hold (forged, or the ring is missing a key).`
+            : `Record ${record.seq} names a key the chain had already moved on from.`,
+      };
+    }
+    const key = this.keys.key(record.keyId) as AuditChainKey;
+    if (subMillisecond || !sameDigest(record.hash, key.recordHash(this.prevHash, record))) {
       return {
         seq: record.seq,
         reason: 'hash-mismatch',
         detail: `Record ${record.seq} is not what was written (edited, moved or forged).`,
       };
     }
+    if (this.checkpoint && record.seq === this.checkpoint.seq && !sameDigest(record.hash, this.checkpoint.hash)) {
+      return {
+        seq: record.seq,
+        reason: 'rewound',
+        detail: `Record ${record.seq} is not the record the checkpoint of ${this.checkpoint.at} saw: the chain was cut back and written again (records before it may have been replaced too).`,
+      };
+    }
+    this.keyRank = rank;
     this.prevHash = record.hash;
     this.expectedSeq += 1;
     return undefined;
@@ -66,6 +100,13 @@ export class ChainVerifier {
   /** After the last record: the break when the chain head does not match where the walk ended. */
   end(head: ChainHead): ChainBreak | undefined {
     const lastSeq = this.expectedSeq - 1;
+    if (this.checkpoint && lastSeq < this.checkpoint.seq) {
+      return {
+        seq: lastSeq + 1,
+        reason: 'truncated',
+        detail: `The checkpoint of ${this.checkpoint.at} saw ${this.checkpoint.seq} records; the chain ends at ${lastSeq}.`,
+      };
+    }
     if (lastSeq < head.lastSeq) {
       return {
         seq: lastSeq + 1,
@@ -80,10 +121,14 @@ export class ChainVerifier {
         detail: `The chain head (seq ${head.lastSeq}) does not match the last record (seq ${lastSeq}).`,
       };
     }
+    const headKey = this.keys.key(head.keyId ?? FIRST_AUDIT_KEY_ID);
     const macOk =
       head.lastSeq === 0
         ? head.headMac === null
-        : head.headMac !== null && sameDigest(head.headMac, this.key.headMac(head.lastSeq, head.lastHash));
+        : head.headMac !== null &&
+          headKey !== undefined &&
+          this.keys.rank(headKey.id) >= this.keyRank &&
+          sameDigest(head.headMac, headKey.headMac(head.lastSeq, head.lastHash));
     return macOk
       ? undefined
       : { seq: head.lastSeq, reason: 'head-mismatch', detail: 'The chain head was changed without the key.' };

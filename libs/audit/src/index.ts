@@ -6,6 +6,10 @@ export * from './audit-record.types';
 export * from './audit-schema.migration';
 export {
   AuditLog,
+  AuditChainHeadError,
+  type AuditAlert,
+  type AuditAlertReason,
+  type CheckpointOutcome,
   type AuditLogOptions,
   type AuditSearchResult,
   type AuditFlowsResult,
@@ -13,7 +17,11 @@ export {
 } from './audit-log';
 export {
   AuditChainKey,
+  AuditKeyRing,
   AuditKeyError,
+  AUDIT_KEY_ID_PATTERN,
+  FIRST_AUDIT_KEY_ID,
+  type AuditKeyEntry,
   AUDIT_HASH_FORMAT,
   GENESIS_HASH,
   MIN_AUDIT_KEY_BYTES,
@@ -21,6 +29,17 @@ export {
   type ChainedContent,
 } from './audit-chain';
 export { ChainVerifier, type ChainHead } from './chain-verifier';
+export {
+  FileCheckpointStore,
+  CheckpointStoreError,
+  checkCheckpoint,
+  checkpointName,
+  signCheckpoint,
+  type AuditCheckpoint,
+  type AuditCheckpointStore,
+  type CheckedCheckpoint,
+  type StoredCheckpoint,
+} from './audit-checkpoint';
 export { canonicalJson, NotCanonicalJsonError, type JsonValue } from './canonical-json';
 export {
   checkAuditRecordInput,

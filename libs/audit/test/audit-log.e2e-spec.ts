@@ -1,11 +1,21 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { createAppDataSource } from '@cstr/messaging';
 import { DatabaseFixture, testEnvironment, uniqueName } from '@cstr/testing';
 import {
   AUDIT_MIGRATIONS,
+  AuditChainHeadError,
+  AuditChainKey,
+  AuditKeyRing,
   AuditLog,
+  FileCheckpointStore,
+  GENESIS_HASH,
   InvalidAuditRecordError,
+  checkpointName,
+  type AuditAlert,
   toAuditEvent,
   type AuditRecord,
   type AuditRecordInput,
@@ -211,8 +221,8 @@ describe('AuditLog (real PostgreSQL)', () => {
       await tamper(
         database.dataSource,
         [
-          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version, flow_id, prev_hash, hash)
-           VALUES (11, date_trunc('milliseconds', now()), 'decision', 'delivered', 'e-forged', 'treatment.appointment.attended', 'slam-mh', 'nps-london', 'cstr-south-london', 3, 'attendance-to-probation', $1, $2)`,
+          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version, flow_id, prev_hash, hash, key_id)
+           VALUES (11, date_trunc('milliseconds', now()), 'decision', 'delivered', 'e-forged', 'treatment.appointment.attended', 'slam-mh', 'nps-london', 'cstr-south-london', 3, 'attendance-to-probation', $1, $2, 'k1')`,
           [last.hash, forgedHash],
         ],
         ['UPDATE audit_chain_head SET last_seq = 11, last_hash = $1', [forgedHash]],
@@ -226,7 +236,7 @@ describe('AuditLog (real PostgreSQL)', () => {
         database.dataSource,
         ['DELETE FROM audit_record WHERE seq = 6'],
         [
-          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash) VALUES (6, date_trunc('milliseconds', now()), 'dead-letter', 'dead-lettered', $1, $2)`,
+          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash, key_id) VALUES (6, date_trunc('milliseconds', now()), 'dead-letter', 'dead-lettered', $1, $2, 'k1')`,
           [records[4].hash, records[5].hash],
         ],
       );
@@ -239,7 +249,7 @@ describe('AuditLog (real PostgreSQL)', () => {
         database.dataSource,
         ['ALTER TABLE audit_record DROP CONSTRAINT audit_record_seq_check'],
         [
-          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash) VALUES (0, date_trunc('milliseconds', now()), 'dead-letter', 'dead-lettered', $1, $2)`,
+          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash, key_id) VALUES (0, date_trunc('milliseconds', now()), 'dead-letter', 'dead-lettered', $1, $2, 'k1')`,
           ['0'.repeat(64), records[0].prevHash],
         ],
       );
@@ -531,6 +541,322 @@ describe('AuditLog (real PostgreSQL)', () => {
       await expect(audit.recordRead(database.dataSource.manager, '', { description: 'GET /audit' })).rejects.toThrow(
         InvalidAuditRecordError,
       );
+    });
+  });
+
+  describe('the audit cannot be shortened, and keys rotate', () => {
+    const folders: string[] = [];
+    afterAll(() => {
+      for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+    });
+
+    /** A fresh audit whose checkpoints go to a folder of its own; alerts are collected. */
+    async function checkpointedAudit(keys: AuditKeyRing = AuditKeyRing.single(KEY)): Promise<{
+      database: DatabaseFixture;
+      audit: AuditLog;
+      store: FileCheckpointStore;
+      folder: string;
+      alerts: AuditAlert[];
+    }> {
+      const { database } = await freshAudit('audit_checkpoint');
+      const folder = mkdtempSync(join(tmpdir(), 'audit-checkpoints-'));
+      folders.push(folder);
+      const store = await FileCheckpointStore.open(join(folder, 'checkpoints'), { create: true });
+      const alerts: AuditAlert[] = [];
+      const audit = new AuditLog(database.dataSource, {
+        key: keys,
+        checkpoints: store,
+        onAlert: (alert) => alerts.push(alert),
+      });
+      return { database, audit, store, folder, alerts };
+    }
+
+    async function fill(audit: AuditLog, dataSource: DataSource, count: number): Promise<AuditRecord[]> {
+      return appendAll(
+        audit,
+        dataSource,
+        Array.from({ length: count }, (_, index) => (index % 3 === 2 ? refused() : delivered())),
+      );
+    }
+
+    async function headRow(
+      dataSource: DataSource,
+    ): Promise<{ last_seq: string; last_hash: string; head_mac: string; key_id: string }> {
+      const [row] = (await dataSource.query('SELECT last_seq, last_hash, head_mac, key_id FROM audit_chain_head')) as {
+        last_seq: string;
+        last_hash: string;
+        head_mac: string;
+        key_id: string;
+      }[];
+      return row;
+    }
+
+    it('the attack: newest five deleted, head moved back, one ordinary append — refused with an alert, and verify names the cut', async () => {
+      const { database, audit, alerts } = await checkpointedAudit();
+      const records = await fill(audit, database.dataSource, 10);
+      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 10, hash: records[9].hash } });
+
+      await tamper(
+        database.dataSource,
+        ['DELETE FROM audit_record WHERE seq > 5'],
+        ['UPDATE audit_chain_head SET last_seq = 5, last_hash = $1', [records[4].hash]],
+      );
+      // The ordinary append that used to write a fresh MAC over the moved head.
+      const refusal = await appendAll(audit, database.dataSource, [delivered()]).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(AuditChainHeadError);
+      expect((refusal as AuditChainHeadError).reason).toBe('head-mac-invalid');
+      expect(alerts).toEqual([
+        { reason: 'head-mac-invalid', detail: expect.stringMatching(/seq 5.*moved without the key/) },
+      ]);
+      // Nothing was appended and the head was not re-signed.
+      expect(await database.count('SELECT count(*) AS n FROM audit_record')).toBe(5);
+      expect((await headRow(database.dataSource)).last_seq).toBe('5');
+
+      const result = await audit.verify();
+      expect(broken(result)).toEqual({ seq: 6, reason: 'truncated' });
+      expect(result.firstBroken?.detail).toMatch(/saw 10 records; the chain ends at 5/);
+      expect(result.checkpoint).toMatchObject({ seq: 10, keyId: 'k1' });
+      // The checkpointer will not sign the moved head either.
+      expect(await audit.checkpoint()).toEqual({ written: false, reason: 'head-mac-invalid' });
+    });
+
+    it('a head copied back from an earlier state (its MAC valid): verify finds the chain truncated, then rewound, and the checkpointer alerts', async () => {
+      const { database, audit, alerts, folder } = await checkpointedAudit();
+      await fill(audit, database.dataSource, 5);
+      const earlier = await headRow(database.dataSource);
+      const records = await fill(audit, database.dataSource, 5);
+      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 10 } });
+
+      await tamper(
+        database.dataSource,
+        ['DELETE FROM audit_record WHERE seq > 5'],
+        [
+          'UPDATE audit_chain_head SET last_seq = $1, last_hash = $2, head_mac = $3',
+          [earlier.last_seq, earlier.last_hash, earlier.head_mac],
+        ],
+      );
+      // The database alone cannot tell: this append goes through.
+      await appendAll(audit, database.dataSource, [delivered()]);
+      expect(broken(await audit.verify())).toEqual({ seq: 7, reason: 'truncated' });
+      await fill(audit, database.dataSource, 4);
+      const rewound = await audit.verify();
+      expect(broken(rewound)).toEqual({ seq: 10, reason: 'rewound' });
+      expect(rewound.headSeq).toBe(10);
+      expect((await database.dataSource.query('SELECT hash FROM audit_record WHERE seq = 10'))[0].hash).not.toBe(
+        records[4].hash,
+      );
+      // A fresh process (no checkpoint in memory) reads the latest from the store, and refuses to sign.
+      const restarted = new AuditLog(database.dataSource, {
+        key: KEY,
+        checkpoints: await FileCheckpointStore.open(join(folder, 'checkpoints'), { create: false }),
+        onAlert: (alert) => alerts.push(alert),
+      });
+      expect(await restarted.checkpoint()).toEqual({ written: false, reason: 'head-behind-checkpoint' });
+      expect(alerts.map((alert) => alert.reason)).toEqual(['head-behind-checkpoint']);
+    });
+
+    it('the newest records deleted are seen against the checkpoint, whatever the head says', async () => {
+      const { database, audit } = await checkpointedAudit();
+      await fill(audit, database.dataSource, 10);
+      await audit.checkpoint();
+      await fill(audit, database.dataSource, 2);
+      await tamper(database.dataSource, ['DELETE FROM audit_record WHERE seq >= 8']);
+      expect(broken(await audit.verify())).toEqual({ seq: 8, reason: 'truncated' });
+    });
+
+    it('writes a checkpoint only when the head moved, once per seq, read-only, never overwritten', async () => {
+      const { database, audit, store } = await checkpointedAudit();
+      expect(await audit.checkpoint()).toEqual({ written: false, reason: 'empty' });
+      await fill(audit, database.dataSource, 3);
+      const first = await audit.checkpoint();
+      expect(first).toMatchObject({ written: true, checkpoint: { seq: 3, keyId: 'k1' } });
+      expect(await audit.checkpoint()).toMatchObject({ written: false, reason: 'unchanged' });
+      const dir = store.description.replace(/^folder /, '');
+      const file = join(dir, checkpointName(3));
+      const text = readFileSync(file, 'utf8');
+      expect(statSync(file).mode & 0o222).toBe(0);
+      expect(await store.put(checkpointName(3), '{"forged":true}')).toBe('exists');
+      expect(readFileSync(file, 'utf8')).toBe(text);
+      await fill(audit, database.dataSource, 2);
+      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 5 } });
+      expect(readdirSync(dir).sort()).toEqual([checkpointName(3), checkpointName(5)]);
+      expect(await audit.verify()).toEqual({
+        ok: true,
+        checked: 5,
+        headSeq: 5,
+        checkpoint: { seq: 5, at: expect.any(String), keyId: 'k1' },
+      });
+      await expect(FileCheckpointStore.open(join(dir, 'missing'), { create: false })).rejects.toThrow(/does not exist/);
+    });
+
+    it('a forged checkpoint (not signed with the key) fails verify', async () => {
+      const { database, audit, store } = await checkpointedAudit();
+      const records = await fill(audit, database.dataSource, 3);
+      const forger = new AuditChainKey('somebody-elses-key-0123456789abcdef', 'k1');
+      const forged = { format: 1, seq: 9, hash: records[2].hash, at: new Date().toISOString(), keyId: 'k1' };
+      await store.put(
+        checkpointName(9),
+        JSON.stringify({ ...forged, mac: forger.checkpointMac(9, forged.hash, forged.at) }),
+      );
+      expect(await audit.verify()).toMatchObject({ ok: false, firstBroken: { seq: 9, reason: 'checkpoint-invalid' } });
+    });
+
+    it('rotation: records under key 1, rotate, records under key 2 — verify ok, checkpoints under both keys', async () => {
+      const first = `${KEY}-first`;
+      const second = 'audit-chain-test-second-key-0123456789abcdef';
+      const { database, audit, store } = await checkpointedAudit(AuditKeyRing.parse(`k1:${first}`));
+      await fill(audit, database.dataSource, 4);
+      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { keyId: 'k1' } });
+
+      const rotated = new AuditLog(database.dataSource, {
+        key: AuditKeyRing.parse(`k1:${first},k2:${second}`, 'k2'),
+        checkpoints: store,
+      });
+      expect(rotated.keyIds).toEqual({ ring: ['k1', 'k2'], current: 'k2' });
+      // The latest checkpoint is still under k1: it verifies with the ring.
+      expect(await rotated.verify()).toMatchObject({ ok: true, checked: 4, checkpoint: { seq: 4, keyId: 'k1' } });
+      await fill(rotated, database.dataSource, 3);
+      expect(await rotated.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 7, keyId: 'k2' } });
+      expect(await rotated.verify()).toEqual({
+        ok: true,
+        checked: 7,
+        headSeq: 7,
+        checkpoint: { seq: 7, at: expect.any(String), keyId: 'k2' },
+      });
+      const keys = (await database.dataSource.query('SELECT key_id FROM audit_record ORDER BY seq')) as {
+        key_id: string;
+      }[];
+      expect(keys.map((row) => row.key_id)).toEqual(['k1', 'k1', 'k1', 'k1', 'k2', 'k2', 'k2']);
+      expect((await headRow(database.dataSource)).key_id).toBe('k2');
+      const page = await rotated.search({}, { limit: 1 });
+      expect(page.ok && page.records[0]).toMatchObject({ seq: 7, keyId: 'k2' });
+
+      // An instance not yet given the new ring refuses to extend a head made under k2, and says so.
+      const alerts: AuditAlert[] = [];
+      const stale = new AuditLog(database.dataSource, {
+        key: AuditKeyRing.parse(`k1:${first}`),
+        onAlert: (alert) => alerts.push(alert),
+      });
+      await expect(appendAll(stale, database.dataSource, [delivered()])).rejects.toMatchObject({
+        reason: 'head-key-unknown',
+      });
+      expect(alerts).toEqual([{ reason: 'head-key-unknown', detail: expect.stringMatching(/names key k2/) }]);
+      // One that has k2 in its ring but still names k1 current follows the chain onto k2 (a staged rollout).
+      const staged = new AuditLog(database.dataSource, { key: AuditKeyRing.parse(`k1:${first},k2:${second}`, 'k1') });
+      const [next] = await appendAll(staged, database.dataSource, [delivered()]);
+      expect(next.keyId).toBe('k2');
+      expect(await rotated.verify()).toMatchObject({ ok: true, checked: 8 });
+    });
+
+    it('a record forged under a key id the ring does not hold fails verify', async () => {
+      const { database, audit } = await checkpointedAudit();
+      const records = await fill(audit, database.dataSource, 5);
+      const forger = new AuditChainKey('somebody-elses-key-0123456789abcdef', 'k9');
+      const forged = { ...delivered(), seq: 6, recordedAt: new Date(), prevHash: records[4].hash } as AuditRecord;
+      const content = {
+        ...forged,
+        eventId: forged.eventId ?? null,
+        eventType: forged.eventType ?? null,
+        sender: forged.sender ?? null,
+        recipient: forged.recipient ?? null,
+        agreement: forged.agreement ?? null,
+        flowId: forged.flowId ?? null,
+        refusingRule: null,
+        legalBasis: forged.legalBasis ?? null,
+        consentReference: forged.consentReference ?? null,
+        removedElements: forged.removedElements ?? [],
+        actor: null,
+        personIdentifiers: forged.personIdentifiers ?? [],
+        reason: forged.reason ?? null,
+      };
+      const hash = forger.recordHash(records[4].hash, content);
+      await tamper(
+        database.dataSource,
+        [
+          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version, flow_id,
+             legal_basis, removed_elements, person_identifiers, prev_hash, hash, key_id)
+           VALUES (6, $1, 'decision', 'delivered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'k9')`,
+          [
+            content.recordedAt.toISOString(),
+            content.eventId,
+            content.eventType,
+            content.sender,
+            content.recipient,
+            content.agreement?.id ?? null,
+            content.agreement?.version ?? null,
+            content.flowId,
+            JSON.stringify(content.legalBasis),
+            JSON.stringify(content.removedElements),
+            JSON.stringify(content.personIdentifiers),
+            records[4].hash,
+            hash,
+          ],
+        ],
+        [
+          "UPDATE audit_chain_head SET last_seq = 6, last_hash = $1, head_mac = $2, key_id = 'k9'",
+          [hash, forger.headMac(6, hash)],
+        ],
+      );
+      const result = await audit.verify();
+      expect(broken(result)).toEqual({ seq: 6, reason: 'unknown-key' });
+      expect(result.firstBroken?.detail).toMatch(/names a key the ring does not hold/);
+    });
+
+    it('the migration puts the records and head written before key ids under k1, and they still verify', async () => {
+      const schema = uniqueName('audit_before_key_ids');
+      const before = await DatabaseFixture.open(env.databaseUrl, schema, AUDIT_MIGRATIONS.slice(0, 2));
+      // Records as the code before key ids wrote them: same hashed layout, no key_id column.
+      const key = new AuditChainKey(KEY);
+      let prevHash = GENESIS_HASH;
+      for (let seq = 1; seq <= 3; seq += 1) {
+        const content = {
+          seq,
+          recordedAt: new Date(Date.UTC(2026, 0, 1, 9, seq)),
+          kind: 'read' as const,
+          outcome: 'read' as const,
+          eventId: null,
+          eventType: null,
+          sender: null,
+          recipient: null,
+          agreement: null,
+          flowId: null,
+          refusingRule: null,
+          legalBasis: null,
+          consentReference: null,
+          removedElements: [],
+          actor: 'ig-lead',
+          personIdentifiers: [],
+          reason: `read ${seq}`,
+        };
+        const hash = key.recordHash(prevHash, content);
+        await before.dataSource.query(
+          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, actor, reason, prev_hash, hash) VALUES ($1, $2, 'read', 'read', 'ig-lead', $3, $4, $5)`,
+          [seq, content.recordedAt.toISOString(), content.reason, prevHash, hash],
+        );
+        prevHash = hash;
+      }
+      await before.dataSource.query('UPDATE audit_chain_head SET last_seq = 3, last_hash = $1, head_mac = $2', [
+        prevHash,
+        key.headMac(3, prevHash),
+      ]);
+      await before.close(false);
+
+      const after = await DatabaseFixture.open(env.databaseUrl, schema, AUDIT_MIGRATIONS);
+      opened.push(after);
+      const keys = (await after.dataSource.query('SELECT DISTINCT key_id FROM audit_record')) as { key_id: string }[];
+      expect(keys).toEqual([{ key_id: 'k1' }]);
+      const audit = new AuditLog(after.dataSource, {
+        key: AuditKeyRing.parse(`k1:${KEY},k2:audit-chain-test-second-key-0123456789abcdef`),
+      });
+      expect(await audit.verify()).toEqual({ ok: true, checked: 3, headSeq: 3 });
+      await appendAll(audit, after.dataSource, [delivered()]);
+      expect(await audit.verify()).toEqual({ ok: true, checked: 4, headSeq: 4 });
+      // Every new record must name its key: there is no default any more.
+      await expect(
+        after.dataSource.query(
+          `INSERT INTO audit_record (seq, recorded_at, kind, outcome, prev_hash, hash) VALUES (5, date_trunc('milliseconds', now()), 'read', 'read', 'x', 'y')`,
+        ),
+      ).rejects.toThrow(/key_id/);
     });
   });
 });
