@@ -182,11 +182,7 @@ export class LocalRabbitMq {
    * it), recognised by `-home <data folder>` in their command line, pid file or not.
    */
   vmPids(): number[] {
-    return processIds().filter((pid) => {
-      const argv = processArgv(pid);
-      const home = argv?.indexOf('-home') ?? -1;
-      return home >= 0 && argv?.[0]?.endsWith('beam.smp') === true && argv[home + 1] === this.dataDir;
-    });
+    return processIds().filter((pid) => this.isOwnVm(pid));
   }
 
   /** Whether the node's Erlang VM is alive (it may still be booting or shutting down). */
@@ -307,7 +303,13 @@ export class LocalRabbitMq {
   /** The pid in our pid file, if that process is alive and is this node's VM (not a recycled pid). */
   private runningPid(): number | undefined {
     const pid = readPidFile(this.pidFile);
-    return pid !== undefined && isProcessAlive(pid) && this.vmPids().includes(pid) ? pid : undefined;
+    return pid !== undefined && isProcessAlive(pid) && this.isOwnVm(pid) ? pid : undefined;
+  }
+
+  private isOwnVm(pid: number): boolean {
+    const argv = processArgv(pid);
+    const home = argv?.indexOf('-home') ?? -1;
+    return home >= 0 && argv?.[0]?.endsWith('beam.smp') === true && argv[home + 1] === this.dataDir;
   }
 
   /** Stops the VMs of this data folder other than the node the pid file names (see the class comment). */
