@@ -1,16 +1,20 @@
 /**
  * Audit benchmark (a one-off figure, not a test): on the benchmark's own PostgreSQL,
  *   (a) appends/s with 1 and 4 concurrent writers, 1 and 10 records per transaction;
- *   (b) verify rows/s over a chain of 100,000 records;
+ *   (b) verify rows/s over a chain of 100,000 records; the time to write a signed checkpoint of its
+ *       head to a folder, and to verify against that checkpoint;
  *   (c) one person's timeline (search by identifier, newest 100) among 1,000,000 records.
  * The last line is one JSON object with the figures.
  *
  *   node tools/run-ts.js libs/audit/test/audit-log.bench.ts [--seconds 5 --verify-records 100000 --timeline-records 1000000]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createAppDataSource } from '@cstr/messaging';
 import { ensureIntegrationStack, uniqueName } from '@cstr/testing';
-import { AUDIT_MIGRATIONS, AuditLog } from '@cstr/audit';
+import { AUDIT_MIGRATIONS, AuditLog, FileCheckpointStore } from '@cstr/audit';
 import type { DataSource } from 'typeorm';
 import { delivered, PERSON } from '../libs/audit/test/fixtures/audit-records';
 
@@ -71,7 +75,13 @@ async function appendRate(
   };
 }
 
-async function verifyRate(url: string): Promise<{ records: number; rowsPerSecond: number; seconds: number }> {
+async function verifyRate(url: string): Promise<{
+  records: number;
+  rowsPerSecond: number;
+  seconds: number;
+  checkpointMs: number;
+  withCheckpointSeconds: number;
+}> {
   const schema = uniqueName('bench_audit_verify');
   const dataSource = await open(url, schema);
   const audit = new AuditLog(dataSource, { key: KEY });
@@ -90,13 +100,34 @@ async function verifyRate(url: string): Promise<{ records: number; rowsPerSecond
   const seconds = (performance.now() - started) / 1000;
   if (!result.ok || result.checked !== VERIFY_RECORDS)
     throw new Error(`unexpected verification: ${JSON.stringify(result)}`);
-  await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
-  await dataSource.destroy();
-  return {
-    records: VERIFY_RECORDS,
-    rowsPerSecond: Math.round(VERIFY_RECORDS / seconds),
-    seconds: Number(seconds.toFixed(2)),
-  };
+  // A signed checkpoint of the head written to a folder, then verify against it.
+  const folder = mkdtempSync(join(tmpdir(), 'bench-audit-checkpoints-'));
+  try {
+    const checkpointed = new AuditLog(dataSource, {
+      key: KEY,
+      checkpoints: await FileCheckpointStore.open(folder, { create: false }),
+    });
+    const before = performance.now();
+    const written = await checkpointed.checkpoint();
+    const checkpointMs = performance.now() - before;
+    if (!written.written) throw new Error(`no checkpoint written: ${JSON.stringify(written)}`);
+    const again = performance.now();
+    const against = await checkpointed.verify();
+    const withCheckpointSeconds = (performance.now() - again) / 1000;
+    if (!against.ok || against.checkpoint?.seq !== VERIFY_RECORDS)
+      throw new Error(`unexpected verification against the checkpoint: ${JSON.stringify(against)}`);
+    await dataSource.query(`DROP SCHEMA ${schema} CASCADE`);
+    await dataSource.destroy();
+    return {
+      records: VERIFY_RECORDS,
+      rowsPerSecond: Math.round(VERIFY_RECORDS / seconds),
+      seconds: Number(seconds.toFixed(2)),
+      checkpointMs: Number(checkpointMs.toFixed(1)),
+      withCheckpointSeconds: Number(withCheckpointSeconds.toFixed(2)),
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -112,7 +143,7 @@ async function timeline(
   await dataSource.query(`ALTER TABLE audit_record DISABLE TRIGGER USER`);
   await dataSource.query(
     `INSERT INTO audit_record (seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version, flow_id,
-       legal_basis, removed_elements, person_identifiers, prev_hash, hash)
+       legal_basis, removed_elements, person_identifiers, prev_hash, hash, key_id)
      SELECT g, timestamptz '2026-01-01' + g * interval '1 second', 'decision', CASE WHEN g % 7 = 0 THEN 'refused' ELSE 'delivered' END,
        md5(g::text), 'treatment.appointment.attended', 'slam-mh', 'nps-london', 'cstr-south-london', 3, 'attendance-to-probation',
        '{"article6":"6(1)(e)"}'::jsonb, '["Patient.address"]'::jsonb,
@@ -120,7 +151,7 @@ async function timeline(
          THEN jsonb_build_array(jsonb_build_object('system', $3::text, 'value', $4::text))
          ELSE jsonb_build_array(jsonb_build_object('system', $3::text, 'value', lpad((g % 200000)::text, 10, '9')),
                                 jsonb_build_object('system', $5::text, 'value', 'X' || lpad((g % 200000)::text, 6, '0'))) END,
-       repeat('0', 64), md5(g::text) || md5(g::text)
+       repeat('0', 64), md5(g::text) || md5(g::text), 'k1'
      FROM generate_series(1, $1::int) g`,
     [
       TIMELINE_RECORDS,
@@ -170,6 +201,9 @@ async function main(): Promise<void> {
     }
     const verify = await verifyRate(stack.databaseUrl);
     console.log(`verify: ${verify.records} records in ${verify.seconds} s = ${verify.rowsPerSecond} rows/s`);
+    console.log(
+      `checkpoint: written in ${verify.checkpointMs} ms; verify against it: ${verify.withCheckpointSeconds} s`,
+    );
     const person = await timeline(stack.databaseUrl);
     console.log(
       `timeline: ${person.personRecords} records of one person among ${person.records}: ${person.coldMs} ms first, ${person.warmMs} ms again`,

@@ -1,5 +1,18 @@
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { AUDIT_KEY_ID_PATTERN } from '@cstr/audit';
 import { BaseAppConfig, ConfigKey } from '@cstr/platform';
+import { AuditKeysValid } from './core/audit-keys.validator';
 import { NotDevOnlyInProduction } from './core/dev-only-secret.validator';
 import { PolicyFilesLoad } from './core/policy-files.validator';
 
@@ -36,17 +49,57 @@ export class HubConfig extends BaseAppConfig {
   @PolicyFilesLoad()
   AGREEMENTS_DIR: string = 'config/agreements';
 
-  /** Secret of the audit hash chain (HMAC, at least 32 characters); a dev-only default outside production. */
+  /**
+   * Secret of the audit hash chain (HMAC, at least 32 characters), key id `k1`, used while
+   * AUDIT_HMAC_KEYS is empty; a dev-only default outside production.
+   */
+  @ValidateIf((config: HubConfig) => config.AUDIT_HMAC_KEYS.trim() === '')
   @IsString()
   @MinLength(32)
   @NotDevOnlyInProduction()
   AUDIT_HMAC_KEY: string = 'dev-only-audit-hmac-key-change-me-000000';
+
+  /**
+   * The audit key ring, `id:secret,id:secret` oldest first (each secret at least 32 characters):
+   * records made under any of them verify; replaces AUDIT_HMAC_KEY when set. Keep every key whose
+   * records exist. `npm run -s hub:rotate-key -- audit` prints the next ring.
+   */
+  @IsString()
+  @AuditKeysValid()
+  AUDIT_HMAC_KEYS: string = '';
+
+  /** Id of the key new audit records are made under (default: the last of AUDIT_HMAC_KEYS, or k1). */
+  @IsString()
+  @ValidateIf((config: HubConfig) => config.AUDIT_HMAC_KEY_ID !== '')
+  @Matches(AUDIT_KEY_ID_PATTERN, { message: 'must be a key id: letters, digits, ".", "_" or "-", at most 32' })
+  AUDIT_HMAC_KEY_ID: string = '';
+
+  /**
+   * Folder of the signed checkpoints of the audit chain head, outside the database (another disk
+   * or host, write-once for the hub's user); a relative path is read from the project root.
+   * Required in production; in development it defaults to `.stack/audit-checkpoints/<schema>`,
+   * created when missing.
+   */
+  @ValidateIf((config: HubConfig) => config.NODE_ENV === 'production' || config.AUDIT_CHECKPOINT_DIR !== '')
+  @IsString()
+  @IsNotEmpty({ message: 'must name the folder of audit checkpoints in production' })
+  AUDIT_CHECKPOINT_DIR: string = '';
+
+  /** How often the hub writes a checkpoint of the audit head when it moved, in milliseconds; one is also written at shutdown. */
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  AUDIT_CHECKPOINT_INTERVAL_MS: number = 30_000;
 
   /** Secret of the pseudonymous per-person partition key (at least 16 characters); a dev-only default outside production. */
   @IsString()
   @MinLength(16)
   @NotDevOnlyInProduction()
   PARTITION_KEY_SECRET: string = 'dev-only-partition-key-secret';
+
+  /** Id of PARTITION_KEY_SECRET, logged at start so that a rotation (`npm run -s hub:rotate-key -- partition`) can be followed. */
+  @Matches(AUDIT_KEY_ID_PATTERN, { message: 'must be a key id: letters, digits, ".", "_" or "-", at most 32' })
+  PARTITION_KEY_ID: string = 'p1';
 
   /**
    * Partner kinds trusted to say that the identifiers of an event's subject belong together

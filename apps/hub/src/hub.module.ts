@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditCheckpointModule } from './core/audit-checkpoint.scheduler';
 import { HubCoreModule } from './core/hub-core.module';
 import { HubHttpModule } from './http/hub-http.module';
 import { IngressModule } from './ingress/ingress.module';
@@ -11,6 +12,14 @@ import { ConsoleModule } from './console/console.module';
  * delivery and audit arrive with the contracts and hub issues.
  */
 @Module({
-  imports: [HubCoreModule, IngressModule, HubHttpModule, PathwayModule, ReportingModule, ConsoleModule],
+  imports: [
+    HubCoreModule,
+    AuditCheckpointModule,
+    IngressModule,
+    HubHttpModule,
+    PathwayModule,
+    ReportingModule,
+    ConsoleModule,
+  ],
 })
 export class HubModule {}

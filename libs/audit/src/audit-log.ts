@@ -59,6 +59,15 @@ export type AuditAlertReason =
   /** A checkpoint could not be written. */
   | 'checkpoint-failed';
 
+/** Every {@link AuditAlertReason}. */
+export const AUDIT_ALERT_REASONS: readonly AuditAlertReason[] = [
+  'head-mac-invalid',
+  'head-key-unknown',
+  'head-behind-checkpoint',
+  'checkpoint-invalid',
+  'checkpoint-failed',
+];
+
 /** An alert: a reason and a detail that names seqs and key ids only (no personal data, no secret). */
 export interface AuditAlert {
   readonly reason: AuditAlertReason;

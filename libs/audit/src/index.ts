@@ -7,6 +7,7 @@ export * from './audit-schema.migration';
 export {
   AuditLog,
   AuditChainHeadError,
+  AUDIT_ALERT_REASONS,
   type AuditAlert,
   type AuditAlertReason,
   type CheckpointOutcome,

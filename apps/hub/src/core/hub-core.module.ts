@@ -1,10 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditLog } from '@cstr/audit';
+import { AuditLog, FileCheckpointStore } from '@cstr/audit';
 import { HUB_PARTNER_ID, isEventType } from '@cstr/contracts';
 import { PersonIndex } from '@cstr/identity';
 import { APP_CONFIG, projectPath } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
+import { auditKeyRing } from './audit-keys.validator';
 import { HubMetrics } from './hub-metrics';
 import { HubPolicy } from './hub-policy';
 
@@ -27,9 +28,19 @@ export const INGRESS_METRICS = Symbol('INGRESS_METRICS');
     },
     {
       provide: AuditLog,
-      inject: [DataSource, APP_CONFIG],
-      useFactory: (dataSource: DataSource, config: HubConfig) =>
-        new AuditLog(dataSource, { key: config.AUDIT_HMAC_KEY }),
+      inject: [DataSource, APP_CONFIG, HubMetrics],
+      useFactory: async (dataSource: DataSource, config: HubConfig, metrics: HubMetrics) => {
+        const logger = new Logger('AuditLog');
+        return new AuditLog(dataSource, {
+          key: auditKeyRing(config),
+          checkpoints: await openCheckpointStore(config, dataSource),
+          onAlert: (alert) => {
+            // Seqs, key ids and the checkpoint folder only: no personal data, no secret.
+            logger.error(`Audit alert ${alert.reason}: ${alert.detail}`);
+            metrics.auditAlert(alert.reason);
+          },
+        });
+      },
     },
     { provide: PersonIndex, inject: [DataSource], useFactory: (dataSource: DataSource) => new PersonIndex(dataSource) },
     {
@@ -43,3 +54,16 @@ export const INGRESS_METRICS = Symbol('INGRESS_METRICS');
   exports: [HubPolicy, AuditLog, PersonIndex, HubMetrics, INGRESS_METRICS],
 })
 export class HubCoreModule {}
+
+/**
+ * The folder of audit checkpoints: `AUDIT_CHECKPOINT_DIR` (required in production, where a
+ * missing folder stops the hub), else `.stack/audit-checkpoints/<schema>`, created when missing.
+ */
+async function openCheckpointStore(config: HubConfig, dataSource: DataSource): Promise<FileCheckpointStore> {
+  if (config.AUDIT_CHECKPOINT_DIR !== '')
+    return FileCheckpointStore.open(projectPath(config.AUDIT_CHECKPOINT_DIR), {
+      create: config.NODE_ENV !== 'production',
+    });
+  const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  return FileCheckpointStore.open(projectPath(`.stack/audit-checkpoints/${schema}`), { create: true });
+}

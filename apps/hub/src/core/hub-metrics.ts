@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AUDIT_ALERT_REASONS, type AuditAlertReason } from '@cstr/audit';
 
 /** What the ingress pipeline reports; {@link HubMetrics} backs it with Prometheus metrics. */
 export interface IngressMetrics {
@@ -28,6 +29,9 @@ export class HubMetrics implements IngressMetrics {
   private readonly eventsDelivered: Counter<'type' | 'partner'>;
   private readonly eventsRefused: Counter<'type' | 'partner' | 'stage'>;
   private readonly latency: Histogram<'type'>;
+  private readonly auditAlerts: Counter<'reason'>;
+  private readonly auditCheckpointSeq: Gauge;
+  private readonly auditCheckpointTime: Gauge;
 
   /** `label` maps an event type or partner id to a bounded label value (see {@link UNKNOWN_LABEL}). */
   constructor(
@@ -61,6 +65,35 @@ export class HubMetrics implements IngressMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
+    this.auditAlerts = new Counter({
+      name: 'cstr_hub_audit_alerts_total',
+      help: 'Signs that the audit chain was tampered with or cannot be checkpointed, by reason (an append refused on a head moved without the key, a head behind its checkpoint, a checkpoint not written). Alert on any increase.',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    // Every reason from 0, so that an alert rule sees the first increase.
+    for (const reason of AUDIT_ALERT_REASONS) this.auditAlerts.inc({ reason }, 0);
+    this.auditCheckpointSeq = new Gauge({
+      name: 'cstr_hub_audit_checkpoint_seq',
+      help: 'Seq of the latest audit checkpoint this instance wrote or found.',
+      registers: [this.registry],
+    });
+    this.auditCheckpointTime = new Gauge({
+      name: 'cstr_hub_audit_checkpoint_timestamp_seconds',
+      help: 'When the latest audit checkpoint this instance wrote or found was taken (Unix time).',
+      registers: [this.registry],
+    });
+  }
+
+  /** The audit raised an alert (see {@link AuditAlertReason}). */
+  auditAlert(reason: AuditAlertReason): void {
+    this.auditAlerts.inc({ reason });
+  }
+
+  /** The latest checkpoint of the audit head is at `seq`, taken at `at`. */
+  auditCheckpoint(seq: number, at: string): void {
+    this.auditCheckpointSeq.set(seq);
+    this.auditCheckpointTime.set(Date.parse(at) / 1000);
   }
 
   eventIn(type: string, partner: string): void {

@@ -1,0 +1,77 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { AuditLog, type CheckpointOutcome } from '@cstr/audit';
+import { safeErrorText } from '@cstr/contracts';
+import { APP_CONFIG } from '@cstr/platform';
+import type { HubConfig } from '../hub.config';
+import { HubMetrics } from './hub-metrics';
+
+/**
+ * Writes a signed checkpoint of the audit chain head outside the database
+ * (`AuditLog.checkpoint`): at start, every `AUDIT_CHECKPOINT_INTERVAL_MS` when the head moved,
+ * and once more at graceful shutdown, after the transport and the HTTP server have stopped (so
+ * the last appends are covered) and before the database pool closes. Every instance does it; an
+ * instance that finds a checkpoint of the same seq already written leaves it.
+ */
+@Injectable()
+export class AuditCheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditCheckpointScheduler.name);
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(HubMetrics) private readonly metrics: HubMetrics,
+    @Inject(APP_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const { ring, current } = this.audit.keyIds;
+    this.logger.log(
+      `Audit key ${current} (ring ${ring.join(', ')}); partition key ${this.config.PARTITION_KEY_ID}; checkpoints every ${this.config.AUDIT_CHECKPOINT_INTERVAL_MS} ms`,
+    );
+    this.schedule(0);
+  }
+
+  /** The last checkpoint, once the transport has stopped; the database closes after this (platform module). */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.runOnce();
+  }
+
+  /** Writes a checkpoint when the head moved; failures are alerts (logged and counted), never thrown. */
+  async runOnce(): Promise<CheckpointOutcome | undefined> {
+    try {
+      const outcome = await this.audit.checkpoint();
+      if (outcome.checkpoint) this.metrics.auditCheckpoint(outcome.checkpoint.seq, outcome.checkpoint.at);
+      if (outcome.written) this.logger.debug(`Audit checkpoint written at seq ${outcome.checkpoint.seq}`);
+      return outcome;
+    } catch (error) {
+      // The database is unreachable: nothing to sign; the next run tries again.
+      this.logger.warn(`Audit checkpoint not taken: ${safeErrorText(error)}`);
+      return undefined;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.runOnce().finally(() => this.schedule(this.config.AUDIT_CHECKPOINT_INTERVAL_MS));
+    }, delayMs);
+    this.timer.unref();
+  }
+}
+
+/**
+ * The audit checkpoints. Not global, so that Nest calls its shutdown hook before the platform's
+ * (global modules come last), which closes the database.
+ */
+@Module({ providers: [AuditCheckpointScheduler], exports: [AuditCheckpointScheduler] })
+export class AuditCheckpointModule {}

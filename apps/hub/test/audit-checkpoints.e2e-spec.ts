@@ -1,0 +1,112 @@
+import 'reflect-metadata';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { checkpointName } from '@cstr/audit';
+import { eventually, uniqueName } from '@cstr/testing';
+import { PRINCIPALS, basicAuth, bootHub, type TestHub } from './http-test-kit';
+
+/**
+ * The hub's audit checkpoints (issue 12, item 6): written outside the database on a schedule and
+ * at shutdown; the attack — newest records deleted, head moved back, one ordinary append — is
+ * refused with an alert (log line and metric), and `GET /audit/verify` names the cut.
+ */
+describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
+  const folders: string[] = [];
+  afterAll(() => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  function checkpointFolder(): string {
+    const folder = mkdtempSync(join(tmpdir(), 'hub-audit-checkpoints-'));
+    folders.push(folder);
+    return join(folder, uniqueName('checkpoints'));
+  }
+
+  const latestSeq = (dir: string): number => {
+    const names = readdirSync(dir).filter((name) => name.startsWith('audit-checkpoint-'));
+    return names.length === 0 ? 0 : Math.max(...names.map((name) => Number(/\d+/.exec(name)?.[0])));
+  };
+
+  async function verifyAs(hub: TestHub): Promise<request.Response> {
+    return request(hub.app.getHttpServer()).get('/audit/verify').set('Authorization', basicAuth(PRINCIPALS.auditor));
+  }
+
+  it('writes a checkpoint at graceful shutdown that covers the last append', async () => {
+    const dir = checkpointFolder();
+    const hub = await bootHub({ AUDIT_CHECKPOINT_DIR: dir, AUDIT_CHECKPOINT_INTERVAL_MS: '3600000' });
+    let closed = false;
+    try {
+      // Each verify is itself audited: three reads, three records.
+      for (let i = 0; i < 3; i += 1) expect((await verifyAs(hub)).body).toMatchObject({ ok: true });
+      const [{ n }] = (await hub.dataSource.query('SELECT last_seq::int AS n FROM audit_chain_head')) as {
+        n: number;
+      }[];
+      expect(n).toBe(3);
+      expect(latestSeq(dir)).toBe(0);
+      await hub.close();
+      closed = true;
+      expect(latestSeq(dir)).toBe(3);
+      const checkpoint = JSON.parse(readFileSync(join(dir, checkpointName(3)), 'utf8')) as Record<string, unknown>;
+      expect(checkpoint).toEqual({
+        format: 1,
+        seq: 3,
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        at: expect.any(String),
+        keyId: 'k1',
+        mac: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+    } finally {
+      if (!closed) await hub.close();
+    }
+  });
+
+  it('refuses the append after the head was moved back, alerts, and verify names the truncation against the checkpoint', async () => {
+    const dir = checkpointFolder();
+    const hub = await bootHub({ AUDIT_CHECKPOINT_DIR: dir, AUDIT_CHECKPOINT_INTERVAL_MS: '1000' });
+    try {
+      for (let i = 0; i < 10; i += 1) expect((await verifyAs(hub)).status).toBe(200);
+      await eventually(
+        async () => latestSeq(dir),
+        (seq) => seq >= 10,
+        10_000,
+      );
+      const seq = latestSeq(dir);
+      const [{ hash }] = (await hub.dataSource.query('SELECT hash FROM audit_record WHERE seq = $1', [seq - 5])) as {
+        hash: string;
+      }[];
+      // As a database superuser: the newest five deleted, the head moved back to the new last one.
+      await hub.dataSource.transaction(async (tx) => {
+        await tx.query('ALTER TABLE audit_record DISABLE TRIGGER USER');
+        await tx.query('DELETE FROM audit_record WHERE seq > $1', [seq - 5]);
+        await tx.query('UPDATE audit_chain_head SET last_seq = $1, last_hash = $2', [seq - 5, hash]);
+        await tx.query('ALTER TABLE audit_record ENABLE TRIGGER USER');
+      });
+
+      // The verify's own read record is the ordinary append: refused, so the auditor still sees the cut.
+      const answer = await verifyAs(hub);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({
+        ok: false,
+        headSeq: seq - 5,
+        firstBroken: { seq: seq - 4, reason: 'truncated' },
+        checkpoint: { seq, keyId: 'k1' },
+        readRecorded: false,
+      });
+      const [{ n }] = (await hub.dataSource.query('SELECT count(*)::int AS n FROM audit_record')) as { n: number }[];
+      expect(n).toBe(seq - 5);
+
+      const metrics = await request(hub.app.getHttpServer())
+        .get('/metrics')
+        .set('Authorization', basicAuth(PRINCIPALS.operator));
+      expect(metrics.text).toMatch(/cstr_hub_audit_alerts_total\{reason="head-mac-invalid"\} [1-9]/);
+      expect(metrics.text).toMatch(new RegExp(`cstr_hub_audit_checkpoint_seq ${seq}\\b`));
+      // No checkpoint is ever taken of the moved head.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(latestSeq(dir)).toBe(seq);
+    } finally {
+      await hub.close();
+    }
+  });
+});
