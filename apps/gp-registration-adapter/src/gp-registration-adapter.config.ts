@@ -1,5 +1,5 @@
-import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
-import { PartnerAdapterConfig } from '@cstr/platform';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ConfigKey, PartnerAdapterConfig } from '@cstr/platform';
 
 /** Keys of the gp-registration-adapter. */
 export class GpRegistrationAdapterConfig extends PartnerAdapterConfig {
@@ -13,4 +13,10 @@ export class GpRegistrationAdapterConfig extends PartnerAdapterConfig {
   @Min(100)
   @Max(120_000)
   PDS_TIMEOUT_MS: number = 10_000;
+
+  /** The PEM private key (RSA) signing the client assertion of `outboundClientId` (private-key JWT, RS512); escaped line breaks (\n) allowed. Required in production. */
+  @ConfigKey()
+  @IsOptional()
+  @IsString()
+  PARTNER_CLIENT_PRIVATE_KEY?: string;
 }

@@ -1,12 +1,21 @@
 import { resolve } from 'node:path';
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, IngressPublisher } from '@cstr/platform';
+import {
+  APP_CONFIG,
+  BearerTokenVerifier,
+  INBOUND_AUTHENTICATOR,
+  IngressPublisher,
+  authorizedFetch,
+  partnerTokenSource,
+  readInboundTokenSettings,
+} from '@cstr/platform';
+import { loadPartnersFile } from '@cstr/policy';
 import { GpInboxController } from './checks/gp-inbox.controller';
 import { GpRegistrationService } from './checks/gp-registration.service';
 import type { GpRegistrationAdapterConfig } from './gp-registration-adapter.config';
-import { GP_PARTNER_SETTINGS, loadGpPartnerSettings } from './gp-partner-settings';
+import { GP_PARTNER_SETTINGS, loadGpPartnerSettings, type GpPartnerSettings } from './gp-partner-settings';
 import { NotificationsController } from './notifications/notifications.controller';
-import { PdsClient } from './pds/pds.client';
+import { PDS_FETCH, PdsClient } from './pds/pds.client';
 
 /**
  * The adapter for the PDS-style GP registration service: PDS reads when the hub delivers a
@@ -17,10 +26,41 @@ import { PdsClient } from './pds/pds.client';
   controllers: [GpInboxController, NotificationsController],
   providers: [
     {
+      // The partner system's calls: OAuth2 bearer tokens from its issuer, for this adapter, issued to its own client.
+      provide: INBOUND_AUTHENTICATOR,
+      inject: [APP_CONFIG],
+      useFactory: (config: GpRegistrationAdapterConfig) =>
+        new BearerTokenVerifier(
+          readInboundTokenSettings(
+            config.PARTNER_ID,
+            loadPartnersFile(resolve(config.PARTNERS_FILE), { sandboxBaseUrl: config.SANDBOX_BASE_URL }).find(
+              (partner) => partner.id === config.PARTNER_ID,
+            )?.adapter,
+          ),
+        ),
+    },
+    {
       provide: GP_PARTNER_SETTINGS,
       inject: [APP_CONFIG],
       useFactory: (config: GpRegistrationAdapterConfig) =>
         loadGpPartnerSettings(resolve(config.PARTNERS_FILE), config.PARTNER_ID, config.SANDBOX_BASE_URL),
+    },
+    {
+      // PDS is application-restricted: tokens from a private-key JWT client assertion (RS512), as NHS England's API platform takes them.
+      provide: PDS_FETCH,
+      inject: [APP_CONFIG, GP_PARTNER_SETTINGS],
+      useFactory: (config: GpRegistrationAdapterConfig, partner: GpPartnerSettings) =>
+        authorizedFetch(
+          partnerTokenSource(
+            partner.partnerId,
+            loadPartnersFile(resolve(config.PARTNERS_FILE), { sandboxBaseUrl: config.SANDBOX_BASE_URL }).find(
+              (candidate) => candidate.id === config.PARTNER_ID,
+            )?.adapter,
+            { privateKey: config.PARTNER_CLIENT_PRIVATE_KEY },
+            config.NODE_ENV,
+            { timeoutMs: config.PDS_TIMEOUT_MS },
+          ),
+        ),
     },
     IngressPublisher,
     PdsClient,

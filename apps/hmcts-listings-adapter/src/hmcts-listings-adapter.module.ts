@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, IngressPublisher } from '@cstr/platform';
+import {
+  APP_CONFIG,
+  BearerTokenVerifier,
+  INBOUND_AUTHENTICATOR,
+  IngressPublisher,
+  readInboundTokenSettings,
+} from '@cstr/platform';
+import { loadPartnersFile } from '@cstr/policy';
 import type { HmctsListingsAdapterConfig } from './hmcts-listings-adapter.config';
 import { HMCTS_PARTNER_SETTINGS, loadHmctsPartnerSettings } from './hmcts-partner-settings';
 import { ListingIntakeService } from './listings/listing-intake.service';
@@ -14,6 +21,20 @@ import { ListingsController } from './listings/listings.controller';
 @Module({
   controllers: [ListingsController],
   providers: [
+    {
+      // The partner system's calls: OAuth2 bearer tokens from its issuer, for this adapter, issued to its own client.
+      provide: INBOUND_AUTHENTICATOR,
+      inject: [APP_CONFIG],
+      useFactory: (config: HmctsListingsAdapterConfig) =>
+        new BearerTokenVerifier(
+          readInboundTokenSettings(
+            config.PARTNER_ID,
+            loadPartnersFile(resolve(config.PARTNERS_FILE), { sandboxBaseUrl: config.SANDBOX_BASE_URL }).find(
+              (partner) => partner.id === config.PARTNER_ID,
+            )?.adapter,
+          ),
+        ),
+    },
     {
       provide: HMCTS_PARTNER_SETTINGS,
       inject: [APP_CONFIG],

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, IngressPublisher } from '@cstr/platform';
+import {
+  APP_CONFIG,
+  BearerTokenVerifier,
+  INBOUND_AUTHENTICATOR,
+  IngressPublisher,
+  readInboundTokenSettings,
+} from '@cstr/platform';
+import { loadPartnersFile } from '@cstr/policy';
 import { LdAlertsClient } from './alerts/ld-alerts.client';
 import { LdInboxController } from './alerts/ld-inbox.controller';
 import type { LdAdapterConfig } from './ld-adapter.config';
@@ -16,6 +23,20 @@ import { ScreeningsController } from './screenings/screenings.controller';
 @Module({
   controllers: [ScreeningsController, LdInboxController],
   providers: [
+    {
+      // The partner system's calls: OAuth2 bearer tokens from its issuer, for this adapter, issued to its own client.
+      provide: INBOUND_AUTHENTICATOR,
+      inject: [APP_CONFIG],
+      useFactory: (config: LdAdapterConfig) =>
+        new BearerTokenVerifier(
+          readInboundTokenSettings(
+            config.PARTNER_ID,
+            loadPartnersFile(resolve(config.PARTNERS_FILE), { sandboxBaseUrl: config.SANDBOX_BASE_URL }).find(
+              (partner) => partner.id === config.PARTNER_ID,
+            )?.adapter,
+          ),
+        ),
+    },
     {
       provide: LD_PARTNER_SETTINGS,
       inject: [APP_CONFIG],

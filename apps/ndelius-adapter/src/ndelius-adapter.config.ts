@@ -1,5 +1,5 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
-import { PartnerAdapterConfig } from '@cstr/platform';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ConfigKey, PartnerAdapterConfig } from '@cstr/platform';
 
 /** Keys of the ndelius-adapter: the partners file it reads its Delius settings from, and time limits. */
 export class NdeliusAdapterConfig extends PartnerAdapterConfig {
@@ -12,4 +12,10 @@ export class NdeliusAdapterConfig extends PartnerAdapterConfig {
   @Min(100)
   @Max(120_000)
   DELIUS_TIMEOUT_MS: number = 10_000;
+
+  /** The client secret of `outboundClientId` at the partner's token endpoint (OAuth2 client credentials). Required in production. */
+  @ConfigKey()
+  @IsOptional()
+  @IsString()
+  PARTNER_CLIENT_SECRET?: string;
 }

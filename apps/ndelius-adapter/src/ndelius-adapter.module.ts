@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Outbox } from '@cstr/messaging';
-import { APP_CONFIG, IngressPublisher } from '@cstr/platform';
+import {
+  APP_CONFIG,
+  INBOUND_AUTHENTICATOR,
+  IngressPublisher,
+  SnsSignatureVerifier,
+  authorizedFetch,
+  partnerTokenSource,
+} from '@cstr/platform';
 import { DeliusApiClient } from './delius/delius-api.client';
 import { DELIUS_PARTNER_SETTINGS } from './delius/delius-partner.token';
 import { loadDeliusPartnerSettings, type DeliusPartnerSettings } from './delius/delius-partner-settings';
@@ -32,8 +39,31 @@ import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
     {
       provide: DeliusApiClient,
       inject: [APP_CONFIG, DELIUS_PARTNER_SETTINGS],
+      useFactory: (config: NdeliusAdapterConfig, partner: DeliusPartnerSettings) => {
+        // The Delius API takes HMPPS Auth client-credentials tokens: cached, refreshed, one retry on a 401.
+        const tokens = partnerTokenSource(
+          partner.partnerId,
+          partner.adapterSettings,
+          { secret: config.PARTNER_CLIENT_SECRET },
+          config.NODE_ENV,
+          { timeoutMs: config.DELIUS_TIMEOUT_MS },
+        );
+        return new DeliusApiClient({
+          baseUrl: partner.deliusApiUrl,
+          timeoutMs: config.DELIUS_TIMEOUT_MS,
+          fetch: authorizedFetch(tokens),
+        });
+      },
+    },
+    {
+      // POST /domain-events: only SNS notifications whose signature verifies (certificate from an allow-listed URL).
+      provide: INBOUND_AUTHENTICATOR,
+      inject: [APP_CONFIG, DELIUS_PARTNER_SETTINGS],
       useFactory: (config: NdeliusAdapterConfig, partner: DeliusPartnerSettings) =>
-        new DeliusApiClient({ baseUrl: partner.deliusApiUrl, timeoutMs: config.DELIUS_TIMEOUT_MS }),
+        new SnsSignatureVerifier({
+          certUrlAllowList: partner.snsCertUrlAllowList,
+          timeoutMs: config.DELIUS_TIMEOUT_MS,
+        }),
     },
     {
       provide: IngressPublisher,

@@ -23,4 +23,10 @@ export class SecondaryCareAdapterConfig extends PartnerAdapterConfig {
   @IsInt()
   @Min(100)
   POLL_INTERVAL_MS: number = 30_000;
+
+  /** The client secret of `outboundClientId` at the partner's token endpoint (OAuth2 client credentials). Required in production. */
+  @ConfigKey()
+  @IsOptional()
+  @IsString()
+  PARTNER_CLIENT_SECRET?: string;
 }

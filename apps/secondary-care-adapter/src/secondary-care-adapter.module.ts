@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Outbox } from '@cstr/messaging';
-import { APP_CONFIG, IngressPublisher } from '@cstr/platform';
+import { APP_CONFIG, INBOUND_AUTHENTICATOR, IngressPublisher, partnerTokenSource } from '@cstr/platform';
+import { loadPartnersFile } from '@cstr/policy';
 import { FhirNotificationsController } from './changes/fhir-notifications.controller';
 import { ProviderChangeIntake } from './changes/provider-change-intake';
 import { providerMappingContext } from './changes/provider-mapping-context';
 import { ProviderPoller } from './changes/provider-poller';
 import { SubscriptionRegistrar } from './changes/subscription-registrar';
+import { SubscriptionSecrets } from './changes/subscription-secrets';
 import { ProviderInboxController } from './inbox/provider-inbox.controller';
 import { ProviderFhirClient } from './provider/provider-fhir.client';
 import { PROVIDER_PARTNER_SETTINGS } from './provider/provider-partner.token';
@@ -32,8 +34,28 @@ import type { SecondaryCareAdapterConfig } from './secondary-care-adapter.config
       provide: ProviderFhirClient,
       inject: [APP_CONFIG, PROVIDER_PARTNER_SETTINGS],
       useFactory: (config: SecondaryCareAdapterConfig, partner: ProviderPartnerSettings) =>
-        new ProviderFhirClient(partner.fhirBaseUrl, config.FHIR_TIMEOUT_MS),
+        // The provider's server takes OAuth2 client-credentials tokens (SMART backend services as the model).
+        new ProviderFhirClient(
+          partner.fhirBaseUrl,
+          config.FHIR_TIMEOUT_MS,
+          partnerTokenSource(
+            partner.partnerId,
+            loadPartnersFile(config.PARTNERS_FILE, { sandboxBaseUrl: config.SANDBOX_BASE_URL }).find(
+              (candidate) => candidate.id === partner.partnerId,
+            )?.adapter,
+            { secret: config.PARTNER_CLIENT_SECRET },
+            config.NODE_ENV,
+            { timeoutMs: config.FHIR_TIMEOUT_MS },
+          ),
+        ),
     },
+    {
+      provide: SubscriptionSecrets,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new SubscriptionSecrets(dataSource),
+    },
+    // POST /fhir-notifications: only with the secret header of one of the adapter's Subscriptions.
+    { provide: INBOUND_AUTHENTICATOR, useExisting: SubscriptionSecrets },
     {
       provide: IngressPublisher,
       inject: [APP_CONFIG, Outbox],

@@ -1,10 +1,12 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { InboundAuthGuard } from '@cstr/platform';
 import type { Response } from 'express';
 import type { OperationOutcome } from '@cstr/contracts';
 import { GpRegistrationService } from '../checks/gp-registration.service';
 
 /** `POST /notifications`: PDS change-of-GP signals (CloudEvents 1.0, structured JSON). */
 @Controller()
+@UseGuards(InboundAuthGuard)
 export class NotificationsController {
   constructor(private readonly registrations: GpRegistrationService) {}
 

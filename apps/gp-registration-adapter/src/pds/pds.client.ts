@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { APP_CONFIG } from '@cstr/platform';
 import type { GpRegistrationAdapterConfig } from '../gp-registration-adapter.config';
 import { GP_PARTNER_SETTINGS, type GpPartnerSettings } from '../gp-partner-settings';
@@ -11,12 +11,16 @@ export type PdsRead =
   | { readonly kind: 'unavailable'; readonly reason: string }
   | { readonly kind: 'not-allowed' };
 
+/** DI token of the `fetch` PDS is called with: one that adds the application-restricted access token. */
+export const PDS_FETCH = Symbol('PDS_FETCH');
+
 /** Reads Patients from the PDS-style service, and only from it. */
 @Injectable()
 export class PdsClient {
   constructor(
     @Inject(GP_PARTNER_SETTINGS) private readonly settings: GpPartnerSettings,
     @Inject(APP_CONFIG) private readonly config: Pick<GpRegistrationAdapterConfig, 'PDS_TIMEOUT_MS'>,
+    @Optional() @Inject(PDS_FETCH) private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
   /** `GET {pdsBaseUrl}/Patient/{nhsNumber}`. */
@@ -35,14 +39,15 @@ export class PdsClient {
 
   private async read(url: string): Promise<PdsRead> {
     try {
-      const response = await fetch(url, {
+      const response = await this.fetchImpl(url, {
         headers: { accept: 'application/fhir+json' },
         signal: AbortSignal.timeout(this.config.PDS_TIMEOUT_MS),
       });
       if (response.status === 200) return { kind: 'found', patient: (await response.json()) as unknown };
       await response.arrayBuffer().catch(() => undefined);
       if (response.status === 404) return { kind: 'not-found' };
-      if (response.status === 408 || response.status === 429 || response.status >= 500)
+      // 401: even a fresh token was refused (credentials being fixed): try again later.
+      if (response.status === 401 || response.status === 408 || response.status === 429 || response.status >= 500)
         return { kind: 'unavailable', reason: `PDS answered ${response.status}` };
       return { kind: 'refused', status: response.status };
     } catch (error) {

@@ -1,4 +1,5 @@
-import { Controller, Delete, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { InboundAuthGuard } from '@cstr/platform';
 import type { Request, Response } from 'express';
 import type { OperationOutcome } from '@cstr/contracts';
 import { ListingIntakeService, type ListingPayloadKind } from './listing-intake.service';
@@ -9,6 +10,7 @@ import { ListingIntakeService, type ListingPayloadKind } from './listing-intake.
  * `configureListingsHttp`) so they are archived exactly as sent, before any parsing.
  */
 @Controller()
+@UseGuards(InboundAuthGuard)
 export class ListingsController {
   constructor(private readonly intake: ListingIntakeService) {}
 

@@ -1,10 +1,12 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { InboundAuthGuard } from '@cstr/platform';
 import type { Response } from 'express';
 import type { OperationOutcome } from '@cstr/contracts';
 import { ScreeningIntakeService } from './screening-intake.service';
 
 /** `POST /screenings`: the L&D case system pushes a completed screening form. */
 @Controller()
+@UseGuards(InboundAuthGuard)
 export class ScreeningsController {
   constructor(private readonly intake: ScreeningIntakeService) {}
 

@@ -130,8 +130,9 @@ export class DeliusApiClient {
   }
 }
 
+/** Worth retrying later: the partner down or slow, or our token refused even when fresh (credentials being fixed). */
 function isTransient(status: number): boolean {
-  return status >= 500 || status === 429 || status === 408;
+  return status >= 500 || status === 429 || status === 408 || status === 401;
 }
 
 function parseJson(text: string): unknown {

@@ -10,6 +10,10 @@ export interface DeliusPartnerSettings {
   readonly deliusApiUrl: string;
   /** `detailUrlAllowList`: the only URL prefixes a detailUrl may be fetched from. */
   readonly detailUrlAllowList: readonly string[];
+  /** `snsCertUrlAllowList`: the only URL prefixes an SNS `SigningCertURL` may have. */
+  readonly snsCertUrlAllowList: readonly string[];
+  /** The partner's adapter settings as in the file (the `outbound*` token keys among them). */
+  readonly adapterSettings: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -45,5 +49,26 @@ export function loadDeliusPartnerSettings(
       },
     ]);
   }
-  return { partnerId, name: partner.name, ods: partner.ods, deliusApiUrl, detailUrlAllowList: allowList as string[] };
+  const certPrefixes = partner.adapter?.snsCertUrlAllowList;
+  if (
+    !Array.isArray(certPrefixes) ||
+    certPrefixes.length === 0 ||
+    !certPrefixes.every((prefix) => typeof prefix === 'string' && /^https?:\/\/[^/]+\/(.*\/)?$/.test(prefix))
+  ) {
+    throw new ConfigError([
+      {
+        key: 'PARTNERS_FILE',
+        problem: `partner ${partnerId} needs snsCertUrlAllowList: http(s) URL prefixes ending with '/' (where SNS signing certificates are)`,
+      },
+    ]);
+  }
+  return {
+    partnerId,
+    name: partner.name,
+    ods: partner.ods,
+    deliusApiUrl,
+    detailUrlAllowList: allowList as string[],
+    snsCertUrlAllowList: certPrefixes as string[],
+    adapterSettings: partner.adapter ?? {},
+  };
 }

@@ -1,6 +1,7 @@
-import { Body, Controller, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { operationOutcome } from '@cstr/contracts';
+import { InboundAuthGuard } from '@cstr/platform';
 import { PROVIDER_PARTNER_SETTINGS } from '../provider/provider-partner.token';
 import type { ProviderPartnerSettings } from '../provider/provider-partner-settings';
 import { ProviderChangeIntake } from './provider-change-intake';
@@ -9,9 +10,11 @@ import { ProviderChangeIntake } from './provider-change-intake';
  * `POST /fhir-notifications`: the provider's rest-hook Subscriptions notify here with an id-only
  * history Bundle. Each entry's `fullUrl` is read back only when it is a resource of the provider's
  * own server (`{fhirBaseUrl}/{type}/{id}`): the adapter never follows a URL elsewhere.
- * 200 once every entry is taken in; 502 when the server could not be read; 400 for a bad body.
+ * 200 once every entry is taken in; 502 when the server could not be read; 400 for a bad body;
+ * 401 without the secret header the adapter set in its Subscriptions' `channel.header`.
  */
 @Controller()
+@UseGuards(InboundAuthGuard)
 export class FhirNotificationsController {
   constructor(
     private readonly intake: ProviderChangeIntake,

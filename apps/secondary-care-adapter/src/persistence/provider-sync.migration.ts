@@ -32,5 +32,29 @@ export class ProviderSync1764489600000 implements MigrationInterface {
   }
 }
 
+/**
+ * `provider_subscription_secret`: the secret the adapter set in each of its Subscriptions'
+ * `channel.header` (SHA-256 only: a notification proves it knows the secret; the table cannot
+ * be used to forge one).
+ */
+export class SubscriptionSecrets1765000000000 implements MigrationInterface {
+  name = 'SubscriptionSecrets1765000000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE IF NOT EXISTS provider_subscription_secret (
+        subscription_id text        PRIMARY KEY,
+        criteria        text        NOT NULL,
+        endpoint        text        NOT NULL,
+        secret_sha256   text        NOT NULL UNIQUE,
+        created_at      timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE IF EXISTS provider_subscription_secret');
+  }
+}
+
 /** The migrations of the secondary-care-adapter, in order. */
-export const SECONDARY_CARE_MIGRATIONS = [ProviderSync1764489600000];
+export const SECONDARY_CARE_MIGRATIONS = [ProviderSync1764489600000, SubscriptionSecrets1765000000000];

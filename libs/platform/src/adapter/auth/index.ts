@@ -3,3 +3,4 @@ export * from './client-credentials.token-source';
 export * from './bearer-token.verifier';
 export * from './inbound-auth.guard';
 export * from './sns-signature.verifier';
+export * from './partner-token-source';
