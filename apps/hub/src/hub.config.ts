@@ -13,7 +13,7 @@ import {
 import { AUDIT_KEY_ID_PATTERN } from '@cstr/audit';
 import { BaseAppConfig, ConfigKey } from '@cstr/platform';
 import { AuditKeysValid } from './core/audit-keys.validator';
-import { NotDevOnlyInProduction } from './core/dev-only-secret.validator';
+import { NoShippedPrincipalsInProduction, NotDevOnlyInProduction } from './core/dev-only-secret.validator';
 import { PolicyFilesLoad } from './core/policy-files.validator';
 
 /** The hub's keys (HTTP API keys arrive with the HTTP API). `.env.example` lists every key. */
@@ -112,9 +112,14 @@ export class HubConfig extends BaseAppConfig {
   })
   IDENTITY_TRUSTED_KINDS: string = 'hmcts,probation,gp';
 
-  /** Who may call the HTTP API: ids, roles, partner ids and scrypt hashes of their secrets (never secrets); relative to the project root. */
+  /**
+   * Who may call the HTTP API: ids, roles, partner ids and scrypt hashes of their secrets (never
+   * secrets); relative to the project root. The default is the shipped demo file, which production
+   * refuses (as it does any demo principal or `dev-only-<id>` secret): point it at your own.
+   */
   @IsString()
   @IsNotEmpty()
+  @NoShippedPrincipalsInProduction()
   PRINCIPALS_FILE: string = 'config/principals.yaml';
 
   /** Largest HTTP request body accepted (e.g. 1mb, 512kb); larger bodies are answered 413. */

@@ -14,14 +14,22 @@ export class PrincipalsConfigError extends Error {
 }
 
 const PRINCIPAL_ID = /^[a-z0-9]+(?:[-.][a-z0-9]+)*$/;
-const KNOWN_KEYS = new Set(['id', 'kind', 'partner', 'roles', 'secretHash', 'description']);
+const KNOWN_KEYS = new Set(['id', 'kind', 'partner', 'roles', 'secretHash', 'description', 'demo']);
+
+/** A principal as the file configures it: `demo: true` marks the shipped demo principals, which production refuses. */
+export type ConfiguredPrincipal = StoredPrincipal & { readonly demo?: true };
 
 /**
  * Parses the principals file: partners' and users' ids, roles, partner ids and secret hashes
- * (never secrets). `knownPartner` says whether a partner id is configured in the partners file.
- * Throws {@link PrincipalsConfigError} listing every problem.
+ * (never secrets), and the `demo: true` marker of the shipped demo principals. `knownPartner`
+ * says whether a partner id is configured in the partners file. Throws
+ * {@link PrincipalsConfigError} listing every problem.
  */
-export function parsePrincipals(text: string, file: string, knownPartner: (id: string) => boolean): StoredPrincipal[] {
+export function parsePrincipals(
+  text: string,
+  file: string,
+  knownPartner: (id: string) => boolean,
+): ConfiguredPrincipal[] {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const problems: string[] = [];
@@ -34,7 +42,7 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
   const list = isMap(document.contents) ? document.contents.get('principals', true) : undefined;
   if (!isSeq(list))
     throw new PrincipalsConfigError([`${at(document.contents)}: the file must have a top-level \`principals:\` list`]);
-  const principals: StoredPrincipal[] = [];
+  const principals: ConfiguredPrincipal[] = [];
   const seen = new Set<string>();
   for (const item of list.items) {
     const node = item as Node;
@@ -44,7 +52,7 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
       problems.push(`${where}: a principal must be a mapping with id, kind and secretHash`);
       continue;
     }
-    const { id, kind, partner, roles, secretHash } = entry as Record<string, unknown>;
+    const { id, kind, partner, roles, secretHash, demo } = entry as Record<string, unknown>;
     const before = problems.length;
     for (const key of Object.keys(entry)) if (!KNOWN_KEYS.has(key)) problems.push(`${where}: unknown key \`${key}\``);
     if (typeof id !== 'string' || !PRINCIPAL_ID.test(id))
@@ -52,6 +60,7 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
     else if (seen.has(id)) problems.push(`${where}: id ${id} is defined twice`);
     if (!isSecretHash(secretHash))
       problems.push(`${where}: secretHash must be a hash made by \`npm run hub:principal -- hash\` (never a secret)`);
+    if (demo !== undefined && typeof demo !== 'boolean') problems.push(`${where}: demo must be true or false`);
     if (kind === 'partner') {
       if (typeof partner !== 'string' || !PARTNER_ID_PATTERN.test(partner) || !knownPartner(partner))
         problems.push(`${where}: partner must be a partner id of the partners file`);
@@ -71,6 +80,7 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
     }
     if (problems.length > before) continue;
     seen.add(id as string);
+    const marker = demo === true ? { demo: true as const } : {};
     principals.push(
       kind === 'partner'
         ? {
@@ -79,8 +89,15 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
             roles: ['partner'],
             partnerId: partner as string,
             secretHash: secretHash as string,
+            ...marker,
           }
-        : { kind: 'user', id: id as string, roles: [...new Set(roles as Role[])], secretHash: secretHash as string },
+        : {
+            kind: 'user',
+            id: id as string,
+            roles: [...new Set(roles as Role[])],
+            secretHash: secretHash as string,
+            ...marker,
+          },
     );
   }
   if (problems.length > 0) throw new PrincipalsConfigError(problems);
@@ -88,7 +105,7 @@ export function parsePrincipals(text: string, file: string, knownPartner: (id: s
 }
 
 /** Reads and parses a principals file (see {@link parsePrincipals}). */
-export function loadPrincipalsFile(file: string, knownPartner: (id: string) => boolean): StoredPrincipal[] {
+export function loadPrincipalsFile(file: string, knownPartner: (id: string) => boolean): ConfiguredPrincipal[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -24,14 +24,27 @@ describe('HubConfig', () => {
     );
   });
 
-  it('starts in production with secrets of its own', () => {
-    const config = loadConfig(HubConfig, {
-      ...BASE_ENV,
-      NODE_ENV: 'production',
-      AUDIT_HMAC_KEY: 'a'.repeat(40),
-      PARTITION_KEY_SECRET: 'b'.repeat(20),
-    });
-    expect(config.AUDIT_HMAC_KEY).toBe('a'.repeat(40));
+  it('starts in production with secrets and principals of its own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hub-principals-'));
+    try {
+      // Production refuses the shipped demo principals (see production-config.spec.ts).
+      const hash = 'scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+      writeFileSync(
+        join(dir, 'principals.yaml'),
+        `principals:\n  - { id: ops, kind: user, roles: [operator], secretHash: "${hash}" }\n`,
+      );
+      const config = loadConfig(HubConfig, {
+        ...BASE_ENV,
+        NODE_ENV: 'production',
+        AUDIT_HMAC_KEY: 'a'.repeat(40),
+        PARTITION_KEY_SECRET: 'b'.repeat(20),
+        AUDIT_CHECKPOINT_DIR: join(dir, 'checkpoints'),
+        PRINCIPALS_FILE: join(dir, 'principals.yaml'),
+      });
+      expect(config.AUDIT_HMAC_KEY).toBe('a'.repeat(40));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to load when the agreements do not check, with the file, line and reason', () => {

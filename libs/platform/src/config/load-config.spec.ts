@@ -39,4 +39,25 @@ describe('loadConfig', () => {
     );
     expect(loadConfig(PartnerAdapterConfig, { ...VALID, PARTNER_ID: 'croydon-mc' }).PARTNER_ID).toBe('croydon-mc');
   });
+
+  it('refuses any development-only value in production, naming the key but not the value', () => {
+    const env = {
+      RABBITMQ_URL: 'amqp://hub:dev-only-hub@127.0.0.1:5682/cstr',
+      DATABASE_URL: 'postgres://postgres:dev-only-postgres@127.0.0.1:5442/cstr',
+    };
+    expect(loadConfig(BaseAppConfig, env).RABBITMQ_URL).toBe(env.RABBITMQ_URL);
+    try {
+      loadConfig(BaseAppConfig, { ...env, NODE_ENV: 'production' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.map((problem) => problem.key).sort()).toEqual([
+        'DATABASE_URL',
+        'RABBITMQ_URL',
+      ]);
+      expect((error as ConfigError).message).toContain('RABBITMQ_URL: holds a development-only credential');
+      expect((error as ConfigError).message).not.toContain('dev-only-hub');
+    }
+    expect(loadConfig(BaseAppConfig, { ...VALID, NODE_ENV: 'production' }).NODE_ENV).toBe('production');
+  });
 });

@@ -28,8 +28,32 @@ export function loadConfig<T extends object>(configClass: new () => T, env: Node
     { enableImplicitConversion: true, exposeDefaultValues: true },
   );
   const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: false });
-  if (errors.length > 0) throw new ConfigError(errors.flatMap(describe));
+  const problems = errors.flatMap(describe);
+  if ((config as { NODE_ENV?: unknown }).NODE_ENV === 'production') {
+    const reported = new Set(problems.map((problem) => problem.key));
+    problems.push(...devOnlyValues(config as Record<string, unknown>).filter((problem) => !reported.has(problem.key)));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Marks the documented development defaults of secrets and passwords (`.env.example`, the local stack). */
+export const DEV_ONLY_MARKER = 'dev-only-';
+
+/**
+ * Keys of a production config holding a development-only value: any string containing
+ * {@link DEV_ONLY_MARKER} — a secret, or a password inside a URL. The value itself is never
+ * repeated in the message.
+ */
+export function devOnlyValues(config: Record<string, unknown>): { key: string; problem: string }[] {
+  return Object.entries(config)
+    .filter(([, value]) => typeof value === 'string' && value.includes(DEV_ONLY_MARKER))
+    .map(([key, value]) => ({
+      key,
+      problem: /^[a-z][a-z0-9+.-]*:\/\//i.test(value as string)
+        ? `holds a development-only credential (${DEV_ONLY_MARKER}…); production needs a password of its own`
+        : `holds a development-only value (${DEV_ONLY_MARKER}…); production needs a secret of its own`,
+    }));
 }
 
 function describe(error: ValidationError): { key: string; problem: string }[] {
