@@ -50,19 +50,18 @@ export class HubConfig extends BaseAppConfig {
   AGREEMENTS_DIR: string = 'config/agreements';
 
   /**
-   * Secret of the audit hash chain (HMAC, at least 32 characters), key id `k1`, used while
-   * AUDIT_HMAC_KEYS is empty; a dev-only default outside production.
+   * Secret of the audit hash chain (HMAC, at least 32 characters): key `k1`, the first key, kept
+   * after a rotation (its records verify with it); a dev-only default outside production.
    */
-  @ValidateIf((config: HubConfig) => config.AUDIT_HMAC_KEYS.trim() === '')
   @IsString()
   @MinLength(32)
   @NotDevOnlyInProduction()
   AUDIT_HMAC_KEY: string = 'dev-only-audit-hmac-key-change-me-000000';
 
   /**
-   * The audit key ring, `id:secret,id:secret` oldest first (each secret at least 32 characters):
-   * records made under any of them verify; replaces AUDIT_HMAC_KEY when set. Keep every key whose
-   * records exist. `npm run -s hub:rotate-key -- audit` prints the next ring.
+   * The later audit keys, `id:secret,id:secret` oldest first (each secret at least 32 characters),
+   * after AUDIT_HMAC_KEY (k1): records made under any of them verify. Keep every key whose records
+   * exist. `npm run -s hub:rotate-key -- audit` prints the next value.
    */
   @IsString()
   @AuditKeysValid()

@@ -116,16 +116,7 @@ export class AuditKeyRing {
    * {@link AuditKeyError} naming what is wrong, never a secret.
    */
   static parse(text: string, currentId?: string): AuditKeyRing {
-    const entries = text
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== '')
-      .map((part, index): AuditKeyEntry => {
-        const colon = part.indexOf(':');
-        if (colon <= 0) throw new AuditKeyError(`entry ${index + 1} must be id:secret`);
-        return { id: part.slice(0, colon), secret: part.slice(colon + 1) };
-      });
-    return new AuditKeyRing(entries, currentId);
+    return new AuditKeyRing(parseAuditKeyEntries(text), currentId);
   }
 
   /** A ring of one key (the single-key configuration); its id defaults to {@link FIRST_AUDIT_KEY_ID}. */
@@ -158,6 +149,22 @@ export class AuditKeyRing {
     if (head < 0) return undefined;
     return head > this.rank(this.current.id) ? this.keys[head] : this.current;
   }
+}
+
+/**
+ * Parses `id:secret,id:secret,…` (a secret may not hold a comma) into entries, in order. Throws
+ * {@link AuditKeyError} naming the entry, never a secret.
+ */
+export function parseAuditKeyEntries(text: string): AuditKeyEntry[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part, index): AuditKeyEntry => {
+      const colon = part.indexOf(':');
+      if (colon <= 0) throw new AuditKeyError(`entry ${index + 1} must be id:secret`);
+      return { id: part.slice(0, colon), secret: part.slice(colon + 1) };
+    });
 }
 
 /** Compares two hex digests in constant time. */

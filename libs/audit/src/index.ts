@@ -19,6 +19,7 @@ export {
 export {
   AuditChainKey,
   AuditKeyRing,
+  parseAuditKeyEntries,
   AuditKeyError,
   AUDIT_KEY_ID_PATTERN,
   FIRST_AUDIT_KEY_ID,
