@@ -378,3 +378,24 @@ describe('evaluate: the event names its recipients (SPEC §3, §5)', () => {
     expect(restricted.removedElements).toEqual(expect.arrayContaining(['Patient.address']));
   });
 });
+
+describe('redactBundle: what the audit says was removed', () => {
+  it('names a withheld resource by its type, never by a clinical code', () => {
+    const bundle = fixtureBundle('treatment.appointment.missed');
+    bundle.entry?.push({
+      fullUrl: 'urn:uuid:0b7e2f4e-8d1c-4f2a-9d8e-3b2a1c0d9e8f',
+      resource: {
+        resourceType: 'Condition',
+        id: 'diagnosis',
+        code: { coding: [{ system: 'http://snomed.info/sct', code: '35489007' }] },
+        subject: { reference: (bundle.entry?.[1]?.fullUrl as string) ?? 'Patient/p' },
+      } as never,
+    });
+    const { removedElements } = redactBundle(bundle, {
+      share: { Patient: { elements: ['identifier'] } },
+      recipientId: 'x',
+    });
+    expect(removedElements.join(' ')).toContain('(Condition)');
+    expect(removedElements.join(' ')).not.toContain('35489007');
+  });
+});

@@ -4,7 +4,7 @@
  * references to anything removed are removed too, and a restricted patient's address and GP are
  * never disclosed. Pure: the input Bundle is not changed.
  */
-import { partnerEndpoint } from '@cstr/contracts';
+import { HUB_FHIR_BASE, partnerEndpoint } from '@cstr/contracts';
 import { parseFhirPath, evalFhirPath, type FhirPathAtom } from '@medplum/core';
 import type { Bundle, BundleEntry, MessageHeader, Patient, Resource } from 'fhir/r4';
 import type { ShareRule } from '../agreements/agreement';
@@ -68,10 +68,16 @@ function allowed(key: string, names: readonly string[]): boolean {
   );
 }
 
-/** A short label of a resource for the removal list: its type and first code. */
+/**
+ * A short label of a resource for the removal list: its type, and its code only from the hub's own
+ * CodeSystems (`outcome-score-phq-9`). A clinical code (a SNOMED CT diagnosis on a withheld
+ * Condition) would put what was withheld into the audit.
+ */
 function label(resource: Resource): string {
-  const code = (resource as { code?: { coding?: { code?: string }[] } }).code?.coding?.[0]?.code;
-  return code ? `${resource.resourceType} ${code}` : resource.resourceType;
+  const coding = asArray((resource as { code?: { coding?: { system?: string; code?: string }[] } }).code?.coding).find(
+    (each) => typeof each?.system === 'string' && each.system.startsWith(`${HUB_FHIR_BASE}/`),
+  );
+  return typeof coding?.code === 'string' ? `${resource.resourceType} ${coding.code}` : resource.resourceType;
 }
 
 /** True when a JSON value holds a reference to one of `gone`. */
