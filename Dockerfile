@@ -33,6 +33,8 @@ COPY apps/partner-sandbox/data ./apps/partner-sandbox/data
 COPY apps/hub/console ./apps/hub/console
 # Apps bind HTTP_HOST, 127.0.0.1 unless set: a container needs HTTP_HOST=0.0.0.0 for its
 # published port to reach it (docker-compose.yml sets it and publishes on the host's loopback).
+# The hub's audit checkpoints (AUDIT_CHECKPOINT_DIR): a volume mounted here starts owned by the app user.
+RUN mkdir -p /var/lib/cstr-hub/audit-checkpoints && chown node:node /var/lib/cstr-hub/audit-checkpoints
 USER node
 EXPOSE 3000
 CMD ["node", "dist/apps/hub/src/main.js"]
