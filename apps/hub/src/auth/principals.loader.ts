@@ -13,7 +13,8 @@ export class PrincipalsConfigError extends Error {
   }
 }
 
-const PRINCIPAL_ID = /^[a-z0-9]+(?:[-.][a-z0-9]+)*$/;
+/** A principal id: lower-case words joined by hyphens or dots. */
+export const PRINCIPAL_ID = /^[a-z0-9]+(?:[-.][a-z0-9]+)*$/;
 const KNOWN_KEYS = new Set(['id', 'kind', 'partner', 'roles', 'secretHash', 'description', 'demo']);
 
 /** A principal as the file configures it: `demo: true` marks the shipped demo principals, which production refuses. */

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEV_ONLY_MARKER } from '@cstr/platform';
 import { loadPrincipalsFile, PrincipalsConfigError, type ConfiguredPrincipal } from './principals.loader';
 import { verifySecretSync } from './secret-hash';
+
+/** The documented demo secrets are `dev-only-<id>` (apps/hub/README.md). */
+const DEV_ONLY_MARKER = 'dev-only-';
 
 /** The principals file shipped with the project: the demo principals (`demo: true`), from the project root. */
 export const SHIPPED_PRINCIPALS_FILE = 'config/principals.yaml';
