@@ -33,6 +33,8 @@ describe('gp-registration-adapter against the broker, the database and the sandb
     adapter = await apps.start(gpRegistrationAdapterApp, env.partnerUrls[PARTNER_ID], {
       PARTNER_ID,
       PARTNERS_FILE: partners.path,
+      // Its private key for PDS's token endpoint (the sandbox has the public key).
+      ...sandbox.credentials.adapterEnv(PARTNER_ID),
     });
     adapterUrl = adapter.url;
   }, 120_000);
@@ -66,6 +68,28 @@ describe('gp-registration-adapter against the broker, the database and the sandb
       }
     ).records;
     expect(reads.some((record) => record.url.endsWith('/Patient/9990000123') && record.status === 200)).toBe(true);
+  });
+
+  it('refuses a change-of-GP notification without a bearer token and with an L&D service’s token (401)', async () => {
+    const notification = { specversion: '1.0', id: randomUUID(), type: 'pds-change-of-gp-2', subject: '9990000565' };
+    const anonymous = await request(adapterUrl).post('/notifications').send(notification).expect(401);
+    expect(anonymous.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+    const { body } = await sandbox.call('POST', '/sandbox/oauth/partner-token', { partnerId: 'sl-liaison-diversion' });
+    const other = await request(adapterUrl)
+      .post('/notifications')
+      .set('authorization', `Bearer ${body.access_token as string}`)
+      .send(notification)
+      .expect(401);
+    expect(other.body).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'login', diagnostics: expect.stringContaining('claim aud') }],
+    });
+  });
+
+  it('reads PDS with a token from a private-key JWT client assertion; PDS refuses a read without one', async () => {
+    const token = await fetch(`${sandbox.url}/sandbox/pds/${PARTNER_ID}/Patient/9990000123`);
+    expect(token.status).toBe(401);
+    expect(await token.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
   });
 
   it('follows a change-of-GP signal: fetches the dataref and publishes checked and changed', async () => {

@@ -7,7 +7,15 @@ import { DataSource } from 'typeorm';
 import { AmqpHeaders } from '@cstr/contracts';
 import { OutboxRelay } from '@cstr/messaging';
 import { orderingPartitionKey } from '@cstr/platform';
-import { AppsUnderTest, IngressTap, SandboxProcess, eventually, testEnvironment } from '@cstr/testing';
+import {
+  AppsUnderTest,
+  IngressTap,
+  PartnersFileCopy,
+  SandboxProcess,
+  eventually,
+  freePort,
+  testEnvironment,
+} from '@cstr/testing';
 import { payloadSha256 } from '../src/archive/raw-payload.archive';
 import { hmctsListingsAdapterApp } from '../src/hmcts-listings-adapter.app';
 
@@ -34,20 +42,80 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
   const apps = new AppsUnderTest(env);
   let adapter: INestApplication;
   let sandbox: SandboxProcess;
+  let partners: PartnersFileCopy;
   let tap: IngressTap;
+  /** The court's own bearer token, as its system sends it (from the sandbox's issuer). */
+  let courtToken: string;
+
+  /** The token the sandbox's issuer gives `partnerId`'s own system. */
+  async function partnerToken(partnerId: string): Promise<string> {
+    const { status, body } = await sandbox.call('POST', '/sandbox/oauth/partner-token', { partnerId });
+    expect(status).toBe(200);
+    return body.access_token as string;
+  }
 
   beforeAll(async () => {
     // A private copy of what this partner publishes to the hub.
     tap = await IngressTap.open(env.rabbitAdminUrl, PARTNER_ID);
-    const started = await apps.start(hmctsListingsAdapterApp, env.partnerUrls[PARTNER_ID], { PARTNER_ID });
+    const port = await freePort();
+    sandbox = await SandboxProcess.start(env, { adapterUrls: { [PARTNER_ID]: `http://127.0.0.1:${port}` } });
+    // The adapter trusts the sandbox's token issuer (its JWKS), as the copy of the partners file says.
+    partners = PartnersFileCopy.write(sandbox.url);
+    const started = await apps.start(hmctsListingsAdapterApp, env.partnerUrls[PARTNER_ID], {
+      PARTNER_ID,
+      PARTNERS_FILE: partners.path,
+      HTTP_PORT: String(port),
+    });
     adapter = started.app;
-    sandbox = await SandboxProcess.start(env, { adapterUrls: { [PARTNER_ID]: started.url } });
+    courtToken = await partnerToken(PARTNER_ID);
   }, 120_000);
 
   afterAll(async () => {
     await sandbox?.stop();
     await apps.stopAll();
     await tap?.close();
+    partners?.remove();
+  });
+
+  it('refuses a hearing, a result, a deletion and a Libra list without a bearer token (401 OperationOutcome)', async () => {
+    const body = readFileSync(join(FIXTURES, 'common-platform/hearing-listed-multi-defendant.json'), 'utf8');
+    for (const [method, path] of [
+      ['post', '/hearing/h-1'],
+      ['post', '/hearing/h-1/result'],
+      ['delete', '/hearing/h-1'],
+      ['post', '/libra/daily-list'],
+    ] as const) {
+      const server = request(adapter.getHttpServer());
+      const response = await server[method](path).set('content-type', 'application/json').send(body).expect(401);
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer /);
+      expect(response.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+    }
+  });
+
+  it('refuses another court’s token (issued for its own adapter), a token with a broken signature and an unsigned one (401)', async () => {
+    const other = await request(adapter.getHttpServer())
+      .post('/libra/daily-list')
+      .set('authorization', `Bearer ${await partnerToken('camberwell-green-mc')}`)
+      .set('content-type', 'application/json')
+      .send('{}')
+      .expect(401);
+    expect(other.body).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'login', diagnostics: expect.stringContaining('claim aud') }],
+    });
+
+    const [header, payload, signature] = courtToken.split('.');
+    const broken = `${header}.${payload}.${signature.slice(0, -4)}${signature.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
+    for (const token of [broken, unsigned]) {
+      const refused = await request(adapter.getHttpServer())
+        .post('/libra/daily-list')
+        .set('authorization', `Bearer ${token}`)
+        .set('content-type', 'application/json')
+        .send('{}')
+        .expect(401);
+      expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+    }
   });
 
   it('takes a Common Platform hearing from the sandbox, archives it and publishes court.hearing.listed to the hub, ordered by hearing', async () => {
@@ -94,6 +162,7 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
     const garbage = Buffer.from('<hearing id="x">not json</hearing>');
     const response = await request(adapter.getHttpServer())
       .post('/hearing/garbled-1')
+      .set('authorization', `Bearer ${courtToken}`)
       .set('content-type', 'application/json')
       .send(garbage.toString('utf8'))
       .expect(400);
@@ -120,6 +189,7 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
 
     const response = await request(adapter.getHttpServer())
       .post('/libra/daily-list')
+      .set('authorization', `Bearer ${courtToken}`)
       .set('content-type', 'application/json')
       .send(body)
       .expect(202);

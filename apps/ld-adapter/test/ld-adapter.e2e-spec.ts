@@ -38,6 +38,7 @@ describe('ld-adapter against the broker, the database and the sandbox', () => {
     adapter = await apps.start(ldAdapterApp, env.partnerUrls[PARTNER_ID], {
       PARTNER_ID,
       PARTNERS_FILE: partners.path,
+      ...sandbox.credentials.adapterEnv(PARTNER_ID),
       // One retry after 1 s (a delay queue the stack provisions), then the DLQ.
       RETRY_DELAYS_MS: '1000',
     });
@@ -65,6 +66,25 @@ describe('ld-adapter against the broker, the database and the sandbox', () => {
       15_000,
     );
     expect(types).toEqual(expect.arrayContaining(['ld.screening.completed', 'consent.recorded']));
+  });
+
+  it('refuses a screening without a bearer token and with a court’s token (401), publishing nothing', async () => {
+    const before = tap.types().length;
+    const anonymous = await request(adapterUrl).post('/screenings').send({}).expect(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer /);
+    expect(anonymous.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+    const { body } = await sandbox.call('POST', '/sandbox/oauth/partner-token', { partnerId: 'croydon-mc' });
+    const court = await request(adapterUrl)
+      .post('/screenings')
+      .set('authorization', `Bearer ${body.access_token as string}`)
+      .send({})
+      .expect(401);
+    expect(court.body).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'login', diagnostics: expect.stringContaining('claim aud') }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(tap.types()).toHaveLength(before);
   });
 
   /** Delivers court.hearing.listed to this partner's inbox, as the hub does, `copies` times. */

@@ -41,6 +41,8 @@ describe('ndelius-adapter end to end', () => {
       PARTNER_ID: PARTNER,
       PARTNERS_FILE: partners.path,
       DELIUS_TIMEOUT_MS: '2000',
+      // Its client secret for the Delius API's token endpoint (registered with the sandbox's issuer).
+      ...sandbox.credentials.adapterEnv(PARTNER),
     });
     adapterUrl = adapter.url;
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
@@ -190,14 +192,72 @@ describe('ndelius-adapter end to end', () => {
       ...(partnerFixture('hmpps', 'registration-added-rosh-high.event.json') as object),
       detailUrl: `${sandbox.url}/sandbox/delius/nps-london-lambeth/detail/registrations/X412563/2500123456`,
     };
-    const notification = { Type: 'Notification', MessageId: randomUUID(), Message: JSON.stringify(event) };
+    // Signed by the sandbox as SNS signs: the signature is good, the detailUrl is not.
+    const target = encodeURIComponent(`${adapterUrl}/domain-events`);
+    const sent = await sandbox.call('POST', `${DELIUS}/send/domain-event?targetUrl=${target}`, event);
+    expect(sent.status).toBe(200);
+    expect(sent.body).toMatchObject({
+      adapterStatus: 422,
+      adapterResponse: { resourceType: 'OperationOutcome', issue: [{ code: 'security' }] },
+    });
+    expect(await broker.depth(ingressQueue)).toBe(0);
+  });
+
+  /** The SNS notification the Delius stand-in last pushed (signed), from its received log. */
+  async function lastSignedNotification(): Promise<Record<string, string>> {
+    const { body } = await sandbox.call('GET', `/sandbox/delius/received?partner=${PARTNER}`);
+    const sent = (body.records as { direction: string; body?: Record<string, string> }[]).filter(
+      (record) => record.direction === 'sent',
+    );
+    return sent[sent.length - 1].body as Record<string, string>;
+  }
+
+  async function postNotification(notification: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${adapterUrl}/domain-events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(notification),
     });
-    expect(response.status).toBe(422);
-    expect(await response.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'security' }] });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('takes SNS signatures of version 1 (SHA1withRSA) and 2 (SHA256withRSA), and refuses a notification unsigned, altered or re-signed elsewhere', async () => {
+    for (const version of ['1', '2']) {
+      const sent = await sandbox.call('POST', `${DELIUS}/send/domain-event?signatureVersion=${version}`, {
+        fixture: 'address-created-ignorable',
+        targetUrl: `${adapterUrl}/domain-events`,
+      });
+      expect(sent.body).toMatchObject({ adapterStatus: 200 });
+      expect(await lastSignedNotification()).toMatchObject({ SignatureVersion: version });
+    }
+    const signed = await lastSignedNotification();
+    expect(signed.SigningCertURL).toMatch(/\/sandbox\/sns\/[^/]+\.pem$/);
+
+    const { Signature: _signature, SignatureVersion: _version, SigningCertURL: _url, ...unsigned } = signed;
+    const anonymous = await postNotification(unsigned);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+
+    // The same signature over another message (a changed CRN): refused.
+    const altered = await postNotification({ ...signed, Message: signed.Message.replace('X', 'Y') });
+    expect(altered.status).toBe(401);
+    expect(altered.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+
+    // A certificate from a URL outside the allow-list is never fetched: refused.
+    const elsewhere = await postNotification({ ...signed, SigningCertURL: 'http://127.0.0.1:9/evil/cert.pem' });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
     expect(await broker.depth(ingressQueue)).toBe(0);
+  });
+
+  it('calls the Delius API with a token of its own client: the stand-in refuses a call without one', async () => {
+    const response = await fetch(`${sandbox.url}${DELIUS}/case/${KNOWN_CRN}/contacts`);
+    expect(response.status).toBe(401);
+    // Every contact the tests above made went through the token endpoint (the stand-in records only accepted API calls).
+    const { body } = await sandbox.call('GET', `/sandbox/delius/received?partner=${PARTNER}`);
+    const writes = (body.records as { direction: string; method: string; status: number }[]).filter(
+      (record) => record.direction === 'received' && record.method === 'POST',
+    );
+    expect(writes.some((record) => record.status === 201)).toBe(true);
   });
 });

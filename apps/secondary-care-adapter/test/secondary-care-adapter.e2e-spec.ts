@@ -48,6 +48,8 @@ describe('secondary-care-adapter end to end', () => {
     await apps.start(secondaryCareAdapterApp, env.partnerUrls[PARTNER], {
       PARTNER_ID: PARTNER,
       PARTNERS_FILE: partners.path,
+      // Its client secret for the provider's token endpoint (registered with the sandbox's issuer).
+      ...sandbox.credentials.adapterEnv(extra.PARTNER_ID ?? PARTNER),
       ...extra,
     });
   }
@@ -128,6 +130,24 @@ describe('secondary-care-adapter end to end', () => {
         'RiskAssessment',
         'Task',
       ]);
+      // Each with a secret of its own in channel.header; a notification without it, or with another, is refused.
+      const headers = subscriptions.map(
+        (entry) => ((entry.resource.channel as { header?: string[] }).header ?? [])[0] ?? '',
+      );
+      expect(headers.every((header) => /^Authorization: Bearer \S{40,}$/.test(header))).toBe(true);
+      expect(new Set(headers).size).toBe(5);
+      const history = { resourceType: 'Bundle', type: 'history', entry: [] };
+      for (const authorization of [undefined, 'Bearer not-the-secret', `Bearer ${'A'.repeat(43)}`]) {
+        const refused = await fetch(`http://127.0.0.1:${port}/fhir-notifications`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/fhir+json', ...(authorization ? { authorization } : {}) },
+          body: JSON.stringify(history),
+        });
+        expect(refused.status).toBe(401);
+        expect(await refused.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+      }
+      // The provider's FHIR server takes only the adapter's token (or its own staff's): none is refused.
+      expect((await fetch(`${sandbox.url}${FHIR}/Subscription?status=active`)).status).toBe(401);
 
       const patient = await sandbox.call('POST', `${FHIR}/Patient`, partnerFixture('provider', 'patient.json'));
       const appointment = partnerFixture('provider', 'appointment-noshow-unacceptable.json') as {

@@ -1,7 +1,11 @@
 import { createSign } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { snsSignatureAlgorithm, snsStringToSign } from '@cstr/platform';
-import { selfSignedCertificate, type SelfSignedCertificate } from './self-signed-certificate';
+import {
+  selfSignedCertificate,
+  snsSignatureAlgorithm,
+  snsStringToSign,
+  type SelfSignedCertificate,
+} from '@cstr/platform';
 
 /** The file name the certificate is served under (`/sandbox/sns/{name}`), as AWS names its signing certificates. */
 export const SNS_CERTIFICATE_FILE = 'SimpleNotificationService-sandbox.pem';

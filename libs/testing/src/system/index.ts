@@ -7,3 +7,4 @@ export * from './pathway-system';
 export * from './sandbox-process';
 export * from './schemas';
 export * from './log-capture';
+export * from './sandbox-credentials';

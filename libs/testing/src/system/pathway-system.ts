@@ -5,6 +5,7 @@ import type { TestEnvironment } from '../harness/test-env';
 import { AppsUnderTest, type AppUnderTest } from './apps-under-test';
 import { freePort } from './free-port';
 import { PartnersFileCopy } from './partners-file';
+import { OperatorToken, SandboxCredentials } from './sandbox-credentials';
 import { callJson, type SandboxAnswer } from './sandbox-process';
 
 /** An app definition whatever its config class (the harness only passes environment keys). */
@@ -57,6 +58,8 @@ export class PathwaySystem {
     readonly sandbox: AppUnderTest,
     readonly hub: AppUnderTest,
     private readonly adapters: ReadonlyMap<string, AppUnderTest>,
+    /** The sandbox operator's token: the stand-ins' partner APIs require one (tests act as the partners' staff). */
+    readonly operator: OperatorToken,
   ) {}
 
   static async start(env: TestEnvironment, definitions: PathwaySystemApps): Promise<PathwaySystem> {
@@ -72,9 +75,12 @@ export class PathwaySystem {
       const adapterUrls = Object.fromEntries(
         [...ports].map(([partnerId, port]) => [partnerId, `http://127.0.0.1:${port}`]),
       );
+      // Each adapter's client secret or key for its partner's token endpoint, made for this run.
+      const credentials = SandboxCredentials.generate();
       const sandbox = await apps.start(definitions.sandbox, env.hubUrl, {
         SANDBOX_ADAPTER_URLS: JSON.stringify(adapterUrls),
         SANDBOX_MAX_RECORDS: '20000',
+        ...credentials.sandboxEnv,
         ...definitions.sandboxEnv,
       });
       partnersFile = PartnersFileCopy.write(sandbox.url);
@@ -91,11 +97,13 @@ export class PathwaySystem {
           HTTP_PORT: String(ports.get(adapter.partnerId)),
           // Where the provider's FHIR server sends Subscription notifications (other adapters ignore it).
           ADAPTER_PUBLIC_URL: url,
+          ...credentials.adapterEnv(adapter.partnerId),
           ...adapter.env,
         });
         adapters.set(adapter.partnerId, started);
       }
-      return new PathwaySystem(apps, partnersFile, sandbox, hub, adapters);
+      const operator = new OperatorToken(sandbox.url, credentials.operatorSecret);
+      return new PathwaySystem(apps, partnersFile, sandbox, hub, adapters, operator);
     } catch (error) {
       await apps.stopAll();
       partnersFile?.remove();
@@ -110,9 +118,9 @@ export class PathwaySystem {
     return adapter;
   }
 
-  /** Calls a sandbox stand-in (`/sandbox/{kind}/{partnerId}/…`), JSON in and out. */
-  callSandbox(method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
-    return callJson(this.sandbox.url, method, path, body);
+  /** Calls a sandbox stand-in (`/sandbox/{kind}/{partnerId}/…`) as the sandbox operator, JSON in and out. */
+  async callSandbox(method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
+    return callJson(this.sandbox.url, method, path, body, { authorization: await this.operator.header() });
   }
 
   /** What the stand-ins of `kind` recorded (`GET /sandbox/{kind}/received`), oldest first. */

@@ -1,6 +1,7 @@
 import type { TestEnvironment } from '../harness/test-env';
 import { uniqueName } from '../harness/test-env';
 import { TestProcess } from '../harness/child-process';
+import { OperatorToken, SandboxCredentials } from './sandbox-credentials';
 import { dropSchemas } from './schemas';
 
 /** Options of {@link SandboxProcess.start}. */
@@ -9,6 +10,8 @@ export interface SandboxProcessOptions {
   readonly adapterUrls?: Readonly<Record<string, string>>;
   /** More environment variables for the sandbox. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The token-endpoint clients it registers (default: new ones; give the adapters the same: `credentials.adapterEnv(id)`). */
+  readonly credentials?: SandboxCredentials;
 }
 
 /** An answer of the sandbox: status and JSON body (the caller states the members it reads). */
@@ -28,11 +31,15 @@ export class SandboxProcess {
     readonly url: string,
     readonly schema: string,
     private readonly databaseUrl: string,
+    /** The clients registered with its token issuer: pass `credentials.adapterEnv(partnerId)` to an adapter. */
+    readonly credentials: SandboxCredentials,
+    private readonly operator: OperatorToken,
   ) {}
 
   /** Starts the sandbox; resolves once it listens. */
   static async start(env: TestEnvironment, options: SandboxProcessOptions = {}): Promise<SandboxProcess> {
     const schema = uniqueName('partner_sandbox');
+    const credentials = options.credentials ?? SandboxCredentials.generate();
     const child = TestProcess.start('apps/partner-sandbox/src/main.ts', {
       RABBITMQ_URL: env.hubUrl,
       DATABASE_URL: env.databaseUrl,
@@ -40,15 +47,24 @@ export class SandboxProcess {
       HTTP_PORT: '0',
       LOG_LEVEL: 'log',
       ...(options.adapterUrls ? { SANDBOX_ADAPTER_URLS: JSON.stringify(options.adapterUrls) } : {}),
+      ...credentials.sandboxEnv,
       ...options.env,
     });
     const [, url] = await child.waitFor(/partner-sandbox listening on (http:\/\/[\w.:[\]-]+)/, 90_000);
-    return new SandboxProcess(child, url.replace('[::1]', '127.0.0.1').replace(/\/$/, ''), schema, env.databaseUrl);
+    const base = url.replace('[::1]', '127.0.0.1').replace(/\/$/, '');
+    return new SandboxProcess(
+      child,
+      base,
+      schema,
+      env.databaseUrl,
+      credentials,
+      new OperatorToken(base, credentials.operatorSecret),
+    );
   }
 
-  /** Calls the sandbox, JSON in and out. */
-  call(method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
-    return callJson(this.url, method, path, body);
+  /** Calls the sandbox as its operator (the stand-ins' partner APIs require a token), JSON in and out. */
+  async call(method: string, path: string, body?: unknown): Promise<SandboxAnswer> {
+    return callJson(this.url, method, path, body, { authorization: await this.operator.header() });
   }
 
   /** Stops the process (SIGTERM) and drops its schema; the sandbox may already be stopped. */

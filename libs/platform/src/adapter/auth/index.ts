@@ -4,3 +4,4 @@ export * from './bearer-token.verifier';
 export * from './inbound-auth.guard';
 export * from './sns-signature.verifier';
 export * from './partner-token-source';
+export * from './self-signed-certificate';

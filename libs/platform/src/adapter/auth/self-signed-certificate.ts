@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 
 /** A key pair and a self-signed X.509 certificate for it (PEM). */
 export interface SelfSignedCertificate {
@@ -44,12 +44,16 @@ function commonName(name: string): Buffer {
 }
 
 /**
- * A fresh RSA key and a self-signed certificate over it (SHA256withRSA, valid from an hour ago
- * for `days`), built with node:crypto alone: what the sandbox serves at its SNS `SigningCertURL`.
- * Nothing is written to disk; a restart makes a new one.
+ * A self-signed certificate (SHA256withRSA, valid from an hour ago for `days`) over an RSA key
+ * (a fresh one unless given), built with node:crypto alone: what the partner sandbox serves at its
+ * SNS `SigningCertURL`, and what tests sign with. Nothing is written to disk.
  */
-export function selfSignedCertificate(subject: string, days = 30): SelfSignedCertificate {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+export function selfSignedCertificate(
+  subject: string,
+  days = 30,
+  privateKey: KeyObject = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+): SelfSignedCertificate {
+  const publicKey = createPublicKey(privateKey);
   const sha256WithRsa = sequence(oid('1.2.840.113549.1.1.11'), nullValue);
   const serial = randomBytes(16);
   serial[0] &= 0x7f; // a positive INTEGER
