@@ -12,7 +12,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADAPTER_APP_BY_PARTNER_KIND, isPartnerKind } from '@cstr/contracts';
-import { projectRoot, readPartnersFile, stopLocalStack } from '@cstr/testing';
+import { OperatorToken, SandboxCredentials, projectRoot, readPartnersFile, stopLocalStack } from '@cstr/testing';
 import { demoWanted } from './demo/demo-script';
 import { playDemo } from './demo/play-demo';
 
@@ -37,7 +37,7 @@ function readStackEnv(): Record<string, string> {
   );
 }
 
-function instances(stackEnv: Record<string, string>): Instance[] {
+function instances(stackEnv: Record<string, string>, credentials: SandboxCredentials): Instance[] {
   const base = { DATABASE_URL: stackEnv.DATABASE_URL, HTTP_HOST: '127.0.0.1' };
   const partners = readPartnersFile(join(root, 'config', 'partners.yaml'));
   // Where the sandbox's stand-ins push to: each partner's adapter, on its port below.
@@ -51,7 +51,12 @@ function instances(stackEnv: Record<string, string>): Instance[] {
       name: 'partner-sandbox',
       app: 'partner-sandbox',
       port: 3200,
-      env: { ...base, RABBITMQ_URL: stackEnv.RABBITMQ_URL, SANDBOX_ADAPTER_URLS: adapterUrls },
+      env: {
+        ...base,
+        RABBITMQ_URL: stackEnv.RABBITMQ_URL,
+        SANDBOX_ADAPTER_URLS: adapterUrls,
+        ...credentials.sandboxEnv,
+      },
     },
   ];
   partners.forEach((partner, index) => {
@@ -70,6 +75,8 @@ function instances(stackEnv: Record<string, string>): Instance[] {
         RABBITMQ_URL: url,
         PARTNER_ID: partner.id,
         ADAPTER_PUBLIC_URL: `http://127.0.0.1:${3101 + index}`,
+        // Its client secret or private key for its partner's token endpoint (the sandbox's), made for this start.
+        ...credentials.adapterEnv(partner.id),
       },
     });
   });
@@ -107,7 +114,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
 
-  const all = instances(stackEnv);
+  // Client secrets and keys for the partners' token endpoints (the sandbox's stand-ins), new at every start.
+  const credentials = SandboxCredentials.generate(join(root, 'config', 'partners.yaml'));
+  const all = instances(stackEnv, credentials);
   for (const instance of all) {
     const log = createWriteStream(join(logDir, `${instance.name.replace(':', '-')}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [join(root, 'dist', 'apps', instance.app, 'src', 'main.js')], {
@@ -142,11 +151,13 @@ async function main(): Promise<void> {
   for (const instance of all) console.log(`  ${instance.name.padEnd(50)} http://127.0.0.1:${instance.port}`);
   console.log(`Broker management: ${stackEnv.RABBITMQ_MANAGEMENT_URL}   Logs: .stack/logs/   Ctrl-C stops everything.`);
   if (!demoWanted(process.argv.slice(2), process.env)) return;
+  const operator = new OperatorToken('http://127.0.0.1:3200', credentials.operatorSecret);
   console.log('');
   // The demo IG user of config/principals.yaml (development secret, apps/hub/README.md).
   await playDemo({
     hubUrl: 'http://127.0.0.1:3000',
     sandboxUrl: 'http://127.0.0.1:3200',
+    sandboxAuthorization: () => operator.header(),
     projectRoot: root,
     auditCredentials: 'ig-lead:dev-only-ig-lead',
     print: (line) => console.log(line),

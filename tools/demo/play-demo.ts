@@ -14,6 +14,8 @@ import { demoSteps, DEMO_PERSON, type DemoState } from './demo-script';
 export interface DemoOptions {
   readonly hubUrl: string;
   readonly sandboxUrl: string;
+  /** The `authorization` header for the stand-ins' partner APIs (the sandbox operator's token), when they require one. */
+  readonly sandboxAuthorization?: () => Promise<string>;
   readonly projectRoot: string;
   /** `id:secret` of an ig-auditor principal (the demo one: config/principals.yaml). */
   readonly auditCredentials: string;
@@ -78,7 +80,11 @@ export async function playDemo(options: DemoOptions): Promise<void> {
     print(`\n▸ ${index + 1}/${steps.length}  ${step.narration}`);
     const response = await fetch(`${options.sandboxUrl}${step.path}`, {
       method: step.method,
-      headers: { 'Content-Type': 'application/json', ...step.headers },
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options.sandboxAuthorization ? { authorization: await options.sandboxAuthorization() } : {}),
+        ...step.headers,
+      },
       body: JSON.stringify(step.body(state)),
       signal: AbortSignal.timeout(30_000),
     });
