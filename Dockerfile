@@ -17,7 +17,12 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: compiled code, production dependencies and config only ---
 FROM node:20-bookworm-slim
+# Production: the apps refuse dev-only values, missing secrets and the shipped demo principals.
 ENV NODE_ENV=production
+# The hub's principals: a file of the deployment's own, mounted here (docker-compose.yml mounts
+# HUB_PRINCIPALS_FILE). config/principals.yaml in the image holds the demo principals only, which
+# production refuses; a hub started without a mounted file stops, naming this path.
+ENV PRINCIPALS_FILE=/etc/cstr-hub/principals.yaml
 WORKDIR /app
 # Owned by root and read-only to the app user: a compromised process cannot rewrite the code.
 COPY --from=build /app/package.json ./package.json

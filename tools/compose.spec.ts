@@ -23,6 +23,8 @@ interface Service {
   environment?: Record<string, unknown> | string[];
   ports?: Port[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
+  profiles?: string[];
+  volumes?: (string | { type?: string; source?: string; target?: string })[];
   restart?: string;
   depends_on?: string[] | Record<string, { condition?: string }>;
 }
@@ -68,6 +70,52 @@ describe('docker-compose.yml', () => {
     expect(appOf(services['partner-sandbox'] ?? {})).toBe('partner-sandbox');
   });
 
+  it('keeps the partner sandbox behind the sandbox profile, and everything production needs in no profile', () => {
+    expect(services['partner-sandbox']?.profiles).toEqual(['sandbox']);
+    const profiled = Object.entries(services)
+      .filter(([name, service]) => name !== 'partner-sandbox' && service.profiles !== undefined)
+      .map(([name]) => name);
+    expect(profiled).toEqual([]);
+    // Production unless .env says otherwise.
+    expect(composeText).toMatch(/^\s+NODE_ENV: \$\{NODE_ENV:-production\}$/m);
+    for (const [, service] of appServices) expect(environmentOf(service).NODE_ENV).toBe('${NODE_ENV:-production}');
+  });
+
+  it('requires every password, key and secret: no default, compose refuses to start naming the variable', () => {
+    const problems: string[] = [];
+    for (const [, name, operator, rest] of composeText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+])?([^}]*)\}/g)) {
+      if (!/PASSWORD|SECRET|_KEY$|_KEYS$|PRINCIPALS/.test(name)) continue;
+      // An optional list of further keys may be empty; nothing may be filled in for the operator.
+      if (operator === ':-' && rest === '' && name.endsWith('_KEYS')) continue;
+      if (operator !== ':?' || rest.trim() === '')
+        problems.push(`\${${name}${operator ?? ''}${rest}}: use \${${name}:?<what to set>}`);
+    }
+    expect(problems).toEqual([]);
+    expect(composeText).not.toMatch(/dev-only-[a-z]/);
+    const required = new Set([...composeText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):\?/g)].map((match) => match[1]));
+    for (const key of [
+      'POSTGRES_PASSWORD',
+      'RABBITMQ_ADMIN_PASSWORD',
+      'AUDIT_HMAC_KEY',
+      'PARTITION_KEY_SECRET',
+      'HUB_PRINCIPALS_FILE',
+      ...['hub', ...partners.map(({ id }) => id)].map(passwordVariable),
+    ])
+      expect({ key, required: required.has(key) }).toEqual({ key, required: true });
+  });
+
+  it("mounts the hub's principals from HUB_PRINCIPALS_FILE, never the image's demo file", () => {
+    const hub = services.hub ?? {};
+    const target = environmentOf(hub).PRINCIPALS_FILE;
+    expect(target).toMatch(/^\/etc\//);
+    const mounts = (hub.volumes ?? []).map((volume) =>
+      typeof volume === 'string' ? volume : `${volume.source}:${volume.target}`,
+    );
+    expect(mounts).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\$\\{HUB_PRINCIPALS_FILE:\\?[^}]+\\}:${target}:ro$`)),
+    );
+  });
+
   it('runs exactly one adapter of the right app for each partner in config/partners.yaml, and none other', () => {
     const problems: string[] = [];
     for (const partner of partners) {
@@ -103,7 +151,7 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of appServices) {
       const env = environmentOf(service);
       const user = env.PARTNER_ID ?? 'hub';
-      const expected = new RegExp(`^amqps?://${user}:\\$\\{${passwordVariable(user)}(:-[^}]*)?\\}@[^/]+/cstr$`);
+      const expected = new RegExp(`^amqps?://${user}:\\$\\{${passwordVariable(user)}:\\?[^}]+\\}@[^/]+/cstr$`);
       if (!expected.test(env.RABBITMQ_URL ?? ''))
         problems.push(`${name}: RABBITMQ_URL must be amqp://${user}:\${${passwordVariable(user)}…}@…/cstr`);
       if (!(passwordVariable(user) in provisioned))
@@ -199,7 +247,26 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+  it('runs in production and reads the principals from a mounted file, not the demo file it copies', () => {
+    expect(dockerfile).toMatch(/^ENV NODE_ENV=production$/m);
+    const [, principals] = /^ENV PRINCIPALS_FILE=(\S+)$/m.exec(dockerfile) ?? [];
+    expect(principals).toMatch(/^\/etc\//);
+    expect(dockerfile).not.toMatch(/principals\.yaml\s+\/etc/);
+  });
+});
+
 describe('.env.example', () => {
+  it('gives no password or key a value: each must be chosen', () => {
+    const filled = [...envExample.matchAll(/^([A-Z][A-Z0-9_]*(?:PASSWORD|SECRET|_KEY|_KEYS)[A-Z0-9_]*)=(.+)$/gm)].map(
+      (match) => match[1],
+    );
+    expect(filled).toEqual([]);
+    expect(envExample).not.toMatch(/^[A-Z][A-Z0-9_]*=dev-only-/m);
+  });
+
   it('lists every variable docker-compose.yml substitutes, among them every BROKER_PASSWORD_*', () => {
     const used = new Set([...composeText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]));
     expect([...used].filter((key) => key.startsWith('BROKER_PASSWORD_')).length).toBeGreaterThan(partners.length);
