@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { checkpointName } from '@cstr/audit';
 import { eventually, uniqueName } from '@cstr/testing';
+import { rotateKey } from '../../../tools/key-rotation';
+import { AuditCheckpointScheduler } from '../src/core/audit-checkpoint.scheduler';
 import { PRINCIPALS, basicAuth, bootHub, type TestHub } from './http-test-kit';
 
 /**
@@ -107,6 +109,45 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
       expect(latestSeq(dir)).toBe(seq);
     } finally {
       await hub.close();
+    }
+  });
+
+  it('rotation with the documented command: records under k1, a hub on the new lines writes under k2, verify stays ok; a hub without k2 refuses to append', async () => {
+    const dir = checkpointFolder();
+    const schema = uniqueName('hub_rotation');
+    const FIRST = 'audit-rotation-test-first-key-0123456789';
+    const common = { DATABASE_SCHEMA: schema, AUDIT_CHECKPOINT_DIR: dir, AUDIT_HMAC_KEY: FIRST };
+    const before = await bootHub(common);
+    let after: TestHub | undefined;
+    try {
+      for (let i = 0; i < 2; i += 1) expect((await verifyAs(before)).body).toMatchObject({ ok: true });
+      const lines = Object.fromEntries(
+        rotateKey('audit', { AUDIT_HMAC_KEY: FIRST }).lines.map((line) => [
+          line.slice(0, line.indexOf('=')),
+          line.slice(line.indexOf('=') + 1),
+        ]),
+      );
+      expect(lines.AUDIT_HMAC_KEY_ID).toBe('k2');
+      after = await bootHub({ ...common, ...lines });
+      for (let i = 0; i < 2; i += 1) expect((await verifyAs(after)).body).toMatchObject({ ok: true });
+      const keys = (await after.dataSource.query('SELECT key_id FROM audit_record ORDER BY seq')) as {
+        key_id: string;
+      }[];
+      expect(keys.map((row) => row.key_id)).toEqual(['k1', 'k1', 'k2', 'k2']);
+      // The instance still on the old configuration can check neither the checkpoint (now under k2)
+      // nor the records made under k2, and cannot extend the head: its read is refused, not re-signed.
+      await after.app.get(AuditCheckpointScheduler).runOnce();
+      const stale = await verifyAs(before);
+      expect(stale.body).toMatchObject({
+        ok: false,
+        firstBroken: { reason: 'checkpoint-invalid', detail: expect.stringMatching(/key the ring does not hold/) },
+        readRecorded: false,
+      });
+      const verified = await verifyAs(after);
+      expect(verified.body).toMatchObject({ ok: true, checked: 4, headSeq: 4 });
+    } finally {
+      await after?.close();
+      await before.close();
     }
   });
 });

@@ -16,6 +16,7 @@ import {
   InvalidAuditRecordError,
   checkpointName,
   type AuditAlert,
+  type AuditCheckpointStore,
   toAuditEvent,
   type AuditRecord,
   type AuditRecordInput,
@@ -687,6 +688,40 @@ describe('AuditLog (real PostgreSQL)', () => {
         checkpoint: { seq: 5, at: expect.any(String), keyId: 'k1' },
       });
       await expect(FileCheckpointStore.open(join(dir, 'missing'), { create: false })).rejects.toThrow(/does not exist/);
+    });
+
+    it('a checkpoint that cannot be written is an alert, and the next run writes it (any store: here one in memory)', async () => {
+      const { database } = await freshAudit('audit_checkpoint_store');
+      const kept = new Map<string, string>();
+      let failing = true;
+      const store: AuditCheckpointStore = {
+        description: 'memory',
+        async put(name, text) {
+          if (failing) throw Object.assign(new Error('no space left'), { code: 'ENOSPC' });
+          if (kept.has(name)) return 'exists';
+          kept.set(name, text);
+          return 'written';
+        },
+        async latest() {
+          const name = [...kept.keys()].sort().pop();
+          return name === undefined ? undefined : { name, text: kept.get(name) as string };
+        },
+      };
+      const alerts: AuditAlert[] = [];
+      const audit = new AuditLog(database.dataSource, {
+        key: KEY,
+        checkpoints: store,
+        onAlert: (alert) => alerts.push(alert),
+      });
+      await fill(audit, database.dataSource, 2);
+      expect(await audit.checkpoint()).toEqual({ written: false, reason: 'checkpoint-failed' });
+      expect(alerts).toEqual([
+        { reason: 'checkpoint-failed', detail: 'The checkpoint of seq 2 could not be written to memory (ENOSPC).' },
+      ]);
+      failing = false;
+      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 2 } });
+      expect([...kept.keys()]).toEqual([checkpointName(2)]);
+      expect(await audit.verify()).toMatchObject({ ok: true, checkpoint: { seq: 2 } });
     });
 
     it('a forged checkpoint (not signed with the key) fails verify', async () => {
