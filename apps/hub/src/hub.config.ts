@@ -121,6 +121,14 @@ export class HubConfig extends BaseAppConfig {
   @NoShippedPrincipalsInProduction()
   PRINCIPALS_FILE: string = 'config/principals.yaml';
 
+  /**
+   * How long `POST /fhir/$process-message` waits for the queued event to be applied before it
+   * answers (0: answer at once). Once it answers, the event is ahead of whatever the partner sends next.
+   */
+  @IsInt()
+  @Min(0)
+  PROCESS_MESSAGE_WAIT_MS: number = 10_000;
+
   /** Largest HTTP request body accepted (e.g. 1mb, 512kb); larger bodies are answered 413. */
   @Matches(/^\d+(b|kb|mb)$/, { message: 'must be a size such as 1mb or 512kb' })
   HTTP_BODY_LIMIT: string = '1mb';

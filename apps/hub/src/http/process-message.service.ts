@@ -12,7 +12,9 @@ import {
   type OperationOutcomeIssue,
 } from '@cstr/contracts';
 import { Outbox, encodeBody, newTraceparent } from '@cstr/messaging';
+import { APP_CONFIG } from '@cstr/platform';
 import { HubPolicy } from '../core/hub-policy';
+import type { HubConfig } from '../hub.config';
 import { checkEnvelope, type CheckedEnvelope } from '../ingress/envelope.check';
 import { readSubjectIdentifiers } from '@cstr/identity';
 import { partyWarnings, patientOf } from '@cstr/policy';
@@ -49,7 +51,27 @@ export class ProcessMessageService {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(Outbox) private readonly outbox: Outbox,
     @Inject(HubPolicy) private readonly policy: HubPolicy,
+    @Inject(APP_CONFIG) private readonly config: HubConfig,
   ) {}
+
+  /**
+   * Waits (up to PROCESS_MESSAGE_WAIT_MS) until the ingress pipeline has applied the event or
+   * refused it, so that the partner's next event — over HTTP or AMQP — comes after it, as SPEC §4
+   * orders events about one person (a withdrawal before the next missed appointment).
+   */
+  private async waitUntilApplied(eventId: string): Promise<boolean> {
+    const deadline = Date.now() + this.config.PROCESS_MESSAGE_WAIT_MS;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+      const rows = (await this.dataSource.query(
+        `SELECT 1 FROM messaging_processed_event WHERE event_id = $1
+         UNION ALL SELECT 1 FROM ingress_refusal WHERE event_id = $1 LIMIT 1`,
+        [eventId],
+      )) as unknown[];
+      if (rows.length > 0) return true;
+      if (Date.now() + pause > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 
   /**
    * What the hub will not take from the Bundle as it says, told to the submitter at once: subject
@@ -151,9 +173,12 @@ export class ProcessMessageService {
       return false;
     });
     if (!duplicate) this.outbox.notifyCommitted();
-    const diagnostics = duplicate
-      ? `Event ${eventId} (${checked.eventType}) was already accepted; not queued again.`
-      : `Event ${eventId} (${checked.eventType}) accepted for processing.`;
+    const applied = await this.waitUntilApplied(eventId);
+    const diagnostics = `${
+      duplicate
+        ? `Event ${eventId} (${checked.eventType}) was already accepted; not queued again.`
+        : `Event ${eventId} (${checked.eventType}) accepted for processing.`
+    } ${applied ? 'The hub has applied it: it is ahead of anything sent after this answer.' : 'Not yet applied.'}`;
     return {
       eventId,
       eventType: checked.eventType,
