@@ -8,3 +8,4 @@ export * from './code-systems';
 export * from './partner-endpoint';
 export * from './working-days';
 export * from './safe-error-text';
+export * from './transaction-conflict';

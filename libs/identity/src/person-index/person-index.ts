@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { IssueType, OperationOutcomeIssue } from '@cstr/contracts';
+import { isTransactionConflict, type IssueType, type OperationOutcomeIssue } from '@cstr/contracts';
 import type { IdentifierKind } from '../identifier-result';
 import { identifierKindForSystem } from '../parse-identifier';
 import { sortedAdvisoryLockKeys } from './advisory-lock-keys';
@@ -42,8 +42,6 @@ export class PersonIndexContentionError extends Error {
 /** The decision of a reviewer on a possible match. */
 export type PossibleMatchDecision = 'confirmed' | 'rejected';
 
-// PostgreSQL deadlock_detected and serialization_failure: the transaction may simply run again.
-const RETRYABLE_SQL_STATES = new Set(['40P01', '40001']);
 const MAX_TRANSACTION_ATTEMPTS = 5;
 const MAX_LOCK_ROUNDS = 10;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -469,7 +467,7 @@ export class PersonIndex {
       try {
         return await owner.transaction('READ COMMITTED', work);
       } catch (error) {
-        if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryable(error)) throw error;
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isTransactionConflict(error)) throw error;
       }
     }
   }
@@ -837,11 +835,4 @@ function labelOfSystem(system: string): string {
 
 function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null;
-}
-
-function isRetryable(error: unknown): boolean {
-  const code =
-    (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.code ??
-    (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
-  return typeof code === 'string' && RETRYABLE_SQL_STATES.has(code);
 }

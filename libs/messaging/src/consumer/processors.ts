@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { isTransactionConflict } from '@cstr/contracts';
 import { HandlerOutcome, Outcome, describeFailure } from '../handler-outcome';
 import { OutgoingMessage } from '../message';
 import { Outbox } from '../outbox/outbox';
@@ -127,14 +128,6 @@ export function idempotentProcessor(
 
 /** Times a batch is redone after a deadlock or serialization failure before its messages are retried later. */
 const CONFLICT_ATTEMPTS = 5;
-
-/** PostgreSQL's deadlock_detected (40P01) and serialization_failure (40001). */
-function isTransactionConflict(error: unknown): boolean {
-  const code =
-    (error as { code?: unknown; driverError?: { code?: unknown } } | null)?.driverError?.code ??
-    (error as { code?: unknown } | null)?.code;
-  return code === '40P01' || code === '40001';
-}
 
 async function processBatch(
   dataSource: DataSource,
