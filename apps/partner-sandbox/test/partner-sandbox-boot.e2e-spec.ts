@@ -5,13 +5,15 @@ import { DataSource } from 'typeorm';
 import { createApp } from '@cstr/platform';
 import { testEnvironment, uniqueName } from '@cstr/testing';
 import { partnerSandboxApp } from '../src/partner-sandbox.app';
-import { TestReceiver } from './sandbox-test-kit';
+import { OPERATOR_SECRET, TestReceiver } from './sandbox-test-kit';
 
 describe('partner-sandbox booted like every app (createApp)', () => {
   const env = testEnvironment();
   let receiver: TestReceiver;
   let app: INestApplication;
   let schema: string;
+  /** The operator's bearer token: the stand-ins' partner APIs take no call without a token. */
+  let authorization: string;
 
   beforeAll(async () => {
     receiver = await TestReceiver.start();
@@ -23,7 +25,15 @@ describe('partner-sandbox booted like every app (createApp)', () => {
       HTTP_PORT: '0',
       LOG_LEVEL: 'error',
       SANDBOX_ADAPTER_URLS: JSON.stringify({ 'pds-gp-registration': receiver.url }),
+      SANDBOX_OPERATOR_SECRET: OPERATOR_SECRET,
     });
+    const token = await request(app.getHttpServer())
+      .post('/sandbox/oauth/token')
+      .auth('sandbox-operator', OPERATOR_SECRET)
+      .type('form')
+      .send({ grant_type: 'client_credentials' })
+      .expect(200);
+    authorization = `Bearer ${token.body.access_token as string}`;
   });
   afterAll(async () => {
     await app.close();
@@ -38,6 +48,7 @@ describe('partner-sandbox booted like every app (createApp)', () => {
     await request(app.getHttpServer()).get('/health').expect(200);
     const created = await request(app.getHttpServer())
       .post('/sandbox/fhir/slam-mhtr/ServiceRequest')
+      .set('authorization', authorization)
       .set('content-type', 'application/fhir+json')
       .send(
         JSON.stringify({
@@ -49,7 +60,11 @@ describe('partner-sandbox booted like every app (createApp)', () => {
       )
       .expect(201);
     expect(created.body.meta.versionId).toBe('1');
-    await request(app.getHttpServer()).get('/sandbox/pds/pds-gp-registration/Patient/9990000123').expect(200);
+    await request(app.getHttpServer()).get('/sandbox/pds/pds-gp-registration/Patient/9990000123').expect(401);
+    await request(app.getHttpServer())
+      .get('/sandbox/pds/pds-gp-registration/Patient/9990000123')
+      .set('authorization', authorization)
+      .expect(200);
   });
 
   it('pushes to the adapter URL given in SANDBOX_ADAPTER_URLS, and answers errors as OperationOutcomes', async () => {
@@ -59,7 +74,10 @@ describe('partner-sandbox booted like every app (createApp)', () => {
       .expect(200);
     const [received] = await receiver.waitFor(1);
     expect(received.url).toBe('/notifications');
-    const unknown = await request(app.getHttpServer()).get('/sandbox/fhir/no-such-provider/metadata').expect(404);
+    const unknown = await request(app.getHttpServer())
+      .get('/sandbox/fhir/no-such-provider/metadata')
+      .set('authorization', authorization)
+      .expect(404);
     expect(unknown.body.resourceType).toBe('OperationOutcome');
   });
 });
