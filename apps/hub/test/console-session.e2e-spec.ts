@@ -237,4 +237,32 @@ describe('console sessions', () => {
       ).status,
     ).toBe(404);
   });
+
+  it('with CONSOLE_COOKIE_SECURE=on (the production default) the cookie is Secure and __Host- prefixed, and only that name is read', async () => {
+    const secure = await bootHub({ CONSOLE_COOKIE_SECURE: 'on' });
+    try {
+      const secureServer = secure.app.getHttpServer() as Server;
+      const secureOrigin = `http://127.0.0.1:${(secureServer.address() as AddressInfo).port}`;
+      const response = await request(secureServer)
+        .post('/console/session')
+        .set('Origin', secureOrigin)
+        .send({ id: PRINCIPALS.auditor.id, secret: PRINCIPALS.auditor.secret });
+      expect(response.status).toBe(200);
+      const [setCookie] = [response.headers['set-cookie'] ?? []].flat();
+      expect(setCookie).toMatch(
+        /^__Host-cstr-console=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict; Secure$/,
+      );
+      const value = setCookie.split(';')[0].split('=')[1];
+      expect(
+        (await request(secureServer).get('/audit/verify').set('Cookie', `__Host-cstr-console=${value}`)).status,
+      ).toBe(200);
+      expectOutcome(
+        await request(secureServer).get('/audit/verify').set('Cookie', `cstr-console=${value}`),
+        401,
+        'login',
+      );
+    } finally {
+      await secure.close();
+    }
+  }, 60_000);
 });
