@@ -16,7 +16,7 @@ import { createAppDataSource } from '@cstr/messaging';
 import { ensureIntegrationStack, uniqueName } from '@cstr/testing';
 import { AUDIT_MIGRATIONS, AuditLog, FileCheckpointStore } from '@cstr/audit';
 import type { DataSource } from 'typeorm';
-import { delivered, PERSON } from '../libs/audit/test/fixtures/audit-records';
+import { delivered, PERSON } from '@cstr/fixtures/audit/audit-records';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);

@@ -29,7 +29,7 @@ import {
 } from '@cstr/contracts';
 import { buildEventBundle, type EventInputOf } from '@cstr/fhir';
 import { ensureIntegrationStack, projectRoot, uniqueName } from '@cstr/testing';
-import { loadEventFixture } from '../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) {

@@ -37,7 +37,7 @@ import { hashSecret } from '../apps/hub/src/auth/secret-hash';
 import { hubApp } from '../apps/hub/src/hub.app';
 import { IngressPipeline } from '../apps/hub/src/ingress/ingress.pipeline';
 import type { Timeline } from '../apps/hub/src/pathway/timeline.service';
-import { loadEventFixture } from '../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) {

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { EVENT_TYPES } from '@cstr/contracts';
 import { buildEventBundle } from '@cstr/fhir';
-import { loadEventFixture } from '../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 
 /** The usage line shown when the folder is missing. */
 export const EXPORT_FIXTURES_USAGE =

@@ -5,9 +5,8 @@
  * Common Platform result pushes.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { PathwaySystem, demoPrincipal, type TestEnvironment } from '@cstr/testing';
+import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-files';
 import { gpRegistrationAdapterApp } from '../../apps/gp-registration-adapter/src/gp-registration-adapter.app';
 import { hmctsListingsAdapterApp } from '../../apps/hmcts-listings-adapter/src/hmcts-listings-adapter.app';
 import { hubApp } from '../../apps/hub/src/hub.app';
@@ -16,12 +15,8 @@ import { ndeliusAdapterApp } from '../../apps/ndelius-adapter/src/ndelius-adapte
 import { partnerSandboxApp } from '../../apps/partner-sandbox/src/partner-sandbox.app';
 import { secondaryCareAdapterApp } from '../../apps/secondary-care-adapter/src/secondary-care-adapter.app';
 
-/** A partner payload of libs/fhir/test/fixtures/partner/<folder>/<file> (read as JSON: the benchmark has no Jest). */
-export function partnerFixture(folder: string, file: string): unknown {
-  return JSON.parse(
-    readFileSync(path.join(__dirname, '../../libs/fhir/test/fixtures/partner', folder, file), 'utf8'),
-  ) as unknown;
-}
+/** Partner payloads of libs/fhir/test/fixtures/partner, parsed afresh. */
+export { partnerFixture };
 
 export const COURT = 'croydon-mc';
 export const CROYDON = 'nps-london-croydon';

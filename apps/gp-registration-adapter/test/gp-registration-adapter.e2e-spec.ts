@@ -10,7 +10,7 @@ import {
   testEnvironment,
   type AppUnderTest,
 } from '@cstr/testing';
-import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { gpRegistrationAdapterApp } from '../src/gp-registration-adapter.app';
 
 const PARTNER_ID = 'pds-gp-registration';

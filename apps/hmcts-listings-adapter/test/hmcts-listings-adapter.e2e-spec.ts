@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AmqpHeaders } from '@cstr/contracts';
 import { OutboxRelay } from '@cstr/messaging';
 import { orderingPartitionKey } from '@cstr/platform';
+import { partnerFixturePath } from '@cstr/fixtures/fhir/partner/partner-files';
 import {
   AppsUnderTest,
   IngressTap,
@@ -20,11 +20,10 @@ import { payloadSha256 } from '../src/archive/raw-payload.archive';
 import { hmctsListingsAdapterApp } from '../src/hmcts-listings-adapter.app';
 
 const PARTNER_ID = 'croydon-mc';
-const FIXTURES = join(__dirname, '../../../libs/fhir/test/fixtures/partner');
 
 /** A Libra daily list of `count` cases at Croydon, case numbers unique to this run. */
 function libraList(count: number): { body: string; caseNumbers: string[] } {
-  const list = JSON.parse(readFileSync(join(FIXTURES, 'libra/daily-list-croydon.json'), 'utf8')) as {
+  const list = JSON.parse(readFileSync(partnerFixturePath('libra', 'daily-list-croydon.json'), 'utf8')) as {
     sessions: { cases: { caseno: string }[] }[];
   };
   const template = list.sessions[0].cases[0];
@@ -78,7 +77,7 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
   });
 
   it('refuses a hearing, a result, a deletion and a Libra list without a bearer token (401 OperationOutcome)', async () => {
-    const body = readFileSync(join(FIXTURES, 'common-platform/hearing-listed-multi-defendant.json'), 'utf8');
+    const body = readFileSync(partnerFixturePath('common-platform', 'hearing-listed-multi-defendant.json'), 'utf8');
     for (const [method, path] of [
       ['post', '/hearing/h-1'],
       ['post', '/hearing/h-1/result'],
@@ -119,7 +118,7 @@ describe('hmcts-listings-adapter against the broker, the database and the sandbo
   });
 
   it('takes a Common Platform hearing from the sandbox, archives it and publishes court.hearing.listed to the hub, ordered by hearing', async () => {
-    const body = readFileSync(join(FIXTURES, 'common-platform/hearing-listed-multi-defendant.json'));
+    const body = readFileSync(partnerFixturePath('common-platform', 'hearing-listed-multi-defendant.json'));
     const hearingId = (JSON.parse(body.toString('utf8')) as { hearing: { id: string } }).hearing.id;
     const key = orderingPartitionKey(PARTNER_ID, hearingId);
 

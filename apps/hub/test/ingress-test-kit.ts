@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ingressRoutingKey, type EventType } from '@cstr/contracts';
 import { buildEventBundle, type EventInput, type EventInputOf } from '@cstr/fhir';
 import type { Bundle } from 'fhir/r4';
-import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 
 /** An event ready to publish: id, type, routing key and body. */
 export interface TestEvent {

@@ -13,7 +13,7 @@ import {
   testEnvironment,
   type AppUnderTest,
 } from '@cstr/testing';
-import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { ldAdapterApp } from '../src/ld-adapter.app';
 
 const PARTNER_ID = 'sl-liaison-diversion';

@@ -12,8 +12,8 @@ import {
   testEnvironment,
   uniqueName,
 } from '@cstr/testing';
-import { loadEventFixture } from '../../../libs/fhir/test/fixtures/events/event-fixtures';
-import { partnerFixture } from '../../../libs/fhir/test/fixtures/partner/partner-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
+import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import { secondaryCareAdapterApp } from '../src/secondary-care-adapter.app';
 
 const PARTNER = 'slam-mhtr';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EVENT_TYPES, type EventType } from '@cstr/contracts';
 import { buildEventBundle } from '@cstr/fhir';
 import type { Bundle } from 'fhir/r4';
-import { loadEventFixture } from '../../fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { loadAgreementsDir } from '../src/agreements/agreements.loader';
 import type { Agreement } from '../src/agreements/agreement';
 import { loadPartnersFile } from '../src/partners/partners.loader';

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
 import { buildEventBundle } from '@cstr/fhir';
 import { Outbox, type HandlerScope, type OutgoingMessage } from '@cstr/messaging';
 import { IngressPublisher } from '@cstr/platform';
-import { loadEventFixture } from '../../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
+import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-files';
 import type { GpPartnerSettings } from '../gp-partner-settings';
 import type { PdsClient, PdsRead } from '../pds/pds.client';
 import { GpRegistrationService, nhsNumberOf } from './gp-registration.service';
@@ -15,10 +14,7 @@ const SETTINGS: GpPartnerSettings = {
   ods: 'X26',
   pdsBaseUrl: 'http://pds.test/pds',
 };
-const pdsPatient = (name: string): unknown =>
-  JSON.parse(
-    readFileSync(join(__dirname, '../../../../libs/fhir/test/fixtures/partner/pds', `${name}.json`), 'utf8'),
-  ) as unknown;
+const pdsPatient = (name: string): unknown => partnerFixture('pds', `${name}.json`);
 const DELIVERED_ID = '1c9a5e0f-7b2d-4c3e-9f8a-6d5c4b3a2f10';
 
 /** A database stand-in: records statements; the known-registration lookup answers `known`. */

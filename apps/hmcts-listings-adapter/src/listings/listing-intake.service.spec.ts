@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AmqpHeaders } from '@cstr/contracts';
 import { Outbox } from '@cstr/messaging';
 import { IngressPublisher, orderingPartitionKey } from '@cstr/platform';
+import { partnerFixturePath, type PartnerFixtureFolder } from '@cstr/fixtures/fhir/partner/partner-files';
 import { payloadSha256 } from '../archive/raw-payload.archive';
 import type { HmctsPartnerSettings } from '../hmcts-partner-settings';
 import { ListingIntakeService, type ListingPayloadKind } from './listing-intake.service';
 
-const FIXTURES = join(__dirname, '../../../../libs/fhir/test/fixtures/partner');
-const fixtureBytes = (folder: string, name: string) => readFileSync(join(FIXTURES, folder, `${name}.json`));
+const fixtureBytes = (folder: PartnerFixtureFolder, name: string) =>
+  readFileSync(partnerFixturePath(folder, `${name}.json`));
 
 const CROYDON: HmctsPartnerSettings = {
   partnerId: 'croydon-mc',

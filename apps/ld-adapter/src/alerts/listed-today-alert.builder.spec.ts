@@ -1,5 +1,5 @@
 import { buildEventBundle } from '@cstr/fhir';
-import { loadEventFixture } from '../../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { buildListedTodayAlert } from './listed-today-alert.builder';
 
 const COURTS = [{ code: 'B01CY00', name: "Croydon Magistrates' Court" }];

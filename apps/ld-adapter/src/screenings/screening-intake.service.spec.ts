@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Outbox, type OutgoingMessage } from '@cstr/messaging';
 import { IngressPublisher } from '@cstr/platform';
+import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-files';
 import type { LdPartnerSettings } from '../ld-partner-settings';
 import { ScreeningIntakeService } from './screening-intake.service';
 
@@ -13,10 +12,7 @@ const SETTINGS: LdPartnerSettings = {
   ldSystemUrl: 'http://127.0.0.1:1',
   courts: [],
 };
-const form = (name: string): Record<string, unknown> =>
-  JSON.parse(
-    readFileSync(join(__dirname, '../../../../libs/fhir/test/fixtures/partner/ld', `${name}.json`), 'utf8'),
-  ) as Record<string, unknown>;
+const form = (name: string): Record<string, unknown> => partnerFixture('ld', `${name}.json`) as Record<string, unknown>;
 
 function service(): { intake: ScreeningIntakeService; queued: OutgoingMessage[]; transactions: () => number } {
   const outbox = new Outbox();

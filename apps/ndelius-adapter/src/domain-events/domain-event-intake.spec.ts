@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { EventInput } from '@cstr/fhir';
-import { partnerFixture } from '../../../../libs/fhir/test/fixtures/partner/partner-fixtures';
+import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import type { DeliusApiClient, DeliusReadResult } from '../delius/delius-api.client';
 import { DetailUrlAllowList } from '../delius/detail-url-allow-list';
 import { DomainEventIntake, mappingContextFor, readSnsMessage } from './domain-event-intake';

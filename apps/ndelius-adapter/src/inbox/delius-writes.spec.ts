@@ -1,6 +1,6 @@
 import type { EventType } from '@cstr/contracts';
 import { tryBuildEventBundle, type EventInput } from '@cstr/fhir';
-import { loadEventFixture } from '../../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { DELIUS_INBOX_EVENT_TYPES, planDeliusWrites } from './delius-writes';
 import { loadAgreementsDir, loadPartnersFile } from '@cstr/policy';
 import * as path from 'node:path';

@@ -7,7 +7,7 @@ import {
   validateResource,
   type EventInputOf,
 } from '@cstr/fhir';
-import { loadEventFixture } from '../../../../libs/fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { planProviderWrites, type PlannedCreate } from './provider-writes';
 
 const EVENT_ID = '5f0c2a8e-3f1d-4b7a-9c55-0a1b2c3d4e5f';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { EVENT_TYPES } from '@cstr/contracts';
 import { NHS_NUMBER_SYSTEM, nhsNumberCheckDigit } from '@cstr/identity';
 import type { MessageHeader, Patient } from 'fhir/r4';
-import { loadEventFixture } from '../../test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { tryBuildEventBundle } from './event-bundle.builder';
 import type { EventInput } from './event-inputs';
 

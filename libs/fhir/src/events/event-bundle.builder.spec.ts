@@ -8,7 +8,7 @@ import {
 } from '@cstr/contracts';
 import { CRN_SYSTEM, NHS_NUMBER_SYSTEM, PNC_ID_SYSTEM } from '@cstr/identity';
 import type { Bundle, FhirResource, MessageHeader, Patient } from 'fhir/r4';
-import { loadEventFixture } from '../../test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { ukCoreProfile, UK_CORE_PROFILED_TYPES, type UkCoreProfiledType } from '../builders/uk-core-profiles';
 import { buildEventBundle, tryBuildEventBundle } from './event-bundle.builder';
 import type { EventInput } from './event-inputs';

@@ -1,5 +1,5 @@
 import { EVENT_TYPES, type OperationOutcomeIssue } from '@cstr/contracts';
-import { loadEventFixture } from '../../test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { validateMessageBundle } from '../validation';
 import { buildEventBundle } from './event-bundle.builder';
 

@@ -11,7 +11,7 @@ import {
   partnerFixture,
   testContext,
   testId,
-} from '../../test/fixtures/partner/partner-fixtures';
+} from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import { mapHearingListed, mapHearingResulted } from './common-platform-hearing.mapper';
 
 const COURT = { code: 'B01CY00', name: "Croydon Magistrates' Court" };

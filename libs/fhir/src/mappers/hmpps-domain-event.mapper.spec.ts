@@ -10,7 +10,7 @@ import {
   partnerFixture,
   testContext,
   testId,
-} from '../../test/fixtures/partner/partner-fixtures';
+} from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import { isHmppsEventOfInterest, mapHmppsDomainEvent } from './hmpps-domain-event.mapper';
 
 const LONDON = { code: 'N07', name: 'London Probation Service' };

@@ -10,7 +10,7 @@ import {
   partnerFixture,
   testContext,
   testId,
-} from '../../test/fixtures/partner/partner-fixtures';
+} from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import { mapLdScreening } from './ld-screening.mapper';
 
 const LD_SERVICE = { code: 'RV5', name: 'Croydon Liaison and Diversion Service' };

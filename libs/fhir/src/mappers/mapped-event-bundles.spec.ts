@@ -5,7 +5,7 @@
 import type { EventInput } from '../events/event-inputs';
 import { tryBuildEventBundle } from '../events';
 import { errorsOf, validateMessageBundle } from '../validation';
-import { expectEvents, partnerFixture, testContext } from '../../test/fixtures/partner/partner-fixtures';
+import { expectEvents, partnerFixture, testContext } from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import { mapHearingListed, mapHearingResulted } from './common-platform-hearing.mapper';
 import { mapHmppsDomainEvent } from './hmpps-domain-event.mapper';
 import { mapLdScreening } from './ld-screening.mapper';

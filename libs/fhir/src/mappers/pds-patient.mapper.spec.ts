@@ -10,7 +10,7 @@ import {
   partnerFixture,
   testContext,
   testId,
-} from '../../test/fixtures/partner/partner-fixtures';
+} from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import { mapPdsPatient } from './pds-patient.mapper';
 
 const PDS = { code: 'X26', name: 'NHS England (PDS)' };

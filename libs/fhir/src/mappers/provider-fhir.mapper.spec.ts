@@ -11,7 +11,7 @@ import {
   partnerFixture,
   testContext,
   testId,
-} from '../../test/fixtures/partner/partner-fixtures';
+} from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import { mapProviderResource } from './provider-fhir.mapper';
 
 const SLAM = { code: 'RV5', name: 'South London and Maudsley NHS Foundation Trust' };

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { AmqpHeaders, INGRESS_EXCHANGE, type EventType } from '@cstr/contracts';
 import type { EventInputOf } from '@cstr/fhir';
 import { Outbox, type OutgoingMessage } from '@cstr/messaging';
-import { loadEventFixture } from '../../../fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { IngressPublisher, orderingPartitionKey } from './ingress-publisher';
 
 /** The fixture input re-sent as `partnerId`. */

@@ -9,7 +9,7 @@ import { EVENT_CATALOGUE, EVENT_TYPES, type EventType } from '@cstr/contracts';
 import { buildEventBundle, validateMessageBundle } from '@cstr/fhir';
 import fc from 'fast-check';
 import type { Bundle, MessageHeader, Observation, Patient, Resource } from 'fhir/r4';
-import { loadEventFixture } from '../../../fhir/test/fixtures/events/event-fixtures';
+import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { AGREEMENTS, PARTNERS, senderOf } from '../../test/policy-test-kit';
 import {
   AGREEMENT_STATUSES,
