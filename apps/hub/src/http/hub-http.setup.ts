@@ -60,6 +60,8 @@ export function configureHubHttp(app: INestApplication, config: HubConfig): void
   const description =
     'HTTP API of the CSTR interoperability hub (SPEC §7). Every error body is a FHIR OperationOutcome. ' +
     'Authentication: HTTP Basic with a principal id and secret; roles partner, ig-auditor, operator, admin. ' +
+    'The web console instead signs in at POST /console/session for a session cookie; its state-changing requests ' +
+    'carry the session’s CSRF token (X-CSRF-Token) and the hub’s own Origin. ' +
     'The events themselves are described by the AsyncAPI document at /asyncapi.';
   const documentConfig = new DocumentBuilder()
     .setTitle('cstr-hub')
