@@ -51,7 +51,7 @@ async function up(): Promise<void> {
   const externalRabbitUrl = fromEnvironment('RABBITMQ_URL');
   const externalDatabaseUrl = fromEnvironment('DATABASE_URL');
 
-  const partners = readPartnersFile(partnersFile, { createIfMissing: true });
+  const partners = readPartnersFile(partnersFile);
   // Ctrl-C while starting: the start settles first (its helpers got the signal too, so it usually
   // fails and stops what it started itself), then whatever it did start is stopped.
   let interrupted = false;

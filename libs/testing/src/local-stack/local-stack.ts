@@ -10,8 +10,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { join, resolve } from 'node:path';
 import { BrokerProvisioner, DEFAULT_RETRY_DELAYS_MS, HUB_BROKER_USER } from '@cstr/messaging';
 import { loadPartnersFile } from '@cstr/policy';
 import { LocalPostgres } from './local-postgres';
@@ -314,39 +313,13 @@ export interface ConfiguredPartner {
   readonly [key: string]: unknown;
 }
 
-/** A South-London demo set of partners, one or more of every kind. Codes are illustrative. */
-export const DEMO_PARTNERS: readonly ConfiguredPartner[] = [
-  { id: 'croydon-mc', kind: 'hmcts', name: "Croydon Magistrates' Court", courtCode: 'B01CY00' },
-  { id: 'camberwell-green-mc', kind: 'hmcts', name: "Camberwell Green Magistrates' Court", courtCode: 'B01CG00' },
-  { id: 'sl-liaison-diversion', kind: 'ld', name: 'South London Liaison and Diversion Service', ods: 'RV5' },
-  { id: 'nps-london-croydon', kind: 'probation', name: 'Probation Service London – Croydon PDU', ods: 'N07CY' },
-  { id: 'nps-london-lambeth', kind: 'probation', name: 'Probation Service London – Lambeth PDU', ods: 'N07LA' },
-  { id: 'slam-mhtr', kind: 'mh-provider', name: 'South London and Maudsley NHS Foundation Trust (MHTR)', ods: 'RV5' },
-  {
-    id: 'st-andrews-mhtr',
-    kind: 'mh-provider',
-    name: "St Andrew's Healthcare (South London female offender MHTR)",
-    ods: 'NVN',
-  },
-  { id: 'pds-gp-registration', kind: 'gp', name: 'PDS GP registration lookup', ods: 'X26' },
-];
-
 /**
- * Reads the `partners:` list of a partners file, checked by `loadPartnersFile` of libs/policy
- * (which throws a `PolicyConfigError` naming file, line and reason). With `createIfMissing`, a
- * missing file is first written with {@link DEMO_PARTNERS}.
+ * Reads the `partners:` list of a partners file (`config/partners.yaml`, the one list of partners),
+ * checked by `loadPartnersFile` of libs/policy (which throws a `PolicyConfigError` naming file,
+ * line and reason).
  */
-export function readPartnersFile(file: string, options: { createIfMissing?: boolean } = {}): ConfiguredPartner[] {
-  if (!existsSync(file)) {
-    if (!options.createIfMissing) throw new Error(`Partners file ${file} does not exist`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(
-      file,
-      '# Partners of the hub (SPEC §2). Demo set for the local stack: codes are illustrative.\n' +
-        stringify({ partners: DEMO_PARTNERS }),
-    );
-  }
-  // Parsed and checked by the runtime loader (libs/policy): a bad file names its line and reason.
+export function readPartnersFile(file: string): ConfiguredPartner[] {
+  if (!existsSync(file)) throw new Error(`Partners file ${file} does not exist`);
   return loadPartnersFile(file).map(({ adapter, ...partner }) => ({ ...partner, ...adapter }));
 }
 
