@@ -104,6 +104,7 @@ describe('logs of the whole system', () => {
     await playDemo({
       hubUrl: running().hub.url,
       sandboxUrl: running().sandbox.url,
+      sandboxAuthorization: () => running().operator.header(),
       projectRoot: path.join(__dirname, '../..'),
       auditCredentials: `${IG_LEAD.id}:${IG_LEAD.secret}`,
       print: (line) => demoLines.push(line),
