@@ -17,12 +17,12 @@ import { ensureIntegrationStack, uniqueName } from '@cstr/testing';
 import { AUDIT_MIGRATIONS, AuditLog, FileCheckpointStore } from '@cstr/audit';
 import type { DataSource } from 'typeorm';
 import { delivered, PERSON } from '@cstr/fixtures/audit/audit-records';
+import { benchOptions, runBench } from './bench-kit';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
-const SECONDS = Number(args.get('seconds') ?? 5);
-const VERIFY_RECORDS = Number(args.get('verify-records') ?? 100_000);
-const TIMELINE_RECORDS = Number(args.get('timeline-records') ?? 1_000_000);
+const OPTIONS = benchOptions({ seconds: 5, 'verify-records': 100_000, 'timeline-records': 1_000_000 });
+const SECONDS = OPTIONS.seconds;
+const VERIFY_RECORDS = OPTIONS['verify-records'];
+const TIMELINE_RECORDS = OPTIONS['timeline-records'];
 const KEY = 'audit-benchmark-key-0123456789abcdef';
 
 async function open(url: string, schema: string): Promise<DataSource> {
@@ -214,7 +214,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -13,12 +13,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorsOf, ukCoreKit, validateMessageBundle } from '@cstr/fhir';
+import { percentile } from '@cstr/testing';
+import { benchOptions, runBench } from './bench-kit';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
-const ITERATIONS = Number(args.get('iterations') ?? 20_000);
-const SECONDS = Number(args.get('seconds') ?? 20);
-const WARMUP = Number(args.get('warmup') ?? 300);
+const OPTIONS = benchOptions({ iterations: 20_000, seconds: 20, warmup: 300 });
 const FIXTURE = join(
   __dirname,
   '..',
@@ -35,45 +33,50 @@ function cpuMs(): number {
   return (usage.user + usage.system) / 1000;
 }
 
-function percentile(sorted: number[], q: number): number {
-  return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(3));
+interface Measured {
+  readonly durations: readonly number[];
+  readonly wallMs: number;
+  readonly cpuUsedMs: number;
 }
 
-function main(): void {
-  const bundle = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { entry: unknown[] };
-
+/** Loads the kit and validates the event once (both timed); a benchmark event that is not valid ends the run. */
+function loadAndCheck(bundle: unknown): { loadMs: number; firstMs: number } {
   let started = performance.now();
   ukCoreKit();
   const loadMs = performance.now() - started;
   started = performance.now();
-  const first = validateMessageBundle(bundle);
+  const errors = errorsOf(validateMessageBundle(bundle));
   const firstMs = performance.now() - started;
-  const errors = errorsOf(first);
-  if (errors.length > 0) {
-    console.error('The benchmark event is not valid:', JSON.stringify(errors, null, 2));
-    process.exit(1);
-  }
-  for (let i = 0; i < WARMUP; i++) validateMessageBundle(bundle);
+  if (errors.length > 0) throw new Error(`The benchmark event is not valid: ${JSON.stringify(errors, null, 2)}`);
+  return { loadMs, firstMs };
+}
 
+/** Validates the event again and again until --iterations or --seconds, timing each validation. */
+function measure(bundle: unknown): Measured {
+  for (let i = 0; i < OPTIONS.warmup; i++) validateMessageBundle(bundle);
   const durations: number[] = [];
-  const deadline = performance.now() + SECONDS * 1000;
+  const deadline = performance.now() + OPTIONS.seconds * 1000;
   const cpuStart = cpuMs();
   const wallStart = performance.now();
-  while (durations.length < ITERATIONS && performance.now() < deadline) {
+  while (durations.length < OPTIONS.iterations && performance.now() < deadline) {
     const before = performance.now();
     validateMessageBundle(bundle);
     durations.push(performance.now() - before);
   }
-  const wallMs = performance.now() - wallStart;
-  const cpuUsedMs = cpuMs() - cpuStart;
+  return { durations, wallMs: performance.now() - wallStart, cpuUsedMs: cpuMs() - cpuStart };
+}
 
+function main(): void {
+  const bundle = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { entry: unknown[] };
+  const { loadMs, firstMs } = loadAndCheck(bundle);
+  const { durations, wallMs, cpuUsedMs } = measure(bundle);
   const sorted = [...durations].sort((a, b) => a - b);
   const result = {
     validations_s: Math.round((durations.length / wallMs) * 1000),
     validations_cpu_s: Math.round((durations.length / cpuUsedMs) * 1000),
     entries: bundle.entry.length,
-    ms_per_bundle_p50: percentile(sorted, 0.5),
-    ms_per_bundle_p99: percentile(sorted, 0.99),
+    ms_per_bundle_p50: Number(percentile(sorted, 50).toFixed(3)),
+    ms_per_bundle_p99: Number(percentile(sorted, 99).toFixed(3)),
     iterations: durations.length,
     kit_load_ms: Math.round(loadMs),
     first_validation_ms: Math.round(firstMs),
@@ -90,4 +93,4 @@ function main(): void {
   console.log(JSON.stringify(result));
 }
 
-main();
+runBench(main);

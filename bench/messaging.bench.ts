@@ -28,17 +28,26 @@ import {
   declareQueueTopology,
   type OutgoingMessage,
 } from '@cstr/messaging';
-import { DatabaseFixture, ensureIntegrationStack, eventually, uniqueName } from '@cstr/testing';
+import { DatabaseFixture, ensureIntegrationStack, eventually, percentile, uniqueName } from '@cstr/testing';
+import { benchOptions, runBench } from './bench-kit';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
-const EVENTS = Number(args.get('events') ?? 50_000);
-const BATCH = Number(args.get('batch') ?? 500);
+/**
+ * `--lanes`: consumer lanes of libs/messaging, as the apps run it (CONSUMER_LANES); `--producer-batch`:
+ * events per producer transaction in the outbox run (each with its own state change); `--only raw,lib`:
+ * a subset of the runs (for profiling).
+ */
+const OPTIONS = benchOptions({
+  events: 50_000,
+  batch: 500,
+  lanes: 4,
+  'producer-batch': 10,
+  only: 'raw,nest,lib,outbox',
+});
+const EVENTS = OPTIONS.events;
+const BATCH = OPTIONS.batch;
 const PREFETCH = 500;
-/** Consumer lanes of libs/messaging, as the apps run it (CONSUMER_LANES). */
-const LANES = Number(args.get('lanes') ?? 4);
-/** Events per producer transaction in the outbox run (each with its own state change). */
-const PRODUCER_BATCH = Number(args.get('producer-batch') ?? 10);
+const LANES = OPTIONS.lanes;
+const PRODUCER_BATCH = OPTIONS['producer-batch'];
 const EXCHANGE = 'bench.direct';
 const PADDING = 'x'.repeat(1024 - 80);
 
@@ -70,9 +79,8 @@ class Receiver {
   result(name: string, startedAt: number): Result {
     const elapsedMs = performance.now() - startedAt;
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    const at = (q: number): number =>
-      Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1));
-    return { name, msgsPerSecond: Math.round((this.expected / elapsedMs) * 1000), p50Ms: at(0.5), p99Ms: at(0.99) };
+    const at = (p: number): number => Number(percentile(sorted, p).toFixed(1));
+    return { name, msgsPerSecond: Math.round((this.expected / elapsedMs) * 1000), p50Ms: at(50), p99Ms: at(99) };
   }
 }
 
@@ -360,6 +368,21 @@ async function libOutbox(url: string, databaseUrl: string): Promise<Result> {
   return result;
 }
 
+/** The figures of a run of all four, and their ratios: the last line. */
+function summary([raw, nest, lib, outbox]: readonly Result[]): Record<string, number> {
+  const ratio = (a: number, b: number): number => Number((a / b).toFixed(2));
+  return {
+    raw_msgs_s: raw.msgsPerSecond,
+    nest_msgs_s: nest.msgsPerSecond,
+    lib_msgs_s: lib.msgsPerSecond,
+    lib_outbox_msgs_s: outbox.msgsPerSecond,
+    lib_vs_raw: ratio(lib.msgsPerSecond, raw.msgsPerSecond),
+    lib_vs_nest: ratio(lib.msgsPerSecond, nest.msgsPerSecond),
+    outbox_vs_raw: ratio(outbox.msgsPerSecond, raw.msgsPerSecond),
+    lib_p99_ms: lib.p99Ms,
+  };
+}
+
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const stack = await ensureIntegrationStack('bench');
@@ -373,8 +396,7 @@ async function main(): Promise<void> {
       lib: () => libMessaging(stack.rabbitAdminUrl),
       outbox: () => libOutbox(stack.rabbitAdminUrl, stack.databaseUrl),
     };
-    // --only raw,lib runs a subset (for profiling); the summary line needs all four.
-    const selected = (args.get('only') ?? 'raw,nest,lib,outbox').split(',');
+    const selected = OPTIONS.only.split(',');
     const results: Result[] = [];
     for (const name of selected) {
       const scenario = scenarios[name];
@@ -385,30 +407,11 @@ async function main(): Promise<void> {
         `${result.name.padEnd(52)} ${String(result.msgsPerSecond).padStart(7)} msgs/s   p50 ${String(result.p50Ms).padStart(8)} ms   p99 ${String(result.p99Ms).padStart(8)} ms`,
       );
     }
-    if (selected.length !== 4) return;
-    const [raw, nest, lib, outbox] = results;
-    const ratio = (a: number, b: number): number => Number((a / b).toFixed(2));
-    console.log(
-      JSON.stringify({
-        raw_msgs_s: raw.msgsPerSecond,
-        nest_msgs_s: nest.msgsPerSecond,
-        lib_msgs_s: lib.msgsPerSecond,
-        lib_outbox_msgs_s: outbox.msgsPerSecond,
-        lib_vs_raw: ratio(lib.msgsPerSecond, raw.msgsPerSecond),
-        lib_vs_nest: ratio(lib.msgsPerSecond, nest.msgsPerSecond),
-        outbox_vs_raw: ratio(outbox.msgsPerSecond, raw.msgsPerSecond),
-        lib_p99_ms: lib.p99Ms,
-      }),
-    );
+    // The summary line needs all four.
+    if (selected.length === 4) console.log(JSON.stringify(summary(results)));
   } finally {
     await stack.stop();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

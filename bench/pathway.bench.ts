@@ -9,26 +9,18 @@
  * Prints p50/p99/max; the last line is one JSON object
  * `{"missed_appointments", "p50_ms", "p99_ms", "max_ms"}`.
  */
-import { ensureIntegrationStack } from '@cstr/testing';
+import { ensureIntegrationStack, percentile } from '@cstr/testing';
 import {
   CROYDON,
   SLAM,
   measureNonAttendance,
-  percentile,
   personInTreatment,
   startPathwaySystem,
 } from '../test/pathway/pathway-kit';
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
+import { benchOptions, runBench } from './bench-kit';
 
 async function main(): Promise<void> {
-  const count = option('count', 200);
-  const rate = option('rate', 10);
+  const { count, rate } = benchOptions({ count: 200, rate: 10 });
   const stack = await ensureIntegrationStack('bench');
   try {
     const system = await startPathwaySystem(stack);
@@ -63,10 +55,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -388,11 +388,6 @@ export async function personInTreatment(
   return { person, patientId, consentId };
 }
 
-/** Percentile (nearest rank) of sorted numbers. */
-export function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 /**
  * Records `count` missed appointments for the person on the provider's FHIR server, `perSecond`
  * of them a second, and measures from each FHIR write to its contact arriving at the Delius

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterQueue, partnerInboxQueue } from '@cstr/contracts';
-import { eventually, testEnvironment, type PathwaySystem } from '@cstr/testing';
+import { eventually, percentile, testEnvironment, type PathwaySystem } from '@cstr/testing';
 import {
   CLINICAL_DETAIL,
   CROYDON,
@@ -20,7 +20,6 @@ import {
   measureNonAttendance,
   newPerson,
   partnerFixture,
-  percentile,
   personInTreatment,
   providerRecordsNoShow,
   providerRecordsConsent,
