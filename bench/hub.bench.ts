@@ -28,23 +28,21 @@ import {
   type EventType,
 } from '@cstr/contracts';
 import { buildEventBundle, type EventInputOf } from '@cstr/fhir';
-import { ensureIntegrationStack, projectRoot, uniqueName } from '@cstr/testing';
+import { ensureIntegrationStack, percentile, projectRoot, uniqueName, type IntegrationStack } from '@cstr/testing';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
+import { benchOptions, runBench } from './bench-kit';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const key = process.argv[i].replace(/^--/, '');
-  const next = process.argv[i + 1];
-  if (next === undefined || next.startsWith('--')) {
-    args.set(key, 'true');
-  } else {
-    args.set(key, next);
-    i++;
-  }
-}
-const EVENTS = Number(args.get('events') ?? 5_000);
-const RATE = Number(args.get('rate') ?? 200);
-const SECONDS = Number(args.get('seconds') ?? 15);
+const OPTIONS = benchOptions({
+  events: 5_000,
+  rate: 200,
+  seconds: 15,
+  'no-build': false,
+  profile: '',
+  'log-level': 'warn',
+});
+const EVENTS = OPTIONS.events;
+const RATE = OPTIONS.rate;
+const SECONDS = OPTIONS.seconds;
 const WARM_UP = 300;
 const PUBLISH_BATCH = 200;
 const HUB_PORT = 3390;
@@ -87,10 +85,6 @@ function prepareEvents(count: number): PreparedEvent[] {
     };
     return { id, body: Buffer.from(JSON.stringify(buildEventBundle(input))) };
   });
-}
-
-function percentile(sorted: number[], q: number): number {
-  return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1));
 }
 
 /** Resident memory of a process, in MB (Linux). */
@@ -184,87 +178,129 @@ class Deliveries {
   }
 }
 
-async function waitForHub(hub: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (hub.exitCode !== null) throw new Error(`The hub exited (${hub.exitCode}):\n${log().slice(-3000)}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${HUB_PORT}/health`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`The hub did not become healthy:\n${log().slice(-3000)}`);
-}
+/** The hub, compiled, in a process of its own; its output kept for when it fails. */
+class HubProcess {
+  private log = '';
 
-async function main(): Promise<void> {
-  if (args.get('no-build') !== 'true') {
-    console.log('Building (npm run build) so that the hub runs as it does in production…');
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  private constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
   }
-  const stack = await ensureIntegrationStack('bench');
-  let hub: ChildProcess | undefined;
-  try {
-    const events = prepareEvents(WARM_UP + EVENTS + RATE * SECONDS);
-    const size = events[0].body.length;
-    console.log(
-      `Hub benchmark: ${EVENTS} ${TYPE} events of ${size} bytes at full blast, then ${RATE}/s for ${SECONDS} s; each delivered to ${RECIPIENTS.join(' and ')}`,
+
+  /** Starts the hub on its own schema (with `--profile`, writing a CPU profile) and waits until it is healthy. */
+  static async start(stack: IntegrationStack): Promise<HubProcess> {
+    const profiling = OPTIONS.profile ? ['--cpu-prof', `--cpu-prof-dir=${OPTIONS.profile}`] : [];
+    const hub = new HubProcess(
+      spawn(process.execPath, [...profiling, join(ROOT, 'dist/apps/hub/src/main.js')], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          RABBITMQ_URL: stack.hubUrl,
+          DATABASE_URL: stack.databaseUrl,
+          DATABASE_SCHEMA: uniqueName('bench_hub'),
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(HUB_PORT),
+          LOG_LEVEL: OPTIONS['log-level'],
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     );
-
-    const rawMsgsPerSecond = await rawAmqplib(stack.rabbitAdminUrl, events[0].body);
-    console.log(`raw amqplib (confirm publish, manual ack, ${size} B)      ${rawMsgsPerSecond} msgs/s`);
-
-    // Inboxes empty before the hub starts; the bench reads them with the broker administrator.
-    const admin = await amqp.connect(stack.rabbitAdminUrl);
-    const inboxes = await admin.createChannel();
-    for (const queue of [HUB_INGRESS_QUEUE, ...RECIPIENTS.map(partnerInboxQueue)]) await inboxes.purgeQueue(queue);
-
-    let hubLog = '';
-    const profileDir = args.get('profile');
-    const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    hub = spawn(process.execPath, [...profiling, join(ROOT, 'dist/apps/hub/src/main.js')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        RABBITMQ_URL: stack.hubUrl,
-        DATABASE_URL: stack.databaseUrl,
-        DATABASE_SCHEMA: uniqueName('bench_hub'),
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(HUB_PORT),
-        LOG_LEVEL: args.get('log-level') ?? 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    hub.stdout?.on('data', (chunk: Buffer) => (hubLog += chunk.toString()));
-    hub.stderr?.on('data', (chunk: Buffer) => (hubLog += chunk.toString()));
-    await waitForHub(hub, () => hubLog);
+    await hub.healthy();
     // A hub that dies mid-run fails the benchmark with its own last words.
-    hub.once('exit', (code, signal) => {
-      console.error(`The hub exited (${code ?? signal}) during the run:\n${hubLog.slice(-5000)}`);
+    hub.child.once('exit', (code, signal) => {
+      console.error(`The hub exited (${code ?? signal}) during the run:\n${hub.log.slice(-5000)}`);
       process.exit(1);
     });
-    const hubPid = hub.pid as number;
-    const restingRss = rssMb(hubPid);
-    console.log(`hub resident memory, started and idle                    ${restingRss} MB`);
-    let peakRss = restingRss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(hubPid))), 200);
+    return hub;
+  }
 
-    const deliveries = new Deliveries();
-    await inboxes.prefetch(1_000);
-    for (const recipient of RECIPIENTS) {
-      await inboxes.consume(partnerInboxQueue(recipient), (message) => {
-        if (!message) return;
-        deliveries.arrived(message.properties.messageId as string);
-        inboxes.ack(message);
-      });
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  private async healthy(): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null)
+        throw new Error(`The hub exited (${this.child.exitCode}):\n${this.log.slice(-3000)}`);
+      try {
+        const response = await fetch(`http://127.0.0.1:${HUB_PORT}/health`, { signal: AbortSignal.timeout(1_000) });
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    throw new Error(`The hub did not become healthy:\n${this.log.slice(-3000)}`);
+  }
 
-    const court = await amqp.connect(stack.partnerUrls[SENDER]);
-    const publisher = await court.createConfirmChannel();
-    const routingKey = ingressRoutingKey(SENDER, TYPE);
-    const publish = (event: PreparedEvent): void => {
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    this.child.removeAllListeners('exit');
+    this.child.kill('SIGTERM');
+    await new Promise((resolve) => this.child.once('exit', resolve));
+  }
+}
+
+/** Samples a process's resident memory every 200 ms; the peak is kept. */
+class MemorySampler {
+  readonly resting: number;
+  private peakMb: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    this.resting = rssMb(pid);
+    this.peakMb = this.resting;
+    this.timer = setInterval(() => this.sample(), 200);
+  }
+
+  /** Stops sampling and gives the peak, in MB. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peakMb;
+  }
+
+  private sample(): void {
+    this.peakMb = Math.max(this.peakMb, rssMb(this.pid));
+  }
+}
+
+/** The court's publishing channel and the bench's view of the recipients' inboxes (as the broker administrator). */
+interface Traffic {
+  readonly deliveries: Deliveries;
+  publish(event: PreparedEvent): void;
+  waitForConfirms(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Empties the hub's ingress queue and the recipients' inboxes, before the hub starts. */
+async function emptyQueues(adminUrl: string): Promise<void> {
+  const admin = await amqp.connect(adminUrl);
+  const channel = await admin.createChannel();
+  for (const queue of [HUB_INGRESS_QUEUE, ...RECIPIENTS.map(partnerInboxQueue)]) await channel.purgeQueue(queue);
+  await admin.close();
+}
+
+/** Consumes the recipients' inboxes into {@link Deliveries} and opens the court's confirm channel on `cstr.ingress`. */
+async function openTraffic(stack: IntegrationStack): Promise<Traffic> {
+  const deliveries = new Deliveries();
+  const admin = await amqp.connect(stack.rabbitAdminUrl);
+  const inboxes = await admin.createChannel();
+  await inboxes.prefetch(1_000);
+  for (const recipient of RECIPIENTS) {
+    await inboxes.consume(partnerInboxQueue(recipient), (message) => {
+      if (!message) return;
+      deliveries.arrived(message.properties.messageId as string);
+      inboxes.ack(message);
+    });
+  }
+  const court = await amqp.connect(stack.partnerUrls[SENDER]);
+  const publisher = await court.createConfirmChannel();
+  const routingKey = ingressRoutingKey(SENDER, TYPE);
+  return {
+    deliveries,
+    publish: (event) => {
       deliveries.sent(event.id);
       publisher.publish(INGRESS_EXCHANGE, routingKey, event.body, {
         persistent: true,
@@ -273,73 +309,119 @@ async function main(): Promise<void> {
         contentType: 'application/fhir+json',
         timestamp: Math.floor(Date.now() / 1000),
       });
-    };
+    },
+    waitForConfirms: () => publisher.waitForConfirms(),
+    close: async () => {
+      await court.close();
+      await admin.close();
+    },
+  };
+}
 
+/** Publishes `events` in confirmed batches and waits until every one reached every recipient. */
+async function publishInBatches(traffic: Traffic, events: readonly PreparedEvent[]): Promise<void> {
+  const before = traffic.deliveries.complete;
+  for (let start = 0; start < events.length; start += PUBLISH_BATCH) {
+    for (const event of events.slice(start, start + PUBLISH_BATCH)) traffic.publish(event);
+    await traffic.waitForConfirms();
+  }
+  await traffic.deliveries.until(before + events.length);
+}
+
+/** (b) Full blast: events/s from the first publish to the last delivery, and the delivery latencies. */
+async function fullBlast(traffic: Traffic, events: readonly PreparedEvent[]): Promise<LoadResult> {
+  traffic.deliveries.reset();
+  const startedAt = performance.now();
+  await publishInBatches(traffic, events);
+  const eventsPerSecond = Math.round((events.length / (performance.now() - startedAt)) * 1000);
+  return { eventsPerSecond, latencies: [...traffic.deliveries.latencies].sort((a, b) => a - b) };
+}
+
+/** (c) A fixed rate: each event published at its own time, latency per delivery. */
+async function atFixedRate(traffic: Traffic, events: readonly PreparedEvent[]): Promise<LoadResult> {
+  traffic.deliveries.reset();
+  const before = traffic.deliveries.complete;
+  const startedAt = performance.now();
+  let next = 0;
+  while (next < events.length) {
+    const due = Math.min(events.length, Math.floor(((performance.now() - startedAt) / 1000) * RATE) + 1);
+    while (next < due) traffic.publish(events[next++]);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await traffic.waitForConfirms();
+  await traffic.deliveries.until(before + events.length);
+  return { eventsPerSecond: RATE, latencies: [...traffic.deliveries.latencies].sort((a, b) => a - b) };
+}
+
+interface LoadResult {
+  readonly eventsPerSecond: number;
+  /** Per delivery, in ms, sorted. */
+  readonly latencies: readonly number[];
+}
+
+/** `p50 … ms   p99 … ms` of sorted latencies (one decimal). */
+function latencyText(latencies: readonly number[]): string {
+  return `p50 ${ms(latencies, 50)} ms   p99 ${ms(latencies, 99)} ms`;
+}
+
+function ms(latencies: readonly number[], p: number): number {
+  return Number(percentile(latencies, p).toFixed(1));
+}
+
+/** Raw amqplib, then the hub at full blast and at a fixed rate (after a warm-up), with its memory sampled. */
+async function measure(stack: IntegrationStack, events: readonly PreparedEvent[]): Promise<void> {
+  const size = events[0].body.length;
+  console.log(
+    `Hub benchmark: ${EVENTS} ${TYPE} events of ${size} bytes at full blast, then ${RATE}/s for ${SECONDS} s; each delivered to ${RECIPIENTS.join(' and ')}`,
+  );
+  const rawMsgsPerSecond = await rawAmqplib(stack.rabbitAdminUrl, events[0].body);
+  console.log(`raw amqplib (confirm publish, manual ack, ${size} B)      ${rawMsgsPerSecond} msgs/s`);
+
+  await emptyQueues(stack.rabbitAdminUrl);
+  const hub = await HubProcess.start(stack);
+  try {
+    const memory = new MemorySampler(hub.pid);
+    console.log(`hub resident memory, started and idle                    ${memory.resting} MB`);
+    const traffic = await openTraffic(stack);
     // Warm-up: the first validations load the UK Core kit's terminology, the first queries plan.
-    for (const event of events.slice(0, WARM_UP)) publish(event);
-    await publisher.waitForConfirms();
-    await deliveries.until(WARM_UP);
-
-    // (b) full blast.
-    const blast = events.slice(WARM_UP, WARM_UP + EVENTS);
-    const blastStart = performance.now();
-    for (let start = 0; start < blast.length; start += PUBLISH_BATCH) {
-      for (const event of blast.slice(start, start + PUBLISH_BATCH)) publish(event);
-      await publisher.waitForConfirms();
-    }
-    await deliveries.until(WARM_UP + EVENTS);
-    const hubEventsPerSecond = Math.round((EVENTS / (performance.now() - blastStart)) * 1000);
-    const blastLatencies = [...deliveries.latencies].sort((a, b) => a - b);
+    await publishInBatches(traffic, events.slice(0, WARM_UP));
+    const blast = await fullBlast(traffic, events.slice(WARM_UP, WARM_UP + EVENTS));
     console.log(
-      `hub end to end, full blast                               ${hubEventsPerSecond} events/s (${hubEventsPerSecond * RECIPIENTS.length} deliveries/s)   p50 ${percentile(blastLatencies, 0.5)} ms   p99 ${percentile(blastLatencies, 0.99)} ms`,
+      `hub end to end, full blast                               ${blast.eventsPerSecond} events/s (${blast.eventsPerSecond * RECIPIENTS.length} deliveries/s)   ${latencyText(blast.latencies)}`,
     );
-
-    // (c) a fixed rate: each event published at its own time, latency per delivery.
-    deliveries.reset();
-    const paced = events.slice(WARM_UP + EVENTS);
-    const pacedStart = performance.now();
-    let next = 0;
-    while (next < paced.length) {
-      const due = Math.min(paced.length, Math.floor(((performance.now() - pacedStart) / 1000) * RATE) + 1);
-      while (next < due) publish(paced[next++]);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    await publisher.waitForConfirms();
-    await deliveries.until(WARM_UP + EVENTS + paced.length);
-    const pacedLatencies = [...deliveries.latencies].sort((a, b) => a - b);
-    clearInterval(sampler);
-    peakRss = Math.max(peakRss, rssMb(hubPid));
+    const paced = await atFixedRate(traffic, events.slice(WARM_UP + EVENTS));
+    const peakRss = memory.stop();
     console.log(
-      `hub end to end at ${RATE} events/s (${paced.length} events)              p50 ${percentile(pacedLatencies, 0.5)} ms   p99 ${percentile(pacedLatencies, 0.99)} ms   max ${percentile(pacedLatencies, 1)} ms`,
+      `hub end to end at ${RATE} events/s (${events.length - WARM_UP - EVENTS} events)              ${latencyText(paced.latencies)}   max ${ms(paced.latencies, 100)} ms`,
     );
     console.log(`hub resident memory, peak                                ${peakRss} MB`);
-
-    await court.close();
-    await admin.close();
+    await traffic.close();
     console.log(
       JSON.stringify({
         raw_msgs_s: rawMsgsPerSecond,
-        hub_events_s: hubEventsPerSecond,
-        hub_vs_raw: Number((hubEventsPerSecond / rawMsgsPerSecond).toFixed(3)),
-        p50_ms_at_200: percentile(pacedLatencies, 0.5),
-        p99_ms_at_200: percentile(pacedLatencies, 0.99),
+        hub_events_s: blast.eventsPerSecond,
+        hub_vs_raw: Number((blast.eventsPerSecond / rawMsgsPerSecond).toFixed(3)),
+        p50_ms_at_200: ms(paced.latencies, 50),
+        p99_ms_at_200: ms(paced.latencies, 99),
         hub_rss_mb: peakRss,
       }),
     );
   } finally {
-    if (hub && hub.exitCode === null) {
-      hub.removeAllListeners('exit');
-      hub.kill('SIGTERM');
-      await new Promise((resolve) => hub?.once('exit', resolve));
-    }
+    await hub.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!OPTIONS['no-build']) {
+    console.log('Building (npm run build) so that the hub runs as it does in production…');
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const stack = await ensureIntegrationStack('bench');
+  try {
+    await measure(stack, prepareEvents(WARM_UP + EVENTS + RATE * SECONDS));
+  } finally {
     await stack.stop();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

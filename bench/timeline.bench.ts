@@ -32,26 +32,18 @@ import { EVENT_TYPES, ingressRoutingKey, type EventType } from '@cstr/contracts'
 import { buildEventBundle, type EventInput } from '@cstr/fhir';
 import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM } from '@cstr/identity';
 import { createApp } from '@cstr/platform';
-import { ensureIntegrationStack, uniqueName } from '@cstr/testing';
+import { ensureIntegrationStack, percentile, uniqueName } from '@cstr/testing';
 import { hashSecret } from '../apps/hub/src/auth/secret-hash';
 import { hubApp } from '../apps/hub/src/hub.app';
 import { IngressPipeline } from '../apps/hub/src/ingress/ingress.pipeline';
 import type { Timeline } from '../apps/hub/src/pathway/timeline.service';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
+import { benchOptions, runBench } from './bench-kit';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const key = process.argv[i].replace(/^--/, '');
-  const next = process.argv[i + 1];
-  if (next === undefined || next.startsWith('--')) args.set(key, 'true');
-  else {
-    args.set(key, next);
-    i++;
-  }
-}
-const RECORDS = Number(args.get('records') ?? 1_000_000);
-const PERSON_EVENTS = Number(args.get('person-events') ?? 500);
-const REQUESTS = Number(args.get('requests') ?? 100);
+const OPTIONS = benchOptions({ records: 1_000_000, 'person-events': 500, requests: 100 });
+const RECORDS = OPTIONS.records;
+const PERSON_EVENTS = OPTIONS['person-events'];
+const REQUESTS = OPTIONS.requests;
 const WARM_UP = 10;
 const BATCH = 5_000;
 const ROUNDS = 4;
@@ -150,116 +142,144 @@ async function personEvent(
   });
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+interface Servers {
+  readonly hubUrl: string;
+  readonly databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Servers of the user's own (RABBITMQ_URL and DATABASE_URL), or the benchmark stack. */
+async function servers(): Promise<Servers> {
+  // The hub here consumes nothing and publishes nothing, so servers of the user's own need no provisioning.
+  if (process.env.RABBITMQ_URL && process.env.DATABASE_URL)
+    return { hubUrl: process.env.RABBITMQ_URL, databaseUrl: process.env.DATABASE_URL, stop: () => Promise.resolve() };
+  return ensureIntegrationStack('bench');
+}
+
+/** The hub in this process on `schema`, without its queue consumer: nothing on the broker is taken or published. */
+async function startHub(stack: Servers, schema: string, folder: string): Promise<INestApplication> {
+  const principals = join(folder, 'principals.yaml');
+  writeFileSync(
+    principals,
+    `principals:\n  - { id: ${USER.id}, kind: user, roles: [ig-auditor], secretHash: "${await hashSecret(USER.secret, { N: 1024, r: 8, p: 1 })}" }\n`,
+  );
+  return createApp(
+    { ...hubApp, queue: () => undefined },
+    {
+      RABBITMQ_URL: stack.hubUrl,
+      DATABASE_URL: stack.databaseUrl,
+      DATABASE_SCHEMA: schema,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'error',
+      PRINCIPALS_FILE: principals,
+      PATHWAY_SCHEDULER_INTERVAL_MS: '0',
+      DEAD_LETTER_DRAIN: 'off',
+    },
+  );
+}
+
+async function count(dataSource: DataSource, sql: string): Promise<number> {
+  const [{ n }] = (await dataSource.query(sql)) as { n: number }[];
+  return n;
+}
+
+/**
+ * Fills the audit up to --records in {@link ROUNDS} rounds of background records, each followed
+ * by a share of the person's events, so that the person's records are spread through the table.
+ * Returns the number of audit records.
+ */
+async function fillAudit(app: INestApplication): Promise<number> {
+  const dataSource = app.get(DataSource);
+  const audit = app.get(AuditLog);
+  const pipeline = app.get(IngressPipeline);
+  const chainLength = (): Promise<number> => count(dataSource, 'SELECT last_seq::int AS n FROM audit_chain_head');
+  const filling = performance.now();
+  let background = 0;
+  let events = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Spread what is left over the remaining rounds; the person's records count towards the total.
+    const left = RECORDS - (await chainLength()) - (PERSON_EVENTS - events) * 2;
+    const share = Math.max(0, Math.ceil(left / (ROUNDS - round)));
+    await fillBackground(audit, dataSource, share, background);
+    background += share;
+    const upTo = Math.round((PERSON_EVENTS * (round + 1)) / ROUNDS);
+    for (; events < upTo; events++) await personEvent(pipeline, audit, dataSource, events);
+    log(
+      `round ${round + 1}/${ROUNDS}: ${background} background records, ${events} person events (${Math.round((performance.now() - filling) / 1000)} s)`,
+    );
+  }
+  const sofar = await chainLength();
+  if (sofar < RECORDS) await fillBackground(audit, dataSource, RECORDS - sofar, background);
+  await dataSource.query('ANALYZE audit_record');
+  await dataSource.query('ANALYZE hub_pathway_event');
+  return count(dataSource, 'SELECT count(*)::int AS n FROM audit_record');
+}
+
+/** Calls the timeline {@link WARM_UP} times, then --requests times timed; the times (sorted) and the last answer. */
+async function measureTimeline(app: INestApplication): Promise<{ times: number[]; last: Timeline }> {
+  const server = app.getHttpServer() as Parameters<typeof request>[0];
+  const authorization = `Basic ${Buffer.from(`${USER.id}:${USER.secret}`).toString('base64')}`;
+  const call = async (): Promise<{ ms: number; timeline: Timeline }> => {
+    const started = performance.now();
+    const response = await request(server).get(`/people/${NHS_NUMBER}/timeline`).set('Authorization', authorization);
+    const ms = performance.now() - started;
+    if (response.status !== 200) throw new Error(`GET timeline: ${response.status} ${JSON.stringify(response.body)}`);
+    return { ms, timeline: response.body as Timeline };
+  };
+  let last = (await call()).timeline;
+  for (let i = 1; i < WARM_UP; i++) await call();
+  const times: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const { ms, timeline } = await call();
+    times.push(ms);
+    last = timeline;
+  }
+  return { times: times.sort((a, b) => a - b), last };
+}
+
+function report(auditRecords: number, times: readonly number[], last: Timeline): void {
+  const personEvents = last.entries.filter((entry) => entry.kind === 'event').length;
+  const personRecords = last.entries.filter(
+    (entry) => entry.kind !== 'event' && !entry.kind.startsWith('deadline'),
+  ).length;
+  const at = (p: number): number => Number(percentile(times, p).toFixed(1));
+  log(
+    `timeline: ${last.entries.length} entries (${personEvents} events, ${personRecords} audit records, ${last.deadlines.length} deadlines)`,
+  );
+  log(`p50 ${at(50)} ms, p99 ${at(99)} ms, max ${at(100)} ms over ${REQUESTS} calls`);
+  process.stdout.write(
+    `${JSON.stringify({
+      audit_records: auditRecords,
+      person_events: personEvents,
+      person_audit_records: personRecords,
+      timeline_p50_ms: at(50),
+      timeline_p99_ms: at(99),
+    })}\n`,
+  );
+}
+
+async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const cleanup = new DataSource({ type: 'postgres', url: databaseUrl });
+  await cleanup.initialize();
+  await cleanup.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => cleanup.destroy());
 }
 
 async function main(): Promise<void> {
-  // The hub here consumes nothing and publishes nothing, so servers of the user's own need no provisioning.
-  const own =
-    process.env.RABBITMQ_URL && process.env.DATABASE_URL
-      ? { hubUrl: process.env.RABBITMQ_URL, databaseUrl: process.env.DATABASE_URL, stop: () => Promise.resolve() }
-      : undefined;
-  const stack = own ?? (await ensureIntegrationStack('bench'));
+  const stack = await servers();
   const schema = uniqueName('bench_timeline');
   const folder = mkdtempSync(join(tmpdir(), 'bench-timeline-'));
-  writeFileSync(
-    join(folder, 'principals.yaml'),
-    `principals:\n  - { id: ${USER.id}, kind: user, roles: [ig-auditor], secretHash: "${await hashSecret(USER.secret, { N: 1024, r: 8, p: 1 })}" }\n`,
-  );
   let app: INestApplication | undefined;
   try {
-    // The hub without its queue consumer: nothing on the broker is taken or published by the benchmark.
-    app = await createApp(
-      { ...hubApp, queue: () => undefined },
-      {
-        RABBITMQ_URL: stack.hubUrl,
-        DATABASE_URL: stack.databaseUrl,
-        DATABASE_SCHEMA: schema,
-        HTTP_PORT: '0',
-        LOG_LEVEL: 'error',
-        PRINCIPALS_FILE: join(folder, 'principals.yaml'),
-        PATHWAY_SCHEDULER_INTERVAL_MS: '0',
-        DEAD_LETTER_DRAIN: 'off',
-      },
-    );
-    const dataSource = app.get(DataSource);
-    const audit = app.get(AuditLog);
-    const pipeline = app.get(IngressPipeline);
-
-    const filling = performance.now();
-    let background = 0;
-    let events = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const [{ n }] = (await dataSource.query('SELECT last_seq::int AS n FROM audit_chain_head')) as { n: number }[];
-      // Spread what is left over the remaining rounds; the person's records count towards the total.
-      const share = Math.max(0, Math.ceil((RECORDS - n - (PERSON_EVENTS - events) * 2) / (ROUNDS - round)));
-      await fillBackground(audit, dataSource, share, background);
-      background += share;
-      const upTo = Math.round((PERSON_EVENTS * (round + 1)) / ROUNDS);
-      for (; events < upTo; events++) await personEvent(pipeline, audit, dataSource, events);
-      log(
-        `round ${round + 1}/${ROUNDS}: ${background} background records, ${events} person events (${Math.round((performance.now() - filling) / 1000)} s)`,
-      );
-    }
-    const [{ n: sofar }] = (await dataSource.query('SELECT last_seq::int AS n FROM audit_chain_head')) as {
-      n: number;
-    }[];
-    if (sofar < RECORDS) await fillBackground(audit, dataSource, RECORDS - sofar, background);
-    await dataSource.query('ANALYZE audit_record');
-    await dataSource.query('ANALYZE hub_pathway_event');
-    const [{ n: auditRecords }] = (await dataSource.query('SELECT count(*)::int AS n FROM audit_record')) as {
-      n: number;
-    }[];
-
-    const server = app.getHttpServer() as Parameters<typeof request>[0];
-    const call = async (): Promise<{ ms: number; timeline: Timeline }> => {
-      const started = performance.now();
-      const response = await request(server)
-        .get(`/people/${NHS_NUMBER}/timeline`)
-        .set('Authorization', `Basic ${Buffer.from(`${USER.id}:${USER.secret}`).toString('base64')}`);
-      const ms = performance.now() - started;
-      if (response.status !== 200) throw new Error(`GET timeline: ${response.status} ${JSON.stringify(response.body)}`);
-      return { ms, timeline: response.body as Timeline };
-    };
-    for (let i = 0; i < WARM_UP; i++) await call();
-    const times: number[] = [];
-    let last: Timeline | undefined;
-    for (let i = 0; i < REQUESTS; i++) {
-      const { ms, timeline } = await call();
-      times.push(ms);
-      last = timeline;
-    }
-    times.sort((a, b) => a - b);
-    const personEvents = last?.entries.filter((entry) => entry.kind === 'event').length ?? 0;
-    const personRecords =
-      last?.entries.filter((entry) => entry.kind !== 'event' && !entry.kind.startsWith('deadline')).length ?? 0;
-    log(
-      `timeline: ${last?.entries.length ?? 0} entries (${personEvents} events, ${personRecords} audit records, ${last?.deadlines.length ?? 0} deadlines)`,
-    );
-    log(
-      `p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms over ${REQUESTS} calls`,
-    );
-    process.stdout.write(
-      `${JSON.stringify({
-        audit_records: auditRecords,
-        person_events: personEvents,
-        person_audit_records: personRecords,
-        timeline_p50_ms: Number(percentile(times, 50).toFixed(1)),
-        timeline_p99_ms: Number(percentile(times, 99).toFixed(1)),
-      })}\n`,
-    );
+    app = await startHub(stack, schema, folder);
+    const auditRecords = await fillAudit(app);
+    const { times, last } = await measureTimeline(app);
+    report(auditRecords, times, last);
   } finally {
     await app?.close();
-    const cleanup = new DataSource({ type: 'postgres', url: stack.databaseUrl });
-    await cleanup.initialize();
-    await cleanup.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => cleanup.destroy());
+    await dropSchema(stack.databaseUrl, schema);
     rmSync(folder, { recursive: true, force: true });
     await stack.stop();
   }
 }
 
-main().catch((error: unknown) => {
-  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exitCode = 1;
-});
+runBench(main);
