@@ -4,7 +4,7 @@
 # No secret is baked in: every password and URL comes from the environment (see .env.example).
 
 # --- build: compile with the dev dependencies, then drop them ---
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -16,7 +16,7 @@ COPY bench ./bench
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: compiled code, production dependencies and config only ---
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # Production: the apps refuse dev-only values, missing secrets and the shipped demo principals.
 ENV NODE_ENV=production
 # The hub's principals: a file of the deployment's own, mounted here (docker-compose.yml mounts

@@ -8,6 +8,7 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       '.stack/**',
+      '.tools/**',
       'coverage/**',
       'test-artifacts/**',
       '**/*.js',

@@ -4,6 +4,7 @@
 # sandbox and one adapter per partner of config/partners.yaml. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/node-runtime.sh
 bash scripts/ensure-deps.sh
 echo "Building…"
 npm run --silent build

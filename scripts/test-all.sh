@@ -4,6 +4,7 @@
 # RABBITMQ_ADMIN_URL — an administrator — and DATABASE_URL point at servers of yours).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/node-runtime.sh
 bash scripts/ensure-deps.sh
 echo "== type check (everything, then what npm start builds)"
 npx tsc -p tsconfig.json --noEmit
