@@ -99,6 +99,9 @@ export const ADAPTER_APP_BY_PARTNER_KIND = {
   probation: 'ndelius-adapter',
   'mh-provider': 'secondary-care-adapter',
   gp: 'gp-registration-adapter',
+  // A community drug and alcohol treatment service (DRR, ATR) keeps a FHIR case system too: the
+  // secondary-care adapter's FHIR machinery serves it.
+  'drug-alcohol-service': 'secondary-care-adapter',
 } as const;
 
 /** One kind of partner. */

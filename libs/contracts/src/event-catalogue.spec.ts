@@ -24,7 +24,8 @@ describe('EVENT_CATALOGUE', () => {
     expect(entry.source.trim()).not.toBe('');
   });
 
-  // Spot checks against the table of SPEC §3.
+  // Spot checks against the table of SPEC §3, where a drug and alcohol service (DRR, ATR) now
+  // stands next to the mental-health provider (issue 15).
   const specRows: [string, { from: EventParty[]; to: EventParty[]; mainResources: string[] }][] = [
     [
       'ld.screening.completed',
@@ -33,27 +34,43 @@ describe('EVENT_CATALOGUE', () => {
     ['court.hearing.listed', { from: ['hmcts'], to: ['ld', 'probation'], mainResources: ['Appointment'] }],
     [
       'court.sentence.imposed',
-      { from: ['hmcts'], to: ['probation', 'mh-provider', 'gp'], mainResources: ['ServiceRequest'] },
+      {
+        from: ['hmcts'],
+        to: ['probation', 'mh-provider', 'drug-alcohol-service', 'gp'],
+        mainResources: ['ServiceRequest'],
+      },
     ],
     [
       'treatment.referral.requested',
-      { from: ['probation', 'hub'], to: ['mh-provider'], mainResources: ['ServiceRequest', 'Task'] },
+      {
+        from: ['probation', 'hub'],
+        to: ['mh-provider', 'drug-alcohol-service'],
+        mainResources: ['ServiceRequest', 'Task'],
+      },
     ],
     [
       'treatment.appointment.missed',
-      { from: ['mh-provider'], to: ['probation'], mainResources: ['Appointment', 'Observation'] },
+      {
+        from: ['mh-provider', 'drug-alcohol-service'],
+        to: ['probation'],
+        mainResources: ['Appointment', 'Observation'],
+      },
     ],
     [
       'risk.changed',
       {
-        from: ['probation', 'mh-provider'],
-        to: ['mh-provider', 'probation'],
+        from: ['probation', 'mh-provider', 'drug-alcohol-service'],
+        to: ['mh-provider', 'drug-alcohol-service', 'probation'],
         mainResources: ['Flag', 'RiskAssessment'],
       },
     ],
     [
       'treatment.episode.ended',
-      { from: ['mh-provider'], to: ['probation', 'gp'], mainResources: ['EpisodeOfCare', 'ServiceRequest'] },
+      {
+        from: ['mh-provider', 'drug-alcohol-service'],
+        to: ['probation', 'gp'],
+        mainResources: ['EpisodeOfCare', 'ServiceRequest'],
+      },
     ],
     ['pathway.candidate.identified', { from: ['hub'], to: ['probation', 'ld'], mainResources: ['Flag'] }],
   ];
@@ -71,6 +88,18 @@ describe('EVENT_CATALOGUE', () => {
     }
     expect(EVENT_CATALOGUE['treatment.progress.reported'].to).toEqual(['probation', 'hub']);
     expect(EVENT_CATALOGUE['treatment.progress.reported'].recipientNote).toMatch(/summary only/);
+  });
+
+  it('sends drug test results from the drug and alcohol service to probation only, and DRR reviews between court and probation', () => {
+    expect(EVENT_CATALOGUE['treatment.drug-test.resulted']).toMatchObject({
+      from: ['drug-alcohol-service'],
+      to: ['probation'],
+      mainResources: ['Observation'],
+    });
+    expect(EVENT_CATALOGUE['court.review.listed'].to).toEqual(['probation', 'drug-alcohol-service']);
+    expect(EVENT_CATALOGUE['probation.review.reported']).toMatchObject({ from: ['probation'], to: ['hmcts'] });
+    expect(EVENT_CATALOGUE['court.review.resulted'].to).toEqual(['probation', 'drug-alcohol-service']);
+    expect(EVENT_CATALOGUE['treatment.started'].mainResources).toEqual(['EpisodeOfCare']);
   });
 
   it('publishes from the hub only the events the hub originates', () => {

@@ -50,6 +50,8 @@ export interface EventDefinition {
 
 /** Every kind of partner, in the order of SPEC §2. */
 const ALL_PARTNER_KINDS = Object.keys(ADAPTER_APP_BY_PARTNER_KIND) as PartnerKind[];
+/** The kinds of partner that treat people under a requirement: MHTR providers, and drug and alcohol services (DRR, ATR). */
+const TREATING: readonly PartnerKind[] = ['mh-provider', 'drug-alcohol-service'];
 
 // Short names of the source documents in the shared domain folder.
 const SPECIFICATION = 'service specification';
@@ -100,7 +102,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     display: 'Sentence imposed',
     summary: 'The court imposed a community or suspended sentence order with one or more treatment requirements.',
     from: ['hmcts'],
-    to: ['probation', 'mh-provider', 'gp'],
+    to: ['probation', ...TREATING, 'gp'],
     mainResources: ['ServiceRequest'],
     contents: 'ServiceRequest per requirement (MHTR, DRR, ATR: length, sessions, start timescale), order type',
     pathwayStep: 4,
@@ -111,7 +113,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     summary:
       'Probation asked the treatment provider for a suitability assessment for a pre-sentence report, with its due time.',
     from: ['probation'],
-    to: ['mh-provider', 'ld'],
+    to: [...TREATING, 'ld'],
     mainResources: ['ServiceRequest', 'Task'],
     contents: 'ServiceRequest (suitability assessment) and Task (due)',
     pathwayStep: 3,
@@ -121,7 +123,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     display: 'Probation case allocated',
     summary: 'Probation allocated a responsible officer and team to the order.',
     from: ['probation'],
-    to: ['mh-provider'],
+    to: TREATING,
     mainResources: ['CareTeam', 'PractitionerRole'],
     contents: 'CareTeam / PractitionerRole (responsible officer, team, contact)',
     pathwayStep: 5,
@@ -131,7 +133,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     display: 'Treatment suitability assessment completed',
     summary:
       'The treatment provider assessed the person as suitable or not suitable, with the reason and a proposed plan.',
-    from: ['mh-provider'],
+    from: TREATING,
     to: ['probation'],
     mainResources: ['Observation', 'CarePlan'],
     contents: 'Observation (suitable / not suitable, reason), CarePlan (proposed plan)',
@@ -195,7 +197,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     display: 'Treatment referral requested',
     summary: 'The order became a referral to the treatment provider, who owns the task of accepting it.',
     from: ['probation', 'hub'],
-    to: ['mh-provider'],
+    to: TREATING,
     mainResources: ['ServiceRequest', 'Task'],
     contents: 'ServiceRequest and Task (status requested, owner = provider)',
     pathwayStep: 5,
@@ -204,7 +206,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   'treatment.referral.accepted': {
     display: 'Treatment referral accepted',
     summary: 'The treatment provider accepted the referral and named the clinician who oversees the requirement.',
-    from: ['mh-provider'],
+    from: TREATING,
     to: ['probation'],
     mainResources: ['Task'],
     contents: 'Task (status, statusReason, named clinician)',
@@ -214,7 +216,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   'treatment.referral.rejected': {
     display: 'Treatment referral rejected',
     summary: 'The treatment provider rejected the referral, with the reason.',
-    from: ['mh-provider'],
+    from: TREATING,
     to: ['probation'],
     mainResources: ['Task'],
     contents: 'Task (status, statusReason, named clinician)',
@@ -224,17 +226,28 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   'treatment.appointment.booked': {
     display: 'Treatment appointment booked',
     summary: 'The treatment provider booked a three/four-way meeting or a treatment session.',
-    from: ['mh-provider'],
+    from: TREATING,
     to: ['probation'],
     mainResources: ['Appointment'],
     contents: 'Appointment (UKCore-Appointment; three-way meeting or session)',
     pathwayStep: 5,
     source: `${SPECIFICATION} rows 1-2; ${DESCRIPTION_2020} §1.12.6`,
   },
+  'treatment.started': {
+    display: 'Treatment started',
+    summary:
+      'The treatment service started treatment under the requirement: the date, and how (a session, a prescription, an admission).',
+    from: TREATING,
+    to: ['probation'],
+    mainResources: ['EpisodeOfCare'],
+    contents: 'EpisodeOfCare (active; requirement type, treatment modality; period.start = the date treatment started)',
+    pathwayStep: 5,
+    source: `${GUIDANCE_2014} (DRR: treatment must start within 2 working days of the order; ATR: commencement within 14 days of sentence)`,
+  },
   'treatment.appointment.attended': {
     display: 'Treatment appointment attended',
     summary: 'The person attended a treatment appointment.',
-    from: ['mh-provider'],
+    from: TREATING,
     to: ['probation'],
     mainResources: ['Appointment'],
     contents: 'Appointment (fulfilled)',
@@ -245,7 +258,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     display: 'Treatment appointment missed',
     summary:
       "The person missed a treatment appointment; the treatment worker gives their view of its significance in the light of the person's condition.",
-    from: ['mh-provider'],
+    from: TREATING,
     to: ['probation'],
     mainResources: ['Appointment', 'Observation'],
     contents:
@@ -253,12 +266,59 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     pathwayStep: 6,
     source: `${SPECIFICATION} rows 5-6`,
   },
+  'treatment.drug-test.resulted': {
+    display: 'Drug test resulted',
+    summary:
+      'The treatment service recorded the result of a drug test under a DRR: the substances tested, the result for each, and the sample date.',
+    from: ['drug-alcohol-service'],
+    to: ['probation'],
+    recipientNote:
+      "Probation only, never another partner; the results reach the court only within probation's review report.",
+    mainResources: ['Observation'],
+    contents:
+      'Observation per substance (UKCore-Observation: drug-test-result, substance, result positive / negative / inconclusive / refused, effective = sample date)',
+    pathwayStep: 6,
+    source: `${GUIDANCE_2014} (Testing: a legal requirement of every DRR, at least weekly; the probation officer ensures tests and results are recorded)`,
+  },
+  'court.review.listed': {
+    display: 'Court review listed',
+    summary: 'The court listed a review hearing of the requirement, on a written report from probation.',
+    from: ['hmcts'],
+    to: ['probation', 'drug-alcohol-service'],
+    mainResources: ['Appointment'],
+    contents: 'Appointment (court review hearing: court, room, sitting time; basedOn the reviewed requirement)',
+    pathwayStep: 6,
+    source: `${GUIDANCE_2014} (Criminal Justice Act 2003 s210: the court may review any DRR and must review one of twelve months or more)`,
+  },
+  'probation.review.reported': {
+    display: 'Court review report sent',
+    summary:
+      "Probation sent the court its written review report on the person's progress, written with the treatment service, with the drug test results.",
+    from: ['probation'],
+    to: ['hmcts'],
+    mainResources: ['Communication', 'Observation'],
+    contents:
+      'Communication (the written review report to the court: progress summary, the requirement) and the drug test Observations it includes',
+    pathwayStep: 6,
+    source: `${GUIDANCE_2014} (the review takes the form of a written report by probation which includes the results of the drug tests; a collaborative document with the treatment provider)`,
+  },
+  'court.review.resulted': {
+    display: 'Court review resulted',
+    summary:
+      'The court decided at the review hearing: progress satisfactory or not, the requirement amended, the order revoked, or the review adjourned.',
+    from: ['hmcts'],
+    to: ['probation', 'drug-alcohol-service'],
+    mainResources: ['Appointment'],
+    contents: 'Appointment (the review hearing, fulfilled, with its outcome) and the next review hearing when listed',
+    pathwayStep: 6,
+    source: `${GUIDANCE_2014} (Criminal Justice Act 2003 ss210-211: review hearings and the court's powers at them)`,
+  },
   'risk.changed': {
     display: 'Risk changed',
     summary:
       'The risk the person presents changed: RoSH level, MAPPA or another registration, or a new risk assessment.',
-    from: ['probation', 'mh-provider'],
-    to: ['mh-provider', 'probation'],
+    from: ['probation', ...TREATING],
+    to: [...TREATING, 'probation'],
     mainResources: ['Flag', 'RiskAssessment'],
     contents: 'Flag (UKCore-Flag: RoSH level, MAPPA and other registrations) or RiskAssessment',
     pathwayStep: 6,
@@ -269,7 +329,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     summary:
       'Probation decided on a warning, breach proceedings or a return to court, informed by the treatment worker.',
     from: ['probation'],
-    to: ['mh-provider'],
+    to: TREATING,
     mainResources: ['Communication'],
     contents: 'Communication (warning, breach proceedings, return to court)',
     pathwayStep: 7,
@@ -278,7 +338,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   'treatment.progress.reported': {
     display: 'Treatment progress reported',
     summary: "The treatment provider reported the person's engagement and outcome scores (CORE-34, PHQ-9, GAD-7).",
-    from: ['mh-provider'],
+    from: TREATING,
     to: ['probation', 'hub'],
     recipientNote: "Probation receives the engagement summary only; outcome scores go to the hub's reporting only.",
     mainResources: ['Observation'],
@@ -289,7 +349,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
   'treatment.episode.ended': {
     display: 'Treatment episode ended',
     summary: 'The treatment episode ended (completed, discharged or disengaged), with any onward referral.',
-    from: ['mh-provider'],
+    from: TREATING,
     to: ['probation', 'gp'],
     mainResources: ['EpisodeOfCare', 'ServiceRequest'],
     contents: 'EpisodeOfCare (finished: completed / discharged / disengaged), onward ServiceRequest',
@@ -300,7 +360,7 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventDefinition>> = {
     display: 'Requirement terminated',
     summary: 'Probation terminated the requirement as completed, revoked or breached.',
     from: ['probation'],
-    to: ['mh-provider'],
+    to: TREATING,
     mainResources: ['ServiceRequest'],
     contents: 'ServiceRequest (completed / revoked / breached)',
     pathwayStep: 8,

@@ -49,7 +49,7 @@ describe('hub CodeSystems', () => {
   it('the event-type CodeSystem has exactly the catalogue event types, in order, at EVENT_TYPE_SYSTEM', () => {
     expect(EVENT_TYPE_CODE_SYSTEM.url).toBe(EVENT_TYPE_SYSTEM);
     expect(EVENT_TYPE_CODE_SYSTEM.concept.map((concept) => concept.code)).toEqual([...EVENT_TYPES]);
-    expect(EVENT_TYPE_CODE_SYSTEM.count).toBe(25);
+    expect(EVENT_TYPE_CODE_SYSTEM.count).toBe(30);
   });
 
   it('include the systems agreements and builders rely on', () => {

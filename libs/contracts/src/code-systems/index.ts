@@ -31,6 +31,12 @@ import {
   RISK_REGISTRATION_TYPE_CODE_SYSTEM,
 } from './probation.code-systems';
 import { ALERT_TYPE_CODE_SYSTEM, DEADLINE_KIND_CODE_SYSTEM, TASK_TYPE_CODE_SYSTEM } from './pathway.code-systems';
+import {
+  COURT_REVIEW_OUTCOME_CODE_SYSTEM,
+  DRUG_TEST_RESULT_CODE_SYSTEM,
+  DRUG_TEST_SUBSTANCE_CODE_SYSTEM,
+  TREATMENT_MODALITY_CODE_SYSTEM,
+} from './drr-atr.code-systems';
 
 export * from './hub-code-system';
 export * from './event-type.code-system';
@@ -39,6 +45,7 @@ export * from './screening.code-systems';
 export * from './treatment.code-systems';
 export * from './probation.code-systems';
 export * from './pathway.code-systems';
+export * from './drr-atr.code-systems';
 
 /** Every hub CodeSystem, in publication order. */
 export const HUB_CODE_SYSTEMS: readonly HubCodeSystem[] = [
@@ -66,6 +73,10 @@ export const HUB_CODE_SYSTEMS: readonly HubCodeSystem[] = [
   DEADLINE_KIND_CODE_SYSTEM,
   TASK_TYPE_CODE_SYSTEM,
   ALERT_TYPE_CODE_SYSTEM,
+  TREATMENT_MODALITY_CODE_SYSTEM,
+  DRUG_TEST_SUBSTANCE_CODE_SYSTEM,
+  DRUG_TEST_RESULT_CODE_SYSTEM,
+  COURT_REVIEW_OUTCOME_CODE_SYSTEM,
 ];
 
 /** The hub CodeSystem with this canonical URL, if any. */

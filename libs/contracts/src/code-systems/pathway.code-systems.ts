@@ -11,7 +11,7 @@ const DEADLINE_KIND_CONCEPTS = [
     code: 'first-appointment',
     display: 'First treatment appointment',
     definition:
-      'Sentence to first treatment appointment: DRR 2 working days, ATR 14 days, MHTR the timescale in the sentence (default 10 working days).',
+      'Sentence to treatment start (the first appointment, or a treatment start reported by the service): DRR 2 working days, ATR 14 days, MHTR the timescale in the sentence (default 10 working days).',
   },
   {
     code: 'three-way-meeting',
@@ -27,6 +27,12 @@ const DEADLINE_KIND_CONCEPTS = [
     code: 'gp-registration-support',
     display: 'GP registration support',
     definition: 'Not registered with a GP at sentence: the provider supports registration.',
+  },
+  {
+    code: 'review-report',
+    display: 'Court review report',
+    definition:
+      'Court review listed to probation review report sent to the court: 2 working days before the review hearing.',
   },
 ] as const satisfies readonly HubConcept[];
 

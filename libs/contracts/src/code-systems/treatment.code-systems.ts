@@ -59,6 +59,12 @@ const APPOINTMENT_TYPE_CONCEPTS = [
   },
   { code: 'review', display: 'Review', definition: 'A progress or end-of-treatment review.' },
   { code: 'court-hearing', display: 'Court hearing', definition: 'A listed court hearing.' },
+  {
+    code: 'court-review',
+    display: 'Court review hearing',
+    definition:
+      "A court review of a requirement's progress (a DRR under Criminal Justice Act 2003 s210), on a written report from probation.",
+  },
 ] as const satisfies readonly HubConcept[];
 
 /** A kind of appointment. */
@@ -265,6 +271,18 @@ const OBSERVATION_TYPE_CONCEPTS = [
     code: 'outcome-score-gad-7',
     display: 'GAD-7 score',
     definition: 'Generalised Anxiety Disorder (7 items) total score, 0-21.',
+  },
+  {
+    code: 'outcome-score-audit',
+    display: 'AUDIT score',
+    definition:
+      'Alcohol Use Disorders Identification Test total score, 0-40, at ATR assessment and after (outcome score: the hub reporting only).',
+  },
+  {
+    code: 'drug-test-result',
+    display: 'Drug test result',
+    definition:
+      'The result of a drug test for one substance (code: also the drug-test-substance; value from the drug-test-result CodeSystem; effective: the sample date).',
   },
   {
     code: 'outcome-stage',

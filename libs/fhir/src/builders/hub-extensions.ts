@@ -7,6 +7,9 @@ import { HUB_FHIR_BASE } from '@cstr/contracts';
 /** On a court-hearing Appointment: what the hearing ended with (valueCodeableConcept, hearing-outcome). */
 export const HEARING_OUTCOME_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/hearing-outcome`;
 
+/** On a court-review Appointment: what the court decided at the review (valueCodeableConcept, court-review-outcome). */
+export const COURT_REVIEW_OUTCOME_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/court-review-outcome`;
+
 /** On an EpisodeOfCare: why it ended (valueCodeableConcept, episode-end-reason). */
 export const EPISODE_END_REASON_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/episode-end-reason`;
 

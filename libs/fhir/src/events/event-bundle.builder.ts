@@ -13,6 +13,13 @@ import type { Bundle } from 'fhir/r4';
 import type { BuildResult } from '../builders/build-result';
 import { isUuid } from '../builders/resource-ids';
 import { buildHearingListed, buildHearingResulted, buildSentenceImposed } from './court-events.builder';
+import {
+  buildDrugTestResulted,
+  buildReviewListed,
+  buildReviewReported,
+  buildReviewResulted,
+  buildTreatmentStarted,
+} from './drr-atr-events.builder';
 import type { EventInput } from './event-inputs';
 import { EventMessage } from './event-message';
 import { buildGpRegistrationChanged, buildGpRegistrationChecked } from './gp-events.builder';
@@ -108,6 +115,16 @@ function addEventResources(message: EventMessage, input: EventInput): void {
       return buildAppointmentAttended(message, input);
     case 'treatment.appointment.missed':
       return buildAppointmentMissed(message, input);
+    case 'treatment.started':
+      return buildTreatmentStarted(message, input);
+    case 'treatment.drug-test.resulted':
+      return buildDrugTestResulted(message, input);
+    case 'court.review.listed':
+      return buildReviewListed(message, input);
+    case 'probation.review.reported':
+      return buildReviewReported(message, input);
+    case 'court.review.resulted':
+      return buildReviewResulted(message, input);
     case 'risk.changed':
       return buildRiskChanged(message, input);
     case 'probation.enforcement.decided':
@@ -134,6 +151,16 @@ function eventIssues(input: EventInput): OperationOutcomeIssue[] {
         code: 'required',
         diagnostics: 'A risk change needs at least one flag or a risk assessment.',
         expression: ['flags'],
+      },
+    ];
+  }
+  if (input.type === 'treatment.drug-test.resulted' && input.test.results.length === 0) {
+    return [
+      {
+        severity: 'error',
+        code: 'required',
+        diagnostics: 'A drug test needs the result of at least one substance.',
+        expression: ['test.results'],
       },
     ];
   }

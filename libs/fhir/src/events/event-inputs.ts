@@ -9,7 +9,10 @@
  */
 import type {
   AppointmentTypeCode,
+  CourtReviewOutcomeCode,
   DeadlineKindCode,
+  DrugTestResultCode,
+  DrugTestSubstanceCode,
   EnforcementDecisionCode,
   EngagementLevelCode,
   EpisodeEndReasonCode,
@@ -22,6 +25,7 @@ import type {
   RequirementTypeCode,
   RiskLevelCode,
   ScreeningFlagCode,
+  TreatmentModalityCode,
 } from '@cstr/contracts';
 
 // ---------------------------------------------------------------------------------------------
@@ -147,12 +151,20 @@ export type EnforcementDecisionInput = EnforcementDecisionCode;
 export type EpisodeEndReasonInput = EpisodeEndReasonCode;
 /** How probation ended a requirement. */
 export type RequirementTerminationInput = RequirementTerminationCode;
-/** Kinds of treatment appointment (court hearings have their own events). */
-export type AppointmentKindInput = Exclude<AppointmentTypeCode, 'court-hearing'>;
+/** Kinds of treatment appointment (court hearings and reviews have their own events). */
+export type AppointmentKindInput = Exclude<AppointmentTypeCode, 'court-hearing' | 'court-review'>;
 /** Pathway deadlines (SPEC §8). */
 export type DeadlineKindInput = DeadlineKindCode;
 /** Outcome measures of the CSTR minimum dataset. */
-export type OutcomeInstrumentInput = 'core-34' | 'phq-9' | 'gad-7';
+export type OutcomeInstrumentInput = 'core-34' | 'phq-9' | 'gad-7' | 'audit';
+/** A substance a drug test tests for. */
+export type DrugTestSubstanceInput = DrugTestSubstanceCode;
+/** The result of a drug test for one substance. */
+export type DrugTestResultInput = DrugTestResultCode;
+/** What the court decided at a review hearing. */
+export type CourtReviewOutcomeInput = CourtReviewOutcomeCode;
+/** How treatment under a requirement started. */
+export type TreatmentModalityInput = TreatmentModalityCode;
 
 // ---------------------------------------------------------------------------------------------
 // Shared event parts
@@ -272,6 +284,37 @@ export interface RiskAssessmentInput {
   assessor?: PractitionerInput;
 }
 
+/** An outcome measure score (to the hub's reporting only, never to another partner). */
+export interface OutcomeScoreInput {
+  instrument: OutcomeInstrumentInput;
+  score: number;
+  /** `YYYY-MM-DD` or ISO 8601. */
+  date: string;
+  stage?: OutcomeStageCode;
+}
+
+/** One drug test under a DRR: the substances tested and the result for each. */
+export interface DrugTestInput {
+  /** The service's id for the test (or the sample). */
+  id: string;
+  /** When the sample was taken: `YYYY-MM-DD` or ISO 8601. */
+  sampledAt: string;
+  /** How the sample was taken, e.g. `Oral fluid`, `Urine`. */
+  method?: string;
+  /** One result per substance tested; at least one. */
+  results: { substance: DrugTestSubstanceInput; result: DrugTestResultInput }[];
+  /** The service that took the test. */
+  provider: OrganizationInput;
+  testedBy?: PractitionerInput;
+}
+
+/** The requirement a court review is about. */
+export interface ReviewedRequirementInput {
+  /** The requirement's id in the court's records (as in `court.sentence.imposed`). */
+  id?: string;
+  type: RequirementTypeInput;
+}
+
 // ---------------------------------------------------------------------------------------------
 // One input per event type
 // ---------------------------------------------------------------------------------------------
@@ -377,6 +420,8 @@ export interface TreatmentAssessmentCompletedInput extends EventInputBase<'treat
     goals?: string[];
     period?: PeriodInput;
   };
+  /** Outcome measures taken at assessment, e.g. AUDIT for an ATR (to the hub's reporting only). */
+  scores?: OutcomeScoreInput[];
 }
 
 /** `treatment.suitability.decided`: the Clinical Lead approves or declines. */
@@ -482,6 +527,68 @@ export interface TreatmentAppointmentMissedInput extends EventInputBase<'treatme
   recordedBy?: PractitionerInput;
 }
 
+/**
+ * `treatment.started`: the service started treatment under the requirement. The DRR and ATR
+ * standards count from sentence to the start of treatment, which may be a prescription or an
+ * admission rather than an appointment.
+ */
+export interface TreatmentStartedInput extends EventInputBase<'treatment.started'> {
+  start: {
+    /** The service's episode id. */
+    id: string;
+    /** When treatment started: `YYYY-MM-DD` or ISO 8601. */
+    startedOn: string;
+    requirementType: RequirementTypeInput;
+    modality?: TreatmentModalityInput;
+    provider: OrganizationInput;
+    keyworker?: PractitionerInput;
+  };
+}
+
+/** `treatment.drug-test.resulted`: a DRR drug test's results (to probation only). */
+export interface TreatmentDrugTestResultedInput extends EventInputBase<'treatment.drug-test.resulted'> {
+  test: DrugTestInput;
+}
+
+/** `court.review.listed`: the court lists a review hearing of a requirement (a DRR: CJA 2003 s210). */
+export interface CourtReviewListedInput extends EventInputBase<'court.review.listed'> {
+  review: {
+    hearing: HearingInput;
+    requirement: ReviewedRequirementInput;
+    /** The probation team asked for the written review report, when the court names it. */
+    reportFrom?: OrganizationInput;
+  };
+}
+
+/** `probation.review.reported`: probation's written review report to the court, with the drug test results. */
+export interface ProbationReviewReportedInput extends EventInputBase<'probation.review.reported'> {
+  report: {
+    id: string;
+    /** ISO 8601. */
+    sentAt: string;
+    /** The review hearing's date (`YYYY-MM-DD`). */
+    reviewDate: string;
+    court: CourtInput;
+    requirement: ReviewedRequirementInput;
+    /** The progress summary, written with the treatment service. */
+    summary: string;
+    officer?: PractitionerInput;
+    /** The drug test results the report includes. */
+    drugTests?: DrugTestInput[];
+  };
+}
+
+/** `court.review.resulted`: what the court decided at the review hearing. */
+export interface CourtReviewResultedInput extends EventInputBase<'court.review.resulted'> {
+  review: {
+    hearing: HearingInput;
+    requirement: ReviewedRequirementInput;
+    outcome: CourtReviewOutcomeInput;
+    /** The next review hearing, when the court listed one. */
+    nextReview?: { start: string; court?: CourtInput };
+  };
+}
+
 /** `risk.changed`: risk registrations and/or a risk assessment changed. At least one is given. */
 export interface RiskChangedInput extends EventInputBase<'risk.changed'> {
   flags?: RiskFlagInput[];
@@ -514,7 +621,7 @@ export interface TreatmentProgressReportedInput extends EventInputBase<'treatmen
     provider: OrganizationInput;
   };
   /** Outcome measure scores (to the hub's reporting only). */
-  scores?: { instrument: OutcomeInstrumentInput; score: number; date: string; stage?: OutcomeStageCode }[];
+  scores?: OutcomeScoreInput[];
 }
 
 /** `treatment.episode.ended`: completion or discharge, with onward care. */
@@ -593,6 +700,11 @@ export type EventInput =
   | TreatmentAppointmentBookedInput
   | TreatmentAppointmentAttendedInput
   | TreatmentAppointmentMissedInput
+  | TreatmentStartedInput
+  | TreatmentDrugTestResultedInput
+  | CourtReviewListedInput
+  | ProbationReviewReportedInput
+  | CourtReviewResultedInput
   | RiskChangedInput
   | ProbationEnforcementDecidedInput
   | TreatmentProgressReportedInput

@@ -53,7 +53,12 @@ export function hearingAppointment(
   role: string,
   hearing: Omit<HearingInput, 'id'> & { id?: string },
   status: Appointment['status'],
-  options: { focus?: boolean; extension?: Extension[] } = {},
+  options: {
+    focus?: boolean;
+    extension?: Extension[];
+    serviceType?: 'court-hearing' | 'court-review';
+    basedOn?: Reference[];
+  } = {},
 ): BundledResource<Appointment> {
   const location = courtLocation(message, hearing.court, hearing.room);
   const identifier = hearing.id
@@ -68,7 +73,8 @@ export function hearingAppointment(
         ...(options.extension ? { extension: options.extension } : {}),
         ...(identifier.length ? { identifier } : {}),
         status,
-        serviceType: [hubConcept(APPOINTMENT_TYPE_SYSTEM, 'court-hearing')],
+        ...(options.basedOn?.length ? { basedOn: options.basedOn } : {}),
+        serviceType: [hubConcept(APPOINTMENT_TYPE_SYSTEM, options.serviceType ?? 'court-hearing')],
         ...(hearing.offences?.length
           ? {
               reasonCode: hearing.offences.map((offence) => ({

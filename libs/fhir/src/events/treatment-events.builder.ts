@@ -32,6 +32,7 @@ import {
 import type {
   OrganizationInput,
   OutcomeInstrumentInput,
+  OutcomeScoreInput,
   PractitionerInput,
   TreatmentAppointmentAttendedInput,
   TreatmentAppointmentBookedInput,
@@ -99,6 +100,8 @@ export function buildAssessmentCompleted(message: EventMessage, input: Treatment
       component: [requirementComponent(assessment.requirementType)],
     }),
   );
+  // AUDIT at an ATR assessment: an outcome score, for the hub's reporting only.
+  outcomeScores(message, input.scores ?? [], message.organizationRef(assessment.provider));
   if (!proposedPlan) return;
   const goals = (proposedPlan.goals ?? []).map((description, index) =>
     message.add(`Goal/${index}`, (id) =>
@@ -290,7 +293,52 @@ const OUTCOME_MEASURES: Readonly<Record<OutcomeInstrumentInput, { type: Observat
       display: 'Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]',
     },
   },
+  audit: {
+    type: 'outcome-score-audit',
+    loinc: { system: 'http://loinc.org', code: '75624-7', display: 'Total score [AUDIT]' },
+  },
 };
+
+/** One Observation per outcome-measure score (category `survey`): the hub keeps them for its reporting only. */
+function outcomeScores(message: EventMessage, scores: readonly OutcomeScoreInput[], performer: Reference): void {
+  scores.forEach((score, index) => {
+    const measure = OUTCOME_MEASURES[score.instrument];
+    const code: CodeableConcept = {
+      coding: [hubCoding(OBSERVATION_TYPE_SYSTEM, measure.type), ...(measure.loinc ? [measure.loinc] : [])],
+    };
+    message.focus(`Observation/score/${index}`, (id) =>
+      buildObservation(id, {
+        status: 'final',
+        category: [
+          {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+                code: 'survey',
+                display: 'Survey',
+              },
+            ],
+          },
+        ],
+        code,
+        subject: message.patient,
+        effectiveDateTime: score.date,
+        performer: [performer],
+        valueQuantity: { value: score.score, unit: 'score', system: 'http://unitsofmeasure.org', code: '{score}' },
+        ...(score.stage
+          ? {
+              component: [
+                {
+                  code: hubConcept(OBSERVATION_TYPE_SYSTEM, 'outcome-stage'),
+                  valueCodeableConcept: hubConcept(OUTCOME_STAGE_SYSTEM, score.stage),
+                },
+              ],
+            }
+          : {}),
+      }),
+    );
+  });
+}
 
 /**
  * `treatment.progress.reported`: the engagement-summary Observation (level, sessions attended and
@@ -322,43 +370,7 @@ export function buildProgressReported(message: EventMessage, input: TreatmentPro
       ...(counts.length ? { component: counts } : {}),
     }),
   );
-  (input.scores ?? []).forEach((score, index) => {
-    const measure = OUTCOME_MEASURES[score.instrument];
-    const code: CodeableConcept = {
-      coding: [hubCoding(OBSERVATION_TYPE_SYSTEM, measure.type), ...(measure.loinc ? [measure.loinc] : [])],
-    };
-    message.focus(`Observation/score/${index}`, (id) =>
-      buildObservation(id, {
-        status: 'final',
-        category: [
-          {
-            coding: [
-              {
-                system: 'http://terminology.hl7.org/CodeSystem/observation-category',
-                code: 'survey',
-                display: 'Survey',
-              },
-            ],
-          },
-        ],
-        code,
-        subject: message.patient,
-        effectiveDateTime: score.date,
-        performer: [provider],
-        valueQuantity: { value: score.score, unit: 'score', system: 'http://unitsofmeasure.org', code: '{score}' },
-        ...(score.stage
-          ? {
-              component: [
-                {
-                  code: hubConcept(OBSERVATION_TYPE_SYSTEM, 'outcome-stage'),
-                  valueCodeableConcept: hubConcept(OUTCOME_STAGE_SYSTEM, score.stage),
-                },
-              ],
-            }
-          : {}),
-      }),
-    );
-  });
+  outcomeScores(message, input.scores ?? [], provider);
 }
 
 /**

@@ -58,7 +58,7 @@ describe('evaluate', () => {
       expect.objectContaining({
         decision: 'deliver',
         agreementId: 'cstr-south-london-mhtr',
-        agreementVersion: 3,
+        agreementVersion: 4,
         flowId: 'attendance-to-probation',
         legalBasis: expect.objectContaining({ article6: '6(1)(e)', article9: '9(2)(h)' }),
         consentRef: expect.stringContaining('SLAM-CONSENT-3107'),

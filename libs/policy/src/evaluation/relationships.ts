@@ -47,8 +47,8 @@ export interface PolicyEvent {
   readonly bundle: Bundle;
 }
 
-/** Kinds of partner that treat people: a request names one of them as performer or owner. */
-export const TREATMENT_PROVIDER_KINDS: readonly Partner['kind'][] = ['mh-provider'];
+/** Kinds of partner that treat people (MHTR providers; drug and alcohol services for DRR and ATR): a request names one of them as performer or owner. */
+export const TREATMENT_PROVIDER_KINDS: readonly Partner['kind'][] = ['mh-provider', 'drug-alcohol-service'];
 
 const COURT_EVENTS: ReadonlySet<EventType> = new Set([
   'court.hearing.listed',
