@@ -5,6 +5,7 @@ import {
   addWorkingDays,
   endOfLondonDay,
   ENGLAND_AND_WALES_CALENDAR,
+  isWorkingDay,
   londonDateOf,
   type WorkingDayCalendar,
 } from '@cstr/contracts';
@@ -23,6 +24,8 @@ export interface PathwayConfig {
   readonly threeWayMeeting?: Timescale;
   readonly outcomeReporting?: Timescale;
   readonly gpRegistrationSupport?: Timescale;
+  /** Probation's written review report is due this many working days before the court review hearing. */
+  readonly reviewReport?: { readonly workingDaysBeforeHearing: number };
 }
 
 /** `config/pathway.yaml` is wrong: the message names the file and the key. */
@@ -44,6 +47,7 @@ const KINDS = [
   'three-way-meeting',
   'outcome-reporting',
   'gp-registration-support',
+  'review-report',
 ];
 const REQUIREMENT_GROUPS = ['drr', 'atr', 'mhtr'];
 
@@ -103,6 +107,14 @@ export function checkPathwayConfig(document: unknown, file = 'pathway config'): 
         firstAppointment[group] = timescale(first[group], `deadlines.first-appointment.${group}`);
     }
   }
+  const review = deadlines['review-report'];
+  let reviewReport: PathwayConfig['reviewReport'];
+  if (review !== undefined && review !== 'off' && review !== false) {
+    const days = isRecord(review) && Object.keys(review).length === 1 ? review.workingDaysBeforeHearing : undefined;
+    if (Number.isInteger(days) && (days as number) >= 0 && (days as number) <= 366)
+      reviewReport = { workingDaysBeforeHearing: days as number };
+    else problems.push('deadlines.review-report: must be { workingDaysBeforeHearing: n } (0-366), or off');
+  }
   const config: PathwayConfig = {
     calendar: calendar ?? ENGLAND_AND_WALES_CALENDAR,
     ...defined('assessmentDecision', timescale(deadlines['assessment-decision'], 'deadlines.assessment-decision')),
@@ -113,6 +125,7 @@ export function checkPathwayConfig(document: unknown, file = 'pathway config'): 
       'gpRegistrationSupport',
       timescale(deadlines['gp-registration-support'], 'deadlines.gp-registration-support'),
     ),
+    ...defined('reviewReport', reviewReport),
   };
   if (problems.length > 0) throw new PathwayConfigError(file, problems);
   return config;
@@ -126,6 +139,19 @@ export function dueAt(start: Date, timescale: Timescale, calendar: WorkingDayCal
       ? addWorkingDays(day, timescale.workingDays, calendar)
       : addCalendarDays(day, timescale.calendarDays);
   return endOfLondonDay(last);
+}
+
+/**
+ * When something due `days` working days before `hearing` is due: the end (London time) of the
+ * `days`-th working day before the hearing's day (0: the hearing's day itself).
+ */
+export function dueBeforeHearing(hearing: Date, days: number, calendar: WorkingDayCalendar): Date {
+  let day = londonDateOf(hearing);
+  for (let left = days; left > 0;) {
+    day = addCalendarDays(day, -1);
+    if (isWorkingDay(day, calendar)) left -= 1;
+  }
+  return endOfLondonDay(day);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -163,6 +163,74 @@ describe('pathway rules (SPEC §8)', () => {
     });
   });
 
+  it('owes a DRR start to the drug and alcohol service named on the requirement: 2 working days of sentence', () => {
+    const changes = changesOf('court.sentence.imposed', (input) => {
+      input.sentence.requirements = [
+        {
+          id: 'drr-1',
+          type: 'drr',
+          lengthMonths: 12,
+          provider: {
+            code: 'NDA',
+            name: 'South London Community Drug and Alcohol Service (DRR and ATR)',
+            partnerId: 'sl-drug-alcohol-service',
+          },
+        },
+      ];
+    });
+    const first = changes.open.filter((each) => each.kind === 'first-appointment');
+    expect(first.map((each) => [each.owedBy, each.dueAt.toISOString()])).toEqual([
+      // Tuesday 2 June + 2 working days: the end of Thursday 4 June, London time.
+      ['sl-drug-alcohol-service', '2026-06-04T22:59:59.999Z'],
+    ]);
+  });
+
+  it('meets the start with treatment.started from the service, by the date treatment started', () => {
+    expect(changesOf('treatment.started')).toEqual({
+      close: [
+        {
+          kinds: ['first-appointment'],
+          as: 'met',
+          owedBy: 'sl-drug-alcohol-service',
+          startsAt: new Date('2026-06-03T00:00:00Z'),
+        },
+      ],
+      open: [],
+      facts: {},
+    });
+  });
+
+  it('opens a review report owed by the probation team the court names, 2 working days before the review hearing', () => {
+    const { open } = changesOf('court.review.listed');
+    // The hearing is on Tuesday 7 July 2026: Monday 6 and Friday 3 July are the two working days before.
+    expect(open.map((each) => [each.kind, each.owedBy, each.dueAt.toISOString()])).toEqual([
+      ['review-report', 'nps-london-croydon', '2026-07-03T22:59:59.999Z'],
+    ]);
+    expect(open[0].description).toMatch(/drug test results.*2 working days before the hearing/);
+  });
+
+  it('owes the review report to the probation teams covering the court when the listing names none, and skips a bank holiday', () => {
+    const { open } = changesOf('court.review.listed', (input) => {
+      input.review.reportFrom = undefined;
+      // Tuesday 1 September 2026: Monday 31 August is the summer bank holiday.
+      input.review.hearing = { ...input.review.hearing, start: '2026-09-01T10:00:00+01:00' };
+    });
+    expect(open.map((each) => [each.owedBy, each.dueAt.toISOString()])).toEqual([
+      ['nps-london-croydon', '2026-08-27T22:59:59.999Z'],
+    ]);
+  });
+
+  it('meets the review report with probation.review.reported from the team that owes it', () => {
+    expect(changesOf('probation.review.reported').close).toEqual([
+      { kinds: ['review-report'], as: 'met', owedBy: 'nps-london-croydon' },
+    ]);
+  });
+
+  it('opens and closes nothing for a review outcome: a court review is no treatment appointment', () => {
+    const { close, open } = changesOf('court.review.resulted');
+    expect([close, open]).toEqual([[], []]);
+  });
+
   it('changes nothing for events without a pathway step', () => {
     expect(changesOf('risk.changed')).toEqual({ close: [], open: [], facts: {} });
   });
@@ -173,7 +241,15 @@ describe('pathway config', () => {
     expect(config).toMatchObject({
       assessmentDecision: { workingDays: 0 },
       firstAppointment: { drr: { workingDays: 2 }, atr: { calendarDays: 14 }, mhtr: { workingDays: 10 } },
+      reviewReport: { workingDaysBeforeHearing: 2 },
     });
+  });
+
+  it('refuses a review report timescale that is not a count of working days before the hearing', () => {
+    expect(() => checkPathwayConfig({ deadlines: { 'review-report': { workingDays: 2 } } })).toThrow(
+      /deadlines.review-report: must be \{ workingDaysBeforeHearing: n \}/,
+    );
+    expect(checkPathwayConfig({ deadlines: { 'review-report': 'off' } }).reviewReport).toBeUndefined();
   });
 
   it('names every bad key', () => {
@@ -191,7 +267,7 @@ describe('pathway config', () => {
     } catch (error) {
       expect((error as PathwayConfigError).problems).toEqual([
         'calendar: must be one of england-and-wales',
-        'deadlines.coffee-break: unknown deadline kind (assessment-decision, first-appointment, three-way-meeting, outcome-reporting, gp-registration-support)',
+        'deadlines.coffee-break: unknown deadline kind (assessment-decision, first-appointment, three-way-meeting, outcome-reporting, gp-registration-support, review-report)',
         'deadlines.first-appointment.drr: must be { workingDays: n } or { calendarDays: n } (0-366), or off',
       ]);
     }

@@ -16,7 +16,7 @@ import {
 import { COURT_CODE_SYSTEM, type HearingInput } from '@cstr/fhir';
 import { resolveParty, resolveReference, resourcesOfType, TREATMENT_PROVIDER_KINDS, type Partner } from '@cstr/policy';
 import type { Appointment, Bundle, CodeableConcept, Organization, Reference, ServiceRequest } from 'fhir/r4';
-import { dueAt, type PathwayConfig, type Timescale } from './pathway.config';
+import { dueAt, dueBeforeHearing, type PathwayConfig, type Timescale } from './pathway.config';
 
 /** An accepted event, as the rules need it. */
 export interface PathwayEvent {
@@ -124,6 +124,20 @@ export function pathwayChanges(event: PathwayEvent, config: PathwayConfig, known
       );
       return { close, open, facts: {} };
     }
+    case 'treatment.started':
+      // Treatment started (a session, a prescription, an admission) by the service that owes the start.
+      return {
+        close: resourcesOfType(bundle, 'EpisodeOfCare').flatMap((episode) => {
+          const startsAt = instant(episode.period?.start);
+          return startsAt ? [{ kinds: ['first-appointment'], as: 'met', owedBy: senderId, startsAt } as const] : [];
+        }),
+        open: [],
+        facts: {},
+      };
+    case 'court.review.listed':
+      return { close: [], open: reviewReportDeadlines(event, config), facts: {} };
+    case 'probation.review.reported':
+      return { close: [{ kinds: ['review-report'], as: 'met', owedBy: senderId }], open: [], facts: {} };
     case 'treatment.appointment.missed':
       return {
         close: treatmentAppointments(bundle)
@@ -224,6 +238,46 @@ function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: Pa
   return opened;
 }
 
+/**
+ * The review report a listed court review asks of probation (CJA 2003 s210: a written report that
+ * includes the drug test results), due the configured working days before the hearing, owed by the
+ * probation team the listing names (the reviewed requirement's performer), else by the probation
+ * teams covering the court.
+ */
+function reviewReportDeadlines(event: PathwayEvent, config: PathwayConfig): DeadlineOpening[] {
+  if (!config.reviewReport) return [];
+  const { bundle, partners } = event;
+  const hearing = resourcesOfType(bundle, 'Appointment').find(
+    (appointment) => appointmentType(appointment) === 'court-review',
+  );
+  const hearingAt = instant(hearing?.start);
+  if (!hearing || !hearingAt) return [];
+  const probation = new Set(partners.filter((partner) => partner.kind === 'probation').map((partner) => partner.id));
+  const named = resourcesOfType(bundle, 'ServiceRequest')
+    .flatMap((request) => request.performer ?? [])
+    .flatMap((performer) => [...resolveParty(bundle, performer, partners).partners])
+    .filter((id) => probation.has(id));
+  const courts = new Set(
+    resourcesOfType(bundle, 'Organization')
+      .flatMap((organization) => courtCodeOf(organization) ?? [])
+      .flatMap((code) => partners.filter((partner) => partner.kind === 'hmcts' && partner.courtCode === code))
+      .map((court) => court.id),
+  );
+  const covering = partners
+    .filter((partner) => probation.has(partner.id) && partner.coverage?.courts.some((court) => courts.has(court)))
+    .map((partner) => partner.id);
+  const owners = [...new Set(named.length > 0 ? named : covering)];
+  const { workingDaysBeforeHearing: days } = config.reviewReport;
+  const due = dueBeforeHearing(hearingAt, days, config.calendar);
+  return owners.map((owedBy) => ({
+    kind: 'review-report',
+    key: `${event.eventId}|review-report|${owedBy}`,
+    dueAt: due,
+    owedBy,
+    description: `Written review report to the court, with the drug test results, for the review hearing of ${hearing.start ?? 'unknown date'}: ${days} working day${days === 1 ? '' : 's'} before the hearing.`,
+  }));
+}
+
 function outcomeDeadlines(
   event: PathwayEvent,
   appointments: readonly Appointment[],
@@ -249,10 +303,12 @@ function outcomeDeadlines(
   });
 }
 
-/** The treatment appointments of a Bundle (not court hearings). */
+const COURT_APPOINTMENT_TYPES = new Set(['court-hearing', 'court-review']);
+
+/** The treatment appointments of a Bundle (not court hearings or reviews). */
 function treatmentAppointments(bundle: Bundle): Appointment[] {
   return resourcesOfType(bundle, 'Appointment').filter(
-    (appointment) => appointmentType(appointment) !== 'court-hearing',
+    (appointment) => !COURT_APPOINTMENT_TYPES.has(appointmentType(appointment) ?? ''),
   );
 }
 
