@@ -6,17 +6,17 @@
  *
  * This class checks requests and runs each in a transaction; the SQL is in
  * `person-index.repository.ts`, carrying out a link plan and merging in `person-merge.ts`,
- * possible matches in `possible-matches.ts`.
+ * manual links and unlinks in `identifier-changes.ts`, possible matches in `possible-matches.ts`.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { isTransactionConflict } from '@cstr/contracts';
 import { nameBirthDateKey } from './demographics';
+import { linkIdentifier, unlinkIdentifier, type IdentifierChange } from './identifier-changes';
 import { planLinks } from './link-plan';
 import {
   checkChange,
   isObject,
   isUuid,
-  labelOf,
   noStrongIdentifier,
   notLive,
   parseOne,
@@ -26,31 +26,23 @@ import {
 import {
   historyOf,
   identifiersOf,
-  insertIdentifiers,
-  insertPerson,
-  insertRecord,
   livePersonFor,
   livePersonHolding,
   lockAdvisory,
   lockPersons,
   lockPersonsHolding,
-  moveIdentifier,
-  ownerOf,
   selectPossibleMatches,
-  type IdentifierRow,
 } from './person-index.repository';
 import type {
   ChangeContext,
   LinkRecord,
   PersonChangeResult,
   PersonIdentifier,
-  PersonIndexRefusal,
   PersonSubject,
   PossibleMatch,
   PossibleMatchStatus,
   ResolveContext,
   ResolveResult,
-  StrongIdentifier,
 } from './person-index.types';
 import { applyLinkPlan, mergeChecked, recordConflicts } from './person-merge';
 import { personPartitionKey } from './partition-key';
@@ -128,35 +120,7 @@ export class PersonIndex {
     context: ChangeContext,
     manager?: EntityManager,
   ): Promise<PersonChangeResult> {
-    const checked = checkChange(context, [personId]);
-    if (checked) return checked;
-    const parsed = parseOne(identifier);
-    if (!parsed.ok) return parsed;
-    return this.inTransaction(manager, async (tx) => {
-      const own = await lockForIdentifierChange(tx, personId, parsed.identifier);
-      if (!Array.isArray(own)) return own;
-      const owner = await ownerOf(tx, parsed.identifier);
-      if (owner === personId) return { ok: true as const, personId, changed: false };
-      const label = labelOf(parsed.identifier);
-      if (owner)
-        return refusal('conflict', `The ${label} belongs to another person; merge the two persons instead.`, [
-          'identifier',
-        ]);
-      if (own.some((held) => held.system === parsed.identifier.system))
-        return refusal('conflict', `The person already has a different ${label}; a person has at most one of each.`, [
-          'identifier',
-        ]);
-      await insertIdentifiers(tx, personId, [parsed.identifier], context.sourceEventId);
-      await insertRecord(tx, {
-        action: 'link',
-        personId,
-        identifiers: [parsed.identifier],
-        actor: context.actor,
-        reason: context.reason ?? 'Linked manually',
-        sourceEventId: context.sourceEventId,
-      });
-      return { ok: true as const, personId, changed: true };
-    });
+    return this.changeIdentifier(personId, identifier, context, manager, linkIdentifier);
   }
 
   /**
@@ -192,34 +156,7 @@ export class PersonIndex {
     context: ChangeContext,
     manager?: EntityManager,
   ): Promise<PersonChangeResult> {
-    const checked = checkChange(context, [personId]);
-    if (checked) return checked;
-    const parsed = parseOne(identifier);
-    if (!parsed.ok) return parsed;
-    return this.inTransaction(manager, async (tx) => {
-      const own = await lockForIdentifierChange(tx, personId, parsed.identifier);
-      if (!Array.isArray(own)) return own;
-      if (!own.some((held) => identifierKey(held) === identifierKey(parsed.identifier)))
-        return refusal('not-found', `The person has no such ${labelOf(parsed.identifier)}.`, ['identifier']);
-      if (own.length === 1)
-        return refusal(
-          'processing',
-          'This is the only identifier of the person; nothing would be left to find the person by.',
-          ['identifier'],
-        );
-      const newPersonId = await insertPerson(tx);
-      await moveIdentifier(tx, parsed.identifier, newPersonId, context.sourceEventId);
-      await insertRecord(tx, {
-        action: 'unlink',
-        personId,
-        relatedPersonId: newPersonId,
-        identifiers: [parsed.identifier],
-        actor: context.actor,
-        reason: context.reason ?? 'Unlinked manually',
-        sourceEventId: context.sourceEventId,
-      });
-      return { ok: true as const, personId, newPersonId, changed: true };
-    });
+    return this.changeIdentifier(personId, identifier, context, manager, unlinkIdentifier);
   }
 
   /** The live person holding the identifier (the value is normalised first), or undefined. */
@@ -279,6 +216,31 @@ export class PersonIndex {
     return personPartitionKey(personId, secret);
   }
 
+  /**
+   * Checks a manual change of one identifier of a person, then, in a transaction, locks what it
+   * touches (the identifier's advisory lock, then the person) and makes it if the person is live.
+   */
+  private async changeIdentifier(
+    personId: string,
+    identifier: PersonIdentifier,
+    context: ChangeContext,
+    manager: EntityManager | undefined,
+    change: IdentifierChange,
+  ): Promise<PersonChangeResult> {
+    const checked = checkChange(context, [personId]);
+    if (checked) return checked;
+    const parsed = parseOne(identifier);
+    if (!parsed.ok) return parsed;
+    return this.inTransaction(manager, async (tx) => {
+      await lockAdvisory(tx, [identifierKey(parsed.identifier)]);
+      const [person] = await lockPersons(tx, [personId]);
+      const problem = notLive(person, 'personId');
+      if (problem) return problem;
+      const own = await identifiersOf(tx, [personId]);
+      return change(tx, { personId, identifier: parsed.identifier, own, context });
+    });
+  }
+
   private async inTransaction<T>(
     manager: EntityManager | undefined,
     work: (tx: EntityManager) => Promise<T>,
@@ -293,20 +255,6 @@ export class PersonIndex {
       }
     }
   }
-}
-
-/**
- * Locks what a manual change of one identifier of a person touches (the identifier's advisory
- * lock, then the person) and returns the person's identifiers; refused when the person is not live.
- */
-async function lockForIdentifierChange(
-  tx: EntityManager,
-  personId: string,
-  identifier: StrongIdentifier,
-): Promise<IdentifierRow[] | PersonIndexRefusal> {
-  await lockAdvisory(tx, [identifierKey(identifier)]);
-  const [person] = await lockPersons(tx, [personId]);
-  return notLive(person, 'personId') ?? identifiersOf(tx, [personId]);
 }
 
 function uniqueIdentifiers(identifiers: readonly PersonIdentifier[]): PersonIdentifier[] {
