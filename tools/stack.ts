@@ -5,7 +5,10 @@
  *   node tools/run-ts.js tools/stack.ts up|down|status|env
  *
  * `up` uses the broker in RABBITMQ_URL (an administrator; RABBITMQ_MANAGEMENT_URL for its API)
- * and the database in DATABASE_URL instead of starting its own when they are set. Ports:
+ * and the database in DATABASE_ADMIN_URL or DATABASE_URL (an administrator) instead of starting
+ * its own when they are set. Either way it creates every app's database roles (the hub, the
+ * sandbox, one adapter instance per partner: a runtime role and a schema owner each), passwords
+ * generated once into .stack/credentials.json. Ports:
  * CSTR_STACK_AMQP_PORT, CSTR_STACK_MANAGEMENT_PORT, CSTR_STACK_DIST_PORT, CSTR_STACK_EPMD_PORT,
  * CSTR_STACK_PG_PORT.
  */
@@ -18,6 +21,7 @@ import {
   readPartnersFile,
   startLocalStack,
   stopLocalStack,
+  systemDatabaseApps,
   type LocalStackPorts,
 } from '@cstr/testing';
 
@@ -49,7 +53,7 @@ async function up(): Promise<void> {
   const fromEnvironment = (key: string): string | undefined =>
     process.env[key] && process.env[key] !== ours[key] ? process.env[key] : undefined;
   const externalRabbitUrl = fromEnvironment('RABBITMQ_URL');
-  const externalDatabaseUrl = fromEnvironment('DATABASE_URL');
+  const externalDatabaseUrl = fromEnvironment('DATABASE_ADMIN_URL') ?? fromEnvironment('DATABASE_URL');
 
   const partners = readPartnersFile(partnersFile);
   // Ctrl-C while starting: the start settles first (its helpers got the signal too, so it usually
@@ -68,6 +72,7 @@ async function up(): Promise<void> {
       ? { adminUrl: externalRabbitUrl, managementUrl: process.env.RABBITMQ_MANAGEMENT_URL }
       : undefined,
     externalDatabaseUrl,
+    databaseApps: systemDatabaseApps(partners),
   }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
   if (interrupted) {
     if (stack.timings.rabbitmqMs > 0 || stack.timings.postgresMs > 0) await stopLocalStack(dataDir);
@@ -83,6 +88,9 @@ async function up(): Promise<void> {
   );
   console.log(
     `  PostgreSQL  ${redact(stack.databaseUrl ?? '-')}  ${how(stack.local.postgres, stack.timings.postgresMs)}`,
+  );
+  console.log(
+    `  Database roles: a runtime role and a schema owner for the hub, the sandbox and each adapter instance (${Object.keys(stack.databaseApps).length} apps)`,
   );
   console.log(
     `  Provisioned vhost cstr: hub + ${partners.length} partners (${partners.map((p) => p.id).join(', ')}) in ${seconds(stack.timings.provisionMs)}`,
@@ -119,7 +127,8 @@ function status(): void {
       `RabbitMQ    ${running ? `running (pid ${pid})` : 'stopped'}  amqp 127.0.0.1:${ports.amqp}  management http://127.0.0.1:${ports.management}  dist ${ports.dist}  epmd ${ports.epmd}`,
     );
   }
-  if (state.postgres === 'external') console.log(`PostgreSQL  external  ${redact(env.DATABASE_URL ?? '?')}`);
+  if (state.postgres === 'external')
+    console.log(`PostgreSQL  external  ${redact(env.DATABASE_ADMIN_URL ?? env.DATABASE_URL ?? '?')}`);
   else if (state.postgres === 'none') console.log('PostgreSQL  none');
   else
     console.log(

@@ -1,4 +1,4 @@
-import { AUDIT_MIGRATIONS } from '@cstr/audit';
+import { AUDIT_MIGRATIONS, AUDIT_RUNTIME_PRIVILEGES } from '@cstr/audit';
 import { HUB_INGRESS_QUEUE } from '@cstr/contracts';
 import { PERSON_INDEX_MIGRATIONS } from '@cstr/identity';
 import { AppDefinition } from '@cstr/platform';
@@ -32,4 +32,6 @@ export const hubApp: AppDefinition<HubConfig> = {
     ...HUB_PATHWAY_MIGRATIONS,
     ...HUB_REPORTING_MIGRATIONS,
   ],
+  // The runtime role (DATABASE_URL) appends to the audit and never rewrites it.
+  runtimePrivileges: AUDIT_RUNTIME_PRIVILEGES,
 };

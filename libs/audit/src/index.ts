@@ -4,6 +4,7 @@
  */
 export * from './audit-record.types';
 export * from './audit-schema.migration';
+export * from './audit-privileges';
 export {
   AuditLog,
   AuditChainHeadError,

@@ -12,6 +12,7 @@ export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
 export * from './persistence/messaging-schema.migration';
 export * from './persistence/data-source';
+export * from './persistence/database-roles';
 export * from './persistence/database-logger';
 export * from './transport/amqp-context';
 export * from './transport/amqp-transport';

@@ -8,6 +8,7 @@ import {
   hubDeliveriesOnly,
   type AcceptedPublishers,
   type QueueConsumerOptions,
+  type RuntimeTablePrivileges,
 } from '@cstr/messaging';
 import { partnerInboxQueue, safeErrorText } from '@cstr/contracts';
 import { BaseAppConfig, PartnerAdapterConfig, inPlaceRetryDelays, retryDelays } from './config/base-app.config';
@@ -28,6 +29,11 @@ export interface AppDefinition<C extends BaseAppConfig> {
   /** The queue to consume, if any. */
   readonly queue?: (config: C) => string | undefined;
   readonly migrations?: readonly (new () => MigrationInterface)[];
+  /**
+   * Tables of its schema on which the app's runtime role (DATABASE_URL) gets less than SELECT,
+   * INSERT, UPDATE, DELETE — granted by the schema's owner after the migrations (DATABASE_MIGRATION_URL).
+   */
+  readonly runtimePrivileges?: RuntimeTablePrivileges;
   /** The ordering key of a consumed message without a partition key (see QueueConsumerOptions.laneKey). */
   readonly laneKey?: QueueConsumerOptions['laneKey'];
   /** Whether the partition key header of a delivery chooses its lane (QueueConsumerOptions.trustPartitionKey). Default true. */
@@ -60,11 +66,17 @@ export async function createApp<C extends BaseAppConfig>(
     instance: definition.instance?.(config) ?? definition.name,
     queue: definition.queue?.(config),
   };
-  const schema = config.DATABASE_SCHEMA ?? identity.instance.replace(/[^a-z0-9]+/g, '_');
+  const schema = config.DATABASE_SCHEMA ?? instanceSchema(identity.instance);
 
   @Module({
     imports: [
-      PlatformModule.forRoot({ config, identity, schema, migrations: definition.migrations }),
+      PlatformModule.forRoot({
+        config,
+        identity,
+        schema,
+        migrations: definition.migrations,
+        runtimePrivileges: definition.runtimePrivileges,
+      }),
       definition.module,
     ],
   })
@@ -98,6 +110,14 @@ export async function createApp<C extends BaseAppConfig>(
   }
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   return app;
+}
+
+/**
+ * The database schema of an app instance unless DATABASE_SCHEMA says otherwise: its instance name
+ * in snake case (`hub`, `partner_sandbox`, `ndelius_adapter_nps_london_croydon`).
+ */
+export function instanceSchema(instance: string): string {
+  return instance.replace(/[^a-z0-9]+/g, '_');
 }
 
 /**

@@ -1,6 +1,13 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource, type MigrationInterface } from 'typeorm';
-import { AmqpConnection, ConfirmedPublisher, Outbox, OutboxRelay, createAppDataSource } from '@cstr/messaging';
+import {
+  AmqpConnection,
+  ConfirmedPublisher,
+  Outbox,
+  OutboxRelay,
+  createAppDataSource,
+  type RuntimeTablePrivileges,
+} from '@cstr/messaging';
 import { BaseAppConfig } from './config/base-app.config';
 import { HealthController } from './health/health.controller';
 import { MessagingLifecycle } from './messaging-lifecycle.service';
@@ -14,6 +21,8 @@ export interface PlatformOptions {
   /** The database schema of this instance. */
   readonly schema: string;
   readonly migrations?: readonly (new () => MigrationInterface)[];
+  /** Tables the runtime role gets less on than read and write (see AppDefinition.runtimePrivileges). */
+  readonly runtimePrivileges?: RuntimeTablePrivileges;
   /** How long boot waits for the broker before failing. Default 30 s. */
   readonly brokerConnectTimeoutMs?: number;
 }
@@ -39,6 +48,8 @@ export class PlatformModule {
           useFactory: () =>
             createAppDataSource({
               url: config.DATABASE_URL,
+              migrationUrl: config.DATABASE_MIGRATION_URL,
+              runtimePrivileges: options.runtimePrivileges,
               schema: options.schema,
               applicationName: identity.instance,
               migrations: options.migrations,

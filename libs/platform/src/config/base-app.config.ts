@@ -12,10 +12,23 @@ export class BaseAppConfig {
   @Matches(/^amqps?:\/\/[^\s]+$/, { message: 'must be an amqp:// or amqps:// URL' })
   RABBITMQ_URL!: string;
 
-  /** PostgreSQL: `postgres://user:password@host:port/database`. */
+  /**
+   * PostgreSQL, with this app's own runtime role: `postgres://cstr_<app>:password@host:port/database`.
+   * It reads and writes the app's tables; it owns nothing (README, "Database roles").
+   */
   @ConfigKey()
   @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'must be a postgres:// URL' })
   DATABASE_URL!: string;
+
+  /**
+   * PostgreSQL with the role that owns this app's schema (`cstr_<app>_owner`): the migrations run
+   * as it at boot, then it grants the runtime role of DATABASE_URL its privileges. Unset: the
+   * migrations run as DATABASE_URL's role (one role for both, e.g. tests with a superuser).
+   */
+  @ConfigKey()
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_MIGRATION_URL?: string;
 
   /** The schema holding this app's tables; defaults to the instance name in snake case. */
   @ConfigKey()

@@ -3,3 +3,4 @@ export * from './local-postgres';
 export * from './local-stack';
 export { LocalStackCommandError } from './processes';
 export * from './project-root';
+export * from './database-apps';

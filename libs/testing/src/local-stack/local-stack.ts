@@ -11,8 +11,15 @@ import {
   writeSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BrokerProvisioner, DEFAULT_RETRY_DELAYS_MS, HUB_BROKER_USER } from '@cstr/messaging';
+import {
+  BrokerProvisioner,
+  DEFAULT_RETRY_DELAYS_MS,
+  HUB_BROKER_USER,
+  databaseUrlFor,
+  provisionDatabaseRoles,
+} from '@cstr/messaging';
 import { loadPartnersFile } from '@cstr/policy';
+import { HUB_DATABASE_APP, databaseUrlVariables, type DatabaseApp } from './database-apps';
 import { LocalPostgres } from './local-postgres';
 import { LocalRabbitMq } from './local-rabbitmq';
 import { isProcessAlive, sleep } from './processes';
@@ -71,6 +78,21 @@ export interface LocalStackOptions {
   readonly database?: string;
   /** Retry back-off of every provisioned queue. Default {@link DEFAULT_RETRY_DELAYS_MS}. */
   readonly retryDelaysMs?: readonly number[];
+  /**
+   * App instances to give database roles of their own (`systemDatabaseApps`): each gets a runtime
+   * and an owner role with passwords generated once into `credentials.json`, its schema owned by
+   * the owner, and its URLs in `stack.env`. Default none (tests make throw-away roles of their own).
+   */
+  readonly databaseApps?: readonly DatabaseApp[];
+}
+
+/** The database URLs of one app instance of a stack. */
+export interface StackDatabaseApp {
+  readonly schema: string;
+  /** Its runtime role (`DATABASE_URL`). */
+  readonly url: string;
+  /** Its schema's owner, for the migrations (`DATABASE_MIGRATION_URL`). */
+  readonly migrationUrl: string;
 }
 
 /** Where everything of a started stack is, and how each party connects. */
@@ -81,8 +103,10 @@ export interface LocalStack {
   /** The administrator on vhost `cstr` (tests declare and inspect topology with it). */
   readonly rabbitmqAdminUrl: string;
   readonly rabbitmqManagementUrl: string;
-  /** Undefined when started with `postgres: false`. */
+  /** The database administrator (superuser, or the external URL given); undefined when started with `postgres: false`. */
   readonly databaseUrl?: string;
+  /** Each app instance of `databaseApps`, by name (`hub`, `partner-sandbox`, partner ids). */
+  readonly databaseApps: Readonly<Record<string, StackDatabaseApp>>;
   /** Each partner's user on vhost `cstr`, by partner id. */
   readonly partnerUrls: Readonly<Record<string, string>>;
   /** The same as `KEY=value` pairs, as written to `<dataDir>/stack.env`. */
@@ -103,6 +127,8 @@ interface StackState {
 interface Credentials {
   hub: string;
   partners: Record<string, string>;
+  /** Passwords of each database app's runtime and owner roles, by app name. */
+  database?: Record<string, { runtime: string; owner: string }>;
 }
 
 const started = new Set<string>();
@@ -110,7 +136,8 @@ const started = new Set<string>();
 /**
  * Starts (or reuses) a local RabbitMQ and PostgreSQL on the given loopback ports with their data
  * in `dataDir`, provisions the broker for the partners (vhost, topology, users, permissions) and
- * writes `stack.env`. Broker passwords are generated once and kept in `credentials.json` (0600).
+ * the database for `databaseApps` (each app's runtime and owner roles, its schema) and writes
+ * `stack.env`. Passwords are generated once and kept in `credentials.json` (0600).
  * Idempotent: servers already running from the same folder are reused.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -191,7 +218,7 @@ async function provisionAndDescribe(
   const { adminUrl, managementUrl } = rabbit
     ? { adminUrl: rabbit.adminUrl(), managementUrl: rabbit.managementUrl() }
     : externalEndpoint(options.externalBroker);
-  const credentials = loadCredentials(dataDir, options.partners);
+  const credentials = loadCredentials(dataDir, options.partners, options.databaseApps ?? []);
   const provisioner = new BrokerProvisioner({ managementUrl, adminAmqpUrl: adminUrl });
   const provisionStartedAt = Date.now();
   await provisioner.provision({
@@ -200,6 +227,23 @@ async function provisionAndDescribe(
     hubPassword: credentials.hub,
     retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
   });
+  const databaseUrl = options.externalDatabaseUrl ?? postgres?.url();
+  const databaseApps: Record<string, StackDatabaseApp> = {};
+  if (databaseUrl && options.databaseApps?.length) {
+    const logins = options.databaseApps.map((app) => ({
+      ...app,
+      runtimePassword: credentials.database![app.name].runtime,
+      ownerPassword: credentials.database![app.name].owner,
+    }));
+    await provisionDatabaseRoles(databaseUrl, logins);
+    for (const app of logins) {
+      databaseApps[app.name] = {
+        schema: app.schema,
+        url: databaseUrlFor(databaseUrl, app.runtimeRole, app.runtimePassword),
+        migrationUrl: databaseUrlFor(databaseUrl, app.ownerRole, app.ownerPassword),
+      };
+    }
+  }
   const provisionMs = Date.now() - provisionStartedAt;
 
   const partnerUrls = Object.fromEntries(
@@ -210,14 +254,15 @@ async function provisionAndDescribe(
     rabbitmqUrl: provisioner.userAmqpUrl(HUB_BROKER_USER, credentials.hub),
     rabbitmqAdminUrl: provisioner.adminUrl(),
     rabbitmqManagementUrl: managementUrl,
-    databaseUrl: options.externalDatabaseUrl ?? postgres?.url(),
+    databaseUrl,
+    databaseApps,
     partnerUrls,
   };
   const env: Record<string, string> = {
     RABBITMQ_URL: stack.rabbitmqUrl,
     RABBITMQ_ADMIN_URL: stack.rabbitmqAdminUrl,
     RABBITMQ_MANAGEMENT_URL: stack.rabbitmqManagementUrl,
-    ...(stack.databaseUrl ? { DATABASE_URL: stack.databaseUrl } : {}),
+    ...databaseEnv(stack.databaseUrl, databaseApps),
     ...Object.fromEntries(options.partners.map(({ id }) => [partnerUrlVariable(id), partnerUrls[id]])),
   };
   writeSecretFile(
@@ -379,8 +424,36 @@ function externalEndpoint(broker: ExternalBroker | undefined): Required<External
   };
 }
 
-/** Passwords are generated once per user and kept; partners added later get theirs on the next start. */
-function loadCredentials(dataDir: string, partners: readonly { readonly id: string }[]): Credentials {
+/**
+ * The database variables of `stack.env`: `DATABASE_ADMIN_URL`; the hub's `DATABASE_URL` and
+ * `DATABASE_MIGRATION_URL`; `DATABASE_URL_<APP>` and `DATABASE_MIGRATION_URL_<APP>` of every app.
+ * Without database apps, `DATABASE_URL` is the administrator's (as before roles).
+ */
+function databaseEnv(
+  adminUrl: string | undefined,
+  apps: Readonly<Record<string, StackDatabaseApp>>,
+): Record<string, string> {
+  if (!adminUrl) return {};
+  const hub = apps[HUB_DATABASE_APP];
+  const env: Record<string, string> = {
+    DATABASE_ADMIN_URL: adminUrl,
+    DATABASE_URL: hub?.url ?? adminUrl,
+    ...(hub ? { DATABASE_MIGRATION_URL: hub.migrationUrl } : {}),
+  };
+  for (const [name, app] of Object.entries(apps)) {
+    const keys = databaseUrlVariables(name);
+    env[keys.url] = app.url;
+    env[keys.migrationUrl] = app.migrationUrl;
+  }
+  return env;
+}
+
+/** Passwords are generated once per user and kept; partners and apps added later get theirs on the next start. */
+function loadCredentials(
+  dataDir: string,
+  partners: readonly { readonly id: string }[],
+  databaseApps: readonly { readonly name: string }[],
+): Credentials {
   const file = join(dataDir, 'credentials.json');
   const credentials: Credentials = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as Credentials)
@@ -389,6 +462,13 @@ function loadCredentials(dataDir: string, partners: readonly { readonly id: stri
   for (const { id } of partners) {
     if (!credentials.partners[id]) {
       credentials.partners[id] = newPassword();
+      changed = true;
+    }
+  }
+  for (const { name } of databaseApps) {
+    credentials.database ??= {};
+    if (!credentials.database[name]) {
+      credentials.database[name] = { runtime: newPassword(), owner: newPassword() };
       changed = true;
     }
   }

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createApp, type AppDefinition, type BaseAppConfig } from '@cstr/platform';
 import type { TestEnvironment } from '../harness/test-env';
 import { uniqueName } from '../harness/test-env';
-import { dropSchemas } from './schemas';
+import { dropTestDatabase, provisionTestDatabase, type TestDatabase } from './schemas';
 
 /** An app booted in this process for a test. */
 export interface AppUnderTest {
@@ -10,11 +10,15 @@ export interface AppUnderTest {
   /** e.g. `http://127.0.0.1:41234` (no trailing slash). */
   readonly url: string;
   readonly schema: string;
+  /** Its own runtime and owner roles. */
+  readonly database: TestDatabase;
 }
 
 /**
  * Apps booted in-process with `createApp` (the test passes the app's definition: libs never
- * import apps), each in a fresh schema; {@link stopAll} closes them and drops their schemas.
+ * import apps), each in a fresh schema with database roles of its own — it works as its runtime
+ * role, its migrations run as the schema's owner, as in a deployment; {@link stopAll} closes them
+ * and drops their schemas and roles.
  */
 export class AppsUnderTest {
   private readonly started: AppUnderTest[] = [];
@@ -31,32 +35,34 @@ export class AppsUnderTest {
     extra: Readonly<Record<string, string>> = {},
   ): Promise<AppUnderTest> {
     const schema = uniqueName(definition.name.replace(/-/g, '_'));
+    const database = await provisionTestDatabase(this.env.databaseUrl, schema);
     const app = await createApp(definition, {
       RABBITMQ_URL: rabbitUrl,
-      DATABASE_URL: this.env.databaseUrl,
+      ...database.env,
       DATABASE_SCHEMA: schema,
       HTTP_PORT: '0',
       LOG_LEVEL: 'error',
       ...extra,
     }).catch(async (error: unknown) => {
-      await dropSchemas(this.env.databaseUrl, schema);
+      await dropTestDatabase(this.env.databaseUrl, database);
       throw error;
     });
     const started: AppUnderTest = {
       app,
       url: (await app.getUrl()).replace('[::1]', '127.0.0.1').replace(/\/$/, ''),
       schema,
+      database,
     };
     this.started.push(started);
     return started;
   }
 
-  /** Closes one app and drops its schema (after the close: its outbox relay polls the schema until it stops). */
+  /** Closes one app and drops its schema and roles (after the close: its outbox relay polls the schema until it stops). */
   async stop(target: AppUnderTest): Promise<void> {
     const index = this.started.indexOf(target);
     if (index >= 0) this.started.splice(index, 1);
     await target.app.close();
-    await dropSchemas(this.env.databaseUrl, target.schema);
+    await dropTestDatabase(this.env.databaseUrl, target.database);
   }
 
   /** Closes every app still running, newest first, and drops their schemas. */

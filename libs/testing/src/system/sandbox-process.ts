@@ -2,7 +2,7 @@ import type { TestEnvironment } from '../harness/test-env';
 import { uniqueName } from '../harness/test-env';
 import { TestProcess } from '../harness/child-process';
 import { OperatorToken, SandboxCredentials } from './sandbox-credentials';
-import { dropSchemas } from './schemas';
+import { dropTestDatabase, provisionTestDatabase, type TestDatabase } from './schemas';
 
 /** Options of {@link SandboxProcess.start}. */
 export interface SandboxProcessOptions {
@@ -31,6 +31,7 @@ export class SandboxProcess {
     readonly url: string,
     readonly schema: string,
     private readonly databaseUrl: string,
+    private readonly database: TestDatabase,
     /** The clients registered with its token issuer: pass `credentials.adapterEnv(partnerId)` to an adapter. */
     readonly credentials: SandboxCredentials,
     private readonly operator: OperatorToken,
@@ -40,9 +41,11 @@ export class SandboxProcess {
   static async start(env: TestEnvironment, options: SandboxProcessOptions = {}): Promise<SandboxProcess> {
     const schema = uniqueName('partner_sandbox');
     const credentials = options.credentials ?? SandboxCredentials.generate();
+    // Its own runtime role and schema owner, as in a deployment.
+    const database = await provisionTestDatabase(env.databaseUrl, schema);
     const child = TestProcess.start('apps/partner-sandbox/src/main.ts', {
       RABBITMQ_URL: env.hubUrl,
-      DATABASE_URL: env.databaseUrl,
+      ...database.env,
       DATABASE_SCHEMA: schema,
       HTTP_PORT: '0',
       LOG_LEVEL: 'log',
@@ -57,6 +60,7 @@ export class SandboxProcess {
       base,
       schema,
       env.databaseUrl,
+      database,
       credentials,
       new OperatorToken(base, credentials.operatorSecret),
     );
@@ -67,10 +71,10 @@ export class SandboxProcess {
     return callJson(this.url, method, path, body, { authorization: await this.operator.header() });
   }
 
-  /** Stops the process (SIGTERM) and drops its schema; the sandbox may already be stopped. */
+  /** Stops the process (SIGTERM) and drops its schema and roles; the sandbox may already be stopped. */
   async stop(): Promise<void> {
     await this.process.kill('SIGTERM');
-    await dropSchemas(this.databaseUrl, this.schema);
+    await dropTestDatabase(this.databaseUrl, this.database);
   }
 }
 
