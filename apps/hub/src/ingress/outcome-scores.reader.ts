@@ -5,9 +5,9 @@ import type { Bundle } from 'fhir/r4';
 /** Observation types of outcome scores (`outcome-score-phq-9`…): the instrument follows the prefix. */
 const SCORE_PREFIX = 'outcome-score-';
 
-/** One clinical outcome score (CORE-34, PHQ-9, GAD-7) the hub keeps for its reporting only. */
+/** One clinical outcome score (CORE-34, PHQ-9, GAD-7; AUDIT for an ATR) the hub keeps for its reporting only. */
 export interface OutcomeScore {
-  /** `core-34`, `phq-9`, `gad-7`. */
+  /** `core-34`, `phq-9`, `gad-7`, `audit` (the code after `outcome-score-`). */
   readonly instrument: string;
   readonly score: number;
   /** When it was measured (Observation.effectiveDateTime). */
@@ -16,7 +16,10 @@ export interface OutcomeScore {
   readonly stage: string | null;
 }
 
-/** The outcome scores an event carries (`treatment.progress.reported`); none for other events. */
+/**
+ * The outcome scores an event carries: `treatment.progress.reported`, and `treatment.assessment.completed`
+ * (AUDIT at an ATR assessment); none for other events. No agreement lets them leave the hub.
+ */
 export function outcomeScoresOf(bundle: Bundle): OutcomeScore[] {
   return resourcesOfType(bundle, 'Observation').flatMap((observation) => {
     const code = observation.code?.coding?.find(

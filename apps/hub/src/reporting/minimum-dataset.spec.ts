@@ -34,6 +34,7 @@ function generatedMonth(): ReportFact[] {
       gender: 'male',
       ageBand: '35-44',
       scores: [],
+      factDate: null,
       ...extra,
     });
   };
@@ -171,5 +172,177 @@ describe('dataset helpers', () => {
     expect(scoreBand('core-34', 68)).toBe('moderate');
     expect(scoreBand('core-34', 0)).toBe('healthy');
     expect(scoreBand('tops', 3)).toBeUndefined();
+  });
+});
+
+/**
+ * DRR and ATR measures with known answers (June 2026; ten people per group so nothing is suppressed
+ * where the test wants a figure):
+ * - DRR d0-d9 sentenced Tuesday 2 June: d0-d4 start Thursday 4 June (2nd working day: within the
+ *   standard), d5-d9 Friday 5 June (outside). ATR a0-a9 assessed and sentenced Monday 1 June: a0-a4 start
+ *   15 June (14th day: within), a5-a9 16 June (outside); a0-a4 score AUDIT 24 at assessment.
+ * - Tested t0-t5, on a DRR since 28 May: a test on the Wednesday of the weeks of 1, 8 and 15 June
+ *   (the first positive), none in the weeks of 22 and 29 June. Ended e0-e4, on a DRR since 28 May,
+ *   terminated Tuesday 9 June, never tested: untested in the weeks of 1 and 8 June only. d0-d9 and
+ *   r0-r9 are never tested: untested in all five weeks starting in June.
+ * - Reviews r0-r9 (DRR) listed for Tuesday 16 June: r0-r4 report on Friday 12 June (2 working days
+ *   before: on time), r5-r9 on Monday 15 June (late); r0-r4 satisfactory, r5-r9 requirement amended.
+ * - Combined c0-c4 sentenced to an MHTR + ATR: referral, attendance and episode end, each carrying
+ *   MHTR only, all count under combined.
+ */
+function drrAtrMonth(): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const add = (personId: string, eventType: ReportedEventType, occurredAt: string, extra: Partial<ReportFact> = {}) =>
+    facts.push({
+      eventId: randomUUID(),
+      eventType,
+      occurredAt,
+      month: occurredAt.slice(0, 7),
+      personId,
+      senderKind: 'drug-alcohol-service',
+      requirementTypes: [],
+      outcome: null,
+      gender: 'female',
+      ageBand: '25-34',
+      scores: [],
+      factDate: null,
+      ...extra,
+    });
+  for (let i = 0; i < 10; i += 1) {
+    add(`d${i}`, 'court.sentence.imposed', '2026-06-02T12:00:00Z', {
+      requirementTypes: ['drr'],
+      factDate: '2026-06-02',
+    });
+    add(`d${i}`, 'treatment.started', '2026-06-05T16:00:00Z', {
+      requirementTypes: ['drr'],
+      factDate: i < 5 ? '2026-06-04' : '2026-06-05',
+    });
+    add(`a${i}`, 'treatment.assessment.completed', '2026-06-01T09:00:00Z', {
+      requirementTypes: ['atr'],
+      outcome: 'suitable',
+      scores: i < 5 ? [{ instrument: 'audit', score: 24, stage: 'baseline' }] : [],
+    });
+    add(`a${i}`, 'court.sentence.imposed', '2026-06-01T12:00:00Z', {
+      requirementTypes: ['atr'],
+      factDate: '2026-06-01',
+    });
+    add(`a${i}`, 'treatment.started', '2026-06-16T16:00:00Z', {
+      requirementTypes: ['atr'],
+      factDate: i < 5 ? '2026-06-15' : '2026-06-16',
+    });
+    add(`r${i}`, 'court.sentence.imposed', '2026-03-02T12:00:00Z', {
+      requirementTypes: ['drr'],
+      factDate: '2026-03-02',
+    });
+    add(`r${i}`, 'court.review.listed', '2026-06-02T12:00:00Z', { requirementTypes: ['drr'], factDate: '2026-06-16' });
+    add(`r${i}`, 'probation.review.reported', i < 5 ? '2026-06-12T15:00:00Z' : '2026-06-15T15:00:00Z', {
+      factDate: '2026-06-16',
+    });
+    add(`r${i}`, 'court.review.resulted', '2026-06-16T12:00:00Z', {
+      requirementTypes: ['drr'],
+      outcome: i < 5 ? 'progress-satisfactory' : 'requirement-amended',
+    });
+  }
+  for (let i = 0; i < 6; i += 1) {
+    add(`t${i}`, 'court.sentence.imposed', '2026-05-28T12:00:00Z', {
+      requirementTypes: ['drr'],
+      factDate: '2026-05-28',
+    });
+    ['2026-06-03', '2026-06-10', '2026-06-17'].forEach((sampled, week) =>
+      add(`t${i}`, 'treatment.drug-test.resulted', `${sampled}T15:00:00Z`, {
+        requirementTypes: ['drr'],
+        outcome: week === 0 ? 'positive' : 'negative',
+        factDate: sampled,
+      }),
+    );
+  }
+  for (let i = 0; i < 5; i += 1) {
+    add(`e${i}`, 'court.sentence.imposed', '2026-05-28T12:00:00Z', {
+      requirementTypes: ['drr'],
+      factDate: '2026-05-28',
+    });
+    add(`e${i}`, 'probation.requirement.terminated', '2026-06-09T12:00:00Z', {
+      requirementTypes: ['drr'],
+      outcome: 'breached',
+    });
+    add(`c${i}`, 'court.sentence.imposed', '2026-06-02T12:00:00Z', {
+      requirementTypes: ['atr', 'mhtr-primary'],
+      factDate: '2026-06-02',
+    });
+    add(`c${i}`, 'treatment.referral.requested', '2026-06-02T13:00:00Z', { requirementTypes: ['mhtr-primary'] });
+    add(`c${i}`, 'treatment.appointment.attended', '2026-06-09T13:00:00Z', { requirementTypes: ['mhtr-primary'] });
+    add(`c${i}`, 'treatment.episode.ended', '2026-06-30T13:00:00Z', {
+      requirementTypes: ['mhtr-primary'],
+      outcome: 'completed',
+    });
+  }
+  return facts;
+}
+
+describe('the DRR and ATR sections of the minimum dataset', () => {
+  const dataset = minimumDataset('2026-06', drrAtrMonth(), { asOf: new Date('2026-07-10T12:00:00Z') });
+  const { DRR, ATR, MHTR, combined } = dataset.sections;
+
+  it('counts treatment starts against the DRR (2 working days) and ATR (14 days) standards', () => {
+    expect(DRR['treatment-starts']).toEqual({ total: 10, 'within-standard': 5, 'outside-standard': 5 });
+    expect(ATR['treatment-starts']).toEqual({ total: 10, 'within-standard': 5, 'outside-standard': 5 });
+  });
+
+  it('counts drug tests by result, and the weeks on a DRR with and without a test', () => {
+    expect(DRR['drug-tests']).toEqual({ total: 18, positive: 6, negative: 12, inconclusive: 0, refused: 0 });
+    // t0-t5: 3 weeks tested and 2 untested each; e0-e4: 2 untested weeks each before the termination;
+    // d0-d9 and r0-r9, never tested: the 5 weeks starting in June each.
+    expect(DRR['drug-testing-weeks']).toEqual({ tested: 18, untested: 12 + 10 + 50 + 50 });
+    expect(DRR.breaches.total).toBe(5);
+  });
+
+  it('leaves out the weeks not yet over', () => {
+    // On Saturday 20 June only the weeks of 1 and 8 June are over.
+    const early = minimumDataset('2026-06', drrAtrMonth(), { asOf: new Date('2026-06-20T12:00:00Z') });
+    expect(early.sections.DRR['drug-testing-weeks']).toEqual({ tested: 12, untested: 10 + 20 + 20 });
+  });
+
+  it('counts court reviews listed, reports sent and on time, and their outcomes', () => {
+    expect(DRR['court-reviews']).toMatchObject({
+      listed: 10,
+      'reports-sent': 10,
+      'reports-on-time': 5,
+      'progress-satisfactory': 5,
+      'requirement-amended': 5,
+      'order-revoked': 0,
+    });
+  });
+
+  it('bands AUDIT scores taken at ATR assessment, for reporting only', () => {
+    expect(ATR['outcome-scores']['audit/baseline/possible-dependence']).toBe(5);
+    expect(ATR.assessed.total).toBe(10);
+  });
+
+  it('counts a person on a combined order once, under combined, for every measure', () => {
+    expect(combined.referrals.total).toBe(5);
+    expect(combined.attendance.attended).toBe(5);
+    expect(combined['orders-commenced'].total).toBe(5);
+    expect(combined['episodes-ended'].completed).toBe(5);
+    expect(combined['court-decisions'].accepted).toBe(5);
+    for (const section of [MHTR, ATR]) {
+      expect(section.referrals.total).toBe(0);
+      expect(section['episodes-ended'].completed).toBe(0);
+      expect(section.attendance.attended).toBe(0);
+    }
+  });
+});
+
+describe('AUDIT bands', () => {
+  it('follow the WHO zones, 20 and over possible dependence', () => {
+    expect([0, 7, 8, 15, 16, 19, 20, 40].map((score) => scoreBand('audit', score))).toEqual([
+      'lower-risk',
+      'lower-risk',
+      'increasing-risk',
+      'increasing-risk',
+      'higher-risk',
+      'higher-risk',
+      'possible-dependence',
+      'possible-dependence',
+    ]);
   });
 });

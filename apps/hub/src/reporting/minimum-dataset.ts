@@ -1,3 +1,4 @@
+import { addCalendarDays, addWorkingDays, ENGLAND_AND_WALES_CALENDAR, isWorkingDay } from '@cstr/contracts';
 import { AGE_BANDS, type ReportFact } from './report-facts';
 
 /** The dataset's sections (the national template's tabs), and facts with no known requirement type. */
@@ -29,6 +30,13 @@ const SCORE_BANDS: Readonly<Record<string, readonly (readonly [string, number])[
     ['moderate', 10],
     ['severe', 15],
   ],
+  // AUDIT (0-40): the WHO zones; 20+ is the ATR guidance's indicator of possible dependence.
+  audit: [
+    ['lower-risk', 0],
+    ['increasing-risk', 8],
+    ['higher-risk', 16],
+    ['possible-dependence', 20],
+  ],
   // CORE-34 arrives as the total (0-136); bands are on the clinical score (mean item score x 10).
   'core-34': [
     ['healthy', 0],
@@ -46,7 +54,7 @@ const SCORE_BANDS: Readonly<Record<string, readonly (readonly [string, number])[
  */
 export const DATASET_MEASURES: readonly {
   readonly measure: string;
-  readonly unit: 'people' | 'events' | 'scores';
+  readonly unit: 'people' | 'events' | 'scores' | 'person-weeks';
   readonly breakdowns: readonly string[];
 }[] = [
   {
@@ -62,6 +70,31 @@ export const DATASET_MEASURES: readonly {
   { measure: 'sentenced-on-the-day', unit: 'people', breakdowns: ['total'] },
   { measure: 'orders-commenced', unit: 'people', breakdowns: ['total'] },
   { measure: 'gp-registered-as-result', unit: 'people', breakdowns: ['total'] },
+  // DRR and ATR: treatment started (treatment.started) against the clinical standards of the 2014
+  // guidance, from the sentence that made the requirement — DRR 2 working days, ATR 14 days.
+  { measure: 'treatment-starts', unit: 'people', breakdowns: ['total', 'within-standard', 'outside-standard'] },
+  {
+    measure: 'drug-tests',
+    unit: 'events',
+    breakdowns: ['total', 'positive', 'negative', 'inconclusive', 'refused'],
+  },
+  // Weeks (Monday to Sunday, by their Monday's month) on a DRR, with and without a test recorded:
+  // weekly testing is the guidance's minimum.
+  { measure: 'drug-testing-weeks', unit: 'person-weeks', breakdowns: ['tested', 'untested'] },
+  {
+    measure: 'court-reviews',
+    unit: 'events',
+    breakdowns: [
+      'listed',
+      'reports-sent',
+      'reports-on-time',
+      'progress-satisfactory',
+      'progress-unsatisfactory',
+      'requirement-amended',
+      'order-revoked',
+      'adjourned',
+    ],
+  },
   {
     measure: 'attendance',
     unit: 'events',
@@ -146,26 +179,29 @@ const REFERRAL_SOURCES: Readonly<Record<string, string>> = {
  * facts of the same people (some measures look back: a PSR request before an approval, a first
  * attendance ever). Facts after the month are ignored. Pure.
  */
-export function minimumDataset(month: string, facts: readonly ReportFact[]): MinimumDataset {
+export function minimumDataset(
+  month: string,
+  facts: readonly ReportFact[],
+  options: { readonly asOf?: Date } = {},
+): MinimumDataset {
   const ordered = facts.filter((fact) => fact.month <= month).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   const byPerson = new Map<string, ReportFact[]>();
   for (const fact of ordered) byPerson.set(fact.personId, [...(byPerson.get(fact.personId) ?? []), fact]);
+  // One section per person for every measure: a person on a combined order counts under "combined".
+  const sectionOfPerson = new Map([...byPerson].map(([personId, history]) => [personId, personSection(history)]));
 
   const people = new Map<string, Set<string>>();
   const events = new Map<string, number>();
   const key = (section: DatasetSection, measure: string, breakdown: string): string =>
     `${section}\u0000${measure}\u0000${breakdown}`;
-  const person = (
-    fact: ReportFact,
-    measure: string,
-    breakdown: string,
-    section: DatasetSection = sectionOf(fact.requirementTypes),
-  ): void => {
-    const at = key(section, measure, breakdown);
-    people.set(at, (people.get(at) ?? new Set()).add(fact.personId));
+  const sectionOfFact = (fact: ReportFact): DatasetSection =>
+    sectionOfPerson.get(fact.personId) ?? sectionOf(fact.requirementTypes);
+  const person = (fact: ReportFact, measure: string, breakdown: string, member: string = fact.personId): void => {
+    const at = key(sectionOfFact(fact), measure, breakdown);
+    people.set(at, (people.get(at) ?? new Set()).add(member));
   };
   const event = (fact: ReportFact, measure: string, breakdown: string): void => {
-    const at = key(sectionOf(fact.requirementTypes), measure, breakdown);
+    const at = key(sectionOfFact(fact), measure, breakdown);
     events.set(at, (events.get(at) ?? 0) + 1);
   };
   const equality = (fact: ReportFact, measure: string): void => {
@@ -175,6 +211,14 @@ export function minimumDataset(month: string, facts: readonly ReportFact[]): Min
       `gender/${GENDERS.includes(fact.gender as (typeof GENDERS)[number]) ? fact.gender : 'unknown'}`,
     );
     person(fact, measure, `age/${fact.ageBand ?? 'unknown'}`);
+  };
+
+  const countScores = (fact: ReportFact): void => {
+    for (const score of fact.scores) {
+      const band = scoreBand(score.instrument, score.score);
+      const stage = SCORE_STAGES.includes(score.stage as (typeof SCORE_STAGES)[number]) ? score.stage : 'not-stated';
+      if (band) event(fact, 'outcome-scores', `${score.instrument}/${stage}/${band}`);
+    }
   };
 
   for (const fact of ordered) {
@@ -189,6 +233,7 @@ export function minimumDataset(month: string, facts: readonly ReportFact[]): Min
         person(fact, 'referrals', REFERRAL_SOURCES[fact.eventType]);
         break;
       case 'treatment.assessment.completed':
+        countScores(fact); // AUDIT at an ATR assessment
         person(fact, 'assessed', 'total');
         if (fact.outcome === 'suitable' || fact.outcome === 'not-suitable') person(fact, 'assessed', fact.outcome);
         equality(fact, 'equality-assessed');
@@ -223,7 +268,7 @@ export function minimumDataset(month: string, facts: readonly ReportFact[]): Min
         const sentencedSince = history.some(
           (other) => other.eventType === 'court.sentence.imposed' && other.occurredAt >= approval.occurredAt,
         );
-        if (!sentencedSince) person(fact, 'court-decisions', 'declined', sectionOf(approval.requirementTypes));
+        if (!sentencedSince) person(fact, 'court-decisions', 'declined');
         break;
       }
       case 'treatment.appointment.attended':
@@ -262,15 +307,38 @@ export function minimumDataset(month: string, facts: readonly ReportFact[]): Min
       case 'treatment.episode.ended':
         if (fact.outcome) person(fact, 'episodes-ended', fact.outcome);
         break;
-      case 'treatment.progress.reported':
-        for (const score of fact.scores) {
-          const band = scoreBand(score.instrument, score.score);
-          const stage = SCORE_STAGES.includes(score.stage as (typeof SCORE_STAGES)[number])
-            ? score.stage
-            : 'not-stated';
-          if (band) event(fact, 'outcome-scores', `${score.instrument}/${stage}/${band}`);
-        }
+      case 'treatment.started': {
+        person(fact, 'treatment-starts', 'total');
+        const judged = startAgainstStandard(fact, before);
+        if (judged) person(fact, 'treatment-starts', judged);
         break;
+      }
+      case 'treatment.drug-test.resulted':
+        event(fact, 'drug-tests', 'total');
+        if (fact.outcome) event(fact, 'drug-tests', fact.outcome);
+        break;
+      case 'court.review.listed':
+        event(fact, 'court-reviews', 'listed');
+        break;
+      case 'probation.review.reported':
+        event(fact, 'court-reviews', 'reports-sent');
+        if (fact.factDate && londonDateOf(fact.occurredAt) <= workingDaysBefore(fact.factDate, REVIEW_REPORT_LEAD))
+          event(fact, 'court-reviews', 'reports-on-time');
+        break;
+      case 'court.review.resulted':
+        if (fact.outcome) event(fact, 'court-reviews', fact.outcome);
+        break;
+      case 'treatment.progress.reported':
+        countScores(fact);
+        break;
+    }
+  }
+
+  for (const [personId, history] of byPerson) {
+    const section = sectionOfPerson.get(personId) ?? 'unattributed';
+    for (const { week, tested } of drrWeeks(month, history, options.asOf)) {
+      const at = key(section, 'drug-testing-weeks', tested ? 'tested' : 'untested');
+      people.set(at, (people.get(at) ?? new Set()).add(`${personId}|${week}`));
     }
   }
 
@@ -293,6 +361,94 @@ export function minimumDataset(month: string, facts: readonly ReportFact[]): Min
     ]),
   ) as MinimumDataset['sections'];
   return { month, suppression: { below: SUPPRESSION_THRESHOLD, shownAs: SUPPRESSED }, sections };
+}
+
+/**
+ * The section of a person: that of their latest sentence up to the month's end, else of every
+ * requirement type their events carried (a person considered for an MHTR and an ATR is combined).
+ */
+function personSection(history: readonly ReportFact[]): DatasetSection {
+  const sentence = [...history].reverse().find((fact) => fact.eventType === 'court.sentence.imposed');
+  if (sentence && sentence.requirementTypes.length > 0) return sectionOf(sentence.requirementTypes);
+  return sectionOf(history.flatMap((fact) => fact.requirementTypes));
+}
+
+/** Probation's review report is on time when sent this many working days before the hearing (as config/pathway.yaml ships). */
+const REVIEW_REPORT_LEAD = 2;
+/** The clinical standards of treatment starts (supporting community order treatment requirements 2014). */
+const START_STANDARDS: Readonly<Record<string, (sentenced: string) => string>> = {
+  drr: (sentenced) => addWorkingDays(sentenced, 2, ENGLAND_AND_WALES_CALENDAR),
+  atr: (sentenced) => addCalendarDays(sentenced, 14),
+};
+
+/**
+ * A DRR or ATR start against its standard, from the latest earlier sentence carrying the
+ * requirement; undefined for an MHTR (its timescale is the court's) or when no sentence is known.
+ */
+function startAgainstStandard(
+  start: ReportFact,
+  before: readonly ReportFact[],
+): 'within-standard' | 'outside-standard' | undefined {
+  const type = start.requirementTypes.find((each) => each in START_STANDARDS);
+  if (!type || !start.factDate) return undefined;
+  const sentence = [...before]
+    .reverse()
+    .find((fact) => fact.eventType === 'court.sentence.imposed' && fact.requirementTypes.includes(type));
+  if (!sentence) return undefined;
+  const sentenced = sentence.factDate ?? londonDateOf(sentence.occurredAt);
+  return start.factDate <= START_STANDARDS[type](sentenced) ? 'within-standard' : 'outside-standard';
+}
+
+/**
+ * The weeks (Monday to Sunday) starting in `month` that a person spent on a DRR — from the week of
+ * the sentence until the requirement or the episode ended — each with whether a drug test was
+ * sampled in it. Weeks not over by `asOf` are left out.
+ */
+function drrWeeks(month: string, history: readonly ReportFact[], asOf?: Date): { week: string; tested: boolean }[] {
+  const sentence = history.find(
+    (fact) => fact.eventType === 'court.sentence.imposed' && fact.requirementTypes.includes('drr'),
+  );
+  if (!sentence) return [];
+  const from = sentence.factDate ?? londonDateOf(sentence.occurredAt);
+  const ended = history.find(
+    (fact) =>
+      fact.occurredAt > sentence.occurredAt &&
+      (fact.eventType === 'probation.requirement.terminated' || fact.eventType === 'treatment.episode.ended'),
+  );
+  const until = ended ? londonDateOf(ended.occurredAt) : undefined;
+  const today = asOf ? londonDateOf(asOf.toISOString()) : undefined;
+  const samples = history.flatMap((fact) =>
+    fact.eventType === 'treatment.drug-test.resulted' && fact.factDate ? [fact.factDate] : [],
+  );
+  const weeks: { week: string; tested: boolean }[] = [];
+  for (let monday = firstMondayOf(month); monday.startsWith(month); monday = addCalendarDays(monday, 7)) {
+    const sunday = addCalendarDays(monday, 6);
+    if (sunday < from || (until !== undefined && monday > until) || (today !== undefined && sunday >= today)) continue;
+    weeks.push({ week: monday, tested: samples.some((sample) => sample >= monday && sample <= sunday) });
+  }
+  return weeks;
+}
+
+function firstMondayOf(month: string): string {
+  let day = `${month}-01`;
+  while (new Date(`${day}T12:00:00Z`).getUTCDay() !== 1) day = addCalendarDays(day, 1);
+  return day;
+}
+
+/** `date` minus `days` working days. */
+function workingDaysBefore(date: string, days: number): string {
+  let day = date;
+  for (let left = days; left > 0;) {
+    day = addCalendarDays(day, -1);
+    if (isWorkingDay(day, ENGLAND_AND_WALES_CALENDAR)) left -= 1;
+  }
+  return day;
+}
+
+const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' });
+
+function londonDateOf(instant: string): string {
+  return LONDON_DATE.format(new Date(instant));
 }
 
 /** The dataset as rows, in publication order. */

@@ -14,6 +14,7 @@ interface FactRow {
   gender: string | null;
   age_band: string | null;
   scores: FactScore[];
+  fact_date: string | null;
 }
 
 /** `hub_report_fact`: the reporting facts of accepted events. */
@@ -36,8 +37,8 @@ export class ReportFactStore {
   async insert(manager: EntityManager, fact: ReportFact, typesCarried: boolean): Promise<void> {
     const text = (value: string | null): string | null => (value === null ? null : storableText(value, 100));
     await manager.query(
-      `INSERT INTO hub_report_fact (event_id, event_type, occurred_at, month, person_id, sender_kind, requirement_types, types_carried, outcome, gender, age_band, scores)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO hub_report_fact (event_id, event_type, occurred_at, month, person_id, sender_kind, requirement_types, types_carried, outcome, gender, age_band, scores, fact_date)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (event_id) DO NOTHING`,
       [
         fact.eventId,
@@ -58,6 +59,7 @@ export class ReportFactStore {
             stage: text(score.stage),
           })),
         ),
+        fact.factDate,
       ],
     );
   }
@@ -68,7 +70,8 @@ export class ReportFactStore {
    */
   async forMonth(manager: EntityManager, month: string): Promise<ReportFact[]> {
     const rows = (await manager.query(
-      `SELECT event_id, event_type, occurred_at, month, person_id, sender_kind, requirement_types, outcome, gender, age_band, scores
+      `SELECT event_id, event_type, occurred_at, month, person_id, sender_kind, requirement_types, outcome, gender, age_band, scores,
+              to_char(fact_date, 'YYYY-MM-DD') AS fact_date
        FROM hub_report_fact
        WHERE month <= $1 AND person_id IN (SELECT DISTINCT person_id FROM hub_report_fact WHERE month = $1)
        ORDER BY occurred_at, event_id`,
@@ -86,6 +89,7 @@ export class ReportFactStore {
       gender: row.gender,
       ageBand: row.age_band,
       scores: row.scores,
+      factDate: row.fact_date,
     }));
   }
 }

@@ -23,6 +23,44 @@ function factOf<T extends EventType>(
   });
 }
 
+describe('reporting facts of DRR and ATR events', () => {
+  it('keeps the date and modality of a treatment start, and its requirement type', () => {
+    expect(factOf('treatment.started')).toMatchObject({
+      requirementTypes: ['drr'],
+      outcome: 'specialist-prescribing',
+      factDate: '2026-06-03',
+    });
+  });
+
+  it('keeps a drug test as positive when any substance was found, on its sample date, and no substance', () => {
+    const fact = factOf('treatment.drug-test.resulted');
+    expect(fact).toMatchObject({ outcome: 'positive', factDate: '2026-06-10', requirementTypes: [] });
+    expect(JSON.stringify(fact)).not.toMatch(/cocaine|opiates|methadone/);
+    expect(
+      factOf('treatment.drug-test.resulted', (input) => {
+        input.test.results = [
+          { substance: 'opiates', result: 'negative' },
+          { substance: 'cocaine', result: 'negative' },
+        ];
+      })?.outcome,
+    ).toBe('negative');
+  });
+
+  it('keeps the hearing date of a court review and of the report for it, and the review outcome', () => {
+    expect(factOf('court.review.listed')).toMatchObject({ factDate: '2026-07-07', requirementTypes: ['drr'] });
+    expect(factOf('probation.review.reported')).toMatchObject({ factDate: '2026-07-07' });
+    expect(factOf('court.review.resulted')).toMatchObject({ outcome: 'progress-satisfactory' });
+  });
+
+  it('keeps an AUDIT score taken at an ATR assessment for reporting', () => {
+    const fact = factOf('treatment.assessment.completed', (input) => {
+      input.assessment.requirementType = 'atr';
+      input.scores = [{ instrument: 'audit', score: 24, date: '2026-06-02', stage: 'baseline' }];
+    });
+    expect(fact?.scores).toEqual([{ instrument: 'audit', score: 24, stage: 'baseline' }]);
+  });
+});
+
 describe('reporting facts of events', () => {
   it('keeps the requirement types, month, gender and age band of a sentence, and nothing that names the person', () => {
     const fact = factOf('court.sentence.imposed');

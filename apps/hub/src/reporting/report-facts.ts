@@ -1,5 +1,8 @@
 import {
   CLINICAL_LEAD_DECISION_SYSTEM,
+  COURT_REVIEW_OUTCOME_SYSTEM,
+  DRUG_TEST_RESULT_SYSTEM,
+  TREATMENT_MODALITY_SYSTEM,
   ENFORCEMENT_DECISION_SYSTEM,
   EPISODE_END_REASON_SYSTEM,
   HEARING_OUTCOME_SYSTEM,
@@ -31,6 +34,11 @@ export const REPORTED_EVENT_TYPES = [
   'probation.requirement.terminated',
   'treatment.episode.ended',
   'treatment.progress.reported',
+  'treatment.started',
+  'treatment.drug-test.resulted',
+  'court.review.listed',
+  'probation.review.reported',
+  'court.review.resulted',
 ] as const satisfies readonly EventType[];
 
 /** One event type of {@link REPORTED_EVENT_TYPES}. */
@@ -73,6 +81,11 @@ export interface ReportFact {
   /** The age band at the event (`18-24`…), or null when the birth date is not known. */
   readonly ageBand: string | null;
   readonly scores: readonly FactScore[];
+  /**
+   * The date (`YYYY-MM-DD`) the event's fact is about, where a measure needs it: the date treatment
+   * started, a drug test's sample date, a court review's hearing date, a sentence's date; else null.
+   */
+  readonly factDate: string | null;
 }
 
 /** What {@link reportFactOf} needs of an accepted event. */
@@ -105,11 +118,43 @@ export function reportFactOf(event: ReportedEvent): ReportFact | undefined {
     gender: typeof event.patient.gender === 'string' ? event.patient.gender : null,
     ageBand: ageBand(event.patient.birthDate, occurred),
     scores:
-      event.eventType === 'treatment.progress.reported'
+      event.eventType === 'treatment.progress.reported' || event.eventType === 'treatment.assessment.completed'
         ? outcomeScoresOf(event.bundle).map(({ instrument, score, stage }) => ({ instrument, score, stage }))
         : [],
+    factDate: factDateOf(event.eventType, event.bundle),
   };
 }
+
+/** The date a measure needs of an event (see {@link ReportFact.factDate}). */
+function factDateOf(type: ReportedEventType, bundle: Bundle): string | null {
+  const date = (value: string | undefined): string | null =>
+    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? londonDate(value) : null;
+  switch (type) {
+    case 'treatment.started':
+      return date(resourcesOfType(bundle, 'EpisodeOfCare')[0]?.period?.start);
+    case 'treatment.drug-test.resulted':
+      return date(resourcesOfType(bundle, 'Observation')[0]?.effectiveDateTime);
+    case 'court.review.listed':
+      return date(resourcesOfType(bundle, 'Appointment')[0]?.start);
+    case 'probation.review.reported': {
+      const topic = resourcesOfType(bundle, 'Communication')[0]?.topic?.text ?? '';
+      return /on (\d{4}-\d{2}-\d{2})$/.exec(topic)?.[1] ?? null;
+    }
+    case 'court.sentence.imposed':
+      return date(resourcesOfType(bundle, 'ServiceRequest')[0]?.authoredOn);
+    default:
+      return null;
+  }
+}
+
+/** The London calendar date of a date or an instant. */
+function londonDate(value: string): string | null {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const time = validInstant(value);
+  return time ? LONDON_DATE.format(time) : null;
+}
+
+const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' });
 
 /** The coded outcome of each reported event type, read from the hub CodeSystem it is coded in. */
 function outcomeOf(type: ReportedEventType, bundle: Bundle, patient: Patient): string | null {
@@ -135,6 +180,25 @@ function outcomeOf(type: ReportedEventType, bundle: Bundle, patient: Patient): s
       return Array.isArray(patient.generalPractitioner) && patient.generalPractitioner.length > 0
         ? 'registered'
         : 'not-registered';
+    case 'treatment.started':
+      return firstCode(bundle, TREATMENT_MODALITY_SYSTEM);
+    case 'treatment.drug-test.resulted': {
+      // The test as a whole: positive when any substance was found.
+      const results = codesIn(bundle, DRUG_TEST_RESULT_SYSTEM);
+      return results.includes('positive')
+        ? 'positive'
+        : results.includes('refused')
+          ? 'refused'
+          : results.length > 0 && results.every((result) => result === 'negative')
+            ? 'negative'
+            : results.length > 0
+              ? 'inconclusive'
+              : null;
+    }
+    case 'court.review.resulted':
+      return firstCode(bundle, COURT_REVIEW_OUTCOME_SYSTEM);
+    case 'court.review.listed':
+    case 'probation.review.reported':
     case 'probation.psr.requested':
     case 'pathway.candidate.identified':
     case 'treatment.referral.requested':

@@ -34,5 +34,21 @@ export class HubReportFacts1764640800000 implements MigrationInterface {
   }
 }
 
+/**
+ * `hub_report_fact.fact_date`: the date a measure needs of an event (a treatment start, a drug
+ * test's sample, a court review's hearing, a sentence), for the DRR and ATR measures.
+ */
+export class HubReportFactDate1765200000000 implements MigrationInterface {
+  name = 'HubReportFactDate1765200000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE hub_report_fact ADD COLUMN IF NOT EXISTS fact_date date');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE hub_report_fact DROP COLUMN IF EXISTS fact_date');
+  }
+}
+
 /** Migrations of the hub's reporting tables, for `hubApp.migrations`. */
-export const HUB_REPORTING_MIGRATIONS = [HubReportFacts1764640800000];
+export const HUB_REPORTING_MIGRATIONS = [HubReportFacts1764640800000, HubReportFactDate1765200000000];

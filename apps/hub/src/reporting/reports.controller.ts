@@ -50,7 +50,7 @@ export class ReportsController {
     const format = textParam(query, 'format') ?? 'json';
     if (format !== 'json' && format !== 'csv') throw badParam('format', 'format must be json or csv.');
     const dataset = await this.dataSource.transaction(async (manager) => {
-      const built = minimumDataset(month, await this.facts.forMonth(manager, month));
+      const built = minimumDataset(month, await this.facts.forMonth(manager, month), { asOf: new Date() });
       await this.audit.recordRead(manager, principal.id, {
         description: `GET /reports/minimum-dataset (month ${month}, ${format}; anonymised)`,
       });
