@@ -10,10 +10,11 @@ import {
   deliveryRoutingKey,
   partnerEndpoint,
   partnerInboxQueue,
+  partnerRetryExchange,
   redeliverRoutingKey,
   HUB_INGRESS_QUEUE,
 } from '@cstr/contracts';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
+import { AmqpConnection, ConfirmedPublisher, encodeBody, type OutgoingMessage } from '@cstr/messaging';
 import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
 import type { Role } from '../src/auth/roles';
 import { fixtureEvent } from './ingress-test-kit';
@@ -52,6 +53,19 @@ function expectOutcome(response: request.Response, status: number, code: string)
   return response.body as Outcome;
 }
 
+/** Publishes one message with confirms as the broker user of `url` (its user-id set, as every app's). */
+async function publishAs(url: string, message: OutgoingMessage): Promise<void> {
+  const connection = new AmqpConnection({ url, connectionName: 'http-api-test-publisher' });
+  await connection.start();
+  const publisher = new ConfirmedPublisher(connection);
+  try {
+    await publisher.publish(message);
+  } finally {
+    await publisher.close();
+    await connection.close();
+  }
+}
+
 /** A probation partner whose inbox dead letters the hub keeps. */
 const CROYDON_PROBATION = 'nps-london-croydon';
 
@@ -69,7 +83,11 @@ describe('the hub HTTP API', () => {
     await broker.channel.assertQueue(watch, { exclusive: true, autoDelete: true });
     await broker.channel.bindQueue(watch, INGRESS_EXCHANGE, 'slam-mhtr.#');
     await broker.channel.bindQueue(watch, RETRY_EXCHANGE, redeliverRoutingKey(HUB_INGRESS_QUEUE));
-    await broker.channel.bindQueue(watch, RETRY_EXCHANGE, redeliverRoutingKey(partnerInboxQueue(CROYDON_PROBATION)));
+    await broker.channel.bindQueue(
+      watch,
+      partnerRetryExchange(CROYDON_PROBATION),
+      redeliverRoutingKey(partnerInboxQueue(CROYDON_PROBATION)),
+    );
     await broker.channel.consume(
       watch,
       (message) =>
@@ -532,32 +550,28 @@ describe('the hub HTTP API', () => {
 
     it("keeps what a partner's adapter dead-lettered (partner.<id>.inbox.dlq) with the partner and reason, and replays it to that inbox only", async () => {
       const inbox = partnerInboxQueue(CROYDON_PROBATION);
-      const park = (eventId: string, failedQueue: string): void => {
-        broker.channel.publish(
-          RETRY_EXCHANGE,
-          deadLetterQueue(inbox),
-          Buffer.from('{"resourceType":"Bundle","secret":"Jordan Reid"}'),
-          {
-            messageId: eventId,
-            type: 'treatment.appointment.missed',
-            contentType: 'application/fhir+json',
-            persistent: true,
-            headers: {
-              [AmqpHeaders.failureCode]: 'unknown-crn',
-              [AmqpHeaders.failureReason]: 'Delius has no case with this CRN (writing the contact).',
-              [AmqpHeaders.failedQueue]: failedQueue,
-              [AmqpHeaders.originalRoutingKey]: deliveryRoutingKey(CROYDON_PROBATION, 'treatment.appointment.missed'),
-              [AmqpHeaders.attempt]: 1,
-              [AmqpHeaders.deadLetteredAt]: '2026-11-30T09:00:00.000Z',
-            },
+      const park = (eventId: string, failedQueue: string): Promise<void> =>
+        // As the partner's adapter parks it: with its own broker user, through its own retry exchange.
+        publishAs(env.partnerUrls[CROYDON_PROBATION], {
+          exchange: partnerRetryExchange(CROYDON_PROBATION),
+          routingKey: deadLetterQueue(inbox),
+          body: Buffer.from('{"resourceType":"Bundle","secret":"Jordan Reid"}'),
+          eventId,
+          type: 'treatment.appointment.missed',
+          headers: {
+            [AmqpHeaders.failureCode]: 'unknown-crn',
+            [AmqpHeaders.failureReason]: 'Delius has no case with this CRN (writing the contact).',
+            [AmqpHeaders.failedQueue]: failedQueue,
+            [AmqpHeaders.originalRoutingKey]: deliveryRoutingKey(CROYDON_PROBATION, 'treatment.appointment.missed'),
+            [AmqpHeaders.attempt]: 1,
+            [AmqpHeaders.deadLetteredAt]: '2026-11-30T09:00:00.000Z',
           },
-        );
-      };
+        });
       const eventId = randomUUID();
       const spoofedId = randomUUID();
-      park(eventId, inbox);
+      await park(eventId, inbox);
       // A dead letter of Croydon's inbox that names Lambeth's inbox as the queue it failed in.
-      park(spoofedId, partnerInboxQueue('nps-london-lambeth'));
+      await park(spoofedId, partnerInboxQueue('nps-london-lambeth'));
       const list = async (query: string): Promise<{ deadLetters: Record<string, unknown>[] }> =>
         (await request(server).get(`/dead-letters?${query}`).set('Authorization', basicAuth(PRINCIPALS.operator)))
           .body as { deadLetters: Record<string, unknown>[] };
@@ -573,7 +587,8 @@ describe('the hub HTTP API', () => {
         failedQueue: inbox,
         eventId,
         failureCode: 'unknown-crn',
-        failureReason: 'Delius has no case with this CRN (writing the contact).',
+        // The partner's word, shown as such.
+        failureReason: `Reported by ${CROYDON_PROBATION}'s adapter: Delius has no case with this CRN (writing the contact).`,
         replayedAt: null,
       });
       expect(JSON.stringify(letter)).not.toContain('Jordan');
@@ -607,7 +622,10 @@ describe('the hub HTTP API', () => {
         (copies) => copies.length > 0,
         10_000,
       );
-      expect(copy.fields).toMatchObject({ exchange: RETRY_EXCHANGE, routingKey: redeliverRoutingKey(inbox) });
+      expect(copy.fields).toMatchObject({
+        exchange: partnerRetryExchange(CROYDON_PROBATION),
+        routingKey: redeliverRoutingKey(inbox),
+      });
       expect(copy.properties.headers).toMatchObject({
         [AmqpHeaders.attempt]: 1,
         [AmqpHeaders.originalRoutingKey]: deliveryRoutingKey(CROYDON_PROBATION, 'treatment.appointment.missed'),
@@ -628,6 +646,7 @@ describe('the hub HTTP API', () => {
         )[0]?.reason,
       ).toContain(inbox);
 
+      // The queue it names is not believed: it goes back only to the inbox whose DLQ it came from.
       const [spoofed] = (
         await eventually(
           () => list(`event=${spoofedId}`),
@@ -635,36 +654,45 @@ describe('the hub HTTP API', () => {
           10_000,
         )
       ).deadLetters;
-      expectOutcome(
-        await request(server)
-          .post(`/dead-letters/${String(spoofed.id)}/replay`)
-          .set('Authorization', basicAuth(PRINCIPALS.operator)),
-        422,
-        'not-supported',
+      expect(spoofed).toMatchObject({ partner: CROYDON_PROBATION, failedQueue: inbox });
+      const spoofedReplay = await request(server)
+        .post(`/dead-letters/${String(spoofed.id)}/replay`)
+        .set('Authorization', basicAuth(PRINCIPALS.operator));
+      expect(spoofedReplay.status).toBe(202);
+      const [spoofedCopy] = await eventually(
+        async () => seen.get(spoofedId) ?? [],
+        (copies) => copies.length > 0,
+        10_000,
+      );
+      expect(spoofedCopy.fields).toMatchObject({
+        exchange: partnerRetryExchange(CROYDON_PROBATION),
+        routingKey: redeliverRoutingKey(inbox),
+      });
+      await eventually(
+        () => broker.drain(inbox),
+        (messages) => messages.some((message) => message.properties.messageId === spoofedId),
+        10_000,
       );
     });
 
     it('keeps what lands in hub.ingress.dlq (metadata and reason, never the body) and replays it once to the queue it failed in', async () => {
       const eventId = randomUUID();
-      broker.channel.publish(
-        RETRY_EXCHANGE,
-        deadLetterQueue(HUB_INGRESS_QUEUE),
-        Buffer.from('{"resourceType":"Bundle","secret":"Jordan Reid"}'),
-        {
-          messageId: eventId,
-          type: 'treatment.appointment.missed',
-          contentType: 'application/fhir+json',
-          persistent: true,
-          headers: {
-            [AmqpHeaders.failureCode]: 'invalid-bundle',
-            [AmqpHeaders.failureReason]: 'The message Bundle is invalid: 2 error(s)',
-            [AmqpHeaders.failedQueue]: HUB_INGRESS_QUEUE,
-            [AmqpHeaders.attempt]: 1,
-            [AmqpHeaders.deadLetteredAt]: '2026-11-30T08:00:00.000Z',
-            [AmqpHeaders.partitionKey]: 'p-123',
-          },
+      // As the hub parks a refusal: with its own broker user (the one the hub believes there).
+      await publishAs(env.hubUrl, {
+        exchange: RETRY_EXCHANGE,
+        routingKey: deadLetterQueue(HUB_INGRESS_QUEUE),
+        body: Buffer.from('{"resourceType":"Bundle","secret":"Jordan Reid"}'),
+        eventId,
+        type: 'treatment.appointment.missed',
+        headers: {
+          [AmqpHeaders.failureCode]: 'invalid-bundle',
+          [AmqpHeaders.failureReason]: 'The message Bundle is invalid: 2 error(s)',
+          [AmqpHeaders.failedQueue]: HUB_INGRESS_QUEUE,
+          [AmqpHeaders.attempt]: 1,
+          [AmqpHeaders.deadLetteredAt]: '2026-11-30T08:00:00.000Z',
+          [AmqpHeaders.partitionKey]: 'p-123',
         },
-      );
+      });
       const list = async (): Promise<{ deadLetters: Record<string, unknown>[] }> =>
         (
           await request(server)
