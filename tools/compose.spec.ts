@@ -62,6 +62,17 @@ function passwordVariable(user: string): string {
   return `BROKER_PASSWORD_${user.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** The variables of an app's database passwords, as tools/provision-database.ts reads them. */
+function databasePasswordVariables(app: string): { runtime: string; owner: string } {
+  const suffix = app.toUpperCase().replace(/-/g, '_');
+  return { runtime: `DATABASE_PASSWORD_${suffix}`, owner: `DATABASE_OWNER_PASSWORD_${suffix}` };
+}
+
+/** The database app a service runs as: its partner (adapters), `hub` or `partner-sandbox`. */
+function databaseAppOf(service: Service): string {
+  return environmentOf(service).PARTNER_ID ?? (appOf(service) === 'partner-sandbox' ? 'partner-sandbox' : 'hub');
+}
+
 const appServices = Object.entries(services).filter(([, service]) => appOf(service) !== undefined);
 
 describe('docker-compose.yml', () => {
@@ -72,10 +83,12 @@ describe('docker-compose.yml', () => {
 
   it('keeps the partner sandbox behind the sandbox profile, and everything production needs in no profile', () => {
     expect(services['partner-sandbox']?.profiles).toEqual(['sandbox']);
+    const sandboxOnly = ['partner-sandbox', 'provision-database-sandbox'];
     const profiled = Object.entries(services)
-      .filter(([name, service]) => name !== 'partner-sandbox' && service.profiles !== undefined)
+      .filter(([name, service]) => !sandboxOnly.includes(name) && service.profiles !== undefined)
       .map(([name]) => name);
     expect(profiled).toEqual([]);
+    expect(services['provision-database-sandbox']?.profiles).toEqual(['sandbox']);
     // Production unless .env says otherwise.
     expect(composeText).toMatch(/^\s+NODE_ENV: \$\{NODE_ENV:-production\}$/m);
     for (const [, service] of appServices) expect(environmentOf(service).NODE_ENV).toBe('${NODE_ENV:-production}');
@@ -100,6 +113,9 @@ describe('docker-compose.yml', () => {
       'PARTITION_KEY_SECRET',
       'HUB_PRINCIPALS_FILE',
       ...['hub', ...partners.map(({ id }) => id)].map(passwordVariable),
+      ...['hub', 'partner-sandbox', ...partners.map(({ id }) => id)].flatMap((app) =>
+        Object.values(databasePasswordVariables(app)),
+      ),
     ])
       expect({ key, required: required.has(key) }).toEqual({ key, required: true });
   });
@@ -158,6 +174,51 @@ describe('docker-compose.yml', () => {
         problems.push(`provision: lacks ${passwordVariable(user)} (for ${name})`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it("connects each app to the database as its own runtime role, migrating as its schema's owner, never as the superuser", () => {
+    const problems: string[] = [];
+    for (const [name, service] of appServices) {
+      const env = environmentOf(service);
+      const app = databaseAppOf(service);
+      const role = `cstr_${app.replace(/-/g, '_')}`;
+      const variables = databasePasswordVariables(app);
+      const url = (user: string, variable: string): RegExp =>
+        new RegExp(`^postgres://${user}:\\$\\{${variable}:\\?[^}]+\\}@postgres:5432/cstr(\\?\\S*)?$`);
+      if (!url(role, variables.runtime).test(env.DATABASE_URL ?? ''))
+        problems.push(`${name}: DATABASE_URL must be postgres://${role}:\${${variables.runtime}…}@postgres:5432/cstr`);
+      if (!url(`${role}_owner`, variables.owner).test(env.DATABASE_MIGRATION_URL ?? ''))
+        problems.push(
+          `${name}: DATABASE_MIGRATION_URL must be postgres://${role}_owner:\${${variables.owner}…}@postgres:5432/cstr`,
+        );
+      // The provisioning that creates its roles: the sandbox's only with the sandbox profile.
+      const provisioning = app === 'partner-sandbox' ? 'provision-database-sandbox' : 'provision-database';
+      const provisioned = environmentOf(services[provisioning] ?? {});
+      for (const variable of Object.values(variables))
+        if (provisioned[variable] !== `\${${variable}:?set ${variable} in .env}`)
+          problems.push(`${provisioning}: lacks ${variable} (for ${name})`);
+      if (dependsOn(service)[provisioning] !== 'service_completed_successfully')
+        problems.push(`${name}: must depend on ${provisioning} (service_completed_successfully)`);
+    }
+    expect(problems).toEqual([]);
+    expect(composeText).not.toMatch(/^\s+DATABASE_URL: postgres:\/\/postgres:/m);
+  });
+
+  it('provisions the database roles once PostgreSQL is healthy, with the built provisioning tool, as its administrator', () => {
+    for (const [name, apps] of [
+      ['provision-database', undefined],
+      ['provision-database-sandbox', 'partner-sandbox'],
+    ] as const) {
+      const service = services[name] ?? {};
+      const command = [service.command ?? []].flat();
+      expect(command.join(' ')).toContain('dist/tools/provision-database.js');
+      if (apps) expect(command.slice(-2)).toEqual(['--apps', apps]);
+      else expect(command).not.toContain('--apps');
+      expect(dependsOn(service).postgres).toBe('service_healthy');
+      expect(environmentOf(service).DATABASE_ADMIN_URL).toMatch(
+        /^postgres:\/\/postgres:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/cstr/,
+      );
+    }
   });
 
   it('publishes every port on the loopback only, each host port once', () => {
@@ -311,6 +372,7 @@ describe('.env.example', () => {
     const keys = [
       'RABBITMQ_ADMIN_URL',
       'RABBITMQ_MANAGEMENT_URL',
+      'DATABASE_ADMIN_URL',
       'PARTNERS_FILE',
       'CSTR_STACK_AMQP_PORT',
       'CSTR_STACK_MANAGEMENT_PORT',

@@ -12,7 +12,14 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADAPTER_APP_BY_PARTNER_KIND, isPartnerKind } from '@cstr/contracts';
-import { OperatorToken, SandboxCredentials, projectRoot, readPartnersFile, stopLocalStack } from '@cstr/testing';
+import {
+  OperatorToken,
+  SandboxCredentials,
+  databaseUrlVariables,
+  projectRoot,
+  readPartnersFile,
+  stopLocalStack,
+} from '@cstr/testing';
 import { demoWanted } from './demo/demo-script';
 import { playDemo } from './demo/play-demo';
 
@@ -45,7 +52,15 @@ function readStackEnv(): Record<string, string> {
 const ADAPTER_PENDING_KINDS: ReadonlySet<string> = new Set(['drug-alcohol-service']);
 
 function instances(stackEnv: Record<string, string>, credentials: SandboxCredentials): Instance[] {
-  const base = { DATABASE_URL: stackEnv.DATABASE_URL, HTTP_HOST: '127.0.0.1' };
+  const base = { HTTP_HOST: '127.0.0.1' };
+  // Each app with its own database roles: the runtime one, and its schema's owner for the migrations.
+  const database = (name: string): Record<string, string> => {
+    const keys = databaseUrlVariables(name);
+    const [url, migrationUrl] = [stackEnv[keys.url], stackEnv[keys.migrationUrl]];
+    if (!url || !migrationUrl)
+      throw new Error(`${keys.url} is missing from ${stackEnvFile}: run the stack again to provision ${name}`);
+    return { DATABASE_URL: url, DATABASE_MIGRATION_URL: migrationUrl };
+  };
   const partners = readPartnersFile(join(root, 'config', 'partners.yaml'));
   // Where the sandbox's stand-ins push to: each partner's adapter, on its port below.
   const adapterUrls = JSON.stringify(
@@ -53,13 +68,14 @@ function instances(stackEnv: Record<string, string>, credentials: SandboxCredent
   );
   // The sandbox stands in for partners' own systems and consumes no queue: it uses the hub's user.
   const list: Instance[] = [
-    { name: 'hub', app: 'hub', port: 3000, env: { ...base, RABBITMQ_URL: stackEnv.RABBITMQ_URL } },
+    { name: 'hub', app: 'hub', port: 3000, env: { ...base, ...database('hub'), RABBITMQ_URL: stackEnv.RABBITMQ_URL } },
     {
       name: 'partner-sandbox',
       app: 'partner-sandbox',
       port: 3200,
       env: {
         ...base,
+        ...database('partner-sandbox'),
         RABBITMQ_URL: stackEnv.RABBITMQ_URL,
         SANDBOX_ADAPTER_URLS: adapterUrls,
         ...credentials.sandboxEnv,
@@ -83,6 +99,7 @@ function instances(stackEnv: Record<string, string>, credentials: SandboxCredent
       port: 3101 + index,
       env: {
         ...base,
+        ...database(partner.id),
         RABBITMQ_URL: url,
         PARTNER_ID: partner.id,
         ADAPTER_PUBLIC_URL: `http://127.0.0.1:${3101 + index}`,
