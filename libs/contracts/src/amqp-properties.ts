@@ -24,7 +24,9 @@ export const AmqpHeaders = {
    * The routing key the message was first published with (`<partner-id>.<event-type>` on the
    * ingress), kept on retry and dead-letter copies: they come back under `<queue>.redeliver`, and
    * the sender is read from the original key. Believed only on a delivery under that key, which
-   * only the broker's dead-lettering and the queue's owner may publish.
+   * only the broker's dead-lettering and the hub may publish for `hub.ingress` (on `cstr.retry`),
+   * and only the partner and the hub for a partner inbox (on the partner's own retry exchange).
+   * The hub's dead-letter audit and replay never take it from a message someone else wrote.
    */
   originalRoutingKey: 'x-cstr-original-routing-key',
 } as const;
