@@ -24,6 +24,7 @@ interface Service {
   ports?: Port[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
   profiles?: string[];
+  entrypoint?: string | string[];
   volumes?: (string | { type?: string; source?: string; target?: string })[];
   restart?: string;
   depends_on?: string[] | Record<string, { condition?: string }>;
@@ -301,6 +302,74 @@ describe('docker-compose.yml', () => {
     expect(problems).toEqual([]);
   });
 
+  it('runs the broker and the database with TLS only, their certificates made by tls-init first', () => {
+    const tlsInit = services['tls-init'] ?? {};
+    const command = [tlsInit.entrypoint ?? [], tlsInit.command ?? []].flat().join(' ');
+    expect(command).toContain('make-certs.sh');
+    expect(tlsInit.restart).toBe('no');
+    const mountsOf = (service: Service): string[] =>
+      (service.volumes ?? []).map((volume) =>
+        typeof volume === 'string' ? volume : `${volume.source}:${volume.target}`,
+      );
+    expect(mountsOf(tlsInit)).toContain('./config/tls/make-certs.sh:/usr/local/bin/make-certs.sh:ro');
+    for (const name of ['rabbitmq', 'postgres']) {
+      expect({ name, tlsInit: dependsOn(services[name] ?? {})['tls-init'] }).toEqual({
+        name,
+        tlsInit: 'service_completed_successfully',
+      });
+      expect(mountsOf(services[name] ?? {})).toContain('tls:/etc/cstr-tls:ro');
+    }
+
+    // RabbitMQ: AMQPS on 5671 with peer verification and EXTERNAL login, nothing in clear.
+    const rabbitmq = services.rabbitmq ?? {};
+    const rabbitConf = readFileSync(join(ROOT, 'config', 'rabbitmq-tls.conf'), 'utf8');
+    expect(mountsOf(rabbitmq)).toContain('./config/rabbitmq-tls.conf:/etc/rabbitmq/conf.d/30-cstr-tls.conf:ro');
+    expect(rabbitConf).toMatch(/^listeners\.tcp = none$/m);
+    expect(rabbitConf).toMatch(/^listeners\.ssl\.default = 5671$/m);
+    expect(rabbitConf).toMatch(/^ssl_options\.verify = verify_peer$/m);
+    expect(rabbitConf).toMatch(/^auth_mechanisms\.\d+ = EXTERNAL$/m);
+    expect(readFileSync(join(ROOT, 'config', 'rabbitmq-enabled-plugins'), 'utf8')).toContain(
+      'rabbitmq_auth_mechanism_ssl',
+    );
+    const published = (rabbitmq.ports ?? []).map(String);
+    expect(published).toContain('127.0.0.1:5671:5671');
+    expect(published.filter((port) => port.endsWith(':5672'))).toEqual([]);
+
+    // PostgreSQL: ssl=on and hostssl only.
+    const postgres = services.postgres ?? {};
+    const postgresCommand = [postgres.command ?? []].flat().join(' ');
+    expect(postgresCommand).toContain('ssl=on');
+    expect(postgresCommand).toContain('hba_file=/etc/cstr-postgres/pg_hba.conf');
+    expect(mountsOf(postgres)).toContain('./config/postgres/pg_hba.conf:/etc/cstr-postgres/pg_hba.conf:ro');
+    const hba = readFileSync(join(ROOT, 'config', 'postgres', 'pg_hba.conf'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('#'))
+      .map((line) => line.split(/\s+/)[0]);
+    expect(hba.filter((type) => type !== 'local' && type !== 'hostssl')).toEqual([]);
+    expect(hba).toContain('hostssl');
+  });
+
+  it('connects every app and the provisioning with amqps:// and sslmode=verify-full, trusting the CA of tls-init', () => {
+    const problems: string[] = [];
+    for (const [name, service] of appServices) {
+      const env = environmentOf(service);
+      if (!/^amqps:\/\/[^@]+@rabbitmq:5671\/cstr$/.test(env.RABBITMQ_URL ?? ''))
+        problems.push(`${name}: RABBITMQ_URL must be amqps://…@rabbitmq:5671/cstr`);
+      if (!/[?&]sslmode=verify-full(&|$)/.test(env.DATABASE_URL ?? ''))
+        problems.push(`${name}: DATABASE_URL must ask sslmode=verify-full`);
+      if (env.TLS_CA_FILE !== '/etc/cstr-tls/ca.pem')
+        problems.push(`${name}: TLS_CA_FILE must be /etc/cstr-tls/ca.pem`);
+      const mounts = (service.volumes ?? []).map(String);
+      if (!mounts.includes('tls:/etc/cstr-tls:ro')) problems.push(`${name}: must mount tls:/etc/cstr-tls:ro`);
+    }
+    expect(problems).toEqual([]);
+    const provision = environmentOf(services.provision ?? {});
+    expect(provision.RABBITMQ_ADMIN_URL).toMatch(
+      /^amqps:\/\/[^@]+@rabbitmq:5671\?cacertfile=\/etc\/cstr-tls\/ca\.pem$/,
+    );
+    expect(composeText).not.toMatch(/amqp:\/\//);
+  });
+
   it('provisions the broker once it is healthy, with the built provisioning tool', () => {
     const provision = services.provision ?? {};
     expect([provision.command ?? []].flat().join(' ')).toContain('dist/tools/provision-broker.js');
@@ -374,7 +443,9 @@ describe('.env.example', () => {
       'RABBITMQ_MANAGEMENT_URL',
       'DATABASE_ADMIN_URL',
       'PARTNERS_FILE',
+      'CSTR_STACK_AMQPS_PORT',
       'CSTR_STACK_AMQP_PORT',
+      'CSTR_STACK_PLAIN',
       'CSTR_STACK_MANAGEMENT_PORT',
       'CSTR_STACK_DIST_PORT',
       'CSTR_STACK_EPMD_PORT',

@@ -2,15 +2,19 @@
  * The local development stack: a private RabbitMQ and PostgreSQL on loopback ports, data in
  * `.stack/`, provisioned for the partners in `config/partners.yaml`.
  *
- *   node tools/run-ts.js tools/stack.ts up|down|status|env
+ *   node tools/run-ts.js tools/stack.ts up [--plain]|down|status|env
  *
  * `up` uses the broker in RABBITMQ_URL (an administrator; RABBITMQ_MANAGEMENT_URL for its API)
  * and the database in DATABASE_ADMIN_URL or DATABASE_URL (an administrator) instead of starting
  * its own when they are set. Either way it creates every app's database roles (the hub, the
  * sandbox, one adapter instance per partner: a runtime role and a schema owner each), passwords
  * generated once into .stack/credentials.json. Ports:
- * CSTR_STACK_AMQP_PORT, CSTR_STACK_MANAGEMENT_PORT, CSTR_STACK_DIST_PORT, CSTR_STACK_EPMD_PORT,
- * CSTR_STACK_PG_PORT.
+ * CSTR_STACK_AMQPS_PORT, CSTR_STACK_AMQP_PORT, CSTR_STACK_MANAGEMENT_PORT, CSTR_STACK_DIST_PORT,
+ * CSTR_STACK_EPMD_PORT, CSTR_STACK_PG_PORT.
+ *
+ * The stack's own servers speak TLS only (AMQPS, PostgreSQL `hostssl`; its CA in `.stack/tls/ca.pem`);
+ * `up --plain` (or CSTR_STACK_PLAIN=on) opens AMQP in clear on CSTR_STACK_AMQP_PORT and
+ * PostgreSQL without TLS too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -33,7 +37,7 @@ const partnersFile = join(root, 'config', 'partners.yaml');
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
     case 'up':
-      return up();
+      return up(process.argv.includes('--plain') || /^(on|1|true|yes)$/i.test(process.env.CSTR_STACK_PLAIN ?? ''));
     case 'down':
       return down();
     case 'status':
@@ -41,12 +45,12 @@ async function main(command: string | undefined): Promise<void> {
     case 'env':
       return printEnv();
     default:
-      console.error('usage: node tools/run-ts.js tools/stack.ts up|down|status|env');
+      console.error('usage: node tools/run-ts.js tools/stack.ts up [--plain]|down|status|env');
       process.exitCode = 2;
   }
 }
 
-async function up(): Promise<void> {
+async function up(plain: boolean): Promise<void> {
   const ours = readEnvFile();
   // Ignore variables that merely echo our own stack.env (a shell that sourced it): those are
   // the hub's credentials, not an administrator's.
@@ -72,6 +76,7 @@ async function up(): Promise<void> {
       ? { adminUrl: externalRabbitUrl, managementUrl: process.env.RABBITMQ_MANAGEMENT_URL }
       : undefined,
     externalDatabaseUrl,
+    plain,
     databaseApps: systemDatabaseApps(partners),
   }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
   if (interrupted) {
@@ -96,6 +101,9 @@ async function up(): Promise<void> {
     `  Provisioned vhost cstr: hub + ${partners.length} partners (${partners.map((p) => p.id).join(', ')}) in ${seconds(stack.timings.provisionMs)}`,
   );
   console.log(`  Connection URLs with passwords: ${relative(root, envFile)} (print: stack.ts env)`);
+  console.log(
+    `  TLS: CA ${relative(root, stack.tls.caFile)}; client certificates ${relative(root, stack.tls.dir)}/clients/<user>.pem${stack.plain ? `; plain AMQP on 127.0.0.1:${ports().amqp} and PostgreSQL without TLS too (--plain)` : ''}`,
+  );
 }
 
 async function down(): Promise<void> {
@@ -124,7 +132,7 @@ function status(): void {
   } else {
     const { running, pid, ports } = state.rabbitmq;
     console.log(
-      `RabbitMQ    ${running ? `running (pid ${pid})` : 'stopped'}  amqp 127.0.0.1:${ports.amqp}  management http://127.0.0.1:${ports.management}  dist ${ports.dist}  epmd ${ports.epmd}`,
+      `RabbitMQ    ${running ? `running (pid ${pid})` : 'stopped'}  amqps 127.0.0.1:${ports.amqps}  management http://127.0.0.1:${ports.management}  dist ${ports.dist}  epmd ${ports.epmd}`,
     );
   }
   if (state.postgres === 'external')
@@ -155,6 +163,7 @@ function ports(): LocalStackPorts {
     return parsed;
   };
   return {
+    amqps: port('CSTR_STACK_AMQPS_PORT', DEV_STACK_PORTS.amqps),
     amqp: port('CSTR_STACK_AMQP_PORT', DEV_STACK_PORTS.amqp),
     management: port('CSTR_STACK_MANAGEMENT_PORT', DEV_STACK_PORTS.management),
     dist: port('CSTR_STACK_DIST_PORT', DEV_STACK_PORTS.dist),
@@ -174,7 +183,7 @@ function readEnvFile(): Record<string, string> {
 }
 
 function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@').replace(/\?.*$/, '');
 }
 
 main(process.argv[2]).then(

@@ -8,6 +8,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import * as amqp from 'amqplib';
+import { connectAmqp } from '@cstr/messaging';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -205,7 +206,7 @@ export class RedTeamHarness {
   /** Reads `partner.<id>.inbox` as the partner itself, acknowledging every copy. */
   private async readInbox(partnerId: string, url: string | undefined): Promise<void> {
     if (!url) throw new Error(`The test stack has no broker user for ${partnerId}`);
-    const connection = await amqp.connect(url, { clientProperties: { connection_name: `red-team:${partnerId}` } });
+    const connection = await connectAmqp(url, { clientProperties: { connection_name: `red-team:${partnerId}` } });
     const channel = await connection.createChannel();
     await channel.prefetch(100);
     await channel.consume(partnerInboxQueue(partnerId), (message) => {
@@ -237,7 +238,7 @@ export class RedTeamHarness {
     const user = decodeURIComponent(new URL(url).username);
     let known = this.publishers.get(partnerId);
     if (!known) {
-      const connection = await amqp.connect(url, {
+      const connection = await connectAmqp(url, {
         clientProperties: { connection_name: `red-team-publisher:${partnerId}` },
       });
       const channel = await connection.createConfirmChannel();

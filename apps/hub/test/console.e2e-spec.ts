@@ -2,11 +2,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { createServer, type Server } from 'node:http';
-import * as amqp from 'amqplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AmqpHeaders, HUB_INGRESS_QUEUE, INGRESS_EXCHANGE, RETRY_EXCHANGE, deadLetterQueue } from '@cstr/contracts';
 import type { EventInput } from '@cstr/fhir';
-import { AmqpConnection, ConfirmedPublisher, HUB_BROKER_USER, encodeBody } from '@cstr/messaging';
+import { AmqpConnection, ConfirmedPublisher, HUB_BROKER_USER, encodeBody, connectAmqp } from '@cstr/messaging';
 import { BrokerFixture, eventually, testEnvironment } from '@cstr/testing';
 import { bootHub, PRINCIPALS, type TestHub, type TestPrincipal } from './http-test-kit';
 import { eventOf, fixtureInput } from './ingress-test-kit';
@@ -131,7 +130,7 @@ describe('the console in a browser', () => {
    */
   async function parkDeadLetter(input: EventInput): Promise<{ eventId: string; id: string }> {
     const parked = eventOf(input);
-    const connection = await amqp.connect(env.hubUrl);
+    const connection = await connectAmqp(env.hubUrl);
     try {
       const channel = await connection.createConfirmChannel();
       channel.publish(RETRY_EXCHANGE, deadLetterQueue(HUB_INGRESS_QUEUE), encodeBody(parked.body), {

@@ -4,6 +4,7 @@ export * from './backoff';
 export * from './message';
 export * from './topology';
 export * from './connection/amqp-connection';
+export * from './connection/amqp-tls';
 export * from './publisher/confirmed-publisher';
 export * from './consumer/inbound-message';
 export * from './consumer/queue-consumer';

@@ -46,6 +46,7 @@ describe('the broker restarts mid-stream (a broker this test started)', () => {
   const dataDir = path.resolve(__dirname, `../../../.stack/test-broker-restart${shift ? `-${shift / 100}` : ''}`);
   const rabbit = new LocalRabbitMq({
     dataDir,
+    amqpsPort: 5711 + shift,
     amqpPort: 5712 + shift,
     managementPort: 15712 + shift,
     distPort: 25712 + shift,

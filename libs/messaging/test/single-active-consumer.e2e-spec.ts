@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { deadLetterQueue, retryQueue } from '@cstr/contracts';
-import { declareQueueTopology } from '@cstr/messaging';
+import { declareQueueTopology, connectAmqp } from '@cstr/messaging';
 import { BrokerFixture, eventually, testEnvironment, uniqueName, TEST_EXCHANGE } from '@cstr/testing';
 
 /**
@@ -33,7 +33,7 @@ describe('a queue with a single active consumer (real broker)', () => {
 
   /** A subscriber (as a hub instance would be) that records the ids it was given, in order. */
   async function subscriber(): Promise<{ received: string[]; stop: () => Promise<void> }> {
-    const connection = await amqp.connect(env.rabbitAdminUrl);
+    const connection = await connectAmqp(env.rabbitAdminUrl);
     connections.push(connection);
     const channel = await connection.createChannel();
     await channel.prefetch(10);

@@ -13,6 +13,7 @@ import {
 import { partnerInboxQueue, safeErrorText } from '@cstr/contracts';
 import { BaseAppConfig, PartnerAdapterConfig, inPlaceRetryDelays, retryDelays } from './config/base-app.config';
 import { ConfigError, loadConfig } from './config/load-config';
+import { httpsOptions } from './config/tls';
 import { OperationOutcomeFilter } from './http/operation-outcome.filter';
 import { PlatformModule } from './platform.module';
 import { AppIdentity } from './platform.tokens';
@@ -83,7 +84,8 @@ export async function createApp<C extends BaseAppConfig>(
   class RootModule {}
 
   const logger = LEVELS.slice(0, LEVELS.indexOf(config.LOG_LEVEL) + 1);
-  const app = await NestFactory.create(RootModule, { logger, abortOnError: false });
+  const https = httpsOptions(config);
+  const app = await NestFactory.create(RootModule, { logger, abortOnError: false, httpsOptions: https });
   app.useGlobalFilters(new OperationOutcomeFilter());
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.enableShutdownHooks();

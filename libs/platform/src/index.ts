@@ -1,5 +1,6 @@
 export * from './config/load-config';
 export * from './config/base-app.config';
+export * from './config/tls';
 export * from './platform.tokens';
 export * from './platform.module';
 export * from './transport-registry';

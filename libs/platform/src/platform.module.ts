@@ -9,6 +9,7 @@ import {
   type RuntimeTablePrivileges,
 } from '@cstr/messaging';
 import { BaseAppConfig } from './config/base-app.config';
+import { databaseUrlWithCa } from './config/tls';
 import { HealthController } from './health/health.controller';
 import { MessagingLifecycle } from './messaging-lifecycle.service';
 import { APP_CONFIG, APP_IDENTITY, AppIdentity } from './platform.tokens';
@@ -47,8 +48,9 @@ export class PlatformModule {
           provide: DataSource,
           useFactory: () =>
             createAppDataSource({
-              url: config.DATABASE_URL,
-              migrationUrl: config.DATABASE_MIGRATION_URL,
+              url: databaseUrlWithCa(config.DATABASE_URL, config.TLS_CA_FILE),
+              migrationUrl:
+                config.DATABASE_MIGRATION_URL && databaseUrlWithCa(config.DATABASE_MIGRATION_URL, config.TLS_CA_FILE),
               runtimePrivileges: options.runtimePrivileges,
               schema: options.schema,
               applicationName: identity.instance,
@@ -58,7 +60,11 @@ export class PlatformModule {
         {
           provide: AmqpConnection,
           useFactory: async () => {
-            const connection = new AmqpConnection({ url: config.RABBITMQ_URL, connectionName: identity.instance });
+            const connection = new AmqpConnection({
+              url: config.RABBITMQ_URL,
+              caFile: config.TLS_CA_FILE,
+              connectionName: identity.instance,
+            });
             await connection.start(options.brokerConnectTimeoutMs ?? 30_000);
             return connection;
           },

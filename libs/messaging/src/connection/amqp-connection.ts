@@ -1,14 +1,22 @@
+import { X509Certificate } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import * as amqp from 'amqplib';
 import { safeErrorText } from '@cstr/contracts';
 import { backoffDelay, sleep } from '../backoff';
+import { connectAmqp } from './amqp-tls';
 import { BrokerUnavailableError, MessagingClosedError } from '../messaging.errors';
 
 /** Options of {@link AmqpConnection}. */
 export interface AmqpConnectionOptions {
-  /** `amqp://user:password@host:port/vhost`; never logged as given (it holds a password). */
+  /**
+   * `amqps://user:password@host:port/vhost` (or `amqp://`, in clear, only when a user gives one);
+   * never logged as given (it holds a password). TLS settings in its query: see {@link connectAmqp}.
+   */
   url: string;
+  /** The CA to trust for an `amqps://` URL that names none (`cacertfile`): an app's `TLS_CA_FILE`. */
+  caFile?: string;
   /** Name shown in the broker's management UI for this connection. */
   connectionName: string;
   /** First reconnect delay; doubles per failed attempt up to {@link reconnectMaxMs}. Default 250 ms. */
@@ -106,9 +114,10 @@ export class AmqpConnection extends EventEmitter {
     let failures = 0;
     while (!this.closing.signal.aborted) {
       try {
-        const connection = await amqp.connect(this.options.url, {
+        const connection = await connectAmqp(this.options.url, {
+          caFile: this.options.caFile,
           clientProperties: { connection_name: this.options.connectionName },
-          heartbeat: this.options.heartbeatSeconds ?? 10,
+          heartbeatSeconds: this.options.heartbeatSeconds ?? 10,
         });
         failures = 0;
         const closed = new Promise<void>((resolve) => {
@@ -156,22 +165,39 @@ export class AmqpConnection extends EventEmitter {
   }
 }
 
-/** The user name an AMQP URL authenticates with (`guest`, amqplib's default, when it names none). */
+/**
+ * The user name an AMQP URL authenticates with (`guest`, amqplib's default, when it names none);
+ * with `auth_mechanism=external`, the common name of its client certificate.
+ */
 export function brokerUserOf(url: string): string {
   try {
-    return decodeURIComponent(new URL(url).username) || 'guest';
+    const parsed = new URL(url);
+    const certFile = parsed.searchParams.get('certfile');
+    if (parsed.searchParams.get('auth_mechanism')?.toLowerCase() === 'external' && certFile) {
+      return certificateCommonName(certFile);
+    }
+    return decodeURIComponent(parsed.username) || 'guest';
   } catch {
     return 'guest';
   }
 }
 
-/** `amqp://user:secret@host/vhost` → `amqp://user@host/vhost`. */
+/** `amqps://user:secret@host/vhost?cacertfile=…` → `amqps://user@host/vhost` (no password, no query). */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.password = '';
+    parsed.search = '';
     return parsed.toString();
   } catch {
     return '<invalid url>';
   }
+}
+
+/** The CN of a PEM certificate's subject (RabbitMQ's `ssl_cert_login_from = common_name`). */
+function certificateCommonName(certFile: string): string {
+  const subject = new X509Certificate(readFileSync(certFile)).subject;
+  const cn = subject.split('\n').find((part) => part.startsWith('CN='));
+  if (!cn) throw new Error(`${certFile} has no common name`);
+  return cn.slice(3);
 }

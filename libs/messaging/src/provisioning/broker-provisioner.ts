@@ -14,6 +14,7 @@ import {
   redeliverRoutingKey,
   retryQueue,
 } from '@cstr/contracts';
+import { connectAmqp } from '../connection/amqp-tls';
 import { MessagingError } from '../messaging.errors';
 import {
   type QueueDeclaration,
@@ -203,7 +204,7 @@ export class BrokerProvisioner {
         retryDelaysMs,
       })),
     ];
-    const connection = await amqp.connect(this.adminUrl());
+    const connection = await connectAmqp(this.adminUrl());
     try {
       const channel = await connection.createChannel();
       await declareExchanges(channel);

@@ -1,4 +1,4 @@
-import { IsIP, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIP, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PARTNER_ID_PATTERN } from '@cstr/contracts';
 import { ConfigKey } from './load-config';
 
@@ -35,6 +35,31 @@ export class BaseAppConfig {
   @IsOptional()
   @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'must be a lower-case SQL identifier' })
   DATABASE_SCHEMA?: string;
+
+  /**
+   * The CA (PEM file) trusted for an `amqps://` RABBITMQ_URL that names none (`cacertfile`) and for
+   * a DATABASE_URL with `sslmode=verify-full` and no `sslrootcert`; unset: the system's CAs. The
+   * local stack writes its own into `stack.env`.
+   */
+  @ConfigKey()
+  @IsOptional()
+  @IsString()
+  TLS_CA_FILE?: string;
+
+  /**
+   * HTTPS: the certificate chain (PEM) the HTTP server serves, with HTTPS_KEY_FILE (both or
+   * neither). Unset: plain HTTP, for loopback or behind a TLS-terminating proxy (README).
+   */
+  @ConfigKey()
+  @IsOptional()
+  @IsString()
+  HTTPS_CERT_FILE?: string;
+
+  /** HTTPS: the private key (PEM) of HTTPS_CERT_FILE. */
+  @ConfigKey()
+  @IsOptional()
+  @IsString()
+  HTTPS_KEY_FILE?: string;
 
   /** Interface the HTTP server binds; loopback unless deliberately exposed. */
   @IsIP()

@@ -3,7 +3,8 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { AmqpConnection } from '@cstr/messaging';
 import { operationOutcome } from '@cstr/contracts';
-import { APP_IDENTITY, AppIdentity } from '../platform.tokens';
+import type { BaseAppConfig } from '../config/base-app.config';
+import { APP_CONFIG, APP_IDENTITY, AppIdentity } from '../platform.tokens';
 import { TransportRegistry } from '../transport-registry';
 
 type CheckStatus = 'up' | 'down';
@@ -16,6 +17,7 @@ export class HealthController {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(APP_IDENTITY) private readonly identity: AppIdentity,
     @Inject(TransportRegistry) private readonly transports: TransportRegistry,
+    @Inject(APP_CONFIG) private readonly config: BaseAppConfig,
   ) {}
 
   @Get()
@@ -26,10 +28,12 @@ export class HealthController {
     };
     if (this.identity.queue) checks.consumer = this.transports.isConsuming() ? 'up' : 'down';
     const failing = Object.entries(checks).filter(([, status]) => status === 'down');
+    // Whether this server speaks TLS itself; false: plain HTTP, for loopback or behind a TLS-terminating proxy.
+    const tls = Boolean(this.config.HTTPS_CERT_FILE && this.config.HTTPS_KEY_FILE);
     if (failing.length === 0) {
       response
         .status(HttpStatus.OK)
-        .json({ status: 'pass', app: this.identity.name, instance: this.identity.instance, checks });
+        .json({ status: 'pass', app: this.identity.name, instance: this.identity.instance, tls, checks });
       return;
     }
     const outcome = operationOutcome(
@@ -40,7 +44,7 @@ export class HealthController {
     response
       .status(HttpStatus.SERVICE_UNAVAILABLE)
       .type('application/fhir+json')
-      .json({ ...outcome, checks });
+      .json({ ...outcome, tls, checks });
   }
 
   private async databaseAnswers(): Promise<boolean> {

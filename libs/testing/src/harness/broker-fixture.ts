@@ -1,5 +1,5 @@
 import * as amqp from 'amqplib';
-import { declareExchanges, declareQueueTopology } from '@cstr/messaging';
+import { declareExchanges, declareQueueTopology, connectAmqp } from '@cstr/messaging';
 
 /**
  * A topic exchange for messaging-library tests, so they never feed the hub's own queues
@@ -15,7 +15,7 @@ export class BrokerFixture {
   ) {}
 
   static async open(adminUrl: string): Promise<BrokerFixture> {
-    const connection = await amqp.connect(adminUrl);
+    const connection = await connectAmqp(adminUrl);
     const channel = await connection.createChannel();
     await declareExchanges(channel);
     await channel.assertExchange(TEST_EXCHANGE, 'topic', { durable: true });

@@ -13,6 +13,7 @@ const ROOT = projectRoot();
 
 /** Ports of the benchmark's own stack, apart from the development and test stacks. */
 export const BENCH_STACK_PORTS: LocalStackPorts = {
+  amqps: 5701,
   amqp: 5702,
   management: 15702,
   dist: 25702,
@@ -73,6 +74,7 @@ export function testStackSlot(): number {
 
 function shiftedPorts(ports: LocalStackPorts, by: number): LocalStackPorts {
   return {
+    amqps: ports.amqps + by,
     amqp: ports.amqp + by,
     management: ports.management + by,
     dist: ports.dist + by,

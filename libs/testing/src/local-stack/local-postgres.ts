@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   chownSync,
+  copyFileSync,
   cpSync,
   existsSync,
   lstatSync,
@@ -17,6 +19,7 @@ import {
 } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve, sep } from 'node:path';
 import { Client } from 'pg';
+import { localTlsFiles, type LocalTlsFiles } from './local-tls';
 import {
   aptInstall,
   canConnect,
@@ -40,6 +43,13 @@ export interface LocalPostgresOptions {
   readonly database: string;
   /** How long {@link LocalPostgres.start} waits for the server (default 30 s). */
   readonly startTimeoutMs?: number;
+  /**
+   * The CA and server certificate (see `ensureLocalTls`; they must exist at {@link LocalPostgres.start}).
+   * Default: `<dataDir>/../tls`, the stack's. The server runs with `ssl=on`.
+   */
+  readonly tls?: LocalTlsFiles;
+  /** Accept TCP connections without TLS too (a benchmark's TLS-off run). Default false: `hostssl` only. */
+  readonly plain?: boolean;
 }
 
 /** The OS user the server runs as when started by root. */
@@ -56,7 +66,9 @@ const ROOT_CLUSTERS_FOLDER = 'cstr-hub';
  * A private PostgreSQL cluster for development and tests, run with the machine's PostgreSQL
  * binaries from a folder of its own, listening on 127.0.0.1 and on a unix socket inside that
  * folder only. Authentication is `trust`, which is acceptable only because nothing outside this
- * machine's loopback can reach it.
+ * machine's loopback can reach it. TCP connections must use TLS (`ssl=on`, `hostssl` in
+ * `pg_hba.conf`; clients verify the server with `sslmode=verify-full` and the stack's CA) unless
+ * {@link LocalPostgresOptions.plain}.
  *
  * As root, the server runs as the `postgres` OS user (initdb and postgres refuse root), and its
  * files live where that user can reach them (see {@link clusterDir}).
@@ -67,12 +79,16 @@ export class LocalPostgres {
   /** Milliseconds the last {@link start} took (initdb included; 0 when reused). */
   lastStartMs = 0;
 
+  /** The CA and server certificate the server uses. */
+  readonly tls: LocalTlsFiles;
+
   private readonly startTimeoutMs: number;
   private binDirCache?: string;
 
   constructor(private readonly options: LocalPostgresOptions) {
     this.dataDir = resolve(options.dataDir);
     this.startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    this.tls = options.tls ?? localTlsFiles(join(dirname(this.dataDir), 'tls'));
   }
 
   /**
@@ -98,15 +114,21 @@ export class LocalPostgres {
       if (user) chownSync(dir, user.uid, user.gid);
     }
 
+    const serverOptions = `-c listen_addresses=127.0.0.1 -p ${this.options.port} -k '${this.socketDir}' ${this.tlsServerOptions()}`;
+    // A server started with other options (before TLS, another certificate) starts again with these.
+    if (this.isRunning() && !this.runsWith(serverOptions)) await this.stop();
     const reused = this.isRunning();
+    if (existsSync(join(this.pgData, 'PG_VERSION'))) this.installTls(user);
     if (!reused) {
-      if (!existsSync(join(this.pgData, 'PG_VERSION'))) await this.initdb(binDir);
+      if (!existsSync(join(this.pgData, 'PG_VERSION'))) {
+        await this.initdb(binDir);
+        this.installTls(user);
+      }
       if (await canConnect(this.options.port)) {
         throw new Error(
           `Port ${this.options.port} on 127.0.0.1 is already in use; choose another port for LocalPostgres`,
         );
       }
-      const serverOptions = `-c listen_addresses=127.0.0.1 -p ${this.options.port} -k '${this.socketDir}'`;
       const result = await runCommand(
         join(binDir, 'pg_ctl'),
         [
@@ -131,6 +153,9 @@ export class LocalPostgres {
       throw new Error(
         `PostgreSQL in ${this.pgData} already runs on port ${this.runningPort()}, not ${this.options.port}; stop it first`,
       );
+    } else {
+      // pg_hba.conf is written on every start (plain on or off): the running server reads it again.
+      await runChecked(join(binDir, 'pg_ctl'), ['reload', '-D', this.pgData], this.asServerUser());
     }
     try {
       await waitUntil(`PostgreSQL on 127.0.0.1:${this.options.port}`, () => this.accepts(), this.startTimeoutMs);
@@ -165,9 +190,18 @@ export class LocalPostgres {
     }
   }
 
-  /** Connection URL of the database, as the `postgres` superuser over TCP. */
+  /**
+   * Connection URL of the database, as the `postgres` superuser over TCP with TLS: the server's
+   * certificate checked against the stack's CA and its name (`sslmode=verify-full`, `sslrootcert`).
+   */
   url(): string {
-    return `postgres://postgres@127.0.0.1:${this.options.port}/${encodeURIComponent(this.options.database)}`;
+    const query = new URLSearchParams({ sslmode: 'verify-full', sslrootcert: this.tls.caFile });
+    return `postgres://postgres@127.0.0.1:${this.options.port}/${encodeURIComponent(this.options.database)}?${query}`;
+  }
+
+  /** The same URL in clear (accepted only with `plain`). */
+  plainUrl(): string {
+    return `postgres://postgres@127.0.0.1:${this.options.port}/${encodeURIComponent(this.options.database)}?sslmode=disable`;
   }
 
   private get pgData(): string {
@@ -180,6 +214,68 @@ export class LocalPostgres {
 
   private get logFile(): string {
     return join(this.clusterDir, 'postgres.log');
+  }
+
+  /** The server's copy of its certificate and key, in the cluster folder (as root, the server user's own). */
+  private get serverTlsDir(): string {
+    return join(this.clusterDir, 'tls');
+  }
+
+  private tlsServerOptions(): string {
+    const cert = existsSync(this.tls.serverCertFile) ? readFileSync(this.tls.serverCertFile) : '';
+    const fingerprint = createHash('sha256').update(cert).digest('hex').slice(0, 16);
+    return [
+      '-c ssl=on',
+      `-c ssl_cert_file='${join(this.serverTlsDir, 'server.crt')}'`,
+      `-c ssl_key_file='${join(this.serverTlsDir, 'server.key')}'`,
+      '-c ssl_min_protocol_version=TLSv1.2',
+      // Not a setting: names the certificate, so that a renewed one restarts the server.
+      `-c cluster_name=cstr-${fingerprint}`,
+    ].join(' ');
+  }
+
+  /** Whether the running server was started with these options (`postmaster.opts`). */
+  private runsWith(serverOptions: string): boolean {
+    try {
+      const opts = readFileSync(join(this.pgData, 'postmaster.opts'), 'utf8');
+      const fingerprint = /cluster_name=(cstr-[0-9a-f]+)/.exec(serverOptions)?.[1];
+      return fingerprint !== undefined && opts.includes(fingerprint) && opts.includes('ssl=on');
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Copies the server certificate and key where the server user may read them (the key mode
+   * 0600, the server user's: PostgreSQL refuses it otherwise) and writes `pg_hba.conf`.
+   */
+  private installTls(user: ServerUser | undefined): void {
+    mkdirSync(this.serverTlsDir, { recursive: true, mode: 0o700 });
+    const cert = join(this.serverTlsDir, 'server.crt');
+    const key = join(this.serverTlsDir, 'server.key');
+    copyFileSync(this.tls.serverCertFile, cert);
+    copyFileSync(this.tls.serverKeyFile, key);
+    chmodSync(key, 0o600);
+    this.writeHba();
+    if (user) for (const file of [this.serverTlsDir, cert, key]) chownSync(file, user.uid, user.gid);
+  }
+
+  /** Only the cluster's own socket and IPv4 loopback, over TLS (and in clear with `plain`); nothing else may connect. */
+  private writeHba(): void {
+    writeFileSync(
+      join(this.pgData, 'pg_hba.conf'),
+      [
+        '# Written by LocalPostgres on every start: local development and test cluster, loopback only, TLS only.',
+        'local all all trust',
+        'hostssl all all 127.0.0.1/32 trust',
+        ...(this.options.plain
+          ? ['# plain: the stack was started with plain ports on', 'host all all 127.0.0.1/32 trust']
+          : []),
+        '',
+      ].join('\n'),
+    );
+    const user = serverUser();
+    if (user) chownSync(join(this.pgData, 'pg_hba.conf'), user.uid, user.gid);
   }
 
   /**
@@ -237,22 +333,16 @@ export class LocalPostgres {
       ],
       this.asServerUser(),
     );
-    // Only the cluster's own socket and IPv4 loopback; nothing else may connect.
-    writeFileSync(
-      join(this.pgData, 'pg_hba.conf'),
-      [
-        '# Written by LocalPostgres: local development and test cluster, loopback only.',
-        'local all all trust',
-        'host all all 127.0.0.1/32 trust',
-        '',
-      ].join('\n'),
-    );
-    const user = serverUser();
-    if (user) chownSync(join(this.pgData, 'pg_hba.conf'), user.uid, user.gid);
   }
 
   private async createDatabase(): Promise<void> {
-    const client = new Client({ host: '127.0.0.1', port: this.options.port, user: 'postgres', database: 'postgres' });
+    const client = new Client({
+      host: '127.0.0.1',
+      port: this.options.port,
+      user: 'postgres',
+      database: 'postgres',
+      ssl: this.clientTls(),
+    });
     await client.connect();
     try {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.options.database]);
@@ -272,6 +362,7 @@ export class LocalPostgres {
       user: 'postgres',
       database: 'postgres',
       connectionTimeoutMillis: 1_000,
+      ssl: this.clientTls(),
     });
     try {
       await client.connect();
@@ -282,6 +373,11 @@ export class LocalPostgres {
     } finally {
       await client.end().catch(() => undefined);
     }
+  }
+
+  /** TLS of this class's own connections: the stack's CA, the server's name checked. */
+  private clientTls(): { ca: string; rejectUnauthorized: true } {
+    return { ca: readFileSync(this.tls.caFile, 'utf8'), rejectUnauthorized: true };
   }
 
   /**

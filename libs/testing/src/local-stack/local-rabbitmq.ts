@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensureLocalTls, localTlsFiles, type LocalTlsFiles } from './local-tls';
 import {
   aptInstall,
   canConnect,
@@ -22,12 +23,24 @@ import {
 const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 const ADMIN_USER = 'cstr-admin';
 const LOOPBACK_ONLY_DISTRIBUTION = '-kernel inet_dist_use_interface {127,0,0,1}';
+/** Environment variable of the node's VM recording its listeners and certificate (see `listenersMark`). */
+const LISTENERS_MARK = 'CSTR_RABBITMQ_LISTENERS';
 
-/** Options of {@link LocalRabbitMq}: a data folder and four loopback ports nobody else uses. */
+/** Options of {@link LocalRabbitMq}: a data folder and five loopback ports nobody else uses. */
 export interface LocalRabbitMqOptions {
   /** Folder holding the node's configuration, database, logs, pid file and Erlang cookie. */
   readonly dataDir: string;
+  /** The TLS listener (`amqps://`): the only one unless {@link plainAmqp}. */
+  readonly amqpsPort: number;
+  /** The plain AMQP listener's port: listened on only with {@link plainAmqp} (still names the node). */
   readonly amqpPort: number;
+  /** Listen on {@link amqpPort} in clear too (a benchmark's TLS-off run). Default false. */
+  readonly plainAmqp?: boolean;
+  /**
+   * The CA and the server certificate (see {@link ensureLocalTls}); default: made in `<dataDir>/tls`
+   * at {@link LocalRabbitMq.start}.
+   */
+  readonly tls?: LocalTlsFiles;
   readonly managementPort: number;
   /** Erlang distribution port of the node (rabbitmqctl talks to it). */
   readonly distPort: number;
@@ -47,9 +60,14 @@ export interface RabbitMqCredentials {
 
 /**
  * A private RabbitMQ node for development and tests, run from Debian's `rabbitmq-server`
- * package with everything under one data folder and every listener (AMQP, management,
+ * package with everything under one data folder and every listener (AMQPS, management,
  * distribution, epmd) on 127.0.0.1 ports of its own, so a RabbitMQ already running on the
  * machine is never touched. (epmd also listens on ::1: it always adds the loopback addresses.)
+ *
+ * AMQP is over TLS only (`verify_peer`: a client certificate, when one is shown, must be of the
+ * stack's CA) unless {@link LocalRabbitMqOptions.plainAmqp}; users log in with a password
+ * (PLAIN) or with a client certificate whose common name is their user name (EXTERNAL,
+ * `rabbitmq_auth_mechanism_ssl`). The management API is HTTP on 127.0.0.1.
  *
  * The node outlives the process that started it (the stack CLI starts it, a later `down`
  * stops it): its identity is the pid file in the data folder. An Erlang VM of the data folder
@@ -63,10 +81,14 @@ export class LocalRabbitMq {
   /** Milliseconds the last {@link start} took until the node answered (0 when reused). */
   lastBootMs = 0;
 
+  /** The CA and server certificate the node uses. */
+  readonly tls: LocalTlsFiles;
+
   private readonly bootTimeoutMs: number;
 
   constructor(private readonly options: LocalRabbitMqOptions) {
     this.dataDir = resolve(options.dataDir);
+    this.tls = options.tls ?? localTlsFiles(join(this.dataDir, 'tls'));
     this.nodeName = options.nodeName ?? `cstr-${options.amqpPort}@localhost`;
     this.bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
   }
@@ -81,16 +103,16 @@ export class LocalRabbitMq {
     await this.stopStaleVms();
     mkdirSync(this.dataDir, { recursive: true, mode: 0o755 });
     await this.ensureInstalled();
+    if (!this.options.tls) await ensureLocalTls({ dir: this.tls.dir });
     this.writeConfiguration();
 
-    const existing = this.runningPid();
+    let existing = this.runningPid();
+    if (existing !== undefined && processEnvironment(existing)?.get(LISTENERS_MARK) !== this.listenersMark()) {
+      // Started with other listeners or another certificate (an earlier version, a renewed CA).
+      await this.stop();
+      existing = undefined;
+    }
     if (existing !== undefined) {
-      const runningPort = processEnvironment(existing)?.get('RABBITMQ_NODE_PORT');
-      if (runningPort !== undefined && runningPort !== String(this.options.amqpPort)) {
-        throw new Error(
-          `A RabbitMQ node from ${this.dataDir} already runs on port ${runningPort} (pid ${existing}); stop it first`,
-        );
-      }
       if (await this.answers()) {
         this.lastBootMs = 0;
         return;
@@ -203,8 +225,17 @@ export class LocalRabbitMq {
     return { username: ADMIN_USER, password: readFileSync(file, 'utf8').trim() };
   }
 
-  /** AMQP URL of any user on this node; `vhost` defaults to `/`. */
+  /**
+   * `amqps://` URL of any user on this node, trusting the stack's CA (`cacertfile`, see
+   * `connectAmqp` of libs/messaging); `vhost` defaults to `/`.
+   */
   amqpUrl(username: string, password: string, vhost = '/'): string {
+    const query = new URLSearchParams({ cacertfile: this.tls.caFile });
+    return `amqps://${encodeURIComponent(username)}:${encodeURIComponent(password)}@127.0.0.1:${this.options.amqpsPort}/${encodeURIComponent(vhost)}?${query}`;
+  }
+
+  /** The same URL in clear, on the plain listener (only there with `plainAmqp`). */
+  plainAmqpUrl(username: string, password: string, vhost = '/'): string {
     return `amqp://${encodeURIComponent(username)}:${encodeURIComponent(password)}@127.0.0.1:${this.options.amqpPort}/${encodeURIComponent(vhost)}`;
   }
 
@@ -241,12 +272,26 @@ export class LocalRabbitMq {
     mkdirSync(this.logDir, { recursive: true });
     mkdirSync(join(this.dataDir, 'mnesia'), { recursive: true });
     const { username, password } = this.adminCredentials();
-    const { amqpPort, managementPort } = this.options;
+    const { amqpPort, amqpsPort, managementPort, plainAmqp } = this.options;
     writeFileSync(
       join(this.dataDir, 'rabbitmq.conf'),
       [
         '# Written by LocalRabbitMq on every start; edits are overwritten.',
-        `listeners.tcp.1 = 127.0.0.1:${amqpPort}`,
+        plainAmqp ? `listeners.tcp.1 = 127.0.0.1:${amqpPort}` : 'listeners.tcp = none',
+        `listeners.ssl.1 = 127.0.0.1:${amqpsPort}`,
+        `ssl_options.cacertfile = ${this.tls.caFile}`,
+        `ssl_options.certfile = ${this.tls.serverCertFile}`,
+        `ssl_options.keyfile = ${this.tls.serverKeyFile}`,
+        // A client certificate is checked against the CA when shown; password users show none.
+        'ssl_options.verify = verify_peer',
+        'ssl_options.fail_if_no_peer_cert = false',
+        'ssl_options.versions.1 = tlsv1.3',
+        'ssl_options.versions.2 = tlsv1.2',
+        // EXTERNAL: a partner may log in with a client certificate of the stack's CA, its CN the user name.
+        'auth_mechanisms.1 = PLAIN',
+        'auth_mechanisms.2 = AMQPLAIN',
+        'auth_mechanisms.3 = EXTERNAL',
+        'ssl_cert_login_from = common_name',
         'management.tcp.ip = 127.0.0.1',
         `management.tcp.port = ${managementPort}`,
         // The default user is created on the node's first boot only.
@@ -264,7 +309,7 @@ export class LocalRabbitMq {
       ].join('\n'),
       { mode: 0o600 },
     );
-    writeFileSync(join(this.dataDir, 'enabled_plugins'), '[rabbitmq_management].\n');
+    writeFileSync(join(this.dataDir, 'enabled_plugins'), '[rabbitmq_management,rabbitmq_auth_mechanism_ssl].\n');
     // Shadows /etc/rabbitmq/rabbitmq-env.conf, whose NODENAME and flags belong to the machine's broker.
     writeFileSync(join(this.dataDir, 'rabbitmq-env.conf'), '# Intentionally empty: see LocalRabbitMq.\n');
     // rabbitmq-server and rabbitmqctl must share a cookie; creating it up front avoids a race
@@ -277,13 +322,13 @@ export class LocalRabbitMq {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !/^(RABBITMQ_|ERL_|NODENAME$|NODE_PORT$|HOME$)/.test(key)),
     );
-    const { amqpPort, distPort, epmdPort } = this.options;
+    const { distPort, epmdPort } = this.options;
     return {
       ...inherited,
       HOME: this.dataDir,
       RABBITMQ_NODENAME: this.nodeName,
-      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
-      RABBITMQ_NODE_PORT: String(amqpPort),
+      // No RABBITMQ_NODE_PORT: it would open a plain listener; rabbitmq.conf names the listeners.
+      [LISTENERS_MARK]: this.listenersMark(),
       RABBITMQ_DIST_PORT: String(distPort),
       RABBITMQ_MNESIA_BASE: join(this.dataDir, 'mnesia'),
       RABBITMQ_LOG_BASE: this.logDir,
@@ -321,8 +366,17 @@ export class LocalRabbitMq {
     );
   }
 
+  /** What the node listens with: its ports and its certificate (a running node with another mark is restarted). */
+  private listenersMark(): string {
+    const { amqpPort, amqpsPort, plainAmqp } = this.options;
+    const cert = existsSync(this.tls.serverCertFile) ? readFileSync(this.tls.serverCertFile) : '';
+    const fingerprint = createHash('sha256').update(cert).digest('hex').slice(0, 16);
+    return `amqps=${amqpsPort};amqp=${plainAmqp ? amqpPort : 'off'};cert=${fingerprint}`;
+  }
+
   private async answers(): Promise<boolean> {
-    if (!(await canConnect(this.options.amqpPort))) return false;
+    if (!(await canConnect(this.options.amqpsPort))) return false;
+    if (this.options.plainAmqp && !(await canConnect(this.options.amqpPort))) return false;
     const { username, password } = this.adminCredentials();
     try {
       const response = await fetch(`${this.managementUrl()}/api/overview`, {
@@ -337,8 +391,8 @@ export class LocalRabbitMq {
   }
 
   private async assertPortsFree(): Promise<void> {
-    const { amqpPort, managementPort, distPort } = this.options;
-    for (const port of [amqpPort, managementPort, distPort]) {
+    const { amqpPort, amqpsPort, managementPort, distPort } = this.options;
+    for (const port of [amqpsPort, amqpPort, managementPort, distPort]) {
       if (await canConnect(port)) {
         throw new Error(
           `Port ${port} on 127.0.0.1 is already in use by something other than RabbitMQ node ${this.nodeName}; choose other ports`,

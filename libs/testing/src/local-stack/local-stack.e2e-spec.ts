@@ -1,14 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { createConnection, createServer, type Server } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as amqp from 'amqplib';
+import { amqpUrlWithClientCertificate, brokerUserOf, connectAmqp } from '@cstr/messaging';
 import { Client } from 'pg';
 import { DELIVERY_EXCHANGE, INGRESS_EXCHANGE, partnerInboxQueue } from '@cstr/contracts';
 import { epmdBinary } from './local-rabbitmq';
 import {
   LocalRabbitMq,
+  ensureLocalTls,
+  localTlsFiles,
   localStackStatus,
   removeLocalStack,
   startLocalStack,
@@ -17,6 +22,9 @@ import {
   type LocalStackOptions,
   type LocalStackPorts,
 } from './index';
+
+/** What Node says of a server certificate from a CA it does not trust (with or without the CA in the chain). */
+const UNTRUSTED = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/;
 
 // A stack of its own per run (folder and free ports): this suite stops and kills its broker,
 // which must not hit the dev, test or bench stacks, nor a concurrent run of this suite. Its folder
@@ -67,7 +75,10 @@ function stackOptions(): LocalStackOptions {
 function rabbitOfStack(): LocalRabbitMq {
   return new LocalRabbitMq({
     dataDir: join(dataDir, 'rabbitmq'),
+    amqpsPort: ports.amqps,
     amqpPort: ports.amqp,
+    // The stack's own CA and server certificate, as startLocalStack gives its node.
+    tls: localTlsFiles(join(dataDir, 'tls')),
     managementPort: ports.management,
     distPort: ports.dist,
     epmdPort: ports.epmd,
@@ -85,7 +96,7 @@ function rabbitBoots(): number {
 
 /** What of the stack still runs: its Erlang VMs, and which of its ports anything listens on. */
 async function leftRunning(): Promise<{ erlangVms: number[]; listeningPorts: number[]; status: unknown }> {
-  const candidates = [ports.amqp, ports.management, ports.dist, ports.epmd];
+  const candidates = [ports.amqps, ports.amqp, ports.management, ports.dist, ports.epmd];
   const listeningPorts: number[] = [];
   for (const port of candidates) if (await listening(port)) listeningPorts.push(port);
   const status = localStackStatus(dataDir);
@@ -132,13 +143,13 @@ async function channelOutcome(
   return closedWith ?? 'ok';
 }
 
-function publish(channel: amqp.ConfirmChannel, exchange: string, routingKey: string): Promise<void> {
+function publish(channel: amqp.ConfirmChannel, exchange: string, routingKey: string, userId?: string): Promise<void> {
   return new Promise((resolve, reject) =>
     channel.publish(
       exchange,
       routingKey,
       Buffer.from('{}'),
-      { persistent: true, messageId: `${routingKey}-${Date.now()}` },
+      { persistent: true, messageId: `${routingKey}-${Date.now()}`, userId },
       (error) => (error ? reject(error) : resolve()),
     ),
   );
@@ -149,16 +160,17 @@ describe('local stack', () => {
   let partner: amqp.ChannelModel;
 
   beforeAll(async () => {
-    const [amqpPort, management, dist, epmd, postgres] = [
+    const [amqps, amqpPort, management, dist, epmd, postgres] = [
+      await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
     ];
-    ports = { amqp: amqpPort, management, dist, epmd, postgres };
+    ports = { amqps, amqp: amqpPort, management, dist, epmd, postgres };
     stack = await startLocalStack(stackOptions());
-    partner = await amqp.connect(stack.partnerUrls[court]);
+    partner = await connectAmqp(stack.partnerUrls[court]);
   }, 180_000);
 
   afterAll(async () => {
@@ -225,9 +237,131 @@ describe('local stack', () => {
     ).toBe(403);
   });
 
+  describe('TLS', () => {
+    it('gives amqps:// and verify-full URLs trusting the stack CA, and keeps private keys to their owner', () => {
+      for (const url of [stack.rabbitmqUrl, stack.rabbitmqAdminUrl, ...Object.values(stack.partnerUrls)]) {
+        expect(new URL(url).protocol).toBe('amqps:');
+        expect(new URL(url).port).toBe(String(ports.amqps));
+        expect(new URL(url).searchParams.get('cacertfile')).toBe(stack.tls.caFile);
+      }
+      const database = new URL(stack.databaseUrl ?? '');
+      expect(database.searchParams.get('sslmode')).toBe('verify-full');
+      expect(database.searchParams.get('sslrootcert')).toBe(stack.tls.caFile);
+      expect(stack.env.TLS_CA_FILE).toBe(stack.tls.caFile);
+      expect(readFileSync(join(dataDir, 'stack.env'), 'utf8')).toContain(`RABBITMQ_URL=amqps://`);
+      for (const key of [
+        join(stack.tls.dir, 'ca.key'),
+        stack.tls.serverKeyFile,
+        stack.tls.clientKeyFile(court),
+        stack.tls.clientKeyFile('hub'),
+      ]) {
+        expect(statSync(key).mode & 0o777).toBe(0o600);
+      }
+      expect(new X509Certificate(readFileSync(stack.tls.clientCertFile(court))).subject).toContain(`CN=${court}`);
+    });
+
+    it('refuses AMQP in clear: nothing listens on the plain port', async () => {
+      expect(await listening(ports.amqp)).toBe(false);
+      const inClear = new URL(stack.partnerUrls[court]);
+      inClear.protocol = 'amqp:';
+      inClear.port = String(ports.amqp);
+      inClear.search = '';
+      await expect(connectAmqp(inClear.toString())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      // Nor does the TLS port speak AMQP in clear.
+      inClear.port = String(ports.amqps);
+      await expect(connectAmqp(inClear.toString(), { timeoutMs: 5_000 })).rejects.toThrow();
+    });
+
+    it('fails an amqps connection that trusts another CA, or none', async () => {
+      const otherCa = await ensureLocalTls({ dir: join(privateFolder, 'other-ca') });
+      const url = new URL(stack.partnerUrls[court]);
+      url.searchParams.set('cacertfile', otherCa.files.caFile);
+      await expect(connectAmqp(url.toString())).rejects.toMatchObject({ code: expect.stringMatching(UNTRUSTED) });
+      url.searchParams.delete('cacertfile');
+      await expect(connectAmqp(url.toString())).rejects.toMatchObject({ code: expect.stringMatching(UNTRUSTED) });
+    });
+
+    it('lets a partner log in with its client certificate instead of a password (EXTERNAL)', async () => {
+      const url = amqpUrlWithClientCertificate(stack.partnerUrls[court], {
+        certFile: stack.tls.clientCertFile(court),
+        keyFile: stack.tls.clientKeyFile(court),
+      });
+      expect(new URL(url).password).toBe('');
+      expect(brokerUserOf(url)).toBe(court);
+      const byCertificate = await connectAmqp(url);
+      try {
+        // The broker user is the certificate's CN: its own prefix and user-id pass, another's do not.
+        expect(
+          await channelOutcome(byCertificate, (channel) =>
+            publish(channel, INGRESS_EXCHANGE, `${court}.court.hearing.listed`, court),
+          ),
+        ).toBe('ok');
+        expect(
+          await channelOutcome(byCertificate, (channel) =>
+            publish(channel, INGRESS_EXCHANGE, `${provider}.court.hearing.listed`),
+          ),
+        ).toBe(403);
+        expect(
+          await channelOutcome(byCertificate, (channel) =>
+            publish(channel, INGRESS_EXCHANGE, `${court}.court.hearing.listed`, provider),
+          ),
+        ).toBe(406);
+      } finally {
+        await byCertificate.close();
+      }
+      // A certificate of another CA is refused in the handshake.
+      const stranger = await ensureLocalTls({ dir: join(privateFolder, 'stranger-ca'), clientUsers: [court] });
+      const forged = amqpUrlWithClientCertificate(stack.partnerUrls[court], {
+        certFile: stranger.files.clientCertFile(court),
+        keyFile: stranger.files.clientKeyFile(court),
+      });
+      await expect(connectAmqp(forged)).rejects.toThrow();
+    });
+
+    it('refuses PostgreSQL connections without TLS (pg_hba hostssl only) and checks the server name', async () => {
+      const database = new URL(stack.databaseUrl ?? '');
+      const plain = new Client({
+        host: '127.0.0.1',
+        port: ports.postgres,
+        user: 'postgres',
+        database: database.pathname.slice(1),
+        ssl: false,
+      });
+      await expect(plain.connect()).rejects.toThrow(/no encryption/);
+      await plain.end().catch(() => undefined);
+
+      database.searchParams.set('sslmode', 'disable');
+      database.searchParams.delete('sslrootcert');
+      const disabled = new Client({ connectionString: database.toString() });
+      await expect(disabled.connect()).rejects.toThrow(/no encryption/);
+      await disabled.end().catch(() => undefined);
+
+      // verify-full: a server certificate for another name is refused, whatever CA signed it.
+      const wrongName = new Client({
+        host: '127.0.0.1',
+        port: ports.postgres,
+        user: 'postgres',
+        database: 'postgres',
+        ssl: {
+          ca: readFileSync(stack.tls.caFile, 'utf8'),
+          servername: 'db.example.org',
+          checkServerIdentity: (host, cert) => checkServerIdentity('db.example.org', cert),
+        },
+      });
+      await expect(wrongName.connect()).rejects.toThrow(/db\.example\.org/);
+      await wrongName.end().catch(() => undefined);
+
+      const secure = new Client({ connectionString: stack.databaseUrl });
+      await secure.connect();
+      const { rows } = await secure.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      expect(rows[0].ssl).toBe(true);
+      await secure.end();
+    });
+  });
+
   it('keeps durable deliveries and the database across a broker and database restart', async () => {
     // Given a delivery waiting in the provider's inbox and a row in the database
-    const hub = await amqp.connect(stack.rabbitmqUrl);
+    const hub = await connectAmqp(stack.rabbitmqUrl);
     const hubChannel = await hub.createConfirmChannel();
     await publish(hubChannel, DELIVERY_EXCHANGE, `${provider}.treatment.referral.requested`);
     await hub.close();
@@ -246,10 +380,10 @@ describe('local stack', () => {
       partners: [{ id: court }, { id: provider }],
       retryDelaysMs: [1_000],
     });
-    partner = await amqp.connect(stack.partnerUrls[court]);
+    partner = await connectAmqp(stack.partnerUrls[court]);
 
     // Then the delivery and the row are still there
-    const providerConnection = await amqp.connect(stack.partnerUrls[provider]);
+    const providerConnection = await connectAmqp(stack.partnerUrls[provider]);
     const channel = await providerConnection.createChannel();
     const message = await channel.get(partnerInboxQueue(provider), { noAck: true });
     await providerConnection.close();
@@ -268,7 +402,7 @@ describe('local stack', () => {
     expect(rabbit.isRunning()).toBe(false);
     await rabbit.start();
     expect(rabbit.isRunning()).toBe(true);
-    partner = await amqp.connect(stack.partnerUrls[court]);
+    partner = await connectAmqp(stack.partnerUrls[court]);
     expect(await channelOutcome(partner, (channel) => channel.checkQueue(partnerInboxQueue(court)))).toBe('ok');
   }, 120_000);
 
@@ -298,7 +432,7 @@ describe('local stack', () => {
     // And once the port is free again, the next start succeeds
     stack = await startLocalStack(stackOptions());
     expect(stack.timings.rabbitmqMs).toBeGreaterThan(0);
-    partner = await amqp.connect(stack.partnerUrls[court]);
+    partner = await connectAmqp(stack.partnerUrls[court]);
     expect(await channelOutcome(partner, (channel) => channel.checkQueue(partnerInboxQueue(court)))).toBe('ok');
   }, 180_000);
 
@@ -316,7 +450,7 @@ describe('local stack', () => {
     expect(stack.timings.rabbitmqMs).toBeGreaterThan(0);
     expect(rabbitOfStack().vmPids()).toEqual([rabbitOfStack().pid()]);
     expect(rabbitOfStack().pid()).not.toBe(stale);
-    partner = await amqp.connect(stack.partnerUrls[court]);
+    partner = await connectAmqp(stack.partnerUrls[court]);
     expect(await channelOutcome(partner, (channel) => channel.checkQueue(partnerInboxQueue(court)))).toBe('ok');
   }, 180_000);
 
@@ -333,7 +467,7 @@ describe('local stack', () => {
 
     // When the stack starts, it registers with that epmd; when it stops, that epmd stops too
     stack = await startLocalStack(stackOptions());
-    partner = await amqp.connect(stack.partnerUrls[court]);
+    partner = await connectAmqp(stack.partnerUrls[court]);
     expect(await channelOutcome(partner, (channel) => channel.checkQueue(partnerInboxQueue(court)))).toBe('ok');
     await partner.close();
     await stopLocalStack(dataDir);
@@ -343,6 +477,6 @@ describe('local stack', () => {
       status: { rabbitmq: false, postgres: false },
     });
     stack = await startLocalStack(stackOptions());
-    partner = await amqp.connect(stack.partnerUrls[court]);
+    partner = await connectAmqp(stack.partnerUrls[court]);
   }, 180_000);
 });

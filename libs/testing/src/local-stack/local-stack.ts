@@ -22,10 +22,14 @@ import { loadPartnersFile } from '@cstr/policy';
 import { HUB_DATABASE_APP, databaseUrlVariables, type DatabaseApp } from './database-apps';
 import { LocalPostgres } from './local-postgres';
 import { LocalRabbitMq } from './local-rabbitmq';
+import { ensureLocalTls, localTlsFiles, type LocalTlsFiles } from './local-tls';
 import { isProcessAlive, sleep } from './processes';
 
 /** The loopback ports of one local stack. */
 export interface LocalStackPorts {
+  /** AMQP over TLS (`amqps://`), the broker's only AMQP listener unless the stack is started `plain`. */
+  readonly amqps: number;
+  /** AMQP in clear: listened on only when the stack is started `plain`. */
   readonly amqp: number;
   readonly management: number;
   /** Erlang distribution port of the RabbitMQ node. */
@@ -37,6 +41,7 @@ export interface LocalStackPorts {
 
 /** Ports of the development stack (`npm run stack up`). */
 export const DEV_STACK_PORTS: LocalStackPorts = {
+  amqps: 5681,
   amqp: 5682,
   management: 15682,
   dist: 25682,
@@ -46,6 +51,7 @@ export const DEV_STACK_PORTS: LocalStackPorts = {
 
 /** Ports of the integration-test stack (Jest global set-up). */
 export const TEST_STACK_PORTS: LocalStackPorts = {
+  amqps: 5691,
   amqp: 5692,
   management: 15692,
   dist: 25692,
@@ -78,6 +84,12 @@ export interface LocalStackOptions {
   readonly database?: string;
   /** Retry back-off of every provisioned queue. Default {@link DEFAULT_RETRY_DELAYS_MS}. */
   readonly retryDelaysMs?: readonly number[];
+  /**
+   * Open the plain ports too: AMQP in clear on `ports.amqp`, PostgreSQL without TLS (`host` in
+   * `pg_hba.conf`). Default false: TLS only. The stack's URLs stay TLS ones; {@link LocalStack.plain}
+   * gives the plain ones.
+   */
+  readonly plain?: boolean;
   /**
    * App instances to give database roles of their own (`systemDatabaseApps`): each gets a runtime
    * and an owner role with passwords generated once into `credentials.json`, its schema owned by
@@ -113,13 +125,25 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   /** Which servers this stack runs itself (as opposed to external ones). */
   readonly local: { readonly rabbitmq: boolean; readonly postgres: boolean };
+  /** The stack's CA (`<dataDir>/tls/ca.pem`), server certificate and a client certificate per broker user. */
+  readonly tls: LocalTlsFiles;
+  /**
+   * The same URLs in clear, when started with `plain` (a local server's; an external one's as
+   * given). {@link plainDatabaseUrl} turns any other database URL of the stack into its plain one.
+   */
+  readonly plain?: {
+    readonly rabbitmqUrl: string;
+    readonly rabbitmqAdminUrl: string;
+    readonly databaseUrl?: string;
+    readonly partnerUrls: Readonly<Record<string, string>>;
+  };
   /** Milliseconds each local server took to start (0 when it was already running). */
   readonly timings: { readonly rabbitmqMs: number; readonly postgresMs: number; readonly provisionMs: number };
 }
 
 /** What a stack's `state.json` remembers, so another process can stop exactly what was started. */
 interface StackState {
-  readonly rabbitmq?: { readonly ports: LocalStackPorts };
+  readonly rabbitmq?: { readonly ports: LocalStackPorts; readonly plain?: boolean };
   readonly postgres?: { readonly ports: LocalStackPorts; readonly database: string };
   readonly external: { readonly rabbitmqManagementUrl?: string; readonly database?: boolean };
 }
@@ -150,14 +174,20 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
   const database = options.database ?? 'cstr';
   const wantsPostgres = options.postgres !== false && !options.externalDatabaseUrl;
 
-  const rabbit = options.externalBroker ? undefined : localRabbitMq(dataDir, options.ports);
-  const postgres = wantsPostgres ? localPostgres(dataDir, options.ports, database) : undefined;
+  // The CA and certificates first: the servers start with them (and restart when they are renewed).
+  const { files: tls } = await ensureLocalTls({
+    dir: join(dataDir, 'tls'),
+    clientUsers: [HUB_BROKER_USER, ...options.partners.map(({ id }) => id)],
+  });
+  const plain = options.plain === true;
+  const rabbit = options.externalBroker ? undefined : localRabbitMq(dataDir, options.ports, plain);
+  const postgres = wantsPostgres ? localPostgres(dataDir, options.ports, database, plain) : undefined;
   // Servers of an earlier start that this one would not use (other ports, now external) would
   // otherwise be orphaned: `stop` only knows what the latest state records.
   const previous = readState(dataDir);
   if (
     previous?.rabbitmq &&
-    (!rabbit || !samePorts(previous.rabbitmq.ports, options.ports, ['amqp', 'management', 'dist', 'epmd']))
+    (!rabbit || !samePorts(previous.rabbitmq.ports, options.ports, ['amqps', 'amqp', 'management', 'dist', 'epmd']))
   ) {
     await localRabbitMq(dataDir, previous.rabbitmq.ports).stop();
   }
@@ -170,7 +200,7 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
     await localPostgres(dataDir, previous.postgres.ports, previous.postgres.database).stop();
   }
   writeState(dataDir, {
-    rabbitmq: rabbit ? { ports: options.ports } : undefined,
+    rabbitmq: rabbit ? { ports: options.ports, plain } : undefined,
     postgres: postgres ? { ports: options.ports, database } : undefined,
     external: {
       rabbitmqManagementUrl: options.externalBroker?.managementUrl,
@@ -181,7 +211,7 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
   const runningBefore = { rabbit: rabbit?.isRunning() ?? false, postgres: postgres?.isRunning() ?? false };
   try {
     await settleAll([rabbit?.start(), postgres?.start()]);
-    return await provisionAndDescribe(dataDir, options, rabbit, postgres);
+    return await provisionAndDescribe(dataDir, options, rabbit, postgres, tls);
   } catch (error) {
     // A failed start stops what it started (a server it found running stays), so that nothing
     // of it holds the stack's ports when the next start comes.
@@ -214,6 +244,7 @@ async function provisionAndDescribe(
   options: LocalStackOptions,
   rabbit: LocalRabbitMq | undefined,
   postgres: LocalPostgres | undefined,
+  tls: LocalTlsFiles,
 ): Promise<LocalStack> {
   const { adminUrl, managementUrl } = rabbit
     ? { adminUrl: rabbit.adminUrl(), managementUrl: rabbit.managementUrl() }
@@ -264,7 +295,18 @@ async function provisionAndDescribe(
     RABBITMQ_MANAGEMENT_URL: stack.rabbitmqManagementUrl,
     ...databaseEnv(stack.databaseUrl, databaseApps),
     ...Object.fromEntries(options.partners.map(({ id }) => [partnerUrlVariable(id), partnerUrls[id]])),
+    // The CA every app trusts for an amqps:// URL that names none (the stack's own URLs name it).
+    TLS_CA_FILE: tls.caFile,
   };
+  const plainAmqp = (url: string): string => (rabbit ? inClear(url, options.ports.amqp) : url);
+  const plain = options.plain
+    ? {
+        rabbitmqUrl: plainAmqp(stack.rabbitmqUrl),
+        rabbitmqAdminUrl: plainAmqp(stack.rabbitmqAdminUrl),
+        databaseUrl: postgres && stack.databaseUrl ? plainDatabaseUrl(stack.databaseUrl) : stack.databaseUrl,
+        partnerUrls: Object.fromEntries(Object.entries(partnerUrls).map(([id, url]) => [id, plainAmqp(url)])),
+      }
+    : undefined;
   writeSecretFile(
     join(dataDir, 'stack.env'),
     Object.entries(env)
@@ -275,6 +317,8 @@ async function provisionAndDescribe(
     ...stack,
     env,
     local: { rabbitmq: rabbit !== undefined, postgres: postgres !== undefined },
+    tls,
+    plain,
     timings: { rabbitmqMs: rabbit?.lastBootMs ?? 0, postgresMs: postgres?.lastStartMs ?? 0, provisionMs },
   };
 }
@@ -398,18 +442,43 @@ async function withStackLock<T>(dataDir: string, action: () => Promise<T>, timeo
   }
 }
 
-function localRabbitMq(dataDir: string, ports: LocalStackPorts): LocalRabbitMq {
+/** An `amqps://` URL of the stack's broker as the same user in clear, on the plain port. */
+function inClear(url: string, amqpPort: number): string {
+  const parsed = new URL(url);
+  parsed.protocol = 'amqp:';
+  parsed.port = String(amqpPort);
+  parsed.search = '';
+  return parsed.toString();
+}
+
+/** A database URL of a local stack (any role) in clear: `sslmode=disable`, accepted only when the stack is `plain`. */
+export function plainDatabaseUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.search = '?sslmode=disable';
+  return parsed.toString();
+}
+
+function localRabbitMq(dataDir: string, ports: LocalStackPorts, plain = false): LocalRabbitMq {
   return new LocalRabbitMq({
     dataDir: join(dataDir, 'rabbitmq'),
+    amqpsPort: ports.amqps,
     amqpPort: ports.amqp,
+    plainAmqp: plain,
+    tls: localTlsFiles(join(dataDir, 'tls')),
     managementPort: ports.management,
     distPort: ports.dist,
     epmdPort: ports.epmd,
   });
 }
 
-function localPostgres(dataDir: string, ports: LocalStackPorts, database: string): LocalPostgres {
-  return new LocalPostgres({ dataDir: join(dataDir, 'postgres'), port: ports.postgres, database });
+function localPostgres(dataDir: string, ports: LocalStackPorts, database: string, plain = false): LocalPostgres {
+  return new LocalPostgres({
+    dataDir: join(dataDir, 'postgres'),
+    port: ports.postgres,
+    database,
+    tls: localTlsFiles(join(dataDir, 'tls')),
+    plain,
+  });
 }
 
 function samePorts(a: LocalStackPorts, b: LocalStackPorts, keys: readonly (keyof LocalStackPorts)[]): boolean {
