@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  AmqpHeaders,
   FHIR_JSON_CONTENT_TYPE,
   INGRESS_EXCHANGE,
   OperationOutcomeError,
@@ -169,6 +170,8 @@ export class ProcessMessageService {
         body: payload,
         contentType: FHIR_JSON_CONTENT_TYPE,
         traceparent: newTraceparent(),
+        // The partner it came from, should the broker dead-letter this copy (the DLQ's key drops it).
+        headers: { [AmqpHeaders.originalRoutingKey]: ingressRoutingKey(partnerId, checked.eventType) },
       });
       return false;
     });
