@@ -4,8 +4,8 @@
  * {@link DeliusWriteResult} or {@link DeliusReadResult}; nothing here throws on a partner failure.
  */
 
-/** The Delius contact types the pathway writes. */
-export type DeliusContactType = 'ATTC' | 'AFTA' | 'AFTC';
+/** The Delius contact types the pathway writes: attendance, and a drug test result (DTRR). */
+export type DeliusContactType = 'ATTC' | 'AFTA' | 'AFTC' | 'DTRR';
 
 /** A contact to record on a case; `externalReference` (the hub event id) makes the write idempotent. */
 export interface DeliusContactRequest {
