@@ -10,12 +10,15 @@
  *   (c) the hub at a fixed 200 events/s: latency from the court's publish to each delivery.
  * The hub's resident memory is sampled throughout. The last line is one JSON object.
  *
- *   npm run bench:hub [-- --events 5000 --rate 200 --seconds 15 --no-build --profile <dir>]
+ *   npm run bench:hub [-- --events 5000 --rate 200 --seconds 15 --no-build --profile <dir> --plain]
+ *
+ * Over TLS (amqps://, PostgreSQL verify-full), as everything runs. `--plain` measures it all a
+ * second time in clear (the bench stack then opens its plain ports too), with a hub of its own:
+ * one JSON line each, then, last, one JSON object with both and the TLS-to-plain ratios.
  *
  * `--profile <dir>` writes the hub's V8 CPU profile (.cpuprofile, open in Chrome DevTools) to <dir>.
  */
 import 'reflect-metadata';
-import * as amqp from 'amqplib';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,6 +31,7 @@ import {
   type EventType,
 } from '@cstr/contracts';
 import { buildEventBundle, type EventInputOf } from '@cstr/fhir';
+import { connectAmqp } from '@cstr/messaging';
 import { ensureIntegrationStack, percentile, projectRoot, uniqueName, type IntegrationStack } from '@cstr/testing';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { benchOptions, runBench } from './bench-kit';
@@ -39,6 +43,7 @@ const OPTIONS = benchOptions({
   'no-build': false,
   profile: '',
   'log-level': 'warn',
+  plain: false,
 });
 const EVENTS = OPTIONS.events;
 const RATE = OPTIONS.rate;
@@ -97,7 +102,7 @@ function rssMb(pid: number): number {
 /** (a) raw amqplib with messages of the hub's event size. */
 async function rawAmqplib(adminUrl: string, body: Buffer): Promise<number> {
   const queue = uniqueName('bench_hub_raw');
-  const connection = await amqp.connect(adminUrl);
+  const connection = await connectAmqp(adminUrl);
   const channel = await connection.createConfirmChannel();
   await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
   const consumer = await connection.createChannel();
@@ -276,7 +281,7 @@ interface Traffic {
 
 /** Empties the hub's ingress queue and the recipients' inboxes, before the hub starts. */
 async function emptyQueues(adminUrl: string): Promise<void> {
-  const admin = await amqp.connect(adminUrl);
+  const admin = await connectAmqp(adminUrl);
   const channel = await admin.createChannel();
   for (const queue of [HUB_INGRESS_QUEUE, ...RECIPIENTS.map(partnerInboxQueue)]) await channel.purgeQueue(queue);
   await admin.close();
@@ -285,7 +290,7 @@ async function emptyQueues(adminUrl: string): Promise<void> {
 /** Consumes the recipients' inboxes into {@link Deliveries} and opens the court's confirm channel on `cstr.ingress`. */
 async function openTraffic(stack: IntegrationStack): Promise<Traffic> {
   const deliveries = new Deliveries();
-  const admin = await amqp.connect(stack.rabbitAdminUrl);
+  const admin = await connectAmqp(stack.rabbitAdminUrl);
   const inboxes = await admin.createChannel();
   await inboxes.prefetch(1_000);
   for (const recipient of RECIPIENTS) {
@@ -295,7 +300,7 @@ async function openTraffic(stack: IntegrationStack): Promise<Traffic> {
       inboxes.ack(message);
     });
   }
-  const court = await amqp.connect(stack.partnerUrls[SENDER]);
+  const court = await connectAmqp(stack.partnerUrls[SENDER]);
   const publisher = await court.createConfirmChannel();
   const routingKey = ingressRoutingKey(SENDER, TYPE);
   return {
@@ -369,10 +374,14 @@ function ms(latencies: readonly number[], p: number): number {
 }
 
 /** Raw amqplib, then the hub at full blast and at a fixed rate (after a warm-up), with its memory sampled. */
-async function measure(stack: IntegrationStack, events: readonly PreparedEvent[]): Promise<void> {
+async function measure(
+  stack: IntegrationStack,
+  events: readonly PreparedEvent[],
+  label: string,
+): Promise<Record<string, number>> {
   const size = events[0].body.length;
   console.log(
-    `Hub benchmark: ${EVENTS} ${TYPE} events of ${size} bytes at full blast, then ${RATE}/s for ${SECONDS} s; each delivered to ${RECIPIENTS.join(' and ')}`,
+    `Hub benchmark (${label}): ${EVENTS} ${TYPE} events of ${size} bytes at full blast, then ${RATE}/s for ${SECONDS} s; each delivered to ${RECIPIENTS.join(' and ')}`,
   );
   const rawMsgsPerSecond = await rawAmqplib(stack.rabbitAdminUrl, events[0].body);
   console.log(`raw amqplib (confirm publish, manual ack, ${size} B)      ${rawMsgsPerSecond} msgs/s`);
@@ -396,16 +405,16 @@ async function measure(stack: IntegrationStack, events: readonly PreparedEvent[]
     );
     console.log(`hub resident memory, peak                                ${peakRss} MB`);
     await traffic.close();
-    console.log(
-      JSON.stringify({
-        raw_msgs_s: rawMsgsPerSecond,
-        hub_events_s: blast.eventsPerSecond,
-        hub_vs_raw: Number((blast.eventsPerSecond / rawMsgsPerSecond).toFixed(3)),
-        p50_ms_at_200: ms(paced.latencies, 50),
-        p99_ms_at_200: ms(paced.latencies, 99),
-        hub_rss_mb: peakRss,
-      }),
-    );
+    const line = {
+      raw_msgs_s: rawMsgsPerSecond,
+      hub_events_s: blast.eventsPerSecond,
+      hub_vs_raw: Number((blast.eventsPerSecond / rawMsgsPerSecond).toFixed(3)),
+      p50_ms_at_200: ms(paced.latencies, 50),
+      p99_ms_at_200: ms(paced.latencies, 99),
+      hub_rss_mb: peakRss,
+    };
+    console.log(JSON.stringify(line));
+    return line;
   } finally {
     await hub.stop();
   }
@@ -416,9 +425,24 @@ async function main(): Promise<void> {
     console.log('Building (npm run build) so that the hub runs as it does in production…');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   }
-  const stack = await ensureIntegrationStack('bench');
+  const stack = await ensureIntegrationStack('bench', { plain: OPTIONS.plain });
   try {
-    await measure(stack, prepareEvents(WARM_UP + EVENTS + RATE * SECONDS));
+    const overTls = await measure(stack, prepareEvents(WARM_UP + EVENTS + RATE * SECONDS), 'TLS');
+    if (!OPTIONS.plain) return;
+    if (!stack.plain) throw new Error('--plain: the bench stack gave no plain URLs');
+    const inClear = await measure(
+      { ...stack.plain, stop: () => Promise.resolve() },
+      prepareEvents(WARM_UP + EVENTS + RATE * SECONDS),
+      'plain',
+    );
+    console.log(
+      JSON.stringify({
+        tls: overTls,
+        plain: inClear,
+        raw_tls_vs_plain: Number((overTls.raw_msgs_s / inClear.raw_msgs_s).toFixed(2)),
+        hub_tls_vs_plain: Number((overTls.hub_events_s / inClear.hub_events_s).toFixed(2)),
+      }),
+    );
   } finally {
     await stack.stop();
   }

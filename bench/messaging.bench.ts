@@ -7,7 +7,11 @@
  * Throughput is events from the first publish to the last consume; latency is per event, send to handler.
  * The last line is one JSON object with the figures and their ratios (compare only within one run).
  *
- *   npm run bench:messaging [-- --events 50000 --batch 500]
+ *   npm run bench:messaging [-- --events 50000 --batch 500] [--plain]
+ *
+ * Over TLS (amqps://, PostgreSQL verify-full), as everything runs. `--plain` runs every scenario
+ * a second time in clear (the bench stack then opens its plain ports too): one summary line each,
+ * then, last, one JSON object with both and the TLS-to-plain ratios.
  */
 import 'reflect-metadata';
 import { Controller, INestMicroservice, Logger, Module } from '@nestjs/common';
@@ -24,6 +28,8 @@ import {
   Outbox,
   OutboxRelay,
   RethrowRpcExceptionsFilter,
+  amqpSocketOptions,
+  connectAmqp,
   declareExchanges,
   declareQueueTopology,
   type OutgoingMessage,
@@ -42,6 +48,7 @@ const OPTIONS = benchOptions({
   lanes: 4,
   'producer-batch': 10,
   only: 'raw,nest,lib,outbox',
+  plain: false,
 });
 const EVENTS = OPTIONS.events;
 const BATCH = OPTIONS.batch;
@@ -105,7 +112,7 @@ async function withTimeout<T>(promise: Promise<T>, label: string, ms = 300_000):
 }
 
 async function prepareQueue(adminUrl: string, queue: string, libTopology: boolean): Promise<void> {
-  const connection = await amqp.connect(adminUrl);
+  const connection = await connectAmqp(adminUrl);
   const channel = await connection.createChannel();
   await declareExchanges(channel);
   await channel.assertExchange(EXCHANGE, 'direct', { durable: true });
@@ -124,7 +131,7 @@ async function prepareQueue(adminUrl: string, queue: string, libTopology: boolea
 }
 
 async function deleteQueues(adminUrl: string, ...queues: string[]): Promise<void> {
-  const connection = await amqp.connect(adminUrl);
+  const connection = await connectAmqp(adminUrl);
   const channel = await connection.createChannel();
   for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
   await channel.close().catch(() => undefined);
@@ -136,7 +143,7 @@ async function rawAmqplib(url: string): Promise<Result> {
   const queue = uniqueName('bench_raw');
   await prepareQueue(url, queue, false);
   const receiver = new Receiver(EVENTS);
-  const consumerConnection = await amqp.connect(url);
+  const consumerConnection = await connectAmqp(url);
   const consumerChannel = await consumerConnection.createChannel();
   await consumerChannel.prefetch(PREFETCH);
   await consumerChannel.consume(queue, (message) => {
@@ -145,7 +152,7 @@ async function rawAmqplib(url: string): Promise<Result> {
     receiver.received(data.sentAt, data.seq);
     consumerChannel.ack(message);
   });
-  const publisherConnection = await amqp.connect(url);
+  const publisherConnection = await connectAmqp(url);
   const channel = await publisherConnection.createConfirmChannel();
   const startedAt = performance.now();
   for (let start = 0; start < EVENTS; start += BATCH) {
@@ -190,13 +197,24 @@ async function nestRmq(url: string): Promise<Result> {
   const receiver = new Receiver(EVENTS);
   nestReceiver = receiver;
   const queueOptions = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+  // The RMQ transport takes amqplib's TLS options apart from its URL.
+  const { connectUrl, socketOptions } = amqpSocketOptions(url);
+  const tls = { connectionOptions: socketOptions };
   const server = await NestFactory.createMicroservice(NestRmqModule, {
     logger: ['error'],
     transport: Transport.RMQ,
-    options: { urls: [url], queue, queueOptions, noAck: false, prefetchCount: PREFETCH, persistent: true },
+    options: {
+      urls: [connectUrl],
+      socketOptions: tls,
+      queue,
+      queueOptions,
+      noAck: false,
+      prefetchCount: PREFETCH,
+      persistent: true,
+    },
   });
   await server.listen();
-  const client = new ClientRMQ({ urls: [url], queue, queueOptions, persistent: true });
+  const client = new ClientRMQ({ urls: [connectUrl], socketOptions: tls, queue, queueOptions, persistent: true });
   await client.connect();
   const startedAt = performance.now();
   for (let start = 0; start < EVENTS; start += BATCH) {
@@ -383,32 +401,54 @@ function summary([raw, nest, lib, outbox]: readonly Result[]): Record<string, nu
   };
 }
 
+/** Every selected scenario against one broker and database; prints a line each and, with all four, the summary line. */
+async function runAll(
+  label: string,
+  urls: { readonly rabbitAdminUrl: string; readonly databaseUrl: string },
+): Promise<Record<string, number> | undefined> {
+  const scenarios: Record<string, () => Promise<Result>> = {
+    raw: () => rawAmqplib(urls.rabbitAdminUrl),
+    nest: () => nestRmq(urls.rabbitAdminUrl),
+    lib: () => libMessaging(urls.rabbitAdminUrl),
+    outbox: () => libOutbox(urls.rabbitAdminUrl, urls.databaseUrl),
+  };
+  const selected = OPTIONS.only.split(',');
+  const results: Result[] = [];
+  for (const name of selected) {
+    const scenario = scenarios[name];
+    if (!scenario) throw new Error(`Unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+    const result = await scenario();
+    results.push(result);
+    console.log(
+      `${`${result.name} (${label})`.padEnd(52)} ${String(result.msgsPerSecond).padStart(7)} msgs/s   p50 ${String(result.p50Ms).padStart(8)} ms   p99 ${String(result.p99Ms).padStart(8)} ms`,
+    );
+  }
+  // The summary line needs all four.
+  if (selected.length !== 4) return undefined;
+  const line = summary(results);
+  console.log(JSON.stringify(line));
+  return line;
+}
+
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
-  const stack = await ensureIntegrationStack('bench');
+  const stack = await ensureIntegrationStack('bench', { plain: OPTIONS.plain });
   try {
     console.log(
       `Messaging benchmark: ${EVENTS} events of 1 KB, publish batches of ${BATCH}, prefetch ${PREFETCH}, quorum queues, persistent; outbox producers commit ${PRODUCER_BATCH} events per transaction`,
     );
-    const scenarios: Record<string, () => Promise<Result>> = {
-      raw: () => rawAmqplib(stack.rabbitAdminUrl),
-      nest: () => nestRmq(stack.rabbitAdminUrl),
-      lib: () => libMessaging(stack.rabbitAdminUrl),
-      outbox: () => libOutbox(stack.rabbitAdminUrl, stack.databaseUrl),
-    };
-    const selected = OPTIONS.only.split(',');
-    const results: Result[] = [];
-    for (const name of selected) {
-      const scenario = scenarios[name];
-      if (!scenario) throw new Error(`Unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
-      const result = await scenario();
-      results.push(result);
-      console.log(
-        `${result.name.padEnd(52)} ${String(result.msgsPerSecond).padStart(7)} msgs/s   p50 ${String(result.p50Ms).padStart(8)} ms   p99 ${String(result.p99Ms).padStart(8)} ms`,
+    const overTls = await runAll('TLS', stack);
+    if (!OPTIONS.plain) return;
+    if (!stack.plain) throw new Error('--plain: the bench stack gave no plain URLs');
+    const inClear = await runAll('plain', stack.plain);
+    if (overTls && inClear) {
+      const ratios = Object.fromEntries(
+        Object.keys(overTls)
+          .filter((key) => key.endsWith('_msgs_s'))
+          .map((key) => [key.replace(/_msgs_s$/, '_tls_vs_plain'), Number((overTls[key] / inClear[key]).toFixed(2))]),
       );
+      console.log(JSON.stringify({ tls: overTls, plain: inClear, ...ratios }));
     }
-    // The summary line needs all four.
-    if (selected.length === 4) console.log(JSON.stringify(summary(results)));
   } finally {
     await stack.stop();
   }

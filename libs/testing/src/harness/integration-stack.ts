@@ -23,6 +23,11 @@ export const BENCH_STACK_PORTS: LocalStackPorts = {
 
 /** A broker and database for integration tests or benchmarks, and how to release them. */
 export interface IntegrationStack extends TestEnvironment {
+  /**
+   * The same servers in clear (AMQP on the plain port, PostgreSQL with `sslmode=disable`), when
+   * asked for with `plain` (a benchmark's TLS-off run); a user's own servers as given.
+   */
+  readonly plain?: TestEnvironment;
   /** Stops what this call started (nothing, when the user pointed at their own servers). */
   stop(): Promise<void>;
 }
@@ -33,7 +38,10 @@ export interface IntegrationStack extends TestEnvironment {
  * `DATABASE_URL`), those are provisioned and used; otherwise a private RabbitMQ and PostgreSQL
  * are started in `.stack/<name>` on loopback ports of their own.
  */
-export async function ensureIntegrationStack(name: 'test' | 'bench'): Promise<IntegrationStack> {
+export async function ensureIntegrationStack(
+  name: 'test' | 'bench',
+  options: { readonly plain?: boolean } = {},
+): Promise<IntegrationStack> {
   const slot = name === 'test' ? testStackSlot() : 0;
   const dataDir = path.join(ROOT, '.stack', slot === 0 ? name : `${name}-${slot}`);
   const adminUrl = process.env.RABBITMQ_ADMIN_URL ?? process.env.RABBITMQ_URL;
@@ -44,14 +52,23 @@ export async function ensureIntegrationStack(name: 'test' | 'bench'): Promise<In
     partners: readPartnersFile(path.join(ROOT, 'config/partners.yaml')),
     externalBroker: adminUrl ? { adminUrl, managementUrl: process.env.RABBITMQ_MANAGEMENT_URL } : undefined,
     externalDatabaseUrl: databaseUrl,
+    plain: options.plain,
   });
   if (!stack.databaseUrl) throw new Error('The integration stack has no database');
+  const plain = stack.plain;
   return {
     rabbitAdminUrl: stack.rabbitmqAdminUrl,
     rabbitManagementUrl: stack.rabbitmqManagementUrl,
     databaseUrl: stack.databaseUrl,
     hubUrl: stack.rabbitmqUrl,
     partnerUrls: stack.partnerUrls,
+    plain: plain && {
+      rabbitAdminUrl: plain.rabbitmqAdminUrl,
+      rabbitManagementUrl: stack.rabbitmqManagementUrl,
+      databaseUrl: plain.databaseUrl ?? stack.databaseUrl,
+      hubUrl: plain.rabbitmqUrl,
+      partnerUrls: plain.partnerUrls,
+    },
     // Stop only what this call booted: another run may be using a stack it found running.
     stop: async () => {
       if (stack.timings.rabbitmqMs > 0 || stack.timings.postgresMs > 0) await stopLocalStack(dataDir);
