@@ -7,7 +7,7 @@ import { ConfigKey } from './load-config';
  * (the HTTP port, the schema). `.env.example` lists every key.
  */
 export class BaseAppConfig {
-  /** The broker, with this app's own user: `amqp://user:password@host:port/cstr`. */
+  /** The broker, with this app's own user: `amqps://user:password@host:port/cstr` (TLS options in its query: see `connectAmqp`). */
   @ConfigKey()
   @Matches(/^amqps?:\/\/[^\s]+$/, { message: 'must be an amqp:// or amqps:// URL' })
   RABBITMQ_URL!: string;
