@@ -111,6 +111,16 @@ describe('database roles (real PostgreSQL)', () => {
     ).resolves.toHaveLength(1);
   });
 
+  it('each role logs in with its own password only (the local stack and compose check passwords of every role but the superuser)', async () => {
+    const wrong = new URL(hub.env.DATABASE_URL);
+    wrong.password = 'not-the-password';
+    await expect(asRole(wrong.toString(), hub.schema, 'SELECT 1')).rejects.toEqual(
+      expect.objectContaining({ code: '28P01' }),
+    );
+    const [who] = (await asRole(hub.env.DATABASE_URL, hub.schema, 'SELECT current_user AS name')) as { name: string }[];
+    expect(who.name).toBe(hub.runtimeRole);
+  });
+
   it("the hub's runtime role cannot disable, truncate, update or delete the audit, nor alter or drop it", async () => {
     const audit = new AuditLog(hubData, { key: KEY });
     await hubData.transaction((tx) => audit.append(tx, [delivered(), refused()]));

@@ -65,8 +65,9 @@ const ROOT_CLUSTERS_FOLDER = 'cstr-hub';
 /**
  * A private PostgreSQL cluster for development and tests, run with the machine's PostgreSQL
  * binaries from a folder of its own, listening on 127.0.0.1 and on a unix socket inside that
- * folder only. Authentication is `trust`, which is acceptable only because nothing outside this
- * machine's loopback can reach it. TCP connections must use TLS (`ssl=on`, `hostssl` in
+ * folder only. The `postgres` superuser is trusted (no password), which is acceptable only because
+ * nothing outside this machine's loopback can reach it; every other role (the apps' runtime roles
+ * and schema owners) must give its password (SCRAM), so an app cannot pass for another. TCP connections must use TLS (`ssl=on`, `hostssl` in
  * `pg_hba.conf`; clients verify the server with `sslmode=verify-full` and the stack's CA) unless
  * {@link LocalPostgresOptions.plain}.
  *
@@ -267,9 +268,15 @@ export class LocalPostgres {
       [
         '# Written by LocalPostgres on every start: local development and test cluster, loopback only, TLS only.',
         'local all all trust',
-        'hostssl all all 127.0.0.1/32 trust',
+        // The administrator without a password (loopback only); the apps' roles with theirs.
+        'hostssl all postgres 127.0.0.1/32 trust',
+        'hostssl all all 127.0.0.1/32 scram-sha-256',
         ...(this.options.plain
-          ? ['# plain: the stack was started with plain ports on', 'host all all 127.0.0.1/32 trust']
+          ? [
+              '# plain: the stack was started with plain ports on',
+              'host all postgres 127.0.0.1/32 trust',
+              'host all all 127.0.0.1/32 scram-sha-256',
+            ]
           : []),
         '',
       ].join('\n'),

@@ -6,7 +6,7 @@ import { checkServerIdentity } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as amqp from 'amqplib';
-import { amqpUrlWithClientCertificate, brokerUserOf, connectAmqp } from '@cstr/messaging';
+import { amqpUrlWithClientCertificate, brokerUserOf, connectAmqp, createAppDataSource } from '@cstr/messaging';
 import { Client } from 'pg';
 import { DELIVERY_EXCHANGE, INGRESS_EXCHANGE, partnerInboxQueue } from '@cstr/contracts';
 import { epmdBinary } from './local-rabbitmq';
@@ -18,6 +18,7 @@ import {
   removeLocalStack,
   startLocalStack,
   stopLocalStack,
+  systemDatabaseApps,
   type LocalStack,
   type LocalStackOptions,
   type LocalStackPorts,
@@ -69,7 +70,16 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
 }
 
 function stackOptions(): LocalStackOptions {
-  return { dataDir, ports, partners: [{ id: court }, { id: provider }], retryDelaysMs: [1_000] };
+  return {
+    dataDir,
+    ports,
+    partners: [{ id: court }, { id: provider }],
+    retryDelaysMs: [1_000],
+    databaseApps: systemDatabaseApps([
+      { id: court, kind: 'hmcts' },
+      { id: provider, kind: 'mh-provider' },
+    ]),
+  };
 }
 
 function rabbitOfStack(): LocalRabbitMq {
@@ -357,6 +367,52 @@ describe('local stack', () => {
       expect(rows[0].ssl).toBe(true);
       await secure.end();
     });
+  });
+
+  it('gives each app database roles of its own: their URLs in stack.env, their passwords kept, each role in its own schema only', async () => {
+    const env = stack.env;
+    expect(env.DATABASE_ADMIN_URL).toBe(stack.databaseUrl);
+    const user = (key: string): string => decodeURIComponent(new URL(env[key] ?? 'x:').username);
+    expect([user('DATABASE_URL'), user('DATABASE_MIGRATION_URL')]).toEqual(['cstr_hub', 'cstr_hub_owner']);
+    expect([user('DATABASE_URL_CROYDON_MC'), user('DATABASE_MIGRATION_URL_CROYDON_MC')]).toEqual([
+      'cstr_croydon_mc',
+      'cstr_croydon_mc_owner',
+    ]);
+    expect(user('DATABASE_URL_PARTNER_SANDBOX')).toBe('cstr_partner_sandbox');
+    expect(readFileSync(join(dataDir, 'stack.env'), 'utf8')).toContain(
+      `DATABASE_URL_SLAM_MHTR=${env.DATABASE_URL_SLAM_MHTR}`,
+    );
+    const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as {
+      database: Record<string, { runtime: string; owner: string }>;
+    };
+    expect(Object.keys(credentials.database).sort()).toEqual([court, 'hub', 'partner-sandbox', provider].sort());
+    expect(decodeURIComponent(new URL(env.DATABASE_URL).password)).toBe(credentials.database.hub.runtime);
+
+    // The adapter's owner migrates its schema; its runtime role works there, and nowhere else.
+    const adapter = stack.databaseApps[court];
+    const dataSource = await createAppDataSource({
+      url: adapter.url,
+      migrationUrl: adapter.migrationUrl,
+      schema: adapter.schema,
+      applicationName: 'test:local-stack-roles',
+    });
+    try {
+      expect(await dataSource.query('SELECT current_user AS name')).toEqual([{ name: 'cstr_croydon_mc' }]);
+      await expect(dataSource.query('SELECT count(*) FROM messaging_outbox')).resolves.toHaveLength(1);
+      await expect(
+        dataSource.query(`SELECT count(*) FROM ${stack.databaseApps.hub.schema}.messaging_outbox`),
+      ).rejects.toMatchObject({
+        driverError: { code: '42501' },
+      });
+    } finally {
+      await dataSource.destroy();
+    }
+    // Passwords are checked for every role but the local superuser.
+    const wrong = new URL(adapter.url);
+    wrong.password = 'wrong';
+    const intruder = new Client({ connectionString: wrong.toString() });
+    await expect(intruder.connect()).rejects.toMatchObject({ code: '28P01' });
+    await intruder.end().catch(() => undefined);
   });
 
   it('keeps durable deliveries and the database across a broker and database restart', async () => {
