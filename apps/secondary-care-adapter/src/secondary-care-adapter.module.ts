@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Outbox } from '@cstr/messaging';
-import { APP_CONFIG, INBOUND_AUTHENTICATOR, IngressPublisher, partnerTokenSource } from '@cstr/platform';
+import {
+  APP_CONFIG,
+  INBOUND_AUTHENTICATOR,
+  InboxAcknowledgements,
+  InboxMetricsController,
+  IngressPublisher,
+  partnerTokenSource,
+} from '@cstr/platform';
 import { loadPartnersFile } from '@cstr/policy';
 import { FhirNotificationsController } from './changes/fhir-notifications.controller';
 import { ProviderChangeIntake } from './changes/provider-change-intake';
@@ -22,8 +29,12 @@ import type { SecondaryCareAdapterConfig } from './secondary-care-adapter.config
  * polling `_lastUpdated` where the server has none.
  */
 @Module({
-  controllers: [ProviderInboxController, FhirNotificationsController],
+  controllers: [ProviderInboxController, FhirNotificationsController, InboxMetricsController],
   providers: [
+    {
+      provide: InboxAcknowledgements,
+      useFactory: () => new InboxAcknowledgements('provider', "the provider's FHIR server"),
+    },
     {
       provide: PROVIDER_PARTNER_SETTINGS,
       inject: [APP_CONFIG],

@@ -15,6 +15,8 @@ export const FHIR_RESOURCE_TYPES = [
   'EpisodeOfCare',
   'CareTeam',
   'Consent',
+  'Communication',
+  'Observation',
   'Subscription',
 ] as const;
 

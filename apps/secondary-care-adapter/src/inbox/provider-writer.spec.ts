@@ -67,7 +67,9 @@ describe('executeProviderWrites', () => {
 
   it('is done without calling the server when nothing in the event is for this provider', async () => {
     const { writer, written } = fakeWriter();
-    await expect(executeProviderWrites(writer, { kind: 'nothing-for-provider', reason: 'none' })).resolves.toEqual({
+    await expect(
+      executeProviderWrites(writer, { kind: 'nothing-for-provider', code: 'nothing-for-provider', reason: 'none' }),
+    ).resolves.toEqual({
       kind: 'done',
     });
     expect(written).toHaveLength(0);

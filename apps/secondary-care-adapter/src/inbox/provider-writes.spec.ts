@@ -8,7 +8,8 @@ import {
   type EventInputOf,
 } from '@cstr/fhir';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
-import { planProviderWrites, type PlannedCreate } from './provider-writes';
+import { eventTypesDeliveredTo } from '@cstr/testing';
+import { PROVIDER_INBOX_EVENT_TYPES, planProviderWrites, type PlannedCreate } from './provider-writes';
 
 const EVENT_ID = '5f0c2a8e-3f1d-4b7a-9c55-0a1b2c3d4e5f';
 
@@ -227,6 +228,72 @@ describe('planProviderWrites', () => {
         code: 'no-care-team',
       });
     });
+  });
+
+  it('plans the PSR assessment request as ServiceRequest + Task with its due time and priority, valid R4', () => {
+    const plan = planProviderWrites('probation.psr.requested', fixtureBundle('probation.psr.requested'), EVENT_ID);
+    if (plan.kind !== 'writes') throw new Error(plan.reason);
+    const [serviceRequest, task] = plan.then.map(build);
+    expect(serviceRequest).toMatchObject({ resourceType: 'ServiceRequest', subject: { reference: 'Patient/p1' } });
+    const due = (loadEventFixture('probation.psr.requested') as unknown as { request: { dueBy: string } }).request
+      .dueBy;
+    expect(task).toMatchObject({
+      resourceType: 'Task',
+      status: 'requested',
+      code: { coding: [expect.objectContaining({ code: 'suitability-assessment' })] },
+      focus: { reference: 'ServiceRequest/sr1' },
+      for: { reference: 'Patient/p1' },
+      restriction: { period: { end: due } },
+      identifier: expect.arrayContaining([{ system: EVENT_ID_SYSTEM, value: EVENT_ID }]),
+    });
+    for (const resource of [serviceRequest, task]) expect(errorsOf(validateResource(resource))).toEqual([]);
+    expect(JSON.stringify(plan.then.map(build))).not.toContain('urn:uuid:');
+  });
+
+  it.each([
+    ['probation.enforcement.decided', ['Communication']],
+    ['probation.requirement.terminated', ['ServiceRequest', 'Task']],
+    ['pathway.deadline.missed', ['Task']],
+    ['court.review.listed', ['Appointment']],
+    ['court.review.resulted', ['Appointment', 'Appointment']],
+  ] as const)('writes %s to the service as %p about the person, valid R4', (type, resourceTypes) => {
+    const plan = planProviderWrites(type, fixtureBundle(type), EVENT_ID, 'sl-drug-alcohol-service');
+    if (plan.kind !== 'writes') throw new Error(plan.reason);
+    const written = plan.then.map(build);
+    expect(written.map((resource) => resource.resourceType)).toEqual(resourceTypes);
+    for (const resource of written) {
+      expect(errorsOf(validateResource(resource))).toEqual([]);
+      expect(JSON.stringify(resource)).toContain('Patient/p1');
+    }
+    expect(new Set(plan.then.map((step) => `${step.build({}).resourceType} ${step.query}`)).size).toBe(written.length);
+    expect(JSON.stringify(written)).not.toContain('urn:uuid:');
+  });
+
+  it('keeps the court review outcome and the next review on the Appointments', () => {
+    const plan = planProviderWrites('court.review.resulted', fixtureBundle('court.review.resulted'), EVENT_ID);
+    if (plan.kind !== 'writes') throw new Error(plan.reason);
+    const [review, next] = plan.then.map(build);
+    expect(review).toMatchObject({ status: 'fulfilled', start: '2026-07-07T10:00:00+01:00' });
+    expect(JSON.stringify(review)).toContain('progress-satisfactory');
+    expect(next).toMatchObject({ status: 'booked', start: '2026-08-04T10:00:00+01:00' });
+  });
+
+  it.each([
+    'court.hearing.resulted',
+    'ld.screening.completed',
+    'gp.registration.checked',
+    'gp.registration.changed',
+    'consent.recorded',
+    'consent.withdrawn',
+  ] as const)('acknowledges %s with a reason, writing nothing', (type) => {
+    const plan = planProviderWrites(type, fixtureBundle(type), EVENT_ID, 'slam-mhtr');
+    expect(plan).toMatchObject({ kind: 'nothing-for-provider', reason: expect.any(String) });
+  });
+
+  it('has a plan for every event type the agreements deliver to a treatment provider (either kind)', () => {
+    const delivered = eventTypesDeliveredTo('mh-provider', 'drug-alcohol-service');
+    expect(delivered.length).toBeGreaterThan(10);
+    expect(delivered.filter((type) => !(PROVIDER_INBOX_EVENT_TYPES as readonly string[]).includes(type))).toEqual([]);
   });
 
   it.each([null, 'text', { resourceType: 'Patient' }, { resourceType: 'Bundle', entry: 'nonsense' }])(

@@ -1,23 +1,40 @@
 /**
- * What an event from the hub becomes on the provider's FHIR server. Every resource carries the
- * hub event id as an identifier (`EVENT_ID_SYSTEM|<event id>`) and is created conditionally on
- * it, so a redelivery finds the earlier resource instead of making a duplicate.
+ * What an event from the hub becomes on the treatment provider's FHIR server (an MHTR provider or a
+ * drug and alcohol service). Every resource carries the hub event id as an identifier
+ * (`EVENT_ID_SYSTEM|<event id>`, `#n` when one event writes several of a type) and is created
+ * conditionally on it, so a redelivery finds the earlier resource instead of making a duplicate.
+ * Every event type the agreements deliver to a provider kind has a plan in `PROVIDER_PLANS`.
  *
  * - `treatment.referral.requested` → Patient (conditional on the NHS number, else the CRN),
  *   the ServiceRequest of the Bundle, and a Task asking the provider to act on it (the Task's first
  *   identifier is the hub's referral id, which comes back with `treatment.referral.accepted/rejected`);
- * - `risk.changed` → Patient, and a Flag per Flag of the Bundle;
+ * - `probation.psr.requested` → Patient, the assessment request's ServiceRequest and its Task with
+ *   the due time (`restriction.period.end`) and priority, as the sentence is;
  * - `court.sentence.imposed` → Patient, and for each requirement this provider is to deliver (its
  *   performer names the provider, or it has no performer and is an MHTR) the order's requirement as
  *   an active ServiceRequest and a Task asking the provider to start treatment (the order has
  *   commenced), restricted to the start-by date when the court gave a timescale;
  * - `probation.case.allocated` → Patient, and a CareTeam naming the responsible officer (a contained
- *   Practitioner with the work contact details) and the probation team.
+ *   Practitioner with the work contact details) and the probation team;
+ * - `risk.changed` → Patient, and a Flag per Flag of the Bundle;
+ * - `probation.enforcement.decided` → the decision as a Communication to the service;
+ * - `probation.requirement.terminated` → the ended requirement's ServiceRequest and a Task to close
+ *   the episode and arrange continuing care;
+ * - `pathway.deadline.missed` → the overdue step as a Task owed by the service, with its due time;
+ * - `court.review.listed` / `court.review.resulted` → the court's review hearing as an Appointment
+ *   with the person as participant (booked; then fulfilled with its outcome, and the next review);
+ * - acknowledged, nothing written (logged at debug, counted at `GET /metrics`):
+ *   `court.hearing.resulted` (what the provider acts on comes as a sentence or a referral),
+ *   `ld.screening.completed`, `gp.registration.checked/changed`, `consent.recorded/withdrawn` (kept
+ *   elsewhere: the provider's own assessment, the national spine, the consent the provider takes
+ *   itself), and a sentence none of whose requirements is this provider's.
  * References between resources of the Bundle (`urn:uuid:`) mean nothing on the provider's server:
  * they are kept as their display text only.
  */
 import type {
+  Appointment,
   Bundle,
+  Communication,
   CareTeam,
   ContactPoint,
   DomainResource,
@@ -32,7 +49,7 @@ import type {
   ServiceRequest,
   Task,
 } from 'fhir/r4';
-import { REQUIREMENT_TYPE_SYSTEM, TASK_TYPE_SYSTEM } from '@cstr/contracts';
+import { REQUIREMENT_TYPE_SYSTEM, TASK_TYPE_SYSTEM, type EventType } from '@cstr/contracts';
 import { EVENT_ID_SYSTEM, hubConcept, PARTNER_ID_SYSTEM, REFERRAL_ID_SYSTEM } from '@cstr/fhir';
 import {
   COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
@@ -42,17 +59,6 @@ import {
   PNC_ID_SYSTEM,
 } from '@cstr/identity';
 import { patientOf, resourceEntries } from '@cstr/policy';
-
-/** The event types the adapter's inbox handles. */
-export const PROVIDER_INBOX_EVENT_TYPES = [
-  'treatment.referral.requested',
-  'risk.changed',
-  'court.sentence.imposed',
-  'probation.case.allocated',
-] as const;
-
-/** One of {@link PROVIDER_INBOX_EVENT_TYPES}. */
-export type ProviderInboxEventType = (typeof PROVIDER_INBOX_EVENT_TYPES)[number];
 
 /** A resource to create unless one matches `query`; `linked` fills references to resources created before it. */
 export interface PlannedCreate {
@@ -66,18 +72,93 @@ export interface CreatedIds {
   serviceRequest?: string;
 }
 
+/** A step after the Patient: a conditional create, maybe remembered under a role for later steps. */
+type PlannedStep = PlannedCreate & { readonly role?: keyof CreatedIds };
+
 /** The writes an event needs, or why there are none. */
 export type ProviderWritePlan =
-  | {
-      readonly kind: 'writes';
-      readonly patient: PlannedCreate;
-      readonly then: readonly (PlannedCreate & { readonly role?: keyof CreatedIds })[];
-    }
+  | { readonly kind: 'writes'; readonly patient: PlannedCreate; readonly then: readonly PlannedStep[] }
   | { readonly kind: 'unusable'; readonly code: string; readonly reason: string };
 
-/** The writes an event needs, none because nothing in it is for this provider, or why it cannot be used. */
+/** Why an event is acknowledged without a write (a metric label: a small fixed set). */
+export type ProviderAcknowledgedReason =
+  /** Nothing in the event is this provider's to act on (e.g. a sentence's requirements are others'). */
+  | 'nothing-for-provider'
+  /** The provider's system gets it another way, or keeps it itself. */
+  | 'kept-elsewhere';
+
+/** The writes an event needs, none (acknowledged, with the reason), or why it cannot be used. */
 export type ProviderWritePlanOrNothing =
-  ProviderWritePlan | { readonly kind: 'nothing-for-provider'; readonly reason: string };
+  | ProviderWritePlan
+  | { readonly kind: 'nothing-for-provider'; readonly code: ProviderAcknowledgedReason; readonly reason: string };
+
+/** One event about a person, as a planner reads it. */
+interface PersonEvent {
+  readonly bundle: Bundle;
+  readonly patient: PlannedCreate;
+  readonly eventId: string;
+  readonly providerId?: string;
+}
+
+/** How the provider's system takes one event type: acknowledged, or written by a planner. */
+type ProviderPlan =
+  | { readonly acknowledge: ProviderAcknowledgedReason; readonly reason: string }
+  | { readonly write: (event: PersonEvent) => ProviderWritePlanOrNothing };
+
+/**
+ * Every event type the agreements deliver to a treatment provider (mh-provider or
+ * drug-alcohol-service), and what its FHIR server gets.
+ */
+const PROVIDER_PLANS = {
+  'treatment.referral.requested': { write: planReferralWrites },
+  'probation.psr.requested': {
+    write: (event) =>
+      planRequestAndTask(event, 'probation.psr.requested', 'Assess suitability for the pre-sentence report'),
+  },
+  'court.sentence.imposed': { write: planSentenceWrites },
+  'probation.case.allocated': { write: planAllocationWrites },
+  'risk.changed': { write: (event) => planCopies(event, 'Flag') },
+  'probation.enforcement.decided': { write: (event) => planCopies(event, 'Communication') },
+  'probation.requirement.terminated': { write: planTerminationWrites },
+  'pathway.deadline.missed': { write: (event) => planCopies(event, 'Task') },
+  'court.review.listed': { write: planReviewWrites },
+  'court.review.resulted': { write: planReviewWrites },
+  'court.hearing.resulted': {
+    acknowledge: 'nothing-for-provider',
+    reason: "A hearing's result: what the provider acts on comes as court.sentence.imposed or a referral.",
+  },
+  'ld.screening.completed': {
+    acknowledge: 'kept-elsewhere',
+    reason: "The provider's own assessment follows the PSR request; the L&D screening stays with L&D and probation.",
+  },
+  'gp.registration.checked': {
+    acknowledge: 'kept-elsewhere',
+    reason: 'The provider reads GP registration from the national spine itself.',
+  },
+  'gp.registration.changed': {
+    acknowledge: 'kept-elsewhere',
+    reason: 'The provider reads GP registration from the national spine itself.',
+  },
+  'consent.recorded': {
+    acknowledge: 'kept-elsewhere',
+    reason: 'The hub applies consent to what it shares; the provider records the consent it takes itself.',
+  },
+  'consent.withdrawn': {
+    acknowledge: 'kept-elsewhere',
+    reason: 'The hub stops sharing under the withdrawn consent; the provider records the consent it takes itself.',
+  },
+} as const satisfies Partial<Record<EventType, ProviderPlan>>;
+
+/** One of the event types the adapter's inbox handles. */
+export type ProviderInboxEventType = keyof typeof PROVIDER_PLANS;
+
+/** The event types the adapter's inbox handles (the keys of its plans, listed once). */
+export const PROVIDER_INBOX_EVENT_TYPES = Object.keys(PROVIDER_PLANS) as readonly ProviderInboxEventType[];
+
+/** Whether the inbox has a plan for `type`. */
+export function isProviderInboxEventType(type: string): type is ProviderInboxEventType {
+  return Object.hasOwn(PROVIDER_PLANS, type);
+}
 
 /**
  * Plans the FHIR writes for one event Bundle. Pure; never throws. `providerId` (the adapter's
@@ -89,6 +170,8 @@ export function planProviderWrites(
   eventId: string,
   providerId?: string,
 ): ProviderWritePlanOrNothing {
+  const plan: ProviderPlan = PROVIDER_PLANS[type];
+  if ('acknowledge' in plan) return { kind: 'nothing-for-provider', code: plan.acknowledge, reason: plan.reason };
   if (!isBundle(body)) return { kind: 'unusable', code: 'not-a-bundle', reason: 'The body is not a FHIR Bundle.' };
   const patient = patientOf(body);
   const patientQuery = patientQueryOf(patient);
@@ -98,71 +181,186 @@ export function planProviderWrites(
       code: 'no-person-identifier',
       reason: 'The Patient carries no NHS number, CRN, PNC ID, CRO number or Common Platform id.',
     };
-  const eventIdentifier: Identifier = { system: EVENT_ID_SYSTEM, value: eventId };
-  const byEvent = `identifier=${EVENT_ID_SYSTEM}|${eventId}`;
   const patientCreate: PlannedCreate = { query: patientQuery, build: () => providerPatient(patient) };
+  return plan.write({ bundle: body, patient: patientCreate, eventId, providerId });
+}
 
-  if (type === 'treatment.referral.requested') {
-    const request = resourceEntries(body).find((entry) => entry.resource.resourceType === 'ServiceRequest')
-      ?.resource as ServiceRequest | undefined;
-    if (!request)
-      return { kind: 'unusable', code: 'no-service-request', reason: 'The referral Bundle carries no ServiceRequest.' };
-    const referralId = request.identifier?.find((identifier) => identifier.system === REFERRAL_ID_SYSTEM);
-    return {
-      kind: 'writes',
-      patient: patientCreate,
-      then: [
-        {
-          role: 'serviceRequest',
-          query: byEvent,
-          build: (ids) => ({
-            ...(unlinked(request) as ServiceRequest),
-            identifier: [...(request.identifier ?? []), eventIdentifier],
-            subject: { reference: `Patient/${ids.patient}` },
-          }),
-        },
-        {
-          query: byEvent,
-          build: (ids): Task => ({
-            resourceType: 'Task',
-            identifier: [...(referralId ? [referralId] : []), eventIdentifier],
-            status: 'requested',
-            intent: 'order',
-            code: { text: 'Act on the treatment referral' },
-            focus: { reference: `ServiceRequest/${ids.serviceRequest}` },
-            for: { reference: `Patient/${ids.patient}` },
-            ...(request.authoredOn ? { authoredOn: request.authoredOn } : {}),
-            ...(request.requester?.display ? { requester: { display: request.requester.display } } : {}),
-          }),
-        },
-      ],
-    };
-  }
-
-  if (type === 'court.sentence.imposed') return planSentenceWrites(body, patientCreate, eventId, providerId);
-  if (type === 'probation.case.allocated') return planAllocationWrites(body, patientCreate, eventId);
-
-  const flags = resourceEntries(body)
+/** The Bundle's resources of one type. */
+function resourcesOf<T extends FhirResource>(bundle: Bundle, type: T['resourceType']): T[] {
+  return resourceEntries(bundle)
     .map((entry) => entry.resource)
-    .filter((resource): resource is Flag => resource.resourceType === 'Flag');
-  if (flags.length === 0)
-    return { kind: 'unusable', code: 'no-flag', reason: 'The risk.changed Bundle carries no Flag.' };
+    .filter((resource): resource is T => resource.resourceType === type);
+}
+
+/** The identifier of the `index`th of `count` resources written for one event: the event id, `#n` when several. */
+function eventIdentifier(eventId: string, index = 0, count = 1): Identifier {
+  return { system: EVENT_ID_SYSTEM, value: count === 1 ? eventId : `${eventId}#${index + 1}` };
+}
+
+function queryOf(identifier: Identifier): string {
+  return `identifier=${identifier.system}|${identifier.value}`;
+}
+
+/** The element of each resource type that names the person. */
+const SUBJECT_ELEMENT: Partial<Record<FhirResource['resourceType'], string>> = {
+  Flag: 'subject',
+  Communication: 'subject',
+  ServiceRequest: 'subject',
+  Task: 'for',
+};
+
+/**
+ * Every resource of `type` in the Bundle, copied to the provider's server as the hub shared it
+ * (references within the Bundle kept as display), with the event's identifier and the person.
+ */
+function planCopies(
+  { bundle, patient, eventId }: PersonEvent,
+  type: 'Flag' | 'Communication' | 'Task',
+): ProviderWritePlan {
+  const resources = resourcesOf<Flag | Communication | Task>(bundle, type);
+  if (resources.length === 0)
+    return { kind: 'unusable', code: `no-${type.toLowerCase()}`, reason: `The Bundle carries no ${type}.` };
   return {
     kind: 'writes',
-    patient: patientCreate,
-    then: flags.map((flag, index) => {
-      // One event may carry several flags: each gets its own identifier under the event.
-      const identifier: Identifier = {
-        system: EVENT_ID_SYSTEM,
-        value: flags.length === 1 ? eventId : `${eventId}#${index + 1}`,
-      };
+    patient,
+    then: resources.map((resource, index) => {
+      const identifier = eventIdentifier(eventId, index, resources.length);
       return {
-        query: `identifier=${identifier.system}|${identifier.value}`,
-        build: (ids): Flag => ({
-          ...(unlinked(flag) as Flag),
-          identifier: [...(flag.identifier ?? []), identifier],
+        query: queryOf(identifier),
+        build: (ids) =>
+          ({
+            ...unlinked(resource),
+            identifier: [...(resource.identifier ?? []), identifier],
+            [SUBJECT_ELEMENT[type] ?? 'subject']: { reference: `Patient/${ids.patient}` },
+          }) as FhirResource,
+      };
+    }),
+  };
+}
+
+/**
+ * A request with its Task (a PSR assessment request, as a sentence's requirement): the
+ * ServiceRequest and the Task of the Bundle, the Task's due time, priority and code kept, its focus
+ * the ServiceRequest written before it.
+ */
+function planRequestAndTask(
+  { bundle, patient, eventId }: PersonEvent,
+  type: string,
+  action: string,
+): ProviderWritePlan {
+  const [request] = resourcesOf<ServiceRequest>(bundle, 'ServiceRequest');
+  if (!request)
+    return { kind: 'unusable', code: 'no-service-request', reason: `The ${type} Bundle carries no ServiceRequest.` };
+  const [task] = resourcesOf<Task>(bundle, 'Task');
+  const identifier = eventIdentifier(eventId);
+  return {
+    kind: 'writes',
+    patient,
+    then: [
+      {
+        role: 'serviceRequest',
+        query: queryOf(identifier),
+        build: (ids) => ({
+          ...(unlinked(request) as ServiceRequest),
+          identifier: [...(request.identifier ?? []), identifier],
           subject: { reference: `Patient/${ids.patient}` },
         }),
+      },
+      {
+        query: queryOf(identifier),
+        build: (ids): Task => ({
+          ...(task ? (unlinked(task) as Task) : {}),
+          resourceType: 'Task',
+          identifier: [...(task?.identifier ?? []), identifier],
+          status: 'requested',
+          intent: 'order',
+          ...(task?.code ? {} : { code: { text: action } }),
+          description: task?.description ?? action,
+          focus: { reference: `ServiceRequest/${ids.serviceRequest}` },
+          for: { reference: `Patient/${ids.patient}` },
+        }),
+      },
+    ],
+  };
+}
+
+/** A referral: the ServiceRequest and a Task asking the provider to act on it (the Task's first identifier is the referral id). */
+function planReferralWrites({ bundle, patient, eventId }: PersonEvent): ProviderWritePlan {
+  const [request] = resourcesOf<ServiceRequest>(bundle, 'ServiceRequest');
+  if (!request)
+    return { kind: 'unusable', code: 'no-service-request', reason: 'The referral Bundle carries no ServiceRequest.' };
+  const referralId = request.identifier?.find((identifier) => identifier.system === REFERRAL_ID_SYSTEM);
+  const identifier = eventIdentifier(eventId);
+  return {
+    kind: 'writes',
+    patient,
+    then: [
+      {
+        role: 'serviceRequest',
+        query: queryOf(identifier),
+        build: (ids) => ({
+          ...(unlinked(request) as ServiceRequest),
+          identifier: [...(request.identifier ?? []), identifier],
+          subject: { reference: `Patient/${ids.patient}` },
+        }),
+      },
+      {
+        query: queryOf(identifier),
+        build: (ids): Task => ({
+          resourceType: 'Task',
+          identifier: [...(referralId ? [referralId] : []), identifier],
+          status: 'requested',
+          intent: 'order',
+          code: { text: 'Act on the treatment referral' },
+          focus: { reference: `ServiceRequest/${ids.serviceRequest}` },
+          for: { reference: `Patient/${ids.patient}` },
+          ...(request.authoredOn ? { authoredOn: request.authoredOn } : {}),
+          ...(request.requester?.display ? { requester: { display: request.requester.display } } : {}),
+        }),
+      },
+    ],
+  };
+}
+
+/**
+ * A requirement terminated: the ended requirement (its ServiceRequest, with the status the order
+ * ended in) and a Task asking the provider to close the episode and arrange continuing care.
+ */
+function planTerminationWrites(event: PersonEvent): ProviderWritePlan {
+  return planRequestAndTask(
+    event,
+    'probation.requirement.terminated',
+    'The requirement has ended: close the episode and arrange continuing care',
+  );
+}
+
+/**
+ * A court review listed or resulted: each review Appointment of the Bundle (the hearing, its
+ * outcome, the next review) with the person as participant, so the service sees when the court
+ * reviews the order and what it decided, and can write its part of probation's report.
+ */
+function planReviewWrites({ bundle, patient, eventId }: PersonEvent): ProviderWritePlan {
+  const appointments = resourcesOf<Appointment>(bundle, 'Appointment');
+  if (appointments.length === 0)
+    return { kind: 'unusable', code: 'no-appointment', reason: 'The court review Bundle carries no Appointment.' };
+  return {
+    kind: 'writes',
+    patient,
+    then: appointments.map((appointment, index) => {
+      const identifier = eventIdentifier(eventId, index, appointments.length);
+      return {
+        query: queryOf(identifier),
+        build: (ids): Appointment => {
+          const copy = unlinked(appointment) as Appointment;
+          return {
+            ...copy,
+            identifier: [...(appointment.identifier ?? []), identifier],
+            participant: [
+              ...(copy.participant ?? []).filter((participant) => participant.actor?.display),
+              { actor: { reference: `Patient/${ids.patient}` }, status: 'accepted' },
+            ],
+          };
+        },
       };
     }),
   };
@@ -178,12 +376,7 @@ const MHTR_CODES: ReadonlySet<string> = new Set(['mhtr-primary', 'mhtr-secondary
  * A sentence: the order's requirements this provider delivers, each as an active ServiceRequest and
  * a Task to start treatment. Several requirements of one event get identifiers `<event id>#<n>`.
  */
-function planSentenceWrites(
-  bundle: Bundle,
-  patient: PlannedCreate,
-  eventId: string,
-  providerId: string | undefined,
-): ProviderWritePlanOrNothing {
+function planSentenceWrites({ bundle, patient, eventId, providerId }: PersonEvent): ProviderWritePlanOrNothing {
   const organizations = new Map<string, Organization>();
   for (const entry of resourceEntries(bundle))
     if (entry.resource.resourceType === 'Organization' && entry.fullUrl)
@@ -195,6 +388,7 @@ function planSentenceWrites(
   if (ours.length === 0)
     return {
       kind: 'nothing-for-provider',
+      code: 'nothing-for-provider',
       reason: 'No requirement of the sentence names this provider or is an MHTR without a provider.',
     };
   const then = ours.flatMap((request, index) => {
@@ -207,7 +401,7 @@ function planSentenceWrites(
     const startBy = request.orderDetail
       ?.map((detail) => /start by (\d{4}-\d{2}-\d{2})/i.exec(detail.text ?? '')?.[1])
       .find(Boolean);
-    const steps: (PlannedCreate & { role?: keyof CreatedIds })[] = [
+    const steps: PlannedStep[] = [
       {
         role: 'serviceRequest',
         query,
@@ -271,7 +465,7 @@ function isForProvider(
  * responsible officer (a contained Practitioner with the work contact details of their role), so
  * the provider knows whom to tell about attendance and risk.
  */
-function planAllocationWrites(bundle: Bundle, patient: PlannedCreate, eventId: string): ProviderWritePlan {
+function planAllocationWrites({ bundle, patient, eventId }: PersonEvent): ProviderWritePlan {
   const resources = resourceEntries(bundle);
   const careTeam = resources.find((entry) => entry.resource.resourceType === 'CareTeam')?.resource as
     CareTeam | undefined;
@@ -375,7 +569,11 @@ function unlinked(resource: DomainResource): DomainResource {
 }
 
 function stripBundleReferences(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripBundleReferences).filter((item) => item !== undefined);
+  if (Array.isArray(value)) {
+    // A list whose every item pointed into the Bundle is dropped: FHIR has no empty elements.
+    const items = value.map(stripBundleReferences).filter((item) => item !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
   if (typeof value !== 'object' || value === null) return value;
   const reference = (value as Reference).reference;
   if (typeof reference === 'string' && reference.startsWith('urn:uuid:')) {

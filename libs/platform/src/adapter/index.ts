@@ -2,3 +2,4 @@
 export * from './ingress-publisher';
 export * from './payload-event-ids';
 export * from './auth';
+export * from './inbox-acknowledgements';
