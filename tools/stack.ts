@@ -23,6 +23,7 @@ import {
   projectRoot,
   localStackStatus,
   readPartnersFile,
+  readStackEnvFile,
   startLocalStack,
   stopLocalStack,
   systemDatabaseApps,
@@ -173,13 +174,7 @@ function ports(): LocalStackPorts {
 }
 
 function readEnvFile(): Record<string, string> {
-  if (!existsSync(envFile)) return {};
-  return Object.fromEntries(
-    readFileSync(envFile, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
+  return readStackEnvFile(envFile);
 }
 
 function redact(url: string): string {

@@ -40,7 +40,8 @@ function readStackEnv(): Record<string, string> {
     readFileSync(stackEnvFile, 'utf8')
       .split('\n')
       .filter((line) => line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      // Values are quoted (KEY='value') so that a shell can source the file.
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'(.*)'$/, '$1')]),
   );
 }
 

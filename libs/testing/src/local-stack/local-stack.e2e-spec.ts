@@ -258,7 +258,7 @@ describe('local stack', () => {
       expect(database.searchParams.get('sslmode')).toBe('verify-full');
       expect(database.searchParams.get('sslrootcert')).toBe(stack.tls.caFile);
       expect(stack.env.TLS_CA_FILE).toBe(stack.tls.caFile);
-      expect(readFileSync(join(dataDir, 'stack.env'), 'utf8')).toContain(`RABBITMQ_URL=amqps://`);
+      expect(readFileSync(join(dataDir, 'stack.env'), 'utf8')).toContain(`RABBITMQ_URL='amqps://`);
       for (const key of [
         join(stack.tls.dir, 'ca.key'),
         stack.tls.serverKeyFile,
@@ -380,7 +380,7 @@ describe('local stack', () => {
     ]);
     expect(user('DATABASE_URL_PARTNER_SANDBOX')).toBe('cstr_partner_sandbox');
     expect(readFileSync(join(dataDir, 'stack.env'), 'utf8')).toContain(
-      `DATABASE_URL_SLAM_MHTR=${env.DATABASE_URL_SLAM_MHTR}`,
+      `DATABASE_URL_SLAM_MHTR='${env.DATABASE_URL_SLAM_MHTR}'`,
     );
     const credentials = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as {
       database: Record<string, { runtime: string; owner: string }>;

@@ -310,7 +310,7 @@ async function provisionAndDescribe(
   writeSecretFile(
     join(dataDir, 'stack.env'),
     Object.entries(env)
-      .map(([key, value]) => `${key}=${value}\n`)
+      .map(([key, value]) => `${key}='${value}'\n`)
       .join(''),
   );
   return {
@@ -387,6 +387,20 @@ export function localStackStatus(dataDir: string): LocalStackStatus | undefined 
           ? 'external'
           : 'none',
   };
+}
+
+/**
+ * The variables of a `stack.env`: `KEY='value'` lines, quoted so that a shell can source the file
+ * (the database URLs hold `&`); unquoted `KEY=value` lines are read too.
+ */
+export function readStackEnvFile(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'(.*)'$/, '$1')]),
+  );
 }
 
 /** `RABBITMQ_URL_<PARTNER_ID_UPPER_SNAKE>`: the variable holding a partner's broker URL in `stack.env`. */
