@@ -1,7 +1,7 @@
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { runChecked } from './processes';
+import { delimiter, join, resolve } from 'node:path';
+import { aptInstall, isRoot, runChecked } from './processes';
 
 /** The files of a stack's local certificate authority and the certificates it issued (all PEM). */
 export interface LocalTlsFiles {
@@ -51,6 +51,7 @@ export async function ensureLocalTls(options: LocalTlsOptions): Promise<LocalTls
   const files = localTlsFiles(dir);
   mkdirSync(join(dir, 'clients'), { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o755);
+  await ensureOpenssl(dir);
   const renewWithinMs = (options.renewWithinDays ?? 30) * 86_400_000;
   const serverNames = options.serverNames ?? DEFAULT_SERVER_NAMES;
 
@@ -173,6 +174,20 @@ async function issue(
   ]);
   chmodSync(keyFile, 0o600);
   chmodSync(certFile, 0o644);
+}
+
+/** `openssl` from PATH; as root on a machine without it, installed with apt-get (as RabbitMQ and PostgreSQL are). */
+async function ensureOpenssl(dir: string): Promise<void> {
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((folder) => folder && existsSync(join(folder, 'openssl')));
+  if (onPath) return;
+  if (!isRoot()) {
+    throw new Error(
+      'openssl is not installed (the local stack makes its certificates with it): run `apt-get install openssl` as root',
+    );
+  }
+  await aptInstall(['openssl'], join(dir, 'apt-get.log'));
 }
 
 async function openssl(cwd: string, args: readonly string[]): Promise<void> {
