@@ -48,6 +48,32 @@ export default tseslint.config(
     },
   },
   {
+    // The web console: browser code (apps/hub/console/tsconfig.json: DOM, ES modules, no Node),
+    // served under a strict CSP. Hub text goes in with textContent only; scripts come only from
+    // the console's own folder.
+    files: ['apps/hub/console/**/*.ts'],
+    rules: {
+      'no-eval': 'error',
+      '@typescript-eslint/no-implied-eval': 'error',
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*', '@cstr/*', 'node:*'], message: 'The browser loads only the console folder.' }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'AssignmentExpression[left.property.name=/^(innerHTML|outerHTML)$/]',
+          message: 'Set text with textContent: hub data is never HTML.',
+        },
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(insertAdjacentHTML|write|writeln|createContextualFragment)$/]',
+          message: 'Build elements with createElement and textContent.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'bench/**/*.ts', '**/fixtures/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
