@@ -4,6 +4,8 @@ import {
   APP_CONFIG,
   BearerTokenVerifier,
   INBOUND_AUTHENTICATOR,
+  InboxAcknowledgements,
+  InboxMetricsController,
   IngressPublisher,
   authorizedFetch,
   partnerTokenSource,
@@ -23,8 +25,9 @@ import { PDS_FETCH, PdsClient } from './pds/pds.client';
  * (`POST /notifications` → `gp.registration.checked` + `gp.registration.changed`).
  */
 @Module({
-  controllers: [GpInboxController, NotificationsController],
+  controllers: [GpInboxController, NotificationsController, InboxMetricsController],
   providers: [
+    { provide: InboxAcknowledgements, useFactory: () => new InboxAcknowledgements('gp', 'PDS') },
     {
       // The partner system's calls: OAuth2 bearer tokens from its issuer, for this adapter, issued to its own client.
       provide: INBOUND_AUTHENTICATOR,

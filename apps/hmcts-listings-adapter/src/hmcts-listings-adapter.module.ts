@@ -4,6 +4,8 @@ import {
   APP_CONFIG,
   BearerTokenVerifier,
   INBOUND_AUTHENTICATOR,
+  InboxAcknowledgements,
+  InboxMetricsController,
   IngressPublisher,
   readInboundTokenSettings,
 } from '@cstr/platform';
@@ -12,15 +14,18 @@ import type { HmctsListingsAdapterConfig } from './hmcts-listings-adapter.config
 import { HMCTS_PARTNER_SETTINGS, loadHmctsPartnerSettings } from './hmcts-partner-settings';
 import { ListingIntakeService } from './listings/listing-intake.service';
 import { ListingsController } from './listings/listings.controller';
+import { CourtInboxController } from './inbox/court-inbox.controller';
 
 /**
  * The adapter for HMCTS court listings and results: Common Platform pushes hearings, results and
  * deletions, Libra sends daily lists; each payload is archived, mapped to court events and
- * published to the hub. Court events go only from courts to the hub, so its inbox has no handlers.
+ * published to the hub. What the agreements deliver to a court (probation's review reports, consent,
+ * missed deadlines) is acknowledged: Common Platform takes no writes from the adapter.
  */
 @Module({
-  controllers: [ListingsController],
+  controllers: [ListingsController, CourtInboxController, InboxMetricsController],
   providers: [
+    { provide: InboxAcknowledgements, useFactory: () => new InboxAcknowledgements('court', 'Common Platform') },
     {
       // The partner system's calls: OAuth2 bearer tokens from its issuer, for this adapter, issued to its own client.
       provide: INBOUND_AUTHENTICATOR,

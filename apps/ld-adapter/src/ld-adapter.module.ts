@@ -4,6 +4,8 @@ import {
   APP_CONFIG,
   BearerTokenVerifier,
   INBOUND_AUTHENTICATOR,
+  InboxAcknowledgements,
+  InboxMetricsController,
   IngressPublisher,
   readInboundTokenSettings,
 } from '@cstr/platform';
@@ -21,8 +23,9 @@ import { ScreeningsController } from './screenings/screenings.controller';
  * `pathway.candidate.identified` and `court.hearing.listed` → `POST {ldSystemUrl}/alerts`).
  */
 @Module({
-  controllers: [ScreeningsController, LdInboxController],
+  controllers: [ScreeningsController, LdInboxController, InboxMetricsController],
   providers: [
+    { provide: InboxAcknowledgements, useFactory: () => new InboxAcknowledgements('ld', 'the L&D case system') },
     {
       // The partner system's calls: OAuth2 bearer tokens from its issuer, for this adapter, issued to its own client.
       provide: INBOUND_AUTHENTICATOR,

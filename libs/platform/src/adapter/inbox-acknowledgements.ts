@@ -1,6 +1,17 @@
 import { Controller, Get, HttpStatus, Inject, Logger, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Counter, Registry } from 'prom-client';
+import type { EventType } from '@cstr/contracts';
+import { Outcome, type HandlerOutcome } from '@cstr/messaging';
+
+/** Why a partner's system takes an event type without a write: a short code (a metric label) and the reason. */
+export interface Acknowledgement {
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** The event types an adapter acknowledges without a write, each with its reason. */
+export type AcknowledgedTypes = Partial<Readonly<Record<EventType, Acknowledgement>>>;
 
 /**
  * An adapter inbox's acknowledgements: events from the hub that the partner's system takes without
@@ -28,6 +39,14 @@ export class InboxAcknowledgements {
   acknowledged(type: string, code: string, eventId: string, reason: string): void {
     this.logger.debug(`Acknowledged ${type} ${eventId} without a write (${code}): ${reason}`);
     this.acknowledgedTotal.inc({ type, reason: code });
+  }
+
+  /** When `acknowledged` lists `type`: logs and counts it, and the message is done; otherwise undefined. */
+  acknowledge(acknowledged: AcknowledgedTypes, type: string, eventId: string): HandlerOutcome | undefined {
+    const acknowledgement = (acknowledged as Readonly<Record<string, Acknowledgement | undefined>>)[type];
+    if (!acknowledgement) return undefined;
+    this.acknowledged(type, acknowledgement.code, eventId, acknowledgement.reason);
+    return Outcome.done();
   }
 
   /** The count for one event type and reason (for tests and diagnostics). */
