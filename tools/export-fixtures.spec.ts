@@ -18,7 +18,7 @@ describe('fixtures:export', () => {
   it('writes one message Bundle per event type, named <event-type>.json', () => {
     const target = join(dir, 'bundles');
     const files = exportEventFixtures(target);
-    expect(files).toHaveLength(25);
+    expect(files).toHaveLength(EVENT_TYPES.length);
     expect(readdirSync(target).sort()).toEqual(EVENT_TYPES.map((type) => `${type}.json`).sort());
     for (const type of EVENT_TYPES) {
       const bundle = JSON.parse(readFileSync(join(target, `${type}.json`), 'utf8')) as Bundle;
@@ -54,7 +54,7 @@ describe('fixtures:export', () => {
       env: { ...process.env, INIT_CWD: ROOT },
     });
     expect(withDir.status).toBe(0);
-    expect(withDir.stdout).toContain('25 event Bundles written');
-    expect(readdirSync(join(dir, 'cli'))).toHaveLength(25);
+    expect(withDir.stdout).toContain(`${EVENT_TYPES.length} event Bundles written`);
+    expect(readdirSync(join(dir, 'cli'))).toHaveLength(EVENT_TYPES.length);
   });
 });
