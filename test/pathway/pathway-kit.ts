@@ -380,10 +380,11 @@ export async function personInTreatment(
 ): Promise<{ person: Person; patientId: string; consentId: string }> {
   const person = newPerson();
   await deliusOpensCase(system, probation, person);
+  // The provider knows the person first, so that what the hub delivers finds its Patient (conditional create).
+  const patientId = await providerRecordsPatient(system, provider, person);
   await deliusAllocatesCase(system, probation, person);
   await deliusRequestsPsr(system, probation, person);
   await deliusRegistersRosh(system, probation, person);
-  const patientId = await providerRecordsPatient(system, provider, person);
   const consentId = await providerRecordsConsent(system, provider, patientId, person);
   return { person, patientId, consentId };
 }

@@ -173,9 +173,10 @@ describe('the CSTR pathway end to end', () => {
   it("a missed appointment of a person unknown to Delius is dead-lettered by the probation adapter with reason unknown-crn, and shows in the hub's /dead-letters", async () => {
     // Probation allocated the person and asked the provider for a report (so the hub connects both), but Delius has no case.
     const person = newPerson('Unknown');
+    // The provider knows the person already: what the hub delivers finds its Patient (FHIR conditional create).
+    const patientId = await providerRecordsPatient(system, SLAM, person);
     await deliusAllocatesCase(system, CROYDON, person);
     await deliusRequestsPsr(system, CROYDON, person);
-    const patientId = await providerRecordsPatient(system, SLAM, person);
     await providerRecordsConsent(system, SLAM, patientId, person);
     await providerRecordsNoShow(system, SLAM, patientId, new Date(Date.UTC(2027, 0, 22, 10, 0)));
     // The hub delivered it to Croydon (audited) before Delius refused it.
@@ -214,9 +215,9 @@ describe('the CSTR pathway end to end', () => {
   it('a RoSH registration in Delius reaches the treating provider FHIR server as a Flag; a clinical risk change there reaches Delius', async () => {
     const person = newPerson('Risk');
     await deliusOpensCase(system, CROYDON, person);
+    const patientId = await providerRecordsPatient(system, SLAM, person);
     // Probation asked the provider for a report: the provider is connected by that request, probation as its requester.
     await deliusRequestsPsr(system, CROYDON, person);
-    const patientId = await providerRecordsPatient(system, SLAM, person);
     await providerRecordsNoShow(system, SLAM, patientId, new Date(Date.UTC(2027, 0, 23, 10, 0)));
     await sleep(1_000);
     await deliusRegistersRosh(system, CROYDON, person);
