@@ -250,8 +250,8 @@ describe('the CSTR pathway end to end', () => {
 
   it('a sentence with an MHTR and an ATR becomes a ServiceRequest and a Task on the treating provider FHIR server, not the other provider', async () => {
     // Jordan Marsh of the fixtures: Delius links his CRN, NHS number and PNC ID and asks SLaM (RV5) for a report.
-    await deliusRequestsPsr(system, CROYDON, JORDAN);
     const patientId = await providerRecordsPatient(system, SLAM, JORDAN);
+    await deliusRequestsPsr(system, CROYDON, JORDAN);
     const booked = structuredClone(partnerFixture('provider', 'appointment-booked-three-way-meeting.json')) as {
       participant: { actor: { reference: string } }[];
     };
