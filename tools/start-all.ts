@@ -47,10 +47,9 @@ function readStackEnv(): Record<string, string> {
 
 /**
  * Kinds whose adapter app does not serve them yet: `npm start` starts none for their partners (the
- * hub still provisions and fills their inboxes). Phase 2 of issue 15 teaches the secondary-care
- * adapter the drug and alcohol service and empties this set.
+ * hub still provisions and fills their inboxes). Empty: every kind has its adapter.
  */
-const ADAPTER_PENDING_KINDS: ReadonlySet<string> = new Set(['drug-alcohol-service']);
+const ADAPTER_PENDING_KINDS: ReadonlySet<string> = new Set<string>();
 
 function instances(stackEnv: Record<string, string>, credentials: SandboxCredentials): Instance[] {
   const base = { HTTP_HOST: '127.0.0.1' };

@@ -6,13 +6,13 @@ export const SANDBOX_KINDS = ['hmcts', 'ld', 'delius', 'fhir', 'pds'] as const;
 /** One stand-in's path prefix. */
 export type SandboxKind = (typeof SANDBOX_KINDS)[number];
 
-/** The partner kind each stand-in stands in for. */
-export const PARTNER_KIND_BY_SANDBOX_KIND: Readonly<Record<SandboxKind, PartnerKind>> = {
-  hmcts: 'hmcts',
-  ld: 'ld',
-  delius: 'probation',
-  fhir: 'mh-provider',
-  pds: 'gp',
+/** The partner kinds each stand-in stands in for (the FHIR server: MHTR providers and drug and alcohol services). */
+export const PARTNER_KINDS_BY_SANDBOX_KIND: Readonly<Record<SandboxKind, readonly PartnerKind[]>> = {
+  hmcts: ['hmcts'],
+  ld: ['ld'],
+  delius: ['probation'],
+  fhir: ['mh-provider', 'drug-alcohol-service'],
+  pds: ['gp'],
 };
 
 /** Narrows a path segment to a {@link SandboxKind}. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OperationOutcomeError, operationOutcome } from '@cstr/contracts';
 import type { Partner } from '@cstr/policy';
-import { PARTNER_KIND_BY_SANDBOX_KIND, type SandboxKind } from './sandbox-kind';
+import { PARTNER_KINDS_BY_SANDBOX_KIND, type SandboxKind } from './sandbox-kind';
 import { SANDBOX_SETTINGS, type SandboxSettings } from './sandbox-settings';
 
 /** The configured partners each stand-in serves. */
@@ -16,7 +16,7 @@ export class SandboxPartners {
 
   /** The partners a stand-in serves (those of its partner kind), in partners-file order. */
   of(kind: SandboxKind): Partner[] {
-    return this.settings.partners.filter((partner) => partner.kind === PARTNER_KIND_BY_SANDBOX_KIND[kind]);
+    return this.settings.partners.filter((partner) => PARTNER_KINDS_BY_SANDBOX_KIND[kind].includes(partner.kind));
   }
 
   /** The partner `id` of the stand-in's kind; a 404 OperationOutcome when the sandbox serves no such partner. */
@@ -32,7 +32,7 @@ export class SandboxPartners {
         operationOutcome(
           'error',
           'not-found',
-          `No ${PARTNER_KIND_BY_SANDBOX_KIND[kind]} partner ${id} in the partners file (known: ${known})`,
+          `No ${PARTNER_KINDS_BY_SANDBOX_KIND[kind].join(' or ')} partner ${id} in the partners file (known: ${known})`,
         ),
       );
     }

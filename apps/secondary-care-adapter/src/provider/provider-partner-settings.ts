@@ -12,9 +12,13 @@ export interface ProviderPartnerSettings {
   readonly subscriptions: boolean;
 }
 
+/** The partner kinds whose FHIR R4 records system the adapter serves: MHTR providers and drug and alcohol services. */
+export const PROVIDER_PARTNER_KINDS: readonly string[] = ['mh-provider', 'drug-alcohol-service'];
+
 /**
- * Reads the mh-provider partner `partnerId` from the partners file; stops the boot (ConfigError
- * naming the key) when it is missing, not a provider, or has no `fhirBaseUrl`.
+ * Reads the treatment provider `partnerId` (an mh-provider or a drug-alcohol-service) from the
+ * partners file; stops the boot (ConfigError naming the key) when it is missing, not a provider,
+ * or has no `fhirBaseUrl`.
  */
 export function loadProviderPartnerSettings(
   partnersFile: string,
@@ -22,9 +26,12 @@ export function loadProviderPartnerSettings(
   sandboxBaseUrl?: string,
 ): ProviderPartnerSettings {
   const partner = loadPartnersFile(partnersFile, { sandboxBaseUrl }).find((candidate) => candidate.id === partnerId);
-  if (!partner || partner.kind !== 'mh-provider') {
+  if (!partner || !PROVIDER_PARTNER_KINDS.includes(partner.kind)) {
     throw new ConfigError([
-      { key: 'PARTNER_ID', problem: `${partnerId} is not an mh-provider partner of ${partnersFile}` },
+      {
+        key: 'PARTNER_ID',
+        problem: `${partnerId} is not a ${PROVIDER_PARTNER_KINDS.join(' or ')} partner of ${partnersFile}`,
+      },
     ]);
   }
   const fhirBaseUrl = partner.adapter?.fhirBaseUrl;
