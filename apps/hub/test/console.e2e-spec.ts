@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { createServer, type Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { AmqpHeaders, HUB_INGRESS_QUEUE, INGRESS_EXCHANGE, RETRY_EXCHANGE, deadLetterQueue } from '@cstr/contracts';
 import type { EventInput } from '@cstr/fhir';
 import { AmqpConnection, ConfirmedPublisher, HUB_BROKER_USER, encodeBody, connectAmqp } from '@cstr/messaging';
@@ -10,8 +11,29 @@ import { BrokerFixture, eventually, testEnvironment } from '@cstr/testing';
 import { bootHub, PRINCIPALS, type TestHub, type TestPrincipal } from './http-test-kit';
 import { eventOf, fixtureInput } from './ingress-test-kit';
 import { generatedIdentifiers } from './generated-people';
+import { legalBasisWords, removedElementWords } from '../console/disclosure-words';
 
 const ARTIFACTS = join(__dirname, '../../../test-artifacts/console');
+
+/**
+ * Compiles the console's TypeScript as `npm run build` does (its own tsconfig, into
+ * dist/apps/hub/console, where the hub serves its scripts from), so the browser runs this tree's code.
+ */
+function compileConsole(): void {
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, '../console/tsconfig.json')],
+    {
+      stdio: 'inherit',
+    },
+  );
+}
+
+/** A hub time as the console shows it (UK time). */
+const shown = (iso: string | Date): string => new Date(iso).toLocaleString('en-GB', { timeZone: 'Europe/London' });
+
+/** The visible text of each cell of a table row. */
+const cellsOf = (row: Locator): Promise<string[]> => row.locator('td').allInnerTexts();
 
 /** Debian's chromium on the PATH (scripts/ensure-deps.sh installs it), or CHROMIUM_PATH. */
 function chromiumPath(): string {
@@ -70,6 +92,7 @@ describe('the console in a browser', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    compileConsole();
     hub = await bootHub();
     baseUrl = `http://127.0.0.1:${((hub.app.getHttpServer() as Server).address() as AddressInfo).port}`;
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
@@ -103,7 +126,7 @@ describe('the console in a browser', () => {
         '--disable-sync',
       ],
     });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -250,26 +273,129 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     const rows = page.locator('#audit-table tbody tr');
     await rows.first().waitFor();
-    const decisions = (await hub.dataSource.query(
-      "SELECT count(*)::int AS count FROM audit_record WHERE kind IN ('decision', 'kept-by-hub') AND person_identifiers::text LIKE $1",
+    const records = (await hub.dataSource.query(
+      `SELECT recorded_at, event_type, sender, recipient, outcome, agreement_id, agreement_version, flow_id, legal_basis, removed_elements
+       FROM audit_record WHERE kind IN ('decision', 'kept-by-hub') AND person_identifiers::text LIKE $1 ORDER BY seq DESC`,
       [`%${person.nhsNumber}%`],
-    )) as { count: number }[];
-    expect(await rows.count()).toBe(decisions[0].count);
-    await expect(page.locator('#audit-table tbody .outcome-delivered').count()).resolves.toBeGreaterThan(0);
-    await page
-      .locator('#audit-table tbody tr', { has: page.locator('.outcome-delivered') })
-      .first()
-      .getByRole('button', { name: /^Why/ })
-      .click();
+    )) as {
+      recorded_at: Date;
+      event_type: string;
+      sender: string;
+      recipient: string;
+      outcome: string;
+      agreement_id: string | null;
+      agreement_version: number | null;
+      flow_id: string | null;
+      legal_basis: Record<string, string> | null;
+      removed_elements: string[];
+    }[];
+    // Each row shows the record's time, event type, sender, recipient and outcome, newest first.
+    const shownRows = await Promise.all((await rows.all()).map(cellsOf));
+    expect(shownRows.map((cells) => cells.slice(0, 5))).toEqual(
+      records.map((record) => [
+        shown(record.recorded_at),
+        record.event_type,
+        record.sender,
+        record.recipient,
+        record.outcome,
+      ]),
+    );
+    // The reason of the newest delivery: its agreement and version, flow, legal basis and what was withheld, in words.
+    const index = records.findIndex((record) => record.outcome === 'delivered');
+    expect(index).toBeGreaterThanOrEqual(0);
+    const delivered = records[index];
+    await rows.nth(index).getByRole('button', { name: /^Why/ }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    const reason = await dialog.textContent();
-    expect(reason).toMatch(/Agreement/);
-    expect(reason).toMatch(/Flow/);
-    expect(reason).toMatch(/Legal basis/);
+    const reason = Object.fromEntries(
+      await Promise.all(
+        (await dialog.locator('dt').all()).map(async (dt) => [
+          await dt.innerText(),
+          await dt.locator('xpath=following-sibling::dd[1]').innerText(),
+        ]),
+      ),
+    ) as Record<string, string>;
+    expect(reason).toMatchObject({
+      Outcome: 'delivered',
+      'Event type': delivered.event_type,
+      Sender: delivered.sender,
+      Recipient: delivered.recipient,
+      Agreement: `${delivered.agreement_id} v${delivered.agreement_version}`,
+      Flow: delivered.flow_id,
+      'Legal basis': legalBasisWords(delivered.legal_basis),
+      'Elements removed':
+        delivered.removed_elements.map((path) => removedElementWords(path, delivered.event_type)).join('; ') || 'none',
+    });
+    expect(reason['Legal basis']).toMatch(/^UK GDPR Art\. 6\(1\)\(e\)/);
     await page.screenshot({ path: join(ARTIFACTS, 'audit-reason.png') });
     await page.keyboard.press('Escape');
     await expect(dialog.isVisible()).resolves.toBe(false);
+    await page.context().close();
+  }, 30_000);
+
+  it('shows an IG lead one person’s timeline: when, what was decided, under which agreement, flow and legal basis, and what was withheld', async () => {
+    const page = await signIn(PRINCIPALS.auditor);
+    await page.getByRole('link', { name: 'Person timeline' }).click();
+    await page
+      .locator('#view-timeline')
+      .getByLabel('Person identifier')
+      .fill(person.nhsNumber ?? '');
+    const [response] = await Promise.all([
+      page.waitForResponse((answer) => answer.url().includes('/timeline')),
+      page.getByRole('button', { name: 'Show timeline' }).click(),
+    ]);
+    expect(response.status()).toBe(200);
+    // What the API returned (its documented names: at, kind, agreement { id, version }, flow, legalBasis, removedElements).
+    const timeline = (await response.json()) as {
+      entries: {
+        at: string;
+        kind: string;
+        eventType?: string | null;
+        agreement?: { id: string; version: number } | null;
+        flow?: string | null;
+        legalBasis?: Record<string, string> | null;
+        removedElements?: string[];
+      }[];
+    };
+    const rows = page.locator('#timeline-table tbody tr');
+    await rows.first().waitFor();
+    const shownRows = await Promise.all((await rows.all()).map(cellsOf));
+    expect(shownRows).toHaveLength(timeline.entries.length);
+    const decisions: Record<string, string> = {
+      event: 'accepted',
+      delivery: 'delivered',
+      refusal: 'refused',
+      read: 'read',
+    };
+    timeline.entries.forEach((entry, index) => {
+      const [time, , , , , decision, agreementFlow, legalBasis, withheld] = shownRows[index];
+      expect(time).toBe(shown(entry.at));
+      if (decisions[entry.kind]) expect(decision).toBe(decisions[entry.kind]);
+      expect(decision).not.toBe('');
+      if (entry.kind === 'delivery') {
+        expect(agreementFlow).toBe(`${entry.agreement?.id} v${entry.agreement?.version} / ${entry.flow}`);
+        expect(legalBasis).toBe(legalBasisWords(entry.legalBasis));
+        expect(legalBasis).toMatch(/^UK GDPR Art\. 6\(1\)\(e\)/);
+        const words = (entry.removedElements ?? []).map((path) => removedElementWords(path, entry.eventType ?? ''));
+        expect(withheld).toBe(words.length > 0 ? words.join('\n') : 'nothing');
+      }
+    });
+    const text = shownRows.flat().join('\n');
+    expect(text).not.toContain('[object Object]');
+    expect(text).not.toContain('Bundle.entry');
+    // Every delivery about the person is there, and what the redaction took out reads as words.
+    const [delivered] = (await hub.dataSource.query(
+      "SELECT count(*)::int AS count FROM audit_record WHERE kind = 'decision' AND outcome = 'delivered' AND person_identifiers::text LIKE $1",
+      [`%${person.nhsNumber}%`],
+    )) as { count: number }[];
+    expect(shownRows.filter((cells) => cells[5] === 'delivered')).toHaveLength(delivered.count);
+    expect(delivered.count).toBeGreaterThan(0);
+    expect(text).toContain("the person's address (Patient.address)");
+    expect(text).toContain("the court's address (Location)");
+    expect(shownRows.filter((cells) => cells[1] === 'Event').map((cells) => cells[2])).toEqual(
+      expect.arrayContaining(['ld.screening.completed', 'court.hearing.listed', 'probation.psr.requested']),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'timeline.png'), fullPage: true });
     await page.context().close();
   }, 30_000);
 
@@ -282,13 +408,29 @@ describe('the console in a browser', () => {
     const partners = new Set(flows.flatMap((flow) => [flow.sender, flow.recipient]));
     expect(await page.locator('#flow-map svg [data-partner]').count()).toBe(partners.size);
     expect(await page.locator('#flow-map svg g[data-sender]').count()).toBe(flows.length);
-    expect(await page.locator('#flows-table tbody tr').count()).toBeGreaterThan(0);
-    // What the hub kept (no partner may receive it) is counted in a column of its own.
-    const keptCells = await page.locator('#flows-table tbody tr td:last-child').allTextContents();
-    const [kept] = (await hub.dataSource.query(
-      "SELECT count(*)::int AS count FROM audit_record WHERE kind = 'kept-by-hub'",
-    )) as { count: number }[];
-    expect(keptCells.reduce((sum, text) => sum + Number(text), 0)).toBe(kept.count);
+    // The table under the map: sender, recipient, event type and the three counts, as the audit holds them.
+    const counts = (await hub.dataSource.query(
+      `SELECT sender, recipient, event_type,
+              count(*) FILTER (WHERE outcome = 'delivered')::int AS delivered,
+              count(*) FILTER (WHERE outcome = 'refused')::int AS refused,
+              count(*) FILTER (WHERE kind = 'kept-by-hub')::int AS kept
+       FROM audit_record WHERE kind IN ('decision', 'kept-by-hub') GROUP BY sender, recipient, event_type`,
+    )) as { sender: string; recipient: string; event_type: string; delivered: number; refused: number; kept: number }[];
+    const tableRows = await Promise.all((await page.locator('#flows-table tbody tr').all()).map(cellsOf));
+    const sorted = (rows: string[][]) => rows.map((row) => row.join(' | ')).sort();
+    expect(sorted(tableRows)).toEqual(
+      sorted(
+        counts.map((row) => [
+          row.sender,
+          row.recipient,
+          row.event_type,
+          String(row.delivered),
+          String(row.refused),
+          String(row.kept),
+        ]),
+      ),
+    );
+    expect(counts.some((row) => row.kept > 0)).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'flow-map.png'), fullPage: true });
     await page.context().close();
   }, 30_000);
@@ -299,6 +441,18 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'Dead letters' }).click();
     const row = page.locator('#dead-letters-table tbody tr', { hasText: parked.eventId });
     await row.waitFor();
+    const [received] = (await hub.dataSource.query('SELECT received_at FROM hub_dead_letter WHERE id = $1', [
+      parked.id,
+    ])) as { received_at: Date }[];
+    expect((await cellsOf(row)).slice(0, 7)).toEqual([
+      parked.id,
+      shown(received.received_at),
+      'court.hearing.listed',
+      parked.eventId,
+      'handler-error: The database was unavailable',
+      '5',
+      'Waiting',
+    ]);
     await row.getByRole('button', { name: /^Replay/ }).click();
     await row.getByText(/Delivered to|Refused for|Failed again/).waitFor({ timeout: 20_000 });
     // The replay keeps the event's original routing key (its sender), so the hub delivers it.
@@ -306,6 +460,53 @@ describe('the console in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dead-letter-replayed.png') });
     await page.context().close();
   }, 40_000);
+
+  it('shows an IG lead the agreements in force with their legal basis and flows, and the chain’s status', async () => {
+    const page = await signIn(PRINCIPALS.auditor);
+    await page.getByRole('link', { name: 'Agreements' }).click();
+    const answer = await fetch(`${baseUrl}/agreements`, {
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${PRINCIPALS.auditor.id}:${PRINCIPALS.auditor.secret}`).toString('base64')}`,
+      },
+    });
+    const { agreements } = (await answer.json()) as {
+      agreements: {
+        id: string;
+        version: number;
+        title?: string;
+        legalBasis: Record<string, string>;
+        flows: { id: string; events: string[]; consent: string; purpose: string }[];
+      }[];
+    };
+    expect(agreements.length).toBeGreaterThan(0);
+    await page.locator('#agreements-list article').first().waitFor();
+    expect(await page.locator('#agreements-list article').count()).toBe(agreements.length);
+    for (const agreement of agreements) {
+      const box = page.locator(`#agreements-list article[data-agreement="${agreement.id}"]`);
+      expect(await box.locator('h2').innerText()).toBe(
+        `${agreement.id} v${agreement.version}${agreement.title ? ` — ${agreement.title}` : ''}`,
+      );
+      expect(await box.locator('.legal-basis').innerText()).toBe(
+        `Legal basis: ${legalBasisWords(agreement.legalBasis)}`,
+      );
+      const flows = await Promise.all((await box.locator('tbody tr').all()).map(cellsOf));
+      expect(flows.map(([id, events, , , consent, purpose]) => [id, events, consent, purpose])).toEqual(
+        agreement.flows.map((flow) => [flow.id, flow.events.join(', '), flow.consent, flow.purpose]),
+      );
+    }
+    await page.getByRole('link', { name: 'Chain status' }).click();
+    await page.getByRole('button', { name: 'Verify the chain now' }).click();
+    await page.locator('#chain-result', { hasText: /Intact|Broken/ }).waitFor();
+    const verified = /^Intact: (\d+) records checked, head at (\d+) \(verified (.+)\)\.$/.exec(
+      await page.locator('#chain-result').innerText(),
+    );
+    expect(verified).not.toBeNull();
+    const [head] = (await hub.dataSource.query('SELECT max(seq)::int AS seq FROM audit_record')) as { seq: number }[];
+    expect(Number(verified?.[1])).toBeGreaterThan(0);
+    expect(Number(verified?.[2])).toBeLessThanOrEqual(head.seq);
+    await page.screenshot({ path: join(ARTIFACTS, 'agreements-chain.png'), fullPage: true });
+    await page.context().close();
+  }, 30_000);
 
   it('refuses a partner', async () => {
     const page = await signIn(PRINCIPALS.slam);
