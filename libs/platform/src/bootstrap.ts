@@ -8,6 +8,7 @@ import {
   hubDeliveriesOnly,
   type AcceptedPublishers,
   type QueueConsumerOptions,
+  databaseUrlUser,
   type RuntimeTablePrivileges,
 } from '@cstr/messaging';
 import { partnerInboxQueue, safeErrorText } from '@cstr/contracts';
@@ -68,6 +69,7 @@ export async function createApp<C extends BaseAppConfig>(
     queue: definition.queue?.(config),
   };
   const schema = config.DATABASE_SCHEMA ?? instanceSchema(identity.instance);
+  warnWithoutSchemaOwner(config, identity.instance);
 
   @Module({
     imports: [
@@ -112,6 +114,22 @@ export async function createApp<C extends BaseAppConfig>(
   }
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   return app;
+}
+
+/**
+ * In production an app should work as a runtime role that owns nothing and migrate as its
+ * schema's owner (README, "Database roles"): says so at boot when it is given one role for both.
+ */
+function warnWithoutSchemaOwner(config: BaseAppConfig, instance: string): void {
+  if (config.NODE_ENV !== 'production') return;
+  const runtime = databaseUrlUser(config.DATABASE_URL);
+  const owner = config.DATABASE_MIGRATION_URL && databaseUrlUser(config.DATABASE_MIGRATION_URL);
+  if (owner && owner !== runtime) return;
+  new Logger(instance).warn(
+    `${owner ? 'DATABASE_MIGRATION_URL names the same role as DATABASE_URL' : 'DATABASE_MIGRATION_URL is not set'}: ` +
+      `the app works as the role that runs its migrations and owns its tables (${runtime ?? 'unknown'}); give it a ` +
+      `runtime role of its own and its schema's owner (README, "Database roles"; tools/provision-database.ts)`,
+  );
 }
 
 /**
