@@ -13,9 +13,9 @@
  * Without --apps: the hub and every partner's adapter instance (not the sandbox, a test double).
  *
  * Environment:
- *   DATABASE_ADMIN_URL                 postgres://admin:secret@host:5432/cstr — a superuser, or a role
- *                                      with CREATEROLE that may hand the schemas over; the database
- *                                      in it is the one provisioned
+ *   DATABASE_ADMIN_URL                 postgres://admin:secret@host:5432/cstr — a superuser (a role with
+ *                                      CREATEROLE and CREATE on the database does while the apps'
+ *                                      schemas are new); the database in it is the one provisioned
  *   PARTNERS_FILE                      partners; default config/partners.yaml of the project
  *   DATABASE_PASSWORD_<APP>            each app's runtime role password, <APP> = HUB, PARTNER_SANDBOX,
  *                                      or a partner id in upper snake case (croydon-mc → CROYDON_MC)

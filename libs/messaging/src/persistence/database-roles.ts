@@ -58,7 +58,8 @@ export function appDatabaseRoleNames(name: string): { readonly runtimeRole: stri
 
 /**
  * Creates (or updates) the roles of each app and hands its schema to the owner, as a database
- * administrator (superuser, or a role with CREATEROLE that owns the schemas): idempotent, safe to
+ * administrator (a superuser; a role with CREATEROLE and CREATE on the database does while the
+ * schemas are new — handing an existing schema over needs a superuser): idempotent, safe to
  * run at every start and after adding a partner or changing a password. For each app:
  * - both roles exist, LOGIN, with the given passwords, without any attribute beyond LOGIN;
  * - the schema exists and belongs to the owner, and so does everything already in it (a schema an
@@ -96,9 +97,17 @@ async function provisionApp(client: Client, app: AppDatabaseLogins): Promise<voi
     [owner, app.ownerPassword],
     [runtime, app.runtimePassword],
   ] as const) {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-    const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD ${literal(password)}`;
-    await client.query(`${rowCount ? 'ALTER' : 'CREATE'} ROLE ${role} WITH ${attributes}`);
+    const { rows: existing } = (await client.query(
+      'SELECT rolsuper OR rolreplication OR rolbypassrls AS powerful FROM pg_roles WHERE rolname = $1',
+      [role],
+    )) as { rows: { powerful: boolean }[] };
+    // A new role has none of SUPERUSER, REPLICATION, BYPASSRLS; naming them at all needs a superuser.
+    if (existing[0]?.powerful)
+      throw new Error(
+        `Role ${role} exists with SUPERUSER, REPLICATION or BYPASSRLS: not an app's role; drop it or rename`,
+      );
+    const attributes = `LOGIN NOCREATEDB NOCREATEROLE INHERIT PASSWORD ${literal(password)}`;
+    await client.query(`${existing.length ? 'ALTER' : 'CREATE'} ROLE ${role} WITH ${attributes}`);
   }
   // The runtime role must never be able to become the owner (a warning only when it is not a member).
   await client.query(`REVOKE ${owner} FROM ${runtime}`);
