@@ -50,9 +50,9 @@ describe('SubscriptionRegistrar', () => {
     const { fhir, created } = fakeServer(true);
     const { secrets, remembered } = fakeSecrets();
     await expect(new SubscriptionRegistrar(fhir, partner, config, secrets).register()).resolves.toBe(
-      'created for Appointment, Task, RiskAssessment, EpisodeOfCare, Consent',
+      'created for Appointment, Task, RiskAssessment, EpisodeOfCare, Consent, Observation',
     );
-    expect(created).toHaveLength(5);
+    expect(created).toHaveLength(6);
     expect(created[0]).toMatchObject({
       resourceType: 'Subscription',
       criteria: 'Appointment',
@@ -60,8 +60,8 @@ describe('SubscriptionRegistrar', () => {
     });
     // Each with a secret header of its own, remembered under the id the server gave.
     const headers = created.map((resource) => (resource as Subscription).channel.header?.[0]);
-    expect(new Set(headers).size).toBe(5);
-    expect([...remembered.keys()]).toEqual(['s1', 's2', 's3', 's4', 's5']);
+    expect(new Set(headers).size).toBe(6);
+    expect([...remembered.keys()]).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
     expect(headers[0]).toBe(`Authorization: Bearer ${remembered.get('s1')}`);
   });
 
@@ -85,6 +85,7 @@ describe('SubscriptionRegistrar', () => {
       'RiskAssessment',
       'EpisodeOfCare',
       'Consent',
+      'Observation',
     ]);
   });
 
@@ -103,6 +104,7 @@ describe('SubscriptionRegistrar', () => {
       'RiskAssessment',
       'EpisodeOfCare',
       'Consent',
+      'Observation',
     ]);
   });
 

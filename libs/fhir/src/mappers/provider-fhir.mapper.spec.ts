@@ -38,12 +38,62 @@ const FIXTURES = [
   'episode-of-care-completed.json',
   'consent-share-with-probation.json',
   'consent-withdrawn.json',
+  'episode-of-care-drr-started.json',
+  'observation-drug-test.json',
 ];
 // Words from the provider's comments, notes, diagnoses and rationales in the fixtures.
 const CLINICAL_WORDS =
   /anxiety|relapse|sister|signed consent form|afternoon|psychosis|Sutton|threats|protective|team meeting|Generalised/i;
 
 describe('mapProviderResource', () => {
+  it('maps an active EpisodeOfCare to treatment.started with the requirement, modality and keyworker', () => {
+    const { events } = expectEvents(map('episode-of-care-drr-started.json'));
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'treatment.started',
+        person: JORDAN,
+        start: {
+          id: 'SLDA-EP-2027-4410',
+          startedOn: '2027-02-02',
+          requirementType: 'drr',
+          modality: 'specialist-prescribing',
+          provider: SLAM,
+          keyworker: DR_SHARMA,
+        },
+      }),
+    ]);
+  });
+
+  it('maps a drug test Observation to treatment.drug-test.resulted, one result per substance, without its note', () => {
+    const { events } = expectEvents(map('observation-drug-test.json'));
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'treatment.drug-test.resulted',
+        test: {
+          id: 'SLDA-DT-2027-7781',
+          sampledAt: '2027-02-09T10:15:00Z',
+          method: 'Oral fluid',
+          results: [
+            { substance: 'opiates', result: 'positive' },
+            { substance: 'cocaine', result: 'negative' },
+          ],
+          provider: SLAM,
+          testedBy: DR_SHARMA,
+        },
+      }),
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/heroin|argument/);
+  });
+
+  it('ignores an Observation that is not a drug test, and needs a known substance', () => {
+    const other = fixture('observation-drug-test.json');
+    setAt(other, 'code.coding[0].code', 'engagement-summary');
+    expect(mapProviderResource(other, patient(), context()).kind).toBe('ignored');
+    const unknown = fixture('observation-drug-test.json');
+    setAt(unknown, 'component[0].code.coding[0].code', 'glue');
+    expectInvalidAt(mapProviderResource(unknown, patient(), context()), 'Observation.component[0].code.coding[0].code');
+  });
+
   it('maps a booked Appointment to treatment.appointment.booked', () => {
     const { events } = expectEvents(map('appointment-booked-three-way-meeting.json'));
     expect(events).toEqual([
@@ -255,14 +305,19 @@ describe('mapProviderResource', () => {
     expect(mapProviderResource(cancelled, patient(), context()).kind).toBe('ignored');
     const inProgress = { ...(fixture('task-referral-accepted.json') as object), status: 'in-progress' };
     expect(mapProviderResource(inProgress, patient(), context()).kind).toBe('ignored');
-    const active = { ...(fixture('episode-of-care-completed.json') as object), status: 'active' };
-    expect(mapProviderResource(active, patient(), context()).kind).toBe('ignored');
+    const planned = { ...(fixture('episode-of-care-completed.json') as object), status: 'planned' };
+    expect(mapProviderResource(planned, patient(), context()).kind).toBe('ignored');
+    const preliminary = { ...(fixture('observation-drug-test.json') as object), status: 'preliminary' };
+    expect(mapProviderResource(preliminary, patient(), context()).kind).toBe('ignored');
+    const review = fixture('appointment-booked-three-way-meeting.json');
+    setAt(review, 'serviceType[0].coding[0].code', 'court-review');
+    expect(mapProviderResource(review, patient(), context()).kind).toBe('ignored');
   });
 
   it('refuses input that is not a resource object, or a resource type it does not read', () => {
     expectInvalidAt(mapProviderResource('Appointment', patient(), context()), '$this');
     expectInvalidAt(
-      mapProviderResource({ resourceType: 'Observation', status: 'final' }, patient(), context()),
+      mapProviderResource({ resourceType: 'Procedure', status: 'completed' }, patient(), context()),
       'resourceType',
     );
   });

@@ -6,10 +6,12 @@
  * | Appointment | `booked` / `fulfilled` / `noshow` | `treatment.appointment.booked` / `.attended` / `.missed` |
  * | Task (the referral) | `accepted` / `rejected` | `treatment.referral.accepted` / `.rejected` |
  * | RiskAssessment | `final` / `amended` / `corrected` | `risk.changed` |
- * | EpisodeOfCare | `finished` | `treatment.episode.ended` |
+ * | EpisodeOfCare | `active` / `finished` | `treatment.started` / `treatment.episode.ended` |
+ * | Observation (a drug test) | `final` / `amended` / `corrected` | `treatment.drug-test.resulted` |
  * | Consent | `active` (provision `permit`) / `inactive`, `rejected` or provision `deny` | `consent.recorded` / `consent.withdrawn` |
  *
- * Any other status is `ignored`. The conventions a provider's records follow:
+ * Any other status is `ignored`, and so are the court's hearings and reviews the hub writes to the
+ * provider's server (Appointments of service type `court-hearing` or `court-review`). The conventions a provider's records follow:
  * - the kind of appointment is a `serviceType` coding from the hub `appointment-type` CodeSystem;
  * - the session number, when kept, is the extension {@link TREATMENT_SESSION_NUMBER_EXTENSION};
  * - a no-show carries the treatment worker's view in the complex extension
@@ -21,6 +23,15 @@
  * - a finished EpisodeOfCare carries the hub extension `episode-end-reason` (valueCodeableConcept,
  *   a coding from the hub `episode-end-reason` CodeSystem), as the hub's own EpisodeOfCare does, and a `type` coding from the hub `requirement-type`
  *   CodeSystem;
+ * - an active EpisodeOfCare is treatment started (a DRR or ATR often starts with a prescription or
+ *   an admission, not an appointment): `period.start` is the start, `type` a coding from the hub
+ *   `requirement-type` CodeSystem and optionally one from `treatment-modality`; `careManager` the
+ *   keyworker;
+ * - a drug test is one Observation with `code` coding `observation-type` `drug-test-result`,
+ *   `effectiveDateTime` the sample date, `method.text` how the sample was taken, and one
+ *   `component` per substance (`code` from `drug-test-substance`, `valueCodeableConcept` from
+ *   `drug-test-result`); `performer` may be a contained Practitioner (who took it); any other
+ *   Observation is ignored;
  * - named clinicians are `contained` Practitioners referenced as `#id`;
  * - a Consent names whom the person agreed may receive in `provision.actor[].reference`: a
  *   `contained` Organization (`#id`) or a logical reference (`Reference.identifier`), identified by
@@ -34,7 +45,14 @@
  */
 import {
   APPOINTMENT_TYPE_SYSTEM,
+  DRUG_TEST_RESULT_CODES,
+  DRUG_TEST_RESULT_SYSTEM,
+  DRUG_TEST_SUBSTANCE_CODES,
+  DRUG_TEST_SUBSTANCE_SYSTEM,
   EPISODE_END_REASON_SYSTEM,
+  OBSERVATION_TYPE_SYSTEM,
+  TREATMENT_MODALITY_CODES,
+  TREATMENT_MODALITY_SYSTEM,
   HUB_FHIR_BASE,
   NON_ATTENDANCE_SIGNIFICANCE_SYSTEM,
   REQUIREMENT_TYPE_SYSTEM,
@@ -44,6 +62,7 @@ import type {
   AppointmentInput,
   AppointmentKindInput,
   ConsentInput,
+  DrugTestInput,
   EpisodeEndReasonInput,
   EventInput,
   NonAttendanceSignificanceInput,
@@ -94,7 +113,14 @@ const RISK_PROBABILITY_LEVELS: Readonly<Record<string, RiskAssessmentInput['leve
 };
 
 /** The resource types this mapper reads. */
-export const PROVIDER_RESOURCE_TYPES = ['Appointment', 'Task', 'RiskAssessment', 'EpisodeOfCare', 'Consent'] as const;
+export const PROVIDER_RESOURCE_TYPES = [
+  'Appointment',
+  'Task',
+  'RiskAssessment',
+  'EpisodeOfCare',
+  'Consent',
+  'Observation',
+] as const;
 
 /**
  * Maps one provider resource. `patient` is the provider's Patient the resource is about (the
@@ -112,7 +138,8 @@ export function mapProviderResource(resource: unknown, patient: unknown, context
     const node = new PayloadNode(resource, resourceType, issues);
     const status = node.get('status').string();
     if (status === undefined) return invalidPayload(issues);
-    const ignored = ignoredStatus(resourceType, status);
+    const ignored =
+      ignoredStatus(resourceType, status) ?? ignoredObservation(resourceType, node) ?? ignoredCourtAppointment(node);
     if (ignored) return ignoredPayload(ignored);
 
     const person = readFhirPatient(new PayloadNode(patient, 'Patient', issues), yearOf(context.receivedAt));
@@ -132,7 +159,8 @@ function ignoredStatus(resourceType: ProviderResourceType, status: string): stri
     Appointment: ['booked', 'fulfilled', 'noshow'],
     Task: ['accepted', 'rejected'],
     RiskAssessment: ['final', 'amended', 'corrected'],
-    EpisodeOfCare: ['finished'],
+    EpisodeOfCare: ['active', 'finished'],
+    Observation: ['final', 'amended', 'corrected'],
     // draft and proposed are not yet the person's decision; entered-in-error never was.
     Consent: ['active', 'inactive', 'rejected'],
   };
@@ -141,7 +169,41 @@ function ignoredStatus(resourceType: ProviderResourceType, status: string): stri
     : `${resourceType} with status '${status.slice(0, 40)}' carries nothing for the pathway.`;
 }
 
+/** Only drug tests among a provider's Observations are followed (outcome scores come inside progress reports). */
+function ignoredObservation(resourceType: ProviderResourceType, node: PayloadNode): string | undefined {
+  if (resourceType !== 'Observation') return undefined;
+  const isDrugTest = node
+    .get('code')
+    .get('coding')
+    .array({ required: false })
+    .some(
+      (coding) =>
+        coding.get('system').value === OBSERVATION_TYPE_SYSTEM && coding.get('code').value === 'drug-test-result',
+    );
+  return isDrugTest ? undefined : 'An Observation that is not a drug test carries nothing for the pathway.';
+}
+
+/** The court's hearings and reviews, which the hub writes to the provider's server, are not the provider's sessions. */
+function ignoredCourtAppointment(node: PayloadNode): string | undefined {
+  if (node.get('resourceType').value !== 'Appointment') return undefined;
+  const court = node
+    .get('serviceType')
+    .array({ required: false })
+    .some((concept) =>
+      concept
+        .get('coding')
+        .array({ required: false })
+        .some(
+          (coding) =>
+            coding.get('system').value === APPOINTMENT_TYPE_SYSTEM &&
+            ['court-hearing', 'court-review'].includes(String(coding.get('code').value)),
+        ),
+    );
+  return court ? "A court hearing (the hub wrote it from the court's listing): not a treatment session." : undefined;
+}
+
 const PATIENT_REFERENCE_ELEMENT: Record<ProviderResourceType, string> = {
+  Observation: 'subject',
   Appointment: 'participant',
   Task: 'for',
   RiskAssessment: 'subject',
@@ -188,7 +250,9 @@ function readEvent(
     case 'RiskAssessment':
       return readRiskAssessmentEvent(node, context);
     case 'EpisodeOfCare':
-      return readEpisodeEvent(node, context);
+      return status === 'active' ? readTreatmentStarted(node, context) : readEpisodeEvent(node, context);
+    case 'Observation':
+      return readDrugTest(node, context);
     case 'Consent':
       return readConsentEvent(node, status, context);
   }
@@ -448,6 +512,77 @@ function readEpisodeEvent(node: PayloadNode, context: MappingContext): Personles
       careCoordinator,
       requirementType,
     }),
+  };
+}
+
+/** An active EpisodeOfCare: treatment started, with the requirement, the modality and the keyworker. */
+function readTreatmentStarted(node: PayloadNode, context: MappingContext): PersonlessEvent | undefined {
+  const id = businessId(node);
+  const startedOn = node.get('period').object()?.get('start').isoDateOrDateTime();
+  const types = node.get('type').array({ minItems: 1 });
+  const requirementType = codeFrom(
+    types,
+    REQUIREMENT_TYPE_SYSTEM,
+    REQUIREMENT_TYPES,
+    node.get('type').path,
+    node.issues,
+  );
+  const hasModality = types.some((type) =>
+    type
+      .get('coding')
+      .array({ required: false })
+      .some((coding) => coding.get('system').value === TREATMENT_MODALITY_SYSTEM),
+  );
+  const modality = hasModality
+    ? codeFrom(types, TREATMENT_MODALITY_SYSTEM, TREATMENT_MODALITY_CODES, node.get('type').path, node.issues)
+    : undefined;
+  const careManager = node.get('careManager');
+  const keyworker = careManager.present ? containedPractitioner(node, careManager) : undefined;
+  if (!id || !startedOn || !requirementType) return undefined;
+  return {
+    type: 'treatment.started',
+    envelope: envelopeFor(context, context.receivedAt),
+    start: withoutUndefined({
+      id,
+      startedOn,
+      requirementType,
+      modality,
+      provider: context.senderOrganization,
+      keyworker,
+    }),
+  };
+}
+
+/** A drug test Observation: one result per substance component, the sample date, how it was taken. */
+function readDrugTest(node: PayloadNode, context: MappingContext): PersonlessEvent | undefined {
+  const id = businessId(node);
+  const sampledAt = node.get('effectiveDateTime').isoDateOrDateTime();
+  const method = node.get('method').object({ required: false })?.get('text').string({ required: false });
+  const results: DrugTestInput['results'] = [];
+  for (const component of node.get('component').array({ minItems: 1 })) {
+    const substance = codeFrom(
+      [component.get('code')],
+      DRUG_TEST_SUBSTANCE_SYSTEM,
+      DRUG_TEST_SUBSTANCE_CODES,
+      component.get('code').path,
+      node.issues,
+    );
+    const result = codeFrom(
+      [component.get('valueCodeableConcept')],
+      DRUG_TEST_RESULT_SYSTEM,
+      DRUG_TEST_RESULT_CODES,
+      component.get('valueCodeableConcept').path,
+      node.issues,
+    );
+    if (substance && result) results.push({ substance, result });
+  }
+  const performer = node.get('performer').array({ required: false })[0];
+  const testedBy = performer ? containedPractitioner(node, performer) : undefined;
+  if (!id || !sampledAt || results.length === 0) return undefined;
+  return {
+    type: 'treatment.drug-test.resulted',
+    envelope: envelopeFor(context, context.receivedAt),
+    test: withoutUndefined({ id, sampledAt, method, results, provider: context.senderOrganization, testedBy }),
   };
 }
 
