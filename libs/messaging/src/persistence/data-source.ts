@@ -31,8 +31,9 @@ export interface AppDataSourceOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /**
- * A TypeORM data source on PostgreSQL confined to one schema, created and migrated at boot.
- * Several apps can share one database, each in its own schema. Failed and slow statements are
+ * A TypeORM data source on PostgreSQL confined to one schema, created and migrated at boot —
+ * by the schema's owner (`migrationUrl`) when given, the app then working as the runtime role of
+ * `url`, granted what it needs. Several apps share one database, each in its own schema. Failed and slow statements are
  * logged by their text only, never with their parameters ({@link DatabaseLogger}).
  */
 export async function createAppDataSource(options: AppDataSourceOptions): Promise<DataSource> {
