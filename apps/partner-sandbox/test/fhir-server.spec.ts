@@ -54,6 +54,20 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
     }).expect(404);
   });
 
+  it("serves the drug and alcohol service's case system too, with its drug tests (Observation) and the hub's Communications", async () => {
+    const metadata = await asOperator(server()).get('/sandbox/fhir/sl-drug-alcohol-service/metadata').expect(200);
+    const types = metadata.body.rest[0].resource.map((resource: { type: string }) => resource.type);
+    expect(types).toEqual(expect.arrayContaining(['EpisodeOfCare', 'Observation', 'Communication']));
+    const person = await post('/sandbox/fhir/sl-drug-alcohol-service/Patient', patient('9990000123')).expect(201);
+    await post('/sandbox/fhir/sl-drug-alcohol-service/Observation', {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'Drug test' },
+      subject: { reference: `Patient/${person.body.id as string}` },
+    }).expect(201);
+    await asOperator(server()).get('/sandbox/fhir/no-such-service/metadata').expect(404);
+  });
+
   it('creates with a server id, version and lastUpdated; reads; updates to a new version', async () => {
     const created = await post(`${SLAM}/Patient`, { ...patient('9990000123'), id: 'client-chosen' }).expect(201);
     const id = created.body.id as string;
@@ -80,7 +94,7 @@ describe('FHIR R4 server stand-in (treatment provider)', () => {
       .send({ ...created.body, id: 'other' })
       .expect(400);
     await post(`${SLAM}/Appointment`, { resourceType: 'Patient' }).expect(400);
-    await post(`${SLAM}/Observation`, { resourceType: 'Observation' }).expect(404);
+    await post(`${SLAM}/Procedure`, { resourceType: 'Procedure' }).expect(404);
   });
 
   it('searches by _lastUpdated, identifier, patient, status, _id, with _count paging and _sort', async () => {

@@ -308,3 +308,45 @@ describe('mapHearingResulted (Common Platform)', () => {
     }
   });
 });
+
+describe('court reviews (Common Platform hearing type "review")', () => {
+  it('maps a listed review hearing to court.review.listed of the DRR, not court.hearing.listed', () => {
+    const { events } = expectEvents(mapHearingListed(fixture('hearing-listed-drr-review.json'), context()));
+    expect(events.map((event) => event.type)).toEqual(['court.review.listed']);
+    expect(events[0]).toMatchObject({
+      review: {
+        hearing: {
+          id: 'c2d4f6a8-1b3d-4e5f-8a7b-9c0d1e2f3a4b',
+          court: { code: 'B01CY00' },
+          start: '2027-02-09T10:00:00.000Z',
+          hearingType: 'Review of drug rehabilitation requirement',
+        },
+        requirement: { type: 'drr' },
+      },
+    });
+  });
+
+  it('maps a resulted review to court.review.resulted with its outcome and the next review', () => {
+    const { events } = expectEvents(mapHearingResulted(fixture('hearing-resulted-drr-review.json'), context()));
+    expect(events.map((event) => event.type)).toEqual(['court.review.resulted']);
+    expect(events[0]).toMatchObject({
+      review: {
+        requirement: { type: 'drr' },
+        outcome: 'progress-satisfactory',
+        nextReview: { start: '2027-03-09T10:00:00Z', court: { code: 'B01CY00' } },
+      },
+    });
+  });
+
+  it('reads a revocation, and an ATR review from its hearing type', () => {
+    const json = fixture('hearing-resulted-drr-review.json');
+    setAt(json, 'hearing.type.description', 'Alcohol treatment requirement review');
+    setAt(
+      json,
+      'hearing.prosecutionCases[0].defendants[0].offences[0].judicialResults[0].label',
+      'Order revoked on review',
+    );
+    const { events } = expectEvents(mapHearingResulted(json, context()));
+    expect(events[0]).toMatchObject({ review: { requirement: { type: 'atr' }, outcome: 'order-revoked' } });
+  });
+});

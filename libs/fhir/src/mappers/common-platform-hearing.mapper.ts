@@ -5,6 +5,7 @@
 import { parseCommonPlatformDefendantId, parseCroNumber, parsePncId } from '@cstr/identity';
 import type {
   CourtHearingResultedInput,
+  CourtReviewOutcomeInput,
   CourtSentenceImposedInput,
   EventInput,
   HearingInput,
@@ -13,6 +14,7 @@ import type {
   OrderTypeInput,
   PersonInput,
   RequirementInput,
+  ReviewedRequirementInput,
 } from '../events/event-inputs';
 import {
   envelopeFor,
@@ -77,12 +79,22 @@ export function mapHearingListed(json: unknown, context: MappingContext): MapRes
     const root = PayloadNode.root(json, '$this');
     const read = readHearing(root, context);
     if (!read || root.issues.hasErrors) return invalidPayload(root.issues);
-    const events: EventInput[] = read.defendants.map((defendant) => ({
-      type: 'court.hearing.listed',
-      envelope: envelopeFor(context, context.receivedAt),
-      person: defendant.person,
-      hearing: hearingOf(read, defendant),
-    }));
+    const reviewed = reviewedRequirementOf(read.hearing.hearingType);
+    const events: EventInput[] = read.defendants.map((defendant) =>
+      reviewed
+        ? {
+            type: 'court.review.listed',
+            envelope: envelopeFor(context, context.receivedAt),
+            person: defendant.person,
+            review: { hearing: hearingOf(read, defendant), requirement: reviewed },
+          }
+        : {
+            type: 'court.hearing.listed',
+            envelope: envelopeFor(context, context.receivedAt),
+            person: defendant.person,
+            hearing: hearingOf(read, defendant),
+          },
+    );
     return events.length > 0
       ? mappedEvents(events, root.issues)
       : ignoredPayload('The hearing has no person defendants.');
@@ -99,6 +111,8 @@ export function mapHearingResulted(json: unknown, context: MappingContext): MapR
     const root = PayloadNode.root(json, '$this');
     const read = readHearing(root, context);
     if (!read || root.issues.hasErrors) return invalidPayload(root.issues);
+    const reviewed = reviewedRequirementOf(read.hearing.hearingType);
+    if (reviewed) return reviewResults(root, read, reviewed, context);
     const events: EventInput[] = [];
     for (const defendant of read.defendants) {
       const hearing = hearingOf(read, defendant);
@@ -137,6 +151,65 @@ export function mapHearingResulted(json: unknown, context: MappingContext): MapR
       ? mappedEvents(events, root.issues)
       : ignoredPayload('No defendant of the hearing has a recognisable result.');
   });
+}
+
+/**
+ * The requirement a review hearing reviews, from the hearing type (`Review`, `DRR review`,
+ * `Review of drug rehabilitation requirement`, …): a DRR unless the type names alcohol (ATR) or
+ * mental health (MHTR); undefined for a hearing that is not a review.
+ */
+function reviewedRequirementOf(hearingType: string | undefined): ReviewedRequirementInput | undefined {
+  if (!hearingType || !/\breview\b/i.test(hearingType)) return undefined;
+  if (/alcohol|\bATR\b/i.test(hearingType)) return { type: 'atr' };
+  if (/mental|\bMHTR\b/i.test(hearingType)) return { type: 'mhtr-secondary' };
+  return { type: 'drr' };
+}
+
+// A review's outcome from its results, highest precedence first.
+const REVIEW_OUTCOME_RULES: readonly { outcome: CourtReviewOutcomeInput; test: (result: ReadResult) => boolean }[] = [
+  { outcome: 'order-revoked', test: (r) => /revok/i.test(r.label) },
+  { outcome: 'requirement-amended', test: (r) => /amend|vari(ed|ation)/i.test(r.label) },
+  { outcome: 'adjourned', test: (r) => /adjourn/i.test(r.label) },
+  { outcome: 'progress-unsatisfactory', test: (r) => /unsatisfactory|not\s+satisfactory/i.test(heading(r)) },
+  { outcome: 'progress-satisfactory', test: (r) => /satisfactory|continue/i.test(heading(r)) },
+];
+
+/** `court.review.resulted` for each person defendant of a resulted review hearing, with the next review. */
+function reviewResults(
+  root: PayloadNode,
+  read: ReadHearing,
+  requirement: ReviewedRequirementInput,
+  context: MappingContext,
+): MapResult {
+  const events: EventInput[] = [];
+  for (const defendant of read.defendants) {
+    const results = allResults(defendant);
+    const outcome = REVIEW_OUTCOME_RULES.find((rule) => results.some(rule.test))?.outcome;
+    if (!outcome) {
+      root.issues.warning(
+        'not-supported',
+        'No judicial result of this defendant says what the review decided; no event is sent for them.',
+        defendant.node.path,
+      );
+      continue;
+    }
+    const next = nextHearingOf(defendant, read.hearing, /^next\s+(review|hearing)$/i).nextHearing;
+    events.push({
+      type: 'court.review.resulted',
+      envelope: envelopeFor(context, context.receivedAt),
+      person: defendant.person,
+      review: withoutUndefined({
+        hearing: hearingOf(read, defendant),
+        requirement,
+        outcome,
+        nextReview: next,
+      }),
+    });
+  }
+  if (root.issues.hasErrors) return invalidPayload(root.issues);
+  return events.length > 0
+    ? mappedEvents(events, root.issues)
+    : ignoredPayload('No defendant of the review has a recognisable outcome.');
 }
 
 function hearingOf(read: ReadHearing, defendant: ReadDefendant): HearingInput {
@@ -341,9 +414,10 @@ const NEXT_HEARING = /(\d{2})\/(\d{2})\/(\d{4})\s+(\d{2}:\d{2})/;
 function nextHearingOf(
   defendant: ReadDefendant,
   hearing: ReadHearing['hearing'],
+  label = /^next\s+hearing$/i,
 ): Pick<CourtHearingResultedInput, 'nextHearing'> {
   for (const result of allResults(defendant)) {
-    const written = promptValue(result, /^next\s+hearing$/i);
+    const written = promptValue(result, label);
     const match = written ? NEXT_HEARING.exec(written) : undefined;
     if (match) {
       const sameCourt = written?.includes(hearing.court.name) ? { court: hearing.court } : {};
