@@ -127,6 +127,7 @@ describe('secondary-care-adapter end to end', () => {
         'Appointment',
         'Consent',
         'EpisodeOfCare',
+        'Observation',
         'RiskAssessment',
         'Task',
       ]);
@@ -135,7 +136,7 @@ describe('secondary-care-adapter end to end', () => {
         (entry) => ((entry.resource.channel as { header?: string[] }).header ?? [])[0] ?? '',
       );
       expect(headers.every((header) => /^Authorization: Bearer \S{40,}$/.test(header))).toBe(true);
-      expect(new Set(headers).size).toBe(5);
+      expect(new Set(headers).size).toBe(6);
       const history = { resourceType: 'Bundle', type: 'history', entry: [] };
       for (const authorization of [undefined, 'Bearer not-the-secret', `Bearer ${'A'.repeat(43)}`]) {
         const refused = await fetch(`http://127.0.0.1:${port}/fhir-notifications`, {
