@@ -188,6 +188,18 @@ describe('ListingIntakeService', () => {
     expect(outboxMessages()).toHaveLength(0);
   });
 
+  it("takes a review hearing and its result at the partner's court: court.review.listed, then court.review.resulted", async () => {
+    const { receive, outboxMessages } = intake();
+    const id = 'c2d4f6a8-1b3d-4e5f-8a7b-9c0d1e2f3a4b';
+    expect(
+      (await receive('hearing', fixtureBytes('common-platform', 'hearing-listed-drr-review'), id)).httpStatus,
+    ).toBe(202);
+    expect(
+      (await receive('result', fixtureBytes('common-platform', 'hearing-resulted-drr-review'), id)).httpStatus,
+    ).toBe(202);
+    expect(outboxMessages().map((message) => message.type)).toEqual(['court.review.listed', 'court.review.resulted']);
+  });
+
   it('maps a Libra daily list to one court.hearing.listed per case, each ordered by its own hearing', async () => {
     const { receive, outboxMessages } = intake();
     const result = await receive('daily-list', fixtureBytes('libra', 'daily-list-croydon'));

@@ -219,6 +219,8 @@ export class ListingIntakeService {
 /** The court code of a court event. */
 function courtOf(input: EventInput): string | undefined {
   if ('hearing' in input) return input.hearing.court.code;
+  if (input.type === 'court.review.listed' || input.type === 'court.review.resulted')
+    return input.review.hearing.court.code;
   if (input.type === 'court.sentence.imposed') return input.sentence.court.code;
   return undefined;
 }
