@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demoSteps, demoWanted, DEMO_PERSON, type DemoRun } from './demo-script';
+import { demoSteps, demoWanted, DEMO_PERSON, DRR_PERSON, type DemoRun } from './demo-script';
 
 const FIXTURES = join(__dirname, '..', '..', 'libs', 'fhir', 'test', 'fixtures', 'partner');
 const CASES = JSON.parse(
@@ -11,6 +11,8 @@ function run(runId: string, now = new Date('2026-11-30T10:50:00Z')): DemoRun {
   return {
     runId,
     hearingId: `0d6f8a2e-0000-4000-8000-${runId.padStart(12, '0')}`,
+    drrHearingId: `0d6f8a2e-0000-4000-8001-${runId.padStart(12, '0')}`,
+    reviewHearingId: `0d6f8a2e-0000-4000-8002-${runId.padStart(12, '0')}`,
     now,
     fixture: (folder, name) => JSON.parse(readFileSync(join(FIXTURES, folder, `${name}.json`), 'utf8')),
   };
@@ -18,11 +20,11 @@ function run(runId: string, now = new Date('2026-11-30T10:50:00Z')): DemoRun {
 
 describe('demoSteps', () => {
   const steps = demoSteps(run('abc123'));
-  const state = { providerPatientId: 'pt-1' };
+  const state = { providerPatientId: 'pt-1', drugServicePatientId: 'pt-9' };
   const bodyOf = (id: string): Record<string, unknown> =>
     steps.find((step) => step.id === id)!.body(state) as Record<string, unknown>;
 
-  it('walks the MHTR pathway in order, through the sandbox stand-ins only', () => {
+  it('walks the MHTR pathway, then the DRR one, in order, through the sandbox stand-ins only', () => {
     expect(steps.map((step) => step.id)).toEqual([
       'court-list',
       'ld-screening',
@@ -35,6 +37,15 @@ describe('demoSteps', () => {
       'appointment-missed',
       'risk-changed',
       'episode-ended',
+      'drr-psr-requested',
+      'drr-service-patient',
+      'drr-sentence',
+      'drr-treatment-started',
+      'drr-drug-test-negative',
+      'drr-drug-test-positive',
+      'drr-session-missed',
+      'drr-review-listed',
+      'drr-review-resulted',
     ]);
     for (const step of steps) expect(step.path).toMatch(/^\/sandbox\/(hmcts|ld|delius|fhir|pds)\/[a-z0-9-]+\//);
     expect(new Set(steps.map((step) => step.id)).size).toBe(steps.length);
@@ -94,6 +105,10 @@ describe('demoSteps', () => {
       'appointment-attended',
       'appointment-missed',
       'episode-ended',
+      'drr-sentence',
+      'drr-drug-test-positive',
+      'drr-review-listed',
+      'drr-review-resulted',
     ]) {
       expect(JSON.stringify(other.find((step) => step.id === id)!.body(state))).not.toEqual(JSON.stringify(bodyOf(id)));
     }
@@ -113,6 +128,27 @@ describe('demoSteps', () => {
     });
     expect(consent.provision.period.start <= '2026-11-30').toBe(true);
     expect(consent.provision.period.end > '2026-11-30').toBe(true);
+  });
+
+  it("puts the DRR person on the drug and alcohol service's server: treatment started, two drug tests (one positive), a missed session; the court's review at Croydon", () => {
+    expect(steps.find((step) => step.id === 'drr-psr-requested')!.body(state)).toMatchObject({
+      personReference: { identifiers: [{ type: 'CRN', value: DRR_PERSON.crn }] },
+      detail: { report: { treatmentProvider: { code: 'NDA' } } },
+    });
+    expect(bodyOf('drr-treatment-started')).toMatchObject({ status: 'active', patient: { reference: 'Patient/pt-9' } });
+    const results = ['drr-drug-test-negative', 'drr-drug-test-positive'].map((id) =>
+      JSON.stringify((bodyOf(id) as { component: unknown[] }).component),
+    );
+    expect(results[0]).not.toContain('positive');
+    expect(results[1]).toContain('positive');
+    expect(bodyOf('drr-session-missed')).toMatchObject({ status: 'noshow' });
+    const [listed, resulted] = ['drr-review-listed', 'drr-review-resulted'].map(
+      (id) => bodyOf(id) as { hearing: { id: string; type: { description: string }; courtCentre: { code: string } } },
+    );
+    expect(listed.hearing.id).toBe(resulted.hearing.id);
+    expect(listed.hearing.type.description).toMatch(/review/i);
+    expect(listed.hearing.courtCentre.code).toBe('B01CY00');
+    expect(() => steps.find((step) => step.id === 'drr-drug-test-positive')!.body({})).toThrow(/no Patient/);
   });
 
   it('refuses to write a provider record before the provider has a Patient', () => {

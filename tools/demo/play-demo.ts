@@ -34,6 +34,8 @@ export async function playDemo(options: DemoOptions): Promise<void> {
   const run = {
     runId: startedAt.getTime().toString(36),
     hearingId: randomUUID(),
+    drrHearingId: randomUUID(),
+    reviewHearingId: randomUUID(),
     now: startedAt,
     fixture: (folder: string, name: string): unknown =>
       JSON.parse(
