@@ -23,6 +23,13 @@ export const CROYDON = 'nps-london-croydon';
 export const LAMBETH = 'nps-london-lambeth';
 export const SLAM = 'slam-mhtr';
 export const ST_ANDREWS = 'st-andrews-mhtr';
+/** The community drug and alcohol service (DRR, ATR): a FHIR case system without rest-hooks. */
+export const DRUG_SERVICE = 'sl-drug-alcohol-service';
+/** The service as Delius names it in a PSR request (its ODS code in config/partners.yaml). */
+export const DRUG_SERVICE_ORGANIZATION = {
+  code: 'NDA',
+  name: 'South London Community Drug and Alcohol Service (DRR and ATR)',
+};
 
 /** The IG lead and the operator of config/principals.yaml (demo secrets). */
 export const IG_LEAD = demoPrincipal('ig-lead');
@@ -62,6 +69,8 @@ export function startPathwaySystem(
       // No rest-hook subscriptions on this server: a short polling interval, so a write to it would show.
       { definition: secondaryCareAdapterApp, partnerId: ST_ANDREWS, env: { POLL_INTERVAL_MS: '1000' } },
       { definition: gpRegistrationAdapterApp, partnerId: 'pds-gp-registration' },
+      // The drug and alcohol service's server has no rest-hooks either: the adapter polls it.
+      { definition: secondaryCareAdapterApp, partnerId: DRUG_SERVICE, env: { POLL_INTERVAL_MS: '1000' } },
     ].map((adapter) => ({ ...adapter, env: { ...appEnv, ...adapter.env } })),
   });
 }
@@ -185,7 +194,12 @@ export async function deliusAllocatesCase(system: PathwaySystem, probation: stri
  * is connected as the requester, the provider as the service the request names (SPEC §5).
  * Resolves once the hub has audited it.
  */
-export async function deliusRequestsPsr(system: PathwaySystem, probation: string, person: Person): Promise<void> {
+export async function deliusRequestsPsr(
+  system: PathwaySystem,
+  probation: string,
+  person: Person,
+  provider?: { readonly code: string; readonly name: string; readonly requirements: readonly string[] },
+): Promise<void> {
   const event = structuredClone(partnerFixture('hmpps', 'psr-requested.event.json')) as Record<string, unknown>;
   const detail = structuredClone(partnerFixture('hmpps', 'psr-requested.detail.json')) as {
     person: Record<string, unknown>;
@@ -200,6 +214,10 @@ export async function deliusRequestsPsr(system: PathwaySystem, probation: string
     };
   }
   detail.report.id = String(randomInt(1_000_000, 2_000_000_000));
+  if (provider) {
+    detail.report.treatmentProvider = { code: provider.code, name: provider.name };
+    detail.report.requirementsConsidered = [...provider.requirements];
+  }
   delete event.detailUrl;
   const sent = await system.callSandbox('POST', `/sandbox/delius/${probation}/send/domain-event`, {
     ...event,
@@ -443,4 +461,43 @@ export async function measureNonAttendance(
     // Arrival times are the stand-in's own: polling seldom changes nothing but the load.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
+}
+
+/**
+ * The service records on its FHIR server that treatment started (an active EpisodeOfCare of the
+ * requirement, `period.start` today) and, when `substances` are given, a drug test with a result per
+ * substance (an Observation with a component per substance).
+ */
+export async function serviceRecordsTreatment(
+  system: PathwaySystem,
+  service: string,
+  patientId: string,
+  requirement: 'drr' | 'atr',
+  substances: Readonly<Record<string, 'positive' | 'negative'>> = {},
+): Promise<void> {
+  const episode = structuredClone(partnerFixture('provider', 'episode-of-care-drr-started.json')) as Record<
+    string,
+    unknown
+  > & { type: { coding: { code: string }[] }[]; identifier: { value: string }[] };
+  episode.type[0].coding[0].code = requirement;
+  episode.identifier[0].value = `EP-${randomInt(100_000, 999_999)}`;
+  episode.patient = { reference: `Patient/${patientId}` };
+  episode.period = { start: new Date().toISOString().slice(0, 10) };
+  const started = await system.callSandbox('POST', `/sandbox/fhir/${service}/EpisodeOfCare`, episode);
+  if (started.status !== 201) throw new Error(`FHIR server refused the EpisodeOfCare: ${started.status}`);
+  if (Object.keys(substances).length === 0) return;
+  const test = structuredClone(partnerFixture('provider', 'observation-drug-test.json')) as Record<string, unknown> & {
+    identifier: { value: string }[];
+  };
+  test.identifier[0].value = `DT-${randomInt(100_000, 999_999)}`;
+  test.subject = { reference: `Patient/${patientId}` };
+  test.effectiveDateTime = new Date().toISOString();
+  test.component = Object.entries(substances).map(([substance, result]) => ({
+    code: { coding: [{ system: 'https://cstr-hub.org.uk/fhir/CodeSystem/drug-test-substance', code: substance }] },
+    valueCodeableConcept: {
+      coding: [{ system: 'https://cstr-hub.org.uk/fhir/CodeSystem/drug-test-result', code: result }],
+    },
+  }));
+  const tested = await system.callSandbox('POST', `/sandbox/fhir/${service}/Observation`, test);
+  if (tested.status !== 201) throw new Error(`FHIR server refused the drug test: ${tested.status}`);
 }

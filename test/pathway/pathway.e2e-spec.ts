@@ -4,6 +4,8 @@ import { eventually, percentile, testEnvironment, type PathwaySystem } from '@cs
 import {
   CLINICAL_DETAIL,
   CROYDON,
+  DRUG_SERVICE,
+  DRUG_SERVICE_ORGANIZATION,
   IG_LEAD,
   JORDAN,
   LAMBETH,
@@ -25,6 +27,7 @@ import {
   providerRecordsConsent,
   providerRecordsPatient,
   providerWithdrawsConsent,
+  serviceRecordsTreatment,
   startPathwaySystem,
 } from './pathway-kit';
 
@@ -326,7 +329,138 @@ describe('the CSTR pathway end to end', () => {
     expect(audit).toContain('sentence-to-probation');
   });
 
+  /** What the sandbox's FHIR stand-in of `partner` received about `identifier`. */
+  const fhirWrites = (partner: string, identifier: string) =>
+    system.received<{ method: string; url: string; status: number; body?: Record<string, unknown> }>('fhir', {
+      partner,
+      identifier,
+    });
+
+  it("a DRR: the PSR assessment request reaches the drug and alcohol service's FHIR server as ServiceRequest + Task with its due time; treatment started and a drug test reach Delius, the test results nobody else", async () => {
+    const person = newPerson('Drr');
+    await deliusOpensCase(system, CROYDON, person);
+    const patientId = await providerRecordsPatient(system, DRUG_SERVICE, person);
+    await deliusRequestsPsr(system, CROYDON, person, {
+      ...DRUG_SERVICE_ORGANIZATION,
+      requirements: ['Drug rehabilitation requirement'],
+    });
+    const requested = await eventually(
+      () => fhirWrites(DRUG_SERVICE, person.nhsNumber),
+      (records) => records.some((record) => record.url.endsWith('/Task') && record.status === 201),
+      20_000,
+      250,
+    );
+    expect(requested.some((record) => record.url.endsWith('/ServiceRequest') && record.status === 201)).toBe(true);
+    const task = requested.find((record) => record.url.endsWith('/Task') && record.status === 201)?.body;
+    expect(task).toMatchObject({ status: 'requested', restriction: { period: { end: expect.any(String) } } });
+
+    await serviceRecordsTreatment(system, DRUG_SERVICE, patientId, 'drr', { opiates: 'positive', cocaine: 'negative' });
+    const contacts = await eventually(
+      () => deliusEntries(system, CROYDON, person.crn, 'contacts'),
+      (found) => found.some((contact) => contact.type === 'DTRR'),
+      20_000,
+      250,
+    );
+    expect(contacts.find((contact) => contact.type === 'DTRR')?.notes).toMatch(/opiates positive; cocaine negative/);
+    const alerts = await eventually(
+      () => deliusEntries(system, CROYDON, person.crn, 'alerts'),
+      (found) => found.some((alert) => alert.type === 'CSTR_TREATMENT_STARTED'),
+      20_000,
+      250,
+    );
+    expect(alerts.find((alert) => alert.type === 'CSTR_TREATMENT_STARTED')?.notes).toContain('under the DRR');
+    // The drug test went to probation only: no other partner's system received it.
+    const delivered = await auditedAbout(system, 'treatment.drug-test.resulted', person);
+    expect(delivered).toContain('drug-tests-to-probation');
+    for (const [kind, partner] of [
+      ['fhir', SLAM],
+      ['fhir', ST_ANDREWS],
+      ['delius', LAMBETH],
+      ['ld', 'sl-liaison-diversion'],
+    ] as const) {
+      const records = await system.received(kind, { partner, identifier: person.nhsNumber });
+      expect(JSON.stringify(records)).not.toMatch(/drug-test|opiates/);
+    }
+    expect(JSON.stringify(await fhirWrites(DRUG_SERVICE, person.nhsNumber))).not.toContain('DTRR');
+  });
+
+  it('an ATR: the service, asked for the assessment, records treatment started; Delius gets it under the ATR', async () => {
+    const person = newPerson('Atr');
+    await deliusOpensCase(system, CROYDON, person);
+    const patientId = await providerRecordsPatient(system, DRUG_SERVICE, person);
+    await deliusRequestsPsr(system, CROYDON, person, {
+      ...DRUG_SERVICE_ORGANIZATION,
+      requirements: ['Alcohol treatment requirement'],
+    });
+    await eventually(
+      () => fhirWrites(DRUG_SERVICE, person.nhsNumber),
+      (records) => records.some((record) => record.url.endsWith('/Task') && record.status === 201),
+      20_000,
+      250,
+    );
+    await serviceRecordsTreatment(system, DRUG_SERVICE, patientId, 'atr');
+    const alerts = await eventually(
+      () => deliusEntries(system, CROYDON, person.crn, 'alerts'),
+      (found) => found.some((alert) => alert.type === 'CSTR_TREATMENT_STARTED'),
+      20_000,
+      250,
+    );
+    expect(alerts.find((alert) => alert.type === 'CSTR_TREATMENT_STARTED')?.notes).toContain('under the ATR');
+  });
+
+  it('a court review listed and resulted in Common Platform (hearing type "review") reaches probation as alerts: the report it owes, then the outcome and the next review', async () => {
+    // Jordan Marsh of the fixtures: Delius links his CRN with his PNC ID, which the court knows him by.
+    await deliusRequestsPsr(system, CROYDON, JORDAN);
+    const review = (name: string) => {
+      const json = structuredClone(partnerFixture('common-platform', name)) as {
+        hearing: {
+          id: string;
+          type: { description: string };
+          prosecutionCases: {
+            defendants: { pncId?: string; croNumber?: string; personDefendant: Record<string, unknown> }[];
+          }[];
+        };
+      };
+      json.hearing.type.description = 'Alcohol treatment requirement review';
+      const [defendant] = json.hearing.prosecutionCases[0].defendants;
+      defendant.pncId = JORDAN_PNC;
+      delete defendant.croNumber;
+      defendant.personDefendant = {
+        personDetails: { firstName: JORDAN.forename, lastName: JORDAN.surname, dateOfBirth: JORDAN.dateOfBirth },
+      };
+      return json;
+    };
+    const listed = review('hearing-listed-drr-review.json');
+    listed.hearing.id = randomUUID();
+    expect(
+      (await system.callSandbox('POST', '/sandbox/hmcts/croydon-mc/send/hearing', listed)).body.adapterStatus,
+    ).toBe(202);
+    const resulted = review('hearing-resulted-drr-review.json');
+    resulted.hearing.id = listed.hearing.id;
+    expect(
+      (await system.callSandbox('POST', '/sandbox/hmcts/croydon-mc/send/result', resulted)).body.adapterStatus,
+    ).toBe(202);
+    const alerts = await eventually(
+      () => deliusEntries(system, CROYDON, JORDAN.crn, 'alerts'),
+      (found) =>
+        found.some((alert) => alert.type === 'CSTR_REVIEW_LISTED') &&
+        found.some((alert) => alert.type === 'CSTR_REVIEW_RESULTED'),
+      20_000,
+      250,
+    );
+    expect(alerts.find((alert) => alert.type === 'CSTR_REVIEW_LISTED')?.notes).toMatch(/review of the ATR/);
+    expect(alerts.find((alert) => alert.type === 'CSTR_REVIEW_RESULTED')?.notes).toMatch(
+      /progress-satisfactory; next review 2027-03-09/,
+    );
+  });
+
   it('Delius down for a minute: every contact arrives once it is back, none twice', async () => {
     expect(await outage).toBeUndefined();
   }, 150_000);
+
+  it('no event of any test ended in a dead-letter queue for want of a handler (no-handler)', async () => {
+    const { status, body } = await system.callHub(OPERATOR, 'GET', '/dead-letters?code=no-handler');
+    expect(status).toBe(200);
+    expect(body.deadLetters).toEqual([]);
+  });
 });
