@@ -244,3 +244,49 @@ describe('mapHmppsDomainEvent', () => {
     }
   });
 });
+
+describe('probation-case.court-review-report.submitted', () => {
+  it('maps the written review report to probation.review.reported, with the drug tests it includes', () => {
+    const { events } = expectEvents(map('review-report-submitted'));
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'probation.review.reported',
+        person: expect.objectContaining({ identifiers: { crn: 'X508214', pncId: '2021/0113578Y' } }),
+        report: expect.objectContaining({
+          id: '3300445566',
+          sentAt: '2027-02-05T16:05:00Z',
+          reviewDate: '2027-02-09',
+          court: { code: 'B01CY00', name: "Croydon Magistrates' Court" },
+          requirement: { type: 'drr' },
+          officer: NOWAK,
+          drugTests: [
+            expect.objectContaining({ id: 'SLDA-DT-2027-7781', results: expect.any(Array) }),
+            expect.objectContaining({
+              id: 'SLDA-DT-2027-7790',
+              results: [
+                { substance: 'opiates', result: 'positive' },
+                { substance: 'cocaine', result: 'negative' },
+              ],
+              provider: { code: 'NDA', name: 'South London Community Drug and Alcohol Service (DRR and ATR)' },
+            }),
+          ],
+        }),
+      }),
+    ]);
+  });
+
+  it('names an unknown substance and a requirement that is not a treatment requirement', () => {
+    const bad = detail('review-report-submitted');
+    setAt(bad, 'reviewReport.drugTests[0].results[0].substance', 'glue');
+    expectInvalidAt(
+      mapHmppsDomainEvent(event('review-report-submitted'), bad, context()),
+      'detail.reviewReport.drugTests[0].results[0].substance',
+    );
+    const unpaid = detail('review-report-submitted');
+    setAt(unpaid, 'reviewReport.requirement.mainCategory.description', 'Unpaid Work');
+    expectInvalidAt(
+      mapHmppsDomainEvent(event('review-report-submitted'), unpaid, context()),
+      'detail.reviewReport.requirement',
+    );
+  });
+});

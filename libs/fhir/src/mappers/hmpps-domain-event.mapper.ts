@@ -1,12 +1,16 @@
 /**
  * HMPPS domain events from n-Delius, with the detail JSON the adapter fetched from the
  * allow-listed `detailUrl`, → `risk.changed`, `probation.psr.requested`,
- * `probation.case.allocated`, `probation.enforcement.decided`, `probation.requirement.terminated`.
+ * `probation.case.allocated`, `probation.enforcement.decided`, `probation.requirement.terminated`,
+ * `probation.review.reported` (the written review report of a DRR or ATR review, with the drug test
+ * results it includes).
  * Any other event type is `ignored` (like `IgnorableMessageException` in
  * hmpps-probation-integration-services): well-formed, safe to acknowledge, of no interest.
  */
 import { parseCrn, parseCroNumber, parseNhsNumber, parsePncId } from '@cstr/identity';
+import { DRUG_TEST_RESULT_CODES, DRUG_TEST_SUBSTANCE_CODES } from '@cstr/contracts';
 import type {
+  DrugTestInput,
   EnforcementDecisionInput,
   EventInput,
   OrganizationInput,
@@ -60,6 +64,7 @@ export const HMPPS_EVENT_TYPES = {
   'person.community.manager.allocated': 'probation.case.allocated',
   'probation-case.enforcement.decided': 'probation.enforcement.decided',
   'probation-case.requirement.terminated': 'probation.requirement.terminated',
+  'probation-case.court-review-report.submitted': 'probation.review.reported',
 } as const;
 
 type FollowedEventType = keyof typeof HMPPS_EVENT_TYPES;
@@ -157,6 +162,8 @@ function mapFollowed(
       return readEnforcement(detail.get('enforcement'), base);
     case 'probation-case.requirement.terminated':
       return readRequirementTerminated(detail.get('requirement'), base, context);
+    case 'probation-case.court-review-report.submitted':
+      return readReviewReport(detail.get('reviewReport'), base);
   }
 }
 
@@ -377,6 +384,68 @@ function readEnforcement(node: PayloadNode, base: Base): EventInput | undefined 
       appointmentIds: appointmentIds.length > 0 ? appointmentIds : undefined,
     }),
   };
+}
+
+/**
+ * The review report: the review it is for (court, date, requirement by its Delius category), the
+ * progress summary written with the treatment service, its author, and the drug tests it includes.
+ */
+function readReviewReport(node: PayloadNode, base: Base): EventInput | undefined {
+  const report = node.object();
+  if (!report) return undefined;
+  const id = report.get('id').string();
+  const sentAt = report.get('submittedAt').isoDateTime();
+  const reviewDate = report.get('reviewDate').isoDate();
+  const courtNode = report.get('court').object();
+  const court = { code: courtNode?.get('code').string(), name: courtNode?.get('name').string() };
+  const category = readCodeDescription(
+    report.get('requirement').object()?.get('mainCategory') ?? report.get('requirement'),
+  );
+  const type = category?.description ? requirementTypeNamed(category.description) : undefined;
+  if (category?.description && !type)
+    report.issues.error('code-invalid', 'Not a treatment requirement the hub knows.', report.get('requirement').path);
+  const summary = report.get('summary').string();
+  const officer = report.get('author').present ? readStaff(report.get('author'), 'code') : undefined;
+  const drugTests = report
+    .get('drugTests')
+    .array({ required: false })
+    .map((test) => readDrugTest(test))
+    .filter((test): test is DrugTestInput => test !== undefined);
+  if (!id || !sentAt || !reviewDate || !court.code || !court.name || !type || summary === undefined) return undefined;
+  return {
+    type: 'probation.review.reported',
+    ...base,
+    report: withoutUndefined({
+      id,
+      sentAt,
+      reviewDate,
+      court: { code: court.code, name: court.name },
+      requirement: { type },
+      summary,
+      officer,
+      drugTests: drugTests.length > 0 ? drugTests : undefined,
+    }),
+  };
+}
+
+function readDrugTest(node: PayloadNode): DrugTestInput | undefined {
+  const test = node.object();
+  if (!test) return undefined;
+  const id = test.get('id').string();
+  const sampledAt = test.get('sampledAt').isoDateOrDateTime();
+  const provider = readOrganization(test.get('treatmentProvider'));
+  const results = test
+    .get('results')
+    .array({ minItems: 1 })
+    .map((item) => ({
+      substance: item.get('substance').oneOf(DRUG_TEST_SUBSTANCE_CODES),
+      result: item.get('result').oneOf(DRUG_TEST_RESULT_CODES),
+    }))
+    .filter(
+      (item): item is DrugTestInput['results'][number] => item.substance !== undefined && item.result !== undefined,
+    );
+  if (!id || !sampledAt || !provider || results.length === 0) return undefined;
+  return { id, sampledAt, results, provider };
 }
 
 const TERMINATION_OUTCOMES: readonly { pattern: RegExp; outcome: RequirementTerminationInput }[] = [

@@ -196,7 +196,7 @@ function ignoredCourtAppointment(node: PayloadNode): string | undefined {
         .some(
           (coding) =>
             coding.get('system').value === APPOINTMENT_TYPE_SYSTEM &&
-            ['court-hearing', 'court-review'].includes(String(coding.get('code').value)),
+            ['court-hearing', 'court-review'].includes(coding.get('code').value as string),
         ),
     );
   return court ? "A court hearing (the hub wrote it from the court's listing): not a treatment session." : undefined;
