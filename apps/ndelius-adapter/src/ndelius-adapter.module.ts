@@ -4,6 +4,8 @@ import { Outbox } from '@cstr/messaging';
 import {
   APP_CONFIG,
   INBOUND_AUTHENTICATOR,
+  InboxAcknowledgements,
+  InboxMetricsController,
   IngressPublisher,
   SnsSignatureVerifier,
   authorizedFetch,
@@ -18,7 +20,6 @@ import { DomainEventsController } from './domain-events/domain-events.controller
 import { publishInOneTransaction } from './domain-events/publish-in-one-transaction';
 import { DeliusInboxController } from './inbox/delius-inbox.controller';
 import { DeliusInboxMetrics } from './inbox/delius-inbox.metrics';
-import { MetricsController } from './inbox/metrics.controller';
 import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
 
 /**
@@ -27,9 +28,11 @@ import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
  * written to Delius as contacts and alerts (or acknowledged, counted at `GET /metrics`).
  */
 @Module({
-  controllers: [DomainEventsController, DeliusInboxController, MetricsController],
+  controllers: [DomainEventsController, DeliusInboxController, InboxMetricsController],
   providers: [
     { provide: DeliusInboxMetrics, useFactory: () => new DeliusInboxMetrics() },
+    // GET /metrics serves the inbox's acknowledgements.
+    { provide: InboxAcknowledgements, useExisting: DeliusInboxMetrics },
     {
       provide: DELIUS_PARTNER_SETTINGS,
       inject: [APP_CONFIG],

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { DeliusInboxMetrics } from './delius-inbox.metrics';
 
 describe('DeliusInboxMetrics', () => {
