@@ -408,7 +408,7 @@ describe('the CSTR pathway end to end', () => {
     expect(alerts.find((alert) => alert.type === 'CSTR_TREATMENT_STARTED')?.notes).toContain('under the ATR');
   });
 
-  it('a court review listed and resulted in Common Platform (hearing type "review") reaches probation as alerts: the report it owes, then the outcome and the next review', async () => {
+  it('a court review listed in Common Platform (hearing type "review") reaches probation, whose review report from Delius reaches the court; the result reaches probation with the next review', async () => {
     // Jordan Marsh of the fixtures: Delius links his CRN with his PNC ID, which the court knows him by.
     await deliusRequestsPsr(system, CROYDON, JORDAN);
     const review = (name: string) => {
@@ -435,6 +435,35 @@ describe('the CSTR pathway end to end', () => {
     expect(
       (await system.callSandbox('POST', '/sandbox/hmcts/croydon-mc/send/hearing', listed)).body.adapterStatus,
     ).toBe(202);
+    // Probation submits its written review report in Delius: the hub delivers it to the court.
+    const detail = structuredClone(partnerFixture('hmpps', 'review-report-submitted.detail.json')) as {
+      person: unknown;
+      reviewReport: Record<string, unknown>;
+    };
+    const jordanPsr = partnerFixture('hmpps', 'psr-requested.detail.json') as { person: unknown };
+    detail.person = jordanPsr.person;
+    detail.reviewReport.id = String(Date.now());
+    detail.reviewReport.requirement = { mainCategory: { code: 'R', description: 'Alcohol Treatment' } };
+    delete detail.reviewReport.drugTests;
+    const event = structuredClone(partnerFixture('hmpps', 'review-report-submitted.event.json')) as Record<
+      string,
+      unknown
+    >;
+    delete event.detailUrl;
+    const submitted = await system.callSandbox('POST', `/sandbox/delius/${CROYDON}/send/domain-event`, {
+      ...event,
+      occurredAt: new Date().toISOString(),
+      personReference: { identifiers: [{ type: 'CRN', value: JORDAN.crn }] },
+      detail,
+    });
+    expect(submitted.body.adapterStatus).toBe(202);
+    const reported = await eventually(
+      () => auditedAbout(system, 'probation.review.reported', JORDAN),
+      (text) => text.includes('review-report-to-court'),
+      15_000,
+      250,
+    );
+    expect(reported).toContain('croydon-mc');
     const resulted = review('hearing-resulted-drr-review.json');
     resulted.hearing.id = listed.hearing.id;
     expect(

@@ -1,4 +1,6 @@
-import { fixtureBundle, PARTNERS, partner, senderOf } from '../../test/policy-test-kit';
+import { AGREEMENTS, fixtureBundle, PARTNERS, partner, senderOf } from '../../test/policy-test-kit';
+import { NO_CONSENT } from './consent-state';
+import { recipientsFor } from './evaluate';
 import type { EventType } from '@cstr/contracts';
 import type { Bundle } from 'fhir/r4';
 import {
@@ -148,5 +150,29 @@ describe('connection only through a role in the person care (SPEC §5)', () => {
     const legacy = { connections: { 'slam-mhtr': ['published-about'] } } as unknown as RelationshipState;
     expect(isConnected(legacy, 'slam-mhtr')).toBe(false);
     expect(connectedPartners(apply(legacy, 'court.hearing.listed'))).not.toContain('slam-mhtr');
+  });
+});
+
+describe('a DRR review', () => {
+  it('connects the court that lists it, so that probation review report reaches that court and no other', () => {
+    const listed = apply(NO_RELATIONSHIPS, 'court.review.listed');
+    const court = senderOf(fixtureBundle('court.review.listed')).id;
+    expect(listed.connections[court]).toEqual(['reviews-order']);
+    const report = fixtureBundle('probation.review.reported');
+    const decisions = recipientsFor({
+      bundle: report,
+      eventType: 'probation.review.reported',
+      sender: senderOf(report),
+      partners: PARTNERS,
+      agreements: AGREEMENTS,
+      consent: NO_CONSENT,
+      relationships: listed,
+      now: new Date((report as { timestamp: string }).timestamp),
+    });
+    const delivered = decisions
+      .filter(({ decision }) => decision.decision === 'deliver')
+      .map(({ recipient }) => recipient.id);
+    expect(delivered).toContain(court);
+    expect(delivered.filter((id) => partner(id).kind === 'hmcts')).toEqual([court]);
   });
 });

@@ -21,7 +21,9 @@ export type ConnectionReason =
   /** It allocated the case (probation). */
   | 'allocated-case'
   /** It checked or registered the person's GP registration. */
-  | 'checked-gp-registration';
+  | 'checked-gp-registration'
+  /** The court listed a review of the person's order (a DRR): it receives probation's review report. */
+  | 'reviews-order';
 
 /** The reasons that connect. A state stored before connection came only from roles may hold others (`published-about`): they connect nobody. */
 const CONNECTING: ReadonlySet<string> = new Set<ConnectionReason>([
@@ -31,6 +33,7 @@ const CONNECTING: ReadonlySet<string> = new Set<ConnectionReason>([
   'accepted-referral',
   'allocated-case',
   'checked-gp-registration',
+  'reviews-order',
 ]);
 
 /** The connections of one person: partner id → why. Immutable; the hub keeps one per person. */
@@ -166,6 +169,12 @@ export function updateRelationships(
     (eventType === 'gp.registration.checked' || eventType === 'gp.registration.changed')
   ) {
     connect(connections, senderPartner.id, 'checked-gp-registration');
+  }
+
+  // The court that lists a review of the order is the one its review report goes to (CJA 2003 s210).
+  if (senderPartner?.kind === 'hmcts' && eventType === 'court.review.listed') {
+    const court = courtOfEvent(bundle, sender, partners);
+    if (court) connect(connections, court.id, 'reviews-order');
   }
 
   if (COURT_EVENTS.has(eventType)) {
