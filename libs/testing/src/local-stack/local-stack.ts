@@ -261,11 +261,12 @@ async function provisionAndDescribe(
   const databaseUrl = options.externalDatabaseUrl ?? postgres?.url();
   const databaseApps: Record<string, StackDatabaseApp> = {};
   if (databaseUrl && options.databaseApps?.length) {
-    const logins = options.databaseApps.map((app) => ({
-      ...app,
-      runtimePassword: credentials.database![app.name].runtime,
-      ownerPassword: credentials.database![app.name].owner,
-    }));
+    const passwords = credentials.database ?? {};
+    const logins = options.databaseApps.map((app) => {
+      const generated = passwords[app.name];
+      if (!generated) throw new Error(`No database passwords were generated for ${app.name}`);
+      return { ...app, runtimePassword: generated.runtime, ownerPassword: generated.owner };
+    });
     await provisionDatabaseRoles(databaseUrl, logins);
     for (const app of logins) {
       databaseApps[app.name] = {
