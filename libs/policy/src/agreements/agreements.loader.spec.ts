@@ -42,7 +42,11 @@ describe('agreements loader', () => {
     ['bad-unknown-resource-type.yaml', 15, /Appointments is not a FHIR R4 resource type/],
     ['bad-status.yaml', 3, /status must be one of draft, active, suspended, expired/],
     ['bad-period.yaml', 4, /period\.end 2026-03-31 is before period\.start 2026-04-01/],
-    ['bad-catalogue-sender.yaml', 9, /treatment\.appointment\.attended is published by mh-provider, drug-alcohol-service only, not hmcts/],
+    [
+      'bad-catalogue-sender.yaml',
+      9,
+      /treatment\.appointment\.attended is published by mh-provider, drug-alcohol-service only, not hmcts/,
+    ],
     ['bad-missing-consent.yaml', 7, /consent must be required or not-required/],
     ['bad-unquoted-choice.yaml', 18, /YAML syntax: .*quote choice elements/],
     ['bad-unknown-key.yaml', 13, /unknown flow key shares/],
