@@ -90,8 +90,10 @@ describe('the fixture pathway through the default agreements', () => {
       'nps-london-croydon: episode-end-to-probation',
       'pds-gp-registration: episode-end-to-gp',
     ]);
-    // The fixture deadline is owed by the provider, which ended the episode just before: nobody else gets it.
+    // The fixture deadline is owed by the provider, which ended the episode just before: nobody else gets it
+    // (the court reviewing the DRR is connected, but not addressed).
     expect(outcomesOf('pathway.deadline.missed')).toEqual([
+      'croydon-mc: not-addressed',
       'nps-london-croydon: not-addressed',
       'pds-gp-registration: not-addressed',
       'sl-liaison-diversion: not-addressed',
