@@ -23,6 +23,7 @@ import { join, relative, resolve } from 'node:path';
 import { BROKER_VHOST } from '@cstr/contracts';
 import { BrokerProvisioner, BrokerProvisioningError, DEFAULT_RETRY_DELAYS_MS, HUB_BROKER_USER } from '@cstr/messaging';
 import { projectRoot, readPartnersFile } from '@cstr/testing';
+import { maskSecrets, parseUrl, redact, runCommand, seconds } from './provision-kit';
 
 /** How long to wait for the broker (management API and AMQP) to come up, and how often to try. */
 const WAIT_MS = 90_000;
@@ -105,7 +106,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
-  secrets.push(
+  maskSecrets(
     decodeURIComponent(new URL(settings.adminUrl).password),
     settings.hubPassword,
     ...Object.values(settings.passwords),
@@ -156,31 +157,4 @@ function isTransient(error: unknown): boolean {
   );
 }
 
-function parseUrl(value: string): URL | undefined {
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Passwords in play: masked in anything printed, whatever a library put in its message. */
-const secrets: string[] = [];
-
-function redact(text: string): string {
-  let result = text.replace(/\/\/([^:/@\s]+):[^@\s]*@/g, '//$1:***@');
-  for (const secret of secrets) if (secret) result = result.split(secret).join('***');
-  return result;
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(redact(error instanceof Error ? error.message : String(error)));
-    process.exit(1);
-  },
-);
+runCommand(main);

@@ -34,6 +34,7 @@ import {
   readPartnersFile,
   systemDatabaseApps,
 } from '@cstr/testing';
+import { maskSecrets, parseUrl, redact, runCommand, seconds } from './provision-kit';
 
 /** How long to wait for the database to come up, and how often to try. */
 const WAIT_MS = 90_000;
@@ -98,7 +99,7 @@ function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings
 
 async function main(): Promise<void> {
   const settings = readSettings(process.argv.slice(2), process.env);
-  secrets.push(
+  maskSecrets(
     decodeURIComponent(new URL(settings.adminUrl).password),
     ...settings.apps.flatMap((app) => [app.runtimePassword, app.ownerPassword]),
   );
@@ -135,31 +136,4 @@ function isTransient(error: unknown): boolean {
   );
 }
 
-function parseUrl(value: string): URL | undefined {
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Passwords in play: masked in anything printed, whatever a library put in its message. */
-const secrets: string[] = [];
-
-function redact(text: string): string {
-  let result = text.replace(/\/\/([^:/@\s]+):[^@\s]*@/g, '//$1:***@');
-  for (const secret of secrets) if (secret) result = result.split(secret).join('***');
-  return result;
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(redact(error instanceof Error ? error.message : String(error)));
-    process.exit(1);
-  },
-);
+runCommand(main);

@@ -117,6 +117,15 @@ describe('resolveParty', () => {
 });
 
 describe('partnersNamedBy', () => {
+  it('takes no code shorter than a region or trust code as naming every partner it starts', () => {
+    expect(partnersNamedBy({ system: ODS, value: 'R' }, PARTNERS)).toEqual([]);
+    expect(partnersNamedBy({ system: PROBATION, value: 'N0' }, PARTNERS)).toEqual([]);
+    expect(partnersNamedBy({ system: PROBATION, value: 'N07' }, PARTNERS)).toEqual([
+      'nps-london-croydon',
+      'nps-london-lambeth',
+    ]);
+  });
+
   it('never matches a code under another system', () => {
     expect(partnersNamedBy({ system: COURT, value: 'N07CY' }, PARTNERS)).toEqual([]);
     expect(partnersNamedBy({ system: ODS, value: '' }, PARTNERS)).toEqual([]);

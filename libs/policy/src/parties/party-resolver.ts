@@ -23,6 +23,9 @@ const URI_SYSTEM = 'urn:ietf:rfc:3986';
 /** NHS ODS codes of GP practices: a letter and five digits (e.g. `H85013`). */
 const GP_PRACTICE_ODS_CODE = /^[A-Z]\d{5}$/;
 
+/** The shortest ODS or probation provider code (a region such as `N07`, a trust such as `RV5`). */
+const MIN_ORGANISATION_CODE_LENGTH = 3;
+
 /** What a named party turned out to be. */
 export interface PartyResolution {
   /** The hub partners the party stands for (partner ids), narrowed to `prefer` kinds when some are. */
@@ -75,6 +78,9 @@ export function partnersNamedBy(identifier: Identifier | undefined, partners: re
   if (endpointId !== undefined) return partners.some((partner) => partner.id === endpointId) ? [endpointId] : [];
   if (system === PARTNER_ID_SYSTEM) return partners.some((partner) => partner.id === value) ? [value] : [];
   const code = normalised(value);
+  // A region or trust code has three characters at least (N07, RV5): a shorter one names nobody,
+  // or one letter in a partner's message would stand for every partner whose code starts with it.
+  if (code.length < MIN_ORGANISATION_CODE_LENGTH) return [];
   const matches = (partner: Partner): boolean =>
     partnerIdentifiers(partner).some((own) => {
       if (own.system !== system || typeof own.value !== 'string') return false;
