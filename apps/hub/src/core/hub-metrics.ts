@@ -32,6 +32,10 @@ export class HubMetrics implements IngressMetrics {
   private readonly auditAlerts: Counter<'reason'>;
   private readonly auditCheckpointSeq: Gauge;
   private readonly auditCheckpointTime: Gauge;
+  private readonly partnerLastEvent: Gauge<'partner'>;
+  private readonly validations: Counter<'partner' | 'result'>;
+  private readonly auditVerifyOk: Gauge;
+  private readonly auditVerifyTime: Gauge;
 
   /** `label` maps an event type or partner id to a bounded label value (see {@link UNKNOWN_LABEL}). */
   constructor(
@@ -83,6 +87,28 @@ export class HubMetrics implements IngressMetrics {
       help: 'When the latest audit checkpoint this instance wrote or found was taken (Unix time).',
       registers: [this.registry],
     });
+    this.partnerLastEvent = new Gauge({
+      name: 'cstr_hub_partner_last_event_timestamp_seconds',
+      help: 'When this instance last received an event from each partner on hub.ingress (Unix time); for "partner silent" alerts.',
+      labelNames: ['partner'],
+      registers: [this.registry],
+    });
+    this.validations = new Counter({
+      name: 'cstr_hub_bundle_validations_total',
+      help: 'Messages partners checked with POST /fhir/Bundle/$validate (never delivered nor stored), by partner and result (valid: no error issue).',
+      labelNames: ['partner', 'result'],
+      registers: [this.registry],
+    });
+    this.auditVerifyOk = new Gauge({
+      name: 'cstr_hub_audit_verify_ok',
+      help: "1 when this instance's latest scheduled verification of the audit chain passed, 0 when it found a break.",
+      registers: [this.registry],
+    });
+    this.auditVerifyTime = new Gauge({
+      name: 'cstr_hub_audit_verify_timestamp_seconds',
+      help: 'When the latest scheduled verification of the audit chain finished (Unix time).',
+      registers: [this.registry],
+    });
   }
 
   /** The audit raised an alert (see {@link AuditAlertReason}). */
@@ -98,6 +124,18 @@ export class HubMetrics implements IngressMetrics {
 
   eventIn(type: string, partner: string): void {
     this.eventsIn.inc({ type: this.type(type), partner: this.partner(partner) });
+    if (this.knownPartner(partner)) this.partnerLastEvent.set({ partner }, Date.now() / 1000);
+  }
+
+  /** A partner checked a message with `$validate`; `valid` when the answer held no error. */
+  validated(partner: string, valid: boolean): void {
+    this.validations.inc({ partner: this.partner(partner), result: valid ? 'valid' : 'invalid' });
+  }
+
+  /** A scheduled verification of the audit chain finished at `at` (intact or broken). */
+  auditVerified(ok: boolean, at: Date): void {
+    this.auditVerifyOk.set(ok ? 1 : 0);
+    this.auditVerifyTime.set(at.getTime() / 1000);
   }
 
   delivered(type: string, recipient: string): void {

@@ -7,6 +7,8 @@ import { MetricsController } from './metrics.controller';
 import { ProcessMessageController } from './process-message.controller';
 import { ProcessMessageService } from './process-message.service';
 import { PublishedDocumentsController } from './published-documents.controller';
+import { ValidateController } from './validate.controller';
+import { ValidateService } from './validate.service';
 
 /**
  * The hub's HTTP API (SPEC §7) but `/health` (platform): `$process-message`, audit, agreements,
@@ -17,11 +19,12 @@ import { PublishedDocumentsController } from './published-documents.controller';
   imports: [AuthModule, DeadLettersModule],
   controllers: [
     ProcessMessageController,
+    ValidateController,
     AuditController,
     AgreementsController,
     PublishedDocumentsController,
     MetricsController,
   ],
-  providers: [ProcessMessageService],
+  providers: [ProcessMessageService, ValidateService],
 })
 export class HubHttpModule {}

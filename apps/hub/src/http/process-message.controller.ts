@@ -64,7 +64,7 @@ export class ProcessMessageController {
   }
 }
 
-function isJsonMediaType(contentType: string | undefined): boolean {
+export function isJsonMediaType(contentType: string | undefined): boolean {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   return JSON_MEDIA_TYPES.includes(type) || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }

@@ -78,14 +78,19 @@ export class ProcessMessageService {
    * What the hub will not take from the Bundle as it says, told to the submitter at once: subject
    * identifiers it ignores (an unknown system links nothing) and parties it cannot resolve.
    */
-  private contentWarnings(checked: CheckedEnvelope): OperationOutcomeIssue[] {
+  contentWarnings(checked: CheckedEnvelope): OperationOutcomeIssue[] {
     const patient = patientOf(checked.bundle);
     const identifiers = patient ? readSubjectIdentifiers(patient.identifier).issues : [];
     return [...identifiers, ...partyWarnings(checked.bundle, checked.sender, this.policy.partners)];
   }
 
-  /** Accepts `body` from `partnerId` (authenticated as `principalId`) or throws an {@link OperationOutcomeError}. */
-  async submit(body: unknown, partnerId: string, principalId: string): Promise<Submission> {
+  /**
+   * The checks a submission passes before anything is stored or queued: a Bundle, from the
+   * caller's own endpoint, whose id is a UUID and whose envelope holds as the ingress pipeline
+   * checks it ({@link checkEnvelope}). Throws an {@link OperationOutcomeError}; `$validate` runs
+   * the same checks.
+   */
+  check(body: unknown, partnerId: string): { eventId: string; checked: CheckedEnvelope } {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new OperationOutcomeError(
         HttpStatus.BAD_REQUEST,
@@ -138,6 +143,12 @@ export class ProcessMessageService {
         checked.outcome,
       );
     }
+    return { eventId, checked };
+  }
+
+  /** Accepts `body` from `partnerId` (authenticated as `principalId`) or throws an {@link OperationOutcomeError}. */
+  async submit(body: unknown, partnerId: string, principalId: string): Promise<Submission> {
+    const { eventId, checked } = this.check(body, partnerId);
     const payload = encodeBody(body);
     const digest = createHash('sha256').update(payload).digest('hex');
     const duplicate = await this.dataSource.transaction(async (manager) => {

@@ -10,6 +10,7 @@ export { personPartitionKey, MIN_PARTITION_SECRET_LENGTH } from './partition-key
 export { nameBirthDateKey, normaliseNamePart, normaliseBirthDate } from './demographics';
 export type { SubjectDemographics } from './demographics';
 export { readSubjectIdentifiers, readIdentifier, IDENTIFIER_PRIORITY } from './subject-identifiers';
+export { noStrongIdentifier } from './person-index-checks';
 export type { SubjectIdentifiers } from './subject-identifiers';
 export { planLinks, findConflicts } from './link-plan';
 export type { IndexedPerson, LinkPlan, LinkPlanInput } from './link-plan';
