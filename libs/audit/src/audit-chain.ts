@@ -10,16 +10,36 @@
  * verifier takes a ring of keys, oldest first. The key id is not part of the hashed text (the
  * layout of format 1 is unchanged): a record that names another key than its own fails because
  * its MAC does not verify under that key.
+ *
+ * Formats: a format 1 record hashes the person's identifiers themselves. A format 2 record (every
+ * record appended since) hashes only their keyed hashes (`personKeys`, HMACs under the record's
+ * key) and keeps the identifiers beside the chain, so that they can be erased or rectified
+ * without breaking it: an identifiers change carries a MAC of its own ({@link
+ * AuditChainKey.identifiersMac}), over the new identifiers and everything the record's hash
+ * covers, made by the hub when it changes them.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson, type JsonValue } from './canonical-json';
-import type { AuditRecord } from './audit-record.types';
+import type { AuditIdentifiersChangeKind, AuditPersonIdentifier, AuditRecord } from './audit-record.types';
+
+/** What an identifiers change MAC covers besides the record: the kind, when, and the identifiers after it. */
+export interface IdentifiersChangeContent {
+  readonly kind: AuditIdentifiersChangeKind;
+  readonly at: Date;
+  readonly personIdentifiers: readonly AuditPersonIdentifier[];
+}
 
 /** `prev_hash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Version of the hashed layout; part of every hashed text, so a new layout cannot be confused with this one. */
+/** Version of the first hashed layout (identifiers hashed as they are); part of every hashed text, so layouts cannot be confused. */
 export const AUDIT_HASH_FORMAT = 1;
+
+/** The layout records are appended in: identifiers committed through their keyed hashes, kept beside the chain. */
+export const AUDIT_RECORD_FORMAT = 2;
+
+/** The hashed layouts a record may be in. */
+export type AuditRecordFormat = typeof AUDIT_HASH_FORMAT | typeof AUDIT_RECORD_FORMAT;
 
 /** Shortest key accepted: the HMAC is only as strong as its key. */
 export const MIN_AUDIT_KEY_BYTES = 32;
@@ -33,8 +53,8 @@ export class AuditKeyError extends Error {
   }
 }
 
-/** The fields of a record that are hashed: everything but the chain links and the key id. */
-export type ChainedContent = Omit<AuditRecord, 'prevHash' | 'hash' | 'keyId'>;
+/** The fields of a record that are hashed: everything but the chain links, the key id and an identifiers change. */
+export type ChainedContent = Omit<AuditRecord, 'prevHash' | 'hash' | 'keyId' | 'identifiersChange'>;
 
 /** A key id: a letter or digit, then letters, digits, `.`, `_` or `-`; at most 32 characters. */
 export const AUDIT_KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
@@ -62,6 +82,31 @@ export class AuditChainKey {
   /** The hash of `record` chained after `prevHash` (hex). */
   recordHash(prevHash: string, record: ChainedContent): string {
     return this.mac(`${prevHash}\n${canonicalJson(hashedContent(record))}`);
+  }
+
+  /**
+   * The keyed hash of one person identifier, which a format 2 record's hash covers in its place:
+   * the same identifier gives the same key under the same audit key, and nobody without the key
+   * can tell which identifier it stands for.
+   */
+  personKey(identifier: AuditPersonIdentifier): string {
+    return this.mac(`person\n${identifier.system}\n${identifier.value}`);
+  }
+
+  /**
+   * The MAC of a change of a record's identifiers (erased or rectified): over the record's seq,
+   * hash and hashed content without its identifiers, and the change itself. It stands for the
+   * identifiers in verification once they changed.
+   */
+  identifiersMac(record: ChainedContent & { readonly hash: string }, change: IdentifiersChangeContent): string {
+    const { personIdentifiers: _old, ...content } = hashedContent(record) as Record<string, JsonValue>;
+    return this.mac(
+      `identifiers\n${record.seq}\n${record.hash}\n${canonicalJson(content)}\n${canonicalJson({
+        kind: change.kind,
+        at: change.at.toISOString(),
+        personIdentifiers: change.personIdentifiers.map(({ system, value }) => ({ system, value })),
+      })}`,
+    );
   }
 
   /** The MAC of the chain head (last seq and its hash). */
@@ -179,8 +224,9 @@ export function sameDigest(a: string, b: string): boolean {
  * PostgreSQL `timestamptz` (microseconds) stores and gives back exactly.
  */
 export function hashedContent(record: ChainedContent): JsonValue {
+  const format = record.format ?? AUDIT_HASH_FORMAT;
   return {
-    format: AUDIT_HASH_FORMAT,
+    format,
     seq: record.seq,
     recordedAt: record.recordedAt.toISOString(),
     kind: record.kind,
@@ -196,10 +242,14 @@ export function hashedContent(record: ChainedContent): JsonValue {
     consentReference: record.consentReference,
     removedElements: [...record.removedElements],
     actor: record.actor,
-    personIdentifiers: record.personIdentifiers.map((identifier) => ({
-      system: identifier.system,
-      value: identifier.value,
-    })),
+    ...(format === AUDIT_HASH_FORMAT
+      ? {
+          personIdentifiers: record.personIdentifiers.map((identifier) => ({
+            system: identifier.system,
+            value: identifier.value,
+          })),
+        }
+      : { personKeys: [...(record.personKeys ?? [])] }),
     reason: record.reason,
   };
 }

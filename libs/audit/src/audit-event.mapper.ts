@@ -157,6 +157,15 @@ function detailsOf(record: AuditRecord): AuditEventEntityDetail[] {
     ['audit-prev-hash', record.prevHash],
     ['audit-hash', record.hash],
     ['audit-key-id', record.keyId],
+    // Erased or rectified identifiers are said to be so, with when (the decision history stays).
+    ...(record.identifiersChange
+      ? [
+          [`identifiers-${record.identifiersChange.kind}`, record.identifiersChange.at.toISOString()] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
   ];
   return details
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')

@@ -4,7 +4,14 @@
  */
 import type { OperationOutcome } from '@cstr/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditKeyRing, FIRST_AUDIT_KEY_ID, GENESIS_HASH, sameDigest, type ChainedContent } from './audit-chain';
+import {
+  AUDIT_RECORD_FORMAT,
+  AuditKeyRing,
+  FIRST_AUDIT_KEY_ID,
+  GENESIS_HASH,
+  sameDigest,
+  type ChainedContent,
+} from './audit-chain';
 import {
   checkCheckpoint,
   checkpointName,
@@ -12,11 +19,13 @@ import {
   type AuditCheckpoint,
   type AuditCheckpointStore,
 } from './audit-checkpoint';
-import { ChainVerifier } from './chain-verifier';
+import { ChainVerifier, recordContentBreak } from './chain-verifier';
 import { AUDIT_RECORD_COLUMNS, buildFlowsQuery, buildSearchQuery } from './audit-query';
 import type {
   AuditFlowCount,
+  AuditIdentifiersChangeKind,
   AuditKind,
+  AuditPersonIdentifier,
   AuditOutcome,
   AuditPage,
   AuditPageRequest,
@@ -29,7 +38,12 @@ import type {
   ChainVerification,
   VerifyOptions,
 } from './audit-record.types';
-import { checkAuditRecordInput, InvalidAuditRecordError, type CheckedAuditRecord } from './audit-record.validation';
+import {
+  checkAuditRecordInput,
+  InvalidAuditRecordError,
+  normaliseIdentifierValue,
+  type CheckedAuditRecord,
+} from './audit-record.validation';
 
 /** Configuration of {@link AuditLog}. */
 export interface AuditLogOptions {
@@ -86,6 +100,18 @@ export class AuditChainHeadError extends Error {
   }
 }
 
+/** Identifiers not changed: a record to change does not verify (tampered with, or under a key the ring lacks). */
+export class AuditRecordIntegrityError extends Error {
+  readonly code = 'audit-record-integrity';
+  constructor(
+    readonly seq: number,
+    readonly reason: string,
+  ) {
+    super(`Audit record ${seq} does not verify (${reason}): its identifiers are not changed; verify the chain.`);
+    this.name = 'AuditRecordIntegrityError';
+  }
+}
+
 /** What {@link AuditLog.checkpoint} did. */
 export type CheckpointOutcome =
   | { readonly written: true; readonly checkpoint: AuditCheckpoint }
@@ -127,6 +153,12 @@ export interface AuditRecordRow {
   prev_hash: string;
   hash: string;
   key_id: string;
+  format?: number;
+  person_keys?: string[];
+  identifiers_change?: AuditIdentifiersChangeKind | null;
+  identifiers_changed_at?: Date | null;
+  identifiers_key_id?: string | null;
+  identifiers_mac?: string | null;
   sub_millisecond?: boolean;
 }
 
@@ -197,6 +229,117 @@ export class AuditLog {
       { kind: 'read', outcome: 'read', actor, reason: what?.description, personIdentifiers: what?.personIdentifiers },
     ]);
     return record;
+  }
+
+  /**
+   * Erases the identifiers beside every record that names any of `identifiers` (the chain keeps
+   * their keyed hashes, and every record its decision), in the caller's transaction; waits for
+   * rows another transaction holds. Returns how many records changed. The caller audits the
+   * erasure itself (an `operator-action` record with the reason). Throws
+   * {@link AuditRecordIntegrityError} (nothing changed) when a record to change does not verify.
+   */
+  async eraseIdentifiers(manager: EntityManager, identifiers: readonly AuditPersonIdentifier[]): Promise<number> {
+    const wanted = identifiers.map((identifier) =>
+      JSON.stringify([
+        { system: identifier.system, value: normaliseIdentifierValue(identifier.system, identifier.value) },
+      ]),
+    );
+    if (wanted.length === 0) return 0;
+    return this.changeIdentifiers(
+      manager,
+      { where: 'person_identifiers @> ANY($1::jsonb[])', params: [wanted], skipLocked: false },
+      'erased',
+      () => [],
+    );
+  }
+
+  /**
+   * Rectifies one identifier beside every record that names it (`from` becomes `to`), as
+   * {@link eraseIdentifiers} erases: the chain still holds the keyed hash of what was appended.
+   */
+  async rectifyIdentifier(
+    manager: EntityManager,
+    from: AuditPersonIdentifier,
+    to: AuditPersonIdentifier,
+  ): Promise<number> {
+    const wrong = { system: from.system, value: normaliseIdentifierValue(from.system, from.value) };
+    const right = { system: to.system, value: normaliseIdentifierValue(to.system, to.value) };
+    const same = (a: AuditPersonIdentifier, b: AuditPersonIdentifier): boolean =>
+      a.system === b.system && a.value === b.value;
+    return this.changeIdentifiers(
+      manager,
+      { where: 'person_identifiers @> $1::jsonb', params: [JSON.stringify([wrong])], skipLocked: false },
+      'rectified',
+      (identifiers) => {
+        const next = identifiers.map((identifier) => (same(identifier, wrong) ? right : identifier));
+        return next.filter((identifier, index) => next.findIndex((other) => same(other, identifier)) === index);
+      },
+    );
+  }
+
+  /**
+   * Erases the identifiers beside at most `limit` records appended before `before` (retention),
+   * oldest first, skipping records another transaction holds (`FOR UPDATE SKIP LOCKED`), so that
+   * hub instances purging at once never take the same record. Returns how many it erased.
+   */
+  async eraseIdentifiersRecordedBefore(manager: EntityManager, before: Date, limit: number): Promise<number> {
+    return this.changeIdentifiers(
+      manager,
+      {
+        where: "recorded_at < $1 AND person_identifiers <> '[]'::jsonb",
+        params: [before],
+        limit,
+        skipLocked: true,
+      },
+      'erased',
+      () => [],
+    );
+  }
+
+  private async changeIdentifiers(
+    manager: EntityManager,
+    select: { where: string; params: unknown[]; limit?: number; skipLocked: boolean },
+    kind: AuditIdentifiersChangeKind,
+    next: (identifiers: readonly AuditPersonIdentifier[]) => AuditPersonIdentifier[],
+  ): Promise<number> {
+    if (manager.queryRunner?.isTransactionActive !== true)
+      return manager.transaction((tx) => this.changeIdentifiers(tx, select, kind, next));
+    const limit = select.limit === undefined ? '' : ` LIMIT ${Math.max(1, Math.floor(select.limit))}`;
+    const rows = (await manager.query(
+      `SELECT ${AUDIT_RECORD_COLUMNS} FROM audit_record WHERE ${select.where} ORDER BY seq${limit}
+       FOR UPDATE${select.skipLocked ? ' SKIP LOCKED' : ''}`,
+      select.params,
+    )) as AuditRecordRow[];
+    if (rows.length === 0) return 0;
+    const at = new Date(Math.floor(this.now().getTime()));
+    const key = this.keys.current;
+    const changed = rows.map((row) => {
+      const record = toRecord(row);
+      this.checkIntact(record);
+      const personIdentifiers = next(record.personIdentifiers);
+      return { seq: record.seq, personIdentifiers, mac: key.identifiersMac(record, { kind, at, personIdentifiers }) };
+    });
+    await manager.query(
+      `UPDATE audit_record AS r SET person_identifiers = u.identifiers, identifiers_change = $4,
+         identifiers_changed_at = $5, identifiers_key_id = $6, identifiers_mac = u.mac
+       FROM unnest($1::bigint[], $2::jsonb[], $3::text[]) AS u(seq, identifiers, mac) WHERE r.seq = u.seq`,
+      [
+        changed.map((each) => each.seq),
+        changed.map((each) => JSON.stringify(each.personIdentifiers)),
+        changed.map((each) => each.mac),
+        kind,
+        at.toISOString(),
+        key.id,
+      ],
+    );
+    return changed.length;
+  }
+
+  /** A record whose identifiers are changed must verify first: the change MAC would vouch for what it holds. */
+  private checkIntact(record: AuditRecord): void {
+    const key = this.keys.key(record.keyId);
+    const broken = key ? recordContentBreak(this.keys, key, record, record.prevHash) : 'unknown-key';
+    if (broken) throw new AuditRecordIntegrityError(record.seq, broken);
   }
 
   /**
@@ -469,9 +612,15 @@ export class AuditLog {
     let seq = Number(head.last_seq);
     const stored = records.map((record): AuditRecord => {
       seq += 1;
-      const content: ChainedContent = { ...record, seq, recordedAt: record.recordedAt ?? now };
+      const content: ChainedContent = {
+        ...record,
+        seq,
+        recordedAt: record.recordedAt ?? now,
+        format: AUDIT_RECORD_FORMAT,
+        personKeys: record.personIdentifiers.map((identifier) => key.personKey(identifier)),
+      };
       const hash = key.recordHash(prevHash, content);
-      const chained = { ...content, prevHash, hash, keyId: key.id };
+      const chained = { ...content, identifiersChange: null, prevHash, hash, keyId: key.id };
       prevHash = hash;
       return chained;
     });
@@ -482,9 +631,9 @@ export class AuditLog {
     await tx.query(
       `WITH appended AS (
          INSERT INTO audit_record (seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version,
-           flow_id, refusing_rule, legal_basis, consent_reference, removed_elements, actor, person_identifiers, reason, prev_hash, hash, key_id)
-         SELECT *, $25::text FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-           $10::integer[], $11::text[], $12::text[], $13::jsonb[], $14::text[], $15::jsonb[], $16::text[], $17::jsonb[], $18::text[], $19::text[], $20::text[])
+           flow_id, refusing_rule, legal_basis, consent_reference, removed_elements, actor, person_identifiers, reason, prev_hash, hash, person_keys, key_id, format)
+         SELECT *, $25::text, $27::smallint FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+           $10::integer[], $11::text[], $12::text[], $13::jsonb[], $14::text[], $15::jsonb[], $16::text[], $17::jsonb[], $18::text[], $19::text[], $20::text[], $26::jsonb[])
          RETURNING 1)
        UPDATE audit_chain_head SET last_seq = $21, last_hash = $22, head_mac = $23, key_id = $25
        WHERE id = 1 AND (SELECT count(*) FROM appended) = $24`,
@@ -514,6 +663,8 @@ export class AuditLog {
         key.headMac(last.seq, last.hash),
         stored.length,
         key.id,
+        columns((r) => json(r.personKeys)),
+        AUDIT_RECORD_FORMAT,
       ],
     );
     return stored;
@@ -559,6 +710,17 @@ function toRecord(row: AuditRecordRow): AuditRecord {
     actor: row.actor,
     personIdentifiers: row.person_identifiers,
     reason: row.reason,
+    format: row.format === AUDIT_RECORD_FORMAT ? AUDIT_RECORD_FORMAT : 1,
+    personKeys: row.person_keys ?? [],
+    identifiersChange:
+      row.identifiers_change && row.identifiers_changed_at && row.identifiers_key_id && row.identifiers_mac
+        ? {
+            kind: row.identifiers_change,
+            at: row.identifiers_changed_at,
+            keyId: row.identifiers_key_id,
+            mac: row.identifiers_mac,
+          }
+        : null,
     prevHash: row.prev_hash,
     hash: row.hash,
     keyId: row.key_id,

@@ -28,7 +28,8 @@ export type QueryBuild<T> = ({ readonly ok: true } & T) | { readonly ok: false; 
 
 /** Columns of `audit_record` every reader selects. */
 export const AUDIT_RECORD_COLUMNS =
-  'seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version, flow_id, refusing_rule, legal_basis, consent_reference, removed_elements, actor, person_identifiers, reason, prev_hash, hash, key_id';
+  'seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version, flow_id, refusing_rule, legal_basis, consent_reference, removed_elements, actor, person_identifiers, reason, prev_hash, hash, key_id, ' +
+  'format, person_keys, identifiers_change, identifiers_changed_at, identifiers_key_id, identifiers_mac';
 
 const CURSOR = /^[1-9][0-9]{0,15}$/;
 

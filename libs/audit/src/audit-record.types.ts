@@ -77,6 +77,18 @@ export interface AuditRecordInput {
   readonly reason?: string;
 }
 
+/** How a record's identifiers were changed after it was appended. */
+export type AuditIdentifiersChangeKind = 'erased' | 'rectified';
+
+/** A change of a record's identifiers, with the MAC that vouches for it (verified with the chain). */
+export interface AuditIdentifiersChange {
+  readonly kind: AuditIdentifiersChangeKind;
+  readonly at: Date;
+  /** The audit key the MAC was made under. */
+  readonly keyId: string;
+  readonly mac: string;
+}
+
 /** A stored audit record: the input as normalised, with its place in the chain. */
 export interface AuditRecord {
   /** Position in the chain, 1, 2, 3… without gaps. */
@@ -95,8 +107,18 @@ export interface AuditRecord {
   readonly consentReference: string | null;
   readonly removedElements: readonly string[];
   readonly actor: string | null;
+  /**
+   * The person's identifiers, kept beside the chain (format 2): empty once erased, the corrected
+   * ones once rectified.
+   */
   readonly personIdentifiers: readonly AuditPersonIdentifier[];
   readonly reason: string | null;
+  /** The hashed layout: absent or 1, identifiers hashed as they are; 2, their keyed hashes ({@link personKeys}). */
+  readonly format?: 1 | 2;
+  /** Format 2: the keyed hash of each identifier as appended, in order; what the chain commits to. */
+  readonly personKeys?: readonly string[];
+  /** How and when the identifiers were changed after the record was appended (erased or rectified). */
+  readonly identifiersChange?: AuditIdentifiersChange | null;
   /** Hash of the record before (64 zeros for the first). */
   readonly prevHash: string;
   /** Id of the key the record's hash was made under (`k1` for records made before keys had ids). */
@@ -109,6 +131,8 @@ export interface AuditRecord {
 export type ChainBreakReason =
   /** The record's content (or seq) is not what was hashed: edited, swapped, or forged without the key. */
   | 'hash-mismatch'
+  /** The identifiers beside a format 2 record match neither its keyed hashes nor a change the hub made. */
+  | 'identifiers-mismatch'
   /** The record does not point at the hash of the record before it. */
   | 'prev-hash-mismatch'
   /** A number is missing before this record: a record was deleted (or renumbered). */

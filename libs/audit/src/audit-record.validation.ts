@@ -16,7 +16,9 @@ import {
 import type { ChainedContent } from './audit-chain';
 
 /** A checked record, not yet numbered: `recordedAt` is filled in at append time when absent. */
-export type CheckedAuditRecord = Omit<ChainedContent, 'seq' | 'recordedAt'> & { readonly recordedAt?: Date };
+export type CheckedAuditRecord = Omit<ChainedContent, 'seq' | 'recordedAt' | 'format' | 'personKeys'> & {
+  readonly recordedAt?: Date;
+};
 
 /** The result of {@link checkAuditRecordInput}. */
 export type AuditRecordCheck =

@@ -154,4 +154,72 @@ export class AuditKeyIds1767225600000 implements MigrationInterface {
   }
 }
 
-export const AUDIT_MIGRATIONS = [AuditSchema1764547200000, AuditKinds1764806400000, AuditKeyIds1767225600000];
+/** The columns beside the chain: the identifiers and how they were changed. Only these may be updated. */
+export const AUDIT_BESIDE_COLUMNS = [
+  'person_identifiers',
+  'identifiers_change',
+  'identifiers_changed_at',
+  'identifiers_key_id',
+  'identifiers_mac',
+] as const;
+
+/**
+ * Record format 2 (audit-chain.ts): `format` (1 for every record written before), `person_keys`
+ * (the keyed hashes the chain covers) and the change of the identifiers beside it. The
+ * append-only trigger now lets an UPDATE through when it changes only the columns beside the
+ * chain ({@link AUDIT_BESIDE_COLUMNS}): erasure and rectification. Nothing is recomputed;
+ * adding columns with constant defaults rewrites no row.
+ */
+export class AuditBesideIdentifiers1767830400000 implements MigrationInterface {
+  name = 'AuditBesideIdentifiers1767830400000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      ALTER TABLE audit_record
+        ADD COLUMN IF NOT EXISTS format smallint NOT NULL DEFAULT 1 CONSTRAINT audit_record_format_check CHECK (format IN (1, 2)),
+        ADD COLUMN IF NOT EXISTS person_keys jsonb NOT NULL DEFAULT '[]'::jsonb,
+        ADD COLUMN IF NOT EXISTS identifiers_change text
+          CONSTRAINT audit_record_identifiers_change_check CHECK (identifiers_change IN ('erased', 'rectified')),
+        ADD COLUMN IF NOT EXISTS identifiers_changed_at timestamptz,
+        ADD COLUMN IF NOT EXISTS identifiers_key_id text,
+        ADD COLUMN IF NOT EXISTS identifiers_mac text,
+        ADD CONSTRAINT audit_record_identifiers_change_complete CHECK (
+          (identifiers_change IS NULL AND identifiers_changed_at IS NULL AND identifiers_key_id IS NULL AND identifiers_mac IS NULL)
+          OR (identifiers_change IS NOT NULL AND identifiers_changed_at = date_trunc('milliseconds', identifiers_changed_at)
+              AND identifiers_key_id IS NOT NULL AND identifiers_mac IS NOT NULL))`);
+    await runner.query(`
+      CREATE OR REPLACE FUNCTION audit_record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'UPDATE' AND (to_jsonb(OLD) - ${besideColumns()}) = (to_jsonb(NEW) - ${besideColumns()}) THEN
+          RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'audit_record is append-only' USING ERRCODE = 'insufficient_privilege';
+      END
+      $$`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE OR REPLACE FUNCTION audit_record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_record is append-only' USING ERRCODE = 'insufficient_privilege';
+      END
+      $$`);
+    await runner.query(`
+      ALTER TABLE audit_record DROP CONSTRAINT IF EXISTS audit_record_identifiers_change_complete,
+        DROP COLUMN IF EXISTS identifiers_mac, DROP COLUMN IF EXISTS identifiers_key_id,
+        DROP COLUMN IF EXISTS identifiers_changed_at, DROP COLUMN IF EXISTS identifiers_change,
+        DROP COLUMN IF EXISTS person_keys, DROP COLUMN IF EXISTS format`);
+  }
+}
+
+function besideColumns(): string {
+  return `ARRAY[${AUDIT_BESIDE_COLUMNS.map((column) => `'${column}'`).join(', ')}]`;
+}
+
+export const AUDIT_MIGRATIONS = [
+  AuditSchema1764547200000,
+  AuditKinds1764806400000,
+  AuditKeyIds1767225600000,
+  AuditBesideIdentifiers1767830400000,
+];

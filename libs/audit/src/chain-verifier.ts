@@ -2,7 +2,14 @@
  * The verification of the chain, record by record in seq order, apart from the database: the
  * same walk checks a table of a million rows page by page, or a list in a test.
  */
-import { AuditChainKey, AuditKeyRing, FIRST_AUDIT_KEY_ID, GENESIS_HASH, sameDigest } from './audit-chain';
+import {
+  AUDIT_RECORD_FORMAT,
+  AuditChainKey,
+  AuditKeyRing,
+  FIRST_AUDIT_KEY_ID,
+  GENESIS_HASH,
+  sameDigest,
+} from './audit-chain';
 import type { AuditCheckpoint } from './audit-checkpoint';
 import type { AuditRecord, ChainBreak } from './audit-record.types';
 
@@ -77,11 +84,15 @@ export class ChainVerifier {
       };
     }
     const key = this.keys.key(record.keyId) as AuditChainKey;
-    if (subMillisecond || !sameDigest(record.hash, key.recordHash(this.prevHash, record))) {
+    const broken = subMillisecond ? 'hash-mismatch' : recordContentBreak(this.keys, key, record, this.prevHash);
+    if (broken) {
       return {
         seq: record.seq,
-        reason: 'hash-mismatch',
-        detail: `Record ${record.seq} is not what was written (edited, moved or forged).`,
+        reason: broken,
+        detail:
+          broken === 'hash-mismatch'
+            ? `Record ${record.seq} is not what was written (edited, moved or forged).`
+            : `The person identifiers beside record ${record.seq} are not the ones appended, nor a change the hub made (edited without the key).`,
       };
     }
     if (this.checkpoint && record.seq === this.checkpoint.seq && !sameDigest(record.hash, this.checkpoint.hash)) {
@@ -133,4 +144,33 @@ export class ChainVerifier {
       ? undefined
       : { seq: head.lastSeq, reason: 'head-mismatch', detail: 'The chain head was changed without the key.' };
   }
+}
+
+/**
+ * What is wrong with one record's content, if anything, `prevHash` being the hash it follows. A
+ * format 1 record hashes its identifiers, so once they changed only the change's MAC (over the
+ * rest of the content and the hash) vouches for it; a format 2 record's hash always verifies, and
+ * its identifiers either match its keyed hashes or carry a valid change MAC.
+ */
+export function recordContentBreak(
+  keys: AuditKeyRing,
+  key: AuditChainKey,
+  record: AuditRecord,
+  prevHash: string,
+): 'hash-mismatch' | 'identifiers-mismatch' | undefined {
+  const change = record.identifiersChange;
+  const format2 = record.format === AUDIT_RECORD_FORMAT;
+  if ((format2 || !change) && !sameDigest(record.hash, key.recordHash(prevHash, record))) return 'hash-mismatch';
+  if (change) {
+    const changeKey = keys.key(change.keyId);
+    const content = { kind: change.kind, at: change.at, personIdentifiers: record.personIdentifiers };
+    const valid = changeKey !== undefined && sameDigest(change.mac, changeKey.identifiersMac(record, content));
+    return valid ? undefined : format2 ? 'identifiers-mismatch' : 'hash-mismatch';
+  }
+  if (!format2) return undefined;
+  const computed = record.personIdentifiers.map((identifier) => key.personKey(identifier));
+  const committed = record.personKeys ?? [];
+  const same =
+    computed.length === committed.length && computed.every((each, index) => sameDigest(each, committed[index]));
+  return same ? undefined : 'identifiers-mismatch';
 }

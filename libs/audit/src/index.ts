@@ -8,6 +8,7 @@ export * from './audit-privileges';
 export {
   AuditLog,
   AuditChainHeadError,
+  AuditRecordIntegrityError,
   AUDIT_ALERT_REASONS,
   type AuditAlert,
   type AuditAlertReason,
@@ -26,12 +27,15 @@ export {
   FIRST_AUDIT_KEY_ID,
   type AuditKeyEntry,
   AUDIT_HASH_FORMAT,
+  AUDIT_RECORD_FORMAT,
+  type AuditRecordFormat,
+  type IdentifiersChangeContent,
   GENESIS_HASH,
   MIN_AUDIT_KEY_BYTES,
   hashedContent,
   type ChainedContent,
 } from './audit-chain';
-export { ChainVerifier, type ChainHead } from './chain-verifier';
+export { ChainVerifier, recordContentBreak, type ChainHead } from './chain-verifier';
 export {
   FileCheckpointStore,
   CheckpointStoreError,
