@@ -37,6 +37,7 @@ import {
   DRUG_TEST_SUBSTANCE_CODE_SYSTEM,
   TREATMENT_MODALITY_CODE_SYSTEM,
 } from './drr-atr.code-systems';
+import { DISABILITY_CODE_SYSTEM } from './equality.code-systems';
 
 export * from './hub-code-system';
 export * from './event-type.code-system';
@@ -46,6 +47,7 @@ export * from './treatment.code-systems';
 export * from './probation.code-systems';
 export * from './pathway.code-systems';
 export * from './drr-atr.code-systems';
+export * from './equality.code-systems';
 
 /** Every hub CodeSystem, in publication order. */
 export const HUB_CODE_SYSTEMS: readonly HubCodeSystem[] = [
@@ -77,6 +79,7 @@ export const HUB_CODE_SYSTEMS: readonly HubCodeSystem[] = [
   DRUG_TEST_SUBSTANCE_CODE_SYSTEM,
   DRUG_TEST_RESULT_CODE_SYSTEM,
   COURT_REVIEW_OUTCOME_CODE_SYSTEM,
+  DISABILITY_CODE_SYSTEM,
 ];
 
 /** The hub CodeSystem with this canonical URL, if any. */

