@@ -19,7 +19,16 @@ function changesOf<T extends EventType>(
   known: PathwayFacts = {},
   receivedAt = RECEIVED,
 ): PathwayChanges {
-  const event = fixtureEvent(type, change);
+  return changesOfEvent(type, fixtureEvent(type, change), known, receivedAt);
+}
+
+/** The changes of an event as built (a test may alter its Bundle first). */
+function changesOfEvent(
+  type: EventType,
+  event: ReturnType<typeof fixtureEvent>,
+  known: PathwayFacts = {},
+  receivedAt = RECEIVED,
+): PathwayChanges {
   return pathwayChanges(
     {
       eventId: event.eventId,
@@ -79,6 +88,36 @@ describe('pathway rules (SPEC §8)', () => {
     expect(asDefault.open.find((each) => each.kind === 'first-appointment')?.dueAt).toEqual(
       new Date('2026-06-16T22:59:59.999Z'),
     );
+  });
+
+  it('reads the MHTR start timescale from its structured field only: the same words without it give the default', () => {
+    const sentence = fixtureEvent('court.sentence.imposed', (input) => {
+      input.sentence.requirements[0] = { ...input.sentence.requirements[0], startWithinWorkingDays: 3 };
+    });
+    const firstDue = (changes: PathwayChanges) =>
+      changes.open.find((each) => each.kind === 'first-appointment')?.dueAt.toISOString();
+    // Given the court's "within 3 working days" as the requirement's structured start timescale
+    expect(firstDue(changesOfEvent('court.sentence.imposed', sentence))).toBe('2026-06-05T22:59:59.999Z');
+    // When a sender gives the same timescale in words only
+    for (const entry of sentence.bundle.entry ?? [])
+      if (entry.resource?.resourceType === 'ServiceRequest')
+        entry.resource.orderDetail = entry.resource.orderDetail?.map(({ text }) => ({ text }));
+    expect(JSON.stringify(sentence.bundle)).toContain('Treatment to start within 3 working days of sentence');
+    // Then the words are not read: the configured 10 working days apply
+    expect(firstDue(changesOfEvent('court.sentence.imposed', sentence))).toBe('2026-06-16T22:59:59.999Z');
+  });
+
+  it("ties each first appointment to its requirement, and a provider's meeting to all of its requirements", () => {
+    const { open } = changesOf('court.sentence.imposed', (input) => {
+      const [mhtr] = input.sentence.requirements;
+      input.sentence.requirements = [mhtr, { ...mhtr, id: 'atr-1', type: 'atr', startWithinWorkingDays: undefined }];
+    });
+    expect(open.map((each) => [each.kind, each.requirements, each.requirementIds])).toEqual([
+      ['first-appointment', ['mhtr'], ['2500123']],
+      ['first-appointment', ['atr'], ['atr-1']],
+      ['three-way-meeting', ['mhtr', 'atr'], ['2500123', 'atr-1']],
+    ]);
+    expect(changesOf('court.review.listed').open.map((each) => each.requirements)).toEqual([['drr']]);
   });
 
   it('opens nothing for a requirement that names no provider partner', () => {
@@ -229,6 +268,59 @@ describe('pathway rules (SPEC §8)', () => {
   it('opens and closes nothing for a review outcome: a court review is no treatment appointment', () => {
     const { close, open } = changesOf('court.review.resulted');
     expect([close, open]).toEqual([[], []]);
+  });
+
+  describe('a requirement that ends cancels its own open deadlines', () => {
+    it('a referral rejection: the requirement the referral names, owed by the provider that rejected it', () => {
+      const { cancel, close, open } = changesOf('treatment.referral.rejected', (input) => {
+        input.referral.id = '2500123';
+      });
+      expect([close, open]).toEqual([[], []]);
+      expect(cancel).toEqual([
+        {
+          requirementIds: ['2500123'],
+          owedBy: 'st-andrews-mhtr',
+          reason: 'The referral was rejected by st-andrews-mhtr.',
+        },
+      ]);
+    });
+
+    it('an episode end: its requirement, owed by the provider, with the reason it ended', () => {
+      expect(changesOf('treatment.episode.ended').cancel).toEqual([
+        {
+          requirement: 'mhtr',
+          requirementIds: ['SLAM-EP-20419'],
+          owedBy: 'slam-mhtr',
+          reason: 'The MHTR treatment episode at slam-mhtr ended (completed).',
+        },
+      ]);
+      expect(
+        changesOf('treatment.episode.ended', (input) => {
+          input.episode.requirementType = 'atr';
+          input.episode.reason = 'disengaged';
+        }).cancel,
+      ).toEqual([expect.objectContaining({ requirement: 'atr', reason: expect.stringContaining('(disengaged)') })]);
+    });
+
+    it("a termination by probation: all of that requirement's steps, whoever owes them", () => {
+      const { cancel } = changesOf('probation.requirement.terminated', (input) => {
+        input.requirement.type = 'drr';
+        input.requirement.outcome = 'revoked';
+      });
+      expect(cancel).toEqual([
+        {
+          requirement: 'drr',
+          requirementIds: ['2500123'],
+          reason: 'The DRR was terminated (revoked) by nps-london-croydon.',
+        },
+      ]);
+      expect(cancel?.[0]).not.toHaveProperty('owedBy');
+    });
+
+    it('events that end no requirement cancel nothing', () => {
+      for (const type of ['treatment.referral.accepted', 'treatment.appointment.missed', 'risk.changed'] as const)
+        expect(changesOf(type).cancel).toBeUndefined();
+    });
   });
 
   it('changes nothing for events without a pathway step', () => {

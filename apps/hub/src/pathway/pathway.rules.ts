@@ -6,6 +6,8 @@
 import {
   APPOINTMENT_TYPE_SYSTEM,
   endOfLondonDay,
+  EPISODE_END_REASON_SYSTEM,
+  REQUIREMENT_TERMINATION_SYSTEM,
   REQUIREMENT_TYPE_SYSTEM,
   SCREENING_FLAG_CODES,
   SCREENING_FLAG_SYSTEM,
@@ -13,9 +15,9 @@ import {
   type EventType,
   type ScreeningFlagCode,
 } from '@cstr/contracts';
-import { COURT_CODE_SYSTEM, type HearingInput } from '@cstr/fhir';
+import { COURT_CODE_SYSTEM, EPISODE_END_REASON_EXTENSION, treatmentStartOf, type HearingInput } from '@cstr/fhir';
 import { resolveParty, resolveReference, resourcesOfType, TREATMENT_PROVIDER_KINDS, type Partner } from '@cstr/policy';
-import type { Appointment, Bundle, CodeableConcept, Organization, Reference, ServiceRequest } from 'fhir/r4';
+import type { Appointment, Bundle, CodeableConcept, Organization, Reference, ServiceRequest, Task } from 'fhir/r4';
 import { dueAt, dueBeforeHearing, type PathwayConfig, type Timescale } from './pathway.config';
 
 /** An accepted event, as the rules need it. */
@@ -47,6 +49,27 @@ export interface DeadlineOpening {
   readonly description: string;
   /** What a closing event must match besides the owner (an appointment's identifier). */
   readonly matchKey?: string;
+  /** The treatment requirements the step serves: it is cancelled once all of them end. */
+  readonly requirements?: readonly RequirementGroup[];
+  /** Those requirements' identifiers (a referral names its requirement by one). */
+  readonly requirementIds?: readonly string[];
+}
+
+/** A treatment requirement kind as the deadlines count it: an MHTR of either care level is one. */
+export type RequirementGroup = 'drr' | 'atr' | 'mhtr';
+
+/**
+ * A requirement that no longer runs (its referral rejected, its treatment episode ended, the
+ * requirement terminated): its open deadlines are cancelled, never reported missed.
+ */
+export interface DeadlineCancelling {
+  /** The requirement that ended; when absent, the one `requirementIds` names (else the owner's only one). */
+  readonly requirement?: RequirementGroup;
+  readonly requirementIds?: readonly string[];
+  /** Only deadlines this partner owes; any owner when absent. */
+  readonly owedBy?: string;
+  /** Why, as the timeline shows it (codes and partner ids only: no free text of the partner's). */
+  readonly reason: string;
 }
 
 /** Open deadlines to close. */
@@ -72,10 +95,12 @@ export interface PathwayChanges {
   readonly close: readonly DeadlineClosing[];
   readonly open: readonly DeadlineOpening[];
   readonly facts: EventFacts;
+  /** Requirements that ended with this event (absent for events that end none). */
+  readonly cancel?: readonly DeadlineCancelling[];
 }
 
 const MEETING_TYPES = new Set(['three-way-meeting', 'four-way-meeting']);
-const GROUP_OF_REQUIREMENT: Readonly<Record<string, 'drr' | 'atr' | 'mhtr'>> = {
+const GROUP_OF_REQUIREMENT: Readonly<Record<string, RequirementGroup>> = {
   drr: 'drr',
   atr: 'atr',
   'mhtr-primary': 'mhtr',
@@ -157,6 +182,12 @@ export function pathwayChanges(event: PathwayEvent, config: PathwayConfig, known
     }
     case 'ld.screening.completed':
       return { close: [], open: [], facts: { screening: screeningOf(bundle, event.receivedAt) } };
+    case 'treatment.referral.rejected':
+      return { close: [], open: [], facts: {}, cancel: referralRejections(bundle, senderId) };
+    case 'treatment.episode.ended':
+      return { close: [], open: [], facts: {}, cancel: episodeEnds(bundle, senderId) };
+    case 'probation.requirement.terminated':
+      return { close: [], open: [], facts: {}, cancel: terminations(bundle, senderId) };
     default:
       return { close: [], open: [], facts: {} };
   }
@@ -194,15 +225,19 @@ function assessmentDeadline(event: PathwayEvent, config: PathwayConfig): Deadlin
 function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: PathwayFacts): DeadlineOpening[] {
   const { bundle } = event;
   const opened: DeadlineOpening[] = [];
-  const providers = new Set<string>();
+  /** Per provider: the requirements it treats under this order, and their identifiers. */
+  const providers = new Map<string, { requirements: Set<RequirementGroup>; requirementIds: Set<string> }>();
   resourcesOfType(bundle, 'ServiceRequest').forEach((request, index) => {
-    const type = codeOf(request.code, REQUIREMENT_TYPE_SYSTEM);
-    const group = type ? GROUP_OF_REQUIREMENT[type] : undefined;
+    const group = requirementGroupOf(request.code);
     const owedBy = (request.performer ?? [])
       .flatMap((performer) => treatmentProvidersNamed(bundle, performer, event.partners))
       .find((id) => id !== undefined);
     if (!group || !owedBy) return;
-    providers.add(owedBy);
+    const requirementIds = identifierValues(request);
+    const served = providers.get(owedBy) ?? { requirements: new Set(), requirementIds: new Set() };
+    served.requirements.add(group);
+    requirementIds.forEach((id) => served.requirementIds.add(id));
+    providers.set(owedBy, served);
     const fromSentence = group === 'mhtr' ? sentencedTimescale(request) : undefined;
     const timescale = fromSentence ?? config.firstAppointment[group];
     if (!timescale) return;
@@ -213,9 +248,12 @@ function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: Pa
       dueAt: due,
       owedBy,
       description: `First ${LABEL_OF_GROUP[group]} treatment appointment: ${'by' in timescale ? `by ${timescale.text}` : `${timescaleText(timescale)} of sentence`}${fromSentence ? ' (as sentenced)' : ''}.`,
+      requirements: [group],
+      requirementIds,
     });
   });
-  for (const owedBy of providers) {
+  for (const [owedBy, served] of providers) {
+    const requirements = { requirements: [...served.requirements], requirementIds: [...served.requirementIds] };
     if (config.threeWayMeeting) {
       opened.push({
         kind: 'three-way-meeting',
@@ -223,6 +261,7 @@ function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: Pa
         dueAt: dueAt(event.receivedAt, config.threeWayMeeting, config.calendar),
         owedBy,
         description: `Three- or four-way meeting (person, responsible officer, treatment practitioner): ${timescaleText(config.threeWayMeeting)} of sentence.`,
+        ...requirements,
       });
     }
     if (config.gpRegistrationSupport && known.gpRegistered === false) {
@@ -232,6 +271,7 @@ function sentenceDeadlines(event: PathwayEvent, config: PathwayConfig, known: Pa
         dueAt: dueAt(event.receivedAt, config.gpRegistrationSupport, config.calendar),
         owedBy,
         description: `Not registered with a GP at sentence: support registration with a GP practice, ${timescaleText(config.gpRegistrationSupport)} of sentence.`,
+        ...requirements,
       });
     }
   }
@@ -269,13 +309,69 @@ function reviewReportDeadlines(event: PathwayEvent, config: PathwayConfig): Dead
   const owners = [...new Set(named.length > 0 ? named : covering)];
   const { workingDaysBeforeHearing: days } = config.reviewReport;
   const due = dueBeforeHearing(hearingAt, days, config.calendar);
+  const reviewed = resourcesOfType(bundle, 'ServiceRequest');
+  const requirements = [...new Set(reviewed.flatMap((request) => requirementGroupOf(request.code) ?? []))];
+  const requirementIds = reviewed.flatMap(identifierValues);
   return owners.map((owedBy) => ({
     kind: 'review-report',
     key: `${event.eventId}|review-report|${owedBy}`,
     dueAt: due,
     owedBy,
     description: `Written review report to the court, with the drug test results, for the review hearing of ${hearing.start ?? 'unknown date'}: ${days} working day${days === 1 ? '' : 's'} before the hearing.`,
+    requirements,
+    requirementIds,
   }));
+}
+
+/**
+ * A provider's rejection of a referral ends that requirement's steps owed by the provider. The
+ * rejection names the referral (the Task's identifier: the requirement's id in the sentence).
+ */
+function referralRejections(bundle: Bundle, senderId: string): DeadlineCancelling[] {
+  return resourcesOfType(bundle, 'Task')
+    .filter((task) => task.status === 'rejected')
+    .map((task: Task) => ({
+      requirementIds: identifierValues(task),
+      owedBy: senderId,
+      reason: `The referral was rejected by ${senderId}.`,
+    }));
+}
+
+/** The end of a treatment episode (completed, discharged, disengaged) ends its requirement's steps owed by the provider. */
+function episodeEnds(bundle: Bundle, senderId: string): DeadlineCancelling[] {
+  return resourcesOfType(bundle, 'EpisodeOfCare')
+    .filter((episode) => episode.status === 'finished')
+    .map((episode) => {
+      const requirement = (episode.type ?? []).map(requirementGroupOf).find((group) => group !== undefined);
+      const why = (episode.extension ?? [])
+        .filter((extension) => extension.url === EPISODE_END_REASON_EXTENSION)
+        .map((extension) => codeOf(extension.valueCodeableConcept, EPISODE_END_REASON_SYSTEM))
+        .find((code) => code !== undefined);
+      return {
+        ...(requirement ? { requirement } : {}),
+        requirementIds: identifierValues(episode),
+        owedBy: senderId,
+        reason: `The ${requirement ? `${LABEL_OF_GROUP[requirement]} ` : ''}treatment episode at ${senderId} ended${why ? ` (${why})` : ''}.`,
+      };
+    });
+}
+
+/** Probation's termination of a requirement (completed, revoked, breached) ends all of its steps, whoever owes them. */
+function terminations(bundle: Bundle, senderId: string): DeadlineCancelling[] {
+  return resourcesOfType(bundle, 'ServiceRequest').flatMap((request) => {
+    const requirement = requirementGroupOf(request.code);
+    if (!requirement) return [];
+    const outcome = (request.orderDetail ?? [])
+      .map((detail) => codeOf(detail, REQUIREMENT_TERMINATION_SYSTEM))
+      .find((code) => code !== undefined);
+    return [
+      {
+        requirement,
+        requirementIds: identifierValues(request),
+        reason: `The ${LABEL_OF_GROUP[requirement]} was terminated${outcome ? ` (${outcome})` : ''} by ${senderId}.`,
+      },
+    ];
+  });
 }
 
 function outcomeDeadlines(
@@ -326,18 +422,13 @@ function matchKeyOf(appointment: Appointment): string | undefined {
   return identifier ? `${identifier.system}|${identifier.value}` : undefined;
 }
 
-/** An MHTR's start timescale as the court gave it (the text the hub's builders write into orderDetail). */
+/** An MHTR's start timescale as the court gave it (structured in the requirement's orderDetail; its words are never read). */
 function sentencedTimescale(request: ServiceRequest): Timescale | { by: Date; text: string } | undefined {
-  for (const detail of request.orderDetail ?? []) {
-    const within = /^Treatment to start within (\d{1,3}) working days of sentence$/.exec(detail.text ?? '');
-    if (within) return { workingDays: Number(within[1]) };
-    const by = /^Treatment to start by (\d{4}-\d{2}-\d{2})$/.exec(detail.text ?? '');
-    if (by) {
-      const due = endOfDayOf(by[1]);
-      if (due) return { by: due, text: by[1] };
-    }
-  }
-  return undefined;
+  const start = treatmentStartOf(request);
+  if (!start) return undefined;
+  if ('withinWorkingDays' in start) return { workingDays: start.withinWorkingDays };
+  const due = endOfDayOf(start.by);
+  return due ? { by: due, text: start.by } : undefined;
 }
 
 function endOfDayOf(date: string): Date | undefined {
@@ -389,6 +480,18 @@ export function hearingOf(bundle: Bundle): HearingInput | undefined {
 
 function courtCodeOf(organization: Organization): string | undefined {
   return (organization.identifier ?? []).find((identifier) => identifier.system === COURT_CODE_SYSTEM)?.value;
+}
+
+function requirementGroupOf(concept: CodeableConcept | undefined): RequirementGroup | undefined {
+  const type = codeOf(concept, REQUIREMENT_TYPE_SYSTEM);
+  return type && Object.hasOwn(GROUP_OF_REQUIREMENT, type) ? GROUP_OF_REQUIREMENT[type] : undefined;
+}
+
+/** The values of a resource's identifiers (a requirement is known by different systems to the court, probation and the provider). */
+function identifierValues(resource: { identifier?: { value?: string }[] }): string[] {
+  return (resource.identifier ?? []).flatMap((identifier) =>
+    typeof identifier.value === 'string' ? [identifier.value] : [],
+  );
 }
 
 function codeOf(concept: CodeableConcept | undefined, system: string): string | undefined {

@@ -176,6 +176,24 @@ describe('planProviderWrites', () => {
         restriction: { period: { end: '2026-06-16' } },
       });
     });
+
+    it('takes the start-by date from its structured field, never from the words of an orderDetail', () => {
+      const bundle = fixtureBundle('court.sentence.imposed', (input) => {
+        input.sentence.requirements[0] = { ...input.sentence.requirements[0], startBy: '2026-06-16' };
+      }) as { entry: { resource: { resourceType: string; orderDetail?: { text?: string }[] } }[] };
+      const restrictionOfTask = (): unknown => {
+        const plan = planProviderWrites('court.sentence.imposed', bundle, EVENT_ID, 'slam-mhtr');
+        if (plan.kind !== 'writes') throw new Error(plan.reason);
+        return plan.then.map(build).find((resource) => resource.resourceType === 'Task')?.restriction;
+      };
+      expect(restrictionOfTask()).toEqual({ period: { end: '2026-06-16' } });
+      // Words alone (a partner's free text) set no due time.
+      const request = bundle.entry.find((entry) => entry.resource.resourceType === 'ServiceRequest')?.resource;
+      if (!request) throw new Error('no ServiceRequest in the sentence');
+      request.orderDetail = (request.orderDetail ?? []).map(({ text }) => ({ text }));
+      expect(JSON.stringify(request.orderDetail)).toContain('Treatment to start by 2026-06-16');
+      expect(restrictionOfTask()).toBeUndefined();
+    });
   });
 
   describe('probation.case.allocated', () => {

@@ -50,7 +50,7 @@ import type {
   Task,
 } from 'fhir/r4';
 import { REQUIREMENT_TYPE_SYSTEM, TASK_TYPE_SYSTEM, type EventType } from '@cstr/contracts';
-import { EVENT_ID_SYSTEM, hubConcept, PARTNER_ID_SYSTEM, REFERRAL_ID_SYSTEM } from '@cstr/fhir';
+import { EVENT_ID_SYSTEM, hubConcept, PARTNER_ID_SYSTEM, REFERRAL_ID_SYSTEM, treatmentStartOf } from '@cstr/fhir';
 import {
   COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
   CRN_SYSTEM,
@@ -398,9 +398,8 @@ function planSentenceWrites({ bundle, patient, eventId, providerId }: PersonEven
     };
     const query = `identifier=${identifier.system}|${identifier.value}`;
     const requirementId = request.identifier?.[0]?.value;
-    const startBy = request.orderDetail
-      ?.map((detail) => /start by (\d{4}-\d{2}-\d{2})/i.exec(detail.text ?? '')?.[1])
-      .find(Boolean);
+    const start = treatmentStartOf(request);
+    const startBy = start && 'by' in start ? start.by : undefined;
     const steps: PlannedStep[] = [
       {
         role: 'serviceRequest',

@@ -15,3 +15,9 @@ export const EPISODE_END_REASON_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinitio
 
 /** On a resource the hub raised because of an earlier event: that event's id (valueIdentifier, system `…/Id/event`). */
 export const SOURCE_EVENT_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/source-event`;
+
+/** On a treatment requirement's `ServiceRequest.orderDetail`: treatment must start by this date, as the court ordered (valueDate). */
+export const TREATMENT_START_BY_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/treatment-start-by`;
+
+/** On a treatment requirement's `ServiceRequest.orderDetail`: treatment must start within this many working days of sentence (valueUnsignedInt). */
+export const TREATMENT_START_WITHIN_WORKING_DAYS_EXTENSION = `${HUB_FHIR_BASE}/StructureDefinition/treatment-start-within-working-days`;

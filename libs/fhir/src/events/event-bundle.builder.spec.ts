@@ -171,7 +171,15 @@ describe('buildEventBundle, event by event', () => {
       quantityQuantity: { value: 12 },
       orderDetail: [
         { text: 'Requirement length 6 months' },
-        { text: 'Treatment to start within 10 working days of sentence' },
+        {
+          extension: [
+            {
+              url: 'https://cstr-hub.org.uk/fhir/StructureDefinition/treatment-start-within-working-days',
+              valueUnsignedInt: 10,
+            },
+          ],
+          text: 'Treatment to start within 10 working days of sentence',
+        },
       ],
       occurrencePeriod: { start: '2026-06-02', end: '2026-12-02' },
     });
@@ -179,7 +187,15 @@ describe('buildEventBundle, event by event', () => {
       code: { coding: [{ code: 'drr' }] },
       orderDetail: [
         { text: 'Requirement length 6 months' },
-        { text: 'Treatment to start within 2 working days of sentence' },
+        {
+          extension: [
+            {
+              url: 'https://cstr-hub.org.uk/fhir/StructureDefinition/treatment-start-within-working-days',
+              valueUnsignedInt: 2,
+            },
+          ],
+          text: 'Treatment to start within 2 working days of sentence',
+        },
       ],
     });
     expect(JSON.stringify(requests[0])).toContain('https://cstr-hub.org.uk/fhir/CodeSystem/order-type');

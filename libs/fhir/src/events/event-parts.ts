@@ -16,6 +16,7 @@ import { referenceTo, type BundledResource } from '../builders/resource-ids';
 import { buildAppointment, buildServiceRequest } from '../builders/workflow.builders';
 import type { AppointmentInput, CourtInput, HearingInput, RequirementInput } from './event-inputs';
 import type { EventMessage } from './event-message';
+import { treatmentStartDetail } from './treatment-start';
 
 /** `YYYY-MM-DD` plus whole months (clamped to the month's last day, as a court would count). */
 export function addMonths(date: string, months: number): string {
@@ -97,31 +98,20 @@ export function hearingAppointment(
   );
 }
 
-/** How soon treatment must start, in words, when the court said. */
-export function startTimescale(requirement: RequirementInput): string | undefined {
-  if (requirement.startBy) return `Treatment to start by ${requirement.startBy}`;
-  if (requirement.startWithinWorkingDays !== undefined)
-    return `Treatment to start within ${requirement.startWithinWorkingDays} working days of sentence`;
-  return undefined;
-}
-
 /** What a treatment requirement ServiceRequest carries besides status, intent and the parties. */
 export function requirementFields(
   requirement: RequirementInput,
   sentenceDate: string | undefined,
   orderType?: OrderTypeCode,
 ): Partial<ServiceRequest> {
-  const timescale = startTimescale(requirement);
+  const start = treatmentStartDetail(requirement);
   return {
     category: [
       hubConcept(REQUEST_TYPE_SYSTEM, 'treatment-requirement'),
       ...(orderType ? [hubConcept(ORDER_TYPE_SYSTEM, orderType)] : []),
     ],
     code: { coding: [hubCoding(REQUIREMENT_TYPE_SYSTEM, requirement.type)] },
-    orderDetail: [
-      { text: `Requirement length ${requirement.lengthMonths} months` },
-      ...(timescale ? [{ text: timescale }] : []),
-    ],
+    orderDetail: [{ text: `Requirement length ${requirement.lengthMonths} months` }, ...(start ? [start] : [])],
     ...(requirement.sessions !== undefined
       ? { quantityQuantity: { value: requirement.sessions, unit: 'sessions' } }
       : {}),
