@@ -6,6 +6,7 @@ import { IngressModule } from './ingress/ingress.module';
 import { PathwayModule } from './pathway/pathway.module';
 import { ReportingModule } from './reporting/reporting.module';
 import { ConsoleModule } from './console/console.module';
+import { SubjectAccessModule } from './subject-access/subject-access.module';
 
 /**
  * The hub: the single policy point. It consumes `hub.ingress`; validation, identity, agreements,
@@ -20,6 +21,7 @@ import { ConsoleModule } from './console/console.module';
     PathwayModule,
     ReportingModule,
     ConsoleModule,
+    SubjectAccessModule,
   ],
 })
 export class HubModule {}
