@@ -2,6 +2,7 @@ import { AUDIT_MIGRATIONS, AUDIT_RUNTIME_PRIVILEGES } from '@cstr/audit';
 import { HUB_INGRESS_QUEUE } from '@cstr/contracts';
 import { PERSON_INDEX_MIGRATIONS } from '@cstr/identity';
 import { AppDefinition } from '@cstr/platform';
+import { HUB_AGREEMENT_MIGRATIONS } from './agreements/agreement-store.migration';
 import { HUB_AUTH_MIGRATIONS } from './auth/auth-schema.migration';
 import { HubConfig } from './hub.config';
 import { HubModule } from './hub.module';
@@ -31,6 +32,7 @@ export const hubApp: AppDefinition<HubConfig> = {
     ...HUB_AUTH_MIGRATIONS,
     ...HUB_PATHWAY_MIGRATIONS,
     ...HUB_REPORTING_MIGRATIONS,
+    ...HUB_AGREEMENT_MIGRATIONS,
   ],
   // The runtime role (DATABASE_URL) appends to the audit and never rewrites it.
   runtimePrivileges: AUDIT_RUNTIME_PRIVILEGES,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AgreementsModule } from './agreements/agreements.module';
 import { AuditCheckpointModule } from './core/audit-checkpoint.scheduler';
 import { HubCoreModule } from './core/hub-core.module';
 import { HubHttpModule } from './http/hub-http.module';
@@ -15,6 +16,7 @@ import { SubjectAccessModule } from './subject-access/subject-access.module';
 @Module({
   imports: [
     HubCoreModule,
+    AgreementsModule,
     AuditCheckpointModule,
     IngressModule,
     HubHttpModule,
