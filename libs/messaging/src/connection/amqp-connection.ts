@@ -13,6 +13,9 @@ export interface AmqpConnectionOptions {
   /**
    * `amqps://user:password@host:port/vhost` (or `amqp://`, in clear, only when a user gives one);
    * never logged as given (it holds a password). TLS settings in its query: see {@link connectAmqp}.
+   * Several brokers (the nodes of a cluster): their URLs separated by commas, all with the same
+   * user (see {@link brokerUrls}); the connection goes to the first that answers and, when lost,
+   * to the next one.
    */
   url: string;
   /** The CA to trust for an `amqps://` URL that names none (`cacertfile`): an app's `TLS_CA_FILE`. */
@@ -25,7 +28,16 @@ export interface AmqpConnectionOptions {
   reconnectMaxMs?: number;
   /** AMQP heartbeat in seconds, so a dead broker is noticed. Default 10. */
   heartbeatSeconds?: number;
+  /**
+   * How long one connection attempt may take before the next address is tried. Default: the
+   * system's TCP timeout with one URL, 10 s with several (a node that does not answer at all
+   * must not hold up the others).
+   */
+  connectTimeoutMs?: number;
 }
+
+/** Connection attempt timeout with several broker addresses (see {@link AmqpConnectionOptions.connectTimeoutMs}). */
+const MULTI_BROKER_CONNECT_TIMEOUT_MS = 10_000;
 
 type ConnectedListener = (connection: amqp.ChannelModel) => Promise<void> | void;
 
@@ -33,6 +45,10 @@ type ConnectedListener = (connection: amqp.ChannelModel) => Promise<void> | void
  * One AMQP connection that keeps itself alive: it reconnects with exponential back-off after
  * losing the broker and re-runs every registered {@link onConnected} set-up (consumers
  * re-subscribe, publishers reopen their channels). Emits `connected` and `disconnected`.
+ *
+ * With several broker URLs (a cluster) it tries them in turn: the first connection goes to the
+ * first that answers; after a loss it starts with the address after the lost one, so a stopped
+ * node is tried last. Only after every address has failed does it back off.
  */
 export class AmqpConnection extends EventEmitter {
   private readonly logger = new Logger(AmqpConnection.name);
@@ -40,14 +56,27 @@ export class AmqpConnection extends EventEmitter {
   private readonly setups = new Set<ConnectedListener>();
   private readonly closing = new AbortController();
   private connectLoop: Promise<void> | undefined;
+  private readonly urls: readonly string[];
+  /** Index in {@link urls} of the address tried next. */
+  private nextUrl = 0;
+  /** Index in {@link urls} of the open connection's address. */
+  private connectedUrl: number | undefined;
 
   constructor(private readonly options: AmqpConnectionOptions) {
     super();
+    this.urls = brokerUrls(options.url);
+    const users = new Set(this.urls.map(brokerUserOf));
+    if (users.size > 1) throw new Error('Every broker URL of one connection must log in as the same user');
   }
 
-  /** The broker address without credentials, for logs. */
+  /** The broker address(es) without credentials, for logs. */
   get safeUrl(): string {
-    return redactUrl(this.options.url);
+    return this.urls.map(redactUrl).join(',');
+  }
+
+  /** The address of the open connection without credentials (for logs and tests), or undefined. */
+  get connectedAddress(): string | undefined {
+    return this.connection && this.connectedUrl !== undefined ? redactUrl(this.urls[this.connectedUrl]) : undefined;
   }
 
   /**
@@ -56,7 +85,7 @@ export class AmqpConnection extends EventEmitter {
    * `user-id`, which RabbitMQ checks against the connection's user, so a consumer may believe it.
    */
   get brokerUser(): string {
-    return brokerUserOf(this.options.url);
+    return brokerUserOf(this.urls[0]);
   }
 
   /** True while a connection is open. */
@@ -113,12 +142,10 @@ export class AmqpConnection extends EventEmitter {
   private async keepConnected(): Promise<void> {
     let failures = 0;
     while (!this.closing.signal.aborted) {
+      const index = this.nextUrl;
+      const address = redactUrl(this.urls[index]);
       try {
-        const connection = await connectAmqp(this.options.url, {
-          caFile: this.options.caFile,
-          clientProperties: { connection_name: this.options.connectionName },
-          heartbeatSeconds: this.options.heartbeatSeconds ?? 10,
-        });
+        const connection = await this.connectTo(this.urls[index]);
         failures = 0;
         const closed = new Promise<void>((resolve) => {
           connection.on('close', () => resolve());
@@ -130,29 +157,45 @@ export class AmqpConnection extends EventEmitter {
           return;
         }
         this.connection = connection;
-        this.logger.log(`Connected to ${this.safeUrl} as ${this.options.connectionName}`);
+        this.connectedUrl = index;
+        this.logger.log(`Connected to ${address} as ${this.options.connectionName}`);
         for (const listener of this.setups) await this.runListener(listener, connection);
         this.emit('connected');
         await closed;
         this.connection = undefined;
+        this.connectedUrl = undefined;
         if (this.closing.signal.aborted) return;
-        this.logger.warn(`Lost the connection to ${this.safeUrl}; reconnecting`);
+        this.nextUrl = (index + 1) % this.urls.length;
+        this.logger.warn(`Lost the connection to ${address}; reconnecting`);
         this.emit('disconnected');
       } catch (error) {
         failures += 1;
-        const delay = backoffDelay(
-          failures,
-          this.options.reconnectBaseMs ?? 250,
-          this.options.reconnectMaxMs ?? 10_000,
-        );
-        if (failures === 1 || failures % 10 === 0) {
-          this.logger.warn(
-            `Cannot reach ${this.safeUrl} (${(error as Error).message}); retry ${failures} in ${delay} ms`,
-          );
-        }
-        await sleep(delay, this.closing.signal);
+        this.nextUrl = (index + 1) % this.urls.length;
+        // Every address of a round is tried at once; the back-off comes between rounds.
+        if (failures % this.urls.length !== 0) continue;
+        await this.backOff(failures / this.urls.length, error as Error);
       }
     }
+  }
+
+  private connectTo(url: string): Promise<amqp.ChannelModel> {
+    const timeoutMs =
+      this.options.connectTimeoutMs ?? (this.urls.length > 1 ? MULTI_BROKER_CONNECT_TIMEOUT_MS : undefined);
+    return connectAmqp(url, {
+      caFile: this.options.caFile,
+      clientProperties: { connection_name: this.options.connectionName },
+      heartbeatSeconds: this.options.heartbeatSeconds ?? 10,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+  }
+
+  /** Waits before the next round of connection attempts (`round` rounds have failed). */
+  private async backOff(round: number, error: Error): Promise<void> {
+    const delay = backoffDelay(round, this.options.reconnectBaseMs ?? 250, this.options.reconnectMaxMs ?? 10_000);
+    if (round === 1 || round % 10 === 0) {
+      this.logger.warn(`Cannot reach ${this.safeUrl} (${error.message}); retry ${round} in ${delay} ms`);
+    }
+    await sleep(delay, this.closing.signal);
   }
 
   private async runListener(listener: ConnectedListener, connection: amqp.ChannelModel): Promise<void> {
@@ -163,6 +206,20 @@ export class AmqpConnection extends EventEmitter {
       this.logger.error(`Set-up after connecting failed: ${safeErrorText(error)}`);
     }
   }
+}
+
+/**
+ * The broker URLs of a connection setting (`RABBITMQ_URL`): one URL, or several separated by
+ * commas (the nodes of a cluster, tried in this order), blanks around them ignored. A comma
+ * inside one URL (in a password) must be percent-encoded (`%2C`).
+ */
+export function brokerUrls(setting: string): string[] {
+  const urls = setting
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  if (urls.length === 0) throw new Error('No broker URL given');
+  return urls;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { IsIP, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PARTNER_ID_PATTERN } from '@cstr/contracts';
+import { BROKER_URL_LIST_PATTERN, OneBrokerUser } from './broker-urls.validator';
 import { ConfigKey } from './load-config';
 
 /**
@@ -7,9 +8,16 @@ import { ConfigKey } from './load-config';
  * (the HTTP port, the schema). `.env.example` lists every key.
  */
 export class BaseAppConfig {
-  /** The broker, with this app's own user: `amqps://user:password@host:port/cstr` (TLS options in its query: see `connectAmqp`). */
+  /**
+   * The broker, with this app's own user: `amqps://user:password@host:port/cstr` (TLS options in
+   * its query: see `connectAmqp`). The nodes of a cluster: their URLs separated by commas, all with
+   * the same user; the app connects to the first that answers and moves to the next when it goes.
+   */
   @ConfigKey()
-  @Matches(/^amqps?:\/\/[^\s]+$/, { message: 'must be an amqp:// or amqps:// URL' })
+  @Matches(BROKER_URL_LIST_PATTERN, {
+    message: 'must be an amqp:// or amqps:// URL, or several separated by commas (a cluster)',
+  })
+  @OneBrokerUser()
   RABBITMQ_URL!: string;
 
   /**
