@@ -38,6 +38,19 @@ export interface DeadLetterFilter {
   readonly limit: number;
 }
 
+/**
+ * What a bulk replay takes: the dead letters not replayed yet of one DLQ (or any), of one failure
+ * code (or any), received by the hub within [from, to) — the hub's own clock, not a header —
+ * oldest first, at most `limit`.
+ */
+export interface ReplayFilter {
+  readonly queue?: string;
+  readonly failureCode?: string;
+  readonly from?: Date;
+  readonly to?: Date;
+  readonly limit: number;
+}
+
 /** A stored dead letter with what a replay needs. */
 export interface StoredDeadLetter extends DeadLetterView {
   readonly headers: Record<string, unknown>;
@@ -181,6 +194,42 @@ export class DeadLetterStore {
       correlationId: row.correlation_id ?? null,
       body: row.body ?? Buffer.alloc(0),
     };
+  }
+
+  /**
+   * The dead letters a bulk replay of `filter` takes, with one more to tell whether others match
+   * beyond the limit. With `lock`, each row is locked for update in `manager`'s transaction, and rows
+   * another replay holds are skipped (`SKIP LOCKED`): two operators never replay one row twice.
+   */
+  async matchingForReplay(
+    manager: EntityManager,
+    filter: ReplayFilter,
+    lock: boolean,
+  ): Promise<{ deadLetters: DeadLetterView[]; more: boolean }> {
+    const where = ['replayed_at IS NULL'];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => `$${params.push(value)}`;
+    if (filter.queue !== undefined) where.push(`queue = ${param(filter.queue)}`);
+    if (filter.failureCode !== undefined) where.push(`failure_code = ${param(filter.failureCode)}`);
+    if (filter.from !== undefined) where.push(`received_at >= ${param(filter.from)}`);
+    if (filter.to !== undefined) where.push(`received_at < ${param(filter.to)}`);
+    const rows = (await manager.query(
+      `SELECT ${VIEW_COLUMNS} FROM hub_dead_letter WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${param(filter.limit + 1)}${lock ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+      params,
+    )) as DeadLetterRow[];
+    return {
+      deadLetters: rows.slice(0, filter.limit).map((row) => toView(row, this.partnerOf)),
+      more: rows.length > filter.limit,
+    };
+  }
+
+  /** The oldest dead letter not replayed yet, per DLQ: its age in seconds by the hub's clock. */
+  async oldestPendingByQueue(): Promise<{ queue: string; ageSeconds: number }[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT queue, extract(epoch FROM now() - min(received_at))::float8 AS age
+       FROM hub_dead_letter WHERE replayed_at IS NULL GROUP BY queue`,
+    )) as { queue: string; age: number }[];
+    return rows.map((row) => ({ queue: row.queue, ageSeconds: Math.max(0, Number(row.age)) }));
   }
 
   /** Marks a dead letter replayed by `actor`. */

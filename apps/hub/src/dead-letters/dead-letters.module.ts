@@ -78,6 +78,17 @@ export class DeadLettersModule implements OnApplicationBootstrap, OnModuleDestro
         for (const row of await deadLetters.pendingByQueue()) this.set({ queue: row.queue }, row.count);
       },
     });
+    new Gauge({
+      name: 'cstr_hub_dead_letter_oldest_age_seconds',
+      help: 'Age of the oldest dead letter kept by the hub and not replayed, by dead-letter queue (0 when none waits).',
+      labelNames: ['queue'],
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        for (const queue of drained) this.set({ queue }, 0);
+        for (const row of await deadLetters.oldestPendingByQueue()) this.set({ queue: row.queue }, row.ageSeconds);
+      },
+    });
     const depth = (queue: string): Promise<number | undefined> => this.queueDepth(queue);
     new Gauge({
       name: 'cstr_hub_dlq_depth',
