@@ -334,7 +334,7 @@ async function libOutbox(url: string, databaseUrl: string): Promise<Result> {
   await connection.start();
   const publisher = new ConfirmedPublisher(connection);
   const outbox = new Outbox();
-  const relay = new OutboxRelay(producerDb.dataSource, publisher, outbox, { batchSize: BATCH, idlePollMs: 20 });
+  const relay = new OutboxRelay(producerDb.dataSource, publisher, { batchSize: BATCH, idlePollMs: 20 });
   relay.start();
   const concurrency = 4;
   let next = 0;
@@ -351,7 +351,6 @@ async function libOutbox(url: string, databaseUrl: string): Promise<Result> {
         ]);
         await outbox.add(manager, ...messages);
       });
-      outbox.notifyCommitted();
     }
   });
   const progress = process.env.BENCH_PROGRESS

@@ -17,7 +17,6 @@ import { loadDeliusPartnerSettings, type DeliusPartnerSettings } from './delius/
 import { DetailUrlAllowList } from './delius/detail-url-allow-list';
 import { DomainEventIntake, mappingContextFor } from './domain-events/domain-event-intake';
 import { DomainEventsController } from './domain-events/domain-events.controller';
-import { publishInOneTransaction } from './domain-events/publish-in-one-transaction';
 import { DeliusInboxController } from './inbox/delius-inbox.controller';
 import { DeliusInboxMetrics } from './inbox/delius-inbox.metrics';
 import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
@@ -86,7 +85,8 @@ import type { NdeliusAdapterConfig } from './ndelius-adapter.config';
           delius,
           new DetailUrlAllowList(partner.detailUrlAllowList),
           () => mappingContextFor(partner),
-          (events) => publishInOneTransaction(dataSource, publisher, events),
+          dataSource,
+          publisher,
         ),
     },
   ],

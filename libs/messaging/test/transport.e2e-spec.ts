@@ -109,7 +109,7 @@ describe('AmqpTransport: outcomes, retries, dead letters, idempotency, outbox (r
     await connection.start();
     publisher = new ConfirmedPublisher(connection);
     const outbox = new Outbox();
-    relay = new OutboxRelay(database.dataSource, publisher, outbox, { idlePollMs: 50 });
+    relay = new OutboxRelay(database.dataSource, publisher, { idlePollMs: 50 });
     relay.start();
     const moduleRef = await Test.createTestingModule({ controllers: [TestHandlers] }).compile();
     app = moduleRef.createNestMicroservice({

@@ -77,9 +77,9 @@ export class PlatformModule {
         { provide: Outbox, useValue: new Outbox() },
         {
           provide: OutboxRelay,
-          inject: [DataSource, ConfirmedPublisher, Outbox],
-          useFactory: (dataSource: DataSource, publisher: ConfirmedPublisher, outbox: Outbox) => {
-            const relay = new OutboxRelay(dataSource, publisher, outbox);
+          inject: [DataSource, ConfirmedPublisher],
+          useFactory: (dataSource: DataSource, publisher: ConfirmedPublisher) => {
+            const relay = new OutboxRelay(dataSource, publisher);
             relay.start();
             return relay;
           },

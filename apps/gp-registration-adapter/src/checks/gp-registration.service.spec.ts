@@ -48,13 +48,13 @@ function harness(read: PdsRead, known: { ods_code: string; start_date: string }[
     pds,
     SETTINGS,
   );
-  const published: OutgoingMessage[] = [];
-  const scope: HandlerScope = { manager, publish: async (...messages) => void published.push(...messages) };
+  // The service publishes through IngressPublisher in the handler's transaction, not the scope's batch.
+  const scope: HandlerScope = { manager, publish: () => Promise.reject(new Error('not the adapter way to publish')) };
   const remembered = () =>
     statements
       .filter((statement) => statement.sql.includes('INSERT INTO gp_known_registration'))
       .map((statement) => statement.parameters);
-  return { service, scope, published, queued, reads, remembered };
+  return { service, scope, queued, reads, remembered };
 }
 
 /** A delivered sentence about a person whose NHS number the court knew. */
@@ -70,7 +70,7 @@ describe('GpRegistrationService.checkDelivered', () => {
   it('reads PDS for the NHS number of a delivered sentence and publishes gp.registration.checked, caused by it', async () => {
     const nhsNumber = nhsNumberOf(sentence());
     expect(nhsNumber).toBe('9990000123');
-    const { service, scope, published, reads, remembered } = harness({
+    const { service, scope, queued, reads, remembered } = harness({
       kind: 'found',
       patient: pdsPatient('patient-registered'),
     });
@@ -79,7 +79,7 @@ describe('GpRegistrationService.checkDelivered', () => {
 
     expect(outcome).toEqual({ kind: 'done' });
     expect(reads).toEqual([nhsNumber]);
-    expect(published.map((message) => [message.type, message.routingKey, message.correlationId])).toEqual([
+    expect(queued.map((message) => [message.type, message.routingKey, message.correlationId])).toEqual([
       ['gp.registration.checked', 'pds-gp-registration.gp.registration.checked', DELIVERED_ID],
     ]);
     expect(remembered()).toEqual([['9990000123', 'H85026', '2024-06-20']]);
@@ -96,7 +96,7 @@ describe('GpRegistrationService.checkDelivered', () => {
       kind: 'dead-letter',
       code: 'unknown-nhs-number',
     });
-    expect([...down.published, ...unknown.published]).toHaveLength(0);
+    expect([...down.queued, ...unknown.queued]).toHaveLength(0);
   });
 
   it('dead-letters a delivery without an NHS number, without asking PDS', async () => {
@@ -118,7 +118,7 @@ describe('GpRegistrationService.checkDelivered', () => {
     expect(await restricted.service.checkDelivered(sentence(), DELIVERED_ID, restricted.scope)).toEqual({
       kind: 'done',
     });
-    const restrictedBundle = JSON.parse(restricted.published[0].body.toString('utf8')) as {
+    const restrictedBundle = JSON.parse(restricted.queued[0].body.toString('utf8')) as {
       entry: { resource: { resourceType: string; generalPractitioner?: unknown } }[];
     };
     expect(
@@ -130,7 +130,7 @@ describe('GpRegistrationService.checkDelivered', () => {
     expect(await unregistered.service.checkDelivered(sentence(), DELIVERED_ID, unregistered.scope)).toEqual({
       kind: 'done',
     });
-    expect(unregistered.published.map((message) => message.type)).toEqual(['gp.registration.checked']);
+    expect(unregistered.queued.map((message) => message.type)).toEqual(['gp.registration.checked']);
     expect(unregistered.remembered()).toEqual([['9990000565', null, null]]);
   });
 });

@@ -4,8 +4,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
 import { NHS_NUMBER_SYSTEM } from '@cstr/identity';
 import { mapPdsPatient, type EventInput, type PreviousGpRegistration } from '@cstr/fhir';
-import { Outcome, type HandlerOutcome, type HandlerScope, type OutgoingMessage } from '@cstr/messaging';
-import { IngressPublisher, payloadEventIds } from '@cstr/platform';
+import { Outcome, type HandlerOutcome, type HandlerScope } from '@cstr/messaging';
+import { IngressPublisher, payloadEventIds, type IngressEvent, type RejectedIngress } from '@cstr/platform';
 import { GP_PARTNER_SETTINGS, type GpPartnerSettings } from '../gp-partner-settings';
 import { PdsClient, type PdsRead } from '../pds/pds.client';
 
@@ -20,7 +20,7 @@ export interface NotificationResult {
 
 /** Events made from a PDS read, or why none could be. */
 type PatientEvents =
-  | { readonly ok: true; readonly messages: OutgoingMessage[]; readonly known?: KnownRegistration }
+  | { readonly ok: true; readonly events: IngressEvent[]; readonly known?: KnownRegistration }
   | { readonly ok: false; readonly code: string; readonly reason: string };
 
 interface KnownRegistration {
@@ -64,8 +64,9 @@ export class GpRegistrationService {
       undefined,
     );
     if (!events.ok) return Outcome.deadLetter(events.code, events.reason);
+    const published = await this.publisher.publish(scope.manager, events.events);
+    if (!published.ok) return Outcome.deadLetter('invalid-event', notBuilt(published.rejected));
     await this.remember(scope.manager, events.known);
-    await scope.publish(...events.messages);
     return Outcome.done();
   }
 
@@ -109,17 +110,21 @@ export class GpRegistrationService {
           httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
           outcome: outcomeOf([error('invalid', events.reason, 'dataref')]),
         };
+      const published = await this.publisher.publish(manager, events.events);
+      if (!published.ok)
+        return {
+          httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
+          outcome: outcomeOf([error('invalid', notBuilt(published.rejected), 'dataref')]),
+        };
       await this.remember(manager, events.known);
-      await this.publisher.enqueue(manager, events.messages);
-      this.publisher.notifyCommitted();
       return {
         httpStatus: HttpStatus.ACCEPTED,
-        outcome: outcomeOf([information(`${events.messages.length} event(s) accepted for the hub.`)]),
+        outcome: outcomeOf([information(`${published.queued} event(s) accepted for the hub.`)]),
       };
     });
   }
 
-  /** The events of a PDS Patient, validated and ready for the outbox; their ids derive from `identity`. */
+  /** The events of a PDS Patient; their ids derive from `identity`. */
   private eventsOf(
     patient: unknown,
     identity: string,
@@ -150,13 +155,6 @@ export class GpRegistrationService {
     const inputs: EventInput[] = mapped.events.map((input) =>
       correlationId ? { ...input, envelope: { ...input.envelope, correlationId } } : input,
     );
-    const { messages, rejected } = this.publisher.prepareAll(inputs.map((input) => ({ input })));
-    if (rejected.length > 0)
-      return {
-        ok: false,
-        code: 'invalid-event',
-        reason: `An event could not be built: ${rejected[0].outcome.issue[0]?.diagnostics ?? 'invalid'}`,
-      };
     const checked = inputs.find((input) => input.type === 'gp.registration.checked');
     const nhsNumber = checked?.person.identifiers.nhsNumber;
     // A restricted record discloses no GP: nothing is remembered for it.
@@ -168,7 +166,7 @@ export class GpRegistrationService {
             start: checked.registration?.period.start ?? null,
           }
         : undefined;
-    return { ok: true, messages, known };
+    return { ok: true, events: inputs.map((input) => ({ input })), known };
   }
 
   /**
@@ -194,6 +192,11 @@ export class GpRegistrationService {
       [known.nhsNumber, known.odsCode, known.start],
     );
   }
+}
+
+/** Why a batch of events was refused, told by its first refusal. */
+function notBuilt(rejected: readonly RejectedIngress[]): string {
+  return `An event could not be built: ${rejected[0]?.outcome.issue[0]?.diagnostics ?? 'invalid'}`;
 }
 
 /** The NHS number of the Patient of a delivered Bundle. */

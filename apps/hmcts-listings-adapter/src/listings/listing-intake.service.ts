@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { safeErrorText, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
 import {
   mapHearingListed,
@@ -9,8 +9,7 @@ import {
   type MappingContext,
   type MapResult,
 } from '@cstr/fhir';
-import type { OutgoingMessage } from '@cstr/messaging';
-import { IngressPublisher, payloadEventIds } from '@cstr/platform';
+import { IngressPublisher, payloadEventIds, type IngressEvent } from '@cstr/platform';
 import {
   payloadSha256,
   RawPayloadArchive,
@@ -42,8 +41,8 @@ interface Decision {
   readonly httpStatus: number;
   readonly status: RawPayloadStatus;
   readonly issues: OperationOutcomeIssue[];
-  /** The events' outgoing messages, validated and ready for the outbox. */
-  readonly messages?: readonly OutgoingMessage[];
+  /** The events to publish (refused whole, as invalid, when one cannot be published). */
+  readonly events?: readonly IngressEvent[];
 }
 
 const MAPPERS: Record<
@@ -79,9 +78,8 @@ export class ListingIntakeService {
     try {
       result = await this.dataSource.transaction(async (manager) => {
         const archiveId = await this.archive.archive(manager, payload);
-        const decision = this.decide(payload);
-        const eventCount = decision.messages?.length ?? 0;
-        if (decision.messages) await this.publisher.enqueue(manager, decision.messages);
+        const decision = await this.publishDecided(manager, this.decide(payload));
+        const eventCount = decision.events?.length ?? 0;
         const outcome = outcomeOf(decision.issues);
         await this.archive.settle(manager, archiveId, decision.status, eventCount, outcome);
         return { httpStatus: decision.httpStatus, outcome, archiveId, archiveStatus: decision.status, eventCount };
@@ -89,7 +87,6 @@ export class ListingIntakeService {
     } catch (error) {
       return this.keepAfterFailure(payload, error);
     }
-    if (result.eventCount > 0) this.publisher.notifyCommitted();
     return result;
   }
 
@@ -166,24 +163,31 @@ export class ListingIntakeService {
       input,
       options: { orderingKey: this.orderingKey(payload, input) },
     }));
-    const { messages, rejected } = this.publisher.prepareAll(events);
-    if (rejected.length > 0) {
-      // All or nothing: a list half sent is harder to put right than one refused.
-      const issues = rejected.flatMap(({ index, outcome }) =>
-        outcome.issue.map((each) => ({
-          ...each,
-          diagnostics: `Event ${index + 1} (${events[index].input.type}): ${each.diagnostics ?? ''}`,
-        })),
-      );
-      return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, status: 'invalid', issues };
-    }
     const warnings = mapped.warnings?.issue ?? [];
     return {
       httpStatus: HttpStatus.ACCEPTED,
       status: 'published',
-      issues: [info('informational', `${messages.length} event(s) accepted for the hub.`), ...warnings],
-      messages,
+      issues: [info('informational', `${events.length} event(s) accepted for the hub.`), ...warnings],
+      events,
     };
+  }
+
+  /**
+   * Queues the events of a decision through `manager`. All or nothing: a list half sent is harder
+   * to put right than one refused, so one event that cannot be published makes the payload invalid.
+   */
+  private async publishDecided(manager: EntityManager, decision: Decision): Promise<Decision> {
+    if (!decision.events) return decision;
+    const published = await this.publisher.publish(manager, decision.events);
+    if (published.ok) return decision;
+    const events = decision.events;
+    const issues = published.rejected.flatMap(({ index, outcome }) =>
+      outcome.issue.map((each) => ({
+        ...each,
+        diagnostics: `Event ${index + 1} (${events[index].input.type}): ${each.diagnostics ?? ''}`,
+      })),
+    );
+    return { httpStatus: HttpStatus.UNPROCESSABLE_ENTITY, status: 'invalid', issues };
   }
 
   /** Events about one hearing keep their order: the hearing id (of the URL, else of the event) is the ordering key. */

@@ -50,20 +50,17 @@ export class ScreeningIntakeService {
       };
 
     const screeningId = (form as { screeningId: string }).screeningId;
-    const { messages, rejected } = this.publisher.prepareAll(
-      mapped.events.map((input) => ({ input, options: { orderingKey: screeningId } })),
-    );
-    if (rejected.length > 0)
+    const events = mapped.events.map((input) => ({ input, options: { orderingKey: screeningId } }));
+    const published = await this.dataSource.transaction((manager) => this.publisher.publish(manager, events));
+    if (!published.ok)
       return {
         httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
-        outcome: outcomeOf(rejected.flatMap((each) => each.outcome.issue)),
+        outcome: outcomeOf(published.rejected.flatMap((each) => each.outcome.issue)),
       };
-    await this.dataSource.transaction((manager) => this.publisher.enqueue(manager, messages));
-    this.publisher.notifyCommitted();
     const accepted: OperationOutcomeIssue = {
       severity: 'information',
       code: 'informational',
-      diagnostics: `${messages.length} event(s) accepted for the hub.`,
+      diagnostics: `${published.queued} event(s) accepted for the hub.`,
     };
     return { httpStatus: HttpStatus.ACCEPTED, outcome: outcomeOf([accepted, ...(mapped.warnings?.issue ?? [])]) };
   }

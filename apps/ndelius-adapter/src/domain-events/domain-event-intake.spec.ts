@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import type { EventInput } from '@cstr/fhir';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Outbox, type OutgoingMessage } from '@cstr/messaging';
+import { IngressPublisher } from '@cstr/platform';
 import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import type { DeliusApiClient, DeliusReadResult } from '../delius/delius-api.client';
 import { DetailUrlAllowList } from '../delius/detail-url-allow-list';
@@ -20,22 +22,30 @@ function roshEvent(detailUrl = `${PREFIX}registrations/X412563/2500123456`): Rec
   };
 }
 
-function intakeWith(detail: DeliusReadResult) {
+function intakeWith(detail: DeliusReadResult, publishingAs = partner.partnerId) {
   const delius = { getJson: jest.fn().mockResolvedValue(detail) } as unknown as DeliusApiClient & {
     getJson: jest.Mock;
   };
-  const published: EventInput[][] = [];
-  const publish = jest.fn(async (events: readonly EventInput[]) => {
-    published.push([...events]);
-    return undefined;
+  // One list of queued messages per transaction.
+  const published: OutgoingMessage[][] = [];
+  const outbox = new Outbox();
+  jest.spyOn(outbox, 'add').mockImplementation(async (_manager, ...messages) => {
+    published[published.length - 1].push(...messages);
   });
+  const dataSource = {
+    transaction: async <T>(work: (manager: EntityManager) => Promise<T>) => {
+      published.push([]);
+      return work({} as EntityManager);
+    },
+  } as unknown as DataSource;
   const intake = new DomainEventIntake(
     delius,
     new DetailUrlAllowList([PREFIX]),
     () => mappingContextFor(partner),
-    publish,
+    dataSource,
+    new IngressPublisher({ PARTNER_ID: publishingAs }, outbox),
   );
-  return { intake, delius, published, publish };
+  return { intake, delius, published };
 }
 
 describe('DomainEventIntake', () => {
@@ -49,7 +59,10 @@ describe('DomainEventIntake', () => {
     const answer = await intake.receive(notification(roshEvent()));
     expect(answer).toEqual({ status: 202, body: { outcome: 'published', events: 1 } });
     expect(delius.getJson).toHaveBeenCalledWith(`${PREFIX}registrations/X412563/2500123456`);
-    expect(published[0][0]).toMatchObject({ type: 'risk.changed', envelope: { sender: 'nps-london-croydon' } });
+    expect(published).toHaveLength(1);
+    expect(published[0].map((message) => [message.type, message.routingKey])).toEqual([
+      ['risk.changed', 'nps-london-croydon.risk.changed'],
+    ]);
   });
 
   it('gives two deliveries of one notification (same MessageId) the same event id, and another notification another', async () => {
@@ -57,14 +70,25 @@ describe('DomainEventIntake', () => {
     await intake.receive(notification(roshEvent()));
     await intake.receive(notification(roshEvent()));
     await intake.receive({ ...(notification(roshEvent()) as object), MessageId: 'm-2' });
-    const ids = published.map((events) => events[0].envelope.eventId);
+    const ids = published.map((messages) => messages[0].eventId);
     expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(ids[1]).toBe(ids[0]);
     expect(ids[2]).not.toBe(ids[0]);
   });
 
+  it('answers 422 with the OperationOutcome of an event that cannot be published, queuing nothing', async () => {
+    const { intake, published } = intakeWith(detail, 'nps-london-lambeth');
+    const answer = await intake.receive(notification(roshEvent()));
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'forbidden', expression: ['envelope.sender'] }],
+    });
+    expect(published).toEqual([[]]);
+  });
+
   it('refuses a detailUrl outside the allow-list and never fetches it', async () => {
-    const { intake, delius, publish } = intakeWith(detail);
+    const { intake, delius, published } = intakeWith(detail);
     const answer = await intake.receive(
       notification(roshEvent('https://elsewhere.example/registrations/X412563/2500123456')),
     );
@@ -74,7 +98,7 @@ describe('DomainEventIntake', () => {
       issue: [{ code: 'security', expression: ['Message.detailUrl'] }],
     });
     expect(delius.getJson).not.toHaveBeenCalled();
-    expect(publish).not.toHaveBeenCalled();
+    expect(published).toHaveLength(0);
   });
 
   it('acknowledges an event type the hub does not follow without fetching anything', async () => {
@@ -85,9 +109,9 @@ describe('DomainEventIntake', () => {
   });
 
   it('answers 502 when Delius cannot give the detail, so the sender redelivers', async () => {
-    const { intake, publish } = intakeWith({ kind: 'unavailable', reason: 'Delius answered 503.' });
+    const { intake, published } = intakeWith({ kind: 'unavailable', reason: 'Delius answered 503.' });
     await expect(intake.receive(notification(roshEvent()))).resolves.toMatchObject({ status: 502 });
-    expect(publish).not.toHaveBeenCalled();
+    expect(published).toHaveLength(0);
   });
 
   it('reports a detail the mapper cannot read as a 422 OperationOutcome with paths', async () => {

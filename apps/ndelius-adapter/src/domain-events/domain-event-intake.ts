@@ -1,13 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import { operationOutcome, type OperationOutcome } from '@cstr/contracts';
-import { isHmppsEventOfInterest, mapHmppsDomainEvent, type MappingContext } from '@cstr/fhir';
-import type { EventInput } from '@cstr/fhir';
-import { payloadEventIds } from '@cstr/platform';
+import { isHmppsEventOfInterest, mapHmppsDomainEvent, type EventInput, type MappingContext } from '@cstr/fhir';
+import { payloadEventIds, type IngressPublisher } from '@cstr/platform';
 import type { DeliusApiClient } from '../delius/delius-api.client';
 import type { DetailUrlAllowList } from '../delius/detail-url-allow-list';
-
-/** Publishes mapped events (in one transaction); returns the OperationOutcome of an event that cannot be published. */
-export type PublishEvents = (events: readonly EventInput[]) => Promise<OperationOutcome | undefined>;
 
 /** The HTTP answer to one notification. */
 export interface IntakeAnswer {
@@ -32,7 +29,8 @@ export class DomainEventIntake {
     private readonly delius: DeliusApiClient,
     private readonly allowList: DetailUrlAllowList,
     private readonly context: () => MappingContext,
-    private readonly publish: PublishEvents,
+    private readonly dataSource: DataSource,
+    private readonly publisher: IngressPublisher,
   ) {}
 
   async receive(notification: unknown): Promise<IntakeAnswer> {
@@ -71,9 +69,22 @@ export class DomainEventIntake {
     });
     if (mapped.kind === 'ignored') return { status: 200, body: { outcome: 'ignored', reason: mapped.reason } };
     if (mapped.kind === 'invalid') return { status: 422, body: mapped.outcome };
-    const refused = await this.publish(mapped.events);
-    if (refused) return { status: 422, body: refused };
-    return { status: 202, body: { outcome: 'published', events: mapped.events.length } };
+    return this.publish(mapped.events);
+  }
+
+  /** Queues the events of one notification in one transaction: all of them, or none and why. */
+  private async publish(events: readonly EventInput[]): Promise<IntakeAnswer> {
+    const published = await this.dataSource.transaction((manager) =>
+      this.publisher.publish(
+        manager,
+        events.map((input) => ({ input })),
+      ),
+    );
+    if (!published.ok) {
+      const issue = published.rejected.flatMap((each) => each.outcome.issue);
+      return { status: 422, body: { resourceType: 'OperationOutcome', issue } };
+    }
+    return { status: 202, body: { outcome: 'published', events: published.queued } };
   }
 }
 

@@ -48,38 +48,34 @@ export class ProviderChangeIntake {
     const patient = patientId ? await this.fhir.read<FhirResource>('Patient', patientId) : undefined;
     if (patient?.kind === 'unavailable') return patient;
     const mapped = mapProviderResource(resource, patient?.kind === 'ok' ? patient.resource : undefined, this.context());
-    return this.dataSource
-      .transaction(async (manager) => {
-        const rows = (await manager.query(
-          `INSERT INTO provider_resource_version (resource_type, resource_id, version_id) VALUES ($1, $2, $3)
+    return this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `INSERT INTO provider_resource_version (resource_type, resource_id, version_id) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING RETURNING resource_id`,
-          [resource.resourceType, resource.id, version],
-        )) as unknown[];
-        if (rows.length === 0) return { kind: 'skipped', reason: 'This version was already taken in.' } as const;
-        if (mapped.kind === 'ignored') return { kind: 'skipped', reason: mapped.reason } as const;
-        if (mapped.kind === 'invalid') {
-          // Recorded as seen: the provider must correct the record (a new version), not the adapter retry.
-          this.logger.warn(
-            `${resource.resourceType} version not mappable: ${mapped.outcome.issue.map((issue) => `${issue.code} at ${issue.expression?.join(',') ?? '-'}`).join('; ')}`,
-          );
-          return { kind: 'skipped', reason: 'The resource does not follow the conventions (logged).' } as const;
-        }
-        for (const input of mapped.events) {
-          const refused = await this.publisher.publish(manager, input);
-          if (refused)
-            throw new Error(
-              `An event mapped from a ${resource.resourceType} failed validation: ${refused.issue[0]?.diagnostics ?? ''}`.slice(
-                0,
-                300,
-              ),
-            );
-        }
-        return { kind: 'published', events: mapped.events.length } as const;
-      })
-      .then((result) => {
-        if (result.kind === 'published') this.publisher.notifyCommitted();
-        return result;
-      });
+        [resource.resourceType, resource.id, version],
+      )) as unknown[];
+      if (rows.length === 0) return { kind: 'skipped', reason: 'This version was already taken in.' } as const;
+      if (mapped.kind === 'ignored') return { kind: 'skipped', reason: mapped.reason } as const;
+      if (mapped.kind === 'invalid') {
+        // Recorded as seen: the provider must correct the record (a new version), not the adapter retry.
+        this.logger.warn(
+          `${resource.resourceType} version not mappable: ${mapped.outcome.issue.map((issue) => `${issue.code} at ${issue.expression?.join(',') ?? '-'}`).join('; ')}`,
+        );
+        return { kind: 'skipped', reason: 'The resource does not follow the conventions (logged).' } as const;
+      }
+      const published = await this.publisher.publish(
+        manager,
+        mapped.events.map((input) => ({ input })),
+      );
+      if (!published.ok)
+        throw new Error(
+          `An event mapped from a ${resource.resourceType} failed validation: ${published.rejected[0]?.outcome.issue[0]?.diagnostics ?? ''}`.slice(
+            0,
+            300,
+          ),
+        );
+      return { kind: 'published', events: published.queued } as const;
+    });
   }
 }
 

@@ -209,6 +209,5 @@ async function processBatch(
   } finally {
     await runner.release();
   }
-  if ((batchRows.get(outboxSink as BatchSink<unknown>)?.length ?? 0) > 0) outbox.notifyCommitted();
   return outcomes;
 }

@@ -4,13 +4,13 @@ import { safeErrorText } from '@cstr/contracts';
 import { backoffDelay, sleep } from '../backoff';
 import { UnroutableMessageError } from '../messaging.errors';
 import { ConfirmedPublisher } from '../publisher/confirmed-publisher';
-import { Outbox } from './outbox';
+import { OutboxCommitListener } from './outbox-commit-listener';
 
 /** Options of {@link OutboxRelay}. */
 export interface OutboxRelayOptions {
   /** Rows claimed and published per round. Default 500. */
   readonly batchSize?: number;
-  /** Poll interval when idle (a commit through {@link Outbox.notifyCommitted} wakes it at once). Default 250 ms. */
+  /** Poll interval when idle (a commit of outbox rows wakes it at once: {@link OutboxCommitListener}). Default 250 ms. */
   readonly idlePollMs?: number;
 }
 
@@ -37,6 +37,8 @@ interface OutboxRow {
  * share the work without publishing a row twice while both live. A relay killed between the
  * broker's confirm and its own commit publishes those rows again after restart: delivery is
  * at least once, and consumers de-duplicate by event id.
+ * The relay listens for the NOTIFY of {@link Outbox.add}, so a commit wakes it at once; it still
+ * polls when idle, in case its listening connection is lost.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -44,14 +46,15 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private pending = false;
   private loop: Promise<void> | undefined;
+  private listenFailed = false;
+  private readonly commits: OutboxCommitListener;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly publisher: ConfirmedPublisher,
-    outbox: Outbox,
     private readonly options: OutboxRelayOptions = {},
   ) {
-    outbox.onCommitted(() => {
+    this.commits = new OutboxCommitListener(dataSource, () => {
       this.pending = true;
       this.wake?.();
     });
@@ -84,6 +87,7 @@ export class OutboxRelay {
     this.stopSignal.abort();
     this.wake?.();
     await this.loop;
+    await this.commits.close();
   }
 
   private async run(): Promise<void> {
@@ -91,6 +95,7 @@ export class OutboxRelay {
     while (!this.stopSignal.signal.aborted) {
       try {
         this.pending = false;
+        await this.listenForCommits();
         const published = await this.relayBatch();
         failures = 0;
         if (published > 0 || this.pending) continue;
@@ -102,6 +107,18 @@ export class OutboxRelay {
           this.logger.warn(`Outbox relay paused ${delay} ms: ${safeErrorText(error)}`);
         await sleep(delay, this.stopSignal.signal);
       }
+    }
+  }
+
+  /** Listens for commits when it does not; without it the relay still polls, so a failure is only logged. */
+  private async listenForCommits(): Promise<void> {
+    try {
+      await this.commits.ensureListening();
+      this.listenFailed = false;
+    } catch (error) {
+      if (!this.listenFailed)
+        this.logger.warn(`Outbox relay polls only: cannot listen for commits (${safeErrorText(error)})`);
+      this.listenFailed = true;
     }
   }
 

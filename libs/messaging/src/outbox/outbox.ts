@@ -1,14 +1,15 @@
 import type { EntityManager } from 'typeorm';
 import { OutgoingMessage } from '../message';
+import { OUTBOX_CHANNEL_SQL } from './outbox-commit-listener';
 
 /**
  * The write side of the transactional outbox: `add()` inserts the outgoing event through the
  * caller's transaction, so the event exists if and only if the state change committed.
- * The {@link OutboxRelay} publishes it afterwards.
+ * The {@link OutboxRelay} publishes it afterwards: the same statement issues a PostgreSQL NOTIFY,
+ * which the database delivers to the relays only when (and if) the transaction commits, so no
+ * caller has to tell the relay anything.
  */
 export class Outbox {
-  private readonly listeners = new Set<() => void>();
-
   /** Queues messages for publishing inside the caller's transaction (`manager`). */
   async add(manager: EntityManager, ...messages: readonly OutgoingMessage[]): Promise<void> {
     // PostgreSQL takes at most 65,535 parameters a statement: insert in slices.
@@ -17,15 +18,12 @@ export class Outbox {
     }
   }
 
-  /** Tells the relay that new rows have committed (saves it waiting for its next poll). */
+  /**
+   * Does nothing: {@link add} wakes the relay when the transaction commits.
+   * @deprecated Remove the call; kept only until the last callers have dropped it.
+   */
   notifyCommitted(): void {
-    for (const listener of this.listeners) listener();
-  }
-
-  /** Subscribes to {@link notifyCommitted}. */
-  onCommitted(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    // Intentionally empty (see the TSDoc).
   }
 }
 
@@ -48,9 +46,14 @@ async function insertRows(manager: EntityManager, messages: readonly OutgoingMes
     );
     return `(${Array.from({ length: COLUMNS }, (_, column) => `$${index * COLUMNS + column + 1}`).join(', ')})`;
   });
+  // One round trip: the insert, and the NOTIFY that PostgreSQL holds back until commit (and
+  // collapses to one per transaction however many slices there are).
   await manager.query(
-    `INSERT INTO messaging_outbox (event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body)
-     VALUES ${rows.join(', ')}`,
+    `WITH queued AS (
+       INSERT INTO messaging_outbox (event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body)
+       VALUES ${rows.join(', ')}
+     )
+     SELECT pg_notify(${OUTBOX_CHANNEL_SQL}, '')`,
     values,
   );
 }

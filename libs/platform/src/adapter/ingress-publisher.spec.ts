@@ -3,7 +3,7 @@ import { AmqpHeaders, INGRESS_EXCHANGE, type EventType } from '@cstr/contracts';
 import type { EventInputOf } from '@cstr/fhir';
 import { Outbox, type OutgoingMessage } from '@cstr/messaging';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
-import { IngressPublisher, orderingPartitionKey } from './ingress-publisher';
+import { IngressPublisher, orderingPartitionKey, type IngressPublishResult } from './ingress-publisher';
 
 /** The fixture input re-sent as `partnerId`. */
 function fixtureFrom<T extends EventType>(type: T, partnerId: string): EventInputOf<T> {
@@ -21,6 +21,12 @@ function recordingOutbox(): { outbox: Outbox; added: OutgoingMessage[]; manager:
   return { outbox, added, manager: {} as EntityManager };
 }
 
+/** The refusals of a publish that must have been refused. */
+function rejectedOf(result: IngressPublishResult) {
+  if (result.ok) throw new Error(`expected a refusal, ${result.queued} event(s) were queued`);
+  return result.rejected;
+}
+
 describe('IngressPublisher', () => {
   const partnerId = 'hmcts-croydon';
 
@@ -29,7 +35,10 @@ describe('IngressPublisher', () => {
     const publisher = new IngressPublisher({ PARTNER_ID: partnerId }, outbox);
     const input = fixtureFrom('court.hearing.listed', partnerId);
 
-    expect(await publisher.publish(manager, input, { orderingKey: 'hearing-1' })).toBeUndefined();
+    expect(await publisher.publish(manager, [{ input, options: { orderingKey: 'hearing-1' } }])).toEqual({
+      ok: true,
+      queued: 1,
+    });
 
     expect(added).toHaveLength(1);
     const [message] = added;
@@ -51,9 +60,13 @@ describe('IngressPublisher', () => {
     const { outbox, added, manager } = recordingOutbox();
     const publisher = new IngressPublisher({ PARTNER_ID: partnerId }, outbox);
 
-    const outcome = await publisher.publish(manager, fixtureFrom('court.hearing.listed', 'someone-else'));
+    const result = await publisher.publish(manager, [{ input: fixtureFrom('court.hearing.listed', 'someone-else') }]);
 
-    expect(outcome?.issue[0]).toMatchObject({ severity: 'error', code: 'forbidden', expression: ['envelope.sender'] });
+    expect(rejectedOf(result)[0].outcome.issue[0]).toMatchObject({
+      severity: 'error',
+      code: 'forbidden',
+      expression: ['envelope.sender'],
+    });
     expect(added).toHaveLength(0);
   });
 
@@ -62,12 +75,11 @@ describe('IngressPublisher', () => {
     const publisher = new IngressPublisher({ PARTNER_ID: partnerId }, outbox);
     const input = fixtureFrom('court.hearing.listed', partnerId);
 
-    const outcome = await publisher.publish(manager, {
-      ...input,
-      envelope: { ...input.envelope, eventId: 'not-a-uuid' },
-    });
+    const result = await publisher.publish(manager, [
+      { input: { ...input, envelope: { ...input.envelope, eventId: 'not-a-uuid' } } },
+    ]);
 
-    expect(outcome?.issue).toEqual(
+    expect(rejectedOf(result)[0].outcome.issue).toEqual(
       expect.arrayContaining([expect.objectContaining({ severity: 'error', expression: ['envelope.eventId'] })]),
     );
     expect(added).toHaveLength(0);
@@ -80,9 +92,9 @@ describe('IngressPublisher', () => {
     // The builder copies the gender as given; the validator holds it to its required ValueSet.
     const broken = { ...input, person: { ...input.person, gender: 'robot' as never } };
 
-    const outcome = await publisher.publish(manager, broken);
+    const result = await publisher.publish(manager, [{ input: broken }]);
 
-    expect(outcome?.issue).toEqual(
+    expect(rejectedOf(result)[0].outcome.issue).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ severity: 'error', expression: ['Bundle.entry[1].resource.gender'] }),
       ]),
@@ -90,22 +102,32 @@ describe('IngressPublisher', () => {
     expect(added).toHaveLength(0);
   });
 
-  it('queues a batch in one outbox call and reports the refused events by index', async () => {
+  it('queues a batch in one outbox call', async () => {
     const { outbox, added, manager } = recordingOutbox();
     const publisher = new IngressPublisher({ PARTNER_ID: partnerId }, outbox);
     const good = fixtureFrom('court.hearing.listed', partnerId);
     const second = { ...good, envelope: { ...good.envelope, eventId: '6f1c1d52-5f1b-4a57-9a55-1d2f0b5d7c01' } };
 
-    const result = await publisher.publishAll(manager, [
-      { input: good },
-      { input: fixtureFrom('court.hearing.listed', 'other') },
-      { input: second },
-    ]);
+    expect(await publisher.publish(manager, [{ input: good }, { input: second }])).toEqual({ ok: true, queued: 2 });
 
-    expect(result.queued).toBe(2);
-    expect(result.rejected.map((each) => each.index)).toEqual([1]);
     expect(outbox.add).toHaveBeenCalledTimes(1);
     expect(added.map((message) => message.eventId)).toEqual([good.envelope.eventId, second.envelope.eventId]);
+  });
+
+  it('queues none of a batch when one event is refused, naming the refused ones by index', async () => {
+    const { outbox, added, manager } = recordingOutbox();
+    const publisher = new IngressPublisher({ PARTNER_ID: partnerId }, outbox);
+    const good = fixtureFrom('court.hearing.listed', partnerId);
+
+    const result = await publisher.publish(manager, [
+      { input: good },
+      { input: fixtureFrom('court.hearing.listed', 'other') },
+      { input: good },
+    ]);
+
+    expect(rejectedOf(result).map((each) => each.index)).toEqual([1]);
+    expect(outbox.add).not.toHaveBeenCalled();
+    expect(added).toHaveLength(0);
   });
 
   it('derives partition keys that hide the key and separate partners', () => {

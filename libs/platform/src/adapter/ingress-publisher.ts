@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Bundle } from 'fhir/r4';
 import {
   AmqpHeaders,
   FHIR_JSON_CONTENT_TYPE,
   INGRESS_EXCHANGE,
   ingressRoutingKey,
+  operationOutcome,
   type OperationOutcome,
-  type OperationOutcomeIssue,
 } from '@cstr/contracts';
 import {
   errorsOf,
@@ -38,16 +37,16 @@ export interface IngressEvent {
   readonly options?: IngressOptions;
 }
 
-/** An event ready for the outbox, or why it cannot be published. */
-export type PreparedIngress =
-  | { readonly ok: true; readonly message: OutgoingMessage; readonly bundle: Bundle }
-  | { readonly ok: false; readonly outcome: OperationOutcome };
-
-/** What a batch publish did: how many events were queued, and which were refused and why. */
-export interface IngressBatchResult {
-  readonly queued: number;
-  readonly rejected: readonly { readonly index: number; readonly outcome: OperationOutcome }[];
+/** Why one event of a publish call cannot be sent: its index in the call, and its OperationOutcome. */
+export interface RejectedIngress {
+  readonly index: number;
+  readonly outcome: OperationOutcome;
 }
+
+/** What {@link IngressPublisher.publish} did: every event queued, or none and why. */
+export type IngressPublishResult =
+  | { readonly ok: true; readonly queued: number }
+  | { readonly ok: false; readonly rejected: readonly RejectedIngress[] };
 
 /** The partner an adapter instance speaks for (its `PARTNER_ID` config key). */
 export interface IngressPartner {
@@ -69,24 +68,42 @@ export class IngressPublisher {
     private readonly outbox: Outbox,
   ) {}
 
+  /**
+   * Queues `events` in the outbox through `manager` (the caller's transaction, so the events are
+   * sent if and only if it commits), all or none: when one cannot be published, nothing is queued
+   * and each refused event comes back with its OperationOutcome. The outbox relay is woken by the
+   * commit itself; there is nothing to call afterwards.
+   */
+  async publish(manager: EntityManager, events: readonly IngressEvent[]): Promise<IngressPublishResult> {
+    const messages: OutgoingMessage[] = [];
+    const rejected: RejectedIngress[] = [];
+    events.forEach((event, index) => {
+      const prepared = this.messageOf(event.input, event.options);
+      if ('outcome' in prepared) rejected.push({ index, outcome: prepared.outcome });
+      else messages.push(prepared);
+    });
+    if (rejected.length > 0) return { ok: false, rejected };
+    // One bulk insert (a 5,000-hearing list is one request).
+    if (messages.length > 0) await this.outbox.add(manager, ...messages);
+    return { ok: true, queued: messages.length };
+  }
+
   /** The outgoing message of an event, or the OperationOutcome saying why it cannot be sent. */
-  prepare(input: EventInput, options: IngressOptions = {}): PreparedIngress {
+  private messageOf(input: EventInput, options: IngressOptions = {}): OutgoingMessage | { outcome: OperationOutcome } {
     const sender = input?.envelope?.sender;
     if (sender !== this.partner.PARTNER_ID) {
       return refused(
-        'forbidden',
         `This adapter publishes only as partner ${this.partner.PARTNER_ID}, not ${JSON.stringify(sender ?? null)}.`,
-        'envelope.sender',
       );
     }
     const built = tryBuildEventBundle(input);
-    if (!built.ok) return built;
+    if (!built.ok) return { outcome: built.outcome };
     const validation = validateMessageBundle(built.resource, this.validator);
-    if (errorsOf(validation).length > 0) return { ok: false, outcome: validation };
+    if (errorsOf(validation).length > 0) return { outcome: validation };
     const headers: Record<string, string> = {};
     if (options.orderingKey !== undefined)
       headers[AmqpHeaders.partitionKey] = orderingPartitionKey(this.partner.PARTNER_ID, options.orderingKey);
-    const message: OutgoingMessage = {
+    return {
       exchange: INGRESS_EXCHANGE,
       routingKey: ingressRoutingKey(this.partner.PARTNER_ID, input.type),
       eventId: input.envelope.eventId,
@@ -98,58 +115,6 @@ export class IngressPublisher {
       contentType: FHIR_JSON_CONTENT_TYPE,
       headers,
     };
-    return { ok: true, message, bundle: built.resource };
-  }
-
-  /**
-   * Queues one event in the outbox through `manager` (the caller's transaction). Returns undefined
-   * when queued, or the OperationOutcome of an event that cannot be published (nothing queued).
-   * After the transaction commits, call {@link notifyCommitted} so the relay sends at once.
-   */
-  async publish(
-    manager: EntityManager,
-    input: EventInput,
-    options?: IngressOptions,
-  ): Promise<OperationOutcome | undefined> {
-    const prepared = this.prepare(input, options);
-    if (!prepared.ok) return prepared.outcome;
-    await this.outbox.add(manager, prepared.message);
-    return undefined;
-  }
-
-  /** Prepares many events: the messages of those that can be sent, and the others' outcomes by index. */
-  prepareAll(events: readonly IngressEvent[]): {
-    readonly messages: OutgoingMessage[];
-    readonly rejected: IngressBatchResult['rejected'];
-  } {
-    const messages: OutgoingMessage[] = [];
-    const rejected: { index: number; outcome: OperationOutcome }[] = [];
-    events.forEach((event, index) => {
-      const prepared = this.prepare(event.input, event.options);
-      if (prepared.ok) messages.push(prepared.message);
-      else rejected.push({ index, outcome: prepared.outcome });
-    });
-    return { messages, rejected };
-  }
-
-  /** Queues prepared messages through `manager` in bulk inserts (a 5,000-hearing list is one request). */
-  async enqueue(manager: EntityManager, messages: readonly OutgoingMessage[]): Promise<void> {
-    if (messages.length > 0) await this.outbox.add(manager, ...messages);
-  }
-
-  /**
-   * Queues many events in one bulk insert. Events that cannot be published are reported by
-   * index; the others are queued (callers wanting all or nothing use {@link prepareAll}).
-   */
-  async publishAll(manager: EntityManager, events: readonly IngressEvent[]): Promise<IngressBatchResult> {
-    const { messages, rejected } = this.prepareAll(events);
-    await this.enqueue(manager, messages);
-    return { queued: messages.length, rejected };
-  }
-
-  /** Wakes the outbox relay once the caller's transaction has committed. */
-  notifyCommitted(): void {
-    this.outbox.notifyCommitted();
   }
 }
 
@@ -161,12 +126,6 @@ export function orderingPartitionKey(partnerId: string, orderingKey: string): st
   return createHash('sha256').update(`${partnerId}\u0000${orderingKey}`).digest('hex').slice(0, 32);
 }
 
-function refused(code: OperationOutcomeIssue['code'], diagnostics: string, expression: string): PreparedIngress {
-  return {
-    ok: false,
-    outcome: {
-      resourceType: 'OperationOutcome',
-      issue: [{ severity: 'error', code, diagnostics, expression: [expression] }],
-    },
-  };
+function refused(diagnostics: string): { outcome: OperationOutcome } {
+  return { outcome: operationOutcome('error', 'forbidden', diagnostics, ['envelope.sender']) };
 }
