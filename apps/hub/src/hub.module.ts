@@ -6,6 +6,7 @@ import { HubHttpModule } from './http/hub-http.module';
 import { IngressModule } from './ingress/ingress.module';
 import { PathwayModule } from './pathway/pathway.module';
 import { ReportingModule } from './reporting/reporting.module';
+import { RetentionModule } from './retention/retention.module';
 import { ConsoleModule } from './console/console.module';
 import { SubjectAccessModule } from './subject-access/subject-access.module';
 
@@ -22,6 +23,7 @@ import { SubjectAccessModule } from './subject-access/subject-access.module';
     HubHttpModule,
     PathwayModule,
     ReportingModule,
+    RetentionModule,
     ConsoleModule,
     SubjectAccessModule,
   ],

@@ -96,6 +96,16 @@ export class PersonStateRepository {
     return state;
   }
 
+  /** Erases the state of `personIds` (an operator's erasure, or retention); returns how many rows went. */
+  async erase(manager: EntityManager, personIds: readonly string[]): Promise<number> {
+    if (personIds.length === 0) return 0;
+    const [row] = (await manager.query(
+      'WITH deleted AS (DELETE FROM hub_person_state WHERE person_id = ANY($1::uuid[]) RETURNING 1) SELECT count(*)::int AS n FROM deleted',
+      [personIds],
+    )) as { n: number }[];
+    return row.n;
+  }
+
   /** Stores the state of `personId` after `eventId`. */
   async save(manager: EntityManager, personId: string, state: PersonState, eventId: string): Promise<void> {
     await manager.query(

@@ -6,6 +6,7 @@ export * from './person-index.types';
 export { PersonIndex, PersonIndexContentionError, MAX_POSSIBLE_MATCHES_PER_RESOLVE } from './person-index';
 export type { PossibleMatchDecision } from './person-index';
 export { PERSON_INDEX_MIGRATIONS, PersonIndexSchema1764460800000 } from './person-index-schema.migration';
+export { PERSON_ERASURE_SETTING, PersonIndexErasure1767920000000, type PersonErasure } from './person-erasure';
 export { personPartitionKey, MIN_PARTITION_SECRET_LENGTH } from './partition-key';
 export { nameBirthDateKey, normaliseNamePart, normaliseBirthDate } from './demographics';
 export type { SubjectDemographics } from './demographics';

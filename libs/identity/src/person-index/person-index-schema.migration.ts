@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { PersonIndexErasure1767920000000 } from './person-erasure';
 
 /**
  * Tables of the person index, in the app's own schema (search_path):
@@ -104,4 +105,4 @@ export class PersonIndexSchema1764460800000 implements MigrationInterface {
 }
 
 /** The migrations of the person index; an app passes them to `createAppDataSource({ migrations })`. */
-export const PERSON_INDEX_MIGRATIONS = [PersonIndexSchema1764460800000];
+export const PERSON_INDEX_MIGRATIONS = [PersonIndexSchema1764460800000, PersonIndexErasure1767920000000];

@@ -13,6 +13,7 @@ import { isTransactionConflict } from '@cstr/contracts';
 import { nameBirthDateKey } from './demographics';
 import { linkIdentifier, unlinkIdentifier, type IdentifierChange } from './identifier-changes';
 import { planLinks } from './link-plan';
+import { erasePersonFamily, type PersonErasure } from './person-erasure';
 import {
   checkChange,
   isObject,
@@ -209,6 +210,16 @@ export class PersonIndex {
     if (decision !== 'confirmed' && decision !== 'rejected')
       return refusal('value', "The decision must be 'confirmed' or 'rejected'.", ['decision']);
     return this.inTransaction(manager, (tx) => reviewPossibleMatch(tx, id, decision, context));
+  }
+
+  /**
+   * Erases a person (an operator's erasure, or retention): the live person `personId` stands for
+   * and every person merged into it, with their identifiers, demographics, possible matches and
+   * link records. Returns the ids and identifiers erased, so the caller erases them elsewhere too.
+   */
+  async erase(personId: string, manager?: EntityManager): Promise<PersonErasure> {
+    if (!isUuid(personId)) return { personIds: [], identifiers: [] };
+    return this.inTransaction(manager, (tx) => erasePersonFamily(tx, personId));
   }
 
   /** The pseudonymous ordering key of a person for broker headers (see {@link personPartitionKey}). */

@@ -1,0 +1,141 @@
+import { AuditLog, type AuditRecord } from '@cstr/audit';
+import { PersonIndex } from '@cstr/identity';
+import type { DataSource, EntityManager } from 'typeorm';
+import { PersonStateRepository } from '../ingress/person-state.repository';
+import { dueBefore, HUB_RETENTION_CLASSES, type HubRetentionClass, type RetentionConfig } from './retention.config';
+
+/** The actor of the purge's audit records. */
+export const RETENTION_ACTOR = 'hub-retention';
+
+/** What one run did to one class. */
+export interface ClassPurgeOutcome {
+  readonly dataClass: HubRetentionClass;
+  /** Rows (persons, audit records) deleted or erased by this run. */
+  readonly deleted: number;
+  /** Data from before this moment was due. */
+  readonly dueBefore: Date;
+  /** The audit record of the run; none when nothing was due. */
+  readonly record?: AuditRecord;
+}
+
+/** Options of {@link RetentionPurge}. */
+export interface RetentionPurgeOptions {
+  /** Rows claimed at a time. */
+  readonly batchSize: number;
+  /** Batches one run takes per class at most (the rest waits for the next run). Default 20. */
+  readonly maxBatches?: number;
+  readonly now?: () => Date;
+}
+
+/** Deletes (or erases) at most `limit` due rows of one class in `tx`; returns how many. */
+type PurgeStep = (tx: EntityManager, before: Date, limit: number) => Promise<number>;
+
+/** What each class's count counts, for the audit record. */
+const UNITS: Readonly<Record<HubRetentionClass, string>> = {
+  'dead-letter-bodies': 'dead letters deleted',
+  'person-state-and-index': 'persons deleted from the person index and person state',
+  'report-facts': 'report facts and outcome scores deleted',
+  'audit-personal-data': 'audit records whose identifiers were erased',
+};
+
+/**
+ * The retention purge: for each class of `config/retention.yaml` the hub keeps, one transaction
+ * claims due rows in batches (`FOR UPDATE SKIP LOCKED`, so hub instances purging at once never
+ * take the same row), deletes them — for the audit, erases the identifiers beside the chain — and
+ * appends one audit record with the class and count (no personal data) before it commits.
+ */
+export class RetentionPurge {
+  private readonly states = new PersonStateRepository();
+  private readonly steps: Readonly<Record<HubRetentionClass, PurgeStep>>;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
+    private readonly index: PersonIndex,
+    private readonly config: RetentionConfig,
+    private readonly options: RetentionPurgeOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.steps = {
+      'dead-letter-bodies': (tx, before, limit) =>
+        deleteClaimed(tx, 'hub_dead_letter', 'id', 'received_at < $1', before, limit),
+      // The outcome scores are the report's inputs, with the same period.
+      'report-facts': async (tx, before, limit) =>
+        (await deleteClaimed(tx, 'hub_report_fact', 'event_id', 'occurred_at < $1', before, limit)) +
+        (await deleteClaimed(tx, 'hub_outcome_score', 'ctid', 'recorded_at < $1', before, limit)),
+      'audit-personal-data': (tx, before, limit) => this.audit.eraseIdentifiersRecordedBefore(tx, before, limit),
+      'person-state-and-index': (tx, before, limit) => this.erasePersons(tx, before, limit),
+    };
+  }
+
+  /** One run over every class, one after the other. */
+  async run(): Promise<ClassPurgeOutcome[]> {
+    const outcomes: ClassPurgeOutcome[] = [];
+    for (const dataClass of HUB_RETENTION_CLASSES) outcomes.push(await this.purge(dataClass));
+    return outcomes;
+  }
+
+  /** One run over one class, in one transaction with its audit record. */
+  async purge(dataClass: HubRetentionClass): Promise<ClassPurgeOutcome> {
+    const rule = this.config.classes[dataClass];
+    const before = dueBefore(rule.keep, this.now());
+    const maxBatches = this.options.maxBatches ?? 20;
+    return this.dataSource.transaction('READ COMMITTED', async (tx) => {
+      let deleted = 0;
+      for (let batch = 0; batch < maxBatches; batch += 1) {
+        const count = await this.steps[dataClass](tx, before, this.options.batchSize);
+        deleted += count;
+        if (count < this.options.batchSize) break;
+      }
+      if (deleted === 0) return { dataClass, deleted, dueBefore: before };
+      const [record] = await this.audit.append(tx, [
+        {
+          kind: 'operator-action',
+          outcome: 'performed',
+          actor: RETENTION_ACTOR,
+          reason: `Retention purge of ${dataClass}: ${deleted} ${UNITS[dataClass]}, due before ${before.toISOString()} (kept ${rule.keep.text}).`,
+        },
+      ]);
+      return { dataClass, deleted, dueBefore: before, record };
+    });
+  }
+
+  /**
+   * Live persons with nothing about them since `before` — no event (person state), no link
+   * record, not created since — claimed, then erased with the persons merged into them.
+   */
+  private async erasePersons(tx: EntityManager, before: Date, limit: number): Promise<number> {
+    const due = (await tx.query(
+      `SELECT p.id FROM person p LEFT JOIN hub_person_state s ON s.person_id = p.id
+        WHERE p.merged_into IS NULL AND p.created_at < $1 AND (s.updated_at IS NULL OR s.updated_at < $1)
+          AND NOT EXISTS (SELECT 1 FROM person_link_record r WHERE r.person_id = p.id AND r.at >= $1)
+        ORDER BY p.id LIMIT $2 FOR UPDATE OF p SKIP LOCKED`,
+      [before, limit],
+    )) as { id: string }[];
+    for (const { id } of due) {
+      const erased = await this.index.erase(id, tx);
+      await this.states.erase(tx, erased.personIds);
+    }
+    return due.length;
+  }
+}
+
+/** Claims at most `limit` rows of `table` matching `where` ($1 = the moment) and deletes them; returns how many. */
+async function deleteClaimed(
+  tx: EntityManager,
+  table: string,
+  key: string,
+  where: string,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  // Counted by a SELECT: TypeORM gives a bare DELETE's rows and count as a pair.
+  const [row] = (await tx.query(
+    `WITH due AS (SELECT ${key} FROM ${table} WHERE ${where} ORDER BY ${key} LIMIT $2 FOR UPDATE SKIP LOCKED),
+       deleted AS (DELETE FROM ${table} AS t USING due WHERE t.${key} = due.${key} RETURNING 1)
+     SELECT count(*)::int AS n FROM deleted`,
+    [before, limit],
+  )) as { n: number }[];
+  return row.n;
+}
