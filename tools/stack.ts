@@ -2,7 +2,7 @@
  * The local development stack: a private RabbitMQ and PostgreSQL on loopback ports, data in
  * `.stack/`, provisioned for the partners in `config/partners.yaml`.
  *
- *   node tools/run-ts.js tools/stack.ts up [--plain]|down|status|env
+ *   node tools/run-ts.js tools/stack.ts up [--plain] [--cluster N]|down|status|env
  *
  * `up` uses the broker in RABBITMQ_URL (an administrator; RABBITMQ_MANAGEMENT_URL for its API)
  * and the database in DATABASE_ADMIN_URL or DATABASE_URL (an administrator) instead of starting
@@ -15,6 +15,11 @@
  * The stack's own servers speak TLS only (AMQPS, PostgreSQL `hostssl`; its CA in `.stack/tls/ca.pem`);
  * `up --plain` (or CSTR_STACK_PLAIN=on) opens AMQP in clear on CSTR_STACK_AMQP_PORT and
  * PostgreSQL without TLS too.
+ *
+ * `up --cluster 3` (or CSTR_STACK_BROKER_NODES=3) runs RabbitMQ as a cluster of three nodes on
+ * loopback (their ports follow the stack's: see `clusterNodePorts`), every quorum queue replicated
+ * on each; `stack.env` then lists every node in each broker URL (RABBITMQ_URL=amqps://…,amqps://…).
+ * `up` without it goes back to the single node; `down` stops every node.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -38,7 +43,10 @@ const partnersFile = join(root, 'config', 'partners.yaml');
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
     case 'up':
-      return up(process.argv.includes('--plain') || /^(on|1|true|yes)$/i.test(process.env.CSTR_STACK_PLAIN ?? ''));
+      return up(
+        process.argv.includes('--plain') || /^(on|1|true|yes)$/i.test(process.env.CSTR_STACK_PLAIN ?? ''),
+        brokerNodes(),
+      );
     case 'down':
       return down();
     case 'status':
@@ -46,12 +54,12 @@ async function main(command: string | undefined): Promise<void> {
     case 'env':
       return printEnv();
     default:
-      console.error('usage: node tools/run-ts.js tools/stack.ts up [--plain]|down|status|env');
+      console.error('usage: node tools/run-ts.js tools/stack.ts up [--plain] [--cluster N]|down|status|env');
       process.exitCode = 2;
   }
 }
 
-async function up(plain: boolean): Promise<void> {
+async function up(plain: boolean, nodes: number): Promise<void> {
   const ours = readEnvFile();
   // Ignore variables that merely echo our own stack.env (a shell that sourced it): those are
   // the hub's credentials, not an administrator's.
@@ -79,6 +87,7 @@ async function up(plain: boolean): Promise<void> {
     externalDatabaseUrl,
     plain,
     databaseApps: systemDatabaseApps(partners),
+    brokerNodes: nodes,
   }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
   if (interrupted) {
     if (stack.timings.rabbitmqMs > 0 || stack.timings.postgresMs > 0) await stopLocalStack(dataDir);
@@ -92,6 +101,11 @@ async function up(plain: boolean): Promise<void> {
   console.log(
     `  RabbitMQ    ${redact(stack.rabbitmqUrl)}  management ${stack.rabbitmqManagementUrl}  ${how(stack.local.rabbitmq, stack.timings.rabbitmqMs)}`,
   );
+  if (stack.brokerCluster) {
+    console.log(
+      `  Cluster of ${stack.brokerCluster.nodes.length} nodes: ${stack.brokerCluster.nodes.map((node) => `${node.nodeName} (amqps ${node.amqpsPort})`).join(', ')}; quorum queues on every node`,
+    );
+  }
   console.log(
     `  PostgreSQL  ${redact(stack.databaseUrl ?? '-')}  ${how(stack.local.postgres, stack.timings.postgresMs)}`,
   );
@@ -111,8 +125,10 @@ async function down(): Promise<void> {
   const before = localStackStatus(dataDir);
   await stopLocalStack(dataDir);
   if (!before) return console.log('Nothing to stop: the stack was never started here.');
+  const rabbit = before.rabbitmq === 'external' ? undefined : before.rabbitmq;
+  const runningNodes = rabbit?.nodes?.filter((node) => node.running).length ?? 0;
   const stopped = [
-    typeof before.rabbitmq === 'object' && before.rabbitmq.running ? 'RabbitMQ' : undefined,
+    runningNodes > 0 ? `RabbitMQ (${runningNodes} nodes)` : rabbit?.running ? 'RabbitMQ' : undefined,
     typeof before.postgres === 'object' && before.postgres.running ? 'PostgreSQL' : undefined,
   ].filter(Boolean);
   console.log(
@@ -130,6 +146,13 @@ function status(): void {
     console.log(
       `RabbitMQ    external  ${redact(env.RABBITMQ_URL ?? '?')}  management ${env.RABBITMQ_MANAGEMENT_URL ?? '?'}`,
     );
+  } else if (state.rabbitmq.nodes) {
+    console.log(`RabbitMQ    cluster of ${state.rabbitmq.nodes.length} nodes  epmd ${state.rabbitmq.ports.epmd}`);
+    for (const node of state.rabbitmq.nodes) {
+      console.log(
+        `  ${node.name}  ${node.running ? `running (pid ${node.pid})` : 'stopped'}  amqps 127.0.0.1:${node.amqpsPort}  management http://127.0.0.1:${node.managementPort}`,
+      );
+    }
   } else {
     const { running, pid, ports } = state.rabbitmq;
     console.log(
@@ -173,12 +196,27 @@ function ports(): LocalStackPorts {
   };
 }
 
+/** `--cluster N` (or CSTR_STACK_BROKER_NODES): RabbitMQ nodes to run; 1, a single node, by default. */
+function brokerNodes(): number {
+  const flag = process.argv.indexOf('--cluster');
+  const value = flag >= 0 ? process.argv[flag + 1] : process.env.CSTR_STACK_BROKER_NODES;
+  if (value === undefined || value === '') return 1;
+  const nodes = Number(value);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5)
+    throw new Error(`--cluster takes a number of RabbitMQ nodes from 1 to 5, not ${value}`);
+  return nodes;
+}
+
 function readEnvFile(): Record<string, string> {
   return readStackEnvFile(envFile);
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@').replace(/\?.*$/, '');
+/** Each URL of a (comma-separated) broker or database URL without its password and query. */
+function redact(urls: string): string {
+  return urls
+    .split(',')
+    .map((url) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@').replace(/\?.*$/, ''))
+    .join(',');
 }
 
 main(process.argv[2]).then(

@@ -5,3 +5,4 @@ export * from './local-tls';
 export { LocalStackCommandError } from './processes';
 export * from './project-root';
 export * from './database-apps';
+export * from './local-rabbitmq-cluster';

@@ -4,6 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { join, resolve } from 'node:path';
 import { ensureLocalTls, localTlsFiles, type LocalTlsFiles } from './local-tls';
 import {
+  type CommandResult,
   aptInstall,
   canConnect,
   isProcessAlive,
@@ -13,6 +14,7 @@ import {
   processEnvironment,
   processIds,
   readPidFile,
+  runChecked,
   runCommand,
   sleep,
   terminateProcess,
@@ -50,6 +52,26 @@ export interface LocalRabbitMqOptions {
   readonly nodeName?: string;
   /** How long {@link LocalRabbitMq.start} waits for the node to boot (default 60 s). */
   readonly bootTimeoutMs?: number;
+  /** The node is one of a cluster's on this machine (see {@link LocalRabbitMqCluster}). Default: a node alone. */
+  readonly cluster?: LocalRabbitMqClusterMembership;
+}
+
+/**
+ * What a node of a local cluster shares with the others: the Erlang cookie, the administrator,
+ * and one epmd on the common epmd port (the first node starts it; stopping a node leaves it to
+ * the cluster's stop).
+ */
+export interface LocalRabbitMqClusterMembership {
+  /** Every node name of the cluster, this node's included. */
+  readonly nodeNames: readonly string[];
+  /** The file of the cluster's Erlang cookie, copied into the node's folder at each start. */
+  readonly erlangCookieFile: string;
+  /** The file of the administrator's password, the same on every node (users are cluster-wide). */
+  readonly adminPasswordFile: string;
+  /** The data folder of the node whose environment starts the shared epmd (the first node). */
+  readonly epmdOwnerDataDir: string;
+  /** Replicas of every new quorum queue (`quorum_cluster_size`): the cluster's size. */
+  readonly quorumSize: number;
 }
 
 /** User name and password of the node's administrator. */
@@ -102,7 +124,7 @@ export class LocalRabbitMq {
     // folder recreated under it (one deleted while it ran).
     await this.stopStaleVms();
     mkdirSync(this.dataDir, { recursive: true, mode: 0o755 });
-    await this.ensureInstalled();
+    await ensureRabbitMqInstalled(this.dataDir);
     if (!this.options.tls) await ensureLocalTls({ dir: this.tls.dir });
     this.writeConfiguration();
 
@@ -187,7 +209,7 @@ export class LocalRabbitMq {
     if (pid !== undefined) await terminateProcess(pid, `RabbitMQ node ${this.nodeName}`, 'SIGTERM', timeoutMs);
     await this.stopStaleVms();
     rmSync(this.pidFile, { force: true });
-    await this.stopEpmd();
+    if (!this.options.cluster) await this.stopEpmd();
   }
 
   /** Kills the node abruptly (SIGKILL), as a crash would, and then its epmd. Data stays. */
@@ -196,7 +218,21 @@ export class LocalRabbitMq {
     if (pid !== undefined) await terminateProcess(pid, `RabbitMQ node ${this.nodeName}`, 'SIGKILL', 10_000);
     await this.stopStaleVms();
     rmSync(this.pidFile, { force: true });
-    await this.stopEpmd();
+    if (!this.options.cluster) await this.stopEpmd();
+  }
+
+  /** The node's AMQPS port. */
+  get amqpsPort(): number {
+    return this.options.amqpsPort;
+  }
+
+  /** Runs `rabbitmqctl` against this node (its environment, cookie and epmd); rejects unless it exits 0. */
+  async rabbitmqctl(args: readonly string[], timeoutMs = 60_000): Promise<CommandResult> {
+    return runChecked(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', this.nodeName, ...args], {
+      env: this.environment(),
+      cwd: this.dataDir,
+      timeoutMs,
+    });
   }
 
   /**
@@ -219,7 +255,7 @@ export class LocalRabbitMq {
 
   /** The administrator created on the node's first boot; its password is generated once and kept in the data folder. */
   adminCredentials(): RabbitMqCredentials {
-    const file = join(this.dataDir, 'admin-password');
+    const file = this.options.cluster?.adminPasswordFile ?? join(this.dataDir, 'admin-password');
     mkdirSync(this.dataDir, { recursive: true });
     if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
     return { username: ADMIN_USER, password: readFileSync(file, 'utf8').trim() };
@@ -256,16 +292,6 @@ export class LocalRabbitMq {
 
   private get logDir(): string {
     return join(this.dataDir, 'log');
-  }
-
-  private async ensureInstalled(): Promise<void> {
-    if (existsSync(join(RABBITMQ_BIN, 'rabbitmq-server'))) return;
-    if (!isRoot()) {
-      throw new Error(
-        `RabbitMQ is not installed (${RABBITMQ_BIN}/rabbitmq-server is missing): run \`apt-get install rabbitmq-server\` as root, or set RABBITMQ_URL to use another broker`,
-      );
-    }
-    await aptInstall(['rabbitmq-server'], join(this.dataDir, 'apt-get.log'));
   }
 
   private writeConfiguration(): void {
@@ -315,7 +341,21 @@ export class LocalRabbitMq {
     // rabbitmq-server and rabbitmqctl must share a cookie; creating it up front avoids a race
     // between the two creating it at the same time.
     const cookie = join(this.dataDir, '.erlang.cookie');
-    if (!existsSync(cookie)) writeFileSync(cookie, randomBytes(20).toString('hex').toUpperCase(), { mode: 0o400 });
+    const { cluster } = this.options;
+    if (cluster) {
+      // The cluster's own cookie: its nodes (and their rabbitmqctl runs) authenticate with it.
+      const shared = readFileSync(cluster.erlangCookieFile, 'utf8');
+      if (!existsSync(cookie) || readFileSync(cookie, 'utf8') !== shared) {
+        rmSync(cookie, { force: true });
+        writeFileSync(cookie, shared, { mode: 0o400 });
+      }
+      writeFileSync(
+        join(this.dataDir, 'advanced.config'),
+        `%% Written by LocalRabbitMq: every new quorum queue gets a replica on each node.\n[{rabbit, [{quorum_cluster_size, ${cluster.quorumSize}}]}].\n`,
+      );
+    } else if (!existsSync(cookie)) {
+      writeFileSync(cookie, randomBytes(20).toString('hex').toUpperCase(), { mode: 0o400 });
+    }
   }
 
   private environment(): NodeJS.ProcessEnv {
@@ -374,7 +414,8 @@ export class LocalRabbitMq {
     return `amqps=${amqpsPort};amqp=${plainAmqp ? amqpPort : 'off'};cert=${fingerprint}`;
   }
 
-  private async answers(): Promise<boolean> {
+  /** Whether the node accepts AMQP connections and its management API answers. */
+  async answers(): Promise<boolean> {
     if (!(await canConnect(this.options.amqpsPort))) return false;
     if (this.options.plainAmqp && !(await canConnect(this.options.amqpPort))) return false;
     const { username, password } = this.adminCredentials();
@@ -406,7 +447,7 @@ export class LocalRabbitMq {
    * epmd itself; prelaunch then races to start one. Starting ours first (same environment as the
    * node, so {@link ownEpmdPid} recognises it) makes boots after {@link kill} or {@link stop} reliable.
    */
-  private async ensureEpmd(): Promise<void> {
+  async ensureEpmd(): Promise<void> {
     if ((await this.ownEpmdPid()) !== undefined) return;
     const { epmdPort } = this.options;
     if (await canConnect(epmdPort)) {
@@ -423,10 +464,10 @@ export class LocalRabbitMq {
   }
 
   /**
-   * Stops this node's epmd (see {@link ownEpmdPid}).
+   * Stops this node's epmd (see {@link ownEpmdPid}); a cluster's, once its nodes are stopped.
    * Never `epmd -kill` blindly: the port could belong to another user's epmd.
    */
-  private async stopEpmd(): Promise<void> {
+  async stopEpmd(): Promise<void> {
     const pid = await this.ownEpmdPid();
     if (pid === undefined) return;
     const env = { ...this.environment() };
@@ -453,7 +494,7 @@ export class LocalRabbitMq {
     const started = processIds().find((pid) => {
       if (!isEpmd(pid)) return false;
       const env = processEnvironment(pid);
-      return env?.get('HOME') === this.dataDir && env.get('ERL_EPMD_PORT') === port;
+      return env?.get('HOME') === this.epmdOwnerDataDir && env.get('ERL_EPMD_PORT') === port;
     });
     if (started !== undefined) return started;
     const listener = listeningPids(this.options.epmdPort).find(isEpmd);
@@ -472,10 +513,27 @@ export class LocalRabbitMq {
     return [...result.stdout.matchAll(/^name (\S+) at port/gm)].map((match) => match[1]);
   }
 
-  /** This node's short name, or a `rabbitmqctl` run's (`rabbitmqcli-<n>-<name>`: short-lived, hidden). */
-  private isOwnNodeName(name: string): boolean {
-    return name === this.nodeName.split('@')[0] || name.startsWith('rabbitmqcli-');
+  /** The data folder whose environment starts this node's epmd: its own, or its cluster's first node's. */
+  private get epmdOwnerDataDir(): string {
+    return this.options.cluster ? resolve(this.options.cluster.epmdOwnerDataDir) : this.dataDir;
   }
+
+  /** This node's (or a cluster peer's) short name, or a `rabbitmqctl` run's (`rabbitmqcli-<n>-<name>`: short-lived, hidden). */
+  private isOwnNodeName(name: string): boolean {
+    const names = this.options.cluster?.nodeNames ?? [this.nodeName];
+    return names.some((node) => name === node.split('@')[0]) || name.startsWith('rabbitmqcli-');
+  }
+}
+
+/** Installs Debian's `rabbitmq-server` when it is missing (root only; otherwise says what to do). */
+export async function ensureRabbitMqInstalled(logDir: string): Promise<void> {
+  if (existsSync(join(RABBITMQ_BIN, 'rabbitmq-server'))) return;
+  if (!isRoot()) {
+    throw new Error(
+      `RabbitMQ is not installed (${RABBITMQ_BIN}/rabbitmq-server is missing): run \`apt-get install rabbitmq-server\` as root, or set RABBITMQ_URL to use another broker`,
+    );
+  }
+  await aptInstall(['rabbitmq-server'], join(logDir, 'apt-get.log'));
 }
 
 /** `epmd` from PATH, else from the Erlang runtime Debian's `erlang-base` installs. */

@@ -15,6 +15,7 @@ import {
   BrokerProvisioner,
   DEFAULT_RETRY_DELAYS_MS,
   HUB_BROKER_USER,
+  brokerUrls,
   databaseUrlFor,
   provisionDatabaseRoles,
 } from '@cstr/messaging';
@@ -22,6 +23,7 @@ import { loadPartnersFile } from '@cstr/policy';
 import { HUB_DATABASE_APP, databaseUrlVariables, type DatabaseApp } from './database-apps';
 import { LocalPostgres } from './local-postgres';
 import { LocalRabbitMq } from './local-rabbitmq';
+import { LocalRabbitMqCluster, clusterNodePorts } from './local-rabbitmq-cluster';
 import { ensureLocalTls, localTlsFiles, type LocalTlsFiles } from './local-tls';
 import { isProcessAlive, sleep } from './processes';
 
@@ -96,6 +98,14 @@ export interface LocalStackOptions {
    * the owner, and its URLs in `stack.env`. Default none (tests make throw-away roles of their own).
    */
   readonly databaseApps?: readonly DatabaseApp[];
+  /**
+   * RabbitMQ nodes to run: 1 (default) a single node in `<dataDir>/rabbitmq`; more, a cluster of
+   * that many in `<dataDir>/rabbitmq-cluster/node-<n>` ({@link LocalRabbitMqCluster}, ports from
+   * {@link clusterNodePorts}), every quorum queue replicated on each node. The stack's broker URLs
+   * then list every node, comma-separated (as `RABBITMQ_URL` takes them); the administrator's is
+   * the first node's.
+   */
+  readonly brokerNodes?: number;
 }
 
 /** The database URLs of one app instance of a stack. */
@@ -110,17 +120,19 @@ export interface StackDatabaseApp {
 /** Where everything of a started stack is, and how each party connects. */
 export interface LocalStack {
   readonly dataDir: string;
-  /** The hub's user on vhost `cstr`. */
+  /** The hub's user on vhost `cstr` (on a cluster: a URL per node, comma-separated). */
   readonly rabbitmqUrl: string;
-  /** The administrator on vhost `cstr` (tests declare and inspect topology with it). */
+  /** The administrator on vhost `cstr` (tests declare and inspect topology with it); on a cluster, on its first node. */
   readonly rabbitmqAdminUrl: string;
   readonly rabbitmqManagementUrl: string;
   /** The database administrator (superuser, or the external URL given); undefined when started with `postgres: false`. */
   readonly databaseUrl?: string;
   /** Each app instance of `databaseApps`, by name (`hub`, `partner-sandbox`, partner ids). */
   readonly databaseApps: Readonly<Record<string, StackDatabaseApp>>;
-  /** Each partner's user on vhost `cstr`, by partner id. */
+  /** Each partner's user on vhost `cstr`, by partner id (on a cluster: a URL per node, comma-separated). */
   readonly partnerUrls: Readonly<Record<string, string>>;
+  /** The local cluster's nodes, when started with `brokerNodes` > 1 (to stop one in a fault test). */
+  readonly brokerCluster?: LocalRabbitMqCluster;
   /** The same as `KEY=value` pairs, as written to `<dataDir>/stack.env`. */
   readonly env: Readonly<Record<string, string>>;
   /** Which servers this stack runs itself (as opposed to external ones). */
@@ -143,7 +155,7 @@ export interface LocalStack {
 
 /** What a stack's `state.json` remembers, so another process can stop exactly what was started. */
 interface StackState {
-  readonly rabbitmq?: { readonly ports: LocalStackPorts; readonly plain?: boolean };
+  readonly rabbitmq?: { readonly ports: LocalStackPorts; readonly plain?: boolean; readonly nodes?: number };
   readonly postgres?: { readonly ports: LocalStackPorts; readonly database: string };
   readonly external: { readonly rabbitmqManagementUrl?: string; readonly database?: boolean };
 }
@@ -180,16 +192,19 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
     clientUsers: [HUB_BROKER_USER, ...options.partners.map(({ id }) => id)],
   });
   const plain = options.plain === true;
-  const rabbit = options.externalBroker ? undefined : localRabbitMq(dataDir, options.ports, plain);
+  const nodes = options.brokerNodes ?? 1;
+  const rabbit = options.externalBroker ? undefined : localBroker(dataDir, options.ports, plain, nodes, tls);
   const postgres = wantsPostgres ? localPostgres(dataDir, options.ports, database, plain) : undefined;
   // Servers of an earlier start that this one would not use (other ports, now external) would
   // otherwise be orphaned: `stop` only knows what the latest state records.
   const previous = readState(dataDir);
   if (
     previous?.rabbitmq &&
-    (!rabbit || !samePorts(previous.rabbitmq.ports, options.ports, ['amqps', 'amqp', 'management', 'dist', 'epmd']))
+    (!rabbit ||
+      (previous.rabbitmq.nodes ?? 1) !== nodes ||
+      !samePorts(previous.rabbitmq.ports, options.ports, ['amqps', 'amqp', 'management', 'dist', 'epmd']))
   ) {
-    await localRabbitMq(dataDir, previous.rabbitmq.ports).stop();
+    await localBroker(dataDir, previous.rabbitmq.ports, false, previous.rabbitmq.nodes ?? 1).stop();
   }
   if (
     previous?.postgres &&
@@ -200,7 +215,7 @@ async function startLocked(dataDir: string, options: LocalStackOptions): Promise
     await localPostgres(dataDir, previous.postgres.ports, previous.postgres.database).stop();
   }
   writeState(dataDir, {
-    rabbitmq: rabbit ? { ports: options.ports, plain } : undefined,
+    rabbitmq: rabbit ? { ports: options.ports, plain, ...(nodes > 1 ? { nodes } : {}) } : undefined,
     postgres: postgres ? { ports: options.ports, database } : undefined,
     external: {
       rabbitmqManagementUrl: options.externalBroker?.managementUrl,
@@ -242,7 +257,7 @@ async function settleAll(starts: readonly (Promise<void> | undefined)[]): Promis
 async function provisionAndDescribe(
   dataDir: string,
   options: LocalStackOptions,
-  rabbit: LocalRabbitMq | undefined,
+  rabbit: LocalBroker | undefined,
   postgres: LocalPostgres | undefined,
   tls: LocalTlsFiles,
 ): Promise<LocalStack> {
@@ -278,12 +293,14 @@ async function provisionAndDescribe(
   }
   const provisionMs = Date.now() - provisionStartedAt;
 
-  const partnerUrls = Object.fromEntries(
-    options.partners.map(({ id }) => [id, provisioner.userAmqpUrl(id, credentials.partners[id])]),
-  );
+  const cluster = rabbit instanceof LocalRabbitMqCluster ? rabbit : undefined;
+  // On a cluster, a user's URL names every node (the apps move to the next when one goes).
+  const userUrl = (user: string, password: string): string =>
+    everyNode(provisioner.userAmqpUrl(user, password), cluster?.amqpsPorts());
+  const partnerUrls = Object.fromEntries(options.partners.map(({ id }) => [id, userUrl(id, credentials.partners[id])]));
   const stack = {
     dataDir,
-    rabbitmqUrl: provisioner.userAmqpUrl(HUB_BROKER_USER, credentials.hub),
+    rabbitmqUrl: userUrl(HUB_BROKER_USER, credentials.hub),
     rabbitmqAdminUrl: provisioner.adminUrl(),
     rabbitmqManagementUrl: managementUrl,
     databaseUrl,
@@ -299,7 +316,12 @@ async function provisionAndDescribe(
     // The CA every app trusts for an amqps:// URL that names none (the stack's own URLs name it).
     TLS_CA_FILE: tls.caFile,
   };
-  const plainAmqp = (url: string): string => (rabbit ? inClear(url, options.ports.amqp) : url);
+  const plainAmqp = (url: string): string =>
+    !rabbit
+      ? url
+      : brokerUrls(url)
+          .map((nodeUrl, index) => inClear(nodeUrl, clusterNodePorts(options.ports, index).amqp))
+          .join(',');
   const plain = options.plain
     ? {
         rabbitmqUrl: plainAmqp(stack.rabbitmqUrl),
@@ -316,6 +338,7 @@ async function provisionAndDescribe(
   );
   return {
     ...stack,
+    ...(cluster ? { brokerCluster: cluster } : {}),
     env,
     local: { rabbitmq: rabbit !== undefined, postgres: postgres !== undefined },
     tls,
@@ -335,7 +358,7 @@ export async function stopLocalStack(dataDir?: string): Promise<void> {
     await withStackLock(dir, async () => {
       const state = readState(dir);
       await Promise.all([
-        state?.rabbitmq ? localRabbitMq(dir, state.rabbitmq.ports).stop() : undefined,
+        state?.rabbitmq ? localBroker(dir, state.rabbitmq.ports, false, state.rabbitmq.nodes ?? 1).stop() : undefined,
         state?.postgres ? localPostgres(dir, state.postgres.ports, state.postgres.database).stop() : undefined,
       ]);
     });
@@ -357,7 +380,16 @@ export async function removeLocalStack(dataDir: string): Promise<void> {
 
 /** What runs for a stack's data folder, for `stack status`. */
 export interface LocalStackStatus {
-  readonly rabbitmq: { readonly running: boolean; readonly pid?: number; readonly ports: LocalStackPorts } | 'external';
+  readonly rabbitmq:
+    | {
+        /** Whether the node runs (on a cluster: every node). */
+        readonly running: boolean;
+        readonly pid?: number;
+        readonly ports: LocalStackPorts;
+        /** A cluster's nodes, each with its name, pid and ports. */
+        readonly nodes?: readonly LocalBrokerNodeStatus[];
+      }
+    | 'external';
   readonly postgres:
     | {
         readonly running: boolean;
@@ -369,18 +401,23 @@ export interface LocalStackStatus {
     | 'none';
 }
 
+/** One node of a local cluster, for `stack status`. */
+export interface LocalBrokerNodeStatus {
+  readonly name: string;
+  readonly running: boolean;
+  readonly pid?: number;
+  readonly amqpsPort: number;
+  readonly managementPort: number;
+}
+
 /** The state of the stack in `dataDir` (as recorded by the last {@link startLocalStack}), or undefined if never started. */
 export function localStackStatus(dataDir: string): LocalStackStatus | undefined {
   const dir = resolve(dataDir);
   const state = readState(dir);
   if (!state) return undefined;
-  const rabbit = state.rabbitmq ? localRabbitMq(dir, state.rabbitmq.ports) : undefined;
   const postgres = state.postgres ? localPostgres(dir, state.postgres.ports, state.postgres.database) : undefined;
   return {
-    rabbitmq:
-      rabbit && state.rabbitmq
-        ? { running: rabbit.isRunning(), pid: rabbit.pid(), ports: state.rabbitmq.ports }
-        : 'external',
+    rabbitmq: state.rabbitmq ? brokerStatus(dir, state.rabbitmq) : 'external',
     postgres:
       postgres && state.postgres
         ? { running: postgres.isRunning(), ports: state.postgres.ports, clusterDir: postgres.clusterDir }
@@ -388,6 +425,22 @@ export function localStackStatus(dataDir: string): LocalStackStatus | undefined 
           ? 'external'
           : 'none',
   };
+}
+
+function brokerStatus(
+  dir: string,
+  { ports, nodes = 1 }: NonNullable<StackState['rabbitmq']>,
+): LocalStackStatus['rabbitmq'] {
+  const broker = localBroker(dir, ports, false, nodes);
+  if (broker instanceof LocalRabbitMq) return { running: broker.isRunning(), pid: broker.pid(), ports };
+  const nodeStatus = broker.nodes.map((node, index) => ({
+    name: node.nodeName,
+    running: node.isRunning(),
+    pid: node.pid(),
+    amqpsPort: node.amqpsPort,
+    managementPort: clusterNodePorts(ports, index).management,
+  }));
+  return { running: broker.isRunning(), ports, nodes: nodeStatus };
 }
 
 /**
@@ -484,6 +537,39 @@ function localRabbitMq(dataDir: string, ports: LocalStackPorts, plain = false): 
     distPort: ports.dist,
     epmdPort: ports.epmd,
   });
+}
+
+/** What a stack needs of its local broker, a single node or a cluster. */
+type LocalBroker = LocalRabbitMq | LocalRabbitMqCluster;
+
+/** The stack's local broker: a single node, or a cluster of `nodes` in `<dataDir>/rabbitmq-cluster`. */
+function localBroker(
+  dataDir: string,
+  ports: LocalStackPorts,
+  plain: boolean,
+  nodes: number,
+  tls: LocalTlsFiles = localTlsFiles(join(dataDir, 'tls')),
+): LocalBroker {
+  if (nodes <= 1) return localRabbitMq(dataDir, ports, plain);
+  return new LocalRabbitMqCluster({
+    dataDir: join(dataDir, 'rabbitmq-cluster'),
+    size: nodes,
+    ports,
+    tls,
+    plainAmqp: plain,
+  });
+}
+
+/** A broker URL of the first node as a comma-separated list naming every node (by AMQPS port); as is without ports. */
+function everyNode(url: string, amqpsPorts: readonly number[] | undefined): string {
+  if (!amqpsPorts) return url;
+  return amqpsPorts
+    .map((port) => {
+      const parsed = new URL(url);
+      parsed.port = String(port);
+      return parsed.toString();
+    })
+    .join(',');
 }
 
 function localPostgres(dataDir: string, ports: LocalStackPorts, database: string, plain = false): LocalPostgres {
