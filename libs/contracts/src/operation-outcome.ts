@@ -50,6 +50,11 @@ export function operationOutcome(
   };
 }
 
+/** An OperationOutcome of several issues (the findings of a check, in their order). */
+export function operationOutcomeOf(issues: readonly OperationOutcomeIssue[]): OperationOutcome {
+  return { resourceType: 'OperationOutcome', issue: [...issues] };
+}
+
 /** An error that carries an OperationOutcome and the HTTP status that goes with it. */
 export class OperationOutcomeError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Bundle, Patient } from 'fhir/r4';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
+import { operationOutcomeOf, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
 import { NHS_NUMBER_SYSTEM } from '@cstr/identity';
 import { mapPdsPatient, type EventInput, type PreviousGpRegistration } from '@cstr/fhir';
 import { Outcome, type HandlerOutcome, type HandlerScope } from '@cstr/messaging';
@@ -73,28 +73,32 @@ export class GpRegistrationService {
   /** A change-of-GP CloudEvent (`POST /notifications`): fetch its `dataref`, publish what changed. */
   async changeOfGp(cloudEvent: unknown): Promise<NotificationResult> {
     const signal = readSignal(cloudEvent);
-    if ('issues' in signal) return { httpStatus: HttpStatus.BAD_REQUEST, outcome: outcomeOf(signal.issues) };
+    if ('issues' in signal) return { httpStatus: HttpStatus.BAD_REQUEST, outcome: operationOutcomeOf(signal.issues) };
     if (signal.type !== CHANGE_OF_GP_EVENT_TYPE)
       return {
         httpStatus: HttpStatus.OK,
-        outcome: outcomeOf([information(`CloudEvents of type ${signal.type} are not followed.`)]),
+        outcome: operationOutcomeOf([information(`CloudEvents of type ${signal.type} are not followed.`)]),
       };
     const read = await this.pds.readDataref(signal.dataref);
     if (read.kind === 'not-allowed')
       return {
         httpStatus: HttpStatus.FORBIDDEN,
-        outcome: outcomeOf([error('forbidden', 'dataref must be a Patient of this partner’s PDS service.', 'dataref')]),
+        outcome: operationOutcomeOf([
+          error('forbidden', 'dataref must be a Patient of this partner’s PDS service.', 'dataref'),
+        ]),
       };
     const failure = readFailure(read);
     if (failure) {
       return failure.retry
         ? {
             httpStatus: HttpStatus.SERVICE_UNAVAILABLE,
-            outcome: outcomeOf([error('transient', `${failure.reason}; send the signal again later.`, 'dataref')]),
+            outcome: operationOutcomeOf([
+              error('transient', `${failure.reason}; send the signal again later.`, 'dataref'),
+            ]),
           }
         : {
             httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
-            outcome: outcomeOf([error('not-found', failure.reason, 'dataref')]),
+            outcome: operationOutcomeOf([error('not-found', failure.reason, 'dataref')]),
           };
     }
     return this.dataSource.transaction(async (manager) => {
@@ -108,18 +112,18 @@ export class GpRegistrationService {
       if (!events.ok)
         return {
           httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
-          outcome: outcomeOf([error('invalid', events.reason, 'dataref')]),
+          outcome: operationOutcomeOf([error('invalid', events.reason, 'dataref')]),
         };
       const published = await this.publisher.publish(manager, events.events);
       if (!published.ok)
         return {
           httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
-          outcome: outcomeOf([error('invalid', notBuilt(published.rejected), 'dataref')]),
+          outcome: operationOutcomeOf([error('invalid', notBuilt(published.rejected), 'dataref')]),
         };
       await this.remember(manager, events.known);
       return {
         httpStatus: HttpStatus.ACCEPTED,
-        outcome: outcomeOf([information(`${published.queued} event(s) accepted for the hub.`)]),
+        outcome: operationOutcomeOf([information(`${published.queued} event(s) accepted for the hub.`)]),
       };
     });
   }
@@ -256,8 +260,4 @@ function error(code: OperationOutcomeIssue['code'], diagnostics: string, express
 
 function information(diagnostics: string): OperationOutcomeIssue {
   return { severity: 'information', code: 'informational', diagnostics };
-}
-
-function outcomeOf(issue: OperationOutcomeIssue[]): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue };
 }

@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { safeErrorText, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
+import { operationOutcomeOf, safeErrorText, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
 import {
   mapHearingListed,
   mapHearingResulted,
@@ -80,7 +80,7 @@ export class ListingIntakeService {
         const archiveId = await this.archive.archive(manager, payload);
         const decision = await this.publishDecided(manager, this.decide(payload));
         const eventCount = decision.events?.length ?? 0;
-        const outcome = outcomeOf(decision.issues);
+        const outcome = operationOutcomeOf(decision.issues);
         await this.archive.settle(manager, archiveId, decision.status, eventCount, outcome);
         return { httpStatus: decision.httpStatus, outcome, archiveId, archiveStatus: decision.status, eventCount };
       });
@@ -202,7 +202,7 @@ export class ListingIntakeService {
    */
   private async keepAfterFailure(payload: ListingPayload, error: unknown): Promise<IntakeResult> {
     this.logger.error(`Could not process a ${payload.kind} payload: ${safeErrorText(error)}`);
-    const outcome = outcomeOf([
+    const outcome = operationOutcomeOf([
       problem('transient', 'The payload could not be processed now; send it again later.', '$'),
     ]);
     try {
@@ -239,8 +239,4 @@ function problem(code: OperationOutcomeIssue['code'], diagnostics: string, expre
 
 function info(code: OperationOutcomeIssue['code'], diagnostics: string): OperationOutcomeIssue {
   return { severity: 'information', code, diagnostics };
-}
-
-function outcomeOf(issues: OperationOutcomeIssue[]): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: issues };
 }

@@ -8,6 +8,7 @@ import {
   OperationOutcomeError,
   ingressRoutingKey,
   operationOutcome,
+  operationOutcomeOf,
   partnerIdFromEndpoint,
   type OperationOutcome,
   type OperationOutcomeIssue,
@@ -197,14 +198,11 @@ export class ProcessMessageService {
       eventId,
       eventType: checked.eventType,
       duplicate,
-      outcome: {
-        resourceType: 'OperationOutcome',
-        issue: [
-          { severity: 'information', code: 'informational', diagnostics },
-          ...checked.warnings,
-          ...this.contentWarnings(checked),
-        ],
-      },
+      outcome: operationOutcomeOf([
+        { severity: 'information', code: 'informational', diagnostics },
+        ...checked.warnings,
+        ...this.contentWarnings(checked),
+      ]),
     };
   }
 }

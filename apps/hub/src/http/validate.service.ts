@@ -1,5 +1,10 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { OperationOutcomeError, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
+import {
+  OperationOutcomeError,
+  operationOutcomeOf,
+  type OperationOutcome,
+  type OperationOutcomeIssue,
+} from '@cstr/contracts';
 import { noStrongIdentifier, readSubjectIdentifiers } from '@cstr/identity';
 import { patientOf } from '@cstr/policy';
 import { HubMetrics } from '../core/hub-metrics';
@@ -25,7 +30,7 @@ export class ValidateService {
     const issues = this.issuesOf(body, partnerId);
     const errors = issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal').length;
     this.metrics.validated(partnerId, errors === 0);
-    return { resourceType: 'OperationOutcome', issue: [...issues, summary(errors)] };
+    return operationOutcomeOf([...issues, summary(errors)]);
   }
 
   private issuesOf(body: unknown, partnerId: string): OperationOutcomeIssue[] {

@@ -4,6 +4,7 @@ import {
   HUB_PARTNER_ID,
   ingressRoutingKey,
   isEventType,
+  operationOutcomeOf,
   partnerIdFromEndpoint,
   type EventType,
   type OperationOutcome,
@@ -39,10 +40,7 @@ export function refusal(
     kind: 'refused',
     code,
     reason,
-    outcome: {
-      resourceType: 'OperationOutcome',
-      issue: Array.isArray(issues) ? [...issues] : [issues as OperationOutcomeIssue],
-    },
+    outcome: operationOutcomeOf(Array.isArray(issues) ? issues : [issues as OperationOutcomeIssue]),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   AmqpHeaders,
   DELIVERY_EXCHANGE,
   deliveryRoutingKey,
+  operationOutcomeOf,
   type OperationOutcomeIssue,
   type PartnerKind,
 } from '@cstr/contracts';
@@ -223,7 +224,7 @@ export class IngressPipeline {
         decision: decision.decision,
         ...(decision.decision === 'refuse' ? { rule: decision.rule } : {}),
       })),
-      outcome: { resourceType: 'OperationOutcome', issue: warnings },
+      outcome: operationOutcomeOf(warnings),
     };
   }
 

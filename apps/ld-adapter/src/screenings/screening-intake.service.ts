@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
+import { operationOutcomeOf, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
 import { mapLdScreening } from '@cstr/fhir';
 import { IngressPublisher, payloadEventIds } from '@cstr/platform';
 import { LD_PARTNER_SETTINGS, type LdPartnerSettings } from '../ld-partner-settings';
@@ -46,7 +46,7 @@ export class ScreeningIntakeService {
     if (mapped.kind === 'ignored')
       return {
         httpStatus: HttpStatus.OK,
-        outcome: outcomeOf([{ severity: 'information', code: 'informational', diagnostics: mapped.reason }]),
+        outcome: operationOutcomeOf([{ severity: 'information', code: 'informational', diagnostics: mapped.reason }]),
       };
 
     const screeningId = (form as { screeningId: string }).screeningId;
@@ -55,17 +55,16 @@ export class ScreeningIntakeService {
     if (!published.ok)
       return {
         httpStatus: HttpStatus.UNPROCESSABLE_ENTITY,
-        outcome: outcomeOf(published.rejected.flatMap((each) => each.outcome.issue)),
+        outcome: operationOutcomeOf(published.rejected.flatMap((each) => each.outcome.issue)),
       };
     const accepted: OperationOutcomeIssue = {
       severity: 'information',
       code: 'informational',
       diagnostics: `${published.queued} event(s) accepted for the hub.`,
     };
-    return { httpStatus: HttpStatus.ACCEPTED, outcome: outcomeOf([accepted, ...(mapped.warnings?.issue ?? [])]) };
+    return {
+      httpStatus: HttpStatus.ACCEPTED,
+      outcome: operationOutcomeOf([accepted, ...(mapped.warnings?.issue ?? [])]),
+    };
   }
-}
-
-function outcomeOf(issue: OperationOutcomeIssue[]): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue };
 }

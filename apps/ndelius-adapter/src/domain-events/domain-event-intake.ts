@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { operationOutcome, type OperationOutcome } from '@cstr/contracts';
+import { operationOutcome, operationOutcomeOf, type OperationOutcome } from '@cstr/contracts';
 import { isHmppsEventOfInterest, mapHmppsDomainEvent, type EventInput, type MappingContext } from '@cstr/fhir';
 import { payloadEventIds, type IngressPublisher } from '@cstr/platform';
 import type { DeliusApiClient } from '../delius/delius-api.client';
@@ -80,10 +80,8 @@ export class DomainEventIntake {
         events.map((input) => ({ input })),
       ),
     );
-    if (!published.ok) {
-      const issue = published.rejected.flatMap((each) => each.outcome.issue);
-      return { status: 422, body: { resourceType: 'OperationOutcome', issue } };
-    }
+    if (!published.ok)
+      return { status: 422, body: operationOutcomeOf(published.rejected.flatMap((each) => each.outcome.issue)) };
     return { status: 202, body: { outcome: 'published', events: published.queued } };
   }
 }

@@ -13,7 +13,12 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { OperationOutcomeError, operationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
+import {
+  OperationOutcomeError,
+  operationOutcome,
+  operationOutcomeOf,
+  type OperationOutcomeIssue,
+} from '@cstr/contracts';
 import type { Partner } from '@cstr/policy';
 import { FaultControl, parseFaults, type Faults } from '../shared/fault-control';
 import { StandInTokenGuard } from '../oauth/stand-in-token.guard';
@@ -314,14 +319,14 @@ export class FhirController {
           expression: ['Subscription.channel.endpoint'],
         });
       }
-      if (issues.length > 0) throw new OperationOutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
+      if (issues.length > 0) throw new OperationOutcomeError(400, operationOutcomeOf(issues));
     }
     return body;
   }
 
   private checkSearch(params: SearchParams): void {
     const issues = [...unsupportedParams(params), ...invalidParams(params)];
-    if (issues.length > 0) throw new OperationOutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
+    if (issues.length > 0) throw new OperationOutcomeError(400, operationOutcomeOf(issues));
   }
 
   private baseUrl(request: Request, partnerId: string): string {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { OperationOutcomeError } from '@cstr/contracts';
+import { OperationOutcomeError, operationOutcomeOf } from '@cstr/contracts';
 import { AdapterPusher } from '../shared/adapter-pusher';
 import { PartnerFixtures } from '../shared/partner-fixtures';
 import { setBounded } from '../shared/bounded';
@@ -54,7 +54,7 @@ export class LdController {
     const issues = listedTodayAlertIssues(body);
     if (issues.length > 0) {
       this.log.add({ kind: 'ld', partnerId, direction: 'received', method: 'POST', url: path, status: 400, body });
-      throw new OperationOutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
+      throw new OperationOutcomeError(400, operationOutcomeOf(issues));
     }
     const alert = body as ListedTodayAlert;
     const byReference = this.alerts.get(partnerId) ?? new Map<string, StoredAlert>();

@@ -3,7 +3,7 @@
  * (a bad one is an OperationOutcome issue, never an exception), the NHS number with its
  * verification status, and the restricted-record security label.
  */
-import type { OperationOutcomeIssue } from '@cstr/contracts';
+import { operationOutcomeOf, type OperationOutcomeIssue } from '@cstr/contracts';
 import {
   COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
   CRN_SYSTEM,
@@ -119,7 +119,7 @@ export function buildPatient(id: string, person: PersonInput, options: PatientBu
       expression: [`${at}.name`],
     });
   }
-  if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
+  if (issues.length > 0) return { ok: false, outcome: operationOutcomeOf(issues) };
 
   const { family, given, prefix } = person.name;
   const extension = equalityExtensions(person.equality);

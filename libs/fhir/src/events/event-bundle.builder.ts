@@ -6,6 +6,8 @@
 import {
   OperationOutcomeError,
   PARTNER_ID_PATTERN,
+  operationOutcome,
+  operationOutcomeOf,
   type OperationOutcome,
   type OperationOutcomeIssue,
 } from '@cstr/contracts';
@@ -185,20 +187,14 @@ function eventIssues(input: EventInput): OperationOutcomeIssue[] {
 export function tryBuildEventBundle(input: EventInput): BuildResult<Bundle> {
   try {
     const issues = [...envelopeIssues(input), ...eventIssues(input)];
-    if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
+    if (issues.length > 0) return { ok: false, outcome: operationOutcomeOf(issues) };
     const message = new EventMessage(input);
     addEventResources(message, input);
     return message.finish(input.type);
   } catch (error) {
     // Input that does not even have the shape of its type (untyped callers): report, never crash.
     const diagnostics = `The event input could not be built: ${error instanceof Error ? error.message : String(error)}`;
-    return {
-      ok: false,
-      outcome: {
-        resourceType: 'OperationOutcome',
-        issue: [{ severity: 'error', code: 'exception', diagnostics, expression: ['$'] }],
-      },
-    };
+    return { ok: false, outcome: operationOutcome('error', 'exception', diagnostics, ['$']) };
   }
 }
 

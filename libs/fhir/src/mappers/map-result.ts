@@ -3,7 +3,7 @@
  * the id generator come in through {@link MappingContext}, so the same payload and context give
  * the same events.
  */
-import type { OperationOutcome } from '@cstr/contracts';
+import { operationOutcome, operationOutcomeOf, type OperationOutcome } from '@cstr/contracts';
 import type { EventEnvelopeInput, EventInput, OrganizationInput } from '../events/event-inputs';
 import type { PayloadIssues } from './payload-reader';
 
@@ -50,7 +50,7 @@ export type MapResult = MappedEvents | IgnoredPayload | InvalidPayload;
 export function mappedEvents(events: EventInput[], issues?: PayloadIssues): MappedEvents {
   const warnings = issues?.list.filter((issue) => issue.severity === 'warning') ?? [];
   return warnings.length > 0
-    ? { kind: 'events', events, warnings: { resourceType: 'OperationOutcome', issue: warnings } }
+    ? { kind: 'events', events, warnings: operationOutcomeOf(warnings) }
     : { kind: 'events', events };
 }
 
@@ -61,7 +61,7 @@ export function ignoredPayload(reason: string): IgnoredPayload {
 
 /** The `invalid` result carrying every issue found (errors and warnings). */
 export function invalidPayload(issues: PayloadIssues): InvalidPayload {
-  return { kind: 'invalid', outcome: { resourceType: 'OperationOutcome', issue: [...issues.list] } };
+  return { kind: 'invalid', outcome: operationOutcomeOf(issues.list) };
 }
 
 /** The envelope of a new event sent by the context's partner. */
@@ -86,10 +86,7 @@ export function neverThrows(map: () => MapResult): MapResult {
     const message = error instanceof Error ? error.message : 'unknown error';
     return {
       kind: 'invalid',
-      outcome: {
-        resourceType: 'OperationOutcome',
-        issue: [{ severity: 'fatal', code: 'exception', diagnostics: `The payload could not be mapped: ${message}` }],
-      },
+      outcome: operationOutcome('fatal', 'exception', `The payload could not be mapped: ${message}`),
     };
   }
 }

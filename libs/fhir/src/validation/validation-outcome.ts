@@ -1,7 +1,13 @@
 /**
  * Small helpers over the OperationOutcome every validation returns.
  */
-import type { IssueSeverity, IssueType, OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
+import {
+  operationOutcomeOf,
+  type IssueSeverity,
+  type IssueType,
+  type OperationOutcome,
+  type OperationOutcomeIssue,
+} from '@cstr/contracts';
 
 /** One issue, with its FHIRPath-style `expression`. */
 export function issue(
@@ -23,7 +29,7 @@ export function outcomeOf(issues: readonly OperationOutcomeIssue[]): OperationOu
     seen.add(key);
     unique.push(each);
   }
-  return { resourceType: 'OperationOutcome', issue: unique };
+  return operationOutcomeOf(unique);
 }
 
 /** The issues that make the input invalid: severity `error` or `fatal`. */

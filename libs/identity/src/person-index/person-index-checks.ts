@@ -2,7 +2,7 @@
  * What the person index checks before it touches the database (contexts, ids, identifiers), and
  * the refusals it answers with: OperationOutcomes naming the field at fault.
  */
-import type { IssueType, OperationOutcomeIssue } from '@cstr/contracts';
+import { operationOutcome, operationOutcomeOf, type IssueType, type OperationOutcomeIssue } from '@cstr/contracts';
 import type { IdentifierKind } from '../identifier-result';
 import { identifierKindForSystem } from '../parse-identifier';
 import type { ChangeContext, PersonIndexRefusal, ResolveContext, StrongIdentifier } from './person-index.types';
@@ -31,13 +31,7 @@ export function isUuid(id: unknown): id is string {
 
 /** A refusal with one error issue. */
 export function refusal(code: IssueType, diagnostics: string, expression?: string[]): PersonIndexRefusal {
-  return {
-    ok: false,
-    outcome: {
-      resourceType: 'OperationOutcome',
-      issue: [{ severity: 'error', code, diagnostics, ...(expression ? { expression } : {}) }],
-    },
-  };
+  return { ok: false, outcome: operationOutcome('error', code, diagnostics, expression) };
 }
 
 /** The refusal of a subject with no valid strong identifier, with the issues of the invalid ones. */
@@ -49,13 +43,13 @@ export function noStrongIdentifier(issues: readonly OperationOutcomeIssue[]): Pe
       'The subject has no valid NHS number, CRN, PNC ID, CRO number or Common Platform defendant id, so it cannot be resolved to a person.',
     expression: ['Patient.identifier'],
   };
-  return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: [issue, ...issues] } };
+  return { ok: false, outcome: operationOutcomeOf([issue, ...issues]) };
 }
 
 /** The identifier of a manual change, parsed and normalised, or its refusal. */
 export function parseOne(identifier: unknown): { ok: true; identifier: StrongIdentifier } | PersonIndexRefusal {
   const read = readIdentifier(identifier, 'identifier');
-  return read.ok ? read : { ok: false, outcome: { resourceType: 'OperationOutcome', issue: [read.issue] } };
+  return read.ok ? read : { ok: false, outcome: operationOutcomeOf([read.issue]) };
 }
 
 /** What is wrong with a resolve context, or undefined. */

@@ -1,4 +1,4 @@
-import type { OperationOutcome } from '@cstr/contracts';
+import { operationOutcomeOf, type OperationOutcome } from '@cstr/contracts';
 
 /** One problem found in a policy configuration file: where it is and what is wrong. */
 export interface PolicyConfigProblem {
@@ -34,14 +34,13 @@ export class PolicyConfigError extends Error {
 
   /** The problems as a FHIR OperationOutcome (one `invalid` issue each). */
   toOperationOutcome(): OperationOutcome {
-    return {
-      resourceType: 'OperationOutcome',
-      issue: this.problems.map((problem) => ({
+    return operationOutcomeOf(
+      this.problems.map((problem) => ({
         severity: 'error',
         code: 'invalid',
         diagnostics: formatProblem(problem),
         ...(problem.path ? { expression: [problem.path] } : {}),
       })),
-    };
+    );
   }
 }
