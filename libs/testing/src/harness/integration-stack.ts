@@ -1,9 +1,11 @@
 import * as path from 'node:path';
 import {
+  LocalRabbitMqCluster,
   LocalStackPorts,
   TEST_STACK_PORTS,
   projectRoot,
   readPartnersFile,
+  removeLocalStack,
   startLocalStack,
   stopLocalStack,
 } from '../local-stack';
@@ -107,4 +109,60 @@ export function exportTestEnvironment(environment: TestEnvironment): void {
   process.env[TEST_ENV_KEYS.databaseUrl] = environment.databaseUrl;
   process.env[TEST_ENV_KEYS.hubUrl] = environment.hubUrl;
   process.env[TEST_ENV_KEYS.partnerUrls] = JSON.stringify(environment.partnerUrls);
+}
+
+/**
+ * Ports of a fault test's broker cluster (node 1's; the others follow, see `clusterNodePorts`),
+ * apart from the test, bench and broker-restart stacks, shifted by 100 × `TEST_STACK_SLOT`.
+ */
+export const CLUSTER_TEST_STACK_PORTS: LocalStackPorts = {
+  amqps: 5721,
+  amqp: 5722,
+  management: 15722,
+  dist: 25722,
+  epmd: 4422,
+  postgres: 5472,
+};
+
+/** A RabbitMQ cluster a test started for itself, provisioned like the test stack (no database of its own). */
+export interface BrokerClusterStack extends Omit<TestEnvironment, 'databaseUrl'> {
+  /** The nodes, to stop or kill one in the middle of a test. */
+  readonly cluster: LocalRabbitMqCluster;
+  /** Stops every node and deletes the cluster's folder; safe to call after a failed start. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Starts a RabbitMQ cluster of `nodes` nodes for a fault test in `.stack/<name>[-<slot>]` (what an
+ * earlier run left there removed first), on {@link CLUSTER_TEST_STACK_PORTS} shifted by the slot, and
+ * provisions vhost `cstr` for the partners of `config/partners.yaml`. The hub's and the partners'
+ * URLs list every node (as `RABBITMQ_URL` takes them); the administrator's is the first node's.
+ * The single-node test stack ({@link ensureIntegrationStack}) is not touched.
+ */
+export async function startBrokerClusterStack(name: string, nodes = 3): Promise<BrokerClusterStack> {
+  const slot = testStackSlot();
+  const dataDir = path.join(ROOT, '.stack', slot === 0 ? name : `${name}-${slot}`);
+  await removeLocalStack(dataDir);
+  const remove = (): Promise<void> => removeLocalStack(dataDir);
+  try {
+    const stack = await startLocalStack({
+      dataDir,
+      ports: shiftedPorts(CLUSTER_TEST_STACK_PORTS, slot * 100),
+      partners: readPartnersFile(path.join(ROOT, 'config/partners.yaml')),
+      postgres: false,
+      brokerNodes: nodes,
+    });
+    if (!stack.brokerCluster) throw new Error(`${dataDir} started no cluster`);
+    return {
+      rabbitAdminUrl: stack.rabbitmqAdminUrl,
+      rabbitManagementUrl: stack.rabbitmqManagementUrl,
+      hubUrl: stack.rabbitmqUrl,
+      partnerUrls: stack.partnerUrls,
+      cluster: stack.brokerCluster,
+      remove,
+    };
+  } catch (error) {
+    await remove().catch(() => undefined);
+    throw error;
+  }
 }
