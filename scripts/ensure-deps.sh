@@ -12,3 +12,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "Installing chromium (Debian package)…"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
+# poppler's pdftotext, with which the tests read the text of the subject access export's PDF.
+if ! command -v pdftotext >/dev/null 2>&1; then
+  echo "Installing poppler-utils (Debian package: pdftotext)…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
+fi

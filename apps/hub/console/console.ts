@@ -11,7 +11,7 @@ import { verifyChain } from './chain-view.js';
 import { loadDeadLetters, wireDeadLetters } from './dead-letters-view.js';
 import { byId, daysBefore, isoDay, setStatus } from './dom.js';
 import { drawFlows, loadFlows } from './flows-view.js';
-import { wireTimeline } from './timeline-view.js';
+import { allowSubjectAccessExport, wireTimeline } from './timeline-view.js';
 
 /** `GET`/`POST /console/session`. */
 interface SessionView {
@@ -89,6 +89,7 @@ function beginSession(view: SessionView): void {
   byId('logout').hidden = false;
   byId('nav').hidden = false;
   for (const item of navItems()) item.hidden = !hasRole(rolesOf(item));
+  allowSubjectAccessExport(hasRole(['ig-auditor']));
   route();
 }
 

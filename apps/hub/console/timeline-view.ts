@@ -1,7 +1,8 @@
 /**
  * One person's timeline (`GET /people/{identifier}/timeline`): their events, every decision about
  * them (who received what, under which agreement, flow and legal basis, and what was withheld),
- * refusals, reads of their data and their pathway's deadlines, oldest first.
+ * refusals, reads of their data and their pathway's deadlines, oldest first. An IG lead gets the
+ * links of the person's subject access export (`GET /people/{identifier}/subject-access`).
  */
 import { api, outcomeText } from './api.js';
 import { agreementWords, legalBasisWords, removedElementWords } from './disclosure-words.js';
@@ -134,6 +135,31 @@ function timelineRow(entry: TimelineEntry): HTMLTableRowElement {
   return row;
 }
 
+/** The formats of the subject access export, and the link of each. */
+const EXPORT_LINKS: readonly (readonly [format: string, linkId: string])[] = [
+  ['pdf', 'timeline-export-pdf'],
+  ['csv', 'timeline-export-csv'],
+  ['json', 'timeline-export-json'],
+];
+
+/** Whether this user may download the subject access export (IG leads only). */
+let exportAllowed = false;
+
+/** Says whether the signed-in user may download subject access exports (the hub checks it too). */
+export function allowSubjectAccessExport(allowed: boolean): void {
+  exportAllowed = allowed;
+  if (!allowed) byId('timeline-export').hidden = true;
+}
+
+/** Points the export's links at the person of `identifier` and shows them to an IG lead (hides them for null). */
+function showExportLinks(identifier: string | null): void {
+  const panel = byId('timeline-export');
+  panel.hidden = identifier === null || !exportAllowed;
+  if (identifier === null) return;
+  for (const [format, linkId] of EXPORT_LINKS)
+    byId<HTMLAnchorElement>(linkId).href = `/people/${encodeURIComponent(identifier)}/subject-access?format=${format}`;
+}
+
 /** Loads and shows the timeline of the identifier in the form. */
 export async function loadTimeline(event: Event): Promise<void> {
   event.preventDefault();
@@ -142,6 +168,7 @@ export async function loadTimeline(event: Event): Promise<void> {
   const table = byId('timeline-table');
   const answer = await api<Timeline>(`/people/${encodeURIComponent(identifier)}/timeline`);
   table.hidden = true;
+  showExportLinks(null);
   message.hidden = false;
   message.className = 'panel';
   if (answer.status === 404) {
@@ -159,6 +186,7 @@ export async function loadTimeline(event: Event): Promise<void> {
   for (const entry of answer.body.entries) body.appendChild(timelineRow(entry));
   message.textContent = `${answer.body.entries.length} entries${answer.body.truncated ? ' (the oldest audit records only: there are more)' : ''}.`;
   table.hidden = false;
+  showExportLinks(identifier);
 }
 
 /** Wires the view's controls. */

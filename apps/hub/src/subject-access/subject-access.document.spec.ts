@@ -122,9 +122,10 @@ describe('the subject access document', () => {
     }
   });
 
-  it('labels the identifiers and keeps the consents with the flows that relied on them', () => {
+  it('labels the identifiers, NHS number first, and keeps the consents with the flows that relied on them', () => {
     const document = subjectAccessDocument(
       sources({
+        identifiers: [...TEST_IDENTIFIERS].reverse(),
         records: [
           auditRecord(1, {
             eventType: 'treatment.appointment.attended',

@@ -126,7 +126,7 @@ export function subjectAccessDocument(sources: SubjectAccessSources): SubjectAcc
   const times = [...disclosures.map((row) => row.at), ...consentEvents.map((row) => row.at)].sort();
   return {
     title: SUBJECT_ACCESS_TITLE,
-    person: { hubPersonId: sources.hubPersonId, identifiers: sources.identifiers.map(labelled) },
+    person: { hubPersonId: sources.hubPersonId, identifiers: nhsNumberFirst(sources.identifiers.map(labelled)) },
     period: { from: times[0] ?? null, to: sources.generatedAt.toISOString() },
     generatedAt: sources.generatedAt.toISOString(),
     generatedBy: { user: sources.generatedBy, role: SUBJECT_ACCESS_ROLE },
@@ -135,6 +135,14 @@ export function subjectAccessDocument(sources: SubjectAccessSources): SubjectAcc
     consents: sources.consents.map((consent) => consentOf(consent, disclosures)),
     truncated: sources.truncated,
   };
+}
+
+/** The identifiers in the order of {@link IDENTIFIER_LABELS} (the NHS number first), others after. */
+function nhsNumberFirst(identifiers: SubjectAccessIdentifier[]): SubjectAccessIdentifier[] {
+  const labels = Object.values(IDENTIFIER_LABELS);
+  const rank = (identifier: SubjectAccessIdentifier) =>
+    labels.includes(identifier.label) ? labels.indexOf(identifier.label) : labels.length;
+  return [...identifiers].sort((a, b) => rank(a) - rank(b));
 }
 
 function labelled(identifier: { system: string; value: string }): SubjectAccessIdentifier {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjectAccessDocument, SUBJECT_ACCESS_TITLE } from './subject-access.document';
-import { pdfText, subjectAccessPdf, ukTime } from './subject-access.pdf';
+import { counted, pdfText, subjectAccessPdf, ukTime } from './subject-access.pdf';
 import { auditRecord, TEST_CONSENT, TEST_IDENTIFIERS } from './subject-access-test-records';
 
 /**
@@ -72,6 +72,10 @@ describe('the subject access PDF', () => {
     expect(all).not.toContain('35489007');
     expect(all).toContain('Consents recorded and withdrawn');
     expect(all).toContain('no disclosure relied on it');
+  });
+
+  it('counts in words: one of a thing, or several', () => {
+    expect([0, 1, 2].map((count) => counted(count, 'refusal'))).toEqual(['0 refusals', '1 refusal', '2 refusals']);
   });
 
   it('writes typographic characters as their plain forms and nothing the standard fonts cannot show', () => {

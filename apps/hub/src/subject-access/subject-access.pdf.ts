@@ -120,7 +120,8 @@ function writeHeading(doc: Pdf, document: SubjectAccessDocument): void {
   const counts = countOutcomes(document.disclosures);
   doc.text(
     pdfText(
-      `${counts.disclosed} disclosures, ${counts.refused} refusals, ${document.consentEvents.length} consent events, ${document.consents.length} consents held. ` +
+      `${counted(counts.disclosed, 'disclosure')}, ${counted(counts.refused, 'refusal')}, ` +
+        `${counted(document.consentEvents.length, 'consent event')}, ${counted(document.consents.length, 'consent')} held. ` +
         'Each line names when, from whom, to whom, which event, under which agreement, flow and legal basis. ' +
         '"Withheld" names what the hub removed from the copy it delivered, never its content.',
     ),
@@ -132,6 +133,11 @@ function writeHeading(doc: Pdf, document: SubjectAccessDocument): void {
       .text('This person has more audit records than one export lists: the oldest are listed.')
       .font('Helvetica');
   doc.moveDown(0.8);
+}
+
+/** "1 refusal", "2 refusals". */
+export function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function countOutcomes(rows: readonly SubjectAccessDisclosure[]): { disclosed: number; refused: number } {
@@ -175,7 +181,7 @@ function writeConsents(doc: Pdf, document: SubjectAccessDocument): void {
       event.eventId,
       ukTime(event.occurredAt),
     ]),
-    'The hub received no consent event about this person.',
+    'The hub received no consent.recorded or consent.withdrawn event about this person; consents that came with other events (an L&D screening) are listed below.',
   );
   section(doc, 'Consents as the hub holds them');
   table(
