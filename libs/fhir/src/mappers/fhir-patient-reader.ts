@@ -15,6 +15,7 @@ import {
   PNC_ID_SYSTEM,
 } from '@cstr/identity';
 import type { AddressInput, GenderInput, PersonIdentifiersInput, PersonInput } from '../events/event-inputs';
+import { readFhirEquality } from './equality-readers';
 import { nameFromParts, withoutUndefined } from './native-values';
 import type { PayloadNode } from './payload-reader';
 
@@ -77,6 +78,7 @@ export function readFhirPatient(node: PayloadNode, referenceYear: number | undef
     gender,
     address,
     restricted: restricted || undefined,
+    equality: readFhirEquality(patient),
   });
 }
 

@@ -13,6 +13,7 @@ import type {
   PractitionerInput,
   ScreeningFlagKindInput,
 } from '../events/event-inputs';
+import { readEqualityForm } from './equality-readers';
 import { envelopeFor, invalidPayload, mappedEvents, MapResult, MappingContext, neverThrows } from './map-result';
 import { genderFrom, nameFromParts, withoutUndefined, yearOf } from './native-values';
 import { PayloadNode } from './payload-reader';
@@ -39,6 +40,14 @@ export interface LdScreeningForm {
     dateOfBirth: string;
     gender?: string;
     address?: { lines: string[]; postcode?: string };
+    /** Equality monitoring, where the practitioner recorded it: for the hub's reporting only. */
+    equality?: {
+      ethnicCategory?: string;
+      genderIdentity?: string;
+      disability?: string[];
+      interpreterRequired?: boolean;
+      language?: string;
+    };
   };
   needs: { mentalHealth: boolean; substanceMisuse: boolean; learningDisability: boolean; neurodevelopmental: boolean };
   /** Free text about the person: never leaves the L&D system. */
@@ -156,6 +165,7 @@ function readPerson(node: PayloadNode, referenceYear: number | undefined): Perso
     gender,
     address:
       lines && lines.length > 0 ? withoutUndefined({ line: lines, postalCode, use: 'home' as const }) : undefined,
+    equality: readEqualityForm(person.get('equality')),
   });
 }
 
