@@ -1,10 +1,11 @@
 /**
  * Property: whatever the table, an attacker who knows every shown count and every relation
  * (totals and their breakdowns, nested or several per total) recovers no hidden count exactly.
- * The attacker here is independent of the module: floating-point elimination that solves for
- * each hidden cell and checks the answer against the true count.
+ * The attacker (test/suppression-attacker.ts) is independent of the module: floating-point
+ * elimination that solves for each hidden cell; each answer is checked against the true count.
  */
 import fc from 'fast-check';
+import { recoverHiddenCounts } from '../../test/suppression-attacker';
 import { suppressCells, type CellRelation } from './complementary-suppression';
 
 interface Table {
@@ -97,52 +98,13 @@ function split(total: number, weights: readonly number[]): number[] {
   return shares;
 }
 
-/** The hidden cells an attacker solves exactly from the shown counts and the relations. */
+/** The hidden cells the attacker determines; each answer it finds must be the true count. */
 function recovered(table: Table, hidden: ReadonlySet<string>): string[] {
-  const unknowns = [...hidden].filter((cell) => table.relations.some((r) => [r.total, ...r.parts].includes(cell)));
-  const index = new Map(unknowns.map((cell, at) => [cell, at]));
-  // Each relation: total - sum(parts) = 0, shown counts moved to the right-hand side.
-  const rows = table.relations.map((relation) => {
-    const row = new Array<number>(unknowns.length + 1).fill(0);
-    [relation.total, ...relation.parts].forEach((cell, at) => {
-      const sign = at === 0 ? 1 : -1;
-      const column = index.get(cell);
-      if (column === undefined) row[unknowns.length] -= sign * (table.counts.get(cell) ?? 0);
-      else row[column] += sign;
-    });
-    return row;
+  const shown = new Map([...table.counts].filter(([cell]) => !hidden.has(cell)));
+  return recoverHiddenCounts(table.relations, shown, hidden).map(({ cell, value }) => {
+    expect(value).toBe(table.counts.get(cell));
+    return cell;
   });
-  const pivots = gaussJordan(rows, unknowns.length);
-  return unknowns.filter((cell, column) => {
-    const row = pivots.get(column);
-    if (!row || row.some((value, at) => at < unknowns.length && at !== column && Math.abs(value) > 1e-9)) return false;
-    // Determined: the attacker's answer must be the true count.
-    expect(Math.round(row[unknowns.length])).toBe(table.counts.get(cell));
-    return true;
-  });
-}
-
-function gaussJordan(rows: number[][], width: number): Map<number, number[]> {
-  const pivots = new Map<number, number[]>();
-  let next = 0;
-  for (let column = 0; column < width; column += 1) {
-    let best = -1;
-    for (let at = next; at < rows.length; at += 1)
-      if (Math.abs(rows[at][column]) > 1e-9 && (best < 0 || Math.abs(rows[at][column]) > Math.abs(rows[best][column])))
-        best = at;
-    if (best < 0) continue;
-    [rows[next], rows[best]] = [rows[best], rows[next]];
-    const pivot = rows[next][column];
-    rows[next] = rows[next].map((value) => value / pivot);
-    for (let at = 0; at < rows.length; at += 1) {
-      if (at === next) continue;
-      const factor = rows[at][column];
-      if (factor !== 0) rows[at] = rows[at].map((value, k) => value - factor * rows[next][k]);
-    }
-    pivots.set(column, rows[next]);
-    next += 1;
-  }
-  return pivots;
 }
 
 describe('complementary suppression (property)', () => {

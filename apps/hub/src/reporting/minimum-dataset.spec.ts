@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { datasetCsv, datasetRows, minimumDataset, scoreBand, sectionOf, suppress, SUPPRESSED } from './minimum-dataset';
+import {
+  COMPLEMENTARY_SUPPRESSED,
+  datasetCsv,
+  datasetRows,
+  minimumDataset,
+  scoreBand,
+  sectionOf,
+  suppress,
+  SUPPRESSED,
+} from './minimum-dataset';
 import type { ReportedEventType, ReportFact } from './report-facts';
+
+/** Facts that record no equality characteristic but sex and age. */
+const NO_EQUALITY = { ethnicGroup: null, genderIdentity: null, disability: null, communicationNeeds: null } as const;
 
 /**
  * A generated June 2026 whose answers are known by construction:
@@ -35,6 +47,7 @@ function generatedMonth(): ReportFact[] {
       ageBand: '35-44',
       scores: [],
       factDate: null,
+      ...NO_EQUALITY,
       ...extra,
     });
   };
@@ -93,7 +106,8 @@ describe('the CSTR minimum dataset', () => {
       'court-list-match': 0,
       'post-sentence-referral': 0,
     });
-    expect(mhtr.assessed).toEqual({ total: 8, suitable: 6, 'not-suitable': SUPPRESSED });
+    // 8 assessed, 2 not suitable: showing the 6 suitable would give the 2 away (8 - 6).
+    expect(mhtr.assessed).toEqual({ total: 8, suitable: COMPLEMENTARY_SUPPRESSED, 'not-suitable': SUPPRESSED });
     expect(mhtr.consented.total).toBe(6);
     expect(mhtr['clinical-lead-decisions']).toEqual({ approved: 6, declined: 0 });
     expect(mhtr['included-in-psr'].total).toBe(6);
@@ -124,7 +138,8 @@ describe('the CSTR minimum dataset', () => {
   });
 
   it('breaks the people assessed and sentenced down by gender and age band', () => {
-    expect(mhtr['equality-assessed']['gender/male']).toBe(6);
+    // 6 men and 2 women of 8 assessed: the 6 is hidden too, or 8 - 6 gives the 2 away.
+    expect(mhtr['equality-assessed']['gender/male']).toBe(COMPLEMENTARY_SUPPRESSED);
     expect(mhtr['equality-assessed']['gender/female']).toBe(SUPPRESSED);
     expect(mhtr['equality-assessed']['age/35-44']).toBe(8);
     expect(mhtr['equality-sentenced']['gender/male']).toBe(5);
@@ -139,7 +154,11 @@ describe('the CSTR minimum dataset', () => {
     }
     expect(
       datasetRows(dataset).every(
-        (row) => row.value === 0 || row.value === SUPPRESSED || (typeof row.value === 'number' && row.value >= 5),
+        (row) =>
+          row.value === 0 ||
+          row.value === SUPPRESSED ||
+          row.value === COMPLEMENTARY_SUPPRESSED ||
+          (typeof row.value === 'number' && row.value >= 5),
       ),
     ).toBe(true);
   });
@@ -206,6 +225,7 @@ function drrAtrMonth(): ReportFact[] {
       ageBand: '25-34',
       scores: [],
       factDate: null,
+      ...NO_EQUALITY,
       ...extra,
     });
   for (let i = 0; i < 10; i += 1) {

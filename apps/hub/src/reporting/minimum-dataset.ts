@@ -1,4 +1,6 @@
 import { addCalendarDays, addWorkingDays, ENGLAND_AND_WALES_CALENDAR, isWorkingDay } from '@cstr/contracts';
+import { suppressCells, type CellRelation } from './complementary-suppression';
+import { COMMUNICATION_NEEDS, DISABILITY_STATUSES, ETHNIC_GROUPS, GENDER_IDENTITIES } from './equality-facts';
 import { AGE_BANDS, type ReportFact } from './report-facts';
 
 /** The dataset's sections (the national template's tabs), and facts with no known requirement type. */
@@ -10,10 +12,31 @@ export type DatasetSection = (typeof DATASET_SECTIONS)[number];
 export const SUPPRESSION_THRESHOLD = 5;
 /** What a suppressed count shows, in JSON and CSV alike. */
 export const SUPPRESSED = '<5';
-/** A count as published: 0, a number of at least {@link SUPPRESSION_THRESHOLD}, or {@link SUPPRESSED}. */
-export type PublishedCount = number | typeof SUPPRESSED;
+/** What a count hidden so that no suppressed count can be recovered (complementary suppression) shows. */
+export const COMPLEMENTARY_SUPPRESSED = '*';
+/**
+ * A count as published: 0, a number of at least {@link SUPPRESSION_THRESHOLD}, {@link SUPPRESSED},
+ * or {@link COMPLEMENTARY_SUPPRESSED}.
+ */
+export type PublishedCount = number | typeof SUPPRESSED | typeof COMPLEMENTARY_SUPPRESSED;
 
 const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
+/**
+ * The equality breakdowns of the people assessed and sentenced: each group counts every person
+ * once (the characteristics as last recorded by the month's end; age at the event), so each
+ * group sums to the measure's total.
+ */
+export const EQUALITY_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  gender: GENDERS,
+  age: [...AGE_BANDS, 'unknown'],
+  ethnicity: [...ETHNIC_GROUPS, 'unknown'],
+  'gender-identity': [...GENDER_IDENTITIES, 'not-recorded'],
+  disability: [...DISABILITY_STATUSES, 'not-recorded'],
+  communication: [...COMMUNICATION_NEEDS, 'not-recorded'],
+};
+const EQUALITY_BREAKDOWNS = Object.entries(EQUALITY_GROUPS).flatMap(([group, values]) =>
+  values.map((value) => `${group}/${value}`),
+);
 const SCORE_STAGES = ['baseline', 'review', 'discharge', 'not-stated'] as const;
 /** Severity bands of each outcome measure: [band, lowest score in it], on the instrument's published cut-offs. */
 const SCORE_BANDS: Readonly<Record<string, readonly (readonly [string, number])[]>> = {
@@ -115,16 +138,38 @@ export const DATASET_MEASURES: readonly {
       SCORE_STAGES.flatMap((stage) => bands.map(([band]) => `${instrument}/${stage}/${band}`)),
     ),
   },
-  {
-    measure: 'equality-assessed',
-    unit: 'people',
-    breakdowns: [...GENDERS.map((each) => `gender/${each}`), ...[...AGE_BANDS, 'unknown'].map((each) => `age/${each}`)],
-  },
-  {
-    measure: 'equality-sentenced',
-    unit: 'people',
-    breakdowns: [...GENDERS.map((each) => `gender/${each}`), ...[...AGE_BANDS, 'unknown'].map((each) => `age/${each}`)],
-  },
+  { measure: 'equality-assessed', unit: 'people', breakdowns: EQUALITY_BREAKDOWNS },
+  { measure: 'equality-sentenced', unit: 'people', breakdowns: EQUALITY_BREAKDOWNS },
+];
+
+/** A cell of a section: `measure/breakdown`. */
+export function cellOf(measure: string, breakdown: string): string {
+  return `${measure}/${breakdown}`;
+}
+
+const relation = (measure: string, total: string, parts: readonly string[]): CellRelation => ({
+  total: cellOf(measure, total),
+  parts: parts.map((part) => cellOf(measure, part)),
+});
+const equalityRelations = (measure: string, total: string): CellRelation[] =>
+  Object.entries(EQUALITY_GROUPS).map(([group, values]) => ({
+    total,
+    parts: values.map((value) => cellOf(measure, `${group}/${value}`)),
+  }));
+
+/**
+ * The linear relations a section shows (a total and its breakdown), which complementary
+ * suppression protects. Where a breakdown may not add up exactly (a person referred from two
+ * sources, a test without a result) it is still taken as one: a reader might assume it does.
+ */
+export const DATASET_RELATIONS: readonly CellRelation[] = [
+  relation('referrals', 'total', ['probation-psr-request', 'court-list-match', 'post-sentence-referral']),
+  relation('assessed', 'total', ['suitable', 'not-suitable']),
+  ...equalityRelations('equality-assessed', cellOf('assessed', 'total')),
+  ...equalityRelations('equality-sentenced', cellOf('court-decisions', 'accepted')),
+  relation('treatment-starts', 'total', ['within-standard', 'outside-standard']),
+  relation('drug-tests', 'total', ['positive', 'negative', 'inconclusive', 'refused']),
+  relation('attendance', 'missed', ['missed-acceptable', 'missed-unacceptable', 'missed-logistics']),
 ];
 
 /** One published figure. */
@@ -138,7 +183,12 @@ export interface DatasetRow {
 /** The monthly CSTR minimum dataset: anonymised, suppressed, no identifier. */
 export interface MinimumDataset {
   readonly month: string;
-  readonly suppression: { readonly below: number; readonly shownAs: string };
+  readonly suppression: {
+    readonly below: number;
+    readonly shownAs: string;
+    /** What a count hidden to protect a suppressed one shows. */
+    readonly complementaryShownAs: string;
+  };
   /** section → measure → breakdown → count. */
   readonly sections: Record<DatasetSection, Record<string, Record<string, PublishedCount>>>;
 }
@@ -174,16 +224,58 @@ const REFERRAL_SOURCES: Readonly<Record<string, string>> = {
   'treatment.referral.requested': 'post-sentence-referral',
 };
 
+/** The true counts of a month, by section and cell (`measure/breakdown`), before any suppression. */
+export type DatasetCounts = Record<DatasetSection, Map<string, number>>;
+
 /**
- * The dataset of `month` (`YYYY-MM`) from reporting facts: those of the month, and the earlier
- * facts of the same people (some measures look back: a PSR request before an approval, a first
- * attendance ever). Facts after the month are ignored. Pure.
+ * The dataset of `month` (`YYYY-MM`) from reporting facts, suppressed: counts 1-4 as
+ * {@link SUPPRESSED}, and complementary cells as {@link COMPLEMENTARY_SUPPRESSED} so that no
+ * suppressed count follows from a section's totals and breakdowns ({@link DATASET_RELATIONS}). Pure.
  */
 export function minimumDataset(
   month: string,
   facts: readonly ReportFact[],
   options: { readonly asOf?: Date } = {},
 ): MinimumDataset {
+  const counts = datasetCounts(month, facts, options);
+  const sections = Object.fromEntries(
+    DATASET_SECTIONS.map((section) => {
+      const cells = counts[section];
+      const { primary, complementary } = suppressCells(cells, DATASET_RELATIONS, SUPPRESSION_THRESHOLD);
+      const published = (cell: string): PublishedCount =>
+        primary.has(cell) ? SUPPRESSED : complementary.has(cell) ? COMPLEMENTARY_SUPPRESSED : (cells.get(cell) ?? 0);
+      return [
+        section,
+        Object.fromEntries(
+          DATASET_MEASURES.map(({ measure, breakdowns }) => [
+            measure,
+            Object.fromEntries(breakdowns.map((breakdown) => [breakdown, published(cellOf(measure, breakdown))])),
+          ]),
+        ),
+      ];
+    }),
+  ) as MinimumDataset['sections'];
+  return {
+    month,
+    suppression: {
+      below: SUPPRESSION_THRESHOLD,
+      shownAs: SUPPRESSED,
+      complementaryShownAs: COMPLEMENTARY_SUPPRESSED,
+    },
+    sections,
+  };
+}
+
+/**
+ * The true counts of `month` (`YYYY-MM`) from reporting facts: those of the month, and the earlier
+ * facts of the same people (some measures look back: a PSR request before an approval, a first
+ * attendance ever). Facts after the month are ignored. Every cell of every section is present. Pure.
+ */
+export function datasetCounts(
+  month: string,
+  facts: readonly ReportFact[],
+  options: { readonly asOf?: Date } = {},
+): DatasetCounts {
   const ordered = facts.filter((fact) => fact.month <= month).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   const byPerson = new Map<string, ReportFact[]>();
   for (const fact of ordered) byPerson.set(fact.personId, [...(byPerson.get(fact.personId) ?? []), fact]);
@@ -204,13 +296,10 @@ export function minimumDataset(
     const at = key(sectionOfFact(fact), measure, breakdown);
     events.set(at, (events.get(at) ?? 0) + 1);
   };
+  // The person's latest fact of each equality measure in the month: one category per group.
+  const measured = new Map<string, Map<string, ReportFact>>();
   const equality = (fact: ReportFact, measure: string): void => {
-    person(
-      fact,
-      measure,
-      `gender/${GENDERS.includes(fact.gender as (typeof GENDERS)[number]) ? fact.gender : 'unknown'}`,
-    );
-    person(fact, measure, `age/${fact.ageBand ?? 'unknown'}`);
+    measured.set(measure, (measured.get(measure) ?? new Map<string, ReportFact>()).set(fact.personId, fact));
   };
 
   const countScores = (fact: ReportFact): void => {
@@ -331,6 +420,8 @@ export function minimumDataset(
       case 'treatment.progress.reported':
         countScores(fact);
         break;
+      case 'ld.screening.completed':
+        break; // its equality characteristics serve the equality breakdowns of later measures
     }
   }
 
@@ -342,25 +433,43 @@ export function minimumDataset(
     }
   }
 
-  const sections = Object.fromEntries(
+  for (const [measure, byPersonFact] of measured)
+    for (const fact of byPersonFact.values()) {
+      const categories = equalityCategories(fact, byPerson.get(fact.personId) ?? []);
+      for (const [group, category] of Object.entries(categories)) person(fact, measure, `${group}/${category}`);
+    }
+
+  return Object.fromEntries(
     DATASET_SECTIONS.map((section) => [
       section,
-      Object.fromEntries(
-        DATASET_MEASURES.map(({ measure, breakdowns }) => [
-          measure,
-          Object.fromEntries(
-            breakdowns.map((breakdown) => [
-              breakdown,
-              suppress(
-                people.get(key(section, measure, breakdown))?.size ?? events.get(key(section, measure, breakdown)) ?? 0,
-              ),
-            ]),
-          ),
-        ]),
+      new Map(
+        DATASET_MEASURES.flatMap(({ measure, breakdowns }) =>
+          breakdowns.map((breakdown): [string, number] => [
+            cellOf(measure, breakdown),
+            people.get(key(section, measure, breakdown))?.size ?? events.get(key(section, measure, breakdown)) ?? 0,
+          ]),
+        ),
       ),
     ]),
-  ) as MinimumDataset['sections'];
-  return { month, suppression: { below: SUPPRESSION_THRESHOLD, shownAs: SUPPRESSED }, sections };
+  ) as DatasetCounts;
+}
+
+/**
+ * A person's category in each equality group: sex and age band as at the measured event (else as
+ * last known), the other characteristics as last recorded by any partner by the month's end.
+ */
+function equalityCategories(fact: ReportFact, history: readonly ReportFact[]): Record<string, string> {
+  const latest = <K extends keyof ReportFact>(field: K): ReportFact[K] | null =>
+    [...history].reverse().find((each) => each[field] !== null)?.[field] ?? null;
+  const gender = GENDERS.find((each) => each === (fact.gender ?? latest('gender'))) ?? 'unknown';
+  return {
+    gender,
+    age: fact.ageBand ?? 'unknown',
+    ethnicity: latest('ethnicGroup') ?? 'unknown',
+    'gender-identity': latest('genderIdentity') ?? 'not-recorded',
+    disability: latest('disability') ?? 'not-recorded',
+    communication: latest('communicationNeeds') ?? 'not-recorded',
+  };
 }
 
 /**

@@ -15,6 +15,10 @@ interface FactRow {
   age_band: string | null;
   scores: FactScore[];
   fact_date: string | null;
+  ethnic_group: ReportFact['ethnicGroup'];
+  gender_identity: ReportFact['genderIdentity'];
+  disability: ReportFact['disability'];
+  communication_needs: ReportFact['communicationNeeds'];
 }
 
 /** `hub_report_fact`: the reporting facts of accepted events. */
@@ -37,8 +41,9 @@ export class ReportFactStore {
   async insert(manager: EntityManager, fact: ReportFact, typesCarried: boolean): Promise<void> {
     const text = (value: string | null): string | null => (value === null ? null : storableText(value, 100));
     await manager.query(
-      `INSERT INTO hub_report_fact (event_id, event_type, occurred_at, month, person_id, sender_kind, requirement_types, types_carried, outcome, gender, age_band, scores, fact_date)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+      `INSERT INTO hub_report_fact (event_id, event_type, occurred_at, month, person_id, sender_kind, requirement_types, types_carried, outcome, gender, age_band, scores, fact_date,
+                                    ethnic_group, gender_identity, disability, communication_needs)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        ON CONFLICT (event_id) DO NOTHING`,
       [
         fact.eventId,
@@ -60,6 +65,10 @@ export class ReportFactStore {
           })),
         ),
         fact.factDate,
+        fact.ethnicGroup,
+        fact.genderIdentity,
+        fact.disability,
+        fact.communicationNeeds,
       ],
     );
   }
@@ -71,7 +80,7 @@ export class ReportFactStore {
   async forMonth(manager: EntityManager, month: string): Promise<ReportFact[]> {
     const rows = (await manager.query(
       `SELECT event_id, event_type, occurred_at, month, person_id, sender_kind, requirement_types, outcome, gender, age_band, scores,
-              to_char(fact_date, 'YYYY-MM-DD') AS fact_date
+              to_char(fact_date, 'YYYY-MM-DD') AS fact_date, ethnic_group, gender_identity, disability, communication_needs
        FROM hub_report_fact
        WHERE month <= $1 AND person_id IN (SELECT DISTINCT person_id FROM hub_report_fact WHERE month = $1)
        ORDER BY occurred_at, event_id`,
@@ -90,6 +99,10 @@ export class ReportFactStore {
       ageBand: row.age_band,
       scores: row.scores,
       factDate: row.fact_date,
+      ethnicGroup: row.ethnic_group,
+      genderIdentity: row.gender_identity,
+      disability: row.disability,
+      communicationNeeds: row.communication_needs,
     }));
   }
 }

@@ -15,9 +15,12 @@ import {
 import { resourcesOfType } from '@cstr/policy';
 import type { Bundle, Patient } from 'fhir/r4';
 import { outcomeScoresOf } from '../ingress/outcome-scores.reader';
+import { equalityFactsOf, type EqualityFacts } from './equality-facts';
 
 /** The events the minimum dataset is built from; the others leave no reporting fact. */
 export const REPORTED_EVENT_TYPES = [
+  // L&D screening: no measure of its own, but often where the equality monitoring is recorded.
+  'ld.screening.completed',
   'probation.psr.requested',
   'pathway.candidate.identified',
   'treatment.referral.requested',
@@ -59,9 +62,10 @@ export interface FactScore {
 
 /**
  * The minimal facts the minimum dataset needs of one accepted event: no name, no identifier but
- * the hub's internal person id (to count distinct people), no free text, no birth date (an age band).
+ * the hub's internal person id (to count distinct people), no free text, no birth date (an age band),
+ * and of the equality characteristics only the reporting categories ({@link EqualityFacts}).
  */
-export interface ReportFact {
+export interface ReportFact extends EqualityFacts {
   readonly eventId: string;
   readonly eventType: ReportedEventType;
   /** When it happened in the sender's system (Bundle.timestamp), ISO 8601. */
@@ -122,6 +126,7 @@ export function reportFactOf(event: ReportedEvent): ReportFact | undefined {
         ? outcomeScoresOf(event.bundle).map(({ instrument, score, stage }) => ({ instrument, score, stage }))
         : [],
     factDate: factDateOf(event.eventType, event.bundle),
+    ...equalityFactsOf(event.patient),
   };
 }
 
@@ -197,6 +202,7 @@ function outcomeOf(type: ReportedEventType, bundle: Bundle, patient: Patient): s
     }
     case 'court.review.resulted':
       return firstCode(bundle, COURT_REVIEW_OUTCOME_SYSTEM);
+    case 'ld.screening.completed':
     case 'court.review.listed':
     case 'probation.review.reported':
     case 'probation.psr.requested':

@@ -50,5 +50,35 @@ export class HubReportFactDate1765200000000 implements MigrationInterface {
   }
 }
 
+/**
+ * The equality characteristics of `hub_report_fact`, as reporting categories only (an ethnic
+ * group, whether a disability was declared): the minimum dataset's equality breakdowns.
+ */
+export class HubReportFactEquality1796558400000 implements MigrationInterface {
+  name = 'HubReportFactEquality1796558400000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      ALTER TABLE hub_report_fact
+        ADD COLUMN IF NOT EXISTS ethnic_group        text,
+        ADD COLUMN IF NOT EXISTS gender_identity     text,
+        ADD COLUMN IF NOT EXISTS disability          text,
+        ADD COLUMN IF NOT EXISTS communication_needs text`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      ALTER TABLE hub_report_fact
+        DROP COLUMN IF EXISTS ethnic_group,
+        DROP COLUMN IF EXISTS gender_identity,
+        DROP COLUMN IF EXISTS disability,
+        DROP COLUMN IF EXISTS communication_needs`);
+  }
+}
+
 /** Migrations of the hub's reporting tables, for `hubApp.migrations`. */
-export const HUB_REPORTING_MIGRATIONS = [HubReportFacts1764640800000, HubReportFactDate1765200000000];
+export const HUB_REPORTING_MIGRATIONS = [
+  HubReportFacts1764640800000,
+  HubReportFactDate1765200000000,
+  HubReportFactEquality1796558400000,
+];
