@@ -17,3 +17,12 @@ if ! command -v pdftotext >/dev/null 2>&1; then
   echo "Installing poppler-utils (Debian package: pdftotext)…"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
 fi
+# promtool (Debian package prometheus) for the alert rules' check and unit tests (config/alerts).
+# Only the tool is wanted: where systemd started the packaged Prometheus server, it is stopped again.
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "Installing promtool (Debian package prometheus)…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+fi

@@ -90,6 +90,12 @@ export class HubConfig extends BaseAppConfig {
   @Max(3_600_000)
   AUDIT_CHECKPOINT_INTERVAL_MS: number = 30_000;
 
+  /** How often each hub instance verifies the whole audit chain for `cstr_hub_audit_verify_ok`, in milliseconds (first at start); 0 = never. */
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  AUDIT_VERIFY_INTERVAL_MS: number = 3_600_000;
+
   /** Secret of the pseudonymous per-person partition key (at least 16 characters); a dev-only default outside production. */
   @IsString()
   @MinLength(16)

@@ -6,6 +6,7 @@ import { PersonIndex } from '@cstr/identity';
 import { APP_CONFIG, projectPath } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
 import { auditKeyRing } from './audit-keys.validator';
+import { AuditVerifyScheduler } from './audit-verify.scheduler';
 import { HubMetrics } from './hub-metrics';
 import { HubPolicy } from './hub-policy';
 
@@ -50,6 +51,7 @@ export const INGRESS_METRICS = Symbol('INGRESS_METRICS');
         new HubMetrics(isEventType, (partner) => partner === HUB_PARTNER_ID || policy.partner(partner) !== undefined),
     },
     { provide: INGRESS_METRICS, useExisting: HubMetrics },
+    AuditVerifyScheduler,
   ],
   exports: [HubPolicy, AuditLog, PersonIndex, HubMetrics, INGRESS_METRICS],
 })

@@ -99,15 +99,16 @@ export class HubMetrics implements IngressMetrics {
       labelNames: ['partner', 'result'],
       registers: [this.registry],
     });
+    // Registered at the first verification: before it, there is no verdict to report (not a 0).
     this.auditVerifyOk = new Gauge({
       name: 'cstr_hub_audit_verify_ok',
       help: "1 when this instance's latest scheduled verification of the audit chain passed, 0 when it found a break.",
-      registers: [this.registry],
+      registers: [],
     });
     this.auditVerifyTime = new Gauge({
       name: 'cstr_hub_audit_verify_timestamp_seconds',
       help: 'When the latest scheduled verification of the audit chain finished (Unix time).',
-      registers: [this.registry],
+      registers: [],
     });
   }
 
@@ -134,6 +135,10 @@ export class HubMetrics implements IngressMetrics {
 
   /** A scheduled verification of the audit chain finished at `at` (intact or broken). */
   auditVerified(ok: boolean, at: Date): void {
+    if (!this.registry.getSingleMetric('cstr_hub_audit_verify_ok')) {
+      this.registry.registerMetric(this.auditVerifyOk);
+      this.registry.registerMetric(this.auditVerifyTime);
+    }
     this.auditVerifyOk.set(ok ? 1 : 0);
     this.auditVerifyTime.set(at.getTime() / 1000);
   }

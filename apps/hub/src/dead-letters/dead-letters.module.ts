@@ -1,5 +1,4 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
 import { AmqpConnection } from '@cstr/messaging';
@@ -9,6 +8,7 @@ import { HubMetrics } from '../core/hub-metrics';
 import { HubPolicy } from '../core/hub-policy';
 import type { HubConfig } from '../hub.config';
 import { deadLetterRecord } from './dead-letter-audit';
+import { registerDeadLetterMetrics } from './dead-letter-metrics';
 import { deadLetterProvenance } from './dead-letter-provenance';
 import { DeadLetterQueues } from './dead-letter-queues';
 import { DeadLetterReplayService } from './dead-letter-replay.service';
@@ -65,43 +65,11 @@ export class DeadLettersModule implements OnApplicationBootstrap, OnModuleDestro
     @Inject(HubMetrics) metrics: HubMetrics,
     @Inject(DeadLetterQueues) queues: DeadLetterQueues,
   ) {
-    const deadLetters = this.store;
-    const drained = queues.drained;
-    new Gauge({
-      name: 'cstr_hub_dead_letters_pending',
-      help: 'Dead letters kept by the hub and not replayed, by dead-letter queue.',
-      labelNames: ['queue'],
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        for (const queue of drained) this.set({ queue }, 0);
-        for (const row of await deadLetters.pendingByQueue()) this.set({ queue: row.queue }, row.count);
-      },
-    });
-    new Gauge({
-      name: 'cstr_hub_dead_letter_oldest_age_seconds',
-      help: 'Age of the oldest dead letter kept by the hub and not replayed, by dead-letter queue (0 when none waits).',
-      labelNames: ['queue'],
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        for (const queue of drained) this.set({ queue }, 0);
-        for (const row of await deadLetters.oldestPendingByQueue()) this.set({ queue: row.queue }, row.ageSeconds);
-      },
-    });
-    const depth = (queue: string): Promise<number | undefined> => this.queueDepth(queue);
-    new Gauge({
-      name: 'cstr_hub_dlq_depth',
-      help: 'Messages waiting in each dead-letter queue the hub drains (normally 0: they move to the database at once).',
-      labelNames: ['queue'],
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        for (const queue of drained) {
-          const count = await depth(queue);
-          if (count !== undefined) this.set({ queue }, count);
-        }
-      },
+    registerDeadLetterMetrics(metrics.registry, {
+      drained: queues.drained,
+      pendingByQueue: () => this.store.pendingByQueue(),
+      oldestPendingByQueue: () => this.store.oldestPendingByQueue(),
+      brokerDepth: (queue) => this.queueDepth(queue),
     });
   }
 

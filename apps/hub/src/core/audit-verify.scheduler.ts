@@ -1,0 +1,59 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AuditLog, type ChainVerification } from '@cstr/audit';
+import { safeErrorText } from '@cstr/contracts';
+import { APP_CONFIG } from '@cstr/platform';
+import type { HubConfig } from '../hub.config';
+import { HubMetrics } from './hub-metrics';
+
+/**
+ * Verifies the whole audit chain (`AuditLog.verify`, as `GET /audit/verify` does) at start and
+ * every `AUDIT_VERIFY_INTERVAL_MS` (0: never), and reports the result as
+ * `cstr_hub_audit_verify_ok` and `cstr_hub_audit_verify_timestamp_seconds`, so that an alert
+ * fires on a break nobody asked about. Not a read of audit data by a person: no read record.
+ */
+@Injectable()
+export class AuditVerifyScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditVerifyScheduler.name);
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(HubMetrics) private readonly metrics: HubMetrics,
+    @Inject(APP_CONFIG) private readonly config: Pick<HubConfig, 'AUDIT_VERIFY_INTERVAL_MS'>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.AUDIT_VERIFY_INTERVAL_MS > 0) this.schedule(0);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Verifies once; a break is logged (seq and reason only) and reported, never thrown. */
+  async runOnce(): Promise<ChainVerification | undefined> {
+    try {
+      const verification = await this.audit.verify();
+      this.metrics.auditVerified(verification.ok, new Date());
+      if (!verification.ok)
+        this.logger.error(
+          `Audit chain does not verify: first broken record seq ${verification.firstBroken?.seq ?? '?'} (${verification.firstBroken?.reason ?? 'unknown'})`,
+        );
+      return verification;
+    } catch (error) {
+      // The database is unreachable: no verdict; the timestamp stays old, which an alert watches.
+      this.logger.warn(`Audit chain not verified: ${safeErrorText(error)}`);
+      return undefined;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.runOnce().finally(() => this.schedule(this.config.AUDIT_VERIFY_INTERVAL_MS));
+    }, delayMs);
+    this.timer.unref();
+  }
+}
