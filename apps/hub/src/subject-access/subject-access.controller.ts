@@ -1,5 +1,5 @@
 import { Controller, Get, HttpStatus, Inject, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AuthGuard } from '../auth/auth.guard';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
@@ -51,8 +51,15 @@ export class SubjectAccessController {
     description:
       'The identifier system of a bare value: a URI or nhs-number, crn, pnc-id, cro-number, common-platform-defendant-id',
   })
-  @ApiProduces('application/pdf', 'text/csv', 'application/json')
-  @ApiResponse({ status: 200, description: 'The export, as a download' })
+  @ApiResponse({
+    status: 200,
+    description: 'The export, as a download (Content-Disposition: attachment)',
+    content: {
+      'application/pdf': { schema: { type: 'string', format: 'binary' } },
+      'text/csv': { schema: { type: 'string' } },
+      'application/json': { schema: { type: 'object' } },
+    },
+  })
   @ApiResponse({ status: 400, description: 'Not a valid identifier or format (OperationOutcome)' })
   @ApiResponse({ status: 404, description: 'No person holds it (OperationOutcome)' })
   @ApiResponse({

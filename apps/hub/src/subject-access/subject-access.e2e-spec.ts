@@ -222,6 +222,32 @@ describe('the subject access export', () => {
     expect(last.person_identifiers).toContainEqual({ system: NHS_NUMBER_SYSTEM, value: nhsNumber });
   });
 
+  it('is in the OpenAPI document, for IG leads, with its formats and OperationOutcome errors', async () => {
+    const openapi = (await request(server).get('/docs-json').set('Authorization', basicAuth(PRINCIPALS.auditor)))
+      .body as {
+      paths: Record<
+        string,
+        {
+          get?: {
+            parameters: { name: string; schema?: { enum?: string[] } }[];
+            responses: Record<string, { content?: Record<string, unknown> }>;
+          };
+        }
+      >;
+    };
+    const operation = openapi.paths['/people/{identifier}/subject-access']?.get;
+    expect(operation?.parameters.find((parameter) => parameter.name === 'format')?.schema?.enum).toEqual([
+      'pdf',
+      'csv',
+      'json',
+    ]);
+    expect(Object.keys(operation?.responses['200']?.content ?? {})).toEqual(
+      expect.arrayContaining(['application/pdf', 'text/csv', 'application/json']),
+    );
+    for (const status of ['400', '403', '404', '409'])
+      expect(Object.keys(operation?.responses[status]?.content ?? {})).toEqual(['application/fhir+json']);
+  });
+
   it('answers other roles, unknown people and unknown formats with an OperationOutcome, and audits nothing for them', async () => {
     const before = (await exportReads()).length;
     for (const principal of [PRINCIPALS.operator, PRINCIPALS.admin, PRINCIPALS.slam]) {
