@@ -14,8 +14,9 @@ const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
 /**
  * `GET /reports/minimum-dataset?month=YYYY-MM[&format=csv]`: the monthly CSTR minimum dataset
- * (SPEC §7), anonymised (no identifier; counts 1-4 shown as `<5`). Built from personal data, so
- * each read is audited (as a read without person identifiers).
+ * (SPEC §7), anonymised (no identifier; counts 1-4 shown as `<5`, and as `*` the cells hidden so
+ * that totals and breakdowns give no suppressed count away). Built from personal data, so each
+ * read is audited (as a read without person identifiers).
  */
 @ApiTags('reports')
 @Controller('reports')
@@ -31,13 +32,14 @@ export class ReportsController {
   @Roles('ig-auditor', 'admin')
   @ApiOperation({
     summary:
-      'The monthly CSTR minimum dataset per requirement type (MHTR, DRR, ATR, combined), anonymised; counts 1-4 as "<5"',
+      'The monthly CSTR minimum dataset per requirement type (MHTR, DRR, ATR, combined), anonymised; counts 1-4 as "<5", and as "*" the cells hidden so that no suppressed count follows from a total and its breakdowns',
   })
   @ApiQuery({ name: 'month', required: true, description: 'YYYY-MM (UK time)' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiResponse({
     status: 200,
-    description: 'JSON { month, suppression, sections }, or text/csv rows month,section,measure,breakdown,value',
+    description:
+      'JSON { month, suppression: { below, shownAs, complementaryShownAs }, sections }, or text/csv rows month,section,measure,breakdown,value',
   })
   async minimumDataset(
     @Query() query: QueryParams,
