@@ -1,9 +1,10 @@
 /**
  * Dead letters (`GET /dead-letters`) with replay (`POST /dead-letters/{id}/replay`, CSRF token
- * sent by `api`), then what the hub did with the replayed event.
+ * sent by `api`), then what the hub did with the replayed event; and replay by filter
+ * (`POST /dead-letters/replay`): a dry run lists what would be sent back, a replay asks first.
  */
 import { api, outcomeText } from './api.js';
-import { byId, cell, setStatus, tableBody, valueOf, when } from './dom.js';
+import { byId, cell, nextDay, setStatus, tableBody, valueOf, when } from './dom.js';
 
 interface DeadLetter {
   readonly id: string;
@@ -122,7 +123,121 @@ async function followReplay(eventId: string, status: HTMLElement): Promise<void>
   status.textContent = 'Replayed; no outcome yet.';
 }
 
+/** One dead letter a bulk replay takes (metadata only). */
+interface BulkItem {
+  readonly id: string;
+  readonly queue: string;
+  readonly eventType: string | null;
+  readonly eventId: string | null;
+  readonly failureCode: string | null;
+  readonly failureReason: string | null;
+  readonly ageSeconds: number;
+}
+
+/** The answer of `POST /dead-letters/replay`. */
+interface BulkAnswer {
+  readonly dryRun: boolean;
+  readonly count: number;
+  readonly deadLetters: readonly BulkItem[];
+  readonly notReplayable: readonly { readonly id: string; readonly reason: string }[];
+  readonly more: boolean;
+}
+
+/** The filter of the form as query parameters (the "to" day is inclusive, so the hub gets the next). */
+function bulkFilter(): URLSearchParams {
+  const query = new URLSearchParams();
+  const add = (name: string, value: string) => value.trim() && query.set(name, value.trim());
+  add('partner', valueOf('bulk-partner'));
+  add('queue', valueOf('bulk-queue'));
+  add('code', valueOf('bulk-code'));
+  add('from', valueOf('bulk-from'));
+  const to = valueOf('bulk-to');
+  if (to) query.set('to', nextDay(to));
+  return query;
+}
+
+/** An age in words: "45 s", "12 min", "3 h 5 min", "2 days 4 h". */
+function ageWords(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  const days = Math.floor(hours / 24);
+  if (days > 0) return `${days} day${days === 1 ? '' : 's'}${hours % 24 ? ` ${hours % 24} h` : ''}`;
+  if (hours > 0) return `${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+  return minutes > 0 ? `${minutes} min` : `${seconds} s`;
+}
+
+function bulkRow(item: BulkItem): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  row.setAttribute('data-dead-letter', item.id);
+  cell(row, item.id);
+  cell(row, item.queue);
+  cell(row, item.eventType);
+  cell(row, item.eventId);
+  cell(row, `${item.failureCode ?? ''}${item.failureReason ? `: ${item.failureReason}` : ''}`);
+  cell(row, ageWords(item.ageSeconds));
+  return row;
+}
+
+/** Shows a bulk answer: the summary line and, for a dry run, the list. */
+function showBulk(answer: BulkAnswer): void {
+  const summary = byId('bulk-replay-summary');
+  const skipped = answer.notReplayable.length
+    ? ` ${answer.notReplayable.length} matching cannot be replayed (the hub does not know who wrote them, or they have no event id).`
+    : '';
+  const more = answer.more ? ' More match: run it again for the next ones.' : '';
+  summary.textContent = `${answer.dryRun ? `${answer.count} dead letters would be replayed.` : `${answer.count} dead letters replayed.`}${skipped}${more}`;
+  summary.className = 'panel';
+  summary.hidden = false;
+  const table = byId('bulk-replay-table');
+  const body = tableBody('bulk-replay-table');
+  body.textContent = '';
+  byId('bulk-replay-caption').textContent = answer.dryRun
+    ? 'Would be replayed, oldest first'
+    : 'Replayed, oldest first';
+  for (const item of answer.deadLetters) body.appendChild(bulkRow(item));
+  table.hidden = answer.deadLetters.length === 0;
+}
+
+async function bulkCall(dryRun: boolean): Promise<BulkAnswer | undefined> {
+  const query = bulkFilter();
+  if (dryRun) query.set('dryRun', 'true');
+  const answer = await api<BulkAnswer>(`/dead-letters/replay?${query.toString()}`, { method: 'POST' });
+  if ((answer.status !== 200 && answer.status !== 202) || !answer.body) {
+    const summary = byId('bulk-replay-summary');
+    summary.textContent = outcomeText(answer.body, answer.status);
+    summary.className = 'panel bad';
+    summary.hidden = false;
+    byId('bulk-replay-table').hidden = true;
+    return undefined;
+  }
+  showBulk(answer.body);
+  return answer.body;
+}
+
+/** Lists what a replay of the form's filter would send back. */
+async function dryRun(event: Event): Promise<void> {
+  event.preventDefault();
+  await bulkCall(true);
+}
+
+/** Replays the form's filter once the operator has confirmed how many it takes (a dry run first). */
+async function replayMatching(button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  try {
+    const preview = await bulkCall(true);
+    if (!preview || preview.count === 0) return;
+    if (!window.confirm(`Replay ${preview.count} dead letters? Each is sent back once to the queue it failed in.`))
+      return;
+    if (await bulkCall(false)) await loadDeadLetters();
+  } finally {
+    button.disabled = false;
+  }
+}
+
 /** Wires the view's controls. */
 export function wireDeadLetters(): void {
   byId('dead-letters-form').addEventListener('submit', (event) => void loadDeadLetters(event));
+  byId('bulk-replay-form').addEventListener('submit', (event) => void dryRun(event));
+  const replayButton = byId<HTMLButtonElement>('bulk-replay');
+  replayButton.addEventListener('click', () => void replayMatching(replayButton));
 }

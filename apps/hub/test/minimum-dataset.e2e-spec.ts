@@ -26,8 +26,9 @@ function eventFor<T extends EventInput['type']>(
  * The minimum dataset through the real broker: a generated June 2026 is published by the partners
  * (each with its own broker user), the hub keeps the reporting facts as it accepts each event, and
  * `GET /reports/minimum-dataset` gives the figures known by construction:
- * six people on MHTRs (PSR requested, assessed suitable, approved, sentenced the same day, a first
- * session attended) and two on DRRs (sentenced: suppressed as "<5").
+ * six people on MHTRs (screened by L&D, who records their equality monitoring; PSR requested,
+ * assessed suitable, approved, sentenced the same day, a first session attended) and two on DRRs
+ * (sentenced: suppressed as "<5").
  */
 describe('GET /reports/minimum-dataset (through the broker)', () => {
   const env = testEnvironment();
@@ -76,6 +77,10 @@ describe('GET /reports/minimum-dataset (through the broker)', () => {
     for (let n = 0; n < 6; n += 1) {
       const person = generatedIdentifiers(n, 41);
       published.push(
+        // L&D records the equality monitoring at screening: for the hub's reporting only.
+        eventFor('ld.screening.completed', person, '2026-06-02T10:00:00+01:00', (input) => {
+          input.person.equality = { ethnicCategory: 'A', disabilities: ['none'], interpreterRequired: false };
+        }),
         eventFor('probation.psr.requested', person, '2026-06-03T09:00:00+01:00', (input) =>
           Object.assign(input.request, { requirementTypes: ['mhtr-secondary'] }),
         ),
@@ -121,7 +126,22 @@ describe('GET /reports/minimum-dataset (through the broker)', () => {
     // The attendance carries no requirement type: counted under the person's sentence.
     expect(mhtr['orders-commenced'].total).toBe(6);
     expect(mhtr.attendance.attended).toBe(6);
-    expect(mhtr['equality-assessed']).toMatchObject({ 'gender/male': 6, 'age/35-44': 6 });
+    expect(mhtr['equality-assessed']).toMatchObject({
+      'gender/male': 6,
+      'age/35-44': 6,
+      'ethnicity/white': 6,
+      'disability/not-disabled': 6,
+      'communication/none': 6,
+      'gender-identity/not-recorded': 6,
+    });
+    // The facts keep the reporting categories, never the detailed ethnic category.
+    const screenings = (await hub.dataSource.query(
+      "SELECT ethnic_group, disability, communication_needs FROM hub_report_fact WHERE event_type = 'ld.screening.completed'",
+    )) as Record<string, string>[];
+    expect(screenings).toHaveLength(6);
+    expect(new Set(screenings.map((row) => JSON.stringify(row)))).toEqual(
+      new Set([JSON.stringify({ ethnic_group: 'white', disability: 'not-disabled', communication_needs: 'none' })]),
+    );
     expect(response.body.sections.DRR['court-decisions'].accepted).toBe('<5');
     expect(response.body.sections.combined['court-decisions'].accepted).toBe(0);
     const text = JSON.stringify(response.body);
