@@ -32,7 +32,8 @@ function fact(
  * June 2026, MHTR: twelve people assessed. L&D recorded the equality monitoring at screening in
  * May: p0-p5 White, p6-p10 Black, p11 not recorded; p0-p6 a disability, p7-p11 none; p0-p9 no
  * communication need, p10-p11 an interpreter. p0 is assessed twice (counted once), and p6's
- * later screening in June records them as Mixed (the latest record counts).
+ * later screening in June records them as Mixed (the latest record counts). All twelve attend
+ * their first two sessions (orders commenced); p0-p6 complete their requirement.
  */
 function june(): ReportFact[] {
   const facts: ReportFact[] = [];
@@ -46,7 +47,13 @@ function june(): ReportFact[] {
         communicationNeeds: index < 10 ? 'none' : 'interpreter',
       }),
       fact(person, 'treatment.assessment.completed', '2026-06-03T10:00:00.000Z', { outcome: 'suitable' }),
+      fact(person, 'treatment.appointment.attended', '2026-06-12T10:00:00.000Z'),
+      fact(person, 'treatment.appointment.attended', '2026-06-19T10:00:00.000Z'),
     );
+    if (index < 7)
+      facts.push(
+        fact(person, 'probation.requirement.terminated', '2026-06-29T10:00:00.000Z', { outcome: 'completed' }),
+      );
   }
   facts.push(fact('p0', 'treatment.assessment.completed', '2026-06-20T10:00:00.000Z', { outcome: 'suitable' }));
   facts.push(
@@ -77,5 +84,18 @@ describe('the equality breakdowns of the minimum dataset', () => {
     expect(assessed['communication/interpreter']).toBe(SUPPRESSED);
     expect(assessed['communication/none']).toBe(COMPLEMENTARY_SUPPRESSED);
     expect(assessed['communication/not-recorded']).toBe(0);
+  });
+
+  it('breaks down the orders commenced and the requirements completed the same way', () => {
+    const mhtr = minimumDataset('2026-06', june()).sections.MHTR;
+    expect(mhtr['orders-commenced'].total).toBe(12);
+    expect(mhtr['equality-commenced']['disability/disabled']).toBe(7);
+    expect(mhtr['equality-commenced']['disability/not-disabled']).toBe(5);
+    // p0-p6 completed: 6 White and p6, Mixed: the 6 is hidden too, or 7 - 6 gives the 1 away.
+    expect(mhtr['requirements-ended'].completed).toBe(7);
+    expect(mhtr['equality-completed']['disability/disabled']).toBe(7);
+    expect(mhtr['equality-completed']['ethnicity/white']).toBe(COMPLEMENTARY_SUPPRESSED);
+    expect(mhtr['equality-completed']['ethnicity/mixed']).toBe(SUPPRESSED);
+    expect(mhtr['equality-completed']['ethnicity/black']).toBe(0);
   });
 });

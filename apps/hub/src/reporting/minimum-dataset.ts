@@ -22,7 +22,8 @@ export type PublishedCount = number | typeof SUPPRESSED | typeof COMPLEMENTARY_S
 
 const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
 /**
- * The equality breakdowns of the people assessed and sentenced: each group counts every person
+ * The equality breakdowns of the people assessed, sentenced, starting treatment (orders commenced)
+ * and completing their requirement: each group counts every person
  * once (the characteristics as last recorded by the month's end; age at the event), so each
  * group sums to the measure's total.
  */
@@ -140,6 +141,8 @@ export const DATASET_MEASURES: readonly {
   },
   { measure: 'equality-assessed', unit: 'people', breakdowns: EQUALITY_BREAKDOWNS },
   { measure: 'equality-sentenced', unit: 'people', breakdowns: EQUALITY_BREAKDOWNS },
+  { measure: 'equality-commenced', unit: 'people', breakdowns: EQUALITY_BREAKDOWNS },
+  { measure: 'equality-completed', unit: 'people', breakdowns: EQUALITY_BREAKDOWNS },
 ];
 
 /** A cell of a section: `measure/breakdown`. */
@@ -167,6 +170,8 @@ export const DATASET_RELATIONS: readonly CellRelation[] = [
   relation('assessed', 'total', ['suitable', 'not-suitable']),
   ...equalityRelations('equality-assessed', cellOf('assessed', 'total')),
   ...equalityRelations('equality-sentenced', cellOf('court-decisions', 'accepted')),
+  ...equalityRelations('equality-commenced', cellOf('orders-commenced', 'total')),
+  ...equalityRelations('equality-completed', cellOf('requirements-ended', 'completed')),
   relation('treatment-starts', 'total', ['within-standard', 'outside-standard']),
   relation('drug-tests', 'total', ['positive', 'negative', 'inconclusive', 'refused']),
   relation('attendance', 'missed', ['missed-acceptable', 'missed-unacceptable', 'missed-logistics']),
@@ -362,8 +367,10 @@ export function datasetCounts(
       }
       case 'treatment.appointment.attended':
         event(fact, 'attendance', 'attended');
-        if (!before.some((earlier) => earlier.eventType === 'treatment.appointment.attended'))
+        if (!before.some((earlier) => earlier.eventType === 'treatment.appointment.attended')) {
           person(fact, 'orders-commenced', 'total');
+          equality(fact, 'equality-commenced');
+        }
         break;
       case 'treatment.appointment.missed':
         event(fact, 'attendance', 'missed');
@@ -391,6 +398,7 @@ export function datasetCounts(
         break;
       case 'probation.requirement.terminated':
         if (fact.outcome) person(fact, 'requirements-ended', fact.outcome);
+        if (fact.outcome === 'completed') equality(fact, 'equality-completed');
         if (fact.outcome === 'breached') person(fact, 'breaches', 'total');
         break;
       case 'treatment.episode.ended':
