@@ -64,7 +64,7 @@ function carriesEqualityCoding(node: unknown, depth = 0): boolean {
   if (depth > 30 || typeof node !== 'object' || node === null) return false;
   if (Array.isArray(node)) return node.some((item) => carriesEqualityCoding(item, depth + 1));
   if (equalitySliceOf(node) !== undefined) return false;
-  if (isEqualityCodeSystem(node.system as unknown)) return true;
+  if (isEqualityCodeSystem((node as Record<string, unknown>).system)) return true;
   return Object.values(node).some((value) => carriesEqualityCoding(value, depth + 1));
 }
 
