@@ -11,7 +11,7 @@ import {
 } from '@cstr/contracts';
 import { AmqpConnection, ConfirmedPublisher } from '@cstr/messaging';
 import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
-import { PRINCIPALS, basicAuth, bootHub, type TestHub } from './http-test-kit';
+import { PRINCIPALS, basicAuth, bootHub, type TestHub, type TestPrincipal } from './http-test-kit';
 
 type Server = Parameters<typeof request>[0];
 
@@ -108,7 +108,7 @@ describe('bulk replay of dead letters by filter', () => {
     );
   }
 
-  const bulk = (query: string, principal = PRINCIPALS.operator): request.Test =>
+  const bulk = (query: string, principal: TestPrincipal = PRINCIPALS.operator): request.Test =>
     request(server).post(`/dead-letters/replay?${query}`).set('Authorization', basicAuth(principal));
 
   it('lists in a dry run, then replays, exactly the dead letters of one partner, code and period', async () => {

@@ -96,7 +96,7 @@ async function hubMetricNames(): Promise<Set<string>> {
   for (const registry of [metrics.registry, deadLetters]) {
     for (const metric of await registry.getMetricsAsJSON()) {
       names.add(metric.name);
-      if (metric.type === 'histogram')
+      if (String(metric.type) === 'histogram')
         for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
     }
   }
