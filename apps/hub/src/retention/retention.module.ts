@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
 import { PersonIndex } from '@cstr/identity';
 import { APP_CONFIG, projectPath } from '@cstr/platform';
+import { AuthModule } from '../auth/auth.module';
 import type { HubConfig } from '../hub.config';
 import { ErasureController } from './erasure.controller';
 import { PersonErasureService } from './person-erasure.service';
@@ -15,6 +16,7 @@ import { RetentionScheduler } from './retention.scheduler';
  * the hub, naming every bad key), the scheduled purge, and the admin's erasure routes.
  */
 @Module({
+  imports: [AuthModule],
   controllers: [ErasureController],
   providers: [
     {
