@@ -25,6 +25,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   DEV_STACK_PORTS,
+  clusterNodePorts,
   projectRoot,
   localStackStatus,
   readPartnersFile,
@@ -117,7 +118,7 @@ async function up(plain: boolean, nodes: number): Promise<void> {
   );
   console.log(`  Connection URLs with passwords: ${relative(root, envFile)} (print: stack.ts env)`);
   console.log(
-    `  TLS: CA ${relative(root, stack.tls.caFile)}; client certificates ${relative(root, stack.tls.dir)}/clients/<user>.pem${stack.plain ? `; plain AMQP on 127.0.0.1:${ports().amqp} and PostgreSQL without TLS too (--plain)` : ''}`,
+    `  TLS: CA ${relative(root, stack.tls.caFile)}; client certificates ${relative(root, stack.tls.dir)}/clients/<user>.pem${stack.plain ? `; plain AMQP on 127.0.0.1:${plainAmqpPorts(nodes).join(', ')} and PostgreSQL without TLS too (--plain)` : ''}`,
   );
 }
 
@@ -194,6 +195,11 @@ function ports(): LocalStackPorts {
     epmd: port('CSTR_STACK_EPMD_PORT', DEV_STACK_PORTS.epmd),
     postgres: port('CSTR_STACK_PG_PORT', DEV_STACK_PORTS.postgres),
   };
+}
+
+/** The plain AMQP port of each RabbitMQ node (with `--plain`). */
+function plainAmqpPorts(nodes: number): number[] {
+  return Array.from({ length: nodes }, (_, index) => clusterNodePorts(ports(), index).amqp);
 }
 
 /** `--cluster N` (or CSTR_STACK_BROKER_NODES): RabbitMQ nodes to run; 1, a single node, by default. */
