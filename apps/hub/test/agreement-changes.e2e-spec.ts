@@ -13,6 +13,8 @@ import { basicAuth, bootHub, PRINCIPALS, type TestHub, type TestPrincipal } from
 import { fixtureEvent, type TestEvent } from './ingress-test-kit';
 
 const COURT = 'cstr-south-london-court';
+const GP = 'cstr-south-london-gp';
+const DAY_MS = 86_400_000;
 const COURT_YAML = readFileSync(projectPath(`config/agreements/${COURT}.yaml`), 'utf8');
 
 /** The court agreement's YAML as `version`, without the flow `flowId` (its block, up to the next flow). */
@@ -172,6 +174,68 @@ describe('agreement change control through the hub', () => {
     expect(JSON.stringify(bad.body)).toMatch(/police is not a partner kind/);
     const partner = await call(PRINCIPALS.probation, `/agreements/${COURT}/versions`, { yaml: courtYaml(9) });
     expect(partner.status).toBe(403);
+  });
+
+  /** Change control over the hub's store as another hub would run it, at `now`. */
+  function changesAt(options: { production?: boolean; now?: () => Date } = {}): AgreementChanges {
+    const mine = hub.app.get(HubPolicy);
+    return new AgreementChanges(
+      new AgreementStore(hub.dataSource),
+      new HubPolicy(mine.partners, mine.configured),
+      hub.app.get(AuditLog),
+      { production: options.production ?? false, ...(options.now ? { now: options.now } : {}) },
+    );
+  }
+
+  it('re-imports an edited file of a stored version in development only, and keeps a later version in force', async () => {
+    const store = new AgreementStore(hub.dataSource);
+    const gp = hub.app.get(HubPolicy).configured.find((agreement) => agreement.id === GP);
+    if (!gp) throw new Error(`${GP} is not configured`);
+    const edited = { agreement: { ...gp, title: 'GP registration (edited)' }, text: 'edited' };
+    expect(await changesAt({ production: true }).importConfigured([edited])).toEqual([
+      {
+        level: 'warn',
+        message: expect.stringMatching(
+          /changes the terms of agreement cstr-south-london-gp version 1, .*give the file a new version/,
+        ),
+      },
+    ]);
+    expect((await store.version(GP, 1))?.agreement.title).toBe(gp.title);
+    expect((await changesAt().importConfigured([edited]))[0].message).toMatch(
+      /^Re-imported agreement cstr-south-london-gp version 1/,
+    );
+    expect((await store.version(GP, 1))?.agreement.title).toBe('GP registration (edited)');
+
+    const court = hub.app.get(HubPolicy).configured.find((agreement) => agreement.id === COURT);
+    if (!court) throw new Error(`${COURT} is not configured`);
+    const older = await changesAt().importConfigured([{ agreement: { ...court, version: 1 }, text: 'version 1' }]);
+    expect(older[0].message).toMatch(/for the record: version 3 is in force/);
+    expect((await store.version(COURT, 1))?.state).toBe('superseded');
+    expect((await store.version(COURT, 3))?.state).toBe('in-force');
+  });
+
+  it('puts an approved version with a later start date in force on that day, not before', async () => {
+    const day = (offset: number): string => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
+    const yaml = readFileSync(projectPath(`config/agreements/${GP}.yaml`), 'utf8')
+      .replace(/^version: \d+$/m, 'version: 2')
+      .replace(/^period: .*$/m, `period: { start: ${day(1)}, end: ${day(366)} }`);
+    const today = changesAt();
+    await today.propose('ig-lead-elsewhere', yaml);
+    expect((await today.approve('ig-lead-other-site', GP, 2)).state).toBe('approved');
+    expect(await today.takeEffectDue()).toBe(0);
+    const store = new AgreementStore(hub.dataSource);
+    expect((await store.version(GP, 1))?.state).toBe('in-force');
+
+    const tomorrow = changesAt({ now: () => new Date(`${day(1)}T00:00:01Z`) });
+    expect(await tomorrow.takeEffectDue()).toBe(1);
+    expect((await store.version(GP, 2))?.state).toBe('in-force');
+    expect((await store.version(GP, 1))?.state).toBe('superseded');
+    const [record] = (await hub.dataSource.query(
+      `SELECT actor, reason FROM audit_record WHERE kind = 'operator-action' AND agreement_id = $1 AND agreement_version = 2
+       ORDER BY seq DESC LIMIT 1`,
+      [GP],
+    )) as { actor: string; reason: string }[];
+    expect(record).toEqual({ actor: 'cstr-hub', reason: expect.stringMatching(/took effect in place of version 1/) });
   });
 
   it('picks up a change another hub made on the same store by polling', async () => {
