@@ -9,6 +9,7 @@ export * from './publisher/confirmed-publisher';
 export * from './consumer/inbound-message';
 export * from './consumer/queue-consumer';
 export * from './consumer/processors';
+export * from './consumer/failure-copies';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
 export * from './persistence/messaging-schema.migration';

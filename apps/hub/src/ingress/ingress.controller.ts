@@ -1,19 +1,16 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern } from '@nestjs/microservices';
-import { AmqpHeaders, EVENT_TYPES, RETRY_EXCHANGE, deadLetterQueue } from '@cstr/contracts';
+import { EVENT_TYPES } from '@cstr/contracts';
 import { AuditLog, type AuditRecordInput } from '@cstr/audit';
 import {
   AmqpContext,
   Outcome,
-  attemptOf,
   brokerVerifiedPublisher,
+  deadLetterCopy,
   isRedelivery,
   type BatchSink,
   type HandlerOutcome,
-  type InboundMessage,
-  type OutgoingMessage,
 } from '@cstr/messaging';
-import type { IngressRefusal } from './ingress-message';
 import { IngressPipeline } from './ingress.pipeline';
 
 /**
@@ -52,35 +49,8 @@ export class IngressController {
         redelivered: isRedelivery(message.raw, message.queue),
       },
     );
-    if (result.kind === 'refused') await scope.publish(deadLetterCopy(message, result));
+    // The refusal's code and short reason carry no personal data.
+    if (result.kind === 'refused') await scope.publish(deadLetterCopy(message.raw, { queue: message.queue }, result));
     return Outcome.done();
   }
-}
-
-/** The copy of a refused event parked in the dead-letter queue of its queue (`hub.ingress.dlq`), with the refusal's code and short reason (no personal data). */
-export function deadLetterCopy(message: InboundMessage, refused: IngressRefusal): OutgoingMessage {
-  const carried: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(message.raw.properties.headers ?? {})) {
-    if (typeof value === 'string' || typeof value === 'number') carried[name] = value;
-  }
-  return {
-    exchange: RETRY_EXCHANGE,
-    routingKey: deadLetterQueue(message.queue),
-    eventId: message.eventId,
-    type: message.type,
-    body: message.raw.content,
-    correlationId: message.correlationId,
-    traceparent: message.traceparent,
-    contentType:
-      typeof message.raw.properties.contentType === 'string' ? message.raw.properties.contentType : undefined,
-    headers: {
-      ...carried,
-      [AmqpHeaders.originalRoutingKey]: message.routingKey,
-      [AmqpHeaders.attempt]: attemptOf(message.raw),
-      [AmqpHeaders.failureCode]: refused.code,
-      [AmqpHeaders.failureReason]: refused.reason,
-      [AmqpHeaders.failedQueue]: message.queue,
-      [AmqpHeaders.deadLetteredAt]: new Date().toISOString(),
-    },
-  };
 }

@@ -1,19 +1,19 @@
 import { Logger } from '@nestjs/common';
 import type * as amqp from 'amqplib';
-import { AmqpHeaders, deadLetterQueue, retryExchangeOf, retryQueue } from '@cstr/contracts';
+import { AmqpHeaders, retryExchangeOf } from '@cstr/contracts';
 import { sleep } from '../backoff';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { HandlerOutcome, Outcome, describeFailure } from '../handler-outcome';
 import { OutgoingMessage } from '../message';
 import { HUB_BROKER_USER } from '../provisioning/broker-provisioner';
 import { ConfirmedPublisher } from '../publisher/confirmed-publisher';
+import { deadLetterCopy, retryCopy, type FailedQueue } from './failure-copies';
 import {
   InboundMessage,
   UnparseableMessage,
   attemptOf,
   brokerVerifiedPublisher,
   isRedelivery,
-  originalRoutingKey,
   parseDelivery,
 } from './inbound-message';
 
@@ -341,7 +341,7 @@ export class QueueConsumer {
           await this.failurePublisher.publish(this.failureCopy(delivery.raw, outcome.reason, 'handler-retry'));
           break;
         case 'dead-letter':
-          await this.failurePublisher.publish(this.deadLetterCopy(delivery.raw, outcome.code, outcome.reason));
+          await this.failurePublisher.publish(deadLetterCopy(delivery.raw, this.failedQueue(), outcome));
           break;
       }
       delivery.channel.ack(delivery.raw);
@@ -358,30 +358,16 @@ export class QueueConsumer {
     const attempt = attemptOf(raw);
     const delays = this.options.retryDelaysMs;
     if (attempt > delays.length) {
-      return this.deadLetterCopy(
-        raw,
-        'attempts-exhausted',
-        `Gave up after ${attempt} attempts; last failure: ${reason}`,
-      );
+      return deadLetterCopy(raw, this.failedQueue(), {
+        code: 'attempts-exhausted',
+        reason: `Gave up after ${attempt} attempts; last failure: ${reason}`,
+      });
     }
-    return copyOf(raw, this.retryExchange, retryQueue(this.options.queue, delays[attempt - 1]), {
-      [AmqpHeaders.originalRoutingKey]: originalRoutingKey(raw, this.options.queue),
-      [AmqpHeaders.attempt]: attempt + 1,
-      [AmqpHeaders.failureCode]: code,
-      [AmqpHeaders.failureReason]: reason,
-      [AmqpHeaders.failedQueue]: this.options.queue,
-    });
+    return retryCopy(raw, this.failedQueue(), { code, reason }, delays[attempt - 1]);
   }
 
-  private deadLetterCopy(raw: amqp.ConsumeMessage, code: string, reason: string): OutgoingMessage {
-    return copyOf(raw, this.retryExchange, deadLetterQueue(this.options.queue), {
-      [AmqpHeaders.originalRoutingKey]: originalRoutingKey(raw, this.options.queue),
-      [AmqpHeaders.attempt]: attemptOf(raw),
-      [AmqpHeaders.failureCode]: code,
-      [AmqpHeaders.failureReason]: reason,
-      [AmqpHeaders.failedQueue]: this.options.queue,
-      [AmqpHeaders.deadLetteredAt]: new Date().toISOString(),
-    });
+  private failedQueue(): FailedQueue {
+    return { queue: this.options.queue, retryExchange: this.retryExchange };
   }
 }
 
@@ -411,32 +397,4 @@ export function laneIndex(
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % lanes;
-}
-
-/** A copy of a consumed message, same id, type, correlation and trace, with failure headers. */
-function copyOf(
-  raw: amqp.ConsumeMessage,
-  exchange: string,
-  routingKey: string,
-  headers: Record<string, string | number>,
-): OutgoingMessage {
-  const properties = raw.properties;
-  const original = properties.headers ?? {};
-  const carried: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(original)) {
-    if (typeof value === 'string' || typeof value === 'number') carried[name] = value;
-  }
-  return {
-    exchange,
-    routingKey,
-    eventId: typeof properties.messageId === 'string' ? properties.messageId : 'unidentified',
-    type: typeof properties.type === 'string' ? properties.type : 'unknown',
-    correlationId: typeof properties.correlationId === 'string' ? properties.correlationId : undefined,
-    traceparent:
-      typeof original[AmqpHeaders.traceparent] === 'string' ? (original[AmqpHeaders.traceparent] as string) : undefined,
-    timestamp: typeof properties.timestamp === 'number' ? new Date(properties.timestamp * 1000) : undefined,
-    contentType: typeof properties.contentType === 'string' ? properties.contentType : undefined,
-    body: raw.content,
-    headers: { ...carried, ...headers },
-  };
 }
