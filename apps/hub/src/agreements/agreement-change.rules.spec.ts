@@ -37,6 +37,14 @@ describe('agreement change control: four eyes', () => {
     expect(isDue(rejected, new Date('2030-01-01T00:00:00Z'))).toBe(false);
   });
 
+  it('never approves a proposal over a later version put in force since', () => {
+    expect(approvalRefusal(proposal(), 'ig-lead-2', 4)).toBeUndefined();
+    expect(approvalRefusal(proposal(), 'ig-lead-2', 6)).toMatchObject({
+      status: 409,
+      reason: expect.stringMatching(/older than version 6/),
+    });
+  });
+
   it('decides a proposal only once', () => {
     for (const state of ['approved', 'in-force', 'superseded'] as const)
       expect(approvalRefusal(proposal({ state }), 'ig-lead-2')?.status).toBe(409);

@@ -42,10 +42,23 @@ function notProposed(facts: VersionFacts): ChangeRefusal | undefined {
   return { status: 409, code: 'conflict', reason: `${name(facts)} is ${facts.state}: only a proposal can be decided.` };
 }
 
-/** Why `approver` may not approve `facts`, or undefined when they may (four eyes: never the proposer). */
-export function approvalRefusal(facts: VersionFacts, approver: string): ChangeRefusal | undefined {
+/**
+ * Why `approver` may not approve `facts`, or undefined when they may (four eyes: never the
+ * proposer; and never over a later version put in force meanwhile, e.g. by a file import).
+ */
+export function approvalRefusal(
+  facts: VersionFacts,
+  approver: string,
+  inForceVersion?: number,
+): ChangeRefusal | undefined {
   const decided = notProposed(facts);
   if (decided) return decided;
+  if (inForceVersion !== undefined && inForceVersion > facts.version)
+    return {
+      status: 409,
+      code: 'conflict',
+      reason: `${name(facts)} is older than version ${inForceVersion}, in force since it was proposed: propose anew.`,
+    };
   if (approver === facts.proposedBy)
     return {
       status: 403,

@@ -226,7 +226,8 @@ export class AgreementChanges {
   async approve(approver: string, agreementId: string, version: number, note?: string): Promise<StoredVersion> {
     await this.store.change(async (manager) => {
       const facts = await this.lockedVersion(manager, agreementId, version);
-      const refusal = approvalRefusal(facts, approver);
+      const [current] = (await this.store.inForce(manager)).filter((each) => each.agreementId === agreementId);
+      const refusal = approvalRefusal(facts, approver, current?.version);
       if (refusal) throw refused(refusal);
       const at = this.now();
       const state = stateOnApproval(facts, at);
