@@ -122,6 +122,8 @@ async function main(): Promise<void> {
         passwords: settings.passwords,
         hubPassword: settings.hubPassword,
         retryDelaysMs: settings.retryDelaysMs,
+        // The hub's INGRESS_PARTITIONS (the provisioner checks it): both must say the same.
+        ingressPartitions: process.env.INGRESS_PARTITIONS ? Number(process.env.INGRESS_PARTITIONS) : undefined,
       });
       break;
     } catch (error) {

@@ -1,5 +1,6 @@
 import { AUDIT_MIGRATIONS, AUDIT_RUNTIME_PRIVILEGES } from '@cstr/audit';
-import { HUB_INGRESS_QUEUE } from '@cstr/contracts';
+import { ingressPartitionQueues } from '@cstr/contracts';
+import { HUB_BROKER_USER } from '@cstr/messaging';
 import { PERSON_INDEX_MIGRATIONS } from '@cstr/identity';
 import { AppDefinition } from '@cstr/platform';
 import { HUB_AGREEMENT_MIGRATIONS } from './agreements/agreement-store.migration';
@@ -13,16 +14,22 @@ import { subjectLaneKey } from './ingress/subject-lane-key';
 import { HUB_PATHWAY_MIGRATIONS } from './pathway/pathway-schema.migration';
 import { HUB_REPORTING_MIGRATIONS } from './reporting/reporting-schema.migration';
 
-/** How the hub is put together: it consumes `hub.ingress`; its tables are the person index, the audit and the ingress state. */
+/**
+ * How the hub is put together: its ingress router (IngressModule) moves what `hub.ingress`
+ * receives to the partitions `hub.ingress.p<k>`, and the hub applies every partition it is the
+ * active consumer of; its tables are the person index, the audit and the ingress state.
+ */
 export const hubApp: AppDefinition<HubConfig> = {
   name: 'hub',
   configClass: HubConfig,
   module: HubModule,
-  queue: () => HUB_INGRESS_QUEUE,
+  queues: (config) => ingressPartitionQueues(config.INGRESS_PARTITIONS),
   configureHttp: configureHubHttp,
   laneKey: subjectLaneKey,
-  // Partners could set the partition key header: the lane comes from the subject the hub reads.
+  // The lane comes from the subject the hub reads, as the router's partition key does.
   trustPartitionKey: false,
+  // Only the hub's router (and the hub's own retries) write the partitions: anything else is dead-lettered unread.
+  acceptedPublishers: () => ({ publishers: [HUB_BROKER_USER], redeliveredBy: [HUB_BROKER_USER] }),
 
   migrations: [
     ...PERSON_INDEX_MIGRATIONS,

@@ -11,6 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { AUDIT_KEY_ID_PATTERN } from '@cstr/audit';
+import { DEFAULT_INGRESS_PARTITIONS, MAX_INGRESS_PARTITIONS } from '@cstr/contracts';
 import { BaseAppConfig, ConfigKey } from '@cstr/platform';
 import { AuditKeysValid } from './core/audit-keys.validator';
 import { NoShippedPrincipalsInProduction, NotDevOnlyInProduction } from './core/dev-only-secret.validator';
@@ -34,6 +35,17 @@ export class HubConfig extends BaseAppConfig {
    * first attempt fails (database down, a deadlock) still applies before the person's later events.
    */
   override IN_PLACE_RETRY_DELAYS_MS: string = '250,1000,5000';
+
+  /**
+   * Partitions of the hub's ingress (`hub.ingress.p0`…): every hub instance consumes each one,
+   * the broker makes one instance active per partition, so this many instances can apply events
+   * at once. It must be the number the broker was provisioned with (`INGRESS_PARTITIONS` of
+   * `npm run stack up` / `provision-broker.ts`); change both only with the queues empty.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INGRESS_PARTITIONS)
+  INGRESS_PARTITIONS: number = DEFAULT_INGRESS_PARTITIONS;
 
   /** The partners file (SPEC §2); a relative path is read from the project root. */
   @IsString()

@@ -29,4 +29,13 @@ export const AmqpHeaders = {
    * The hub's dead-letter audit and replay never take it from a message someone else wrote.
    */
   originalRoutingKey: 'x-cstr-original-routing-key',
+  /**
+   * Who published an event to `hub.ingress`, as the broker vouched (its AMQP `userId`), carried by
+   * the hub's ingress router to the partition queue it chose. Believed only on a delivery from a
+   * partition queue published by the hub (only the hub may write there); the router drops any
+   * value a publisher set on `hub.ingress`.
+   */
+  ingressPublisher: 'x-cstr-ingress-publisher',
+  /** `true` when the event came back to `hub.ingress` under its redeliver key (a retry or replay); carried and believed like {@link ingressPublisher}. */
+  ingressRedelivered: 'x-cstr-ingress-redelivered',
 } as const;

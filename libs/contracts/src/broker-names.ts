@@ -32,6 +32,38 @@ export function partnerRetryExchange(partnerId: string): string {
 /** The hub's single ingress queue (bound to every ingress routing key). */
 export const HUB_INGRESS_QUEUE = 'hub.ingress';
 
+/**
+ * The hub's internal partitions of its ingress: a consistent-hash exchange (RabbitMQ plugin
+ * `rabbitmq_consistent_hash_exchange`) hashing the pseudonymous person key the hub's ingress router
+ * puts in the `x-cstr-partition-key` header, bound to
+ * {@link ingressPartitionQueue} 0…N-1. Only the hub's broker user may write to it; partners keep
+ * publishing to {@link INGRESS_EXCHANGE}, which routes to {@link HUB_INGRESS_QUEUE} only.
+ */
+export const INGRESS_PARTITION_EXCHANGE = 'cstr.ingress.partitions';
+
+/** Partitions of the hub's ingress unless configured otherwise (`INGRESS_PARTITIONS`). */
+export const DEFAULT_INGRESS_PARTITIONS = 4;
+
+/** The most partitions provisioning and the hub accept. */
+export const MAX_INGRESS_PARTITIONS = 64;
+
+/** Partition `index` (from 0) of the hub's ingress: a quorum queue with a single active consumer. */
+export function ingressPartitionQueue(index: number): string {
+  return `${HUB_INGRESS_QUEUE}.p${index}`;
+}
+
+/** Every partition queue of an ingress split into `count` partitions, in order. */
+export function ingressPartitionQueues(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => ingressPartitionQueue(index));
+}
+
+const INGRESS_PARTITION = /^hub\.ingress\.p(0|[1-9][0-9]{0,2})$/;
+
+/** True when `queue` is a partition of the hub's ingress ({@link ingressPartitionQueue}). */
+export function isIngressPartitionQueue(queue: string): boolean {
+  return INGRESS_PARTITION.test(queue);
+}
+
 /** A partner's inbox: what the hub delivered to it. */
 export function partnerInboxQueue(partnerId: string): string {
   return `partner.${partnerId}.inbox`;

@@ -1,9 +1,13 @@
 import type * as amqp from 'amqplib';
 import {
+  AmqpHeaders,
   DELIVERY_EXCHANGE,
+  HUB_INGRESS_QUEUE,
   INGRESS_EXCHANGE,
+  INGRESS_PARTITION_EXCHANGE,
   RETRY_EXCHANGE,
   deadLetterQueue,
+  ingressPartitionQueues,
   redeliverRoutingKey,
   retryExchangeOf,
   retryQueue,
@@ -36,6 +40,12 @@ export interface QueueTopologySpec {
    * exchange, else `cstr.retry`.
    */
   readonly retryExchange?: string;
+  /**
+   * The queue dead letters land in, bound under this queue's DLQ key (`<queue>.dlq`) on the retry
+   * exchange. Default `<queue>.dlq` itself. The hub's ingress partitions park theirs in
+   * `hub.ingress.dlq`, which the hub drains.
+   */
+  readonly deadLetterQueue?: string;
 }
 
 /** One queue {@link declareQueueTopology} declares, with its arguments and its bindings. */
@@ -102,11 +112,46 @@ export function queueDeclarations(spec: QueueTopologySpec): QueueDeclaration[] {
   }
   const dlq = deadLetterQueue(queue);
   declarations.push({
-    queue: dlq,
+    queue: spec.deadLetterQueue ?? dlq,
     arguments: { 'x-queue-type': 'quorum' },
     bindings: [{ exchange: retryExchange, pattern: dlq }],
   });
   return declarations;
+}
+
+/**
+ * Binding weight of each partition queue on the consistent-hash exchange: equal, so the ring
+ * gives each partition about the same share of persons.
+ */
+const PARTITION_WEIGHT = '1';
+
+/**
+ * The hub's ingress partitions (pure): `count` quorum queues `hub.ingress.p<k>`, each with a
+ * single active consumer (one hub instance applies a partition at a time; the broker moves it to
+ * another instance when that one goes), their own delay queues and redeliver key on `cstr.retry`,
+ * and their dead letters parked in `hub.ingress.dlq`. Each is bound to the consistent-hash exchange
+ * {@link INGRESS_PARTITION_EXCHANGE}.
+ */
+export function ingressPartitionSpecs(count: number, retryDelaysMs: readonly number[]): QueueTopologySpec[] {
+  return ingressPartitionQueues(count).map((queue) => ({
+    queue,
+    bindings: [{ exchange: INGRESS_PARTITION_EXCHANGE, pattern: PARTITION_WEIGHT }],
+    retryDelaysMs,
+    singleActiveConsumer: true,
+    deadLetterQueue: deadLetterQueue(HUB_INGRESS_QUEUE),
+  }));
+}
+
+/**
+ * Declares the consistent-hash exchange of the ingress partitions, hashing the partition key
+ * header (never the routing key, which keeps the sender's `<partner-id>.<event-type>`). Needs the
+ * broker plugin `rabbitmq_consistent_hash_exchange`.
+ */
+export async function declareIngressPartitionExchange(channel: amqp.Channel): Promise<void> {
+  await channel.assertExchange(INGRESS_PARTITION_EXCHANGE, 'x-consistent-hash', {
+    durable: true,
+    arguments: { 'hash-header': AmqpHeaders.partitionKey },
+  });
 }
 
 /**

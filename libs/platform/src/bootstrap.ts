@@ -30,6 +30,11 @@ export interface AppDefinition<C extends BaseAppConfig> {
   readonly instance?: (config: C) => string;
   /** The queue to consume, if any. */
   readonly queue?: (config: C) => string | undefined;
+  /**
+   * Several queues to consume instead of {@link queue} (the hub's ingress partitions): one
+   * transport each, every one with the app's handlers and the same consumer name (idempotency).
+   */
+  readonly queues?: (config: C) => readonly string[];
   readonly migrations?: readonly (new () => MigrationInterface)[];
   /**
    * Tables of its schema on which the app's runtime role (DATABASE_URL) gets less than SELECT,
@@ -63,10 +68,11 @@ export async function createApp<C extends BaseAppConfig>(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<INestApplication> {
   const config = loadConfig(definition.configClass, env);
+  const queues = definition.queues?.(config) ?? [definition.queue?.(config)].filter((queue) => queue !== undefined);
   const identity: AppIdentity = {
     name: definition.name,
     instance: definition.instance?.(config) ?? definition.name,
-    queue: definition.queue?.(config),
+    queue: queues[0],
   };
   const schema = config.DATABASE_SCHEMA ?? instanceSchema(identity.instance);
   warnWithoutSchemaOwner(config, identity.instance);
@@ -92,11 +98,11 @@ export async function createApp<C extends BaseAppConfig>(
   (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.enableShutdownHooks();
   await definition.configureHttp?.(app, config);
-  if (identity.queue) {
+  for (const queue of queues) {
     const connection = app.get(AmqpConnection);
     const transport = new AmqpTransport({
       connection,
-      queue: identity.queue,
+      queue,
       consumerName: identity.instance,
       retryDelaysMs: retryDelays(config),
       prefetch: config.PREFETCH,
@@ -110,8 +116,8 @@ export async function createApp<C extends BaseAppConfig>(
     });
     connectTransport(app, transport);
     app.get(TransportRegistry).register(transport);
-    await app.startAllMicroservices();
   }
+  if (queues.length > 0) await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   return app;
 }

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { AmqpTransport } from '@cstr/messaging';
 
-/** Holds the app's transport once bootstrap has connected it, for health checks. */
+/** Holds the app's transports once bootstrap has connected them (one per consumed queue), for health checks. */
 @Injectable()
 export class TransportRegistry {
-  private transport: AmqpTransport | undefined;
+  private readonly transports: AmqpTransport[] = [];
 
   register(transport: AmqpTransport): void {
-    this.transport = transport;
+    this.transports.push(transport);
   }
 
+  /** True when every transport is subscribed to its queue. */
   isConsuming(): boolean {
-    return this.transport?.isConsuming() ?? false;
+    return this.transports.length > 0 && this.transports.every((transport) => transport.isConsuming());
   }
 }

@@ -2,21 +2,14 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern } from '@nestjs/microservices';
 import { EVENT_TYPES } from '@cstr/contracts';
 import { AuditLog, type AuditRecordInput } from '@cstr/audit';
-import {
-  AmqpContext,
-  Outcome,
-  brokerVerifiedPublisher,
-  deadLetterCopy,
-  isRedelivery,
-  type BatchSink,
-  type HandlerOutcome,
-} from '@cstr/messaging';
+import { AmqpContext, Outcome, deadLetterCopy, type BatchSink, type HandlerOutcome } from '@cstr/messaging';
+import { ingressProvenance } from './ingress-provenance';
 import { IngressPipeline } from './ingress.pipeline';
 
 /**
- * The `hub.ingress` handler of every catalogue event type: runs {@link IngressPipeline} in the
+ * The handler of every catalogue event type on the ingress partitions (`hub.ingress.p<k>`): runs {@link IngressPipeline} in the
  * consumer's transaction (idempotent by event id). A refused event is recorded and acknowledged,
- * and its dead-letter copy goes to `hub.ingress.dlq` through the outbox in the same transaction:
+ * and its dead-letter copy goes to `hub.ingress.dlq` (a partition's DLQ key is bound there) through the outbox in the same transaction:
  * a consumer's own dead-lettering would roll the refusal's audit record back.
  */
 @Controller()
@@ -42,12 +35,8 @@ export class IngressController {
       : (records: readonly AuditRecordInput[]) => this.auditSink.write(manager, records);
     const result = await this.pipeline.process(
       { manager, publish: (...messages) => scope.publish(...messages), appendAudit },
-      // Who published it, as the broker vouches, and whether it came back as a retry or replay.
-      {
-        ...message,
-        publisher: brokerVerifiedPublisher(message.raw),
-        redelivered: isRedelivery(message.raw, message.queue),
-      },
+      // Who published it to hub.ingress, as the broker vouches (carried by the router to a partition), and whether it came back as a retry or replay.
+      { ...message, ...ingressProvenance(message.raw, message.queue) },
     );
     // The refusal's code and short reason carry no personal data.
     if (result.kind === 'refused') await scope.publish(deadLetterCopy(message.raw, { queue: message.queue }, result));

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { IngressController } from './ingress.controller';
 import { IngressObservers } from './ingress-observer';
+import { IngressRouter } from './ingress-router';
 import { IngressPipeline } from './ingress.pipeline';
 
-/** The ingress pipeline and its `hub.ingress` handlers. Needs {@link HubCoreModule}. */
+/** The ingress router (`hub.ingress` → partitions), the pipeline and its partition handlers. Needs {@link HubCoreModule}. */
 @Module({
   controllers: [IngressController],
-  providers: [IngressPipeline, IngressObservers],
-  exports: [IngressPipeline, IngressObservers],
+  providers: [IngressPipeline, IngressObservers, IngressRouter],
+  exports: [IngressPipeline, IngressObservers, IngressRouter],
 })
 export class IngressModule {}

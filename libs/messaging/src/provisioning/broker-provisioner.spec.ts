@@ -1,4 +1,5 @@
-import { argumentDifferences, hubPermissions, partnerPermissions } from './broker-provisioner';
+import { ingressPartitionSpecs, queueDeclarations } from '../topology';
+import { argumentDifferences, hubPermissions, ingressPartitionCount, partnerPermissions } from './broker-provisioner';
 
 /** A RabbitMQ permission pattern as the broker applies it. */
 function matches(pattern: string | undefined, name: string): boolean {
@@ -22,8 +23,20 @@ describe('hubPermissions', () => {
       'partner.other.inbox.dlq',
       'partner.slam-mhtr.inbox.retry.1000ms',
       'hub.ingress.dlqx',
+      'hub.ingress.p1.retry.1000ms',
+      'hub.ingress.px',
     ])
       expect(matches(permissions.read, queue)).toBe(false);
+  });
+
+  it('consumes the ingress partitions and writes their consistent-hash exchange; partners do neither', () => {
+    for (const queue of ['hub.ingress.p0', 'hub.ingress.p3', 'hub.ingress.p63'])
+      expect(matches(permissions.read, queue)).toBe(true);
+    expect(matches(permissions.write, 'cstr.ingress.partitions')).toBe(true);
+    expect(matches(topicWrite('cstr.retry'), 'hub.ingress.p2.redeliver')).toBe(true);
+    const partner = partnerPermissions('slam-mhtr');
+    expect(matches(partner.write, 'cstr.ingress.partitions')).toBe(false);
+    expect(matches(partner.read, 'hub.ingress.p0')).toBe(false);
   });
 
   it('writes cstr.retry only under hub.ingress keys', () => {
@@ -83,6 +96,39 @@ describe('partnerPermissions', () => {
     expect(matches(permissions.read, 'partner.slam-mhtr.inbox')).toBe(true);
     expect(matches(permissions.read, 'partner.slam-mhtr.inbox.dlq')).toBe(false);
     expect(permissions.configure).toBe('^$');
+  });
+});
+
+describe('ingress partitions', () => {
+  it('declares single-active-consumer quorum partitions bound to the hash exchange, their dead letters parked in hub.ingress.dlq', () => {
+    const specs = ingressPartitionSpecs(3, [1000]);
+    expect(specs.map((spec) => spec.queue)).toEqual(['hub.ingress.p0', 'hub.ingress.p1', 'hub.ingress.p2']);
+    const [partition, delay, dlq] = queueDeclarations(specs[1]);
+    expect(partition).toMatchObject({
+      queue: 'hub.ingress.p1',
+      arguments: {
+        'x-queue-type': 'quorum',
+        'x-single-active-consumer': true,
+        'x-dead-letter-routing-key': 'hub.ingress.p1.dlq',
+      },
+      bindings: [
+        { exchange: 'cstr.ingress.partitions', pattern: '1' },
+        { exchange: 'cstr.retry', pattern: 'hub.ingress.p1.redeliver' },
+      ],
+    });
+    expect(delay).toMatchObject({ queue: 'hub.ingress.p1.retry.1000ms' });
+    expect(dlq).toEqual({
+      queue: 'hub.ingress.dlq',
+      arguments: { 'x-queue-type': 'quorum' },
+      bindings: [{ exchange: 'cstr.retry', pattern: 'hub.ingress.p1.dlq' }],
+    });
+  });
+
+  it('takes 4 partitions unless asked, and refuses a count out of range', () => {
+    expect(ingressPartitionCount({})).toBe(4);
+    expect(ingressPartitionCount({ ingressPartitions: 8 })).toBe(8);
+    for (const bad of [0, 65, 1.5, Number.NaN])
+      expect(() => ingressPartitionCount({ ingressPartitions: bad })).toThrow(/ingressPartitions/);
   });
 });
 

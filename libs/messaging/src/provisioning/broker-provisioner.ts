@@ -1,9 +1,12 @@
 import * as amqp from 'amqplib';
 import {
   BROKER_VHOST,
+  DEFAULT_INGRESS_PARTITIONS,
   DELIVERY_EXCHANGE,
   HUB_INGRESS_QUEUE,
   INGRESS_EXCHANGE,
+  INGRESS_PARTITION_EXCHANGE,
+  MAX_INGRESS_PARTITIONS,
   PARTNER_ID_PATTERN,
   RETRY_EXCHANGE,
   deadLetterQueue,
@@ -20,7 +23,9 @@ import {
   type QueueDeclaration,
   type QueueTopologySpec,
   declareExchanges,
+  declareIngressPartitionExchange,
   declareQueueTopology,
+  ingressPartitionSpecs,
   queueDeclarations,
   retryExchangeOfSpec,
 } from '../topology';
@@ -44,6 +49,12 @@ export interface ProvisionRequest {
   readonly hubPassword: string;
   /** Back-off steps of every consumed queue (one delay queue each). */
   readonly retryDelaysMs: readonly number[];
+  /**
+   * Partitions of the hub's ingress (`hub.ingress.p0`…), the hub's `INGRESS_PARTITIONS`. Default
+   * {@link DEFAULT_INGRESS_PARTITIONS}. Change it only with `hub.ingress` and the partitions empty:
+   * persons move between partitions when their number changes.
+   */
+  readonly ingressPartitions?: number;
 }
 
 /** A user's permissions on the `cstr` vhost: regular (resource) and topic (routing key) permissions. */
@@ -109,18 +120,28 @@ export function partnerPermissions(partnerId: string): BrokerUserPermissions {
  * only). It also drains every partner's inbox DLQ (`partner.<id>.inbox.dlq`, read only: not the
  * inbox itself), so that what a partner's adapter gave up on shows in `/dead-letters`, and may
  * send an operator's replay back to that inbox through the partner's retry exchange, under the
- * inbox's redeliver key only (`partner.<id>.inbox.redeliver` on `cstr.retry.<id>`). It declares
- * nothing: provisioning owns the topology.
+ * inbox's redeliver key only (`partner.<id>.inbox.redeliver` on `cstr.retry.<id>`). Its ingress
+ * router republishes what `hub.ingress` receives to the partition exchange `cstr.ingress.partitions`,
+ * which no partner may write to, and the hub consumes the partition queues `hub.ingress.p<k>`
+ * (their retries go through `cstr.retry` under `hub.ingress.p<k>.…`, inside its `hub.ingress.`
+ * keys). It declares nothing: provisioning owns the topology.
  */
 export function hubPermissions(partnerIds: readonly string[] = []): BrokerUserPermissions {
   for (const id of partnerIds) assertPartnerId(id);
   const exact = (name: string): string => escapeForPermissionRegex(name);
   const readable = [
-    HUB_INGRESS_QUEUE,
-    deadLetterQueue(HUB_INGRESS_QUEUE),
-    ...partnerIds.map((id) => deadLetterQueue(partnerInboxQueue(id))),
-  ].map(exact);
-  const writable = [DELIVERY_EXCHANGE, INGRESS_EXCHANGE, RETRY_EXCHANGE, ...partnerIds.map(partnerRetryExchange)];
+    exact(HUB_INGRESS_QUEUE),
+    `${exact(HUB_INGRESS_QUEUE)}\\.p[0-9]+`,
+    exact(deadLetterQueue(HUB_INGRESS_QUEUE)),
+    ...partnerIds.map((id) => exact(deadLetterQueue(partnerInboxQueue(id)))),
+  ];
+  const writable = [
+    DELIVERY_EXCHANGE,
+    INGRESS_EXCHANGE,
+    INGRESS_PARTITION_EXCHANGE,
+    RETRY_EXCHANGE,
+    ...partnerIds.map(partnerRetryExchange),
+  ];
   return {
     configure: NOTHING,
     write: `^(${writable.map(exact).join('|')})$`,
@@ -198,6 +219,7 @@ export class BrokerProvisioner {
         // Several hub instances: one consumes at a time, so what one partner sends about one person stays in order.
         singleActiveConsumer: true,
       },
+      ...ingressPartitionSpecs(ingressPartitionCount(request), retryDelaysMs),
       ...request.partners.map(({ id }) => ({
         queue: partnerInboxQueue(id),
         bindings: [{ exchange: DELIVERY_EXCHANGE, pattern: deliveryBindingPattern(id) }],
@@ -209,6 +231,7 @@ export class BrokerProvisioner {
       const channel = await connection.createChannel();
       await declareExchanges(channel);
       await channel.close();
+      await this.declarePartitionExchange(connection);
       for (const spec of specs) {
         for (const declaration of queueDeclarations(spec)) await this.replaceIfInequivalent(connection, declaration);
         const specChannel = await connection.createChannel();
@@ -218,6 +241,22 @@ export class BrokerProvisioner {
       }
     } finally {
       await connection.close().catch(() => undefined);
+    }
+  }
+
+  /** The consistent-hash exchange needs its plugin: says so when the broker does not know the type. */
+  private async declarePartitionExchange(connection: amqp.ChannelModel): Promise<void> {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      await declareIngressPartitionExchange(channel);
+    } catch (error) {
+      throw new BrokerProvisioningError(
+        `Could not declare ${INGRESS_PARTITION_EXCHANGE} (x-consistent-hash): enable the broker plugin ` +
+          `rabbitmq_consistent_hash_exchange (config/rabbitmq-enabled-plugins). ${(error as Error).message}`,
+      );
+    } finally {
+      await channel.close().catch(() => undefined);
     }
   }
 
@@ -332,6 +371,14 @@ export function argumentDifferences(
     .map(
       (name) => `${name}: ${JSON.stringify(existing[name]) ?? 'unset'} → ${JSON.stringify(wanted[name]) ?? 'unset'}`,
     );
+}
+
+/** The partitions a request asks for, checked: a whole number from 1 to {@link MAX_INGRESS_PARTITIONS}. */
+export function ingressPartitionCount(request: Pick<ProvisionRequest, 'ingressPartitions'>): number {
+  const count = request.ingressPartitions ?? DEFAULT_INGRESS_PARTITIONS;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_INGRESS_PARTITIONS)
+    throw new BrokerProvisioningError(`ingressPartitions must be a whole number from 1 to ${MAX_INGRESS_PARTITIONS}`);
+  return count;
 }
 
 function assertPartnerId(partnerId: string): void {

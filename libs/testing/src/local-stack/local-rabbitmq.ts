@@ -335,7 +335,10 @@ export class LocalRabbitMq {
       ].join('\n'),
       { mode: 0o600 },
     );
-    writeFileSync(join(this.dataDir, 'enabled_plugins'), '[rabbitmq_management,rabbitmq_auth_mechanism_ssl].\n');
+    writeFileSync(
+      join(this.dataDir, 'enabled_plugins'),
+      '[rabbitmq_management,rabbitmq_auth_mechanism_ssl,rabbitmq_consistent_hash_exchange].\n',
+    );
     // Shadows /etc/rabbitmq/rabbitmq-env.conf, whose NODENAME and flags belong to the machine's broker.
     writeFileSync(join(this.dataDir, 'rabbitmq-env.conf'), '# Intentionally empty: see LocalRabbitMq.\n');
     // rabbitmq-server and rabbitmqctl must share a cookie; creating it up front avoids a race

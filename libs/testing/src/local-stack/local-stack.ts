@@ -272,6 +272,8 @@ async function provisionAndDescribe(
     passwords: credentials.partners,
     hubPassword: credentials.hub,
     retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    // The hub's INGRESS_PARTITIONS, when the environment sets it (the provisioner checks it).
+    ingressPartitions: process.env.INGRESS_PARTITIONS ? Number(process.env.INGRESS_PARTITIONS) : undefined,
   });
   const databaseUrl = options.externalDatabaseUrl ?? postgres?.url();
   const databaseApps: Record<string, StackDatabaseApp> = {};
