@@ -47,6 +47,16 @@ export class HubConfig extends BaseAppConfig {
   @Max(MAX_INGRESS_PARTITIONS)
   INGRESS_PARTITIONS: number = DEFAULT_INGRESS_PARTITIONS;
 
+  /**
+   * How often each hub instance compares the partitions it is active on with its share (the
+   * partitions divided by the instances subscribed) and hands the excess to the others, in
+   * milliseconds; 0 never (the first instance started then keeps every partition until it stops).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  INGRESS_BALANCE_INTERVAL_MS: number = 5_000;
+
   /** The partners file (SPEC §2); a relative path is read from the project root. */
   @IsString()
   @IsNotEmpty()

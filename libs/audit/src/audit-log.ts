@@ -3,7 +3,7 @@
  * searches and counts. Tables: {@link AUDIT_MIGRATIONS}.
  */
 import type { OperationOutcome } from '@cstr/contracts';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import {
   AUDIT_RECORD_FORMAT,
   AuditKeyRing,
@@ -21,6 +21,12 @@ import {
 } from './audit-checkpoint';
 import { ChainVerifier, recordContentBreak } from './chain-verifier';
 import { AUDIT_RECORD_COLUMNS, buildFlowsQuery, buildSearchQuery } from './audit-query';
+import {
+  AUDIT_CHAIN_ID_PATTERN,
+  AUDIT_CHAIN_SEQ_SPAN,
+  MAIN_AUDIT_CHAIN,
+  auditChainBase,
+} from './audit-schema.migration';
 import type {
   AuditFlowCount,
   AuditIdentifiersChangeKind,
@@ -163,6 +169,8 @@ export interface AuditRecordRow {
 }
 
 interface HeadRow {
+  id: number;
+  chain_id: string;
   last_seq: string;
   last_hash: string;
   head_mac: string | null;
@@ -171,11 +179,33 @@ interface HeadRow {
 
 const DEFAULT_VERIFY_PAGE = 5000;
 
+const HEAD_COLUMNS = 'id, chain_id, last_seq, last_hash, head_mac, key_id';
+
+/** Where {@link AuditLog.append} appends. */
+export interface AppendOptions {
+  /**
+   * The chain (default `main`): appends to different chains never wait for each other. The hub
+   * gives each ingress partition its own, so hub instances applying different partitions append at
+   * once; one writer per chain at a time keeps each chain short of contention.
+   */
+  readonly chain?: string;
+}
+
+/** The chain an append goes to, checked (a bug to see, never partner input). */
+function chainOf(options: AppendOptions): string {
+  const chain = options.chain ?? MAIN_AUDIT_CHAIN;
+  if (!AUDIT_CHAIN_ID_PATTERN.test(chain)) throw new Error(`Not an audit chain id: ${JSON.stringify(chain)}`);
+  return chain;
+}
+
 /**
- * The hash-chained audit of SPEC §6. Many hub instances may append at once: each append locks the
- * chain head row (`FOR UPDATE`) until the caller's transaction ends, so records are numbered
- * without gaps and each points at the one committed before it. Append just before commit to keep
- * that lock short; a rolled-back transaction leaves neither records nor a changed head.
+ * The hash-chained audit of SPEC §6, as several chains (`main`, and one per writer that names
+ * its own: the hub's ingress partitions). Many hub instances may append at once: each append
+ * locks its chain's head row (`FOR UPDATE`) until the caller's transaction ends, so a chain's
+ * records are numbered without gaps and each points at the one committed before it in that chain;
+ * appends to other chains do not wait. Append just before commit to keep that lock short; a
+ * rolled-back transaction leaves neither records nor a changed head. Search reads one history
+ * across chains, ordered by time then seq.
  */
 export class AuditLog {
   private readonly keys: AuditKeyRing;
@@ -211,13 +241,18 @@ export class AuditLog {
    * transaction READ COMMITTED (PostgreSQL's default): under REPEATABLE READ a concurrent append
    * makes the lock fail with a serialization error, to be retried.
    */
-  async append(manager: EntityManager, records: readonly AuditRecordInput[]): Promise<AuditRecord[]> {
+  async append(
+    manager: EntityManager,
+    records: readonly AuditRecordInput[],
+    options: AppendOptions = {},
+  ): Promise<AuditRecord[]> {
     const checked = checkAll(records);
+    const chain = chainOf(options);
     if (checked.length === 0) return [];
     if (manager.queryRunner?.isTransactionActive !== true) {
-      return manager.transaction((tx) => this.appendChecked(tx, checked));
+      return manager.transaction((tx) => this.appendChecked(tx, checked, chain));
     }
-    return this.appendChecked(manager, checked);
+    return this.appendChecked(manager, checked, chain);
   }
 
   /**
@@ -343,9 +378,10 @@ export class AuditLog {
   }
 
   /**
-   * Recomputes the chain from the first record, a page at a time, in one consistent snapshot
-   * (appends committed meanwhile are not seen), and names the first broken record. With a
-   * checkpoint store, the chain must also reach the latest checkpoint and agree with it there.
+   * Recomputes every chain from its first record, a page at a time, in one consistent snapshot
+   * (appends committed meanwhile are not seen), and names the first broken record (with its chain
+   * when not `main`). With a checkpoint store, chain `main` must also reach the latest checkpoint
+   * and agree with it there.
    */
   async verify(options: VerifyOptions = {}): Promise<ChainVerification> {
     const pageSize =
@@ -354,15 +390,13 @@ export class AuditLog {
     // is never ahead of what the snapshot sees.
     const latest = await this.latestCheckpoint();
     const runner = this.dataSource.createQueryRunner();
-    let pending: Promise<AuditRecordRow[]> | undefined;
     await runner.connect();
     try {
       await runner.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const [head] = (await runner.query(
-        'SELECT last_seq, last_hash, head_mac, key_id FROM audit_chain_head WHERE id = 1',
-      )) as HeadRow[];
-      const headSeq = head ? Number(head.last_seq) : 0;
-      if (!head)
+      const heads = (await runner.query(`SELECT ${HEAD_COLUMNS} FROM audit_chain_head ORDER BY id`)) as HeadRow[];
+      const main = heads.find((head) => head.chain_id === MAIN_AUDIT_CHAIN);
+      const headSeq = main ? Number(main.last_seq) : 0;
+      if (!main)
         return {
           ok: false,
           checked: 0,
@@ -380,39 +414,83 @@ export class AuditLog {
       const against = checkpoint
         ? { checkpoint: { seq: checkpoint.seq, at: checkpoint.at, keyId: checkpoint.keyId } }
         : {};
+      const orphan = await this.recordWithoutHead(runner);
+      if (orphan) return { ok: false, checked: 0, headSeq, firstBroken: orphan, ...against };
+      let checked = 0;
+      const chains: { chain: string; headSeq: number; checked: number }[] = [];
+      for (const head of heads) {
+        const walk = await this.verifyChain(runner, head, pageSize, head === main ? checkpoint : undefined);
+        checked += walk.checked;
+        chains.push({ chain: head.chain_id, headSeq: Number(head.last_seq), checked: walk.checked });
+        if (walk.broken) {
+          const firstBroken = head === main ? walk.broken : { ...walk.broken, chain: head.chain_id };
+          return { ok: false, checked, headSeq, firstBroken, ...against };
+        }
+      }
+      return { ok: true, checked, headSeq, ...against, ...(chains.length > 1 ? { chains } : {}) };
+    } finally {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+    }
+  }
 
-      // JavaScript dates hold milliseconds: a timestamp moved by microseconds is caught by sub_millisecond.
-      const page = (fromSeq: number): Promise<AuditRecordRow[]> =>
-        runner.query(
-          `SELECT ${AUDIT_RECORD_COLUMNS}, recorded_at <> date_trunc('milliseconds', recorded_at) AS sub_millisecond
-           FROM audit_record WHERE seq >= $1 ORDER BY seq LIMIT $2`,
-          [fromSeq, pageSize],
-        ) as Promise<AuditRecordRow[]>;
-      const verifier = new ChainVerifier(this.keys, checkpoint);
-      const result = (firstBroken: ChainBreak | undefined): ChainVerification =>
-        firstBroken
-          ? { ok: false, checked: verifier.checked, headSeq, firstBroken, ...against }
-          : { ok: true, checked: verifier.checked, headSeq, ...against };
-      // From the lowest seq there is: a row numbered below 1 was put there by hand.
-      pending = page(Number.MIN_SAFE_INTEGER);
+  /**
+   * Walks one chain from its first record, a page at a time, in the snapshot of `runner`, and
+   * returns the first break (or none) and how many records it checked.
+   */
+  private async verifyChain(
+    runner: QueryRunner,
+    head: HeadRow,
+    pageSize: number,
+    checkpoint: AuditCheckpoint | undefined,
+  ): Promise<{ readonly checked: number; readonly broken?: ChainBreak }> {
+    // JavaScript dates hold milliseconds: a timestamp moved by microseconds is caught by sub_millisecond.
+    const page = (fromSeq: number): Promise<AuditRecordRow[]> =>
+      runner.query(
+        `SELECT ${AUDIT_RECORD_COLUMNS}, recorded_at <> date_trunc('milliseconds', recorded_at) AS sub_millisecond
+         FROM audit_record WHERE chain_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3`,
+        [head.chain_id, fromSeq, pageSize],
+      ) as Promise<AuditRecordRow[]>;
+    const verifier = new ChainVerifier(this.keys, checkpoint, auditChainBase(head.id) + 1);
+    // From the lowest seq there is: a row numbered below the chain's first was put there by hand.
+    let pending: Promise<AuditRecordRow[]> | undefined = page(Number.MIN_SAFE_INTEGER);
+    try {
       while (pending) {
         const rows: AuditRecordRow[] = await pending;
         // The database reads the next page while this one is hashed.
         pending = rows.length === pageSize ? page(Number(rows[rows.length - 1].seq) + 1) : undefined;
         for (const row of rows) {
           const broken = verifier.next(toRecord(row), row.sub_millisecond === true);
-          if (broken) return result(broken);
+          if (broken) return { checked: verifier.checked, broken };
         }
       }
-      return result(
-        verifier.end({ lastSeq: headSeq, lastHash: head.last_hash, headMac: head.head_mac, keyId: head.key_id }),
-      );
+      const broken = verifier.end({
+        lastSeq: Number(head.last_seq),
+        lastHash: head.last_hash,
+        headMac: head.head_mac,
+        keyId: head.key_id,
+      });
+      return broken ? { checked: verifier.checked, broken } : { checked: verifier.checked };
     } finally {
       // A page read ahead of a broken record is not needed any more.
       await pending?.catch(() => undefined);
-      await runner.query('ROLLBACK').catch(() => undefined);
-      await runner.release();
     }
+  }
+
+  /** A record of a chain that has no head (put there by hand): no walk would reach it. */
+  private async recordWithoutHead(runner: QueryRunner): Promise<ChainBreak | undefined> {
+    const [row] = (await runner.query(
+      `SELECT min(seq) AS seq, chain_id FROM audit_record
+       WHERE chain_id NOT IN (SELECT chain_id FROM audit_chain_head) GROUP BY chain_id ORDER BY 1 LIMIT 1`,
+    )) as { seq: string; chain_id: string }[];
+    return row
+      ? {
+          seq: Number(row.seq),
+          reason: 'head-mismatch',
+          chain: row.chain_id,
+          detail: `Record ${row.seq} belongs to chain ${row.chain_id}, which has no head: it was not appended by the hub.`,
+        }
+      : undefined;
   }
 
   /**
@@ -581,7 +659,7 @@ export class AuditLog {
         detail: `The chain head (seq ${seq}) names key ${keyId}, which the ring (${this.keys.ids.join(', ')}) does not hold.`,
       };
     const valid =
-      seq === 0
+      seq === auditChainBase(head.id ?? 1)
         ? head.head_mac === null && head.last_hash === GENESIS_HASH
         : head.head_mac !== null && sameDigest(head.head_mac, headKey.headMac(seq, head.last_hash));
     return valid
@@ -593,12 +671,32 @@ export class AuditLog {
         };
   }
 
-  private async appendChecked(tx: EntityManager, records: readonly CheckedAuditRecord[]): Promise<AuditRecord[]> {
-    // The lock that orders all appends; held until the caller's transaction ends.
-    const [head] = (await tx.query(
-      'SELECT last_seq, last_hash, head_mac, key_id FROM audit_chain_head WHERE id = 1 FOR UPDATE',
-    )) as HeadRow[];
-    if (!head) throw new Error('audit_chain_head is missing: run AUDIT_MIGRATIONS');
+  /**
+   * Locks the head of `chain` (the lock that orders its appends; held until the caller's
+   * transaction ends), making it on the chain's first append: empty, at the chain's base, under
+   * the current key. A concurrent first append waits for this one and then finds the head.
+   */
+  private async lockHead(tx: EntityManager, chain: string): Promise<HeadRow> {
+    const select = `SELECT ${HEAD_COLUMNS} FROM audit_chain_head WHERE chain_id = $1 FOR UPDATE`;
+    const [head] = (await tx.query(select, [chain])) as HeadRow[];
+    if (head) return head;
+    if (chain === MAIN_AUDIT_CHAIN) throw new Error('audit_chain_head is missing: run AUDIT_MIGRATIONS');
+    await tx.query(
+      `WITH next AS (SELECT nextval('audit_chain_head_id_seq')::smallint AS id)
+       INSERT INTO audit_chain_head (id, chain_id, last_seq, last_hash, head_mac, key_id)
+       SELECT id, $1, (id - 1)::bigint * $2, $3, NULL, $4 FROM next ON CONFLICT (chain_id) DO NOTHING`,
+      [chain, AUDIT_CHAIN_SEQ_SPAN, GENESIS_HASH, this.keys.current.id],
+    );
+    const [made] = (await tx.query(select, [chain])) as HeadRow[];
+    return made;
+  }
+
+  private async appendChecked(
+    tx: EntityManager,
+    records: readonly CheckedAuditRecord[],
+    chain: string,
+  ): Promise<AuditRecord[]> {
+    const head = await this.lockHead(tx, chain);
     // A head moved without the key (records deleted, head set back) is never extended: a fresh
     // MAC over it would hide the cut. The caller's transaction rolls back and is retried.
     const headCheck = this.checkHead(head);
@@ -631,12 +729,12 @@ export class AuditLog {
     await tx.query(
       `WITH appended AS (
          INSERT INTO audit_record (seq, recorded_at, kind, outcome, event_id, event_type, sender, recipient, agreement_id, agreement_version,
-           flow_id, refusing_rule, legal_basis, consent_reference, removed_elements, actor, person_identifiers, reason, prev_hash, hash, person_keys, key_id, format)
-         SELECT *, $25::text, $27::smallint FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+           flow_id, refusing_rule, legal_basis, consent_reference, removed_elements, actor, person_identifiers, reason, prev_hash, hash, person_keys, key_id, format, chain_id)
+         SELECT *, $25::text, $27::smallint, $28::text FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
            $10::integer[], $11::text[], $12::text[], $13::jsonb[], $14::text[], $15::jsonb[], $16::text[], $17::jsonb[], $18::text[], $19::text[], $20::text[], $26::jsonb[])
          RETURNING 1)
        UPDATE audit_chain_head SET last_seq = $21, last_hash = $22, head_mac = $23, key_id = $25
-       WHERE id = 1 AND (SELECT count(*) FROM appended) = $24`,
+       WHERE id = $29 AND (SELECT count(*) FROM appended) = $24`,
       [
         columns((r) => r.seq),
         columns((r) => r.recordedAt.toISOString()),
@@ -665,6 +763,8 @@ export class AuditLog {
         key.id,
         columns((r) => json(r.personKeys)),
         AUDIT_RECORD_FORMAT,
+        chain,
+        head.id,
       ],
     );
     return stored;

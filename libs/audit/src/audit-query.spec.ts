@@ -4,7 +4,7 @@ import { buildFlowsQuery, buildSearchQuery, MAX_PAGE_LIMIT } from './audit-query
 describe('buildSearchQuery', () => {
   it('without filters: newest first, one more row than the limit', () => {
     const built = buildSearchQuery({}, { limit: 50 });
-    expect(built.ok && built.query.sql).toMatch(/FROM audit_record ORDER BY seq DESC LIMIT \$1$/);
+    expect(built.ok && built.query.sql).toMatch(/FROM audit_record ORDER BY recorded_at DESC, seq DESC LIMIT \$1$/);
     expect(built.ok && built.query.params).toEqual([51]);
   });
 
@@ -24,7 +24,7 @@ describe('buildSearchQuery', () => {
     expect(built.query.sql).toBe(
       'SELECT ' +
         built.query.sql.slice(7, built.query.sql.indexOf(' FROM')) +
-        ' FROM audit_record WHERE (sender = $1 OR recipient = $1) AND event_type = $2 AND outcome = $3 AND kind = $4 AND recorded_at >= $5 AND recorded_at < $6 AND seq > $7::bigint ORDER BY seq ASC LIMIT $8',
+        ' FROM audit_record WHERE (sender = $1 OR recipient = $1) AND event_type = $2 AND outcome = $3 AND kind = $4 AND recorded_at >= $5 AND recorded_at < $6 AND (recorded_at, seq) > (SELECT recorded_at, seq FROM audit_record WHERE seq = $7::bigint) ORDER BY recorded_at ASC, seq ASC LIMIT $8',
     );
     expect(built.query.params).toEqual([
       "nps'; --",

@@ -89,14 +89,18 @@ export function buildSearchQuery(
   if (p.after !== undefined) {
     if (typeof p.after !== 'string' || !CURSOR.test(p.after))
       issues.push(issue('value', 'after must be the next cursor of a previous page.', 'after'));
-    else where.push(`seq ${order === 'oldest-first' ? '>' : '<'} ${param(p.after)}::bigint`);
+    // Keyset on (time, seq) from the cursor's own record: one history across the audit's chains.
+    else
+      where.push(
+        `(recorded_at, seq) ${order === 'oldest-first' ? '>' : '<'} (SELECT recorded_at, seq FROM audit_record WHERE seq = ${param(p.after)}::bigint)`,
+      );
   }
   if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
 
   const sql = [
     `SELECT ${AUDIT_RECORD_COLUMNS} FROM audit_record`,
     where.length > 0 ? `WHERE ${where.join(' AND ')}` : '',
-    `ORDER BY seq ${order === 'oldest-first' ? 'ASC' : 'DESC'}`,
+    order === 'oldest-first' ? 'ORDER BY recorded_at ASC, seq ASC' : 'ORDER BY recorded_at DESC, seq DESC',
     `LIMIT ${param((limit as number) + 1)}`,
   ]
     .filter(Boolean)

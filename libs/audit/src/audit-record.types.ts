@@ -154,6 +154,8 @@ export type ChainBreakReason =
 export interface ChainBreak {
   /** The first record that fails (for `missing-tail`, the first missing number). */
   readonly seq: number;
+  /** The chain it is in, when not `main` (each ingress partition of the hub appends to a chain of its own). */
+  readonly chain?: string;
   readonly reason: ChainBreakReason;
   /** What was expected and found, in plain English. */
   readonly detail: string;
@@ -164,9 +166,11 @@ export interface ChainVerification {
   readonly ok: boolean;
   /** Records checked (up to and including the first broken one). */
   readonly checked: number;
-  /** The last seq of the chain head when verification started. */
+  /** The last seq of the head of chain `main` when verification started. */
   readonly headSeq: number;
   readonly firstBroken?: ChainBreak;
+  /** Every chain checked, when there is more than `main`: its id, its head's last seq and the records checked. */
+  readonly chains?: readonly { readonly chain: string; readonly headSeq: number; readonly checked: number }[];
   /** The latest checkpoint the chain was checked against (none when no store is configured or none is written yet). */
   readonly checkpoint?: { readonly seq: number; readonly at: string; readonly keyId: string };
 }

@@ -217,9 +217,68 @@ function besideColumns(): string {
   return `ARRAY[${AUDIT_BESIDE_COLUMNS.map((column) => `'${column}'`).join(', ')}]`;
 }
 
+/** The chain every record belonged to before chains, and where appends go unless they name one. */
+export const MAIN_AUDIT_CHAIN = 'main';
+
+/** Records one chain may hold: chain n (head id n) numbers its records from (n − 1) × this + 1. */
+export const AUDIT_CHAIN_SEQ_SPAN = 100_000_000_000;
+
+/** The seq before a chain's first record: its empty head's `last_seq`. */
+export function auditChainBase(headId: number): number {
+  return (headId - 1) * AUDIT_CHAIN_SEQ_SPAN;
+}
+
+/** A chain id: lower-case letters and digits, then also `.`, `_` or `-`; at most 32 characters. */
+export const AUDIT_CHAIN_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+
+/**
+ * Several chains, so that hub instances applying different ingress partitions append at once
+ * instead of queueing on one head: `chain_id` on records and on heads. Every existing record and
+ * the existing head (id 1) are chain `main`'s; a chain's head row is made by its first append,
+ * with an id of its own from a sequence. Each chain numbers its records without gaps from its
+ * base, (head id − 1) × {@link AUDIT_CHAIN_SEQ_SPAN}: `main` keeps 1, 2, 3…, so `seq` stays every
+ * record's unique number and nothing hashed changes (every record and head keep verifying).
+ * Adding columns with constant defaults rewrites no row.
+ */
+export class AuditChains1768435200000 implements MigrationInterface {
+  name = 'AuditChains1768435200000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    const chainId = `text NOT NULL DEFAULT '${MAIN_AUDIT_CHAIN}'`;
+    const pattern = `'^[a-z0-9][a-z0-9._-]{0,31}$'`;
+    await runner.query(
+      `ALTER TABLE audit_record ADD COLUMN IF NOT EXISTS chain_id ${chainId} CONSTRAINT audit_record_chain_id_check CHECK (chain_id ~ ${pattern})`,
+    );
+    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_chain_idx ON audit_record (chain_id, seq)');
+    // Search and the timeline read one history across chains, by time then seq.
+    await runner.query('CREATE INDEX IF NOT EXISTS audit_record_time_idx ON audit_record (recorded_at, seq)');
+    await runner.query(
+      `ALTER TABLE audit_chain_head ADD COLUMN IF NOT EXISTS chain_id ${chainId} CONSTRAINT audit_chain_head_chain_id_check CHECK (chain_id ~ ${pattern})`,
+    );
+    await runner.query('ALTER TABLE audit_chain_head DROP CONSTRAINT IF EXISTS audit_chain_head_id_check');
+    await runner.query('ALTER TABLE audit_chain_head ADD CONSTRAINT audit_chain_head_id_check CHECK (id >= 1)');
+    await runner.query('CREATE UNIQUE INDEX IF NOT EXISTS audit_chain_head_chain_idx ON audit_chain_head (chain_id)');
+    await runner.query(
+      'CREATE SEQUENCE IF NOT EXISTS audit_chain_head_id_seq AS smallint MINVALUE 2 OWNED BY audit_chain_head.id',
+    );
+    await runner.query(`ALTER TABLE audit_chain_head ALTER COLUMN id SET DEFAULT nextval('audit_chain_head_id_seq')`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE audit_chain_head ALTER COLUMN id DROP DEFAULT');
+    await runner.query('DROP SEQUENCE IF EXISTS audit_chain_head_id_seq');
+    await runner.query('DROP INDEX IF EXISTS audit_chain_head_chain_idx');
+    await runner.query('ALTER TABLE audit_chain_head DROP COLUMN IF EXISTS chain_id');
+    await runner.query('DROP INDEX IF EXISTS audit_record_time_idx');
+    await runner.query('DROP INDEX IF EXISTS audit_record_chain_idx');
+    await runner.query('ALTER TABLE audit_record DROP COLUMN IF EXISTS chain_id');
+  }
+}
+
 export const AUDIT_MIGRATIONS = [
   AuditSchema1764547200000,
   AuditKinds1764806400000,
   AuditKeyIds1767225600000,
   AuditBesideIdentifiers1767830400000,
+  AuditChains1768435200000,
 ];

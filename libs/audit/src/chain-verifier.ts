@@ -22,9 +22,9 @@ export interface ChainHead {
   readonly keyId?: string;
 }
 
-/** Walks the chain from record 1; feed records in seq order to {@link next}, then call {@link end}. */
+/** Walks a chain from its first record; feed records in seq order to {@link next}, then call {@link end}. */
 export class ChainVerifier {
-  private expectedSeq = 1;
+  private expectedSeq: number;
   private prevHash = GENESIS_HASH;
   private keyRank = 0;
   private readonly keys: AuditKeyRing;
@@ -33,13 +33,16 @@ export class ChainVerifier {
 
   /**
    * `keys`: the ring (or one key); `checkpoint`: the latest checkpoint, already checked
-   * ({@link checkCheckpoint}), that the chain must reach and agree with.
+   * ({@link checkCheckpoint}), that the chain must reach and agree with; `firstSeq`: the seq of
+   * the chain's first record (1 for chain `main`, the chain's base + 1 for another).
    */
   constructor(
     keys: AuditKeyRing | AuditChainKey,
     private readonly checkpoint?: AuditCheckpoint,
+    private readonly firstSeq = 1,
   ) {
     this.keys = keys instanceof AuditChainKey ? new AuditKeyRing([keys]) : keys;
+    this.expectedSeq = firstSeq;
   }
 
   /**
@@ -134,7 +137,7 @@ export class ChainVerifier {
     }
     const headKey = this.keys.key(head.keyId ?? FIRST_AUDIT_KEY_ID);
     const macOk =
-      head.lastSeq === 0
+      head.lastSeq === this.firstSeq - 1
         ? head.headMac === null
         : head.headMac !== null &&
           headKey !== undefined &&

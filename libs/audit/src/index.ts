@@ -14,6 +14,7 @@ export {
   type AuditAlertReason,
   type CheckpointOutcome,
   type AuditLogOptions,
+  type AppendOptions,
   type AuditSearchResult,
   type AuditFlowsResult,
   type AuditRecordRow,

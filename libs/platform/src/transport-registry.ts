@@ -4,14 +4,19 @@ import type { AmqpTransport } from '@cstr/messaging';
 /** Holds the app's transports once bootstrap has connected them (one per consumed queue), for health checks. */
 @Injectable()
 export class TransportRegistry {
-  private readonly transports: AmqpTransport[] = [];
+  private readonly registered: AmqpTransport[] = [];
+
+  /** The transports, in the order they were registered (one per consumed queue). */
+  get transports(): readonly AmqpTransport[] {
+    return this.registered;
+  }
 
   register(transport: AmqpTransport): void {
-    this.transports.push(transport);
+    this.registered.push(transport);
   }
 
   /** True when every transport is subscribed to its queue. */
   isConsuming(): boolean {
-    return this.transports.length > 0 && this.transports.every((transport) => transport.isConsuming());
+    return this.registered.length > 0 && this.registered.every((transport) => transport.isConsuming());
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern } from '@nestjs/microservices';
-import { EVENT_TYPES } from '@cstr/contracts';
+import { EVENT_TYPES, isIngressPartitionQueue } from '@cstr/contracts';
 import { AuditLog, type AuditRecordInput } from '@cstr/audit';
 import { AmqpContext, Outcome, deadLetterCopy, type BatchSink, type HandlerOutcome } from '@cstr/messaging';
 import { ingressProvenance } from './ingress-provenance';
@@ -14,14 +14,26 @@ import { IngressPipeline } from './ingress.pipeline';
  */
 @Controller()
 export class IngressController {
-  /** A batch's audit records, appended in one go just before the batch commits. */
-  private readonly auditSink: BatchSink<AuditRecordInput>;
+  /** Per queue, a batch's audit records, appended in one go just before the batch commits. */
+  private readonly auditSinks = new Map<string, BatchSink<AuditRecordInput>>();
 
   constructor(
     @Inject(IngressPipeline) private readonly pipeline: IngressPipeline,
-    @Inject(AuditLog) audit: AuditLog,
-  ) {
-    this.auditSink = { write: async (manager, records) => void (await audit.append(manager, records)) };
+    @Inject(AuditLog) private readonly audit: AuditLog,
+  ) {}
+
+  /**
+   * The audit sink of a queue: each partition appends to a chain of its own (named after it), so
+   * hub instances applying different partitions never wait for one chain head.
+   */
+  private auditSinkOf(queue: string): BatchSink<AuditRecordInput> {
+    let sink = this.auditSinks.get(queue);
+    if (!sink) {
+      const chain = isIngressPartitionQueue(queue) ? queue : undefined;
+      sink = { write: async (manager, records) => void (await this.audit.append(manager, records, { chain })) };
+      this.auditSinks.set(queue, sink);
+    }
+    return sink;
   }
 
   @EventPattern([...EVENT_TYPES])
@@ -30,9 +42,10 @@ export class IngressController {
     const scope = context.getScope();
     if (!scope.manager) return Outcome.retry('The hub consumes hub.ingress only with a database');
     const { manager, collect } = scope;
+    const auditSink = this.auditSinkOf(message.queue);
     const appendAudit = collect
-      ? (records: readonly AuditRecordInput[]) => Promise.resolve(collect(this.auditSink, ...records))
-      : (records: readonly AuditRecordInput[]) => this.auditSink.write(manager, records);
+      ? (records: readonly AuditRecordInput[]) => Promise.resolve(collect(auditSink, ...records))
+      : (records: readonly AuditRecordInput[]) => auditSink.write(manager, records);
     const result = await this.pipeline.process(
       { manager, publish: (...messages) => scope.publish(...messages), appendAudit },
       // Who published it to hub.ingress, as the broker vouches (carried by the router to a partition), and whether it came back as a retry or replay.

@@ -134,6 +134,10 @@ export class QueueConsumer {
   /** Channels that closed: their unsettled deliveries come back from the broker on a new one. */
   private readonly closedChannels = new WeakSet<amqp.Channel>();
   private stopping = false;
+  /** The channel being handed over by {@link release}: its new deliveries are left unsettled, to return to the queue. */
+  private releasing: amqp.Channel | undefined;
+  /** When the latest delivery arrived (ms since epoch, 0 for none since subscribing). */
+  private latestDeliveryAt = 0;
   private removeListener: (() => void) | undefined;
   private subscribing: Promise<void> | undefined;
   /** Aborted by {@link stop}: ends the waits between in-place retries. */
@@ -151,6 +155,11 @@ export class QueueConsumer {
     this.retryExchange = options.retryExchange ?? retryExchangeOf(options.queue);
   }
 
+  /** The queue it consumes. */
+  get queue(): string {
+    return this.options.queue;
+  }
+
   /** Starts consuming now and again after every reconnect. */
   start(): void {
     this.removeListener = this.connection.onConnected((connection) => this.ensureSubscribed(connection));
@@ -159,6 +168,35 @@ export class QueueConsumer {
   /** True while subscribed to the queue. */
   isConsuming(): boolean {
     return this.consumerTag !== undefined;
+  }
+
+  /**
+   * True when a delivery arrived within `windowMs`: with a single active consumer, only the active
+   * one receives deliveries, so a consumer that has some now is the active one.
+   */
+  receivedWithin(windowMs: number, now = Date.now()): boolean {
+    return this.consumerTag !== undefined && now - this.latestDeliveryAt < windowMs;
+  }
+
+  /**
+   * Hands a single-active-consumer queue over to the next consumer in line: takes no further
+   * delivery, lets the batches in flight finish and settle, then closes the channel — which returns
+   * what was delivered but not processed to the queue, in order, for the consumer the broker
+   * activates next — and subscribes again a moment later, at the back of the line. Nothing of the
+   * queue is processed by two consumers at once, so per-key order holds across the handover.
+   */
+  async release(): Promise<void> {
+    const channel = this.channel;
+    if (!channel || this.stopping || this.releasing) return;
+    this.releasing = channel;
+    try {
+      for (const lane of this.lanes) lane.buffer.length = 0;
+      await Promise.all(this.lanes.map((lane) => lane.draining ?? Promise.resolve()));
+      this.latestDeliveryAt = 0;
+      await channel.close().catch(() => undefined);
+    } finally {
+      this.releasing = undefined;
+    }
   }
 
   /**
@@ -208,6 +246,9 @@ export class QueueConsumer {
           if (!this.stopping) void this.resubscribeSoon();
           return;
         }
+        // Being handed over: left unsettled, it returns to the queue when the channel closes.
+        if (this.releasing === channel) return;
+        this.latestDeliveryAt = Date.now();
         const refusal = this.refusalOf(raw);
         // A refused delivery is never read, not even for its lane key.
         const lane =

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AmqpConnection, QueueConsumer } from '@cstr/messaging';
+import { APP_CONFIG, TransportRegistry } from '@cstr/platform';
+import type { HubConfig } from '../hub.config';
+
+/** A partition that delivered within this window has this instance as its active consumer. */
+const ACTIVE_WINDOW_MS = 10_000;
+
+/**
+ * How many partitions this instance should give up: those it is active on beyond its fair share
+ * of `partitions` among `instances` (rounded up, so a share never makes two instances trade back
+ * and forth). Pure.
+ */
+export function partitionsToRelease(active: number, partitions: number, instances: number): number {
+  const share = Math.ceil(partitions / Math.max(1, instances));
+  return Math.max(0, active - share);
+}
+
+/**
+ * Shares the ingress partitions between hub instances with nothing but what the broker says. A
+ * single active consumer stays active until it goes, so the instance that started first would keep
+ * every partition: every `INGRESS_BALANCE_INTERVAL_MS` each instance counts the consumers of its
+ * partitions (one per running instance) and, when it is active on more than its share, hands the
+ * excess over ({@link QueueConsumer.release}: in-flight batches finish first, so order holds). No
+ * coordinator, no shared state: an instance that stops loses its partitions to the others at once,
+ * and one that starts gets its share within an interval or two.
+ */
+@Injectable()
+export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PartitionBalancer.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(AmqpConnection) private readonly connection: AmqpConnection,
+    @Inject(TransportRegistry) private readonly registry: TransportRegistry,
+    @Inject(APP_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const every = this.config.INGRESS_BALANCE_INTERVAL_MS;
+    if (every === 0) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.balance()
+        .catch((error: unknown) => this.logger.warn(`Could not balance the partitions: ${(error as Error).message}`))
+        .finally(() => (this.running = undefined));
+    }, every);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass: release what is beyond this instance's share. */
+  async balance(): Promise<number> {
+    const consumers = this.registry.transports
+      .map((transport) => transport.unwrap<QueueConsumer | undefined>())
+      .filter((consumer): consumer is QueueConsumer => consumer !== undefined);
+    const active = consumers.filter((consumer) => consumer.receivedWithin(ACTIVE_WINDOW_MS));
+    if (active.length <= 1) return 0;
+    const excess = partitionsToRelease(active.length, consumers.length, await this.instances(consumers));
+    for (const consumer of active.slice(active.length - excess)) await consumer.release();
+    if (excess > 0)
+      this.logger.log(`Handed ${excess} of ${active.length} active partitions over to other hub instances`);
+    return excess;
+  }
+
+  /** Hub instances subscribed: the most consumers any partition has (a passive declare needs no permission). */
+  private async instances(consumers: readonly QueueConsumer[]): Promise<number> {
+    const connection = await this.connection.waitUntilConnected(5_000);
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      let most = 1;
+      for (const consumer of consumers) most = Math.max(most, (await channel.checkQueue(consumer.queue)).consumerCount);
+      return most;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+}
