@@ -41,6 +41,15 @@ export const HUB_INGRESS_QUEUE = 'hub.ingress';
  */
 export const INGRESS_PARTITION_EXCHANGE = 'cstr.ingress.partitions';
 
+/**
+ * Where hub instances show that they run: each keeps a consumer on this classic queue (which holds
+ * nothing and is bound to nothing), so its consumer count is the number of running instances —
+ * what each instance divides the partitions by. (A quorum queue's count is not usable: RabbitMQ
+ * before 4.1 reports its unacknowledged messages there, and only the active consumer of a single
+ * active consumer queue.)
+ */
+export const HUB_INSTANCES_QUEUE = 'hub.instances';
+
 /** Partitions of the hub's ingress unless configured otherwise (`INGRESS_PARTITIONS`). */
 export const DEFAULT_INGRESS_PARTITIONS = 4;
 

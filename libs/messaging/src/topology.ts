@@ -3,6 +3,7 @@ import {
   AmqpHeaders,
   DELIVERY_EXCHANGE,
   HUB_INGRESS_QUEUE,
+  HUB_INSTANCES_QUEUE,
   INGRESS_EXCHANGE,
   INGRESS_PARTITION_EXCHANGE,
   RETRY_EXCHANGE,
@@ -140,6 +141,17 @@ export function ingressPartitionSpecs(count: number, retryDelaysMs: readonly num
     singleActiveConsumer: true,
     deadLetterQueue: deadLetterQueue(HUB_INGRESS_QUEUE),
   }));
+}
+
+/**
+ * Declares `hub.instances`: a classic queue bound to nothing that can hold nothing
+ * (`x-max-length` 0), whose consumers are the running hub instances.
+ */
+export async function declareHubInstancesQueue(channel: amqp.Channel): Promise<void> {
+  await channel.assertQueue(HUB_INSTANCES_QUEUE, {
+    durable: true,
+    arguments: { 'x-queue-type': 'classic', 'x-max-length': 0 },
+  });
 }
 
 /**

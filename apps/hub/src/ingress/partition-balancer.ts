@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type * as amqp from 'amqplib';
+import { HUB_INSTANCES_QUEUE } from '@cstr/contracts';
 import { AmqpConnection, QueueConsumer } from '@cstr/messaging';
 import { APP_CONFIG, TransportRegistry } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
@@ -19,9 +21,9 @@ export function partitionsToRelease(active: number, partitions: number, instance
 /**
  * Shares the ingress partitions between hub instances with nothing but what the broker says. A
  * single active consumer stays active until it goes, so the instance that started first would keep
- * every partition: every `INGRESS_BALANCE_INTERVAL_MS` each instance counts the consumers of its
- * partitions (one per running instance) and, when it is active on more than its share, hands the
- * excess over ({@link QueueConsumer.release}: in-flight batches finish first, so order holds). No
+ * every partition: each instance keeps a consumer on `hub.instances` (so its consumer count is the
+ * number of running instances) and every `INGRESS_BALANCE_INTERVAL_MS`, when it is active on more
+ * than its share, hands the excess over ({@link QueueConsumer.release}: in-flight batches finish first, so order holds). No
  * coordinator, no shared state: an instance that stops loses its partitions to the others at once,
  * and one that starts gets its share within an interval or two.
  */
@@ -30,6 +32,8 @@ export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(PartitionBalancer.name);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private removeListener: (() => void) | undefined;
+  private presence: amqp.Channel | undefined;
 
   constructor(
     @Inject(AmqpConnection) private readonly connection: AmqpConnection,
@@ -40,6 +44,7 @@ export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     const every = this.config.INGRESS_BALANCE_INTERVAL_MS;
     if (every === 0) return;
+    this.removeListener = this.connection.onConnected((connection) => this.showPresence(connection));
     this.timer = setInterval(() => {
       this.running ??= this.balance()
         .catch((error: unknown) => this.logger.warn(`Could not balance the partitions: ${(error as Error).message}`))
@@ -50,7 +55,21 @@ export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.removeListener?.();
     await this.running;
+    await this.presence?.close().catch(() => undefined);
+  }
+
+  /** A consumer on `hub.instances` while connected (again after each reconnect): it never receives anything. */
+  private async showPresence(connection: amqp.ChannelModel): Promise<void> {
+    try {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      await channel.consume(HUB_INSTANCES_QUEUE, () => undefined, { noAck: true });
+      this.presence = channel;
+    } catch (error) {
+      this.logger.warn(`Could not join ${HUB_INSTANCES_QUEUE}: ${(error as Error).message}`);
+    }
   }
 
   /** One pass: release what is beyond this instance's share. */
@@ -60,22 +79,20 @@ export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationS
       .filter((consumer): consumer is QueueConsumer => consumer !== undefined);
     const active = consumers.filter((consumer) => consumer.receivedWithin(ACTIVE_WINDOW_MS));
     if (active.length <= 1) return 0;
-    const excess = partitionsToRelease(active.length, consumers.length, await this.instances(consumers));
+    const excess = partitionsToRelease(active.length, consumers.length, await this.instances());
     for (const consumer of active.slice(active.length - excess)) await consumer.release();
     if (excess > 0)
       this.logger.log(`Handed ${excess} of ${active.length} active partitions over to other hub instances`);
     return excess;
   }
 
-  /** Hub instances subscribed: the most consumers any partition has (a passive declare needs no permission). */
-  private async instances(consumers: readonly QueueConsumer[]): Promise<number> {
+  /** Hub instances running: the consumers of `hub.instances` (a passive declare needs no permission). */
+  private async instances(): Promise<number> {
     const connection = await this.connection.waitUntilConnected(5_000);
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
     try {
-      let most = 1;
-      for (const consumer of consumers) most = Math.max(most, (await channel.checkQueue(consumer.queue)).consumerCount);
-      return most;
+      return Math.max(1, (await channel.checkQueue(HUB_INSTANCES_QUEUE)).consumerCount);
     } finally {
       await channel.close().catch(() => undefined);
     }

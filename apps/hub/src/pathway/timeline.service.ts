@@ -175,7 +175,7 @@ export class TimelineService {
        FROM audit_record WHERE seq IN (
          SELECT seq FROM audit_record WHERE event_id = ANY($1::text[])
          UNION SELECT seq FROM audit_record WHERE person_identifiers @> ANY($2::jsonb[]))
-       ORDER BY seq LIMIT $3`,
+       ORDER BY recorded_at, seq LIMIT $3`,
       [events.map((event) => event.event_id), containments, MAX_AUDIT_RECORDS + 1],
     )) as AuditRow[];
     const deadlines = (await manager.query(

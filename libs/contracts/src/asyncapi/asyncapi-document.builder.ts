@@ -8,6 +8,8 @@ import {
   BROKER_VHOST,
   DELIVERY_EXCHANGE,
   HUB_INGRESS_QUEUE,
+  INGRESS_PARTITION_EXCHANGE,
+  ingressPartitionQueue,
   INGRESS_EXCHANGE,
   RETRY_EXCHANGE,
   deadLetterQueue,
@@ -157,8 +159,10 @@ export function buildAsyncApiDocument(options: AsyncApiDocumentOptions = {}): As
         address: HUB_INGRESS_QUEUE,
         title: `Hub ingress queue (${HUB_INGRESS_QUEUE})`,
         description:
-          `The hub's queue, bound to every routing key of \`${INGRESS_EXCHANGE}\`: where published events wait for validation, ` +
-          `identity resolution and the agreements. Failed messages retry, then park in \`${deadLetterQueue(HUB_INGRESS_QUEUE)}\`.`,
+          `The hub's queue, bound to every routing key of \`${INGRESS_EXCHANGE}\`: where published events wait until the hub's ` +
+          `router moves them, in order, to the hub's internal partitions (\`${ingressPartitionQueue(0)}\`…, which only the hub may ` +
+          `write or read) for validation, identity resolution and the agreements. Failed messages retry, then park in ` +
+          `\`${deadLetterQueue(HUB_INGRESS_QUEUE)}\`.`,
         servers: [{ $ref: '#/servers/broker' }],
         messages: channelMessages(PARTNER_PUBLISHED_EVENTS),
         bindings: { amqp: queueBinding(HUB_INGRESS_QUEUE) },
@@ -349,10 +353,13 @@ and the hub's OperationOutcome names the system. A delivered Patient carries the
 knows of the systems the agreement's flow lists in \`identifiers\`.
 
 ## Order per person
-Events about one person are applied in the order the hub received them, also with several hub instances: on the hub's \
-ingress the hub orders by the subject's identifier (a \`${AmqpHeaders.partitionKey}\` header a partner sets is ignored), and on \
-delivered copies the header holds a pseudonymous person key: messages with the same key are applied one after the other. \
-This is what makes a consent withdrawal effective for every event that arrives after it.
+Events about one person are applied in the order the hub received them, also with several hub instances: the hub's router \
+moves what arrives in \`${HUB_INGRESS_QUEUE}\` (one router active at a time) in order to the hub's internal partitions \
+\`${ingressPartitionQueue(0)}\`… through the consistent-hash exchange \`${INGRESS_PARTITION_EXCHANGE}\`, keyed by a keyed hash of the \
+subject's identifier (a \`${AmqpHeaders.partitionKey}\` header a partner sets is replaced), and each partition has one active \
+consumer among the hub instances. Partners never see or write the partitions. On delivered copies the header holds a \
+pseudonymous person key: messages with the same key are applied one after the other. This is what makes a consent withdrawal \
+effective for every event that arrives after it.
 
 ## Idempotency
 Delivery is at least once: a message may arrive twice (after a reconnect, a retry or an outbox replay). The event id is the \

@@ -102,6 +102,17 @@ export function amqpPropertiesSchema(): JsonSchema {
         format: 'date-time',
         description: 'Header, on dead letters: when the message was parked.',
       },
+      [AmqpHeaders.ingressPublisher]: {
+        type: 'string',
+        description:
+          "Header, hub-internal: the broker user that published an event to `hub.ingress`, carried by the hub's router to its partition. Believed only on the hub's partitions, which only the hub may write; the router drops any value a publisher sets.",
+      },
+      [AmqpHeaders.ingressRedelivered]: {
+        type: 'string',
+        enum: ['true'],
+        description:
+          'Header, hub-internal: the event came back to `hub.ingress` as a retry or replay; carried and believed like `x-cstr-ingress-publisher`.',
+      },
     },
   };
 }

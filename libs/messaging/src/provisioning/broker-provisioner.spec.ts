@@ -14,6 +14,7 @@ describe('hubPermissions', () => {
     for (const queue of [
       'hub.ingress',
       'hub.ingress.dlq',
+      'hub.instances',
       'partner.nps-london-croydon.inbox.dlq',
       'partner.slam-mhtr.inbox.dlq',
     ])

@@ -4,6 +4,7 @@ import {
   DEFAULT_INGRESS_PARTITIONS,
   DELIVERY_EXCHANGE,
   HUB_INGRESS_QUEUE,
+  HUB_INSTANCES_QUEUE,
   INGRESS_EXCHANGE,
   INGRESS_PARTITION_EXCHANGE,
   MAX_INGRESS_PARTITIONS,
@@ -23,6 +24,7 @@ import {
   type QueueDeclaration,
   type QueueTopologySpec,
   declareExchanges,
+  declareHubInstancesQueue,
   declareIngressPartitionExchange,
   declareQueueTopology,
   ingressPartitionSpecs,
@@ -124,7 +126,8 @@ export function partnerPermissions(partnerId: string): BrokerUserPermissions {
  * router republishes what `hub.ingress` receives to the partition exchange `cstr.ingress.partitions`,
  * which no partner may write to, and the hub consumes the partition queues `hub.ingress.p<k>`
  * (their retries go through `cstr.retry` under `hub.ingress.p<k>.…`, inside its `hub.ingress.`
- * keys). It declares nothing: provisioning owns the topology.
+ * keys), and it keeps a consumer on `hub.instances`, whose consumer count tells each instance how
+ * many share the partitions. It declares nothing: provisioning owns the topology.
  */
 export function hubPermissions(partnerIds: readonly string[] = []): BrokerUserPermissions {
   for (const id of partnerIds) assertPartnerId(id);
@@ -133,6 +136,7 @@ export function hubPermissions(partnerIds: readonly string[] = []): BrokerUserPe
     exact(HUB_INGRESS_QUEUE),
     `${exact(HUB_INGRESS_QUEUE)}\\.p[0-9]+`,
     exact(deadLetterQueue(HUB_INGRESS_QUEUE)),
+    exact(HUB_INSTANCES_QUEUE),
     ...partnerIds.map((id) => exact(deadLetterQueue(partnerInboxQueue(id)))),
   ];
   const writable = [
@@ -230,6 +234,7 @@ export class BrokerProvisioner {
     try {
       const channel = await connection.createChannel();
       await declareExchanges(channel);
+      await declareHubInstancesQueue(channel);
       await channel.close();
       await this.declarePartitionExchange(connection);
       for (const spec of specs) {
