@@ -7,10 +7,12 @@ import {
   DELIVERY_EXCHANGE,
   HUB_INGRESS_QUEUE,
   INGRESS_EXCHANGE,
+  INGRESS_PARTITION_EXCHANGE,
   OperationOutcomeError,
   RETRY_EXCHANGE,
   deadLetterQueue,
   deliveryRoutingKey,
+  ingressPartitionQueue,
   ingressRoutingKey,
   partnerInboxQueue,
   partnerRetryExchange,
@@ -548,6 +550,97 @@ describe('broker doors (real broker, partner broker users)', () => {
       await expect(hub.get(DeadLetterReplayService).replay(String(row.id), 'doors-operator')).rejects.toBeInstanceOf(
         OperationOutcomeError,
       );
+    });
+  });
+  describe("the hub's ingress partitions", () => {
+    let hub: INestApplication;
+    let hubDb: DataSource;
+
+    beforeAll(async () => {
+      hub = await createApp(hubApp, {
+        RABBITMQ_URL: env.hubUrl,
+        DATABASE_URL: env.databaseUrl,
+        DATABASE_SCHEMA: uniqueName('doors_partitions'),
+        HTTP_PORT: '0',
+        LOG_LEVEL: 'error',
+      });
+      hubDb = hub.get(DataSource);
+    });
+
+    afterAll(async () => {
+      await hub.close();
+    });
+
+    it('a partner can neither publish to the partition exchange or queues nor read them', async () => {
+      const options = { messageId: randomUUID(), type: 'risk.changed', userId: ATTACKER };
+      expect(
+        await publishAs(attacker, INGRESS_PARTITION_EXCHANGE, ingressRoutingKey(ATTACKER, 'risk.changed'), options),
+      ).toBe(ACCESS_REFUSED);
+      expect(await publishAs(attacker, '', ingressPartitionQueue(0), options)).toBe(ACCESS_REFUSED);
+      expect(await publishAs(attacker, RETRY_EXCHANGE, redeliverRoutingKey(ingressPartitionQueue(0)), options)).toBe(
+        ACCESS_REFUSED,
+      );
+      const channel = await attacker.createChannel();
+      let refusedWith: number | undefined;
+      channel.on('error', (error: { code?: number }) => (refusedWith = error.code));
+      await channel.consume(ingressPartitionQueue(0), () => undefined).catch(() => undefined);
+      await pause(200);
+      expect(refusedWith).toBe(ACCESS_REFUSED);
+    });
+
+    it('a sender, redelivery or routing key forged in headers on hub.ingress is ignored: the event stays the partner’s own', async () => {
+      const id = randomUUID();
+      const outcome = await publishAs(attacker, INGRESS_EXCHANGE, ingressRoutingKey(ATTACKER, 'risk.changed'), {
+        messageId: id,
+        type: 'risk.changed',
+        contentType: 'application/fhir+json',
+        headers: {
+          [AmqpHeaders.ingressPublisher]: HUB_BROKER_USER,
+          [AmqpHeaders.ingressRedelivered]: 'true',
+          [AmqpHeaders.originalRoutingKey]: ingressRoutingKey(VICTIM, 'risk.changed'),
+          [AmqpHeaders.partitionKey]: 'another-persons-key',
+        },
+      });
+      expect(outcome).toBe('ok');
+      const records = await eventually(
+        async () =>
+          (await hubDb.query('SELECT kind, sender, chain_id FROM audit_record WHERE event_id = $1', [id])) as {
+            kind: string;
+            sender: string | null;
+            chain_id: string;
+          }[],
+        (rows) => rows.length > 0,
+        20_000,
+      );
+      // Refused (the body is no message Bundle), and filed under the partner the broker authenticated by its routing key.
+      expect(records).toEqual([
+        { kind: 'refusal-at-ingress', sender: ATTACKER, chain_id: expect.stringMatching(/^hub\.ingress\.p\d+$/) },
+      ]);
+    });
+
+    it('a partition acts only on what the hub published: anything else is dead-lettered unread', async () => {
+      const id = randomUUID();
+      broker.channel.publish(INGRESS_PARTITION_EXCHANGE, ingressRoutingKey(VICTIM, 'risk.changed'), encodeBody({}), {
+        messageId: id,
+        type: 'risk.changed',
+        persistent: true,
+        contentType: 'application/fhir+json',
+        userId: decodeURIComponent(new URL(env.rabbitAdminUrl).username),
+        headers: { [AmqpHeaders.partitionKey]: 'k', [AmqpHeaders.ingressPublisher]: VICTIM },
+      });
+      const [row] = await eventually(
+        async () =>
+          (await hubDb.query('SELECT queue, failure_code FROM hub_dead_letter WHERE event_id = $1', [id])) as {
+            queue: string;
+            failure_code: string;
+          }[],
+        (rows) => rows.length === 1,
+        20_000,
+      );
+      expect(row).toEqual({ queue: deadLetterQueue(HUB_INGRESS_QUEUE), failure_code: 'unauthenticated-publisher' });
+      expect(
+        await hubDb.query('SELECT 1 FROM audit_record WHERE event_id = $1 AND kind = $2', [id, 'decision']),
+      ).toEqual([]);
     });
   });
 });

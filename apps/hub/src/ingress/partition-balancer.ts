@@ -47,6 +47,7 @@ export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationS
     this.removeListener = this.connection.onConnected((connection) => this.showPresence(connection));
     this.timer = setInterval(() => {
       this.running ??= this.balance()
+        .then(() => undefined)
         .catch((error: unknown) => this.logger.warn(`Could not balance the partitions: ${(error as Error).message}`))
         .finally(() => (this.running = undefined));
     }, every);
