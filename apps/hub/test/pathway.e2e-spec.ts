@@ -37,6 +37,18 @@ const WATCHED = [
   'croydon-mc',
 ];
 
+/** Organisations of providers as a sentence names them (config/partners.yaml). */
+const ST_ANDREWS = {
+  code: 'NVN',
+  name: "St Andrew's Healthcare (South London female offender MHTR)",
+  partnerId: 'st-andrews-mhtr',
+};
+const DRUG_SERVICE = {
+  code: 'NDA',
+  name: 'South London Community Drug and Alcohol Service (DRR and ATR)',
+  partnerId: 'sl-drug-alcohol-service',
+};
+
 const USERS = {
   auditor: { id: 'ig-lead', secret: 'test-secret-ig-lead', roles: ['ig-auditor'] },
   admin: { id: 'root', secret: 'test-secret-admin', roles: ['admin'] },
@@ -186,14 +198,36 @@ describe('pathway deadlines, candidates and the timeline', () => {
     ) as Promise<DeadlineRow[]>;
   }
 
+  /**
+   * The copies of an event the watched partners received, once there are at least `expected` and
+   * the hub has published all it will: none of the event's copies is left in its outbox, and as
+   * many arrived as the audit records delivered (written with the outbox rows). A copy too many
+   * shows in the caller's assertions.
+   */
   async function deliveriesOf(eventId: string, expected: number): Promise<amqp.ConsumeMessage[]> {
     await eventually(
-      async () => delivered.get(eventId)?.length ?? 0,
-      (count) => count >= expected,
+      async () => {
+        const [{ unpublished, audited }] = (await data.query(
+          `SELECT (SELECT count(*)::int FROM messaging_outbox WHERE event_id::text = $1) AS unpublished,
+                  (SELECT count(*)::int FROM audit_record WHERE event_id = $1 AND outcome = 'delivered' AND recipient = ANY($2::text[])) AS audited`,
+          [eventId, WATCHED],
+        )) as { unpublished: number; audited: number }[];
+        return { unpublished, audited, received: delivered.get(eventId)?.length ?? 0 };
+      },
+      ({ unpublished, audited, received }) => received >= expected && unpublished === 0 && received >= audited,
       15_000,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
     return delivered.get(eventId) ?? [];
+  }
+
+  /** The ids of the `pathway.deadline.missed` events the hub sent about the person an event was about. */
+  async function missedEventsAbout(eventId: string): Promise<string[]> {
+    const rows = (await data.query(
+      `SELECT event_id FROM hub_pathway_event WHERE event_type = 'pathway.deadline.missed'
+         AND person_id = (SELECT person_id FROM hub_pathway_event WHERE event_id = $1) ORDER BY received_at`,
+      [eventId],
+    )) as { event_id: string }[];
+    return rows.map((row) => row.event_id);
   }
 
   const bundleOf = (message: amqp.ConsumeMessage): Bundle => JSON.parse(message.content.toString('utf8')) as Bundle;
@@ -266,8 +300,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
 
     // Exactly once: a later run, on this instance or another, finds nothing more for it.
     await scheduler().runOnce(after);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(delivered.get(missedEventId)).toHaveLength(1);
+    expect(await deliveriesOf(missedEventId, 1)).toHaveLength(1);
     expect(
       (
         await data.query(
@@ -276,6 +309,8 @@ describe('pathway deadlines, candidates and the timeline', () => {
         )
       )[0].n,
     ).toBe(1);
+    // …and sent no second pathway.deadline.missed about the person (a new event would have a new id).
+    expect(await missedEventsAbout(sentence.eventId)).toEqual([missedEventId]);
   });
 
   it('closes the deadline as met when the provider books the first appointment in time, and sends nothing for it', async () => {
@@ -496,5 +531,217 @@ describe('pathway deadlines, candidates and the timeline', () => {
       10_000,
     );
     expect((await deliveriesOf(sent.sent_event_id, 2)).length).toBe(2);
+  });
+
+  /**
+   * Last in the file: these run the scheduler far ahead, past every deadline earlier tests left
+   * open (none of them checks one after this).
+   */
+  describe('a requirement that ends cancels its own open deadlines, and only its own', () => {
+    interface CancellableRow {
+      kind: string;
+      owed_by: string;
+      status: string;
+      closed_by_event: string | null;
+      closed_reason: string | null;
+      missed_event_id: string | null;
+      due_at: Date;
+    }
+
+    function requirementDeadlines(openedBy: string): Promise<CancellableRow[]> {
+      return data.query(
+        `SELECT kind, owed_by, status, closed_by_event, closed_reason, missed_event_id, due_at FROM hub_pathway_deadline
+         WHERE opened_by_event = $1 ORDER BY kind, owed_by`,
+        [openedBy],
+      ) as Promise<CancellableRow[]>;
+    }
+
+    const stateOf = (rows: CancellableRow[]) => rows.map((row) => [row.kind, row.owed_by, row.status]);
+
+    it('Given a combined MHTR + ATR order, When the MHTR provider rejects its referral, Then only the MHTR deadlines are cancelled, shown with the reason, and never reported missed', async () => {
+      // Given: the MHTR with one provider, the ATR with the drug and alcohol service
+      const person = randomUUID();
+      const mhtrId = `mhtr-${randomUUID()}`;
+      const sentenced = await handled('court.sentence.imposed', person, (input) => {
+        const [mhtr] = input.sentence.requirements;
+        input.sentence.requirements = [
+          { ...mhtr, id: mhtrId, provider: ST_ANDREWS },
+          {
+            ...mhtr,
+            id: `atr-${randomUUID()}`,
+            type: 'atr',
+            startWithinWorkingDays: undefined,
+            provider: DRUG_SERVICE,
+          },
+        ];
+      });
+      expect(stateOf(await requirementDeadlines(sentenced.eventId))).toEqual([
+        ['first-appointment', 'sl-drug-alcohol-service', 'open'],
+        ['first-appointment', 'st-andrews-mhtr', 'open'],
+        ['three-way-meeting', 'sl-drug-alcohol-service', 'open'],
+        ['three-way-meeting', 'st-andrews-mhtr', 'open'],
+      ]);
+
+      // When: the MHTR provider rejects the referral the sentence made
+      const rejection = await handled('treatment.referral.rejected', person, (input) => {
+        input.referral.id = mhtrId;
+      });
+
+      // Then: the MHTR provider's deadlines are cancelled by the rejection, the ATR's stay open
+      const afterRejection = await requirementDeadlines(sentenced.eventId);
+      expect(afterRejection.map((row) => [row.kind, row.owed_by, row.status, row.closed_by_event])).toEqual([
+        ['first-appointment', 'sl-drug-alcohol-service', 'open', null],
+        ['first-appointment', 'st-andrews-mhtr', 'cancelled', rejection.eventId],
+        ['three-way-meeting', 'sl-drug-alcohol-service', 'open', null],
+        ['three-way-meeting', 'st-andrews-mhtr', 'cancelled', rejection.eventId],
+      ]);
+      expect(afterRejection.filter((row) => row.status === 'cancelled').map((row) => row.closed_reason)).toEqual([
+        'The referral was rejected by st-andrews-mhtr.',
+        'The referral was rejected by st-andrews-mhtr.',
+      ]);
+
+      // When: the scheduler runs after every one of them was due
+      const lastDue = Math.max(...afterRejection.map((row) => row.due_at.getTime()));
+      await scheduler().runOnce(new Date(lastDue + 1_000));
+
+      // Then: only the ATR's are missed, each with the event the hub sent; the cancelled ones stay so, with no event
+      const afterRun = await requirementDeadlines(sentenced.eventId);
+      expect(afterRun.map((row) => [row.kind, row.owed_by, row.status, row.missed_event_id !== null])).toEqual([
+        ['first-appointment', 'sl-drug-alcohol-service', 'missed', true],
+        ['first-appointment', 'st-andrews-mhtr', 'cancelled', false],
+        ['three-way-meeting', 'sl-drug-alcohol-service', 'missed', true],
+        ['three-way-meeting', 'st-andrews-mhtr', 'cancelled', false],
+      ]);
+      const missedEvents = await missedEventsAbout(sentenced.eventId);
+      expect([...missedEvents].sort()).toEqual(
+        afterRun.flatMap((row) => (row.missed_event_id ? [row.missed_event_id] : [])).sort(),
+      );
+      const toRejectingProvider = (await data.query(
+        `SELECT count(*)::int AS n FROM audit_record WHERE event_id = ANY($1::text[]) AND recipient = 'st-andrews-mhtr' AND outcome = 'delivered'`,
+        [missedEvents],
+      )) as { n: number }[];
+      expect(toRejectingProvider[0].n).toBe(0);
+
+      // And the timeline shows them cancelled, with the reason and the rejection that cancelled them
+      const timeline = (
+        await request(app.getHttpServer())
+          .get(`/people/${person}/timeline?system=common-platform-defendant-id`)
+          .set('Authorization', basic(USERS.auditor))
+      ).body as Timeline;
+      const cancelled = timeline.entries.filter((entry) => entry.kind === 'deadline-cancelled');
+      expect(
+        cancelled.map((entry) => ('owedBy' in entry ? [entry.deadline, entry.owedBy, entry.eventId] : [])).sort(),
+      ).toEqual([
+        ['first-appointment', 'st-andrews-mhtr', rejection.eventId],
+        ['three-way-meeting', 'st-andrews-mhtr', rejection.eventId],
+      ]);
+      expect(
+        cancelled.every(
+          (entry) => 'reason' in entry && entry.reason === 'The referral was rejected by st-andrews-mhtr.',
+        ),
+      ).toBe(true);
+      expect(
+        timeline.deadlines
+          .filter((deadline) => deadline.status === 'cancelled')
+          .map((deadline) => deadline.cancelledReason),
+      ).toEqual(['The referral was rejected by st-andrews-mhtr.', 'The referral was rejected by st-andrews-mhtr.']);
+      expect(
+        timeline.entries.some(
+          (entry) => entry.kind === 'deadline-missed' && 'owedBy' in entry && entry.owedBy === 'st-andrews-mhtr',
+        ),
+      ).toBe(false);
+    });
+
+    it('Given an MHTR and an ATR with one provider, When the ATR episode ends, Then only the ATR start is cancelled and the shared meeting stays; When probation terminates the MHTR, Then the rest is cancelled', async () => {
+      // Given: both requirements with the same provider, who owes one three-way meeting for both
+      const person = randomUUID();
+      const sentenced = await handled('court.sentence.imposed', person, (input) => {
+        const [mhtr] = input.sentence.requirements;
+        input.sentence.requirements = [
+          { ...mhtr, id: `mhtr-${randomUUID()}` },
+          { ...mhtr, id: `atr-${randomUUID()}`, type: 'atr', startWithinWorkingDays: undefined },
+        ];
+      });
+      const due = await requirementDeadlines(sentenced.eventId);
+      expect(stateOf(due)).toEqual([
+        ['first-appointment', 'slam-mhtr', 'open'],
+        ['first-appointment', 'slam-mhtr', 'open'],
+        ['three-way-meeting', 'slam-mhtr', 'open'],
+      ]);
+      const atrStart = (await data.query(
+        `SELECT id FROM hub_pathway_deadline WHERE opened_by_event = $1 AND kind = 'first-appointment' AND requirements = '{atr}'`,
+        [sentenced.eventId],
+      )) as { id: string }[];
+      expect(atrStart).toHaveLength(1);
+
+      // When: the provider ends the ATR treatment episode
+      const ended = await handled('treatment.episode.ended', person, (input) => {
+        input.episode.requirementType = 'atr';
+        input.episode.reason = 'disengaged';
+      });
+
+      // Then: the ATR start is cancelled with the reason; the MHTR start and the shared meeting stay open
+      const afterEnd = (await data.query(
+        `SELECT id, kind, status, closed_by_event, closed_reason FROM hub_pathway_deadline WHERE opened_by_event = $1 ORDER BY kind, status`,
+        [sentenced.eventId],
+      )) as {
+        id: string;
+        kind: string;
+        status: string;
+        closed_by_event: string | null;
+        closed_reason: string | null;
+      }[];
+      expect(afterEnd.map((row) => [row.kind, row.status])).toEqual([
+        ['first-appointment', 'cancelled'],
+        ['first-appointment', 'open'],
+        ['three-way-meeting', 'open'],
+      ]);
+      expect(afterEnd[0]).toMatchObject({
+        id: atrStart[0].id,
+        closed_by_event: ended.eventId,
+        closed_reason: 'The ATR treatment episode at slam-mhtr ended (disengaged).',
+      });
+
+      // When: probation terminates the MHTR
+      const terminated = await handled('probation.requirement.terminated', person, (input) => {
+        input.requirement.outcome = 'revoked';
+      });
+
+      // Then: the MHTR start and the meeting (no requirement of it left) are cancelled by the termination
+      const afterTermination = await requirementDeadlines(sentenced.eventId);
+      expect(afterTermination.map((row) => [row.kind, row.status, row.closed_by_event, row.closed_reason])).toEqual(
+        expect.arrayContaining([
+          [
+            'first-appointment',
+            'cancelled',
+            ended.eventId,
+            'The ATR treatment episode at slam-mhtr ended (disengaged).',
+          ],
+          [
+            'first-appointment',
+            'cancelled',
+            terminated.eventId,
+            'The MHTR was terminated (revoked) by nps-london-croydon.',
+          ],
+          [
+            'three-way-meeting',
+            'cancelled',
+            terminated.eventId,
+            'The MHTR was terminated (revoked) by nps-london-croydon.',
+          ],
+        ]),
+      );
+      expect(afterTermination).toHaveLength(3);
+
+      // And none is reported missed after it would have been due
+      const lastDue = Math.max(...afterTermination.map((row) => row.due_at.getTime()));
+      await scheduler().runOnce(new Date(lastDue + 1_000));
+      expect((await requirementDeadlines(sentenced.eventId)).map((row) => row.status)).toEqual([
+        'cancelled',
+        'cancelled',
+        'cancelled',
+      ]);
+      expect(await missedEventsAbout(sentenced.eventId)).toEqual([]);
+    });
   });
 });

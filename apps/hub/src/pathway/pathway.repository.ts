@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PersonInput } from '@cstr/fhir';
 import type { EntityManager } from 'typeorm';
-import type { DeadlineClosing, DeadlineOpening, EventFacts, PathwayFacts } from './pathway.rules';
+import type { DeadlineCancelling, DeadlineClosing, DeadlineOpening, EventFacts, PathwayFacts } from './pathway.rules';
 
 /** The person's name, birth date, gender and restriction: what a hub event about them carries besides identifiers. */
 export type PathwaySubject = Omit<PersonInput, 'identifiers'>;
@@ -130,6 +130,61 @@ export class PathwayRepository {
     return rows[1];
   }
 
+  /**
+   * Cancels the open deadlines of a requirement that ended: each deadline it serves records the
+   * end, and one whose every requirement has ended is cancelled with the reason (a three-way
+   * meeting for a combined order stays while its other requirement runs). Rows the scheduler
+   * holds are skipped, as in {@link close}. Returns how many were cancelled.
+   */
+  async cancel(
+    manager: EntityManager,
+    personId: string,
+    cancelling: DeadlineCancelling,
+    eventId: string,
+    at: Date,
+  ): Promise<number> {
+    const ended = cancelling.requirement
+      ? [cancelling.requirement]
+      : await this.requirementsNamed(manager, personId, cancelling);
+    if (ended.length === 0) return 0;
+    await manager.query(
+      `UPDATE hub_pathway_deadline SET requirements_ended = ARRAY(SELECT DISTINCT unnest(requirements_ended || $2::text[]))
+       WHERE id IN (
+         SELECT id FROM hub_pathway_deadline
+         WHERE person_id IN ${PERSON_AND_MERGED} AND status = 'open' AND requirements && $2::text[] AND ($3::text IS NULL OR owed_by = $3)
+         FOR UPDATE SKIP LOCKED)`,
+      [personId, ended, cancelling.owedBy ?? null],
+    );
+    const rows = (await manager.query(
+      `UPDATE hub_pathway_deadline SET status = 'cancelled', closed_by_event = $2, closed_at = $3, closed_reason = $4
+       WHERE person_id IN ${PERSON_AND_MERGED} AND status = 'open' AND requirements && $5::text[] AND requirements <@ requirements_ended
+         AND ($6::text IS NULL OR owed_by = $6)
+       RETURNING id`,
+      [personId, eventId, at, cancelling.reason, ended, cancelling.owedBy ?? null],
+    )) as [unknown[], number];
+    return rows[1];
+  }
+
+  /**
+   * The requirement a cancelling names by identifier among the open deadlines it may touch; else,
+   * when those deadlines serve one requirement only, that one; else none (never a guess).
+   */
+  private async requirementsNamed(
+    manager: EntityManager,
+    personId: string,
+    cancelling: DeadlineCancelling,
+  ): Promise<string[]> {
+    const served = (await manager.query(
+      `SELECT DISTINCT unnest(requirements) AS requirement, requirement_ids && $3::text[] AS named FROM hub_pathway_deadline
+       WHERE person_id IN ${PERSON_AND_MERGED} AND status = 'open' AND ($2::text IS NULL OR owed_by = $2)`,
+      [personId, cancelling.owedBy ?? null, cancelling.requirementIds ?? []],
+    )) as { requirement: string; named: boolean }[];
+    const named = [...new Set(served.filter((row) => row.named).map((row) => row.requirement))];
+    if (named.length > 0) return named;
+    const all = [...new Set(served.map((row) => row.requirement))];
+    return all.length === 1 ? all : [];
+  }
+
   /** Opens a deadline (once per opening key). */
   async open(
     manager: EntityManager,
@@ -140,8 +195,9 @@ export class PathwayRepository {
     subject: PathwaySubject,
   ): Promise<void> {
     await manager.query(
-      `INSERT INTO hub_pathway_deadline (id, opening_key, person_id, kind, due_at, owed_by, description, match_key, opened_by_event, opened_at, subject)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (opening_key) DO NOTHING`,
+      `INSERT INTO hub_pathway_deadline (id, opening_key, person_id, kind, due_at, owed_by, description, match_key, opened_by_event, opened_at, subject,
+         requirements, requirement_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (opening_key) DO NOTHING`,
       [
         randomUUID(),
         opening.key,
@@ -154,6 +210,8 @@ export class PathwayRepository {
         eventId,
         at,
         JSON.stringify(subject),
+        opening.requirements ?? [],
+        opening.requirementIds ?? [],
       ],
     );
   }
