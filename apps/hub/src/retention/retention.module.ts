@@ -4,7 +4,6 @@ import { AuditLog } from '@cstr/audit';
 import { PersonIndex } from '@cstr/identity';
 import { APP_CONFIG, projectPath } from '@cstr/platform';
 import { AuthModule } from '../auth/auth.module';
-import { AuthModule } from '../auth/auth.module';
 import type { HubConfig } from '../hub.config';
 import { ErasureController } from './erasure.controller';
 import { PersonErasureService } from './person-erasure.service';
