@@ -245,6 +245,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
   let missedEventId: string;
 
   it('sends pathway.deadline.missed to the provider when a DRR has no appointment within 2 working days — once, and also after the hub restarts', async () => {
+    // Given a DRR sentence: the provider owes the first appointment within 2 working days
     missedPerson = randomUUID();
     sentence = await handled('court.sentence.imposed', missedPerson, drr);
     const opened = await deadlinesOf(sentence.eventId);
@@ -258,7 +259,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
     // Not yet due: nothing is sent.
     expect(await scheduler().runOnce(new Date(first.due_at.getTime() - 60_000))).toEqual({ missed: 0, candidates: 0 });
 
-    // Restart: the deadline is in the database, not in a timer of the old app.
+    // When the hub restarts (the deadline is in the database, not in a timer of the old app) and the scheduler runs after it was due
     await app.close();
     app = await startHub();
     const after = new Date(first.due_at.getTime() + 1_000);
@@ -267,6 +268,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
     expect(row).toMatchObject({ status: 'missed', missed_event_id: expect.any(String) });
     missedEventId = row.missed_event_id as string;
 
+    // Then the provider, and only the provider, receives pathway.deadline.missed
     const copies = await deliveriesOf(missedEventId, 1);
     expect(copies.map((message) => message.fields.routingKey)).toEqual(['slam-mhtr.pathway.deadline.missed']);
     expect(copies[0].properties).toMatchObject({ type: 'pathway.deadline.missed', correlationId: sentence.eventId });
@@ -314,9 +316,11 @@ describe('pathway deadlines, candidates and the timeline', () => {
   });
 
   it('closes the deadline as met when the provider books the first appointment in time, and sends nothing for it', async () => {
+    // Given a DRR sentence
     const person = randomUUID();
     const sentenced = await handled('court.sentence.imposed', person, drr);
     const [first] = (await deadlinesOf(sentenced.eventId)).filter((row) => row.kind === 'first-appointment');
+    // When the provider books a session starting before the deadline
     const start = new Date(first.due_at.getTime() - 6 * 3_600_000);
     const booking = await handled('treatment.appointment.booked', person, (input) => {
       input.appointment = {
@@ -327,6 +331,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
         end: new Date(start.getTime() + 3_000_000).toISOString(),
       };
     });
+    // Then the deadline is met by the booking, and stays met after it was due
     const [met] = (await deadlinesOf(sentenced.eventId)).filter((row) => row.kind === 'first-appointment');
     expect(met).toMatchObject({ status: 'met', closed_by_event: booking.eventId });
     await scheduler().runOnce(new Date(first.due_at.getTime() + 1_000));
@@ -339,10 +344,13 @@ describe('pathway deadlines, candidates and the timeline', () => {
   });
 
   it('sends pathway.candidate.identified to the L&D and probation teams of the court when a listing matches an earlier screening', async () => {
+    // Given an L&D screening of one person, and a listing of another, unscreened
     const person = randomUUID();
     const screening = await handled('ld.screening.completed', person);
     const unscreened = await handled('court.hearing.listed', randomUUID());
+    // When the screened person is listed
     const listing = await handled('court.hearing.listed', person);
+    // Then only the screened person becomes a candidate, sent to the court's L&D and probation teams
     expect(
       (await data.query(
         'SELECT listing_event_id FROM hub_pathway_candidate WHERE person_id = (SELECT person_id FROM hub_pathway_event WHERE event_id = $1)',
@@ -384,10 +392,12 @@ describe('pathway deadlines, candidates and the timeline', () => {
     const path = (value: string) => `/people/${encodeURIComponent(value)}/timeline`;
 
     it('shows the events, decisions and deadlines of the person in order, with the agreement and flow of each disclosure; the read is audited', async () => {
+      // Given the person whose DRR start was missed (the first test); When an IG lead reads their timeline
       const response = await request(app.getHttpServer())
         .get(`${path(missedPerson)}?system=common-platform-defendant-id`)
         .set('Authorization', basic(USERS.auditor));
       expect(response.status).toBe(200);
+      // Then it holds the sentence, its disclosures and deadlines, the missed one and the hub's notice, in order
       const timeline = response.body as Timeline;
       expect(timeline.person.identifiers).toEqual([
         { system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, value: missedPerson },
@@ -480,6 +490,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
   });
 
   it('finds an earlier screening of a person merged into the listed one, and shows both on the timeline', async () => {
+    // Given a screening under a CRN, and a listing under a Common Platform id not yet linked to it
     const defendantId = randomUUID();
     const crn = `M${String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0')}`;
     const screening = await handled('ld.screening.completed', defendantId, (input) => {
@@ -491,10 +502,11 @@ describe('pathway deadlines, candidates and the timeline', () => {
         before.eventId,
       ])) as unknown[],
     ).toEqual([]);
-    // The court (trusted) sees both identifiers together: the person index merges the two persons.
+    // When the court (trusted) sends both identifiers together: the person index merges the two persons
     await handled('court.sentence.imposed', defendantId, (input) => {
       input.person.identifiers = { commonPlatformDefendantId: defendantId, crn };
     });
+    // Then the next listing finds the earlier screening, and the timeline shows both persons' events
     const after = await handled('court.hearing.listed', defendantId);
     expect(
       (await data.query('SELECT candidate FROM hub_pathway_candidate WHERE listing_event_id = $1', [
@@ -516,11 +528,14 @@ describe('pathway deadlines, candidates and the timeline', () => {
   });
 
   it('runs the scheduler on its own every PATHWAY_SCHEDULER_INTERVAL_MS', async () => {
+    // Given a hub whose scheduler runs every 200 ms
     await app.close();
     app = await startHub('200');
+    // When a screened person is listed
     const person = randomUUID();
     await handled('ld.screening.completed', person);
     const listing = await handled('court.hearing.listed', person);
+    // Then the candidate is sent without anyone running the scheduler
     const [sent] = await eventually(
       () =>
         data.query(
