@@ -18,7 +18,6 @@ export * from './agreements/agreement';
 export * from './agreements/agreements.loader';
 export * from './agreements/agreement-diff';
 export * from './agreements/agreement-impact';
-export * from './evaluation/bundle-reading';
 export * from './parties/party-resolver';
 export * from './parties/party-warnings';
 export * from './evaluation/restriction';
@@ -27,3 +26,8 @@ export * from './evaluation/relationships';
 export * from './evaluation/consent-state';
 export * from './evaluation/redaction';
 export * from './evaluation/evaluate';
+/**
+ * @deprecated The Bundle readers live in libs/fhir: import them from `@cstr/fhir`. Re-exported
+ * only until the hub's pathway and reporting modules have moved their imports.
+ */
+export { patientOf, resolveReference, resourcesOfType } from '@cstr/fhir';

@@ -17,6 +17,7 @@ import { hearingOf, pathwayChanges } from './pathway.rules';
  */
 @Injectable()
 export class PathwayObserver implements IngressObserver {
+  readonly observerName = 'pathway';
   private readonly repository = new PathwayRepository();
 
   constructor(

@@ -63,7 +63,7 @@ import {
   SUITABILITY_OUTCOME_SYSTEM,
   type EventType,
 } from '@cstr/contracts';
-import { patientOf, resourceEntries } from '@cstr/policy';
+import { patientOf, resourceEntries } from '@cstr/fhir';
 import type { DeliusAlertRequest, DeliusContactRequest } from '../delius/delius-api.client';
 
 /** Why an event is acknowledged without a write (a metric label: a small fixed set). */
