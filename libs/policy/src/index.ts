@@ -26,8 +26,3 @@ export * from './evaluation/relationships';
 export * from './evaluation/consent-state';
 export * from './evaluation/redaction';
 export * from './evaluation/evaluate';
-/**
- * @deprecated The Bundle readers live in libs/fhir: import them from `@cstr/fhir`. Re-exported
- * only until the hub's pathway and reporting modules have moved their imports.
- */
-export { patientOf, resolveReference, resourcesOfType } from '@cstr/fhir';

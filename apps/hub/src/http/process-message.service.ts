@@ -188,7 +188,6 @@ export class ProcessMessageService {
       });
       return false;
     });
-    if (!duplicate) this.outbox.notifyCommitted();
     const applied = await this.waitUntilApplied(eventId);
     const diagnostics = `${
       duplicate

@@ -1,11 +1,11 @@
 import type { EventType } from '@cstr/contracts';
-import type { EventInputOf } from '@cstr/fhir';
+import { resourcesOfType, type EventInputOf } from '@cstr/fhir';
 import { fixtureEvent } from '../../test/ingress-test-kit';
 import { checkPathwayConfig, dueAt, loadPathwayConfig, PathwayConfigError } from './pathway.config';
 import { hearingOf, pathwayChanges, type PathwayChanges, type PathwayFacts } from './pathway.rules';
 import { calendarWarning } from './pathway.scheduler';
 import { projectPath } from '@cstr/platform';
-import { loadPartnersFile, resourcesOfType } from '@cstr/policy';
+import { loadPartnersFile } from '@cstr/policy';
 
 const PARTNERS = loadPartnersFile(projectPath('config/partners.yaml'));
 
