@@ -40,6 +40,13 @@ interface DeadlineRow {
 /** The ids of person `$1` and of every person merged into it (the person index keeps merges one level deep). */
 const PERSON_AND_MERGED = '(SELECT id FROM person WHERE id = $1 OR merged_into = $1)';
 
+/** The pathway tables, each with its key: every one names the person (`person_id`). */
+const PATHWAY_TABLES = [
+  ['hub_pathway_event', 'event_id'],
+  ['hub_pathway_deadline', 'id'],
+  ['hub_pathway_candidate', 'listing_event_id'],
+] as const;
+
 /** SQL of the pathway tables ({@link HubPathway1764720000000}), in the caller's transaction. */
 export class PathwayRepository {
   /** Records an accepted event; false when it was recorded before (a redelivery: apply nothing again). */
@@ -288,4 +295,61 @@ export class PathwayRepository {
       [listingEventId, at, sentEventId],
     );
   }
+
+  /**
+   * Deletes the pathway rows (events, deadlines, candidate notices) of `personIds`, for erasure and
+   * retention; returns how many went. `skipLocked` leaves the rows another transaction holds (a
+   * deadline the scheduler is reporting) instead of waiting: for a caller that already holds the
+   * persons, since the scheduler locks a deadline before its person. {@link deleteOrphaned} takes
+   * what it left.
+   */
+  async deletePersons(
+    manager: EntityManager,
+    personIds: readonly string[],
+    options: { readonly skipLocked: boolean },
+  ): Promise<number> {
+    if (personIds.length === 0) return 0;
+    const lock = options.skipLocked ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE';
+    let deleted = 0;
+    for (const [table, key] of PATHWAY_TABLES)
+      deleted += await deleteRows(manager, table, key, 'person_id = ANY($1::uuid[])', lock, [personIds]);
+    return deleted;
+  }
+
+  /**
+   * Deletes at most `limit` rows per pathway table whose person the person index no longer holds
+   * (only an erasure removes a person: rows left locked by it, or written by an event in flight
+   * while it ran), claimed with `FOR UPDATE SKIP LOCKED`; returns how many went.
+   */
+  async deleteOrphaned(manager: EntityManager, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const [table, key] of PATHWAY_TABLES)
+      deleted += await deleteRows(
+        manager,
+        table,
+        key,
+        'NOT EXISTS (SELECT 1 FROM person p WHERE p.id = t.person_id)',
+        `LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+    return deleted;
+  }
+}
+
+/** Locks the rows of `table` (alias `t`) matching `where` with `claim` (its lock clause, maybe a limit first), deletes them, counts them. */
+async function deleteRows(
+  manager: EntityManager,
+  table: string,
+  key: string,
+  where: string,
+  claim: string,
+  params: unknown[],
+): Promise<number> {
+  const [row] = (await manager.query(
+    `WITH claimed AS (SELECT t.${key} FROM ${table} t WHERE ${where} ORDER BY t.${key} ${claim}),
+       deleted AS (DELETE FROM ${table} d USING claimed WHERE d.${key} = claimed.${key} RETURNING 1)
+     SELECT count(*)::int AS n FROM deleted`,
+    params,
+  )) as { n: number }[];
+  return row.n;
 }

@@ -9,12 +9,21 @@ type Server = Parameters<typeof request>[0];
 /**
  * `POST /erasures` and `POST /rectifications` on a running hub (real broker and database): only
  * an admin may, a reason is required, and after an erasure `GET /audit/verify` still passes while
- * the person's timeline and audit search find nothing.
+ * the person's timeline and audit search find nothing, and the person's pathway rows are gone.
  */
 describe('the erasure routes', () => {
   const nhs = { system: NHS_NUMBER_SYSTEM, value: '9990000018' };
   let hub: TestHub;
   let server: Server;
+  let personId: string;
+  const pathwayRows = async (): Promise<number> => {
+    const [{ n }] = (await hub.dataSource.query(
+      `SELECT ((SELECT count(*) FROM hub_pathway_event WHERE person_id = $1)
+        + (SELECT count(*) FROM hub_pathway_deadline WHERE person_id = $1))::int AS n`,
+      [personId],
+    )) as { n: number }[];
+    return n;
+  };
 
   beforeAll(async () => {
     hub = await bootHub();
@@ -23,6 +32,20 @@ describe('the erasure routes', () => {
       .get(PersonIndex)
       .resolve({ identifiers: [nhs] }, { trusted: true, actor: 'hub', sourceEventId: randomUUID() });
     if (!resolved.ok) throw new Error('resolve failed');
+    personId = resolved.personId;
+    // The screening the person's pathway starts with, and the deadline it opened.
+    const screening = randomUUID();
+    await hub.dataSource.query(
+      `INSERT INTO hub_pathway_event (event_id, person_id, event_type, sender, occurred_at, received_at)
+       VALUES ($1, $2, 'ld.screening.completed', 'sl-liaison-diversion', now(), now())`,
+      [screening, personId],
+    );
+    await hub.dataSource.query(
+      `INSERT INTO hub_pathway_deadline (id, opening_key, person_id, kind, due_at, owed_by, description, opened_by_event, opened_at, subject)
+       VALUES ($1, $2, $3, 'psr-assessment', now() + interval '10 days', 'slam-mhtr', 'Assessment for the PSR', $4, now(), '{}')`,
+      [randomUUID(), `erasure-test:${screening}`, personId, screening],
+    );
+    expect(await pathwayRows()).toBe(2);
     const decision: AuditRecordInput = {
       kind: 'decision',
       outcome: 'delivered',
@@ -63,7 +86,8 @@ describe('the erasure routes', () => {
       reason: 'Erasure request upheld by the IG lead',
     });
     expect(erased.status).toBe(200);
-    expect(erased.body).toMatchObject({ identifiers: 1, auditRecords: 2 });
+    expect(erased.body).toMatchObject({ identifiers: 1, pathwayRows: 2, auditRecords: 2 });
+    expect(await pathwayRows()).toBe(0);
     expect(JSON.stringify(erased.body)).not.toContain(nhs.value);
 
     const verify = await request(server).get('/audit/verify').set('Authorization', basicAuth(PRINCIPALS.auditor));
