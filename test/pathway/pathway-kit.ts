@@ -5,7 +5,7 @@
  * Common Platform result pushes.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { PathwaySystem, demoPrincipal, type TestEnvironment } from '@cstr/testing';
+import { PathwaySystem, demoPrincipal, eventually, type TestEnvironment } from '@cstr/testing';
 import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-files';
 import { gpRegistrationAdapterApp } from '../../apps/gp-registration-adapter/src/gp-registration-adapter.app';
 import { hmctsListingsAdapterApp } from '../../apps/hmcts-listings-adapter/src/hmcts-listings-adapter.app';
@@ -341,28 +341,34 @@ export async function auditedAbout(
   person: Person,
   timeoutMs = 30_000,
 ): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { status, body } = await system.callHub(IG_LEAD, 'GET', `/audit?event=${type}&person=${person.crn}`);
-    if (status === 200 && ((body.entry ?? []) as unknown[]).length > 0) return JSON.stringify(body.entry);
-    if (Date.now() > deadline) throw new Error(`No audit record of ${type} about ${person.crn} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const entries = await eventually(
+    async () => {
+      const { status, body } = await system.callHub(IG_LEAD, 'GET', `/audit?event=${type}&person=${person.crn}`);
+      return status === 200 ? ((body.entry ?? []) as unknown[]) : [];
+    },
+    (found) => found.length > 0,
+    timeoutMs,
+    200,
+  ).catch(() => {
+    throw new Error(`No audit record of ${type} about ${person.crn} within ${timeoutMs} ms`);
+  });
+  return JSON.stringify(entries);
 }
 
 /** The hub's audit records of one event (as the IG lead reads them), once there is at least one. */
 export async function auditedEvent(system: PathwaySystem, eventId: string, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { status, body } = await system.callHub(IG_LEAD, 'GET', '/audit?limit=100');
-    const text = JSON.stringify(body);
-    if (status === 200 && text.includes(eventId))
-      return JSON.stringify(
-        ((body.entry ?? []) as unknown[]).filter((entry) => JSON.stringify(entry).includes(eventId)),
-      );
-    if (Date.now() > deadline) throw new Error(`No audit record of ${eventId} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const entries = await eventually(
+    async () => {
+      const { status, body } = await system.callHub(IG_LEAD, 'GET', '/audit?limit=100');
+      return status === 200 ? ((body.entry ?? []) as unknown[]) : [];
+    },
+    (found) => found.some((entry) => JSON.stringify(entry).includes(eventId)),
+    timeoutMs,
+    200,
+  ).catch(() => {
+    throw new Error(`No audit record of ${eventId} within ${timeoutMs} ms`);
+  });
+  return JSON.stringify(entries.filter((entry) => JSON.stringify(entry).includes(eventId)));
 }
 
 /** A Delius contact or alert as the stand-in holds it. */

@@ -222,7 +222,8 @@ describe('the CSTR pathway end to end', () => {
     // Probation asked the provider for a report: the provider is connected by that request, probation as its requester.
     await deliusRequestsPsr(system, CROYDON, person);
     await providerRecordsNoShow(system, SLAM, patientId, new Date(Date.UTC(2027, 0, 23, 10, 0)));
-    await sleep(1_000);
+    // The hub has judged the missed appointment before probation registers the risk.
+    await auditedAbout(system, 'treatment.appointment.missed', person);
     await deliusRegistersRosh(system, CROYDON, person);
     const flagWrites = await eventually(
       () =>
@@ -260,7 +261,8 @@ describe('the CSTR pathway end to end', () => {
     };
     booked.participant[0].actor.reference = `Patient/${patientId}`;
     expect((await system.callSandbox('POST', `/sandbox/fhir/${SLAM}/Appointment`, booked)).status).toBe(201);
-    await sleep(1_500);
+    // The hub has judged the booking before the court's result arrives.
+    await auditedAbout(system, 'treatment.appointment.booked', JORDAN);
     const sent = await system.callSandbox('POST', '/sandbox/hmcts/croydon-mc/send/result', {
       fixture: 'hearing-resulted-community-order-mhtr-atr',
     });

@@ -67,6 +67,12 @@ describe('demoSteps', () => {
     expect((bodyOf('ld-screening').person as { nhsNumber: string }).nhsNumber).toBe(DEMO_PERSON.nhsNumber);
   });
 
+  it('has the L&D practitioner record equality monitoring, for the minimum dataset', () => {
+    const person = bodyOf('ld-screening').person as { equality?: { ethnicCategory?: string; disability?: string[] } };
+    expect(person.equality?.ethnicCategory).toBe('A');
+    expect(person.equality?.disability).toEqual(['mental-health']);
+  });
+
   it('sentences with an MHTR, and records one attended and one missed (unacceptable, tell the officer) session on the provider server', () => {
     const sentence = JSON.stringify(bodyOf('sentence'));
     expect(sentence).toContain('Mental health treatment requirement');

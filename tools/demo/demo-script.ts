@@ -138,6 +138,12 @@ function mhtrSteps(
       body: () => {
         const screening = record('ld', 'screening-custody-consent-given');
         screening.screeningId = `${String(screening.screeningId)}-${runId}`;
+        // Equality monitoring as the practitioner records it: it reaches the hub's dataset only.
+        (screening.person as Record<string, unknown>).equality = {
+          ethnicCategory: 'A',
+          disability: ['mental-health'],
+          interpreterRequired: false,
+        };
         return screening;
       },
     },

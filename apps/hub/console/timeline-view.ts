@@ -10,7 +10,7 @@ import { byId, cell, listCell, tableBody, valueOf, when } from './dom.js';
 
 type AuditKind =
   'delivery' | 'refusal' | 'refusal-at-ingress' | 'dead-letter' | 'read' | 'kept-by-hub' | 'operator-action';
-type DeadlineKind = 'deadline-opened' | 'deadline-met' | 'deadline-missed' | 'deadline-replaced';
+type DeadlineKind = 'deadline-opened' | 'deadline-met' | 'deadline-missed' | 'deadline-replaced' | 'deadline-cancelled';
 
 /** One line of the timeline, as the hub's API returns it. */
 export type TimelineEntry =
@@ -48,6 +48,8 @@ export type TimelineEntry =
       readonly owedBy: string;
       readonly eventId: string | null;
       readonly description: string;
+      /** Why a cancelled deadline was cancelled (its requirement ended). */
+      readonly reason?: string;
     };
 
 interface Timeline {
@@ -71,6 +73,7 @@ const KIND_WORDS: Readonly<
   'deadline-met': { kind: 'Deadline', decision: 'met', css: 'outcome-delivered' },
   'deadline-missed': { kind: 'Deadline', decision: 'missed', css: 'outcome-refused' },
   'deadline-replaced': { kind: 'Deadline', decision: 'replaced', css: '' },
+  'deadline-cancelled': { kind: 'Deadline', decision: 'cancelled', css: '' },
 };
 
 /** The details of a line: when an event occurred, the rule of a refusal, who read, a deadline's terms. */
@@ -83,6 +86,8 @@ function detailsOf(entry: TimelineEntry): string {
     case 'deadline-missed':
     case 'deadline-replaced':
       return `${entry.description} (due ${when(entry.dueAt)}, owed by ${entry.owedBy})`;
+    case 'deadline-cancelled':
+      return `${entry.description} (due ${when(entry.dueAt)}, owed by ${entry.owedBy}) ${entry.reason ?? ''}`.trim();
     default:
       return [
         entry.rule ? `Rule ${entry.rule}` : '',

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { checkpointName } from '@cstr/audit';
+import { HUB_PARTNER_ID } from '@cstr/contracts';
+import { projectPath } from '@cstr/platform';
 import { eventually, uniqueName } from '@cstr/testing';
 import { rotateKey } from '../../../tools/key-rotation';
 import { AuditCheckpointScheduler } from '../src/core/audit-checkpoint.scheduler';
@@ -31,6 +33,28 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
     return names.length === 0 ? 0 : Math.max(...names.map((name) => Number(/\d+/.exec(name)?.[0])));
   };
 
+  /**
+   * The hub's own records at boot — one per agreement file of config/agreements it imports into a
+   * new schema, and nothing else — checked; returns the head after them.
+   */
+  async function headAfterBoot(hub: TestHub): Promise<number> {
+    const rows = (await hub.dataSource.query(
+      'SELECT seq::int AS seq, kind, actor, reason FROM audit_record ORDER BY seq',
+    )) as { seq: number; kind: string; actor: string; reason: string }[];
+    const files = readdirSync(projectPath('config/agreements')).filter((name) => name.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    expect(rows.map(({ kind, actor }) => ({ kind, actor }))).toEqual(
+      files.map(() => ({ kind: 'operator-action', actor: HUB_PARTNER_ID })),
+    );
+    for (const row of rows) expect(row.reason).toMatch(/^Imported agreement \S+ version \d+ from \S+\.yaml: in force/);
+    return rows.length;
+  }
+
+  const headSeq = async (hub: TestHub): Promise<number> => {
+    const [{ n }] = (await hub.dataSource.query('SELECT last_seq::int AS n FROM audit_chain_head')) as { n: number }[];
+    return n;
+  };
+
   async function verifyAs(hub: TestHub): Promise<request.Response> {
     return request(hub.app.getHttpServer()).get('/audit/verify').set('Authorization', basicAuth(PRINCIPALS.auditor));
   }
@@ -40,20 +64,21 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
     const hub = await bootHub({ AUDIT_CHECKPOINT_DIR: dir, AUDIT_CHECKPOINT_INTERVAL_MS: '3600000' });
     let closed = false;
     try {
+      const booted = await headAfterBoot(hub);
+      // No checkpoint covers the records after boot yet (the interval is an hour).
+      expect(latestSeq(dir)).toBeLessThanOrEqual(booted);
       // Each verify is itself audited: three reads, three records.
       for (let i = 0; i < 3; i += 1) expect((await verifyAs(hub)).body).toMatchObject({ ok: true });
-      const [{ n }] = (await hub.dataSource.query('SELECT last_seq::int AS n FROM audit_chain_head')) as {
-        n: number;
-      }[];
-      expect(n).toBe(3);
-      expect(latestSeq(dir)).toBe(0);
+      const last = booted + 3;
+      expect(await headSeq(hub)).toBe(last);
+      expect(latestSeq(dir)).toBeLessThan(last);
       await hub.close();
       closed = true;
-      expect(latestSeq(dir)).toBe(3);
-      const checkpoint = JSON.parse(readFileSync(join(dir, checkpointName(3)), 'utf8')) as Record<string, unknown>;
+      expect(latestSeq(dir)).toBe(last);
+      const checkpoint = JSON.parse(readFileSync(join(dir, checkpointName(last)), 'utf8')) as Record<string, unknown>;
       expect(checkpoint).toEqual({
         format: 1,
-        seq: 3,
+        seq: last,
         hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         at: expect.any(String),
         keyId: 'k1',
@@ -120,6 +145,7 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
     const before = await bootHub(common);
     let after: TestHub | undefined;
     try {
+      const booted = await headAfterBoot(before);
       for (let i = 0; i < 2; i += 1) expect((await verifyAs(before)).body).toMatchObject({ ok: true });
       const lines = Object.fromEntries(
         rotateKey('audit', { AUDIT_HMAC_KEY: FIRST }).lines.map((line) => [
@@ -133,7 +159,9 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
       const keys = (await after.dataSource.query('SELECT key_id FROM audit_record ORDER BY seq')) as {
         key_id: string;
       }[];
-      expect(keys.map((row) => row.key_id)).toEqual(['k1', 'k1', 'k2', 'k2']);
+      // The boot records and the first hub's reads under k1; the second hub imports nothing new (same
+      // schema, same files), so its two reads follow under k2.
+      expect(keys.map((row) => row.key_id)).toEqual([...Array<string>(booted + 2).fill('k1'), 'k2', 'k2']);
       // The instance still on the old configuration can check neither the checkpoint (now under k2)
       // nor the records made under k2, and cannot extend the head: its read is refused, not re-signed.
       await after.app.get(AuditCheckpointScheduler).runOnce();
@@ -144,7 +172,7 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
         readRecorded: false,
       });
       const verified = await verifyAs(after);
-      expect(verified.body).toMatchObject({ ok: true, checked: 4, headSeq: 4 });
+      expect(verified.body).toMatchObject({ ok: true, checked: booted + 4, headSeq: booted + 4 });
     } finally {
       await after?.close();
       await before.close();

@@ -37,6 +37,18 @@ const WATCHED = [
   'croydon-mc',
 ];
 
+/** Organisations of providers as a sentence names them (config/partners.yaml). */
+const ST_ANDREWS = {
+  code: 'NVN',
+  name: "St Andrew's Healthcare (South London female offender MHTR)",
+  partnerId: 'st-andrews-mhtr',
+};
+const DRUG_SERVICE = {
+  code: 'NDA',
+  name: 'South London Community Drug and Alcohol Service (DRR and ATR)',
+  partnerId: 'sl-drug-alcohol-service',
+};
+
 const USERS = {
   auditor: { id: 'ig-lead', secret: 'test-secret-ig-lead', roles: ['ig-auditor'] },
   admin: { id: 'root', secret: 'test-secret-admin', roles: ['admin'] },
@@ -186,14 +198,36 @@ describe('pathway deadlines, candidates and the timeline', () => {
     ) as Promise<DeadlineRow[]>;
   }
 
+  /**
+   * The copies of an event the watched partners received, once there are at least `expected` and
+   * the hub has published all it will: none of the event's copies is left in its outbox, and as
+   * many arrived as the audit records delivered (written with the outbox rows). A copy too many
+   * shows in the caller's assertions.
+   */
   async function deliveriesOf(eventId: string, expected: number): Promise<amqp.ConsumeMessage[]> {
     await eventually(
-      async () => delivered.get(eventId)?.length ?? 0,
-      (count) => count >= expected,
+      async () => {
+        const [{ unpublished, audited }] = (await data.query(
+          `SELECT (SELECT count(*)::int FROM messaging_outbox WHERE event_id::text = $1) AS unpublished,
+                  (SELECT count(*)::int FROM audit_record WHERE event_id = $1 AND outcome = 'delivered' AND recipient = ANY($2::text[])) AS audited`,
+          [eventId, WATCHED],
+        )) as { unpublished: number; audited: number }[];
+        return { unpublished, audited, received: delivered.get(eventId)?.length ?? 0 };
+      },
+      ({ unpublished, audited, received }) => received >= expected && unpublished === 0 && received >= audited,
       15_000,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
     return delivered.get(eventId) ?? [];
+  }
+
+  /** The ids of the `pathway.deadline.missed` events the hub sent about the person an event was about. */
+  async function missedEventsAbout(eventId: string): Promise<string[]> {
+    const rows = (await data.query(
+      `SELECT event_id FROM hub_pathway_event WHERE event_type = 'pathway.deadline.missed'
+         AND person_id = (SELECT person_id FROM hub_pathway_event WHERE event_id = $1) ORDER BY received_at`,
+      [eventId],
+    )) as { event_id: string }[];
+    return rows.map((row) => row.event_id);
   }
 
   const bundleOf = (message: amqp.ConsumeMessage): Bundle => JSON.parse(message.content.toString('utf8')) as Bundle;
@@ -211,6 +245,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
   let missedEventId: string;
 
   it('sends pathway.deadline.missed to the provider when a DRR has no appointment within 2 working days — once, and also after the hub restarts', async () => {
+    // Given a DRR sentence: the provider owes the first appointment within 2 working days
     missedPerson = randomUUID();
     sentence = await handled('court.sentence.imposed', missedPerson, drr);
     const opened = await deadlinesOf(sentence.eventId);
@@ -224,7 +259,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
     // Not yet due: nothing is sent.
     expect(await scheduler().runOnce(new Date(first.due_at.getTime() - 60_000))).toEqual({ missed: 0, candidates: 0 });
 
-    // Restart: the deadline is in the database, not in a timer of the old app.
+    // When the hub restarts (the deadline is in the database, not in a timer of the old app) and the scheduler runs after it was due
     await app.close();
     app = await startHub();
     const after = new Date(first.due_at.getTime() + 1_000);
@@ -233,6 +268,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
     expect(row).toMatchObject({ status: 'missed', missed_event_id: expect.any(String) });
     missedEventId = row.missed_event_id as string;
 
+    // Then the provider, and only the provider, receives pathway.deadline.missed
     const copies = await deliveriesOf(missedEventId, 1);
     expect(copies.map((message) => message.fields.routingKey)).toEqual(['slam-mhtr.pathway.deadline.missed']);
     expect(copies[0].properties).toMatchObject({ type: 'pathway.deadline.missed', correlationId: sentence.eventId });
@@ -266,8 +302,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
 
     // Exactly once: a later run, on this instance or another, finds nothing more for it.
     await scheduler().runOnce(after);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(delivered.get(missedEventId)).toHaveLength(1);
+    expect(await deliveriesOf(missedEventId, 1)).toHaveLength(1);
     expect(
       (
         await data.query(
@@ -276,12 +311,16 @@ describe('pathway deadlines, candidates and the timeline', () => {
         )
       )[0].n,
     ).toBe(1);
+    // …and sent no second pathway.deadline.missed about the person (a new event would have a new id).
+    expect(await missedEventsAbout(sentence.eventId)).toEqual([missedEventId]);
   });
 
   it('closes the deadline as met when the provider books the first appointment in time, and sends nothing for it', async () => {
+    // Given a DRR sentence
     const person = randomUUID();
     const sentenced = await handled('court.sentence.imposed', person, drr);
     const [first] = (await deadlinesOf(sentenced.eventId)).filter((row) => row.kind === 'first-appointment');
+    // When the provider books a session starting before the deadline
     const start = new Date(first.due_at.getTime() - 6 * 3_600_000);
     const booking = await handled('treatment.appointment.booked', person, (input) => {
       input.appointment = {
@@ -292,6 +331,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
         end: new Date(start.getTime() + 3_000_000).toISOString(),
       };
     });
+    // Then the deadline is met by the booking, and stays met after it was due
     const [met] = (await deadlinesOf(sentenced.eventId)).filter((row) => row.kind === 'first-appointment');
     expect(met).toMatchObject({ status: 'met', closed_by_event: booking.eventId });
     await scheduler().runOnce(new Date(first.due_at.getTime() + 1_000));
@@ -304,10 +344,13 @@ describe('pathway deadlines, candidates and the timeline', () => {
   });
 
   it('sends pathway.candidate.identified to the L&D and probation teams of the court when a listing matches an earlier screening', async () => {
+    // Given an L&D screening of one person, and a listing of another, unscreened
     const person = randomUUID();
     const screening = await handled('ld.screening.completed', person);
     const unscreened = await handled('court.hearing.listed', randomUUID());
+    // When the screened person is listed
     const listing = await handled('court.hearing.listed', person);
+    // Then only the screened person becomes a candidate, sent to the court's L&D and probation teams
     expect(
       (await data.query(
         'SELECT listing_event_id FROM hub_pathway_candidate WHERE person_id = (SELECT person_id FROM hub_pathway_event WHERE event_id = $1)',
@@ -349,10 +392,12 @@ describe('pathway deadlines, candidates and the timeline', () => {
     const path = (value: string) => `/people/${encodeURIComponent(value)}/timeline`;
 
     it('shows the events, decisions and deadlines of the person in order, with the agreement and flow of each disclosure; the read is audited', async () => {
+      // Given the person whose DRR start was missed (the first test); When an IG lead reads their timeline
       const response = await request(app.getHttpServer())
         .get(`${path(missedPerson)}?system=common-platform-defendant-id`)
         .set('Authorization', basic(USERS.auditor));
       expect(response.status).toBe(200);
+      // Then it holds the sentence, its disclosures and deadlines, the missed one and the hub's notice, in order
       const timeline = response.body as Timeline;
       expect(timeline.person.identifiers).toEqual([
         { system: COMMON_PLATFORM_DEFENDANT_ID_SYSTEM, value: missedPerson },
@@ -445,6 +490,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
   });
 
   it('finds an earlier screening of a person merged into the listed one, and shows both on the timeline', async () => {
+    // Given a screening under a CRN, and a listing under a Common Platform id not yet linked to it
     const defendantId = randomUUID();
     const crn = `M${String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0')}`;
     const screening = await handled('ld.screening.completed', defendantId, (input) => {
@@ -456,10 +502,11 @@ describe('pathway deadlines, candidates and the timeline', () => {
         before.eventId,
       ])) as unknown[],
     ).toEqual([]);
-    // The court (trusted) sees both identifiers together: the person index merges the two persons.
+    // When the court (trusted) sends both identifiers together: the person index merges the two persons
     await handled('court.sentence.imposed', defendantId, (input) => {
       input.person.identifiers = { commonPlatformDefendantId: defendantId, crn };
     });
+    // Then the next listing finds the earlier screening, and the timeline shows both persons' events
     const after = await handled('court.hearing.listed', defendantId);
     expect(
       (await data.query('SELECT candidate FROM hub_pathway_candidate WHERE listing_event_id = $1', [
@@ -481,11 +528,14 @@ describe('pathway deadlines, candidates and the timeline', () => {
   });
 
   it('runs the scheduler on its own every PATHWAY_SCHEDULER_INTERVAL_MS', async () => {
+    // Given a hub whose scheduler runs every 200 ms
     await app.close();
     app = await startHub('200');
+    // When a screened person is listed
     const person = randomUUID();
     await handled('ld.screening.completed', person);
     const listing = await handled('court.hearing.listed', person);
+    // Then the candidate is sent without anyone running the scheduler
     const [sent] = await eventually(
       () =>
         data.query(
@@ -496,5 +546,217 @@ describe('pathway deadlines, candidates and the timeline', () => {
       10_000,
     );
     expect((await deliveriesOf(sent.sent_event_id, 2)).length).toBe(2);
+  });
+
+  /**
+   * Last in the file: these run the scheduler far ahead, past every deadline earlier tests left
+   * open (none of them checks one after this).
+   */
+  describe('a requirement that ends cancels its own open deadlines, and only its own', () => {
+    interface CancellableRow {
+      kind: string;
+      owed_by: string;
+      status: string;
+      closed_by_event: string | null;
+      closed_reason: string | null;
+      missed_event_id: string | null;
+      due_at: Date;
+    }
+
+    function requirementDeadlines(openedBy: string): Promise<CancellableRow[]> {
+      return data.query(
+        `SELECT kind, owed_by, status, closed_by_event, closed_reason, missed_event_id, due_at FROM hub_pathway_deadline
+         WHERE opened_by_event = $1 ORDER BY kind, owed_by`,
+        [openedBy],
+      ) as Promise<CancellableRow[]>;
+    }
+
+    const stateOf = (rows: CancellableRow[]) => rows.map((row) => [row.kind, row.owed_by, row.status]);
+
+    it('Given a combined MHTR + ATR order, When the MHTR provider rejects its referral, Then only the MHTR deadlines are cancelled, shown with the reason, and never reported missed', async () => {
+      // Given: the MHTR with one provider, the ATR with the drug and alcohol service
+      const person = randomUUID();
+      const mhtrId = `mhtr-${randomUUID()}`;
+      const sentenced = await handled('court.sentence.imposed', person, (input) => {
+        const [mhtr] = input.sentence.requirements;
+        input.sentence.requirements = [
+          { ...mhtr, id: mhtrId, provider: ST_ANDREWS },
+          {
+            ...mhtr,
+            id: `atr-${randomUUID()}`,
+            type: 'atr',
+            startWithinWorkingDays: undefined,
+            provider: DRUG_SERVICE,
+          },
+        ];
+      });
+      expect(stateOf(await requirementDeadlines(sentenced.eventId))).toEqual([
+        ['first-appointment', 'sl-drug-alcohol-service', 'open'],
+        ['first-appointment', 'st-andrews-mhtr', 'open'],
+        ['three-way-meeting', 'sl-drug-alcohol-service', 'open'],
+        ['three-way-meeting', 'st-andrews-mhtr', 'open'],
+      ]);
+
+      // When: the MHTR provider rejects the referral the sentence made
+      const rejection = await handled('treatment.referral.rejected', person, (input) => {
+        input.referral.id = mhtrId;
+      });
+
+      // Then: the MHTR provider's deadlines are cancelled by the rejection, the ATR's stay open
+      const afterRejection = await requirementDeadlines(sentenced.eventId);
+      expect(afterRejection.map((row) => [row.kind, row.owed_by, row.status, row.closed_by_event])).toEqual([
+        ['first-appointment', 'sl-drug-alcohol-service', 'open', null],
+        ['first-appointment', 'st-andrews-mhtr', 'cancelled', rejection.eventId],
+        ['three-way-meeting', 'sl-drug-alcohol-service', 'open', null],
+        ['three-way-meeting', 'st-andrews-mhtr', 'cancelled', rejection.eventId],
+      ]);
+      expect(afterRejection.filter((row) => row.status === 'cancelled').map((row) => row.closed_reason)).toEqual([
+        'The referral was rejected by st-andrews-mhtr.',
+        'The referral was rejected by st-andrews-mhtr.',
+      ]);
+
+      // When: the scheduler runs after every one of them was due
+      const lastDue = Math.max(...afterRejection.map((row) => row.due_at.getTime()));
+      await scheduler().runOnce(new Date(lastDue + 1_000));
+
+      // Then: only the ATR's are missed, each with the event the hub sent; the cancelled ones stay so, with no event
+      const afterRun = await requirementDeadlines(sentenced.eventId);
+      expect(afterRun.map((row) => [row.kind, row.owed_by, row.status, row.missed_event_id !== null])).toEqual([
+        ['first-appointment', 'sl-drug-alcohol-service', 'missed', true],
+        ['first-appointment', 'st-andrews-mhtr', 'cancelled', false],
+        ['three-way-meeting', 'sl-drug-alcohol-service', 'missed', true],
+        ['three-way-meeting', 'st-andrews-mhtr', 'cancelled', false],
+      ]);
+      const missedEvents = await missedEventsAbout(sentenced.eventId);
+      expect([...missedEvents].sort()).toEqual(
+        afterRun.flatMap((row) => (row.missed_event_id ? [row.missed_event_id] : [])).sort(),
+      );
+      const toRejectingProvider = (await data.query(
+        `SELECT count(*)::int AS n FROM audit_record WHERE event_id = ANY($1::text[]) AND recipient = 'st-andrews-mhtr' AND outcome = 'delivered'`,
+        [missedEvents],
+      )) as { n: number }[];
+      expect(toRejectingProvider[0].n).toBe(0);
+
+      // And the timeline shows them cancelled, with the reason and the rejection that cancelled them
+      const timeline = (
+        await request(app.getHttpServer())
+          .get(`/people/${person}/timeline?system=common-platform-defendant-id`)
+          .set('Authorization', basic(USERS.auditor))
+      ).body as Timeline;
+      const cancelled = timeline.entries.filter((entry) => entry.kind === 'deadline-cancelled');
+      expect(
+        cancelled.map((entry) => ('owedBy' in entry ? [entry.deadline, entry.owedBy, entry.eventId] : [])).sort(),
+      ).toEqual([
+        ['first-appointment', 'st-andrews-mhtr', rejection.eventId],
+        ['three-way-meeting', 'st-andrews-mhtr', rejection.eventId],
+      ]);
+      expect(
+        cancelled.every(
+          (entry) => 'reason' in entry && entry.reason === 'The referral was rejected by st-andrews-mhtr.',
+        ),
+      ).toBe(true);
+      expect(
+        timeline.deadlines
+          .filter((deadline) => deadline.status === 'cancelled')
+          .map((deadline) => deadline.cancelledReason),
+      ).toEqual(['The referral was rejected by st-andrews-mhtr.', 'The referral was rejected by st-andrews-mhtr.']);
+      expect(
+        timeline.entries.some(
+          (entry) => entry.kind === 'deadline-missed' && 'owedBy' in entry && entry.owedBy === 'st-andrews-mhtr',
+        ),
+      ).toBe(false);
+    });
+
+    it('Given an MHTR and an ATR with one provider, When the ATR episode ends, Then only the ATR start is cancelled and the shared meeting stays; When probation terminates the MHTR, Then the rest is cancelled', async () => {
+      // Given: both requirements with the same provider, who owes one three-way meeting for both
+      const person = randomUUID();
+      const sentenced = await handled('court.sentence.imposed', person, (input) => {
+        const [mhtr] = input.sentence.requirements;
+        input.sentence.requirements = [
+          { ...mhtr, id: `mhtr-${randomUUID()}` },
+          { ...mhtr, id: `atr-${randomUUID()}`, type: 'atr', startWithinWorkingDays: undefined },
+        ];
+      });
+      const due = await requirementDeadlines(sentenced.eventId);
+      expect(stateOf(due)).toEqual([
+        ['first-appointment', 'slam-mhtr', 'open'],
+        ['first-appointment', 'slam-mhtr', 'open'],
+        ['three-way-meeting', 'slam-mhtr', 'open'],
+      ]);
+      const atrStart = (await data.query(
+        `SELECT id FROM hub_pathway_deadline WHERE opened_by_event = $1 AND kind = 'first-appointment' AND requirements = '{atr}'`,
+        [sentenced.eventId],
+      )) as { id: string }[];
+      expect(atrStart).toHaveLength(1);
+
+      // When: the provider ends the ATR treatment episode
+      const ended = await handled('treatment.episode.ended', person, (input) => {
+        input.episode.requirementType = 'atr';
+        input.episode.reason = 'disengaged';
+      });
+
+      // Then: the ATR start is cancelled with the reason; the MHTR start and the shared meeting stay open
+      const afterEnd = (await data.query(
+        `SELECT id, kind, status, closed_by_event, closed_reason FROM hub_pathway_deadline WHERE opened_by_event = $1 ORDER BY kind, status`,
+        [sentenced.eventId],
+      )) as {
+        id: string;
+        kind: string;
+        status: string;
+        closed_by_event: string | null;
+        closed_reason: string | null;
+      }[];
+      expect(afterEnd.map((row) => [row.kind, row.status])).toEqual([
+        ['first-appointment', 'cancelled'],
+        ['first-appointment', 'open'],
+        ['three-way-meeting', 'open'],
+      ]);
+      expect(afterEnd[0]).toMatchObject({
+        id: atrStart[0].id,
+        closed_by_event: ended.eventId,
+        closed_reason: 'The ATR treatment episode at slam-mhtr ended (disengaged).',
+      });
+
+      // When: probation terminates the MHTR
+      const terminated = await handled('probation.requirement.terminated', person, (input) => {
+        input.requirement.outcome = 'revoked';
+      });
+
+      // Then: the MHTR start and the meeting (no requirement of it left) are cancelled by the termination
+      const afterTermination = await requirementDeadlines(sentenced.eventId);
+      expect(afterTermination.map((row) => [row.kind, row.status, row.closed_by_event, row.closed_reason])).toEqual(
+        expect.arrayContaining([
+          [
+            'first-appointment',
+            'cancelled',
+            ended.eventId,
+            'The ATR treatment episode at slam-mhtr ended (disengaged).',
+          ],
+          [
+            'first-appointment',
+            'cancelled',
+            terminated.eventId,
+            'The MHTR was terminated (revoked) by nps-london-croydon.',
+          ],
+          [
+            'three-way-meeting',
+            'cancelled',
+            terminated.eventId,
+            'The MHTR was terminated (revoked) by nps-london-croydon.',
+          ],
+        ]),
+      );
+      expect(afterTermination).toHaveLength(3);
+
+      // And none is reported missed after it would have been due
+      const lastDue = Math.max(...afterTermination.map((row) => row.due_at.getTime()));
+      await scheduler().runOnce(new Date(lastDue + 1_000));
+      expect((await requirementDeadlines(sentenced.eventId)).map((row) => row.status)).toEqual([
+        'cancelled',
+        'cancelled',
+        'cancelled',
+      ]);
+      expect(await missedEventsAbout(sentenced.eventId)).toEqual([]);
+    });
   });
 });

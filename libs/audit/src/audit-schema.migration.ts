@@ -213,6 +213,24 @@ export class AuditBesideIdentifiers1767830400000 implements MigrationInterface {
   }
 }
 
+/**
+ * The records that still name a person, in seq order: the retention purge walks them oldest first
+ * without reading the ever longer run of records whose identifiers are already erased.
+ */
+export class AuditIdentifiedIndex1767830400001 implements MigrationInterface {
+  name = 'AuditIdentifiedIndex1767830400001';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(
+      "CREATE INDEX IF NOT EXISTS audit_record_identified_idx ON audit_record (seq) WHERE person_identifiers <> '[]'::jsonb",
+    );
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP INDEX IF EXISTS audit_record_identified_idx');
+  }
+}
+
 function besideColumns(): string {
   return `ARRAY[${AUDIT_BESIDE_COLUMNS.map((column) => `'${column}'`).join(', ')}]`;
 }
@@ -280,5 +298,6 @@ export const AUDIT_MIGRATIONS = [
   AuditKinds1764806400000,
   AuditKeyIds1767225600000,
   AuditBesideIdentifiers1767830400000,
+  AuditIdentifiedIndex1767830400001,
   AuditChains1768435200000,
 ];

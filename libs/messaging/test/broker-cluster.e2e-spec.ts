@@ -127,7 +127,12 @@ describe('a broker node stops mid-stream (a three-node cluster this test started
   it('replicates the quorum queue on every node; after a node stops, every confirmed event is applied once', async () => {
     const { cluster } = requireStack();
     expect(await cluster.runningNodeNames()).toHaveLength(3);
-    expect(await queueMembers(HUB_INGRESS_QUEUE)).toEqual([...cluster.nodes.map((node) => node.nodeName)].sort());
+    // Every queue provisioned (hub.ingress, the inboxes, their delay queues and DLQs) has a replica on each node.
+    const everyNode = cluster.nodes.map((node) => node.nodeName).sort();
+    const queues = await provisionedQueues();
+    const ingressLeader = queues.find((queue) => queue.name === HUB_INGRESS_QUEUE)?.leader;
+    expect(ingressLeader).toBeDefined();
+    expect(queues.filter((queue) => queue.type !== 'quorum' || queue.members.join() !== everyNode.join())).toEqual([]);
 
     const publisherFailover = watchFailover(requireConnection(publisherConnection));
     const consumerFailover = watchFailover(requireConnection(consumerConnection));
@@ -202,6 +207,7 @@ describe('a broker node stops mid-stream (a three-node cluster this test started
       duplicated_effects: effects - applied,
       duplicate_deliveries_suppressed: suppressed.deliveries,
       stopped_node: stoppedNode,
+      hub_ingress_leader_was_on_it: ingressLeader === stoppedNode,
       publisher_reconnect_ms: span(publisherFailover),
       consumer_reconnect_ms: span(consumerFailover),
       confirmed_when_node_lost: confirmedWhenLost,
@@ -258,16 +264,20 @@ describe('a broker node stops mid-stream (a three-node cluster this test started
     return failover;
   }
 
-  /** The nodes holding a replica of a quorum queue (management API of a running node). */
-  async function queueMembers(queue: string): Promise<string[]> {
+  /** Every queue of vhost `cstr` with its type and the nodes holding a replica (management API). */
+  async function provisionedQueues(): Promise<{ name: string; type: string; members: string[]; leader?: string }[]> {
     const { cluster, rabbitManagementUrl } = requireStack();
     const { username, password } = cluster.nodes[0].adminCredentials();
-    const response = await fetch(`${rabbitManagementUrl}/api/queues/cstr/${encodeURIComponent(queue)}`, {
+    const response = await fetch(`${rabbitManagementUrl}/api/queues/cstr`, {
       headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
     });
-    const body = (await response.json()) as { type?: string; members?: string[] };
-    expect(body.type).toBe('quorum');
-    return [...(body.members ?? [])].sort();
+    const queues = (await response.json()) as { name: string; type: string; members?: string[]; leader?: string }[];
+    return queues.map(({ name, type, members, leader }) => ({
+      name,
+      type,
+      leader,
+      members: [...(members ?? [])].sort(),
+    }));
   }
 
   /** Messages waiting in a queue, asked of a node that still runs. */

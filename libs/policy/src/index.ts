@@ -18,7 +18,6 @@ export * from './agreements/agreement';
 export * from './agreements/agreements.loader';
 export * from './agreements/agreement-diff';
 export * from './agreements/agreement-impact';
-export * from './evaluation/bundle-reading';
 export * from './parties/party-resolver';
 export * from './parties/party-warnings';
 export * from './evaluation/restriction';

@@ -1,6 +1,7 @@
 export * from './harness/test-env';
 export * from './harness/eventually';
 export * from './harness/percentile';
+export * from './harness/recording-outbox';
 export * from './harness/agreement-recipients';
 export * from './harness/broker-fixture';
 export * from './harness/database-fixture';

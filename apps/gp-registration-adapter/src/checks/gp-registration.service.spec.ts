@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { buildEventBundle } from '@cstr/fhir';
-import { Outbox, type HandlerScope, type OutgoingMessage } from '@cstr/messaging';
+import type { HandlerScope } from '@cstr/messaging';
 import { IngressPublisher } from '@cstr/platform';
+import { RecordingOutbox } from '@cstr/testing';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-files';
 import type { GpPartnerSettings } from '../gp-partner-settings';
@@ -29,11 +30,7 @@ function harness(read: PdsRead, known: { ods_code: string; start_date: string }[
   const dataSource = {
     transaction: async <T>(work: (m: EntityManager) => Promise<T>) => work(manager),
   } as unknown as DataSource;
-  const outbox = new Outbox();
-  const queued: OutgoingMessage[] = [];
-  jest.spyOn(outbox, 'add').mockImplementation(async (_manager, ...messages) => {
-    queued.push(...messages);
-  });
+  const outbox = new RecordingOutbox();
   const reads: string[] = [];
   const pds = {
     readPatient: async (nhsNumber: string) => (reads.push(nhsNumber), read),
@@ -54,7 +51,7 @@ function harness(read: PdsRead, known: { ods_code: string; start_date: string }[
     statements
       .filter((statement) => statement.sql.includes('INSERT INTO gp_known_registration'))
       .map((statement) => statement.parameters);
-  return { service, scope, queued, reads, remembered };
+  return { service, scope, queued: outbox.queued, reads, remembered };
 }
 
 /** A delivered sentence about a person whose NHS number the court knew. */

@@ -1,9 +1,9 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Bundle, Patient } from 'fhir/r4';
+import type { Bundle } from 'fhir/r4';
 import { DataSource, type EntityManager } from 'typeorm';
 import { operationOutcomeOf, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
 import { NHS_NUMBER_SYSTEM } from '@cstr/identity';
-import { mapPdsPatient, type EventInput, type PreviousGpRegistration } from '@cstr/fhir';
+import { asArray, mapPdsPatient, patientOf, type EventInput, type PreviousGpRegistration } from '@cstr/fhir';
 import { Outcome, type HandlerOutcome, type HandlerScope } from '@cstr/messaging';
 import { IngressPublisher, payloadEventIds, type IngressEvent, type RejectedIngress } from '@cstr/platform';
 import { GP_PARTNER_SETTINGS, type GpPartnerSettings } from '../gp-partner-settings';
@@ -205,10 +205,8 @@ function notBuilt(rejected: readonly RejectedIngress[]): string {
 
 /** The NHS number of the Patient of a delivered Bundle. */
 export function nhsNumberOf(bundle: unknown): string | undefined {
-  if (typeof bundle !== 'object' || bundle === null || (bundle as Bundle).resourceType !== 'Bundle') return undefined;
-  const patient = (bundle as Bundle).entry?.find((entry) => entry.resource?.resourceType === 'Patient')?.resource as
-    Patient | undefined;
-  return patient?.identifier?.find((identifier) => identifier.system === NHS_NUMBER_SYSTEM)?.value;
+  if ((bundle as Bundle | null)?.resourceType !== 'Bundle') return undefined;
+  return asArray(patientOf(bundle)?.identifier).find((identifier) => identifier?.system === NHS_NUMBER_SYSTEM)?.value;
 }
 
 /** What a failed PDS read means: retry (partner down) or a final answer. */

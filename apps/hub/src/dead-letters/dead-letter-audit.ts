@@ -1,9 +1,10 @@
 import type * as amqp from 'amqplib';
 import type { AuditRecordInput } from '@cstr/audit';
 import { isEventType } from '@cstr/contracts';
+import { patientOf } from '@cstr/fhir';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@cstr/messaging';
 import { INGRESS_REFUSAL_CODES } from '../ingress/ingress-message';
-import { identifiersOf, patientIn } from '../ingress/ingress.pipeline';
+import { identifiersOf } from '../ingress/ingress.pipeline';
 import type { DeadLetterProvenance } from './dead-letter-provenance';
 
 /**
@@ -48,7 +49,7 @@ export function deadLetterRecord(
     ...(provenance.sender ? { sender: provenance.sender } : {}),
     ...(provenance.partner ? { recipient: provenance.partner } : {}),
     refusingRule: code.slice(0, 100),
-    personIdentifiers: identifiersOf(patientIn(body)),
+    personIdentifiers: identifiersOf(patientOf(body)),
     reason: `Dead-lettered from ${queue}: ${code}: ${provenance.failureReason}`.slice(0, 1000),
   };
 }

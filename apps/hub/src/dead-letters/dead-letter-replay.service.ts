@@ -105,7 +105,6 @@ export class DeadLetterReplayService {
       await this.audit.append(manager, [replayRecord(letter, actor)]);
       return { ...stripStored(letter), replayedAt: replayedAt.toISOString(), replayedBy: actor };
     });
-    this.outbox.notifyCommitted();
     return replayed;
   }
 
@@ -147,7 +146,6 @@ export class DeadLetterReplayService {
       await this.audit.append(manager, records);
       return bulk;
     });
-    if (answer.count > 0) this.outbox.notifyCommitted();
     return answer;
   }
 

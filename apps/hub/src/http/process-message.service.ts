@@ -19,7 +19,8 @@ import { HubPolicy } from '../core/hub-policy';
 import type { HubConfig } from '../hub.config';
 import { checkEnvelope, type CheckedEnvelope } from '../ingress/envelope.check';
 import { readSubjectIdentifiers } from '@cstr/identity';
-import { partyWarnings, patientOf } from '@cstr/policy';
+import { patientOf } from '@cstr/fhir';
+import { partyWarnings } from '@cstr/policy';
 import type { IngressRefusalCode } from '../ingress/ingress-message';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -187,7 +188,6 @@ export class ProcessMessageService {
       });
       return false;
     });
-    if (!duplicate) this.outbox.notifyCommitted();
     const applied = await this.waitUntilApplied(eventId);
     const diagnostics = `${
       duplicate

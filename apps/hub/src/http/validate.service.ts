@@ -6,7 +6,7 @@ import {
   type OperationOutcomeIssue,
 } from '@cstr/contracts';
 import { noStrongIdentifier, readSubjectIdentifiers } from '@cstr/identity';
-import { patientOf } from '@cstr/policy';
+import { patientOf } from '@cstr/fhir';
 import { HubMetrics } from '../core/hub-metrics';
 import type { CheckedEnvelope } from '../ingress/envelope.check';
 import { ProcessMessageService } from './process-message.service';

@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { AuditLog, AuditRecordInput } from '@cstr/audit';
 import { AmqpHeaders, DELIVERY_EXCHANGE, HUB_PARTNER_ID, partnerEndpoint, type EventType } from '@cstr/contracts';
-import type { PersonIndex, PersonSubject, ResolveContext } from '@cstr/identity';
+import {
+  CRN_SYSTEM,
+  NHS_NUMBER_SYSTEM,
+  PNC_ID_SYSTEM,
+  type PersonIndex,
+  type PersonSubject,
+  type ResolveContext,
+} from '@cstr/identity';
 import type { OutgoingMessage } from '@cstr/messaging';
 import { loadConfig, projectPath } from '@cstr/platform';
 import type { Bundle, MessageHeader } from 'fhir/r4';
@@ -11,7 +18,12 @@ import { HubMetrics } from '../core/hub-metrics';
 import { HubPolicy } from '../core/hub-policy';
 import { HubConfig } from '../hub.config';
 import type { IngressResult, IngressScope } from './ingress-message';
-import { IngressObservers } from './ingress-observer';
+import {
+  INGRESS_OBSERVER_ORDER,
+  IngressObservers,
+  type IngressObserver,
+  type IngressObserverName,
+} from './ingress-observer';
 import { IngressPipeline } from './ingress.pipeline';
 import { fixtureEvent, providerConsentWithdrawn, type TestEvent } from '../../test/ingress-test-kit';
 
@@ -27,7 +39,12 @@ const NOW = new Date('2026-07-01T12:00:00Z');
  * every subject with a strong identifier to one person, the person state and refusals live in
  * maps, and the audit log collects what it is given.
  */
-function harness() {
+function harness(
+  options: {
+    readonly observers?: IngressObservers;
+    readonly knownIdentifiers?: readonly { readonly system: string; readonly value: string }[];
+  } = {},
+) {
   const personId = randomUUID();
   const states = new Map<string, { relationships: unknown; consent: unknown }>();
   const refusals: unknown[][] = [];
@@ -72,7 +89,7 @@ function harness() {
         conflicts: [],
         notLinked: [],
         issues: [],
-        identifiers: [],
+        identifiers: options.knownIdentifiers ?? [],
       });
     },
     partitionKey: (id: string) => `key-of-${id}`,
@@ -85,7 +102,7 @@ function harness() {
     () => true,
     { defaultMetrics: false },
   );
-  const pipeline = new IngressPipeline(policy, persons, config, metrics, new IngressObservers());
+  const pipeline = new IngressPipeline(policy, persons, config, metrics, options.observers ?? new IngressObservers());
   const scope: IngressScope = {
     manager,
     publish: (...messages) => Promise.resolve(void published.push(...messages)),
@@ -110,7 +127,46 @@ function headerOf(body: Buffer): MessageHeader {
 const recipientsOf = (published: readonly OutgoingMessage[]): string[] =>
   published.map((message) => message.routingKey.split('.')[0]).sort();
 
+/** An observer that records, in `seen`, its name and a snapshot of the Bundle it was given. */
+function recordingObserver(
+  observerName: IngressObserverName,
+  seen: { name: string; bundle: string }[],
+): IngressObserver {
+  return {
+    observerName,
+    onAccepted: async (_scope, event) => void seen.push({ name: observerName, bundle: JSON.stringify(event.bundle) }),
+  };
+}
+
 describe('IngressPipeline', () => {
+  it('tells the observers, in their fixed order, of the Bundle as the sender sent it, while copies gain known identifiers', async () => {
+    const observers = new IngressObservers();
+    const seen: { name: string; bundle: string }[] = [];
+    // Registered against INGRESS_OBSERVER_ORDER: the registry puts them back in it.
+    for (const name of [...INGRESS_OBSERVER_ORDER].reverse()) observers.register(recordingObserver(name, seen));
+    const known = [
+      { system: CRN_SYSTEM, value: 'X999991' },
+      { system: NHS_NUMBER_SYSTEM, value: '9990000123' },
+      { system: PNC_ID_SYSTEM, value: '2001/0012345A' },
+    ];
+    const { send, published } = harness({ observers, knownIdentifiers: known });
+    for (const type of ['court.hearing.listed', 'probation.case.allocated'] as EventType[])
+      await send(fixtureEvent(type));
+    const consent = fixtureEvent('consent.recorded');
+    const sent = JSON.stringify(consent.body);
+    seen.length = 0;
+
+    expect((await send(consent)).kind).toBe('accepted');
+
+    expect(seen.map((each) => each.name)).toEqual([...INGRESS_OBSERVER_ORDER]);
+    for (const each of seen) expect(each.bundle).toBe(sent);
+    const added = known.filter(({ value }) => !sent.includes(value));
+    expect(added.length).toBeGreaterThan(0);
+    expect(published.some((message) => added.some(({ value }) => message.body.toString('utf8').includes(value)))).toBe(
+      true,
+    );
+  });
+
   it('delivers a hearing listed at a court to exactly the L&D and probation partners covering that court, one audit record each', async () => {
     const { send, published, audited, personId } = harness();
     const event = fixtureEvent('court.hearing.listed');

@@ -11,10 +11,10 @@ import {
 import { PersonIndex, readSubjectIdentifiers, type PersonSubject } from '@cstr/identity';
 import { childTraceparent, encodeBody, type OutgoingMessage } from '@cstr/messaging';
 import { APP_CONFIG } from '@cstr/platform';
+import { patientOf } from '@cstr/fhir';
 import {
   endRelationships,
   partyWarnings,
-  patientOf,
   recipientsFor,
   updateConsent,
   updateRelationships,
@@ -288,7 +288,7 @@ export class IngressPipeline {
       ],
     );
     await scope.appendAudit([
-      ingressRefusalRecord(message, refused, this.policy, identifiersOf(patientIn(message.body))),
+      ingressRefusalRecord(message, refused, this.policy, identifiersOf(patientOf(message.body))),
     ]);
     return refused;
   }
@@ -360,23 +360,4 @@ export function subjectOf(patient: Patient): PersonSubject {
 export function identifiersOf(patient: Patient | undefined): AuditPersonIdentifier[] {
   if (!patient) return [];
   return readSubjectIdentifiers(patient.identifier).valid.map(({ system, value }) => ({ system, value }));
-}
-
-/** The Patient of a body that may be anything (a refused event): found without trusting its shape. */
-export function patientIn(body: unknown): Patient | undefined {
-  const entries =
-    typeof body === 'object' && body !== null && Array.isArray((body as Bundle).entry)
-      ? ((body as Bundle).entry as unknown[])
-      : [];
-  for (const entry of entries) {
-    const resource =
-      typeof entry === 'object' && entry !== null ? (entry as { resource?: unknown }).resource : undefined;
-    if (
-      typeof resource === 'object' &&
-      resource !== null &&
-      (resource as { resourceType?: unknown }).resourceType === 'Patient'
-    )
-      return resource as Patient;
-  }
-  return undefined;
 }

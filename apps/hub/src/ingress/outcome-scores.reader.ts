@@ -1,5 +1,5 @@
 import { OBSERVATION_TYPE_SYSTEM, OUTCOME_STAGE_SYSTEM } from '@cstr/contracts';
-import { resourcesOfType } from '@cstr/policy';
+import { resourcesOfType } from '@cstr/fhir';
 import type { Bundle } from 'fhir/r4';
 
 /** Observation types of outcome scores (`outcome-score-phq-9`…): the instrument follows the prefix. */

@@ -1,7 +1,7 @@
 import type * as amqp from 'amqplib';
+import { patientOf } from '@cstr/fhir';
 import { readSubjectIdentifiers } from '@cstr/identity';
 import { jsonBodyOf } from '@cstr/messaging';
-import { patientIn } from './ingress.pipeline';
 
 /**
  * The ordering key of an event on `hub.ingress`, computed by the hub from the subject (never a
@@ -17,6 +17,6 @@ export function subjectLaneKey(raw: amqp.ConsumeMessage): string | undefined {
   const parsed = jsonBodyOf(raw);
   if (!parsed.ok) return undefined;
   // Valid identifiers come ordered by IDENTIFIER_PRIORITY: NHS number, CRN, PNC ID, CRO number, Common Platform id.
-  const [first] = readSubjectIdentifiers(patientIn(parsed.body)?.identifier).valid;
+  const [first] = readSubjectIdentifiers(patientOf(parsed.body)?.identifier).valid;
   return first ? `${first.system}|${first.value}` : undefined;
 }

@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `hub_pathway_event`: every accepted event per person (type, sender, when) and the facts later
  *   rules need (an L&D screening's needs, whether a GP is registered): the person's timeline;
  * - `hub_pathway_deadline`: deadlines per person — kind, due, who owes the step, the event that
- *   opened it, and how it closed (met, missed with the event the hub sent, or replaced). Stored,
+ *   opened it, and how it closed (met, missed with the event the hub sent, replaced, or — see
+ *   {@link HubPathwayCancelled1767916800000} — cancelled with its requirement). Stored,
  *   so deadlines survive a restart; the scheduler claims due ones with `FOR UPDATE SKIP LOCKED`;
  * - `hub_pathway_candidate`: `pathway.candidate.identified` events to send (a listing matched an
  *   earlier screening), sent by the scheduler through the ingress pipeline.
@@ -71,5 +72,40 @@ export class HubPathway1764720000000 implements MigrationInterface {
   }
 }
 
+/**
+ * Deadlines cancelled with their requirement: each deadline names the treatment requirements it
+ * serves (`requirements`: mhtr, drr, atr; `requirement_ids`: their identifiers) and those that have
+ * ended (`requirements_ended`); once all have ended it is `cancelled`, with `closed_reason`.
+ * Deadlines opened before this migration serve no named requirement and are never cancelled.
+ */
+export class HubPathwayCancelled1767916800000 implements MigrationInterface {
+  name = 'HubPathwayCancelled1767916800000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      ALTER TABLE hub_pathway_deadline
+        ADD COLUMN IF NOT EXISTS requirements       text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN IF NOT EXISTS requirement_ids    text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN IF NOT EXISTS requirements_ended text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN IF NOT EXISTS closed_reason      text`);
+    await runner.query(statusCheck(['open', 'met', 'missed', 'replaced', 'cancelled']));
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`UPDATE hub_pathway_deadline SET status = 'replaced' WHERE status = 'cancelled'`);
+    await runner.query(statusCheck(['open', 'met', 'missed', 'replaced']));
+    await runner.query(`
+      ALTER TABLE hub_pathway_deadline
+        DROP COLUMN IF EXISTS requirements, DROP COLUMN IF EXISTS requirement_ids,
+        DROP COLUMN IF EXISTS requirements_ended, DROP COLUMN IF EXISTS closed_reason`);
+  }
+}
+
+/** Replaces the deadline status check (PostgreSQL's name for the column's inline CHECK). */
+function statusCheck(statuses: readonly string[]): string {
+  return `ALTER TABLE hub_pathway_deadline DROP CONSTRAINT IF EXISTS hub_pathway_deadline_status_check,
+    ADD CONSTRAINT hub_pathway_deadline_status_check CHECK (status IN (${statuses.map((status) => `'${status}'`).join(', ')}))`;
+}
+
 /** The migrations of the pathway's tables. */
-export const HUB_PATHWAY_MIGRATIONS = [HubPathway1764720000000];
+export const HUB_PATHWAY_MIGRATIONS = [HubPathway1764720000000, HubPathwayCancelled1767916800000];

@@ -10,12 +10,14 @@ import { hearingOf, pathwayChanges } from './pathway.rules';
 
 /**
  * Applies every accepted event to the person's pathway, in the event's transaction: records it
- * (the timeline), closes the deadlines it meets, opens the deadlines it starts (SPEC §8), and
- * queues a `pathway.candidate.identified` when a listing matches an earlier L&D screening.
+ * (the timeline), closes the deadlines it meets, cancels those of a requirement it ends, opens the
+ * deadlines it starts (SPEC §8), and queues a `pathway.candidate.identified` when a listing
+ * matches an earlier L&D screening.
  * Idempotent by event id: a redelivered event finds itself recorded and changes nothing.
  */
 @Injectable()
 export class PathwayObserver implements IngressObserver {
+  readonly observerName = 'pathway';
   private readonly repository = new PathwayRepository();
 
   constructor(
@@ -60,6 +62,8 @@ export class PathwayObserver implements IngressObserver {
     // Closings first: a booking again of an appointment replaces its outcome deadline, then opens the new one.
     for (const closing of changes.close)
       await this.repository.close(manager, event.personId, closing, event.eventId, event.now);
+    for (const cancelling of changes.cancel ?? [])
+      await this.repository.cancel(manager, event.personId, cancelling, event.eventId, event.now);
     const subject = subjectOf(event.patient, event.restricted);
     for (const opening of changes.open)
       await this.repository.open(manager, event.personId, opening, event.eventId, event.now, subject);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PersonInput } from '@cstr/fhir';
 import type { EntityManager } from 'typeorm';
-import type { DeadlineClosing, DeadlineOpening, EventFacts, PathwayFacts } from './pathway.rules';
+import type { DeadlineCancelling, DeadlineClosing, DeadlineOpening, EventFacts, PathwayFacts } from './pathway.rules';
 
 /** The person's name, birth date, gender and restriction: what a hub event about them carries besides identifiers. */
 export type PathwaySubject = Omit<PersonInput, 'identifiers'>;
@@ -39,6 +39,13 @@ interface DeadlineRow {
 
 /** The ids of person `$1` and of every person merged into it (the person index keeps merges one level deep). */
 const PERSON_AND_MERGED = '(SELECT id FROM person WHERE id = $1 OR merged_into = $1)';
+
+/** The pathway tables, each with its key: every one names the person (`person_id`). */
+const PATHWAY_TABLES = [
+  ['hub_pathway_event', 'event_id'],
+  ['hub_pathway_deadline', 'id'],
+  ['hub_pathway_candidate', 'listing_event_id'],
+] as const;
 
 /** SQL of the pathway tables ({@link HubPathway1764720000000}), in the caller's transaction. */
 export class PathwayRepository {
@@ -130,6 +137,61 @@ export class PathwayRepository {
     return rows[1];
   }
 
+  /**
+   * Cancels the open deadlines of a requirement that ended: each deadline it serves records the
+   * end, and one whose every requirement has ended is cancelled with the reason (a three-way
+   * meeting for a combined order stays while its other requirement runs). Rows the scheduler
+   * holds are skipped, as in {@link close}. Returns how many were cancelled.
+   */
+  async cancel(
+    manager: EntityManager,
+    personId: string,
+    cancelling: DeadlineCancelling,
+    eventId: string,
+    at: Date,
+  ): Promise<number> {
+    const ended = cancelling.requirement
+      ? [cancelling.requirement]
+      : await this.requirementsNamed(manager, personId, cancelling);
+    if (ended.length === 0) return 0;
+    await manager.query(
+      `UPDATE hub_pathway_deadline SET requirements_ended = ARRAY(SELECT DISTINCT unnest(requirements_ended || $2::text[]))
+       WHERE id IN (
+         SELECT id FROM hub_pathway_deadline
+         WHERE person_id IN ${PERSON_AND_MERGED} AND status = 'open' AND requirements && $2::text[] AND ($3::text IS NULL OR owed_by = $3)
+         FOR UPDATE SKIP LOCKED)`,
+      [personId, ended, cancelling.owedBy ?? null],
+    );
+    const rows = (await manager.query(
+      `UPDATE hub_pathway_deadline SET status = 'cancelled', closed_by_event = $2, closed_at = $3, closed_reason = $4
+       WHERE person_id IN ${PERSON_AND_MERGED} AND status = 'open' AND requirements && $5::text[] AND requirements <@ requirements_ended
+         AND ($6::text IS NULL OR owed_by = $6)
+       RETURNING id`,
+      [personId, eventId, at, cancelling.reason, ended, cancelling.owedBy ?? null],
+    )) as [unknown[], number];
+    return rows[1];
+  }
+
+  /**
+   * The requirement a cancelling names by identifier among the open deadlines it may touch; else,
+   * when those deadlines serve one requirement only, that one; else none (never a guess).
+   */
+  private async requirementsNamed(
+    manager: EntityManager,
+    personId: string,
+    cancelling: DeadlineCancelling,
+  ): Promise<string[]> {
+    const served = (await manager.query(
+      `SELECT DISTINCT unnest(requirements) AS requirement, requirement_ids && $3::text[] AS named FROM hub_pathway_deadline
+       WHERE person_id IN ${PERSON_AND_MERGED} AND status = 'open' AND ($2::text IS NULL OR owed_by = $2)`,
+      [personId, cancelling.owedBy ?? null, cancelling.requirementIds ?? []],
+    )) as { requirement: string; named: boolean }[];
+    const named = [...new Set(served.filter((row) => row.named).map((row) => row.requirement))];
+    if (named.length > 0) return named;
+    const all = [...new Set(served.map((row) => row.requirement))];
+    return all.length === 1 ? all : [];
+  }
+
   /** Opens a deadline (once per opening key). */
   async open(
     manager: EntityManager,
@@ -140,8 +202,9 @@ export class PathwayRepository {
     subject: PathwaySubject,
   ): Promise<void> {
     await manager.query(
-      `INSERT INTO hub_pathway_deadline (id, opening_key, person_id, kind, due_at, owed_by, description, match_key, opened_by_event, opened_at, subject)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (opening_key) DO NOTHING`,
+      `INSERT INTO hub_pathway_deadline (id, opening_key, person_id, kind, due_at, owed_by, description, match_key, opened_by_event, opened_at, subject,
+         requirements, requirement_ids)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (opening_key) DO NOTHING`,
       [
         randomUUID(),
         opening.key,
@@ -154,6 +217,8 @@ export class PathwayRepository {
         eventId,
         at,
         JSON.stringify(subject),
+        opening.requirements ?? [],
+        opening.requirementIds ?? [],
       ],
     );
   }
@@ -230,4 +295,61 @@ export class PathwayRepository {
       [listingEventId, at, sentEventId],
     );
   }
+
+  /**
+   * Deletes the pathway rows (events, deadlines, candidate notices) of `personIds`, for erasure and
+   * retention; returns how many went. `skipLocked` leaves the rows another transaction holds (a
+   * deadline the scheduler is reporting) instead of waiting: for a caller that already holds the
+   * persons, since the scheduler locks a deadline before its person. {@link deleteOrphaned} takes
+   * what it left.
+   */
+  async deletePersons(
+    manager: EntityManager,
+    personIds: readonly string[],
+    options: { readonly skipLocked: boolean },
+  ): Promise<number> {
+    if (personIds.length === 0) return 0;
+    const lock = options.skipLocked ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE';
+    let deleted = 0;
+    for (const [table, key] of PATHWAY_TABLES)
+      deleted += await deleteRows(manager, table, key, 'person_id = ANY($1::uuid[])', lock, [personIds]);
+    return deleted;
+  }
+
+  /**
+   * Deletes at most `limit` rows per pathway table whose person the person index no longer holds
+   * (only an erasure removes a person: rows left locked by it, or written by an event in flight
+   * while it ran), claimed with `FOR UPDATE SKIP LOCKED`; returns how many went.
+   */
+  async deleteOrphaned(manager: EntityManager, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const [table, key] of PATHWAY_TABLES)
+      deleted += await deleteRows(
+        manager,
+        table,
+        key,
+        'NOT EXISTS (SELECT 1 FROM person p WHERE p.id = t.person_id)',
+        `LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+    return deleted;
+  }
+}
+
+/** Locks the rows of `table` (alias `t`) matching `where` with `claim` (its lock clause, maybe a limit first), deletes them, counts them. */
+async function deleteRows(
+  manager: EntityManager,
+  table: string,
+  key: string,
+  where: string,
+  claim: string,
+  params: unknown[],
+): Promise<number> {
+  const [row] = (await manager.query(
+    `WITH claimed AS (SELECT t.${key} FROM ${table} t WHERE ${where} ORDER BY t.${key} ${claim}),
+       deleted AS (DELETE FROM ${table} d USING claimed WHERE d.${key} = claimed.${key} RETURNING 1)
+     SELECT count(*)::int AS n FROM deleted`,
+    params,
+  )) as { n: number }[];
+  return row.n;
 }

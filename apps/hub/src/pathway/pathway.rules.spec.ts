@@ -1,5 +1,5 @@
 import type { EventType } from '@cstr/contracts';
-import type { EventInputOf } from '@cstr/fhir';
+import { resourcesOfType, type EventInputOf } from '@cstr/fhir';
 import { fixtureEvent } from '../../test/ingress-test-kit';
 import { checkPathwayConfig, dueAt, loadPathwayConfig, PathwayConfigError } from './pathway.config';
 import { hearingOf, pathwayChanges, type PathwayChanges, type PathwayFacts } from './pathway.rules';
@@ -99,9 +99,8 @@ describe('pathway rules (SPEC §8)', () => {
     // Given the court's "within 3 working days" as the requirement's structured start timescale
     expect(firstDue(changesOfEvent('court.sentence.imposed', sentence))).toBe('2026-06-05T22:59:59.999Z');
     // When a sender gives the same timescale in words only
-    for (const entry of sentence.bundle.entry ?? [])
-      if (entry.resource?.resourceType === 'ServiceRequest')
-        entry.resource.orderDetail = entry.resource.orderDetail?.map(({ text }) => ({ text }));
+    for (const request of resourcesOfType(sentence.bundle, 'ServiceRequest'))
+      request.orderDetail = request.orderDetail?.map(({ text }) => ({ text }));
     expect(JSON.stringify(sentence.bundle)).toContain('Treatment to start within 3 working days of sentence');
     // Then the words are not read: the configured 10 working days apply
     expect(firstDue(changesOfEvent('court.sentence.imposed', sentence))).toBe('2026-06-16T22:59:59.999Z');

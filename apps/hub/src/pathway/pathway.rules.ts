@@ -15,8 +15,15 @@ import {
   type EventType,
   type ScreeningFlagCode,
 } from '@cstr/contracts';
-import { COURT_CODE_SYSTEM, EPISODE_END_REASON_EXTENSION, treatmentStartOf, type HearingInput } from '@cstr/fhir';
-import { resolveParty, resolveReference, resourcesOfType, TREATMENT_PROVIDER_KINDS, type Partner } from '@cstr/policy';
+import {
+  COURT_CODE_SYSTEM,
+  EPISODE_END_REASON_EXTENSION,
+  resolveReference,
+  resourcesOfType,
+  treatmentStartOf,
+  type HearingInput,
+} from '@cstr/fhir';
+import { resolveParty, TREATMENT_PROVIDER_KINDS, type Partner } from '@cstr/policy';
 import type { Appointment, Bundle, CodeableConcept, Organization, Reference, ServiceRequest, Task } from 'fhir/r4';
 import { dueAt, dueBeforeHearing, type PathwayConfig, type Timescale } from './pathway.config';
 

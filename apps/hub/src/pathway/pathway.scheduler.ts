@@ -136,11 +136,9 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
     return { missed, candidates };
   }
 
-  /** Runs `work` in a transaction; tells the outbox relay once it committed with something queued. */
-  private async inTransaction(work: (manager: EntityManager) => Promise<boolean>): Promise<boolean> {
-    const done = await this.dataSource.transaction(work);
-    if (done) this.outbox.notifyCommitted();
-    return done;
+  /** Runs `work` in a transaction (what it queues in the outbox wakes the relay when it commits). */
+  private inTransaction(work: (manager: EntityManager) => Promise<boolean>): Promise<boolean> {
+    return this.dataSource.transaction(work);
   }
 
   private async sendMissed(manager: EntityManager, now: Date): Promise<boolean> {

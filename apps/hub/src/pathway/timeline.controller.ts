@@ -21,9 +21,9 @@ export class TimelineController {
   @Roles('ig-auditor', 'admin')
   @ApiOperation({
     summary:
-      "One person's pathway: every accepted event, delivery and refusal (agreement, flow, rule), and every deadline (opened, met, missed), in order",
+      "One person's pathway: every accepted event, delivery and refusal (agreement, flow, rule), and every deadline (opened, met, missed, cancelled), in order",
     description:
-      'JSON `{ person: { identifiers }, generatedAt, entries: [...], deadlines: [...], truncated }`. Entry kinds: `event`, `delivery`, `refusal`, `refusal-at-ingress`, `dead-letter`, `read`, `deadline-opened`, `deadline-met`, `deadline-missed`, `deadline-replaced`. The read is recorded in the audit.',
+      'JSON `{ person: { identifiers }, generatedAt, entries: [...], deadlines: [...], truncated }`. Entry kinds: `event`, `delivery`, `refusal`, `refusal-at-ingress`, `dead-letter`, `read`, `deadline-opened`, `deadline-met`, `deadline-missed`, `deadline-replaced`, `deadline-cancelled` (with its `reason`: the requirement ended). The read is recorded in the audit.',
   })
   @ApiParam({
     name: 'identifier',

@@ -34,21 +34,24 @@ export type TimelineEntry =
     }
   | {
       readonly at: string;
-      readonly kind: 'deadline-opened' | 'deadline-met' | 'deadline-missed' | 'deadline-replaced';
+      readonly kind:
+        'deadline-opened' | 'deadline-met' | 'deadline-missed' | 'deadline-replaced' | 'deadline-cancelled';
       readonly deadlineId: string;
       readonly deadline: string;
       readonly dueAt: string;
       readonly owedBy: string;
-      /** The event that opened it (opened), met or replaced it; for a missed one, the `pathway.deadline.missed` the hub sent. */
+      /** The event that opened it (opened), met, replaced or cancelled it; for a missed one, the `pathway.deadline.missed` the hub sent. */
       readonly eventId: string | null;
       readonly description: string;
+      /** Why it was cancelled (its requirement ended); on `deadline-cancelled` only. */
+      readonly reason?: string;
     };
 
 /** A deadline of the person as it stands. */
 export interface TimelineDeadline {
   readonly id: string;
   readonly kind: string;
-  readonly status: 'open' | 'met' | 'missed' | 'replaced';
+  readonly status: 'open' | 'met' | 'missed' | 'replaced' | 'cancelled';
   readonly dueAt: string;
   readonly owedBy: string;
   readonly description: string;
@@ -57,6 +60,8 @@ export interface TimelineDeadline {
   readonly closedAt: string | null;
   readonly closedBy: string | null;
   readonly missedEventId: string | null;
+  /** Why it was cancelled; null unless cancelled. */
+  readonly cancelledReason: string | null;
 }
 
 /** `GET /people/{identifier}/timeline`. */
@@ -95,6 +100,7 @@ interface DeadlineRow {
   closed_by_event: string | null;
   closed_at: Date | null;
   missed_event_id: string | null;
+  closed_reason: string | null;
 }
 
 /** Which identifier a request names: `system|value`, a value with `?system=` (a URI or kind), or a bare value. */
@@ -106,9 +112,9 @@ export interface PersonReference {
 /**
  * A person's pathway in order: every accepted event, every decision about it (delivery with its
  * agreement, flow and removed elements; refusal with its rule), refusals at ingress, dead
- * letters and reads of the person's audit data, and every deadline (opened, met, missed). The
- * person is found through the person index, merged persons included; audit records are found by
- * the person's event ids and identifiers (both indexed).
+ * letters and reads of the person's audit data, and every deadline (opened, met, missed, replaced,
+ * cancelled with its reason). The person is found through the person index, merged persons
+ * included; audit records are found by the person's event ids and identifiers (both indexed).
  */
 @Injectable()
 export class TimelineService {
@@ -179,7 +185,8 @@ export class TimelineService {
       [events.map((event) => event.event_id), containments, MAX_AUDIT_RECORDS + 1],
     )) as AuditRow[];
     const deadlines = (await manager.query(
-      `SELECT id, kind, status, due_at, owed_by, description, opened_by_event, opened_at, closed_by_event, closed_at, missed_event_id
+      `SELECT id, kind, status, due_at, owed_by, description, opened_by_event, opened_at, closed_by_event, closed_at, missed_event_id,
+              closed_reason
        FROM hub_pathway_deadline WHERE person_id = ANY($1::uuid[]) ORDER BY opened_at, due_at, kind, id`,
       [family],
     )) as DeadlineRow[];
@@ -229,7 +236,13 @@ export class TimelineService {
           time: row.closed_at.getTime(),
           rank: row.status === 'missed' ? 0 : 3,
           order: 0,
-          entry: { at: row.closed_at.toISOString(), kind: `deadline-${row.status}`, eventId, ...base },
+          entry: {
+            at: row.closed_at.toISOString(),
+            kind: `deadline-${row.status}`,
+            eventId,
+            ...base,
+            ...(row.status === 'cancelled' && row.closed_reason ? { reason: row.closed_reason } : {}),
+          },
         });
       }
     }
@@ -250,6 +263,7 @@ export class TimelineService {
         closedAt: row.closed_at?.toISOString() ?? null,
         closedBy: row.closed_by_event,
         missedEventId: row.missed_event_id,
+        cancelledReason: row.status === 'cancelled' ? row.closed_reason : null,
       })),
       truncated: audit.length > MAX_AUDIT_RECORDS,
     };

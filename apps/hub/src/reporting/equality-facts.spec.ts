@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { patientOf } from '@cstr/policy';
-import { equalityExtensions, LANGUAGE_SYSTEM } from '@cstr/fhir';
+import { equalityExtensions, LANGUAGE_SYSTEM, patientOf } from '@cstr/fhir';
 import type { Patient } from 'fhir/r4';
 import { fixtureEvent } from '../../test/ingress-test-kit';
 import { equalityFactsOf } from './equality-facts';

@@ -11,6 +11,7 @@ import { reportFactOf } from './report-facts';
  */
 @Injectable()
 export class ReportFactsObserver implements IngressObserver {
+  readonly observerName = 'report-facts';
   constructor(
     @Inject(IngressObservers) observers: IngressObservers,
     @Inject(ReportFactStore) private readonly store: ReportFactStore,

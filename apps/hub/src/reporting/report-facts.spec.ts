@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { patientOf } from '@cstr/policy';
 import type { EventType } from '@cstr/contracts';
-import type { EventInputOf } from '@cstr/fhir';
+import { patientOf, type EventInputOf } from '@cstr/fhir';
 import type { Patient } from 'fhir/r4';
 import { fixtureEvent } from '../../test/ingress-test-kit';
 import { ageBand, reportFactOf, reportingMonth } from './report-facts';

@@ -12,7 +12,7 @@ import {
   SUITABILITY_OUTCOME_SYSTEM,
   type EventType,
 } from '@cstr/contracts';
-import { resourcesOfType } from '@cstr/policy';
+import { resourcesOfType } from '@cstr/fhir';
 import type { Bundle, Patient } from 'fhir/r4';
 import { outcomeScoresOf } from '../ingress/outcome-scores.reader';
 import { equalityFactsOf, type EqualityFacts } from './equality-facts';

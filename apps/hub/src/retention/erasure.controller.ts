@@ -29,17 +29,24 @@ export class ErasureController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary:
-      'Erases a person ({ person: person id, system|value or identifier value, reason }): the person index entry, the person state and the identifiers beside the audit chain; audited. Answers { personIds, identifiers, auditRecords, auditSeq }',
+      'Erases a person ({ person: person id, system|value or identifier value, reason }): the person index entry, the person state, the pathway rows and the identifiers beside the audit chain; audited. Answers { personIds, identifiers, pathwayRows, auditRecords, auditSeq }',
   })
   async erase(
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<{ personIds: readonly string[]; identifiers: number; auditRecords: number; auditSeq: number }> {
+  ): Promise<{
+    personIds: readonly string[];
+    identifiers: number;
+    pathwayRows: number;
+    auditRecords: number;
+    auditSeq: number;
+  }> {
     const { person, reason } = fields(body, ['person', 'reason']);
     const outcome = await answer(() => this.erasure.erase(person, reason, principal.id));
     return {
       personIds: outcome.personIds,
       identifiers: outcome.identifiers,
+      pathwayRows: outcome.pathwayRows,
       auditRecords: outcome.auditRecords,
       auditSeq: outcome.record.seq,
     };

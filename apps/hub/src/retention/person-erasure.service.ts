@@ -2,6 +2,7 @@ import { AuditLog, type AuditPersonIdentifier, type AuditRecord } from '@cstr/au
 import { IDENTIFIER_SYSTEMS, parseIdentifier, PersonIndex } from '@cstr/identity';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PersonStateRepository } from '../ingress/person-state.repository';
+import { PathwayRepository } from '../pathway/pathway.repository';
 
 /** What {@link PersonErasureService.erase} did. */
 export interface PersonErasureOutcome {
@@ -9,6 +10,8 @@ export interface PersonErasureOutcome {
   readonly personIds: readonly string[];
   /** Identifiers taken out of the person index (and searched for in the audit). */
   readonly identifiers: number;
+  /** Pathway rows (events, deadlines, candidate notices) deleted with the person. */
+  readonly pathwayRows: number;
   /** Audit records whose identifiers now read as erased. */
   readonly auditRecords: number;
   /** The audit record of the erasure itself. */
@@ -38,12 +41,13 @@ const MAX_REASON = 1000;
 /**
  * Erasure and rectification of a person's identifiers (UK GDPR Art. 16 and 17), an operator's
  * act with a reason: the person index entry (with merged persons, link records and possible
- * matches), the hub's state about them and the identifiers beside the audit chain go; the chain,
+ * matches), the hub's state and pathway about them and the identifiers beside the audit chain go; the chain,
  * and every decision in it, stays (`GET /audit/verify` still passes). The act is itself audited
  * (`operator-action`), naming the pseudonymous person id and the counts — never an identifier.
  */
 export class PersonErasureService {
   private readonly states = new PersonStateRepository();
+  private readonly pathway = new PathwayRepository();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -59,8 +63,11 @@ export class PersonErasureService {
     const why = checkReason(reason);
     return this.dataSource.transaction('READ COMMITTED', async (tx) => {
       const personId = await this.resolve(tx, person);
+      const before = await this.erasePathway(tx, personId);
       const erased = await this.index.erase(personId, tx);
       await this.states.erase(tx, erased.personIds);
+      // Rows committed while the persons were being locked (their locks are not waited for now).
+      const pathwayRows = before + (await this.pathway.deletePersons(tx, erased.personIds, { skipLocked: true }));
       const auditRecords = await this.audit.eraseIdentifiers(tx, erased.identifiers);
       const merged = erased.personIds.length - 1;
       const [record] = await this.audit.append(tx, [
@@ -71,11 +78,35 @@ export class PersonErasureService {
           reason:
             `Erasure of person ${personId}${merged > 0 ? ` and ${merged} merged into it` : ''}: ` +
             `${erased.identifiers.length} identifiers out of the person index, the person state removed, ` +
-            `identifiers erased beside ${auditRecords} audit records. Reason: ${why}`,
+            `${pathwayRows} pathway rows deleted, identifiers erased beside ${auditRecords} audit records. Reason: ${why}`,
         },
       ]);
-      return { personIds: erased.personIds, identifiers: erased.identifiers.length, auditRecords, record };
+      return {
+        personIds: erased.personIds,
+        identifiers: erased.identifiers.length,
+        pathwayRows,
+        auditRecords,
+        record,
+      };
     });
+  }
+
+  /**
+   * The pathway rows of the person and of those merged into it, before the person index is
+   * locked: waiting for a deadline the scheduler holds is safe only before then (it locks a
+   * deadline, then the person), so nothing the scheduler is reporting is left behind. The rows of
+   * an event committed meanwhile go after the persons are locked, skipping locked rows: those are for
+   * the purge's sweep of orphaned rows.
+   */
+  private async erasePathway(tx: EntityManager, personId: string): Promise<number> {
+    const family = (await tx.query('SELECT id FROM person WHERE id = $1 OR merged_into = $1', [personId])) as {
+      id: string;
+    }[];
+    return this.pathway.deletePersons(
+      tx,
+      family.map((row) => row.id),
+      { skipLocked: false },
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import { AuditLog, type AuditRecord } from '@cstr/audit';
 import { PersonIndex } from '@cstr/identity';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PersonStateRepository } from '../ingress/person-state.repository';
+import { PathwayRepository } from '../pathway/pathway.repository';
 import { dueBefore, HUB_RETENTION_CLASSES, type HubRetentionClass, type RetentionConfig } from './retention.config';
 
 /** The actor of the purge's audit records. */
@@ -12,6 +13,8 @@ export interface ClassPurgeOutcome {
   readonly dataClass: HubRetentionClass;
   /** Rows (persons, audit records) deleted or erased by this run. */
   readonly deleted: number;
+  /** Pathway rows deleted with the persons and those left by erasures (`person-state-and-index` only). */
+  readonly pathwayRows?: number;
   /** Data from before this moment was due. */
   readonly dueBefore: Date;
   /** The audit record of the run; none when nothing was due. */
@@ -27,13 +30,21 @@ export interface RetentionPurgeOptions {
   readonly now?: () => Date;
 }
 
-/** Deletes (or erases) at most `limit` due rows of one class in `tx`; returns how many. */
-type PurgeStep = (tx: EntityManager, before: Date, limit: number) => Promise<number>;
+/** What one batch did: the rows of the class it claimed, and the pathway rows that went with persons. */
+interface Batch {
+  readonly claimed: number;
+  readonly pathwayRows: number;
+}
+
+/** Deletes (or erases) at most `limit` due rows of one class in `tx`. */
+type PurgeStep = (tx: EntityManager, before: Date, limit: number) => Promise<Batch>;
+
+const rowsOnly = (claimed: number): Batch => ({ claimed, pathwayRows: 0 });
 
 /** What each class's count counts, for the audit record. */
 const UNITS: Readonly<Record<HubRetentionClass, string>> = {
   'dead-letter-bodies': 'dead letters deleted',
-  'person-state-and-index': 'persons deleted from the person index and person state',
+  'person-state-and-index': 'persons deleted from the person index, the person state and the pathway',
   'report-facts': 'report facts and outcome scores deleted',
   'audit-personal-data': 'audit records whose identifiers were erased',
 };
@@ -46,6 +57,7 @@ const UNITS: Readonly<Record<HubRetentionClass, string>> = {
  */
 export class RetentionPurge {
   private readonly states = new PersonStateRepository();
+  private readonly pathway = new PathwayRepository();
   private readonly steps: Readonly<Record<HubRetentionClass, PurgeStep>>;
   private readonly now: () => Date;
 
@@ -58,13 +70,16 @@ export class RetentionPurge {
   ) {
     this.now = options.now ?? (() => new Date());
     this.steps = {
-      'dead-letter-bodies': (tx, before, limit) =>
-        deleteClaimed(tx, 'hub_dead_letter', 'id', 'received_at < $1', before, limit),
+      'dead-letter-bodies': async (tx, before, limit) =>
+        rowsOnly(await deleteClaimed(tx, 'hub_dead_letter', 'id', 'received_at < $1', before, limit)),
       // The outcome scores are the report's inputs, with the same period.
       'report-facts': async (tx, before, limit) =>
-        (await deleteClaimed(tx, 'hub_report_fact', 'event_id', 'occurred_at < $1', before, limit)) +
-        (await deleteClaimed(tx, 'hub_outcome_score', 'ctid', 'recorded_at < $1', before, limit)),
-      'audit-personal-data': (tx, before, limit) => this.audit.eraseIdentifiersRecordedBefore(tx, before, limit),
+        rowsOnly(
+          (await deleteClaimed(tx, 'hub_report_fact', 'event_id', 'occurred_at < $1', before, limit)) +
+            (await deleteClaimed(tx, 'hub_outcome_score', 'ctid', 'recorded_at < $1', before, limit)),
+        ),
+      'audit-personal-data': async (tx, before, limit) =>
+        rowsOnly(await this.audit.eraseIdentifiersRecordedBefore(tx, before, limit)),
       'person-state-and-index': (tx, before, limit) => this.erasePersons(tx, before, limit),
     };
   }
@@ -80,44 +95,65 @@ export class RetentionPurge {
   async purge(dataClass: HubRetentionClass): Promise<ClassPurgeOutcome> {
     const rule = this.config.classes[dataClass];
     const before = dueBefore(rule.keep, this.now());
-    const maxBatches = this.options.maxBatches ?? 20;
     return this.dataSource.transaction('READ COMMITTED', async (tx) => {
-      let deleted = 0;
-      for (let batch = 0; batch < maxBatches; batch += 1) {
-        const count = await this.steps[dataClass](tx, before, this.options.batchSize);
-        deleted += count;
-        if (count < this.options.batchSize) break;
-      }
-      if (deleted === 0) return { dataClass, deleted, dueBefore: before };
+      const { claimed: deleted, pathwayRows } = await this.inBatches(tx, dataClass, before);
+      const counts = { dataClass, deleted, ...(pathwayRows > 0 ? { pathwayRows } : {}), dueBefore: before };
+      if (deleted + pathwayRows === 0) return counts;
+      const withPathway =
+        pathwayRows > 0 ? `, with ${pathwayRows} pathway rows (events, deadlines, candidate notices)` : '';
       const [record] = await this.audit.append(tx, [
         {
           kind: 'operator-action',
           outcome: 'performed',
           actor: RETENTION_ACTOR,
-          reason: `Retention purge of ${dataClass}: ${deleted} ${UNITS[dataClass]}, due before ${before.toISOString()} (kept ${rule.keep.text}).`,
+          reason: `Retention purge of ${dataClass}: ${deleted} ${UNITS[dataClass]}${withPathway}, due before ${before.toISOString()} (kept ${rule.keep.text}).`,
         },
       ]);
-      return { dataClass, deleted, dueBefore: before, record };
+      return { ...counts, record };
     });
   }
 
   /**
-   * Live persons with nothing about them since `before` — no event (person state), no link
-   * record, not created since — claimed, then erased with the persons merged into them.
+   * Runs one class's step batch after batch, up to `maxBatches`; with persons, then sweeps the
+   * pathway rows whose person is gone (left locked by an erasure or this purge, see
+   * {@link PathwayRepository.deleteOrphaned}).
    */
-  private async erasePersons(tx: EntityManager, before: Date, limit: number): Promise<number> {
+  private async inBatches(tx: EntityManager, dataClass: HubRetentionClass, before: Date): Promise<Batch> {
+    const { batchSize, maxBatches = 20 } = this.options;
+    let claimed = 0;
+    let pathwayRows = 0;
+    for (let batch = 0; batch < maxBatches; batch += 1) {
+      const done = await this.steps[dataClass](tx, before, batchSize);
+      claimed += done.claimed;
+      pathwayRows += done.pathwayRows;
+      if (done.claimed < batchSize) break;
+    }
+    if (dataClass === 'person-state-and-index')
+      pathwayRows += await this.pathway.deleteOrphaned(tx, batchSize * maxBatches);
+    return { claimed, pathwayRows };
+  }
+
+  /**
+   * Live persons with nothing about them since `before` — no event (person state, pathway), no
+   * link record, not created since — claimed, then erased with the persons merged into them and
+   * their pathway rows (those another transaction holds are skipped, for the sweep).
+   */
+  private async erasePersons(tx: EntityManager, before: Date, limit: number): Promise<Batch> {
     const due = (await tx.query(
       `SELECT p.id FROM person p LEFT JOIN hub_person_state s ON s.person_id = p.id
         WHERE p.merged_into IS NULL AND p.created_at < $1 AND (s.updated_at IS NULL OR s.updated_at < $1)
           AND NOT EXISTS (SELECT 1 FROM person_link_record r WHERE r.person_id = p.id AND r.at >= $1)
+          AND NOT EXISTS (SELECT 1 FROM hub_pathway_event e WHERE e.person_id = p.id AND e.received_at >= $1)
         ORDER BY p.id LIMIT $2 FOR UPDATE OF p SKIP LOCKED`,
       [before, limit],
     )) as { id: string }[];
+    let pathwayRows = 0;
     for (const { id } of due) {
       const erased = await this.index.erase(id, tx);
       await this.states.erase(tx, erased.personIds);
+      pathwayRows += await this.pathway.deletePersons(tx, erased.personIds, { skipLocked: true });
     }
-    return due.length;
+    return { claimed: due.length, pathwayRows };
   }
 }
 

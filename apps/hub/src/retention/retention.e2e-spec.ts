@@ -3,6 +3,7 @@ import { AuditLog, type AuditRecordInput } from '@cstr/audit';
 import { CRN_SYSTEM, NHS_NUMBER_SYSTEM, PersonIndex, PNC_ID_SYSTEM } from '@cstr/identity';
 import { projectPath } from '@cstr/platform';
 import { DatabaseFixture, testEnvironment, uniqueName } from '@cstr/testing';
+import type { DataSource } from 'typeorm';
 import { hubApp } from '../hub.app';
 import { EMPTY_PERSON_STATE, PersonStateRepository } from '../ingress/person-state.repository';
 import { PersonErasureError, PersonErasureService } from './person-erasure.service';
@@ -28,6 +29,34 @@ function decision(personIdentifiers: AuditRecordInput['personIdentifiers'], reco
     ...(recordedAt ? { recordedAt } : {}),
   };
 }
+
+/** Rows per {@link seedPathway}: one pathway event, one deadline, one candidate notice. */
+const PATHWAY_ROWS = 3;
+
+/** A person's pathway as the hub keeps it: an event received at `at`, the deadline it opened, a candidate notice. */
+async function seedPathway(dataSource: DataSource, personId: string, at: Date): Promise<void> {
+  const eventId = randomUUID();
+  const subject = JSON.stringify({ birthDate: '1990-04-12', gender: 'unknown' });
+  await dataSource.query(
+    `INSERT INTO hub_pathway_event (event_id, person_id, event_type, sender, occurred_at, received_at, facts)
+     VALUES ($1, $2, 'ld.screening.completed', 'sl-liaison-diversion', $3, $3, '{"screening":{"needs":["mental-health"]}}')`,
+    [eventId, personId, at],
+  );
+  await dataSource.query(
+    `INSERT INTO hub_pathway_deadline (id, opening_key, person_id, kind, due_at, owed_by, description, opened_by_event, opened_at, subject)
+     VALUES ($1, $2, $3, 'psr-assessment', $4, 'slam-mhtr', 'Assessment for the PSR', $5, $4, $6)`,
+    [randomUUID(), `seed:${eventId}`, personId, at, eventId, subject],
+  );
+  await dataSource.query(
+    `INSERT INTO hub_pathway_candidate (listing_event_id, person_id, candidate, subject, created_at) VALUES ($1, $2, '{}', $3, $4)`,
+    [randomUUID(), personId, subject, at],
+  );
+}
+
+/** The pathway rows about any of `personIds`, over the three tables. */
+const PATHWAY_ROWS_OF = `SELECT ((SELECT count(*) FROM hub_pathway_event WHERE person_id = ANY($1::uuid[]))
+  + (SELECT count(*) FROM hub_pathway_deadline WHERE person_id = ANY($1::uuid[]))
+  + (SELECT count(*) FROM hub_pathway_candidate WHERE person_id = ANY($1::uuid[])))::int AS n`;
 
 describe('retention and erasure against the real database', () => {
   const env = testEnvironment();
@@ -67,6 +96,9 @@ describe('retention and erasure against the real database', () => {
         await states.save(tx, bystander.personId, EMPTY_PERSON_STATE, randomUUID());
         await audit.append(tx, [decision([nhs]), decision([crn, pnc]), decision([other]), decision([nhs, crn])]);
       });
+      // Pathway rows under both persons of the merge (written before it, and after), and the bystander's.
+      for (const personId of [first.personId, second.personId, bystander.personId])
+        await seedPathway(database.dataSource, personId, RECENT);
 
       const erasure = new PersonErasureService(database.dataSource, audit, index);
       const outcome = await erasure.erase(
@@ -76,7 +108,7 @@ describe('retention and erasure against the real database', () => {
       );
 
       expect(new Set(outcome.personIds)).toEqual(new Set([first.personId, second.personId]));
-      expect(outcome).toMatchObject({ identifiers: 3, auditRecords: 3 });
+      expect(outcome).toMatchObject({ identifiers: 3, pathwayRows: 2 * PATHWAY_ROWS, auditRecords: 3 });
       for (const identifier of [nhs, crn, pnc])
         expect(await index.findByIdentifier(identifier.system, identifier.value)).toBeUndefined();
       const left = async (sql: string, ids: string[]): Promise<number> => database.count(sql, [ids]);
@@ -88,6 +120,7 @@ describe('retention and erasure against the real database', () => {
       expect(await left('SELECT count(*)::int AS n FROM hub_person_state WHERE person_id = ANY($1::uuid[])', ids)).toBe(
         0,
       );
+      expect(await left(PATHWAY_ROWS_OF, ids)).toBe(0);
       // The bystander keeps everything.
       expect(await index.findByIdentifier(other.system, other.value)).toBe(bystander.personId);
       expect(
@@ -95,6 +128,7 @@ describe('retention and erasure against the real database', () => {
           bystander.personId,
         ]),
       ).toBe(1);
+      expect(await left(PATHWAY_ROWS_OF, [bystander.personId])).toBe(PATHWAY_ROWS);
 
       expect(await audit.verify()).toMatchObject({ ok: true, checked: 5, headSeq: 5 });
       const page = await audit.search({}, { limit: 10, order: 'oldest-first' });
@@ -117,6 +151,7 @@ describe('retention and erasure against the real database', () => {
       });
       expect(record.reason).toContain('Art. 17 request upheld by the IG lead');
       expect(record.reason).toContain(first.personId);
+      expect(record.reason).toContain(`${2 * PATHWAY_ROWS} pathway rows deleted`);
       for (const identifier of [nhs, crn, pnc]) expect(record.reason).not.toContain(identifier.value);
 
       // Tampering after the erasure is still found.
@@ -164,6 +199,8 @@ describe('retention and erasure against the real database', () => {
   describe('the scheduled purge', () => {
     interface Seeded {
       readonly due: Readonly<Record<HubRetentionClass, number>>;
+      /** Pathway rows of the due persons, and of a person erased earlier (left for the sweep). */
+      readonly duePathwayRows: number;
       readonly kept: { deadLetters: string[]; facts: string[]; persons: string[]; auditSeqs: number[] };
     }
 
@@ -217,8 +254,14 @@ describe('retention and erasure against the real database', () => {
       };
       const duePersons: string[] = [];
       for (let n = 0; n < 11; n += 1) duePersons.push(await person(OLD, n % 2 === 0 ? OLD : undefined));
-      await person(OLD, undefined, undefined, duePersons[0]);
+      duePersons.push(await person(OLD, undefined, undefined, duePersons[0]));
       const keptPersons = [await person(RECENT, RECENT), await person(OLD, RECENT), await person(OLD, OLD, RECENT)];
+      // Pathway rows: every person has some; one more kept person is old but for a recent pathway
+      // event; and a person erased earlier left rows behind (the sweep takes them).
+      for (const id of [...duePersons, ...keptPersons]) await seedPathway(database.dataSource, id, OLD);
+      keptPersons.push(await person(OLD, OLD));
+      await seedPathway(database.dataSource, keptPersons[3], RECENT);
+      await seedPathway(database.dataSource, randomUUID(), OLD);
       // Audit records: 19 written long ago, 2 recently, all naming a person.
       const nhs = { system: NHS_NUMBER_SYSTEM, value: '9990000018' };
       const written = await database.dataSource.transaction((tx) =>
@@ -236,6 +279,7 @@ describe('retention and erasure against the real database', () => {
           'person-state-and-index': 11,
           'audit-personal-data': 19,
         },
+        duePathwayRows: (duePersons.length + 1) * PATHWAY_ROWS,
         kept: {
           deadLetters: rows[0].dead_letters,
           facts: rows[0].facts,
@@ -276,8 +320,18 @@ describe('retention and erasure against the real database', () => {
       expect(await ids('SELECT event_id::text AS id FROM hub_report_fact')).toEqual([...seeded.kept.facts].sort());
       expect(await first.count('SELECT count(*)::int AS n FROM hub_outcome_score')).toBe(1);
       expect(await ids('SELECT id::text AS id FROM person')).toEqual([...seeded.kept.persons].sort());
-      expect(await first.count('SELECT count(*)::int AS n FROM person_identifier')).toBe(3);
-      expect(await first.count('SELECT count(*)::int AS n FROM hub_person_state')).toBe(3);
+      expect(await first.count('SELECT count(*)::int AS n FROM person_identifier')).toBe(4);
+      expect(await first.count('SELECT count(*)::int AS n FROM hub_person_state')).toBe(4);
+      // The pathway rows of the purged persons and those left by an earlier erasure went; the kept persons' stay.
+      const pathwayRows = runs.flat().reduce((sum, outcome) => sum + (outcome.pathwayRows ?? 0), 0);
+      expect(pathwayRows).toBe(seeded.duePathwayRows);
+      expect(await first.count(PATHWAY_ROWS_OF, [seeded.kept.persons])).toBe(4 * PATHWAY_ROWS);
+      expect(
+        await first.count(
+          `SELECT ((SELECT count(*) FROM hub_pathway_event) + (SELECT count(*) FROM hub_pathway_deadline)
+             + (SELECT count(*) FROM hub_pathway_candidate))::int AS n`,
+        ),
+      ).toBe(4 * PATHWAY_ROWS);
       const identified = (await first.dataSource.query(
         "SELECT seq::int AS seq FROM audit_record WHERE person_identifiers <> '[]'::jsonb ORDER BY seq",
       )) as { seq: number }[];
@@ -287,19 +341,30 @@ describe('retention and erasure against the real database', () => {
       const page = await audit.search({ kind: 'operator-action' }, { limit: 100 });
       if (!page.ok) throw new Error('search failed');
       const purges = page.records.filter((record) => record.actor === RETENTION_ACTOR);
-      expect(purges.length).toBe(runs.flat().filter((outcome) => outcome.deleted > 0).length);
+      expect(purges.length).toBe(
+        runs.flat().filter((outcome) => outcome.deleted > 0 || (outcome.pathwayRows ?? 0) > 0).length,
+      );
       for (const [dataClass, due] of Object.entries(seeded.due)) {
         const counted = purges
           .map((record) => new RegExp(`^Retention purge of ${dataClass}: (\\d+) `).exec(record.reason ?? ''))
           .reduce((sum, match) => sum + (match ? Number(match[1]) : 0), 0);
         expect({ dataClass, counted }).toEqual({ dataClass, counted: due });
       }
+      const pathwayCounted = purges
+        .map((record) => /, with (\d+) pathway rows \(events, deadlines, candidate notices\)/.exec(record.reason ?? ''))
+        .reduce((sum, match) => sum + (match ? Number(match[1]) : 0), 0);
+      expect(pathwayCounted).toBe(seeded.duePathwayRows);
       for (const record of purges) expect(record.personIdentifiers).toEqual([]);
       expect((await audit.verify()).ok).toBe(true);
 
       // A second run finds nothing due and writes nothing.
       const again = await purgeOf(first).run();
-      expect(again.map((outcome) => outcome.deleted)).toEqual([0, 0, 0, 0]);
+      expect(again.map((outcome) => [outcome.deleted, outcome.pathwayRows])).toEqual([
+        [0, undefined],
+        [0, undefined],
+        [0, undefined],
+        [0, undefined],
+      ]);
       expect((await audit.verify()).headSeq).toBe(21 + purges.length);
     });
 
@@ -334,6 +399,38 @@ describe('retention and erasure against the real database', () => {
       }
       expect((await purge.purge('dead-letter-bodies')).deleted).toBe(2);
       expect(await database.count('SELECT count(*)::int AS n FROM hub_dead_letter')).toBe(0);
+    });
+
+    it('erases a due person without waiting for a deadline the pathway scheduler holds, and sweeps that row on the next run', async () => {
+      const database = await hubSchema();
+      const config = loadRetentionConfig(projectPath('config/retention.yaml'));
+      const audit = new AuditLog(database.dataSource, { key: KEY });
+      const purge = new RetentionPurge(database.dataSource, audit, new PersonIndex(database.dataSource), config, {
+        batchSize: 10,
+      });
+      const personId = randomUUID();
+      await database.dataSource.query('INSERT INTO person (id, created_at) VALUES ($1, $2)', [personId, OLD]);
+      await seedPathway(database.dataSource, personId, OLD);
+      const holder = database.dataSource.createQueryRunner();
+      await holder.connect();
+      try {
+        // As the scheduler does while it reports a missed deadline.
+        await holder.startTransaction();
+        await holder.query('SELECT id FROM hub_pathway_deadline WHERE person_id = $1 FOR UPDATE', [personId]);
+        const during = await purge.purge('person-state-and-index');
+        expect(during).toMatchObject({ deleted: 1, pathwayRows: PATHWAY_ROWS - 1 });
+        expect(await database.count('SELECT count(*)::int AS n FROM hub_pathway_deadline')).toBe(1);
+        await holder.commitTransaction();
+      } finally {
+        await holder.release();
+      }
+      const after = await purge.purge('person-state-and-index');
+      expect(after).toMatchObject({ deleted: 0, pathwayRows: 1 });
+      expect(after.record?.reason).toMatch(
+        /^Retention purge of person-state-and-index: 0 persons .*, with 1 pathway rows /,
+      );
+      expect(await database.count(PATHWAY_ROWS_OF, [[personId]])).toBe(0);
+      expect((await audit.verify()).ok).toBe(true);
     });
   });
 });

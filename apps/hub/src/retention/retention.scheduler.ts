@@ -4,10 +4,14 @@ import { APP_CONFIG } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
 import { RetentionPurge, type ClassPurgeOutcome } from './retention-purge';
 
+/** The first run waits this long after start (or one interval, when shorter): boot stays light. */
+const FIRST_RUN_DELAY_MS = 60_000;
+
 /**
- * Runs the retention purge every `RETENTION_PURGE_INTERVAL_MS` (0: never), the first time one
- * interval after start. Every hub instance runs it: rows are claimed with SKIP LOCKED, so two
- * purges at once share the work. Logs counts per class only.
+ * Runs the retention purge every `RETENTION_PURGE_INTERVAL_MS` (0: never), the first time a
+ * minute after start, so a hub restarted more often than the interval still purges. Every hub
+ * instance runs it: rows are claimed with SKIP LOCKED, so two purges at once share the work.
+ * Logs counts per class only.
  */
 @Injectable()
 export class RetentionScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -22,7 +26,8 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.RETENTION_PURGE_INTERVAL_MS > 0) this.schedule();
+    const interval = this.config.RETENTION_PURGE_INTERVAL_MS;
+    if (interval > 0) this.schedule(Math.min(interval, FIRST_RUN_DELAY_MS));
   }
 
   /** Waits for a run in progress, so the database closes after it. */
@@ -45,13 +50,13 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  private schedule(): void {
+  private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       const run = this.runOnce();
       this.running = run;
-      void run.finally(() => this.schedule());
-    }, this.config.RETENTION_PURGE_INTERVAL_MS);
+      void run.finally(() => this.schedule(this.config.RETENTION_PURGE_INTERVAL_MS));
+    }, delayMs);
     this.timer.unref();
   }
 }

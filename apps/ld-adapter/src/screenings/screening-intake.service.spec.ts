@@ -1,6 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { Outbox, type OutgoingMessage } from '@cstr/messaging';
+import type { OutgoingMessage } from '@cstr/messaging';
 import { IngressPublisher } from '@cstr/platform';
+import { RecordingOutbox, transactionStub } from '@cstr/testing';
 import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-files';
 import type { LdPartnerSettings } from '../ld-partner-settings';
 import { ScreeningIntakeService } from './screening-intake.service';
@@ -15,26 +15,16 @@ const SETTINGS: LdPartnerSettings = {
 const form = (name: string): Record<string, unknown> => partnerFixture('ld', `${name}.json`) as Record<string, unknown>;
 
 function service(): { intake: ScreeningIntakeService; queued: OutgoingMessage[]; transactions: () => number } {
-  const outbox = new Outbox();
-  const queued: OutgoingMessage[] = [];
-  jest.spyOn(outbox, 'add').mockImplementation(async (_manager, ...messages) => {
-    queued.push(...messages);
-  });
-  let transactions = 0;
-  const dataSource = {
-    transaction: async <T>(work: (manager: EntityManager) => Promise<T>) => {
-      transactions += 1;
-      return work({} as EntityManager);
-    },
-  } as unknown as DataSource;
+  const outbox = new RecordingOutbox();
+  const { dataSource, transactions } = transactionStub();
   return {
     intake: new ScreeningIntakeService(
       dataSource,
       new IngressPublisher({ PARTNER_ID: SETTINGS.partnerId }, outbox),
       SETTINGS,
     ),
-    queued,
-    transactions: () => transactions,
+    queued: outbox.queued,
+    transactions,
   };
 }
 

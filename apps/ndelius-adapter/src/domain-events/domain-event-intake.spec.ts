@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import type { DataSource, EntityManager } from 'typeorm';
-import { Outbox, type OutgoingMessage } from '@cstr/messaging';
 import { IngressPublisher } from '@cstr/platform';
+import { RecordingOutbox, transactionStub } from '@cstr/testing';
 import { partnerFixture } from '@cstr/fixtures/fhir/partner/partner-fixtures';
 import type { DeliusApiClient, DeliusReadResult } from '../delius/delius-api.client';
 import { DetailUrlAllowList } from '../delius/detail-url-allow-list';
@@ -26,18 +25,8 @@ function intakeWith(detail: DeliusReadResult, publishingAs = partner.partnerId) 
   const delius = { getJson: jest.fn().mockResolvedValue(detail) } as unknown as DeliusApiClient & {
     getJson: jest.Mock;
   };
-  // One list of queued messages per transaction.
-  const published: OutgoingMessage[][] = [];
-  const outbox = new Outbox();
-  jest.spyOn(outbox, 'add').mockImplementation(async (_manager, ...messages) => {
-    published[published.length - 1].push(...messages);
-  });
-  const dataSource = {
-    transaction: async <T>(work: (manager: EntityManager) => Promise<T>) => {
-      published.push([]);
-      return work({} as EntityManager);
-    },
-  } as unknown as DataSource;
+  const outbox = new RecordingOutbox();
+  const { dataSource, transactions } = transactionStub();
   const intake = new DomainEventIntake(
     delius,
     new DetailUrlAllowList([PREFIX]),
@@ -45,7 +34,8 @@ function intakeWith(detail: DeliusReadResult, publishingAs = partner.partnerId) 
     dataSource,
     new IngressPublisher({ PARTNER_ID: publishingAs }, outbox),
   );
-  return { intake, delius, published };
+  // One outbox call per notification published (in its own transaction).
+  return { intake, delius, published: outbox.calls, transactions };
 }
 
 describe('DomainEventIntake', () => {
@@ -77,14 +67,15 @@ describe('DomainEventIntake', () => {
   });
 
   it('answers 422 with the OperationOutcome of an event that cannot be published, queuing nothing', async () => {
-    const { intake, published } = intakeWith(detail, 'nps-london-lambeth');
+    const { intake, published, transactions } = intakeWith(detail, 'nps-london-lambeth');
     const answer = await intake.receive(notification(roshEvent()));
     expect(answer.status).toBe(422);
     expect(answer.body).toMatchObject({
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'error', code: 'forbidden', expression: ['envelope.sender'] }],
     });
-    expect(published).toEqual([[]]);
+    expect(transactions()).toBe(1);
+    expect(published).toEqual([]);
   });
 
   it('refuses a detailUrl outside the allow-list and never fetches it', async () => {

@@ -63,7 +63,7 @@ import {
   SUITABILITY_OUTCOME_SYSTEM,
   type EventType,
 } from '@cstr/contracts';
-import { patientOf, resourceEntries } from '@cstr/policy';
+import { patientOf, resourceEntries } from '@cstr/fhir';
 import type { DeliusAlertRequest, DeliusContactRequest } from '../delius/delius-api.client';
 
 /** Why an event is acknowledged without a write (a metric label: a small fixed set). */
@@ -183,26 +183,37 @@ export function planDeliusWrites(
   if (header?.source?.name === partnerId) return nothing('own-event', 'The event came from this partner.');
   const plan: DeliusPlan = DELIUS_PLANS[type];
   if ('acknowledge' in plan) return nothing(plan.acknowledge, plan.reason);
-  const crnValue = patientOf(bundle)?.identifier?.find((identifier) => identifier.system === CRN_SYSTEM)?.value;
-  const crn = crnValue ? parseCrn(crnValue) : undefined;
-  if (!crn?.ok) {
+  const crn = crnOf(bundle);
+  if (!crn) {
     if (plan.beforeACase)
       return nothing('not-a-probation-case', 'The person has no CRN yet: no Delius case to record it on.');
     return { kind: 'unusable', code: 'no-crn', reason: 'The Patient of the Bundle carries no valid CRN.' };
   }
+  return plan.write(caseEventOf(bundle, header, crn, eventId));
+}
+
+/** The person's Delius case: the valid CRN of the Bundle's Patient, normalised. */
+function crnOf(bundle: Bundle): string | undefined {
+  const value = patientOf(bundle)?.identifier?.find((identifier) => identifier.system === CRN_SYSTEM)?.value;
+  const crn = value ? parseCrn(value) : undefined;
+  return crn?.ok ? crn.value : undefined;
+}
+
+/** What a plan writes from: the event on the person's case, dated by the Bundle, referenced by the event id. */
+function caseEventOf(bundle: Bundle, header: MessageHeader | undefined, crn: string, eventId: string): CaseEvent {
   const date = bundle.timestamp ?? new Date().toISOString();
-  return plan.write({
+  return {
     bundle,
-    crn: crn.value,
+    crn,
     sender: header?.sender?.display ?? header?.source?.name ?? 'the treatment provider',
     date,
     externalReference: eventId,
     alert: (alertType, notes, when = date) => ({
       kind: 'writes',
-      crn: crn.value,
+      crn,
       alert: { externalReference: eventId, type: alertType, date: when, notes },
     }),
-  });
+  };
 }
 
 function attendedAppointment({ bundle, crn, sender, date, externalReference }: CaseEvent): DeliusWritePlan {

@@ -50,7 +50,15 @@ import type {
   Task,
 } from 'fhir/r4';
 import { REQUIREMENT_TYPE_SYSTEM, TASK_TYPE_SYSTEM, type EventType } from '@cstr/contracts';
-import { EVENT_ID_SYSTEM, hubConcept, PARTNER_ID_SYSTEM, REFERRAL_ID_SYSTEM, treatmentStartOf } from '@cstr/fhir';
+import {
+  EVENT_ID_SYSTEM,
+  hubConcept,
+  PARTNER_ID_SYSTEM,
+  patientOf,
+  REFERRAL_ID_SYSTEM,
+  resourceEntries,
+  treatmentStartOf,
+} from '@cstr/fhir';
 import {
   COMMON_PLATFORM_DEFENDANT_ID_SYSTEM,
   CRN_SYSTEM,
@@ -58,7 +66,6 @@ import {
   NHS_NUMBER_SYSTEM,
   PNC_ID_SYSTEM,
 } from '@cstr/identity';
-import { patientOf, resourceEntries } from '@cstr/policy';
 
 /** A resource to create unless one matches `query`; `linked` fills references to resources created before it. */
 export interface PlannedCreate {

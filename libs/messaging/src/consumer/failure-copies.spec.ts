@@ -1,27 +1,17 @@
 import type * as amqp from 'amqplib';
 import { AmqpHeaders, RETRY_EXCHANGE, partnerRetryExchange } from '@cstr/contracts';
+import { CONSUMED_EVENT_ID, consumedMessage } from '../../test/fixtures/consumed-message';
 import { deadLetterCopy, retryCopy } from './failure-copies';
 
-const EVENT_ID = '5f0c6f4e-2d1b-4b8e-9a51-0f3f2b7f5a10';
+const EVENT_ID = CONSUMED_EVENT_ID;
 
+/** A hearing listed by croydon-mc, with a trace and `headers`. */
 function delivery(headers: Record<string, unknown> = {}): amqp.ConsumeMessage {
-  return {
-    content: Buffer.from('{"resourceType":"Bundle"}'),
-    fields: {
-      deliveryTag: 1,
-      redelivered: false,
-      exchange: 'cstr.ingress',
-      routingKey: 'croydon-mc.court.hearing.listed',
-      consumerTag: 't',
-    },
-    properties: {
-      messageId: EVENT_ID,
-      type: 'court.hearing.listed',
-      contentType: 'application/fhir+json',
-      correlationId: 'c-1',
-      headers: { [AmqpHeaders.traceparent]: '00-abc', ...headers },
-    } as unknown as amqp.MessageProperties,
-  };
+  return consumedMessage(
+    '{"resourceType":"Bundle"}',
+    { correlationId: 'c-1', headers: { [AmqpHeaders.traceparent]: '00-abc', ...headers } },
+    'croydon-mc.court.hearing.listed',
+  );
 }
 
 describe('deadLetterCopy', () => {

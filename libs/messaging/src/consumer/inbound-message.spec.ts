@@ -1,28 +1,9 @@
-import type * as amqp from 'amqplib';
 import { AmqpHeaders } from '@cstr/contracts';
+import { CONSUMED_EVENT_ID, consumedMessage } from '../../test/fixtures/consumed-message';
 import { InboundMessage, UnparseableMessage, parseDelivery } from './inbound-message';
 
-const EVENT_ID = '5f0c6f4e-2d1b-4b8e-9a51-0f3f2b7f5a10';
-
-function delivery(content: string, properties: Partial<amqp.MessageProperties> = {}): amqp.ConsumeMessage {
-  return {
-    content: Buffer.from(content),
-    fields: {
-      deliveryTag: 1,
-      redelivered: false,
-      exchange: 'cstr.ingress',
-      routingKey: 'p.court.hearing.listed',
-      consumerTag: 't',
-    },
-    properties: {
-      messageId: EVENT_ID,
-      type: 'court.hearing.listed',
-      contentType: 'application/fhir+json',
-      headers: {},
-      ...properties,
-    } as amqp.MessageProperties,
-  };
-}
+const EVENT_ID = CONSUMED_EVENT_ID;
+const delivery = consumedMessage;
 
 describe('parseDelivery', () => {
   it('parses a well-formed event with its attempt and trace', () => {

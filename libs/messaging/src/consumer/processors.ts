@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { isTransactionConflict } from '@cstr/contracts';
 import { HandlerOutcome, Outcome, describeFailure } from '../handler-outcome';
 import { OutgoingMessage } from '../message';
@@ -103,14 +103,15 @@ export function idempotentProcessor(
   outbox: Outbox,
   handle: ScopedHandler,
 ): BatchProcessor {
+  const consumer: IdempotentConsumer = { dataSource, consumerName, outbox, handle };
   const once = async (batch: readonly InboundMessage[], ordered: boolean): Promise<HandlerOutcome[]> => {
     try {
-      return await processBatch(dataSource, consumerName, outbox, handle, batch, undefined, ordered);
+      return await processBatch(consumer, batch, undefined, ordered);
     } catch (error) {
       if (!(error instanceof IsolateBatch)) throw error;
       // Rolled back already: in order, a retry undoes the whole batch (a dead letter is final and may settle alone).
       if (ordered && error.outcome.kind === 'retry') throw new OrderedRetryError(error.outcome.reason);
-      return processBatch(dataSource, consumerName, outbox, handle, batch, error, ordered);
+      return processBatch(consumer, batch, error, ordered);
     }
   };
   return async (batch, options) => {
@@ -129,85 +130,147 @@ export function idempotentProcessor(
 /** Times a batch is redone after a deadlock or serialization failure before its messages are retried later. */
 const CONFLICT_ATTEMPTS = 5;
 
+/** What an idempotent consumer works with. */
+interface IdempotentConsumer {
+  readonly dataSource: DataSource;
+  readonly consumerName: string;
+  readonly outbox: Outbox;
+  readonly handle: ScopedHandler;
+}
+
+/**
+ * One pass over a batch in one transaction: records the new event ids, runs each new message
+ * (see {@link BatchPass}), writes the rows the handlers collected, forgets the failed messages'
+ * records, commits. Duplicates are done without running their handler.
+ */
 async function processBatch(
-  dataSource: DataSource,
-  consumerName: string,
-  outbox: Outbox,
-  handle: ScopedHandler,
+  consumer: IdempotentConsumer,
   batch: readonly InboundMessage[],
   /** Set when redoing a batch message by message: the message that failed, and how. */
   failedBefore: IsolateBatch | undefined,
   /** A retry outcome undoes the whole batch (see BatchRunOptions.ordered). */
   ordered: boolean,
 ): Promise<HandlerOutcome[]> {
-  const isolate = failedBefore !== undefined;
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
-  const outcomes: HandlerOutcome[] = [];
-  // Rows collected for the batch (kept once their message is done), and those of the message at hand.
-  const batchRows = new Map<BatchSink<unknown>, unknown[]>();
-  let messageRows = new Map<BatchSink<unknown>, unknown[]>();
-  const outboxSink: BatchSink<OutgoingMessage> = { write: (manager, messages) => outbox.add(manager, ...messages) };
-  try {
-    await runner.startTransaction();
-    const recorded = (await runner.query(
-      `INSERT INTO messaging_processed_event (consumer, event_id)
-       SELECT $1, id FROM unnest($2::uuid[]) AS id
-       ON CONFLICT DO NOTHING RETURNING event_id`,
-      [consumerName, batch.map((message) => message.eventId)],
-    )) as { event_id: string }[];
-    const fresh = new Set(recorded.map((row) => row.event_id));
-    const failed: string[] = [];
-    const collect = <T>(sink: BatchSink<T>, ...rows: readonly T[]): void => {
-      const list = messageRows.get(sink as BatchSink<unknown>) ?? [];
-      list.push(...rows);
-      messageRows.set(sink as BatchSink<unknown>, list);
-    };
-    const scope: HandlerScope = {
-      manager: runner.manager,
-      publish: (...messages) => Promise.resolve(collect(outboxSink, ...messages)),
-      collect,
-    };
+  return inTransaction(consumer.dataSource, async (runner) => {
+    const fresh = await recordNewEvents(runner, consumer.consumerName, batch);
+    const pass = new BatchPass(runner, consumer, failedBefore, ordered);
+    const outcomes: HandlerOutcome[] = [];
     for (const [index, message] of batch.entries()) {
       // Seen before (a redelivery, or twice in this batch): its effects are already there.
-      if (!fresh.delete(message.eventId)) {
-        outcomes.push(Outcome.done());
-        continue;
-      }
-      if (isolate) await runner.query('SAVEPOINT cstr_message');
-      messageRows = new Map();
-      const outcome = failedBefore?.index === index ? failedBefore.outcome : await runHandler(handle, message, scope);
-      if (outcome.kind === 'done') {
-        for (const [sink, rows] of messageRows) {
-          const kept = batchRows.get(sink) ?? [];
-          kept.push(...rows);
-          batchRows.set(sink, kept);
-        }
-      }
-      if (outcome.kind !== 'done') {
-        if (!isolate) throw new IsolateBatch(index, outcome);
-        if (ordered && outcome.kind === 'retry') throw new OrderedRetryError(outcome.reason);
-        await runner.query('ROLLBACK TO SAVEPOINT cstr_message');
-        failed.push(message.eventId);
-      } else if (isolate) {
-        await runner.query('RELEASE SAVEPOINT cstr_message');
-      }
-      outcomes.push(outcome);
+      outcomes.push(fresh.delete(message.eventId) ? await pass.run(message, index) : Outcome.done());
     }
-    for (const [sink, rows] of batchRows) if (rows.length > 0) await sink.write(runner.manager, rows);
-    // A failed message is not processed: forget its record so its retry runs the handler.
-    if (failed.length > 0) {
-      await runner.query('DELETE FROM messaging_processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])', [
-        consumerName,
-        failed,
-      ]);
-    }
+    await pass.writeCollectedRows();
+    const failed = batch.filter((_, index) => outcomes[index].kind !== 'done').map((message) => message.eventId);
+    await forgetEvents(runner, consumer.consumerName, failed);
+    return outcomes;
+  });
+}
+
+/** Runs `work` in a transaction of its own connection: committed when it returns, rolled back when it throws. */
+async function inTransaction<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.startTransaction();
+    const result = await work(runner);
     await runner.commitTransaction();
+    return result;
   } catch (error) {
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
     throw error;
   } finally {
     await runner.release();
   }
-  return outcomes;
+}
+
+/** Records (consumer, event id) for the batch at once; returns the ids not recorded before. */
+async function recordNewEvents(
+  runner: QueryRunner,
+  consumerName: string,
+  batch: readonly InboundMessage[],
+): Promise<Set<string>> {
+  const recorded = (await runner.query(
+    `INSERT INTO messaging_processed_event (consumer, event_id)
+     SELECT $1, id FROM unnest($2::uuid[]) AS id
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+    [consumerName, batch.map((message) => message.eventId)],
+  )) as { event_id: string }[];
+  return new Set(recorded.map((row) => row.event_id));
+}
+
+/** A failed message is not processed: its record goes, so that its retry runs the handler. */
+async function forgetEvents(runner: QueryRunner, consumerName: string, eventIds: readonly string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await runner.query('DELETE FROM messaging_processed_event WHERE consumer = $1 AND event_id = ANY($2::uuid[])', [
+    consumerName,
+    eventIds,
+  ]);
+}
+
+/**
+ * The handlers' runs of one pass, through one transaction. Optimistic (no `failedBefore`): a
+ * message that does not finish throws {@link IsolateBatch}, undoing the batch. Isolating: each
+ * message runs in a savepoint, rolled back alone when it does not finish. Rows collected through
+ * the scope (outgoing messages, audit records…) are kept only for messages that finish, and
+ * written once for the batch.
+ */
+class BatchPass {
+  /** Rows collected for the batch (kept once their message is done), and those of the message at hand. */
+  private readonly batchRows = new Map<BatchSink<unknown>, unknown[]>();
+  private messageRows = new Map<BatchSink<unknown>, unknown[]>();
+  private readonly scope: HandlerScope;
+
+  constructor(
+    private readonly runner: QueryRunner,
+    private readonly consumer: IdempotentConsumer,
+    private readonly failedBefore: IsolateBatch | undefined,
+    private readonly ordered: boolean,
+  ) {
+    const outboxSink: BatchSink<OutgoingMessage> = {
+      write: (manager, messages) => consumer.outbox.add(manager, ...messages),
+    };
+    const collect = <T>(sink: BatchSink<T>, ...rows: readonly T[]): void => {
+      const list = this.messageRows.get(sink as BatchSink<unknown>) ?? [];
+      list.push(...rows);
+      this.messageRows.set(sink as BatchSink<unknown>, list);
+    };
+    this.scope = {
+      manager: runner.manager,
+      publish: (...messages) => Promise.resolve(collect(outboxSink, ...messages)),
+      collect,
+    };
+  }
+
+  /** Runs the handler of one new message (or takes the outcome it had before the batch was redone). */
+  async run(message: InboundMessage, index: number): Promise<HandlerOutcome> {
+    const isolate = this.failedBefore !== undefined;
+    if (isolate) await this.runner.query('SAVEPOINT cstr_message');
+    this.messageRows = new Map();
+    const outcome =
+      this.failedBefore?.index === index
+        ? this.failedBefore.outcome
+        : await runHandler(this.consumer.handle, message, this.scope);
+    if (outcome.kind === 'done') {
+      this.keepMessageRows();
+      if (isolate) await this.runner.query('RELEASE SAVEPOINT cstr_message');
+      return outcome;
+    }
+    if (!isolate) throw new IsolateBatch(index, outcome);
+    if (this.ordered && outcome.kind === 'retry') throw new OrderedRetryError(outcome.reason);
+    await this.runner.query('ROLLBACK TO SAVEPOINT cstr_message');
+    return outcome;
+  }
+
+  /** Writes what the finished messages collected, one statement per sink. */
+  async writeCollectedRows(): Promise<void> {
+    for (const [sink, rows] of this.batchRows) if (rows.length > 0) await sink.write(this.runner.manager, rows);
+  }
+
+  private keepMessageRows(): void {
+    for (const [sink, rows] of this.messageRows) {
+      const kept = this.batchRows.get(sink) ?? [];
+      kept.push(...rows);
+      this.batchRows.set(sink, kept);
+    }
+  }
 }

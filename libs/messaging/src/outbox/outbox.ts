@@ -17,14 +17,6 @@ export class Outbox {
       await insertRows(manager, messages.slice(start, start + ROWS_PER_INSERT));
     }
   }
-
-  /**
-   * Does nothing: {@link add} wakes the relay when the transaction commits.
-   * @deprecated Remove the call; kept only until the last callers have dropped it.
-   */
-  notifyCommitted(): void {
-    // Intentionally empty (see the TSDoc).
-  }
 }
 
 const ROWS_PER_INSERT = 1_000;

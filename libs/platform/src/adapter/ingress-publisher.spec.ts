@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { AmqpHeaders, INGRESS_EXCHANGE, type EventType } from '@cstr/contracts';
 import type { EventInputOf } from '@cstr/fhir';
-import { Outbox, type OutgoingMessage } from '@cstr/messaging';
+import type { OutgoingMessage } from '@cstr/messaging';
+import { RecordingOutbox } from '@cstr/testing';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { IngressPublisher, orderingPartitionKey, type IngressPublishResult } from './ingress-publisher';
 
@@ -12,13 +13,9 @@ function fixtureFrom<T extends EventType>(type: T, partnerId: string): EventInpu
 }
 
 /** An outbox that records what it was given (the rows would go through `manager`). */
-function recordingOutbox(): { outbox: Outbox; added: OutgoingMessage[]; manager: EntityManager } {
-  const outbox = new Outbox();
-  const added: OutgoingMessage[] = [];
-  jest.spyOn(outbox, 'add').mockImplementation(async (_manager, ...messages) => {
-    added.push(...messages);
-  });
-  return { outbox, added, manager: {} as EntityManager };
+function recordingOutbox(): { outbox: RecordingOutbox; added: OutgoingMessage[]; manager: EntityManager } {
+  const outbox = new RecordingOutbox();
+  return { outbox, added: outbox.queued, manager: {} as EntityManager };
 }
 
 /** The refusals of a publish that must have been refused. */
@@ -110,7 +107,7 @@ describe('IngressPublisher', () => {
 
     expect(await publisher.publish(manager, [{ input: good }, { input: second }])).toEqual({ ok: true, queued: 2 });
 
-    expect(outbox.add).toHaveBeenCalledTimes(1);
+    expect(outbox.calls).toHaveLength(1);
     expect(added.map((message) => message.eventId)).toEqual([good.envelope.eventId, second.envelope.eventId]);
   });
 
@@ -126,7 +123,7 @@ describe('IngressPublisher', () => {
     ]);
 
     expect(rejectedOf(result).map((each) => each.index)).toEqual([1]);
-    expect(outbox.add).not.toHaveBeenCalled();
+    expect(outbox.calls).toHaveLength(0);
     expect(added).toHaveLength(0);
   });
 

@@ -60,7 +60,7 @@ describe('agreementDiff', () => {
   });
 
   it('shows a change of legal basis and period, and a flow added', () => {
-    const added: Flow = { ...attendance, id: 'attendance-to-gp', to: { kind: 'gp-registration' } };
+    const added: Flow = { ...attendance, id: 'attendance-to-ld', to: { kind: 'ld' } };
     const differences = agreementDiff(
       mhtr,
       next((agreement) => ({
@@ -73,7 +73,7 @@ describe('agreementDiff', () => {
       expect.arrayContaining([
         { area: 'terms', change: 'changed', item: 'period.end', before: mhtr.period.end, after: '2028-03-31' },
         { area: 'legal-basis', change: 'changed', item: 'article6', before: '6(1)(e)', after: '6(1)(c)' },
-        expect.objectContaining({ area: 'flow', change: 'added', item: 'attendance-to-gp' }),
+        expect.objectContaining({ area: 'flow', change: 'added', item: 'attendance-to-ld' }),
       ]),
     );
     expect(differences).toContainEqual({

@@ -5,9 +5,9 @@
  */
 import type { OperationOutcomeIssue } from '@cstr/contracts';
 import type { Bundle, Consent, Reference } from 'fhir/r4';
+import { asArray, resourcesOfType } from '@cstr/fhir';
 import type { Partner, Sender } from '../partners/partner';
 import { resolveParty } from '../parties/party-resolver';
-import { asArray, resourcesOfType } from './bundle-reading';
 import type { PolicyEvent } from './relationships';
 
 /** A recipient a consent names that is not a hub partner, e.g. a GP practice: `practice:<ODS code>`. */

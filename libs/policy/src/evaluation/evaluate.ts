@@ -5,10 +5,10 @@
  */
 import { HUB_PARTNER_ID, partnerIdFromEndpoint, type EventType } from '@cstr/contracts';
 import type { Bundle, MessageHeader, Patient } from 'fhir/r4';
+import { asArray, isObject, resourcesOfType } from '@cstr/fhir';
 import { selectorMatches, type Agreement, type Flow, type LegalBasis } from '../agreements/agreement';
 import type { Partner, Sender } from '../partners/partner';
 import { resolveParty } from '../parties/party-resolver';
-import { asArray, isObject, resourcesOfType } from './bundle-reading';
 import { consentActors, consentFor, withinPeriod, type ConsentState } from './consent-state';
 import { redactBundle } from './redaction';
 import {

@@ -6,7 +6,7 @@
  * GP never leave.
  */
 import { EVENT_CATALOGUE, EVENT_TYPES, type EventType } from '@cstr/contracts';
-import { buildEventBundle, validateMessageBundle } from '@cstr/fhir';
+import { buildEventBundle, isGpPractice, validateMessageBundle } from '@cstr/fhir';
 import fc from 'fast-check';
 import type { Bundle, MessageHeader, Observation, Patient, Resource } from 'fhir/r4';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
@@ -20,7 +20,6 @@ import {
 } from '../agreements/agreement';
 import { HUB_PARTY, type Sender } from '../partners/partner';
 import { ALWAYS_KEPT_META, alwaysKeptElements } from './always-kept';
-import { isGpPractice } from './bundle-reading';
 import { consentFor, NO_CONSENT, updateConsent, type ConsentRecord, type ConsentState } from './consent-state';
 import { agreementNotInForce, evaluate, REFUSAL_RULES, type Decision, type EvaluationInput } from './evaluate';
 import { matchesWhere } from './redaction';

@@ -8,9 +8,9 @@
 import { HUB_FHIR_BASE, partnerEndpoint } from '@cstr/contracts';
 import { parseFhirPath, evalFhirPath, type FhirPathAtom } from '@medplum/core';
 import type { Bundle, BundleEntry, MessageHeader, Patient, Resource } from 'fhir/r4';
+import { addressesOf, asArray, isGpPractice, isObject } from '@cstr/fhir';
 import type { ShareRule } from '../agreements/agreement';
 import { ALWAYS_KEPT_META, alwaysKeptElements, requiredElements } from './always-kept';
-import { addressesOf, asArray, isGpPractice, isObject } from './bundle-reading';
 import {
   elementNames,
   isEqualityCodeSystem,

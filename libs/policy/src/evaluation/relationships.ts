@@ -4,9 +4,9 @@
  */
 import type { EventType } from '@cstr/contracts';
 import type { Bundle } from 'fhir/r4';
+import { asArray, courtCodesOf, resourcesOfType } from '@cstr/fhir';
 import type { Partner, Sender } from '../partners/partner';
 import { resolveParty } from '../parties/party-resolver';
-import { asArray, courtCodesOf, resourcesOfType } from './bundle-reading';
 
 /** Why a partner is connected to the person: a role in their care (SPEC §5), never its own publishing. */
 export type ConnectionReason =

@@ -6,10 +6,9 @@
  * registration event without the label. Pure.
  */
 import type { EventType } from '@cstr/contracts';
-import { RESTRICTED_SECURITY_LABEL } from '@cstr/fhir';
+import { RESTRICTED_SECURITY_LABEL, asArray, isObject } from '@cstr/fhir';
 import type { Patient } from 'fhir/r4';
 import type { Sender } from '../partners/partner';
-import { asArray, isObject } from './bundle-reading';
 
 /** How restricted a record is: PDS `R` (restricted) or `V` (very restricted). */
 export type RestrictionLevel = 'R' | 'V';

@@ -12,10 +12,12 @@ import {
   ODS_ORGANIZATION_CODE_SYSTEM,
   PARTNER_ID_SYSTEM,
   PROBATION_PROVIDER_CODE_SYSTEM,
+  asArray,
+  isObject,
+  resolveReference,
 } from '@cstr/fhir';
 import type { Bundle, Identifier, Reference, Resource } from 'fhir/r4';
 import type { Partner } from '../partners/partner';
-import { asArray, isObject, resolveReference } from '../evaluation/bundle-reading';
 
 /** The identifier system of a URI as an identifier value (`urn:cstr-hub:partner:<id>` may come under it). */
 const URI_SYSTEM = 'urn:ietf:rfc:3986';

@@ -5,8 +5,8 @@
  */
 import type { OperationOutcomeIssue } from '@cstr/contracts';
 import type { Bundle, Reference } from 'fhir/r4';
+import { asArray, isObject, resourceEntries } from '@cstr/fhir';
 import type { Partner, Sender } from '../partners/partner';
-import { asArray, isObject, resourceEntries } from '../evaluation/bundle-reading';
 import { consentWarnings } from '../evaluation/consent-state';
 import { resolveParty } from './party-resolver';
 

@@ -1,20 +1,22 @@
-/** Reading a message Bundle: entries, references between them, partner ids of Organizations. */
-import { COURT_CODE_SYSTEM, ODS_ORGANIZATION_CODE_SYSTEM, PARTNER_ID_SYSTEM } from '@cstr/fhir';
+/**
+ * Reading a message Bundle: entries, references between them, partner ids of Organizations.
+ * Partner data is read defensively: a Bundle may come from anyone, so every reader takes whatever
+ * it is given (anything that is not a Bundle has no entries) and never throws.
+ */
 import type { Bundle, BundleEntry, FhirResource, Organization, Patient, Reference, Resource } from 'fhir/r4';
+import { COURT_CODE_SYSTEM, ODS_ORGANIZATION_CODE_SYSTEM, PARTNER_ID_SYSTEM } from '../builders/hub-identifiers';
+import { isObject } from '../validation/json-walk';
 
-/** The value if it is an array, else an empty one: partner data is read defensively. */
+export { isObject };
+
+/** The value if it is an array, else an empty one. */
 export function asArray<T>(value: T[] | undefined): T[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** True for a JSON object (not null, not an array). */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The entries of a Bundle that carry a resource (an object with a `resourceType`). */
-export function resourceEntries(bundle: Bundle): (BundleEntry & { resource: FhirResource })[] {
-  return asArray(bundle.entry).filter(
+export function resourceEntries(bundle: unknown): (BundleEntry & { resource: FhirResource })[] {
+  return asArray((isObject(bundle) ? bundle.entry : undefined) as BundleEntry[] | undefined).filter(
     (entry): entry is BundleEntry & { resource: FhirResource } =>
       isObject(entry) && isObject(entry.resource) && typeof entry.resource.resourceType === 'string',
   );
@@ -35,8 +37,8 @@ export function resolveReference(bundle: Bundle, reference: Reference | undefine
   return resourceEntries(bundle).find((entry) => addressesOf(entry).includes(target))?.resource;
 }
 
-/** The subject of the message: its Patient. */
-export function patientOf(bundle: Bundle): Patient | undefined {
+/** The subject of the message: its Patient (the first Patient entry). */
+export function patientOf(bundle: unknown): Patient | undefined {
   return resourceEntries(bundle).find((entry) => entry.resource.resourceType === 'Patient')?.resource as
     Patient | undefined;
 }
