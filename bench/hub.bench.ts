@@ -24,8 +24,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  DEFAULT_INGRESS_PARTITIONS,
   HUB_INGRESS_QUEUE,
   INGRESS_EXCHANGE,
+  ingressPartitionQueues,
   ingressRoutingKey,
   partnerInboxQueue,
   type EventType,
@@ -283,7 +285,12 @@ interface Traffic {
 async function emptyQueues(adminUrl: string): Promise<void> {
   const admin = await connectAmqp(adminUrl);
   const channel = await admin.createChannel();
-  for (const queue of [HUB_INGRESS_QUEUE, ...RECIPIENTS.map(partnerInboxQueue)]) await channel.purgeQueue(queue);
+  const queues = [
+    HUB_INGRESS_QUEUE,
+    ...ingressPartitionQueues(DEFAULT_INGRESS_PARTITIONS),
+    ...RECIPIENTS.map(partnerInboxQueue),
+  ];
+  for (const queue of queues) await channel.purgeQueue(queue);
   await admin.close();
 }
 

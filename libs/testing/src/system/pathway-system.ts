@@ -1,4 +1,9 @@
-import { HUB_INGRESS_QUEUE, partnerInboxQueue } from '@cstr/contracts';
+import {
+  DEFAULT_INGRESS_PARTITIONS,
+  HUB_INGRESS_QUEUE,
+  ingressPartitionQueues,
+  partnerInboxQueue,
+} from '@cstr/contracts';
 import type { AppDefinition } from '@cstr/platform';
 import { BrokerFixture } from '../harness/broker-fixture';
 import type { TestEnvironment } from '../harness/test-env';
@@ -65,6 +70,7 @@ export class PathwaySystem {
   static async start(env: TestEnvironment, definitions: PathwaySystemApps): Promise<PathwaySystem> {
     await purge(env, [
       HUB_INGRESS_QUEUE,
+      ...ingressPartitionQueues(DEFAULT_INGRESS_PARTITIONS),
       ...definitions.adapters.map((adapter) => partnerInboxQueue(adapter.partnerId)),
     ]);
     const apps = new AppsUnderTest(env);
