@@ -432,11 +432,21 @@ describe('the CSTR pathway end to end', () => {
       };
       return json;
     };
+    const listingsAudited = async (): Promise<number> => {
+      const search = '/audit?event=court.review.listed&limit=1000';
+      const { body } = await system.callHub(IG_LEAD, 'GET', search);
+      return ((body.entry ?? []) as unknown[]).length;
+    };
+    const listingsBefore = await listingsAudited();
     const listed = review('hearing-listed-drr-review.json');
     listed.hearing.id = randomUUID();
     expect(
       (await system.callSandbox('POST', '/sandbox/hmcts/croydon-mc/send/hearing', listed)).body.adapterStatus,
     ).toBe(202);
+    // The listing names Jordan by his PNC ID, the report below by his CRN: events whose identifiers share
+    // none may take two ingress partitions and be applied in either order, so the court's connection is
+    // waited for.
+    await eventually(listingsAudited, (count) => count > listingsBefore, 15_000, 250);
     // Probation submits its written review report in Delius: the hub delivers it to the court.
     const detail = structuredClone(partnerFixture('hmpps', 'review-report-submitted.detail.json')) as {
       person: unknown;
