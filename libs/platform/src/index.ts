@@ -8,3 +8,4 @@ export * from './http/operation-outcome.filter';
 export * from './bootstrap';
 export * from './adapter';
 export * from './project-path';
+export * from './retention';

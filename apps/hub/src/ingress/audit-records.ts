@@ -28,11 +28,7 @@ function legalBasisOf(basis: LegalBasis): AuditLegalBasis {
 }
 
 /** The audit record of one recipient's decision (SPEC §6): delivered with its grounds, or refused with its rule. */
-export function decisionRecord(
-  context: DecisionContext,
-  { recipient, decision }: RecipientDecision,
-  policy: HubPolicy,
-): AuditRecordInput {
+export function decisionRecord(context: DecisionContext, { recipient, decision }: RecipientDecision): AuditRecordInput {
   const { notes, ...recorded } = context;
   const shared = { kind: 'decision' as const, ...recorded, recipient: recipient.id };
   if (decision.decision === 'deliver') {
@@ -47,13 +43,14 @@ export function decisionRecord(
       reason: withNotes(decision.purpose, notes),
     };
   }
-  const agreement = decision.agreementId ? policy.agreement(decision.agreementId) : undefined;
+  // The version that refused, as evaluated: an agreement change landing meanwhile must not rename it.
+  const { agreementId, agreementVersion, legalBasis } = decision;
   return {
     ...shared,
     outcome: 'refused',
     refusingRule: decision.rule,
-    ...(agreement
-      ? { agreement: { id: agreement.id, version: agreement.version }, legalBasis: legalBasisOf(agreement.legalBasis) }
+    ...(agreementId !== undefined && agreementVersion !== undefined && legalBasis !== undefined
+      ? { agreement: { id: agreementId, version: agreementVersion }, legalBasis: legalBasisOf(legalBasis) }
       : {}),
     ...(decision.flowId ? { flowId: decision.flowId } : {}),
     ...(decision.consentRef ? { consentReference: storableText(decision.consentRef, 512) } : {}),

@@ -210,7 +210,7 @@ export class IngressPipeline {
           .map((issue) => `Warning: ${issue.diagnostics ?? issue.code}`),
       ],
     };
-    const records: AuditRecordInput[] = decisions.map((each) => decisionRecord(context, each, this.policy));
+    const records: AuditRecordInput[] = decisions.map((each) => decisionRecord(context, each));
     if (records.length === 0)
       records.push(keptByHubRecord(context, keptWhat(consent !== before.consent, scores.length)));
     await scope.appendAudit(records);

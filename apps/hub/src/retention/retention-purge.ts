@@ -1,9 +1,15 @@
 import { AuditLog, type AuditRecord } from '@cstr/audit';
 import { PersonIndex } from '@cstr/identity';
+import {
+  deleteDueRows,
+  dueBefore,
+  HUB_RETENTION_CLASSES,
+  type HubRetentionClass,
+  type RetentionConfig,
+} from '@cstr/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PersonStateRepository } from '../ingress/person-state.repository';
 import { PathwayRepository } from '../pathway/pathway.repository';
-import { dueBefore, HUB_RETENTION_CLASSES, type HubRetentionClass, type RetentionConfig } from './retention.config';
 
 /** The actor of the purge's audit records. */
 export const RETENTION_ACTOR = 'hub-retention';
@@ -71,12 +77,12 @@ export class RetentionPurge {
     this.now = options.now ?? (() => new Date());
     this.steps = {
       'dead-letter-bodies': async (tx, before, limit) =>
-        rowsOnly(await deleteClaimed(tx, 'hub_dead_letter', 'id', 'received_at < $1', before, limit)),
+        rowsOnly(await deleteDueRows(tx, 'hub_dead_letter', 'id', 'received_at < $1', before, limit)),
       // The outcome scores are the report's inputs, with the same period.
       'report-facts': async (tx, before, limit) =>
         rowsOnly(
-          (await deleteClaimed(tx, 'hub_report_fact', 'event_id', 'occurred_at < $1', before, limit)) +
-            (await deleteClaimed(tx, 'hub_outcome_score', 'ctid', 'recorded_at < $1', before, limit)),
+          (await deleteDueRows(tx, 'hub_report_fact', 'event_id', 'occurred_at < $1', before, limit)) +
+            (await deleteDueRows(tx, 'hub_outcome_score', 'ctid', 'recorded_at < $1', before, limit)),
         ),
       'audit-personal-data': async (tx, before, limit) =>
         rowsOnly(await this.audit.eraseIdentifiersRecordedBefore(tx, before, limit)),
@@ -155,23 +161,4 @@ export class RetentionPurge {
     }
     return { claimed: due.length, pathwayRows };
   }
-}
-
-/** Claims at most `limit` rows of `table` matching `where` ($1 = the moment) and deletes them; returns how many. */
-async function deleteClaimed(
-  tx: EntityManager,
-  table: string,
-  key: string,
-  where: string,
-  before: Date,
-  limit: number,
-): Promise<number> {
-  // Counted by a SELECT: TypeORM gives a bare DELETE's rows and count as a pair.
-  const [row] = (await tx.query(
-    `WITH due AS (SELECT ${key} FROM ${table} WHERE ${where} ORDER BY ${key} LIMIT $2 FOR UPDATE SKIP LOCKED),
-       deleted AS (DELETE FROM ${table} AS t USING due WHERE t.${key} = due.${key} RETURNING 1)
-     SELECT count(*)::int AS n FROM deleted`,
-    [before, limit],
-  )) as { n: number }[];
-  return row.n;
 }

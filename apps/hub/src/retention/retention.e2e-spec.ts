@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AuditLog, type AuditRecordInput } from '@cstr/audit';
 import { CRN_SYSTEM, NHS_NUMBER_SYSTEM, PersonIndex, PNC_ID_SYSTEM } from '@cstr/identity';
-import { projectPath } from '@cstr/platform';
+import { loadRetentionConfig, projectPath, type HubRetentionClass } from '@cstr/platform';
 import { DatabaseFixture, testEnvironment, uniqueName } from '@cstr/testing';
 import type { DataSource } from 'typeorm';
 import { hubApp } from '../hub.app';
 import { EMPTY_PERSON_STATE, PersonStateRepository } from '../ingress/person-state.repository';
 import { PersonErasureError, PersonErasureService } from './person-erasure.service';
 import { RETENTION_ACTOR, RetentionPurge } from './retention-purge';
-import { loadRetentionConfig, type HubRetentionClass } from './retention.config';
 
 const KEY = 'retention-e2e-test-audit-key-0123456789abcdef';
 const OLD = new Date('2001-02-03T04:05:06.000Z');

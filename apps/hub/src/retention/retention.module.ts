@@ -2,14 +2,16 @@ import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@cstr/audit';
 import { PersonIndex } from '@cstr/identity';
-import { APP_CONFIG, projectPath } from '@cstr/platform';
+import { APP_CONFIG, loadRetentionConfig, projectPath, type RetentionConfig } from '@cstr/platform';
 import { AuthModule } from '../auth/auth.module';
 import type { HubConfig } from '../hub.config';
 import { ErasureController } from './erasure.controller';
 import { PersonErasureService } from './person-erasure.service';
 import { RetentionPurge } from './retention-purge';
-import { loadRetentionConfig, RETENTION_CONFIG, type RetentionConfig } from './retention.config';
 import { RetentionScheduler } from './retention.scheduler';
+
+/** DI token of the checked {@link RetentionConfig} (`config/retention.yaml`). */
+export const RETENTION_CONFIG = Symbol('RETENTION_CONFIG');
 
 /**
  * Retention, erasure and rectification: `config/retention.yaml` checked at start (a bad file stops

@@ -106,6 +106,18 @@ describe('evaluate', () => {
     );
   });
 
+  it('names the version and legal basis of the agreement that refused, as evaluated', () => {
+    const [mhtr] = AGREEMENTS.filter((agreement) => agreement.id === 'cstr-south-london-mhtr');
+    const decision = decide('treatment.appointment.attended', {
+      agreements: withStatus('cstr-south-london-mhtr', { status: 'suspended' as const, version: mhtr.version + 7 }),
+    });
+    expect(decision).toMatchObject({
+      decision: 'refuse',
+      agreementVersion: mhtr.version + 7,
+      legalBasis: mhtr.legalBasis,
+    });
+  });
+
   it('never uses a draft agreement, even one naming the partners by id', () => {
     const draftOnly = AGREEMENTS.filter((agreement) => agreement.id === 'st-andrews-female-pathway');
     const bundle = fixtureBundle('risk.changed');

@@ -59,6 +59,10 @@ export interface RefuseDecision {
   readonly rule: RefusalRule;
   readonly reason: string;
   readonly agreementId?: string;
+  /** The version of the agreement whose flow refused, as evaluated (not as in force when the record is written). */
+  readonly agreementVersion?: number;
+  /** The legal basis of that agreement, for the audit. */
+  readonly legalBasis?: LegalBasis;
   readonly flowId?: string;
   /** The consent (and the event that withdrew it) behind a `consent-withdrawn` refusal. */
   readonly consentRef?: string;
@@ -209,7 +213,14 @@ function refuse(rule: RefusalRule, reason: string, where?: { agreement: Agreemen
     decision: 'refuse',
     rule,
     reason,
-    ...(where ? { agreementId: where.agreement.id, flowId: where.flow.id } : {}),
+    ...(where
+      ? {
+          agreementId: where.agreement.id,
+          agreementVersion: where.agreement.version,
+          legalBasis: where.agreement.legalBasis,
+          flowId: where.flow.id,
+        }
+      : {}),
   };
 }
 

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
-/** DI token of the checked {@link RetentionConfig} (`config/retention.yaml`). */
-export const RETENTION_CONFIG = Symbol('RETENTION_CONFIG');
+/**
+ * `config/retention.yaml`, read and checked: how long each class of data is kept (README
+ * "Retention"). The hub and the adapters that hold a class in their own schema read the same file.
+ */
 
 /** The classes of data the hub purges itself, each with its table and the time it is kept from. */
 export const HUB_RETENTION_CLASSES = [
@@ -15,10 +17,15 @@ export const HUB_RETENTION_CLASSES = [
 export type HubRetentionClass = (typeof HUB_RETENTION_CLASSES)[number];
 
 /**
- * Classes the file states for the record that other apps keep (`enforcedBy`), or that nobody keeps
- * (`keep: not-kept`): the hub checks them, and purges nothing for them.
+ * Classes a partner adapter holds in its own schema, which the hub cannot reach: the adapter named
+ * by `enforcedBy` purges them (the court adapter's raw payload archive).
  */
-export const OTHER_RETENTION_CLASSES = ['partner-payload-archives', 'delivered-copies'] as const;
+export const ADAPTER_RETENTION_CLASSES = ['partner-payload-archives'] as const;
+/** A class of data an adapter's purge deletes. */
+export type AdapterRetentionClass = (typeof ADAPTER_RETENTION_CLASSES)[number];
+
+/** Classes the file states for the record that nobody keeps (`keep: not-kept`): nothing purges them. */
+export const OTHER_RETENTION_CLASSES = ['delivered-copies'] as const;
 export type OtherRetentionClass = (typeof OTHER_RETENTION_CLASSES)[number];
 
 /** A period as the file writes it (ISO 8601, years, months, weeks or days: `P20Y`, `P6M`, `P90D`). */
@@ -34,11 +41,13 @@ export interface RetentionRule {
   readonly keep: RetentionPeriod;
   /** Where the period comes from (README "Retention"). */
   readonly source: string;
+  /** The app that purges the class, when not the hub. */
+  readonly enforcedBy?: string;
 }
 
 /** The checked retention file. */
 export interface RetentionConfig {
-  readonly classes: Readonly<Record<HubRetentionClass, RetentionRule>>;
+  readonly classes: Readonly<Record<HubRetentionClass | AdapterRetentionClass, RetentionRule>>;
   readonly others: Readonly<
     Record<OtherRetentionClass, { readonly keep: RetentionPeriod | 'not-kept'; readonly source: string }>
   >;
@@ -80,17 +89,26 @@ export function checkRetentionConfig(document: unknown, file = 'retention config
   const classes = isRecord(root.classes)
     ? root.classes
     : (problems.push('classes: must be a mapping of data classes'), {});
-  const known: readonly string[] = [...HUB_RETENTION_CLASSES, ...OTHER_RETENTION_CLASSES];
+  const known: readonly string[] = [...HUB_RETENTION_CLASSES, ...ADAPTER_RETENTION_CLASSES, ...OTHER_RETENTION_CLASSES];
   for (const key of Object.keys(classes))
     if (!known.includes(key)) problems.push(`classes.${key}: unknown data class (${known.join(', ')})`);
   const hub = Object.fromEntries(
     HUB_RETENTION_CLASSES.map((name) => [name, checkRule(classes[name], `classes.${name}`, false, problems)]),
   );
+  const adapters = Object.fromEntries(
+    ADAPTER_RETENTION_CLASSES.map((name) => {
+      const rule = checkRule(classes[name], `classes.${name}`, false, problems);
+      const enforcedBy = isRecord(classes[name]) ? classes[name].enforcedBy : undefined;
+      if (isRecord(classes[name]) && (typeof enforcedBy !== 'string' || enforcedBy.trim() === ''))
+        problems.push(`classes.${name}.enforcedBy: must name the app that purges it`);
+      return [name, rule && typeof enforcedBy === 'string' ? { ...rule, enforcedBy: enforcedBy.trim() } : rule];
+    }),
+  );
   const others = Object.fromEntries(
     OTHER_RETENTION_CLASSES.map((name) => [name, checkRule(classes[name], `classes.${name}`, true, problems)]),
   );
   if (problems.length > 0) throw new RetentionConfigError(file, problems);
-  return { classes: hub, others } as unknown as RetentionConfig;
+  return { classes: { ...hub, ...adapters }, others } as unknown as RetentionConfig;
 }
 
 function checkRule(

@@ -1,15 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '@cstr/platform';
+import { projectPath } from '../project-path';
 import {
+  ADAPTER_RETENTION_CLASSES,
   checkRetentionConfig,
   dueBefore,
   HUB_RETENTION_CLASSES,
   loadRetentionConfig,
   parsePeriod,
   RetentionConfigError,
-} from './retention.config';
+} from './retention-config';
 
 /** A valid document: every class with a period and a source. */
 function document(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -37,14 +38,31 @@ function problemsOf(value: unknown): readonly string[] {
 }
 
 describe('config/retention.yaml', () => {
-  it('the shipped file is valid and sets every class the hub purges', () => {
+  it('the shipped file is valid and sets every class the hub and the adapters purge', () => {
     const config = loadRetentionConfig(projectPath('config/retention.yaml'));
-    for (const dataClass of HUB_RETENTION_CLASSES) {
+    for (const dataClass of [...HUB_RETENTION_CLASSES, ...ADAPTER_RETENTION_CLASSES]) {
       expect(config.classes[dataClass].keep.text).toMatch(/^P/);
       expect(config.classes[dataClass].source.length).toBeGreaterThan(20);
     }
     expect(config.classes['person-state-and-index'].keep).toMatchObject({ years: 20, months: 0, days: 0 });
     expect(config.others['delivered-copies'].keep).toBe('not-kept');
+    expect(config.classes['partner-payload-archives']).toMatchObject({
+      keep: { text: 'P90D', years: 0, months: 0, days: 90 },
+      enforcedBy: 'hmcts-listings-adapter',
+    });
+    expect(config.classes['dead-letter-bodies'].enforcedBy).toBeUndefined();
+  });
+
+  it('an adapter class needs a period (not not-kept) and the app that purges it', () => {
+    expect(
+      problemsOf(document({ 'partner-payload-archives': { keep: 'not-kept', enforcedBy: 'x', source: 'copy' } })),
+    ).toEqual([expect.stringMatching(/^classes\.partner-payload-archives\.keep: must be an ISO 8601 period/)]);
+    expect(problemsOf(document({ 'partner-payload-archives': { keep: 'P30D', source: 'copy' } }))).toEqual([
+      'classes.partner-payload-archives.enforcedBy: must name the app that purges it',
+    ]);
+    expect(
+      problemsOf(document({ 'partner-payload-archives': { keep: 'P30D', enforcedBy: ' ', source: 'copy' } })),
+    ).toEqual(['classes.partner-payload-archives.enforcedBy: must name the app that purges it']);
   });
 
   it('reads periods of years, months, weeks and days', () => {
