@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { HUB_INGRESS_QUEUE, INGRESS_EXCHANGE, ingressRoutingKey } from '@cstr/contracts';
+import { HUB_INGRESS_QUEUE, HUB_INSTANCES_QUEUE, INGRESS_EXCHANGE, ingressRoutingKey } from '@cstr/contracts';
 import {
   AmqpConnection,
   AmqpContext,
@@ -127,9 +127,10 @@ describe('a broker node stops mid-stream (a three-node cluster this test started
   it('replicates the quorum queue on every node; after a node stops, every confirmed event is applied once', async () => {
     const { cluster } = requireStack();
     expect(await cluster.runningNodeNames()).toHaveLength(3);
-    // Every queue provisioned (hub.ingress, the inboxes, their delay queues and DLQs) has a replica on each node.
+    // Every queue provisioned (hub.ingress, its partitions, the inboxes, their delay queues and DLQs) has a replica on
+    // each node; hub.instances holds no message (its consumers are the running hub instances) and is classic.
     const everyNode = cluster.nodes.map((node) => node.nodeName).sort();
-    const queues = await provisionedQueues();
+    const queues = (await provisionedQueues()).filter((queue) => queue.name !== HUB_INSTANCES_QUEUE);
     const ingressLeader = queues.find((queue) => queue.name === HUB_INGRESS_QUEUE)?.leader;
     expect(ingressLeader).toBeDefined();
     expect(queues.filter((queue) => queue.type !== 'quorum' || queue.members.join() !== everyNode.join())).toEqual([]);
