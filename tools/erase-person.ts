@@ -94,6 +94,7 @@ export async function runEraseCommand(
         ? await service.erase(command.person, command.reason, actor).then((outcome) => ({
             erased: outcome.personIds,
             identifiers: outcome.identifiers,
+            pathwayRows: outcome.pathwayRows,
             auditRecords: outcome.auditRecords,
             auditSeq: outcome.record.seq,
           }))

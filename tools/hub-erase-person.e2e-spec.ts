@@ -57,7 +57,7 @@ describe('npm run -s hub:erase-person (real PostgreSQL)', () => {
     expect(usage.err).toMatch(/^usage: npm run -s hub:erase-person/);
   });
 
-  it('erases a person by NHS number, prints counts only, and the audit verifies with the erasure recorded', async () => {
+  it('erases a person by NHS number with their pathway, prints counts only, and the audit verifies with the erasure recorded', async () => {
     const index = new PersonIndex(database.dataSource);
     const audit = new AuditLog(database.dataSource, { key: KEY });
     const nhs = { system: NHS_NUMBER_SYSTEM, value: '9990000018' };
@@ -66,6 +66,12 @@ describe('npm run -s hub:erase-person (real PostgreSQL)', () => {
       { trusted: true, actor: 'hub', sourceEventId: randomUUID() },
     );
     if (!resolved.ok) throw new Error('resolve failed');
+    // One step of the person's pathway, which the erasure deletes and counts.
+    await database.dataSource.query(
+      `INSERT INTO hub_pathway_event (event_id, person_id, event_type, sender, occurred_at, received_at)
+       VALUES ($1, $2, 'ld.screening.completed', 'sl-liaison-diversion', now(), now())`,
+      [randomUUID(), resolved.personId],
+    );
     await database.dataSource.transaction((tx) =>
       audit.append(tx, [
         { kind: 'read', outcome: 'read', actor: 'ig-lead', reason: 'GET /audit', personIdentifiers: [nhs] },
@@ -78,9 +84,15 @@ describe('npm run -s hub:erase-person (real PostgreSQL)', () => {
     expect(JSON.parse(result.out)).toEqual({
       erased: [resolved.personId],
       identifiers: 1,
+      pathwayRows: 1,
       auditRecords: 1,
       auditSeq: 2,
     });
+    const left = (await database.dataSource.query(
+      'SELECT count(*)::int AS n FROM hub_pathway_event WHERE person_id = $1',
+      [resolved.personId],
+    )) as { n: number }[];
+    expect(left).toEqual([{ n: 0 }]);
     expect(result.out).not.toContain(nhs.value);
     expect(await index.findByIdentifier(nhs.system, nhs.value)).toBeUndefined();
     expect(await audit.verify()).toEqual({ ok: true, checked: 2, headSeq: 2 });

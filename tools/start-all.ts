@@ -103,6 +103,8 @@ function instances(stackEnv: Record<string, string>, credentials: SandboxCredent
         RABBITMQ_URL: url,
         PARTNER_ID: partner.id,
         ADAPTER_PUBLIC_URL: `http://127.0.0.1:${3101 + index}`,
+        // A provider without subscriptions is polled: every 2 s locally, so the demo's steps show their flows.
+        ...(app === 'secondary-care-adapter' ? { POLL_INTERVAL_MS: '2000' } : {}),
         // Its client secret or private key for its partner's token endpoint (the sandbox's), made for this start.
         ...credentials.adapterEnv(partner.id),
       },

@@ -157,6 +157,16 @@ describe('demoSteps', () => {
     expect(() => steps.find((step) => step.id === 'drr-drug-test-positive')!.body({})).toThrow(/no Patient/);
   });
 
+  it("waits for the hub's decision on each record the drug and alcohol service's polled case system holds", () => {
+    const awaited = Object.fromEntries(steps.filter((step) => step.awaits).map((step) => [step.id, step.awaits]));
+    expect(awaited).toEqual({
+      'drr-treatment-started': 'treatment.started',
+      'drr-drug-test-negative': 'treatment.drug-test.resulted',
+      'drr-drug-test-positive': 'treatment.drug-test.resulted',
+      'drr-session-missed': 'treatment.appointment.missed',
+    });
+  });
+
   it('refuses to write a provider record before the provider has a Patient', () => {
     expect(() => steps.find((step) => step.id === 'appointment-missed')!.body({})).toThrow(/no Patient/);
   });

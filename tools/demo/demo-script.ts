@@ -70,6 +70,11 @@ export interface DemoStep {
   readonly body: (state: DemoState) => unknown;
   /** Keeps the id of the resource the answer carries (the provider's Patient). */
   readonly saves?: keyof DemoState;
+  /**
+   * The event type the hub must decide on before the step is done: a provider the adapter polls
+   * (no subscriptions) shows its change only at the next poll, after the step's flows look settled.
+   */
+  readonly awaits?: string;
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -352,6 +357,7 @@ function drrSteps(run: DemoRun, record: RecordOf): DemoStep[] {
     },
     {
       id: 'drr-treatment-started',
+      awaits: 'treatment.started',
       narration:
         'The service starts treatment the next day (specialist prescribing): within the 2-working-day DRR standard',
       method: 'POST',
@@ -368,6 +374,7 @@ function drrSteps(run: DemoRun, record: RecordOf): DemoStep[] {
     },
     {
       id: 'drr-drug-test-negative',
+      awaits: 'treatment.drug-test.resulted',
       narration: 'Drug test 1 (oral fluid): opiates and cocaine negative',
       method: 'POST',
       path: `${fhir}/Observation`,
@@ -376,6 +383,7 @@ function drrSteps(run: DemoRun, record: RecordOf): DemoStep[] {
     },
     {
       id: 'drr-drug-test-positive',
+      awaits: 'treatment.drug-test.resulted',
       narration: 'Drug test 2: opiates positive, cocaine negative — the results go to probation only',
       method: 'POST',
       path: `${fhir}/Observation`,
@@ -384,6 +392,7 @@ function drrSteps(run: DemoRun, record: RecordOf): DemoStep[] {
     },
     {
       id: 'drr-session-missed',
+      awaits: 'treatment.appointment.missed',
       narration: 'A keywork session is missed; the keyworker judges the absence unacceptable',
       method: 'POST',
       path: `${fhir}/Appointment`,

@@ -26,6 +26,8 @@ export interface DemoOptions {
 }
 
 const STAND_IN_KINDS = ['hmcts', 'ld', 'delius', 'fhir', 'pds'] as const;
+/** How long a step that awaits a decision may wait for it: more than a polled provider's interval. */
+const AWAIT_DECISION_MS = 45_000;
 
 /** Plays every step; resolves once the last step's flows have settled. */
 export async function playDemo(options: DemoOptions): Promise<void> {
@@ -46,6 +48,9 @@ export async function playDemo(options: DemoOptions): Promise<void> {
   const state: DemoState = {};
   const authorization = `Basic ${Buffer.from(options.auditCredentials).toString('base64')}`;
 
+  // The audit records seen (by id), with the event type each decided on.
+  const decided = new Map<string, string>();
+  const decisionsOn = (type: string): number => [...decided.values()].filter((each) => each === type).length;
   const poll = async (): Promise<number> => {
     const audit = await getJson<Bundle>(
       `${options.hubUrl}/audit?from=${encodeURIComponent(startedAt.toISOString())}&order=oldest-first&limit=1000`,
@@ -62,12 +67,14 @@ export async function playDemo(options: DemoOptions): Promise<void> {
       .filter((record) => record.at >= startedAt.toISOString());
     const lines = newLines(seen, auditEvents, arrivals);
     for (const line of lines) print(line.text);
+    for (const event of auditEvents) decided.set(event.id ?? '', event.subtype?.[0]?.code ?? '');
     return lines.length;
   };
-  const settle = async (): Promise<void> => {
-    const deadline = Date.now() + (options.settleMaxMs ?? 10_000);
+  const settle = async (awaits?: { type: string; before: number }): Promise<void> => {
+    const deadline = Date.now() + (awaits ? AWAIT_DECISION_MS : (options.settleMaxMs ?? 10_000));
     let quietSince = Date.now();
-    while (Date.now() < deadline && Date.now() - quietSince < (options.quietMs ?? 1_500)) {
+    const waiting = () => awaits !== undefined && decisionsOn(awaits.type) <= awaits.before;
+    while (Date.now() < deadline && (waiting() || Date.now() - quietSince < (options.quietMs ?? 1_500))) {
       await new Promise((done) => setTimeout(done, 300));
       if ((await poll()) > 0) quietSince = Date.now();
     }
@@ -80,6 +87,7 @@ export async function playDemo(options: DemoOptions): Promise<void> {
   const steps = demoSteps(run);
   for (const [index, step] of steps.entries()) {
     print(`\n▸ ${index + 1}/${steps.length}  ${step.narration}`);
+    const before = step.awaits ? decisionsOn(step.awaits) : 0;
     const response = await fetch(`${options.sandboxUrl}${step.path}`, {
       method: step.method,
       headers: {
@@ -96,7 +104,7 @@ export async function playDemo(options: DemoOptions): Promise<void> {
     if (answer.adapterStatus !== undefined && answer.adapterStatus >= 300)
       print(`  (the adapter answered ${answer.adapterStatus})`);
     if (step.saves && answer.id) state[step.saves] = answer.id;
-    await settle();
+    await settle(step.awaits ? { type: step.awaits, before } : undefined);
   }
   print(
     '\nDemo done. The hub keeps running: GET /audit, /audit/flows and the sandbox /sandbox/{kind}/received show all of it.',

@@ -308,6 +308,18 @@ describe('the DRR and ATR sections of the minimum dataset', () => {
     expect(ATR['treatment-starts']).toEqual({ total: 10, 'within-standard': 5, 'outside-standard': 5 });
   });
 
+  it('counts a DRR or ATR order as commenced when the service starts treatment, once a person', () => {
+    expect(DRR['orders-commenced'].total).toBe(10);
+    expect(ATR['orders-commenced'].total).toBe(10);
+    const month = drrAtrMonth();
+    const restarts = month
+      .filter((fact) => fact.eventType === 'treatment.started' && fact.personId.startsWith('d'))
+      .map((fact) => ({ ...fact, eventId: randomUUID(), occurredAt: '2026-06-20T10:00:00Z' }));
+    const again = [...month, ...restarts];
+    const twice = minimumDataset('2026-06', again, { asOf: new Date('2026-07-10T12:00:00Z') });
+    expect(twice.sections.DRR['orders-commenced'].total).toBe(10);
+  });
+
   it('counts drug tests by result, and the weeks on a DRR with and without a test', () => {
     expect(DRR['drug-tests']).toEqual({ total: 18, positive: 6, negative: 12, inconclusive: 0, refused: 0 });
     // t0-t5: 3 weeks tested and 2 untested each; e0-e4: 2 untested weeks each before the termination;

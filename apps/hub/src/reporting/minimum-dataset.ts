@@ -367,7 +367,7 @@ export function datasetCounts(
       }
       case 'treatment.appointment.attended':
         event(fact, 'attendance', 'attended');
-        if (!before.some((earlier) => earlier.eventType === 'treatment.appointment.attended')) {
+        if (!before.some(commencesOrder)) {
           person(fact, 'orders-commenced', 'total');
           equality(fact, 'equality-commenced');
         }
@@ -405,6 +405,10 @@ export function datasetCounts(
         if (fact.outcome) person(fact, 'episodes-ended', fact.outcome);
         break;
       case 'treatment.started': {
+        if (!before.some(commencesOrder)) {
+          person(fact, 'orders-commenced', 'total');
+          equality(fact, 'equality-commenced');
+        }
         person(fact, 'treatment-starts', 'total');
         const judged = startAgainstStandard(fact, before);
         if (judged) person(fact, 'treatment-starts', judged);
@@ -488,6 +492,14 @@ function personSection(history: readonly ReportFact[]): DatasetSection {
   const sentence = [...history].reverse().find((fact) => fact.eventType === 'court.sentence.imposed');
   if (sentence && sentence.requirementTypes.length > 0) return sectionOf(sentence.requirementTypes);
   return sectionOf(history.flatMap((fact) => fact.requirementTypes));
+}
+
+/**
+ * An order commences with its first treatment: the first attended session (MHTR), or the drug and
+ * alcohol service's treatment start (DRR, ATR), whichever comes first.
+ */
+function commencesOrder(fact: ReportFact): boolean {
+  return fact.eventType === 'treatment.appointment.attended' || fact.eventType === 'treatment.started';
 }
 
 /** Probation's review report is on time when sent this many working days before the hearing (as config/pathway.yaml ships). */
