@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import {
   APP_CONFIG,
   BearerTokenVerifier,
@@ -8,12 +9,16 @@ import {
   InboxMetricsController,
   IngressPublisher,
   authorizedFetch,
+  loadRetentionConfig,
   partnerTokenSource,
+  projectPath,
   readInboundTokenSettings,
 } from '@cstr/platform';
 import { loadPartnersFile } from '@cstr/policy';
 import { GpInboxController } from './checks/gp-inbox.controller';
 import { GpRegistrationService } from './checks/gp-registration.service';
+import { KnownRegistrationPurgeScheduler } from './checks/known-registration-purge.scheduler';
+import { KNOWN_REGISTRATION_RETENTION_CLASS, KnownRegistrationPurge } from './checks/known-registration.purge';
 import type { GpRegistrationAdapterConfig } from './gp-registration-adapter.config';
 import { GP_PARTNER_SETTINGS, loadGpPartnerSettings, type GpPartnerSettings } from './gp-partner-settings';
 import { NotificationsController } from './notifications/notifications.controller';
@@ -22,7 +27,8 @@ import { PDS_FETCH, PdsClient } from './pds/pds.client';
 /**
  * The adapter for the PDS-style GP registration service: PDS reads when the hub delivers a
  * sentence or a PSR request (→ `gp.registration.checked`), and change-of-GP signals
- * (`POST /notifications` → `gp.registration.checked` + `gp.registration.changed`).
+ * (`POST /notifications` → `gp.registration.checked` + `gp.registration.changed`). The practice
+ * last seen per NHS number is purged after its retention period.
  */
 @Module({
   controllers: [GpInboxController, NotificationsController, InboxMetricsController],
@@ -68,6 +74,18 @@ import { PDS_FETCH, PdsClient } from './pds/pds.client';
     IngressPublisher,
     PdsClient,
     GpRegistrationService,
+    {
+      // The period from config/retention.yaml: a bad file stops the adapter, naming every bad key.
+      provide: KnownRegistrationPurge,
+      inject: [DataSource, APP_CONFIG],
+      useFactory: (dataSource: DataSource, config: GpRegistrationAdapterConfig) =>
+        new KnownRegistrationPurge(
+          dataSource,
+          loadRetentionConfig(projectPath(config.RETENTION_FILE)).classes[KNOWN_REGISTRATION_RETENTION_CLASS].keep,
+          { batchSize: config.RETENTION_PURGE_BATCH },
+        ),
+    },
+    KnownRegistrationPurgeScheduler,
   ],
 })
 export class GpRegistrationAdapterModule {}

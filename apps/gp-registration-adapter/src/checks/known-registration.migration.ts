@@ -22,5 +22,20 @@ export class GpKnownRegistration1764460900000 implements MigrationInterface {
   }
 }
 
+/** The retention purge finds rows by `updated_at` (known-gp-registrations, config/retention.yaml). */
+export class GpKnownRegistrationUpdatedAt1796601600000 implements MigrationInterface {
+  name = 'GpKnownRegistrationUpdatedAt1796601600000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(
+      'CREATE INDEX IF NOT EXISTS gp_known_registration_updated_at ON gp_known_registration (updated_at)',
+    );
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP INDEX IF EXISTS gp_known_registration_updated_at');
+  }
+}
+
 /** The adapter's migrations, in order. */
-export const GP_REGISTRATION_MIGRATIONS = [GpKnownRegistration1764460900000];
+export const GP_REGISTRATION_MIGRATIONS = [GpKnownRegistration1764460900000, GpKnownRegistrationUpdatedAt1796601600000];

@@ -21,6 +21,7 @@ function document(overrides: Record<string, unknown> = {}): Record<string, unkno
       'report-facts': { keep: 'P8Y', source: 'adult records' },
       'audit-personal-data': { keep: 'P20Y', source: 'as the records' },
       'partner-payload-archives': { keep: 'P90D', enforcedBy: 'hmcts-listings-adapter', source: 'copy' },
+      'known-gp-registrations': { keep: 'P3Y', enforcedBy: 'gp-registration-adapter', source: 'copy' },
       'delivered-copies': { keep: 'not-kept', source: 'not kept' },
       ...overrides,
     },
@@ -49,6 +50,10 @@ describe('config/retention.yaml', () => {
     expect(config.classes['partner-payload-archives']).toMatchObject({
       keep: { text: 'P90D', years: 0, months: 0, days: 90 },
       enforcedBy: 'hmcts-listings-adapter',
+    });
+    expect(config.classes['known-gp-registrations']).toMatchObject({
+      keep: { text: 'P3Y', years: 3, months: 0, days: 0 },
+      enforcedBy: 'gp-registration-adapter',
     });
     expect(config.classes['dead-letter-bodies'].enforcedBy).toBeUndefined();
   });

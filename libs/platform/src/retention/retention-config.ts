@@ -18,9 +18,10 @@ export type HubRetentionClass = (typeof HUB_RETENTION_CLASSES)[number];
 
 /**
  * Classes a partner adapter holds in its own schema, which the hub cannot reach: the adapter named
- * by `enforcedBy` purges them (the court adapter's raw payload archive).
+ * by `enforcedBy` purges them (the court adapter's raw payload archive, the GP registration
+ * adapter's last practice seen per NHS number).
  */
-export const ADAPTER_RETENTION_CLASSES = ['partner-payload-archives'] as const;
+export const ADAPTER_RETENTION_CLASSES = ['partner-payload-archives', 'known-gp-registrations'] as const;
 /** A class of data an adapter's purge deletes. */
 export type AdapterRetentionClass = (typeof ADAPTER_RETENTION_CLASSES)[number];
 
