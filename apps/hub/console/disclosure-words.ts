@@ -5,7 +5,11 @@
  * address (Location)", legal bases become "UK GDPR Art. 6(1)(e)". An element or resource type not
  * named here falls back to its FHIR name. A code after a withheld resource's type is never shown
  * unless it is one of the hub's own codes named here: a clinical code would say what was withheld.
- * No DOM: the hub's unit tests import this file too.
+ *
+ * One source, two runtimes: the hub's server code (the subject access export) imports it from
+ * libs/audit; the console's browser code loads a verbatim copy in apps/hub/console (it loads
+ * nothing from outside its folder, without a bundler), which a test keeps identical. Edit the
+ * libs/audit file and copy it over. Pure: no imports, no DOM, no Node APIs.
  */
 
 /** Whole resources, by type. */

@@ -2,15 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { AuditLog } from '@cstr/audit';
-import { INGRESS_EXCHANGE } from '@cstr/contracts';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
 import { projectPath } from '@cstr/platform';
-import { eventually, testEnvironment } from '@cstr/testing';
+import { eventually } from '@cstr/testing';
 import { HubPolicy } from '../src/core/hub-policy';
 import { AgreementChanges } from '../src/agreements/agreement-changes.service';
 import { AgreementStore } from '../src/agreements/agreement.store';
 import { basicAuth, bootHub, PRINCIPALS, type TestHub, type TestPrincipal } from './http-test-kit';
 import { fixtureEvent, type TestEvent } from './ingress-test-kit';
+import { PartnerPublishers } from './partner-publishers';
 
 const COURT = 'cstr-south-london-court';
 const GP = 'cstr-south-london-gp';
@@ -42,23 +41,17 @@ interface DecisionRow {
  * made by another hub on the same store reaches this one by polling.
  */
 describe('agreement change control through the hub', () => {
-  const env = testEnvironment();
   let hub: TestHub;
   let baseUrl: string;
-  let connection: AmqpConnection;
-  let publisher: ConfirmedPublisher;
+  const publishers = new PartnerPublishers('agreement-changes-test');
 
   beforeAll(async () => {
     hub = await bootHub();
     baseUrl = `http://127.0.0.1:${((hub.app.getHttpServer() as Server).address() as AddressInfo).port}`;
-    connection = new AmqpConnection({ url: env.partnerUrls['croydon-mc'], connectionName: 'agreement-changes-test' });
-    await connection.start();
-    publisher = new ConfirmedPublisher(connection);
   }, 120_000);
 
   afterAll(async () => {
-    await publisher?.close();
-    await connection?.close();
+    await publishers.close();
     await hub?.close();
   });
 
@@ -80,14 +73,7 @@ describe('agreement change control through the hub', () => {
   }
 
   async function decisionsOf(event: TestEvent): Promise<DecisionRow[]> {
-    await publisher.publish({
-      exchange: INGRESS_EXCHANGE,
-      routingKey: event.routingKey,
-      eventId: event.eventId,
-      type: event.type,
-      correlationId: event.correlationId,
-      body: encodeBody(event.body),
-    });
+    await publishers.publish(event);
     return eventually(
       () =>
         hub.dataSource.query(

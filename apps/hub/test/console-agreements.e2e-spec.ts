@@ -1,17 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { delimiter, join } from 'node:path';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { INGRESS_EXCHANGE } from '@cstr/contracts';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { projectPath } from '@cstr/platform';
-import { eventually, testEnvironment } from '@cstr/testing';
-import { bootHub, PRINCIPALS, type TestHub, type TestPrincipal } from './http-test-kit';
+import { eventually } from '@cstr/testing';
+import { PRINCIPALS, type TestHub, type TestPrincipal } from './http-test-kit';
 import { fixtureEvent } from './ingress-test-kit';
+import { PartnerPublishers } from './partner-publishers';
+import { CONSOLE_ARTIFACTS as ARTIFACTS, cellsOf, openView, startConsole, type ConsoleUnderTest } from './console-kit';
 
-const ARTIFACTS = join(__dirname, '../../../test-artifacts/console');
 const COURT = 'cstr-south-london-court';
 const COURT_TITLE = 'South London CSTR - courts, Liaison & Diversion and sentencing';
 const REMOVED_FLOW = 'listing-to-liaison-diversion';
@@ -26,29 +22,6 @@ function proposedYaml(): string {
   return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
 }
 
-/** Compiles the console's TypeScript as `npm run build` does, so the browser runs this tree's code. */
-function compileConsole(): void {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, '../console/tsconfig.json')],
-    {
-      stdio: 'inherit',
-    },
-  );
-}
-
-/** Debian's chromium on the PATH (scripts/ensure-deps.sh installs it), or CHROMIUM_PATH. */
-function chromiumPath(): string {
-  const candidates = process.env.CHROMIUM_PATH
-    ? [process.env.CHROMIUM_PATH]
-    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'chromium'));
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new Error('chromium is not installed: run scripts/ensure-deps.sh or set CHROMIUM_PATH.');
-  return found;
-}
-
-const cellsOf = (row: Locator): Promise<string[]> => row.locator('td').allInnerTexts();
-
 /**
  * Agreement change control in the console, in a real browser against a hub with a real broker
  * and database: an IG lead proposes a version of the court agreement without the L&D listing
@@ -57,31 +30,18 @@ const cellsOf = (row: Locator): Promise<string[]> => row.locator('td').allInnerT
  * register, without signing in, lists it.
  */
 describe('agreement changes in the console', () => {
-  const env = testEnvironment();
+  let ui: ConsoleUnderTest;
   let hub: TestHub;
   let baseUrl: string;
-  let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    compileConsole();
-    hub = await bootHub();
-    baseUrl = `http://127.0.0.1:${((hub.app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    ui = await startConsole();
+    ({ hub, baseUrl } = ui);
     // One listing decided under version 2, so that the proposal has an impact to show.
     const event = fixtureEvent('court.hearing.listed');
-    const connection = new AmqpConnection({ url: env.partnerUrls['croydon-mc'], connectionName: 'console-agreements' });
-    await connection.start();
-    const publisher = new ConfirmedPublisher(connection);
-    await publisher.publish({
-      exchange: INGRESS_EXCHANGE,
-      routingKey: event.routingKey,
-      eventId: event.eventId,
-      type: event.type,
-      correlationId: event.correlationId,
-      body: encodeBody(event.body),
-    });
-    await publisher.close();
-    await connection.close();
+    const publishers = new PartnerPublishers('console-agreements');
+    await publishers.publish(event);
+    await publishers.close();
     await eventually(
       async () =>
         (
@@ -93,26 +53,16 @@ describe('agreement changes in the console', () => {
       (count) => count === 2,
       20_000,
     );
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync'],
-    });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
+    await ui?.close();
   });
 
   async function agreementsAs(principal: TestPrincipal): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/console`);
-    await page.getByLabel('User id').fill(principal.id);
-    await page.getByLabel('Secret').fill(principal.secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await ui.signIn(principal);
     await page.locator('#who').waitFor();
-    await page.getByRole('link', { name: 'Agreements' }).click();
+    await openView(page, 'Agreements');
     await page.locator('#agreement-changes').waitFor();
     return page;
   }
@@ -195,7 +145,7 @@ describe('agreement changes in the console', () => {
   });
 
   it('shows the public register without signing in: the version in force, its purpose, parties and legal basis', async () => {
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await ui.browser.newContext()).newPage();
     const response = await page.goto(`${baseUrl}/register`);
     expect(response?.status()).toBe(200);
     await expect(page.locator('h1').innerText()).resolves.toBe('Register of information-sharing agreements');

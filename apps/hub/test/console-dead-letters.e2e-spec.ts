@@ -1,49 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { delimiter, join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import {
-  AmqpHeaders,
-  deadLetterQueue,
-  deliveryRoutingKey,
-  partnerInboxQueue,
-  partnerRetryExchange,
-} from '@cstr/contracts';
-import { AmqpConnection, ConfirmedPublisher } from '@cstr/messaging';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { deadLetterQueue, partnerInboxQueue } from '@cstr/contracts';
 import { BrokerFixture, eventually, testEnvironment } from '@cstr/testing';
-import { PRINCIPALS, basicAuth, bootHub, type TestHub } from './http-test-kit';
+import { PRINCIPALS, basicAuth, type TestHub } from './http-test-kit';
+import { parkInInboxDeadLetters } from './partner-publishers';
+import { CONSOLE_ARTIFACTS as ARTIFACTS, cellsOf, openView, startConsole, type ConsoleUnderTest } from './console-kit';
 
-const ARTIFACTS = join(__dirname, '../../../test-artifacts/console');
 const CROYDON = 'nps-london-croydon';
 const TYPE = 'treatment.appointment.missed';
-
-/** Compiles the console's TypeScript as `npm run build` does, so the browser runs this tree's code. */
-function compileConsole(): void {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, '../console/tsconfig.json')],
-    { stdio: 'inherit' },
-  );
-}
-
-/** Debian's chromium on the PATH (scripts/ensure-deps.sh installs it), or CHROMIUM_PATH. */
-function chromiumPath(): string {
-  const candidates = process.env.CHROMIUM_PATH
-    ? [process.env.CHROMIUM_PATH]
-    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'chromium'));
-  const found = candidates.find((path) => existsSync(path));
-  if (!found)
-    throw new Error(
-      'chromium is not installed: run scripts/ensure-deps.sh (Debian package chromium) or set CHROMIUM_PATH.',
-    );
-  return found;
-}
-
-/** The visible text of each cell of a table row. */
-const cellsOf = (row: Locator): Promise<string[]> => row.locator('td').allInnerTexts();
 
 interface BulkItem {
   id: string;
@@ -62,65 +26,34 @@ interface BulkItem {
  */
 describe('the console: replay dead letters by filter', () => {
   const env = testEnvironment();
+  let ui: ConsoleUnderTest;
   let hub: TestHub;
   let baseUrl: string;
-  let browser: Browser;
   let broker: BrokerFixture;
 
   /** Parks an event in Croydon's inbox DLQ as its adapter does (its own broker user and retry exchange). */
   async function park(code: string): Promise<string> {
-    const eventId = randomUUID();
-    const connection = new AmqpConnection({ url: env.partnerUrls[CROYDON], connectionName: 'console-bulk-test' });
-    await connection.start();
-    const publisher = new ConfirmedPublisher(connection);
-    try {
-      await publisher.publish({
-        exchange: partnerRetryExchange(CROYDON),
-        routingKey: deadLetterQueue(partnerInboxQueue(CROYDON)),
-        body: Buffer.from('{"resourceType":"Bundle"}'),
-        eventId,
-        type: TYPE,
-        headers: {
-          [AmqpHeaders.failureCode]: code,
-          [AmqpHeaders.failureReason]: 'Delius has no case with this CRN.',
-          [AmqpHeaders.failedQueue]: partnerInboxQueue(CROYDON),
-          [AmqpHeaders.originalRoutingKey]: deliveryRoutingKey(CROYDON, TYPE),
-          [AmqpHeaders.attempt]: 1,
-        },
-      });
-    } finally {
-      await publisher.close();
-      await connection.close();
-    }
-    return eventId;
+    return parkInInboxDeadLetters(
+      CROYDON,
+      { type: TYPE, code, reason: 'Delius has no case with this CRN.', body: '{"resourceType":"Bundle"}' },
+      'console-bulk-test',
+    );
   }
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    compileConsole();
-    hub = await bootHub();
-    baseUrl = `http://127.0.0.1:${((hub.app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    ui = await startConsole();
+    ({ hub, baseUrl } = ui);
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync'],
-    });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
     await broker?.close();
-    await hub?.close();
+    await ui?.close();
   });
 
   async function signIn(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/console`);
-    await page.getByLabel('User id').fill(PRINCIPALS.operator.id);
-    await page.getByLabel('Secret').fill(PRINCIPALS.operator.secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: 'Dead letters' }).click();
+    const page = await ui.signIn(PRINCIPALS.operator);
+    await openView(page, 'Dead letters');
     return page;
   }
 

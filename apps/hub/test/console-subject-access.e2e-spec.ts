@@ -1,46 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { delimiter, join } from 'node:path';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { INGRESS_EXCHANGE } from '@cstr/contracts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import type { EventInput } from '@cstr/fhir';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
 import { NHS_NUMBER_SYSTEM } from '@cstr/identity';
-import { eventually, testEnvironment } from '@cstr/testing';
-import { bootHub, PRINCIPALS, type TestHub, type TestPrincipal } from './http-test-kit';
+import { eventually } from '@cstr/testing';
+import { PRINCIPALS, type TestHub, type TestPrincipal } from './http-test-kit';
 import { eventOf, fixtureInput } from './ingress-test-kit';
 import { generatedIdentifiers } from './generated-people';
+import { PartnerPublishers } from './partner-publishers';
+import { CONSOLE_ARTIFACTS as ARTIFACTS, openView, startConsole, type ConsoleUnderTest } from './console-kit';
 import { removedElementWords } from '../console/disclosure-words';
 import { SUBJECT_ACCESS_CSV_HEADER } from '../src/subject-access/subject-access.document';
 import { counted } from '../src/subject-access/subject-access.pdf';
-
-const ARTIFACTS = join(__dirname, '../../../test-artifacts/console');
-
-/** Compiles the console's TypeScript as `npm run build` does, so the browser runs this tree's code. */
-function compileConsole(): void {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, '../console/tsconfig.json')],
-    {
-      stdio: 'inherit',
-    },
-  );
-}
-
-/** Debian's chromium on the PATH (scripts/ensure-deps.sh installs it), or CHROMIUM_PATH. */
-function chromiumPath(): string {
-  const candidates = process.env.CHROMIUM_PATH
-    ? [process.env.CHROMIUM_PATH]
-    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'chromium'));
-  const found = candidates.find((path) => existsSync(path));
-  if (!found)
-    throw new Error(
-      'chromium is not installed: run scripts/ensure-deps.sh (Debian package chromium) or set CHROMIUM_PATH.',
-    );
-  return found;
-}
 
 /** The text of a PDF file as poppler's pdftotext reads it (scripts/ensure-deps.sh installs it), spaces collapsed. */
 function pdfText(file: string): string {
@@ -63,40 +35,21 @@ interface DecisionRow {
  * no export links. The PDF's first page is kept as an image in test-artifacts/console/.
  */
 describe('the subject access export in the console', () => {
-  const env = testEnvironment();
   const person = generatedIdentifiers(3, 61);
   const eventIds: string[] = [];
+  let ui: ConsoleUnderTest;
   let hub: TestHub;
-  let baseUrl: string;
-  let browser: Browser;
-  const connections: AmqpConnection[] = [];
+  const publishers = new PartnerPublishers('console-subject-access-test');
 
   async function publish(input: EventInput): Promise<void> {
     const event = eventOf(input);
-    const connection = new AmqpConnection({
-      url: env.partnerUrls[input.envelope.sender],
-      connectionName: `console-subject-access-test:${input.envelope.sender}`,
-    });
-    await connection.start();
-    connections.push(connection);
-    const publisher = new ConfirmedPublisher(connection);
-    await publisher.publish({
-      exchange: INGRESS_EXCHANGE,
-      routingKey: event.routingKey,
-      eventId: event.eventId,
-      type: event.type,
-      correlationId: event.correlationId,
-      body: encodeBody(event.body),
-    });
-    await publisher.close();
+    await publishers.publish(event);
     eventIds.push(event.eventId);
   }
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    compileConsole();
-    hub = await bootHub();
-    baseUrl = `http://127.0.0.1:${((hub.app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    ui = await startConsole();
+    hub = ui.hub;
     for (const type of [
       'ld.screening.completed',
       'court.hearing.listed',
@@ -119,33 +72,16 @@ describe('the subject access export in the console', () => {
       (count) => count === eventIds.length,
       30_000,
     );
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    for (const connection of connections) await connection.close();
-    await hub?.close();
+    await publishers.close();
+    await ui?.close();
   });
 
   async function openTimeline(principal: TestPrincipal): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/console`);
-    await page.getByLabel('User id').fill(principal.id);
-    await page.getByLabel('Secret').fill(principal.secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: 'Person timeline' }).click();
+    const page = await ui.signIn(principal, { acceptDownloads: true });
+    await openView(page, 'Person timeline');
     await page
       .locator('#view-timeline')
       .getByLabel('Person identifier')

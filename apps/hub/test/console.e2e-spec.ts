@@ -1,52 +1,24 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { delimiter, join } from 'node:path';
-import { createServer, type Server } from 'node:http';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { AmqpHeaders, HUB_INGRESS_QUEUE, INGRESS_EXCHANGE, RETRY_EXCHANGE, deadLetterQueue } from '@cstr/contracts';
+import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { AmqpHeaders, HUB_INGRESS_QUEUE, RETRY_EXCHANGE, deadLetterQueue } from '@cstr/contracts';
 import type { EventInput } from '@cstr/fhir';
-import { AmqpConnection, ConfirmedPublisher, HUB_BROKER_USER, encodeBody, connectAmqp } from '@cstr/messaging';
+import { HUB_BROKER_USER, encodeBody, connectAmqp } from '@cstr/messaging';
 import { BrokerFixture, eventually, testEnvironment } from '@cstr/testing';
-import { bootHub, PRINCIPALS, type TestHub, type TestPrincipal } from './http-test-kit';
+import type { Page } from 'playwright-core';
+import { PRINCIPALS, basicAuth, type TestHub, type TestPrincipal } from './http-test-kit';
 import { eventOf, fixtureInput } from './ingress-test-kit';
 import { generatedIdentifiers } from './generated-people';
+import { PartnerPublishers } from './partner-publishers';
+import {
+  CONSOLE_ARTIFACTS as ARTIFACTS,
+  cellsOf,
+  openView,
+  shownTime as shown,
+  startConsole,
+  type ConsoleUnderTest,
+} from './console-kit';
 import { legalBasisWords, removedElementWords } from '../console/disclosure-words';
-
-const ARTIFACTS = join(__dirname, '../../../test-artifacts/console');
-
-/**
- * Compiles the console's TypeScript as `npm run build` does (its own tsconfig, into
- * dist/apps/hub/console, where the hub serves its scripts from), so the browser runs this tree's code.
- */
-function compileConsole(): void {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, '../console/tsconfig.json')],
-    {
-      stdio: 'inherit',
-    },
-  );
-}
-
-/** A hub time as the console shows it (UK time). */
-const shown = (iso: string | Date): string => new Date(iso).toLocaleString('en-GB', { timeZone: 'Europe/London' });
-
-/** The visible text of each cell of a table row. */
-const cellsOf = (row: Locator): Promise<string[]> => row.locator('td').allInnerTexts();
-
-/** Debian's chromium on the PATH (scripts/ensure-deps.sh installs it), or CHROMIUM_PATH. */
-function chromiumPath(): string {
-  const candidates = process.env.CHROMIUM_PATH
-    ? [process.env.CHROMIUM_PATH]
-    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'chromium'));
-  const found = candidates.find((path) => existsSync(path));
-  if (!found)
-    throw new Error(
-      'chromium is not installed: run scripts/ensure-deps.sh (Debian package chromium) or set CHROMIUM_PATH.',
-    );
-  return found;
-}
 
 /**
  * The console in a real browser (Debian's chromium through playwright-core) against a hub with a
@@ -58,30 +30,15 @@ function chromiumPath(): string {
 describe('the console in a browser', () => {
   const env = testEnvironment();
   const person = generatedIdentifiers(7, 43);
+  let ui: ConsoleUnderTest;
   let hub: TestHub;
   let baseUrl: string;
-  let browser: Browser;
   let broker: BrokerFixture;
-  const connections: AmqpConnection[] = [];
+  const publishers = new PartnerPublishers('console-test');
 
   async function publish(input: EventInput): Promise<string> {
     const event = eventOf(input);
-    const connection = new AmqpConnection({
-      url: env.partnerUrls[input.envelope.sender],
-      connectionName: `console-test:${input.envelope.sender}`,
-    });
-    await connection.start();
-    connections.push(connection);
-    const publisher = new ConfirmedPublisher(connection);
-    await publisher.publish({
-      exchange: INGRESS_EXCHANGE,
-      routingKey: event.routingKey,
-      eventId: event.eventId,
-      type: event.type,
-      correlationId: event.correlationId,
-      body: encodeBody(event.body),
-    });
-    await publisher.close();
+    await publishers.publish(event);
     return event.eventId;
   }
 
@@ -91,10 +48,8 @@ describe('the console in a browser', () => {
     });
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    compileConsole();
-    hub = await bootHub();
-    baseUrl = `http://127.0.0.1:${((hub.app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    ui = await startConsole();
+    ({ hub, baseUrl } = ui);
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
     const ids: string[] = [];
     for (const type of [
@@ -115,36 +70,15 @@ describe('the console in a browser', () => {
       (count) => count >= 3,
       30_000,
     );
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    for (const connection of connections) await connection.close();
+    await publishers.close();
     await broker?.close();
-    await hub?.close();
+    await ui?.close();
   });
 
-  async function signIn(principal: TestPrincipal): Promise<Page> {
-    // A context of its own per user: its own cookies, closed with the page's context.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/console`);
-    await page.getByLabel('User id').fill(principal.id);
-    await page.getByLabel('Secret').fill(principal.secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    return page;
-  }
+  const signIn = (principal: TestPrincipal): Promise<Page> => ui.signIn(principal);
 
   /**
    * Parks an event in hub.ingress's DLQ as the hub's own consumer would (published by the hub's
@@ -265,7 +199,7 @@ describe('the console in a browser', () => {
 
   it('lets an IG lead find every disclosure about one person and open a decision’s reason', async () => {
     const page = await signIn(PRINCIPALS.auditor);
-    await page.getByRole('link', { name: 'Audit search' }).click();
+    await openView(page, 'Audit search');
     await page
       .locator('#view-audit')
       .getByLabel('Person identifier')
@@ -335,7 +269,7 @@ describe('the console in a browser', () => {
 
   it('shows an IG lead one person’s timeline: when, what was decided, under which agreement, flow and legal basis, and what was withheld', async () => {
     const page = await signIn(PRINCIPALS.auditor);
-    await page.getByRole('link', { name: 'Person timeline' }).click();
+    await openView(page, 'Person timeline');
     await page
       .locator('#view-timeline')
       .getByLabel('Person identifier')
@@ -438,7 +372,7 @@ describe('the console in a browser', () => {
   it('lets an operator replay a dead letter and see what the hub then did with it', async () => {
     const parked = await parkDeadLetter(asPerson('court.hearing.listed'));
     const page = await signIn(PRINCIPALS.operator);
-    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await openView(page, 'Dead letters');
     const row = page.locator('#dead-letters-table tbody tr', { hasText: parked.eventId });
     await row.waitFor();
     const [received] = (await hub.dataSource.query('SELECT received_at FROM hub_dead_letter WHERE id = $1', [
@@ -463,11 +397,9 @@ describe('the console in a browser', () => {
 
   it('shows an IG lead the agreements in force with their legal basis and flows, and the chain’s status', async () => {
     const page = await signIn(PRINCIPALS.auditor);
-    await page.getByRole('link', { name: 'Agreements' }).click();
+    await openView(page, 'Agreements');
     const answer = await fetch(`${baseUrl}/agreements`, {
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${PRINCIPALS.auditor.id}:${PRINCIPALS.auditor.secret}`).toString('base64')}`,
-      },
+      headers: { Authorization: basicAuth(PRINCIPALS.auditor) },
     });
     const { agreements } = (await answer.json()) as {
       agreements: {
@@ -494,7 +426,7 @@ describe('the console in a browser', () => {
         agreement.flows.map((flow) => [flow.id, flow.events.join(', '), flow.consent, flow.purpose]),
       );
     }
-    await page.getByRole('link', { name: 'Chain status' }).click();
+    await openView(page, 'Chain status');
     await page.getByRole('button', { name: 'Verify the chain now' }).click();
     await page.locator('#chain-result', { hasText: /Intact|Broken/ }).waitFor();
     const verified = /^Intact: (\d+) records checked, head at (\d+) \(verified (.+)\)\.$/.exec(

@@ -1,17 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type * as amqp from 'amqplib';
 import request from 'supertest';
-import {
-  AmqpHeaders,
-  deadLetterQueue,
-  deliveryRoutingKey,
-  partnerInboxQueue,
-  partnerRetryExchange,
-  redeliverRoutingKey,
-} from '@cstr/contracts';
-import { AmqpConnection, ConfirmedPublisher } from '@cstr/messaging';
+import { deadLetterQueue, partnerInboxQueue, partnerRetryExchange, redeliverRoutingKey } from '@cstr/contracts';
 import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
 import { PRINCIPALS, basicAuth, bootHub, type TestHub, type TestPrincipal } from './http-test-kit';
+import { parkInInboxDeadLetters } from './partner-publishers';
 
 type Server = Parameters<typeof request>[0];
 
@@ -44,18 +35,13 @@ describe('bulk replay of dead letters by filter', () => {
 
   beforeAll(async () => {
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
-    const watch = uniqueName('test_bulk_replay_watch');
-    await broker.channel.assertQueue(watch, { exclusive: true, autoDelete: true });
-    for (const partner of [CROYDON, LAMBETH])
-      await broker.channel.bindQueue(
-        watch,
-        partnerRetryExchange(partner),
-        redeliverRoutingKey(partnerInboxQueue(partner)),
-      );
-    await broker.channel.consume(
-      watch,
-      (message: amqp.ConsumeMessage | null) => message && redelivered.push(String(message.properties.messageId)),
-      { noAck: true },
+    await broker.watch(
+      [CROYDON, LAMBETH].map((partner) => ({
+        exchange: partnerRetryExchange(partner),
+        pattern: redeliverRoutingKey(partnerInboxQueue(partner)),
+      })),
+      (message) => redelivered.push(String(message.properties.messageId)),
+      uniqueName('test_bulk_replay_watch'),
     );
     hub = await bootHub();
     server = hub.app.getHttpServer() as Server;
@@ -68,30 +54,16 @@ describe('bulk replay of dead letters by filter', () => {
 
   /** Parks an event in `partner`'s inbox DLQ as its adapter does (its own broker user and retry exchange). */
   async function park(partner: string, code: string): Promise<string> {
-    const eventId = randomUUID();
-    const connection = new AmqpConnection({ url: env.partnerUrls[partner], connectionName: 'bulk-replay-test' });
-    await connection.start();
-    const publisher = new ConfirmedPublisher(connection);
-    try {
-      await publisher.publish({
-        exchange: partnerRetryExchange(partner),
-        routingKey: deadLetterQueue(partnerInboxQueue(partner)),
-        body: Buffer.from('{"resourceType":"Bundle","note":"Jordan Reid"}'),
-        eventId,
+    return parkInInboxDeadLetters(
+      partner,
+      {
         type: TYPE,
-        headers: {
-          [AmqpHeaders.failureCode]: code,
-          [AmqpHeaders.failureReason]: `The adapter says ${code}.`,
-          [AmqpHeaders.failedQueue]: partnerInboxQueue(partner),
-          [AmqpHeaders.originalRoutingKey]: deliveryRoutingKey(partner, TYPE),
-          [AmqpHeaders.attempt]: 1,
-        },
-      });
-    } finally {
-      await publisher.close();
-      await connection.close();
-    }
-    return eventId;
+        code,
+        reason: `The adapter says ${code}.`,
+        body: '{"resourceType":"Bundle","note":"Jordan Reid"}',
+      },
+      'bulk-replay-test',
+    );
   }
 
   /** Waits until the hub has drained every one of `eventIds` into its table. */

@@ -14,11 +14,12 @@ import {
   redeliverRoutingKey,
   HUB_INGRESS_QUEUE,
 } from '@cstr/contracts';
-import { AmqpConnection, ConfirmedPublisher, encodeBody, type OutgoingMessage } from '@cstr/messaging';
-import { BrokerFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import { encodeBody, type OutgoingMessage } from '@cstr/messaging';
+import { BrokerFixture, eventually, keepByMessageId, testEnvironment, uniqueName } from '@cstr/testing';
 import type { Role } from '../src/auth/roles';
 import { fixtureEvent } from './ingress-test-kit';
 import { PRINCIPALS, basicAuth, bootHub, type TestHub, type TestPrincipal } from './http-test-kit';
+import { parkInInboxDeadLetters, publishOnce } from './partner-publishers';
 
 type Server = Parameters<typeof request>[0];
 interface Outcome {
@@ -53,18 +54,8 @@ function expectOutcome(response: request.Response, status: number, code: string)
   return response.body as Outcome;
 }
 
-/** Publishes one message with confirms as the broker user of `url` (its user-id set, as every app's). */
-async function publishAs(url: string, message: OutgoingMessage): Promise<void> {
-  const connection = new AmqpConnection({ url, connectionName: 'http-api-test-publisher' });
-  await connection.start();
-  const publisher = new ConfirmedPublisher(connection);
-  try {
-    await publisher.publish(message);
-  } finally {
-    await publisher.close();
-    await connection.close();
-  }
-}
+const publishAs = (url: string, message: OutgoingMessage): Promise<void> =>
+  publishOnce(url, message, 'http-api-test-publisher');
 
 /** A probation partner whose inbox dead letters the hub keeps. */
 const CROYDON_PROBATION = 'nps-london-croydon';
@@ -79,24 +70,17 @@ describe('the hub HTTP API', () => {
 
   beforeAll(async () => {
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
-    const watch = uniqueName('test_http_watch');
-    await broker.channel.assertQueue(watch, { exclusive: true, autoDelete: true });
-    await broker.channel.bindQueue(watch, INGRESS_EXCHANGE, 'slam-mhtr.#');
-    await broker.channel.bindQueue(watch, RETRY_EXCHANGE, redeliverRoutingKey(HUB_INGRESS_QUEUE));
-    await broker.channel.bindQueue(
-      watch,
-      partnerRetryExchange(CROYDON_PROBATION),
-      redeliverRoutingKey(partnerInboxQueue(CROYDON_PROBATION)),
-    );
-    await broker.channel.consume(
-      watch,
-      (message) =>
-        message &&
-        seen.set(String(message.properties.messageId), [
-          ...(seen.get(String(message.properties.messageId)) ?? []),
-          message,
-        ]),
-      { noAck: true },
+    await broker.watch(
+      [
+        { exchange: INGRESS_EXCHANGE, pattern: 'slam-mhtr.#' },
+        { exchange: RETRY_EXCHANGE, pattern: redeliverRoutingKey(HUB_INGRESS_QUEUE) },
+        {
+          exchange: partnerRetryExchange(CROYDON_PROBATION),
+          pattern: redeliverRoutingKey(partnerInboxQueue(CROYDON_PROBATION)),
+        },
+      ],
+      keepByMessageId(seen),
+      uniqueName('test_http_watch'),
     );
     hub = await bootHub();
     server = hub.app.getHttpServer() as Server;
@@ -509,26 +493,15 @@ describe('the hub HTTP API', () => {
 
   describe('dead letters', () => {
     it('shows an event the ingress pipeline dead-lettered (sent over AMQP by a partner) with the pipeline reason', async () => {
-      const connection = new AmqpConnection({
-        url: env.partnerUrls['slam-mhtr'],
-        connectionName: 'http-test:slam-mhtr',
-      });
-      await connection.start();
-      const publisher = new ConfirmedPublisher(connection);
       const event = fixtureEvent('treatment.appointment.attended');
       (event.bundle.entry?.[0].resource as MessageHeader).source.endpoint = partnerEndpoint('st-andrews-mhtr');
-      try {
-        await publisher.publish({
-          exchange: INGRESS_EXCHANGE,
-          routingKey: event.routingKey,
-          eventId: event.eventId,
-          type: event.type,
-          body: encodeBody(event.bundle),
-        });
-      } finally {
-        await publisher.close();
-        await connection.close();
-      }
+      await publishAs(env.partnerUrls['slam-mhtr'], {
+        exchange: INGRESS_EXCHANGE,
+        routingKey: event.routingKey,
+        eventId: event.eventId,
+        type: event.type,
+        body: encodeBody(event.bundle),
+      });
       const page = await eventually(
         async () =>
           (
@@ -550,23 +523,20 @@ describe('the hub HTTP API', () => {
 
     it("keeps what a partner's adapter dead-lettered (partner.<id>.inbox.dlq) with the partner and reason, and replays it to that inbox only", async () => {
       const inbox = partnerInboxQueue(CROYDON_PROBATION);
-      const park = (eventId: string, failedQueue: string): Promise<void> =>
-        // As the partner's adapter parks it: with its own broker user, through its own retry exchange.
-        publishAs(env.partnerUrls[CROYDON_PROBATION], {
-          exchange: partnerRetryExchange(CROYDON_PROBATION),
-          routingKey: deadLetterQueue(inbox),
-          body: Buffer.from('{"resourceType":"Bundle","secret":"Jordan Reid"}'),
-          eventId,
-          type: 'treatment.appointment.missed',
-          headers: {
-            [AmqpHeaders.failureCode]: 'unknown-crn',
-            [AmqpHeaders.failureReason]: 'Delius has no case with this CRN (writing the contact).',
-            [AmqpHeaders.failedQueue]: failedQueue,
-            [AmqpHeaders.originalRoutingKey]: deliveryRoutingKey(CROYDON_PROBATION, 'treatment.appointment.missed'),
-            [AmqpHeaders.attempt]: 1,
-            [AmqpHeaders.deadLetteredAt]: '2026-11-30T09:00:00.000Z',
+      const park = (eventId: string, failedQueue: string): Promise<string> =>
+        parkInInboxDeadLetters(
+          CROYDON_PROBATION,
+          {
+            eventId,
+            type: 'treatment.appointment.missed',
+            code: 'unknown-crn',
+            reason: 'Delius has no case with this CRN (writing the contact).',
+            body: '{"resourceType":"Bundle","secret":"Jordan Reid"}',
+            failedQueue,
+            deadLetteredAt: '2026-11-30T09:00:00.000Z',
           },
-        });
+          'http-api-test-publisher',
+        );
       const eventId = randomUUID();
       const spoofedId = randomUUID();
       await park(eventId, inbox);

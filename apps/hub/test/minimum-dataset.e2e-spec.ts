@@ -1,12 +1,11 @@
 import request from 'supertest';
-import { INGRESS_EXCHANGE } from '@cstr/contracts';
 import type { EventInput, PersonIdentifiersInput } from '@cstr/fhir';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
-import { eventually, testEnvironment } from '@cstr/testing';
+import { eventually } from '@cstr/testing';
 import type { Server } from 'node:http';
 import { basicAuth, bootHub, PRINCIPALS, type TestHub } from './http-test-kit';
 import { generatedIdentifiers } from './generated-people';
 import { eventOf, fixtureInput } from './ingress-test-kit';
+import { PartnerPublishers } from './partner-publishers';
 
 /** A fixture event as the generated person on a day of June 2026. */
 function eventFor<T extends EventInput['type']>(
@@ -31,11 +30,9 @@ function eventFor<T extends EventInput['type']>(
  * (sentenced: suppressed as "<5").
  */
 describe('GET /reports/minimum-dataset (through the broker)', () => {
-  const env = testEnvironment();
   let hub: TestHub;
   let server: Server;
-  const connections: AmqpConnection[] = [];
-  const publishers = new Map<string, ConfirmedPublisher>();
+  const publishers = new PartnerPublishers('dataset-test');
 
   beforeAll(async () => {
     hub = await bootHub();
@@ -43,33 +40,12 @@ describe('GET /reports/minimum-dataset (through the broker)', () => {
   });
 
   afterAll(async () => {
-    for (const publisher of publishers.values()) await publisher.close();
-    for (const connection of connections) await connection.close();
+    await publishers.close();
     await hub?.close();
   });
 
   async function publish(input: EventInput): Promise<void> {
-    const event = eventOf(input);
-    const partner = input.envelope.sender;
-    let publisher = publishers.get(partner);
-    if (!publisher) {
-      const connection = new AmqpConnection({
-        url: env.partnerUrls[partner],
-        connectionName: `dataset-test:${partner}`,
-      });
-      await connection.start();
-      connections.push(connection);
-      publisher = new ConfirmedPublisher(connection);
-      publishers.set(partner, publisher);
-    }
-    await publisher.publish({
-      exchange: INGRESS_EXCHANGE,
-      routingKey: event.routingKey,
-      eventId: event.eventId,
-      type: event.type,
-      correlationId: event.correlationId,
-      body: encodeBody(event.body),
-    });
+    await publishers.publish(eventOf(input));
   }
 
   it('gives the figures of a generated month, suppressed, without identifiers', async () => {

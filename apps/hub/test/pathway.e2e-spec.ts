@@ -12,20 +12,26 @@ import {
   DELIVERY_EXCHANGE,
   deliveryBindingPattern,
   endOfLondonDay,
-  INGRESS_EXCHANGE,
   londonDateOf,
   type EventType,
 } from '@cstr/contracts';
 import type { EventInputOf } from '@cstr/fhir';
 import { COMMON_PLATFORM_DEFENDANT_ID_SYSTEM } from '@cstr/identity';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
 import { createApp } from '@cstr/platform';
-import { BrokerFixture, DatabaseFixture, eventually, testEnvironment, uniqueName } from '@cstr/testing';
+import {
+  BrokerFixture,
+  DatabaseFixture,
+  eventually,
+  keepByMessageId,
+  testEnvironment,
+  uniqueName,
+} from '@cstr/testing';
 import { hashSecret } from '../src/auth/secret-hash';
 import { hubApp } from '../src/hub.app';
 import { PathwayScheduler } from '../src/pathway/pathway.scheduler';
 import type { Timeline } from '../src/pathway/timeline.service';
 import { fixtureEvent, type TestEvent } from './ingress-test-kit';
+import { PartnerPublishers } from './partner-publishers';
 
 /** Partners whose deliveries the tests watch. */
 const WATCHED = [
@@ -86,7 +92,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
   let app: INestApplication;
   let folder: string;
   let schema: string;
-  const publishers = new Map<string, { connection: AmqpConnection; publisher: ConfirmedPublisher }>();
+  const publishers = new PartnerPublishers('pathway-test');
   /** Deliveries seen, by event id. */
   const delivered = new Map<string, amqp.ConsumeMessage[]>();
 
@@ -105,22 +111,12 @@ describe('pathway deadlines, candidates and the timeline', () => {
 
   beforeAll(async () => {
     broker = await BrokerFixture.open(env.rabbitAdminUrl);
-    for (const partner of WATCHED) {
-      const queue = uniqueName(`test_watch_${partner}`);
-      await broker.channel.assertQueue(queue, { exclusive: true, autoDelete: true });
-      await broker.channel.bindQueue(queue, DELIVERY_EXCHANGE, deliveryBindingPattern(partner));
-      await broker.channel.consume(
-        queue,
-        (message) => {
-          if (!message || typeof message.properties.messageId !== 'string') return;
-          delivered.set(message.properties.messageId, [
-            ...(delivered.get(message.properties.messageId) ?? []),
-            message,
-          ]);
-        },
-        { noAck: true },
+    for (const partner of WATCHED)
+      await broker.watch(
+        [{ exchange: DELIVERY_EXCHANGE, pattern: deliveryBindingPattern(partner) }],
+        keepByMessageId(delivered),
+        uniqueName(`test_watch_${partner}`),
       );
-    }
     folder = mkdtempSync(join(tmpdir(), 'hub-pathway-'));
     const lines = [
       'principals:',
@@ -142,35 +138,10 @@ describe('pathway deadlines, candidates and the timeline', () => {
   afterAll(async () => {
     await app?.close();
     await database?.close();
-    for (const { connection, publisher } of publishers.values()) {
-      await publisher.close();
-      await connection.close();
-    }
+    await publishers.close();
     await broker?.close();
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
-
-  async function publish(event: TestEvent): Promise<void> {
-    const partnerId = event.routingKey.split('.')[0];
-    let known = publishers.get(partnerId);
-    if (!known) {
-      const connection = new AmqpConnection({
-        url: env.partnerUrls[partnerId],
-        connectionName: `pathway-test:${partnerId}`,
-      });
-      await connection.start();
-      known = { connection, publisher: new ConfirmedPublisher(connection) };
-      publishers.set(partnerId, known);
-    }
-    await known.publisher.publish({
-      exchange: INGRESS_EXCHANGE,
-      routingKey: event.routingKey,
-      eventId: event.eventId,
-      type: event.type,
-      correlationId: event.correlationId,
-      body: encodeBody(event.body),
-    });
-  }
 
   /** Publishes as the fixture's sender, about the person with this Common Platform defendant id, and waits until the hub has committed it. */
   async function handled<T extends EventType>(
@@ -182,7 +153,7 @@ describe('pathway deadlines, candidates and the timeline', () => {
       input.person.identifiers = { commonPlatformDefendantId: defendantId };
       change?.(input);
     });
-    await publish(event);
+    await publishers.publish(event);
     await eventually(
       () => data.query('SELECT 1 FROM audit_record WHERE event_id = $1', [event.eventId]) as Promise<unknown[]>,
       (rows) => rows.length > 0,

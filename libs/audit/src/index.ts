@@ -3,6 +3,7 @@
  * records in PostgreSQL, chain verification, search, flow counts, export as UKCore-AuditEvent.
  */
 export * from './audit-record.types';
+export * from './disclosure-words';
 export * from './audit-schema.migration';
 export * from './audit-privileges';
 export {

@@ -8,11 +8,10 @@
  * the stored path: a stored path may carry the code of a withheld resource, which would say what
  * was withheld.
  */
-import type { AuditRecord } from '@cstr/audit';
+// The console's words (the browser loads a copy), so the export says exactly what the timeline shows.
+import { agreementWords, legalBasisWords, removedElementWords, type AuditRecord } from '@cstr/audit';
 import { identifierKindForSystem } from '@cstr/identity';
 import type { ConsentRecord } from '@cstr/policy';
-// The console's words, so the export says exactly what the timeline shows (the file has no DOM).
-import { agreementWords, legalBasisWords, removedElementWords } from '../../console/disclosure-words';
 
 /** The formats of the export. */
 export const SUBJECT_ACCESS_FORMATS = ['pdf', 'csv', 'json'] as const;

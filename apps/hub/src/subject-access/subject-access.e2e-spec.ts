@@ -3,13 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { INGRESS_EXCHANGE } from '@cstr/contracts';
 import { NHS_NUMBER_SYSTEM } from '@cstr/identity';
-import { AmqpConnection, ConfirmedPublisher, encodeBody } from '@cstr/messaging';
-import { eventually, testEnvironment } from '@cstr/testing';
+import { eventually } from '@cstr/testing';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { basicAuth, bootHub, PRINCIPALS, type TestHub } from '../../test/http-test-kit';
 import { fixtureEvent, providerConsentWithdrawn, type TestEvent } from '../../test/ingress-test-kit';
+import { PartnerPublishers } from '../../test/partner-publishers';
 import { removedElementWords } from '../../console/disclosure-words';
 import { SUBJECT_ACCESS_CSV_HEADER, type SubjectAccessDocument } from './subject-access.document';
 
@@ -55,34 +54,16 @@ function binary(response: request.Response, done: (error: Error | null, body: Bu
  * and PDF, each export audited; other roles refused.
  */
 describe('the subject access export', () => {
-  const env = testEnvironment();
   const nhsNumber = loadEventFixture('consent.recorded').person.identifiers.nhsNumber ?? '';
   const path = (format: string) => `/people/${nhsNumber}/subject-access?format=${format}`;
   let hub: TestHub;
   let server: Server;
-  const connections: AmqpConnection[] = [];
+  const publishers = new PartnerPublishers('subject-access-test');
   const eventIds: string[] = [];
-
-  async function publish(event: TestEvent): Promise<void> {
-    const partnerId = event.routingKey.split('.')[0];
-    const connection = new AmqpConnection({ url: env.partnerUrls[partnerId], connectionName: 'subject-access-test' });
-    await connection.start();
-    connections.push(connection);
-    const publisher = new ConfirmedPublisher(connection);
-    await publisher.publish({
-      exchange: INGRESS_EXCHANGE,
-      routingKey: event.routingKey,
-      eventId: event.eventId,
-      type: event.type,
-      correlationId: event.correlationId,
-      body: encodeBody(event.body),
-    });
-    await publisher.close();
-  }
 
   /** Publishes the event and waits until the hub has judged it (its records commit together). */
   async function handled(event: TestEvent): Promise<void> {
-    await publish(event);
+    await publishers.publish(event);
     eventIds.push(event.eventId);
     await eventually(
       async () =>
@@ -112,7 +93,7 @@ describe('the subject access export', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const connection of connections) await connection.close();
+    await publishers.close();
     await hub?.close();
   });
 

@@ -137,6 +137,12 @@ describe('mapHearingListed (Common Platform)', () => {
     expectInvalidAt(result, 'hearing.hearingDays[0].sittingDay');
   });
 
+  it('refuses a listed duration longer than a day, whose end no date could hold', () => {
+    const json = fixture('hearing-listed-multi-defendant.json');
+    setAt(json, 'hearing.hearingDays[0].listedDurationMinutes', 143970064681);
+    expectInvalidAt(mapHearingListed(json, context()), 'hearing.hearingDays[0].listedDurationMinutes');
+  });
+
   it('refuses a defendant id that is not a UUID', () => {
     const json = fixture('hearing-listed-multi-defendant.json');
     setAt(json, 'hearing.prosecutionCases[0].defendants[0].id', 'DEF-0001');

@@ -39,6 +39,8 @@ import {
 import { PayloadNode } from './payload-reader';
 import { orderTypeNamed, requirementTypeNamed } from './requirement-wording';
 
+const MINUTES_IN_A_DAY = 24 * 60;
+
 /** One judicial result, read. */
 interface ReadResult {
   readonly node: PayloadNode;
@@ -237,7 +239,8 @@ function readHearing(root: PayloadNode, context: MappingContext): ReadHearing | 
     .filter((day): day is PayloadNode => day !== undefined)
     .map((day) => ({
       start: day.get('sittingDay').isoDateTime(),
-      minutes: day.get('listedDurationMinutes').integer({ required: false, min: 1 }),
+      // A hearing day's listing: at most a whole day (a larger number would put its end past any date).
+      minutes: day.get('listedDurationMinutes').integer({ required: false, min: 1, max: MINUTES_IN_A_DAY }),
     }))
     .filter((day): day is { start: string; minutes: number | undefined } => day.start !== undefined)
     .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));

@@ -150,7 +150,7 @@ export class PayloadNode {
   }
 
   /** A whole number at least `min` (default 0). */
-  integer(options: ReadOptions & { readonly min?: number } = {}): number | undefined {
+  integer(options: ReadOptions & { readonly min?: number; readonly max?: number } = {}): number | undefined {
     if (!this.present) return this.missing(options);
     const min = options.min ?? 0;
     if (typeof this.value !== 'number' || !Number.isSafeInteger(this.value)) {
@@ -159,6 +159,10 @@ export class PayloadNode {
     }
     if (this.value < min) {
       this.issues.error('value', `Must be at least ${min}.`, this.path);
+      return undefined;
+    }
+    if (options.max !== undefined && this.value > options.max) {
+      this.issues.error('value', `Must be at most ${options.max}.`, this.path);
       return undefined;
     }
     return this.value;

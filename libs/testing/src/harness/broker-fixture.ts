@@ -46,6 +46,22 @@ export class BrokerFixture {
     }
   }
 
+  /**
+   * Watches what `bindings` route, for a test to look at: an exclusive queue (gone with this
+   * fixture's connection) consumed without acknowledgement, each message handed to `seen`.
+   * Returns the queue's name (`name`, or one the broker makes up).
+   */
+  async watch(
+    bindings: readonly { exchange: string; pattern: string }[],
+    seen: (message: amqp.ConsumeMessage) => void,
+    name = '',
+  ): Promise<string> {
+    const { queue } = await this.channel.assertQueue(name, { exclusive: true, autoDelete: true });
+    for (const { exchange, pattern } of bindings) await this.channel.bindQueue(queue, exchange, pattern);
+    await this.channel.consume(queue, (message) => message && seen(message), { noAck: true });
+    return queue;
+  }
+
   /** Deletes test queues (and their retry/DLQ companions given by name). */
   async deleteQueues(...queues: string[]): Promise<void> {
     for (const queue of queues) await this.channel.deleteQueue(queue).catch(() => undefined);
@@ -55,4 +71,15 @@ export class BrokerFixture {
     await this.channel.close().catch(() => undefined);
     await this.connection.close().catch(() => undefined);
   }
+}
+
+/**
+ * A {@link BrokerFixture.watch} callback that keeps each message under its message id, in arrival
+ * order (every app's publisher sets one; a message without one is not kept).
+ */
+export function keepByMessageId(kept: Map<string, amqp.ConsumeMessage[]>): (message: amqp.ConsumeMessage) => void {
+  return (message) => {
+    const id: unknown = message.properties.messageId;
+    if (typeof id === 'string') kept.set(id, [...(kept.get(id) ?? []), message]);
+  };
 }
