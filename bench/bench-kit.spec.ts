@@ -1,4 +1,4 @@
-import { benchOptions } from './bench-kit';
+import { benchOptions, cpuSecondsOfStat, processCpuSeconds } from './bench-kit';
 
 describe('benchOptions', () => {
   const defaults = { events: 5_000, 'no-build': false, profile: '' };
@@ -20,5 +20,24 @@ describe('benchOptions', () => {
 
   it('refuses an option it does not know', () => {
     expect(() => benchOptions(defaults, ['--event', '200'])).toThrow(/event/);
+  });
+});
+
+describe('processCpuSeconds', () => {
+  it('reads utime and stime after the command name, whatever the name holds', () => {
+    const stat = '4242 (node (hub) x) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 900 1000 200';
+    expect(cpuSecondsOfStat(stat, 100)).toBe(3);
+  });
+
+  it('refuses a line that is not a stat line', () => {
+    expect(() => cpuSecondsOfStat('no fields here', 100)).toThrow('Not a /proc/<pid>/stat line');
+  });
+
+  (process.platform === 'linux' ? it : it.skip)('agrees with this process’s own CPU time', () => {
+    const end = Date.now() + 200;
+    while (Date.now() < end); // spend some CPU
+    const usage = process.cpuUsage();
+    const own = (usage.user + usage.system) / 1e6;
+    expect(Math.abs(processCpuSeconds(process.pid) - own)).toBeLessThan(0.1);
   });
 });

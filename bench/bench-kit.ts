@@ -2,6 +2,8 @@
  * What every benchmark shares: its command-line options and how it ends. Percentiles come from
  * `percentile` of libs/testing, as in the tests.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 /** A benchmark option's default: a number (`--name 10`), a flag (`--name`, default false) or a text (`--name x`). */
@@ -57,4 +59,41 @@ export function runBench(main: () => Promise<void> | void): void {
         process.exit(1);
       },
     );
+}
+
+/** Linux's USER_HZ, used when `getconf` is not there: it is 100 on every architecture Node runs on. */
+const USER_HZ = 100;
+let clockTicksPerSecond: number | undefined;
+
+/** Clock ticks per second of the CPU times in `/proc/<pid>/stat`. */
+function ticksPerSecond(): number {
+  if (clockTicksPerSecond === undefined) {
+    try {
+      clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || USER_HZ;
+    } catch {
+      clockTicksPerSecond = USER_HZ;
+    }
+  }
+  return clockTicksPerSecond;
+}
+
+/**
+ * CPU seconds (user + system, all its threads) a process has used so far, from `/proc/<pid>/stat`
+ * (Linux): the way to time another process, such as an app the benchmark started.
+ */
+export function processCpuSeconds(pid: number): number {
+  return cpuSecondsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'), ticksPerSecond());
+}
+
+/**
+ * User + system CPU seconds of a `/proc/<pid>/stat` line. Fields are counted after the command
+ * name's closing parenthesis, as the name itself may hold spaces and parentheses.
+ */
+export function cpuSecondsOfStat(stat: string, ticks: number): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): utime is field 14, stime field 15.
+  const [utime, stime] = [Number(fields[11]), Number(fields[12])];
+  if (!Number.isFinite(utime) || !Number.isFinite(stime))
+    throw new Error(`Not a /proc/<pid>/stat line: ${stat.slice(0, 80)}`);
+  return (utime + stime) / ticks;
 }
