@@ -12,13 +12,13 @@ import {
 } from 'class-validator';
 import { AUDIT_KEY_ID_PATTERN } from '@cstr/audit';
 import { DEFAULT_INGRESS_PARTITIONS, MAX_INGRESS_PARTITIONS } from '@cstr/contracts';
-import { BaseAppConfig, ConfigKey } from '@cstr/platform';
+import { BaseAppConfig, ConfigKey, WithRetentionKeys } from '@cstr/platform';
 import { AuditKeysValid } from './core/audit-keys.validator';
 import { NoShippedPrincipalsInProduction, NotDevOnlyInProduction } from './core/dev-only-secret.validator';
 import { PolicyFilesLoad } from './core/policy-files.validator';
 
 /** The hub's keys (HTTP API keys arrive with the HTTP API). `.env.example` lists every key. */
-export class HubConfig extends BaseAppConfig {
+export class HubConfig extends WithRetentionKeys(BaseAppConfig) {
   override HTTP_PORT: number = 3000;
 
   /**
@@ -252,23 +252,6 @@ export class HubConfig extends BaseAppConfig {
   @Min(1)
   @Max(10_000)
   PATHWAY_SCHEDULER_BATCH: number = 200;
-
-  /** How long each class of data is kept (README "Retention"); relative to the project root. A bad file stops the hub. */
-  @IsString()
-  @IsNotEmpty()
-  RETENTION_FILE: string = 'config/retention.yaml';
-
-  /** How often the hub purges what is due under the retention file, in milliseconds; 0 turns the purge off. */
-  @IsInt()
-  @Min(0)
-  @Max(604_800_000)
-  RETENTION_PURGE_INTERVAL_MS: number = 3_600_000;
-
-  /** Rows one purge claims at a time (`FOR UPDATE SKIP LOCKED`); a run deletes at most 20 batches per class. */
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  RETENTION_PURGE_BATCH: number = 500;
 }
 
 /** Whether the console's session cookie is Secure (CONSOLE_COOKIE_SECURE, by default `on` in production, else `auto`). */

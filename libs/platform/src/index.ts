@@ -9,3 +9,4 @@ export * from './bootstrap';
 export * from './adapter';
 export * from './project-path';
 export * from './retention';
+export * from './schedule/periodic-task';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { safeErrorText } from '@cstr/contracts';
-import { APP_CONFIG, InboxAcknowledgements } from '@cstr/platform';
+import { APP_CONFIG, InboxAcknowledgements, PeriodicTask } from '@cstr/platform';
 import type { HmctsListingsAdapterConfig } from '../hmcts-listings-adapter.config';
 import { RAW_PAYLOAD_RETENTION_CLASS, RawPayloadPurge, type RawPayloadPurgeOutcome } from './raw-payload.purge';
 
@@ -18,9 +18,7 @@ const FIRST_RUN_DELAY_MS = 60_000;
 export class RawPayloadPurgeScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RawPayloadPurgeScheduler.name);
   private readonly purgedTotal: Counter;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     @Inject(RawPayloadPurge) private readonly purge: RawPayloadPurge,
@@ -32,18 +30,17 @@ export class RawPayloadPurgeScheduler implements OnApplicationBootstrap, OnAppli
       help: `Raw court payloads deleted from the archive by the retention purge (${RAW_PAYLOAD_RETENTION_CLASS}).`,
       registers: [metrics.registry],
     });
+    this.task = new PeriodicTask(() => this.runOnce(), config.RETENTION_PURGE_INTERVAL_MS);
   }
 
   onApplicationBootstrap(): void {
     const interval = this.config.RETENTION_PURGE_INTERVAL_MS;
-    if (interval > 0) this.schedule(Math.min(interval, FIRST_RUN_DELAY_MS));
+    if (interval > 0) this.task.start(Math.min(interval, FIRST_RUN_DELAY_MS));
   }
 
   /** Waits for a run in progress, so the database closes after it. */
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** One run; a failure is logged and the next run tries again. */
@@ -60,15 +57,5 @@ export class RawPayloadPurgeScheduler implements OnApplicationBootstrap, OnAppli
       this.logger.warn(`Retention purge of ${RAW_PAYLOAD_RETENTION_CLASS} not finished: ${safeErrorText(error)}`);
       return undefined;
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      const run = this.runOnce();
-      this.running = run;
-      void run.finally(() => this.schedule(this.config.RETENTION_PURGE_INTERVAL_MS));
-    }, delayMs);
-    this.timer.unref();
   }
 }

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { AuditLog, type CheckpointOutcome } from '@cstr/audit';
 import { safeErrorText } from '@cstr/contracts';
-import { APP_CONFIG } from '@cstr/platform';
+import { APP_CONFIG, PeriodicTask } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
 import { HubMetrics } from './hub-metrics';
 
@@ -22,27 +22,27 @@ import { HubMetrics } from './hub-metrics';
 @Injectable()
 export class AuditCheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditCheckpointScheduler.name);
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(HubMetrics) private readonly metrics: HubMetrics,
     @Inject(APP_CONFIG) private readonly config: HubConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), config.AUDIT_CHECKPOINT_INTERVAL_MS);
+  }
 
   onApplicationBootstrap(): void {
     const { ring, current } = this.audit.keyIds;
     this.logger.log(
       `Audit key ${current} (ring ${ring.join(', ')}); partition key ${this.config.PARTITION_KEY_ID}; checkpoints every ${this.config.AUDIT_CHECKPOINT_INTERVAL_MS} ms`,
     );
-    this.schedule(0);
+    this.task.start(0);
   }
 
   /** The last checkpoint, once the transport has stopped; the database closes after this (platform module). */
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    await this.task.stop();
     await this.runOnce();
   }
 
@@ -58,14 +58,6 @@ export class AuditCheckpointScheduler implements OnApplicationBootstrap, OnAppli
       this.logger.warn(`Audit checkpoint not taken: ${safeErrorText(error)}`);
       return undefined;
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runOnce().finally(() => this.schedule(this.config.AUDIT_CHECKPOINT_INTERVAL_MS));
-    }, delayMs);
-    this.timer.unref();
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AuditLog, type ChainVerification } from '@cstr/audit';
 import { safeErrorText } from '@cstr/contracts';
-import { APP_CONFIG } from '@cstr/platform';
+import { APP_CONFIG, PeriodicTask } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
 import { HubMetrics } from './hub-metrics';
 
@@ -14,22 +14,23 @@ import { HubMetrics } from './hub-metrics';
 @Injectable()
 export class AuditVerifyScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditVerifyScheduler.name);
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     @Inject(AuditLog) private readonly audit: AuditLog,
     @Inject(HubMetrics) private readonly metrics: HubMetrics,
     @Inject(APP_CONFIG) private readonly config: Pick<HubConfig, 'AUDIT_VERIFY_INTERVAL_MS'>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.AUDIT_VERIFY_INTERVAL_MS > 0) this.schedule(0);
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), config.AUDIT_VERIFY_INTERVAL_MS);
   }
 
+  onApplicationBootstrap(): void {
+    if (this.config.AUDIT_VERIFY_INTERVAL_MS > 0) this.task.start(0);
+  }
+
+  /** Cancels the next run; a verification in progress is not waited for (it may read the whole chain). */
   onApplicationShutdown(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    void this.task.stop();
   }
 
   /** Verifies once; a break is logged (seq and reason only) and reported, never thrown. */
@@ -47,13 +48,5 @@ export class AuditVerifyScheduler implements OnApplicationBootstrap, OnApplicati
       this.logger.warn(`Audit chain not verified: ${safeErrorText(error)}`);
       return undefined;
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runOnce().finally(() => this.schedule(this.config.AUDIT_VERIFY_INTERVAL_MS));
-    }, delayMs);
-    this.timer.unref();
   }
 }

@@ -55,14 +55,9 @@ export class DeadLettersController {
     if (after !== undefined && !ID.test(after))
       throw badParam('after', 'after must be the next cursor of a previous page.');
     const text = (name: string): string | undefined => textParam(query, name) || undefined;
-    const partner = text('partner');
-    const partnerDlq = partner === undefined ? undefined : this.queues.inboxDlqOf(partner);
-    if (partner !== undefined && partnerDlq === undefined)
-      throw badParam('partner', 'partner must be the id of a configured partner.');
-    if (partnerDlq !== undefined && text('queue') !== undefined && text('queue') !== partnerDlq)
-      throw badParam('queue', 'queue and partner name different queues: give one of them.');
+    const queue = this.queueParam(query);
     return this.store.list({
-      ...optional('queue', partnerDlq ?? text('queue')),
+      ...optional('queue', queue),
       ...optional('eventId', text('event')),
       ...optional('failureCode', text('code')),
       ...(replayed !== undefined ? { replayed: replayed === 'true' } : {}),
@@ -127,22 +122,29 @@ export class DeadLettersController {
     return this.replays.replay(id, principal.id);
   }
 
-  /** The filter of a bulk replay: at least one of queue/partner, code, from, to; a partner names its inbox's DLQ. */
-  private replayFilterOf(query: QueryParams): ReplayFilter {
+  /** The queue a query names: `queue`, or `partner` for its inbox's DLQ (not both, unless they agree). */
+  private queueParam(query: QueryParams): string | undefined {
     const text = (name: string): string | undefined => textParam(query, name) || undefined;
-    if (FILTERS.every((name) => text(name) === undefined))
-      throw badParam('queue', `A bulk replay needs a filter: at least one of ${FILTERS.join(', ')}.`);
     const partner = text('partner');
     const partnerDlq = partner === undefined ? undefined : this.queues.inboxDlqOf(partner);
     if (partner !== undefined && partnerDlq === undefined)
       throw badParam('partner', 'partner must be the id of a configured partner.');
     if (partnerDlq !== undefined && text('queue') !== undefined && text('queue') !== partnerDlq)
       throw badParam('queue', 'queue and partner name different queues: give one of them.');
+    return partnerDlq ?? text('queue');
+  }
+
+  /** The filter of a bulk replay: at least one of queue/partner, code, from, to; a partner names its inbox's DLQ. */
+  private replayFilterOf(query: QueryParams): ReplayFilter {
+    const text = (name: string): string | undefined => textParam(query, name) || undefined;
+    if (FILTERS.every((name) => text(name) === undefined))
+      throw badParam('queue', `A bulk replay needs a filter: at least one of ${FILTERS.join(', ')}.`);
+    const queue = this.queueParam(query);
     const from = instantParam(query, 'from');
     const to = instantParam(query, 'to');
     if (from && to && from >= to) throw badParam('to', 'to must be after from.');
     return {
-      ...optional('queue', partnerDlq ?? text('queue')),
+      ...optional('queue', queue),
       ...optional('failureCode', text('code')),
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),

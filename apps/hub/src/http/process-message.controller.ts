@@ -44,24 +44,33 @@ export class ProcessMessageController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    if (!isJsonMediaType(contentType)) {
-      throw new OperationOutcomeError(
-        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-        operationOutcome(
-          'error',
-          'not-supported',
-          `Send the Bundle as ${FHIR_JSON_CONTENT_TYPE} (or application/json), not ${JSON.stringify(contentType ?? 'no content type')}.`,
-        ),
-      );
-    }
-    if (principal.kind !== 'partner')
-      throw new OperationOutcomeError(
-        HttpStatus.FORBIDDEN,
-        operationOutcome('error', 'forbidden', 'Only partners submit events.'),
-      );
-    const submission = await this.service.submit(body, principal.partnerId, principal.id);
+    const partnerId = partnerSendingBundle(contentType, principal, 'Only partners submit events.');
+    const submission = await this.service.submit(body, partnerId, principal.id);
     response.status(HttpStatus.ACCEPTED).type(FHIR_JSON_CONTENT_TYPE).json(submission.outcome);
   }
+}
+
+/**
+ * The partner id of a request that carries a Bundle: refuses a body that is not JSON (415) and a
+ * caller that is not a partner (403, with `notPartner` as the reason).
+ */
+export function partnerSendingBundle(
+  contentType: string | undefined,
+  principal: Principal,
+  notPartner: string,
+): string {
+  if (!isJsonMediaType(contentType))
+    throw new OperationOutcomeError(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      operationOutcome(
+        'error',
+        'not-supported',
+        `Send the Bundle as ${FHIR_JSON_CONTENT_TYPE} (or application/json), not ${JSON.stringify(contentType ?? 'no content type')}.`,
+      ),
+    );
+  if (principal.kind !== 'partner')
+    throw new OperationOutcomeError(HttpStatus.FORBIDDEN, operationOutcome('error', 'forbidden', notPartner));
+  return principal.partnerId;
 }
 
 export function isJsonMediaType(contentType: string | undefined): boolean {

@@ -1,11 +1,11 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Inject, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { FHIR_JSON_CONTENT_TYPE, OperationOutcomeError, operationOutcome } from '@cstr/contracts';
+import { FHIR_JSON_CONTENT_TYPE } from '@cstr/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import type { Principal } from '../auth/roles';
-import { isJsonMediaType } from './process-message.controller';
+import { partnerSendingBundle } from './process-message.controller';
 import { ValidateService } from './validate.service';
 
 /** `POST /fhir/Bundle/$validate`: a partner tests a message before sending it. */
@@ -43,22 +43,8 @@ export class ValidateController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): void {
-    if (!isJsonMediaType(contentType)) {
-      throw new OperationOutcomeError(
-        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-        operationOutcome(
-          'error',
-          'not-supported',
-          `Send the Bundle as ${FHIR_JSON_CONTENT_TYPE} (or application/json), not ${JSON.stringify(contentType ?? 'no content type')}.`,
-        ),
-      );
-    }
-    if (principal.kind !== 'partner')
-      throw new OperationOutcomeError(
-        HttpStatus.FORBIDDEN,
-        operationOutcome('error', 'forbidden', 'Only partners validate messages.'),
-      );
-    const outcome = this.validation.validate(body, principal.partnerId);
+    const partnerId = partnerSendingBundle(contentType, principal, 'Only partners validate messages.');
+    const outcome = this.validation.validate(body, partnerId);
     response.status(HttpStatus.OK).type(FHIR_JSON_CONTENT_TYPE).json(outcome);
   }
 }

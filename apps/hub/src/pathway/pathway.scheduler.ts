@@ -26,7 +26,7 @@ import {
   PNC_ID_SYSTEM,
 } from '@cstr/identity';
 import { Outbox } from '@cstr/messaging';
-import { APP_CONFIG } from '@cstr/platform';
+import { APP_CONFIG, PeriodicTask } from '@cstr/platform';
 import { HubPolicy } from '../core/hub-policy';
 import type { HubConfig } from '../hub.config';
 import type { IngressScope } from '../ingress/ingress-message';
@@ -61,7 +61,7 @@ export function calendarWarning(calendar: WorkingDayCalendar, now: Date): string
 export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(PathwayScheduler.name);
   private readonly repository = new PathwayRepository();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task: PeriodicTask;
   private running: Promise<SchedulerRun> | undefined;
   private stopped = false;
 
@@ -74,18 +74,20 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(HubPolicy) private readonly policy: HubPolicy,
     @Inject(APP_CONFIG) private readonly config: HubConfig,
     @Inject(PATHWAY_CONFIG) private readonly pathway: PathwayConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.scheduledRun(), config.PATHWAY_SCHEDULER_INTERVAL_MS);
+  }
 
   onApplicationBootstrap(): void {
     const warning = calendarWarning(this.pathway.calendar, new Date());
     if (warning) this.logger.warn(warning);
-    if (this.config.PATHWAY_SCHEDULER_INTERVAL_MS > 0) this.schedule();
+    if (this.config.PATHWAY_SCHEDULER_INTERVAL_MS > 0) this.task.start(this.config.PATHWAY_SCHEDULER_INTERVAL_MS);
   }
 
   /** Stops the timer and lets a run in progress finish, before the database and broker close. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    await this.task.stop();
     await this.running?.catch(() => undefined);
   }
 
@@ -104,18 +106,13 @@ export class PathwayScheduler implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.runOnce()
-        .catch((error: unknown) =>
-          this.logger.error(
-            `Pathway scheduler run failed; next run in ${this.config.PATHWAY_SCHEDULER_INTERVAL_MS} ms: ${safeErrorText(error)}`,
-          ),
-        )
-        .finally(() => this.schedule());
-    }, this.config.PATHWAY_SCHEDULER_INTERVAL_MS);
-    this.timer.unref();
+  /** A run of the timer: a failure is logged and the next run tries again. */
+  private async scheduledRun(): Promise<void> {
+    await this.runOnce().catch((error: unknown) =>
+      this.logger.error(
+        `Pathway scheduler run failed; next run in ${this.config.PATHWAY_SCHEDULER_INTERVAL_MS} ms: ${safeErrorText(error)}`,
+      ),
+    );
   }
 
   private async sendDue(now: Date): Promise<SchedulerRun> {

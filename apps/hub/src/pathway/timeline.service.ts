@@ -128,28 +128,7 @@ export class TimelineService {
   async timeline(reference: PersonReference, actor: string): Promise<Timeline> {
     const candidates = identifierCandidates(reference);
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const found = new Set<string>();
-      for (const { system, value } of candidates) {
-        const personId = await this.persons.findByIdentifier(system, value, manager);
-        if (personId) found.add(personId);
-      }
-      if (found.size === 0)
-        throw new OperationOutcomeError(
-          HttpStatus.NOT_FOUND,
-          operationOutcome('error', 'not-found', 'No person holds this identifier.', ['identifier']),
-        );
-      if (found.size > 1) {
-        throw new OperationOutcomeError(
-          HttpStatus.CONFLICT,
-          operationOutcome(
-            'error',
-            'conflict',
-            'The value is a valid identifier of more than one kind and names different persons: give its system.',
-            ['system'],
-          ),
-        );
-      }
-      const [personId] = found;
+      const personId = await personNamed(this.persons, manager, candidates);
       const identifiers = await this.persons.identifiers(personId, manager);
       const timeline = await this.read(manager, personId, identifiers);
       await this.audit.recordRead(manager, actor, {
@@ -297,6 +276,35 @@ function auditEntry(row: AuditRow): TimelineEntry {
     actor: row.actor,
     reason: row.reason,
   };
+}
+
+/** The one live person the candidate identifiers name (404 for none, 409 for two). */
+export async function personNamed(
+  persons: PersonIndex,
+  manager: EntityManager,
+  candidates: readonly { system: string; value: string }[],
+): Promise<string> {
+  const found = new Set<string>();
+  for (const { system, value } of candidates) {
+    const personId = await persons.findByIdentifier(system, value, manager);
+    if (personId) found.add(personId);
+  }
+  if (found.size === 0)
+    throw new OperationOutcomeError(
+      HttpStatus.NOT_FOUND,
+      operationOutcome('error', 'not-found', 'No person holds this identifier.', ['identifier']),
+    );
+  if (found.size > 1)
+    throw new OperationOutcomeError(
+      HttpStatus.CONFLICT,
+      operationOutcome(
+        'error',
+        'conflict',
+        'The value is a valid identifier of more than one kind and names different persons: give its system.',
+        ['system'],
+      ),
+    );
+  return [...found][0];
 }
 
 /** The identifiers a reference may mean: with a system (URI or kind), that one; a bare value, every kind it is valid as. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { safeErrorText } from '@cstr/contracts';
-import { APP_CONFIG } from '@cstr/platform';
+import { APP_CONFIG, PeriodicTask } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
 import { RetentionPurge, type ClassPurgeOutcome } from './retention-purge';
 
@@ -16,25 +16,23 @@ const FIRST_RUN_DELAY_MS = 60_000;
 @Injectable()
 export class RetentionScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionScheduler.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     @Inject(RetentionPurge) private readonly purge: RetentionPurge,
     @Inject(APP_CONFIG) private readonly config: HubConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), config.RETENTION_PURGE_INTERVAL_MS);
+  }
 
   onApplicationBootstrap(): void {
     const interval = this.config.RETENTION_PURGE_INTERVAL_MS;
-    if (interval > 0) this.schedule(Math.min(interval, FIRST_RUN_DELAY_MS));
+    if (interval > 0) this.task.start(Math.min(interval, FIRST_RUN_DELAY_MS));
   }
 
   /** Waits for a run in progress, so the database closes after it. */
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** One run over every class; a failure is logged (class by class) and the next run tries again. */
@@ -48,15 +46,5 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnApplication
       this.logger.warn(`Retention purge not finished: ${safeErrorText(error)}`);
       return [];
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      const run = this.runOnce();
-      this.running = run;
-      void run.finally(() => this.schedule(this.config.RETENTION_PURGE_INTERVAL_MS));
-    }, delayMs);
-    this.timer.unref();
   }
 }

@@ -1,10 +1,9 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, MAX_PAGE_LIMIT, type AuditKind, type AuditRecord } from '@cstr/audit';
-import { OperationOutcomeError, operationOutcome } from '@cstr/contracts';
 import { PersonIndex } from '@cstr/identity';
 import type { ConsentRecord, ConsentState } from '@cstr/policy';
-import { identifierCandidates, type PersonReference } from '../pathway/timeline.service';
+import { identifierCandidates, personNamed, type PersonReference } from '../pathway/timeline.service';
 import {
   subjectAccessCsv,
   subjectAccessDocument,
@@ -102,7 +101,7 @@ export class SubjectAccessService {
     manager: EntityManager,
     candidates: readonly { system: string; value: string }[],
   ): Promise<PersonRecords> {
-    const personId = await this.resolve(manager, candidates);
+    const personId = await personNamed(this.persons, manager, candidates);
     const identifiers = await this.persons.identifiers(personId, manager);
     const family = (
       (await manager.query('SELECT id FROM person WHERE id = $1 OR merged_into = $1', [personId])) as { id: string }[]
@@ -116,34 +115,6 @@ export class SubjectAccessService {
       consents: await consentsHeld(manager, family, personId),
       truncated,
     };
-  }
-
-  /** The one live person the candidates name (404 for none, 409 for two). */
-  private async resolve(
-    manager: EntityManager,
-    candidates: readonly { system: string; value: string }[],
-  ): Promise<string> {
-    const found = new Set<string>();
-    for (const { system, value } of candidates) {
-      const personId = await this.persons.findByIdentifier(system, value, manager);
-      if (personId) found.add(personId);
-    }
-    if (found.size === 0)
-      throw new OperationOutcomeError(
-        HttpStatus.NOT_FOUND,
-        operationOutcome('error', 'not-found', 'No person holds this identifier.', ['identifier']),
-      );
-    if (found.size > 1)
-      throw new OperationOutcomeError(
-        HttpStatus.CONFLICT,
-        operationOutcome(
-          'error',
-          'conflict',
-          'The value is a valid identifier of more than one kind and names different persons: give its system.',
-          ['system'],
-        ),
-      );
-    return [...found][0];
   }
 
   /** Every listed record carrying one of the identifiers, oldest first, at most {@link MAX_EXPORT_RECORDS}. */

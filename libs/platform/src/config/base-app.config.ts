@@ -1,4 +1,4 @@
-import { IsIP, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIP, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { PARTNER_ID_PATTERN } from '@cstr/contracts';
 import { BROKER_URL_LIST_PATTERN, OneBrokerUser } from './broker-urls.validator';
 import { ConfigKey } from './load-config';
@@ -147,6 +147,37 @@ export class PartnerAdapterConfig extends BaseAppConfig {
     message: 'must be an http(s) origin without a path, e.g. http://partner-sandbox:3200',
   })
   SANDBOX_BASE_URL?: string;
+}
+
+/** A config class to extend (Nest's mixin shape: a constructor of any arguments). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires any[] of a mixin's base constructor
+type ConfigClass = new (...args: any[]) => object;
+
+/**
+ * Adds the keys of an app that purges what the retention file says is due (README "Retention"):
+ * the file, how often the purge runs and how many rows one batch claims. Used as
+ * `class HubConfig extends WithRetentionKeys(BaseAppConfig)`.
+ */
+export function WithRetentionKeys<TBase extends ConfigClass>(Base: TBase) {
+  class RetentionKeys extends Base {
+    /** How long each class of data is kept, relative to the project root. A bad file stops the app. */
+    @IsString()
+    @IsNotEmpty()
+    RETENTION_FILE: string = 'config/retention.yaml';
+
+    /** How often the app purges what is due under the retention file, in milliseconds; 0 turns the purge off. */
+    @IsInt()
+    @Min(0)
+    @Max(604_800_000)
+    RETENTION_PURGE_INTERVAL_MS: number = 3_600_000;
+
+    /** Rows one purge batch claims (`FOR UPDATE SKIP LOCKED`); a run deletes at most 20 batches (per class). */
+    @IsInt()
+    @Min(1)
+    @Max(10_000)
+    RETENTION_PURGE_BATCH: number = 500;
+  }
+  return RetentionKeys;
 }
 
 /** The in-place retry delays of a config, as numbers (empty: none). */
