@@ -2,7 +2,7 @@
  * The audit log: appends hash-chained records in the caller's transaction, verifies the chain,
  * searches and counts. Tables: {@link AUDIT_MIGRATIONS}.
  */
-import type { OperationOutcome } from '@cstr/contracts';
+import { operationOutcome, operationOutcomeOf, type OperationOutcome } from '@cstr/contracts';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import {
   AUDIT_RECORD_FORMAT,
@@ -773,14 +773,11 @@ export class AuditLog {
 
 function checkAll(records: readonly AuditRecordInput[]): CheckedAuditRecord[] {
   if (!Array.isArray(records)) {
-    throw new InvalidAuditRecordError({
-      resourceType: 'OperationOutcome',
-      issue: [{ severity: 'error', code: 'structure', diagnostics: 'records must be a list.' }],
-    });
+    throw new InvalidAuditRecordError(operationOutcome('error', 'structure', 'records must be a list.'));
   }
   const checks = records.map((record, index) => checkAuditRecordInput(record, `AuditRecordInput[${index}]`));
   const issues = checks.flatMap((check) => (check.ok ? [] : check.issues));
-  if (issues.length > 0) throw new InvalidAuditRecordError({ resourceType: 'OperationOutcome', issue: issues });
+  if (issues.length > 0) throw new InvalidAuditRecordError(operationOutcomeOf(issues));
   return checks.map((check) => (check.ok ? check.record : unreachable()));
 }
 

@@ -2,7 +2,7 @@
  * Audit queries as SQL, built from filters that come from HTTP requests: every filter is checked
  * first, and bad input gives an OperationOutcome, never an exception or a malformed query.
  */
-import type { OperationOutcome, OperationOutcomeIssue } from '@cstr/contracts';
+import { operationOutcomeOf, type OperationOutcome, type OperationOutcomeIssue } from '@cstr/contracts';
 import { IDENTIFIER_SYSTEMS, parseIdentifier } from '@cstr/identity';
 import {
   AUDIT_KINDS,
@@ -95,7 +95,7 @@ export function buildSearchQuery(
         `(recorded_at, seq) ${order === 'oldest-first' ? '>' : '<'} (SELECT recorded_at, seq FROM audit_record WHERE seq = ${param(p.after)}::bigint)`,
       );
   }
-  if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
+  if (issues.length > 0) return { ok: false, outcome: operationOutcomeOf(issues) };
 
   const sql = [
     `SELECT ${AUDIT_RECORD_COLUMNS} FROM audit_record`,
@@ -112,7 +112,7 @@ export function buildSearchQuery(
 export function buildFlowsQuery(period: AuditPeriod): QueryBuild<{ query: SqlQuery }> {
   const issues: OperationOutcomeIssue[] = [];
   const checked = checkPeriod(period ?? {}, issues);
-  if (issues.length > 0) return { ok: false, outcome: { resourceType: 'OperationOutcome', issue: issues } };
+  if (issues.length > 0) return { ok: false, outcome: operationOutcomeOf(issues) };
   const params: unknown[] = [];
   const where = ["kind IN ('decision', 'kept-by-hub')"];
   if (checked.from) where.push(`recorded_at >= $${params.push(checked.from)}`);

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { HttpStatus } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuditLog, AuditRecordInput } from '@cstr/audit';
-import { HUB_PARTNER_ID, OperationOutcomeError, operationOutcome, type OperationOutcome } from '@cstr/contracts';
+import { HUB_PARTNER_ID, OperationOutcomeError, operationOutcome, operationOutcomeOf } from '@cstr/contracts';
 import {
   agreementDiff,
   disclosureImpact,
@@ -182,15 +182,14 @@ export class AgreementChanges {
   parse(text: string): Agreement {
     const { agreement, problems } = parseAgreement(text, 'proposal', this.policy.partners);
     if (agreement) return agreement;
-    const outcome: OperationOutcome = {
-      resourceType: 'OperationOutcome',
-      issue: problems.map((problem) => ({
-        severity: 'error',
-        code: 'invalid',
+    const outcome = operationOutcomeOf(
+      problems.map((problem) => ({
+        severity: 'error' as const,
+        code: 'invalid' as const,
         diagnostics: formatProblem(problem),
         ...(problem.path ? { expression: [problem.path] } : {}),
       })),
-    };
+    );
     throw new OperationOutcomeError(HttpStatus.BAD_REQUEST, outcome);
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { operationOutcome, OperationOutcomeError } from '@cstr/contracts';
+import { operationOutcome, operationOutcomeOf, OperationOutcomeError } from '@cstr/contracts';
 import { AuthGuard } from '../auth/auth.guard';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import type { Principal } from '../auth/roles';
@@ -74,15 +74,17 @@ function fields<K extends string>(body: unknown, names: readonly K[]): Record<K,
   const object = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const missing = names.filter((name) => typeof object[name] !== 'string' || (object[name] as string).trim() === '');
   if (missing.length > 0)
-    throw new OperationOutcomeError(HttpStatus.BAD_REQUEST, {
-      resourceType: 'OperationOutcome',
-      issue: missing.map((name) => ({
-        severity: 'error' as const,
-        code: 'required' as const,
-        diagnostics: `${name} is required (text).`,
-        expression: [name],
-      })),
-    });
+    throw new OperationOutcomeError(
+      HttpStatus.BAD_REQUEST,
+      operationOutcomeOf(
+        missing.map((name) => ({
+          severity: 'error' as const,
+          code: 'required' as const,
+          diagnostics: `${name} is required (text).`,
+          expression: [name],
+        })),
+      ),
+    );
   return Object.fromEntries(names.map((name) => [name, object[name] as string])) as Record<K, string>;
 }
 
