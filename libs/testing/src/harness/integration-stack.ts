@@ -44,13 +44,13 @@ export async function ensureIntegrationStack(
   name: 'test' | 'bench',
   options: { readonly plain?: boolean } = {},
 ): Promise<IntegrationStack> {
-  const slot = name === 'test' ? testStackSlot() : 0;
+  const slot = testStackSlot();
   const dataDir = path.join(ROOT, '.stack', slot === 0 ? name : `${name}-${slot}`);
   const adminUrl = process.env.RABBITMQ_ADMIN_URL ?? process.env.RABBITMQ_URL;
   const databaseUrl = process.env.DATABASE_URL;
   const stack = await startLocalStack({
     dataDir,
-    ports: name === 'test' ? shiftedPorts(TEST_STACK_PORTS, slot * 100) : BENCH_STACK_PORTS,
+    ports: shiftedPorts(name === 'test' ? TEST_STACK_PORTS : BENCH_STACK_PORTS, slot * 100),
     partners: readPartnersFile(path.join(ROOT, 'config/partners.yaml')),
     externalBroker: adminUrl ? { adminUrl, managementUrl: process.env.RABBITMQ_MANAGEMENT_URL } : undefined,
     externalDatabaseUrl: databaseUrl,
@@ -79,8 +79,9 @@ export async function ensureIntegrationStack(
 }
 
 /**
- * `TEST_STACK_SLOT` (1–9) gives a test run a private stack of its own (`.stack/test-<slot>`, every
- * port shifted by 100 × slot), so that several runs on one machine never stop each other's broker.
+ * `TEST_STACK_SLOT` (1–9) gives a test or benchmark run a private stack of its own
+ * (`.stack/test-<slot>`, `.stack/bench-<slot>`, every port shifted by 100 × slot), so that several
+ * runs on one machine never stop each other's broker.
  */
 export function testStackSlot(): number {
   const raw = process.env.TEST_STACK_SLOT;
