@@ -40,7 +40,14 @@ import {
 } from '@cstr/contracts';
 import { buildEventBundle, type EventInputOf } from '@cstr/fhir';
 import { connectAmqp } from '@cstr/messaging';
-import { ensureIntegrationStack, percentile, projectRoot, uniqueName, type IntegrationStack } from '@cstr/testing';
+import {
+  ensureIntegrationStack,
+  percentile,
+  projectRoot,
+  testStackSlot,
+  uniqueName,
+  type IntegrationStack,
+} from '@cstr/testing';
 import { loadEventFixture } from '@cstr/fixtures/fhir/events/event-fixtures';
 import { benchOptions, processCpuSeconds, runBench } from './bench-kit';
 
@@ -59,8 +66,8 @@ const RATE = OPTIONS.rate;
 const SECONDS = OPTIONS.seconds;
 const WARM_UP = 300;
 const PUBLISH_BATCH = 200;
-/** The first hub's HTTP port; hub n listens on the next ones. */
-const HUB_PORT = 3390;
+/** The first hub's HTTP port; hub n listens on the next ones (20 further on per `TEST_STACK_SLOT`). */
+const HUB_PORT = 3390 + 20 * testStackSlot();
 const ROOT = projectRoot();
 const PARTITIONS = ingressPartitionQueues(DEFAULT_INGRESS_PARTITIONS);
 /** Events published per round while waiting for the hubs to share the partitions. */
