@@ -170,24 +170,54 @@ export async function insertPerson(tx: EntityManager): Promise<string> {
   return id;
 }
 
-/** A new person holding `identifiers`, in one round trip (the foreign key is checked at the end of the statement). */
-export async function insertPersonWithIdentifiers(
+/** A new person as {@link createPerson} writes it. */
+export interface NewPerson {
+  readonly identifiers: readonly PersonIdentifier[];
+  /** Who created it and why: its `create` record. */
+  readonly record: RecordContext & { readonly reason: string };
+  /** Its name+birth-date key, if the subject has one. */
+  readonly demographicsKey?: string;
+  /** Most other persons with the same key to return. */
+  readonly othersLimit: number;
+}
+
+/**
+ * A new person with its identifiers, its `create` record and its name+birth-date key, in one
+ * round trip (the foreign keys are checked at the end of the statement). Returns its id and the
+ * newest `othersLimit` other live persons with the same key, in id order (the search cannot see
+ * the rows its own statement stores, and excludes the new person anyway).
+ */
+export async function createPerson(
   tx: EntityManager,
-  identifiers: readonly PersonIdentifier[],
-  sourceEventId: string | null | undefined,
-): Promise<string> {
-  const id = randomUUID();
-  await tx.query(
-    `WITH person_row AS (INSERT INTO person (id) VALUES ($3))
-     INSERT INTO person_identifier (system, value, person_id, source_event_id) SELECT s.system, s.value, $3, $4 FROM unnest($1::text[], $2::text[]) AS s(system, value)`,
+  person: NewPerson,
+): Promise<{ readonly personId: string; readonly others: string[] }> {
+  const personId = randomUUID();
+  const { identifiers, record } = person;
+  const others = (await tx.query(
+    `WITH person_row AS (INSERT INTO person (id) VALUES ($1)),
+     identifier_rows AS (
+       INSERT INTO person_identifier (system, value, person_id, source_event_id)
+       SELECT s.system, s.value, $1, $4 FROM unnest($2::text[], $3::text[]) AS s(system, value)),
+     record_row AS (
+       INSERT INTO person_link_record (action, person_id, related_person_id, identifiers, source_event_id, actor, reason)
+       VALUES ('create', $1, NULL, $5::jsonb, $4, $6, $7)),
+     stored AS (INSERT INTO person_demographics (person_id, name_birth_key) SELECT $1, $8::text WHERE $8::text IS NOT NULL)
+     SELECT d.person_id FROM person_demographics d JOIN person p ON p.id = d.person_id AND p.merged_into IS NULL
+      WHERE $8::text IS NOT NULL AND d.name_birth_key = $8::text AND d.person_id <> $1
+      ORDER BY p.created_at DESC, d.person_id LIMIT $9`,
     [
+      personId,
       identifiers.map((identifier) => identifier.system),
       identifiers.map((identifier) => identifier.value),
-      id,
-      sourceEventId ?? null,
+      record.sourceEventId ?? null,
+      JSON.stringify(identifiers.map(({ system, value }) => ({ system, value }))),
+      record.actor,
+      record.reason,
+      person.demographicsKey ?? null,
+      person.othersLimit,
     ],
-  );
-  return id;
+  )) as { person_id: string }[];
+  return { personId, others: others.map((row) => row.person_id).sort() };
 }
 
 export async function insertIdentifiers(

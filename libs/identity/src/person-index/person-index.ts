@@ -47,7 +47,12 @@ import type {
 } from './person-index.types';
 import { applyLinkPlan, mergeChecked, recordConflicts } from './person-merge';
 import { personPartitionKey } from './partition-key';
-import { raisePossibleMatches, reviewPossibleMatch, type PossibleMatchDecision } from './possible-matches';
+import {
+  MAX_POSSIBLE_MATCHES_PER_RESOLVE,
+  raisePossibleMatches,
+  reviewPossibleMatch,
+  type PossibleMatchDecision,
+} from './possible-matches';
 import { identifierKey, readSubjectIdentifiers } from './subject-identifiers';
 
 export { PersonIndexContentionError } from './person-index-contention.error';
@@ -87,10 +92,16 @@ export class PersonIndex {
       ]);
       const persons = await lockPersonsHolding(tx, read.valid);
       const plan = planLinks({ subject: read.valid, persons, trusted: context.trusted });
-      const { personId, linked, merged } = await applyLinkPlan(tx, plan, context.trusted, eventContext);
+      const { personId, linked, merged, sameDemographics } = await applyLinkPlan(
+        tx,
+        plan,
+        context.trusted,
+        eventContext,
+        { key: demographicsKey, othersLimit: MAX_POSSIBLE_MATCHES_PER_RESOLVE },
+      );
       await recordConflicts(tx, personId, plan.conflicts, read.valid, eventContext);
       const possibleMatches = demographicsKey
-        ? await raisePossibleMatches(tx, personId, demographicsKey, context.trusted, eventContext)
+        ? await raisePossibleMatches(tx, personId, demographicsKey, context.trusted, eventContext, sameDemographics)
         : [];
       const held = persons
         .filter((person) => person.id === personId || merged.includes(person.id))

@@ -8,7 +8,7 @@ import { labelOfSystem, notLive, refusal } from './person-index-checks';
 import {
   identifiersOf,
   insertIdentifiers,
-  insertPersonWithIdentifiers,
+  createPerson,
   insertRecord,
   lockPersons,
   mergePersonRows,
@@ -27,6 +27,17 @@ export interface AppliedPlan {
   readonly personId: string;
   readonly linked: readonly StrongIdentifier[];
   readonly merged: readonly string[];
+  /**
+   * A created person only: its name+birth-date key is stored already, and these are the other
+   * live persons with the same key (see {@link createPerson}).
+   */
+  readonly sameDemographics?: readonly string[];
+}
+
+/** The subject's name+birth-date key, stored with a new person, and how many others with it to find. */
+export interface DemographicsOfNew {
+  readonly key: string | undefined;
+  readonly othersLimit: number;
 }
 
 /** Carries out a plan (the persons it names are locked) and records each change. */
@@ -35,15 +46,20 @@ export async function applyLinkPlan(
   plan: LinkPlan,
   trusted: boolean,
   context: EventContext,
+  demographics: DemographicsOfNew,
 ): Promise<AppliedPlan> {
   if (plan.kind === 'create') {
-    const personId = await insertPersonWithIdentifiers(tx, plan.attach, context.sourceEventId);
     const reason =
       trusted || plan.notLinked.length === 0
         ? 'No identifier of the subject was known'
         : 'No identifier of the subject was known; the event is untrusted, so only its first identifier was registered';
-    await insertRecord(tx, { action: 'create', personId, identifiers: plan.attach, reason, ...context });
-    return { personId, linked: plan.attach, merged: [] };
+    const created = await createPerson(tx, {
+      identifiers: plan.attach,
+      record: { ...context, reason },
+      ...(demographics.key ? { demographicsKey: demographics.key } : {}),
+      othersLimit: demographics.othersLimit,
+    });
+    return { personId: created.personId, linked: plan.attach, merged: [], sameDemographics: created.others };
   }
   const { personId } = plan;
   for (const mergedId of plan.merge) {

@@ -39,8 +39,12 @@ export async function raisePossibleMatches(
   key: string,
   trusted: boolean,
   context: EventContext,
+  /** A new person's key is stored already, with these others found (see `createPerson`). */
+  storedWithOthers?: readonly string[],
 ): Promise<string[]> {
-  const otherIds = await storeDemographicsAndFindOthers(tx, personId, key, trusted, MAX_POSSIBLE_MATCHES_PER_RESOLVE);
+  const otherIds =
+    storedWithOthers ??
+    (await storeDemographicsAndFindOthers(tx, personId, key, trusted, MAX_POSSIBLE_MATCHES_PER_RESOLVE));
   if (otherIds.length === 0) return [];
   for (const otherId of await insertPossibleMatches(tx, personId, otherIds, context.sourceEventId)) {
     await insertRecord(tx, {
