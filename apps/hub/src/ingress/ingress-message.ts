@@ -1,6 +1,6 @@
 import type { AuditRecordInput } from '@cstr/audit';
 import type { OperationOutcome, EventType } from '@cstr/contracts';
-import type { OutgoingMessage } from '@cstr/messaging';
+import type { BatchSink, OutgoingMessage } from '@cstr/messaging';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -43,6 +43,10 @@ export interface IngressScope {
    * the shortest time.
    */
   appendAudit(records: readonly AuditRecordInput[]): Promise<void>;
+  /** In a queue consumer's batch: rows written once just before the batch commits (see `HandlerScope.collect`). */
+  readonly collect?: <T>(sink: BatchSink<T>, ...rows: readonly T[]) => void;
+  /** In a queue consumer's batch: the rows collected and not yet written (see `HandlerScope.collected`). */
+  readonly collected?: <T>(sink: BatchSink<T>) => readonly T[];
 }
 
 /** Stable codes of a refusal at ingress, carried in the dead-letter header `x-cstr-failure-code`. */

@@ -12,6 +12,8 @@ export interface AcceptedEvent {
   readonly sender: Sender;
   /** The person index id of the subject (after any merge). */
   readonly personId: string;
+  /** The person index created the person for this event: nothing earlier is stored about them. */
+  readonly newPerson: boolean;
   /**
    * The event's message Bundle as the sender sent it (validated). The pipeline never changes it
    * (each delivery is a redacted copy), and an observer must not either: the observers after it

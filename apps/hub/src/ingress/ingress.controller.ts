@@ -41,13 +41,13 @@ export class IngressController {
     const message = context.getMessage();
     const scope = context.getScope();
     if (!scope.manager) return Outcome.retry('The hub consumes hub.ingress only with a database');
-    const { manager, collect } = scope;
+    const { manager, collect, collected } = scope;
     const auditSink = this.auditSinkOf(message.queue);
     const appendAudit = collect
       ? (records: readonly AuditRecordInput[]) => Promise.resolve(collect(auditSink, ...records))
       : (records: readonly AuditRecordInput[]) => auditSink.write(manager, records);
     const result = await this.pipeline.process(
-      { manager, publish: (...messages) => scope.publish(...messages), appendAudit },
+      { manager, publish: (...messages) => scope.publish(...messages), appendAudit, collect, collected },
       // Who published it to hub.ingress, as the broker vouches (carried by the router to a partition), and whether it came back as a retry or replay.
       { ...message, ...ingressProvenance(message.raw, message.queue) },
     );

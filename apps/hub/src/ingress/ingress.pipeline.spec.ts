@@ -59,10 +59,11 @@ function harness(
         return Promise.resolve(ids.filter((id) => states.has(id)).map((id) => ({ person_id: id, ...states.get(id) })));
       }
       if (sql.includes('INSERT INTO hub_person_state')) {
-        states.set(params[0] as string, {
-          relationships: JSON.parse(params[1] as string),
-          consent: JSON.parse(params[2] as string),
-        });
+        // One row per person, as arrays (unnest).
+        const [ids, relationships, consents] = params as string[][];
+        ids.forEach((id, index) =>
+          states.set(id, { relationships: JSON.parse(relationships[index]), consent: JSON.parse(consents[index]) }),
+        );
         return Promise.resolve([]);
       }
       if (sql.includes('INSERT INTO hub_outcome_score')) {

@@ -38,7 +38,7 @@ import {
 import { IngressObservers } from './ingress-observer';
 import type { IngressAccepted, IngressMessage, IngressRefusal, IngressResult, IngressScope } from './ingress-message';
 import { outcomeScoresOf, type OutcomeScore } from './outcome-scores.reader';
-import { PersonStateRepository } from './person-state.repository';
+import { EMPTY_PERSON_STATE, PersonStateRepository } from './person-state.repository';
 import { storableJson, storableText } from './safe-text';
 
 /** Options of {@link IngressPipeline.process}. */
@@ -149,7 +149,11 @@ export class IngressPipeline {
     const { personId, patient } = subject;
     const { partners, agreements } = this.policy;
     const event: PolicyEvent = { eventType, bundle };
-    const before = await this.states.loadForUpdate(scope.manager, personId, subject.merged);
+    // A person the index has just created has no state yet: nothing to read.
+    const before =
+      subject.isNew && subject.merged.length === 0
+        ? EMPTY_PERSON_STATE
+        : await this.states.loadForUpdate(scope, personId, subject.merged);
     // Restriction, connections and consents first: every later event of the person, from any sender, is judged on them.
     const restriction = updateRestriction(before.restriction, { eventType, eventId: message.eventId }, sender, patient);
     const restricted = restriction.level !== undefined;
@@ -173,7 +177,7 @@ export class IngressPipeline {
     // Roles that end with this event (a requirement terminated) end once it is delivered.
     const after = endRelationships(relationships, event, sender, partners);
     await this.states.save(
-      scope.manager,
+      scope,
       personId,
       storableJson({ relationships: after, consent, restriction }),
       message.eventId,
@@ -190,6 +194,7 @@ export class IngressPipeline {
       eventType,
       sender,
       personId,
+      newPerson: subject.isNew,
       bundle,
       patient,
       restricted,
@@ -297,6 +302,8 @@ export class IngressPipeline {
 /** The subject of an accepted event: the person index's answer and the event's Patient. */
 interface ResolvedSubject {
   readonly personId: string;
+  /** The person index created the person for this event. */
+  readonly isNew: boolean;
   /** Persons merged into it by this event. */
   readonly merged: readonly string[];
   /** Every strong identifier the person index knows for the person. */

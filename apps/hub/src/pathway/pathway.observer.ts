@@ -30,9 +30,12 @@ export class PathwayObserver implements IngressObserver {
 
   async onAccepted(scope: IngressScope, event: AcceptedEvent): Promise<void> {
     const { manager } = scope;
-    // Only a sentence needs what earlier events said (a GP check): other events cost no read.
+    // Only a sentence needs what earlier events said (a GP check): other events, and the first
+    // event about a person, cost no read.
     const known =
-      event.eventType === 'court.sentence.imposed' ? await this.repository.knownFacts(manager, event.personId) : {};
+      event.eventType === 'court.sentence.imposed' && !event.newPerson
+        ? await this.repository.knownFacts(manager, event.personId)
+        : {};
     const changes = pathwayChanges(
       {
         eventId: event.eventId,
@@ -68,7 +71,7 @@ export class PathwayObserver implements IngressObserver {
     for (const opening of changes.open)
       await this.repository.open(manager, event.personId, opening, event.eventId, event.now, subject);
 
-    if (event.eventType === 'court.hearing.listed') {
+    if (event.eventType === 'court.hearing.listed' && !event.newPerson) {
       const screening = await this.repository.latestScreeningWithNeeds(manager, event.personId);
       const hearing = hearingOf(event.bundle);
       if (screening && hearing) {

@@ -91,8 +91,8 @@ describe('retention and erasure against the real database', () => {
       if (!first.ok || !second.ok || !merged.ok || !bystander.ok) throw new Error('resolve failed');
       expect(merged.merged).toHaveLength(1);
       await database.dataSource.transaction(async (tx) => {
-        await states.save(tx, merged.personId, EMPTY_PERSON_STATE, randomUUID());
-        await states.save(tx, bystander.personId, EMPTY_PERSON_STATE, randomUUID());
+        await states.save({ manager: tx }, merged.personId, EMPTY_PERSON_STATE, randomUUID());
+        await states.save({ manager: tx }, bystander.personId, EMPTY_PERSON_STATE, randomUUID());
         await audit.append(tx, [decision([nhs]), decision([crn, pnc]), decision([other]), decision([nhs, crn])]);
       });
       // Pathway rows under both persons of the merge (written before it, and after), and the bystander's.

@@ -33,6 +33,12 @@ export interface HandlerScope {
    * consumer has it.
    */
   readonly collect?: <T>(sink: BatchSink<T>, ...rows: readonly T[]) => void;
+  /**
+   * The rows collected for `sink` so far in this batch and not yet written — those of the
+   * finished messages, then the message at hand's — in order: a handler reads its own batch's
+   * pending writes here (a later event of the same person in the batch). Only with `collect`.
+   */
+  readonly collected?: <T>(sink: BatchSink<T>) => readonly T[];
 }
 
 /** Writes the rows handlers collected in one batch (see {@link HandlerScope.collect}), in their order. */
@@ -234,10 +240,15 @@ class BatchPass {
       list.push(...rows);
       this.messageRows.set(sink as BatchSink<unknown>, list);
     };
+    const collected = <T>(sink: BatchSink<T>): readonly T[] => [
+      ...((this.batchRows.get(sink as BatchSink<unknown>) ?? []) as T[]),
+      ...((this.messageRows.get(sink as BatchSink<unknown>) ?? []) as T[]),
+    ];
     this.scope = {
       manager: runner.manager,
       publish: (...messages) => Promise.resolve(collect(outboxSink, ...messages)),
       collect,
+      collected,
     };
   }
 
