@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { PersonIndexErasure1767920000000 } from './person-erasure';
+import { PersonIndexLookup1796688000000 } from './person-index-lookup.migration';
 
 /**
  * Tables of the person index, in the app's own schema (search_path):
@@ -105,4 +106,8 @@ export class PersonIndexSchema1764460800000 implements MigrationInterface {
 }
 
 /** The migrations of the person index; an app passes them to `createAppDataSource({ migrations })`. */
-export const PERSON_INDEX_MIGRATIONS = [PersonIndexSchema1764460800000, PersonIndexErasure1767920000000];
+export const PERSON_INDEX_MIGRATIONS = [
+  PersonIndexSchema1764460800000,
+  PersonIndexErasure1767920000000,
+  PersonIndexLookup1796688000000,
+];

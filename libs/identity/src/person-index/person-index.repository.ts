@@ -82,6 +82,27 @@ export async function lockAdvisory(tx: EntityManager, texts: readonly string[]):
   if (statements.length > 0) await tx.query(statements.join(' '));
 }
 
+/**
+ * Takes the advisory locks on `texts` (as {@link lockAdvisory}), then returns the persons (merged
+ * or not) holding any of `identifiers`, in id order ({@link ownersOf}) — in one round trip, through
+ * `person_index_lock_and_find_owners` (the search sees what was committed before the locks were held).
+ */
+export async function lockAdvisoryAndFindOwners(
+  tx: EntityManager,
+  texts: readonly string[],
+  identifiers: readonly PersonIdentifier[],
+): Promise<string[]> {
+  const rows = (await tx.query(
+    'SELECT person_id FROM person_index_lock_and_find_owners($1::bigint[], $2::text[], $3::text[])',
+    [
+      sortedAdvisoryLockKeys(texts),
+      identifiers.map((identifier) => identifier.system),
+      identifiers.map((identifier) => identifier.value),
+    ],
+  )) as { person_id: string }[];
+  return rows.map((row) => row.person_id);
+}
+
 /** Locks (FOR UPDATE, in id order) the persons `ids` that exist, merged or not. */
 export async function lockPersons(tx: EntityManager, ids: readonly string[]): Promise<PersonRow[]> {
   return (await tx.query(
@@ -98,8 +119,10 @@ export async function lockPersons(tx: EntityManager, ids: readonly string[]): Pr
 export async function lockPersonsHolding(
   tx: EntityManager,
   identifiers: readonly StrongIdentifier[],
+  /** The owners read already (see {@link lockAdvisoryAndFindOwners}); read here when not given. */
+  found?: readonly string[],
 ): Promise<IndexedPerson[]> {
-  let owners = await ownersOf(tx, identifiers);
+  let owners = found ? [...found] : await ownersOf(tx, identifiers);
   for (let round = 1; round <= MAX_LOCK_ROUNDS; round++) {
     if (owners.length === 0) return [];
     const locked = await lockPersons(tx, owners);

@@ -30,6 +30,7 @@ import {
   livePersonFor,
   livePersonHolding,
   lockAdvisory,
+  lockAdvisoryAndFindOwners,
   lockPersons,
   lockPersonsHolding,
   selectPossibleMatches,
@@ -86,11 +87,12 @@ export class PersonIndex {
     const demographicsKey = nameBirthDateKey(subject);
     const eventContext = { sourceEventId: context.sourceEventId, actor: context.actor };
     return this.inTransaction(manager, async (tx) => {
-      await lockAdvisory(tx, [
-        ...read.valid.map(identifierKey),
-        ...(demographicsKey ? [`name+birthDate|${demographicsKey}`] : []),
-      ]);
-      const persons = await lockPersonsHolding(tx, read.valid);
+      const owners = await lockAdvisoryAndFindOwners(
+        tx,
+        [...read.valid.map(identifierKey), ...(demographicsKey ? [`name+birthDate|${demographicsKey}`] : [])],
+        read.valid,
+      );
+      const persons = await lockPersonsHolding(tx, read.valid, owners);
       const plan = planLinks({ subject: read.valid, persons, trusted: context.trusted });
       const { personId, linked, merged, sameDemographics } = await applyLinkPlan(
         tx,
