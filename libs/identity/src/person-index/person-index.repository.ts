@@ -126,13 +126,18 @@ export async function lockPersonsHolding(
   for (let round = 1; round <= MAX_LOCK_ROUNDS; round++) {
     if (owners.length === 0) return [];
     const locked = await lockPersons(tx, owners);
-    const again = await ownersOf(tx, identifiers);
+    // After the lock, in one statement: who holds the identifiers now, and what the owners hold.
+    const rows = await identifiersOfOwnersAndHolders(tx, owners, identifiers);
+    const asked = new Set(identifiers.map(({ system, value }) => `${system}|${value}`));
+    const again = [
+      ...new Set(rows.filter((row) => asked.has(`${row.system}|${row.value}`)).map((row) => row.person_id)),
+    ];
     if (
       again.length === owners.length &&
       again.every((id) => owners.includes(id)) &&
       locked.every((person) => person.merged_into === null)
     ) {
-      const held = await identifiersOf(tx, owners);
+      const held = rows.filter((row) => owners.includes(row.person_id));
       return locked.map((person) => ({
         id: person.id,
         createdAt: person.created_at,
@@ -157,6 +162,25 @@ export async function ownersOf(tx: EntityManager, identifiers: readonly PersonId
 
 export async function ownerOf(tx: EntityManager, identifier: PersonIdentifier): Promise<string | undefined> {
   return (await ownersOf(tx, [identifier]))[0];
+}
+
+/**
+ * The identifiers held by the persons `personIds` and by every person holding any of
+ * `identifiers`, ordered by system and value.
+ */
+async function identifiersOfOwnersAndHolders(
+  tx: EntityManager,
+  personIds: readonly string[],
+  identifiers: readonly PersonIdentifier[],
+): Promise<IdentifierRow[]> {
+  return (await tx.query(
+    `SELECT i.system, i.value, i.person_id FROM person_identifier i
+      WHERE i.person_id = ANY($1::uuid[]) OR i.person_id IN (
+        SELECT h.person_id FROM person_identifier h
+          JOIN unnest($2::text[], $3::text[]) AS s(system, value) ON s.system = h.system AND s.value = h.value)
+      ORDER BY i.system, i.value`,
+    [personIds, identifiers.map((identifier) => identifier.system), identifiers.map((identifier) => identifier.value)],
+  )) as IdentifierRow[];
 }
 
 /** The identifiers the persons hold, ordered by system and value. */
