@@ -9,6 +9,7 @@ import { HubConfig } from './hub.config';
 import { HubModule } from './hub.module';
 import { HUB_HTTP_MIGRATIONS } from './http/hub-http-schema.migration';
 import { configureHubHttp } from './http/hub-http.setup';
+import { BundleValidation } from './ingress/bundle-validation';
 import { HUB_INGRESS_MIGRATIONS } from './ingress/hub-state.migration';
 import { subjectLaneKey } from './ingress/subject-lane-key';
 import { HUB_PATHWAY_MIGRATIONS } from './pathway/pathway-schema.migration';
@@ -30,6 +31,11 @@ export const hubApp: AppDefinition<HubConfig> = {
   trustPartitionKey: false,
   // Only the hub's router (and the hub's own retries) write the partitions: anything else is dead-lettered unread.
   acceptedPublishers: () => ({ publishers: [HUB_BROKER_USER], redeliveredBy: [HUB_BROKER_USER] }),
+  // A batch's Bundles are validated on worker threads (VALIDATION_WORKERS) before its transaction opens.
+  prepareBatch: (app) => {
+    const validation = app.get(BundleValidation);
+    return (batch) => validation.prepare(batch);
+  },
 
   migrations: [
     ...PERSON_INDEX_MIGRATIONS,

@@ -57,6 +57,16 @@ export class HubConfig extends WithRetentionKeys(BaseAppConfig) {
   @Max(600_000)
   INGRESS_BALANCE_INTERVAL_MS: number = 5_000;
 
+  /**
+   * Worker threads that validate each ingress batch's Bundles against UK Core before its
+   * transaction opens, beside the main thread's database and broker work; 0 validates on the main
+   * thread. Each worker holds its own copy of the definitions it has used (README, Benchmarks).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(8)
+  VALIDATION_WORKERS: number = 1;
+
   /** The partners file (SPEC §2); a relative path is read from the project root. */
   @IsString()
   @IsNotEmpty()

@@ -7,6 +7,7 @@ import {
   Outbox,
   hubDeliveriesOnly,
   type AcceptedPublishers,
+  type AmqpTransportOptions,
   type QueueConsumerOptions,
   databaseUrlUser,
   type RuntimeTablePrivileges,
@@ -50,6 +51,11 @@ export interface AppDefinition<C extends BaseAppConfig> {
    * QueueConsumerOptions.acceptedPublishers). Default: any.
    */
   readonly acceptedPublishers?: (ownBrokerUser: string) => AcceptedPublishers;
+  /**
+   * Work done on each batch before its transaction opens (see `AmqpTransportOptions.prepareBatch`),
+   * taken from the booted app (the hub validates a batch's Bundles on its worker threads).
+   */
+  readonly prepareBatch?: (app: INestApplication) => AmqpTransportOptions['prepareBatch'];
   /**
    * Adjusts the HTTP server before it starts (body parsers, documentation routes): called once
    * the app is created, before Nest registers its default parsers, its routes and its 404 handler.
@@ -112,6 +118,7 @@ export async function createApp<C extends BaseAppConfig>(
       inPlaceRetryDelaysMs: inPlaceRetryDelays(config),
       maxMessageBytes: config.MAX_MESSAGE_BYTES,
       acceptedPublishers: definition.acceptedPublishers?.(connection.brokerUser),
+      prepareBatch: definition.prepareBatch?.(app),
       persistence: { dataSource: app.get(DataSource), outbox: app.get(Outbox) },
     });
     connectTransport(app, transport);

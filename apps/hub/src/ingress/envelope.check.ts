@@ -61,6 +61,11 @@ export interface EnvelopeOptions {
    * `cstr-hub.…` is refused as an unknown sender.
    */
   readonly hubOriginated?: boolean;
+  /**
+   * The Bundle's validation (`validateMessageBundle`), when it was done ahead on a worker thread
+   * ({@link BundleValidation}) from the same bytes; otherwise it is done here.
+   */
+  readonly validated?: OperationOutcome;
 }
 
 /**
@@ -165,7 +170,7 @@ export function checkEnvelope(
       ),
     );
   }
-  const validation = validateMessageBundle(message.body);
+  const validation = options.validated ?? validateMessageBundle(message.body);
   const errors = errorsOf(validation);
   if (errors.length > 0) {
     const first = errors[0].expression?.[0];

@@ -3,6 +3,7 @@ import { Ctx, EventPattern } from '@nestjs/microservices';
 import { EVENT_TYPES, isIngressPartitionQueue } from '@cstr/contracts';
 import { AuditLog, type AuditRecordInput } from '@cstr/audit';
 import { AmqpContext, Outcome, deadLetterCopy, type BatchSink, type HandlerOutcome } from '@cstr/messaging';
+import { BundleValidation } from './bundle-validation';
 import { ingressProvenance } from './ingress-provenance';
 import { IngressPipeline } from './ingress.pipeline';
 
@@ -20,6 +21,7 @@ export class IngressController {
   constructor(
     @Inject(IngressPipeline) private readonly pipeline: IngressPipeline,
     @Inject(AuditLog) private readonly audit: AuditLog,
+    @Inject(BundleValidation) private readonly validation: BundleValidation,
   ) {}
 
   /**
@@ -50,6 +52,7 @@ export class IngressController {
       { manager, publish: (...messages) => scope.publish(...messages), appendAudit, collect, collected },
       // Who published it to hub.ingress, as the broker vouches (carried by the router to a partition), and whether it came back as a retry or replay.
       { ...message, ...ingressProvenance(message.raw, message.queue) },
+      { validated: this.validation.validated(message.body) },
     );
     // The refusal's code and short reason carry no personal data.
     if (result.kind === 'refused') await scope.publish(deadLetterCopy(message.raw, { queue: message.queue }, result));

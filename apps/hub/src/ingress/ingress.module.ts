@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BundleValidation } from './bundle-validation';
 import { IngressController } from './ingress.controller';
 import { IngressObservers } from './ingress-observer';
 import { IngressRouter } from './ingress-router';
@@ -8,7 +9,7 @@ import { PartitionBalancer } from './partition-balancer';
 /** The ingress router (`hub.ingress` → partitions), the pipeline and its partition handlers. Needs {@link HubCoreModule}. */
 @Module({
   controllers: [IngressController],
-  providers: [IngressPipeline, IngressObservers, IngressRouter, PartitionBalancer],
-  exports: [IngressPipeline, IngressObservers, IngressRouter],
+  providers: [IngressPipeline, IngressObservers, IngressRouter, PartitionBalancer, BundleValidation],
+  exports: [IngressPipeline, IngressObservers, IngressRouter, BundleValidation],
 })
 export class IngressModule {}

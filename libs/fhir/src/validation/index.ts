@@ -12,5 +12,6 @@ export {
 } from './fhir-validator';
 export { PARTNER_ENDPOINT_PATTERN, validateMessageBundle } from './message-bundle.rules';
 export { errorsOf, isValid } from './validation-outcome';
+export { ValidationPool } from './validation-pool';
 export { UkCoreKit, ukCoreKit } from './uk-core-kit';
 export { OfflineTerminology, type BindingVerdict, type Expansion } from './terminology';

@@ -32,6 +32,12 @@ export interface AmqpTransportOptions {
   readonly maxMessageBytes?: number;
   /** Only deliveries of these broker users reach a handler (see QueueConsumerOptions.acceptedPublishers). */
   readonly acceptedPublishers?: QueueConsumerOptions['acceptedPublishers'];
+  /**
+   * Work on a batch before it is processed (and again before each retry of it), outside its
+   * transaction: e.g. validating its bodies on worker threads while other batches hold the
+   * database. A failure here fails nothing: the handlers do without it.
+   */
+  readonly prepareBatch?: (batch: readonly InboundMessage[]) => Promise<void>;
   /** With a database, consumption is idempotent and handlers may publish through the outbox. */
   readonly persistence?: { readonly dataSource: DataSource; readonly outbox: Outbox };
 }
@@ -57,9 +63,18 @@ export class AmqpTransport extends Server implements CustomTransportStrategy {
     const handle = (message: InboundMessage, scope: HandlerScope): Promise<HandlerOutcome> =>
       this.dispatch(message, scope);
     const { persistence } = this.options;
-    const processor = persistence
+    const process = persistence
       ? idempotentProcessor(persistence.dataSource, this.options.consumerName, persistence.outbox, handle)
       : sequentialProcessor(handle);
+    const prepare = this.options.prepareBatch;
+    const processor: typeof process = prepare
+      ? async (batch, options) => {
+          await prepare(batch).catch((error: unknown) =>
+            this.logger.warn(`Preparing a batch failed; its handlers do without: ${String(error)}`),
+          );
+          return process(batch, options);
+        }
+      : process;
     this.consumer = new QueueConsumer(
       this.options.connection,
       {
