@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { AuditLog, AuditRecordInput } from '@cstr/audit';
-import { AmqpHeaders, DELIVERY_EXCHANGE, HUB_PARTNER_ID, partnerEndpoint, type EventType } from '@cstr/contracts';
+import {
+  AmqpHeaders,
+  DELIVERY_EXCHANGE,
+  HUB_PARTNER_ID,
+  partnerEndpoint,
+  type EventType,
+  type OperationOutcome,
+} from '@cstr/contracts';
 import {
   CRN_SYSTEM,
   NHS_NUMBER_SYSTEM,
@@ -112,7 +119,7 @@ function harness(
   const send = (
     event: TestEvent,
     overrides: Partial<TestEvent> = {},
-    options: { hubOriginated?: boolean } = {},
+    options: { hubOriginated?: boolean; validated?: OperationOutcome } = {},
   ): Promise<IngressResult> => {
     audited.length = 0;
     published.length = 0;
@@ -207,6 +214,23 @@ describe('IngressPipeline', () => {
       expect(record.removedElements).toContain('Patient.address');
     }
     for (const message of published) expect(message.body.toString('utf8')).not.toContain('Elmwood Road');
+  });
+
+  it('takes the outcome a worker validated ahead instead of validating again', async () => {
+    const { send, published } = harness();
+    const event = fixtureEvent('court.hearing.listed');
+    const workerSaid: OperationOutcome = {
+      resourceType: 'OperationOutcome',
+      issue: [
+        { severity: 'error', code: 'value', diagnostics: 'Found by the worker', expression: ['Bundle.entry[1]'] },
+      ],
+    };
+    const result = await send(event, {}, { validated: workerSaid });
+    expect(result).toMatchObject({ kind: 'refused', code: 'invalid-bundle' });
+    expect(published).toEqual([]);
+    expect(await send(event, {}, { validated: { resourceType: 'OperationOutcome', issue: [] } })).toMatchObject({
+      kind: 'accepted',
+    });
   });
 
   it('courts are trusted with identity, providers are not (default IDENTITY_TRUSTED_KINDS)', async () => {
