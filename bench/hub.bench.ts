@@ -11,7 +11,7 @@
  * The hub's resident memory is sampled throughout, and its CPU time over (b) gives events per core
  * second. The last line is one JSON object.
  *
- *   npm run bench:hub [-- --events 5000 --rate 200 --seconds 15 --hubs 1 --no-build --profile <dir> --plain]
+ *   npm run bench:hub [-- --events 5000 --rate 200 --seconds 15 --hubs 1 --cluster 1 --no-build --profile <dir> --plain]
  *
  * `--hubs N` runs N hub processes on one schema (one deployment), sharing the ingress partitions:
  * the bench keeps events flowing until each holds at least one partition (the broker's management
@@ -20,6 +20,10 @@
  * Over TLS (amqps://, PostgreSQL verify-full), as everything runs. `--plain` measures it all a
  * second time in clear (the bench stack then opens its plain ports too), with hubs of its own:
  * one JSON line each, then, last, one JSON object with both and the TLS-to-plain ratios.
+ *
+ * `--cluster N` (N ≥ 2) runs everything on a RabbitMQ cluster of N nodes the bench starts for
+ * itself (quorum queues replicated on every node; the raw amqplib baseline too), the database on
+ * the bench stack: `--hubs 2 --cluster 3` is two active hubs on three broker nodes.
  *
  * `--profile <dir>` writes the hub's V8 CPU profile (.cpuprofile, open in Chrome DevTools) to <dir>.
  */
@@ -44,6 +48,7 @@ import {
   ensureIntegrationStack,
   percentile,
   projectRoot,
+  startBrokerClusterStack,
   testStackSlot,
   uniqueName,
   type IntegrationStack,
@@ -60,6 +65,7 @@ const OPTIONS = benchOptions({
   'log-level': 'warn',
   plain: false,
   hubs: 1,
+  cluster: 1,
 });
 const EVENTS = OPTIONS.events;
 const RATE = OPTIONS.rate;
@@ -456,7 +462,8 @@ async function openTraffic(stack: IntegrationStack): Promise<Traffic> {
       inboxes.ack(message);
     });
   }
-  const court = await connectAmqp(stack.partnerUrls[SENDER]);
+  // The court connects to the first node it is given (a cluster's URLs list every node).
+  const court = await connectAmqp(stack.partnerUrls[SENDER].split(',')[0]);
   const publisher = await court.createConfirmChannel();
   const routingKey = ingressRoutingKey(SENDER, TYPE);
   return {
@@ -629,7 +636,10 @@ async function main(): Promise<void> {
     console.log('Building (npm run build) so that the hub runs as it does in production…');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   }
-  const stack = await ensureIntegrationStack('bench', { plain: OPTIONS.plain });
+  const stack =
+    OPTIONS.cluster > 1
+      ? await clusterStack(OPTIONS.cluster)
+      : await ensureIntegrationStack('bench', { plain: OPTIONS.plain });
   try {
     const overTls = await measure(stack, prepareEvents(WARM_UP + EVENTS + RATE * SECONDS), 'TLS');
     if (!OPTIONS.plain) return;
@@ -649,6 +659,36 @@ async function main(): Promise<void> {
     );
   } finally {
     await stack.stop();
+  }
+}
+
+/**
+ * The bench stack's database with a RabbitMQ cluster of `nodes` nodes started for this run
+ * (`.stack/bench-cluster`, removed at the end), every broker URL pointing at the cluster.
+ */
+async function clusterStack(nodes: number): Promise<IntegrationStack> {
+  if (!Number.isInteger(nodes) || nodes > 5)
+    throw new Error(`--cluster must be a whole number from 1 to 5, not ${nodes}`);
+  if (OPTIONS.plain) throw new Error('--plain measures the single-node bench stack only; leave out --cluster');
+  const database = await ensureIntegrationStack('bench');
+  try {
+    const brokers = await startBrokerClusterStack('bench-cluster', nodes);
+    console.log(`A RabbitMQ cluster of ${nodes} nodes for this run (quorum queues on every node)`);
+    return {
+      ...database,
+      rabbitAdminUrl: brokers.rabbitAdminUrl,
+      rabbitManagementUrl: brokers.rabbitManagementUrl,
+      hubUrl: brokers.hubUrl,
+      partnerUrls: brokers.partnerUrls,
+      plain: undefined,
+      stop: async () => {
+        await brokers.remove();
+        await database.stop();
+      },
+    };
+  } catch (error) {
+    await database.stop();
+    throw error;
   }
 }
 
