@@ -13,4 +13,5 @@ export {
 export { PARTNER_ENDPOINT_PATTERN, validateMessageBundle } from './message-bundle.rules';
 export { errorsOf, isValid } from './validation-outcome';
 export { UkCoreKit, ukCoreKit } from './uk-core-kit';
+export { baseResourceDefinitions, isR4ResourceType, type BaseResourceDefinitions } from './base-definitions';
 export { OfflineTerminology, type BindingVerdict, type Expansion } from './terminology';
