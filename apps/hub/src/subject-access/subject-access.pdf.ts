@@ -3,8 +3,11 @@
  * Helvetica fonts): the title, who it is about, the period, when and by whom it was made, then
  * tables of the disclosures and refusals, the consent events and the consents held, with the
  * column heads repeated on every page and "Page n of m" at the foot of each.
+ *
+ * pdfkit (with fontkit and its font tables, several megabytes) is loaded on the first export, not
+ * at boot: exports are rare.
  */
-import PDFDocument from 'pdfkit';
+import type PDFDocumentClass from 'pdfkit';
 import {
   agreementAndFlow,
   consentScopeWords,
@@ -76,8 +79,13 @@ export function pdfText(text: string): string {
   return shown.length > MAX_CELL_TEXT ? `${shown.slice(0, MAX_CELL_TEXT - 3)}...` : shown;
 }
 
+/** pdfkit, loaded on first use. */
+let pdfkit: Promise<typeof PDFDocumentClass> | undefined;
+
 /** Renders the export as a PDF. */
-export function subjectAccessPdf(document: SubjectAccessDocument): Promise<Buffer> {
+export async function subjectAccessPdf(document: SubjectAccessDocument): Promise<Buffer> {
+  pdfkit ??= import('pdfkit').then((module) => module.default);
+  const PDFDocument = await pdfkit;
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',

@@ -78,6 +78,7 @@ export class FhirValidator {
     rootPath: string,
     context: ValidationContext,
   ): OperationOutcomeIssue[] {
+    this.kit.loadResourceTypesOf(value);
     const valueIssues: OperationOutcomeIssue[] = [];
     const structural = this.structuralIssues(value, type, rootPath, (node) => {
       const binding = nodeBindingIssue(node, context);

