@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { checkpointName } from '@cstr/audit';
+import { checkpointLayout, type AuditChainsCheckpoint } from '@cstr/audit';
 import { HUB_PARTNER_ID } from '@cstr/contracts';
 import { projectPath } from '@cstr/platform';
 import { eventually, uniqueName } from '@cstr/testing';
@@ -13,8 +13,8 @@ import { PRINCIPALS, basicAuth, bootHub, type TestHub } from './http-test-kit';
 
 /**
  * The hub's audit checkpoints (issue 12, item 6): written outside the database on a schedule and
- * at shutdown; the attack — newest records deleted, head moved back, one ordinary append — is
- * refused with an alert (log line and metric), and `GET /audit/verify` names the cut.
+ * at shutdown, of every chain; the attack — newest records deleted, head moved back, one ordinary
+ * append — is refused with an alert (log line and metric), and `GET /audit/verify` names the cut.
  */
 describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
   const folders: string[] = [];
@@ -28,10 +28,20 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
     return join(folder, uniqueName('checkpoints'));
   }
 
-  const latestSeq = (dir: string): number => {
-    const names = readdirSync(dir).filter((name) => name.startsWith('audit-checkpoint-'));
-    return names.length === 0 ? 0 : Math.max(...names.map((name) => Number(/\d+/.exec(name)?.[0])));
+  /** The latest checkpoint of every chain in `dir`, if any. */
+  const latestCheckpoint = (dir: string): { name: string; checkpoint: AuditChainsCheckpoint } | undefined => {
+    const name = readdirSync(dir)
+      .filter((each) => checkpointLayout(each) === 'chains')
+      .sort()
+      .pop();
+    return name === undefined
+      ? undefined
+      : { name, checkpoint: JSON.parse(readFileSync(join(dir, name), 'utf8')) as AuditChainsCheckpoint };
   };
+
+  /** The seq of chain `main` in the latest checkpoint (0 when there is none). */
+  const latestSeq = (dir: string): number =>
+    latestCheckpoint(dir)?.checkpoint.heads.find((head) => head.chain === 'main')?.seq ?? 0;
 
   /**
    * The hub's own records at boot: one per agreement file of config/agreements, imported into a
@@ -54,7 +64,9 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
   }
 
   const headSeq = async (hub: TestHub): Promise<number> => {
-    const [{ n }] = (await hub.dataSource.query('SELECT last_seq::int AS n FROM audit_chain_head')) as { n: number }[];
+    const [{ n }] = (await hub.dataSource.query(
+      "SELECT last_seq::int AS n FROM audit_chain_head WHERE chain_id = 'main'",
+    )) as { n: number }[];
     return n;
   };
 
@@ -109,13 +121,11 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
       await hub.close();
       closed = true;
       expect(latestSeq(dir)).toBe(last);
-      const checkpoint = JSON.parse(readFileSync(join(dir, checkpointName(last)), 'utf8')) as Record<string, unknown>;
-      expect(checkpoint).toEqual({
-        format: 1,
-        seq: last,
-        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      expect(latestCheckpoint(dir)?.checkpoint).toEqual({
+        format: 2,
         at: expect.any(String),
         keyId: 'k1',
+        heads: expect.arrayContaining([{ chain: 'main', seq: last, hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]),
         mac: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
     } finally {
@@ -140,8 +150,11 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
       // As a database superuser: the newest five deleted, the head moved back to the new last one.
       await hub.dataSource.transaction(async (tx) => {
         await tx.query('ALTER TABLE audit_record DISABLE TRIGGER USER');
-        await tx.query('DELETE FROM audit_record WHERE seq > $1', [seq - 5]);
-        await tx.query('UPDATE audit_chain_head SET last_seq = $1, last_hash = $2', [seq - 5, hash]);
+        await tx.query("DELETE FROM audit_record WHERE seq > $1 AND chain_id = 'main'", [seq - 5]);
+        await tx.query("UPDATE audit_chain_head SET last_seq = $1, last_hash = $2 WHERE chain_id = 'main'", [
+          seq - 5,
+          hash,
+        ]);
         await tx.query('ALTER TABLE audit_record ENABLE TRIGGER USER');
       });
 
@@ -155,7 +168,9 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
         checkpoint: { seq, keyId: 'k1' },
         readRecorded: false,
       });
-      const [{ n }] = (await hub.dataSource.query('SELECT count(*)::int AS n FROM audit_record')) as { n: number }[];
+      const [{ n }] = (await hub.dataSource.query(
+        "SELECT count(*)::int AS n FROM audit_record WHERE chain_id = 'main'",
+      )) as { n: number }[];
       expect(n).toBe(seq - 5);
 
       const metrics = await request(hub.app.getHttpServer())

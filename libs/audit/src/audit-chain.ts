@@ -4,7 +4,7 @@
  * reordering or deleting records, or inserting one without the key, breaks the chain where it
  * happened. The chain head (last seq and hash) carries its own HMAC, so deleting the newest
  * records is seen too; signed checkpoints kept outside the database (audit-checkpoint.ts) show a
- * head moved back by someone who can write the database.
+ * head of any chain moved back by someone who can write the database.
  *
  * Keys have ids and rotate: each record names the key it was made under (`key_id`), and the
  * verifier takes a ring of keys, oldest first. The key id is not part of the hashed text (the
@@ -37,6 +37,9 @@ export const AUDIT_HASH_FORMAT = 1;
 
 /** The layout records are appended in: identifiers committed through their keyed hashes, kept beside the chain. */
 export const AUDIT_RECORD_FORMAT = 2;
+
+/** Layout of a checkpoint of every chain's head (a checkpoint of chain `main` alone is {@link AUDIT_HASH_FORMAT}). */
+export const AUDIT_CHAINS_CHECKPOINT_FORMAT = 2;
 
 /** The hashed layouts a record may be in. */
 export type AuditRecordFormat = typeof AUDIT_HASH_FORMAT | typeof AUDIT_RECORD_FORMAT;
@@ -114,9 +117,19 @@ export class AuditChainKey {
     return this.mac(`head\n${AUDIT_HASH_FORMAT}\n${lastSeq}\n${lastHash}`);
   }
 
-  /** The MAC of a checkpoint of the head (see audit-checkpoint.ts). */
+  /** The MAC of a checkpoint of chain `main`'s head alone (format 1, see audit-checkpoint.ts). */
   checkpointMac(seq: number, hash: string, at: string): string {
     return this.mac(`checkpoint\n${AUDIT_HASH_FORMAT}\n${this.id}\n${seq}\n${hash}\n${at}`);
+  }
+
+  /**
+   * The MAC of a checkpoint of every chain's head at once (see audit-checkpoint.ts): over the
+   * time, the key id and each chain's id, last seq and hash, in the order given. Chain ids hold no
+   * line break (the caller checks them), so no two lists of heads give the same text.
+   */
+  chainsCheckpointMac(at: string, heads: readonly { chain: string; seq: number; hash: string }[]): string {
+    const lines = heads.map((head) => `${head.chain}\n${head.seq}\n${head.hash}`);
+    return this.mac(`checkpoint-chains\n${AUDIT_CHAINS_CHECKPOINT_FORMAT}\n${this.id}\n${at}\n${lines.join('\n')}`);
   }
 
   private mac(text: string): string {

@@ -7,17 +7,23 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import {
   AUDIT_RECORD_FORMAT,
   AuditKeyRing,
+  type AuditChainKey,
   FIRST_AUDIT_KEY_ID,
   GENESIS_HASH,
   sameDigest,
   type ChainedContent,
 } from './audit-chain';
 import {
+  chainsCheckpointName,
+  checkChainsCheckpoint,
   checkCheckpoint,
-  checkpointName,
-  signCheckpoint,
+  checkpointNumber,
+  recordsCovered,
+  signChainsCheckpoint,
+  type AuditChainsCheckpoint,
   type AuditCheckpoint,
   type AuditCheckpointStore,
+  type CheckpointedHead,
 } from './audit-checkpoint';
 import { ChainVerifier, recordContentBreak } from './chain-verifier';
 import { AUDIT_RECORD_COLUMNS, buildFlowsQuery, buildSearchQuery } from './audit-query';
@@ -58,7 +64,7 @@ export interface AuditLogOptions {
    * database: one key (id `k1`), or a ring of keys with ids, the current one named.
    */
   readonly key: string | Buffer | AuditKeyRing;
-  /** Where signed checkpoints of the head are kept ({@link AuditLog.checkpoint}); verify checks the latest. */
+  /** Where signed checkpoints of the chain heads are kept ({@link AuditLog.checkpoint}); verify checks every chain against the latest. */
   readonly checkpoints?: AuditCheckpointStore;
   /** Told of every sign of tampering the log meets outside verify (an append refused, a head behind its checkpoint). */
   readonly onAlert?: (alert: AuditAlert) => void;
@@ -72,7 +78,7 @@ export type AuditAlertReason =
   | 'head-mac-invalid'
   /** The chain head names a key the ring does not hold: appends are refused until the ring has it. */
   | 'head-key-unknown'
-  /** The head is behind the latest checkpoint, or differs from it at its seq: the chain was cut back. */
+  /** A chain's head is behind the latest checkpoint, or the chain differs from it at its seq: the chain was cut back. */
   | 'head-behind-checkpoint'
   /** The latest checkpoint cannot be read or does not verify. */
   | 'checkpoint-invalid'
@@ -120,13 +126,30 @@ export class AuditRecordIntegrityError extends Error {
 
 /** What {@link AuditLog.checkpoint} did. */
 export type CheckpointOutcome =
-  | { readonly written: true; readonly checkpoint: AuditCheckpoint }
+  | { readonly written: true; readonly checkpoint: AuditChainsCheckpoint }
   | {
       readonly written: false;
-      /** `unchanged`: the head has not moved since the latest checkpoint; `empty`: no record yet; else an alert. */
+      /**
+       * `unchanged`: no head has moved since the latest checkpoint; `empty`: no record yet;
+       * `exists`: another instance wrote this checkpoint first; else an alert.
+       */
       readonly reason: 'unchanged' | 'empty' | 'exists' | AuditAlertReason;
-      readonly checkpoint?: AuditCheckpoint;
+      /** The latest checkpoint, when it stands (`unchanged`, `exists`). */
+      readonly checkpoint?: AuditChainsCheckpoint;
     };
+
+/** Where a checkpoint saw one chain's head, with when and under which key (checked already). */
+interface CheckpointPoint extends CheckpointedHead {
+  readonly at: string;
+  readonly keyId: string;
+}
+
+/** The latest checkpoints of a store, checked; `invalid`: one that cannot be read or trusted. */
+interface StoredCheckpoints {
+  readonly chains?: AuditChainsCheckpoint;
+  readonly main?: AuditCheckpoint;
+  readonly invalid?: { readonly seq: number; readonly reason: string };
+}
 
 /** A search result, or the OperationOutcome of a bad request. */
 export type AuditSearchResult =
@@ -212,8 +235,8 @@ export class AuditLog {
   private readonly now: () => Date;
   private readonly store: AuditCheckpointStore | undefined;
   private readonly alert: (alert: AuditAlert) => void;
-  /** The newest checkpoint this process wrote or read, so that a tick with an unmoved head costs one query. */
-  private lastCheckpoint: AuditCheckpoint | undefined;
+  /** The newest checkpoint this process wrote or read, so that a tick with no head moved costs one query. */
+  private lastCheckpoint: AuditChainsCheckpoint | undefined;
   private checkpointing: Promise<CheckpointOutcome> | undefined;
 
   constructor(
@@ -380,15 +403,17 @@ export class AuditLog {
   /**
    * Recomputes every chain from its first record, a page at a time, in one consistent snapshot
    * (appends committed meanwhile are not seen), and names the first broken record (with its chain
-   * when not `main`). With a checkpoint store, chain `main` must also reach the latest checkpoint
-   * and agree with it there.
+   * when not `main`). With a checkpoint store, every chain the latest checkpoint saw must also
+   * reach the head it saw and agree with it there (`main` also the latest checkpoint of `main`
+   * alone from before chains, when that one saw it further); a chain it saw that has no head and
+   * no record left is `truncated` at its first seq.
    */
   async verify(options: VerifyOptions = {}): Promise<ChainVerification> {
     const pageSize =
       Math.max(1, Math.min(Math.floor(options.pageSize ?? DEFAULT_VERIFY_PAGE), 50_000)) || DEFAULT_VERIFY_PAGE;
     // Read before the snapshot starts: a checkpoint is only taken of a committed head, so this one
     // is never ahead of what the snapshot sees.
-    const latest = await this.latestCheckpoint();
+    const stored = await this.storedCheckpoints();
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -403,29 +428,45 @@ export class AuditLog {
           headSeq,
           firstBroken: { seq: 1, reason: 'head-mismatch', detail: 'The chain head row is missing.' },
         };
-      if (latest && !latest.ok)
+      if (stored.invalid)
         return {
           ok: false,
           checked: 0,
           headSeq,
-          firstBroken: { seq: latest.seq, reason: 'checkpoint-invalid', detail: latest.reason },
+          firstBroken: { seq: stored.invalid.seq, reason: 'checkpoint-invalid', detail: stored.invalid.reason },
         };
-      const checkpoint = latest?.checkpoint;
-      const against = checkpoint
-        ? { checkpoint: { seq: checkpoint.seq, at: checkpoint.at, keyId: checkpoint.keyId } }
-        : {};
+      const points = checkpointPoints(stored);
+      const mainPoint = points.find((point) => point.chain === MAIN_AUDIT_CHAIN);
+      const described = mainPoint ?? (stored.chains ? { seq: 0, ...stored.chains } : undefined);
+      const against = described ? { checkpoint: { seq: described.seq, at: described.at, keyId: described.keyId } } : {};
       const orphan = await this.recordWithoutHead(runner);
       if (orphan) return { ok: false, checked: 0, headSeq, firstBroken: orphan, ...against };
+      const inChain = (broken: ChainBreak, chain: string): ChainBreak =>
+        chain === MAIN_AUDIT_CHAIN ? broken : { ...broken, chain };
       let checked = 0;
-      const chains: { chain: string; headSeq: number; checked: number }[] = [];
+      const chains: { chain: string; headSeq: number; checked: number; checkpointSeq?: number }[] = [];
       for (const head of heads) {
-        const walk = await this.verifyChain(runner, head, pageSize, head === main ? checkpoint : undefined);
+        const point = points.find((each) => each.chain === head.chain_id);
+        const walk = await this.verifyChain(runner, head, pageSize, point);
         checked += walk.checked;
-        chains.push({ chain: head.chain_id, headSeq: Number(head.last_seq), checked: walk.checked });
-        if (walk.broken) {
-          const firstBroken = head === main ? walk.broken : { ...walk.broken, chain: head.chain_id };
-          return { ok: false, checked, headSeq, firstBroken, ...against };
-        }
+        chains.push({
+          chain: head.chain_id,
+          headSeq: Number(head.last_seq),
+          checked: walk.checked,
+          ...(point ? { checkpointSeq: point.seq } : {}),
+        });
+        if (walk.broken)
+          return { ok: false, checked, headSeq, firstBroken: inChain(walk.broken, head.chain_id), ...against };
+      }
+      // A chain the checkpoint saw whose head and records are all gone: no walk reached it.
+      for (const point of points.filter((each) => !heads.some((head) => head.chain_id === each.chain))) {
+        const firstSeq = Math.floor((point.seq - 1) / AUDIT_CHAIN_SEQ_SPAN) * AUDIT_CHAIN_SEQ_SPAN + 1;
+        const gone = new ChainVerifier(this.keys, point, firstSeq).end({
+          lastSeq: firstSeq - 1,
+          lastHash: GENESIS_HASH,
+          headMac: null,
+        });
+        if (gone) return { ok: false, checked, headSeq, firstBroken: inChain(gone, point.chain), ...against };
       }
       return { ok: true, checked, headSeq, ...against, ...(chains.length > 1 ? { chains } : {}) };
     } finally {
@@ -442,7 +483,7 @@ export class AuditLog {
     runner: QueryRunner,
     head: HeadRow,
     pageSize: number,
-    checkpoint: AuditCheckpoint | undefined,
+    checkpoint: CheckpointPoint | undefined,
   ): Promise<{ readonly checked: number; readonly broken?: ChainBreak }> {
     // JavaScript dates hold milliseconds: a timestamp moved by microseconds is caught by sub_millisecond.
     const page = (fromSeq: number): Promise<AuditRecordRow[]> =>
@@ -537,10 +578,11 @@ export class AuditLog {
   }
 
   /**
-   * Writes a signed checkpoint of the chain head to the store, when the head moved since the
-   * latest one. Checks first what the database cannot hide from it: the head's MAC, that the head
-   * is not behind the latest checkpoint, and that the record at the checkpoint's seq still has its
-   * hash; any failure raises an alert and writes nothing. Call it on a schedule and at shutdown.
+   * Writes a signed checkpoint of the head of every chain to the store, when any head moved since
+   * the latest one. Checks first what the database cannot hide from it: each head's MAC, that no
+   * chain's head is behind the latest checkpoint (nor gone), and that the record at each seq the
+   * checkpoint saw still has its hash; any failure raises an alert and writes nothing. Call it on
+   * a schedule and at shutdown.
    */
   async checkpoint(): Promise<CheckpointOutcome> {
     if (!this.store) throw new Error('AuditLog.checkpoint: no checkpoint store is configured');
@@ -555,53 +597,75 @@ export class AuditLog {
   }
 
   private async writeCheckpoint(store: AuditCheckpointStore): Promise<CheckpointOutcome> {
-    const [head] = (await this.dataSource.query(
-      'SELECT last_seq, last_hash, head_mac, key_id FROM audit_chain_head WHERE id = 1',
-    )) as HeadRow[];
-    if (!head) throw new Error('audit_chain_head is missing: run AUDIT_MIGRATIONS');
-    const seq = Number(head.last_seq);
-    if (seq === 0) return { written: false, reason: 'empty' };
+    const rows = (await this.dataSource.query(`SELECT ${HEAD_COLUMNS} FROM audit_chain_head ORDER BY id`)) as HeadRow[];
+    if (!rows.some((row) => row.chain_id === MAIN_AUDIT_CHAIN))
+      throw new Error('audit_chain_head is missing: run AUDIT_MIGRATIONS');
+    const filled = rows.filter((row) => Number(row.last_seq) > auditChainBase(row.id));
+    const heads = filled.map((row) => ({ chain: row.chain_id, seq: Number(row.last_seq), hash: row.last_hash }));
     const known = this.lastCheckpoint;
-    if (known && known.seq === seq && sameDigest(known.hash, head.last_hash))
-      return { written: false, reason: 'unchanged', checkpoint: known };
-    const headCheck = this.checkHead(head);
-    if (!headCheck.ok) return this.refuseCheckpoint(headCheck.reason, headCheck.detail);
+    if (known && sameHeads(known.heads, heads)) return { written: false, reason: 'unchanged', checkpoint: known };
+    // Signed under the latest key any chain has moved on to, never an earlier one.
+    let key: AuditChainKey | undefined;
+    for (const row of filled) {
+      const headCheck = this.checkHead(row);
+      if (!headCheck.ok) return this.refuseCheckpoint(headCheck.reason, headCheck.detail);
+      if (!key || this.keys.rank(headCheck.key.id) > this.keys.rank(key.id)) key = headCheck.key;
+    }
+    let points = known ? checkpointPoints({ chains: known }) : [];
     if (!known) {
-      const latest = await this.latestCheckpoint();
-      if (latest && !latest.ok) this.raise('checkpoint-invalid', latest.reason);
-      if (latest?.ok) this.lastCheckpoint = latest.checkpoint;
+      const stored = await this.storedCheckpoints();
+      if (stored.invalid) this.raise('checkpoint-invalid', stored.invalid.reason);
+      this.lastCheckpoint = stored.chains;
+      points = checkpointPoints(stored);
     }
+    const behind = await this.behindCheckpoint(rows, points);
+    if (behind) return this.refuseCheckpoint('head-behind-checkpoint', behind);
+    if (heads.length === 0) return { written: false, reason: 'empty' };
     const previous = this.lastCheckpoint;
-    if (previous) {
-      if (seq < previous.seq)
-        return this.refuseCheckpoint(
-          'head-behind-checkpoint',
-          `The chain head is at ${seq}, behind the checkpoint of ${previous.at} at ${previous.seq}.`,
-        );
-      const [row] = (await this.dataSource.query('SELECT hash FROM audit_record WHERE seq = $1', [previous.seq])) as {
-        hash: string;
-      }[];
-      if (!row || !sameDigest(row.hash, previous.hash))
-        return this.refuseCheckpoint(
-          'head-behind-checkpoint',
-          `Record ${previous.seq} is ${row ? 'not the one' : 'missing that'} the checkpoint of ${previous.at} saw.`,
-        );
-      if (seq === previous.seq) return { written: false, reason: 'unchanged', checkpoint: previous };
-    }
-    const checkpoint = signCheckpoint(headCheck.key, seq, head.last_hash, this.now());
+    if (previous && sameHeads(previous.heads, heads))
+      return { written: false, reason: 'unchanged', checkpoint: previous };
+    const checkpoint = signChainsCheckpoint(key as AuditChainKey, heads, this.now());
+    const name = chainsCheckpointName(recordsCovered(checkpoint.heads));
     let stored: 'written' | 'exists';
     try {
-      stored = await store.put(checkpointName(seq), `${JSON.stringify(checkpoint, null, 2)}\n`);
+      stored = await store.put(name, `${JSON.stringify(checkpoint, null, 2)}\n`);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       return this.refuseCheckpoint(
         'checkpoint-failed',
-        `The checkpoint of seq ${seq} could not be written to ${store.description}${code ? ` (${code})` : ''}.`,
+        `The checkpoint ${name} could not be written to ${store.description}${code ? ` (${code})` : ''}.`,
       );
     }
-    // `exists`: another instance took this head first; its checkpoint stands.
+    // `exists`: another instance took these heads first; its checkpoint stands.
     this.lastCheckpoint = checkpoint;
     return stored === 'written' ? { written: true, checkpoint } : { written: false, reason: 'exists', checkpoint };
+  }
+
+  /**
+   * Why the heads `rows` cannot be signed after the checkpoint `points`, if they cannot: a chain's
+   * head behind (or gone), or the record at a seq the checkpoint saw missing or changed.
+   */
+  private async behindCheckpoint(
+    rows: readonly HeadRow[],
+    points: readonly CheckpointPoint[],
+  ): Promise<string | undefined> {
+    for (const point of points) {
+      const row = rows.find((each) => each.chain_id === point.chain);
+      const seq = row ? Number(row.last_seq) : undefined;
+      if (seq === undefined || seq < point.seq)
+        return `${headLabel(point.chain)} is ${seq === undefined ? 'gone' : `at ${seq}`}, behind the checkpoint of ${point.at} at ${point.seq}.`;
+    }
+    if (points.length === 0) return undefined;
+    const found = (await this.dataSource.query(
+      'SELECT seq, chain_id, hash FROM audit_record WHERE seq = ANY($1::bigint[])',
+      [points.map((point) => point.seq)],
+    )) as { seq: string; chain_id: string; hash: string }[];
+    for (const point of points) {
+      const row = found.find((each) => Number(each.seq) === point.seq);
+      if (!row || row.chain_id !== point.chain || !sameDigest(row.hash, point.hash))
+        return `${recordLabel(point.seq, point.chain)} is ${row ? 'not the one' : 'missing that'} the checkpoint of ${point.at} saw.`;
+    }
+    return undefined;
   }
 
   private refuseCheckpoint(reason: AuditAlertReason, detail: string): CheckpointOutcome {
@@ -617,29 +681,36 @@ export class AuditLog {
     }
   }
 
-  /** The latest checkpoint of the store, checked; undefined when there is no store or no checkpoint. */
-  private async latestCheckpoint(): Promise<
-    | { readonly ok: true; readonly checkpoint: AuditCheckpoint }
-    | { readonly ok: false; readonly seq: number; readonly reason: string }
-    | undefined
-  > {
-    if (!this.store) return undefined;
-    let stored;
-    try {
-      stored = await this.store.latest();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return {
-        ok: false,
-        seq: 1,
-        reason: `The checkpoints in ${this.store.description} cannot be read${code ? ` (${code})` : ''}.`,
-      };
+  /**
+   * The latest checkpoint of every chain in the store and the latest of chain `main` alone (from
+   * before chains), checked; none when there is no store or no checkpoint.
+   */
+  private async storedCheckpoints(): Promise<StoredCheckpoints> {
+    const store = this.store;
+    if (!store) return {};
+    let chains: AuditChainsCheckpoint | undefined;
+    let main: AuditCheckpoint | undefined;
+    let invalid: StoredCheckpoints['invalid'];
+    for (const layout of ['chains', 'main'] as const) {
+      let stored;
+      try {
+        stored = await store.latest(layout);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        invalid ??= {
+          seq: 1,
+          reason: `The checkpoints in ${store.description} cannot be read${code ? ` (${code})` : ''}.`,
+        };
+        continue;
+      }
+      if (!stored) continue;
+      const checked =
+        layout === 'chains' ? checkChainsCheckpoint(stored, this.keys) : checkCheckpoint(stored, this.keys);
+      if (!checked.ok) invalid ??= { seq: checkpointNumber(stored.name) || 1, reason: checked.reason };
+      else if ('heads' in checked.checkpoint) chains = checked.checkpoint;
+      else main = checked.checkpoint;
     }
-    if (!stored) return undefined;
-    const checked = checkCheckpoint(stored, this.keys);
-    return checked.ok
-      ? checked
-      : { ok: false, seq: Number(/\d+/.exec(stored.name)?.[0] ?? 1) || 1, reason: checked.reason };
+    return { ...(chains ? { chains } : {}), ...(main ? { main } : {}), ...(invalid ? { invalid } : {}) };
   }
 
   /** The head's MAC under the key it names, and the key to extend the chain with. */
@@ -656,7 +727,7 @@ export class AuditLog {
       return {
         ok: false,
         reason: 'head-key-unknown',
-        detail: `The chain head (seq ${seq}) names key ${keyId}, which the ring (${this.keys.ids.join(', ')}) does not hold.`,
+        detail: `${headLabel(head.chain_id)} (seq ${seq}) names key ${keyId}, which the ring (${this.keys.ids.join(', ')}) does not hold.`,
       };
     const valid =
       seq === auditChainBase(head.id ?? 1)
@@ -667,7 +738,7 @@ export class AuditLog {
       : {
           ok: false,
           reason: 'head-mac-invalid',
-          detail: `The chain head (seq ${seq}) does not verify under key ${keyId}: it was moved without the key.`,
+          detail: `${headLabel(head.chain_id)} (seq ${seq}) does not verify under key ${keyId}: it was moved without the key.`,
         };
   }
 
@@ -769,6 +840,45 @@ export class AuditLog {
     );
     return stored;
   }
+}
+
+/** How a chain's head is named in alerts: as before chains for `main`. */
+function headLabel(chain: string): string {
+  return chain === MAIN_AUDIT_CHAIN ? 'The chain head' : `The head of chain ${chain}`;
+}
+
+/** How a record is named in alerts: its seq, and its chain when not `main`. */
+function recordLabel(seq: number, chain: string): string {
+  return chain === MAIN_AUDIT_CHAIN ? `Record ${seq}` : `Record ${seq} of chain ${chain}`;
+}
+
+/** Whether two lists of heads (each in seq order) are the same heads. */
+function sameHeads(a: readonly CheckpointedHead[], b: readonly CheckpointedHead[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (head, index) =>
+        head.chain === b[index].chain && head.seq === b[index].seq && sameDigest(head.hash, b[index].hash),
+    )
+  );
+}
+
+/**
+ * Where the latest checkpoints saw each chain: every head of the latest checkpoint of every chain,
+ * and chain `main` from the latest checkpoint of `main` alone when that one saw it further (one
+ * written by an instance not yet upgraded, or before the first checkpoint of every chain).
+ */
+function checkpointPoints(stored: Pick<StoredCheckpoints, 'chains' | 'main'>): CheckpointPoint[] {
+  const { chains, main } = stored;
+  const points: CheckpointPoint[] = chains
+    ? chains.heads.map((head) => ({ ...head, at: chains.at, keyId: chains.keyId }))
+    : [];
+  if (!main) return points;
+  const legacy = { chain: MAIN_AUDIT_CHAIN, seq: main.seq, hash: main.hash, at: main.at, keyId: main.keyId };
+  const index = points.findIndex((point) => point.chain === MAIN_AUDIT_CHAIN);
+  if (index < 0) return [legacy, ...points];
+  if (points[index].seq < main.seq) points[index] = legacy;
+  return points;
 }
 
 function checkAll(records: readonly AuditRecordInput[]): CheckedAuditRecord[] {

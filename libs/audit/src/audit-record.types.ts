@@ -143,16 +143,19 @@ export type ChainBreakReason =
   | 'head-mismatch'
   /** The record names a key the ring does not hold, or a key the chain had already moved on from. */
   | 'unknown-key'
-  /** The chain ends before the latest checkpoint's seq: the newest records were deleted. */
+  /** The chain ends before the seq the latest checkpoint saw it reach (or is gone): its newest records were deleted. */
   | 'truncated'
-  /** The record at the latest checkpoint's seq is not the one the checkpoint saw: the chain was rewound and rewritten. */
+  /** The chain's record at the seq the latest checkpoint saw is not the one it saw: the chain was rewound and rewritten. */
   | 'rewound'
-  /** The latest checkpoint cannot be read, or its signature does not verify under the key it names. */
+  /** A latest checkpoint cannot be read, or its signature does not verify under the key it names. */
   | 'checkpoint-invalid';
 
 /** The first broken place of the chain. */
 export interface ChainBreak {
-  /** The first record that fails (for `missing-tail`, the first missing number). */
+  /**
+   * The first record that fails (for `missing-tail` and `truncated`, the first missing number;
+   * for `checkpoint-invalid`, the number in the checkpoint's name).
+   */
   readonly seq: number;
   /** The chain it is in, when not `main` (each ingress partition of the hub appends to a chain of its own). */
   readonly chain?: string;
@@ -169,9 +172,22 @@ export interface ChainVerification {
   /** The last seq of the head of chain `main` when verification started. */
   readonly headSeq: number;
   readonly firstBroken?: ChainBreak;
-  /** Every chain checked, when there is more than `main`: its id, its head's last seq and the records checked. */
-  readonly chains?: readonly { readonly chain: string; readonly headSeq: number; readonly checked: number }[];
-  /** The latest checkpoint the chain was checked against (none when no store is configured or none is written yet). */
+  /**
+   * Every chain checked, when there is more than `main`: its id, its head's last seq, the records
+   * checked and the seq the latest checkpoint saw it reach (absent when no checkpoint saw it yet).
+   */
+  readonly chains?: readonly {
+    readonly chain: string;
+    readonly headSeq: number;
+    readonly checked: number;
+    readonly checkpointSeq?: number;
+  }[];
+  /**
+   * The latest checkpoint chain `main` was checked against: the seq it saw `main` reach (0 when
+   * it saw no record of `main`), when it was taken and its key; every other chain is checked
+   * against the latest checkpoint of every chain (see `chains`). None when no store is configured
+   * or none is written yet.
+   */
   readonly checkpoint?: { readonly seq: number; readonly at: string; readonly keyId: string };
 }
 

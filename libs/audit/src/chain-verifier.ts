@@ -32,13 +32,14 @@ export class ChainVerifier {
   checked = 0;
 
   /**
-   * `keys`: the ring (or one key); `checkpoint`: the latest checkpoint, already checked
-   * ({@link checkCheckpoint}), that the chain must reach and agree with; `firstSeq`: the seq of
-   * the chain's first record (1 for chain `main`, the chain's base + 1 for another).
+   * `keys`: the ring (or one key); `checkpoint`: where the latest checkpoint, already checked
+   * ({@link checkChainsCheckpoint}), saw this chain's head — the chain must reach it and agree
+   * with it there; `firstSeq`: the seq of the chain's first record (1 for chain `main`, the
+   * chain's base + 1 for another).
    */
   constructor(
     keys: AuditKeyRing | AuditChainKey,
-    private readonly checkpoint?: AuditCheckpoint,
+    private readonly checkpoint?: Pick<AuditCheckpoint, 'seq' | 'hash' | 'at'>,
     private readonly firstSeq = 1,
   ) {
     this.keys = keys instanceof AuditChainKey ? new AuditKeyRing([keys]) : keys;
@@ -115,10 +116,13 @@ export class ChainVerifier {
   end(head: ChainHead): ChainBreak | undefined {
     const lastSeq = this.expectedSeq - 1;
     if (this.checkpoint && lastSeq < this.checkpoint.seq) {
+      const { at, seq } = this.checkpoint;
+      const upTo = this.firstSeq === 1 ? '' : `, up to ${seq}`;
+      const ends = lastSeq < this.firstSeq ? 'the chain has none' : `the chain ends at ${lastSeq}`;
       return {
         seq: lastSeq + 1,
         reason: 'truncated',
-        detail: `The checkpoint of ${this.checkpoint.at} saw ${this.checkpoint.seq} records; the chain ends at ${lastSeq}.`,
+        detail: `The checkpoint of ${at} saw ${seq - this.firstSeq + 1} records${upTo}; ${ends}.`,
       };
     }
     if (lastSeq < head.lastSeq) {

@@ -14,6 +14,8 @@ import {
   FileCheckpointStore,
   GENESIS_HASH,
   InvalidAuditRecordError,
+  chainsCheckpointName,
+  checkpointLayout,
   checkpointName,
   type AuditAlert,
   type AuditCheckpointStore,
@@ -595,7 +597,10 @@ describe('AuditLog (real PostgreSQL)', () => {
     it('the attack: newest five deleted, head moved back, one ordinary append — refused with an alert, and verify names the cut', async () => {
       const { database, audit, alerts } = await checkpointedAudit();
       const records = await fill(audit, database.dataSource, 10);
-      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 10, hash: records[9].hash } });
+      expect(await audit.checkpoint()).toMatchObject({
+        written: true,
+        checkpoint: { heads: [{ chain: 'main', seq: 10, hash: records[9].hash }] },
+      });
 
       await tamper(
         database.dataSource,
@@ -626,7 +631,7 @@ describe('AuditLog (real PostgreSQL)', () => {
       await fill(audit, database.dataSource, 5);
       const earlier = await headRow(database.dataSource);
       const records = await fill(audit, database.dataSource, 5);
-      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 10 } });
+      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { heads: [{ seq: 10 }] } });
 
       await tamper(
         database.dataSource,
@@ -670,17 +675,17 @@ describe('AuditLog (real PostgreSQL)', () => {
       expect(await audit.checkpoint()).toEqual({ written: false, reason: 'empty' });
       await fill(audit, database.dataSource, 3);
       const first = await audit.checkpoint();
-      expect(first).toMatchObject({ written: true, checkpoint: { seq: 3, keyId: 'k1' } });
+      expect(first).toMatchObject({ written: true, checkpoint: { keyId: 'k1', heads: [{ chain: 'main', seq: 3 }] } });
       expect(await audit.checkpoint()).toMatchObject({ written: false, reason: 'unchanged' });
       const dir = store.description.replace(/^folder /, '');
-      const file = join(dir, checkpointName(3));
+      const file = join(dir, chainsCheckpointName(3));
       const text = readFileSync(file, 'utf8');
       expect(statSync(file).mode & 0o222).toBe(0);
-      expect(await store.put(checkpointName(3), '{"forged":true}')).toBe('exists');
+      expect(await store.put(chainsCheckpointName(3), '{"forged":true}')).toBe('exists');
       expect(readFileSync(file, 'utf8')).toBe(text);
       await fill(audit, database.dataSource, 2);
-      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 5 } });
-      expect(readdirSync(dir).sort()).toEqual([checkpointName(3), checkpointName(5)]);
+      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { heads: [{ seq: 5 }] } });
+      expect(readdirSync(dir).sort()).toEqual([chainsCheckpointName(3), chainsCheckpointName(5)]);
       expect(await audit.verify()).toEqual({
         ok: true,
         checked: 5,
@@ -702,8 +707,11 @@ describe('AuditLog (real PostgreSQL)', () => {
           kept.set(name, text);
           return 'written';
         },
-        async latest() {
-          const name = [...kept.keys()].sort().pop();
+        async latest(layout) {
+          const name = [...kept.keys()]
+            .filter((each) => checkpointLayout(each) === layout)
+            .sort()
+            .pop();
           return name === undefined ? undefined : { name, text: kept.get(name) as string };
         },
       };
@@ -716,11 +724,14 @@ describe('AuditLog (real PostgreSQL)', () => {
       await fill(audit, database.dataSource, 2);
       expect(await audit.checkpoint()).toEqual({ written: false, reason: 'checkpoint-failed' });
       expect(alerts).toEqual([
-        { reason: 'checkpoint-failed', detail: 'The checkpoint of seq 2 could not be written to memory (ENOSPC).' },
+        {
+          reason: 'checkpoint-failed',
+          detail: `The checkpoint ${chainsCheckpointName(2)} could not be written to memory (ENOSPC).`,
+        },
       ]);
       failing = false;
-      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 2 } });
-      expect([...kept.keys()]).toEqual([checkpointName(2)]);
+      expect(await audit.checkpoint()).toMatchObject({ written: true, checkpoint: { heads: [{ seq: 2 }] } });
+      expect([...kept.keys()]).toEqual([chainsCheckpointName(2)]);
       expect(await audit.verify()).toMatchObject({ ok: true, checkpoint: { seq: 2 } });
     });
 
@@ -751,7 +762,10 @@ describe('AuditLog (real PostgreSQL)', () => {
       // The latest checkpoint is still under k1: it verifies with the ring.
       expect(await rotated.verify()).toMatchObject({ ok: true, checked: 4, checkpoint: { seq: 4, keyId: 'k1' } });
       await fill(rotated, database.dataSource, 3);
-      expect(await rotated.checkpoint()).toMatchObject({ written: true, checkpoint: { seq: 7, keyId: 'k2' } });
+      expect(await rotated.checkpoint()).toMatchObject({
+        written: true,
+        checkpoint: { keyId: 'k2', heads: [{ seq: 7 }] },
+      });
       expect(await rotated.verify()).toEqual({
         ok: true,
         checked: 7,

@@ -6,18 +6,19 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { AuditLog, type CheckpointOutcome } from '@cstr/audit';
+import { AuditLog, MAIN_AUDIT_CHAIN, type CheckpointOutcome } from '@cstr/audit';
 import { safeErrorText } from '@cstr/contracts';
 import { APP_CONFIG, PeriodicTask } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
 import { HubMetrics } from './hub-metrics';
 
 /**
- * Writes a signed checkpoint of the audit chain head outside the database
- * (`AuditLog.checkpoint`): at start, every `AUDIT_CHECKPOINT_INTERVAL_MS` when the head moved,
- * and once more at graceful shutdown, after the transport and the HTTP server have stopped (so
- * the last appends are covered) and before the database pool closes. Every instance does it; an
- * instance that finds a checkpoint of the same seq already written leaves it.
+ * Writes a signed checkpoint of the head of every audit chain (`main` and each ingress
+ * partition's) outside the database (`AuditLog.checkpoint`): at start, every
+ * `AUDIT_CHECKPOINT_INTERVAL_MS` when a head moved, and once more at graceful shutdown, after the
+ * transport and the HTTP server have stopped (so the last appends are covered) and before the
+ * database pool closes. Every instance does it; an instance that finds a checkpoint of the same
+ * heads already written leaves it.
  */
 @Injectable()
 export class AuditCheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,12 +47,17 @@ export class AuditCheckpointScheduler implements OnApplicationBootstrap, OnAppli
     await this.runOnce();
   }
 
-  /** Writes a checkpoint when the head moved; failures are alerts (logged and counted), never thrown. */
+  /** Writes a checkpoint when a head moved; failures are alerts (logged and counted), never thrown. */
   async runOnce(): Promise<CheckpointOutcome | undefined> {
     try {
       const outcome = await this.audit.checkpoint();
-      if (outcome.checkpoint) this.metrics.auditCheckpoint(outcome.checkpoint.seq, outcome.checkpoint.at);
-      if (outcome.written) this.logger.debug(`Audit checkpoint written at seq ${outcome.checkpoint.seq}`);
+      const { checkpoint } = outcome;
+      const main = checkpoint?.heads.find((head) => head.chain === MAIN_AUDIT_CHAIN)?.seq ?? 0;
+      if (checkpoint) this.metrics.auditCheckpoint(main, checkpoint.at);
+      if (outcome.written)
+        this.logger.debug(
+          `Audit checkpoint written: ${outcome.checkpoint.heads.length} chain(s), chain ${MAIN_AUDIT_CHAIN} at seq ${main}`,
+        );
       return outcome;
     } catch (error) {
       // The database is unreachable: nothing to sign; the next run tries again.

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { AuditLog, type ChainVerification } from '@cstr/audit';
+import { AuditLog, MAIN_AUDIT_CHAIN, type ChainVerification } from '@cstr/audit';
 import { safeErrorText } from '@cstr/contracts';
 import { APP_CONFIG, PeriodicTask } from '@cstr/platform';
 import type { HubConfig } from '../hub.config';
@@ -40,7 +40,7 @@ export class AuditVerifyScheduler implements OnApplicationBootstrap, OnApplicati
       this.metrics.auditVerified(verification.ok, new Date());
       if (!verification.ok)
         this.logger.error(
-          `Audit chain does not verify: first broken record seq ${verification.firstBroken?.seq ?? '?'} (${verification.firstBroken?.reason ?? 'unknown'})`,
+          `Audit chain does not verify: first broken record seq ${verification.firstBroken?.seq ?? '?'} of chain ${verification.firstBroken?.chain ?? MAIN_AUDIT_CHAIN} (${verification.firstBroken?.reason ?? 'unknown'})`,
         );
       return verification;
     } catch (error) {

@@ -79,7 +79,7 @@ export class HubMetrics implements IngressMetrics {
     for (const reason of AUDIT_ALERT_REASONS) this.auditAlerts.inc({ reason }, 0);
     this.auditCheckpointSeq = new Gauge({
       name: 'cstr_hub_audit_checkpoint_seq',
-      help: 'Seq of the latest audit checkpoint this instance wrote or found.',
+      help: 'Seq of chain main in the latest audit checkpoint (of every chain) this instance wrote or found.',
       registers: [this.registry],
     });
     this.auditCheckpointTime = new Gauge({
@@ -117,7 +117,7 @@ export class HubMetrics implements IngressMetrics {
     this.auditAlerts.inc({ reason });
   }
 
-  /** The latest checkpoint of the audit head is at `seq`, taken at `at`. */
+  /** The latest checkpoint of the audit heads saw chain `main` at `seq`, and was taken at `at`. */
   auditCheckpoint(seq: number, at: string): void {
     this.auditCheckpointSeq.set(seq);
     this.auditCheckpointTime.set(Date.parse(at) / 1000);
