@@ -3,8 +3,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { checkpointLayout, type AuditChainsCheckpoint } from '@cstr/audit';
-import { HUB_PARTNER_ID } from '@cstr/contracts';
+import {
+  AuditChainKey,
+  AuditLog,
+  FileCheckpointStore,
+  checkpointLayout,
+  checkpointName,
+  signCheckpoint,
+  type AuditChainsCheckpoint,
+  type AuditRecordInput,
+} from '@cstr/audit';
+import { HUB_PARTNER_ID, MAX_INGRESS_PARTITIONS, ingressPartitionQueue } from '@cstr/contracts';
 import { projectPath } from '@cstr/platform';
 import { eventually, uniqueName } from '@cstr/testing';
 import { rotateKey } from '../../../tools/key-rotation';
@@ -14,7 +23,8 @@ import { PRINCIPALS, basicAuth, bootHub, type TestHub } from './http-test-kit';
 /**
  * The hub's audit checkpoints (issue 12, item 6): written outside the database on a schedule and
  * at shutdown, of every chain; the attack — newest records deleted, head moved back, one ordinary
- * append — is refused with an alert (log line and metric), and `GET /audit/verify` names the cut.
+ * append — is refused with an alert (log line and metric), and `GET /audit/verify` names the cut,
+ * in chain `main` or in a partition's chain.
  */
 describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
   const folders: string[] = [];
@@ -183,6 +193,109 @@ describe('hub audit checkpoints (real PostgreSQL and RabbitMQ)', () => {
       expect(latestSeq(dir)).toBe(seq);
     } finally {
       await hub.close();
+    }
+  });
+
+  it("a partition's chain cut back with its head copied back from an earlier state: verify names the chain and record against the checkpoint, and the checkpointer alerts", async () => {
+    // A partition this hub does not consume, so that no message left on the shared broker lands in it meanwhile.
+    const chain = ingressPartitionQueue(MAX_INGRESS_PARTITIONS - 1);
+    const dir = checkpointFolder();
+    const hub = await bootHub({ ...QUIET, AUDIT_CHECKPOINT_DIR: dir, AUDIT_CHECKPOINT_INTERVAL_MS: '3600000' });
+    try {
+      const audit = hub.app.get(AuditLog);
+      const refusal = (): AuditRecordInput => ({
+        kind: 'refusal-at-ingress',
+        outcome: 'refused',
+        eventType: 'court.hearing.listed',
+        sender: 'hmcts-common-platform',
+        refusingRule: 'invalid-bundle',
+        reason: 'Patient.identifier: NHS number check digit is wrong.',
+      });
+      const append = (count: number) =>
+        hub.dataSource.transaction((tx) => audit.append(tx, Array.from({ length: count }, refusal), { chain }));
+      await append(3);
+      const [earlier] = (await hub.dataSource.query(
+        'SELECT last_seq, last_hash, head_mac FROM audit_chain_head WHERE chain_id = $1',
+        [chain],
+      )) as { last_seq: string; last_hash: string; head_mac: string }[];
+      const cut = await append(2);
+      const taken = await hub.app.get(AuditCheckpointScheduler).runOnce();
+      expect(taken?.checkpoint?.heads).toContainEqual({ chain, seq: cut[1].seq, hash: cut[1].hash });
+      expect(latestCheckpoint(dir)?.checkpoint.heads).toContainEqual({ chain, seq: cut[1].seq, hash: cut[1].hash });
+      const files = readdirSync(dir).sort();
+
+      // As a database superuser: the partition's newest two deleted, its head set back to a state it had.
+      await hub.dataSource.transaction(async (tx) => {
+        await tx.query('ALTER TABLE audit_record DISABLE TRIGGER USER');
+        await tx.query('DELETE FROM audit_record WHERE chain_id = $1 AND seq > $2', [chain, earlier.last_seq]);
+        await tx.query('UPDATE audit_chain_head SET last_seq = $1, last_hash = $2, head_mac = $3 WHERE chain_id = $4', [
+          earlier.last_seq,
+          earlier.last_hash,
+          earlier.head_mac,
+          chain,
+        ]);
+        await tx.query('ALTER TABLE audit_record ENABLE TRIGGER USER');
+      });
+
+      const answer = await verifyAs(hub);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({
+        ok: false,
+        firstBroken: {
+          chain,
+          seq: cut[0].seq,
+          reason: 'truncated',
+          detail: expect.stringMatching(
+            new RegExp(`saw 5 records, up to ${cut[1].seq}; the chain ends at ${earlier.last_seq}`),
+          ),
+        },
+      });
+      // The checkpointer will not sign the cut head, and says so.
+      expect(await hub.app.get(AuditCheckpointScheduler).runOnce()).toEqual({
+        written: false,
+        reason: 'head-behind-checkpoint',
+      });
+      const metrics = await request(hub.app.getHttpServer())
+        .get('/metrics')
+        .set('Authorization', basicAuth(PRINCIPALS.operator));
+      expect(metrics.text).toMatch(/cstr_hub_audit_alerts_total\{reason="head-behind-checkpoint"\} [1-9]/);
+      expect(readdirSync(dir).sort()).toEqual(files);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('a hub upgraded onto a folder of checkpoints of main alone verifies against them and writes its checkpoint of every chain beside them', async () => {
+    const schema = uniqueName('hub_upgrade');
+    const KEY = 'audit-upgrade-test-key-0123456789abcdef';
+    const common = { ...QUIET, DATABASE_SCHEMA: schema, AUDIT_HMAC_KEY: KEY };
+    const before = await bootHub({ ...common, AUDIT_CHECKPOINT_DIR: checkpointFolder() });
+    let after: TestHub | undefined;
+    try {
+      await expectBootRecords(before);
+      // A checkpoint of main as hubs wrote them before chains, in the folder the upgraded hub is given.
+      const seq = await headSeq(before);
+      const [{ hash }] = (await before.dataSource.query('SELECT hash FROM audit_record WHERE seq = $1', [seq])) as {
+        hash: string;
+      }[];
+      const dir = checkpointFolder();
+      const legacy = signCheckpoint(new AuditChainKey(KEY), seq, hash, new Date('2026-01-05T10:00:00.000Z'));
+      const store = await FileCheckpointStore.open(dir, { create: true });
+      expect(await store.put(checkpointName(seq), `${JSON.stringify(legacy, null, 2)}\n`)).toBe('written');
+
+      after = await bootHub({ ...common, AUDIT_CHECKPOINT_DIR: dir, AUDIT_CHECKPOINT_INTERVAL_MS: '3600000' });
+      await eventually(
+        async () => latestSeq(dir),
+        (main) => main >= seq,
+        10_000,
+      );
+      expect(readFileSync(join(dir, checkpointName(seq)), 'utf8')).toBe(`${JSON.stringify(legacy, null, 2)}\n`);
+      expect(readdirSync(dir).filter((name) => checkpointLayout(name) === 'main')).toEqual([checkpointName(seq)]);
+      const verified = await verifyAs(after);
+      expect(verified.body).toMatchObject({ ok: true, checkpoint: { seq: latestSeq(dir), keyId: 'k1' } });
+    } finally {
+      await after?.close();
+      await before.close();
     }
   });
 
