@@ -96,7 +96,7 @@ export class HubConfig extends WithRetentionKeys(BaseAppConfig) {
   AUDIT_HMAC_KEY_ID: string = '';
 
   /**
-   * Folder of the signed checkpoints of the audit chain head, outside the database (another disk
+   * Folder of the signed checkpoints of the audit chain heads, outside the database (another disk
    * or host, write-once for the hub's user); a relative path is read from the project root.
    * Required in production; in development it defaults to `.stack/audit-checkpoints/<schema>`,
    * created when missing.
@@ -106,7 +106,7 @@ export class HubConfig extends WithRetentionKeys(BaseAppConfig) {
   @IsNotEmpty({ message: 'must name the folder of audit checkpoints in production' })
   AUDIT_CHECKPOINT_DIR: string = '';
 
-  /** How often the hub writes a checkpoint of the audit head when it moved, in milliseconds; one is also written at shutdown. */
+  /** How often the hub writes a checkpoint of the audit chain heads when one moved, in milliseconds; one is also written at shutdown. */
   @IsInt()
   @Min(1_000)
   @Max(3_600_000)
