@@ -7,7 +7,13 @@ interface Verification {
   readonly checked: number;
   readonly headSeq: number | string | null;
   readonly verifiedAt: string;
-  readonly firstBroken?: { readonly seq: number | string; readonly reason: string; readonly detail?: string };
+  readonly firstBroken?: {
+    readonly seq: number | string;
+    /** The chain of the broken record, when not `main` (each ingress partition has its own). */
+    readonly chain?: string;
+    readonly reason: string;
+    readonly detail?: string;
+  };
 }
 
 /** Verifies the chain now and shows the result. */
@@ -27,5 +33,5 @@ export async function verifyChain(): Promise<void> {
   result.textContent =
     verification.ok || !broken
       ? `Intact: ${verification.checked} records checked, head at ${verification.headSeq} (verified ${when(verification.verifiedAt)}).`
-      : `Broken at record ${broken.seq}: ${broken.reason}${broken.detail ? ` — ${broken.detail}` : ''} (${verification.checked} checked).`;
+      : `Broken at record ${broken.seq}${broken.chain ? ` of chain ${broken.chain}` : ''}: ${broken.reason}${broken.detail ? ` — ${broken.detail}` : ''} (${verification.checked} checked).`;
 }
