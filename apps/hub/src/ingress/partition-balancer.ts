@@ -25,7 +25,9 @@ export function partitionsToRelease(active: number, partitions: number, instance
  * number of running instances) and every `INGRESS_BALANCE_INTERVAL_MS`, when it is active on more
  * than its share, hands the excess over ({@link QueueConsumer.release}: in-flight batches finish first, so order holds). No
  * coordinator, no shared state: an instance that stops loses its partitions to the others at once,
- * and one that starts gets its share within an interval or two.
+ * and one that starts gets its share within an interval or two. `hub.instances` lives on one broker
+ * node: when that node stops, the broker cancels every consumer of it, and each instance joins it
+ * again on its next pass once the node is back (else each would count itself alone and keep all).
  */
 @Injectable()
 export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -34,6 +36,8 @@ export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationS
   private running: Promise<void> | undefined;
   private removeListener: (() => void) | undefined;
   private presence: amqp.Channel | undefined;
+  private joining: Promise<void> | undefined;
+  private joinFailed = false;
 
   constructor(
     @Inject(AmqpConnection) private readonly connection: AmqpConnection,
@@ -46,7 +50,8 @@ export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationS
     if (every === 0) return;
     this.removeListener = this.connection.onConnected((connection) => this.showPresence(connection));
     this.timer = setInterval(() => {
-      this.running ??= this.balance()
+      this.running ??= this.ensurePresence()
+        .then(() => this.balance())
         .then(() => undefined)
         .catch((error: unknown) => this.logger.warn(`Could not balance the partitions: ${(error as Error).message}`))
         .finally(() => (this.running = undefined));
@@ -61,15 +66,47 @@ export class PartitionBalancer implements OnApplicationBootstrap, OnApplicationS
     await this.presence?.close().catch(() => undefined);
   }
 
-  /** A consumer on `hub.instances` while connected (again after each reconnect): it never receives anything. */
-  private async showPresence(connection: amqp.ChannelModel): Promise<void> {
+  /** Joins `hub.instances` again when this instance is connected but not (or no longer) a consumer of it. */
+  private async ensurePresence(): Promise<void> {
+    if (this.presence || !this.connection.isConnected()) return;
+    await this.showPresence(await this.connection.waitUntilConnected(5_000));
+  }
+
+  /**
+   * A consumer on `hub.instances` while connected (again after each reconnect, and after the broker
+   * cancelled it): it never receives anything. One join at a time; a failure is logged once until a
+   * join succeeds.
+   */
+  private showPresence(connection: amqp.ChannelModel): Promise<void> {
+    this.joining ??= this.join(connection).finally(() => (this.joining = undefined));
+    return this.joining;
+  }
+
+  private async join(connection: amqp.ChannelModel): Promise<void> {
+    if (this.presence) return;
     try {
       const channel = await connection.createChannel();
       channel.on('error', () => undefined);
-      await channel.consume(HUB_INSTANCES_QUEUE, () => undefined, { noAck: true });
+      channel.on('close', () => {
+        if (this.presence === channel) this.presence = undefined;
+      });
+      await channel.consume(
+        HUB_INSTANCES_QUEUE,
+        (message) => {
+          // null: the broker cancelled the consumer (the queue's node stopped); the next pass joins again.
+          if (message === null && this.presence === channel) {
+            this.presence = undefined;
+            void channel.close().catch(() => undefined);
+          }
+        },
+        { noAck: true },
+      );
       this.presence = channel;
+      if (this.joinFailed) this.logger.log(`Joined ${HUB_INSTANCES_QUEUE} again`);
+      this.joinFailed = false;
     } catch (error) {
-      this.logger.warn(`Could not join ${HUB_INSTANCES_QUEUE}: ${(error as Error).message}`);
+      if (!this.joinFailed) this.logger.warn(`Could not join ${HUB_INSTANCES_QUEUE}: ${(error as Error).message}`);
+      this.joinFailed = true;
     }
   }
 

@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
+import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import { safeErrorText } from '@cstr/contracts';
 import { backoffDelay, sleep } from '../backoff';
+import { OutgoingMessage } from '../message';
 import { UnroutableMessageError } from '../messaging.errors';
 import { ConfirmedPublisher } from '../publisher/confirmed-publisher';
 import { OutboxCommitListener } from './outbox-commit-listener';
+import { registerLocalRelay } from './outbox-local-relays';
 
 /** Options of {@link OutboxRelay}. */
 export interface OutboxRelayOptions {
@@ -27,18 +30,22 @@ interface OutboxRow {
   body: Buffer;
   created_at: Date;
   attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
 }
 
 /**
- * Publishes committed outbox rows with publisher confirms and deletes each row once the broker
- * has confirmed it (deleting, rather than updating a flag, keeps the table small and writes no
- * second copy of the body).
+ * Publishes committed outbox rows with publisher confirms; a row is deleted in the transaction
+ * that claims it, committed once the broker has confirmed it (deleting, rather than updating a
+ * flag, keeps the table small and writes no second copy of the body).
  * Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several relays (several instances of an app)
  * share the work without publishing a row twice while both live. A relay killed between the
  * broker's confirm and its own commit publishes those rows again after restart: delivery is
- * at least once, and consumers de-duplicate by event id.
- * The relay listens for the NOTIFY of {@link Outbox.add}, so a commit wakes it at once; it still
- * polls when idle, in case its listening connection is lost.
+ * at least once, and consumers de-duplicate by event id. One relay publishes in id order.
+ * A commit of outbox rows wakes the relay at once: in-process when the relay runs in the
+ * committing process on the same DataSource, otherwise through the NOTIFY of {@link Outbox.add},
+ * which it listens for. It still polls when idle, in case a wake-up is missed (its listening
+ * connection lost, or it was stopped when the rows committed).
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -48,20 +55,24 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private listenFailed = false;
   private readonly commits: OutboxCommitListener;
+  private readonly claimSql: string;
+  private unregister: (() => void) | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly publisher: ConfirmedPublisher,
     private readonly options: OutboxRelayOptions = {},
   ) {
-    this.commits = new OutboxCommitListener(dataSource, () => {
-      this.pending = true;
-      this.wake?.();
-    });
+    this.commits = new OutboxCommitListener(dataSource, this.heardCommit);
+    const batchSize = options.batchSize ?? 500;
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`batchSize must be a whole number above 0, not ${batchSize}`);
+    this.claimSql = claimSql(batchSize);
   }
 
   /** Starts relaying in the background. */
   start(): void {
+    this.unregister ??= registerLocalRelay(this.dataSource, this.heardCommit);
     this.loop ??= this.run();
   }
 
@@ -84,6 +95,8 @@ export class OutboxRelay {
 
   /** Stops the loop after its current batch. */
   async stop(): Promise<void> {
+    this.unregister?.();
+    this.unregister = undefined;
     this.stopSignal.abort();
     this.wake?.();
     await this.loop;
@@ -122,6 +135,11 @@ export class OutboxRelay {
     }
   }
 
+  private readonly heardCommit = (): void => {
+    this.pending = true;
+    this.wake?.();
+  };
+
   private idle(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
@@ -133,63 +151,119 @@ export class OutboxRelay {
     }).finally(() => (this.wake = undefined));
   }
 
-  /** Claims one batch, publishes it, deletes what the broker confirmed. Returns rows sent. */
+  /**
+   * Claims one batch, publishes it, and commits once the broker has confirmed it. Returns rows
+   * sent. The claim is the delete itself, in a transaction that stays open while the batch is
+   * published: the deleted rows stay locked (another relay's claim skips them) and come back if
+   * the relay dies or the broker fails before the commit. Rows the broker did not take are put
+   * back, under their own id, in the same transaction.
+   */
   private async relayBatch(): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const connection = (await runner.connect()) as PoolClient;
+    let open = true;
     try {
-      await runner.startTransaction();
-      const rows = (await runner.query(
-        `SELECT id, event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body, created_at, attempts
-           FROM messaging_outbox
-          WHERE next_attempt_at <= now()
-          ORDER BY id
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-        [this.options.batchSize ?? 500],
-      )) as OutboxRow[];
+      // One round trip: the transaction starts and claims.
+      const [, claim] = (await connection.query(this.claimSql)) as unknown as [unknown, QueryResult<OutboxRow>];
+      const rows = claim.rows;
       if (rows.length === 0) {
-        await runner.commitTransaction();
+        await connection.query('COMMIT');
+        open = false;
         return 0;
       }
-      const results = await this.publisher.publishAll(
-        rows.map((row) => ({
-          exchange: row.exchange,
-          routingKey: row.routing_key,
-          eventId: row.event_id,
-          type: row.message_type,
-          correlationId: row.correlation_id ?? undefined,
-          traceparent: row.traceparent ?? undefined,
-          timestamp: row.created_at,
-          contentType: row.content_type,
-          headers: row.headers,
-          body: row.body,
-        })),
-      );
-      const sent = rows.filter((_, index) => results[index].status === 'fulfilled').map((row) => row.id);
-      if (sent.length > 0) await runner.query('DELETE FROM messaging_outbox WHERE id = ANY($1::bigint[])', [sent]);
+      const results = await this.publisher.publishAll(rows.map(outgoingMessage));
       const failed = rows.flatMap((row, index) => {
         const result = results[index];
         return result.status === 'rejected' ? [{ row, error: result.reason as Error }] : [];
       });
-      // A row nobody can receive (no queue bound) backs off on its own; it must not hold the others up.
-      for (const { row, error } of failed.filter((entry) => entry.error instanceof UnroutableMessageError)) {
-        const delayMs = backoffDelay(row.attempts + 1, 1_000, 300_000);
-        await runner.query(
-          `UPDATE messaging_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval WHERE id = $1`,
-          [row.id, error.message.slice(0, 500), String(delayMs)],
-        );
+      if (failed.length === rows.length && !failed.some(({ error }) => error instanceof UnroutableMessageError)) {
+        // Nothing confirmed (the broker is down or refused): every row stays as it was.
+        await connection.query('ROLLBACK');
+        open = false;
+        throw failed[0].error;
       }
-      await runner.commitTransaction();
+      if (failed.length > 0) await putBack(connection, failed);
+      await connection.query('COMMIT');
+      open = false;
       const brokerFailure = failed.find((entry) => !(entry.error instanceof UnroutableMessageError));
       // The broker is down or refused: the rest stay unsent and the loop backs off as a whole.
       if (brokerFailure) throw brokerFailure.error;
-      return sent.length;
+      return rows.length - failed.length;
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (open) await connection.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       await runner.release();
     }
   }
+}
+
+const COLUMNS =
+  'id, event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body, created_at, attempts, next_attempt_at, last_error';
+
+/**
+ * Starts a transaction and claims up to `limit` due rows in id order: a plain query (no
+ * parameters), so both go in one round trip. The ids go through an array so that the delete
+ * finds its rows by the primary key (a join would scan the whole table).
+ */
+function claimSql(limit: number): string {
+  return `BEGIN;
+    WITH claimed AS (
+      DELETE FROM messaging_outbox
+       WHERE id = ANY(ARRAY(
+         SELECT id FROM messaging_outbox WHERE next_attempt_at <= now() ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED))
+      RETURNING ${COLUMNS}
+    )
+    SELECT * FROM claimed ORDER BY id`;
+}
+
+function outgoingMessage(row: OutboxRow): OutgoingMessage {
+  return {
+    exchange: row.exchange,
+    routingKey: row.routing_key,
+    eventId: row.event_id,
+    type: row.message_type,
+    correlationId: row.correlation_id ?? undefined,
+    traceparent: row.traceparent ?? undefined,
+    timestamp: row.created_at,
+    contentType: row.content_type,
+    headers: row.headers,
+    body: row.body,
+  };
+}
+
+/**
+ * Puts the rows the broker did not take back into the outbox, under their own id (so in their
+ * order), in the claiming transaction. A row nobody can receive (no queue bound) backs off on its
+ * own, so that it does not hold the others up; the others are due again at once.
+ */
+async function putBack(connection: PoolClient, failed: readonly { row: OutboxRow; error: Error }[]): Promise<void> {
+  const column = <T>(value: (entry: { row: OutboxRow; error: Error }) => T): T[] => failed.map(value);
+  const unroutable = (error: Error): boolean => error instanceof UnroutableMessageError;
+  await connection.query(
+    `INSERT INTO messaging_outbox (${COLUMNS})
+     SELECT id, event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body,
+            created_at, attempts, coalesce(now() + retry_in_ms * interval '1 millisecond', next_attempt_at), last_error
+       FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[],
+                   $9::text[], $10::bytea[], $11::timestamptz[], $12::int[], $13::timestamptz[], $14::text[], $15::int[])
+         AS r(id, event_id, message_type, exchange, routing_key, correlation_id, traceparent, headers, content_type, body,
+              created_at, attempts, next_attempt_at, last_error, retry_in_ms)`,
+    [
+      column(({ row }) => row.id),
+      column(({ row }) => row.event_id),
+      column(({ row }) => row.message_type),
+      column(({ row }) => row.exchange),
+      column(({ row }) => row.routing_key),
+      column(({ row }) => row.correlation_id),
+      column(({ row }) => row.traceparent),
+      column(({ row }) => JSON.stringify(row.headers)),
+      column(({ row }) => row.content_type),
+      column(({ row }) => row.body),
+      column(({ row }) => row.created_at),
+      column(({ row, error }) => (unroutable(error) ? row.attempts + 1 : row.attempts)),
+      column(({ row }) => row.next_attempt_at),
+      column(({ row, error }) => (unroutable(error) ? error.message.slice(0, 500) : row.last_error)),
+      column(({ row, error }) => (unroutable(error) ? backoffDelay(row.attempts + 1, 1_000, 300_000) : null)),
+    ],
+  );
 }
