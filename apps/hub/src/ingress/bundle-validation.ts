@@ -24,7 +24,8 @@ export class BundleValidation implements OnApplicationShutdown {
 
   /** Validates the batch's Bundles not validated yet (a retried batch is not validated again). */
   async prepare(batch: readonly InboundMessage[]): Promise<void> {
-    if (!this.pool) return;
+    // Until a worker has loaded the kit (at boot), the pipeline validates inline rather than wait.
+    if (!this.pool?.ready) return;
     const todo = batch.filter(
       (message) => typeof message.body === 'object' && message.body !== null && !this.outcomes.has(message.body),
     );

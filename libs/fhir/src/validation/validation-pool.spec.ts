@@ -8,10 +8,16 @@ jest.setTimeout(60_000);
 
 describe('ValidationPool', () => {
   let pool: ValidationPool;
-  beforeAll(() => {
+  beforeAll(async () => {
     pool = new ValidationPool(1);
+    const started = Date.now();
+    while (!pool.ready && Date.now() - started < 50_000) await new Promise((resolve) => setTimeout(resolve, 100));
   });
   afterAll(() => pool.close());
+
+  it('says it is ready once its worker has loaded the kit', () => {
+    expect(pool.ready).toBe(true);
+  });
 
   it('gives, for each body in order, the outcome validating it on the main thread gives', async () => {
     const valid = buildEventBundle(loadEventFixture('court.hearing.listed'));

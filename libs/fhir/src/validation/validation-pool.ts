@@ -17,6 +17,8 @@ export interface WorkResponse {
 
 interface PooledWorker {
   readonly worker: Worker;
+  /** True once the worker has loaded the kit and said so. */
+  ready: boolean;
   readonly pending: Map<number, { resolve(outcomes: readonly OperationOutcome[]): void; reject(error: Error): void }>;
 }
 
@@ -35,11 +37,19 @@ export class ValidationPool {
     for (let index = 0; index < size; index++) this.workers.push(this.startWorker());
   }
 
+  /** True when a worker has loaded the kit: before that, callers validate inline rather than wait. */
+  get ready(): boolean {
+    return this.workers.some((each) => each.ready);
+  }
+
   /** Validates each body (the JSON text of a message Bundle); one OperationOutcome per body, in order. */
   validate(bodies: readonly string[]): Promise<readonly OperationOutcome[]> {
     if (this.closed) return Promise.reject(new Error('The validation pool is closed'));
     if (bodies.length === 0) return Promise.resolve([]);
-    const chosen = this.workers.reduce((least, each) => (each.pending.size < least.pending.size ? each : least));
+    const candidates = this.workers.some((each) => each.ready)
+      ? this.workers.filter((each) => each.ready)
+      : this.workers;
+    const chosen = candidates.reduce((least, each) => (each.pending.size < least.pending.size ? each : least));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       chosen.pending.set(id, { resolve, reject });
@@ -54,9 +64,13 @@ export class ValidationPool {
   }
 
   private startWorker(): PooledWorker {
-    const pooled: PooledWorker = { worker: newWorker(), pending: new Map() };
+    const pooled: PooledWorker = { worker: newWorker(), ready: false, pending: new Map() };
     pooled.worker.unref();
-    pooled.worker.on('message', (response: WorkResponse) => {
+    pooled.worker.on('message', (response: WorkResponse | { ready: true }) => {
+      if ('ready' in response) {
+        pooled.ready = true;
+        return;
+      }
       const waiting = pooled.pending.get(response.id);
       pooled.pending.delete(response.id);
       if (response.outcomes) waiting?.resolve(response.outcomes);

@@ -8,6 +8,7 @@ import { ukCoreKit } from './uk-core-kit';
 import type { WorkResponse } from './validation-pool';
 
 ukCoreKit();
+parentPort?.postMessage({ ready: true });
 parentPort?.on('message', (request: { id: number; bodies: string[] }) => {
   try {
     const outcomes = request.bodies.map((body) => validateMessageBundle(parsed(body)));
