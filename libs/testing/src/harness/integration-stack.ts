@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import {
+  LocalPostgres,
   LocalRabbitMqCluster,
   LocalStackPorts,
   TEST_STACK_PORTS,
@@ -8,6 +9,7 @@ import {
   removeLocalStack,
   startLocalStack,
   stopLocalStack,
+  localTlsFiles,
 } from '../local-stack';
 import { TEST_ENV_KEYS, TestEnvironment } from './test-env';
 
@@ -141,26 +143,89 @@ export interface BrokerClusterStack extends Omit<TestEnvironment, 'databaseUrl'>
  * The single-node test stack ({@link ensureIntegrationStack}) is not touched.
  */
 export async function startBrokerClusterStack(name: string, nodes = 3): Promise<BrokerClusterStack> {
+  const { stack } = await startClusterStack(name, nodes, CLUSTER_TEST_STACK_PORTS, false);
+  return stack;
+}
+
+/**
+ * Ports of the whole-hub fault test's cluster and database (node 1's; the others follow, see
+ * `clusterNodePorts`), apart from every other stack's, shifted by 100 × `TEST_STACK_SLOT`.
+ */
+export const HUB_CLUSTER_TEST_STACK_PORTS: LocalStackPorts = {
+  amqps: 5731,
+  amqp: 5732,
+  management: 15732,
+  dist: 25732,
+  epmd: 4432,
+  postgres: 5482,
+};
+
+/** A RabbitMQ cluster and a PostgreSQL a test started for itself, both to stop and start again mid-test. */
+export interface ClusterStackWithDatabase extends BrokerClusterStack {
+  /** The database administrator (superuser) of {@link postgres}, over TLS (`sslmode=verify-full`). */
+  readonly databaseUrl: string;
+  /** The test's own PostgreSQL (never the machine's): `stop()` and `start()` keep its data. */
+  readonly postgres: LocalPostgres;
+}
+
+/**
+ * As {@link startBrokerClusterStack}, with a PostgreSQL of the test's own in the same folder, on
+ * {@link HUB_CLUSTER_TEST_STACK_PORTS} (shifted by the slot) unless `ports` says otherwise: a fault
+ * test of the whole hub stops and restarts broker nodes and the database. `remove()` stops both and
+ * deletes their data.
+ */
+export async function startClusterStackWithDatabase(
+  name: string,
+  nodes = 3,
+  ports: LocalStackPorts = HUB_CLUSTER_TEST_STACK_PORTS,
+): Promise<ClusterStackWithDatabase> {
+  const { stack, dataDir, databaseUrl, ports: shifted } = await startClusterStack(name, nodes, ports, true);
+  if (!databaseUrl) {
+    await stack.remove().catch(() => undefined);
+    throw new Error(`${dataDir} started no database`);
+  }
+  // The same server the stack started (its folder, port, database and certificates), to stop and start.
+  const postgres = new LocalPostgres({
+    dataDir: path.join(dataDir, 'postgres'),
+    port: shifted.postgres,
+    database: 'cstr',
+    tls: localTlsFiles(path.join(dataDir, 'tls')),
+  });
+  return { ...stack, databaseUrl, postgres };
+}
+
+async function startClusterStack(
+  name: string,
+  nodes: number,
+  basePorts: LocalStackPorts,
+  postgres: boolean,
+): Promise<{ stack: BrokerClusterStack; dataDir: string; databaseUrl?: string; ports: LocalStackPorts }> {
   const slot = testStackSlot();
   const dataDir = path.join(ROOT, '.stack', slot === 0 ? name : `${name}-${slot}`);
+  const ports = shiftedPorts(basePorts, slot * 100);
   await removeLocalStack(dataDir);
   const remove = (): Promise<void> => removeLocalStack(dataDir);
   try {
     const stack = await startLocalStack({
       dataDir,
-      ports: shiftedPorts(CLUSTER_TEST_STACK_PORTS, slot * 100),
+      ports,
       partners: readPartnersFile(path.join(ROOT, 'config/partners.yaml')),
-      postgres: false,
+      postgres,
       brokerNodes: nodes,
     });
     if (!stack.brokerCluster) throw new Error(`${dataDir} started no cluster`);
     return {
-      rabbitAdminUrl: stack.rabbitmqAdminUrl,
-      rabbitManagementUrl: stack.rabbitmqManagementUrl,
-      hubUrl: stack.rabbitmqUrl,
-      partnerUrls: stack.partnerUrls,
-      cluster: stack.brokerCluster,
-      remove,
+      stack: {
+        rabbitAdminUrl: stack.rabbitmqAdminUrl,
+        rabbitManagementUrl: stack.rabbitmqManagementUrl,
+        hubUrl: stack.rabbitmqUrl,
+        partnerUrls: stack.partnerUrls,
+        cluster: stack.brokerCluster,
+        remove,
+      },
+      dataDir,
+      databaseUrl: stack.databaseUrl,
+      ports,
     };
   } catch (error) {
     await remove().catch(() => undefined);
